@@ -1,0 +1,19 @@
+//! selfreport core: daily health reports and travel pre-registration that cannot leak.
+//!
+//! The flow this crate implements reads like its modules:
+//! answers → [`model`] validation → encrypted [`store`] → (next) minimization through a
+//! verified [`policy`] → sealing → sync. Keys and primitives live in [`crypto`]; time comes
+//! from an injectable [`clock`]. [`SelfReport`] is the facade apps and the CLI use.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod clock;
+pub mod crypto;
+pub mod error;
+mod facade;
+pub mod model;
+pub mod policy;
+pub mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, ErrorCategory, Result};
+pub use facade::{Export, Options, PolicySummary, SelfReport};

@@ -1,0 +1,25 @@
+//! Field kinds, values and their validation; profiles; records; monitoring periods.
+//!
+//! Everything here is plain data and pure functions: no storage, no keys, no clock.
+//! "Today" is always passed in by the caller as the person's local date.
+
+mod district;
+mod error;
+mod id;
+mod kind;
+mod monitoring;
+mod profile;
+mod record;
+mod resident_id;
+mod validate;
+mod value;
+
+pub use error::{Rule, ValidationError};
+pub use kind::{FieldKind, ProfileAttribute};
+pub use monitoring::{DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, due};
+pub use profile::{MAX_DISPLAY_NAME_CHARS, NewProfile, Profile, ProfileId, ValidatedProfile};
+pub use record::{AnswerInput, Answers, Record, RecordId, validate_answers};
+pub use validate::{
+    MAX_INPUT_BYTES, MAX_NAME_CHARS, MAX_TEXT_BYTES, MAX_TRAVEL_LEGS, check_value, parse_answer,
+};
+pub use value::{FieldValue, Temperature, TravelLeg};

@@ -1,0 +1,308 @@
+//! The `selfreport.policy/1` document: what a verified policy says.
+//!
+//! These are plain data types. They are only ever built by parsing bytes whose
+//! signature has been verified (see [`super::VerifiedPolicy`]); the parser and the
+//! install-time checks live beside them in this module tree.
+
+use std::collections::BTreeMap;
+
+use crate::model::FieldKind;
+use chrono::NaiveDate;
+
+/// The format string every policy document carries.
+pub const POLICY_FORMAT: &str = "selfreport.policy/1";
+
+/// Text in several languages, keyed by BCP 47 language tag (`"zh"`, `"en"`).
+pub type Labels = BTreeMap<String, String>;
+
+/// A collection policy: who collects what, why, where it goes and how long it is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDocument {
+    /// Policy identifier, stable across versions (`"sh-arrivals"`).
+    pub id: String,
+    /// Version; an update must be strictly greater than the installed one.
+    pub version: u64,
+    /// Who issues the policy.
+    pub issuer: Issuer,
+    /// Why the data is collected.
+    pub purpose: Purpose,
+    /// First day the policy may be used.
+    pub valid_from: NaiveDate,
+    /// Last day the policy may be used.
+    pub valid_until: NaiveDate,
+    /// Where submissions go and how the endpoint is authenticated.
+    pub endpoint: Endpoint,
+    /// Recipients by name; each uploaded field names one.
+    pub recipients: BTreeMap<String, Recipient>,
+    /// Monitoring period settings, for forms that require one.
+    pub monitoring: Option<Monitoring>,
+    /// How long data is kept on the device and on the server.
+    pub retention: Retention,
+    /// Padding of sealed submissions.
+    pub padding: Padding,
+    /// The forms this policy collects.
+    pub forms: Vec<Form>,
+}
+
+impl PolicyDocument {
+    /// The form with this id, if the policy has it.
+    pub fn form(&self, form_id: &str) -> Option<&Form> {
+        self.forms.iter().find(|form| form.id == form_id)
+    }
+}
+
+/// The issuing authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    /// Its name in several languages.
+    pub name: Labels,
+}
+
+/// The declared purpose of collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purpose {
+    /// Machine-readable purpose code (`"epidemic-control"`).
+    pub code: String,
+    /// Human-readable statement in several languages.
+    pub text: Labels,
+}
+
+/// The authorized endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Base URL; always `https`.
+    pub url: String,
+    /// Pinned SHA-256 hashes of the server's SubjectPublicKeyInfo, standard base64.
+    pub spki_sha256: Vec<String>,
+    /// Ed25519 public key that signs receipts, standard base64.
+    pub receipt_key: String,
+}
+
+/// A recipient of sealed submission parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// HPKE suite name (`"x25519-sha256-chacha20poly1305"`).
+    pub suite: String,
+    /// X25519 public key, standard base64.
+    pub public_key: String,
+}
+
+/// Monitoring period settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Monitoring {
+    /// Length of a monitoring period in days.
+    pub days: u32,
+}
+
+/// Retention schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Days a record is kept on the device after its date.
+    pub device_days: u32,
+    /// Days the drop box keeps a submission.
+    pub server_days: u32,
+}
+
+/// Padding of sealed submissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Padding {
+    /// Sealed plaintexts are padded to a multiple of this many bytes.
+    pub block_bytes: u32,
+}
+
+/// How often a form may be filed per profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OncePer {
+    /// One record per profile per local day; a second save amends it.
+    Day,
+    /// One record per profile for the life of the policy.
+    Registration,
+}
+
+/// A form: the fields of one kind of record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    /// Form id, unique within the policy (`"daily"`).
+    pub id: String,
+    /// How often it may be filed.
+    pub once_per: OncePer,
+    /// Whether it is due only during an active monitoring period.
+    pub requires_monitoring: bool,
+    /// Title in several languages.
+    pub title: Labels,
+    /// The fields, in display order.
+    pub fields: Vec<FieldSpec>,
+}
+
+impl Form {
+    /// The field with this id, if the form has it.
+    pub fn field(&self, field_id: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|field| field.id == field_id)
+    }
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldSource {
+    /// Typed into the form.
+    #[default]
+    Answer,
+    /// Taken from the profile (name, ID number, phone, birth date, passport number).
+    Profile,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSpec {
+    /// Field id, unique within the form.
+    pub id: String,
+    /// What the field holds.
+    pub kind: FieldKind,
+    /// Whether a record must have it.
+    pub required: bool,
+    /// Where its value comes from.
+    pub source: FieldSource,
+    /// How it is reduced before upload; `Omit` means it never leaves the device.
+    pub upload: Transform,
+    /// The recipient of the uploaded value; required unless `upload` is `Omit`.
+    pub to: Option<String>,
+    /// Label in several languages.
+    pub label: Labels,
+}
+
+/// Administrative level a district code is generalized to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistrictLevel {
+    /// Keep the county-level district (the full six digits).
+    District,
+    /// Prefecture-level city: the first four digits, then `00`.
+    City,
+    /// Province: the first two digits, then `0000`.
+    Province,
+}
+
+/// Granularity a date is coarsened to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateGranularity {
+    /// ISO week.
+    Week,
+    /// Calendar month.
+    Month,
+}
+
+/// How a field is reduced before it leaves the device. The closed set of DESIGN §5.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transform {
+    /// Sent as entered.
+    Keep,
+    /// Never sent. The default.
+    Omit,
+    /// A number rounded to a multiple of `step`.
+    Round {
+        /// The rounding step (0.5 for temperatures, 10 for integers...).
+        step: f64,
+    },
+    /// A number reduced to whether it is at or above `at`.
+    Threshold {
+        /// The threshold.
+        at: f64,
+    },
+    /// District codes (also inside travel history) reduced to a coarser level.
+    Generalize {
+        /// The level kept.
+        level: DistrictLevel,
+    },
+    /// A date (a birth date) reduced to an age band of `width` years.
+    AgeBand {
+        /// Width of each band in years.
+        width: u32,
+    },
+    /// A date reduced to its week or month.
+    CoarsenDate {
+        /// The granularity kept.
+        granularity: DateGranularity,
+    },
+    /// Travel legs kept only when within `days` of the record date.
+    Window {
+        /// The window in days.
+        days: u32,
+    },
+    /// Travel history reduced to whether a listed area was visited within the window,
+    /// plus the week of the last visit.
+    RiskAreaVisited {
+        /// Area code prefixes (two, four or six digits) considered at risk.
+        areas: Vec<String>,
+        /// The window in days before the record date.
+        window_days: u32,
+    },
+    /// A list reduced to its length.
+    Count,
+    /// Replaced by a random identifier per profile and policy.
+    Pseudonym,
+}
+
+impl Transform {
+    /// The transform's name as written in policy documents (`"risk_area_visited"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Transform::Keep => "keep",
+            Transform::Omit => "omit",
+            Transform::Round { .. } => "round",
+            Transform::Threshold { .. } => "threshold",
+            Transform::Generalize { .. } => "generalize",
+            Transform::AgeBand { .. } => "age_band",
+            Transform::CoarsenDate { .. } => "coarsen_date",
+            Transform::Window { .. } => "window",
+            Transform::RiskAreaVisited { .. } => "risk_area_visited",
+            Transform::Count => "count",
+            Transform::Pseudonym => "pseudonym",
+        }
+    }
+
+    /// Whether this transform lets anything leave the device.
+    pub fn uploads(&self) -> bool {
+        !matches!(self, Transform::Omit)
+    }
+
+    /// Whether this transform can reduce a value of `kind`. The one table of applicability:
+    ///
+    /// | transform | kinds |
+    /// |---|---|
+    /// | `keep`, `omit` | every kind |
+    /// | `round`, `threshold` | `temperature_c`, `integer` |
+    /// | `generalize` | `district`, `travel_history` (the place of each leg) |
+    /// | `age_band`, `coarsen_date` | `date` |
+    /// | `window`, `risk_area_visited` | `travel_history` |
+    /// | `count` | `multi_choice`, `travel_history` |
+    /// | `pseudonym` | `person_name`, `resident_id`, `passport_number`, `phone` |
+    pub fn applies_to(&self, kind: &FieldKind) -> bool {
+        match self {
+            Transform::Keep | Transform::Omit => true,
+            Transform::Round { .. } | Transform::Threshold { .. } => {
+                matches!(kind, FieldKind::TemperatureC | FieldKind::Integer { .. })
+            }
+            Transform::Generalize { .. } => {
+                matches!(kind, FieldKind::District | FieldKind::TravelHistory)
+            }
+            Transform::AgeBand { .. } | Transform::CoarsenDate { .. } => {
+                matches!(kind, FieldKind::Date { .. })
+            }
+            Transform::Window { .. } | Transform::RiskAreaVisited { .. } => {
+                matches!(kind, FieldKind::TravelHistory)
+            }
+            Transform::Count => {
+                matches!(
+                    kind,
+                    FieldKind::MultiChoice { .. } | FieldKind::TravelHistory
+                )
+            }
+            Transform::Pseudonym => matches!(
+                kind,
+                FieldKind::PersonName
+                    | FieldKind::ResidentId
+                    | FieldKind::PassportNumber
+                    | FieldKind::Phone
+            ),
+        }
+    }
+}

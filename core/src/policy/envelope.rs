@@ -1,0 +1,668 @@
+//! The signed envelope: `SignedPolicy` (bytes as received) → `VerifiedPolicy` (trusted).
+//!
+//! The envelope is `{"format":"selfreport.signed/1","key_id","payload","signature"}` with
+//! the payload and signature in base64url without padding. The signature is Ed25519 over
+//! `"selfreport.policy/1\n" || payload bytes`, checked on the payload bytes exactly as
+//! received: nothing is re-serialized before verification, so the bytes the authority
+//! signed are the bytes the app parses and stores.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::crypto::signature::{ED25519_SIGNATURE_LEN, SigningKey, verify_ed25519};
+
+use super::error::truncated;
+use super::limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
+use super::parse::{json_error, parse_policy_document};
+use super::{PolicyDocument, PolicyError, TrustAnchors};
+
+/// The format string of signed envelopes.
+pub const SIGNED_POLICY_FORMAT: &str = "selfreport.signed/1";
+
+/// Prefixed to the payload before signing, so a policy signature can never be taken for
+/// a signature over anything else (a receipt, another format).
+pub const POLICY_SIGNATURE_CONTEXT: &[u8] = b"selfreport.policy/1\n";
+
+/// Length of a key id in the envelope: 16 lowercase hex characters.
+const KEY_ID_LEN: usize = 16;
+
+/// A signed policy as received, not yet trusted: the envelope parsed, the payload and
+/// signature decoded, nothing verified. [`SignedPolicy::verify`] is the only way onward.
+#[derive(Clone)]
+pub struct SignedPolicy {
+    envelope: Vec<u8>,
+    key_id: String,
+    payload: Vec<u8>,
+    signature: [u8; ED25519_SIGNATURE_LEN],
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope {
+    #[allow(
+        dead_code,
+        reason = "checked by `check_envelope_format` before this shape is read"
+    )]
+    format: String,
+    key_id: String,
+    payload: String,
+    signature: String,
+}
+
+impl SignedPolicy {
+    /// Parses envelope bytes. The size is checked before anything is parsed.
+    pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
+        if bytes.len() > MAX_SIGNED_POLICY_BYTES {
+            return Err(PolicyError::TooLarge {
+                size: bytes.len(),
+                limit: MAX_SIGNED_POLICY_BYTES,
+            });
+        }
+        check_envelope_format(bytes)?;
+        let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(json_error)?;
+
+        let key_id_is_well_formed = raw.key_id.len() == KEY_ID_LEN
+            && raw
+                .key_id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !key_id_is_well_formed {
+            return Err(PolicyError::malformed(
+                "the envelope's `key_id` is not 16 lowercase hex characters",
+            ));
+        }
+
+        // Refuse an oversized payload from its encoded length, before decoding it.
+        let encoded = raw.payload.len();
+        let decoded_size = encoded / 4 * 3 + (encoded % 4).saturating_sub(1);
+        if decoded_size > MAX_POLICY_BYTES {
+            return Err(PolicyError::TooLarge {
+                size: decoded_size,
+                limit: MAX_POLICY_BYTES,
+            });
+        }
+        let payload = URL_SAFE_NO_PAD
+            .decode(raw.payload.as_bytes())
+            .map_err(|_| PolicyError::malformed("the envelope's `payload` is not base64url"))?;
+
+        let mut signature = [0u8; ED25519_SIGNATURE_LEN];
+        let mut buffer = [0u8; ED25519_SIGNATURE_LEN + 3];
+        match URL_SAFE_NO_PAD.decode_slice(raw.signature.as_bytes(), &mut buffer) {
+            Ok(ED25519_SIGNATURE_LEN) => {
+                signature.copy_from_slice(&buffer[..ED25519_SIGNATURE_LEN])
+            }
+            _ => {
+                return Err(PolicyError::malformed(
+                    "the envelope's `signature` is not base64url of 64 bytes",
+                ));
+            }
+        }
+
+        Ok(Self {
+            envelope: bytes.to_vec(),
+            key_id: raw.key_id,
+            payload,
+            signature,
+        })
+    }
+
+    /// The key id the envelope names (not yet checked against anything).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// Verifies the envelope for use on `today` (the person's local date):
+    /// the key is a trust anchor valid today, the signature verifies over the payload as
+    /// received, the document passes every content check, and its validity window covers
+    /// today.
+    pub fn verify(
+        &self,
+        anchors: &TrustAnchors,
+        today: NaiveDate,
+    ) -> Result<VerifiedPolicy, PolicyError> {
+        let anchor = anchors
+            .find(&self.key_id)
+            .ok_or_else(|| PolicyError::UnknownKey {
+                key_id: self.key_id.clone(),
+            })?;
+        if !verify_ed25519(
+            anchor.public_key(),
+            &signed_message(&self.payload),
+            &self.signature,
+        ) {
+            return Err(PolicyError::BadSignature);
+        }
+        if !anchor.covers(today) {
+            return Err(PolicyError::KeyOutsideWindow {
+                key_id: self.key_id.clone(),
+            });
+        }
+        let document = parse_policy_document(&self.payload)?;
+        if today < document.valid_from {
+            return Err(PolicyError::NotYetValid {
+                valid_from: document.valid_from,
+            });
+        }
+        if today > document.valid_until {
+            return Err(PolicyError::Expired {
+                valid_until: document.valid_until,
+            });
+        }
+        Ok(self.clone().into_verified(document))
+    }
+
+    fn into_verified(self, document: PolicyDocument) -> VerifiedPolicy {
+        VerifiedPolicy {
+            envelope: self.envelope,
+            payload: self.payload,
+            key_id: self.key_id,
+            document,
+        }
+    }
+}
+
+impl fmt::Debug for SignedPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedPolicy")
+            .field("key_id", &self.key_id)
+            .field("payload_len", &self.payload.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Only the envelope's `format` first, so an envelope of a later format is reported as
+/// such rather than as unknown fields.
+fn check_envelope_format(bytes: &[u8]) -> Result<(), PolicyError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(json_error)?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| PolicyError::malformed("the signed policy is not a JSON object"))?;
+    match object.get("format") {
+        Some(Value::String(format)) if format == SIGNED_POLICY_FORMAT => Ok(()),
+        Some(Value::String(format)) => Err(PolicyError::UnknownEnvelopeFormat {
+            found: truncated(format, 64),
+        }),
+        Some(_) => Err(PolicyError::malformed(
+            "the envelope's `format` is not a string",
+        )),
+        None => Err(PolicyError::malformed("the envelope has no `format`")),
+    }
+}
+
+fn signed_message(payload: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(POLICY_SIGNATURE_CONTEXT.len() + payload.len());
+    message.extend_from_slice(POLICY_SIGNATURE_CONTEXT);
+    message.extend_from_slice(payload);
+    message
+}
+
+/// Signs a policy document: checks that `payload` is a valid policy (so an authority
+/// cannot sign a document every app would refuse), then returns the envelope bytes
+/// (compact JSON and a newline). Dates are not checked: a policy may be signed ahead.
+pub fn sign_policy(key: &SigningKey, payload: &[u8]) -> Result<Vec<u8>, PolicyError> {
+    parse_policy_document(payload)?;
+    Ok(envelope_bytes(key, payload))
+}
+
+/// The envelope for `payload` without checking it; for tests of what verifiers refuse.
+pub(crate) fn envelope_bytes(key: &SigningKey, payload: &[u8]) -> Vec<u8> {
+    let signature = key.sign(&signed_message(payload));
+    // Every value is hex or base64url, so none needs JSON escaping.
+    format!(
+        "{{\"format\":\"{SIGNED_POLICY_FORMAT}\",\"key_id\":\"{}\",\"payload\":\"{}\",\"signature\":\"{}\"}}\n",
+        key.key_id(),
+        URL_SAFE_NO_PAD.encode(payload),
+        URL_SAFE_NO_PAD.encode(signature),
+    )
+    .into_bytes()
+}
+
+/// A policy whose signature, trust anchor, content and validity have been verified.
+///
+/// It keeps the payload and envelope bytes exactly as received, to store them and show
+/// them. It is built only by [`SignedPolicy::verify`] (and, inside the crate, by reloading
+/// bytes the encrypted store already verified).
+#[derive(Clone)]
+pub struct VerifiedPolicy {
+    envelope: Vec<u8>,
+    payload: Vec<u8>,
+    key_id: String,
+    document: PolicyDocument,
+}
+
+impl VerifiedPolicy {
+    /// Reloads a policy from envelope bytes the store verified at install.
+    ///
+    /// The envelope and document are parsed and checked again, but the signature, trust
+    /// anchors and dates are not: the bytes come from the encrypted store, whose AEAD
+    /// authenticates them, and records collected under a policy must stay readable,
+    /// exportable and purgeable after the policy or its signing key has expired.
+    /// Callers decide separately whether the policy is still usable today
+    /// ([`VerifiedPolicy::is_valid_on`]).
+    #[allow(
+        dead_code,
+        reason = "until the store reloads installed policies with it"
+    )]
+    pub(crate) fn from_stored(envelope_bytes: &[u8]) -> Result<Self, PolicyError> {
+        let signed = SignedPolicy::parse(envelope_bytes)?;
+        let document = parse_policy_document(&signed.payload)?;
+        Ok(signed.into_verified(document))
+    }
+
+    /// The policy document.
+    pub fn document(&self) -> &PolicyDocument {
+        &self.document
+    }
+
+    /// The policy id.
+    pub fn id(&self) -> &str {
+        &self.document.id
+    }
+
+    /// The policy version.
+    pub fn version(&self) -> u64 {
+        self.document.version
+    }
+
+    /// The document bytes exactly as signed.
+    pub fn payload_bytes(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The envelope bytes exactly as received; what the store keeps.
+    pub fn envelope_bytes(&self) -> &[u8] {
+        &self.envelope
+    }
+
+    /// The id of the key that signed it.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// Whether the policy's validity window covers `date`.
+    pub fn is_valid_on(&self, date: NaiveDate) -> bool {
+        self.document.valid_from <= date && date <= self.document.valid_until
+    }
+}
+
+impl fmt::Debug for VerifiedPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedPolicy")
+            .field("id", &self.document.id)
+            .field("version", &self.document.version)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::policy::TrustAnchor;
+    use crate::policy::test_support::{
+        anchor_for, signed, signed_unchecked, test_key, test_policy_json, test_policy_value, today,
+    };
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn verify(
+        envelope: &[u8],
+        anchors: &TrustAnchors,
+        on: NaiveDate,
+    ) -> Result<VerifiedPolicy, PolicyError> {
+        SignedPolicy::parse(envelope)?.verify(anchors, on)
+    }
+
+    /// The envelope's JSON fields, to build altered envelopes.
+    fn fields(envelope: &[u8]) -> serde_json::Map<String, Value> {
+        serde_json::from_slice::<Value>(envelope)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn a_signed_policy_verifies_and_keeps_its_bytes() {
+        let key = test_key();
+        let json = test_policy_json("sh-arrivals", 3, today());
+        let envelope = signed(&key, &json);
+        let verified = verify(&envelope, &anchor_for(&key), today()).unwrap();
+        assert_eq!(verified.id(), "sh-arrivals");
+        assert_eq!(verified.version(), 3);
+        assert_eq!(verified.key_id(), key.key_id());
+        assert_eq!(verified.payload_bytes(), json.as_bytes());
+        assert_eq!(verified.envelope_bytes(), &envelope[..]);
+        assert_eq!(verified.document().forms.len(), 2);
+        assert!(verified.is_valid_on(today()));
+        let shown = format!("{verified:?}");
+        assert!(shown.contains("sh-arrivals") && !shown.contains("payload"));
+    }
+
+    #[test]
+    fn verification_uses_the_payload_bytes_as_received() {
+        let key = test_key();
+        // Unusual but valid JSON: keys out of order, odd whitespace, escapes. Nothing
+        // re-serializes it, so the signature over these exact bytes verifies.
+        let mut value = test_policy_value("sh-arrivals", 3, today());
+        let forms = value.as_object_mut().unwrap().remove("forms").unwrap();
+        let rest = serde_json::to_string(&value).unwrap();
+        let payload = format!(
+            "\r\n\t{{ \"forms\" :\n\n{} ,{}   \n",
+            serde_json::to_string_pretty(&forms).unwrap(),
+            &rest[1..]
+        )
+        .replace("\"sh-arrivals\"", "\"sh\\u002darrivals\"");
+        let envelope = signed(&key, &payload);
+        let verified = verify(&envelope, &anchor_for(&key), today()).unwrap();
+        assert_eq!(verified.payload_bytes(), payload.as_bytes());
+        assert_eq!(verified.id(), "sh-arrivals");
+
+        // Changing one byte, even whitespace that parses the same, breaks the signature.
+        let mut altered = fields(&envelope);
+        let mut tampered = payload.clone().into_bytes();
+        tampered[0] = b' ';
+        altered.insert("payload".into(), json!(URL_SAFE_NO_PAD.encode(&tampered)));
+        let altered = serde_json::to_vec(&altered).unwrap();
+        assert_eq!(
+            verify(&altered, &anchor_for(&key), today()).unwrap_err(),
+            PolicyError::BadSignature
+        );
+    }
+
+    #[test]
+    fn the_envelope_may_be_reformatted() {
+        let key = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 1, today()));
+        let fields = fields(&envelope);
+        let reordered = format!(
+            "{{\n  \"signature\": \"{}\",\n  \"payload\": \"{}\",\n  \"key_id\": \"{}\",\n  \"format\": \"{}\"\n}}",
+            fields["signature"].as_str().unwrap(),
+            fields["payload"].as_str().unwrap(),
+            fields["key_id"].as_str().unwrap(),
+            fields["format"].as_str().unwrap(),
+        );
+        assert!(verify(reordered.as_bytes(), &anchor_for(&key), today()).is_ok());
+    }
+
+    #[test]
+    fn rejects_bad_signature() {
+        let key = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 1, today()));
+        let mut altered = fields(&envelope);
+        let mut signature = URL_SAFE_NO_PAD
+            .decode(altered["signature"].as_str().unwrap())
+            .unwrap();
+        signature[10] ^= 0x01;
+        altered.insert("signature".into(), json!(URL_SAFE_NO_PAD.encode(signature)));
+        let altered = serde_json::to_vec(&altered).unwrap();
+        assert_eq!(
+            verify(&altered, &anchor_for(&key), today()).unwrap_err(),
+            PolicyError::BadSignature
+        );
+
+        // Signed by another key that claims the trusted key's id.
+        let impostor = test_key();
+        let mut forged = fields(&signed(&impostor, &test_policy_json("p", 1, today())));
+        forged.insert("key_id".into(), json!(key.key_id()));
+        let forged = serde_json::to_vec(&forged).unwrap();
+        assert_eq!(
+            verify(&forged, &anchor_for(&key), today()).unwrap_err(),
+            PolicyError::BadSignature
+        );
+    }
+
+    #[test]
+    fn rejects_a_signature_without_the_policy_context() {
+        let key = test_key();
+        let payload = test_policy_json("p", 1, today());
+        let mut altered = fields(&signed(&key, &payload));
+        // A valid Ed25519 signature over the bare payload is not a policy signature.
+        altered.insert(
+            "signature".into(),
+            json!(URL_SAFE_NO_PAD.encode(key.sign(payload.as_bytes()))),
+        );
+        let altered = serde_json::to_vec(&altered).unwrap();
+        assert_eq!(
+            verify(&altered, &anchor_for(&key), today()).unwrap_err(),
+            PolicyError::BadSignature
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_key() {
+        let key = test_key();
+        let trusted = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 1, today()));
+        assert_eq!(
+            verify(&envelope, &anchor_for(&trusted), today()).unwrap_err(),
+            PolicyError::UnknownKey {
+                key_id: key.key_id().to_owned()
+            }
+        );
+        assert_eq!(
+            verify(&envelope, &TrustAnchors::new(), today()).unwrap_err(),
+            PolicyError::UnknownKey {
+                key_id: key.key_id().to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_key_outside_its_window() {
+        let key = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 1, today()));
+        let expired_key = TrustAnchor::new(key.public_key())
+            .with_window(
+                Some(day("2025-01-01")),
+                Some(today() - chrono::Days::new(1)),
+            )
+            .unwrap();
+        let future_key = TrustAnchor::new(key.public_key())
+            .with_window(Some(today() + chrono::Days::new(1)), None)
+            .unwrap();
+        for anchor in [expired_key, future_key] {
+            assert_eq!(
+                verify(&envelope, &anchor.into(), today()).unwrap_err(),
+                PolicyError::KeyOutsideWindow {
+                    key_id: key.key_id().to_owned()
+                }
+            );
+        }
+        let on_its_last_day = TrustAnchor::new(key.public_key())
+            .with_window(None, Some(today()))
+            .unwrap();
+        assert!(verify(&envelope, &on_its_last_day.into(), today()).is_ok());
+    }
+
+    #[test]
+    fn rejects_policy_not_yet_valid() {
+        let key = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 1, today()));
+        let valid_from = today() - chrono::Days::new(30);
+        assert_eq!(
+            verify(
+                &envelope,
+                &anchor_for(&key),
+                valid_from - chrono::Days::new(1)
+            )
+            .unwrap_err(),
+            PolicyError::NotYetValid { valid_from }
+        );
+        assert!(verify(&envelope, &anchor_for(&key), valid_from).is_ok());
+    }
+
+    #[test]
+    fn rejects_expired_policy() {
+        let key = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 1, today()));
+        let valid_until = today() + chrono::Days::new(150);
+        assert_eq!(
+            verify(
+                &envelope,
+                &anchor_for(&key),
+                valid_until + chrono::Days::new(1)
+            )
+            .unwrap_err(),
+            PolicyError::Expired { valid_until }
+        );
+        assert!(verify(&envelope, &anchor_for(&key), valid_until).is_ok());
+    }
+
+    #[test]
+    fn rejects_oversized_envelope_before_parsing() {
+        // Not even JSON: the size alone refuses it.
+        let huge = vec![b'x'; MAX_SIGNED_POLICY_BYTES + 1];
+        assert_eq!(
+            SignedPolicy::parse(&huge).unwrap_err(),
+            PolicyError::TooLarge {
+                size: MAX_SIGNED_POLICY_BYTES + 1,
+                limit: MAX_SIGNED_POLICY_BYTES
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_oversized_payload_before_decoding() {
+        let key = test_key();
+        let payload = vec![b' '; MAX_POLICY_BYTES + 1];
+        let envelope = signed_unchecked(&key, &payload);
+        assert!(envelope.len() < MAX_SIGNED_POLICY_BYTES);
+        assert_eq!(
+            SignedPolicy::parse(&envelope).unwrap_err(),
+            PolicyError::TooLarge {
+                size: MAX_POLICY_BYTES + 1,
+                limit: MAX_POLICY_BYTES
+            }
+        );
+        // Exactly at the limit the envelope parses (and the document check decides).
+        let at_limit = signed_unchecked(&key, &vec![b' '; MAX_POLICY_BYTES]);
+        assert!(SignedPolicy::parse(&at_limit).is_ok());
+    }
+
+    #[test]
+    fn rejects_malformed_envelope_json() {
+        let key = test_key();
+        let good = fields(&signed(&key, &test_policy_json("p", 1, today())));
+        let with = |name: &str, value: Value| {
+            let mut altered = good.clone();
+            altered.insert(name.into(), value);
+            serde_json::to_vec(&altered).unwrap()
+        };
+        let without = |name: &str| {
+            let mut altered = good.clone();
+            altered.remove(name);
+            serde_json::to_vec(&altered).unwrap()
+        };
+        let payload = good["payload"].as_str().unwrap();
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "truncated",
+                b"{\"format\":\"selfreport.signed/1\",".to_vec(),
+            ),
+            ("not an object", b"[\"selfreport.signed/1\"]".to_vec()),
+            ("empty", Vec::new()),
+            ("no format", without("format")),
+            ("format not a string", with("format", json!(1))),
+            ("no signature", without("signature")),
+            ("unknown field", with("comment", json!("hi"))),
+            (
+                "padded payload",
+                with("payload", json!(format!("{payload}=="))),
+            ),
+            (
+                "standard alphabet payload",
+                with(
+                    "payload",
+                    json!(payload.replace('-', "+").replace('_', "/") + "+/"),
+                ),
+            ),
+            (
+                "short signature",
+                with("signature", json!(URL_SAFE_NO_PAD.encode([0u8; 63]))),
+            ),
+            (
+                "long signature",
+                with("signature", json!(URL_SAFE_NO_PAD.encode([0u8; 65]))),
+            ),
+            (
+                "uppercase key id",
+                with("key_id", json!(key.key_id().to_uppercase())),
+            ),
+            ("short key id", with("key_id", json!("abcdef"))),
+        ];
+        for (case, bytes) in cases {
+            let error = SignedPolicy::parse(&bytes).unwrap_err();
+            assert!(
+                matches!(error, PolicyError::Malformed { .. }),
+                "{case}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_envelope_format() {
+        let key = test_key();
+        let mut altered = fields(&signed(&key, &test_policy_json("p", 1, today())));
+        altered.insert("format".into(), json!("selfreport.signed/2"));
+        altered.insert("algorithm".into(), json!("ml-dsa"));
+        assert_eq!(
+            SignedPolicy::parse(&serde_json::to_vec(&altered).unwrap()).unwrap_err(),
+            PolicyError::UnknownEnvelopeFormat {
+                found: "selfreport.signed/2".into()
+            }
+        );
+    }
+
+    #[test]
+    fn authorities_cannot_sign_an_invalid_policy() {
+        let key = test_key();
+        let mut value = test_policy_value("p", 1, today());
+        value["endpoint"]["url"] = json!("http://report.example.org");
+        assert!(matches!(
+            sign_policy(&key, &serde_json::to_vec(&value).unwrap()),
+            Err(PolicyError::EndpointNotHttps { .. })
+        ));
+        assert!(matches!(
+            sign_policy(&key, b"not json"),
+            Err(PolicyError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_policy_may_be_signed_before_it_is_valid() {
+        let key = test_key();
+        let next_year = today() + chrono::Days::new(365);
+        let envelope = signed(&key, &test_policy_json("p", 1, next_year));
+        assert!(matches!(
+            verify(&envelope, &anchor_for(&key), today()),
+            Err(PolicyError::NotYetValid { .. })
+        ));
+        assert!(verify(&envelope, &anchor_for(&key), next_year).is_ok());
+    }
+
+    #[test]
+    fn stored_policies_reload_after_they_expire() {
+        let key = test_key();
+        let envelope = signed(&key, &test_policy_json("p", 4, today()));
+        let installed = verify(&envelope, &anchor_for(&key), today()).unwrap();
+        let reloaded = VerifiedPolicy::from_stored(installed.envelope_bytes()).unwrap();
+        assert_eq!(reloaded.document(), installed.document());
+        assert_eq!(reloaded.payload_bytes(), installed.payload_bytes());
+        assert_eq!(reloaded.key_id(), key.key_id());
+        assert!(!reloaded.is_valid_on(today() + chrono::Days::new(365)));
+        assert!(matches!(
+            VerifiedPolicy::from_stored(b"{}"),
+            Err(PolicyError::Malformed { .. })
+        ));
+    }
+}

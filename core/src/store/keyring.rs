@@ -1,0 +1,242 @@
+//! The store's keys on disk and in memory: the wrapped store key, the canary that tells a
+//! wrong key from damage, and the epoch keys that seal rows and are shredded at purge.
+//!
+//! On disk (`meta` table): `store_key` (the key source's blob) with `store_key_digest`
+//! (SHA-256 of the blob) and `canary` (a constant sealed under a key derived from the store
+//! key) with `canary_digest`. The digests are not secrets; they only tell accidental or
+//! deliberate damage (`Corrupt`) apart from a key that does not match (`WrongKey`).
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::crypto::{
+    AssociatedData, BlindIndex, DataKey, KeyMaterial, KeySource, KeySourceError, StoreKey, open,
+    seal, sha256,
+};
+use crate::error::{Error, Result};
+
+const CANARY_PLAINTEXT: &[u8] = b"selfreport.canary/1: this key opens this store";
+
+/// Epoch 0 holds what does not expire with a policy: profiles and installed policies.
+pub(crate) const STANDING_EPOCH: i64 = 0;
+
+/// The unwrapped store key and the epoch keys opened so far.
+pub(crate) struct Keyring {
+    store_key: StoreKey,
+    epochs: HashMap<i64, DataKey>,
+}
+
+fn canary_ad() -> AssociatedData {
+    AssociatedData::new("selfreport.canary/1")
+}
+
+fn epoch_ad(epoch: i64) -> AssociatedData {
+    AssociatedData::new("selfreport.epoch-key/1").part(&epoch.to_be_bytes())
+}
+
+fn key_source_error(error: KeySourceError) -> Error {
+    match error {
+        KeySourceError::WrongKey => Error::WrongKey,
+        KeySourceError::Unavailable { reason } => Error::KeyUnavailable { reason },
+        KeySourceError::Failed { reason } => Error::KeyUnavailable { reason },
+    }
+}
+
+fn read_meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}
+
+fn write_meta(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+/// Reads a blob and checks it against its stored digest.
+fn read_checked(conn: &Connection, name: &str) -> Result<Vec<u8>> {
+    let digest_name = format!("{name}_digest");
+    let (Some(value), Some(digest)) = (read_meta(conn, name)?, read_meta(conn, &digest_name)?)
+    else {
+        return Err(Error::corrupt(name));
+    };
+    if sha256(&value).as_slice() != digest.as_slice() {
+        return Err(Error::corrupt(name));
+    }
+    Ok(value)
+}
+
+fn write_checked(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
+    write_meta(conn, name, value)?;
+    write_meta(conn, &format!("{name}_digest"), &sha256(value))
+}
+
+impl Keyring {
+    /// Makes a new store key, wraps it with `source` and writes it with a fresh canary.
+    /// Runs inside the creating transaction.
+    pub(crate) fn create(conn: &Connection, source: &dyn KeySource) -> Result<Self> {
+        let material = KeyMaterial::generate()?;
+        let wrapped = source.wrap(&material).map_err(key_source_error)?;
+        let store_key = StoreKey::new(material)?;
+        let canary = seal(store_key.canary_key(), &canary_ad(), CANARY_PLAINTEXT)?;
+        write_checked(conn, "store_key", &wrapped)?;
+        write_checked(conn, "canary", &canary)?;
+        let mut keyring = Self {
+            store_key,
+            epochs: HashMap::new(),
+        };
+        keyring.ensure_epoch(conn, STANDING_EPOCH)?;
+        Ok(keyring)
+    }
+
+    /// Unwraps the store key and checks the canary. Reads only; writes nothing.
+    pub(crate) fn unlock(conn: &Connection, source: &dyn KeySource) -> Result<Self> {
+        let wrapped = read_checked(conn, "store_key")?;
+        let material = source.unwrap(&wrapped).map_err(key_source_error)?;
+        let store_key = StoreKey::new(material)?;
+        let canary = read_checked(conn, "canary")?;
+        // The canary's bytes are intact (digest checked), so a failure here means the key
+        // source returned a key that is not this store's.
+        match open(store_key.canary_key(), &canary_ad(), &canary) {
+            Ok(plaintext) if plaintext.as_slice() == CANARY_PLAINTEXT => {}
+            _ => return Err(Error::WrongKey),
+        }
+        Ok(Self {
+            store_key,
+            epochs: HashMap::new(),
+        })
+    }
+
+    /// Wraps the same store key with another key source; records are not re-encrypted.
+    pub(crate) fn rewrap(&self, conn: &Connection, source: &dyn KeySource) -> Result<()> {
+        let wrapped = source
+            .wrap(self.store_key.material())
+            .map_err(key_source_error)?;
+        // Check the new source can open what it wrapped before replacing the old blob.
+        let check = source.unwrap(&wrapped).map_err(key_source_error)?;
+        if &check != self.store_key.material() {
+            return Err(Error::KeyUnavailable {
+                reason: "the new key source did not return the key it wrapped".to_owned(),
+            });
+        }
+        write_checked(conn, "store_key", &wrapped)
+    }
+
+    /// The blind index of `parts` in `domain`.
+    pub(crate) fn blind_index(&self, domain: &str, parts: &[&[u8]]) -> BlindIndex {
+        self.store_key.blind_index_key().index(domain, parts)
+    }
+
+    /// The key of `epoch`, creating and storing it if it does not exist yet.
+    ///
+    /// Call it outside a transaction that may roll back (or in the same one as the rows
+    /// it seals): a key created here is cached in memory only after it is written.
+    pub(crate) fn ensure_epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
+        if !self.epochs.contains_key(&epoch) {
+            let key = match self.load_epoch(conn, epoch)? {
+                Some(key) => key,
+                None => {
+                    let key = DataKey::generate()?;
+                    let wrapped = seal(
+                        self.store_key.wrapping_key(),
+                        &epoch_ad(epoch),
+                        &key.to_wrappable(),
+                    )?;
+                    conn.execute(
+                        "INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)",
+                        params![epoch, wrapped],
+                    )?;
+                    key
+                }
+            };
+            self.epochs.insert(epoch, key);
+        }
+        self.epochs
+            .get(&epoch)
+            .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))
+    }
+
+    /// The key of an existing epoch; `Corrupt` if it is missing or damaged.
+    pub(crate) fn epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
+        if !self.epochs.contains_key(&epoch) {
+            let key = self
+                .load_epoch(conn, epoch)?
+                .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))?;
+            self.epochs.insert(epoch, key);
+        }
+        self.epochs
+            .get(&epoch)
+            .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))
+    }
+
+    fn load_epoch(&self, conn: &Connection, epoch: i64) -> Result<Option<DataKey>> {
+        let wrapped: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT wrapped FROM epoch_keys WHERE epoch = ?1",
+                [epoch],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(wrapped) = wrapped else {
+            return Ok(None);
+        };
+        let plaintext = open(self.store_key.wrapping_key(), &epoch_ad(epoch), &wrapped)
+            .map_err(|_| Error::corrupt(format!("epoch_key:{epoch}")))?;
+        let bytes: [u8; 32] = plaintext
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::corrupt(format!("epoch_key:{epoch}")))?;
+        Ok(Some(DataKey::from_bytes(bytes)))
+    }
+
+    /// Forgets the in-memory copies of epoch keys that were shredded (dropping zeroizes).
+    pub(crate) fn forget_epochs(&mut self, shredded: impl Fn(i64) -> bool) {
+        self.epochs.retain(|epoch, _| !shredded(*epoch));
+    }
+
+    /// Seals a row's plaintext under its epoch key, bound to table, id and epoch.
+    pub(crate) fn seal_row(
+        &mut self,
+        conn: &Connection,
+        table: &str,
+        id: &str,
+        epoch: i64,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let key = self.ensure_epoch(conn, epoch)?;
+        seal(key, &AssociatedData::record(table, id, epoch), plaintext)
+    }
+
+    /// Opens a sealed row; `Corrupt` names the row (`records/<id>`) when it does not open.
+    pub(crate) fn open_row(
+        &mut self,
+        conn: &Connection,
+        table: &str,
+        id: &str,
+        epoch: i64,
+        sealed: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let key = self.epoch(conn, epoch)?;
+        open(key, &AssociatedData::record(table, id, epoch), sealed)
+            .map_err(|_| Error::corrupt(format!("{table}/{id}")))
+    }
+}
+
+/// Overwrites the wrapped store key and canary so the files cannot be opened even if
+/// their blocks are recovered after deletion (crypto-shredding of the whole store).
+pub(crate) fn shred_store_key(conn: &Connection) -> Result<()> {
+    for name in ["store_key", "canary"] {
+        conn.execute(
+            "UPDATE meta SET value = zeroblob(length(value)) WHERE name = ?1",
+            [name],
+        )?;
+    }
+    Ok(())
+}

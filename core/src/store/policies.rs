@@ -1,0 +1,104 @@
+//! Installed policies, sealed under the standing epoch and found by a blind index of their id.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Inner, STANDING_EPOCH, Store};
+use crate::error::{Error, Result};
+use crate::policy::{PolicyError, VerifiedPolicy, check_update};
+
+const TABLE: &str = "policies";
+
+fn row_id(inner: &Inner, policy_id: &str) -> String {
+    hex(&inner.keys.blind_index("policy", &[policy_id.as_bytes()]).0)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+fn load(inner: &mut Inner, id: &str, sealed: &[u8]) -> Result<VerifiedPolicy> {
+    let Inner { conn, keys } = inner;
+    let plaintext = keys.open_row(conn, TABLE, id, STANDING_EPOCH, sealed)?;
+    VerifiedPolicy::from_stored(&plaintext).map_err(|_: PolicyError| Error::corrupt(format!("{TABLE}/{id}")))
+}
+
+impl Store {
+    /// Installs a verified policy, replacing an older version of the same id. A refusal
+    /// (a version not newer than the installed one) leaves the installed policy untouched.
+    pub fn install_policy(&self, policy: &VerifiedPolicy) -> Result<()> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let id = row_id(inner, policy.id());
+        let tx = inner.conn.transaction()?;
+        let existing: Option<Vec<u8>> = tx
+            .query_row("SELECT sealed FROM policies WHERE id = ?1", [&id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        let installed = match existing {
+            Some(sealed) => {
+                let plaintext = inner
+                    .keys
+                    .open_row(&tx, TABLE, &id, STANDING_EPOCH, &sealed)?;
+                let current = VerifiedPolicy::from_stored(&plaintext)
+                    .map_err(|_| Error::corrupt(format!("{TABLE}/{id}")))?;
+                Some(current.version())
+            }
+            None => None,
+        };
+        check_update(installed, policy)?;
+        let sealed = inner
+            .keys
+            .seal_row(&tx, TABLE, &id, STANDING_EPOCH, policy.envelope_bytes())?;
+        tx.execute(
+            "INSERT INTO policies (id, sealed) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
+            params![id, sealed],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The installed policy with this id.
+    pub fn policy(&self, policy_id: &str) -> Result<VerifiedPolicy> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let id = row_id(inner, policy_id);
+        let sealed: Option<Vec<u8>> = inner
+            .conn
+            .query_row("SELECT sealed FROM policies WHERE id = ?1", [&id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        match sealed {
+            Some(sealed) => load(inner, &id, &sealed),
+            None => Err(Error::NotFound {
+                what: "policy",
+                id: policy_id.to_owned(),
+            }),
+        }
+    }
+
+    /// Every installed policy, ordered by id.
+    pub fn policies(&self) -> Result<Vec<VerifiedPolicy>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let rows: Vec<(String, Vec<u8>)> = {
+            let mut statement = inner.conn.prepare_cached("SELECT id, sealed FROM policies")?;
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut policies = rows
+            .iter()
+            .map(|(id, sealed)| load(inner, id, sealed))
+            .collect::<Result<Vec<_>>>()?;
+        policies.sort_by(|a, b| a.id().cmp(b.id()));
+        Ok(policies)
+    }
+}

@@ -1,0 +1,96 @@
+//! Profiles: the people on this device, sealed under the standing epoch.
+
+use rusqlite::params;
+use zeroize::Zeroizing;
+
+use super::{STANDING_EPOCH, Store};
+use crate::crypto::random_id;
+use crate::error::{Error, Result};
+use crate::model::{Profile, ProfileId, ValidatedProfile};
+
+const TABLE: &str = "profiles";
+
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
+    serde_json::to_vec(value)
+        .map(Zeroizing::new)
+        .map_err(|error| Error::Storage(format!("could not encode a row: {error}")))
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    table: &str,
+    id: &str,
+    plaintext: &[u8],
+) -> Result<T> {
+    // The bytes authenticated, so a decoding failure means they were written by an
+    // incompatible build: report the row as damaged rather than guess.
+    serde_json::from_slice(plaintext).map_err(|_| Error::corrupt(format!("{table}/{id}")))
+}
+
+impl Store {
+    /// Stores a new profile under a fresh random id.
+    pub fn add_profile(&self, profile: ValidatedProfile) -> Result<Profile> {
+        let id = ProfileId::from_random_bytes(random_id()?);
+        let profile = profile.into_profile(id);
+        let plaintext = encode(&profile)?;
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let sealed = inner.keys.seal_row(
+            &inner.conn,
+            TABLE,
+            profile.id.as_str(),
+            STANDING_EPOCH,
+            &plaintext,
+        )?;
+        inner.conn.execute(
+            "INSERT INTO profiles (id, sealed) VALUES (?1, ?2)",
+            params![profile.id.as_str(), sealed],
+        )?;
+        Ok(profile)
+    }
+
+    /// The profile with this id.
+    pub fn profile(&self, id: &ProfileId) -> Result<Profile> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let sealed: Vec<u8> = inner
+            .conn
+            .query_row(
+                "SELECT sealed FROM profiles WHERE id = ?1",
+                [id.as_str()],
+                |row| row.get(0),
+            )
+            .map_err(|error| match error {
+                rusqlite::Error::QueryReturnedNoRows => Error::NotFound {
+                    what: "profile",
+                    id: id.to_string(),
+                },
+                other => other.into(),
+            })?;
+        let plaintext =
+            inner
+                .keys
+                .open_row(&inner.conn, TABLE, id.as_str(), STANDING_EPOCH, &sealed)?;
+        decode(TABLE, id.as_str(), &plaintext)
+    }
+
+    /// Every profile, ordered by display name.
+    pub fn profiles(&self) -> Result<Vec<Profile>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let rows: Vec<(String, Vec<u8>)> = {
+            let mut statement = inner.conn.prepare_cached("SELECT id, sealed FROM profiles")?;
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut profiles = Vec::with_capacity(rows.len());
+        for (id, sealed) in rows {
+            let plaintext = inner
+                .keys
+                .open_row(&inner.conn, TABLE, &id, STANDING_EPOCH, &sealed)?;
+            profiles.push(decode::<Profile>(TABLE, &id, &plaintext)?);
+        }
+        profiles.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+        Ok(profiles)
+    }
+}

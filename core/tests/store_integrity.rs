@@ -1,0 +1,377 @@
+//! The encrypted store under attack and accident: canary scans of every file, wrong keys,
+//! flipped bytes, purge with crypto-shredding, rekey and erase.
+
+mod common;
+
+use common::*;
+use rusqlite::Connection;
+use selfreport_core::model::{Answers, MonitoringReason, NewProfile, ProfileId, RecordId};
+use selfreport_core::store::DB_FILE;
+use selfreport_core::{Error, SelfReport};
+
+/// A store with one installed policy, two profiles and a few records.
+struct Fixture {
+    _parent: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    authority: Authority,
+    profiles: Vec<ProfileId>,
+    records: Vec<RecordId>,
+}
+
+fn fixture() -> Fixture {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("store");
+    let authority = Authority::new();
+    let clock = clock("2026-11-20");
+    let core = SelfReport::create(&dir, &key_source(1), options(&authority, clock.clone())).unwrap();
+    core.install_policy(&authority.sign(&policy_json(1))).unwrap();
+    let mother = core
+        .add_profile(NewProfile {
+            display_name: "Mother".into(),
+            name: Some("Li Hua".into()),
+            ..NewProfile::default()
+        })
+        .unwrap();
+    let child = core
+        .add_profile(NewProfile {
+            display_name: "Child".into(),
+            ..NewProfile::default()
+        })
+        .unwrap();
+    core.start_monitoring(&mother, POLICY_ID, None, MonitoringReason::Arrival)
+        .unwrap();
+    let mut records = Vec::new();
+    for profile in [&mother, &child] {
+        let saved = core
+            .save_record(profile, POLICY_ID, "daily", None, Answers::new().text("temperature", "36.8"))
+            .unwrap();
+        records.push(saved.id);
+    }
+    clock.advance_days(1);
+    let saved = core
+        .save_record(&mother, POLICY_ID, "daily", None, Answers::new().text("temperature", "37.0"))
+        .unwrap();
+    records.push(saved.id);
+    drop(core);
+    Fixture {
+        _parent: parent,
+        dir,
+        authority,
+        profiles: vec![mother, child],
+        records,
+    }
+}
+
+fn db(dir: &std::path::Path) -> Connection {
+    Connection::open(dir.join(DB_FILE)).unwrap()
+}
+
+fn flip(dir: &std::path::Path, table: &str, column: &str, key_column: &str, key: &dyn rusqlite::ToSql, index: usize) {
+    let conn = db(dir);
+    let sql = format!("SELECT {column} FROM {table} WHERE {key_column} = ?1");
+    let mut value: Vec<u8> = conn.query_row(&sql, [key], |row| row.get(0)).unwrap();
+    value[index] ^= 0x01;
+    let sql = format!("UPDATE {table} SET {column} = ?1 WHERE {key_column} = ?2");
+    conn.execute(&sql, rusqlite::params![value, key]).unwrap();
+}
+
+fn blob_len(dir: &std::path::Path, table: &str, column: &str, key_column: &str, key: &dyn rusqlite::ToSql) -> usize {
+    let conn = db(dir);
+    let sql = format!("SELECT length({column}) FROM {table} WHERE {key_column} = ?1");
+    let len: i64 = conn.query_row(&sql, [key], |row| row.get(0)).unwrap();
+    len as usize
+}
+
+#[test]
+fn canaries_of_every_field_kind_never_reach_the_files() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("store");
+    let authority = Authority::new();
+    let clock = clock("2026-11-20");
+    let core = SelfReport::create(&dir, &key_source(1), options(&authority, clock.clone())).unwrap();
+    core.install_policy(&authority.sign(&policy_json(1))).unwrap();
+
+    let canaries: Vec<&str> = vec![
+        "Canarydisplayname",       // display name
+        "王秘密金丝雀",            // person_name (Chinese: escaped \uXXXX in JSON)
+        "Canarypersonname",        // person_name (Latin)
+        "11010519491231002X",      // resident_id with its right check digit
+        "+8613987654321",          // phone
+        "E98765432",               // passport_number
+        "1949-12-31",              // birth date (date kind; matches the ID number)
+        "MU5101",                  // transport_number
+        "canarynote 秘密备注 🙂",  // text
+        "canaryremark",            // text
+        "420106",                  // district
+        "420111",                  // travel history place
+        "2026-11-03",              // travel history date
+        "2026-12-24",              // arrival date (future allowed)
+        "987654321",               // integer
+        "choicecanary",            // choice code
+        "multicanary",             // multi_choice code
+        "38.6",                    // temperature as typed
+        r#"{"type":"temperature_tenths_c","value":386}"#, // temperature as stored in the plaintext
+    ];
+    let person = core
+        .add_profile(NewProfile {
+            display_name: canaries[0].into(),
+            name: Some(canaries[1].into()),
+            id_number: Some(canaries[3].into()),
+            phone: Some(canaries[4].into()),
+            birth_date: Some(date(canaries[6])),
+            passport_number: Some(canaries[5].into()),
+        })
+        .unwrap();
+    let other = core
+        .add_profile(NewProfile {
+            display_name: "Other".into(),
+            name: Some(canaries[2].into()),
+            ..NewProfile::default()
+        })
+        .unwrap();
+    core.start_monitoring(&person, POLICY_ID, None, MonitoringReason::Contact)
+        .unwrap();
+    core.save_record(
+        &person,
+        POLICY_ID,
+        "daily",
+        None,
+        Answers::new()
+            .text("temperature", canaries[17])
+            .text("symptoms", format!("cough,{}", canaries[16]))
+            .text("district", canaries[10])
+            .text("contact", "yes")
+            .text("notes", canaries[8]),
+    )
+    .unwrap();
+    core.save_record(
+        &person,
+        POLICY_ID,
+        "arrival",
+        None,
+        Answers::new()
+            .text("travel", format!("{}:{}:2026-11-05", canaries[11], canaries[12]))
+            .text("flight", canaries[7])
+            .text("arrival_date", canaries[13])
+            .text("companions", canaries[14])
+            .text("purpose", canaries[15])
+            .text("remarks", canaries[9]),
+    )
+    .unwrap();
+    core.save_record(&other, POLICY_ID, "daily", None, Answers::new().text("temperature", "36.5"))
+        .unwrap();
+    // Everything was really stored: the export holds every canary.
+    let export = serde_json::to_string(&core.export().unwrap()).unwrap();
+    for canary in canaries.iter().filter(|canary| **canary != "38.6") {
+        assert!(
+            export.contains(canary) || export.contains(&json_escaped(canary)),
+            "{canary} missing from the export"
+        );
+    }
+
+    let needles: Vec<Vec<u8>> = canaries
+        .iter()
+        .flat_map(|canary| [canary.as_bytes().to_vec(), json_escaped(canary).into_bytes()])
+        .collect();
+    let describe = |found: Vec<(String, usize)>| -> Vec<String> {
+        found
+            .into_iter()
+            .map(|(file, index)| format!("{} in {file}", canaries[index / 2]))
+            .collect()
+    };
+    // While open (the WAL holds the recent pages) and after closing.
+    let while_open = find_in_files(&dir, &needles);
+    assert!(while_open.is_empty(), "found: {:?}", describe(while_open));
+    let files: Vec<_> = snapshot(&dir).into_iter().map(|(name, _)| name).collect();
+    assert!(files.iter().any(|name| name.ends_with("-wal")), "WAL scanned: {files:?}");
+    drop(core);
+    let after_close = find_in_files(&dir, &needles);
+    assert!(after_close.is_empty(), "found: {:?}", describe(after_close));
+}
+
+#[test]
+fn wrong_passphrase_is_wrong_key_and_changes_no_byte() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("store");
+    let authority = Authority::new();
+    let core = SelfReport::create(&dir, &passphrase("right one"), options(&authority, clock("2026-11-20"))).unwrap();
+    core.add_profile(NewProfile {
+        display_name: "Me".into(),
+        ..NewProfile::default()
+    })
+    .unwrap();
+    drop(core);
+    let before = snapshot(&dir);
+    let error = SelfReport::open(&dir, &passphrase("wrong one"), options(&authority, clock("2026-11-20"))).unwrap_err();
+    assert!(matches!(error, Error::WrongKey), "{error:?}");
+    assert_eq!(error.code(), "WrongKey");
+    assert_eq!(snapshot(&dir), before);
+    SelfReport::open(&dir, &passphrase("right one"), options(&authority, clock("2026-11-20"))).unwrap();
+}
+
+#[test]
+fn every_flipped_byte_of_a_record_is_corrupt_naming_it() {
+    let fixture = fixture();
+    let target = fixture.records[0].as_str().to_owned();
+    let len = blob_len(&fixture.dir, "records", "sealed", "id", &target);
+    for index in 0..len {
+        flip(&fixture.dir, "records", "sealed", "id", &target, index);
+        let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
+        match core.record(&fixture.records[0]) {
+            Err(Error::Corrupt { record }) => assert_eq!(record, format!("records/{target}")),
+            other => panic!("byte {index}: expected Corrupt, got {other:?}"),
+        }
+        // The other records still read, and the listing names the damaged one.
+        core.record(&fixture.records[1]).unwrap();
+        core.record(&fixture.records[2]).unwrap();
+        let listing = core.records().unwrap();
+        assert_eq!(listing.records.len(), 2);
+        assert_eq!(listing.damaged, vec![format!("records/{target}")]);
+        drop(core);
+        flip(&fixture.dir, "records", "sealed", "id", &target, index);
+    }
+    let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
+    assert_eq!(core.records().unwrap().records.len(), 3);
+}
+
+#[test]
+fn every_flipped_byte_of_the_canary_or_wrapped_store_key_is_corrupt() {
+    let fixture = fixture();
+    for name in ["canary", "store_key", "canary_digest", "store_key_digest"] {
+        let len = blob_len(&fixture.dir, "meta", "value", "name", &name);
+        for index in 0..len {
+            flip(&fixture.dir, "meta", "value", "name", &name, index);
+            match SelfReport::open(&fixture.dir, &key_source(1), options(&fixture.authority, clock("2026-11-21"))) {
+                Err(Error::Corrupt { record }) => {
+                    assert_eq!(record, name.trim_end_matches("_digest"), "byte {index}")
+                }
+                other => panic!("{name} byte {index}: expected Corrupt, got {other:?}"),
+            }
+            flip(&fixture.dir, "meta", "value", "name", &name, index);
+        }
+    }
+    open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
+}
+
+#[test]
+fn every_flipped_byte_of_a_wrapped_epoch_key_is_corrupt_for_its_records_only() {
+    let fixture = fixture();
+    let conn = db(&fixture.dir);
+    let epoch: i64 = conn
+        .query_row("SELECT epoch FROM records WHERE id = ?1", [fixture.records[2].as_str()], |row| row.get(0))
+        .unwrap();
+    drop(conn);
+    let len = blob_len(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch);
+    for index in 0..len {
+        flip(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch, index);
+        let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
+        match core.record(&fixture.records[2]) {
+            Err(Error::Corrupt { record }) => assert_eq!(record, format!("epoch_key:{epoch}")),
+            other => panic!("byte {index}: expected Corrupt, got {other:?}"),
+        }
+        // Records of the other day's epoch still read.
+        core.record(&fixture.records[0]).unwrap();
+        core.profiles().unwrap();
+        drop(core);
+        flip(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch, index);
+    }
+}
+
+#[test]
+fn a_row_moved_to_another_id_does_not_open() {
+    let fixture = fixture();
+    let conn = db(&fixture.dir);
+    let sealed: Vec<u8> = conn
+        .query_row("SELECT sealed FROM records WHERE id = ?1", [fixture.records[0].as_str()], |row| row.get(0))
+        .unwrap();
+    conn.execute(
+        "UPDATE records SET sealed = ?1 WHERE id = ?2",
+        rusqlite::params![sealed, fixture.records[1].as_str()],
+    )
+    .unwrap();
+    drop(conn);
+    let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
+    assert!(matches!(core.record(&fixture.records[1]), Err(Error::Corrupt { .. })));
+    core.record(&fixture.records[0]).unwrap();
+}
+
+#[test]
+fn purge_deletes_records_and_shreds_their_epoch_keys_from_every_file() {
+    let fixture = fixture();
+    let conn = db(&fixture.dir);
+    let mut statement = conn
+        .prepare("SELECT r.sealed, e.wrapped FROM records r JOIN epoch_keys e ON e.epoch = r.epoch")
+        .unwrap();
+    let purged: Vec<(Vec<u8>, Vec<u8>)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    drop(statement);
+    drop(conn);
+    assert_eq!(purged.len(), 3);
+    let needles: Vec<Vec<u8>> = purged
+        .iter()
+        .flat_map(|(sealed, wrapped)| [sealed[13..45].to_vec(), wrapped[13..45].to_vec()])
+        .collect();
+    assert!(!find_in_files(&fixture.dir, &needles).is_empty(), "the scan must see live data");
+
+    // The day before retention ends for the first records, nothing is purged.
+    let clock = clock("2026-12-17");
+    let core = open(&fixture.dir, &fixture.authority, clock.clone());
+    let report = core.purge(None).unwrap();
+    assert_eq!(report.records, 0);
+    // 28 days after the last record, everything dated is gone.
+    clock.advance_days(4);
+    let report = core.purge(None).unwrap();
+    assert_eq!(report.records, 3);
+    assert!(report.epoch_keys >= 2);
+    assert!(core.records().unwrap().records.is_empty());
+    // The monitoring period (2026-11-20 + 14 days) is kept 28 days after its last day.
+    assert_eq!(report.monitoring_periods, 0);
+    assert_eq!(core.monitoring_periods().unwrap().len(), 1);
+    clock.advance_days(10);
+    assert_eq!(core.purge(None).unwrap().monitoring_periods, 1);
+    assert!(core.monitoring_periods().unwrap().is_empty());
+    assert_eq!(core.profiles().unwrap().len(), 2, "profiles are not dated data");
+    let found = find_in_files(&fixture.dir, &needles);
+    assert!(found.is_empty(), "purged bytes found while open: {found:?}");
+    drop(core);
+    let found = find_in_files(&fixture.dir, &needles);
+    assert!(found.is_empty(), "purged bytes found after close: {found:?}");
+    let conn = db(&fixture.dir);
+    let keys: i64 = conn.query_row("SELECT count(*) FROM epoch_keys WHERE epoch > 0", [], |row| row.get(0)).unwrap();
+    assert_eq!(keys, 0);
+}
+
+#[test]
+fn rekey_then_only_the_new_passphrase_opens() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("store");
+    let authority = Authority::new();
+    let core = SelfReport::create(&dir, &passphrase("old"), options(&authority, clock("2026-11-20"))).unwrap();
+    let id = core
+        .add_profile(NewProfile {
+            display_name: "Me".into(),
+            ..NewProfile::default()
+        })
+        .unwrap();
+    core.change_key(&passphrase("new")).unwrap();
+    drop(core);
+    assert!(matches!(
+        SelfReport::open(&dir, &passphrase("old"), options(&authority, clock("2026-11-20"))),
+        Err(Error::WrongKey)
+    ));
+    let core = SelfReport::open(&dir, &passphrase("new"), options(&authority, clock("2026-11-20"))).unwrap();
+    assert_eq!(core.profiles().unwrap()[0].id, id);
+}
+
+#[test]
+fn erase_leaves_no_file_behind() {
+    let fixture = fixture();
+    let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
+    core.erase().unwrap();
+    assert!(!fixture.dir.exists());
+    assert!(!SelfReport::exists(&fixture.dir));
+    let _ = &fixture.profiles;
+}

@@ -1,0 +1,443 @@
+//! End-to-end tests for selfreport: helpers that drive the real `selfreport` and
+//! `selfreport-authority` binaries.
+//!
+//! The tests in `tests/tests/` run the binaries Cargo built for the workspace (they sit
+//! next to the test executable's `deps/` directory), each in its own temporary directory,
+//! with the passphrase passed through the environment and a low PBKDF2 iteration count
+//! given explicitly on the command line so every test stays fast.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use chrono::{Duration, Local, NaiveDate};
+use tempfile::TempDir;
+
+/// The passphrase every test store is created with.
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+/// The PBKDF2 iteration count tests create stores with: far below the 600,000 default, so
+/// each open takes microseconds. Passed explicitly with `--pbkdf2-iterations`.
+pub const TEST_PBKDF2_ITERATIONS: &str = "1000";
+
+/// The example daily health report policy, as shipped in `examples/policies/`.
+pub const DAILY_REPORT_POLICY: &str = include_str!("../../examples/policies/daily-report.json");
+
+/// The example returning-traveler pre-registration policy, as shipped in `examples/policies/`.
+pub const TRAVELER_POLICY: &str =
+    include_str!("../../examples/policies/traveler-preregistration.json");
+
+/// Path of one of the workspace's binaries (`selfreport`, `selfreport-authority`).
+///
+/// Cargo puts integration test executables in `target/<profile>/deps/` and binaries one
+/// level up; this looks there. Panics with instructions when the binary was not built,
+/// which is the right failure for a test helper.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|error| {
+        panic!("cannot locate the test executable to find `{name}`: {error}")
+    });
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| {
+            if deps.file_name() == Some(OsStr::new("deps")) {
+                deps.parent()
+            } else {
+                Some(deps)
+            }
+        })
+        .unwrap_or_else(|| panic!("unexpected test executable location {}", exe.display()));
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "binary `{name}` not found at {}; run `cargo build --workspace --bins` first \
+         (./scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// What a finished command left behind.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The exit code (`-1` if the process was killed by a signal).
+    pub code: i32,
+    /// Everything written to stdout.
+    pub stdout: String,
+    /// Everything written to stderr.
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Asserts the command exited 0, showing its output otherwise; returns stdout.
+    #[track_caller]
+    pub fn success(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        &self.stdout
+    }
+
+    /// Asserts the command failed with `code`, wrote exactly one line to stderr and that
+    /// line starts with `error[<error_code>]: `; returns that line.
+    #[track_caller]
+    pub fn failure(&self, code: i32, error_code: &str) -> &str {
+        assert_eq!(
+            self.code, code,
+            "expected exit code {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let line = self.stderr.trim_end_matches('\n');
+        assert!(
+            !line.contains('\n'),
+            "expected one line on stderr, got:\n{}",
+            self.stderr
+        );
+        let prefix = format!("error[{error_code}]: ");
+        assert!(
+            line.starts_with(&prefix),
+            "expected stderr to start with `{prefix}`, got:\n{line}"
+        );
+        line
+    }
+
+    /// Stdout parsed as JSON; panics with the output when it is not.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.success()).unwrap_or_else(|error| {
+            panic!("stdout is not JSON ({error}):\n{}", self.stdout)
+        })
+    }
+
+    /// Stdout as one trimmed line; panics when it holds more than one line.
+    #[track_caller]
+    pub fn single_line(&self) -> String {
+        let out = self.success().trim();
+        assert!(
+            !out.is_empty() && !out.contains('\n'),
+            "expected one line on stdout, got:\n{}",
+            self.stdout
+        );
+        out.to_owned()
+    }
+}
+
+/// Runs `program` with `args` and `envs` (added to a cleaned environment), stdin closed.
+///
+/// Every `SELFREPORT_*` variable of the calling environment is removed first, so a
+/// developer's own passphrase can never leak into a test.
+pub fn run<I, S>(program: &Path, args: I, envs: &[(&str, &str)], cwd: &Path) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SELFREPORT_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(envs.iter().copied());
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", program.display()));
+    Outcome {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A scratch directory with a store path, an authority key and helpers to run commands.
+pub struct Workspace {
+    dir: TempDir,
+    selfreport: PathBuf,
+    authority: PathBuf,
+}
+
+impl Workspace {
+    /// A fresh temporary directory; nothing is created in it yet.
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}")),
+            selfreport: binary("selfreport"),
+            authority: binary("selfreport-authority"),
+        }
+    }
+
+    /// The scratch directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The store directory commands use (`<scratch>/store`).
+    pub fn store(&self) -> PathBuf {
+        self.path().join("store")
+    }
+
+    /// The authority's key directory (`<scratch>/authority`).
+    pub fn authority_dir(&self) -> PathBuf {
+        self.path().join("authority")
+    }
+
+    /// Runs `selfreport --store <store> --pbkdf2-iterations 1000 ARGS` with `passphrase`
+    /// in `SELFREPORT_PASSPHRASE` (or no passphrase at all when `None`) and `extra_env`.
+    pub fn selfreport_with(
+        &self,
+        args: &[&str],
+        passphrase: Option<&str>,
+        extra_env: &[(&str, &str)],
+    ) -> Outcome {
+        let store = self.store();
+        let store = store.to_string_lossy();
+        let mut full: Vec<&str> = vec![
+            "--store",
+            &store,
+            "--pbkdf2-iterations",
+            TEST_PBKDF2_ITERATIONS,
+        ];
+        full.extend_from_slice(args);
+        let mut envs: Vec<(&str, &str)> = extra_env.to_vec();
+        if let Some(passphrase) = passphrase {
+            envs.push(("SELFREPORT_PASSPHRASE", passphrase));
+        }
+        run(&self.selfreport, &full, &envs, self.path())
+    }
+
+    /// Runs `selfreport` with the test passphrase.
+    pub fn selfreport(&self, args: &[&str]) -> Outcome {
+        self.selfreport_with(args, Some(PASSPHRASE), &[])
+    }
+
+    /// Runs `selfreport` with exactly `args`: no `--store`, no iteration count, no
+    /// passphrase. For usage errors and `--help`.
+    pub fn selfreport_raw(&self, args: &[&str]) -> Outcome {
+        run(&self.selfreport, args, &[], self.path())
+    }
+
+    /// Runs `selfreport-authority ARGS`.
+    pub fn authority(&self, args: &[&str]) -> Outcome {
+        run(&self.authority, args, &[], self.path())
+    }
+
+    /// Makes the authority's signing key with `selfreport-authority keygen`; returns the
+    /// path of its `signing.pub`.
+    pub fn authority_keygen(&self) -> PathBuf {
+        let dir = self.authority_dir();
+        self.authority(&["keygen", "--out", &dir.to_string_lossy()])
+            .success();
+        let public = dir.join("signing.pub");
+        assert!(public.is_file(), "keygen wrote no {}", public.display());
+        public
+    }
+
+    /// Signs `policy_json` with the authority key (made by [`Workspace::authority_keygen`]);
+    /// returns the path of the signed envelope.
+    pub fn sign_policy(&self, name: &str, policy_json: &str) -> PathBuf {
+        let unsigned = self.path().join(format!("{name}.json"));
+        let signed = self.path().join(format!("{name}.signed.json"));
+        write(&unsigned, policy_json.as_bytes());
+        let key = self.authority_dir().join("signing.key");
+        self.authority(&[
+            "sign-policy",
+            "--key",
+            &key.to_string_lossy(),
+            "--in",
+            &unsigned.to_string_lossy(),
+            "--out",
+            &signed.to_string_lossy(),
+        ])
+        .success();
+        signed
+    }
+
+    /// The common start of a session: authority key, `init --trust`, and both example
+    /// policies (valid around today, see [`current_policy`]) signed and installed.
+    pub fn initialized_with_policies(&self) -> &Self {
+        let public = self.authority_keygen();
+        self.selfreport(&["init", "--trust", &public.to_string_lossy()])
+            .success();
+        for (name, policy) in [
+            ("daily-report", DAILY_REPORT_POLICY),
+            ("traveler", TRAVELER_POLICY),
+        ] {
+            let signed = self.sign_policy(name, &current_policy(policy));
+            self.selfreport(&["policy", "install", &signed.to_string_lossy()])
+                .success();
+        }
+        self
+    }
+
+    /// Every regular file under the store directory, recursively, with its bytes.
+    pub fn store_snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        collect_files(&self.store(), &mut files)
+            .unwrap_or_else(|error| panic!("cannot read the store directory: {error}"));
+        files
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> io::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            let bytes = fs::read(&path)?;
+            out.insert(path, bytes);
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path`, panicking with the path on failure.
+pub fn write(path: &Path, bytes: &[u8]) {
+    fs::write(path, bytes).unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
+}
+
+/// The person's local date as the binaries see it (they use the system clock).
+pub fn today() -> NaiveDate {
+    Local::now().date_naive()
+}
+
+/// `today()` moved by `days` (negative for the past), as `YYYY-MM-DD`.
+pub fn day(days: i64) -> String {
+    (today() + Duration::days(days)).to_string()
+}
+
+/// An example policy with its validity window moved to surround today (from 30 days ago
+/// to 180 days ahead), so the tests pass whatever the date: the shipped examples are only
+/// valid for one season, and install refuses a policy outside its window.
+pub fn current_policy(policy_json: &str) -> String {
+    let mut policy: serde_json::Value = serde_json::from_str(policy_json)
+        .unwrap_or_else(|error| panic!("example policy is not JSON: {error}"));
+    policy["valid_from"] = day(-30).into();
+    policy["valid_until"] = day(180).into();
+    serde_json::to_string_pretty(&policy)
+        .unwrap_or_else(|error| panic!("cannot serialize policy: {error}"))
+}
+
+/// A GB 11643 resident ID: `body` (17 digits) followed by its ISO 7064 MOD 11-2 check
+/// character. Computed here independently of the core, so a bug there cannot hide.
+pub fn resident_id(body: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    assert!(
+        body.len() == 17 && body.bytes().all(|b| b.is_ascii_digit()),
+        "resident ID body must be 17 digits: {body}"
+    );
+    let sum: u32 = body
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    format!("{body}{}", char::from(check))
+}
+
+/// The byte patterns a typed value could take on disk: its UTF-8 bytes, and its
+/// JSON-escaped forms (`\uXXXX` for every non-ASCII character, in lower and upper case
+/// hex, as serializers differ).
+pub fn canary_patterns(value: &str) -> Vec<Vec<u8>> {
+    let mut patterns = vec![value.as_bytes().to_vec()];
+    let json = serde_json::to_string(value)
+        .unwrap_or_else(|error| panic!("cannot escape {value:?}: {error}"));
+    patterns.push(json.trim_matches('"').as_bytes().to_vec());
+    for upper in [false, true] {
+        let mut escaped = String::new();
+        for unit in value.encode_utf16() {
+            if unit < 0x80 {
+                escaped.push(char::from(unit as u8));
+            } else if upper {
+                escaped.push_str(&format!("\\u{unit:04X}"));
+            } else {
+                escaped.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        patterns.push(escaped.into_bytes());
+    }
+    patterns.sort();
+    patterns.dedup();
+    patterns
+}
+
+/// Every `(file, canary)` pair where a form of the canary (see [`canary_patterns`])
+/// occurs in the file's bytes.
+pub fn find_canaries(
+    files: &BTreeMap<PathBuf, Vec<u8>>,
+    canaries: &[&str],
+) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    for (path, bytes) in files {
+        for canary in canaries {
+            if canary_patterns(canary)
+                .iter()
+                .any(|pattern| contains(bytes, pattern))
+            {
+                found.push((path.clone(), (*canary).to_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resident_id_check_characters_match_known_numbers() {
+        // The GB 11643 standard's own example, whose check character is X.
+        assert_eq!(resident_id("11010519491231002"), "11010519491231002X");
+        assert_eq!(resident_id("31010419900315242"), "310104199003152427");
+    }
+
+    #[test]
+    fn canary_patterns_cover_json_escapes() {
+        let patterns = canary_patterns("雯A");
+        assert!(patterns.contains(&"雯A".as_bytes().to_vec()));
+        assert!(patterns.contains(&b"\\u96efA".to_vec()));
+        assert!(patterns.contains(&b"\\u96EFA".to_vec()));
+        let ascii = canary_patterns("+8613800138000");
+        assert_eq!(ascii, vec![b"+8613800138000".to_vec()]);
+    }
+
+    #[test]
+    fn contains_finds_needles() {
+        assert!(contains(b"abcdef", b"cde"));
+        assert!(!contains(b"abcdef", b"xyz"));
+        assert!(!contains(b"abc", b""));
+    }
+
+    #[test]
+    fn current_policy_surrounds_today() {
+        let policy: serde_json::Value =
+            serde_json::from_str(&current_policy(DAILY_REPORT_POLICY)).unwrap();
+        assert_eq!(policy["valid_from"], day(-30));
+        assert_eq!(policy["valid_until"], day(180));
+        assert_eq!(policy["id"], "sh-daily-health");
+    }
+}
