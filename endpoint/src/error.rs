@@ -1,0 +1,157 @@
+//! The authority tools' error type, with stable codes and exit statuses.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use selfreport_core::crypto::signature::SigningKeyError;
+use selfreport_core::policy::PolicyError;
+
+/// Result type of the authority tools.
+pub type Result<T, E = AuthorityError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong generating keys or signing policies.
+///
+/// Messages name the file concerned and never include the content of a key file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorityError {
+    /// A key file is already there; key files are never overwritten.
+    #[error("{} already exists; key files are never overwritten (choose another directory)", path.display())]
+    KeyFileExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+
+    /// A signing key file does not hold a signing key.
+    #[error(
+        "{} is not a selfreport signing key: expected the standard base64 of a 32-byte Ed25519 seed on one line, as written by `keygen`",
+        path.display()
+    )]
+    KeyFileMalformed {
+        /// The key file.
+        path: PathBuf,
+    },
+
+    /// A public key file was given where the private signing key is needed.
+    #[error(
+        "{} is a public key file; signing needs the private key (`signing.key`)",
+        path.display()
+    )]
+    KeyFileIsPublic {
+        /// The file given.
+        path: PathBuf,
+    },
+
+    /// A signing key file can be read by other users; it is refused, as ssh does.
+    #[error(
+        "{} is accessible by other users (mode {mode:03o}); run `chmod 600` on it",
+        path.display()
+    )]
+    KeyFileTooOpen {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// The output file is one of the input files; writing it would destroy that input.
+    #[error("the output {} is also the {what}; choose another output file", path.display())]
+    OutputIsInput {
+        /// The output path.
+        path: PathBuf,
+        /// Which input it is (`policy document`, `signing key`).
+        what: &'static str,
+    },
+
+    /// The policy document was refused; an authority cannot sign what every app would refuse.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+
+    /// A file operation failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `create`, `write`...).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+
+    /// The system random generator failed.
+    #[error("the system random generator failed")]
+    Random,
+}
+
+impl AuthorityError {
+    /// The stable code of this error (`"KeyFileExists"`, `"PolicyTransformNotApplicable"`...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthorityError::KeyFileExists { .. } => "KeyFileExists",
+            AuthorityError::KeyFileMalformed { .. } => "SigningKeyMalformed",
+            AuthorityError::KeyFileIsPublic { .. } => "KeyFileIsPublic",
+            AuthorityError::KeyFileTooOpen { .. } => "KeyFileTooOpen",
+            AuthorityError::OutputIsInput { .. } => "OutputIsInput",
+            AuthorityError::Policy(error) => error.code(),
+            AuthorityError::Io { .. } => "Io",
+            AuthorityError::Random => "Crypto",
+        }
+    }
+
+    /// The process exit status for this error: 2 for a usage mistake, 3 for invalid input
+    /// (a policy or key file with wrong content), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AuthorityError::OutputIsInput { .. } => 2,
+            AuthorityError::KeyFileMalformed { .. }
+            | AuthorityError::KeyFileIsPublic { .. }
+            | AuthorityError::Policy(_) => 3,
+            AuthorityError::KeyFileExists { .. }
+            | AuthorityError::KeyFileTooOpen { .. }
+            | AuthorityError::Io { .. }
+            | AuthorityError::Random => 1,
+        }
+    }
+
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self {
+        let path = path.to_path_buf();
+        move |source| AuthorityError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub(crate) fn from_signing_key(error: SigningKeyError, path: &Path) -> Self {
+        match error {
+            SigningKeyError::Random => AuthorityError::Random,
+            SigningKeyError::Malformed => AuthorityError::KeyFileMalformed {
+                path: path.to_path_buf(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_errors_keep_their_code_and_are_invalid_input() {
+        let error = AuthorityError::from(PolicyError::BadSignature);
+        assert_eq!(error.code(), "PolicyBadSignature");
+        assert_eq!(error.exit_code(), 3);
+    }
+
+    #[test]
+    fn messages_name_the_file() {
+        let error = AuthorityError::KeyFileTooOpen {
+            path: PathBuf::from("/keys/signing.key"),
+            mode: 0o644,
+        };
+        let message = error.to_string();
+        assert!(message.contains("/keys/signing.key"));
+        assert!(message.contains("644"));
+        assert_eq!(error.exit_code(), 1);
+    }
+}
