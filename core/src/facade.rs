@@ -14,8 +14,8 @@ use crate::clock::Clock;
 use crate::crypto::KeySource;
 use crate::error::{Error, Result};
 use crate::model::{
-    Answers, DueItem, MonitoringPeriod, MonitoringReason, NewProfile, Profile, ProfileId,
-    RecordId, due, validate_answers,
+    Answers, DueItem, MonitoringPeriod, MonitoringReason, NewProfile, Profile, ProfileId, RecordId,
+    due, validate_answers,
 };
 use crate::policy::{Labels, OncePer, SignedPolicy, TrustAnchors, VerifiedPolicy};
 use crate::store::{
@@ -199,7 +199,9 @@ impl SelfReport {
         let policy = self.store.policy(policy_id)?;
         let document = policy.document();
         let monitoring = document.monitoring.ok_or_else(|| {
-            Error::Conflict(format!("policy {policy_id} does not define monitoring periods"))
+            Error::Conflict(format!(
+                "policy {policy_id} does not define monitoring periods"
+            ))
         })?;
         self.store.add_monitoring_period(NewMonitoringPeriod {
             profile_id: profile.clone(),
@@ -225,18 +227,24 @@ impl SelfReport {
         // The blind-index lookup cannot fail silently inside the closure, so remember
         // the first error and report it.
         let failure = std::cell::RefCell::new(None);
-        let items = due(today, &periods, &documents, |profile, policy, form, date| {
-            match self
-                .store
-                .is_filed(profile, policy, form, OncePer::Day, date)
-            {
+        let items = due(
+            today,
+            &periods,
+            &documents,
+            |profile, policy, form, date| match self.store.is_filed(
+                profile,
+                policy,
+                form,
+                OncePer::Day,
+                date,
+            ) {
                 Ok(filed) => filed,
                 Err(error) => {
                     failure.borrow_mut().get_or_insert(error);
                     false
                 }
-            }
-        });
+            },
+        );
         match failure.into_inner() {
             Some(error) => Err(error),
             None => Ok(items),
@@ -414,17 +422,32 @@ mod tests {
     #[test]
     fn a_second_save_the_same_day_amends_until_sent_then_adds_a_revision() {
         let s = setup("2026-11-28T09:00:00+08:00");
-        let first = s.core.save_record(&s.profile, "sh", "daily", None, daily("36.6")).unwrap();
+        let first = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.6"))
+            .unwrap();
         assert!(!first.amended);
-        let second = s.core.save_record(&s.profile, "sh", "daily", None, daily("36.9")).unwrap();
+        let second = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.9"))
+            .unwrap();
         assert!(second.amended);
         assert_eq!(second.id, first.id);
         assert_eq!(s.core.records().unwrap().records.len(), 1);
         let stored = s.core.record(&first.id).unwrap();
-        assert_eq!(stored.record.value("temperature").unwrap().to_string(), "36.9");
+        assert_eq!(
+            stored.record.value("temperature").unwrap().to_string(),
+            "36.9"
+        );
 
-        s.core.store().set_record_state(&first.id, OutboxState::Sent).unwrap();
-        let third = s.core.save_record(&s.profile, "sh", "daily", None, daily("37.1")).unwrap();
+        s.core
+            .store()
+            .set_record_state(&first.id, OutboxState::Sent)
+            .unwrap();
+        let third = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("37.1"))
+            .unwrap();
         assert!(!third.amended);
         assert_ne!(third.id, first.id);
         assert_eq!(third.revision, 2);
@@ -433,7 +456,10 @@ mod tests {
         // The sent record is untouched.
         let sent = s.core.record(&first.id).unwrap();
         assert_eq!(sent.state, OutboxState::Sent);
-        assert_eq!(sent.record.value("temperature").unwrap().to_string(), "36.9");
+        assert_eq!(
+            sent.record.value("temperature").unwrap().to_string(),
+            "36.9"
+        );
     }
 
     #[test]
@@ -441,9 +467,15 @@ mod tests {
         // 23:59 in Shanghai (15:59 UTC) and two minutes later (00:01, the next local day,
         // still the same UTC day) are two different daily records.
         let s = setup("2026-11-28T23:59:00+08:00");
-        let late = s.core.save_record(&s.profile, "sh", "daily", None, daily("36.6")).unwrap();
+        let late = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.6"))
+            .unwrap();
         s.clock.set(at("2026-11-29T00:01:00+08:00"));
-        let early = s.core.save_record(&s.profile, "sh", "daily", None, daily("36.7")).unwrap();
+        let early = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.7"))
+            .unwrap();
         assert!(!early.amended);
         assert_ne!(late.id, early.id);
         let dates: Vec<_> = s
@@ -458,7 +490,10 @@ mod tests {
         // West of UTC the same instant is still the 28th: the record amends the 28th's.
         s.clock.set(at("2026-11-28T11:01:00-05:00"));
         assert_eq!(s.core.today().to_string(), "2026-11-28");
-        let west = s.core.save_record(&s.profile, "sh", "daily", None, daily("36.8")).unwrap();
+        let west = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.8"))
+            .unwrap();
         assert!(west.amended);
         assert_eq!(west.id, late.id);
     }
@@ -480,7 +515,10 @@ mod tests {
     #[test]
     fn due_lists_the_daily_form_until_it_is_filed_and_only_within_the_period() {
         let s = setup("2026-11-28T08:00:00+08:00");
-        assert!(s.core.due(None).unwrap().is_empty(), "no monitoring period yet");
+        assert!(
+            s.core.due(None).unwrap().is_empty(),
+            "no monitoring period yet"
+        );
         let period = s
             .core
             .start_monitoring(&s.profile, "sh", None, MonitoringReason::Arrival)
@@ -488,8 +526,13 @@ mod tests {
         assert_eq!(period.days, 14);
         let due = s.core.due(None).unwrap();
         assert_eq!(due.len(), 1);
-        assert_eq!((due[0].form_id.as_str(), due[0].day, due[0].of_days), ("daily", 1, 14));
-        s.core.save_record(&s.profile, "sh", "daily", None, daily("36.6")).unwrap();
+        assert_eq!(
+            (due[0].form_id.as_str(), due[0].day, due[0].of_days),
+            ("daily", 1, 14)
+        );
+        s.core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.6"))
+            .unwrap();
         assert!(s.core.due(None).unwrap().is_empty());
         // Next local day it is due again; after the 14th day it is not.
         s.clock.advance_days(1);
@@ -498,7 +541,8 @@ mod tests {
         assert!(s.core.due(Some(after)).unwrap().is_empty());
         // An overlapping period for the same policy is refused.
         assert!(matches!(
-            s.core.start_monitoring(&s.profile, "sh", None, MonitoringReason::SelfReported),
+            s.core
+                .start_monitoring(&s.profile, "sh", None, MonitoringReason::SelfReported),
             Err(Error::Conflict(_))
         ));
     }
@@ -514,7 +558,10 @@ mod tests {
         let mut tampered = signed(&s.key, &test_policy_json("sh", 2, today()));
         let middle = tampered.len() / 2;
         tampered[middle] ^= 0x01;
-        assert!(matches!(s.core.install_policy(&tampered), Err(Error::Policy(_))));
+        assert!(matches!(
+            s.core.install_policy(&tampered),
+            Err(Error::Policy(_))
+        ));
         let policies = s.core.policies().unwrap();
         assert_eq!(policies.len(), 1);
         assert_eq!(policies[0].version, 1);
@@ -530,12 +577,19 @@ mod tests {
     fn unknown_form_and_profile_fields_are_typed_errors() {
         let s = setup("2026-11-28T08:00:00+08:00");
         assert!(matches!(
-            s.core.save_record(&s.profile, "sh", "nope", None, daily("36.6")),
+            s.core
+                .save_record(&s.profile, "sh", "nope", None, daily("36.6")),
             Err(Error::NotFound { what: "form", .. })
         ));
         let error = s
             .core
-            .save_record(&s.profile, "sh", "daily", None, daily("36.6").text("shoe_size", "42"))
+            .save_record(
+                &s.profile,
+                "sh",
+                "daily",
+                None,
+                daily("36.6").text("shoe_size", "42"),
+            )
             .unwrap_err();
         assert_eq!(error.code(), "InvalidInput");
         let error = s
@@ -548,7 +602,9 @@ mod tests {
     #[test]
     fn export_holds_everything_decrypted() {
         let s = setup("2026-11-28T08:00:00+08:00");
-        s.core.save_record(&s.profile, "sh", "daily", None, daily("36.6")).unwrap();
+        s.core
+            .save_record(&s.profile, "sh", "daily", None, daily("36.6"))
+            .unwrap();
         let export = serde_json::to_value(s.core.export().unwrap()).unwrap();
         assert_eq!(export["format"], "selfreport.export/1");
         assert_eq!(export["profiles"][0]["name"], "王建国");

@@ -4,7 +4,10 @@
 //! answers → [`model`] validation → encrypted [`store`] → (next) minimization through a
 //! verified [`policy`] → sealing → sync. Keys and primitives live in [`crypto`]; time comes
 //! from an injectable [`clock`]. [`SelfReport`] is the facade apps and the CLI use.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod clock;
 pub mod crypto;

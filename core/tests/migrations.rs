@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use common::*;
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
+use selfreport_core::SelfReport;
 use selfreport_core::crypto::{KeyMaterial, MemoryKeySource};
 use selfreport_core::model::{Answers, MonitoringReason, NewProfile};
 use selfreport_core::store::{CURRENT_VERSION, DB_FILE};
-use selfreport_core::SelfReport;
 
 fn fixture_key_source() -> MemoryKeySource {
     MemoryKeySource::new(KeyMaterial::from_bytes([0x42; 32]))
@@ -35,7 +35,9 @@ fn fixture_path(version: i64) -> PathBuf {
 /// Writes the database in `dir` as SQL: schema, rows (blobs as hex) and user_version.
 fn dump(dir: &Path) -> String {
     let conn = Connection::open(dir.join(DB_FILE)).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
     let mut out = format!("-- selfreport store fixture, schema version {version}\n");
     let mut statement = conn
         .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'index', rowid")
@@ -50,7 +52,9 @@ fn dump(dir: &Path) -> String {
     }
     for (kind, table, _) in objects.iter().filter(|(kind, ..)| kind == "table") {
         let _ = kind;
-        let mut rows = conn.prepare(&format!("SELECT * FROM {table} ORDER BY rowid")).unwrap();
+        let mut rows = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+            .unwrap();
         let columns = rows.column_count();
         let mut query = rows.query([]).unwrap();
         while let Some(row) = query.next().unwrap() {
@@ -59,8 +63,15 @@ fn dump(dir: &Path) -> String {
                     ValueRef::Null => "NULL".to_owned(),
                     ValueRef::Integer(n) => n.to_string(),
                     ValueRef::Real(f) => f.to_string(),
-                    ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t).replace('\'', "''")),
-                    ValueRef::Blob(b) => format!("X'{}'", b.iter().map(|byte| format!("{byte:02X}")).collect::<String>()),
+                    ValueRef::Text(t) => {
+                        format!("'{}'", String::from_utf8_lossy(t).replace('\'', "''"))
+                    }
+                    ValueRef::Blob(b) => format!(
+                        "X'{}'",
+                        b.iter()
+                            .map(|byte| format!("{byte:02X}"))
+                            .collect::<String>()
+                    ),
                 })
                 .collect();
             writeln!(out, "INSERT INTO {table} VALUES ({});", values.join(", ")).unwrap();
@@ -81,8 +92,14 @@ fn load(dir: &Path, sql: &str) {
 /// The data every fixture holds, written through the public API.
 fn populate(dir: &Path) {
     let authority = Authority::new();
-    let core = SelfReport::create(dir, &fixture_key_source(), options(&authority, clock("2026-11-20"))).unwrap();
-    core.install_policy(&authority.sign(&policy_json(1))).unwrap();
+    let core = SelfReport::create(
+        dir,
+        &fixture_key_source(),
+        options(&authority, clock("2026-11-20")),
+    )
+    .unwrap();
+    core.install_policy(&authority.sign(&policy_json(1)))
+        .unwrap();
     let profile = core
         .add_profile(NewProfile {
             display_name: "Fixture".into(),
@@ -92,16 +109,31 @@ fn populate(dir: &Path) {
         .unwrap();
     core.start_monitoring(&profile, POLICY_ID, None, MonitoringReason::Arrival)
         .unwrap();
-    core.save_record(&profile, POLICY_ID, "daily", None, Answers::new().text("temperature", "36.7").text("notes", "fixture note"))
-        .unwrap();
+    core.save_record(
+        &profile,
+        POLICY_ID,
+        "daily",
+        None,
+        Answers::new()
+            .text("temperature", "36.7")
+            .text("notes", "fixture note"),
+    )
+    .unwrap();
 }
 
 /// Checks that `dir` holds the data of `populate`, read with the current code.
 fn check(dir: &Path) {
     let authority = Authority::new();
-    let core = SelfReport::open(dir, &fixture_key_source(), options(&authority, clock("2026-11-21"))).unwrap();
+    let core = SelfReport::open(
+        dir,
+        &fixture_key_source(),
+        options(&authority, clock("2026-11-21")),
+    )
+    .unwrap();
     let conn = Connection::open(dir.join(DB_FILE)).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
     assert_eq!(version, CURRENT_VERSION);
     let profiles = core.profiles().unwrap();
     assert_eq!(profiles.len(), 1);
@@ -115,8 +147,14 @@ fn check(dir: &Path) {
     assert_eq!(record.value("temperature").unwrap().to_string(), "36.7");
     assert_eq!(record.value("notes").unwrap().to_string(), "fixture note");
     // Still writable after migrating.
-    core.save_record(&profiles[0].id, POLICY_ID, "daily", None, Answers::new().text("temperature", "36.5"))
-        .unwrap();
+    core.save_record(
+        &profiles[0].id,
+        POLICY_ID,
+        "daily",
+        None,
+        Answers::new().text("temperature", "36.5"),
+    )
+    .unwrap();
 }
 
 #[test]

@@ -23,8 +23,10 @@ fn fixture() -> Fixture {
     let dir = parent.path().join("store");
     let authority = Authority::new();
     let clock = clock("2026-11-20");
-    let core = SelfReport::create(&dir, &key_source(1), options(&authority, clock.clone())).unwrap();
-    core.install_policy(&authority.sign(&policy_json(1))).unwrap();
+    let core =
+        SelfReport::create(&dir, &key_source(1), options(&authority, clock.clone())).unwrap();
+    core.install_policy(&authority.sign(&policy_json(1)))
+        .unwrap();
     let mother = core
         .add_profile(NewProfile {
             display_name: "Mother".into(),
@@ -43,13 +45,25 @@ fn fixture() -> Fixture {
     let mut records = Vec::new();
     for profile in [&mother, &child] {
         let saved = core
-            .save_record(profile, POLICY_ID, "daily", None, Answers::new().text("temperature", "36.8"))
+            .save_record(
+                profile,
+                POLICY_ID,
+                "daily",
+                None,
+                Answers::new().text("temperature", "36.8"),
+            )
             .unwrap();
         records.push(saved.id);
     }
     clock.advance_days(1);
     let saved = core
-        .save_record(&mother, POLICY_ID, "daily", None, Answers::new().text("temperature", "37.0"))
+        .save_record(
+            &mother,
+            POLICY_ID,
+            "daily",
+            None,
+            Answers::new().text("temperature", "37.0"),
+        )
         .unwrap();
     records.push(saved.id);
     drop(core);
@@ -66,7 +80,14 @@ fn db(dir: &std::path::Path) -> Connection {
     Connection::open(dir.join(DB_FILE)).unwrap()
 }
 
-fn flip(dir: &std::path::Path, table: &str, column: &str, key_column: &str, key: &dyn rusqlite::ToSql, index: usize) {
+fn flip(
+    dir: &std::path::Path,
+    table: &str,
+    column: &str,
+    key_column: &str,
+    key: &dyn rusqlite::ToSql,
+    index: usize,
+) {
     let conn = db(dir);
     let sql = format!("SELECT {column} FROM {table} WHERE {key_column} = ?1");
     let mut value: Vec<u8> = conn.query_row(&sql, [key], |row| row.get(0)).unwrap();
@@ -75,7 +96,13 @@ fn flip(dir: &std::path::Path, table: &str, column: &str, key_column: &str, key:
     conn.execute(&sql, rusqlite::params![value, key]).unwrap();
 }
 
-fn blob_len(dir: &std::path::Path, table: &str, column: &str, key_column: &str, key: &dyn rusqlite::ToSql) -> usize {
+fn blob_len(
+    dir: &std::path::Path,
+    table: &str,
+    column: &str,
+    key_column: &str,
+    key: &dyn rusqlite::ToSql,
+) -> usize {
     let conn = db(dir);
     let sql = format!("SELECT length({column}) FROM {table} WHERE {key_column} = ?1");
     let len: i64 = conn.query_row(&sql, [key], |row| row.get(0)).unwrap();
@@ -88,28 +115,30 @@ fn canaries_of_every_field_kind_never_reach_the_files() {
     let dir = parent.path().join("store");
     let authority = Authority::new();
     let clock = clock("2026-11-20");
-    let core = SelfReport::create(&dir, &key_source(1), options(&authority, clock.clone())).unwrap();
-    core.install_policy(&authority.sign(&policy_json(1))).unwrap();
+    let core =
+        SelfReport::create(&dir, &key_source(1), options(&authority, clock.clone())).unwrap();
+    core.install_policy(&authority.sign(&policy_json(1)))
+        .unwrap();
 
     let canaries: Vec<&str> = vec![
-        "Canarydisplayname",       // display name
-        "王秘密金丝雀",            // person_name (Chinese: escaped \uXXXX in JSON)
-        "Canarypersonname",        // person_name (Latin)
-        "11010519491231002X",      // resident_id with its right check digit
-        "+8613987654321",          // phone
-        "E98765432",               // passport_number
-        "1949-12-31",              // birth date (date kind; matches the ID number)
-        "MU5101",                  // transport_number
-        "canarynote 秘密备注 🙂",  // text
-        "canaryremark",            // text
-        "420106",                  // district
-        "420111",                  // travel history place
-        "2026-11-03",              // travel history date
-        "2026-12-24",              // arrival date (future allowed)
-        "987654321",               // integer
-        "choicecanary",            // choice code
-        "multicanary",             // multi_choice code
-        "38.6",                    // temperature as typed
+        "Canarydisplayname",                              // display name
+        "王秘密金丝雀",           // person_name (Chinese: escaped \uXXXX in JSON)
+        "Canarypersonname",       // person_name (Latin)
+        "11010519491231002X",     // resident_id with its right check digit
+        "+8613987654321",         // phone
+        "E98765432",              // passport_number
+        "1949-12-31",             // birth date (date kind; matches the ID number)
+        "MU5101",                 // transport_number
+        "canarynote 秘密备注 🙂", // text
+        "canaryremark",           // text
+        "420106",                 // district
+        "420111",                 // travel history place
+        "2026-11-03",             // travel history date
+        "2026-12-24",             // arrival date (future allowed)
+        "987654321",              // integer
+        "choicecanary",           // choice code
+        "multicanary",            // multi_choice code
+        "38.6",                   // temperature as typed
         r#"{"type":"temperature_tenths_c","value":386}"#, // temperature as stored in the plaintext
     ];
     let person = core
@@ -150,7 +179,10 @@ fn canaries_of_every_field_kind_never_reach_the_files() {
         "arrival",
         None,
         Answers::new()
-            .text("travel", format!("{}:{}:2026-11-05", canaries[11], canaries[12]))
+            .text(
+                "travel",
+                format!("{}:{}:2026-11-05", canaries[11], canaries[12]),
+            )
             .text("flight", canaries[7])
             .text("arrival_date", canaries[13])
             .text("companions", canaries[14])
@@ -158,8 +190,14 @@ fn canaries_of_every_field_kind_never_reach_the_files() {
             .text("remarks", canaries[9]),
     )
     .unwrap();
-    core.save_record(&other, POLICY_ID, "daily", None, Answers::new().text("temperature", "36.5"))
-        .unwrap();
+    core.save_record(
+        &other,
+        POLICY_ID,
+        "daily",
+        None,
+        Answers::new().text("temperature", "36.5"),
+    )
+    .unwrap();
     // Everything was really stored: the export holds every canary.
     let export = serde_json::to_string(&core.export().unwrap()).unwrap();
     for canary in canaries.iter().filter(|canary| **canary != "38.6") {
@@ -171,7 +209,12 @@ fn canaries_of_every_field_kind_never_reach_the_files() {
 
     let needles: Vec<Vec<u8>> = canaries
         .iter()
-        .flat_map(|canary| [canary.as_bytes().to_vec(), json_escaped(canary).into_bytes()])
+        .flat_map(|canary| {
+            [
+                canary.as_bytes().to_vec(),
+                json_escaped(canary).into_bytes(),
+            ]
+        })
         .collect();
     let describe = |found: Vec<(String, usize)>| -> Vec<String> {
         found
@@ -183,7 +226,10 @@ fn canaries_of_every_field_kind_never_reach_the_files() {
     let while_open = find_in_files(&dir, &needles);
     assert!(while_open.is_empty(), "found: {:?}", describe(while_open));
     let files: Vec<_> = snapshot(&dir).into_iter().map(|(name, _)| name).collect();
-    assert!(files.iter().any(|name| name.ends_with("-wal")), "WAL scanned: {files:?}");
+    assert!(
+        files.iter().any(|name| name.ends_with("-wal")),
+        "WAL scanned: {files:?}"
+    );
     drop(core);
     let after_close = find_in_files(&dir, &needles);
     assert!(after_close.is_empty(), "found: {:?}", describe(after_close));
@@ -194,7 +240,12 @@ fn wrong_passphrase_is_wrong_key_and_changes_no_byte() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("store");
     let authority = Authority::new();
-    let core = SelfReport::create(&dir, &passphrase("right one"), options(&authority, clock("2026-11-20"))).unwrap();
+    let core = SelfReport::create(
+        &dir,
+        &passphrase("right one"),
+        options(&authority, clock("2026-11-20")),
+    )
+    .unwrap();
     core.add_profile(NewProfile {
         display_name: "Me".into(),
         ..NewProfile::default()
@@ -202,11 +253,21 @@ fn wrong_passphrase_is_wrong_key_and_changes_no_byte() {
     .unwrap();
     drop(core);
     let before = snapshot(&dir);
-    let error = SelfReport::open(&dir, &passphrase("wrong one"), options(&authority, clock("2026-11-20"))).unwrap_err();
+    let error = SelfReport::open(
+        &dir,
+        &passphrase("wrong one"),
+        options(&authority, clock("2026-11-20")),
+    )
+    .unwrap_err();
     assert!(matches!(error, Error::WrongKey), "{error:?}");
     assert_eq!(error.code(), "WrongKey");
     assert_eq!(snapshot(&dir), before);
-    SelfReport::open(&dir, &passphrase("right one"), options(&authority, clock("2026-11-20"))).unwrap();
+    SelfReport::open(
+        &dir,
+        &passphrase("right one"),
+        options(&authority, clock("2026-11-20")),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -241,7 +302,11 @@ fn every_flipped_byte_of_the_canary_or_wrapped_store_key_is_corrupt() {
         let len = blob_len(&fixture.dir, "meta", "value", "name", &name);
         for index in 0..len {
             flip(&fixture.dir, "meta", "value", "name", &name, index);
-            match SelfReport::open(&fixture.dir, &key_source(1), options(&fixture.authority, clock("2026-11-21"))) {
+            match SelfReport::open(
+                &fixture.dir,
+                &key_source(1),
+                options(&fixture.authority, clock("2026-11-21")),
+            ) {
                 Err(Error::Corrupt { record }) => {
                     assert_eq!(record, name.trim_end_matches("_digest"), "byte {index}")
                 }
@@ -258,12 +323,23 @@ fn every_flipped_byte_of_a_wrapped_epoch_key_is_corrupt_for_its_records_only() {
     let fixture = fixture();
     let conn = db(&fixture.dir);
     let epoch: i64 = conn
-        .query_row("SELECT epoch FROM records WHERE id = ?1", [fixture.records[2].as_str()], |row| row.get(0))
+        .query_row(
+            "SELECT epoch FROM records WHERE id = ?1",
+            [fixture.records[2].as_str()],
+            |row| row.get(0),
+        )
         .unwrap();
     drop(conn);
     let len = blob_len(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch);
     for index in 0..len {
-        flip(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch, index);
+        flip(
+            &fixture.dir,
+            "epoch_keys",
+            "wrapped",
+            "epoch",
+            &epoch,
+            index,
+        );
         let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
         match core.record(&fixture.records[2]) {
             Err(Error::Corrupt { record }) => assert_eq!(record, format!("epoch_key:{epoch}")),
@@ -273,7 +349,14 @@ fn every_flipped_byte_of_a_wrapped_epoch_key_is_corrupt_for_its_records_only() {
         core.record(&fixture.records[0]).unwrap();
         core.profiles().unwrap();
         drop(core);
-        flip(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch, index);
+        flip(
+            &fixture.dir,
+            "epoch_keys",
+            "wrapped",
+            "epoch",
+            &epoch,
+            index,
+        );
     }
 }
 
@@ -282,7 +365,11 @@ fn a_row_moved_to_another_id_does_not_open() {
     let fixture = fixture();
     let conn = db(&fixture.dir);
     let sealed: Vec<u8> = conn
-        .query_row("SELECT sealed FROM records WHERE id = ?1", [fixture.records[0].as_str()], |row| row.get(0))
+        .query_row(
+            "SELECT sealed FROM records WHERE id = ?1",
+            [fixture.records[0].as_str()],
+            |row| row.get(0),
+        )
         .unwrap();
     conn.execute(
         "UPDATE records SET sealed = ?1 WHERE id = ?2",
@@ -291,7 +378,10 @@ fn a_row_moved_to_another_id_does_not_open() {
     .unwrap();
     drop(conn);
     let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
-    assert!(matches!(core.record(&fixture.records[1]), Err(Error::Corrupt { .. })));
+    assert!(matches!(
+        core.record(&fixture.records[1]),
+        Err(Error::Corrupt { .. })
+    ));
     core.record(&fixture.records[0]).unwrap();
 }
 
@@ -314,7 +404,10 @@ fn purge_deletes_records_and_shreds_their_epoch_keys_from_every_file() {
         .iter()
         .flat_map(|(sealed, wrapped)| [sealed[13..45].to_vec(), wrapped[13..45].to_vec()])
         .collect();
-    assert!(!find_in_files(&fixture.dir, &needles).is_empty(), "the scan must see live data");
+    assert!(
+        !find_in_files(&fixture.dir, &needles).is_empty(),
+        "the scan must see live data"
+    );
 
     // The day before retention ends for the first records, nothing is purged.
     let clock = clock("2026-12-17");
@@ -333,14 +426,27 @@ fn purge_deletes_records_and_shreds_their_epoch_keys_from_every_file() {
     clock.advance_days(10);
     assert_eq!(core.purge(None).unwrap().monitoring_periods, 1);
     assert!(core.monitoring_periods().unwrap().is_empty());
-    assert_eq!(core.profiles().unwrap().len(), 2, "profiles are not dated data");
+    assert_eq!(
+        core.profiles().unwrap().len(),
+        2,
+        "profiles are not dated data"
+    );
     let found = find_in_files(&fixture.dir, &needles);
     assert!(found.is_empty(), "purged bytes found while open: {found:?}");
     drop(core);
     let found = find_in_files(&fixture.dir, &needles);
-    assert!(found.is_empty(), "purged bytes found after close: {found:?}");
+    assert!(
+        found.is_empty(),
+        "purged bytes found after close: {found:?}"
+    );
     let conn = db(&fixture.dir);
-    let keys: i64 = conn.query_row("SELECT count(*) FROM epoch_keys WHERE epoch > 0", [], |row| row.get(0)).unwrap();
+    let keys: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM epoch_keys WHERE epoch > 0",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
     assert_eq!(keys, 0);
 }
 
@@ -349,7 +455,12 @@ fn rekey_then_only_the_new_passphrase_opens() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("store");
     let authority = Authority::new();
-    let core = SelfReport::create(&dir, &passphrase("old"), options(&authority, clock("2026-11-20"))).unwrap();
+    let core = SelfReport::create(
+        &dir,
+        &passphrase("old"),
+        options(&authority, clock("2026-11-20")),
+    )
+    .unwrap();
     let id = core
         .add_profile(NewProfile {
             display_name: "Me".into(),
@@ -359,10 +470,19 @@ fn rekey_then_only_the_new_passphrase_opens() {
     core.change_key(&passphrase("new")).unwrap();
     drop(core);
     assert!(matches!(
-        SelfReport::open(&dir, &passphrase("old"), options(&authority, clock("2026-11-20"))),
+        SelfReport::open(
+            &dir,
+            &passphrase("old"),
+            options(&authority, clock("2026-11-20"))
+        ),
         Err(Error::WrongKey)
     ));
-    let core = SelfReport::open(&dir, &passphrase("new"), options(&authority, clock("2026-11-20"))).unwrap();
+    let core = SelfReport::open(
+        &dir,
+        &passphrase("new"),
+        options(&authority, clock("2026-11-20")),
+    )
+    .unwrap();
     assert_eq!(core.profiles().unwrap()[0].id, id);
 }
 

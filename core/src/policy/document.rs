@@ -6,8 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::FieldKind;
 use chrono::NaiveDate;
+
+use crate::model::FieldKind;
 
 /// The format string every policy document carries.
 pub const POLICY_FORMAT: &str = "selfreport.policy/1";

@@ -98,7 +98,9 @@ impl Store {
         };
         let mut periods = Vec::with_capacity(rows.len());
         for (id, epoch, sealed) in rows {
-            let plaintext = inner.keys.open_row(&inner.conn, TABLE, &id, epoch, &sealed)?;
+            let plaintext = inner
+                .keys
+                .open_row(&inner.conn, TABLE, &id, epoch, &sealed)?;
             periods.push(decode::<MonitoringPeriod>(TABLE, &id, &plaintext)?);
         }
         periods.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));

@@ -24,7 +24,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 fn load(inner: &mut Inner, id: &str, sealed: &[u8]) -> Result<VerifiedPolicy> {
     let Inner { conn, keys } = inner;
     let plaintext = keys.open_row(conn, TABLE, id, STANDING_EPOCH, sealed)?;
-    VerifiedPolicy::from_stored(&plaintext).map_err(|_: PolicyError| Error::corrupt(format!("{TABLE}/{id}")))
+    VerifiedPolicy::from_stored(&plaintext)
+        .map_err(|_: PolicyError| Error::corrupt(format!("{TABLE}/{id}")))
 }
 
 impl Store {
@@ -52,9 +53,10 @@ impl Store {
             None => None,
         };
         check_update(installed, policy)?;
-        let sealed = inner
-            .keys
-            .seal_row(&tx, TABLE, &id, STANDING_EPOCH, policy.envelope_bytes())?;
+        let sealed =
+            inner
+                .keys
+                .seal_row(&tx, TABLE, &id, STANDING_EPOCH, policy.envelope_bytes())?;
         tx.execute(
             "INSERT INTO policies (id, sealed) VALUES (?1, ?2)
              ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
@@ -89,7 +91,9 @@ impl Store {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let rows: Vec<(String, Vec<u8>)> = {
-            let mut statement = inner.conn.prepare_cached("SELECT id, sealed FROM policies")?;
+            let mut statement = inner
+                .conn
+                .prepare_cached("SELECT id, sealed FROM policies")?;
             statement
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?

@@ -78,16 +78,19 @@ impl Store {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let rows: Vec<(String, Vec<u8>)> = {
-            let mut statement = inner.conn.prepare_cached("SELECT id, sealed FROM profiles")?;
+            let mut statement = inner
+                .conn
+                .prepare_cached("SELECT id, sealed FROM profiles")?;
             statement
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
         let mut profiles = Vec::with_capacity(rows.len());
         for (id, sealed) in rows {
-            let plaintext = inner
-                .keys
-                .open_row(&inner.conn, TABLE, &id, STANDING_EPOCH, &sealed)?;
+            let plaintext =
+                inner
+                    .keys
+                    .open_row(&inner.conn, TABLE, &id, STANDING_EPOCH, &sealed)?;
             profiles.push(decode::<Profile>(TABLE, &id, &plaintext)?);
         }
         profiles.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));

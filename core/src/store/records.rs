@@ -145,7 +145,9 @@ fn kind_str(once_per: OncePer) -> &'static str {
 type Row = (String, i64, String, Vec<u8>);
 
 fn open_record(inner: &mut Inner, (id, epoch, state, sealed): &Row) -> Result<StoredRecord> {
-    let plaintext = inner.keys.open_row(&inner.conn, TABLE, id, *epoch, sealed)?;
+    let plaintext = inner
+        .keys
+        .open_row(&inner.conn, TABLE, id, *epoch, sealed)?;
     let record: Record = decode(TABLE, id, &plaintext)?;
     let state = OutboxState::parse(state).ok_or_else(|| Error::corrupt(format!("{TABLE}/{id}")))?;
     if record.id.as_str() != id {
@@ -160,16 +162,24 @@ fn listing(inner: &mut Inner, rows: &[Row]) -> RecordListing {
         match open_record(inner, row) {
             Ok(record) => out.records.push(record),
             Err(Error::Corrupt { record }) => out.damaged.push(record),
-            Err(other) => out.damaged.push(format!("{TABLE}/{}: {}", row.0, other.code())),
+            Err(other) => out
+                .damaged
+                .push(format!("{TABLE}/{}: {}", row.0, other.code())),
         }
     }
     out.records.sort_by(|a, b| {
-        (a.record.date, &a.record.profile_id, &a.record.form_id, a.record.revision).cmp(&(
-            b.record.date,
-            &b.record.profile_id,
-            &b.record.form_id,
-            b.record.revision,
-        ))
+        (
+            a.record.date,
+            &a.record.profile_id,
+            &a.record.form_id,
+            a.record.revision,
+        )
+            .cmp(&(
+                b.record.date,
+                &b.record.profile_id,
+                &b.record.form_id,
+                b.record.revision,
+            ))
     });
     out
 }
@@ -199,7 +209,9 @@ impl Store {
                 "SELECT id, epoch, state, sealed FROM records WHERE slot_idx = ?1
                  ORDER BY revision DESC LIMIT 1",
             )?
-            .query_row([&slot], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .query_row([&slot], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
             .optional()?;
         let latest = match latest {
             Some(row) => {
@@ -234,7 +246,9 @@ impl Store {
             saved_at: new.saved_at,
         };
         let plaintext = encode(&record)?;
-        let sealed = inner.keys.seal_row(&tx, TABLE, id.as_str(), epoch, &plaintext)?;
+        let sealed = inner
+            .keys
+            .seal_row(&tx, TABLE, id.as_str(), epoch, &plaintext)?;
         if amended {
             tx.prepare_cached("UPDATE records SET epoch = ?1, sealed = ?2 WHERE id = ?3")?
                 .execute(params![epoch, sealed, id.as_str()])?;
@@ -288,7 +302,9 @@ impl Store {
         let rows: Vec<Row> = inner
             .conn
             .prepare_cached("SELECT id, epoch, state, sealed FROM records")?
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(listing(inner, &rows))
     }

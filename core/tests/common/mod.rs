@@ -144,7 +144,11 @@ pub fn find_in_files(dir: &Path, needles: &[Vec<u8>]) -> Vec<(String, usize)> {
     let mut found = Vec::new();
     for (name, bytes) in snapshot(dir) {
         for (index, needle) in needles.iter().enumerate() {
-            if !needle.is_empty() && bytes.windows(needle.len()).any(|window| window == needle.as_slice()) {
+            if !needle.is_empty()
+                && bytes
+                    .windows(needle.len())
+                    .any(|window| window == needle.as_slice())
+            {
                 found.push((name.clone(), index));
             }
         }
