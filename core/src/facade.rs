@@ -600,6 +600,27 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_what_a_person_typed() {
+        let s = setup("2026-11-28T08:00:00+08:00");
+        let saved = s
+            .core
+            .save_record(&s.profile, "sh", "daily", None, daily("38.9"))
+            .unwrap();
+        let profile = format!("{:?}", s.core.profiles().unwrap());
+        let record = format!("{:?}", s.core.record(&saved.id).unwrap());
+        let answers = format!("{:?}", daily("38.9"));
+        for printed in [&profile, &record, &answers] {
+            assert!(
+                !printed.contains("王建国")
+                    && !printed.contains("389")
+                    && !printed.contains("38.9"),
+                "{printed}"
+            );
+        }
+        assert!(profile.contains("name"), "{profile}");
+    }
+
+    #[test]
     fn export_holds_everything_decrypted() {
         let s = setup("2026-11-28T08:00:00+08:00");
         s.core

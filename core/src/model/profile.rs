@@ -26,7 +26,7 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 ///
 /// Optional attributes that are blank (`Some("")`, as form widgets give them) count as
 /// absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct NewProfile {
     /// How the app shows this person on the device (`"Grandma"`); required.
     pub display_name: String,
@@ -148,7 +148,7 @@ fn attribute_text(
 }
 
 /// A profile whose attributes passed validation, waiting for its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ValidatedProfile {
     display_name: String,
     name: Option<String>,
@@ -179,7 +179,7 @@ impl ValidatedProfile {
 }
 
 /// A person on this device. Built from [`NewProfile::validate`]; stored encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// Random id.
     pub id: ProfileId,
@@ -211,6 +211,79 @@ impl Profile {
                 self.passport_number.clone().map(FieldValue::PassportNumber)
             }
         }
+    }
+}
+
+/// Which attributes are present, never their values: profiles must not reach logs.
+fn redacted_attributes(
+    f: &mut std::fmt::Formatter<'_>,
+    type_name: &str,
+    id: Option<&ProfileId>,
+    present: [(&str, bool); 6],
+) -> std::fmt::Result {
+    let mut out = f.debug_struct(type_name);
+    if let Some(id) = id {
+        out.field("id", id);
+    }
+    let present: Vec<&str> = present
+        .into_iter()
+        .filter(|(_, has)| *has)
+        .map(|(name, _)| name)
+        .collect();
+    out.field("present", &present).finish_non_exhaustive()
+}
+
+impl std::fmt::Debug for NewProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        redacted_attributes(
+            f,
+            "NewProfile",
+            None,
+            [
+                ("display_name", !self.display_name.is_empty()),
+                ("name", self.name.is_some()),
+                ("id_number", self.id_number.is_some()),
+                ("phone", self.phone.is_some()),
+                ("birth_date", self.birth_date.is_some()),
+                ("passport_number", self.passport_number.is_some()),
+            ],
+        )
+    }
+}
+
+impl std::fmt::Debug for ValidatedProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        redacted_attributes(
+            f,
+            "ValidatedProfile",
+            None,
+            [
+                ("display_name", true),
+                ("name", self.name.is_some()),
+                ("id_number", self.id_number.is_some()),
+                ("phone", self.phone.is_some()),
+                ("birth_date", self.birth_date.is_some()),
+                ("passport_number", self.passport_number.is_some()),
+            ],
+        )
+    }
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        redacted_attributes(
+            f,
+            "Profile",
+            Some(&self.id),
+            [
+                ("display_name", true),
+                ("name", self.name.is_some()),
+                ("id_number", self.id_number.is_some()),
+                ("phone", self.phone.is_some()),
+                ("birth_date", self.birth_date.is_some()),
+                ("passport_number", self.passport_number.is_some()),
+            ],
+        )
     }
 }
 

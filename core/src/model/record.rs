@@ -23,7 +23,7 @@ random_id!(
 const DATE_FIELD: &str = "date";
 
 /// One answer as given: text to parse (the CLI, simple forms) or a typed value (apps).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum AnswerInput {
     /// Text in the form [`super::parse_answer`] accepts.
     Text(String),
@@ -194,6 +194,16 @@ fn blank_is_a_value(field: &crate::policy::FieldSpec) -> bool {
         field.kind,
         super::FieldKind::MultiChoice { .. } | super::FieldKind::TravelHistory
     )
+}
+
+/// Typed answers are redacted like every [`FieldValue`]; raw text is not shown at all.
+impl std::fmt::Debug for AnswerInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnswerInput::Text(_) => f.write_str("AnswerInput::Text(<redacted>)"),
+            AnswerInput::Value(value) => write!(f, "AnswerInput::Value({value:?})"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ impl fmt::Display for TravelLeg {
 ///
 /// Constructing a value does not validate it; [`super::check_value`] does, and
 /// [`super::parse_answer`] parses text into a checked value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value")]
 pub enum FieldValue {
     /// `yes_no`.
@@ -167,6 +167,14 @@ impl fmt::Display for FieldValue {
             | FieldValue::TransportNumber(text)
             | FieldValue::Text(text) => f.write_str(text),
         }
+    }
+}
+
+/// Values are what people typed: `Debug` names the kind only, so a value can never reach
+/// a log line through `{:?}`.
+impl std::fmt::Debug for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FieldValue::{}(<redacted>)", self.kind_name())
     }
 }
 
