@@ -12,6 +12,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::SystemTime;
 
 use chrono::{Duration, Local, NaiveDate};
 use tempfile::TempDir;
@@ -33,8 +34,10 @@ pub const TRAVELER_POLICY: &str =
 /// Path of one of the workspace's binaries (`selfreport`, `selfreport-authority`).
 ///
 /// Cargo puts integration test executables in `target/<profile>/deps/` and binaries one
-/// level up; this looks there. Panics with instructions when the binary was not built,
-/// which is the right failure for a test helper.
+/// level up; this looks there. Panics with instructions when the binary was not built, or
+/// was built before the last change to the sources it is made from (a stale binary would
+/// make the tests pass or fail for the wrong code). That is the right failure for a test
+/// helper.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_else(|error| {
         panic!("cannot locate the test executable to find `{name}`: {error}")
@@ -56,7 +59,60 @@ pub fn binary(name: &str) -> PathBuf {
          (./scripts/test does)",
         path.display()
     );
+    let built = modified(&path);
+    if let Some(source) = newest_source(name) {
+        assert!(
+            built.is_some_and(|built| built >= source.1),
+            "binary `{name}` at {} is older than {}; run `cargo build --workspace --bins` \
+             first (./scripts/test does)",
+            path.display(),
+            source.0.display()
+        );
+    }
     path
+}
+
+/// The most recently modified source file binary `name` is built from, with its time.
+fn newest_source(name: &str) -> Option<(PathBuf, SystemTime)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let crates: &[&str] = match name {
+        "selfreport" => &["cli", "endpoint", "core"],
+        _ => &["endpoint", "core"],
+    };
+    let mut newest: Option<(PathBuf, SystemTime)> = None;
+    for crate_dir in crates {
+        let dir = root.join(crate_dir);
+        let mut candidates = vec![dir.join("Cargo.toml")];
+        collect_paths(&dir.join("src"), &mut candidates);
+        for candidate in candidates {
+            if let Some(time) = modified(&candidate) {
+                if newest.as_ref().is_none_or(|(_, best)| time > *best) {
+                    newest = Some((candidate, time));
+                }
+            }
+        }
+    }
+    newest
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .ok()
+}
+
+fn collect_paths(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_paths(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
 }
 
 /// What a finished command left behind.
@@ -108,9 +164,8 @@ impl Outcome {
     /// Stdout parsed as JSON; panics with the output when it is not.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.success()).unwrap_or_else(|error| {
-            panic!("stdout is not JSON ({error}):\n{}", self.stdout)
-        })
+        serde_json::from_str(self.success())
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
     }
 
     /// Stdout as one trimmed line; panics when it holds more than one line.
@@ -401,7 +456,10 @@ pub fn find_canaries(
 
 /// Whether `needle` occurs in `haystack`.
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|window| window == needle)
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
 }
 
 #[cfg(test)]

@@ -1,0 +1,340 @@
+//! The command line: global options and every subcommand, as clap parses them.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::answer::AnswerArg;
+
+/// Environment variable holding the passphrase unless `--passphrase-env` names another.
+pub const DEFAULT_PASSPHRASE_ENV: &str = "SELFREPORT_PASSPHRASE";
+/// Environment variable `rekey` reads the new passphrase from.
+pub const DEFAULT_NEW_PASSPHRASE_ENV: &str = "SELFREPORT_NEW_PASSPHRASE";
+
+/// selfreport: daily health reports and travel pre-registration kept encrypted on this
+/// device, collected only under signed policies.
+#[derive(Debug, Parser)]
+#[command(name = "selfreport", version)]
+pub struct Cli {
+    /// Options every command shares.
+    #[command(flatten)]
+    pub global: GlobalOptions,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command shares.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalOptions {
+    /// Directory holding the encrypted store and its trust anchors.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "./selfreport-data"
+    )]
+    pub store: PathBuf,
+
+    /// Environment variable to read the passphrase from; when it is unset, the passphrase
+    /// is asked for on the terminal.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = DEFAULT_PASSPHRASE_ENV
+    )]
+    pub passphrase_env: String,
+
+    /// PBKDF2-HMAC-SHA256 iterations used when a passphrase wraps the store key (init,
+    /// rekey). For tests and benchmarks only: the default, 600,000, is the minimum for
+    /// real use. Opening a store always uses the count stored with it.
+    #[arg(long, global = true, value_name = "N", hide_short_help = true)]
+    pub pbkdf2_iterations: Option<NonZeroU32>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new store that trusts the given authority keys.
+    Init(InitArgs),
+    /// Install or list signed collection policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Add or list the people whose reports this device keeps.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Start monitoring periods.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
+    /// List the reports still owed today.
+    Due(DueArgs),
+    /// Fill in a form for a profile and save it, encrypted; prints the record id.
+    Report(ReportArgs),
+    /// List saved records.
+    Records(ListArgs),
+    /// Delete everything past its retention period, with its keys.
+    Purge(PurgeArgs),
+    /// Print everything the store holds about you, as JSON.
+    Export,
+    /// Delete the store and every file in it.
+    Erase(EraseArgs),
+    /// Change the passphrase (read from SELFREPORT_NEW_PASSPHRASE or asked twice).
+    Rekey(RekeyArgs),
+    /// Walk through a whole session in a temporary directory, narrating each step.
+    Demo(DemoArgs),
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Authority public keys to trust (`signing.pub` files made by
+    /// `selfreport-authority keygen`: one base64 line each).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub trust: Vec<PathBuf>,
+}
+
+/// `policy ...`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Verify a signed policy and install it.
+    Install {
+        /// The signed policy envelope (`selfreport.signed/1` JSON).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List installed policies.
+    List(ListArgs),
+}
+
+/// `profile ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a person; prints the new profile id alone.
+    Add(ProfileAddArgs),
+    /// List profiles.
+    List(ListArgs),
+}
+
+/// `profile add`.
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// The person's name as on their ID.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// What this device calls them ("Dad"); defaults to the name.
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// Resident identity card number (18 characters).
+    #[arg(long, value_name = "ID")]
+    pub id_number: Option<String>,
+    /// Phone number in E.164 form (+8613800138000).
+    #[arg(long, value_name = "PHONE")]
+    pub phone: Option<String>,
+    /// Date of birth, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub birth_date: Option<String>,
+    /// Passport number.
+    #[arg(long, value_name = "NUMBER")]
+    pub passport: Option<String>,
+}
+
+/// `monitor ...`.
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Start a monitoring period for a profile under a policy.
+    Start(MonitorStartArgs),
+}
+
+/// `monitor start`.
+#[derive(Debug, Args)]
+pub struct MonitorStartArgs {
+    /// The profile id.
+    #[arg(long, value_name = "ID")]
+    pub profile: String,
+    /// The policy id.
+    #[arg(long, value_name = "PID")]
+    pub policy: String,
+    /// First day of the period, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Why the person is monitored.
+    #[arg(long, value_enum, default_value_t = ReasonArg::Arrival)]
+    pub reason: ReasonArg,
+}
+
+/// Why a monitoring period starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReasonArg {
+    /// Arrival from elsewhere.
+    Arrival,
+    /// Close contact of a case.
+    Contact,
+    /// The person's own choice.
+    #[value(name = "self")]
+    SelfReported,
+}
+
+/// `due`.
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// The day to compute for, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<NaiveDate>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The profile id.
+    #[arg(long, value_name = "ID")]
+    pub profile: String,
+    /// The policy id.
+    #[arg(long, value_name = "PID")]
+    pub policy: String,
+    /// The form id within the policy (`daily`, `arrival`).
+    #[arg(long, value_name = "FORM")]
+    pub form: String,
+    /// The day the report is for, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<NaiveDate>,
+    /// An answer, `FIELD=VALUE`; repeat for each field. Multiple choices are
+    /// comma-separated (`symptoms=cough,fatigue`, empty for none); travel legs are
+    /// `PLACE:FROM:TO` separated by `;`; yes/no fields take `yes` or `no`.
+    #[arg(long = "answer", value_name = "FIELD=VALUE")]
+    pub answers: Vec<AnswerArg>,
+}
+
+/// Listing commands.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The day to compute retention from, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<NaiveDate>,
+}
+
+/// `erase`.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// Confirm: the store and everything in it is deleted for good.
+    #[arg(long, required = true)]
+    pub yes: bool,
+}
+
+/// `rekey`.
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    /// Environment variable to read the new passphrase from; when it is unset, the new
+    /// passphrase is asked for twice on the terminal.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_NEW_PASSPHRASE_ENV)]
+    pub new_passphrase_env: String,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory to run the demo in (kept afterwards); default: a temporary directory,
+    /// removed at the end.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn globals_have_their_defaults_and_may_follow_the_subcommand() {
+        let cli = Cli::try_parse_from(["selfreport", "records"]).unwrap();
+        assert_eq!(cli.global.store, PathBuf::from("./selfreport-data"));
+        assert_eq!(cli.global.passphrase_env, "SELFREPORT_PASSPHRASE");
+        assert_eq!(cli.global.pbkdf2_iterations, None);
+        let cli =
+            Cli::try_parse_from(["selfreport", "records", "--json", "--store", "/tmp/x"]).unwrap();
+        assert_eq!(cli.global.store, PathBuf::from("/tmp/x"));
+        assert!(matches!(
+            cli.command,
+            Command::Records(ListArgs { json: true })
+        ));
+    }
+
+    #[test]
+    fn iterations_must_be_a_positive_number() {
+        assert!(Cli::try_parse_from(["selfreport", "--pbkdf2-iterations", "0", "export"]).is_err());
+        let cli =
+            Cli::try_parse_from(["selfreport", "--pbkdf2-iterations", "1000", "export"]).unwrap();
+        assert_eq!(
+            cli.global.pbkdf2_iterations.map(NonZeroU32::get),
+            Some(1000)
+        );
+    }
+
+    #[test]
+    fn erase_requires_yes_and_init_requires_trust() {
+        assert!(Cli::try_parse_from(["selfreport", "erase"]).is_err());
+        assert!(Cli::try_parse_from(["selfreport", "init"]).is_err());
+        let cli = Cli::try_parse_from(["selfreport", "init", "--trust", "a.pub", "b.pub"]).unwrap();
+        let Command::Init(init) = cli.command else {
+            panic!("expected init");
+        };
+        assert_eq!(init.trust.len(), 2);
+    }
+
+    #[test]
+    fn monitor_reasons_and_dates_parse() {
+        let cli = Cli::try_parse_from([
+            "selfreport",
+            "monitor",
+            "start",
+            "--profile",
+            "p",
+            "--policy",
+            "sh-arrivals",
+            "--from",
+            "2026-11-20",
+            "--reason",
+            "self",
+        ])
+        .unwrap();
+        let Command::Monitor(MonitorCommand::Start(start)) = cli.command else {
+            panic!("expected monitor start");
+        };
+        assert_eq!(start.reason, ReasonArg::SelfReported);
+        assert_eq!(start.from, NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert!(
+            Cli::try_parse_from(["selfreport", "due", "--today", "2026-13-01"]).is_err(),
+            "an impossible date is a usage error"
+        );
+    }
+
+    #[test]
+    fn the_iteration_option_shows_in_long_help_only() {
+        let mut command = Cli::command();
+        let long = command.render_long_help().to_string();
+        assert!(long.contains("--pbkdf2-iterations"));
+        let short = Cli::command().render_help().to_string();
+        assert!(!short.contains("--pbkdf2-iterations"));
+    }
+}

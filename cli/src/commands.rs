@@ -1,0 +1,618 @@
+//! One function per subcommand: open the store, call the core, print the result.
+//!
+//! Human output is short and plain; `--json` prints machine output. Commands that create
+//! something print its id alone, so scripts can capture it with `$(...)`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use selfreport_core::model::{
+    AnswerInput, Answers, MonitoringReason, NewProfile, Profile, ProfileId, Rule, ValidationError,
+};
+use selfreport_core::policy::MAX_SIGNED_POLICY_BYTES;
+use selfreport_core::store::StoredRecord;
+use selfreport_core::{Clock, Error, Options, PolicySummary, SelfReport, SystemClock};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::answer::{AnswerArg, repeated_field};
+use crate::args::{
+    Cli, Command, DueArgs, EraseArgs, GlobalOptions, InitArgs, ListArgs, MonitorCommand,
+    MonitorStartArgs, PolicyCommand, ProfileAddArgs, ProfileCommand, PurgeArgs, ReasonArg,
+    RekeyArgs, ReportArgs,
+};
+use crate::failure::{EXIT_INTEGRITY, EXIT_OTHER, Failure};
+use crate::{demo, passphrase, trust};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Init(args) => init(global, &args),
+        Command::Policy(PolicyCommand::Install { file }) => policy_install(global, &file),
+        Command::Policy(PolicyCommand::List(args)) => policy_list(global, &args),
+        Command::Profile(ProfileCommand::Add(args)) => profile_add(global, args),
+        Command::Profile(ProfileCommand::List(args)) => profile_list(global, &args),
+        Command::Monitor(MonitorCommand::Start(args)) => monitor_start(global, &args),
+        Command::Due(args) => due(global, &args),
+        Command::Report(args) => report(global, args),
+        Command::Records(args) => records(global, &args),
+        Command::Purge(args) => purge(global, &args),
+        Command::Export => export(global),
+        Command::Erase(args) => erase(global, &args),
+        Command::Rekey(args) => rekey(global, &args),
+        Command::Demo(args) => demo::run(args.dir.as_deref()),
+    }
+}
+
+/// Writes `text` to stdout. Write failures (a closed pipe) are reported, never a panic.
+pub fn emit(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                stdout.write_all(b"\n")
+            }
+        })
+        .and_then(|()| stdout.flush())
+        .map_err(|error| Failure::io("cannot write to stdout", &error))
+}
+
+/// Writes `value` as pretty JSON to stdout.
+pub fn emit_json(value: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|error| {
+        Failure::new(
+            "Internal",
+            format!("cannot encode JSON: {error}"),
+            EXIT_OTHER,
+        )
+    })?;
+    emit(&text)
+}
+
+fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// Opens the existing store named by the global options with the passphrase they point
+/// to. Nothing is written when the passphrase is wrong.
+fn open(global: &GlobalOptions) -> Result<SelfReport, Failure> {
+    let dir = &global.store;
+    if !SelfReport::exists(dir) {
+        return Err(not_initialized(dir));
+    }
+    let trust_anchors = trust::load(dir)?;
+    let passphrase = passphrase::existing(&global.passphrase_env)?;
+    let source = passphrase::key_source(passphrase, global.pbkdf2_iterations);
+    let options = Options {
+        trust_anchors,
+        clock: system_clock(),
+    };
+    Ok(SelfReport::open(dir, &source, options)?)
+}
+
+fn not_initialized(dir: &Path) -> Failure {
+    Error::NotInitialized {
+        path: dir.display().to_string(),
+    }
+    .into()
+}
+
+fn init(global: &GlobalOptions, args: &InitArgs) -> Result<(), Failure> {
+    let dir = &global.store;
+    if SelfReport::exists(dir) {
+        return Err(Error::Conflict(format!("a store already exists at {}", dir.display())).into());
+    }
+    // Everything that can be refused is checked before anything is created.
+    let trust_anchors = trust::read_public_key_files(&args.trust)?;
+    let passphrase = passphrase::new(&global.passphrase_env, "New passphrase")?;
+    let source = passphrase::key_source(passphrase, global.pbkdf2_iterations);
+
+    let created_dir = create_private_dir(dir)?;
+    let options = Options {
+        trust_anchors: trust_anchors.clone(),
+        clock: system_clock(),
+    };
+    let store = SelfReport::create(dir, &source, options)
+        .map_err(Failure::from)
+        .and_then(|store| trust::save(dir, &trust_anchors).map(|()| store));
+    let store = match store {
+        Ok(store) => store,
+        Err(failure) => {
+            // Leave nothing half made behind.
+            if created_dir {
+                let _ = fs::remove_file(trust::trust_file(dir));
+                let _ = SelfReport::erase_dir(dir);
+            }
+            return Err(failure);
+        }
+    };
+    drop(store);
+    let keys: Vec<&str> = trust_anchors.iter().map(|anchor| anchor.key_id()).collect();
+    emit(&format!(
+        "created an encrypted store in {}\ntrusting authority key{} {}",
+        dir.display(),
+        if keys.len() == 1 { "" } else { "s" },
+        keys.join(", ")
+    ))
+}
+
+/// Creates `dir` readable by its owner only; returns whether it was created.
+fn create_private_dir(dir: &Path) -> Result<bool, Failure> {
+    if dir.is_dir() {
+        return Ok(false);
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|error| Failure::io(format!("cannot create {}", dir.display()), &error))?;
+    Ok(true)
+}
+
+fn policy_install(global: &GlobalOptions, file: &Path) -> Result<(), Failure> {
+    let bytes = read_signed_policy(file)?;
+    let report = open(global)?;
+    let summary = report.install_policy(&bytes)?;
+    emit(&format!(
+        "installed policy {} version {} ({})\n{}",
+        summary.id,
+        summary.version,
+        summary.purpose_code,
+        describe_policy(&summary)
+    ))
+}
+
+/// Reads at most one byte more than the largest signed policy accepted, so an oversized
+/// file is refused by the core's size check without being read whole.
+fn read_signed_policy(file: &Path) -> Result<Vec<u8>, Failure> {
+    let cannot_read =
+        |error: std::io::Error| Failure::io(format!("cannot read {}", file.display()), &error);
+    let handle = fs::File::open(file).map_err(cannot_read)?;
+    let limit = u64::try_from(MAX_SIGNED_POLICY_BYTES).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    handle
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    Ok(bytes)
+}
+
+fn describe_policy(summary: &PolicySummary) -> String {
+    format!(
+        "  issuer: {}\n  forms: {}\n  valid {} to {}, data kept {} days on this device",
+        label(&summary.issuer),
+        summary.forms.join(", "),
+        summary.valid_from,
+        summary.valid_until,
+        summary.device_retention_days
+    )
+}
+
+/// The English label if there is one, else any.
+fn label(labels: &BTreeMap<String, String>) -> &str {
+    labels
+        .get("en")
+        .or_else(|| labels.values().next())
+        .map_or("", String::as_str)
+}
+
+fn policy_list(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
+    let policies = open(global)?.policies()?;
+    if args.json {
+        return emit_json(&policies);
+    }
+    if policies.is_empty() {
+        return emit("no policies installed");
+    }
+    let text: Vec<String> = policies
+        .iter()
+        .map(|summary| {
+            format!(
+                "{} version {} ({})\n{}",
+                summary.id,
+                summary.version,
+                summary.purpose_code,
+                describe_policy(summary)
+            )
+        })
+        .collect();
+    emit(&text.join("\n"))
+}
+
+fn profile_add(global: &GlobalOptions, args: ProfileAddArgs) -> Result<(), Failure> {
+    let birth_date = args
+        .birth_date
+        .as_deref()
+        .map(|text| parse_date("birth_date", text))
+        .transpose()?;
+    let profile = NewProfile {
+        display_name: args.display_name.unwrap_or_else(|| args.name.clone()),
+        name: Some(args.name),
+        id_number: args.id_number,
+        phone: args.phone,
+        birth_date,
+        passport_number: args.passport,
+    };
+    let report = open(global)?;
+    let id = report.add_profile(profile)?;
+    emit(id.as_str())
+}
+
+/// Parses a `YYYY-MM-DD` date typed for `field`; a bad date is invalid input naming it.
+fn parse_date(field: &str, text: &str) -> Result<NaiveDate, Failure> {
+    text.trim().parse().map_err(|_| {
+        ValidationError::new(
+            field,
+            Rule::Format {
+                expected: "a real YYYY-MM-DD date",
+            },
+        )
+        .into()
+    })
+}
+
+/// The profile JSON the CLI prints: every attribute, absent ones as `null`.
+fn profile_json(profile: &Profile) -> serde_json::Value {
+    json!({
+        "id": profile.id.as_str(),
+        "display_name": profile.display_name,
+        "name": profile.name,
+        "id_number": profile.id_number,
+        "phone": profile.phone,
+        "birth_date": profile.birth_date,
+        "passport_number": profile.passport_number,
+    })
+}
+
+fn profile_list(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
+    let profiles = open(global)?.profiles()?;
+    if args.json {
+        let list: Vec<_> = profiles.iter().map(profile_json).collect();
+        return emit_json(&list);
+    }
+    if profiles.is_empty() {
+        return emit("no profiles");
+    }
+    // Identity attributes are named, not shown: a terminal is easily overlooked.
+    let lines: Vec<String> = profiles
+        .iter()
+        .map(|profile| {
+            let held: Vec<&str> = [
+                ("name", profile.name.is_some()),
+                ("id_number", profile.id_number.is_some()),
+                ("phone", profile.phone.is_some()),
+                ("birth_date", profile.birth_date.is_some()),
+                ("passport_number", profile.passport_number.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(attribute, present)| present.then_some(attribute))
+            .collect();
+            format!(
+                "{}  {}  ({})",
+                profile.id,
+                profile.display_name,
+                held.join(", ")
+            )
+        })
+        .collect();
+    emit(&lines.join("\n"))
+}
+
+fn reason(reason: ReasonArg) -> MonitoringReason {
+    match reason {
+        ReasonArg::Arrival => MonitoringReason::Arrival,
+        ReasonArg::Contact => MonitoringReason::Contact,
+        ReasonArg::SelfReported => MonitoringReason::SelfReported,
+    }
+}
+
+fn monitor_start(global: &GlobalOptions, args: &MonitorStartArgs) -> Result<(), Failure> {
+    let profile = ProfileId::parse(&args.profile)?;
+    let report = open(global)?;
+    let period = report.start_monitoring(&profile, &args.policy, args.from, reason(args.reason))?;
+    emit(&format!(
+        "monitoring {} under {} from {} to {} ({} days, {})\nperiod {}",
+        period.profile_id,
+        period.policy_id,
+        period.start,
+        period.last_day(),
+        period.days,
+        period.reason,
+        period.id
+    ))
+}
+
+fn due(global: &GlobalOptions, args: &DueArgs) -> Result<(), Failure> {
+    let report = open(global)?;
+    let today = args.today.unwrap_or_else(|| report.today());
+    let items = report.due(Some(today))?;
+    if args.json {
+        return emit_json(&items);
+    }
+    if items.is_empty() {
+        return emit(&format!("nothing due on {today}"));
+    }
+    let names = display_names(&report)?;
+    let lines: Vec<String> = items
+        .iter()
+        .map(|item| {
+            format!(
+                "{} ({}) owes {}/{} for {} (day {}/{})",
+                item.profile_id,
+                names
+                    .get(item.profile_id.as_str())
+                    .map_or("?", String::as_str),
+                item.policy_id,
+                item.form_id,
+                item.date,
+                item.day,
+                item.of_days
+            )
+        })
+        .collect();
+    emit(&lines.join("\n"))
+}
+
+fn display_names(report: &SelfReport) -> Result<BTreeMap<String, String>, Failure> {
+    Ok(report
+        .profiles()?
+        .into_iter()
+        .map(|profile| (profile.id.as_str().to_owned(), profile.display_name))
+        .collect())
+}
+
+/// Turns `--answer` arguments into the core's answers, refusing a field given twice.
+fn answers(args: Vec<AnswerArg>) -> Result<Answers, Failure> {
+    if let Some(field) = repeated_field(&args) {
+        return Err(Failure::invalid(
+            "DuplicateAnswer",
+            format!("field `{field}` is answered more than once"),
+        ));
+    }
+    let mut answers = Answers::new();
+    for answer in args {
+        answers.insert(answer.field, AnswerInput::Text(answer.value));
+    }
+    Ok(answers)
+}
+
+fn report(global: &GlobalOptions, args: ReportArgs) -> Result<(), Failure> {
+    let profile = ProfileId::parse(&args.profile)?;
+    let answers = answers(args.answers)?;
+    let report = open(global)?;
+    let saved = report.save_record(&profile, &args.policy, &args.form, args.date, answers)?;
+    emit(saved.id.as_str())
+}
+
+/// The record JSON the CLI prints: metadata and each value in its answer text form.
+fn record_json(stored: &StoredRecord) -> serde_json::Value {
+    let record = &stored.record;
+    let values: BTreeMap<&str, String> = record
+        .values
+        .iter()
+        .map(|(field, value)| (field.as_str(), value.to_string()))
+        .collect();
+    json!({
+        "id": record.id.as_str(),
+        "profile_id": record.profile_id.as_str(),
+        "policy_id": record.policy_id,
+        "policy_version": record.policy_version,
+        "form_id": record.form_id,
+        "date": record.date,
+        "revision": record.revision,
+        "amends": record.amends.as_ref().map(|id| id.as_str()),
+        "saved_at": record.saved_at.to_rfc3339(),
+        "state": stored.state,
+        "values": values,
+    })
+}
+
+fn records(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
+    let report = open(global)?;
+    let listing = report.records()?;
+    if args.json {
+        let list: Vec<_> = listing.records.iter().map(record_json).collect();
+        emit_json(&list)?;
+    } else if listing.records.is_empty() {
+        emit("no records")?;
+    } else {
+        let names = display_names(&report)?;
+        let lines: Vec<String> = listing
+            .records
+            .iter()
+            .map(|stored| {
+                let record = &stored.record;
+                format!(
+                    "{}  {}  {}/{}  {}  revision {}  {}",
+                    record.date,
+                    record.id,
+                    record.policy_id,
+                    record.form_id,
+                    names
+                        .get(record.profile_id.as_str())
+                        .map_or("?", String::as_str),
+                    record.revision,
+                    serde_json::to_value(stored.state)
+                        .ok()
+                        .and_then(|state| state.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        emit(&lines.join("\n"))?;
+    }
+    damaged_failure(&listing.damaged)
+}
+
+fn purge(global: &GlobalOptions, args: &PurgeArgs) -> Result<(), Failure> {
+    let report = open(global)?;
+    let today = args.today.unwrap_or_else(|| report.today());
+    let purged = report.purge(Some(today))?;
+    emit(&format!(
+        "purged {} records, {} monitoring periods and {} epoch keys whose retention ended by {today}",
+        purged.records, purged.monitoring_periods, purged.epoch_keys
+    ))
+}
+
+fn export(global: &GlobalOptions) -> Result<(), Failure> {
+    let export = open(global)?.export()?;
+    emit_json(&export)?;
+    damaged_failure(&export.damaged)
+}
+
+/// Readable data is printed first; damaged rows then make the command fail, so a script
+/// notices and a person still gets everything that is intact.
+fn damaged_failure(damaged: &[String]) -> Result<(), Failure> {
+    if damaged.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            "Corrupt",
+            format!(
+                "stored data failed its integrity check: {}",
+                damaged.join(", ")
+            ),
+            EXIT_INTEGRITY,
+        ))
+    }
+}
+
+fn erase(global: &GlobalOptions, _args: &EraseArgs) -> Result<(), Failure> {
+    let dir = &global.store;
+    let trust_file = trust::trust_file(dir);
+    if !SelfReport::exists(dir) && !trust_file.exists() {
+        return Err(not_initialized(dir));
+    }
+    // With the passphrase, the store key is shredded inside the database before its files
+    // are deleted. Without it (forgotten, or no terminal to ask on), the files are
+    // deleted anyway: erasing must never depend on the key.
+    let shredded = match open(global) {
+        Ok(report) => {
+            report.erase()?;
+            true
+        }
+        Err(_) => {
+            SelfReport::erase_dir(dir)?;
+            false
+        }
+    };
+    match fs::remove_file(&trust_file) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(Failure::io(
+                format!("cannot delete {}", trust_file.display()),
+                &error,
+            ));
+        }
+    }
+    let _ = fs::remove_file(dir.join(format!("{}.tmp", trust::TRUST_FILE)));
+    let leftovers = match fs::read_dir(dir) {
+        Ok(entries) => entries.count(),
+        Err(_) => 0,
+    };
+    if leftovers == 0 && dir.exists() {
+        fs::remove_dir(dir)
+            .map_err(|error| Failure::io(format!("cannot delete {}", dir.display()), &error))?;
+    }
+    let mut message = format!(
+        "erased the store at {}{}",
+        dir.display(),
+        if shredded {
+            ""
+        } else {
+            " (its files were deleted without opening it, since the passphrase was not given or did not open it)"
+        }
+    );
+    if leftovers > 0 {
+        message.push_str(&format!(
+            "\n{leftovers} files selfreport did not create were left in {}",
+            dir.display()
+        ));
+    }
+    emit(&message)
+}
+
+fn rekey(global: &GlobalOptions, args: &RekeyArgs) -> Result<(), Failure> {
+    let report = open(global)?;
+    let new = passphrase::new(&args.new_passphrase_env, "New passphrase")?;
+    let source = passphrase::key_source(new, global.pbkdf2_iterations);
+    report.change_key(&source)?;
+    emit("passphrase changed; the old passphrase no longer opens this store")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arg(text: &str) -> AnswerArg {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn answers_are_passed_as_text_for_the_core_to_parse() {
+        let answers = answers(vec![
+            arg("temperature=37.2"),
+            arg("symptoms=cough,fatigue"),
+            arg("travel=420106:2026-11-01:2026-11-03;310104:2026-11-04:2026-11-04"),
+        ])
+        .unwrap();
+        assert_eq!(answers.len(), 3);
+        assert_eq!(
+            answers.get("symptoms"),
+            Some(&AnswerInput::Text("cough,fatigue".into()))
+        );
+        assert_eq!(
+            answers.get("travel"),
+            Some(&AnswerInput::Text(
+                "420106:2026-11-01:2026-11-03;310104:2026-11-04:2026-11-04".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_field_answered_twice_is_refused() {
+        let failure = answers(vec![arg("temperature=37.2"), arg("temperature=36.0")]).unwrap_err();
+        assert_eq!(failure.code(), "DuplicateAnswer");
+        assert_eq!(failure.exit_code(), crate::failure::EXIT_INVALID_INPUT);
+        assert!(failure.line().contains("`temperature`"));
+    }
+
+    #[test]
+    fn bad_birth_dates_name_the_field() {
+        let failure = parse_date("birth_date", "1990-02-30").unwrap_err();
+        assert_eq!(failure.exit_code(), crate::failure::EXIT_INVALID_INPUT);
+        assert!(
+            failure.line().contains("`birth_date`"),
+            "{}",
+            failure.line()
+        );
+        assert_eq!(
+            parse_date("birth_date", "1990-02-28").unwrap(),
+            NaiveDate::from_ymd_opt(1990, 2, 28).unwrap()
+        );
+    }
+
+    #[test]
+    fn english_labels_are_preferred() {
+        let mut labels = BTreeMap::new();
+        labels.insert("zh".to_owned(), "上海".to_owned());
+        assert_eq!(label(&labels), "上海");
+        labels.insert("en".to_owned(), "Shanghai".to_owned());
+        assert_eq!(label(&labels), "Shanghai");
+        assert_eq!(label(&BTreeMap::new()), "");
+    }
+}

@@ -1,0 +1,612 @@
+//! `selfreport demo`: a whole session, narrated, on the core facade directly.
+//!
+//! An authority makes a key and signs the example policies; a resident creates a store,
+//! adds herself and her father (back from Wuhan), registers his arrival, starts monitoring
+//! periods and files daily reports with a clock moved day by day; the demo shows what is
+//! due, scans the store's files for every value typed and finds none, then moves the clock
+//! past retention, purges, and shows what is left.
+//!
+//! The clock is fixed (in the example policies' validity window, Shanghai time), so the
+//! demo behaves the same whatever today's date is.
+
+use std::fs;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use selfreport_core::crypto::PassphraseKeySource;
+use selfreport_core::model::{Answers, MonitoringReason, NewProfile, ProfileId};
+use selfreport_core::{Clock, FixedClock, Options, SelfReport};
+use selfreport_endpoint::AuthorityError;
+use zeroize::Zeroizing;
+
+use crate::commands::emit;
+use crate::failure::{EXIT_OTHER, Failure};
+use crate::{scan, trust};
+
+/// The example policies, embedded so the demo runs from any directory.
+const POLICIES: [(&str, &str); 2] = [
+    (
+        "daily-report",
+        include_str!("../../examples/policies/daily-report.json"),
+    ),
+    (
+        "traveler-preregistration",
+        include_str!("../../examples/policies/traveler-preregistration.json"),
+    ),
+];
+
+/// The demo store's passphrase. A demo secret, printed on purpose.
+const DEMO_PASSPHRASE: &str = "demo passphrase: 春眠不觉晓";
+
+/// PBKDF2 iterations for the demo store: lower than the 600,000 real stores use, so the
+/// demo starts at once even in a debug build. Said so in the narration.
+const DEMO_PBKDF2_ITERATIONS: u32 = 100_000;
+
+/// Shanghai is UTC+8; "today" in the demo is the local date there.
+const SHANGHAI_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// Runs the demo in `dir` (kept), or in a temporary directory removed at the end.
+pub fn run(dir: Option<&Path>) -> Result<(), Failure> {
+    match dir {
+        Some(dir) => {
+            if dir.exists()
+                && fs::read_dir(dir).map_or(true, |mut entries| entries.next().is_some())
+            {
+                return Err(Failure::new(
+                    "Conflict",
+                    format!(
+                        "{} is not empty; give the demo a new or empty directory",
+                        dir.display()
+                    ),
+                    EXIT_OTHER,
+                ));
+            }
+            emit(&format!(
+                "selfreport demo: a whole session, narrated. Working in {} (kept afterwards).",
+                dir.display()
+            ))?;
+            Demo::new(dir)?.run()?;
+            emit(&format!(
+                "\nThe demo's files are in {}. Its store opens with the CLI too:\n  \
+                 SELFREPORT_PASSPHRASE='{DEMO_PASSPHRASE}' selfreport --store {} profile list",
+                dir.display(),
+                dir.join("store").display()
+            ))
+        }
+        None => {
+            let temporary = tempfile::Builder::new()
+                .prefix("selfreport-demo-")
+                .tempdir()
+                .map_err(|error| Failure::io("cannot create a temporary directory", &error))?;
+            emit(&format!(
+                "selfreport demo: a whole session, narrated. Working in {} (removed at the end).",
+                temporary.path().display()
+            ))?;
+            let outcome = Demo::new(temporary.path()).and_then(Demo::run);
+            let path = temporary.path().to_path_buf();
+            temporary.close().map_err(|error| {
+                Failure::io(format!("cannot remove {}", path.display()), &error)
+            })?;
+            outcome?;
+            emit(&format!("\nRemoved {}.", path.display()))
+        }
+    }
+}
+
+/// One person of the household, as the resident types them in.
+struct Person {
+    display_name: &'static str,
+    name: &'static str,
+    id_number: &'static str,
+    phone: &'static str,
+    birth_date: &'static str,
+    passport: Option<&'static str>,
+}
+
+const DAUGHTER: Person = Person {
+    display_name: "晓雯",
+    name: "林晓雯",
+    id_number: "310104199003152427",
+    phone: "+8613912345678",
+    birth_date: "1990-03-15",
+    passport: None,
+};
+
+const FATHER: Person = Person {
+    display_name: "爸爸",
+    name: "林国栋",
+    id_number: "420106195207083611",
+    phone: "+8613807195566",
+    birth_date: "1952-07-08",
+    passport: Some("E31415926"),
+};
+
+/// The father's pre-registration: where he stayed, when and how he arrives.
+const TRAVEL: &str = "420106:2026-11-02:2026-11-15";
+const TRAVEL_DATES: [&str; 2] = ["2026-11-02", "2026-11-15"];
+const TRAVEL_PLACE: &str = "420106";
+const ARRIVAL_DATE: &str = "2026-11-16";
+const TRAIN: &str = "G1722";
+
+/// The daughter's district (Xuhui, Shanghai).
+const DISTRICT: &str = "310104";
+
+/// Daily reports: (daughter's temperature, father's temperature, father's symptoms,
+/// father's notes). The father's second day is saved twice: he measured again.
+const DAYS: [(&str, &str, &str, Option<&str>); 3] = [
+    ("36.5", "36.7", "", None),
+    (
+        "36.4",
+        "37.6",
+        "fever,cough",
+        Some("夜里咳了几声，已多喝水"),
+    ),
+    ("36.6", "36.8", "", None),
+];
+const FATHER_REMEASURED: (&str, &str) = ("37.0", "cough");
+
+struct Demo {
+    dir: PathBuf,
+    clock: Arc<FixedClock>,
+    /// Every value typed into the store, for the scan.
+    typed: Vec<String>,
+}
+
+impl Demo {
+    fn new(dir: &Path) -> Result<Self, Failure> {
+        let start = NaiveDate::from_ymd_opt(2026, 11, 15).ok_or_else(|| internal("bad date"))?;
+        let clock = FixedClock::at_local_noon(start, SHANGHAI_OFFSET_SECONDS)
+            .ok_or_else(|| internal("bad clock"))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            clock: Arc::new(clock),
+            typed: Vec::new(),
+        })
+    }
+
+    fn type_in(&mut self, value: &str) -> String {
+        if !self.typed.iter().any(|typed| typed == value) {
+            self.typed.push(value.to_owned());
+        }
+        value.to_owned()
+    }
+
+    /// A temperature as typed (`36.5`); the scan also looks for the form records keep it
+    /// in, tenths of a degree in the value's JSON (`"value":365`).
+    fn type_temperature(&mut self, value: &str) -> String {
+        let tenths = value.replace('.', "");
+        self.type_in(&format!("\"value\":{tenths}"));
+        self.type_in(value)
+    }
+
+    fn run(mut self) -> Result<(), Failure> {
+        let signed = self.authority()?;
+        let report = self.create_store()?;
+        self.install_policies(&report, &signed)?;
+        let (daughter, father) = self.add_household(&report)?;
+        self.register_arrival(&report, &father)?;
+        self.start_monitoring(&report, &daughter, &father)?;
+        self.daily_reports(&report, &daughter, &father)?;
+        self.show_due(&report)?;
+        self.scan(&report)?;
+        self.purge(&report)
+    }
+
+    /// Step 1 and 2: the authority's key and signatures, with the endpoint library.
+    fn authority(&self) -> Result<Vec<PathBuf>, Failure> {
+        say("\n1. The authority makes a policy-signing key (Ed25519).")?;
+        let key_dir = self.dir.join("authority");
+        let keys = selfreport_endpoint::keygen(&key_dir).map_err(authority_failure)?;
+        say(&format!(
+            "   {} stays with the authority (mode 0600); {} is what apps trust. Key id {}.",
+            relative(&self.dir, &keys.signing_key_path),
+            relative(&self.dir, &keys.public_key_path),
+            keys.key_id
+        ))?;
+
+        say("\n2. It signs the two example policies, byte for byte as written.")?;
+        let policy_dir = self.dir.join("policies");
+        fs::create_dir_all(&policy_dir).map_err(|error| {
+            Failure::io(format!("cannot create {}", policy_dir.display()), &error)
+        })?;
+        let mut signed = Vec::new();
+        for (name, text) in POLICIES {
+            let document = policy_dir.join(format!("{name}.json"));
+            fs::write(&document, text).map_err(|error| {
+                Failure::io(format!("cannot write {}", document.display()), &error)
+            })?;
+            let out = policy_dir.join(format!("{name}.signed.json"));
+            let result =
+                selfreport_endpoint::sign_policy_file(&keys.signing_key_path, &document, &out)
+                    .map_err(authority_failure)?;
+            say(&format!(
+                "   {} version {} -> {}",
+                result.policy_id,
+                result.version,
+                relative(&self.dir, &out)
+            ))?;
+            signed.push(out);
+        }
+        Ok(signed)
+    }
+
+    /// Step 3: the resident's encrypted store, trusting the authority's key only.
+    fn create_store(&self) -> Result<SelfReport, Failure> {
+        say(
+            "\n3. Lin Xiaowen creates an encrypted store on her computer, trusting only that key.",
+        )?;
+        say(&format!(
+            "   The clock is fixed at {} (Shanghai), inside the example policies' validity window.",
+            self.clock.now().format("%Y-%m-%d %H:%M %:z")
+        ))?;
+        say(&format!(
+            "   The store key is wrapped with a passphrase through PBKDF2-HMAC-SHA256 at {DEMO_PBKDF2_ITERATIONS} \
+             iterations: fewer than the 600,000 real stores use, to keep the demo quick."
+        ))?;
+        let store_dir = self.dir.join("store");
+        let public = self.dir.join("authority").join("signing.pub");
+        let trust_anchors = trust::read_public_key_files(&[public])?;
+        let iterations =
+            NonZeroU32::new(DEMO_PBKDF2_ITERATIONS).ok_or_else(|| internal("zero iterations"))?;
+        let source = PassphraseKeySource::new(Zeroizing::new(DEMO_PASSPHRASE.to_owned()))
+            .with_iterations(iterations);
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        let options = Options {
+            trust_anchors: trust_anchors.clone(),
+            clock,
+        };
+        let report = SelfReport::create(&store_dir, &source, options)?;
+        trust::save(&store_dir, &trust_anchors)?;
+        say(&format!(
+            "   Created {}.",
+            relative(&self.dir, &store_dir.join(selfreport_core::store::DB_FILE))
+        ))?;
+        Ok(report)
+    }
+
+    /// Step 4: both policies, each verified before it is installed.
+    fn install_policies(&self, report: &SelfReport, signed: &[PathBuf]) -> Result<(), Failure> {
+        say(
+            "\n4. She installs both policies; each signature is checked against the trusted key first.",
+        )?;
+        for path in signed {
+            let bytes = fs::read(path)
+                .map_err(|error| Failure::io(format!("cannot read {}", path.display()), &error))?;
+            let summary = report.install_policy(&bytes)?;
+            say(&format!(
+                "   {} version {}: purpose {}, forms {}, data kept {} days on this device",
+                summary.id,
+                summary.version,
+                summary.purpose_code,
+                summary.forms.join(" and "),
+                summary.device_retention_days
+            ))?;
+        }
+        let first = signed.first().ok_or_else(|| internal("no signed policy"))?;
+        let mut tampered = fs::read(first)
+            .map_err(|error| Failure::io(format!("cannot read {}", first.display()), &error))?;
+        // A byte inside the signed payload: flipping one of its bits breaks the signature.
+        let middle = tampered.len() / 2;
+        if let Some(byte) = tampered.get_mut(middle) {
+            *byte ^= 0x01;
+        }
+        match report.install_policy(&tampered) {
+            Err(error) => say(&format!(
+                "   The same file with one bit flipped is refused: {}.",
+                error.code()
+            )),
+            Ok(_) => Err(Failure::integrity(
+                "DemoTamperAccepted",
+                "a tampered policy was installed",
+            )),
+        }
+    }
+
+    /// Step 5: the household.
+    fn add_household(&mut self, report: &SelfReport) -> Result<(ProfileId, ProfileId), Failure> {
+        say("\n5. She adds two household profiles: herself and her father, back from Wuhan.")?;
+        let mut ids = Vec::new();
+        for person in [&DAUGHTER, &FATHER] {
+            let birth_date: NaiveDate = person
+                .birth_date
+                .parse()
+                .map_err(|_| internal("bad demo birth date"))?;
+            self.type_in(person.birth_date);
+            let profile = NewProfile {
+                display_name: self.type_in(person.display_name),
+                name: Some(self.type_in(person.name)),
+                id_number: Some(self.type_in(person.id_number)),
+                phone: Some(self.type_in(person.phone)),
+                birth_date: Some(birth_date),
+                passport_number: person.passport.map(|passport| self.type_in(passport)),
+            };
+            let id = report.add_profile(profile)?;
+            say(&format!(
+                "   {} ({}), resident ID {}, phone {}: profile {}",
+                person.name, person.display_name, person.id_number, person.phone, id
+            ))?;
+            ids.push(id);
+        }
+        let father = ids.pop().ok_or_else(|| internal("no father"))?;
+        let daughter = ids.pop().ok_or_else(|| internal("no daughter"))?;
+        Ok((daughter, father))
+    }
+
+    /// Step 6: the father's pre-registration, the day before he arrives.
+    fn register_arrival(&mut self, report: &SelfReport, father: &ProfileId) -> Result<(), Failure> {
+        say(&format!(
+            "\n6. On {} her father pre-registers his arrival (policy sh-arrivals, form arrival).",
+            self.clock.today()
+        ))?;
+        for date in TRAVEL_DATES {
+            self.type_in(date);
+        }
+        self.type_in(TRAVEL_PLACE);
+        let answers = Answers::new()
+            .text("travel", self.type_in(TRAVEL))
+            .text("arrival_date", self.type_in(ARRIVAL_DATE))
+            .text("transport_number", self.type_in(TRAIN));
+        let saved = report.save_record(father, "sh-arrivals", "arrival", None, answers)?;
+        say(&format!(
+            "   Stayed in {TRAVEL_PLACE} (Wuchang, Wuhan) {} to {}, arrives {ARRIVAL_DATE} on train {TRAIN}: record {}.",
+            TRAVEL_DATES[0], TRAVEL_DATES[1], saved.id
+        ))?;
+        say(
+            "   Name, ID number, phone and birth date come from his profile; they are stored once, not copied.",
+        )
+    }
+
+    /// Step 7: monitoring periods from the arrival day.
+    fn start_monitoring(
+        &mut self,
+        report: &SelfReport,
+        daughter: &ProfileId,
+        father: &ProfileId,
+    ) -> Result<(), Failure> {
+        self.clock.advance_days(1);
+        say(&format!(
+            "\n7. {}: he arrives. Monitoring periods start for both of them.",
+            self.clock.today()
+        ))?;
+        let arrival: NaiveDate = ARRIVAL_DATE
+            .parse()
+            .map_err(|_| internal("bad arrival date"))?;
+        for (profile, policy, reason, who) in [
+            (
+                father,
+                "sh-arrivals",
+                MonitoringReason::Arrival,
+                FATHER.name,
+            ),
+            (
+                daughter,
+                "sh-daily-health",
+                MonitoringReason::Contact,
+                DAUGHTER.name,
+            ),
+        ] {
+            let period = report.start_monitoring(profile, policy, Some(arrival), reason)?;
+            say(&format!(
+                "   {who}: {policy}, reason {}, {} to {} ({} days)",
+                period.reason,
+                period.start,
+                period.last_day(),
+                period.days
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Step 8: three days of daily reports, the clock moved a day at a time.
+    fn daily_reports(
+        &mut self,
+        report: &SelfReport,
+        daughter: &ProfileId,
+        father: &ProfileId,
+    ) -> Result<(), Failure> {
+        say("\n8. Three days of daily reports, the clock moved one day at a time.")?;
+        for (index, (her_temperature, his_temperature, his_symptoms, his_notes)) in
+            DAYS.into_iter().enumerate()
+        {
+            if index > 0 {
+                self.clock.advance_days(1);
+            }
+            let today = self.clock.today();
+            let hers = Answers::new()
+                .text("temperature", self.type_temperature(her_temperature))
+                .text("symptoms", "")
+                .text("contact_with_case", "yes")
+                .text("district", self.type_in(DISTRICT));
+            report.save_record(daughter, "sh-daily-health", "daily", None, hers)?;
+            let mut his = Answers::new()
+                .text("temperature", self.type_temperature(his_temperature))
+                .text("symptoms", his_symptoms);
+            if let Some(notes) = his_notes {
+                his = his.text("notes", self.type_in(notes));
+            }
+            report.save_record(father, "sh-arrivals", "daily", None, his)?;
+            let symptoms = if his_symptoms.is_empty() {
+                "no symptoms".to_owned()
+            } else {
+                his_symptoms.replace(',', ", ")
+            };
+            say(&format!(
+                "   {today}: {} {her_temperature} °C, no symptoms; {} {his_temperature} °C, {symptoms}{}",
+                DAUGHTER.name,
+                FATHER.name,
+                his_notes.map_or(String::new(), |notes| format!(", note \"{notes}\""))
+            ))?;
+            if his_notes.is_some() {
+                let (temperature, symptoms) = FATHER_REMEASURED;
+                let mut again = Answers::new()
+                    .text("temperature", self.type_temperature(temperature))
+                    .text("symptoms", symptoms);
+                if let Some(notes) = his_notes {
+                    again = again.text("notes", notes);
+                }
+                let saved = report.save_record(father, "sh-arrivals", "daily", None, again)?;
+                say(&format!(
+                    "   {today}: he measures again, {temperature} °C; saving again {}.",
+                    if saved.amended {
+                        "amends that day's record in place (nothing was sent yet)"
+                    } else {
+                        "adds a new revision"
+                    }
+                ))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Step 9: what is owed today.
+    fn show_due(&self, report: &SelfReport) -> Result<(), Failure> {
+        self.clock.advance_days(1);
+        let today = self.clock.today();
+        say(&format!("\n9. {today}: what is due today?"))?;
+        let names: Vec<(ProfileId, String)> = report
+            .profiles()?
+            .into_iter()
+            .map(|profile| (profile.id, profile.display_name))
+            .collect();
+        let items = report.due(None)?;
+        if items.is_empty() {
+            say("   Nothing.")?;
+        }
+        for item in items {
+            let name = names
+                .iter()
+                .find(|(id, _)| *id == item.profile_id)
+                .map_or("?", |(_, name)| name.as_str());
+            say(&format!(
+                "   {name} owes {}/{} (day {} of {})",
+                item.policy_id, item.form_id, item.day, item.of_days
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Step 10: the proof. Every typed value, searched for in the database files.
+    fn scan(&self, report: &SelfReport) -> Result<(), Failure> {
+        say("\n10. Scanning the store's files for every value typed above.")?;
+        let files = self.scanned_files(report);
+        let findings = scan::scan_files(&files, &self.typed)
+            .map_err(|error| Failure::io("cannot read the store's files", &error))?;
+        let listed: Vec<String> = files
+            .iter()
+            .filter_map(|file| {
+                fs::metadata(file)
+                    .ok()
+                    .map(|metadata| format!("{} ({} bytes)", scan::file_name(file), metadata.len()))
+            })
+            .collect();
+        say(&format!("   Files: {}.", listed.join(", ")))?;
+        say(&format!(
+            "   Searched for {} values (names, ID numbers, phones, passport, dates, places, train, \
+             temperatures, notes), as UTF-8 and as JSON \\uXXXX escapes.",
+            self.typed.len()
+        ))?;
+        if let Some(finding) = findings.first() {
+            return Err(Failure::integrity(
+                "PlaintextFound",
+                format!(
+                    "{} of the typed values were found in the clear, the first in {}",
+                    findings.len(),
+                    scan::file_name(&finding.file)
+                ),
+            ));
+        }
+        say(&format!(
+            "   Result: none of the {} values was found. What is on disk is ciphertext.",
+            self.typed.len()
+        ))
+    }
+
+    fn scanned_files(&self, report: &SelfReport) -> Vec<PathBuf> {
+        let mut files = report.store_files();
+        files.push(trust::trust_file(&self.dir.join("store")));
+        files
+    }
+
+    /// Step 11: past retention, purge, and what is left.
+    fn purge(&self, report: &SelfReport) -> Result<(), Failure> {
+        self.clock.advance_days(48);
+        let today = self.clock.today();
+        say(&format!(
+            "\n11. The clock moves to {today}: more than 28 days (the policies' device retention) \
+             after the last record and the end of both monitoring periods."
+        ))?;
+        let before = scan::total_size(&self.scanned_files(report));
+        let purged = report.purge(None)?;
+        let after = scan::total_size(&self.scanned_files(report));
+        say(&format!(
+            "   purge deleted {} records and {} monitoring periods, and shredded {} epoch keys \
+             (database files {before} -> {after} bytes).",
+            purged.records, purged.monitoring_periods, purged.epoch_keys
+        ))?;
+        let policies = report.policies()?;
+        let profiles = report.profiles()?;
+        let records = report.records()?;
+        let periods = report.monitoring_periods()?;
+        say(&format!(
+            "   Left: {} policies, {} profiles ({}), {} records, {} monitoring periods.",
+            policies.len(),
+            profiles.len(),
+            profiles
+                .iter()
+                .map(|profile| profile.display_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            records.records.len(),
+            periods.len()
+        ))?;
+        say(
+            "   Profiles stay until she deletes them (or runs `selfreport erase --yes`); reports do not.",
+        )
+    }
+}
+
+fn say(text: &str) -> Result<(), Failure> {
+    emit(text)
+}
+
+fn relative(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn internal(what: &str) -> Failure {
+    Failure::new(
+        "Internal",
+        format!("demo data is inconsistent: {what}"),
+        EXIT_OTHER,
+    )
+}
+
+fn authority_failure(error: AuthorityError) -> Failure {
+    Failure::new(error.code(), error.to_string(), error.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_people_have_valid_resident_ids() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+        for person in [&DAUGHTER, &FATHER] {
+            let profile = NewProfile {
+                display_name: person.display_name.into(),
+                name: Some(person.name.into()),
+                id_number: Some(person.id_number.into()),
+                phone: Some(person.phone.into()),
+                birth_date: person.birth_date.parse().ok(),
+                passport_number: person.passport.map(str::to_owned),
+            };
+            profile.validate(today).unwrap();
+        }
+    }
+}
