@@ -356,6 +356,23 @@ impl SelfReport {
         self.store.files()
     }
 
+    /// The trust anchors this instance verifies policies with.
+    pub(crate) fn trust_anchors(&self) -> &TrustAnchors {
+        &self.trust_anchors
+    }
+
+    /// Now, local time.
+    pub(crate) fn clock_now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.clock.now()
+    }
+
+    /// Now, local time, RFC 3339 with seconds.
+    pub(crate) fn now_string(&self) -> String {
+        self.clock
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    }
+
     /// The store underneath, for crate-internal flows and tests.
     pub fn store(&self) -> &Store {
         &self.store

@@ -13,10 +13,15 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 mod facade;
+pub mod ledger;
+pub mod minimize;
 pub mod model;
 pub mod policy;
 pub mod store;
+pub mod sync;
+mod upload;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorCategory, Result};
 pub use facade::{Export, Options, PolicySummary, SelfReport};
+pub use upload::DeletionOutcome;

@@ -119,6 +119,9 @@ fn populate(dir: &Path) {
             .text("notes", "fixture note"),
     )
     .unwrap();
+    // Schema 2 added consent, the outbox and the ledger: give them rows too.
+    core.grant_consent(POLICY_ID).unwrap();
+    core.seal_ready().unwrap();
 }
 
 /// Checks that `dir` holds the data of `populate`, read with the current code.
@@ -146,6 +149,10 @@ fn check(dir: &Path) {
     let record = &listing.records[0].record;
     assert_eq!(record.value("temperature").unwrap().to_string(), "36.7");
     assert_eq!(record.value("notes").unwrap().to_string(), "fixture note");
+    assert!(core.verify_ledger().unwrap().is_valid());
+    for item in core.outbox().unwrap() {
+        assert_eq!(item.payload.policy_id, POLICY_ID);
+    }
     // Still writable after migrating.
     core.save_record(
         &profiles[0].id,

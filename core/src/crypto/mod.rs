@@ -6,6 +6,7 @@
 //! associated data, open or fail, keyed hash for lookups.
 
 mod blind_index;
+mod hpke;
 mod key_source;
 mod keys;
 mod random;
@@ -13,6 +14,7 @@ mod sealing;
 pub mod signature;
 
 pub use blind_index::{BlindIndex, BlindIndexKey};
+pub use hpke::{HpkeError, HpkeSealed, HpkeSuite, hpke_seal, submission_info};
 pub use key_source::{KeySource, KeySourceError, MemoryKeySource, PassphraseKeySource};
 pub use keys::{DataKey, KeyMaterial, StoreKey};
 pub use random::{random_array, random_id};

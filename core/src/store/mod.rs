@@ -6,8 +6,11 @@
 //! then truncates the WAL and vacuums, so neither ciphertext nor key bytes remain in the files.
 
 mod connection;
+mod consent;
 mod keyring;
+mod ledger;
 mod monitoring;
+mod outbox;
 mod policies;
 mod profiles;
 mod purge;
@@ -23,7 +26,10 @@ use crate::crypto::KeySource;
 use crate::error::{Error, Result};
 
 pub use connection::{DB_FILE, store_files};
+pub use consent::Consent;
 pub use monitoring::NewMonitoringPeriod;
+pub(crate) use monitoring::expiry_epoch;
+pub use outbox::{OutboxItem, OutboxItemState, OutboxPayload};
 pub use purge::PurgeReport;
 pub use records::{NewRecord, OutboxState, RecordListing, SavedRecord, StoredRecord};
 pub use schema::CURRENT_VERSION;

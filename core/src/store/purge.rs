@@ -36,6 +36,10 @@ impl Store {
             "DELETE FROM monitoring_periods WHERE epoch BETWEEN ?1 AND ?2",
             [range.0, range.1],
         )?;
+        tx.execute(
+            "DELETE FROM outbox WHERE epoch BETWEEN ?1 AND ?2",
+            [range.0, range.1],
+        )?;
         let epoch_keys = tx.execute(
             "DELETE FROM epoch_keys WHERE epoch BETWEEN ?1 AND ?2",
             [range.0, range.1],

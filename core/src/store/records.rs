@@ -332,6 +332,24 @@ impl Store {
         Ok(out)
     }
 
+    /// The submission id a record's current content is sent under: a keyed hash of the
+    /// record id, revision and save time. It is stable until the record is amended (so a
+    /// preview shows the exact bytes that will be sealed) and unlinkable to the record id
+    /// without the store key.
+    pub fn submission_id_for(&self, record: &Record) -> String {
+        let guard = self.lock();
+        let saved_at = record.saved_at.to_rfc3339();
+        let index = guard.keys.blind_index(
+            "submission",
+            &[
+                record.id.as_str().as_bytes(),
+                &record.revision.to_be_bytes(),
+                saved_at.as_bytes(),
+            ],
+        );
+        super::policies::hex(&index.0[..16])
+    }
+
     /// Whether a record exists in the slot of (profile, policy, form, date).
     pub fn is_filed(
         &self,

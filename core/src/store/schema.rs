@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 /// Version 1. Plaintext columns are limited to random ids, record kind, epoch numbers,
 /// outbox state, revision numbers and keyed blind indexes; every value a person typed
@@ -59,8 +59,43 @@ CREATE INDEX records_by_epoch ON records (epoch);
 CREATE INDEX monitoring_by_epoch ON monitoring_periods (epoch);
 ";
 
+/// Version 2 (upload): consent per policy, pseudonyms per profile and policy, the outbox
+/// of sealed submissions, and the hash-chained disclosure ledger. Plaintext columns stay
+/// limited to random ids, blind indexes, epochs, states, counters and chain hashes.
+const V2: &str = "
+CREATE TABLE consents (
+    id     TEXT PRIMARY KEY NOT NULL,
+    sealed BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE pseudonyms (
+    id     TEXT PRIMARY KEY NOT NULL,
+    sealed BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY NOT NULL,
+    epoch           INTEGER NOT NULL REFERENCES epoch_keys(epoch),
+    policy_idx      BLOB NOT NULL,
+    record_id       TEXT,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    sealed          BLOB NOT NULL
+) STRICT;
+
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_by_epoch ON outbox (epoch);
+
+CREATE TABLE ledger (
+    seq    INTEGER PRIMARY KEY NOT NULL,
+    hash   BLOB NOT NULL,
+    sealed BLOB NOT NULL
+) STRICT;
+";
+
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version recorded in the file.
 pub(crate) fn version(conn: &Connection) -> Result<i64> {

@@ -1,0 +1,153 @@
+//! Consent per policy and pseudonyms per (profile, policy), sealed, found by blind index.
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::ledger::append;
+use super::policies::hex;
+use super::profiles::{decode, encode};
+use super::{Inner, STANDING_EPOCH, Store};
+use crate::crypto::random_id;
+use crate::error::Result;
+use crate::ledger::LedgerEntry;
+use crate::model::ProfileId;
+
+/// The person's decision about one policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Policy id.
+    pub policy_id: String,
+    /// Whether sending is allowed.
+    pub granted: bool,
+    /// When it was decided, local time.
+    pub at: DateTime<FixedOffset>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Pseudonym {
+    value: String,
+}
+
+pub(crate) fn policy_index(inner: &Inner, policy_id: &str) -> [u8; 32] {
+    inner
+        .keys
+        .blind_index("policy-rows", &[policy_id.as_bytes()])
+        .0
+}
+
+impl Store {
+    /// Records a consent decision and its ledger entry in one transaction. When consent is
+    /// withdrawn, `on_withdraw` runs inside the same transaction (the outbox drops the
+    /// policy's queued submissions there) and its count is returned.
+    pub(crate) fn set_consent(
+        &self,
+        consent: &Consent,
+        entry: impl FnOnce(u64) -> LedgerEntry,
+    ) -> Result<u64> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let id = hex(&inner
+            .keys
+            .blind_index("consent", &[consent.policy_id.as_bytes()])
+            .0);
+        let policy_idx = policy_index(inner, &consent.policy_id);
+        let plaintext = encode(consent)?;
+        let tx = inner.conn.transaction()?;
+        let sealed = inner
+            .keys
+            .seal_row(&tx, "consents", &id, STANDING_EPOCH, &plaintext)?;
+        tx.execute(
+            "INSERT INTO consents (id, sealed) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
+            params![id, sealed],
+        )?;
+        let mut dropped = 0u64;
+        if !consent.granted {
+            let records: Vec<Option<String>> = tx
+                .prepare(
+                    "SELECT record_id FROM outbox WHERE policy_idx = ?1 AND state = 'pending'",
+                )?
+                .query_map([&policy_idx], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for record in records.iter().flatten() {
+                tx.execute(
+                    "UPDATE records SET state = 'saved' WHERE id = ?1 AND state = 'queued'",
+                    [record],
+                )?;
+            }
+            dropped = tx.execute(
+                "DELETE FROM outbox WHERE policy_idx = ?1 AND state = 'pending'",
+                [&policy_idx],
+            )? as u64;
+        }
+        append(&tx, &mut inner.keys, &entry(dropped))?;
+        tx.commit()?;
+        Ok(dropped)
+    }
+
+    /// The person's decision about a policy, if any.
+    pub fn consent(&self, policy_id: &str) -> Result<Option<Consent>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let id = hex(&inner.keys.blind_index("consent", &[policy_id.as_bytes()]).0);
+        let sealed: Option<Vec<u8>> = inner
+            .conn
+            .query_row("SELECT sealed FROM consents WHERE id = ?1", [&id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        match sealed {
+            Some(sealed) => {
+                let plaintext =
+                    inner
+                        .keys
+                        .open_row(&inner.conn, "consents", &id, STANDING_EPOCH, &sealed)?;
+                Ok(Some(decode("consents", &id, &plaintext)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The pseudonym of a profile under a policy: random, made on first use, unlinkable to
+    /// the profile's identity or to its pseudonyms under other policies.
+    pub fn pseudonym(&self, profile: &ProfileId, policy_id: &str) -> Result<String> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let id = hex(&inner
+            .keys
+            .blind_index(
+                "pseudonym",
+                &[profile.as_str().as_bytes(), policy_id.as_bytes()],
+            )
+            .0);
+        let sealed: Option<Vec<u8>> = inner
+            .conn
+            .query_row(
+                "SELECT sealed FROM pseudonyms WHERE id = ?1",
+                [&id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(sealed) = sealed {
+            let plaintext =
+                inner
+                    .keys
+                    .open_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &sealed)?;
+            return Ok(decode::<Pseudonym>("pseudonyms", &id, &plaintext)?.value);
+        }
+        let value = hex(&random_id()?);
+        let plaintext = encode(&Pseudonym {
+            value: value.clone(),
+        })?;
+        let sealed =
+            inner
+                .keys
+                .seal_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &plaintext)?;
+        inner.conn.execute(
+            "INSERT INTO pseudonyms (id, sealed) VALUES (?1, ?2)",
+            params![id, sealed],
+        )?;
+        Ok(value)
+    }
+}

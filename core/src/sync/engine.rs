@@ -1,0 +1,312 @@
+//! One sync: seal what is ready into the outbox, then send what is due, each item until a
+//! valid receipt arrives, reporting progress per item and stopping when cancelled.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use super::retry::{RetryPolicy, parse_retry_after};
+use super::transport::{Transport, TransportConfig, TransportError};
+use super::wire::{
+    ErrorReply, ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
+};
+use crate::crypto::{hpke_seal, random_array, submission_info};
+use crate::error::{Error, Result};
+use crate::ledger::{DisclosedFieldEntry, LedgerEntry, LedgerEvent};
+use crate::minimize::Disclosure;
+use crate::policy::VerifiedPolicy;
+use crate::store::{OutboxItem, OutboxPayload};
+
+/// How a sync talks to endpoints and when it retries.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Transport settings (extra roots for development, timeouts, caps).
+    pub transport: TransportConfig,
+    /// Retry schedule.
+    pub retry: RetryPolicy,
+}
+
+/// Lets the app stop a sync between items.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the sync to stop after the item in flight.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cancellation was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Progress of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SyncEvent {
+    /// A record was minimized, sealed and queued.
+    Queued {
+        /// Submission id.
+        submission_id: String,
+        /// Policy id.
+        policy_id: String,
+        /// Form id.
+        form_id: String,
+    },
+    /// Delivered; the receipt verified.
+    Delivered {
+        /// Submission id.
+        submission_id: String,
+        /// When the drop box received it.
+        received_at: String,
+    },
+    /// Not delivered this time; it will be tried again.
+    RetryLater {
+        /// Submission id.
+        submission_id: String,
+        /// Seconds until the next attempt.
+        after_seconds: u64,
+        /// Why.
+        reason: String,
+    },
+    /// Refused for good by the server.
+    Failed {
+        /// Submission id.
+        submission_id: String,
+        /// Why, as the server said.
+        reason: String,
+    },
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Records sealed into the outbox.
+    pub queued: u32,
+    /// Submissions delivered with a verified receipt.
+    pub delivered: u32,
+    /// Submissions to try again later.
+    pub retry_later: u32,
+    /// Submissions refused for good.
+    pub failed: u32,
+    /// Whether the sync stopped because it was cancelled.
+    pub cancelled: bool,
+}
+
+/// Seals a disclosure to the policy's recipients: one HPKE part per recipient.
+pub(crate) fn seal_disclosure(
+    policy: &VerifiedPolicy,
+    disclosure: &Disclosure,
+    deletion_token: &str,
+) -> Result<SealedSubmission> {
+    let document = policy.document();
+    let mut parts = Vec::with_capacity(disclosure.parts().len());
+    for recipient in disclosure.parts().keys() {
+        let declared = document.recipients.get(recipient).ok_or_else(|| {
+            Error::Conflict(format!(
+                "recipient {recipient} is not declared by the policy"
+            ))
+        })?;
+        let public_key: [u8; 32] = base64::engine::general_purpose::STANDARD
+            .decode(&declared.public_key)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or(Error::Crypto("a recipient key is not 32 bytes"))?;
+        let plaintext = disclosure
+            .plaintext(recipient)
+            .map_err(|error| Error::Conflict(error.to_string()))?;
+        let info = submission_info(&document.id, document.version, recipient);
+        let sealed = hpke_seal(
+            &declared.suite,
+            &public_key,
+            &info,
+            disclosure.submission_id().as_bytes(),
+            &plaintext,
+        )?;
+        parts.push(SealedPart {
+            to: recipient.clone(),
+            enc: base64::engine::general_purpose::STANDARD.encode(sealed.enc),
+            ct: base64::engine::general_purpose::STANDARD.encode(&sealed.ct),
+        });
+    }
+    parts.sort_by(|a, b| a.to.cmp(&b.to));
+    Ok(SealedSubmission {
+        format: SEALED_FORMAT.to_owned(),
+        policy_id: document.id.clone(),
+        policy_version: document.version,
+        submission_id: disclosure.submission_id().to_owned(),
+        deletion_hash: deletion_hash(deletion_token),
+        parts,
+    })
+}
+
+/// A fresh deletion token: 32 random bytes, base64url without padding.
+pub(crate) fn new_deletion_token() -> Result<String> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_array::<32>()?))
+}
+
+/// The outbox payload of a sealed disclosure.
+pub(crate) fn payload(
+    policy: &VerifiedPolicy,
+    disclosure: &Disclosure,
+    record_id: Option<String>,
+    body: &[u8],
+    deletion_token: String,
+) -> OutboxPayload {
+    OutboxPayload {
+        submission_id: disclosure.submission_id().to_owned(),
+        policy_id: policy.id().to_owned(),
+        policy_version: policy.version(),
+        form_id: disclosure.form_id().to_owned(),
+        record_id,
+        endpoint: policy.document().endpoint.url.clone(),
+        body: base64::engine::general_purpose::STANDARD.encode(body),
+        deletion_token,
+        fields: disclosure
+            .disclosed()
+            .iter()
+            .map(|field| DisclosedFieldEntry {
+                field: field.field.clone(),
+                transform: field.transform.clone(),
+                recipient: field.recipient.clone(),
+            })
+            .collect(),
+        receipt: None,
+        last_error: None,
+    }
+}
+
+/// How one attempt ended.
+pub(crate) enum Attempt {
+    /// Delivered with this receipt and ledger entry.
+    Delivered(super::wire::Receipt),
+    /// Try again after at least this long (the server's `Retry-After`, if any).
+    Retry(Option<Duration>, String),
+    /// The server refused for good.
+    Failed(String),
+}
+
+/// Sends one outbox item and classifies the outcome.
+pub(crate) async fn attempt(
+    transport: &Transport,
+    policy: &VerifiedPolicy,
+    item: &OutboxItem,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Attempt {
+    let Ok(body) = base64::engine::general_purpose::STANDARD.decode(&item.payload.body) else {
+        return Attempt::Failed("the stored body is unreadable".to_owned());
+    };
+    let Ok(submission) = serde_json::from_slice::<SealedSubmission>(&body) else {
+        return Attempt::Failed("the stored body is unreadable".to_owned());
+    };
+    let reply = match transport.post_submission(body.clone()).await {
+        Ok(reply) => reply,
+        Err(error) => return Attempt::Retry(None, transport_reason(&error)),
+    };
+    let retry_after = reply
+        .retry_after
+        .as_deref()
+        .and_then(|value| parse_retry_after(value, now));
+    match reply.status {
+        200 | 201 => {
+            let receipt_key: Option<[u8; 32]> = base64::engine::general_purpose::STANDARD
+                .decode(&policy.document().endpoint.receipt_key)
+                .ok()
+                .and_then(|bytes| bytes.try_into().ok());
+            match (
+                serde_json::from_slice::<ReceiptReply>(&reply.body),
+                receipt_key,
+            ) {
+                (Ok(ReceiptReply { receipt }), Some(key))
+                    if receipt.verify(&key, &submission, &body) =>
+                {
+                    Attempt::Delivered(receipt)
+                }
+                (Ok(_), _) => {
+                    Attempt::Retry(None, "the receipt's signature did not verify".to_owned())
+                }
+                (Err(_), _) => Attempt::Retry(None, "the reply was not a receipt".to_owned()),
+            }
+        }
+        408 | 429 => Attempt::Retry(
+            retry_after,
+            format!("the server asked to retry ({})", reply.status),
+        ),
+        status if status >= 500 => Attempt::Retry(retry_after, format!("server error {status}")),
+        status => {
+            let detail = serde_json::from_slice::<ErrorReply>(&reply.body)
+                .map(|error| {
+                    let message: String = error.error.message.chars().take(200).collect();
+                    format!(
+                        "{}: {message}",
+                        error.error.code.chars().take(40).collect::<String>()
+                    )
+                })
+                .unwrap_or_else(|_| "no reason given".to_owned());
+            Attempt::Failed(format!("refused with status {status} ({detail})"))
+        }
+    }
+}
+
+fn transport_reason(error: &TransportError) -> String {
+    format!("{}: {error}", error.code())
+}
+
+/// Builds (and caches) the transport of each policy.
+#[derive(Default)]
+pub(crate) struct Transports {
+    by_policy: HashMap<String, Transport>,
+}
+
+impl Transports {
+    pub(crate) fn get(
+        &mut self,
+        policy: &VerifiedPolicy,
+        config: &TransportConfig,
+    ) -> std::result::Result<&Transport, TransportError> {
+        if !self.by_policy.contains_key(policy.id()) {
+            let transport = Transport::for_endpoint(&policy.document().endpoint, config)?;
+            self.by_policy.insert(policy.id().to_owned(), transport);
+        }
+        self.by_policy
+            .get(policy.id())
+            .ok_or_else(|| TransportError::Config("transport cache".to_owned()))
+    }
+}
+
+/// The ledger entry of a delivered submission.
+pub(crate) fn disclosure_entry(
+    at: String,
+    policy: &VerifiedPolicy,
+    item: &OutboxItem,
+    receipt: &super::wire::Receipt,
+) -> LedgerEntry {
+    let document = policy.document();
+    LedgerEntry {
+        at,
+        event: LedgerEvent::Disclosure {
+            policy_id: item.payload.policy_id.clone(),
+            policy_version: item.payload.policy_version,
+            purpose: document.purpose.code.clone(),
+            endpoint: document.endpoint.url.clone(),
+            form: item.payload.form_id.clone(),
+            submission_id: item.payload.submission_id.clone(),
+            record_id: item.payload.record_id.clone().unwrap_or_default(),
+            fields: item.payload.fields.clone(),
+            body_sha256: receipt.body_sha256.clone(),
+            receipt_key: document.endpoint.receipt_key.clone(),
+            receipt: Box::new(receipt.clone()),
+        },
+    }
+}

@@ -1,0 +1,15 @@
+//! Getting sealed submissions to the authorized endpoint: the wire format, the outbox,
+//! the pinned transport, retries and receipts.
+
+mod engine;
+pub mod retry;
+pub mod transport;
+pub mod wire;
+
+#[cfg(test)]
+pub(crate) mod test_server;
+
+pub(crate) use engine::{
+    Attempt, Transports, attempt, disclosure_entry, new_deletion_token, payload, seal_disclosure,
+};
+pub use engine::{CancelToken, SyncEvent, SyncOptions, SyncReport};

@@ -1,0 +1,469 @@
+//! The pinned HTTPS transport to a policy's endpoint.
+//!
+//! A client is built per policy: rustls on ring's provider (never a process-global
+//! provider), WebPKI roots (plus extra roots only when the app configures them for tests
+//! or development), and a verifier that, after normal chain and name validation, requires
+//! the end-entity certificate's SubjectPublicKeyInfo SHA-256 to be one of the policy's
+//! pins. HTTPS only (plain HTTP only to loopback behind an explicit developer flag), no
+//! redirect to another origin, connect and total timeouts, and response bodies read with
+//! a size cap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use super::wire::MAX_RESPONSE_BYTES;
+use crate::crypto::sha256;
+use crate::policy::Endpoint;
+
+/// How the transport may deviate from production defaults; every deviation is explicit.
+#[derive(Clone, Debug)]
+pub struct TransportConfig {
+    /// Extra trust roots (DER) beside the WebPKI roots: a test or development CA.
+    pub extra_roots: Vec<Vec<u8>>,
+    /// Allow `http://` to loopback addresses only. For local development; never in apps.
+    pub allow_loopback_http: bool,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Total timeout of one request, including reading the reply.
+    pub total_timeout: Duration,
+    /// Largest reply body read.
+    pub max_response_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            extra_roots: Vec::new(),
+            allow_loopback_http: false,
+            connect_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(30),
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// Why a transport could not be built or a request did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The endpoint URL is not https (or not loopback http with the developer flag).
+    #[error("the endpoint must use https: {0}")]
+    NotHttps(String),
+    /// The URL could not be parsed.
+    #[error("invalid endpoint URL: {0}")]
+    BadUrl(String),
+    /// A pin or extra root could not be decoded.
+    #[error("invalid TLS configuration: {0}")]
+    Config(String),
+    /// Connecting, TLS (including a pin mismatch) or reading failed; may succeed later.
+    #[error("network error: {0}")]
+    Network(String),
+    /// The request timed out.
+    #[error("the request timed out")]
+    Timeout,
+    /// The reply was larger than the cap.
+    #[error("the reply exceeded {0} bytes")]
+    ResponseTooLarge(usize),
+    /// The server answered with a redirect, which is never followed to another origin.
+    #[error("the server redirected to another origin ({0}); not followed")]
+    Redirected(String),
+}
+
+impl TransportError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransportError::NotHttps(_) => "EndpointNotHttps",
+            TransportError::BadUrl(_) => "EndpointBadUrl",
+            TransportError::Config(_) => "TransportConfig",
+            TransportError::Network(_) => "Network",
+            TransportError::Timeout => "Timeout",
+            TransportError::ResponseTooLarge(_) => "ResponseTooLarge",
+            TransportError::Redirected(_) => "Redirected",
+        }
+    }
+}
+
+/// A reply: status, `Retry-After` header and the capped body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The raw `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The body, at most the configured cap.
+    pub body: Vec<u8>,
+}
+
+/// An HTTPS client bound to one policy's endpoint and pins.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    base: reqwest::Url,
+    max_response_bytes: usize,
+}
+
+/// Verifies the chain and name with WebPKI, then the SPKI pin.
+#[derive(Debug)]
+struct PinnedVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    pins: Vec<[u8; 32]>,
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )?;
+        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+        let spki_hash = sha256(parsed.subject_public_key_info().as_ref());
+        if self.pins.contains(&spki_hash) {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(
+                "the server's public key is not pinned by the policy".to_owned(),
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+impl Transport {
+    /// A client for `endpoint`, pinned to its SPKI hashes.
+    pub fn for_endpoint(
+        endpoint: &Endpoint,
+        config: &TransportConfig,
+    ) -> Result<Self, TransportError> {
+        let mut base = reqwest::Url::parse(&endpoint.url)
+            .map_err(|error| TransportError::BadUrl(error.to_string()))?;
+        let plain_http_allowed =
+            config.allow_loopback_http && base.scheme() == "http" && is_loopback(&base);
+        if base.scheme() != "https" && !plain_http_allowed {
+            return Err(TransportError::NotHttps(endpoint.url.clone()));
+        }
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let pins = endpoint
+            .spki_sha256
+            .iter()
+            .map(|pin| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(pin)
+                    .ok()
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                    .ok_or_else(|| TransportError::Config(format!("invalid SPKI pin {pin}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for der in &config.extra_roots {
+            roots
+                .add(CertificateDer::from(der.clone()))
+                .map_err(|error| TransportError::Config(format!("extra root: {error}")))?;
+        }
+        let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|error| TransportError::Config(error.to_string()))?;
+        let verifier = Arc::new(PinnedVerifier { inner, pins });
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| TransportError::Config(error.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        let origin = base.origin();
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.url().origin() == origin && attempt.previous().len() < 3 {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .https_only(!plain_http_allowed)
+            .redirect(redirect)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.total_timeout)
+            .user_agent("selfreport/1")
+            .build()
+            .map_err(|error| TransportError::Config(error.to_string()))?;
+        Ok(Self {
+            client,
+            base,
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    fn url(&self, path: &str) -> Result<reqwest::Url, TransportError> {
+        self.base
+            .join(path)
+            .map_err(|error| TransportError::BadUrl(error.to_string()))
+    }
+
+    /// `POST {endpoint}/submissions` with `body`.
+    pub async fn post_submission(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
+        let request = self
+            .client
+            .post(self.url("submissions")?)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// `DELETE {endpoint}/submissions/{id}` with the deletion token.
+    pub async fn delete_submission(
+        &self,
+        submission_id: &str,
+        token: &str,
+    ) -> Result<Reply, TransportError> {
+        let request = self
+            .client
+            .delete(self.url(&format!("submissions/{submission_id}"))?)
+            .bearer_auth(token);
+        self.send(request).await
+    }
+
+    /// `GET {endpoint}/policy`.
+    pub async fn fetch_policy(&self) -> Result<Reply, TransportError> {
+        let request = self.client.get(self.url("policy")?);
+        self.send(request).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, TransportError> {
+        let mut response = request.send().await.map_err(classify)?;
+        let status = response.status();
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("?")
+                .chars()
+                .take(200)
+                .collect();
+            return Err(TransportError::Redirected(location));
+        }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.chars().take(64).collect());
+        if let Some(length) = response.content_length() {
+            if length > self.max_response_bytes as u64 {
+                return Err(TransportError::ResponseTooLarge(self.max_response_bytes));
+            }
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.max_response_bytes {
+                return Err(TransportError::ResponseTooLarge(self.max_response_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Reply {
+            status: status.as_u16(),
+            retry_after,
+            body,
+        })
+    }
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    if error.is_timeout() {
+        return TransportError::Timeout;
+    }
+    // The full chain names the cause (a refused pin, a reset) without any request data.
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    TransportError::Network(message.chars().take(500).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_server::{Action, TestPki, TestServer};
+    use super::*;
+
+    fn endpoint(url: &str, pin: &str) -> Endpoint {
+        Endpoint {
+            url: url.to_owned(),
+            spki_sha256: vec![pin.to_owned()],
+            receipt_key: String::new(),
+        }
+    }
+
+    fn config(server: &TestServer) -> TransportConfig {
+        TransportConfig {
+            extra_roots: vec![server.pki.ca_der.clone()],
+            ..TransportConfig::default()
+        }
+    }
+
+    fn ok(body: &[u8]) -> Action {
+        Action::Reply(200, vec![], body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn a_pinned_server_is_reached() {
+        let server = TestServer::start(|_| ok(b"policy bytes")).await;
+        let transport = Transport::for_endpoint(
+            &endpoint(&server.url, &server.pki.leaf_pin),
+            &config(&server),
+        )
+        .unwrap();
+        let reply = transport.fetch_policy().await.unwrap();
+        assert_eq!(
+            (reply.status, reply.body.as_slice()),
+            (200, &b"policy bytes"[..])
+        );
+        assert_eq!(server.requests()[0].path, "/v1/policy");
+    }
+
+    #[tokio::test]
+    async fn a_valid_chain_with_an_unpinned_key_is_refused_before_anything_is_sent() {
+        let server = TestServer::start(|_| ok(b"")).await;
+        let other_pin = TestPki::new().leaf_pin;
+        let transport =
+            Transport::for_endpoint(&endpoint(&server.url, &other_pin), &config(&server)).unwrap();
+        let error = transport
+            .post_submission(b"secret".to_vec())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, TransportError::Network(ref m) if m.contains("not pinned")),
+            "{error:?}"
+        );
+        assert!(
+            server.requests().is_empty(),
+            "no request may reach an unpinned server"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_ca_is_refused_even_with_the_right_pin() {
+        let server = TestServer::start(|_| ok(b"")).await;
+        let transport = Transport::for_endpoint(
+            &endpoint(&server.url, &server.pki.leaf_pin),
+            &TransportConfig::default(),
+        )
+        .unwrap();
+        assert!(transport.fetch_policy().await.is_err());
+        assert!(server.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn redirects_to_plain_http_or_another_origin_are_not_followed() {
+        for location in [
+            "http://127.0.0.1:9/v1/submissions",
+            "https://example.org/v1/submissions",
+        ] {
+            let target = location.to_owned();
+            let server = TestServer::start(move |_| {
+                Action::Reply(307, vec![("Location".to_owned(), target.clone())], vec![])
+            })
+            .await;
+            let transport = Transport::for_endpoint(
+                &endpoint(&server.url, &server.pki.leaf_pin),
+                &config(&server),
+            )
+            .unwrap();
+            let error = transport.post_submission(b"{}".to_vec()).await.unwrap_err();
+            assert!(
+                matches!(error, TransportError::Redirected(_)),
+                "{location}: {error:?}"
+            );
+            assert_eq!(server.requests().len(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_oversized_reply_is_refused() {
+        let server = TestServer::start(|_| ok(&vec![b'x'; MAX_RESPONSE_BYTES + 1])).await;
+        let transport = Transport::for_endpoint(
+            &endpoint(&server.url, &server.pki.leaf_pin),
+            &config(&server),
+        )
+        .unwrap();
+        assert!(matches!(
+            transport.fetch_policy().await,
+            Err(TransportError::ResponseTooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_loopback_with_the_developer_flag() {
+        let pin = TestPki::new().leaf_pin;
+        let plain = endpoint("http://127.0.0.1:8080/v1", &pin);
+        assert!(matches!(
+            Transport::for_endpoint(&plain, &TransportConfig::default()),
+            Err(TransportError::NotHttps(_))
+        ));
+        let developer = TransportConfig {
+            allow_loopback_http: true,
+            ..TransportConfig::default()
+        };
+        assert!(Transport::for_endpoint(&plain, &developer).is_ok());
+        let remote = endpoint("http://report.example.org/v1", &pin);
+        assert!(matches!(
+            Transport::for_endpoint(&remote, &developer),
+            Err(TransportError::NotHttps(_))
+        ));
+    }
+}

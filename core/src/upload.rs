@@ -1,0 +1,874 @@
+//! The upload side of [`SelfReport`]: preview, consent, sync, deletion requests, policy
+//! updates and the ledger.
+
+use chrono::Utc;
+
+use crate::error::{Error, Result};
+use crate::facade::{PolicySummary, SelfReport};
+use crate::ledger::{LedgerEntry, LedgerEvent, LedgerVerification};
+use crate::minimize::{Preview, minimize, preview};
+use crate::model::RecordId;
+use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
+use crate::store::{Consent, OutboxItem, OutboxItemState, OutboxState, StoredRecord, expiry_epoch};
+use crate::sync::transport::{Transport, TransportConfig};
+use crate::sync::{
+    Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
+    disclosure_entry, new_deletion_token, payload, seal_disclosure,
+};
+
+/// What a deletion request achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletionOutcome {
+    /// The drop box deleted the submission.
+    Deleted,
+    /// The drop box no longer had it (retention, or deleted before).
+    NotFound,
+    /// It had not been sent; it was dropped from the outbox.
+    DroppedUnsent,
+}
+
+impl SelfReport {
+    fn minimized(
+        &self,
+        stored: &StoredRecord,
+    ) -> Result<(VerifiedPolicy, crate::minimize::Disclosure)> {
+        let record = &stored.record;
+        let policy = self.store().policy(&record.policy_id)?;
+        let profile = self.store().profile(&record.profile_id)?;
+        let pseudonym = self
+            .store()
+            .pseudonym(&record.profile_id, &record.policy_id)?;
+        let submission_id = self.store().submission_id_for(record);
+        let disclosure = minimize(
+            policy.document(),
+            record,
+            &profile,
+            &pseudonym,
+            &submission_id,
+        )
+        .map_err(|error| Error::Conflict(error.to_string()))?;
+        Ok((policy, disclosure))
+    }
+
+    /// What a record would disclose: each field before and after its transform, and the
+    /// exact JSON each recipient's part will seal (with its padded size).
+    pub fn preview(&self, record_id: &RecordId) -> Result<Preview> {
+        let stored = self.store().record(record_id)?;
+        let record = &stored.record;
+        let policy = self.store().policy(&record.policy_id)?;
+        let profile = self.store().profile(&record.profile_id)?;
+        let pseudonym = self
+            .store()
+            .pseudonym(&record.profile_id, &record.policy_id)?;
+        let submission_id = self.store().submission_id_for(record);
+        preview(
+            policy.document(),
+            record,
+            &profile,
+            &pseudonym,
+            &submission_id,
+        )
+        .map_err(|error| Error::Conflict(error.to_string()))
+    }
+
+    /// Allows sending under a policy; recorded in the ledger.
+    pub fn grant_consent(&self, policy_id: &str) -> Result<()> {
+        let policy = self.store().policy(policy_id)?;
+        let at = self.now_string();
+        let purpose = policy.document().purpose.code.clone();
+        self.store().set_consent(
+            &Consent {
+                policy_id: policy_id.to_owned(),
+                granted: true,
+                at: self.clock_now(),
+            },
+            |_| LedgerEntry {
+                at,
+                event: LedgerEvent::ConsentGranted {
+                    policy_id: policy_id.to_owned(),
+                    purpose,
+                },
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Withdraws consent: nothing more is sent under the policy and its queued
+    /// submissions are dropped; recorded in the ledger. Returns how many were dropped.
+    pub fn withdraw_consent(&self, policy_id: &str) -> Result<u64> {
+        let policy = self.store().policy(policy_id)?;
+        let at = self.now_string();
+        let purpose = policy.document().purpose.code.clone();
+        self.store().set_consent(
+            &Consent {
+                policy_id: policy_id.to_owned(),
+                granted: false,
+                at: self.clock_now(),
+            },
+            |dropped| LedgerEntry {
+                at,
+                event: LedgerEvent::ConsentWithdrawn {
+                    policy_id: policy_id.to_owned(),
+                    purpose,
+                    dropped,
+                },
+            },
+        )
+    }
+
+    /// Whether sending under the policy is allowed.
+    pub fn has_consent(&self, policy_id: &str) -> Result<bool> {
+        Ok(self
+            .store()
+            .consent(policy_id)?
+            .is_some_and(|consent| consent.granted))
+    }
+
+    /// Minimizes and seals every saved record whose policy has consent and is valid
+    /// today, and queues it. Returns the submissions queued.
+    pub fn seal_ready(&self) -> Result<Vec<(String, String, String)>> {
+        let today = self.today();
+        let mut queued = Vec::new();
+        for stored in self.store().records()?.records {
+            if stored.state != OutboxState::Saved {
+                continue;
+            }
+            let record = &stored.record;
+            if !self.has_consent(&record.policy_id)? {
+                continue;
+            }
+            let (policy, disclosure) = self.minimized(&stored)?;
+            if !policy.is_valid_on(today) {
+                continue;
+            }
+            let token = new_deletion_token()?;
+            let sealed = seal_disclosure(&policy, &disclosure, &token)?;
+            let body = sealed.to_body();
+            let retention = policy.document().retention;
+            let epoch = expiry_epoch(
+                record.date,
+                retention.device_days.max(retention.server_days),
+            );
+            let item = payload(
+                &policy,
+                &disclosure,
+                Some(record.id.to_string()),
+                &body,
+                token,
+            );
+            self.store().enqueue(&item, epoch, Utc::now().timestamp())?;
+            queued.push((item.submission_id, item.policy_id, item.form_id));
+        }
+        Ok(queued)
+    }
+
+    /// Seals what is ready, then sends every due outbox item to its policy's endpoint until
+    /// a valid receipt arrives, reporting each item to `progress`. Stops between items when
+    /// `cancel` is set. Items that fail temporarily are rescheduled with backoff; nothing is
+    /// lost if the app stops mid-way (the outbox is on disk and retries send the same bytes).
+    pub async fn sync(
+        &self,
+        options: &SyncOptions,
+        progress: &(dyn Fn(&SyncEvent) + Send + Sync),
+        cancel: &CancelToken,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        for (submission_id, policy_id, form_id) in self.seal_ready()? {
+            report.queued += 1;
+            progress(&SyncEvent::Queued {
+                submission_id,
+                policy_id,
+                form_id,
+            });
+        }
+        let mut transports = Transports::default();
+        for item in self.store().due_outbox(Utc::now().timestamp())? {
+            if cancel.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+            let submission_id = item.payload.submission_id.clone();
+            let policy = self.store().policy(&item.payload.policy_id)?;
+            if !self.has_consent(policy.id())? {
+                continue;
+            }
+            let outcome = match transports.get(&policy, &options.transport) {
+                Ok(transport) => attempt(transport, &policy, &item, Utc::now()).await,
+                Err(error) => Attempt::Retry(None, format!("{}: {error}", error.code())),
+            };
+            match outcome {
+                Attempt::Delivered(receipt) => {
+                    let entry = disclosure_entry(self.now_string(), &policy, &item, &receipt);
+                    self.store()
+                        .mark_delivered(&submission_id, receipt.clone(), &entry)?;
+                    report.delivered += 1;
+                    progress(&SyncEvent::Delivered {
+                        submission_id,
+                        received_at: receipt.received_at,
+                    });
+                }
+                Attempt::Retry(after, reason) => {
+                    let delay = options
+                        .retry
+                        .next_delay(item.attempts.saturating_add(1), after);
+                    let next = Utc::now()
+                        .timestamp()
+                        .saturating_add(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
+                    self.store()
+                        .mark_retry(&submission_id, next, reason.clone())?;
+                    report.retry_later += 1;
+                    progress(&SyncEvent::RetryLater {
+                        submission_id,
+                        after_seconds: delay.as_secs(),
+                        reason,
+                    });
+                }
+                Attempt::Failed(reason) => {
+                    self.store().mark_failed(&submission_id, reason.clone())?;
+                    report.failed += 1;
+                    progress(&SyncEvent::Failed {
+                        submission_id,
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every outbox item (pending, delivered, failed).
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        self.store().outbox()
+    }
+
+    /// Asks the drop box to delete a submission with the token only this device holds;
+    /// an unsent submission is simply dropped. Recorded in the ledger.
+    pub async fn request_deletion(
+        &self,
+        submission_id: &str,
+        config: &TransportConfig,
+    ) -> Result<DeletionOutcome> {
+        let item = self.store().outbox_item(submission_id)?;
+        let policy = self.store().policy(&item.payload.policy_id)?;
+        let outcome = if item.state == OutboxItemState::Delivered {
+            let transport = Transport::for_endpoint(&policy.document().endpoint, config)
+                .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+            let reply = transport
+                .delete_submission(submission_id, &item.payload.deletion_token)
+                .await
+                .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+            match reply.status {
+                200 | 204 => DeletionOutcome::Deleted,
+                404 => DeletionOutcome::NotFound,
+                status => {
+                    return Err(Error::Conflict(format!(
+                        "the drop box refused the deletion (status {status})"
+                    )));
+                }
+            }
+        } else {
+            self.store().mark_failed(
+                submission_id,
+                "withdrawn by the person before sending".to_owned(),
+            )?;
+            DeletionOutcome::DroppedUnsent
+        };
+        self.store().append_ledger(&LedgerEntry {
+            at: self.now_string(),
+            event: LedgerEvent::DeletionRequested {
+                policy_id: policy.id().to_owned(),
+                submission_id: submission_id.to_owned(),
+                endpoint: policy.document().endpoint.url.clone(),
+                outcome: match outcome {
+                    DeletionOutcome::Deleted => "deleted",
+                    DeletionOutcome::NotFound => "not_found",
+                    DeletionOutcome::DroppedUnsent => "dropped_unsent",
+                }
+                .to_owned(),
+            },
+        })?;
+        Ok(outcome)
+    }
+
+    /// Fetches `GET {endpoint}/policy` and installs it under the same checks as a manual
+    /// install. `Ok(None)` when the endpoint serves the installed version; a lower version
+    /// is refused as a rollback.
+    pub async fn update_policy(
+        &self,
+        policy_id: &str,
+        config: &TransportConfig,
+    ) -> Result<Option<PolicySummary>> {
+        let installed = self.store().policy(policy_id)?;
+        let transport = Transport::for_endpoint(&installed.document().endpoint, config)
+            .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+        let reply = transport
+            .fetch_policy()
+            .await
+            .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+        if reply.status != 200 {
+            return Err(Error::Conflict(format!(
+                "the endpoint answered {} for the policy",
+                reply.status
+            )));
+        }
+        let offered =
+            SignedPolicy::parse(&reply.body)?.verify(self.trust_anchors(), self.today())?;
+        if offered.id() != policy_id {
+            return Err(PolicyError::malformed(format!(
+                "the endpoint served policy {} instead of {policy_id}",
+                offered.id()
+            ))
+            .into());
+        }
+        if offered.version() == installed.version()
+            && offered.payload_bytes() == installed.payload_bytes()
+        {
+            return Ok(None);
+        }
+        self.install_policy(&reply.body).map(Some)
+    }
+
+    /// Every ledger entry, oldest first.
+    pub fn ledger(&self) -> Result<Vec<(u64, LedgerEntry)>> {
+        self.store().ledger()
+    }
+
+    /// Verifies the ledger's hash chain and every receipt in it.
+    pub fn verify_ledger(&self) -> Result<LedgerVerification> {
+        self.store().verify_ledger()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::crypto::SigningKey;
+    use crate::facade::Options;
+    use crate::model::{Answers, NewProfile, ProfileId};
+    use crate::policy::test_support::{anchor_for, signed, test_key, test_policy_value, today};
+    use crate::store::test_support::key_source;
+    use crate::sync::retry::RetryPolicy;
+    use crate::sync::test_server::{Action, SeenRequest, TestServer};
+    use crate::sync::wire::{Receipt, ReceiptReply, SealedSubmission};
+
+    /// A drop box stand-in: signs receipts, remembers bodies by id (idempotent), and lets a
+    /// test script failures before success.
+    struct FakeDropBox {
+        receipt_key: SigningKey,
+        stored: Mutex<Vec<(String, Vec<u8>, Receipt)>>,
+        script: Mutex<Vec<Action>>,
+        calls: AtomicUsize,
+        forge: bool,
+    }
+
+    impl FakeDropBox {
+        fn new(script: Vec<Action>, forge: bool) -> Arc<Self> {
+            Arc::new(Self {
+                receipt_key: SigningKey::generate().unwrap(),
+                stored: Mutex::new(Vec::new()),
+                script: Mutex::new(script),
+                calls: AtomicUsize::new(0),
+                forge,
+            })
+        }
+
+        fn handle(&self, request: &SeenRequest) -> Action {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if request.method == "DELETE" {
+                return Action::Reply(204, vec![], vec![]);
+            }
+            let Ok(submission) = serde_json::from_slice::<SealedSubmission>(&request.body) else {
+                return Action::Reply(
+                    400,
+                    vec![],
+                    br#"{"error":{"code":"Malformed","message":"bad body"}}"#.to_vec(),
+                );
+            };
+            let scripted = {
+                let mut script = self.script.lock().unwrap();
+                if script.is_empty() {
+                    None
+                } else {
+                    Some(script.remove(0))
+                }
+            };
+            // The drop box commits before its reply can be lost: store first.
+            let mut stored = self.stored.lock().unwrap();
+            let receipt = match stored
+                .iter()
+                .find(|(id, ..)| *id == submission.submission_id)
+            {
+                Some((_, _, receipt)) => receipt.clone(),
+                None => {
+                    let receipt = Receipt::sign(
+                        &self.receipt_key,
+                        &submission,
+                        &request.body,
+                        "2026-11-28T01:00:00Z".to_owned(),
+                    );
+                    stored.push((
+                        submission.submission_id.clone(),
+                        request.body.clone(),
+                        receipt.clone(),
+                    ));
+                    receipt
+                }
+            };
+            if let Some(action) = scripted {
+                return action;
+            }
+            let mut receipt = receipt;
+            if self.forge {
+                receipt.received_at = "2020-01-01T00:00:00Z".to_owned();
+            }
+            Action::Reply(
+                201,
+                vec![],
+                serde_json::to_vec(&ReceiptReply { receipt }).unwrap(),
+            )
+        }
+    }
+
+    struct Setup {
+        dir: tempfile::TempDir,
+        core: SelfReport,
+        server: TestServer,
+        profile: ProfileId,
+        authority: SigningKey,
+        dropbox: Arc<FakeDropBox>,
+    }
+
+    fn clock() -> Arc<FixedClock> {
+        Arc::new(FixedClock::new(
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap(),
+        ))
+    }
+
+    fn policy_json(server: &TestServer, dropbox: &FakeDropBox, version: u64) -> String {
+        let mut value = test_policy_value("sh", version, today());
+        value["endpoint"]["url"] = server.url.clone().into();
+        value["endpoint"]["spki_sha256"] = serde_json::json!([server.pki.leaf_pin]);
+        value["endpoint"]["receipt_key"] = dropbox.receipt_key.public_key_base64().into();
+        value.to_string()
+    }
+
+    async fn setup(script: Vec<Action>, forge: bool) -> Setup {
+        let dropbox = FakeDropBox::new(script, forge);
+        let handler = dropbox.clone();
+        let server = TestServer::start(move |request| handler.handle(request)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let authority = test_key();
+        let core = SelfReport::create(
+            dir.path(),
+            &key_source(5),
+            Options {
+                trust_anchors: anchor_for(&authority),
+                clock: clock(),
+            },
+        )
+        .unwrap();
+        core.install_policy(&signed(&authority, &policy_json(&server, &dropbox, 1)))
+            .unwrap();
+        let profile = core
+            .add_profile(NewProfile {
+                display_name: "Grandma".into(),
+                name: Some("李秀英".into()),
+                phone: Some("+8613912345678".into()),
+                birth_date: Some("1950-03-01".parse().unwrap()),
+                ..NewProfile::default()
+            })
+            .unwrap();
+        Setup {
+            dir,
+            core,
+            server,
+            profile,
+            authority,
+            dropbox,
+        }
+    }
+
+    fn options(server: &TestServer) -> SyncOptions {
+        SyncOptions {
+            transport: TransportConfig {
+                extra_roots: vec![server.pki.ca_der.clone()],
+                ..TransportConfig::default()
+            },
+            retry: RetryPolicy {
+                base: Duration::ZERO,
+                cap: Duration::ZERO,
+            },
+        }
+    }
+
+    fn report(s: &Setup, temperature: &str) -> RecordId {
+        s.core
+            .save_record(
+                &s.profile,
+                "sh",
+                "daily",
+                None,
+                Answers::new()
+                    .text("temperature", temperature)
+                    .text("notes", "secret note"),
+            )
+            .unwrap()
+            .id
+    }
+
+    async fn sync(s: &Setup) -> SyncReport {
+        s.core
+            .sync(&options(&s.server), &|_| {}, &CancelToken::new())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn nothing_is_sent_without_consent_then_delivery_is_receipted_and_ledgered() {
+        let s = setup(vec![], false).await;
+        let record = report(&s, "37.8");
+        assert_eq!(sync(&s).await, SyncReport::default());
+        assert!(s.server.requests().is_empty());
+
+        s.core.grant_consent("sh").unwrap();
+        let done = sync(&s).await;
+        assert_eq!((done.queued, done.delivered), (1, 1));
+        assert_eq!(s.core.record(&record).unwrap().state, OutboxState::Sent);
+        let ledger = s.core.ledger().unwrap();
+        assert_eq!(ledger.len(), 2);
+        match &ledger[1].1.event {
+            LedgerEvent::Disclosure { fields, form, .. } => {
+                assert_eq!(form, "daily");
+                let names: Vec<_> = fields
+                    .iter()
+                    .map(|f| (f.field.as_str(), f.transform.as_str()))
+                    .collect();
+                assert_eq!(names, [("temperature", "threshold")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(s.core.verify_ledger().unwrap().is_valid());
+        // The wire carried no typed value.
+        let body = &s.server.requests()[0].body;
+        for canary in ["37.8", "secret note", "李秀英", "+8613912345678"] {
+            assert!(
+                !body.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                "{canary}"
+            );
+        }
+        // A second sync has nothing to do.
+        assert_eq!(sync(&s).await, SyncReport::default());
+    }
+
+    #[tokio::test]
+    async fn the_preview_shows_exactly_what_is_sealed() {
+        let s = setup(vec![], false).await;
+        let record = report(&s, "36.5");
+        let preview = s.core.preview(&record).unwrap();
+        let health = preview
+            .parts
+            .iter()
+            .find(|p| p.recipient == "health")
+            .unwrap();
+        assert!(
+            health.json.contains(r#""temperature":false"#),
+            "{}",
+            health.json
+        );
+        assert!(!health.json.contains("secret note"));
+        s.core.grant_consent("sh").unwrap();
+        s.core.seal_ready().unwrap();
+        let item = &s.core.outbox().unwrap()[0];
+        assert!(health.json.contains(&item.payload.submission_id));
+    }
+
+    #[tokio::test]
+    async fn a_receipt_with_a_bad_signature_is_not_delivered() {
+        let s = setup(vec![], true).await;
+        let record = report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        let done = sync(&s).await;
+        assert_eq!((done.delivered, done.retry_later), (0, 1));
+        assert_eq!(s.core.record(&record).unwrap().state, OutboxState::Queued);
+        assert_eq!(s.core.outbox().unwrap()[0].state, OutboxItemState::Pending);
+        assert_eq!(s.core.ledger().unwrap().len(), 1, "only the consent");
+    }
+
+    #[tokio::test]
+    async fn server_errors_and_a_cut_connection_are_retried_with_the_same_bytes_across_a_restart() {
+        let s = setup(vec![Action::Reply(503, vec![], vec![]), Action::Cut], false).await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        assert_eq!(sync(&s).await.retry_later, 1);
+        assert_eq!(sync(&s).await.retry_later, 1);
+        // Restart the core between attempts: nothing is lost.
+        let Setup {
+            dir,
+            core,
+            server,
+            authority,
+            dropbox,
+            ..
+        } = s;
+        drop(core);
+        let core = SelfReport::open(
+            dir.path(),
+            &key_source(5),
+            Options {
+                trust_anchors: anchor_for(&authority),
+                clock: clock(),
+            },
+        )
+        .unwrap();
+        let done = core
+            .sync(&options(&server), &|_| {}, &CancelToken::new())
+            .await
+            .unwrap();
+        assert_eq!(done.delivered, 1);
+        let bodies: Vec<_> = server.requests().into_iter().map(|r| r.body).collect();
+        assert_eq!(bodies.len(), 3);
+        assert!(
+            bodies.iter().all(|b| *b == bodies[0]),
+            "every retry sends the same bytes"
+        );
+        assert_eq!(dropbox.stored.lock().unwrap().len(), 1, "stored once");
+        assert!(core.verify_ledger().unwrap().is_valid());
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured_and_a_400_is_a_permanent_failure() {
+        let s = setup(
+            vec![Action::Reply(
+                429,
+                vec![("Retry-After".into(), "120".into())],
+                vec![],
+            )],
+            false,
+        )
+        .await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        sync(&s).await;
+        let item = &s.core.outbox().unwrap()[0];
+        assert!(item.next_attempt_at >= Utc::now().timestamp() + 110);
+        assert_eq!(sync(&s).await, SyncReport::default(), "not due yet");
+
+        let s = setup(
+            vec![Action::Reply(
+                400,
+                vec![],
+                br#"{"error":{"code":"Malformed","message":"unknown recipient"}}"#.to_vec(),
+            )],
+            false,
+        )
+        .await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        assert_eq!(sync(&s).await.failed, 1);
+        let item = &s.core.outbox().unwrap()[0];
+        assert_eq!(item.state, OutboxItemState::Failed);
+        assert!(
+            item.payload
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("unknown recipient")
+        );
+        assert_eq!(sync(&s).await, SyncReport::default());
+    }
+
+    #[tokio::test]
+    async fn withdrawing_consent_drops_queued_items_and_is_ledgered() {
+        let s = setup(vec![], false).await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        s.core.seal_ready().unwrap();
+        assert_eq!(s.core.withdraw_consent("sh").unwrap(), 1);
+        assert_eq!(sync(&s).await, SyncReport::default());
+        assert!(s.server.requests().is_empty());
+        let ledger = s.core.ledger().unwrap();
+        assert!(matches!(
+            ledger.last().unwrap().1.event,
+            LedgerEvent::ConsentWithdrawn { dropped: 1, .. }
+        ));
+        assert!(s.core.verify_ledger().unwrap().is_valid());
+    }
+
+    #[tokio::test]
+    async fn cancelling_stops_before_sending() {
+        let s = setup(vec![], false).await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let done = s
+            .core
+            .sync(&options(&s.server), &|_| {}, &cancel)
+            .await
+            .unwrap();
+        assert!(done.cancelled);
+        assert_eq!(done.delivered, 0);
+        assert!(s.server.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn every_submission_of_a_form_has_the_same_length_and_so_does_cover_traffic() {
+        let s = setup(vec![], false).await;
+        let other = s
+            .core
+            .add_profile(NewProfile {
+                display_name: "Kid".into(),
+                ..NewProfile::default()
+            })
+            .unwrap();
+        s.core
+            .save_record(
+                &s.profile,
+                "sh",
+                "daily",
+                None,
+                Answers::new().text("temperature", "36.5"),
+            )
+            .unwrap();
+        s.core
+            .save_record(
+                &other,
+                "sh",
+                "daily",
+                None,
+                Answers::new()
+                    .text("temperature", "39.9")
+                    .text(
+                        "symptoms",
+                        "cough,fatigue,dyspnea,loss_of_smell,sore_throat,fever",
+                    )
+                    .text("district", "420106")
+                    .text("notes", "x".repeat(200)),
+            )
+            .unwrap();
+        s.core.grant_consent("sh").unwrap();
+        s.core.seal_ready().unwrap();
+        let lengths: Vec<usize> = s
+            .core
+            .outbox()
+            .unwrap()
+            .iter()
+            .map(|item| item.payload.body.len())
+            .collect();
+        assert_eq!(lengths.len(), 2);
+        assert_eq!(lengths[0], lengths[1]);
+        let policy = s.core.policy("sh").unwrap();
+        let dummy = crate::minimize::Disclosure::dummy(
+            policy.document(),
+            "daily",
+            today(),
+            &"ab".repeat(16),
+            &"cd".repeat(16),
+        )
+        .unwrap();
+        let sealed = seal_disclosure(&policy, &dummy, &new_deletion_token().unwrap()).unwrap();
+        let real = s.core.outbox().unwrap()[0].payload.body.clone();
+        let real: SealedSubmission = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::STANDARD, real).unwrap(),
+        )
+        .unwrap();
+        for (a, b) in sealed.parts.iter().zip(&real.parts) {
+            assert_eq!((a.to.as_str(), a.ct.len()), (b.to.as_str(), b.ct.len()));
+        }
+    }
+
+    #[tokio::test]
+    async fn policy_updates_are_checked_like_installs() {
+        let s = setup(vec![], false).await;
+        let served = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let body = served.clone();
+        let update_server =
+            TestServer::start(move |_| Action::Reply(200, vec![], body.lock().unwrap().clone()))
+                .await;
+        let document = |version: u64| {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&policy_json(&update_server, &s.dropbox, version)).unwrap();
+            value["id"] = "up".into();
+            value
+        };
+        s.core
+            .install_policy(&signed(&s.authority, &document(2).to_string()))
+            .unwrap();
+        let config = TransportConfig {
+            extra_roots: vec![update_server.pki.ca_der.clone()],
+            ..TransportConfig::default()
+        };
+        *served.lock().unwrap() = signed(&s.authority, &document(1).to_string());
+        assert!(matches!(
+            s.core.update_policy("up", &config).await,
+            Err(Error::Policy(PolicyError::Rollback { .. }))
+        ));
+        *served.lock().unwrap() = signed(&s.authority, &document(2).to_string());
+        assert_eq!(s.core.update_policy("up", &config).await.unwrap(), None);
+        let mut plain = document(3);
+        plain["endpoint"]["url"] = "http://127.0.0.1:9/v1".into();
+        *served.lock().unwrap() = crate::policy::test_support::signed_unchecked(
+            &s.authority,
+            plain.to_string().as_bytes(),
+        );
+        assert!(matches!(
+            s.core.update_policy("up", &config).await,
+            Err(Error::Policy(PolicyError::EndpointNotHttps { .. }))
+        ));
+        assert_eq!(
+            s.core.policy("up").unwrap().version(),
+            2,
+            "refusals leave it untouched"
+        );
+        *served.lock().unwrap() = signed(&s.authority, &document(3).to_string());
+        let updated = s.core.update_policy("up", &config).await.unwrap().unwrap();
+        assert_eq!(updated.version, 3);
+        let requests = update_server.requests();
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.method == "GET" && r.path == "/v1/policy")
+        );
+    }
+
+    #[tokio::test]
+    async fn deletion_requests_carry_the_device_held_token_and_are_ledgered() {
+        let s = setup(vec![], false).await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        sync(&s).await;
+        let item = s.core.outbox().unwrap().remove(0);
+        let outcome = s
+            .core
+            .request_deletion(&item.payload.submission_id, &options(&s.server).transport)
+            .await
+            .unwrap();
+        assert_eq!(outcome, DeletionOutcome::Deleted);
+        let request = s.server.requests().pop().unwrap();
+        assert_eq!(request.method, "DELETE");
+        assert_eq!(
+            request.path,
+            format!("/v1/submissions/{}", item.payload.submission_id)
+        );
+        let authorization = request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "authorization")
+            .unwrap();
+        assert_eq!(
+            authorization.1,
+            format!("Bearer {}", item.payload.deletion_token)
+        );
+        assert!(matches!(
+            s.core.ledger().unwrap().last().unwrap().1.event,
+            LedgerEvent::DeletionRequested { .. }
+        ));
+        assert!(s.core.verify_ledger().unwrap().is_valid());
+    }
+}
