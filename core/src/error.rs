@@ -4,6 +4,7 @@
 //! is a stable string (`"WrongKey"`, `"PolicyBadSignature"`...) that apps and the CLI
 //! show and translate; [`Error::category`] groups codes for exit statuses and UI.
 
+use crate::minimize::MinimizeError;
 use crate::model::ValidationError;
 use crate::policy::PolicyError;
 
@@ -21,6 +22,11 @@ pub enum Error {
     /// A policy was refused at install or update; the installed policy is untouched.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+
+    /// A record could not be reduced under its policy (a record and policy that do not
+    /// match, a value the transform cannot take).
+    #[error(transparent)]
+    Minimize(#[from] MinimizeError),
 
     /// The key source gave a key that does not open this store (wrong passphrase).
     #[error("the passphrase or key does not open this store")]
@@ -103,6 +109,7 @@ impl Error {
         match self {
             Error::Invalid(error) => error.code(),
             Error::Policy(error) => error.code(),
+            Error::Minimize(error) => error.code(),
             Error::WrongKey => "WrongKey",
             Error::KeyUnavailable { .. } => "KeyUnavailable",
             Error::Corrupt { .. } => "Corrupt",
@@ -119,7 +126,9 @@ impl Error {
     /// The broad class of this error.
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::Invalid(_) | Error::Policy(_) => ErrorCategory::InvalidInput,
+            Error::Invalid(_) | Error::Policy(_) | Error::Minimize(_) => {
+                ErrorCategory::InvalidInput
+            }
             Error::WrongKey | Error::KeyUnavailable { .. } => ErrorCategory::Key,
             Error::Corrupt { .. } | Error::SchemaTooNew { .. } => ErrorCategory::Integrity,
             Error::NotFound { .. }

@@ -62,14 +62,13 @@ impl SelfReport {
             .store()
             .pseudonym(&record.profile_id, &record.policy_id)?;
         let submission_id = self.store().submission_id_for(record);
-        preview(
+        Ok(preview(
             policy.document(),
             record,
             &profile,
             &pseudonym,
             &submission_id,
-        )
-        .map_err(|error| Error::Conflict(error.to_string()))
+        )?)
     }
 
     /// Allows sending under a policy; recorded in the ledger.

@@ -106,11 +106,13 @@ pub fn minimize(
             continue;
         };
         let recipient = recipient_of(field)?;
-        let part = disclosure.parts.get_mut(recipient).ok_or_else(|| {
-            MinimizeError::UnknownRecipient {
-                recipient: recipient.to_owned(),
-            }
-        })?;
+        let part =
+            disclosure
+                .parts
+                .get_mut(recipient)
+                .ok_or_else(|| MinimizeError::UnknownRecipient {
+                    recipient: recipient.to_owned(),
+                })?;
         part.fields.insert(field.id.clone(), disclosed);
         disclosure.disclosed.push(DisclosedField {
             field: field.id.clone(),
@@ -423,7 +425,14 @@ mod tests {
     }
 
     fn minimized(record: &Record) -> Disclosure {
-        minimize(&example_policy(), record, &profile(), PSEUDONYM, SUBMISSION_ID).unwrap()
+        minimize(
+            &example_policy(),
+            record,
+            &profile(),
+            PSEUDONYM,
+            SUBMISSION_ID,
+        )
+        .unwrap()
     }
 
     fn text(bytes: &[u8]) -> &str {
@@ -596,7 +605,10 @@ mod tests {
         )
         .unwrap();
         let plaintext = dummy.plaintext("health").unwrap();
-        assert!(text(&plaintext).starts_with(r#"{"date":"2026-11-28","dummy":true,"fields":{},"form":"daily","#));
+        assert!(
+            text(&plaintext)
+                .starts_with(r#"{"date":"2026-11-28","dummy":true,"fields":{},"form":"daily","#)
+        );
     }
 
     #[test]
@@ -628,8 +640,16 @@ mod tests {
         );
         for (pseudonym, submission_id, what) in [
             ("short", SUBMISSION_ID, "pseudonym"),
-            (PSEUDONYM, "FEDCBA9876543210FEDCBA9876543210", "submission id"),
-            (PSEUDONYM, "fedcba9876543210fedcba987654321g", "submission id"),
+            (
+                PSEUDONYM,
+                "FEDCBA9876543210FEDCBA9876543210",
+                "submission id",
+            ),
+            (
+                PSEUDONYM,
+                "fedcba9876543210fedcba987654321g",
+                "submission id",
+            ),
         ] {
             assert_eq!(
                 minimize(&policy, &good, &profile(), pseudonym, submission_id).unwrap_err(),
@@ -644,9 +664,15 @@ mod tests {
             );
         }
         assert_eq!(
-            Disclosure::dummy(&policy, "weekly", date("2026-11-28"), SUBMISSION_ID, PSEUDONYM)
-                .unwrap_err()
-                .code(),
+            Disclosure::dummy(
+                &policy,
+                "weekly",
+                date("2026-11-28"),
+                SUBMISSION_ID,
+                PSEUDONYM
+            )
+            .unwrap_err()
+            .code(),
             "MinimizeUnknownForm"
         );
     }

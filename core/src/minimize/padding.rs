@@ -189,9 +189,8 @@ fn value_bound(field: &FieldSpec) -> Result<u64, MinimizeError> {
             widest(*min).max(widest(*max))
         }
         (Transform::Threshold { .. }, _) => BOOL_LEN,
-        (Transform::Generalize { .. }, FieldKind::TravelHistory) | (Transform::Window { .. }, _) => {
-            travel_bound()
-        }
+        (Transform::Generalize { .. }, FieldKind::TravelHistory)
+        | (Transform::Window { .. }, _) => travel_bound(),
         (Transform::Generalize { .. }, _) => quoted(DISTRICT_CHARS),
         (Transform::AgeBand { .. }, _) => object_bound(&[("from", AGE_DIGITS), ("to", AGE_DIGITS)]),
         (Transform::CoarsenDate { granularity }, _) => quoted(date_granularity_len(*granularity)),
@@ -270,7 +269,11 @@ fn array_bound(items: u64, count: u64) -> u64 {
 fn object_bound(entries: &[(&str, u64)]) -> u64 {
     let members = entries
         .iter()
-        .map(|(key, value)| wide(string_len(key)).saturating_add(1).saturating_add(*value))
+        .map(|(key, value)| {
+            wide(string_len(key))
+                .saturating_add(1)
+                .saturating_add(*value)
+        })
         .fold(0, u64::saturating_add);
     array_bound(members, wide(entries.len()))
 }
@@ -590,7 +593,9 @@ mod tests {
             }
         );
         assert_eq!(
-            padded_size(&example, "weekly", "health").unwrap_err().code(),
+            padded_size(&example, "weekly", "health")
+                .unwrap_err()
+                .code(),
             "MinimizeUnknownForm"
         );
         let mut unpadded = example_policy();

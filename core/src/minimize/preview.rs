@@ -67,14 +67,18 @@ pub fn preview(
         .iter()
         .map(|field| {
             let uploads = field.upload.uploads();
-            let after = field.to.as_deref().filter(|_| uploads).and_then(|recipient| {
-                disclosure
-                    .parts()
-                    .get(recipient)?
-                    .fields()
-                    .get(&field.id)
-                    .map(|value| value.canonical_json())
-            });
+            let after = field
+                .to
+                .as_deref()
+                .filter(|_| uploads)
+                .and_then(|recipient| {
+                    disclosure
+                        .parts()
+                        .get(recipient)?
+                        .fields()
+                        .get(&field.id)
+                        .map(|value| value.canonical_json())
+                });
             PreviewField {
                 field: field.id.clone(),
                 label: field.label.clone(),
@@ -187,7 +191,10 @@ mod tests {
         let part = &preview.parts[0];
         assert_eq!(part.recipient, "health");
         assert_eq!(part.json, disclosure.canonical_json("health").unwrap());
-        assert_eq!(part.padded_size, disclosure.plaintext("health").unwrap().len());
+        assert_eq!(
+            part.padded_size,
+            disclosure.plaintext("health").unwrap().len()
+        );
         assert!(
             disclosure
                 .plaintext("health")
@@ -206,8 +213,14 @@ mod tests {
                 FieldValue::TravelHistory(vec![leg("310104", "2026-11-01", "2026-11-02")]),
             )],
         );
-        let preview =
-            preview(&example_policy(), &arrival, &profile(), PSEUDONYM, SUBMISSION_ID).unwrap();
+        let preview = preview(
+            &example_policy(),
+            &arrival,
+            &profile(),
+            PSEUDONYM,
+            SUBMISSION_ID,
+        )
+        .unwrap();
         let birth = preview
             .fields
             .iter()
@@ -233,7 +246,10 @@ mod tests {
             ["health", "identity"]
         );
         let debug = format!("{preview:?}");
-        assert!(!debug.contains("1952") && !debug.contains("张三"), "{debug}");
+        assert!(
+            !debug.contains("1952") && !debug.contains("张三"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -241,9 +257,15 @@ mod tests {
         let mut daily = record("daily", "2026-11-28", vec![]);
         daily.form_id = "weekly".into();
         assert_eq!(
-            preview(&example_policy(), &daily, &profile(), PSEUDONYM, SUBMISSION_ID)
-                .unwrap_err()
-                .code(),
+            preview(
+                &example_policy(),
+                &daily,
+                &profile(),
+                PSEUDONYM,
+                SUBMISSION_ID
+            )
+            .unwrap_err()
+            .code(),
             "MinimizeUnknownForm"
         );
     }

@@ -253,7 +253,9 @@ fn any_field() -> BoxedStrategy<FieldPlan> {
         plan(
             FieldKind::PersonName,
             identity_transforms(),
-            text(MAX_NAME_CHARS).prop_map(FieldValue::PersonName).boxed()
+            text(MAX_NAME_CHARS)
+                .prop_map(FieldValue::PersonName)
+                .boxed()
         ),
         plan(
             FieldKind::ResidentId,
@@ -263,7 +265,9 @@ fn any_field() -> BoxedStrategy<FieldPlan> {
         plan(
             FieldKind::PassportNumber,
             identity_transforms(),
-            "[A-Z0-9]{5,20}".prop_map(FieldValue::PassportNumber).boxed()
+            "[A-Z0-9]{5,20}"
+                .prop_map(FieldValue::PassportNumber)
+                .boxed()
         ),
         plan(
             FieldKind::Phone,
@@ -288,16 +292,19 @@ fn profile_plans() -> impl Strategy<Value = Vec<ProfilePlan>> {
             ProfileAttribute::BirthDate => date_transforms(),
             _ => identity_transforms(),
         };
-        option::of((select(transforms), select(RECIPIENTS.to_vec()), any::<bool>())).prop_map(
-            move |plan| {
-                plan.map(|(upload, to, present)| ProfilePlan {
-                    attribute,
-                    to: route(&upload, to),
-                    upload,
-                    present,
-                })
-            },
-        )
+        option::of((
+            select(transforms),
+            select(RECIPIENTS.to_vec()),
+            any::<bool>(),
+        ))
+        .prop_map(move |plan| {
+            plan.map(|(upload, to, present)| ProfilePlan {
+                attribute,
+                to: route(&upload, to),
+                upload,
+                present,
+            })
+        })
     };
     ProfileAttribute::ALL
         .map(one)
@@ -316,7 +323,11 @@ fn attribute_kind(attribute: ProfileAttribute) -> FieldKind {
     }
 }
 
-fn build_policy(fields: &[FieldPlan], profile_fields: &[ProfilePlan], block: u32) -> PolicyDocument {
+fn build_policy(
+    fields: &[FieldPlan],
+    profile_fields: &[ProfilePlan],
+    block: u32,
+) -> PolicyDocument {
     let mut specs: Vec<FieldSpec> = fields
         .iter()
         .enumerate()
@@ -383,14 +394,8 @@ fn build_record(fields: &[FieldPlan], which: usize, on: NaiveDate) -> Record {
         .enumerate()
         .filter_map(|(index, plan)| Some((format!("f{index}"), plan.values[which].clone()?)))
         .collect();
-    values.insert(
-        "name".into(),
-        FieldValue::PersonName("decoy-name".into()),
-    );
-    values.insert(
-        "birth_date".into(),
-        FieldValue::Date(date("1999-09-09")),
-    );
+    values.insert("name".into(), FieldValue::PersonName("decoy-name".into()));
+    values.insert("birth_date".into(), FieldValue::Date(date("1999-09-09")));
     values.insert(
         "undeclared".into(),
         FieldValue::Text("decoy-undeclared".into()),
@@ -415,7 +420,10 @@ fn expected(
     policy: &PolicyDocument,
     record: &Record,
     profile: &Profile,
-) -> (BTreeMap<String, BTreeMap<String, String>>, Vec<DisclosedField>) {
+) -> (
+    BTreeMap<String, BTreeMap<String, String>>,
+    Vec<DisclosedField>,
+) {
     let mut parts: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut ledger = Vec::new();
     for spec in &policy.forms[0].fields {

@@ -133,7 +133,12 @@ pub(super) fn example_policy() -> PolicyDocument {
     let arrival = form(
         "arrival",
         vec![
-            profile_field("name", FieldKind::PersonName, Transform::Keep, Some("identity")),
+            profile_field(
+                "name",
+                FieldKind::PersonName,
+                Transform::Keep,
+                Some("identity"),
+            ),
             profile_field(
                 "id_number",
                 FieldKind::ResidentId,

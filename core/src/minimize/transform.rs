@@ -282,7 +282,10 @@ fn travel<'a>(legs: impl Iterator<Item = &'a TravelLeg>) -> Result<DisclosedValu
         .map(|leg| {
             check_district(&leg.place)?;
             Ok(DisclosedValue::Object(BTreeMap::from([
-                ("from".to_owned(), DisclosedValue::string(leg.from.to_string())),
+                (
+                    "from".to_owned(),
+                    DisclosedValue::string(leg.from.to_string()),
+                ),
                 ("place".to_owned(), DisclosedValue::string(&leg.place)),
                 ("to".to_owned(), DisclosedValue::string(leg.to.to_string())),
             ])))
@@ -341,7 +344,9 @@ fn risk_area_visited(
     let mut last_visit: Option<NaiveDate> = None;
     for leg in legs {
         check_district(&leg.place)?;
-        let at_risk = areas.iter().any(|area| leg.place.starts_with(area.as_str()));
+        let at_risk = areas
+            .iter()
+            .any(|area| leg.place.starts_with(area.as_str()));
         if at_risk && overlaps(leg, start, date) {
             let last_day = leg.to.min(date);
             last_visit = Some(last_visit.map_or(last_day, |seen| seen.max(last_day)));
@@ -503,7 +508,10 @@ mod tests {
     fn omit_discloses_nothing_for_every_kind() {
         let cases = [
             (FieldKind::TemperatureC, temperature(373)),
-            (FieldKind::Text { max_len: 10 }, FieldValue::Text("x".into())),
+            (
+                FieldKind::Text { max_len: 10 },
+                FieldValue::Text("x".into()),
+            ),
             (FieldKind::PersonName, FieldValue::PersonName("张三".into())),
             (FieldKind::TravelHistory, travel_value()),
         ];
@@ -605,12 +613,7 @@ mod tests {
             "true"
         );
         assert_eq!(
-            failure(
-                FieldKind::TemperatureC,
-                at(f64::INFINITY),
-                temperature(373)
-            )
-            .code(),
+            failure(FieldKind::TemperatureC, at(f64::INFINITY), temperature(373)).code(),
             "MinimizeUnsupportedParameter"
         );
     }
@@ -845,7 +848,11 @@ mod tests {
 
     #[test]
     fn mismatches_are_typed_errors() {
-        let wrong_kind = failure(FieldKind::TemperatureC, Transform::Keep, FieldValue::Integer(37));
+        let wrong_kind = failure(
+            FieldKind::TemperatureC,
+            Transform::Keep,
+            FieldValue::Integer(37),
+        );
         assert_eq!(
             wrong_kind,
             MinimizeError::WrongKind {
@@ -904,6 +911,9 @@ mod tests {
         assert_eq!(year(5), "0005");
         assert_eq!(year(10_000), "+10000");
         assert_eq!(year(-1), "-0001");
-        assert_eq!(NaiveDate::MAX.to_string(), format!("{}-12-31", year(NaiveDate::MAX.year())));
+        assert_eq!(
+            NaiveDate::MAX.to_string(),
+            format!("{}-12-31", year(NaiveDate::MAX.year()))
+        );
     }
 }

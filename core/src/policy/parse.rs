@@ -46,7 +46,50 @@ pub fn parse_policy_document(payload: &[u8]) -> Result<PolicyDocument, PolicyErr
     }
     check_format(payload)?;
     let raw: RawPolicy = serde_json::from_slice(payload).map_err(json_error)?;
-    build_policy(raw)
+    let document = build_policy(raw)?;
+    check_disclosures(&document)?;
+    Ok(document)
+}
+
+/// Every upload must be one the minimization engine can produce exactly, and every form's
+/// sealed submission must fit the drop box's body limit, so a policy that installs can
+/// always be sent.
+fn check_disclosures(document: &PolicyDocument) -> Result<(), PolicyError> {
+    for form in &document.forms {
+        for field in form.fields.iter().filter(|field| field.upload.uploads()) {
+            crate::minimize::check_field(field).map_err(|error| PolicyError::BadParameter {
+                form: form.id.clone(),
+                field: field.id.clone(),
+                detail: error.to_string(),
+            })?;
+        }
+        let recipients: std::collections::BTreeSet<&str> = form
+            .fields
+            .iter()
+            .filter(|field| field.upload.uploads())
+            .filter_map(|field| field.to.as_deref())
+            .collect();
+        let mut body = 512usize;
+        for recipient in recipients {
+            let padded =
+                crate::minimize::padded_size(document, &form.id, recipient).map_err(|_| {
+                    PolicyError::Limit {
+                        what: format!("sealed size of form {}", form.id),
+                        limit: crate::sync::wire::MAX_SUBMISSION_BYTES,
+                    }
+                })?;
+            // HPKE adds a 16-byte tag; base64 adds a third; each part has its JSON frame.
+            body = body
+                .saturating_add((padded.saturating_add(16)).div_ceil(3).saturating_mul(4) + 128);
+        }
+        if body > crate::sync::wire::MAX_SUBMISSION_BYTES {
+            return Err(PolicyError::Limit {
+                what: format!("sealed size of form {}", form.id),
+                limit: crate::sync::wire::MAX_SUBMISSION_BYTES,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads only `format` first, so a document of a later format is reported as such

@@ -123,9 +123,7 @@ pub(crate) fn seal_disclosure(
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or(Error::Crypto("a recipient key is not 32 bytes"))?;
-        let plaintext = disclosure
-            .plaintext(recipient)
-            .map_err(|error| Error::Conflict(error.to_string()))?;
+        let plaintext = disclosure.plaintext(recipient)?;
         let info = submission_info(&document.id, document.version, recipient);
         let sealed = hpke_seal(
             &declared.suite,
