@@ -52,6 +52,9 @@ pub enum LedgerEvent {
         receipt_key: String,
         /// The drop box's signed receipt.
         receipt: Box<Receipt>,
+        /// Whether this was a cover-traffic dummy (no field of the person's).
+        #[serde(default)]
+        cover: bool,
     },
     /// The person consented to a policy.
     ConsentGranted {

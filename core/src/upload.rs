@@ -3,14 +3,17 @@
 
 use chrono::Utc;
 
+use crate::crypto::random_array;
 use crate::error::{Error, Result};
 use crate::facade::{PolicySummary, SelfReport};
 use crate::ledger::{LedgerEntry, LedgerEvent, LedgerVerification};
-use crate::minimize::{Preview, minimize, preview};
+use crate::minimize::{Disclosure, Preview, minimize, preview};
 use crate::model::RecordId;
+use crate::policy::OncePer;
 use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
 use crate::store::{Consent, OutboxItem, OutboxItemState, OutboxState, StoredRecord, expiry_epoch};
 use crate::sync::transport::{Transport, TransportConfig};
+use crate::sync::wire::hex;
 use crate::sync::{
     Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
     disclosure_entry, new_deletion_token, payload, seal_disclosure,
@@ -158,6 +161,57 @@ impl SelfReport {
             );
             self.store().enqueue(&item, epoch, Utc::now().timestamp())?;
             queued.push((item.submission_id, item.policy_id, item.form_id));
+        }
+        queued.extend(self.seal_cover_traffic()?);
+        Ok(queued)
+    }
+
+    /// Queues today's cover-traffic dummies for every consented policy that asks for them:
+    /// `cover_traffic.daily` per daily form, with random ids and pseudonyms, sealed and
+    /// padded exactly like real submissions.
+    fn seal_cover_traffic(&self) -> Result<Vec<(String, String, String)>> {
+        let today = self.today();
+        let outbox = self.store().outbox()?;
+        let mut queued = Vec::new();
+        for policy in self.store().policies()? {
+            let document = policy.document();
+            if document.cover_traffic.daily == 0
+                || !policy.is_valid_on(today)
+                || !self.has_consent(policy.id())?
+            {
+                continue;
+            }
+            for form in document
+                .forms
+                .iter()
+                .filter(|form| form.once_per == OncePer::Day)
+            {
+                let sent_today = outbox
+                    .iter()
+                    .filter(|item| {
+                        item.payload.cover_date == Some(today)
+                            && item.payload.policy_id == document.id
+                            && item.payload.form_id == form.id
+                    })
+                    .count();
+                let wanted = usize::try_from(document.cover_traffic.daily).unwrap_or(usize::MAX);
+                for _ in sent_today..wanted {
+                    let submission_id = hex(&random_array::<16>()?);
+                    let pseudonym = hex(&random_array::<16>()?);
+                    let disclosure =
+                        Disclosure::dummy(document, &form.id, today, &submission_id, &pseudonym)?;
+                    let token = new_deletion_token()?;
+                    let sealed = seal_disclosure(&policy, &disclosure, &token)?;
+                    let body = sealed.to_body();
+                    let mut item = payload(&policy, &disclosure, None, &body, token);
+                    item.cover_date = Some(today);
+                    let retention = document.retention;
+                    let epoch =
+                        expiry_epoch(today, retention.device_days.max(retention.server_days));
+                    self.store().enqueue(&item, epoch, Utc::now().timestamp())?;
+                    queued.push((item.submission_id, item.policy_id, item.form_id));
+                }
+            }
         }
         Ok(queued)
     }
@@ -868,6 +922,42 @@ mod tests {
             s.core.ledger().unwrap().last().unwrap().1.event,
             LedgerEvent::DeletionRequested { .. }
         ));
+        assert!(s.core.verify_ledger().unwrap().is_valid());
+    }
+
+    #[tokio::test]
+    async fn cover_traffic_follows_the_policy_and_looks_like_real_submissions() {
+        let s = setup(vec![], false).await;
+        let mut value: serde_json::Value =
+            serde_json::from_str(&policy_json(&s.server, &s.dropbox, 2)).unwrap();
+        value["cover_traffic"] = serde_json::json!({"daily": 2});
+        s.core
+            .install_policy(&signed(&s.authority, &value.to_string()))
+            .unwrap();
+        report(&s, "36.6");
+        assert_eq!(
+            sync(&s).await,
+            SyncReport::default(),
+            "no consent, no cover either"
+        );
+        s.core.grant_consent("sh").unwrap();
+        let done = sync(&s).await;
+        assert_eq!(
+            (done.queued, done.delivered),
+            (3, 3),
+            "one report and two dummies"
+        );
+        assert_eq!(sync(&s).await.queued, 0, "today's dummies were sent");
+        let bodies: Vec<usize> = s.server.requests().iter().map(|r| r.body.len()).collect();
+        assert!(bodies.iter().all(|len| *len == bodies[0]), "{bodies:?}");
+        let covers = s
+            .core
+            .ledger()
+            .unwrap()
+            .iter()
+            .filter(|(_, entry)| matches!(entry.event, LedgerEvent::Disclosure { cover: true, .. }))
+            .count();
+        assert_eq!(covers, 2);
         assert!(s.core.verify_ledger().unwrap().is_valid());
     }
 }

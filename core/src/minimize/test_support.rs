@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate};
 
 use crate::model::{FieldKind, FieldValue, Profile, ProfileId, Record, RecordId, TravelLeg};
 use crate::policy::{
-    DistrictLevel, Endpoint, FieldSource, FieldSpec, Form, Issuer, OncePer, Padding,
+    CoverTraffic, DistrictLevel, Endpoint, FieldSource, FieldSpec, Form, Issuer, OncePer, Padding,
     PolicyDocument, Purpose, Recipient, Retention, Transform,
 };
 
@@ -91,6 +91,7 @@ pub(super) fn policy(forms: Vec<Form>) -> PolicyDocument {
             server_days: 28,
         },
         padding: Padding { block_bytes: 512 },
+        cover_traffic: CoverTraffic::default(),
         forms,
     }
 }

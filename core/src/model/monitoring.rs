@@ -209,7 +209,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::policy::{Endpoint, Form, Issuer, Monitoring, Padding, Purpose, Retention};
+    use crate::policy::{
+        CoverTraffic, Endpoint, Form, Issuer, Monitoring, Padding, Purpose, Retention,
+    };
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
@@ -254,6 +256,7 @@ mod tests {
                 server_days: 28,
             },
             padding: Padding { block_bytes: 512 },
+            cover_traffic: CoverTraffic::default(),
             forms,
         }
     }

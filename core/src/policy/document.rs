@@ -41,6 +41,8 @@ pub struct PolicyDocument {
     pub retention: Retention,
     /// Padding of sealed submissions.
     pub padding: Padding,
+    /// Cover traffic: dummy submissions that hide whether (and when) a person reports.
+    pub cover_traffic: CoverTraffic,
     /// The forms this policy collects.
     pub forms: Vec<Form>,
 }
@@ -109,6 +111,15 @@ pub struct Retention {
 pub struct Padding {
     /// Sealed plaintexts are padded to a multiple of this many bytes.
     pub block_bytes: u32,
+}
+
+/// Cover traffic: each local day, for each daily form, a device with consent sends this
+/// many dummy submissions, sealed and padded exactly like real ones and dropped by the
+/// authority after opening. `daily: 0` (the default) sends none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CoverTraffic {
+    /// Dummies per daily form per local day.
+    pub daily: u32,
 }
 
 /// How often a form may be filed per profile.

@@ -45,3 +45,6 @@ pub const MIN_PADDING_BLOCK_BYTES: u32 = 16;
 pub const MAX_PADDING_BLOCK_BYTES: u32 = 65_536;
 /// Padding block used when a policy declares none.
 pub const DEFAULT_PADDING_BLOCK_BYTES: u32 = 512;
+
+/// Most cover-traffic dummies a policy may ask for per daily form and day.
+pub const MAX_COVER_DAILY: u32 = 24;

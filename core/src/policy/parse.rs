@@ -20,9 +20,9 @@ use super::error::truncated;
 use super::limits::*;
 use super::trust::decode_key_32;
 use super::{
-    DateGranularity, DistrictLevel, Endpoint, FieldSource, FieldSpec, Form, Issuer, Labels,
-    Monitoring, OncePer, POLICY_FORMAT, Padding, PolicyDocument, PolicyError, Purpose, Recipient,
-    Retention, Transform,
+    CoverTraffic, DateGranularity, DistrictLevel, Endpoint, FieldSource, FieldSpec, Form, Issuer,
+    Labels, Monitoring, OncePer, POLICY_FORMAT, Padding, PolicyDocument, PolicyError, Purpose,
+    Recipient, Retention, Transform,
 };
 
 /// HPKE suites a recipient may use (DESIGN §7).
@@ -141,6 +141,8 @@ struct RawPolicy {
     retention: RawRetention,
     #[serde(default)]
     padding: Option<RawPadding>,
+    #[serde(default)]
+    cover_traffic: Option<RawCoverTraffic>,
     forms: Vec<RawForm>,
 }
 
@@ -184,6 +186,12 @@ struct RawMonitoring {
 struct RawRetention {
     device_days: u32,
     server_days: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCoverTraffic {
+    daily: u32,
 }
 
 #[derive(Deserialize)]
@@ -401,6 +409,15 @@ fn build_policy(raw: RawPolicy) -> Result<PolicyDocument, PolicyError> {
         )?,
     };
 
+    let cover_traffic = CoverTraffic {
+        daily: check_range(
+            "cover_traffic.daily",
+            raw.cover_traffic.map_or(0, |cover| cover.daily),
+            0,
+            MAX_COVER_DAILY,
+        )?,
+    };
+
     if raw.forms.is_empty() {
         return Err(setting("forms", "a policy declares at least one form"));
     }
@@ -429,6 +446,7 @@ fn build_policy(raw: RawPolicy) -> Result<PolicyDocument, PolicyError> {
         monitoring,
         retention,
         padding,
+        cover_traffic,
         forms,
     })
 }

@@ -75,6 +75,9 @@ pub struct OutboxPayload {
     pub receipt: Option<Receipt>,
     /// The last error, for the person to see.
     pub last_error: Option<String>,
+    /// For cover traffic: the local day it covers (`record_id` is then `None`).
+    #[serde(default)]
+    pub cover_date: Option<chrono::NaiveDate>,
 }
 
 /// An outbox row, opened.

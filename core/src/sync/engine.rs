@@ -182,6 +182,7 @@ pub(crate) fn payload(
             .collect(),
         receipt: None,
         last_error: None,
+        cover_date: None,
     }
 }
 
@@ -304,6 +305,7 @@ pub(crate) fn disclosure_entry(
             fields: item.payload.fields.clone(),
             body_sha256: receipt.body_sha256.clone(),
             receipt_key: document.endpoint.receipt_key.clone(),
+            cover: item.payload.cover_date.is_some(),
             receipt: Box::new(receipt.clone()),
         },
     }
