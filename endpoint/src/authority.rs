@@ -1,4 +1,5 @@
-//! The authority's two jobs in this release: make a policy-signing key, sign policies.
+//! The authority's key set and policy signing: make the keys (policy signing, receipts,
+//! recipients), sign policies.
 
 use std::fs::{self, DirBuilder};
 use std::io::Read;
@@ -6,33 +7,74 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::policy::limits::{MAX_ID_LEN, MAX_RECIPIENTS};
 use selfreport_core::policy::{MAX_POLICY_BYTES, PolicyError, parse_policy_document, sign_policy};
 
 use crate::error::{AuthorityError, Result};
 use crate::keyfile::{
-    KEY_DIRECTORY_MODE, SIGNING_KEY_FILE, SIGNING_PUBLIC_KEY_FILE, read_signing_key,
-    write_new_file, write_public_key, write_signing_key,
+    KEY_DIRECTORY_MODE, RECEIPT_KEY_FILE, RECEIPT_PUBLIC_KEY_FILE, SIGNING_KEY_FILE,
+    SIGNING_PUBLIC_KEY_FILE, read_signing_key, recipient_key_file, recipient_public_key_file,
+    write_new_file, write_public_key, write_recipient_key, write_recipient_public_key,
+    write_signing_key,
 };
+use crate::recipient_key::RecipientKeyPair;
+
+/// Recipients `keygen` makes keys for when none are named.
+pub const DEFAULT_RECIPIENTS: [&str; 2] = ["health", "identity"];
 
 /// What [`keygen`] made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeygenOutput {
-    /// The key id derived from the public key; signed envelopes name it.
+    /// The key id derived from the policy-signing public key; signed envelopes name it.
     pub key_id: String,
-    /// The private key file (`DIR/signing.key`, mode 0600).
+    /// The policy-signing private key file (`DIR/signing.key`, mode 0600).
     pub signing_key_path: PathBuf,
-    /// The public key file (`DIR/signing.pub`), the trust anchor apps are configured with.
+    /// The policy-signing public key file (`DIR/signing.pub`), the trust anchor apps are
+    /// configured with.
     pub public_key_path: PathBuf,
-    /// The public key in standard base64, as in the `.pub` file.
+    /// The policy-signing public key in standard base64, as in the `.pub` file.
+    pub public_key_base64: String,
+    /// The drop box's receipt-signing private key file (`DIR/receipt.key`, mode 0600).
+    pub receipt_key_path: PathBuf,
+    /// The receipt-signing public key file (`DIR/receipt.pub`).
+    pub receipt_public_key_path: PathBuf,
+    /// The receipt-signing public key in standard base64, for the policy's
+    /// `endpoint.receipt_key`.
+    pub receipt_public_key_base64: String,
+    /// One X25519 key pair per recipient, in the order named.
+    pub recipients: Vec<RecipientKeyOutput>,
+}
+
+/// One recipient key pair [`keygen`] made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientKeyOutput {
+    /// The recipient's name, as the policy's `recipients` map spells it.
+    pub name: String,
+    /// The private key file (`DIR/recipient-NAME.key`, mode 0600); `open` takes it.
+    pub key_path: PathBuf,
+    /// The public key file (`DIR/recipient-NAME.pub`).
+    pub public_key_path: PathBuf,
+    /// The public key in standard base64, for the policy's `recipients.NAME.public_key`.
     pub public_key_base64: String,
 }
 
-/// Generates an Ed25519 policy-signing key pair into `dir` (created, mode 0700, if
-/// missing): `signing.key` holds the private seed, `signing.pub` the public key.
-///
-/// Refuses to touch a directory that already holds either file, and leaves no partial key
-/// pair behind on failure.
+/// Generates the authority's keys into `dir` for the [`DEFAULT_RECIPIENTS`]; see
+/// [`keygen_with_recipients`].
 pub fn keygen(dir: &Path) -> Result<KeygenOutput> {
+    keygen_with_recipients(dir, &DEFAULT_RECIPIENTS)
+}
+
+/// Generates the authority's keys into `dir` (created, mode 0700, if missing):
+///
+/// - `signing.key`/`signing.pub`: the Ed25519 policy-signing key pair;
+/// - `receipt.key`/`receipt.pub`: the Ed25519 key the drop box signs receipts with;
+/// - `recipient-NAME.key`/`recipient-NAME.pub` for each of `recipients`: X25519 key pairs
+///   submissions are sealed to.
+///
+/// Private keys get mode 0600. Refuses to touch a directory that already holds any of
+/// these files, and leaves no partial set behind on failure.
+pub fn keygen_with_recipients<S: AsRef<str>>(dir: &Path, recipients: &[S]) -> Result<KeygenOutput> {
+    let names = recipient_names(recipients)?;
     DirBuilder::new()
         .recursive(true)
         .mode(KEY_DIRECTORY_MODE)
@@ -40,27 +82,136 @@ pub fn keygen(dir: &Path) -> Result<KeygenOutput> {
         .map_err(AuthorityError::io("create directory", dir))?;
     let signing_key_path = dir.join(SIGNING_KEY_FILE);
     let public_key_path = dir.join(SIGNING_PUBLIC_KEY_FILE);
-    // Checked before anything is written, so an existing pair is never half replaced;
-    // the exclusive create below still guards against a race.
-    for path in [&signing_key_path, &public_key_path] {
+    let receipt_key_path = dir.join(RECEIPT_KEY_FILE);
+    let receipt_public_key_path = dir.join(RECEIPT_PUBLIC_KEY_FILE);
+    let recipient_paths: Vec<(PathBuf, PathBuf)> = names
+        .iter()
+        .map(|name| {
+            (
+                dir.join(recipient_key_file(name)),
+                dir.join(recipient_public_key_file(name)),
+            )
+        })
+        .collect();
+    // Checked before anything is written, so an existing set is never half replaced;
+    // the exclusive creates below still guard against a race.
+    let every_path = [
+        &signing_key_path,
+        &public_key_path,
+        &receipt_key_path,
+        &receipt_public_key_path,
+    ]
+    .into_iter()
+    .chain(
+        recipient_paths
+            .iter()
+            .flat_map(|(key, public)| [key, public]),
+    );
+    for path in every_path {
         if fs::symlink_metadata(path).is_ok() {
             return Err(AuthorityError::KeyFileExists { path: path.clone() });
         }
     }
 
-    let key = SigningKey::generate().map_err(|_| AuthorityError::Random)?;
-    write_signing_key(&signing_key_path, &key)?;
-    if let Err(error) = write_public_key(&public_key_path, &key) {
-        // A private key without its public half is useless and easy to forget.
-        let _ = fs::remove_file(&signing_key_path);
-        return Err(error);
+    let signing_key = SigningKey::generate().map_err(|_| AuthorityError::Random)?;
+    let receipt_key = SigningKey::generate().map_err(|_| AuthorityError::Random)?;
+    let recipient_keys = names
+        .iter()
+        .map(|_| RecipientKeyPair::generate())
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut written = WrittenFiles::default();
+    written.write(&signing_key_path, |path| {
+        write_signing_key(path, &signing_key)
+    })?;
+    written.write(&public_key_path, |path| {
+        write_public_key(path, &signing_key)
+    })?;
+    written.write(&receipt_key_path, |path| {
+        write_signing_key(path, &receipt_key)
+    })?;
+    written.write(&receipt_public_key_path, |path| {
+        write_public_key(path, &receipt_key)
+    })?;
+    let mut recipients_out = Vec::with_capacity(names.len());
+    for ((name, key), (key_path, public_path)) in
+        names.iter().zip(&recipient_keys).zip(recipient_paths)
+    {
+        written.write(&key_path, |path| write_recipient_key(path, key))?;
+        written.write(&public_path, |path| write_recipient_public_key(path, key))?;
+        recipients_out.push(RecipientKeyOutput {
+            name: name.clone(),
+            key_path,
+            public_key_path: public_path,
+            public_key_base64: key.public_key_base64(),
+        });
     }
+    written.keep();
+
     Ok(KeygenOutput {
-        key_id: key.key_id().to_owned(),
+        key_id: signing_key.key_id().to_owned(),
         signing_key_path,
         public_key_path,
-        public_key_base64: key.public_key_base64(),
+        public_key_base64: signing_key.public_key_base64(),
+        receipt_key_path,
+        receipt_public_key_path,
+        receipt_public_key_base64: receipt_key.public_key_base64(),
+        recipients: recipients_out,
     })
+}
+
+/// Recipient names checked as policy identifiers (`a-z 0-9 - _`, 1 to 64 characters, so
+/// they are safe in file names too), each once; the defaults when none are given.
+fn recipient_names<S: AsRef<str>>(recipients: &[S]) -> Result<Vec<String>> {
+    if recipients.is_empty() {
+        return Ok(DEFAULT_RECIPIENTS
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect());
+    }
+    let mut names: Vec<String> = Vec::with_capacity(recipients.len());
+    for name in recipients {
+        let name = name.as_ref();
+        let valid = !name.is_empty()
+            && name.len() <= MAX_ID_LEN
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !valid || names.iter().any(|seen| seen == name) || names.len() >= MAX_RECIPIENTS {
+            return Err(AuthorityError::InvalidRecipientName {
+                name: name.chars().take(MAX_ID_LEN).collect(),
+            });
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
+}
+
+/// Files written so far by one `keygen`; removed on drop unless kept, so a failure
+/// leaves no partial key set behind.
+#[derive(Default)]
+struct WrittenFiles {
+    paths: Vec<PathBuf>,
+}
+
+impl WrittenFiles {
+    fn write(&mut self, path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+        write(path)?;
+        self.paths.push(path.to_path_buf());
+        Ok(())
+    }
+
+    fn keep(mut self) {
+        self.paths.clear();
+    }
+}
+
+impl Drop for WrittenFiles {
+    fn drop(&mut self) {
+        for path in &self.paths {
+            let _ = fs::remove_file(path);
+        }
+    }
 }
 
 /// What [`sign_policy_file`] signed.
@@ -293,6 +444,76 @@ mod tests {
             fs::read(&a.signing_key_path).unwrap(),
             fs::read(&b.signing_key_path).unwrap()
         );
+    }
+
+    #[test]
+    fn keygen_writes_receipt_and_recipient_keys_for_the_default_recipients() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = keygen(dir.path()).unwrap();
+        assert_eq!(output.receipt_key_path, dir.path().join("receipt.key"));
+        let receipt = read_signing_key(&output.receipt_key_path).unwrap();
+        assert_eq!(
+            fs::read_to_string(&output.receipt_public_key_path).unwrap(),
+            format!("{}\n", receipt.public_key_base64())
+        );
+        assert_eq!(
+            receipt.public_key_base64(),
+            output.receipt_public_key_base64
+        );
+        assert_ne!(output.receipt_public_key_base64, output.public_key_base64);
+
+        let names: Vec<&str> = output.recipients.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, DEFAULT_RECIPIENTS);
+        for recipient in &output.recipients {
+            let file = format!("recipient-{}.key", recipient.name);
+            assert_eq!(recipient.key_path, dir.path().join(&file));
+            for path in [&recipient.key_path, &output.receipt_key_path] {
+                let mode = fs::metadata(path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+            }
+            let key = crate::keyfile::read_recipient_key(&recipient.key_path).unwrap();
+            let public = fs::read_to_string(&recipient.public_key_path).unwrap();
+            assert_eq!(public, format!("{}\n", key.public_key_base64()));
+            assert_eq!(public.trim_end(), recipient.public_key_base64);
+            assert_eq!(STANDARD.decode(public.trim_end()).unwrap().len(), 32);
+        }
+        assert_ne!(
+            output.recipients[0].public_key_base64,
+            output.recipients[1].public_key_base64
+        );
+    }
+
+    #[test]
+    fn keygen_takes_named_recipients_and_refuses_bad_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = keygen_with_recipients(dir.path(), &["lab", "cdc-2"]).unwrap();
+        assert!(dir.path().join("recipient-lab.pub").is_file());
+        assert!(dir.path().join("recipient-cdc-2.key").is_file());
+        assert!(!dir.path().join("recipient-health.key").exists());
+        assert_eq!(output.recipients.len(), 2);
+
+        for names in [
+            vec!["Health"],
+            vec!["../x"],
+            vec![""],
+            vec!["lab", "lab"],
+            vec!["a b"],
+        ] {
+            let other = tempfile::tempdir().unwrap();
+            let error = keygen_with_recipients(other.path(), &names).unwrap_err();
+            assert_eq!(error.code(), "InvalidRecipientName", "{names:?}");
+            assert_eq!(error.exit_code(), 2);
+            assert_eq!(fs::read_dir(other.path()).unwrap().count(), 0);
+        }
+    }
+
+    #[test]
+    fn keygen_writes_nothing_when_any_recipient_file_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("recipient-identity.pub"), b"taken\n").unwrap();
+        assert_eq!(keygen(dir.path()).unwrap_err().code(), "KeyFileExists");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use selfreport_core::policy::PolicyError;
 /// Result type of the authority tools.
 pub type Result<T, E = AuthorityError> = std::result::Result<T, E>;
 
-/// Everything that can go wrong generating keys or signing policies.
+/// Everything that can go wrong generating keys, signing policies or opening submissions.
 ///
 /// Messages name the file concerned and never include the content of a key file.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +81,46 @@ pub enum AuthorityError {
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Random,
+
+    /// A recipient name given to `keygen` is not a policy identifier, or is repeated.
+    #[error(
+        "`{name}` is not a usable recipient name: use 1 to 64 characters of a-z 0-9 - _, each name once"
+    )]
+    InvalidRecipientName {
+        /// The name given (truncated).
+        name: String,
+    },
+
+    /// A recipient key file does not hold an X25519 private key.
+    #[error(
+        "{} is not a selfreport recipient key: expected the standard base64 of a 32-byte X25519 private key on one line, as written by `keygen`",
+        path.display()
+    )]
+    RecipientKeyMalformed {
+        /// The key file.
+        path: PathBuf,
+    },
+
+    /// A recipient key is not the private half of any recipient of the policy.
+    #[error(
+        "{} is not the private key of any recipient of policy {policy_id}",
+        path.display()
+    )]
+    RecipientKeyNotInPolicy {
+        /// The key file.
+        path: PathBuf,
+        /// The policy's id.
+        policy_id: String,
+    },
+
+    /// The drop box database could not be read.
+    #[error("cannot read the drop box database {}: {detail}", path.display())]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite reported.
+        detail: String,
+    },
 }
 
 impl AuthorityError {
@@ -95,6 +135,10 @@ impl AuthorityError {
             AuthorityError::Policy(error) => error.code(),
             AuthorityError::Io { .. } => "Io",
             AuthorityError::Random => "Crypto",
+            AuthorityError::InvalidRecipientName { .. } => "InvalidRecipientName",
+            AuthorityError::RecipientKeyMalformed { .. } => "RecipientKeyMalformed",
+            AuthorityError::RecipientKeyNotInPolicy { .. } => "RecipientKeyNotInPolicy",
+            AuthorityError::Database { .. } => "Database",
         }
     }
 
@@ -102,13 +146,16 @@ impl AuthorityError {
     /// (a policy or key file with wrong content), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AuthorityError::OutputIsInput { .. } => 2,
+            AuthorityError::OutputIsInput { .. } | AuthorityError::InvalidRecipientName { .. } => 2,
             AuthorityError::KeyFileMalformed { .. }
             | AuthorityError::KeyFileIsPublic { .. }
+            | AuthorityError::RecipientKeyMalformed { .. }
+            | AuthorityError::RecipientKeyNotInPolicy { .. }
             | AuthorityError::Policy(_) => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }
+            | AuthorityError::Database { .. }
             | AuthorityError::Random => 1,
         }
     }

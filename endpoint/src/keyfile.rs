@@ -1,7 +1,8 @@
 //! Key files: private keys written once with owner-only permissions and read back
 //! carefully; public keys as one line of standard base64.
 //!
-//! A private key file holds the standard base64 of a 32-byte Ed25519 seed and a newline.
+//! A private key file holds the standard base64 of 32 bytes (an Ed25519 seed for the
+//! policy-signing and receipt keys, an X25519 private key for a recipient) and a newline.
 //! It is created with `O_CREAT | O_EXCL` and mode 0600, so an existing key is never
 //! overwritten and the key is never readable by others, not even for an instant. It is
 //! read only when no other user can access it, into memory that is wiped afterwards.
@@ -15,6 +16,7 @@ use selfreport_core::crypto::signature::SigningKey;
 use zeroize::Zeroizing;
 
 use crate::error::{AuthorityError, Result};
+use crate::recipient_key::RecipientKeyPair;
 
 /// File name of the policy-signing private key inside a key directory.
 pub const SIGNING_KEY_FILE: &str = "signing.key";
@@ -22,6 +24,24 @@ pub const SIGNING_KEY_FILE: &str = "signing.key";
 /// File name of the policy-signing public key inside a key directory; the file apps trust
 /// (`selfreport init --trust`).
 pub const SIGNING_PUBLIC_KEY_FILE: &str = "signing.pub";
+
+/// File name of the drop box's receipt-signing private key inside a key directory.
+pub const RECEIPT_KEY_FILE: &str = "receipt.key";
+
+/// File name of the receipt-signing public key; its content goes into the policy's
+/// `endpoint.receipt_key`.
+pub const RECEIPT_PUBLIC_KEY_FILE: &str = "receipt.pub";
+
+/// File name of recipient `name`'s X25519 private key (`recipient-health.key`).
+pub fn recipient_key_file(name: &str) -> String {
+    format!("recipient-{name}.key")
+}
+
+/// File name of recipient `name`'s X25519 public key (`recipient-health.pub`); its content
+/// goes into the policy's `recipients.NAME.public_key`.
+pub fn recipient_public_key_file(name: &str) -> String {
+    format!("recipient-{name}.pub")
+}
 
 /// Permission bits of private key files: read and write by the owner only.
 pub const PRIVATE_KEY_MODE: u32 = 0o600;
@@ -74,11 +94,53 @@ pub fn write_public_key(path: &Path, key: &SigningKey) -> Result<()> {
     write_new_file(path, line.as_bytes(), PUBLIC_KEY_MODE)
 }
 
-/// Reads a signing key written by [`write_signing_key`].
+/// Reads a signing key written by [`write_signing_key`] (a policy-signing or receipt key).
 ///
 /// Refuses a `.pub` file, a file other users can access, a file larger than a key file
 /// can be, and content that is not a key; none of these errors shows the file's content.
 pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
+    let malformed = |path: &Path| AuthorityError::KeyFileMalformed {
+        path: path.to_path_buf(),
+    };
+    let contents = read_private_key_file(path, malformed)?;
+    let text = std::str::from_utf8(&contents).map_err(|_| malformed(path))?;
+    SigningKey::from_seed_base64(text)
+        .map_err(|error| AuthorityError::from_signing_key(error, path))
+}
+
+/// Writes a recipient's X25519 private key to a new file at `path` (mode 0600).
+pub fn write_recipient_key(path: &Path, key: &RecipientKeyPair) -> Result<()> {
+    let mut line = Zeroizing::new(String::with_capacity(45));
+    line.push_str(&key.private_key_base64());
+    line.push('\n');
+    write_new_file(path, line.as_bytes(), PRIVATE_KEY_MODE)
+}
+
+/// Writes a recipient's X25519 public key to a new file at `path`: standard base64 on one
+/// line, the form policy documents use.
+pub fn write_recipient_public_key(path: &Path, key: &RecipientKeyPair) -> Result<()> {
+    let line = format!("{}\n", key.public_key_base64());
+    write_new_file(path, line.as_bytes(), PUBLIC_KEY_MODE)
+}
+
+/// Reads a recipient key written by [`write_recipient_key`], with the same care as
+/// [`read_signing_key`].
+pub fn read_recipient_key(path: &Path) -> Result<RecipientKeyPair> {
+    let malformed = |path: &Path| AuthorityError::RecipientKeyMalformed {
+        path: path.to_path_buf(),
+    };
+    let contents = read_private_key_file(path, malformed)?;
+    let text = std::str::from_utf8(&contents).map_err(|_| malformed(path))?;
+    RecipientKeyPair::from_private_key_base64(text).map_err(|_| malformed(path))
+}
+
+/// The content of a private key file, after the checks every private key file passes:
+/// not a `.pub` file, a regular file no other user can access, no larger than a key file
+/// can be. Read into memory that is wiped on drop.
+fn read_private_key_file(
+    path: &Path,
+    malformed: impl Fn(&Path) -> AuthorityError,
+) -> Result<Zeroizing<Vec<u8>>> {
     if path.extension().is_some_and(|extension| extension == "pub") {
         return Err(AuthorityError::KeyFileIsPublic {
             path: path.to_path_buf(),
@@ -87,9 +149,7 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
     let file = File::open(path).map_err(AuthorityError::io("read", path))?;
     let metadata = file.metadata().map_err(AuthorityError::io("read", path))?;
     if !metadata.is_file() {
-        return Err(AuthorityError::KeyFileMalformed {
-            path: path.to_path_buf(),
-        });
+        return Err(malformed(path));
     }
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
@@ -103,15 +163,10 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
     file.take(MAX_KEY_FILE_BYTES + 1)
         .read_to_end(&mut contents)
         .map_err(AuthorityError::io("read", path))?;
-    let malformed = || AuthorityError::KeyFileMalformed {
-        path: path.to_path_buf(),
-    };
     if contents.len() as u64 > MAX_KEY_FILE_BYTES {
-        return Err(malformed());
+        return Err(malformed(path));
     }
-    let text = std::str::from_utf8(&contents).map_err(|_| malformed())?;
-    SigningKey::from_seed_base64(text)
-        .map_err(|error| AuthorityError::from_signing_key(error, path))
+    Ok(contents)
 }
 
 #[cfg(test)]
@@ -221,6 +276,35 @@ mod tests {
         let missing = read_signing_key(&dir.path().join("missing.key")).unwrap_err();
         assert_eq!(missing.code(), "Io");
         assert!(missing.to_string().contains("missing.key"));
+    }
+
+    #[test]
+    fn recipient_keys_read_back_with_the_same_care() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = RecipientKeyPair::generate().unwrap();
+        let path = dir.path().join("recipient-health.key");
+        write_recipient_key(&path, &key).unwrap();
+        write_recipient_public_key(&dir.path().join("recipient-health.pub"), &key).unwrap();
+        assert_eq!(
+            read_recipient_key(&path).unwrap().public_key(),
+            key.public_key()
+        );
+        assert_eq!(
+            read_recipient_key(&dir.path().join("recipient-health.pub"))
+                .unwrap_err()
+                .code(),
+            "KeyFileIsPublic"
+        );
+        set_mode(&path, 0o640);
+        assert_eq!(
+            read_recipient_key(&path).unwrap_err().code(),
+            "KeyFileTooOpen"
+        );
+        let bad = dir.path().join("bad.key");
+        write_new_file(&bad, b"not a key\n", 0o600).unwrap();
+        let error = read_recipient_key(&bad).unwrap_err();
+        assert_eq!(error.code(), "RecipientKeyMalformed");
+        assert!(!error.to_string().contains("not a key\n"));
     }
 
     #[test]

@@ -1,23 +1,36 @@
-//! Authority tools for selfreport: policy-signing keys and signed collection policies.
+//! The authority side of selfreport: its keys, signed collection policies, the reference
+//! drop box, and opening what was collected.
 //!
-//! The `selfreport-authority` binary is a thin command-line wrapper over this library, and
-//! the CLI's `demo` calls it directly:
-//!
-//! - [`authority::keygen`] writes a new Ed25519 policy-signing key pair into a directory
-//!   (`signing.key`, mode 0600, never overwritten; `signing.pub`, the file apps trust);
+//! - [`authority::keygen`] writes the authority's key set into a directory: the policy-
+//!   signing key (`signing.key`/`signing.pub`), the drop box's receipt key
+//!   (`receipt.key`/`receipt.pub`) and one X25519 key pair per recipient
+//!   (`recipient-NAME.key`/`.pub`). Private keys get mode 0600 and are never overwritten.
 //! - [`authority::sign_policy_file`] signs a `selfreport.policy/1` document, byte for byte
 //!   as it is in its file, into a `selfreport.signed/1` envelope.
+//! - [`dropbox`] is the drop box (`selfreport-endpoint serve`): HTTPS on rustls with
+//!   ring, sealed submissions stored as received, signed receipts, deletion by token,
+//!   retention. It never holds a recipient key. It can run in-process
+//!   ([`dropbox::serve`], [`dropbox::DropBox::start_in_background`]).
+//! - [`open`] decrypts the drop box's submissions with recipient keys (the `hpke` crate),
+//!   checks each strictly against the policy, drops cover traffic, and exports JSON, CSV
+//!   or FHIR R4 (`selfreport-authority open`).
 //!
 //! Key files are Unix files with Unix permissions; this crate targets Unix hosts.
-//! The reference drop box server arrives with the upload issue.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
 pub mod authority;
+pub mod dropbox;
 pub mod error;
 pub mod keyfile;
+pub mod open;
+pub mod policy_file;
+pub mod recipient_key;
 
-pub use authority::{KeygenOutput, SignedPolicyOutput, keygen, sign_policy_file};
+pub use authority::{
+    DEFAULT_RECIPIENTS, KeygenOutput, RecipientKeyOutput, SignedPolicyOutput, keygen,
+    keygen_with_recipients, sign_policy_file,
+};
 pub use error::{AuthorityError, Result};

@@ -1,4 +1,5 @@
-//! `selfreport-authority`: make a policy-signing key, sign collection policies.
+//! `selfreport-authority`: make the authority's keys, sign collection policies, open
+//! what the drop box collected.
 //!
 //! A thin wrapper over the `selfreport_endpoint` library. Errors are one line on stderr,
 //! `error[Code]: message`, with exit status 2 for usage, 3 for invalid input, 1 otherwise.
@@ -12,9 +13,10 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use selfreport_endpoint::{AuthorityError, keygen, sign_policy_file};
+use selfreport_endpoint::open::{OutputFormat, open_command};
+use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
 
-/// Authority tools for selfreport: policy-signing keys and signed collection policies.
+/// Authority tools for selfreport: keys, signed collection policies, opening submissions.
 #[derive(Debug, Parser)]
 #[command(name = "selfreport-authority", version)]
 struct Cli {
@@ -24,14 +26,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Generate an Ed25519 policy-signing key pair and print its key id.
+    /// Generate the authority's keys and print the policy-signing key id.
     ///
-    /// Writes DIR/signing.key (the private seed, mode 0600, never overwritten) and
-    /// DIR/signing.pub (the public key, the trust anchor apps are given).
+    /// Writes DIR/signing.key and signing.pub (policy signing, Ed25519; the .pub file is
+    /// the trust anchor apps are given), receipt.key and receipt.pub (the drop box's
+    /// receipt key, Ed25519) and recipient-NAME.key and recipient-NAME.pub per recipient
+    /// (X25519). Private keys get mode 0600; nothing is ever overwritten.
     Keygen {
-        /// Directory to write the key pair into (created if missing).
+        /// Directory to write the keys into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// A recipient to make an X25519 key pair for; repeatable (default: health and
+        /// identity).
+        #[arg(long = "recipient", value_name = "NAME")]
+        recipients: Vec<String>,
     },
     /// Sign a selfreport.policy/1 document, byte for byte as it is in its file.
     ///
@@ -48,6 +56,39 @@ enum Command {
         #[arg(long, value_name = "SIGNED.json")]
         out: PathBuf,
     },
+    /// Decrypt the drop box's submissions, check each strictly against the policy, drop
+    /// cover traffic, and write them to stdout.
+    ///
+    /// A field outside the policy, or more precise than its transform allows, is flagged
+    /// in the output and left out. A summary goes to stderr.
+    Open {
+        /// The drop box database.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// A recipient private key (recipient-NAME.key); repeatable.
+        #[arg(long = "key", value_name = "RECIPIENT_KEY", required = true)]
+        keys: Vec<PathBuf>,
+        /// The signed policy the submissions were collected under.
+        #[arg(long, value_name = "SIGNED.json")]
+        policy: PathBuf,
+        /// Verify the policy's signature with this public key (signing.pub).
+        #[arg(long, value_name = "PUB")]
+        trust: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+/// Output formats of `open`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// A JSON array, one object per submission.
+    Json,
+    /// CSV, one row per submission.
+    Csv,
+    /// A FHIR R4 Bundle of QuestionnaireResponse resources.
+    Fhir,
 }
 
 fn main() -> ExitCode {
@@ -72,14 +113,51 @@ fn main() -> ExitCode {
 /// Runs one command; returns the lines for stdout.
 fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
     match command {
-        Command::Keygen { out } => {
-            let output = keygen(&out)?;
+        Command::Keygen { out, recipients } => {
+            let output = keygen_with_recipients(&out, &recipients)?;
             eprintln!(
                 "wrote {} (private, keep it offline) and {} (give it to apps as their trust anchor)",
                 output.signing_key_path.display(),
                 output.public_key_path.display()
             );
+            eprintln!(
+                "wrote {} (for the drop box) and {} (the policy's endpoint.receipt_key)",
+                output.receipt_key_path.display(),
+                output.receipt_public_key_path.display()
+            );
+            for recipient in &output.recipients {
+                eprintln!(
+                    "wrote {} (private, for `open`) and {} (the policy's recipients.{}.public_key)",
+                    recipient.key_path.display(),
+                    recipient.public_key_path.display(),
+                    recipient.name
+                );
+            }
             Ok(vec![output.key_id])
+        }
+        Command::Open {
+            db,
+            keys,
+            policy,
+            trust,
+            format,
+        } => {
+            let format = match format {
+                Format::Json => OutputFormat::Json,
+                Format::Csv => OutputFormat::Csv,
+                Format::Fhir => OutputFormat::Fhir,
+            };
+            let (rendered, report) = open_command(&db, &keys, &policy, trust.as_deref(), format)?;
+            eprintln!(
+                "opened {} submission(s), {} flagged; dropped {} cover submission(s); {} under other policies, {} with no part for these keys",
+                report.submissions.len(),
+                report.flagged(),
+                report.dummies_dropped,
+                report.other_policy,
+                report.not_for_these_keys
+            );
+            // The rendering ends with a newline; print it as it is.
+            Ok(vec![rendered.trim_end_matches('\n').to_owned()])
         }
         Command::SignPolicy { key, input, out } => {
             let signed = sign_policy_file(&key, &input, &out)?;
@@ -103,7 +181,9 @@ fn usage_error(error: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("error[Usage]: a command is required: keygen or sign-policy (see --help)");
+            eprintln!(
+                "error[Usage]: a command is required: keygen, sign-policy or open (see --help)"
+            );
             ExitCode::from(2)
         }
         _ => {
@@ -138,7 +218,48 @@ mod tests {
     #[test]
     fn commands_parse_with_their_documented_names() {
         let cli = Cli::try_parse_from(["selfreport-authority", "keygen", "--out", "keys"]).unwrap();
-        assert!(matches!(cli.command, Command::Keygen { out } if out == Path::new("keys")));
+        assert!(matches!(
+            cli.command,
+            Command::Keygen { out, recipients } if out == Path::new("keys") && recipients.is_empty()
+        ));
+        let cli = Cli::try_parse_from([
+            "selfreport-authority",
+            "keygen",
+            "--out",
+            "keys",
+            "--recipient",
+            "lab",
+            "--recipient",
+            "cdc",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Keygen { recipients, .. } if recipients == ["lab", "cdc"]
+        ));
+        let cli = Cli::try_parse_from([
+            "selfreport-authority",
+            "open",
+            "--db",
+            "d.db",
+            "--key",
+            "k/recipient-health.key",
+            "--key",
+            "k/recipient-identity.key",
+            "--policy",
+            "s.json",
+            "--format",
+            "fhir",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Open { keys, format: Format::Fhir, trust: None, .. } if keys.len() == 2
+        ));
+        assert!(
+            Cli::try_parse_from(["selfreport-authority", "open", "--db", "d", "--policy", "p"])
+                .is_err()
+        );
         let cli = Cli::try_parse_from([
             "selfreport-authority",
             "sign-policy",
@@ -173,7 +294,11 @@ mod tests {
     fn keygen_prints_only_the_key_id_and_sign_policy_one_line() {
         let dir = tempfile::tempdir().unwrap();
         let keys = dir.path().join("keys");
-        let lines = run(Command::Keygen { out: keys.clone() }).unwrap();
+        let lines = run(Command::Keygen {
+            out: keys.clone(),
+            recipients: Vec::new(),
+        })
+        .unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].len(), 16);
         let private = std::fs::read_to_string(keys.join("signing.key")).unwrap();

@@ -1,0 +1,219 @@
+//! `selfreport-endpoint`: the reference drop box.
+//!
+//! `serve` receives sealed submissions over HTTPS, stores ciphertext only, answers with
+//! signed receipts, deletes on the device's token and forgets at retention end. It prints
+//! `listening on https://ADDR` on stdout once it accepts connections, writes one access
+//! log line per request to stderr (never bodies, tokens, ids or client addresses), and
+//! shuts down gracefully on SIGTERM or Ctrl-C. Errors are one line on stderr,
+//! `error[Code]: message`, with exit status 2 for usage, 3 for invalid input, 1 otherwise.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
+use selfreport_endpoint::dropbox::{DropBox, DropBoxError, server_config_from_pem_files};
+use selfreport_endpoint::keyfile::read_signing_key;
+use selfreport_endpoint::policy_file::PolicyFile;
+
+/// The selfreport reference drop box.
+#[derive(Debug, Parser)]
+#[command(name = "selfreport-endpoint", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the drop box over HTTPS.
+    ///
+    /// Routes live under the path of the policy's endpoint URL (for
+    /// https://host/v1: POST /v1/submissions, DELETE /v1/submissions/{id},
+    /// GET /v1/policy).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (`0.0.0.0:8443`, `127.0.0.1:0` for any free port).
+    #[arg(long, value_name = "ADDR")]
+    listen: String,
+    /// The SQLite database of submissions (created if missing).
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+    /// The TLS certificate chain, PEM, leaf first.
+    #[arg(long, value_name = "PEM")]
+    tls_cert: PathBuf,
+    /// The TLS private key, PEM.
+    #[arg(long, value_name = "PEM")]
+    tls_key: PathBuf,
+    /// The receipt-signing key (receipt.key from `selfreport-authority keygen`); its
+    /// public half must be the policy's endpoint.receipt_key.
+    #[arg(long, value_name = "FILE")]
+    receipt_key: PathBuf,
+    /// The signed policy served at GET {endpoint}/policy and checked against.
+    #[arg(long, value_name = "SIGNED.json")]
+    policy: PathBuf,
+    /// Days a submission is kept (default and maximum: the policy's retention.server_days).
+    #[arg(long, value_name = "N")]
+    retention_days: Option<u32>,
+    /// Requests accepted per second across the process; more get 429 (default: no limit).
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+    /// Seconds between runs of the retention job.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, hide = true)]
+    retention_interval: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    let Command::Serve(args) = cli.command;
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error[{}]: {error}", error.code());
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn run(args: ServeArgs) -> Result<(), DropBoxError> {
+    let drop_box = configure(&args)?;
+    let tls = server_config_from_pem_files(&args.tls_cert, &args.tls_key)?;
+    let listener = TcpListener::bind(&args.listen).map_err(|source| DropBoxError::Listen {
+        addr: args.listen.clone(),
+        source,
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(DropBoxError::Server)?;
+    // The address goes to stdout only: stderr is the access log, which never names an
+    // address (on loopback the server's and the clients' are the same).
+    let serving = format!(
+        "serving policy {} version {} under the path `{}`",
+        drop_box.policy().id,
+        drop_box.policy().version,
+        drop_box.base_path()
+    );
+    runtime.block_on(async move {
+        let running = drop_box.serve(listener, tls).await?;
+        eprintln!("{serving}");
+        {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "listening on https://{}", running.local_addr());
+            let _ = stdout.flush();
+        }
+        let shutdown = running.shutdown_handle();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            eprintln!("shutting down");
+            shutdown.shutdown();
+        });
+        running.wait().await
+    })
+}
+
+fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
+    let today = chrono::Utc::now().date_naive();
+    let policy = PolicyFile::read(&args.policy, None, today)?;
+    let receipt_key = read_signing_key(&args.receipt_key)?;
+    let mut drop_box = DropBox::new(policy.envelope_bytes(), receipt_key, &args.db)?
+        .with_rate_limit(args.rate_limit)?
+        .with_retention_interval(Duration::from_secs(args.retention_interval.max(1)));
+    if let Some(days) = args.retention_days {
+        drop_box = drop_box.with_retention_days(days)?;
+    }
+    Ok(drop_box)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            // Without a SIGTERM handler, Ctrl-C still works.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// Help and version go to stdout with status 0; any other parse failure is one line on
+/// stderr with status 2.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = error.render().to_string();
+            let message: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
+                .collect();
+            let message = message.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            eprintln!("error[Usage]: {message} (see --help)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn serve_parses_with_its_documented_options() {
+        let cli = Cli::try_parse_from([
+            "selfreport-endpoint",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "d.db",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--receipt-key",
+            "receipt.key",
+            "--policy",
+            "p.json",
+            "--retention-days",
+            "7",
+            "--rate-limit",
+            "100",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.listen, "127.0.0.1:0");
+        assert_eq!(args.db, Path::new("d.db"));
+        assert_eq!(args.retention_days, Some(7));
+        assert_eq!(args.rate_limit, Some(100));
+        assert_eq!(args.retention_interval, 3600);
+        assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
+    }
+}

@@ -1,0 +1,249 @@
+//! Why the drop box could not start or stopped, and what a refused request answers.
+
+use std::io;
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use selfreport_core::policy::PolicyError;
+use selfreport_core::sync::wire::{ErrorBody, ErrorReply};
+
+use crate::error::AuthorityError;
+
+/// The drop box could not start (or failed while running).
+///
+/// Messages name files and settings, never key material or submission contents.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DropBoxError {
+    /// The served policy was refused.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+
+    /// A key or policy file could not be used.
+    #[error(transparent)]
+    Authority(#[from] AuthorityError),
+
+    /// The receipt key is not the one the policy names; devices would reject every
+    /// receipt.
+    #[error(
+        "the receipt key does not match the policy's endpoint.receipt_key; receipts signed with it would not verify"
+    )]
+    ReceiptKeyMismatch,
+
+    /// The path of the policy's endpoint URL cannot be served.
+    #[error("the endpoint URL path `{path}` cannot be served: use segments of A-Z a-z 0-9 - . _ ~")]
+    EndpointPath {
+        /// The path (truncated).
+        path: String,
+    },
+
+    /// A retention longer than the policy allows was asked for.
+    #[error(
+        "a retention of {requested} days is longer than the {allowed} days the policy promises (retention.server_days)"
+    )]
+    RetentionTooLong {
+        /// Days asked for.
+        requested: u32,
+        /// The policy's `retention.server_days`.
+        allowed: u32,
+    },
+
+    /// A rate limit of zero would refuse everything.
+    #[error("the rate limit must be at least one request per second")]
+    RateLimitZero,
+
+    /// The TLS certificate or key could not be used.
+    #[error("TLS setup failed: {detail}")]
+    Tls {
+        /// What was wrong.
+        detail: String,
+    },
+
+    /// The database could not be opened or written.
+    #[error("the drop box database {} failed: {detail}", path.display())]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite reported.
+        detail: String,
+    },
+
+    /// The listening socket could not be set up.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+
+    /// The server stopped with an error.
+    #[error("the server failed: {0}")]
+    Server(io::Error),
+}
+
+impl DropBoxError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DropBoxError::Policy(error) => error.code(),
+            DropBoxError::Authority(error) => error.code(),
+            DropBoxError::ReceiptKeyMismatch => "ReceiptKeyMismatch",
+            DropBoxError::EndpointPath { .. } => "EndpointPath",
+            DropBoxError::RetentionTooLong { .. } => "RetentionTooLong",
+            DropBoxError::RateLimitZero => "RateLimitZero",
+            DropBoxError::Tls { .. } => "Tls",
+            DropBoxError::Database { .. } => "Database",
+            DropBoxError::Listen { .. } => "Listen",
+            DropBoxError::Server(_) => "Server",
+        }
+    }
+
+    /// The process exit status: 2 for a usage mistake, 3 for invalid input files, 1
+    /// otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            DropBoxError::Authority(error) => error.exit_code(),
+            DropBoxError::RetentionTooLong { .. } | DropBoxError::RateLimitZero => 2,
+            DropBoxError::Policy(_)
+            | DropBoxError::ReceiptKeyMismatch
+            | DropBoxError::EndpointPath { .. }
+            | DropBoxError::Tls { .. } => 3,
+            DropBoxError::Database { .. }
+            | DropBoxError::Listen { .. }
+            | DropBoxError::Server(_) => 1,
+        }
+    }
+
+    pub(crate) fn listen(addr: impl ToString) -> impl FnOnce(io::Error) -> Self {
+        let addr = addr.to_string();
+        move |source| DropBoxError::Listen { addr, source }
+    }
+}
+
+/// A refused request: its status, stable code and message. The message never includes
+/// anything the client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: &'static str,
+    retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    pub(crate) fn malformed(message: &'static str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Malformed", message)
+    }
+
+    pub(crate) fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TooLarge",
+            "the request body is larger than 262144 bytes",
+        )
+    }
+
+    pub(crate) fn conflict() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "a different submission with this id is already stored",
+        )
+    }
+
+    pub(crate) fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "no such submission or resource",
+        )
+    }
+
+    pub(crate) fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the deletion token is missing or does not match",
+        )
+    }
+
+    pub(crate) fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "this method is not allowed on this resource",
+        )
+    }
+
+    pub(crate) fn rate_limited(retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RateLimited",
+                "too many requests; retry after the delay in Retry-After",
+            )
+        }
+    }
+
+    pub(crate) fn timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "Timeout",
+            "the request took too long",
+        )
+    }
+
+    pub(crate) fn unavailable() -> Self {
+        Self {
+            retry_after_seconds: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "the submission could not be stored; retry later",
+            )
+        }
+    }
+
+    /// The stable code (`"Malformed"`).
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The HTTP status.
+    #[cfg(test)]
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            message,
+            retry_after_seconds: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorReply {
+            error: ErrorBody {
+                code: self.code.to_owned(),
+                message: self.message.to_owned(),
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

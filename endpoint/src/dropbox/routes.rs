@@ -1,0 +1,203 @@
+//! The three routes, under the path of the policy's endpoint URL:
+//! `POST {base}/submissions`, `DELETE {base}/submissions/{id}`, `GET {base}/policy`;
+//! and the middleware around them (access log, rate limit, request timeout, body limit).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use chrono::{SecondsFormat, Utc};
+use selfreport_core::Clock;
+use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, Receipt, ReceiptReply, deletion_hash};
+
+use super::access_log::AccessLog;
+use super::check::{AcceptedPolicy, check_submission, is_lower_hex};
+use super::error::ApiError;
+use super::rate_limit::{RateLimiter, retry_after_seconds};
+use super::store::{DeleteOutcome, InsertOutcome, NewSubmission};
+use super::writer::Writer;
+
+/// Length of a deletion token: 32 bytes in base64url without padding.
+const DELETION_TOKEN_LEN: usize = 43;
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Everything the handlers share.
+pub(crate) struct AppState {
+    pub(crate) policy: AcceptedPolicy,
+    pub(crate) envelope: Bytes,
+    pub(crate) receipt_key: SigningKey,
+    pub(crate) writer: Writer,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) retention_days: u32,
+    pub(crate) rate_limiter: Option<RateLimiter>,
+    pub(crate) log: AccessLog,
+    pub(crate) request_timeout: Duration,
+}
+
+/// The router for `base_path` (`""` or `"/v1"`, checked by the caller).
+pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
+    Router::new()
+        .route(&format!("{base_path}/submissions"), post(submit))
+        .route(
+            &format!("{base_path}/submissions/{{id}}"),
+            delete(delete_submission),
+        )
+        .route(&format!("{base_path}/policy"), get(policy))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_SUBMISSION_BYTES))
+        .layer(from_fn_with_state(state.clone(), limit_and_time))
+        .layer(from_fn_with_state(state.clone(), log_request))
+        .with_state(state)
+}
+
+/// `POST {base}/submissions`: check, sign a receipt, store (or find the earlier copy).
+async fn submit(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::too_large().into_response();
+        }
+        Err(_) => return ApiError::malformed("the body could not be read").into_response(),
+    };
+    match store_submission(&state, body).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn store_submission(state: &AppState, body: Bytes) -> Result<Response, ApiError> {
+    let submission = check_submission(&body, &state.policy)?;
+    let received = state.clock.now().with_timezone(&Utc);
+    let received_at = received.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let receipt = Receipt::sign(&state.receipt_key, &submission, &body, received_at.clone());
+    let body_sha256 = receipt.body_sha256.clone();
+    let reply =
+        serde_json::to_vec(&ReceiptReply { receipt }).map_err(|_| ApiError::unavailable())?;
+    let expires_at = received
+        .timestamp()
+        .saturating_add(i64::from(state.retention_days).saturating_mul(SECONDS_PER_DAY));
+    let row = NewSubmission {
+        id: submission.submission_id,
+        policy_id: submission.policy_id,
+        policy_version: submission.policy_version,
+        body: body.to_vec(),
+        body_sha256,
+        deletion_hash: submission.deletion_hash,
+        received_at,
+        expires_at,
+        receipt: reply,
+    };
+    match state.writer.insert(row).await {
+        Ok(InsertOutcome::Stored(reply)) => Ok(json(StatusCode::CREATED, reply)),
+        Ok(InsertOutcome::Duplicate(reply)) => Ok(json(StatusCode::OK, reply)),
+        Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
+        Err(_) => Err(ApiError::unavailable()),
+    }
+}
+
+/// `DELETE {base}/submissions/{id}` with `Authorization: Bearer <deletion token>`.
+async fn delete_submission(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return ApiError::not_found().into_response();
+    };
+    if !is_lower_hex(&id, 32) {
+        return ApiError::not_found().into_response();
+    }
+    let Some(token) = bearer_token(&headers) else {
+        return ApiError::forbidden().into_response();
+    };
+    match state.writer.delete(id, deletion_hash(token)).await {
+        Ok(DeleteOutcome::Deleted) => StatusCode::NO_CONTENT.into_response(),
+        Ok(DeleteOutcome::NotFound) => ApiError::not_found().into_response(),
+        Ok(DeleteOutcome::Forbidden) => ApiError::forbidden().into_response(),
+        Err(_) => ApiError::unavailable().into_response(),
+    }
+}
+
+/// The token of an `Authorization: Bearer` header, if it has the shape of a deletion
+/// token (43 base64url characters).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?;
+    let well_formed = token.len() == DELETION_TOKEN_LEN
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then_some(token)
+}
+
+/// `GET {base}/policy`: the signed envelope exactly as the authority signed it.
+async fn policy(State(state): State<Arc<AppState>>) -> Response {
+    json(StatusCode::OK, state.envelope.clone())
+}
+
+async fn not_found() -> Response {
+    ApiError::not_found().into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::method_not_allowed().into_response()
+}
+
+fn json(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let mut response = (status, body.into()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Rate limit, then the request timeout (which covers reading the body).
+async fn limit_and_time(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(limiter) = &state.rate_limiter {
+        if let Err(wait) = limiter.try_acquire(Instant::now()) {
+            return ApiError::rate_limited(retry_after_seconds(wait)).into_response();
+        }
+    }
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::timeout().into_response(),
+    }
+}
+
+/// One access log line per request: method, route template, status, duration.
+async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    state.log.request(
+        &method,
+        route.as_deref(),
+        response.status(),
+        started.elapsed(),
+    );
+    response
+}

@@ -1,0 +1,276 @@
+//! The drop box's SQLite store: one row per submission, ciphertext only.
+//!
+//! A row holds the request body exactly as received (ids, the deletion token's hash and
+//! the HPKE-sealed parts: nothing the drop box could read), its SHA-256, the receipt
+//! reply, and when it expires. Plain SQL, one connection, owned by the writer thread.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// Schema version in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS submissions (
+    id             TEXT PRIMARY KEY NOT NULL,
+    policy_id      TEXT NOT NULL,
+    policy_version INTEGER NOT NULL,
+    body           BLOB NOT NULL,
+    body_sha256    TEXT NOT NULL,
+    deletion_hash  TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    receipt        BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_expires_at ON submissions (expires_at);
+";
+
+/// A submission to store.
+#[derive(Debug, Clone)]
+pub(crate) struct NewSubmission {
+    pub(crate) id: String,
+    pub(crate) policy_id: String,
+    pub(crate) policy_version: u64,
+    pub(crate) body: Vec<u8>,
+    pub(crate) body_sha256: String,
+    pub(crate) deletion_hash: String,
+    pub(crate) received_at: String,
+    /// Unix seconds after which the retention job deletes it.
+    pub(crate) expires_at: i64,
+    /// The receipt reply (JSON) returned now and for every identical retry.
+    pub(crate) receipt: Vec<u8>,
+}
+
+/// What storing a submission did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InsertOutcome {
+    /// Stored now; the reply is the new receipt.
+    Stored(Vec<u8>),
+    /// The same body was stored before; the reply is the receipt given then.
+    Duplicate(Vec<u8>),
+    /// Another body is stored under this id.
+    Conflict,
+}
+
+/// What a deletion request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeleteOutcome {
+    /// Deleted.
+    Deleted,
+    /// No submission with this id.
+    NotFound,
+    /// The token does not match.
+    Forbidden,
+}
+
+/// Opens (creating if needed) the database at `path`: WAL, full synchronous commits (a
+/// receipt promises the submission is stored), deleted content overwritten.
+pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "secure_delete", "ON")?;
+    connection.pragma_update(None, "temp_store", "MEMORY")?;
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "the database has schema version {version}, newer than this drop box ({SCHEMA_VERSION})"
+            )),
+        ));
+    }
+    connection.execute_batch(SCHEMA)?;
+    connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(connection)
+}
+
+/// Stores `submission` unless its id is taken; an identical body under the same id is a
+/// duplicate and gets the receipt stored with it.
+pub(crate) fn insert(
+    transaction: &Transaction<'_>,
+    submission: &NewSubmission,
+) -> rusqlite::Result<InsertOutcome> {
+    let inserted = transaction.execute(
+        "INSERT INTO submissions
+             (id, policy_id, policy_version, body, body_sha256, deletion_hash,
+              received_at, expires_at, receipt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            submission.id,
+            submission.policy_id,
+            i64::try_from(submission.policy_version).unwrap_or(i64::MAX),
+            submission.body,
+            submission.body_sha256,
+            submission.deletion_hash,
+            submission.received_at,
+            submission.expires_at,
+            submission.receipt,
+        ],
+    )?;
+    if inserted == 1 {
+        return Ok(InsertOutcome::Stored(submission.receipt.clone()));
+    }
+    let (body_sha256, receipt): (String, Vec<u8>) = transaction.query_row(
+        "SELECT body_sha256, receipt FROM submissions WHERE id = ?1",
+        params![submission.id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if body_sha256 == submission.body_sha256 {
+        Ok(InsertOutcome::Duplicate(receipt))
+    } else {
+        Ok(InsertOutcome::Conflict)
+    }
+}
+
+/// Deletes submission `id` if `token_hash` (lowercase hex SHA-256 of the presented token)
+/// matches the stored deletion hash, compared in constant time.
+pub(crate) fn delete(
+    transaction: &Transaction<'_>,
+    id: &str,
+    token_hash: &str,
+) -> rusqlite::Result<DeleteOutcome> {
+    let stored: Option<String> = transaction
+        .query_row(
+            "SELECT deletion_hash FROM submissions WHERE id = ?1",
+            params![id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(stored) = stored else {
+        return Ok(DeleteOutcome::NotFound);
+    };
+    if !constant_time_eq(stored.as_bytes(), token_hash.as_bytes()) {
+        return Ok(DeleteOutcome::Forbidden);
+    }
+    transaction.execute("DELETE FROM submissions WHERE id = ?1", params![id])?;
+    Ok(DeleteOutcome::Deleted)
+}
+
+/// Deletes every submission whose retention ended at or before `now` (Unix seconds);
+/// returns how many.
+pub(crate) fn purge_expired(transaction: &Transaction<'_>, now: i64) -> rusqlite::Result<usize> {
+    transaction.execute(
+        "DELETE FROM submissions WHERE expires_at <= ?1",
+        params![now],
+    )
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |difference, (x, y)| difference | (x ^ y));
+    std::hint::black_box(difference) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(id: &str, body: &[u8], expires_at: i64) -> NewSubmission {
+        NewSubmission {
+            id: id.to_owned(),
+            policy_id: "p".to_owned(),
+            policy_version: 1,
+            body: body.to_vec(),
+            body_sha256: selfreport_core::sync::wire::body_digest(body),
+            deletion_hash: selfreport_core::sync::wire::deletion_hash("token"),
+            received_at: "2026-11-28T08:00:00Z".to_owned(),
+            expires_at,
+            receipt: format!("receipt for {}", String::from_utf8_lossy(body)).into_bytes(),
+        }
+    }
+
+    fn count(connection: &Connection) -> i64 {
+        connection
+            .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn inserts_are_idempotent_by_id_and_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = open(&dir.path().join("db")).unwrap();
+        let tx = connection.transaction().unwrap();
+        let first = submission("a", b"one", 10);
+        assert_eq!(
+            insert(&tx, &first).unwrap(),
+            InsertOutcome::Stored(first.receipt.clone())
+        );
+        let mut again = submission("a", b"one", 99);
+        again.receipt = b"a newer receipt".to_vec();
+        assert_eq!(
+            insert(&tx, &again).unwrap(),
+            InsertOutcome::Duplicate(first.receipt.clone())
+        );
+        assert_eq!(
+            insert(&tx, &submission("a", b"two", 10)).unwrap(),
+            InsertOutcome::Conflict
+        );
+        tx.commit().unwrap();
+        assert_eq!(count(&connection), 1);
+    }
+
+    #[test]
+    fn deletion_needs_the_matching_token_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = open(&dir.path().join("db")).unwrap();
+        let tx = connection.transaction().unwrap();
+        insert(&tx, &submission("a", b"one", 10)).unwrap();
+        let right = selfreport_core::sync::wire::deletion_hash("token");
+        let wrong = selfreport_core::sync::wire::deletion_hash("other");
+        assert_eq!(delete(&tx, "b", &right).unwrap(), DeleteOutcome::NotFound);
+        assert_eq!(delete(&tx, "a", &wrong).unwrap(), DeleteOutcome::Forbidden);
+        assert_eq!(delete(&tx, "a", "").unwrap(), DeleteOutcome::Forbidden);
+        assert_eq!(delete(&tx, "a", &right).unwrap(), DeleteOutcome::Deleted);
+        assert_eq!(delete(&tx, "a", &right).unwrap(), DeleteOutcome::NotFound);
+        tx.commit().unwrap();
+        assert_eq!(count(&connection), 0);
+    }
+
+    #[test]
+    fn purge_deletes_exactly_the_expired_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = open(&dir.path().join("db")).unwrap();
+        let tx = connection.transaction().unwrap();
+        for (id, expires_at) in [("a", 100), ("b", 200), ("c", 201)] {
+            insert(&tx, &submission(id, id.as_bytes(), expires_at)).unwrap();
+        }
+        assert_eq!(purge_expired(&tx, 99).unwrap(), 0);
+        assert_eq!(purge_expired(&tx, 200).unwrap(), 2);
+        tx.commit().unwrap();
+        assert_eq!(count(&connection), 1);
+    }
+
+    #[test]
+    fn reopening_keeps_rows_and_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut connection = open(&path).unwrap();
+        let tx = connection.transaction().unwrap();
+        insert(&tx, &submission("a", b"one", 10)).unwrap();
+        tx.commit().unwrap();
+        drop(connection);
+        let connection = open(&path).unwrap();
+        assert_eq!(count(&connection), 1);
+        connection.pragma_update(None, "user_version", 2).unwrap();
+        drop(connection);
+        assert!(open(&path).is_err());
+    }
+
+    #[test]
+    fn constant_time_comparison_is_equality() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
+    }
+}

@@ -1,0 +1,888 @@
+//! The strict check of one opened part against the policy: the plaintext format, and for
+//! every field, that the policy declares it for this form and recipient and that its
+//! value has exactly the shape and precision its transform produces.
+//!
+//! Anything else is flagged, and a field that does not conform is left out of the
+//! output: the authority sees that something arrived that should not have, not the
+//! value itself.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use selfreport_core::minimize::padded_size;
+use selfreport_core::model::{FieldKind, FieldValue, Temperature, TravelLeg, check_value};
+use selfreport_core::policy::{
+    DateGranularity, DistrictLevel, FieldSpec, Form, PolicyDocument, Transform,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::decrypt::SUBMISSION_FORMAT;
+
+/// One thing wrong with a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    /// The field concerned, or the part of the submission (`"padding"`, `"plaintext"`,
+    /// `"part:health"`...).
+    pub field: String,
+    /// What is wrong, in plain English.
+    pub problem: String,
+}
+
+impl Flag {
+    pub(crate) fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// The envelope a part came in, which its plaintext must agree with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Envelope<'a> {
+    pub(crate) policy_id: &'a str,
+    pub(crate) policy_version: u64,
+    pub(crate) submission_id: &'a str,
+    pub(crate) recipient: &'a str,
+    /// The day the drop box received it (UTC).
+    pub(crate) received_on: NaiveDate,
+}
+
+/// The plaintext header of a part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) form: String,
+    pub(crate) date: String,
+    pub(crate) pseudonym: String,
+    pub(crate) dummy: bool,
+}
+
+/// One part, checked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CheckedPart {
+    /// The header, when the plaintext has a usable one.
+    pub(crate) header: Option<Header>,
+    /// The fields that conform.
+    pub(crate) fields: BTreeMap<String, Value>,
+    pub(crate) flags: Vec<Flag>,
+}
+
+/// Top-level keys of a `selfreport.submission/1` plaintext.
+const HEADER_KEYS: [&str; 9] = [
+    "date",
+    "dummy",
+    "fields",
+    "form",
+    "format",
+    "policy_id",
+    "policy_version",
+    "pseudonym",
+    "submission_id",
+];
+
+/// Checks one opened plaintext (padding included) of `envelope.recipient`.
+pub(crate) fn check_part(
+    plaintext: &[u8],
+    envelope: &Envelope<'_>,
+    policy: &PolicyDocument,
+) -> CheckedPart {
+    let mut part = CheckedPart::default();
+    let recipient = envelope.recipient;
+    let flag = |part: &mut CheckedPart, field: &str, problem: String| {
+        part.flags.push(Flag::new(
+            field,
+            format!("in the part for {recipient}: {problem}"),
+        ));
+    };
+
+    let end = plaintext
+        .iter()
+        .rposition(|byte| *byte != b' ')
+        .map_or(0, |last| last + 1);
+    let trimmed = &plaintext[..end];
+    let Ok(value) = serde_json::from_slice::<Value>(trimmed) else {
+        flag(
+            &mut part,
+            "plaintext",
+            "the plaintext is not JSON followed by space padding".to_owned(),
+        );
+        return part;
+    };
+    if canonical_json(&value).as_bytes() != trimmed {
+        flag(
+            &mut part,
+            "plaintext",
+            "the plaintext is not canonical JSON (sorted keys, no whitespace)".to_owned(),
+        );
+    }
+    let Value::Object(object) = value else {
+        flag(
+            &mut part,
+            "plaintext",
+            "the plaintext is not a JSON object".to_owned(),
+        );
+        return part;
+    };
+    for key in object.keys() {
+        if !HEADER_KEYS.contains(&key.as_str()) {
+            flag(
+                &mut part,
+                key,
+                "not part of the selfreport.submission/1 format".to_owned(),
+            );
+        }
+    }
+    let text = |key: &str| object.get(key).and_then(Value::as_str);
+
+    if text("format") != Some(SUBMISSION_FORMAT) {
+        flag(
+            &mut part,
+            "format",
+            "not selfreport.submission/1".to_owned(),
+        );
+    }
+    if text("policy_id") != Some(envelope.policy_id)
+        || object.get("policy_version").and_then(Value::as_u64) != Some(envelope.policy_version)
+        || text("submission_id") != Some(envelope.submission_id)
+    {
+        flag(
+            &mut part,
+            "submission_id",
+            "the policy or submission id inside does not match the sealed envelope".to_owned(),
+        );
+    }
+    let pseudonym = text("pseudonym").filter(|p| is_lower_hex(p, 32));
+    if pseudonym.is_none() {
+        flag(
+            &mut part,
+            "pseudonym",
+            "missing or not 32 lowercase hex characters".to_owned(),
+        );
+    }
+    let date = text("date").and_then(parse_day);
+    if date.is_none() {
+        flag(
+            &mut part,
+            "date",
+            "missing or not a YYYY-MM-DD date".to_owned(),
+        );
+    }
+    let dummy = object.get("dummy").and_then(Value::as_bool);
+    if dummy.is_none() {
+        flag(&mut part, "dummy", "missing or not true/false".to_owned());
+    }
+    let form = text("form").and_then(|id| policy.form(id));
+    if form.is_none() {
+        flag(
+            &mut part,
+            "form",
+            "missing or not a form of the policy".to_owned(),
+        );
+    }
+    check_padding(&mut part, plaintext.len(), form, envelope, policy);
+    let (Some(pseudonym), Some(date), Some(dummy), Some(form)) = (pseudonym, date, dummy, form)
+    else {
+        return part;
+    };
+    part.header = Some(Header {
+        form: form.id.clone(),
+        date: date.to_string(),
+        pseudonym: pseudonym.to_owned(),
+        dummy,
+    });
+    if dummy {
+        // Cover traffic carries no data and is dropped whole.
+        return part;
+    }
+    let Some(Value::Object(fields)) = object.get("fields") else {
+        flag(
+            &mut part,
+            "fields",
+            "missing or not a JSON object".to_owned(),
+        );
+        return part;
+    };
+    let today = date.max(envelope.received_on).succ_opt().unwrap_or(date);
+    for (field_id, value) in fields {
+        match check_field(form, recipient, field_id, value, date, today) {
+            Ok(()) => {
+                part.fields.insert(field_id.clone(), value.clone());
+            }
+            Err(problem) => flag(&mut part, field_id, problem),
+        }
+    }
+    for spec in &form.fields {
+        let expected_here = spec.upload.uploads() && spec.to.as_deref() == Some(recipient);
+        if expected_here && spec.required && !fields.contains_key(&spec.id) {
+            flag(
+                &mut part,
+                &spec.id,
+                "required by the form, but missing".to_owned(),
+            );
+        }
+    }
+    part
+}
+
+/// Every part of a form for a recipient has the same fixed size (so sizes tell the drop
+/// box nothing); without a known form, at least a multiple of the padding block.
+fn check_padding(
+    part: &mut CheckedPart,
+    len: usize,
+    form: Option<&Form>,
+    envelope: &Envelope<'_>,
+    policy: &PolicyDocument,
+) {
+    let problem = match form {
+        Some(form) => match padded_size(policy, &form.id, envelope.recipient) {
+            Ok(expected) if expected == len => return,
+            Ok(expected) => format!(
+                "the plaintext is {len} bytes, not the {expected} bytes every part of this form for this recipient is padded to"
+            ),
+            Err(_) => {
+                part.flags.push(Flag::new(
+                    "form",
+                    format!(
+                        "in the part for {}: the policy sends nothing of form `{}` to this recipient",
+                        envelope.recipient, form.id
+                    ),
+                ));
+                return;
+            }
+        },
+        None => {
+            let block = usize::try_from(policy.padding.block_bytes)
+                .unwrap_or(1)
+                .max(1);
+            if len % block == 0 {
+                return;
+            }
+            format!("the plaintext is not padded to a multiple of {block} bytes")
+        }
+    };
+    part.flags.push(Flag::new(
+        "padding",
+        format!("in the part for {}: {problem}", envelope.recipient),
+    ));
+}
+
+/// Whether the policy lets `field_id` reach `recipient` in `form`, with `value` exactly
+/// as its transform produces it. The error is the problem, in plain English.
+fn check_field(
+    form: &Form,
+    recipient: &str,
+    field_id: &str,
+    value: &Value,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), String> {
+    let Some(spec) = form.field(field_id) else {
+        return Err(format!("not a field of form `{}`", form.id));
+    };
+    if !spec.upload.uploads() {
+        return Err("the policy never uploads this field (omit)".to_owned());
+    }
+    if spec.to.as_deref() != Some(recipient) {
+        return Err(format!(
+            "the policy sends this field to {}, not to this recipient",
+            spec.to.as_deref().unwrap_or("nobody")
+        ));
+    }
+    check_transformed(spec, value, date, today)
+}
+
+const MORE_PRECISE: &str = "more precise than its transform allows";
+
+fn check_transformed(
+    spec: &FieldSpec,
+    value: &Value,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), String> {
+    let shape = |expected: &str| format!("not what `{}` produces: {expected}", spec.upload.name());
+    match &spec.upload {
+        Transform::Omit => Err("the policy never uploads this field (omit)".to_owned()),
+        Transform::Keep => check_kept(spec, value, today),
+        Transform::Round { step } => {
+            let number = value.as_f64().ok_or_else(|| shape("a number"))?;
+            if !is_multiple(number, *step) {
+                return Err(format!("{MORE_PRECISE}: not a multiple of {step}"));
+            }
+            match spec.kind {
+                FieldKind::TemperatureC if !is_multiple(number, 0.1) => {
+                    Err(format!("{MORE_PRECISE}: more than one decimal"))
+                }
+                FieldKind::Integer { .. } if number.fract() != 0.0 => {
+                    Err(format!("{MORE_PRECISE}: not a whole number"))
+                }
+                _ => Ok(()),
+            }
+        }
+        Transform::Threshold { .. } => value
+            .is_boolean()
+            .then_some(())
+            .ok_or_else(|| shape("true or false")),
+        Transform::Generalize { level } => match spec.kind {
+            FieldKind::TravelHistory => {
+                let legs = travel_legs(value).ok_or_else(|| shape("travel legs"))?;
+                for leg in &legs {
+                    check_generalized(&leg.place, *level)?;
+                }
+                Ok(())
+            }
+            _ => {
+                let code = value.as_str().ok_or_else(|| shape("a district code"))?;
+                check_generalized(code, *level)
+            }
+        },
+        Transform::AgeBand { width } => {
+            let object =
+                exact_object(value, &["from", "to"]).ok_or_else(|| shape("{\"from\",\"to\"}"))?;
+            let from = object.get("from").and_then(Value::as_u64);
+            let to = object.get("to").and_then(Value::as_u64);
+            let (Some(from), Some(to)) = (from, to) else {
+                return Err(shape("whole years from and to"));
+            };
+            let width = u64::from(*width);
+            if to < from || to - from + 1 != width || from % width != 0 {
+                return Err(format!(
+                    "{MORE_PRECISE}: not an age band {width} years wide"
+                ));
+            }
+            Ok(())
+        }
+        Transform::CoarsenDate { granularity } => {
+            let text = value.as_str().ok_or_else(|| shape("a week or month"))?;
+            let valid = match granularity {
+                DateGranularity::Week => parse_iso_week(text).is_some(),
+                DateGranularity::Month => parse_month(text).is_some(),
+            };
+            if valid {
+                Ok(())
+            } else if parse_day(text).is_some() {
+                Err(format!("{MORE_PRECISE}: a full date"))
+            } else {
+                Err(shape(match granularity {
+                    DateGranularity::Week => "YYYY-Www",
+                    DateGranularity::Month => "YYYY-MM",
+                }))
+            }
+        }
+        Transform::Window { days } => {
+            let legs = travel_legs(value).ok_or_else(|| shape("travel legs"))?;
+            check_value(
+                &spec.id,
+                &spec.kind,
+                &FieldValue::TravelHistory(legs.clone()),
+                today,
+            )
+            .map_err(|error| error.to_string())?;
+            let start = date - chrono::Duration::days(i64::from(*days));
+            if legs.iter().any(|leg| leg.to < start || leg.from > date) {
+                return Err(format!(
+                    "{MORE_PRECISE}: a travel leg outside the {days}-day window"
+                ));
+            }
+            Ok(())
+        }
+        Transform::RiskAreaVisited { .. } => {
+            let object = exact_object(value, &["last_visit_week", "visited"])
+                .ok_or_else(|| shape("{\"last_visit_week\",\"visited\"}"))?;
+            match (object.get("visited"), object.get("last_visit_week")) {
+                (Some(Value::Bool(false)), Some(Value::Null)) => Ok(()),
+                (Some(Value::Bool(true)), Some(Value::String(week)))
+                    if parse_iso_week(week).is_some() =>
+                {
+                    Ok(())
+                }
+                _ => Err(shape(
+                    "visited true with the week of the last visit, or false with null",
+                )),
+            }
+        }
+        Transform::Count => {
+            let count = value.as_u64().ok_or_else(|| shape("a whole number"))?;
+            let most = match &spec.kind {
+                FieldKind::MultiChoice { codes } => codes.len() as u64,
+                _ => selfreport_core::model::MAX_TRAVEL_LEGS as u64,
+            };
+            if count > most {
+                return Err(shape("a count no larger than the list can be"));
+            }
+            Ok(())
+        }
+        Transform::Pseudonym => value
+            .as_str()
+            .filter(|text| is_lower_hex(text, 32))
+            .map(|_| ())
+            .ok_or_else(|| shape("32 lowercase hex characters")),
+    }
+}
+
+/// A kept value: the kind's natural JSON, valid for the kind.
+fn check_kept(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<(), String> {
+    let wrong = || format!("not a {} value", spec.kind.name());
+    let text = || value.as_str().map(str::to_owned).ok_or_else(wrong);
+    let typed = match &spec.kind {
+        FieldKind::YesNo => FieldValue::YesNo(value.as_bool().ok_or_else(wrong)?),
+        FieldKind::Choice { .. } => FieldValue::Choice(text()?),
+        FieldKind::MultiChoice { codes } => {
+            let chosen = value
+                .as_array()
+                .ok_or_else(wrong)?
+                .iter()
+                .map(|code| code.as_str().map(str::to_owned))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(wrong)?;
+            let positions: Option<Vec<usize>> = chosen
+                .iter()
+                .map(|code| codes.iter().position(|allowed| allowed == code))
+                .collect();
+            if let Some(positions) = positions {
+                if positions.windows(2).any(|pair| pair[0] >= pair[1]) {
+                    return Err("codes are not in policy order, or repeated".to_owned());
+                }
+            }
+            FieldValue::MultiChoice(chosen)
+        }
+        FieldKind::TemperatureC => {
+            let degrees = value.as_f64().ok_or_else(wrong)?;
+            if !is_multiple(degrees, 0.1) {
+                return Err(format!("{MORE_PRECISE}: more than one decimal"));
+            }
+            let tenths = (degrees * 10.0).round();
+            if !(-10_000.0..=10_000.0).contains(&tenths) {
+                return Err("out of range".to_owned());
+            }
+            FieldValue::Temperature(Temperature::from_tenths(tenths as i32))
+        }
+        FieldKind::Integer { .. } => FieldValue::Integer(value.as_i64().ok_or_else(wrong)?),
+        FieldKind::Date { .. } => {
+            FieldValue::Date(value.as_str().and_then(parse_day).ok_or_else(wrong)?)
+        }
+        FieldKind::District => FieldValue::District(text()?),
+        FieldKind::TravelHistory => {
+            FieldValue::TravelHistory(travel_legs(value).ok_or_else(wrong)?)
+        }
+        FieldKind::PersonName => FieldValue::PersonName(text()?),
+        FieldKind::ResidentId => FieldValue::ResidentId(text()?),
+        FieldKind::PassportNumber => FieldValue::PassportNumber(text()?),
+        FieldKind::Phone => FieldValue::Phone(text()?),
+        FieldKind::TransportNumber => FieldValue::TransportNumber(text()?),
+        FieldKind::Text { .. } => FieldValue::Text(text()?),
+    };
+    check_value(&spec.id, &spec.kind, &typed, today).map_err(|error| error.to_string())
+}
+
+/// A district code generalized to `level`: six digits, the lower levels zeroed.
+fn check_generalized(code: &str, level: DistrictLevel) -> Result<(), String> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("not a six-digit district code".to_owned());
+    }
+    let zeroed = match level {
+        DistrictLevel::District => "",
+        DistrictLevel::City => "00",
+        DistrictLevel::Province => "0000",
+    };
+    if code.ends_with(zeroed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{MORE_PRECISE}: a district code finer than the {} level",
+            match level {
+                DistrictLevel::District => "district",
+                DistrictLevel::City => "city",
+                DistrictLevel::Province => "province",
+            }
+        ))
+    }
+}
+
+/// Travel legs written `[{"from","place","to"}]`, nothing more per leg.
+fn travel_legs(value: &Value) -> Option<Vec<TravelLeg>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|leg| {
+            let leg = exact_object(leg, &["from", "place", "to"])?;
+            Some(TravelLeg {
+                place: leg.get("place")?.as_str()?.to_owned(),
+                from: parse_day(leg.get("from")?.as_str()?)?,
+                to: parse_day(leg.get("to")?.as_str()?)?,
+            })
+        })
+        .collect()
+}
+
+/// `value` as an object with exactly `keys`.
+fn exact_object<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a Map<String, Value>> {
+    let object = value.as_object()?;
+    (object.len() == keys.len() && keys.iter().all(|key| object.contains_key(*key)))
+        .then_some(object)
+}
+
+/// Whether `number` is a whole multiple of `step`, within floating-point noise.
+fn is_multiple(number: f64, step: f64) -> bool {
+    if step.is_nan() || step <= 0.0 || !number.is_finite() {
+        return false;
+    }
+    let quotient = number / step;
+    (quotient - quotient.round()).abs() < 1e-6
+}
+
+/// A `YYYY-MM-DD` date, exactly.
+pub(crate) fn parse_day(text: &str) -> Option<NaiveDate> {
+    (text.len() == 10)
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+/// `YYYY-Www`, a week that exists in that ISO year.
+fn parse_iso_week(text: &str) -> Option<NaiveDate> {
+    let (year, week) = text.split_once("-W")?;
+    if year.len() != 4 || week.len() != 2 {
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let week: u32 = week.parse().ok()?;
+    let monday = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
+    (monday.iso_week().week() == week).then_some(monday)
+}
+
+/// `YYYY-MM`.
+fn parse_month(text: &str) -> Option<NaiveDate> {
+    let (year, month) = text.split_once('-')?;
+    if year.len() != 4 || month.len() != 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+}
+
+fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Canonical JSON: object keys sorted, no whitespace; strings and numbers as serde_json
+/// writes them.
+pub(crate) fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(object) => {
+            let mut entries: Vec<(&String, &Value)> = object.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (index, (key, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(value, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use selfreport_core::policy::parse_policy_document;
+    use serde_json::json;
+
+    use super::*;
+
+    fn policy() -> PolicyDocument {
+        // The daily example with a few extra fields covering every transform.
+        let mut document: Value = serde_json::from_slice(include_bytes!(
+            "../../../examples/policies/daily-report.json"
+        ))
+        .unwrap();
+        let fields = document["forms"][0]["fields"].as_array_mut().unwrap();
+        fields.extend([
+            json!({"id": "temp_kept", "kind": "temperature_c", "upload": "keep", "to": "health",
+                   "label": {"en": "t"}}),
+            json!({"id": "temp_round", "kind": "temperature_c", "upload": {"round": 0.5}, "to": "health",
+                   "label": {"en": "t"}}),
+            json!({"id": "birth", "kind": "date", "upload": {"age_band": 10}, "to": "health",
+                   "label": {"en": "b"}}),
+            json!({"id": "arrived", "kind": "date", "upload": {"coarsen_date": "week"}, "to": "health",
+                   "label": {"en": "a"}}),
+            json!({"id": "home", "kind": "district", "upload": {"generalize": "city"}, "to": "health",
+                   "label": {"en": "h"}}),
+            json!({"id": "trips", "kind": "travel_history", "upload": {"window": 14}, "to": "health",
+                   "label": {"en": "t"}}),
+            json!({"id": "risk", "kind": "travel_history",
+                   "upload": {"risk_area_visited": {"areas": ["4201"], "window_days": 14}},
+                   "to": "health", "label": {"en": "r"}}),
+            json!({"id": "n_symptoms", "kind": "multi_choice", "codes": ["a", "b"], "upload": "count",
+                   "to": "health", "label": {"en": "n"}}),
+            json!({"id": "pid", "kind": "phone", "source": "answer", "upload": "pseudonym", "to": "identity",
+                   "label": {"en": "p"}}),
+        ]);
+        parse_policy_document(&serde_json::to_vec(&document).unwrap()).unwrap()
+    }
+
+    fn envelope(recipient: &str) -> Envelope<'_> {
+        Envelope {
+            policy_id: "sh-daily-health",
+            policy_version: 1,
+            submission_id: "0123456789abcdef0123456789abcdef",
+            recipient,
+            received_on: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        }
+    }
+
+    /// The canonical plaintext of a daily-form part, padded to its fixed size for
+    /// `recipient`.
+    fn plaintext(fields: Value, recipient: &str) -> Vec<u8> {
+        plaintext_with(fields, recipient, |_| {})
+    }
+
+    fn plaintext_with(fields: Value, recipient: &str, change: impl FnOnce(&mut Value)) -> Vec<u8> {
+        let mut value = json!({
+            "date": "2026-11-28", "dummy": false, "fields": fields, "form": "daily",
+            "format": "selfreport.submission/1", "policy_id": "sh-daily-health", "policy_version": 1,
+            "pseudonym": "00112233445566778899aabbccddeeff",
+            "submission_id": "0123456789abcdef0123456789abcdef"
+        });
+        change(&mut value);
+        let mut bytes = canonical_json(&value).into_bytes();
+        let padded = padded_size(&policy(), "daily", recipient).unwrap();
+        assert!(bytes.len() <= padded);
+        bytes.resize(padded, b' ');
+        bytes
+    }
+
+    fn problems(part: &CheckedPart) -> Vec<(String, String)> {
+        part.flags
+            .iter()
+            .map(|flag| (flag.field.clone(), flag.problem.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_conforming_part_passes_with_all_its_fields() {
+        let policy = policy();
+        let fields = json!({
+            "temperature": true, "symptoms": ["fever", "fatigue"], "contact_with_case": false,
+            "temp_kept": 37.3,
+            "temp_round": 37.5, "birth": {"from": 60, "to": 69}, "arrived": "2026-W48",
+            "home": "420100", "trips": [{"from": "2026-11-20", "place": "420106", "to": "2026-11-21"}],
+            "risk": {"last_visit_week": "2026-W47", "visited": true}, "n_symptoms": 2,
+        });
+        let part = check_part(
+            &plaintext(fields.clone(), "health"),
+            &envelope("health"),
+            &policy,
+        );
+        assert_eq!(problems(&part), vec![]);
+        assert_eq!(
+            Value::from(part.fields.into_iter().collect::<Map<_, _>>()),
+            fields
+        );
+        let header = part.header.unwrap();
+        assert_eq!(header.form, "daily");
+        assert!(!header.dummy);
+    }
+
+    #[test]
+    fn an_extra_field_is_flagged_and_left_out() {
+        let policy = policy();
+        let fields = json!({"temperature": false, "symptoms": [], "contact_with_case": true,
+                            "notes": "canary text"});
+        let part = check_part(&plaintext(fields, "health"), &envelope("health"), &policy);
+        assert_eq!(part.flags.len(), 1, "{:?}", part.flags);
+        assert_eq!(part.flags[0].field, "notes");
+        assert!(part.flags[0].problem.contains("never uploads"));
+        assert!(!part.fields.contains_key("notes"));
+        assert!(!format!("{:?}", part.flags).contains("canary"));
+
+        let fields = json!({"temperature": false, "symptoms": [], "contact_with_case": true,
+                            "undeclared": 1, "name": "x"});
+        let part = check_part(&plaintext(fields, "health"), &envelope("health"), &policy);
+        let flagged: Vec<_> = part.flags.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(flagged, ["name", "undeclared"]);
+        assert!(part.flags[0].problem.contains("to identity"));
+    }
+
+    #[test]
+    fn values_more_precise_than_their_transform_are_flagged() {
+        let policy = policy();
+        let base = json!({"temperature": true, "symptoms": [], "contact_with_case": false});
+        for (field, value, expected) in [
+            ("temp_kept", json!(37.25), MORE_PRECISE),
+            ("temp_round", json!(37.3), MORE_PRECISE),
+            ("temperature", json!(37.3), "true or false"),
+            ("home", json!("420106"), MORE_PRECISE),
+            ("birth", json!({"from": 63, "to": 63}), MORE_PRECISE),
+            ("birth", json!("1960-01-01"), "from"),
+            ("arrived", json!("2026-11-24"), MORE_PRECISE),
+            ("arrived", json!("2026-W54"), "YYYY-Www"),
+            (
+                "trips",
+                json!([{"from": "2026-10-01", "place": "420106", "to": "2026-10-02"}]),
+                MORE_PRECISE,
+            ),
+            (
+                "trips",
+                json!([{"from": "2026-11-20", "place": "420106", "to": "2026-11-21", "note": "x"}]),
+                "travel legs",
+            ),
+            (
+                "risk",
+                json!({"last_visit_week": "2026-W47", "visited": false}),
+                "visited",
+            ),
+            (
+                "risk",
+                json!({"last_visit_week": null, "visited": true, "where": "x"}),
+                "last_visit_week",
+            ),
+            ("n_symptoms", json!(3), "count"),
+            ("symptoms", json!(["fatigue", "fever"]), "policy order"),
+            ("symptoms", json!(["smallpox"]), ""),
+        ] {
+            let mut fields = base.clone();
+            fields[field] = value.clone();
+            let part = check_part(&plaintext(fields, "health"), &envelope("health"), &policy);
+            assert_eq!(part.flags.len(), 1, "{field} {value}: {:?}", part.flags);
+            assert_eq!(part.flags[0].field, field);
+            assert!(
+                part.flags[0].problem.contains(expected),
+                "{field} {value}: {}",
+                part.flags[0].problem
+            );
+            assert!(!part.fields.contains_key(field));
+        }
+    }
+
+    #[test]
+    fn kept_identity_values_are_validated_and_pseudonyms_are_hex() {
+        let policy = policy();
+        let good = json!({"name": "张三", "pid": "00112233445566778899aabbccddeeff"});
+        let part = check_part(&plaintext(good, "identity"), &envelope("identity"), &policy);
+        assert_eq!(problems(&part), vec![]);
+        let bad = json!({"name": "张三", "pid": "+8613800000000", "phone": "not a phone"});
+        let part = check_part(&plaintext(bad, "identity"), &envelope("identity"), &policy);
+        let flagged: Vec<_> = part.flags.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(flagged, ["phone", "pid"]);
+    }
+
+    #[test]
+    fn missing_required_fields_and_header_problems_are_flagged() {
+        let policy = policy();
+        let part = check_part(
+            &plaintext(json!({"symptoms": []}), "health"),
+            &envelope("health"),
+            &policy,
+        );
+        assert_eq!(problems(&part)[0].0, "temperature");
+        assert!(problems(&part)[0].1.contains("missing"));
+
+        type Change = Box<dyn FnOnce(&mut Value)>;
+        let cases: Vec<(&str, Change)> = vec![
+            (
+                "submission_id",
+                Box::new(|v| v["submission_id"] = json!("ffffffffffffffffffffffffffffffff")),
+            ),
+            (
+                "submission_id",
+                Box::new(|v| v["policy_version"] = json!(2)),
+            ),
+            ("pseudonym", Box::new(|v| v["pseudonym"] = json!("someone"))),
+            ("date", Box::new(|v| v["date"] = json!("28/11/2026"))),
+            ("form", Box::new(|v| v["form"] = json!("weekly"))),
+            ("extra", Box::new(|v| v["extra"] = json!(1))),
+            (
+                "format",
+                Box::new(|v| v["format"] = json!("selfreport.submission/2")),
+            ),
+        ];
+        for (field, change) in cases {
+            let fields = json!({"temperature": true, "symptoms": [], "contact_with_case": false});
+            let bytes = plaintext_with(fields, "health", change);
+            let part = check_part(&bytes, &envelope("health"), &policy);
+            assert!(
+                part.flags.iter().any(|flag| flag.field == field),
+                "{field}: {:?}",
+                part.flags
+            );
+        }
+    }
+
+    #[test]
+    fn padding_and_canonical_form_are_checked() {
+        let policy = policy();
+        let fields = json!({"temperature": true, "symptoms": [], "contact_with_case": false});
+        let mut short = plaintext(fields.clone(), "health");
+        short.pop();
+        let part = check_part(&short, &envelope("health"), &policy);
+        assert_eq!(problems(&part)[0].0, "padding");
+
+        let mut spaced = b"{ \"date\": 1 }".to_vec();
+        spaced.resize(512, b' ');
+        let part = check_part(&spaced, &envelope("health"), &policy);
+        assert!(
+            part.flags
+                .iter()
+                .any(|flag| flag.problem.contains("canonical"))
+        );
+        assert!(part.header.is_none());
+
+        let mut junk = b"\x00\x01binary".to_vec();
+        junk.resize(512, b' ');
+        let part = check_part(&junk, &envelope("health"), &policy);
+        assert_eq!(problems(&part)[0].0, "plaintext");
+    }
+
+    #[test]
+    fn dummies_are_recognised_without_field_checks() {
+        let policy = policy();
+        let bytes = plaintext_with(json!({}), "health", |v| v["dummy"] = json!(true));
+        let part = check_part(&bytes, &envelope("health"), &policy);
+        assert_eq!(problems(&part), vec![]);
+        assert!(part.header.unwrap().dummy);
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_has_no_whitespace() {
+        let value: Value =
+            serde_json::from_str(r#"{"b": [1, {"d": 2, "c": 37.0}], "a": "é"}"#).unwrap();
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":"é","b":[1,{"c":37.0,"d":2}]}"#
+        );
+    }
+
+    #[test]
+    fn weeks_and_months_parse_strictly() {
+        assert!(parse_iso_week("2026-W53").is_some());
+        assert!(parse_iso_week("2025-W53").is_none());
+        assert!(parse_iso_week("2026-W00").is_none());
+        assert!(parse_iso_week("2026-W1").is_none());
+        assert!(parse_month("2026-11").is_some());
+        assert!(parse_month("2026-13").is_none());
+        assert!(parse_day("2026-11-28").is_some());
+        assert!(parse_day("2026-11-8").is_none());
+    }
+}

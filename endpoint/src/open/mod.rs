@@ -1,0 +1,298 @@
+//! `selfreport-authority open`: decrypt the drop box's submissions with recipient keys,
+//! check each strictly against the policy, drop cover traffic, export.
+//!
+//! Decryption uses the `hpke` crate (see [`decrypt`]). Every problem found — a part that
+//! does not open, a plaintext that is not the format, a field the policy does not send
+//! to this recipient, a value more precise than its transform allows — becomes a
+//! [`Flag`] on the submission in the output; a field that does not conform is left out,
+//! never silently accepted.
+
+mod conformance;
+pub mod decrypt;
+mod export;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, NaiveDate};
+use rusqlite::{Connection, OpenFlags};
+use selfreport_core::policy::PolicyDocument;
+use selfreport_core::sync::wire::SealedSubmission;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use conformance::Flag;
+pub use export::{to_csv, to_fhir, to_json};
+
+use crate::error::{AuthorityError, Result};
+use crate::keyfile::read_recipient_key;
+use crate::policy_file::PolicyFile;
+use crate::recipient_key::RecipientKeyPair;
+use conformance::{CheckedPart, Envelope, Header, check_part};
+use decrypt::{open_part, submission_info};
+
+/// Output formats of `open`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// A JSON array of [`OpenedSubmission`].
+    Json,
+    /// CSV, one row per submission, a column per field.
+    Csv,
+    /// A FHIR R4 Bundle of QuestionnaireResponse resources.
+    Fhir,
+}
+
+/// One submission as the authority sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenedSubmission {
+    /// The submission id.
+    pub submission_id: String,
+    /// When the drop box received it (RFC 3339 UTC).
+    pub received_at: String,
+    /// The form, when a part says which.
+    pub form: Option<String>,
+    /// The record's local date.
+    pub date: Option<String>,
+    /// The pseudonym of (person, policy).
+    pub pseudonym: Option<String>,
+    /// Per recipient whose key was given, the fields that conform to the policy.
+    pub recipients: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Everything wrong with it; empty for a conforming submission.
+    pub flags: Vec<Flag>,
+}
+
+/// What [`open_database`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenReport {
+    /// Submissions with at least one part opened or a problem found, in order of
+    /// arrival.
+    pub submissions: Vec<OpenedSubmission>,
+    /// Cover traffic, opened and dropped.
+    pub dummies_dropped: usize,
+    /// Submissions under another policy, left alone.
+    pub other_policy: usize,
+    /// Submissions with no part for the keys given.
+    pub not_for_these_keys: usize,
+}
+
+impl OpenReport {
+    /// How many submissions carry at least one flag.
+    pub fn flagged(&self) -> usize {
+        self.submissions
+            .iter()
+            .filter(|submission| !submission.flags.is_empty())
+            .count()
+    }
+}
+
+/// Reads the signed policy, the recipient keys and the database, opens every submission
+/// and renders it in `format`. With `trust_path`, the policy's signature must verify
+/// with that key.
+pub fn open_command(
+    db_path: &Path,
+    key_paths: &[PathBuf],
+    policy_path: &Path,
+    trust_path: Option<&Path>,
+    format: OutputFormat,
+) -> Result<(String, OpenReport)> {
+    let today = chrono::Utc::now().date_naive();
+    let policy = PolicyFile::read(policy_path, trust_path, today)?;
+    let document = policy.document();
+    let mut keys = BTreeMap::new();
+    for path in key_paths {
+        let key = read_recipient_key(path)?;
+        let name = recipient_of(document, &key).ok_or_else(|| {
+            AuthorityError::RecipientKeyNotInPolicy {
+                path: path.clone(),
+                policy_id: document.id.clone(),
+            }
+        })?;
+        keys.insert(name, key);
+    }
+    let report = open_database(db_path, document, &keys)?;
+    let rendered = match format {
+        OutputFormat::Json => to_json(&report.submissions),
+        OutputFormat::Csv => to_csv(&report.submissions, document),
+        OutputFormat::Fhir => to_fhir(&report.submissions, document),
+    };
+    Ok((rendered, report))
+}
+
+/// The recipient of `policy` whose public key is `key`'s.
+pub fn recipient_of(policy: &PolicyDocument, key: &RecipientKeyPair) -> Option<String> {
+    policy
+        .recipients
+        .iter()
+        .find(|(_, recipient)| {
+            STANDARD
+                .decode(recipient.public_key.trim())
+                .is_ok_and(|public| public == key.public_key())
+        })
+        .map(|(name, _)| name.clone())
+}
+
+/// Opens every submission in the drop box database at `db_path` with `keys` (by
+/// recipient name) and checks it against `policy`.
+pub fn open_database(
+    db_path: &Path,
+    policy: &PolicyDocument,
+    keys: &BTreeMap<String, RecipientKeyPair>,
+) -> Result<OpenReport> {
+    let database_error = |error: rusqlite::Error| AuthorityError::Database {
+        path: db_path.to_path_buf(),
+        detail: error.to_string(),
+    };
+    let connection = Connection::open_with_flags(
+        db_path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(database_error)?;
+    let mut statement = connection
+        .prepare("SELECT id, body, received_at FROM submissions ORDER BY received_at, id")
+        .map_err(database_error)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(StoredRow {
+                id: row.get(0)?,
+                body: row.get(1)?,
+                received_at: row.get(2)?,
+            })
+        })
+        .map_err(database_error)?;
+    let mut report = OpenReport::default();
+    for row in rows {
+        open_row(&row.map_err(database_error)?, policy, keys, &mut report);
+    }
+    Ok(report)
+}
+
+struct StoredRow {
+    id: String,
+    body: Vec<u8>,
+    received_at: String,
+}
+
+fn open_row(
+    row: &StoredRow,
+    policy: &PolicyDocument,
+    keys: &BTreeMap<String, RecipientKeyPair>,
+    report: &mut OpenReport,
+) {
+    let mut opened = OpenedSubmission {
+        submission_id: row.id.clone(),
+        received_at: row.received_at.clone(),
+        form: None,
+        date: None,
+        pseudonym: None,
+        recipients: BTreeMap::new(),
+        flags: Vec::new(),
+    };
+    let Ok(submission) = serde_json::from_slice::<SealedSubmission>(&row.body) else {
+        opened.flags.push(Flag::new(
+            "body",
+            "the stored body is not a sealed submission",
+        ));
+        report.submissions.push(opened);
+        return;
+    };
+    if submission.policy_id != policy.id {
+        report.other_policy += 1;
+        return;
+    }
+    if submission.submission_id != row.id {
+        opened.flags.push(Flag::new(
+            "submission_id",
+            "the stored body names another submission id",
+        ));
+    }
+    if submission.policy_version > policy.version {
+        opened.flags.push(Flag::new(
+            "policy_version",
+            format!(
+                "sealed under version {}, newer than the policy given (version {})",
+                submission.policy_version, policy.version
+            ),
+        ));
+    }
+    let received_on = DateTime::parse_from_rfc3339(&row.received_at)
+        .map(|at| at.date_naive())
+        .unwrap_or(NaiveDate::MAX);
+
+    let mut headers: Vec<Header> = Vec::new();
+    let mut any_part_for_us = false;
+    for part in &submission.parts {
+        let field = format!("part:{}", part.to);
+        let Some(recipient) = policy.recipients.get(&part.to) else {
+            opened.flags.push(Flag::new(
+                field,
+                "addressed to a recipient the policy does not name",
+            ));
+            continue;
+        };
+        let Some(key) = keys.get(&part.to) else {
+            continue;
+        };
+        any_part_for_us = true;
+        let (Ok(enc), Ok(ct)) = (STANDARD.decode(&part.enc), STANDARD.decode(&part.ct)) else {
+            opened
+                .flags
+                .push(Flag::new(field, "`enc` or `ct` is not standard base64"));
+            continue;
+        };
+        let info = submission_info(&submission.policy_id, submission.policy_version, &part.to);
+        let Ok(plaintext) = open_part(
+            &recipient.suite,
+            key,
+            &enc,
+            &ct,
+            &info,
+            submission.submission_id.as_bytes(),
+        ) else {
+            opened.flags.push(Flag::new(
+                field,
+                "does not open with the recipient key (wrong key, or tampered in transit or storage)",
+            ));
+            continue;
+        };
+        let envelope = Envelope {
+            policy_id: &submission.policy_id,
+            policy_version: submission.policy_version,
+            submission_id: &submission.submission_id,
+            recipient: &part.to,
+            received_on,
+        };
+        let CheckedPart {
+            header,
+            fields,
+            flags,
+        } = check_part(&plaintext, &envelope, policy);
+        opened.flags.extend(flags);
+        if let Some(header) = header {
+            if !header.dummy {
+                opened.recipients.insert(part.to.clone(), fields);
+            }
+            headers.push(header);
+        }
+    }
+    if !any_part_for_us && opened.flags.is_empty() {
+        report.not_for_these_keys += 1;
+        return;
+    }
+    if let Some(first) = headers.first() {
+        if headers.iter().any(|header| header != first) {
+            opened.flags.push(Flag::new(
+                "parts",
+                "the parts disagree on form, date, pseudonym or cover traffic",
+            ));
+        } else if first.dummy && opened.flags.is_empty() {
+            report.dummies_dropped += 1;
+            return;
+        }
+        opened.form = Some(first.form.clone());
+        opened.date = Some(first.date.clone());
+        opened.pseudonym = Some(first.pseudonym.clone());
+    }
+    report.submissions.push(opened);
+}

@@ -1,0 +1,448 @@
+//! Shared setup for the drop box and `open` tests: the authority's keys, a test CA and
+//! server certificate made with rcgen, a signed policy naming the loopback endpoint, an
+//! in-process drop box, a reqwest client trusting the test CA (rustls on ring), and
+//! device-side sealing with the core (minimize + ring HPKE).
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rustls::ClientConfig;
+use rustls::crypto::ring;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::crypto::{hpke_seal, submission_info};
+use selfreport_core::minimize::{Disclosure, minimize, padded_size};
+use selfreport_core::model::{FieldValue, Profile, ProfileId, Record, RecordId, Temperature};
+use selfreport_core::policy::{PolicyDocument, parse_policy_document, sign_policy};
+use selfreport_core::sync::wire::{SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash};
+use selfreport_endpoint::dropbox::{AccessLog, DropBox, RunningDropBox, server_config};
+use selfreport_endpoint::keyfile::read_signing_key;
+use selfreport_endpoint::{KeygenOutput, keygen};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The daily-report example, with the identity recipient on AES-128-GCM and an extra
+/// optional temperature rounded to 0.5.
+const DAILY: &[u8] = include_bytes!("../../../examples/policies/daily-report.json");
+
+/// The record date used throughout.
+pub const DATE: &str = "2026-11-28";
+
+/// The authority's key directory.
+pub struct Authority {
+    pub dir: TempDir,
+    pub keys: KeygenOutput,
+}
+
+impl Authority {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(&dir.path().join("keys")).unwrap();
+        Self { dir, keys }
+    }
+
+    pub fn recipient_key_path(&self, name: &str) -> PathBuf {
+        self.keys
+            .recipients
+            .iter()
+            .find(|recipient| recipient.name == name)
+            .unwrap()
+            .key_path
+            .clone()
+    }
+
+    /// The policy document naming `endpoint_url`, this authority's receipt key and
+    /// recipient keys.
+    pub fn policy_json(&self, endpoint_url: &str) -> Value {
+        let mut policy: Value = serde_json::from_slice(DAILY).unwrap();
+        policy["endpoint"]["url"] = json!(endpoint_url);
+        policy["endpoint"]["receipt_key"] = json!(self.keys.receipt_public_key_base64);
+        for recipient in &self.keys.recipients {
+            policy["recipients"][&recipient.name]["public_key"] =
+                json!(recipient.public_key_base64);
+        }
+        policy["recipients"]["identity"]["suite"] = json!("x25519-sha256-aes128gcm");
+        policy["forms"][0]["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "id": "temperature_rounded", "kind": "temperature_c", "required": false,
+                "upload": {"round": 0.5}, "to": "health",
+                "label": {"zh": "体温（取整）", "en": "Temperature (rounded)"}
+            }));
+        policy
+    }
+
+    /// `policy` signed with this authority's signing key.
+    pub fn sign(&self, policy: &Value) -> Vec<u8> {
+        let key = read_signing_key(&self.keys.signing_key_path).unwrap();
+        sign_policy(&key, &serde_json::to_vec_pretty(policy).unwrap()).unwrap()
+    }
+
+    pub fn receipt_key(&self) -> SigningKey {
+        read_signing_key(&self.keys.receipt_key_path).unwrap()
+    }
+
+    pub fn receipt_public_key(&self) -> [u8; 32] {
+        self.receipt_key().public_key()
+    }
+}
+
+/// A private test CA and a server certificate for 127.0.0.1 and localhost.
+pub struct TestTls {
+    pub ca: CertificateDer<'static>,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key_der: Vec<u8>,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl TestTls {
+    pub fn new() -> Self {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "selfreport test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf_params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+        Self {
+            ca: ca.der().clone(),
+            chain: vec![leaf.der().clone()],
+            key_der: leaf_key.serialize_der(),
+            cert_pem: leaf.pem(),
+            key_pem: leaf_key.serialize_pem(),
+        }
+    }
+
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        server_config(
+            self.chain.clone(),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone())),
+        )
+        .unwrap()
+    }
+
+    /// A reqwest client trusting only the test CA, on rustls with ring's provider.
+    pub fn client(&self) -> reqwest::Client {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.ca.clone()).unwrap();
+        let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        reqwest::Client::builder()
+            .use_preconfigured_tls(config)
+            .build()
+            .unwrap()
+    }
+}
+
+/// A drop box running in this test's runtime, with everything needed to talk to it.
+pub struct TestDropBox {
+    pub authority: Authority,
+    pub tls: TestTls,
+    pub running: RunningDropBox,
+    /// `https://127.0.0.1:PORT/v1`.
+    pub url: String,
+    pub db: PathBuf,
+    pub envelope: Vec<u8>,
+    pub policy: PolicyDocument,
+    pub log: Arc<Mutex<Vec<String>>>,
+    pub client: reqwest::Client,
+    _db_dir: TempDir,
+}
+
+impl TestDropBox {
+    /// Starts a drop box on 127.0.0.1:0; `configure` adjusts it before it serves.
+    pub async fn start(configure: impl FnOnce(DropBox) -> DropBox) -> Self {
+        let authority = Authority::new();
+        let tls = TestTls::new();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}/v1", listener.local_addr().unwrap());
+        let policy_json = authority.policy_json(&url);
+        let envelope = authority.sign(&policy_json);
+        let policy = parse_policy_document(&serde_json::to_vec(&policy_json).unwrap()).unwrap();
+        let db_dir = tempfile::tempdir().unwrap();
+        let db = db_dir.path().join("dropbox.db");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let drop_box = DropBox::new(&envelope, authority.receipt_key(), &db)
+            .unwrap()
+            .with_access_log(AccessLog::to(move |line| {
+                sink.lock().unwrap().push(line.to_owned())
+            }));
+        let running = configure(drop_box)
+            .serve(listener, tls.server_config())
+            .await
+            .unwrap();
+        assert_eq!(running.endpoint_url(), url);
+        let client = tls.client();
+        Self {
+            authority,
+            tls,
+            running,
+            url,
+            db,
+            envelope,
+            policy,
+            log,
+            client,
+            _db_dir: db_dir,
+        }
+    }
+
+    pub async fn post(&self, body: &[u8]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/submissions", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, id: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(format!("{}/submissions/{id}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn stored_count(&self) -> i64 {
+        let connection = rusqlite::Connection::open(&self.db).unwrap();
+        connection
+            .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
+            .unwrap()
+    }
+}
+
+/// A sealed submission with the device's deletion token.
+pub struct Sealed {
+    pub submission: SealedSubmission,
+    pub body: Vec<u8>,
+    pub token: String,
+}
+
+impl Sealed {
+    pub fn id(&self) -> &str {
+        &self.submission.submission_id
+    }
+}
+
+/// 32 random lowercase hex characters.
+pub fn random_hex_id() -> String {
+    selfreport_core::sync::wire::hex(&selfreport_core::crypto::random_id().unwrap())
+}
+
+/// A fresh deletion token: 32 random bytes, base64url without padding.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(selfreport_core::crypto::random_array::<32>().unwrap())
+}
+
+/// Seals `plaintexts` (recipient → bytes) the way the device does (ring HPKE, the
+/// contract's `info` and `aad`) into a submission under `policy`.
+pub fn seal(policy: &PolicyDocument, id: &str, plaintexts: &BTreeMap<String, Vec<u8>>) -> Sealed {
+    seal_with(policy, id, plaintexts, |_, _, _| {})
+}
+
+/// As [`seal`], letting `tamper(recipient, &mut info, &mut aad)` change what is bound.
+pub fn seal_with(
+    policy: &PolicyDocument,
+    id: &str,
+    plaintexts: &BTreeMap<String, Vec<u8>>,
+    mut tamper: impl FnMut(&str, &mut Vec<u8>, &mut Vec<u8>),
+) -> Sealed {
+    let token = random_token();
+    let parts = plaintexts
+        .iter()
+        .map(|(recipient, plaintext)| {
+            let entry = &policy.recipients[recipient];
+            let public: [u8; 32] = STANDARD
+                .decode(&entry.public_key)
+                .unwrap()
+                .try_into()
+                .unwrap();
+            let mut info = submission_info(&policy.id, policy.version, recipient);
+            let mut aad = id.as_bytes().to_vec();
+            tamper(recipient, &mut info, &mut aad);
+            let sealed = hpke_seal(&entry.suite, &public, &info, &aad, plaintext).unwrap();
+            SealedPart {
+                to: recipient.clone(),
+                enc: STANDARD.encode(sealed.enc),
+                ct: STANDARD.encode(&sealed.ct),
+            }
+        })
+        .collect();
+    let submission = SealedSubmission {
+        format: SEALED_FORMAT.to_owned(),
+        policy_id: policy.id.clone(),
+        policy_version: policy.version,
+        submission_id: id.to_owned(),
+        deletion_hash: deletion_hash(&token),
+        parts,
+    };
+    let body = submission.to_body();
+    Sealed {
+        submission,
+        body,
+        token,
+    }
+}
+
+/// A profile as the device holds it.
+pub fn profile(name: &str) -> Profile {
+    Profile {
+        id: ProfileId::from_random_bytes([1; 16]),
+        display_name: "me".to_owned(),
+        name: Some(name.to_owned()),
+        id_number: None,
+        phone: Some("+8613800138000".to_owned()),
+        birth_date: NaiveDate::from_ymd_opt(1990, 1, 1),
+        passport_number: None,
+    }
+}
+
+/// A daily record as the device holds it.
+pub fn daily_record(profile: &Profile, policy: &PolicyDocument, tenths: i32) -> Record {
+    let values = BTreeMap::from([
+        (
+            "temperature".to_owned(),
+            FieldValue::Temperature(Temperature::from_tenths(tenths)),
+        ),
+        (
+            "temperature_rounded".to_owned(),
+            FieldValue::Temperature(Temperature::from_tenths(tenths)),
+        ),
+        (
+            "symptoms".to_owned(),
+            FieldValue::MultiChoice(vec!["fatigue".to_owned(), "cough".to_owned()]),
+        ),
+        (
+            "district".to_owned(),
+            FieldValue::District("420106".to_owned()),
+        ),
+        ("contact_with_case".to_owned(), FieldValue::YesNo(false)),
+        (
+            "notes".to_owned(),
+            FieldValue::Text("NOTES-CANARY never leaves".to_owned()),
+        ),
+    ]);
+    Record {
+        id: RecordId::from_random_bytes([2; 16]),
+        profile_id: profile.id.clone(),
+        policy_id: policy.id.clone(),
+        policy_version: policy.version,
+        form_id: "daily".to_owned(),
+        date: NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap(),
+        values,
+        revision: 1,
+        amends: None,
+        saved_at: DateTime::<FixedOffset>::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap(),
+    }
+}
+
+/// The pseudonym used in tests.
+pub const PSEUDONYM: &str = "00112233445566778899aabbccddeeff";
+
+/// Plaintexts of a real daily report, minimized by the core as the device does.
+pub fn device_plaintexts(
+    policy: &PolicyDocument,
+    id: &str,
+    name: &str,
+    tenths: i32,
+) -> BTreeMap<String, Vec<u8>> {
+    let profile = profile(name);
+    let record = daily_record(&profile, policy, tenths);
+    let disclosure = minimize(policy, &record, &profile, PSEUDONYM, id).unwrap();
+    plaintexts_of(&disclosure)
+}
+
+/// Plaintexts of cover traffic made by the core.
+pub fn dummy_plaintexts(policy: &PolicyDocument, id: &str) -> BTreeMap<String, Vec<u8>> {
+    let date = NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
+    let disclosure = Disclosure::dummy(policy, "daily", date, id, PSEUDONYM).unwrap();
+    plaintexts_of(&disclosure)
+}
+
+fn plaintexts_of(disclosure: &Disclosure) -> BTreeMap<String, Vec<u8>> {
+    disclosure
+        .parts()
+        .keys()
+        .map(|recipient| {
+            (
+                recipient.clone(),
+                disclosure.plaintext(recipient).unwrap().to_vec(),
+            )
+        })
+        .collect()
+}
+
+/// A hand-made plaintext of the daily form for `recipient`: canonical JSON of
+/// `fields` and the header, padded to the form's fixed size for that recipient.
+pub fn crafted_plaintext(
+    policy: &PolicyDocument,
+    id: &str,
+    recipient: &str,
+    fields: Value,
+) -> Vec<u8> {
+    let value = json!({
+        "date": DATE, "dummy": false, "fields": fields, "form": "daily",
+        "format": "selfreport.submission/1", "policy_id": policy.id,
+        "policy_version": policy.version, "pseudonym": PSEUDONYM, "submission_id": id,
+    });
+    let mut bytes = canonical(&value).into_bytes();
+    let size = padded_size(policy, "daily", recipient).unwrap();
+    assert!(bytes.len() <= size);
+    bytes.resize(size, b' ');
+    bytes
+}
+
+/// Canonical JSON: keys sorted, no whitespace.
+pub fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(key, value)| format!("{}:{}", Value::String(key.clone()), canonical(value)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Whether `needle` occurs in any file of `dir` whose name starts with `prefix`.
+pub fn files_contain(dir: &Path, prefix: &str, needle: &[u8]) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|entry| {
+        let entry = entry.unwrap();
+        entry.file_name().to_string_lossy().starts_with(prefix)
+            && std::fs::read(entry.path())
+                .unwrap()
+                .windows(needle.len())
+                .any(|window| window == needle)
+    })
+}
