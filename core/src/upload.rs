@@ -1,6 +1,9 @@
 //! The upload side of [`SelfReport`]: preview, consent, sync, deletion requests, policy
 //! updates and the ledger.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::Utc;
 
 use crate::crypto::random_array;
@@ -18,6 +21,9 @@ use crate::sync::{
     Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
     disclosure_entry, new_deletion_token, payload, seal_disclosure,
 };
+
+/// Submissions sent concurrently by one sync.
+const MAX_IN_FLIGHT: usize = 4;
 
 /// What a deletion request achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -235,59 +241,112 @@ impl SelfReport {
                 form_id,
             });
         }
+        // Each policy is opened (and its consent read) once per sync, not once per item.
+        let mut policies: HashMap<String, Option<Arc<VerifiedPolicy>>> = HashMap::new();
         let mut transports = Transports::default();
-        for item in self.store().due_outbox(Utc::now().timestamp())? {
-            if cancel.is_cancelled() {
-                report.cancelled = true;
+        let mut due = self.store().due_outbox(Utc::now().timestamp())?.into_iter();
+        // A few requests stay in flight (HTTP/2 multiplexes them on one connection), so the
+        // local work of one item overlaps the round trip of the next.
+        let mut in_flight = tokio::task::JoinSet::new();
+        loop {
+            while in_flight.len() < MAX_IN_FLIGHT && !report.cancelled {
+                let Some(item) = due.next() else { break };
+                if cancel.is_cancelled() {
+                    report.cancelled = true;
+                    break;
+                }
+                let policy_id = item.payload.policy_id.clone();
+                let policy = match policies.get(&policy_id) {
+                    Some(cached) => cached.clone(),
+                    None => {
+                        let loaded = match self.has_consent(&policy_id)? {
+                            true => Some(Arc::new(self.store().policy(&policy_id)?)),
+                            false => None,
+                        };
+                        policies.insert(policy_id, loaded.clone());
+                        loaded
+                    }
+                };
+                let Some(policy) = policy else { continue };
+                match transports.get(&policy, &options.transport) {
+                    Ok(transport) => {
+                        let transport = transport.clone();
+                        in_flight.spawn(async move {
+                            let outcome = attempt(&transport, &policy, &item, Utc::now()).await;
+                            (item, policy, outcome)
+                        });
+                    }
+                    Err(error) => {
+                        let outcome = Attempt::Retry(None, format!("{}: {error}", error.code()));
+                        self.record_attempt(
+                            &item,
+                            &policy,
+                            outcome,
+                            options,
+                            progress,
+                            &mut report,
+                        )?;
+                    }
+                }
+            }
+            let Some(joined) = in_flight.join_next().await else {
                 break;
-            }
-            let submission_id = item.payload.submission_id.clone();
-            let policy = self.store().policy(&item.payload.policy_id)?;
-            if !self.has_consent(policy.id())? {
-                continue;
-            }
-            let outcome = match transports.get(&policy, &options.transport) {
-                Ok(transport) => attempt(transport, &policy, &item, Utc::now()).await,
-                Err(error) => Attempt::Retry(None, format!("{}: {error}", error.code())),
             };
-            match outcome {
-                Attempt::Delivered(receipt) => {
-                    let entry = disclosure_entry(self.now_string(), &policy, &item, &receipt);
-                    self.store()
-                        .mark_delivered(&submission_id, receipt.clone(), &entry)?;
-                    report.delivered += 1;
-                    progress(&SyncEvent::Delivered {
-                        submission_id,
-                        received_at: receipt.received_at,
-                    });
-                }
-                Attempt::Retry(after, reason) => {
-                    let delay = options
-                        .retry
-                        .next_delay(item.attempts.saturating_add(1), after);
-                    let next = Utc::now()
-                        .timestamp()
-                        .saturating_add(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
-                    self.store()
-                        .mark_retry(&submission_id, next, reason.clone())?;
-                    report.retry_later += 1;
-                    progress(&SyncEvent::RetryLater {
-                        submission_id,
-                        after_seconds: delay.as_secs(),
-                        reason,
-                    });
-                }
-                Attempt::Failed(reason) => {
-                    self.store().mark_failed(&submission_id, reason.clone())?;
-                    report.failed += 1;
-                    progress(&SyncEvent::Failed {
-                        submission_id,
-                        reason,
-                    });
-                }
-            }
+            let (item, policy, outcome) =
+                joined.map_err(|_| Error::Crypto("a send task stopped unexpectedly"))?;
+            self.record_attempt(&item, &policy, outcome, options, progress, &mut report)?;
         }
         Ok(report)
+    }
+
+    /// Records how one attempt ended: delivered (receipt + ledger), rescheduled, or failed.
+    fn record_attempt(
+        &self,
+        item: &OutboxItem,
+        policy: &VerifiedPolicy,
+        outcome: Attempt,
+        options: &SyncOptions,
+        progress: &(dyn Fn(&SyncEvent) + Send + Sync),
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let submission_id = item.payload.submission_id.clone();
+        match outcome {
+            Attempt::Delivered(receipt) => {
+                let entry = disclosure_entry(self.now_string(), policy, item, &receipt);
+                self.store()
+                    .mark_delivered(&submission_id, receipt.clone(), &entry)?;
+                report.delivered += 1;
+                progress(&SyncEvent::Delivered {
+                    submission_id,
+                    received_at: receipt.received_at,
+                });
+            }
+            Attempt::Retry(after, reason) => {
+                let delay = options
+                    .retry
+                    .next_delay(item.attempts.saturating_add(1), after);
+                let next = Utc::now()
+                    .timestamp()
+                    .saturating_add(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
+                self.store()
+                    .mark_retry(&submission_id, next, reason.clone())?;
+                report.retry_later += 1;
+                progress(&SyncEvent::RetryLater {
+                    submission_id,
+                    after_seconds: delay.as_secs(),
+                    reason,
+                });
+            }
+            Attempt::Failed(reason) => {
+                self.store().mark_failed(&submission_id, reason.clone())?;
+                report.failed += 1;
+                progress(&SyncEvent::Failed {
+                    submission_id,
+                    reason,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Every outbox item (pending, delivered, failed).

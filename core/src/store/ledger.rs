@@ -13,11 +13,8 @@ const TABLE: &str = "ledger";
 /// records commit together or not at all.
 pub(crate) fn append(conn: &Connection, keys: &mut Keyring, entry: &LedgerEntry) -> Result<u64> {
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let (seq, previous) = match last {
         Some((seq, hash)) => {
@@ -31,10 +28,8 @@ pub(crate) fn append(conn: &Connection, keys: &mut Keyring, entry: &LedgerEntry)
     let bytes = entry.to_bytes();
     let hash = chain_hash(&previous, &bytes);
     let sealed = keys.seal_row(conn, TABLE, &seq.to_string(), STANDING_EPOCH, &bytes)?;
-    conn.execute(
-        "INSERT INTO ledger (seq, hash, sealed) VALUES (?1, ?2, ?3)",
-        params![seq, hash.as_slice(), sealed],
-    )?;
+    conn.prepare_cached("INSERT INTO ledger (seq, hash, sealed) VALUES (?1, ?2, ?3)")?
+        .execute(params![seq, hash.as_slice(), sealed])?;
     u64::try_from(seq).map_err(|_| Error::corrupt(format!("{TABLE}/{seq}")))
 }
 

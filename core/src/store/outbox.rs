@@ -136,16 +136,15 @@ impl Store {
         let sealed = inner
             .keys
             .seal_row(&tx, TABLE, &payload.submission_id, epoch, &plaintext)?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO outbox (id, epoch, policy_idx, record_id, state, attempts, next_attempt_at, sealed)
              VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6)",
-            params![payload.submission_id, epoch, policy_idx, payload.record_id, now, sealed],
+        )?
+        .execute(params![payload.submission_id, epoch, policy_idx, payload.record_id, now, sealed],
         )?;
         if let Some(record) = &payload.record_id {
-            tx.execute(
-                "UPDATE records SET state = 'queued' WHERE id = ?1",
-                [record],
-            )?;
+            tx.prepare_cached("UPDATE records SET state = 'queued' WHERE id = ?1")?
+                .execute([record])?;
         }
         tx.commit()?;
         Ok(())
@@ -270,21 +269,22 @@ impl Store {
         let sealed = inner
             .keys
             .seal_row(&tx, TABLE, submission_id, row.1, &plaintext)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE outbox SET state = ?1, attempts = attempts + ?2,
                     next_attempt_at = COALESCE(?3, next_attempt_at), sealed = ?4
              WHERE id = ?5",
-            params![
-                state.as_str(),
-                i64::from(state != OutboxItemState::Delivered),
-                next_attempt_at,
-                sealed,
-                submission_id
-            ],
-        )?;
+        )?
+        .execute(params![
+            state.as_str(),
+            i64::from(state != OutboxItemState::Delivered),
+            next_attempt_at,
+            sealed,
+            submission_id
+        ])?;
         if state == OutboxItemState::Delivered {
             if let Some(record) = &item.payload.record_id {
-                tx.execute("UPDATE records SET state = 'sent' WHERE id = ?1", [record])?;
+                tx.prepare_cached("UPDATE records SET state = 'sent' WHERE id = ?1")?
+                    .execute([record])?;
             }
         }
         if let Some(entry) = entry {
