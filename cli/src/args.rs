@@ -55,6 +55,13 @@ pub struct GlobalOptions {
     /// real use. Opening a store always uses the count stored with it.
     #[arg(long, global = true, value_name = "N", hide_short_help = true)]
     pub pbkdf2_iterations: Option<NonZeroU32>,
+
+    /// An extra CA certificate (PEM or DER) to trust for endpoints, beside the public
+    /// WebPKI roots; repeatable (give every one on the same side of the command).
+    /// Explicit development and test trust only: a policy's key pins still apply, and
+    /// apps never do this.
+    #[arg(long = "extra-root", global = true, value_name = "FILE")]
+    pub extra_roots: Vec<PathBuf>,
 }
 
 /// The subcommands.
@@ -77,6 +84,20 @@ pub enum Command {
     Report(ReportArgs),
     /// List saved records.
     Records(ListArgs),
+    /// Show exactly what a record would disclose: each field before and after its
+    /// transform, and the JSON each recipient receives.
+    Preview(PreviewArgs),
+    /// Grant or withdraw consent to send under a policy.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+    /// Seal what is ready and send the outbox to each policy's endpoint.
+    Sync(SyncArgs),
+    /// Show the outbox: each submission's state, attempts and last error.
+    Outbox(ListArgs),
+    /// Show the ledger of everything disclosed, consented to or withdrawn.
+    Ledger(LedgerArgs),
+    /// Ask the drop box to delete a submission, with the token only this device holds.
+    DeleteRequest(DeleteRequestArgs),
     /// Delete everything past its retention period, with its keys.
     Purge(PurgeArgs),
     /// Print everything the store holds about you, as JSON.
@@ -109,6 +130,103 @@ pub enum PolicyCommand {
     },
     /// List installed policies.
     List(ListArgs),
+    /// Fetch the policy's current version from its endpoint and install it after the
+    /// same checks as `install`.
+    Update(PolicyUpdateArgs),
+}
+
+/// `policy update`.
+#[derive(Debug, Args)]
+pub struct PolicyUpdateArgs {
+    /// The policy id.
+    #[arg(value_name = "PID")]
+    pub policy: String,
+    /// Network settings.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// How long network commands wait.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct NetworkArgs {
+    /// Seconds one request may take in total, reply included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Seconds to wait for a connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub connect_timeout: u64,
+}
+
+/// `preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The record id (from `report` or `records`).
+    #[arg(value_name = "RECORD_ID")]
+    pub record: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `consent ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Allow sending under a policy (recorded in the ledger).
+    Grant(ConsentArgs),
+    /// Stop sending under a policy; its queued submissions are dropped unsent (recorded
+    /// in the ledger).
+    Withdraw(ConsentArgs),
+}
+
+/// `consent grant|withdraw`.
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    /// The policy id.
+    #[arg(long, value_name = "PID")]
+    pub policy: String,
+}
+
+/// `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Print the summary as JSON (with every item's outcome).
+    #[arg(long)]
+    pub json: bool,
+    /// Print a progress line per item on stderr even when it is not a terminal.
+    #[arg(long)]
+    pub progress: bool,
+    /// Network settings.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// After a failed attempt, wait a random time up to `min(cap, base * 2^(attempts-1))`
+    /// seconds before the next (full jitter); 0 retries at the next sync.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub retry_base: u64,
+    /// The largest backoff, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 6 * 3600)]
+    pub retry_cap: u64,
+}
+
+/// `ledger`.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Verify the hash chain and every receipt; exits 5 when anything is broken.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+/// `delete-request`.
+#[derive(Debug, Args)]
+pub struct DeleteRequestArgs {
+    /// The submission id (from `outbox` or `ledger`).
+    #[arg(value_name = "SUBMISSION_ID")]
+    pub submission: String,
+    /// Network settings.
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// `profile ...`.
@@ -327,6 +445,60 @@ mod tests {
             Cli::try_parse_from(["selfreport", "due", "--today", "2026-13-01"]).is_err(),
             "an impossible date is a usage error"
         );
+    }
+
+    #[test]
+    fn extra_roots_are_global_and_repeatable_and_sync_has_its_defaults() {
+        let cli = Cli::try_parse_from([
+            "selfreport",
+            "sync",
+            "--json",
+            "--extra-root",
+            "a.pem",
+            "--extra-root",
+            "b.der",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.global.extra_roots,
+            [PathBuf::from("a.pem"), PathBuf::from("b.der")]
+        );
+        let Command::Sync(sync) = cli.command else {
+            panic!("expected sync");
+        };
+        assert!(sync.json && !sync.progress);
+        assert_eq!(
+            (sync.network.timeout, sync.network.connect_timeout),
+            (30, 10)
+        );
+        assert_eq!((sync.retry_base, sync.retry_cap), (30, 6 * 3600));
+    }
+
+    #[test]
+    fn upload_commands_parse() {
+        let cli =
+            Cli::try_parse_from(["selfreport", "consent", "withdraw", "--policy", "sh"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Consent(ConsentCommand::Withdraw(ConsentArgs { ref policy })) if policy == "sh"
+        ));
+        let cli = Cli::try_parse_from(["selfreport", "ledger", "--verify"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Ledger(LedgerArgs {
+                verify: true,
+                json: false
+            })
+        ));
+        let cli = Cli::try_parse_from(["selfreport", "policy", "update", "sh", "--timeout", "5"])
+            .unwrap();
+        let Command::Policy(PolicyCommand::Update(update)) = cli.command else {
+            panic!("expected policy update");
+        };
+        assert_eq!((update.policy.as_str(), update.network.timeout), ("sh", 5));
+        assert!(Cli::try_parse_from(["selfreport", "preview"]).is_err());
+        assert!(Cli::try_parse_from(["selfreport", "delete-request"]).is_err());
+        assert!(Cli::try_parse_from(["selfreport", "consent", "grant"]).is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::args::{
     RekeyArgs, ReportArgs,
 };
 use crate::failure::{EXIT_INTEGRITY, EXIT_OTHER, Failure};
-use crate::{demo, passphrase, trust};
+use crate::{demo, passphrase, trust, upload};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -35,12 +35,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Init(args) => init(global, &args),
         Command::Policy(PolicyCommand::Install { file }) => policy_install(global, &file),
         Command::Policy(PolicyCommand::List(args)) => policy_list(global, &args),
+        Command::Policy(PolicyCommand::Update(args)) => upload::policy_update(global, &args),
         Command::Profile(ProfileCommand::Add(args)) => profile_add(global, args),
         Command::Profile(ProfileCommand::List(args)) => profile_list(global, &args),
         Command::Monitor(MonitorCommand::Start(args)) => monitor_start(global, &args),
         Command::Due(args) => due(global, &args),
         Command::Report(args) => report(global, args),
         Command::Records(args) => records(global, &args),
+        Command::Preview(args) => upload::preview(global, &args),
+        Command::Consent(command) => upload::consent(global, &command),
+        Command::Sync(args) => upload::sync(global, &args),
+        Command::Outbox(args) => upload::outbox(global, &args),
+        Command::Ledger(args) => upload::ledger(global, &args),
+        Command::DeleteRequest(args) => upload::delete_request(global, &args),
         Command::Purge(args) => purge(global, &args),
         Command::Export => export(global),
         Command::Erase(args) => erase(global, &args),
@@ -83,7 +90,7 @@ fn system_clock() -> Arc<dyn Clock> {
 
 /// Opens the existing store named by the global options with the passphrase they point
 /// to. Nothing is written when the passphrase is wrong.
-fn open(global: &GlobalOptions) -> Result<SelfReport, Failure> {
+pub(crate) fn open(global: &GlobalOptions) -> Result<SelfReport, Failure> {
     let dir = &global.store;
     if !SelfReport::exists(dir) {
         return Err(not_initialized(dir));
@@ -190,7 +197,7 @@ fn read_signed_policy(file: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-fn describe_policy(summary: &PolicySummary) -> String {
+pub(crate) fn describe_policy(summary: &PolicySummary) -> String {
     format!(
         "  issuer: {}\n  forms: {}\n  valid {} to {}, data kept {} days on this device",
         label(&summary.issuer),

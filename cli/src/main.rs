@@ -12,9 +12,11 @@ mod args;
 mod commands;
 mod demo;
 mod failure;
+mod network;
 mod passphrase;
 mod scan;
 mod trust;
+mod upload;
 
 use std::process::ExitCode;
 

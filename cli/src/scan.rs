@@ -1,5 +1,5 @@
-//! Byte scans of the store's files for values a person typed: the demo's proof that
-//! nothing is on disk in the clear.
+//! Byte scans for values a person typed: the demo's proof that nothing is in the clear
+//! in the store's files, the drop box's database or its log.
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,42 @@ pub fn scan_files(files: &[PathBuf], values: &[String]) -> std::io::Result<Vec<F
     Ok(findings)
 }
 
+/// The indexes of the `values` found in `lines` (log lines) in any form of
+/// [`patterns`], each standing as a token of its own: not directly after or before an
+/// ASCII letter, digit or `.`.
+///
+/// Log lines carry numbers of their own (a request's duration, `36.5ms`), which a short
+/// typed value such as a temperature would otherwise match by chance; a value written into
+/// a line is delimited (by spaces, quotes, `=`, `:`), so it is still found.
+pub fn scan_lines(lines: &[String], values: &[String]) -> Vec<usize> {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, value)| {
+            let forms = patterns(value);
+            lines.iter().any(|line| {
+                forms
+                    .iter()
+                    .any(|form| contains_token(line.as_bytes(), form))
+            })
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
+fn contains_token(haystack: &[u8], needle: &[u8]) -> bool {
+    let word = |byte: Option<&u8>| byte.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.');
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return false;
+    }
+    (0..=haystack.len() - needle.len()).any(|start| {
+        let end = start + needle.len();
+        haystack[start..end] == *needle
+            && !word(start.checked_sub(1).and_then(|before| haystack.get(before)))
+            && !word(haystack.get(end))
+    })
+}
+
 /// Total size in bytes of the files that exist.
 pub fn total_size(files: &[PathBuf]) -> u64 {
     files
@@ -100,6 +136,22 @@ mod tests {
         assert_eq!(patterns("+8613912345678"), vec![b"+8613912345678".to_vec()]);
         // serde_json escapes quotes.
         assert!(patterns("say \"hi\"").contains(&b"say \\\"hi\\\"".to_vec()));
+    }
+
+    #[test]
+    fn log_lines_are_scanned_for_values_standing_alone() {
+        let values = vec!["36.5".to_owned(), "林晓雯".to_owned(), "G1722".to_owned()];
+        let lines = vec![
+            "2026-11-28T20:00:00.000Z POST /v1/submissions 201 36.5ms".to_owned(),
+            "2026-11-28T20:00:00.000Z POST /v1/submissions 201 136.51ms".to_owned(),
+        ];
+        assert!(scan_lines(&lines, &values).is_empty());
+        let leaked = vec![
+            "temperature=36.5 ok".to_owned(),
+            "name \"\\u6797\\u6653\\u96ef\"".to_owned(),
+            "train:G1722".to_owned(),
+        ];
+        assert_eq!(scan_lines(&leaked, &values), vec![0, 1, 2]);
     }
 
     #[test]

@@ -1,10 +1,20 @@
-//! End-to-end tests for selfreport: helpers that drive the real `selfreport` and
-//! `selfreport-authority` binaries.
+//! End-to-end tests for selfreport: helpers that drive the real `selfreport`,
+//! `selfreport-authority` and `selfreport-endpoint` binaries.
 //!
 //! The tests in `tests/tests/` run the binaries Cargo built for the workspace (they sit
 //! next to the test executable's `deps/` directory), each in its own temporary directory,
 //! with the passphrase passed through the environment and a low PBKDF2 iteration count
 //! given explicitly on the command line so every test stays fast.
+//!
+//! The upload tests run everything on 127.0.0.1: certificates made at test time
+//! ([`pki`]), the drop box as a child process ([`endpoint`]), a recording and
+//! fault-injecting TCP proxy between device and drop box ([`proxy`]), and a fixture
+//! wiring them together ([`loopback`]).
+
+pub mod endpoint;
+pub mod loopback;
+pub mod pki;
+pub mod proxy;
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -454,6 +464,38 @@ pub fn find_canaries(
     found
 }
 
+/// The canaries found in `log` (log lines), in any form of [`canary_patterns`], each
+/// standing as a token of its own: not directly after or before an ASCII letter, digit
+/// or `.`. Log lines carry numbers of their own (a request's duration, `36.2ms`) that a
+/// short typed value such as a temperature would otherwise match by chance; a value
+/// written into a line is delimited by spaces, quotes or punctuation, so it is found.
+pub fn find_canaries_in_log(log: &str, canaries: &[&str]) -> Vec<String> {
+    canaries
+        .iter()
+        .filter(|canary| {
+            canary_patterns(canary)
+                .iter()
+                .any(|pattern| contains_token(log.as_bytes(), pattern))
+        })
+        .map(|canary| (*canary).to_owned())
+        .collect()
+}
+
+/// Whether `needle` occurs in `haystack` delimited as a token (see
+/// [`find_canaries_in_log`]).
+pub fn contains_token(haystack: &[u8], needle: &[u8]) -> bool {
+    let word = |byte: Option<&u8>| byte.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.');
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return false;
+    }
+    (0..=haystack.len() - needle.len()).any(|start| {
+        let end = start + needle.len();
+        haystack[start..end] == *needle
+            && !word(start.checked_sub(1).and_then(|before| haystack.get(before)))
+            && !word(haystack.get(end))
+    })
+}
+
 /// Whether `needle` occurs in `haystack`.
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty()
@@ -488,6 +530,15 @@ mod tests {
         assert!(contains(b"abcdef", b"cde"));
         assert!(!contains(b"abcdef", b"xyz"));
         assert!(!contains(b"abc", b""));
+    }
+
+    #[test]
+    fn log_scans_ignore_numbers_inside_other_tokens() {
+        let log = "2026-11-28T20:00:00.000Z POST /v1/submissions 201 36.2ms\n";
+        assert!(find_canaries_in_log(log, &["36.2", "201"]).len() == 1);
+        assert_eq!(find_canaries_in_log("t=36.2 ", &["36.2"]), vec!["36.2"]);
+        assert!(contains_token(b"a \"x\" b", b"x"));
+        assert!(!contains_token(b"x1", b"x"));
     }
 
     #[test]

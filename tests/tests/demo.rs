@@ -1,5 +1,8 @@
-//! `selfreport demo` runs from start to end, reports that no typed value was found in the
-//! store's files, and with `--dir` leaves its work where it was asked to.
+//! `selfreport demo` runs the whole story on loopback from start to end: reports are
+//! delivered to in-process drop boxes with verified receipts, no typed value is found at
+//! the drop box, in its log or in the store's files, the authority opens conforming
+//! submissions and the demo lists what it never received; with `--dir` it leaves its
+//! work where it was asked to.
 
 use selfreport_tests::Workspace;
 
@@ -14,12 +17,27 @@ fn demo_runs_and_finds_no_typed_value_on_disk() {
         "the demo reports its scan:\n{out}"
     );
     assert!(out.contains("purge"), "{out}");
+    for expected in [
+        "7 delivered, none to retry, none refused.",
+        "Verified: 9 entries, hash chain intact, 7 receipts",
+        "none of the 33 values is there",
+        "7 submissions, none flagged",
+        "What it never received:",
+        "notes: 夜里咳了几声，已多喝水 (stayed on the device)",
+        "Checked: none of these",
+        "none of the 33 values was found",
+    ] {
+        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
+    }
     assert!(
         outcome.stderr.is_empty(),
         "the demo writes nothing to stderr: {}",
         outcome.stderr
     );
     assert!(dir.join("authority").join("signing.pub").is_file());
+    assert!(dir.join("authority").join("recipient-health.key").is_file());
+    assert!(dir.join("tls").join("ca.pem").is_file());
+    assert!(dir.join("dropbox").join("sh-arrivals.db").is_file());
 }
 
 #[test]

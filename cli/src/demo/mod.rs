@@ -1,14 +1,25 @@
-//! `selfreport demo`: a whole session, narrated, on the core facade directly.
+//! `selfreport demo`: a whole session, narrated, from the authority's keys to what the
+//! authority finally reads — all in one process, on loopback.
 //!
-//! An authority makes a key and signs the example policies; a resident creates a store,
-//! adds herself and her father (back from Wuhan), registers his arrival, starts monitoring
-//! periods and files daily reports with a clock moved day by day; the demo shows what is
-//! due, scans the store's files for every value typed and finds none, then moves the clock
-//! past retention, purges, and shows what is left.
+//! An authority makes its keys (policy signing, receipts, one recipient key each for
+//! health and identity); a private test CA certifies a key for 127.0.0.1; the example
+//! policies are re-pointed at drop boxes served in-process on loopback ports (pinned to
+//! that key) and signed. A resident creates a store, adds herself and her father (back
+//! from Wuhan), registers his arrival, starts monitoring periods and files daily
+//! reports with a clock moved day by day; she previews what one record discloses,
+//! consents and syncs; the ledger shows every disclosure with its verified receipt.
+//! The drop boxes' databases and logs hold none of the values typed; the authority opens
+//! the submissions with its recipient keys and sees exactly the reduced fields — the
+//! demo lists what it never received. Finally the store's files are scanned too, the
+//! clock moves past retention, and purge leaves nothing behind.
 //!
 //! The clock is fixed (in the example policies' validity window, Shanghai time), so the
 //! demo behaves the same whatever today's date is.
 
+mod disclosure;
+mod loopback;
+
+use std::cell::Cell;
 use std::fs;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -16,10 +27,12 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use selfreport_core::crypto::PassphraseKeySource;
-use selfreport_core::model::{Answers, MonitoringReason, NewProfile, ProfileId};
+use selfreport_core::model::{Answers, MonitoringReason, NewProfile, ProfileId, RecordId};
 use selfreport_core::{Clock, FixedClock, Options, SelfReport};
-use selfreport_endpoint::AuthorityError;
+use selfreport_endpoint::{AuthorityError, KeygenOutput};
 use zeroize::Zeroizing;
+
+use loopback::{Loopback, ReservedPort, RunningDropBox, TestPki};
 
 use crate::commands::emit;
 use crate::failure::{EXIT_OTHER, Failure};
@@ -29,11 +42,11 @@ use crate::{scan, trust};
 const POLICIES: [(&str, &str); 2] = [
     (
         "daily-report",
-        include_str!("../../examples/policies/daily-report.json"),
+        include_str!("../../../examples/policies/daily-report.json"),
     ),
     (
         "traveler-preregistration",
-        include_str!("../../examples/policies/traveler-preregistration.json"),
+        include_str!("../../../examples/policies/traveler-preregistration.json"),
     ),
 ];
 
@@ -150,8 +163,10 @@ const FATHER_REMEASURED: (&str, &str) = ("37.0", "cough");
 struct Demo {
     dir: PathBuf,
     clock: Arc<FixedClock>,
-    /// Every value typed into the store, for the scan.
+    /// Every value typed into the store, for the scans.
     typed: Vec<String>,
+    /// The number of the last step narrated.
+    step: Cell<u32>,
 }
 
 impl Demo {
@@ -163,7 +178,15 @@ impl Demo {
             dir: dir.to_path_buf(),
             clock: Arc::new(clock),
             typed: Vec::new(),
+            step: Cell::new(0),
         })
+    }
+
+    /// Narrates the next step, numbered.
+    fn step(&self, text: &str) -> Result<(), Failure> {
+        let number = self.step.get() + 1;
+        self.step.set(number);
+        say(&format!("\n{number}. {text}"))
     }
 
     fn type_in(&mut self, value: &str) -> String {
@@ -182,21 +205,31 @@ impl Demo {
     }
 
     fn run(mut self) -> Result<(), Failure> {
-        let signed = self.authority()?;
+        let keys = self.authority_keys()?;
+        let loopback = self.test_network(&keys)?;
+        let (signed, drop_boxes) = self.sign_and_serve(&keys, &loopback)?;
         let report = self.create_store()?;
         self.install_policies(&report, &signed)?;
         let (daughter, father) = self.add_household(&report)?;
-        self.register_arrival(&report, &father)?;
+        let arrival = self.register_arrival(&report, &father)?;
         self.start_monitoring(&report, &daughter, &father)?;
         self.daily_reports(&report, &daughter, &father)?;
         self.show_due(&report)?;
+        self.preview(&report, &arrival)?;
+        self.consent_and_sync(&report, &loopback)?;
+        self.ledger(&report)?;
+        let databases = self.drop_box_scan(drop_boxes, &loopback)?;
+        self.authority_view(&report, &keys, &databases)?;
         self.scan(&report)?;
         self.purge(&report)
     }
 
-    /// Step 1 and 2: the authority's key and signatures, with the endpoint library.
-    fn authority(&self) -> Result<Vec<PathBuf>, Failure> {
-        say("\n1. The authority makes a policy-signing key (Ed25519).")?;
+    /// The authority's keys, with the endpoint library.
+    fn authority_keys(&self) -> Result<KeygenOutput, Failure> {
+        self.step(
+            "The authority makes its keys: a policy-signing key and a receipt key for its drop \
+             box (Ed25519), and one X25519 key per recipient, health and identity.",
+        )?;
         let key_dir = self.dir.join("authority");
         let keys = selfreport_endpoint::keygen(&key_dir).map_err(authority_failure)?;
         say(&format!(
@@ -205,37 +238,98 @@ impl Demo {
             relative(&self.dir, &keys.public_key_path),
             keys.key_id
         ))?;
+        let recipients: Vec<String> = keys
+            .recipients
+            .iter()
+            .map(|recipient| relative(&self.dir, &recipient.key_path))
+            .collect();
+        say(&format!(
+            "   {} open submissions; they never go to the drop box, which gets {} only.",
+            recipients.join(" and "),
+            relative(&self.dir, &keys.receipt_key_path)
+        ))?;
+        Ok(keys)
+    }
 
-        say("\n2. It signs the two example policies, byte for byte as written.")?;
+    /// A private test CA, a certificate for 127.0.0.1, and the ports the drop boxes
+    /// will serve on.
+    fn test_network(&self, keys: &KeygenOutput) -> Result<Loopback, Failure> {
+        self.step(
+            "The drop boxes will run here, in this process, on 127.0.0.1. A private test CA, \
+             made just now with rcgen, certifies their TLS key (a real endpoint has a public \
+             CA's certificate).",
+        )?;
+        let pki = TestPki::new()?;
+        let tls_dir = self.dir.join("tls");
+        create_dir(&tls_dir)?;
+        let ca_path = tls_dir.join("ca.pem");
+        fs::write(&ca_path, &pki.ca_pem)
+            .map_err(|error| Failure::io(format!("cannot write {}", ca_path.display()), &error))?;
+        say(&format!(
+            "   The policies will pin that key: SPKI SHA-256 {}.",
+            pki.spki_pin
+        ))?;
+        say(&format!(
+            "   The resident's device trusts the test CA ({}) only because the demo says so \
+             explicitly, like `selfreport --extra-root`; the pin is checked either way.",
+            relative(&self.dir, &ca_path)
+        ))?;
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        Ok(Loopback::new(pki, &keys.receipt_key_path, clock))
+    }
+
+    /// The example policies re-pointed at loopback drop boxes, signed; the drop boxes
+    /// started.
+    fn sign_and_serve(
+        &self,
+        keys: &KeygenOutput,
+        loopback: &Loopback,
+    ) -> Result<(Vec<PathBuf>, Vec<RunningDropBox>), Failure> {
+        self.step(
+            "It signs the two example policies, each re-pointed at its own drop box, with the \
+             real recipient keys, receipt key and pin; then starts the drop boxes.",
+        )?;
         let policy_dir = self.dir.join("policies");
-        fs::create_dir_all(&policy_dir).map_err(|error| {
-            Failure::io(format!("cannot create {}", policy_dir.display()), &error)
-        })?;
+        let dropbox_dir = self.dir.join("dropbox");
+        create_dir(&policy_dir)?;
+        create_dir(&dropbox_dir)?;
         let mut signed = Vec::new();
+        let mut servers = Vec::new();
         for (name, text) in POLICIES {
+            let port = ReservedPort::bind()?;
             let document = policy_dir.join(format!("{name}.json"));
-            fs::write(&document, text).map_err(|error| {
+            let policy = repointed_policy(text, &port.url, keys, &loopback.pki.spki_pin)?;
+            fs::write(&document, policy).map_err(|error| {
                 Failure::io(format!("cannot write {}", document.display()), &error)
             })?;
             let out = policy_dir.join(format!("{name}.signed.json"));
             let result =
                 selfreport_endpoint::sign_policy_file(&keys.signing_key_path, &document, &out)
                     .map_err(authority_failure)?;
+            let envelope = fs::read(&out)
+                .map_err(|error| Failure::io(format!("cannot read {}", out.display()), &error))?;
+            let db = dropbox_dir.join(format!("{}.db", result.policy_id));
+            let server = loopback.start(&result.policy_id, &envelope, db, port)?;
             say(&format!(
-                "   {} version {} -> {}",
+                "   {} version {} -> {}; its drop box listens at {}",
                 result.policy_id,
                 result.version,
-                relative(&self.dir, &out)
+                relative(&self.dir, &out),
+                server.url
             ))?;
             signed.push(out);
+            servers.push(server);
         }
-        Ok(signed)
+        say(
+            "   Each drop box holds the receipt key and stores what arrives. It has no recipient key.",
+        )?;
+        Ok((signed, servers))
     }
 
-    /// Step 3: the resident's encrypted store, trusting the authority's key only.
+    /// The resident's encrypted store, trusting the authority's key only.
     fn create_store(&self) -> Result<SelfReport, Failure> {
-        say(
-            "\n3. Lin Xiaowen creates an encrypted store on her computer, trusting only that key.",
+        self.step(
+            "Lin Xiaowen creates an encrypted store on her computer, trusting only that key.",
         )?;
         say(&format!(
             "   The clock is fixed at {} (Shanghai), inside the example policies' validity window.",
@@ -266,10 +360,10 @@ impl Demo {
         Ok(report)
     }
 
-    /// Step 4: both policies, each verified before it is installed.
+    /// Both policies, each verified before it is installed.
     fn install_policies(&self, report: &SelfReport, signed: &[PathBuf]) -> Result<(), Failure> {
-        say(
-            "\n4. She installs both policies; each signature is checked against the trusted key first.",
+        self.step(
+            "She installs both policies; each signature is checked against the trusted key first.",
         )?;
         for path in signed {
             let bytes = fs::read(path)
@@ -304,9 +398,9 @@ impl Demo {
         }
     }
 
-    /// Step 5: the household.
+    /// The household.
     fn add_household(&mut self, report: &SelfReport) -> Result<(ProfileId, ProfileId), Failure> {
-        say("\n5. She adds two household profiles: herself and her father, back from Wuhan.")?;
+        self.step("She adds two household profiles: herself and her father, back from Wuhan.")?;
         let mut ids = Vec::new();
         for person in [&DAUGHTER, &FATHER] {
             let birth_date: NaiveDate = person
@@ -334,10 +428,14 @@ impl Demo {
         Ok((daughter, father))
     }
 
-    /// Step 6: the father's pre-registration, the day before he arrives.
-    fn register_arrival(&mut self, report: &SelfReport, father: &ProfileId) -> Result<(), Failure> {
-        say(&format!(
-            "\n6. On {} her father pre-registers his arrival (policy sh-arrivals, form arrival).",
+    /// The father's pre-registration, the day before he arrives.
+    fn register_arrival(
+        &mut self,
+        report: &SelfReport,
+        father: &ProfileId,
+    ) -> Result<RecordId, Failure> {
+        self.step(&format!(
+            "On {} her father pre-registers his arrival (policy sh-arrivals, form arrival).",
             self.clock.today()
         ))?;
         for date in TRAVEL_DATES {
@@ -355,10 +453,11 @@ impl Demo {
         ))?;
         say(
             "   Name, ID number, phone and birth date come from his profile; they are stored once, not copied.",
-        )
+        )?;
+        Ok(saved.id)
     }
 
-    /// Step 7: monitoring periods from the arrival day.
+    /// Monitoring periods from the arrival day.
     fn start_monitoring(
         &mut self,
         report: &SelfReport,
@@ -366,8 +465,8 @@ impl Demo {
         father: &ProfileId,
     ) -> Result<(), Failure> {
         self.clock.advance_days(1);
-        say(&format!(
-            "\n7. {}: he arrives. Monitoring periods start for both of them.",
+        self.step(&format!(
+            "{}: he arrives. Monitoring periods start for both of them.",
             self.clock.today()
         ))?;
         let arrival: NaiveDate = ARRIVAL_DATE
@@ -399,14 +498,14 @@ impl Demo {
         Ok(())
     }
 
-    /// Step 8: three days of daily reports, the clock moved a day at a time.
+    /// Three days of daily reports, the clock moved a day at a time.
     fn daily_reports(
         &mut self,
         report: &SelfReport,
         daughter: &ProfileId,
         father: &ProfileId,
     ) -> Result<(), Failure> {
-        say("\n8. Three days of daily reports, the clock moved one day at a time.")?;
+        self.step("Three days of daily reports, the clock moved one day at a time.")?;
         for (index, (her_temperature, his_temperature, his_symptoms, his_notes)) in
             DAYS.into_iter().enumerate()
         {
@@ -460,11 +559,11 @@ impl Demo {
         Ok(())
     }
 
-    /// Step 9: what is owed today.
+    /// What is owed today.
     fn show_due(&self, report: &SelfReport) -> Result<(), Failure> {
         self.clock.advance_days(1);
         let today = self.clock.today();
-        say(&format!("\n9. {today}: what is due today?"))?;
+        self.step(&format!("{today}: what is due today?"))?;
         let names: Vec<(ProfileId, String)> = report
             .profiles()?
             .into_iter()
@@ -487,9 +586,12 @@ impl Demo {
         Ok(())
     }
 
-    /// Step 10: the proof. Every typed value, searched for in the database files.
+    /// The proof. Every typed value, searched for in the database files.
     fn scan(&self, report: &SelfReport) -> Result<(), Failure> {
-        say("\n10. Scanning the store's files for every value typed above.")?;
+        self.step(
+            "Back on the device: the store's files (records, outbox, ledger) are scanned for \
+             every value typed above.",
+        )?;
         let files = self.scanned_files(report);
         let findings = scan::scan_files(&files, &self.typed)
             .map_err(|error| Failure::io("cannot read the store's files", &error))?;
@@ -529,12 +631,12 @@ impl Demo {
         files
     }
 
-    /// Step 11: past retention, purge, and what is left.
+    /// Past retention, purge, and what is left.
     fn purge(&self, report: &SelfReport) -> Result<(), Failure> {
         self.clock.advance_days(48);
         let today = self.clock.today();
-        say(&format!(
-            "\n11. The clock moves to {today}: more than 28 days (the policies' device retention) \
+        self.step(&format!(
+            "The clock moves to {today}: more than 28 days (the policies' device retention) \
              after the last record and the end of both monitoring periods."
         ))?;
         let before = scan::total_size(&self.scanned_files(report));
@@ -569,6 +671,33 @@ impl Demo {
 
 fn say(text: &str) -> Result<(), Failure> {
     emit(text)
+}
+
+fn create_dir(dir: &Path) -> Result<(), Failure> {
+    fs::create_dir_all(dir)
+        .map_err(|error| Failure::io(format!("cannot create {}", dir.display()), &error))
+}
+
+/// An example policy pointed at `url`, pinned to `pin`, with the authority's real
+/// receipt and recipient keys.
+fn repointed_policy(
+    text: &str,
+    url: &str,
+    keys: &KeygenOutput,
+    pin: &str,
+) -> Result<String, Failure> {
+    let mut policy: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| internal("an example policy is not JSON"))?;
+    policy["endpoint"]["url"] = url.into();
+    policy["endpoint"]["spki_sha256"] = serde_json::json!([pin]);
+    policy["endpoint"]["receipt_key"] = keys.receipt_public_key_base64.clone().into();
+    for recipient in &keys.recipients {
+        let slot = &mut policy["recipients"][&recipient.name];
+        if slot.is_object() {
+            slot["public_key"] = recipient.public_key_base64.clone().into();
+        }
+    }
+    serde_json::to_string_pretty(&policy).map_err(|_| internal("cannot write a policy"))
 }
 
 fn relative(base: &Path, path: &Path) -> String {

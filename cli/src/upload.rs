@@ -1,0 +1,631 @@
+//! The upload commands: preview, consent, sync, outbox, ledger, deletion requests and
+//! policy updates.
+//!
+//! A sync that cannot reach an endpoint is not an error: each item's outcome is
+//! reported and the command exits 0; only a failing store makes it fail.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::Mutex;
+
+use chrono::DateTime;
+use selfreport_core::ledger::{DisclosedFieldEntry, LedgerEntry, LedgerEvent, LedgerVerification};
+use selfreport_core::minimize::{Preview, PreviewField};
+use selfreport_core::model::RecordId;
+use selfreport_core::store::{OutboxItem, OutboxItemState, OutboxState, StoredRecord};
+use selfreport_core::sync::{CancelToken, SyncEvent, SyncOptions, SyncReport};
+use selfreport_core::{DeletionOutcome, SelfReport};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::args::{
+    ConsentArgs, ConsentCommand, DeleteRequestArgs, GlobalOptions, LedgerArgs, ListArgs,
+    PolicyUpdateArgs, PreviewArgs, SyncArgs,
+};
+use crate::commands::{describe_policy, emit, emit_json, open};
+use crate::failure::{EXIT_INTEGRITY, Failure};
+use crate::network;
+
+/// `preview RECORD_ID`.
+pub fn preview(global: &GlobalOptions, args: &PreviewArgs) -> Result<(), Failure> {
+    let id = RecordId::parse(&args.record)?;
+    let report = open(global)?;
+    let stored = report.record(&id)?;
+    let preview = report.preview(&id)?;
+    if args.json {
+        return emit_json(&preview_json(&stored, &preview));
+    }
+    emit(&preview_text(&stored, &preview))
+}
+
+/// The preview as the person reads it.
+pub fn preview_text(stored: &StoredRecord, preview: &Preview) -> String {
+    let record = &stored.record;
+    let mut out = format!(
+        "record {} ({}/{} for {}, policy version {})\nEach field, as you entered it -> what is sent:\n",
+        record.id, record.policy_id, record.form_id, record.date, record.policy_version
+    );
+    for field in &preview.fields {
+        out.push_str(&format!("  {}\n", field_line(field)));
+    }
+    out.push_str(
+        "What each recipient receives (sealed to its key, padded with spaces to the size shown):\n",
+    );
+    for part in &preview.parts {
+        out.push_str(&format!(
+            "  {} ({} bytes):\n    {}\n",
+            part.recipient, part.padded_size, part.json
+        ));
+    }
+    if preview.parts.is_empty() {
+        out.push_str("  nothing: no field of this form leaves the device\n");
+    }
+    out
+}
+
+/// One field: `name: before -> after (transform, to recipient)`.
+pub fn field_line(field: &PreviewField) -> String {
+    let before = field.before.as_deref().unwrap_or("(no answer)");
+    match (&field.recipient, &field.after) {
+        (None, _) => format!("{}: {before} -> stays on this device", field.field),
+        (Some(recipient), Some(after)) => format!(
+            "{}: {before} -> {after} ({}, to {recipient})",
+            field.field, field.transform
+        ),
+        (Some(recipient), None) => format!(
+            "{}: {before} -> nothing sent ({}, to {recipient})",
+            field.field, field.transform
+        ),
+    }
+}
+
+fn preview_json(stored: &StoredRecord, preview: &Preview) -> Value {
+    let record = &stored.record;
+    let fields: Vec<Value> = preview
+        .fields
+        .iter()
+        .map(|field| {
+            json!({
+                "field": field.field,
+                "label": field.label,
+                "before": field.before,
+                "after": field
+                    .after
+                    .as_deref()
+                    .map(|after| serde_json::from_str::<Value>(after).unwrap_or_else(|_| Value::String(after.to_owned()))),
+                "transform": field.transform,
+                "recipient": field.recipient,
+                "leaves_device": field.recipient.is_some() && field.after.is_some(),
+            })
+        })
+        .collect();
+    let parts: Vec<Value> = preview
+        .parts
+        .iter()
+        .map(|part| {
+            json!({
+                "recipient": part.recipient,
+                "json": part.json,
+                "padded_size": part.padded_size,
+            })
+        })
+        .collect();
+    json!({
+        "record_id": record.id.as_str(),
+        "profile_id": record.profile_id.as_str(),
+        "policy_id": record.policy_id,
+        "policy_version": record.policy_version,
+        "form_id": record.form_id,
+        "date": record.date,
+        "fields": fields,
+        "parts": parts,
+    })
+}
+
+/// `consent grant|withdraw --policy PID`.
+pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), Failure> {
+    let report = open(global)?;
+    match command {
+        ConsentCommand::Grant(ConsentArgs { policy }) => {
+            report.grant_consent(policy)?;
+            emit(&format!(
+                "consent granted for {policy}: its submissions are sent at the next sync (recorded in the ledger)"
+            ))
+        }
+        ConsentCommand::Withdraw(ConsentArgs { policy }) => {
+            let dropped = report.withdraw_consent(policy)?;
+            emit(&format!(
+                "consent withdrawn for {policy}: nothing more is sent under it; {dropped} queued submission{} dropped unsent (recorded in the ledger)",
+                plural(dropped)
+            ))
+        }
+    }
+}
+
+/// What `sync --json` prints.
+#[derive(Debug, Serialize)]
+struct SyncSummary<'a> {
+    #[serde(flatten)]
+    report: &'a SyncReport,
+    /// Saved records waiting for consent to their policy.
+    awaiting_consent: usize,
+    /// Every item's outcome, in order.
+    events: &'a [SyncEvent],
+}
+
+/// `sync`.
+pub fn sync(global: &GlobalOptions, args: &SyncArgs) -> Result<(), Failure> {
+    let options = SyncOptions {
+        transport: network::transport_config(&global.extra_roots, &args.network)?,
+        retry: network::retry_policy(args.retry_base, args.retry_cap),
+    };
+    let report = open(global)?;
+    let show_progress = args.progress || std::io::stderr().is_terminal();
+    let events = Mutex::new(Vec::new());
+    let progress = |event: &SyncEvent| {
+        if show_progress {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{}", event_line(event));
+        }
+        if let Ok(mut events) = events.lock() {
+            events.push(event.clone());
+        }
+    };
+    let cancel = CancelToken::new();
+    let outcome = network::block_on(async {
+        let watcher = tokio::spawn(stop_on_interrupt(cancel.clone()));
+        let outcome = report.sync(&options, &progress, &cancel).await;
+        watcher.abort();
+        outcome
+    })??;
+    let events = events.into_inner().unwrap_or_default();
+    let awaiting_consent = awaiting_consent(&report)?;
+    if args.json {
+        return emit_json(&SyncSummary {
+            report: &outcome,
+            awaiting_consent,
+            events: &events,
+        });
+    }
+    emit(&sync_text(&outcome, &events, awaiting_consent))
+}
+
+/// The first Ctrl-C stops the sync after the item in flight; a second one exits at once
+/// (safe: the outbox is on disk and a retry sends the same bytes).
+async fn stop_on_interrupt(cancel: CancelToken) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!("stopping after the submission in flight (Ctrl-C again to stop now)");
+    cancel.cancel();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
+}
+
+/// How many saved records wait for consent to their policy.
+fn awaiting_consent(report: &SelfReport) -> Result<usize, Failure> {
+    let mut waiting = 0;
+    for stored in report.records()?.records {
+        if stored.state == OutboxState::Saved && !report.has_consent(&stored.record.policy_id)? {
+            waiting += 1;
+        }
+    }
+    Ok(waiting)
+}
+
+/// One progress line.
+pub fn event_line(event: &SyncEvent) -> String {
+    match event {
+        SyncEvent::Queued {
+            submission_id,
+            policy_id,
+            form_id,
+        } => format!("queued     {submission_id} ({policy_id}/{form_id}): minimized and sealed"),
+        SyncEvent::Delivered {
+            submission_id,
+            received_at,
+        } => format!("delivered  {submission_id}: receipt verified, received {received_at}"),
+        SyncEvent::RetryLater {
+            submission_id,
+            after_seconds,
+            reason,
+        } => format!("retry      {submission_id} in {after_seconds} s: {reason}"),
+        SyncEvent::Failed {
+            submission_id,
+            reason,
+        } => format!("failed     {submission_id}: {reason}"),
+    }
+}
+
+fn sync_text(report: &SyncReport, events: &[SyncEvent], awaiting_consent: usize) -> String {
+    let mut out = if report.queued + report.delivered + report.retry_later + report.failed == 0 {
+        "sync: nothing to send".to_owned()
+    } else {
+        format!(
+            "sync: {} queued, {} delivered, {} to retry later, {} failed",
+            report.queued, report.delivered, report.retry_later, report.failed
+        )
+    };
+    if report.cancelled {
+        out.push_str(" (cancelled; the rest waits in the outbox)");
+    }
+    for event in events {
+        if matches!(
+            event,
+            SyncEvent::RetryLater { .. } | SyncEvent::Failed { .. }
+        ) {
+            out.push_str(&format!("\n  {}", event_line(event)));
+        }
+    }
+    if awaiting_consent > 0 {
+        out.push_str(&format!(
+            "\n{awaiting_consent} saved record{} wait{} for consent (selfreport consent grant --policy PID)",
+            plural(awaiting_consent as u64),
+            if awaiting_consent == 1 { "s" } else { "" }
+        ));
+    }
+    out
+}
+
+/// `outbox`.
+pub fn outbox(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
+    let items = open(global)?.outbox()?;
+    if args.json {
+        let list: Vec<Value> = items.iter().map(outbox_json).collect();
+        return emit_json(&list);
+    }
+    if items.is_empty() {
+        return emit("the outbox is empty");
+    }
+    let lines: Vec<String> = items.iter().map(outbox_line).collect();
+    emit(&lines.join("\n"))
+}
+
+fn state_name(state: OutboxItemState) -> &'static str {
+    match state {
+        OutboxItemState::Pending => "pending",
+        OutboxItemState::Delivered => "delivered",
+        OutboxItemState::Failed => "failed",
+    }
+}
+
+fn unix_time(seconds: i64) -> String {
+    DateTime::from_timestamp(seconds, 0).map_or_else(
+        || seconds.to_string(),
+        |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+fn outbox_line(item: &OutboxItem) -> String {
+    let payload = &item.payload;
+    let mut line = format!(
+        "{}  {:<9}  {}/{}  {} attempt{}",
+        payload.submission_id,
+        state_name(item.state),
+        payload.policy_id,
+        payload.form_id,
+        item.attempts,
+        plural(u64::from(item.attempts))
+    );
+    match (&item.state, &payload.receipt) {
+        (OutboxItemState::Delivered, Some(receipt)) => {
+            line.push_str(&format!("  received {}", receipt.received_at));
+        }
+        (OutboxItemState::Pending, _) => {
+            line.push_str(&format!(
+                "  next attempt {}",
+                unix_time(item.next_attempt_at)
+            ));
+        }
+        _ => {}
+    }
+    if let Some(error) = &payload.last_error {
+        if item.state != OutboxItemState::Delivered {
+            line.push_str(&format!("  last error: {error}"));
+        }
+    }
+    line
+}
+
+/// An outbox item as JSON: never the deletion token (a bearer secret) nor the body.
+fn outbox_json(item: &OutboxItem) -> Value {
+    let payload = &item.payload;
+    json!({
+        "submission_id": payload.submission_id,
+        "state": item.state,
+        "attempts": item.attempts,
+        "next_attempt_at": unix_time(item.next_attempt_at),
+        "policy_id": payload.policy_id,
+        "policy_version": payload.policy_version,
+        "form_id": payload.form_id,
+        "record_id": payload.record_id,
+        "endpoint": payload.endpoint,
+        "fields": payload.fields,
+        "last_error": payload.last_error,
+        "receipt": payload.receipt,
+    })
+}
+
+/// `ledger`.
+pub fn ledger(global: &GlobalOptions, args: &LedgerArgs) -> Result<(), Failure> {
+    let report = open(global)?;
+    let entries = report.ledger()?;
+    let verification = if args.verify {
+        Some(report.verify_ledger()?)
+    } else {
+        None
+    };
+    if args.json {
+        let list: Vec<Value> = entries
+            .iter()
+            .map(|(seq, entry)| {
+                let mut value = serde_json::to_value(entry).unwrap_or(Value::Null);
+                if let Value::Object(map) = &mut value {
+                    map.insert("seq".to_owned(), json!(seq));
+                }
+                value
+            })
+            .collect();
+        emit_json(&json!({ "entries": list, "verification": verification }))?;
+    } else {
+        emit(&ledger_text(&entries, verification.as_ref()))?;
+    }
+    match verification.and_then(|verification| verification.problem) {
+        Some(problem) => Err(Failure::new(
+            "LedgerInvalid",
+            format!(
+                "the ledger does not verify: entry {} ({})",
+                problem.seq,
+                problem_text(problem.problem)
+            ),
+            EXIT_INTEGRITY,
+        )),
+        None => Ok(()),
+    }
+}
+
+fn problem_text(problem: &str) -> &'static str {
+    match problem {
+        "chain" => "its hash does not follow from the entries before it",
+        "receipt" => "its receipt's signature does not verify",
+        "sequence" => "an entry is missing or out of order",
+        "unreadable" => "it cannot be read",
+        _ => "it failed verification",
+    }
+}
+
+/// The ledger as the person reads it; with a verification, each receipt checked is
+/// marked.
+pub fn ledger_text(
+    entries: &[(u64, LedgerEntry)],
+    verification: Option<&LedgerVerification>,
+) -> String {
+    if entries.is_empty() {
+        return "the ledger is empty: nothing was disclosed, consented to or withdrawn".to_owned();
+    }
+    let verified_below = verification.map(|verification| {
+        verification
+            .problem
+            .as_ref()
+            .map_or(u64::MAX, |problem| problem.seq)
+    });
+    let mut out = String::new();
+    for (seq, entry) in entries {
+        out.push_str(&format!(
+            "#{seq} {}  {}\n",
+            entry.at,
+            event_text(entry, *seq, verified_below)
+        ));
+    }
+    if let Some(verification) = verification {
+        match &verification.problem {
+            None => out.push_str(&format!(
+                "verified: {} entr{}, hash chain intact, {} receipt{} signed by the policies' receipt keys\n",
+                verification.entries,
+                if verification.entries == 1 { "y" } else { "ies" },
+                verification.receipts_verified,
+                plural(verification.receipts_verified)
+            )),
+            Some(problem) => out.push_str(&format!(
+                "NOT verified: entry {} {}\n",
+                problem.seq,
+                problem_text(problem.problem)
+            )),
+        }
+    }
+    out
+}
+
+fn fields_text(fields: &[DisclosedFieldEntry]) -> String {
+    fields
+        .iter()
+        .map(|field| {
+            format!(
+                "{} ({}, to {})",
+                field.field, field.transform, field.recipient
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> String {
+    match &entry.event {
+        LedgerEvent::Disclosure {
+            policy_id,
+            policy_version,
+            purpose,
+            endpoint,
+            form,
+            submission_id,
+            fields,
+            receipt,
+            ..
+        } => {
+            let checked = match verified_below {
+                Some(first_bad) if seq < first_bad => "signature verified",
+                Some(_) => "NOT verified",
+                None => "signature not checked; use --verify",
+            };
+            format!(
+                "sent {policy_id} v{policy_version} {form} for {purpose} to {endpoint}\n    submission {submission_id}\n    fields: {}\n    receipt: received {}, body sha256 {}, {checked}",
+                fields_text(fields),
+                receipt.received_at,
+                receipt.body_sha256
+            )
+        }
+        LedgerEvent::ConsentGranted { policy_id, purpose } => {
+            format!("consent granted for {policy_id} ({purpose})")
+        }
+        LedgerEvent::ConsentWithdrawn {
+            policy_id,
+            purpose,
+            dropped,
+        } => format!(
+            "consent withdrawn for {policy_id} ({purpose}); {dropped} queued submission{} dropped unsent",
+            plural(*dropped)
+        ),
+        LedgerEvent::DeletionRequested {
+            policy_id,
+            submission_id,
+            endpoint,
+            outcome,
+        } => format!(
+            "deletion requested for submission {submission_id} ({policy_id}) at {endpoint}: {outcome}"
+        ),
+    }
+}
+
+/// `delete-request SUBMISSION_ID`.
+pub fn delete_request(global: &GlobalOptions, args: &DeleteRequestArgs) -> Result<(), Failure> {
+    let config = network::transport_config(&global.extra_roots, &args.network)?;
+    let report = open(global)?;
+    let outcome = network::block_on(report.request_deletion(&args.submission, &config))??;
+    emit(&format!(
+        "submission {}: {} (recorded in the ledger)",
+        args.submission,
+        match outcome {
+            DeletionOutcome::Deleted => "deleted by the drop box",
+            DeletionOutcome::NotFound => "the drop box no longer holds it",
+            DeletionOutcome::DroppedUnsent => "it had not been sent; dropped from the outbox",
+        }
+    ))
+}
+
+/// `policy update PID`.
+pub fn policy_update(global: &GlobalOptions, args: &PolicyUpdateArgs) -> Result<(), Failure> {
+    let config = network::transport_config(&global.extra_roots, &args.network)?;
+    let report = open(global)?;
+    match network::block_on(report.update_policy(&args.policy, &config))?? {
+        Some(summary) => emit(&format!(
+            "updated policy {} to version {} ({})\n{}",
+            summary.id,
+            summary.version,
+            summary.purpose_code,
+            describe_policy(&summary)
+        )),
+        None => {
+            let installed = report.policy(&args.policy)?;
+            emit(&format!(
+                "policy {} is up to date (version {})",
+                args.policy,
+                installed.version()
+            ))
+        }
+    }
+}
+
+fn plural(count: u64) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use selfreport_core::ledger::LedgerProblem;
+
+    use super::*;
+
+    fn field(recipient: Option<&str>, before: Option<&str>, after: Option<&str>) -> PreviewField {
+        PreviewField {
+            field: "temperature".into(),
+            label: Default::default(),
+            recipient: recipient.map(str::to_owned),
+            transform: if recipient.is_some() {
+                "threshold"
+            } else {
+                "omit"
+            }
+            .into(),
+            before: before.map(str::to_owned),
+            after: after.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn field_lines_say_what_leaves_and_what_stays() {
+        assert_eq!(
+            field_line(&field(Some("health"), Some("37.6"), Some("true"))),
+            "temperature: 37.6 -> true (threshold, to health)"
+        );
+        assert_eq!(
+            field_line(&field(None, Some("37.6"), None)),
+            "temperature: 37.6 -> stays on this device"
+        );
+        assert_eq!(
+            field_line(&field(Some("health"), None, None)),
+            "temperature: (no answer) -> nothing sent (threshold, to health)"
+        );
+    }
+
+    #[test]
+    fn sync_summaries_list_what_was_not_delivered() {
+        let report = SyncReport {
+            queued: 2,
+            delivered: 1,
+            retry_later: 1,
+            ..SyncReport::default()
+        };
+        let events = vec![SyncEvent::RetryLater {
+            submission_id: "ab".into(),
+            after_seconds: 3,
+            reason: "Network: refused".into(),
+        }];
+        let text = sync_text(&report, &events, 1);
+        assert!(text.starts_with("sync: 2 queued, 1 delivered, 1 to retry later, 0 failed"));
+        assert!(
+            text.contains("retry      ab in 3 s: Network: refused"),
+            "{text}"
+        );
+        assert!(text.contains("1 saved record waits for consent"), "{text}");
+        assert_eq!(
+            sync_text(&SyncReport::default(), &[], 0),
+            "sync: nothing to send"
+        );
+    }
+
+    #[test]
+    fn a_broken_ledger_is_said_to_be_broken() {
+        let entries = vec![(
+            1,
+            LedgerEntry {
+                at: "2026-11-28T12:00:00+08:00".into(),
+                event: LedgerEvent::ConsentGranted {
+                    policy_id: "sh".into(),
+                    purpose: "epidemic-control".into(),
+                },
+            },
+        )];
+        let broken = LedgerVerification {
+            entries: 0,
+            receipts_verified: 0,
+            problem: Some(LedgerProblem {
+                seq: 1,
+                problem: "chain",
+            }),
+        };
+        let text = ledger_text(&entries, Some(&broken));
+        assert!(text.contains("#1 2026-11-28T12:00:00+08:00  consent granted for sh"));
+        assert!(text.contains("NOT verified: entry 1"), "{text}");
+        assert_eq!(unix_time(0), "1970-01-01T00:00:00Z");
+    }
+}
