@@ -450,7 +450,7 @@ struct Dated<T> {
     next: NaiveDate,
 }
 
-/// Runs `iters` saves, one per fresh date counting down from today, summing the times
+/// Runs `iters` saves, one per fresh date counting up to today as a daily reporter does, summing the times
 /// `save` reports. The fixture is rebuilt (untimed) when its dates run out.
 fn run_saves<T>(
     iters: u64,
@@ -461,14 +461,14 @@ fn run_saves<T>(
     let mut total = Duration::ZERO;
     for _ in 0..iters {
         let dated = match slot {
-            Some(dated) if dated.next >= oldest_save_date() => dated,
+            Some(dated) if dated.next <= today() => dated,
             _ => slot.insert(Dated {
                 fixture: build(),
-                next: today(),
+                next: oldest_save_date(),
             }),
         };
         let date = dated.next;
-        dated.next = days_before(date, 1);
+        dated.next = date.succ_opt().expect("next day");
         total += save(&mut dated.fixture, date);
     }
     total

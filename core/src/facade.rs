@@ -628,13 +628,13 @@ mod tests {
         let answers = format!("{:?}", daily("38.9"));
         for printed in [&profile, &record, &answers] {
             assert!(
-                !printed.contains("王建国")
-                    && !printed.contains("389")
-                    && !printed.contains("38.9"),
+                !printed.contains("王建国") && !printed.contains("38.9"),
                 "{printed}"
             );
         }
         assert!(profile.contains("name"), "{profile}");
+        // Random ids may contain any digits; the value itself is redacted.
+        assert!(record.contains("<redacted>"), "{record}");
     }
 
     #[test]

@@ -287,6 +287,48 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
             total
         });
     });
+    // The same posts with as many requests in flight as `sync` keeps (four), so the
+    // comparison is like for like: what remains is the cost of the store and the checks.
+    group.bench_function("plain_reqwest_1000_posts_4_in_flight", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let (dir, store) = bench.queued_store();
+                let bodies = bodies(&store);
+                drop(store);
+                drop(dir);
+                let started = Instant::now();
+                bench.client_runtime.block_on(async {
+                    let mut in_flight = tokio::task::JoinSet::new();
+                    for body in bodies {
+                        if in_flight.len() == 4 {
+                            in_flight.join_next().await.expect("task").expect("post");
+                        }
+                        let client = client.clone();
+                        let url = url.clone();
+                        in_flight.spawn(async move {
+                            let response = client
+                                .post(&url)
+                                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                                .body(body)
+                                .send()
+                                .await
+                                .expect("post");
+                            assert_eq!(response.status().as_u16(), 201);
+                            response.bytes().await.expect("reply");
+                        });
+                    }
+                    while let Some(done) = in_flight.join_next().await {
+                        done.expect("post");
+                    }
+                });
+                let elapsed = started.elapsed();
+                record("plain_reqwest_1000_posts_4_in_flight", elapsed);
+                total += elapsed;
+            }
+            total
+        });
+    });
     group.finish();
 }
 
@@ -309,6 +351,14 @@ fn report_ratio() {
     ) else {
         return;
     };
+    if let Some(parallel) = median("plain_reqwest_1000_posts_4_in_flight") {
+        println!(
+            "upload: sync {:.3} s, plain reqwest with 4 in flight {:.3} s; sync / plain (4 in flight) = {:.2}x",
+            sync.as_secs_f64(),
+            parallel.as_secs_f64(),
+            sync.as_secs_f64() / parallel.as_secs_f64()
+        );
+    }
     let per_second = |time: Duration| SUBMISSIONS as f64 / time.as_secs_f64();
     println!(
         "upload: sync {:.3} s ({:.0}/s), plain reqwest {:.3} s ({:.0}/s); sync / plain = {:.2}x (median of every timed iteration)",

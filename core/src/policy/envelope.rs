@@ -158,10 +158,12 @@ impl SignedPolicy {
 
     fn into_verified(self, document: PolicyDocument) -> VerifiedPolicy {
         VerifiedPolicy {
-            envelope: self.envelope,
-            payload: self.payload,
-            key_id: self.key_id,
-            document,
+            parts: std::sync::Arc::new(VerifiedParts {
+                envelope: self.envelope,
+                payload: self.payload,
+                key_id: self.key_id,
+                document,
+            }),
         }
     }
 }
@@ -227,8 +229,14 @@ pub(crate) fn envelope_bytes(key: &SigningKey, payload: &[u8]) -> Vec<u8> {
 /// It keeps the payload and envelope bytes exactly as received, to store them and show
 /// them. It is built only by [`SignedPolicy::verify`] (and, inside the crate, by reloading
 /// bytes the encrypted store already verified).
+///
+/// Cloning is cheap (the parts are shared): the store hands out its cached copy.
 #[derive(Clone)]
 pub struct VerifiedPolicy {
+    parts: std::sync::Arc<VerifiedParts>,
+}
+
+struct VerifiedParts {
     envelope: Vec<u8>,
     payload: Vec<u8>,
     key_id: String,
@@ -244,10 +252,6 @@ impl VerifiedPolicy {
     /// exportable and purgeable after the policy or its signing key has expired.
     /// Callers decide separately whether the policy is still usable today
     /// ([`VerifiedPolicy::is_valid_on`]).
-    #[allow(
-        dead_code,
-        reason = "until the store reloads installed policies with it"
-    )]
     pub(crate) fn from_stored(envelope_bytes: &[u8]) -> Result<Self, PolicyError> {
         let signed = SignedPolicy::parse(envelope_bytes)?;
         let document = parse_policy_document(&signed.payload)?;
@@ -256,46 +260,46 @@ impl VerifiedPolicy {
 
     /// The policy document.
     pub fn document(&self) -> &PolicyDocument {
-        &self.document
+        &self.parts.document
     }
 
     /// The policy id.
     pub fn id(&self) -> &str {
-        &self.document.id
+        &self.parts.document.id
     }
 
     /// The policy version.
     pub fn version(&self) -> u64 {
-        self.document.version
+        self.parts.document.version
     }
 
     /// The document bytes exactly as signed.
     pub fn payload_bytes(&self) -> &[u8] {
-        &self.payload
+        &self.parts.payload
     }
 
     /// The envelope bytes exactly as received; what the store keeps.
     pub fn envelope_bytes(&self) -> &[u8] {
-        &self.envelope
+        &self.parts.envelope
     }
 
     /// The id of the key that signed it.
     pub fn key_id(&self) -> &str {
-        &self.key_id
+        &self.parts.key_id
     }
 
     /// Whether the policy's validity window covers `date`.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
-        self.document.valid_from <= date && date <= self.document.valid_until
+        self.parts.document.valid_from <= date && date <= self.parts.document.valid_until
     }
 }
 
 impl fmt::Debug for VerifiedPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedPolicy")
-            .field("id", &self.document.id)
-            .field("version", &self.document.version)
-            .field("key_id", &self.key_id)
+            .field("id", &self.parts.document.id)
+            .field("version", &self.parts.document.version)
+            .field("key_id", &self.parts.key_id)
             .finish_non_exhaustive()
     }
 }

@@ -43,12 +43,16 @@ fn key_source_error(error: KeySourceError) -> Error {
     }
 }
 
-fn read_meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
+/// The blobs `unlock` needs, read with one statement: on a fresh connection every
+/// statement is compiled and takes its own read lock, and this runs at every app start.
+fn read_unlock_meta(conn: &Connection) -> Result<HashMap<String, Vec<u8>>> {
     Ok(conn
-        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
-            row.get(0)
-        })
-        .optional()?)
+        .prepare(
+            "SELECT name, value FROM meta
+             WHERE name IN ('store_key', 'store_key_digest', 'canary', 'canary_digest')",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn write_meta(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
@@ -60,11 +64,10 @@ fn write_meta(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Reads a blob and checks it against its stored digest.
-fn read_checked(conn: &Connection, name: &str) -> Result<Vec<u8>> {
-    let digest_name = format!("{name}_digest");
-    let (Some(value), Some(digest)) = (read_meta(conn, name)?, read_meta(conn, &digest_name)?)
-    else {
+/// Takes a blob out of `meta` and checks it against its stored digest.
+fn take_checked(meta: &mut HashMap<String, Vec<u8>>, name: &str) -> Result<Vec<u8>> {
+    let digest = meta.remove(&format!("{name}_digest"));
+    let (Some(value), Some(digest)) = (meta.remove(name), digest) else {
         return Err(Error::corrupt(name));
     };
     if sha256(&value).as_slice() != digest.as_slice() {
@@ -98,10 +101,11 @@ impl Keyring {
 
     /// Unwraps the store key and checks the canary. Reads only; writes nothing.
     pub(crate) fn unlock(conn: &Connection, source: &dyn KeySource) -> Result<Self> {
-        let wrapped = read_checked(conn, "store_key")?;
+        let mut meta = read_unlock_meta(conn)?;
+        let wrapped = take_checked(&mut meta, "store_key")?;
         let material = source.unwrap(&wrapped).map_err(key_source_error)?;
         let store_key = StoreKey::new(material)?;
-        let canary = read_checked(conn, "canary")?;
+        let canary = take_checked(&mut meta, "canary")?;
         // The canary's bytes are intact (digest checked), so a failure here means the key
         // source returned a key that is not this store's.
         match open(store_key.canary_key(), &canary_ad(), &canary) {
@@ -136,8 +140,9 @@ impl Keyring {
 
     /// The key of `epoch`, creating and storing it if it does not exist yet.
     ///
-    /// Call it outside a transaction that may roll back (or in the same one as the rows
-    /// it seals): a key created here is cached in memory only after it is written.
+    /// Call it outside a transaction that may roll back, or in the same one as the rows it
+    /// seals and `forget_epochs` the key if that transaction fails: a key created here is
+    /// cached in memory as soon as its row is written.
     pub(crate) fn ensure_epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
         if !self.epochs.contains_key(&epoch) {
             let key = match self.load_epoch(conn, epoch)? {
@@ -149,10 +154,8 @@ impl Keyring {
                         &epoch_ad(epoch),
                         &key.to_wrappable(),
                     )?;
-                    conn.execute(
-                        "INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)",
-                        params![epoch, wrapped],
-                    )?;
+                    conn.prepare_cached("INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)")?
+                        .execute(params![epoch, wrapped])?;
                     key
                 }
             };
@@ -161,6 +164,77 @@ impl Keyring {
         self.epochs
             .get(&epoch)
             .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))
+    }
+
+    /// Makes sure the keys of `epoch` and the `ahead` epochs after it exist, creating the
+    /// missing ones (one range query to find them). Daily reports move forward a day at a
+    /// time, so the next days' saves find their key ready instead of each paying for a new
+    /// one. Keys that end up sealing nothing are shredded at purge like any other. Pushes
+    /// the epochs it creates onto `created`, for the caller to forget if its transaction
+    /// fails (even when this call fails part-way).
+    pub(crate) fn ensure_epochs_from(
+        &mut self,
+        conn: &Connection,
+        epoch: i64,
+        ahead: i64,
+        created: &mut Vec<i64>,
+    ) -> Result<()> {
+        if self.epochs.contains_key(&epoch) {
+            return Ok(());
+        }
+        let last = epoch.saturating_add(ahead);
+        self.preload_epochs(conn, epoch..=last)?;
+        for candidate in epoch..=last {
+            if !self.epochs.contains_key(&candidate) {
+                let exists: Option<i64> = conn
+                    .prepare_cached("SELECT epoch FROM epoch_keys WHERE epoch = ?1")?
+                    .query_row([candidate], |row| row.get(0))
+                    .optional()?;
+                if exists.is_some() {
+                    // Present but unreadable: the row that needs it reports it.
+                    if candidate == epoch {
+                        self.epoch(conn, candidate)?;
+                    }
+                    continue;
+                }
+                created.push(candidate);
+                self.ensure_epoch(conn, candidate)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads, with one query, the keys among `epochs` that are not in memory yet. A listing
+    /// calls it first so that it does not look keys up row by row; a key that is missing
+    /// or does not open is left out, for the row that needs it to report.
+    pub(crate) fn preload_epochs(
+        &mut self,
+        conn: &Connection,
+        epochs: impl IntoIterator<Item = i64>,
+    ) -> Result<()> {
+        let mut missing = epochs
+            .into_iter()
+            .filter(|epoch| !self.epochs.contains_key(epoch))
+            .peekable();
+        let Some(&first) = missing.peek() else {
+            return Ok(());
+        };
+        // The epochs of a listing are a run of days, so one range covers them.
+        let (low, high) = missing.fold((first, first), |(low, high), epoch| {
+            (low.min(epoch), high.max(epoch))
+        });
+        let rows: Vec<(i64, Vec<u8>)> = conn
+            .prepare_cached("SELECT epoch, wrapped FROM epoch_keys WHERE epoch BETWEEN ?1 AND ?2")?
+            .query_map([low, high], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (epoch, wrapped) in rows {
+            if !self.epochs.contains_key(&epoch) {
+                if let Ok(key) = self.unwrap_epoch(epoch, &wrapped) {
+                    self.epochs.insert(epoch, key);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The key of an existing epoch; `Corrupt` if it is missing or damaged.
@@ -178,22 +252,23 @@ impl Keyring {
 
     fn load_epoch(&self, conn: &Connection, epoch: i64) -> Result<Option<DataKey>> {
         let wrapped: Option<Vec<u8>> = conn
-            .query_row(
-                "SELECT wrapped FROM epoch_keys WHERE epoch = ?1",
-                [epoch],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT wrapped FROM epoch_keys WHERE epoch = ?1")?
+            .query_row([epoch], |row| row.get(0))
             .optional()?;
-        let Some(wrapped) = wrapped else {
-            return Ok(None);
-        };
-        let plaintext = open(self.store_key.wrapping_key(), &epoch_ad(epoch), &wrapped)
+        match wrapped {
+            Some(wrapped) => self.unwrap_epoch(epoch, &wrapped).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn unwrap_epoch(&self, epoch: i64, wrapped: &[u8]) -> Result<DataKey> {
+        let plaintext = open(self.store_key.wrapping_key(), &epoch_ad(epoch), wrapped)
             .map_err(|_| Error::corrupt(format!("epoch_key:{epoch}")))?;
         let bytes: [u8; 32] = plaintext
             .as_slice()
             .try_into()
             .map_err(|_| Error::corrupt(format!("epoch_key:{epoch}")))?;
-        Ok(Some(DataKey::from_bytes(bytes)))
+        Ok(DataKey::from_bytes(bytes))
     }
 
     /// Forgets the in-memory copies of epoch keys that were shredded (dropping zeroizes).

@@ -17,6 +17,7 @@ mod purge;
 mod records;
 mod schema;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -24,6 +25,7 @@ use rusqlite::Connection;
 
 use crate::crypto::KeySource;
 use crate::error::{Error, Result};
+use crate::policy::VerifiedPolicy;
 
 pub use connection::{DB_FILE, store_files};
 pub use consent::Consent;
@@ -40,6 +42,20 @@ pub(crate) use keyring::{Keyring, STANDING_EPOCH};
 pub(crate) struct Inner {
     pub(crate) conn: Connection,
     pub(crate) keys: Keyring,
+    /// Installed policies already opened and parsed, by row id: every save needs its
+    /// policy, and parsing the document again each time costs more than the save itself.
+    /// Only `install_policy` writes policies, and it updates this too.
+    pub(crate) policies: HashMap<String, VerifiedPolicy>,
+}
+
+impl Inner {
+    fn new(conn: Connection, keys: Keyring) -> Self {
+        Self {
+            conn,
+            keys,
+            policies: HashMap::new(),
+        }
+    }
 }
 
 /// An open, unlocked store.
@@ -80,7 +96,7 @@ impl Store {
         tx.commit()?;
         Ok(Self {
             dir: dir.to_path_buf(),
-            inner: Mutex::new(Inner { conn, keys }),
+            inner: Mutex::new(Inner::new(conn, keys)),
         })
     }
 
@@ -102,10 +118,12 @@ impl Store {
             });
         }
         let keys = Keyring::unlock(&conn, source)?;
-        schema::migrate(&mut conn)?;
+        if version < CURRENT_VERSION {
+            schema::migrate(&mut conn)?;
+        }
         Ok(Self {
             dir: dir.to_path_buf(),
-            inner: Mutex::new(Inner { conn, keys }),
+            inner: Mutex::new(Inner::new(conn, keys)),
         })
     }
 
@@ -128,7 +146,7 @@ impl Store {
     /// re-encrypted; the old wrapped key is overwritten and flushed out of the WAL.
     pub fn change_key(&self, source: &dyn KeySource) -> Result<()> {
         let mut inner = self.lock();
-        let Inner { conn, keys } = &mut *inner;
+        let Inner { conn, keys, .. } = &mut *inner;
         let tx = conn.transaction()?;
         keys.rewrap(&tx, source)?;
         tx.commit()?;

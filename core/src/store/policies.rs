@@ -22,7 +22,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 fn load(inner: &mut Inner, id: &str, sealed: &[u8]) -> Result<VerifiedPolicy> {
-    let Inner { conn, keys } = inner;
+    let Inner { conn, keys, .. } = inner;
     let plaintext = keys.open_row(conn, TABLE, id, STANDING_EPOCH, sealed)?;
     VerifiedPolicy::from_stored(&plaintext)
         .map_err(|_: PolicyError| Error::corrupt(format!("{TABLE}/{id}")))
@@ -63,6 +63,7 @@ impl Store {
             params![id, sealed],
         )?;
         tx.commit()?;
+        inner.policies.insert(id, policy.clone());
         Ok(())
     }
 
@@ -71,6 +72,9 @@ impl Store {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let id = row_id(inner, policy_id);
+        if let Some(policy) = inner.policies.get(&id) {
+            return Ok(policy.clone());
+        }
         let sealed: Option<Vec<u8>> = inner
             .conn
             .query_row("SELECT sealed FROM policies WHERE id = ?1", [&id], |row| {
@@ -78,7 +82,11 @@ impl Store {
             })
             .optional()?;
         match sealed {
-            Some(sealed) => load(inner, &id, &sealed),
+            Some(sealed) => {
+                let policy = load(inner, &id, &sealed)?;
+                inner.policies.insert(id, policy.clone());
+                Ok(policy)
+            }
             None => Err(Error::NotFound {
                 what: "policy",
                 id: policy_id.to_owned(),

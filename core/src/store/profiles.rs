@@ -54,11 +54,8 @@ impl Store {
         let inner = &mut *guard;
         let sealed: Vec<u8> = inner
             .conn
-            .query_row(
-                "SELECT sealed FROM profiles WHERE id = ?1",
-                [id.as_str()],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT sealed FROM profiles WHERE id = ?1")?
+            .query_row([id.as_str()], |row| row.get(0))
             .map_err(|error| match error {
                 rusqlite::Error::QueryReturnedNoRows => Error::NotFound {
                     what: "profile",

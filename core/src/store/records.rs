@@ -21,6 +21,10 @@ use crate::policy::OncePer;
 
 const TABLE: &str = "records";
 
+/// Epoch keys made ahead of the one a save needs: the next week's daily reports then find
+/// their key ready.
+const EPOCHS_AHEAD: i64 = 7;
+
 /// Where a record stands on its way out of the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +161,11 @@ fn open_record(inner: &mut Inner, (id, epoch, state, sealed): &Row) -> Result<St
 }
 
 fn listing(inner: &mut Inner, rows: &[Row]) -> RecordListing {
+    // One query for the epoch keys not in memory yet instead of one per row. If it fails,
+    // each row's own key lookup below meets the same problem and reports it for that row.
+    let _ = inner
+        .keys
+        .preload_epochs(&inner.conn, rows.iter().map(|row| row.1));
     let mut out = RecordListing::default();
     for row in rows {
         match open_record(inner, row) {
@@ -184,6 +193,97 @@ fn listing(inner: &mut Inner, rows: &[Row]) -> RecordListing {
     out
 }
 
+/// [`Store::save_record`]'s work, in one transaction that also creates the epoch key.
+fn save_in_transaction(
+    inner: &mut Inner,
+    new: NewRecord,
+    epoch: i64,
+    created: &mut Vec<i64>,
+) -> Result<SavedRecord> {
+    let slot = slot_index(
+        inner,
+        &new.profile_id,
+        &new.policy_id,
+        &new.form_id,
+        new.once_per,
+        new.date,
+    );
+    let profile_idx = profile_index(inner, &new.profile_id);
+    let tx = inner.conn.transaction()?;
+    inner
+        .keys
+        .ensure_epochs_from(&tx, epoch, EPOCHS_AHEAD, created)?;
+    let latest: Option<Row> = tx
+        .prepare_cached(
+            "SELECT id, epoch, state, sealed FROM records WHERE slot_idx = ?1
+             ORDER BY revision DESC LIMIT 1",
+        )?
+        .query_row([&slot], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .optional()?;
+    let latest = match latest {
+        Some(row) => {
+            let plaintext = inner.keys.open_row(&tx, TABLE, &row.0, row.1, &row.3)?;
+            let record: Record = decode(TABLE, &row.0, &plaintext)?;
+            let state = OutboxState::parse(&row.2)
+                .ok_or_else(|| Error::corrupt(format!("{TABLE}/{}", row.0)))?;
+            Some((record, state))
+        }
+        None => None,
+    };
+    let (id, revision, amends, amended) = match latest {
+        Some((record, OutboxState::Saved)) => (record.id, record.revision, record.amends, true),
+        Some((record, _)) => (
+            RecordId::from_random_bytes(random_id()?),
+            record.revision.saturating_add(1),
+            Some(record.id),
+            false,
+        ),
+        None => (RecordId::from_random_bytes(random_id()?), 1, None, false),
+    };
+    let record = Record {
+        id: id.clone(),
+        profile_id: new.profile_id,
+        policy_id: new.policy_id,
+        policy_version: new.policy_version,
+        form_id: new.form_id,
+        date: new.date,
+        values: new.values,
+        revision,
+        amends,
+        saved_at: new.saved_at,
+    };
+    let plaintext = encode(&record)?;
+    let sealed = inner
+        .keys
+        .seal_row(&tx, TABLE, id.as_str(), epoch, &plaintext)?;
+    if amended {
+        tx.prepare_cached("UPDATE records SET epoch = ?1, sealed = ?2 WHERE id = ?3")?
+            .execute(params![epoch, sealed, id.as_str()])?;
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO records (id, kind, epoch, state, profile_idx, slot_idx, revision, sealed)
+             VALUES (?1, ?2, ?3, 'saved', ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            id.as_str(),
+            kind_str(new.once_per),
+            epoch,
+            profile_idx,
+            slot,
+            revision,
+            sealed
+        ])?;
+    }
+    tx.commit()?;
+    Ok(SavedRecord {
+        id,
+        amended,
+        revision,
+    })
+}
+
 impl Store {
     /// Saves a record into its slot: amends the latest unsent record of the slot in place,
     /// or adds a new revision after a sent one, or starts the slot.
@@ -191,88 +291,17 @@ impl Store {
         let epoch = expiry_epoch(new.date, new.retention_days);
         let mut guard = self.lock();
         let inner = &mut *guard;
-        // The epoch key is created (and committed) before the record's transaction, so
-        // the in-memory key cache never holds a key whose row was rolled back.
-        inner.keys.ensure_epoch(&inner.conn, epoch)?;
-        let slot = slot_index(
-            inner,
-            &new.profile_id,
-            &new.policy_id,
-            &new.form_id,
-            new.once_per,
-            new.date,
-        );
-        let profile_idx = profile_index(inner, &new.profile_id);
-        let tx = inner.conn.transaction()?;
-        let latest: Option<Row> = tx
-            .prepare_cached(
-                "SELECT id, epoch, state, sealed FROM records WHERE slot_idx = ?1
-                 ORDER BY revision DESC LIMIT 1",
-            )?
-            .query_row([&slot], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })
-            .optional()?;
-        let latest = match latest {
-            Some(row) => {
-                let plaintext = inner.keys.open_row(&tx, TABLE, &row.0, row.1, &row.3)?;
-                let record: Record = decode(TABLE, &row.0, &plaintext)?;
-                let state = OutboxState::parse(&row.2)
-                    .ok_or_else(|| Error::corrupt(format!("{TABLE}/{}", row.0)))?;
-                Some((record, state))
-            }
-            None => None,
-        };
-        let (id, revision, amends, amended) = match latest {
-            Some((record, OutboxState::Saved)) => (record.id, record.revision, record.amends, true),
-            Some((record, _)) => (
-                RecordId::from_random_bytes(random_id()?),
-                record.revision.saturating_add(1),
-                Some(record.id),
-                false,
-            ),
-            None => (RecordId::from_random_bytes(random_id()?), 1, None, false),
-        };
-        let record = Record {
-            id: id.clone(),
-            profile_id: new.profile_id,
-            policy_id: new.policy_id,
-            policy_version: new.policy_version,
-            form_id: new.form_id,
-            date: new.date,
-            values: new.values,
-            revision,
-            amends,
-            saved_at: new.saved_at,
-        };
-        let plaintext = encode(&record)?;
-        let sealed = inner
-            .keys
-            .seal_row(&tx, TABLE, id.as_str(), epoch, &plaintext)?;
-        if amended {
-            tx.prepare_cached("UPDATE records SET epoch = ?1, sealed = ?2 WHERE id = ?3")?
-                .execute(params![epoch, sealed, id.as_str()])?;
-        } else {
-            tx.prepare_cached(
-                "INSERT INTO records (id, kind, epoch, state, profile_idx, slot_idx, revision, sealed)
-                 VALUES (?1, ?2, ?3, 'saved', ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                id.as_str(),
-                kind_str(new.once_per),
-                epoch,
-                profile_idx,
-                slot,
-                revision,
-                sealed
-            ])?;
+        // The day's first save creates its epoch key in the record's own transaction (one
+        // commit, not two). If that transaction fails, the key's row is rolled back, so
+        // its in-memory copy is forgotten too.
+        let mut created = Vec::new();
+        let saved = save_in_transaction(inner, new, epoch, &mut created);
+        if saved.is_err() {
+            inner
+                .keys
+                .forget_epochs(|forgotten| created.contains(&forgotten));
         }
-        tx.commit()?;
-        Ok(SavedRecord {
-            id,
-            amended,
-            revision,
-        })
+        saved
     }
 
     /// The record with this id; `Corrupt` naming it if its bytes were altered.
