@@ -36,7 +36,7 @@ use selfreport_core::crypto::{
     KeyMaterial, KeySource, MemoryKeySource, PassphraseKeySource, SigningKey, random_id,
 };
 use selfreport_core::model::{
-    Answers, FieldValue, NewProfile, ProfileId, Record, RecordId, validate_answers,
+    Answers, FieldValue, NewProfile, Profile, ProfileId, Record, RecordId, validate_answers,
 };
 use selfreport_core::policy::{OncePer, TrustAnchor, TrustAnchors, sign_policy};
 use selfreport_core::store::{
@@ -507,6 +507,64 @@ fn save_daily_report(c: &mut Criterion) {
                 |plain, date| {
                     let values = values.clone();
                     timed(|| plain_save(&mut plain.conn, &profile, date, values, saved_at))
+                },
+            )
+        });
+    });
+
+    // The plaintext counterpart of the whole facade path: the profile read from its row
+    // and decoded, the answers validated against the form, then the same insert. The
+    // ratio of `encrypted` to this is the cost of encryption alone.
+    group.bench_function("plaintext_validated", |b| {
+        let fixture = create_encrypted(1);
+        let profile = fixture
+            .core
+            .profiles()
+            .expect("profiles")
+            .into_iter()
+            .next()
+            .expect("a profile");
+        let policy = fixture.core.policy(POLICY_ID).expect("policy");
+        let form = policy
+            .document()
+            .form(DAILY_FORM)
+            .expect("daily form")
+            .clone();
+        let profile_json = serde_json::to_vec(&profile).expect("profile json");
+        let saved_at = FixedClock::at_local_noon(today(), UTC_OFFSET_SECONDS)
+            .expect("clock")
+            .now();
+        let schema = plain_schema();
+        let mut slot = None;
+        b.iter_custom(|iters| {
+            run_saves(
+                iters,
+                &mut slot,
+                || {
+                    let plain = create_plain(&schema);
+                    plain
+                        .conn
+                        .execute(
+                            "INSERT INTO profiles (id, sealed) VALUES (?1, ?2)",
+                            rusqlite::params![profile.id.as_str(), profile_json],
+                        )
+                        .expect("plaintext profile");
+                    plain
+                },
+                |plain, date| {
+                    timed(|| {
+                        let json: Vec<u8> = plain
+                            .conn
+                            .prepare_cached("SELECT sealed FROM profiles WHERE id = ?1")
+                            .expect("prepare")
+                            .query_row([profile.id.as_str()], |row| row.get(0))
+                            .expect("profile row");
+                        let stored: Profile = serde_json::from_slice(&json).expect("profile");
+                        let values =
+                            validate_answers(&form, &stored, daily_answers(), date, today())
+                                .expect("valid answers");
+                        plain_save(&mut plain.conn, &stored.id, date, values, saved_at)
+                    })
                 },
             )
         });

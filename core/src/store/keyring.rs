@@ -183,25 +183,46 @@ impl Keyring {
             return Ok(());
         }
         let last = epoch.saturating_add(ahead);
-        self.preload_epochs(conn, epoch..=last)?;
+        let present = self.load_range(conn, epoch, last)?;
+        if present.contains(&epoch) && !self.epochs.contains_key(&epoch) {
+            // On disk but it did not open: report it now, as the save needs it.
+            return Err(Error::corrupt(format!("epoch_key:{epoch}")));
+        }
         for candidate in epoch..=last {
-            if !self.epochs.contains_key(&candidate) {
-                let exists: Option<i64> = conn
-                    .prepare_cached("SELECT epoch FROM epoch_keys WHERE epoch = ?1")?
-                    .query_row([candidate], |row| row.get(0))
-                    .optional()?;
-                if exists.is_some() {
-                    // Present but unreadable: the row that needs it reports it.
-                    if candidate == epoch {
-                        self.epoch(conn, candidate)?;
-                    }
-                    continue;
-                }
-                created.push(candidate);
-                self.ensure_epoch(conn, candidate)?;
+            if present.contains(&candidate) {
+                continue;
             }
+            let key = DataKey::generate()?;
+            let wrapped = seal(
+                self.store_key.wrapping_key(),
+                &epoch_ad(candidate),
+                &key.to_wrappable(),
+            )?;
+            created.push(candidate);
+            conn.prepare_cached("INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)")?
+                .execute(params![candidate, wrapped])?;
+            self.epochs.insert(candidate, key);
         }
         Ok(())
+    }
+
+    /// Loads the keys of `low..=high` not in memory yet and returns every epoch of the
+    /// range that has a row (whether or not its key opened).
+    fn load_range(&mut self, conn: &Connection, low: i64, high: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64, Vec<u8>)> = conn
+            .prepare_cached("SELECT epoch, wrapped FROM epoch_keys WHERE epoch BETWEEN ?1 AND ?2")?
+            .query_map([low, high], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut present = Vec::with_capacity(rows.len());
+        for (epoch, wrapped) in rows {
+            present.push(epoch);
+            if !self.epochs.contains_key(&epoch) {
+                if let Ok(key) = self.unwrap_epoch(epoch, &wrapped) {
+                    self.epochs.insert(epoch, key);
+                }
+            }
+        }
+        Ok(present)
     }
 
     /// Loads, with one query, the keys among `epochs` that are not in memory yet. A listing
@@ -223,17 +244,7 @@ impl Keyring {
         let (low, high) = missing.fold((first, first), |(low, high), epoch| {
             (low.min(epoch), high.max(epoch))
         });
-        let rows: Vec<(i64, Vec<u8>)> = conn
-            .prepare_cached("SELECT epoch, wrapped FROM epoch_keys WHERE epoch BETWEEN ?1 AND ?2")?
-            .query_map([low, high], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (epoch, wrapped) in rows {
-            if !self.epochs.contains_key(&epoch) {
-                if let Ok(key) = self.unwrap_epoch(epoch, &wrapped) {
-                    self.epochs.insert(epoch, key);
-                }
-            }
-        }
+        self.load_range(conn, low, high)?;
         Ok(())
     }
 

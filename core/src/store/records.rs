@@ -21,9 +21,9 @@ use crate::policy::OncePer;
 
 const TABLE: &str = "records";
 
-/// Epoch keys made ahead of the one a save needs: the next week's daily reports then find
+/// Epoch keys made ahead of the one a save needs: the next two weeks of daily reports find
 /// their key ready.
-const EPOCHS_AHEAD: i64 = 7;
+const EPOCHS_AHEAD: i64 = 14;
 
 /// Where a record stands on its way out of the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
