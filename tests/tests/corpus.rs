@@ -1,0 +1,234 @@
+//! The bad-input corpus: every case under `tests/corpus/<class>/` is fed to the parser of
+//! its class and must produce exactly the stable error code in its `.expect` sidecar,
+//! without panicking. All mismatches are reported together; see `tests/corpus/README.md`.
+
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::NaiveDate;
+use selfreport_core::crypto::SigningKey;
+use selfreport_core::model::{FieldKind, parse_answer};
+use selfreport_core::policy::{SignedPolicy, parse_policy_document};
+use selfreport_core::sync::wire::{
+    Receipt, ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
+};
+
+/// The code a case produces when its input is accepted.
+const ACCEPTED: &str = "Ok";
+
+/// The least number of cases the corpus must hold, over all classes.
+const MIN_CASES: usize = 200;
+
+/// When the drop box signed the reference receipt of the `replies` class.
+const RECEIVED_AT: &str = "2026-11-28T08:00:00Z";
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+/// The input files of one class, sorted; each is paired with its `.expect` sidecar.
+fn inputs(class: &str) -> Vec<PathBuf> {
+    let dir = corpus_dir().join(class);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_none_or(|ext| ext != "expect"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs every case of `class` through `produce`, recording each mismatch, panic or
+/// missing sidecar in `failures`. Returns the number of cases.
+fn run_class(class: &str, produce: impl Fn(&[u8]) -> String, failures: &mut Vec<String>) -> usize {
+    let files = inputs(class);
+    for input in &files {
+        let name = input
+            .strip_prefix(corpus_dir())
+            .unwrap_or(input)
+            .display()
+            .to_string();
+        let sidecar = input.with_extension("expect");
+        let expected = match fs::read_to_string(&sidecar) {
+            Ok(text) => text.trim().to_owned(),
+            Err(error) => {
+                failures.push(format!("{name}: no readable .expect sidecar ({error})"));
+                continue;
+            }
+        };
+        let bytes = fs::read(input).expect("read a corpus case");
+        match catch_unwind(AssertUnwindSafe(|| produce(&bytes))) {
+            Ok(produced) if produced == expected => {}
+            Ok(produced) => {
+                failures.push(format!("{name}: expected {expected}, got {produced}"));
+            }
+            Err(_) => failures.push(format!("{name}: PANICKED (expected {expected})")),
+        }
+    }
+    // A sidecar without its case is a case that silently stopped running.
+    let dir = corpus_dir().join(class);
+    for entry in fs::read_dir(&dir).expect("read the class directory") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_some_and(|ext| ext == "expect")
+            && !files
+                .iter()
+                .any(|input| input.with_extension("expect") == path)
+        {
+            let name = path.strip_prefix(corpus_dir()).unwrap_or(&path).display();
+            failures.push(format!("{name}: .expect without a case"));
+        }
+    }
+    files.len()
+}
+
+fn policy_code(bytes: &[u8]) -> String {
+    match parse_policy_document(bytes) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+fn envelope_code(bytes: &[u8]) -> String {
+    match SignedPolicy::parse(bytes) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+/// An `answers` case: `{"kind": <FieldKind>, "text": "...", "today": "YYYY-MM-DD"}`. A
+/// case that is not of this shape produces `CorpusCaseInvalid`, which no sidecar expects.
+fn answer_code(bytes: &[u8]) -> String {
+    let invalid = |why: &str| format!("CorpusCaseInvalid({why})");
+    let case: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(case) => case,
+        Err(error) => return invalid(&error.to_string()),
+    };
+    let kind: FieldKind = match serde_json::from_value(case["kind"].clone()) {
+        Ok(kind) => kind,
+        Err(error) => return invalid(&format!("kind: {error}")),
+    };
+    let Some(text) = case["text"].as_str() else {
+        return invalid("text is not a string");
+    };
+    let Some(today) = case["today"]
+        .as_str()
+        .and_then(|today| today.parse::<NaiveDate>().ok())
+    else {
+        return invalid("today is not a YYYY-MM-DD date");
+    };
+    match parse_answer("field", &kind, text, today) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.rule.code().to_owned(),
+    }
+}
+
+/// What the `replies` class checks receipts against: a fixed drop box key, a fixed
+/// submission and its body, all deterministic.
+struct ReplyFixture {
+    receipt_key: [u8; 32],
+    submission: SealedSubmission,
+    body: Vec<u8>,
+    /// Placeholders a reply file may use, and what they stand for.
+    placeholders: Vec<(&'static str, String)>,
+}
+
+impl ReplyFixture {
+    fn new() -> Self {
+        let key = SigningKey::from_seed_base64(&STANDARD.encode([7u8; 32])).expect("seed");
+        let other = SigningKey::from_seed_base64(&STANDARD.encode([8u8; 32])).expect("seed");
+        let submission = SealedSubmission {
+            format: SEALED_FORMAT.to_owned(),
+            policy_id: "sh-daily-health".to_owned(),
+            policy_version: 1,
+            submission_id: "0123456789abcdef0123456789abcdef".to_owned(),
+            deletion_hash: deletion_hash("corpus"),
+            parts: vec![SealedPart {
+                to: "health".to_owned(),
+                enc: "AAAA".to_owned(),
+                ct: "BBBB".to_owned(),
+            }],
+        };
+        let body = submission.to_body();
+        let receipt = Receipt::sign(&key, &submission, &body, RECEIVED_AT.to_owned());
+        let forged = Receipt::sign(&other, &submission, &body, RECEIVED_AT.to_owned());
+        let url_safe = receipt.signature.replace('+', "-").replace('/', "_");
+        let placeholders = vec![
+            ("{{SUBMISSION_ID}}", receipt.submission_id.clone()),
+            ("{{BODY_SHA256_UPPER}}", receipt.body_sha256.to_uppercase()),
+            ("{{BODY_SHA256}}", receipt.body_sha256.clone()),
+            ("{{SIGNATURE_OTHER_KEY}}", forged.signature),
+            ("{{SIGNATURE_URLSAFE}}", url_safe),
+            ("{{SIGNATURE}}", receipt.signature),
+        ];
+        Self {
+            receipt_key: key.public_key(),
+            submission,
+            body,
+            placeholders,
+        }
+    }
+
+    /// `Malformed` when the reply does not parse, `BadReceipt` when its receipt does not
+    /// verify for the fixture's key, submission and body.
+    fn code(&self, bytes: &[u8]) -> String {
+        let filled = match std::str::from_utf8(bytes) {
+            Ok(text) => self
+                .placeholders
+                .iter()
+                .fold(text.to_owned(), |text, (placeholder, value)| {
+                    text.replace(placeholder, value)
+                })
+                .into_bytes(),
+            Err(_) => bytes.to_vec(),
+        };
+        match serde_json::from_slice::<ReceiptReply>(&filled) {
+            Err(_) => "Malformed".to_owned(),
+            Ok(reply) => {
+                if reply
+                    .receipt
+                    .verify(&self.receipt_key, &self.submission, &self.body)
+                {
+                    ACCEPTED.to_owned()
+                } else {
+                    "BadReceipt".to_owned()
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_corpus_case_produces_its_expected_error() {
+    let mut failures = Vec::new();
+    let replies = ReplyFixture::new();
+    let counts = [
+        (
+            "policies",
+            run_class("policies", policy_code, &mut failures),
+        ),
+        (
+            "envelopes",
+            run_class("envelopes", envelope_code, &mut failures),
+        ),
+        ("answers", run_class("answers", answer_code, &mut failures)),
+        (
+            "replies",
+            run_class("replies", |bytes| replies.code(bytes), &mut failures),
+        ),
+    ];
+    let total: usize = counts.iter().map(|(_, count)| count).sum();
+    println!("corpus cases: {counts:?}, {total} in all");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} corpus cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        total >= MIN_CASES,
+        "the corpus has {total} cases, fewer than {MIN_CASES}"
+    );
+}
