@@ -7,6 +7,7 @@
 use crate::minimize::MinimizeError;
 use crate::model::ValidationError;
 use crate::policy::PolicyError;
+use crate::sync::transport::TransportError;
 
 /// Result type of the core's public API.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -27,6 +28,11 @@ pub enum Error {
     /// match, a value the transform cannot take).
     #[error(transparent)]
     Minimize(#[from] MinimizeError),
+
+    /// The endpoint could not be reached or answered outside the protocol (a refused pin,
+    /// a timeout, a redirect, an oversized reply); the code says which.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
 
     /// The key source gave a key that does not open this store (wrong passphrase).
     #[error("the passphrase or key does not open this store")]
@@ -110,6 +116,7 @@ impl Error {
             Error::Invalid(error) => error.code(),
             Error::Policy(error) => error.code(),
             Error::Minimize(error) => error.code(),
+            Error::Transport(error) => error.code(),
             Error::WrongKey => "WrongKey",
             Error::KeyUnavailable { .. } => "KeyUnavailable",
             Error::Corrupt { .. } => "Corrupt",
@@ -132,6 +139,7 @@ impl Error {
             Error::WrongKey | Error::KeyUnavailable { .. } => ErrorCategory::Key,
             Error::Corrupt { .. } | Error::SchemaTooNew { .. } => ErrorCategory::Integrity,
             Error::NotFound { .. }
+            | Error::Transport(_)
             | Error::Conflict(_)
             | Error::NotInitialized { .. }
             | Error::Storage(_)

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 mod facade;
+mod hex;
 pub mod ledger;
 pub mod minimize;
 pub mod model;

@@ -9,14 +9,14 @@ use chrono::Utc;
 use crate::crypto::random_array;
 use crate::error::{Error, Result};
 use crate::facade::{PolicySummary, SelfReport};
+use crate::hex::hex;
 use crate::ledger::{LedgerEntry, LedgerEvent, LedgerVerification};
 use crate::minimize::{Disclosure, Preview, minimize, preview};
-use crate::model::RecordId;
+use crate::model::{Profile, Record, RecordId};
 use crate::policy::OncePer;
 use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
-use crate::store::{Consent, OutboxItem, OutboxItemState, OutboxState, StoredRecord, expiry_epoch};
+use crate::store::{Consent, OutboxItem, OutboxItemState, expiry_epoch};
 use crate::sync::transport::{Transport, TransportConfig};
-use crate::sync::wire::hex;
 use crate::sync::{
     Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
     disclosure_entry, new_deletion_token, payload, seal_disclosure,
@@ -38,42 +38,29 @@ pub enum DeletionOutcome {
 }
 
 impl SelfReport {
-    fn minimized(
+    /// What `minimize` and `preview` need besides the record: its policy, its profile, the
+    /// profile's pseudonym under the policy and the submission id it will be sent under.
+    fn disclosure_inputs(
         &self,
-        stored: &StoredRecord,
-    ) -> Result<(VerifiedPolicy, crate::minimize::Disclosure)> {
-        let record = &stored.record;
+        record: &Record,
+    ) -> Result<(VerifiedPolicy, Profile, String, String)> {
         let policy = self.store().policy(&record.policy_id)?;
         let profile = self.store().profile(&record.profile_id)?;
         let pseudonym = self
             .store()
             .pseudonym(&record.profile_id, &record.policy_id)?;
         let submission_id = self.store().submission_id_for(record);
-        let disclosure = minimize(
-            policy.document(),
-            record,
-            &profile,
-            &pseudonym,
-            &submission_id,
-        )
-        .map_err(|error| Error::Conflict(error.to_string()))?;
-        Ok((policy, disclosure))
+        Ok((policy, profile, pseudonym, submission_id))
     }
 
     /// What a record would disclose: each field before and after its transform, and the
     /// exact JSON each recipient's part will seal (with its padded size).
     pub fn preview(&self, record_id: &RecordId) -> Result<Preview> {
-        let stored = self.store().record(record_id)?;
-        let record = &stored.record;
-        let policy = self.store().policy(&record.policy_id)?;
-        let profile = self.store().profile(&record.profile_id)?;
-        let pseudonym = self
-            .store()
-            .pseudonym(&record.profile_id, &record.policy_id)?;
-        let submission_id = self.store().submission_id_for(record);
+        let record = self.store().record(record_id)?.record;
+        let (policy, profile, pseudonym, submission_id) = self.disclosure_inputs(&record)?;
         Ok(preview(
             policy.document(),
-            record,
+            &record,
             &profile,
             &pseudonym,
             &submission_id,
@@ -138,18 +125,29 @@ impl SelfReport {
     pub fn seal_ready(&self) -> Result<Vec<(String, String, String)>> {
         let today = self.today();
         let mut queued = Vec::new();
-        for stored in self.store().records()?.records {
-            if stored.state != OutboxState::Saved {
+        // Consent and validity are decided once per policy, not once per record.
+        let mut sendable: HashMap<String, bool> = HashMap::new();
+        for record in self.store().saved_records()? {
+            let allowed = match sendable.get(&record.policy_id) {
+                Some(allowed) => *allowed,
+                None => {
+                    let allowed = self.has_consent(&record.policy_id)?
+                        && self.store().policy(&record.policy_id)?.is_valid_on(today);
+                    sendable.insert(record.policy_id.clone(), allowed);
+                    allowed
+                }
+            };
+            if !allowed {
                 continue;
             }
-            let record = &stored.record;
-            if !self.has_consent(&record.policy_id)? {
-                continue;
-            }
-            let (policy, disclosure) = self.minimized(&stored)?;
-            if !policy.is_valid_on(today) {
-                continue;
-            }
+            let (policy, profile, pseudonym, submission_id) = self.disclosure_inputs(&record)?;
+            let disclosure = minimize(
+                policy.document(),
+                &record,
+                &profile,
+                &pseudonym,
+                &submission_id,
+            )?;
             let token = new_deletion_token()?;
             let sealed = seal_disclosure(&policy, &disclosure, &token)?;
             let body = sealed.to_body();
@@ -177,7 +175,7 @@ impl SelfReport {
     /// padded exactly like real submissions.
     fn seal_cover_traffic(&self) -> Result<Vec<(String, String, String)>> {
         let today = self.today();
-        let outbox = self.store().outbox()?;
+        let covers = self.store().cover_items()?;
         let mut queued = Vec::new();
         for policy in self.store().policies()? {
             let document = policy.document();
@@ -192,7 +190,7 @@ impl SelfReport {
                 .iter()
                 .filter(|form| form.once_per == OncePer::Day)
             {
-                let sent_today = outbox
+                let sent_today = covers
                     .iter()
                     .filter(|item| {
                         item.payload.cover_date == Some(today)
@@ -364,12 +362,10 @@ impl SelfReport {
         let item = self.store().outbox_item(submission_id)?;
         let policy = self.store().policy(&item.payload.policy_id)?;
         let outcome = if item.state == OutboxItemState::Delivered {
-            let transport = Transport::for_endpoint(&policy.document().endpoint, config)
-                .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+            let transport = Transport::for_endpoint(&policy.document().endpoint, config)?;
             let reply = transport
                 .delete_submission(submission_id, &item.payload.deletion_token)
-                .await
-                .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+                .await?;
             match reply.status {
                 200 | 204 => DeletionOutcome::Deleted,
                 404 => DeletionOutcome::NotFound,
@@ -412,12 +408,8 @@ impl SelfReport {
         config: &TransportConfig,
     ) -> Result<Option<PolicySummary>> {
         let installed = self.store().policy(policy_id)?;
-        let transport = Transport::for_endpoint(&installed.document().endpoint, config)
-            .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
-        let reply = transport
-            .fetch_policy()
-            .await
-            .map_err(|error| Error::Conflict(format!("{}: {error}", error.code())))?;
+        let transport = Transport::for_endpoint(&installed.document().endpoint, config)?;
+        let reply = transport.fetch_policy().await?;
         if reply.status != 200 {
             return Err(Error::Conflict(format!(
                 "the endpoint answered {} for the policy",
@@ -464,6 +456,7 @@ mod tests {
     use crate::facade::Options;
     use crate::model::{Answers, NewProfile, ProfileId};
     use crate::policy::test_support::{anchor_for, signed, test_key, test_policy_value, today};
+    use crate::store::OutboxState;
     use crate::store::test_support::key_source;
     use crate::sync::retry::RetryPolicy;
     use crate::sync::test_server::{Action, SeenRequest, TestServer};

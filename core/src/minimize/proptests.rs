@@ -490,6 +490,39 @@ fn check_plaintext(
     Ok(())
 }
 
+/// Seals `plaintext` as the device does (ring HPKE) and opens it with the independent
+/// `hpke` crate, as the authority does: what the property checks is what is opened.
+fn sealed_and_opened(plaintext: &[u8], recipient: &str) -> Vec<u8> {
+    use hpke::aead::ChaCha20Poly1305;
+    use hpke::kdf::HkdfSha256;
+    use hpke::kem::X25519HkdfSha256;
+    use hpke::{Deserializable, Kem, OpModeR, single_shot_open};
+    const SECRET: [u8; 32] = [0x5a; 32];
+    let public =
+        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(SECRET)).to_bytes();
+    let info = crate::crypto::submission_info("proptest", 1, recipient);
+    let aad = SUBMISSION_ID.as_bytes();
+    let sealed = crate::crypto::hpke_seal(
+        "x25519-sha256-chacha20poly1305",
+        &public,
+        &info,
+        aad,
+        plaintext,
+    )
+    .unwrap();
+    let private = <X25519HkdfSha256 as Kem>::PrivateKey::from_bytes(&SECRET).unwrap();
+    let encapped = <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(&sealed.enc).unwrap();
+    single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
+        &OpModeR::Base,
+        &private,
+        &encapped,
+        &info,
+        &sealed.ct,
+        aad,
+    )
+    .unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -524,7 +557,7 @@ proptest! {
                     .collect();
                 prop_assert_eq!(&held, fields);
                 check_plaintext(
-                    &disclosure.plaintext(recipient).unwrap(),
+                    &sealed_and_opened(&disclosure.plaintext(recipient).unwrap(), recipient),
                     part.padded_size(),
                     block,
                     record_date,

@@ -6,17 +6,6 @@
 /// Length of an id's text form.
 pub(crate) const ID_HEX_LEN: usize = 32;
 
-/// Lowercase hex of 16 bytes.
-pub(crate) fn hex(bytes: [u8; 16]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(ID_HEX_LEN);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
-}
-
 /// Whether `text` is exactly 32 lowercase hex characters.
 pub(crate) fn is_id(text: &str) -> bool {
     text.len() == ID_HEX_LEN
@@ -55,7 +44,7 @@ macro_rules! random_id {
             /// The id made of 16 random bytes, which the caller draws from a
             /// cryptographic random generator.
             pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
-                Self($crate::model::id::hex(bytes))
+                Self($crate::hex::hex(&bytes))
             }
 
             /// The id's text form.
@@ -102,7 +91,7 @@ mod tests {
 
     #[test]
     fn hex_is_lowercase_and_round_trips_through_the_check() {
-        let text = hex([
+        let text = crate::hex::hex(&[
             0x00, 0x01, 0x7f, 0x80, 0xab, 0xcd, 0xef, 0xff, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60,
             0x70, 0x90,
         ]);

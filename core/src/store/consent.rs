@@ -5,11 +5,11 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::ledger::append;
-use super::policies::hex;
-use super::profiles::{decode, encode};
+use super::rows::{decode, encode};
 use super::{Inner, STANDING_EPOCH, Store};
 use crate::crypto::random_id;
 use crate::error::Result;
+use crate::hex::hex;
 use crate::ledger::LedgerEntry;
 use crate::model::ProfileId;
 

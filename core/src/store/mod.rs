@@ -15,6 +15,7 @@ mod policies;
 mod profiles;
 mod purge;
 mod records;
+mod rows;
 mod schema;
 
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 use chrono::{Days, NaiveDate};
 use rusqlite::params;
 
-use super::profiles::{decode, encode};
+use super::rows::{decode, encode};
 use super::{Inner, Store};
 use crate::clock::day_number;
 use crate::crypto::random_id;

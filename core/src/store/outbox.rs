@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::consent::policy_index;
 use super::ledger::append;
-use super::profiles::{decode, encode};
+use super::rows::{decode, encode};
 use super::{Inner, Store};
 use crate::error::{Error, Result};
 use crate::ledger::{DisclosedFieldEntry, LedgerEntry};
@@ -171,6 +171,18 @@ impl Store {
         let rows: Vec<Row> = inner
             .conn
             .prepare_cached(&format!("{SELECT} ORDER BY rowid"))?
+            .query_map([], map_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.iter().map(|row| open_item(inner, row)).collect()
+    }
+
+    /// The cover-traffic items (those carrying no record), oldest first.
+    pub fn cover_items(&self) -> Result<Vec<OutboxItem>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let rows: Vec<Row> = inner
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE record_id IS NULL ORDER BY rowid"))?
             .query_map([], map_row)?
             .collect::<rusqlite::Result<_>>()?;
         rows.iter().map(|row| open_item(inner, row)).collect()

@@ -4,21 +4,13 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Inner, STANDING_EPOCH, Store};
 use crate::error::{Error, Result};
+use crate::hex::hex;
 use crate::policy::{PolicyError, VerifiedPolicy, check_update};
 
 const TABLE: &str = "policies";
 
 fn row_id(inner: &Inner, policy_id: &str) -> String {
     hex(&inner.keys.blind_index("policy", &[policy_id.as_bytes()]).0)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
 }
 
 fn load(inner: &mut Inner, id: &str, sealed: &[u8]) -> Result<VerifiedPolicy> {

@@ -1,30 +1,14 @@
 //! Profiles: the people on this device, sealed under the standing epoch.
 
 use rusqlite::params;
-use zeroize::Zeroizing;
 
+use super::rows::{decode, encode};
 use super::{STANDING_EPOCH, Store};
 use crate::crypto::random_id;
 use crate::error::{Error, Result};
 use crate::model::{Profile, ProfileId, ValidatedProfile};
 
 const TABLE: &str = "profiles";
-
-pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
-    serde_json::to_vec(value)
-        .map(Zeroizing::new)
-        .map_err(|error| Error::Storage(format!("could not encode a row: {error}")))
-}
-
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-    table: &str,
-    id: &str,
-    plaintext: &[u8],
-) -> Result<T> {
-    // The bytes authenticated, so a decoding failure means they were written by an
-    // incompatible build: report the row as damaged rather than guess.
-    serde_json::from_slice(plaintext).map_err(|_| Error::corrupt(format!("{table}/{id}")))
-}
 
 impl Store {
     /// Stores a new profile under a fresh random id.

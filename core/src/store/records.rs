@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::monitoring::{expiry_epoch, profile_index};
-use super::profiles::{decode, encode};
+use super::rows::{decode, encode};
 use super::{Inner, Store};
 use crate::crypto::random_id;
 use crate::error::{Error, Result};
@@ -38,7 +38,7 @@ pub enum OutboxState {
 }
 
 impl OutboxState {
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     fn as_str(self) -> &'static str {
         match self {
             OutboxState::Saved => "saved",
@@ -338,6 +338,25 @@ impl Store {
         Ok(listing(inner, &rows))
     }
 
+    /// The records still to be sealed (state `Saved`), oldest first. A row that does not
+    /// open is left out here; [`Store::records`] names it.
+    pub fn saved_records(&self) -> Result<Vec<Record>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let rows: Vec<Row> = inner
+            .conn
+            .prepare_cached("SELECT id, epoch, state, sealed FROM records WHERE state = 'saved'")?
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(listing(inner, &rows)
+            .records
+            .into_iter()
+            .map(|stored| stored.record)
+            .collect())
+    }
+
     /// The records of one profile dated within `from..=to`.
     pub fn records_of_profile(
         &self,
@@ -376,7 +395,7 @@ impl Store {
                 saved_at.as_bytes(),
             ],
         );
-        super::policies::hex(&index.0[..16])
+        crate::hex::hex(&index.0[..16])
     }
 
     /// Whether a record exists in the slot of (profile, policy, form, date).
@@ -398,9 +417,9 @@ impl Store {
             .is_some())
     }
 
-    /// Sets a record's outbox state. The outbox (next issue) is its caller; until then only
-    /// tests move records past `Saved`.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Sets a record's outbox state directly; tests use it to stand for a delivery (the
+    /// outbox changes states inside its own transactions).
+    #[cfg(test)]
     pub(crate) fn set_record_state(&self, id: &RecordId, state: OutboxState) -> Result<()> {
         let guard = self.lock();
         let changed = guard.conn.execute(

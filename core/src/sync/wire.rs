@@ -54,15 +54,7 @@ impl SealedSubmission {
     }
 }
 
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
+pub use crate::hex::hex;
 
 /// Lowercase hex SHA-256 of a deletion token, as stored by the drop box.
 pub fn deletion_hash(token: &str) -> String {
