@@ -1,5 +1,31 @@
-//! Reserved for the uniffi facade over `selfreport-core`.
+//! selfreport for apps: the uniffi facade Kotlin, Swift and Python call.
 //!
-//! The bindings issue fills this crate with the exported `SelfReport` object, the
-//! foreign `KeySource` trait and the generated Kotlin, Swift and Python bindings.
-//! It is kept in the workspace now so the layout of DESIGN §3 holds from the start.
+//! This crate is deliberately thin. It converts between plain records the bindings
+//! generators understand ([`types`]) and the core's types, maps every core failure to one
+//! [`SelfReportError`] with a stable code, bridges the app's [`KeySource`] and [`Logger`]
+//! into the core, and runs the asynchronous parts ([`SelfReport::sync`]) on tokio. Every
+//! rule (validation, policy checks, minimization, sealing, retention) stays in
+//! `selfreport-core`.
+//!
+//! Dates cross the boundary as ISO 8601 strings (`"2026-11-28"`); answers as the text
+//! forms the CLI also accepts (`"37.2"`, `"cough,fever"`, `"420106:2026-11-01:2026-11-03"`).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+uniffi::setup_scaffolding!("selfreport");
+
+mod convert;
+mod error;
+mod facade;
+mod key_source;
+mod logger;
+mod sync;
+pub mod types;
+
+pub use error::SelfReportError;
+pub use facade::{SelfReport, erase_store, store_exists};
+pub use key_source::{KeySource, KeySourceError, passphrase_key_source};
+pub use logger::{LogLevel, Logger, set_logger};
+pub use sync::{SyncCancellation, SyncListener};

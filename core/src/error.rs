@@ -46,6 +46,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// The key source failed for another reason (an exception in the app's key source, a
+    /// keystore that needs the person to authenticate first). Nothing was changed; the
+    /// operation may succeed when retried.
+    #[error("the key source failed: {reason}")]
+    KeySourceFailed {
+        /// What the key source reported.
+        reason: String,
+    },
+
     /// Stored bytes failed their integrity check; names what was damaged.
     #[error("stored data failed its integrity check: {record}")]
     Corrupt {
@@ -119,6 +128,7 @@ impl Error {
             Error::Transport(error) => error.code(),
             Error::WrongKey => "WrongKey",
             Error::KeyUnavailable { .. } => "KeyUnavailable",
+            Error::KeySourceFailed { .. } => "KeySourceFailed",
             Error::Corrupt { .. } => "Corrupt",
             Error::NotFound { .. } => "NotFound",
             Error::Conflict(_) => "Conflict",
@@ -136,7 +146,9 @@ impl Error {
             Error::Invalid(_) | Error::Policy(_) | Error::Minimize(_) => {
                 ErrorCategory::InvalidInput
             }
-            Error::WrongKey | Error::KeyUnavailable { .. } => ErrorCategory::Key,
+            Error::WrongKey | Error::KeyUnavailable { .. } | Error::KeySourceFailed { .. } => {
+                ErrorCategory::Key
+            }
             Error::Corrupt { .. } | Error::SchemaTooNew { .. } => ErrorCategory::Integrity,
             Error::NotFound { .. }
             | Error::Transport(_)

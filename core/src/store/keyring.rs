@@ -39,7 +39,7 @@ fn key_source_error(error: KeySourceError) -> Error {
     match error {
         KeySourceError::WrongKey => Error::WrongKey,
         KeySourceError::Unavailable { reason } => Error::KeyUnavailable { reason },
-        KeySourceError::Failed { reason } => Error::KeyUnavailable { reason },
+        KeySourceError::Failed { reason } => Error::KeySourceFailed { reason },
     }
 }
 

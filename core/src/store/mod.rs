@@ -299,6 +299,52 @@ mod tests {
         assert_eq!(snapshot(dir.path()), before);
     }
 
+    /// A key source that cannot unwrap: either the platform lost its key for good, or it
+    /// failed for a reason that may pass (an app exception, a locked keystore).
+    struct FailingKeySource(crate::crypto::KeySourceError);
+
+    impl crate::crypto::KeySource for FailingKeySource {
+        fn wrap(
+            &self,
+            _key: &crate::crypto::KeyMaterial,
+        ) -> Result<Vec<u8>, crate::crypto::KeySourceError> {
+            Err(self.0.clone())
+        }
+
+        fn unwrap(
+            &self,
+            _blob: &[u8],
+        ) -> Result<crate::crypto::KeyMaterial, crate::crypto::KeySourceError> {
+            Err(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn key_source_failures_keep_their_kind_and_change_no_byte() {
+        use crate::crypto::KeySourceError;
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::create(dir.path(), &key_source(1)).unwrap());
+        let before = snapshot(dir.path());
+        let lost = FailingKeySource(KeySourceError::Unavailable {
+            reason: "keystore reset".into(),
+        });
+        match Store::open(dir.path(), &lost) {
+            Err(Error::KeyUnavailable { reason }) => assert_eq!(reason, "keystore reset"),
+            other => panic!("expected KeyUnavailable, got {other:?}"),
+        }
+        let failing = FailingKeySource(KeySourceError::Failed {
+            reason: "user not authenticated".into(),
+        });
+        match Store::open(dir.path(), &failing) {
+            Err(Error::KeySourceFailed { reason }) => {
+                assert_eq!(reason, "user not authenticated");
+            }
+            other => panic!("expected KeySourceFailed, got {other:?}"),
+        }
+        assert_eq!(snapshot(dir.path()), before);
+        assert!(Store::open(dir.path(), &key_source(1)).is_ok());
+    }
+
     #[test]
     fn damaged_wrapped_store_key_is_corrupt_not_wrong_key() {
         let dir = tempfile::tempdir().unwrap();
