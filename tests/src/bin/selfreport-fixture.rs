@@ -1,0 +1,152 @@
+//! `selfreport-fixture --out DIR`: everything a binding test (Kotlin, Python) needs to run
+//! the whole flow against a real drop box on loopback, made fresh at test time.
+//!
+//! It writes into `DIR` the authority's keys (`selfreport-authority keygen`), a test PKI
+//! whose leaf certificate is for 127.0.0.1, the daily-report policy pointed at
+//! `https://127.0.0.1:PORT/v1` with that leaf's key pinned, signed by the trusted key, the
+//! same policy signed by an untrusted key (to prove refusals), and `fixture.json`
+//! describing it all, including the exact `selfreport-endpoint serve` command line. The
+//! test starts that command itself, so the drop box lives exactly as long as the test.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use selfreport_tests::pki::TestPki;
+use selfreport_tests::{DAILY_REPORT_POLICY, binary, current_policy};
+use serde_json::json;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let out = match (args.next().as_deref(), args.next(), args.next()) {
+        (Some("--out"), Some(dir), None) => PathBuf::from(dir),
+        _ => {
+            eprintln!("usage: selfreport-fixture --out DIR");
+            return ExitCode::from(2);
+        }
+    };
+    match make(&out) {
+        Ok(description) => {
+            println!("{}", description.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn make(out: &Path) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(out).map_err(|error| format!("{}: {error}", out.display()))?;
+    let authority = out.join("authority");
+    let untrusted = out.join("untrusted");
+    for dir in [&authority, &untrusted] {
+        authority_tool(&["keygen", "--out", &text(dir)])?;
+    }
+
+    let pki = TestPki::new();
+    let tls = pki.write(&out.join("tls"));
+    let ca_der = out.join("tls").join("ca.der");
+    write(&ca_der, &pki.ca_der)?;
+
+    // The drop box's port goes into the signed policy, so it is chosen before the drop box
+    // starts: a port the system just handed out and released.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|error| format!("no free loopback port: {error}"))?
+        .port();
+    let url = format!("https://127.0.0.1:{port}/v1");
+
+    let mut policy: serde_json::Value = serde_json::from_str(&current_policy(DAILY_REPORT_POLICY))
+        .map_err(|error| format!("policy: {error}"))?;
+    policy["endpoint"]["url"] = url.clone().into();
+    policy["endpoint"]["spki_sha256"] = json!([pki.spki_pin]);
+    policy["endpoint"]["receipt_key"] = read_key(&authority.join("receipt.pub"))?.into();
+    for recipient in ["health", "identity"] {
+        policy["recipients"][recipient]["public_key"] =
+            read_key(&authority.join(format!("recipient-{recipient}.pub")))?.into();
+    }
+    let policy_json = out.join("policy.json");
+    let text_policy =
+        serde_json::to_string_pretty(&policy).map_err(|error| format!("policy: {error}"))?;
+    write(&policy_json, text_policy.as_bytes())?;
+
+    let signed = out.join("policy.signed.json");
+    let refused = out.join("policy.untrusted.json");
+    for (dir, path) in [(&authority, &signed), (&untrusted, &refused)] {
+        authority_tool(&[
+            "sign-policy",
+            "--key",
+            &text(&dir.join("signing.key")),
+            "--in",
+            &text(&policy_json),
+            "--out",
+            &text(path),
+        ])?;
+    }
+
+    let description = json!({
+        "trust_anchor": read_key(&authority.join("signing.pub"))?,
+        "ca_der": text(&ca_der),
+        "signed_policy": text(&signed),
+        "untrusted_policy": text(&refused),
+        "policy_id": policy["id"],
+        "form_id": "daily",
+        "endpoint_url": url,
+        "dropbox_db": text(&out.join("dropbox.db")),
+        "endpoint_command": [
+            text(&binary("selfreport-endpoint")),
+            "serve",
+            "--listen", format!("127.0.0.1:{port}"),
+            "--db", text(&out.join("dropbox.db")),
+            "--tls-cert", text(&tls.cert),
+            "--tls-key", text(&tls.key),
+            "--receipt-key", text(&authority.join("receipt.key")),
+            "--policy", text(&signed),
+        ],
+        "answers": {
+            "temperature": "37.6",
+            "symptoms": "cough,fatigue",
+            "district": "310104",
+            "contact_with_case": "no",
+            "notes": "canary-note-7f3a9c",
+        },
+    });
+    let path = out.join("fixture.json");
+    let bytes = serde_json::to_vec_pretty(&description)
+        .map_err(|error| format!("fixture.json: {error}"))?;
+    write(&path, &bytes)?;
+    Ok(path)
+}
+
+fn authority_tool(args: &[&str]) -> Result<(), String> {
+    let program = binary("selfreport-authority");
+    let output = Command::new(&program)
+        .args(args)
+        .output()
+        .map_err(|error| format!("{}: {error}", program.display()))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "selfreport-authority {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+fn read_key(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|key| key.trim().to_owned())
+        .map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
