@@ -150,18 +150,21 @@ impl Store {
         Ok(())
     }
 
-    /// Pending items whose next attempt is due at `now` (Unix seconds), oldest first.
-    pub fn due_outbox(&self, now: i64) -> Result<Vec<OutboxItem>> {
-        let mut guard = self.lock();
-        let inner = &mut *guard;
-        let rows: Vec<Row> = inner
+    /// The submission ids of the pending items whose next attempt is due at `now` (Unix
+    /// seconds), oldest first. Ids only: a sync opens each item when it sends it, so it
+    /// holds a few opened items at a time, not every queued body (and an item dropped
+    /// meanwhile is not sent).
+    pub fn due_submission_ids(&self, now: i64) -> Result<Vec<String>> {
+        let guard = self.lock();
+        let ids = guard
             .conn
-            .prepare_cached(&format!(
-                "{SELECT} WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid"
-            ))?
-            .query_map([now], map_row)?
+            .prepare_cached(
+                "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1
+                 ORDER BY next_attempt_at, rowid",
+            )?
+            .query_map([now], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        rows.iter().map(|row| open_item(inner, row)).collect()
+        Ok(ids)
     }
 
     /// Every outbox item, oldest first.
