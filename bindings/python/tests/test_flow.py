@@ -1,0 +1,119 @@
+"""The whole flow through the Python bindings, against a real drop box on loopback:
+open, install a signed policy, profiles, monitoring, save and amend, preview, consent,
+async sync with progress, ledger, export, erase."""
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+NAME = "王芳-canary"
+PHONE = "+8613800138000"
+NOTE = "canary-note-7f3a9c"
+
+
+def open_with_policy(sr, tmp_path, key, options, fixture):
+    core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+    policy = core.install_policy(Path(fixture["signed_policy"]).read_bytes())
+    profile = core.add_profile(
+        sr.NewProfile(
+            display_name="Mum",
+            name=NAME,
+            id_number=None,
+            phone=PHONE,
+            birth_date=None,
+            passport_number=None,
+        )
+    )
+    return core, policy, profile
+
+
+class Progress:
+    """Collects sync events (called from a background thread)."""
+
+    def __init__(self, sr):
+        self.events = []
+        self.listener = type("Listener", (sr.SyncListener,), {"on_event": self.on_event})()
+
+    def on_event(self, event):
+        self.events.append(event)
+
+
+def test_whole_flow_delivers_only_the_minimized_fields(sr, tmp_path, key, options, dropbox):
+    core, policy, profile = open_with_policy(sr, tmp_path, key, options, dropbox)
+    assert policy.id == dropbox["policy_id"]
+    assert policy.issuer["en"] and policy.purpose["zh"]
+    fields = {field.id: field for field in policy.forms[0].fields}
+    assert fields["name"].from_profile and fields["notes"].transform == "omit"
+    assert isinstance(fields["symptoms"].kind, sr.FieldKind.MULTI_CHOICE)
+
+    core.start_monitoring(profile, policy.id, None, sr.MonitoringReason.ARRIVAL)
+    due = core.due(None)
+    assert [(item.profile_id, item.form_id) for item in due] == [(profile, "daily")]
+
+    answers = dict(dropbox["answers"])
+    first = core.save_record(profile, policy.id, "daily", None, answers)
+    answers["temperature"] = "36.8"
+    amended = core.save_record(profile, policy.id, "daily", None, answers)
+    assert amended.id == first.id and amended.amended
+    assert core.due(None) == []
+    assert core.record(first.id).answers["temperature"] == "36.8"
+
+    preview = core.preview(first.id)
+    health = next(part for part in preview.parts if part.recipient == "health")
+    sent = json.loads(health.json)
+    assert sent["fields"]["temperature"] is False  # 36.8 is under the 37.3 threshold
+    assert sent["fields"]["district"] == "310100"  # generalized to the city
+    assert all(NOTE not in part.json for part in preview.parts)
+    notes = next(field for field in preview.fields if field.field == "notes")
+    assert notes.before == NOTE and notes.after is None
+
+    # Without consent nothing is sealed or sent.
+    before_consent = asyncio.run(core.sync(None, None))
+    assert (before_consent.queued, before_consent.delivered) == (0, 0)
+    assert core.records().records[0].state == sr.RecordState.SAVED
+
+    core.grant_consent(policy.id)
+    progress = Progress(sr)
+    summary = asyncio.run(core.sync(progress.listener, None))
+    assert (summary.queued, summary.delivered, summary.failed) == (1, 1, 0)
+    kinds = [type(event).__name__.split(".")[-1] for event in progress.events]
+    assert kinds == ["QUEUED", "DELIVERED"]
+    assert core.records().records[0].state == sr.RecordState.SENT
+
+    disclosures = [e.event for e in core.ledger() if isinstance(e.event, sr.LedgerEvent.DISCLOSURE)]
+    assert len(disclosures) == 1 and disclosures[0].receipt_signature
+    assert {f.field for f in disclosures[0].fields} == {
+        "name", "phone", "temperature", "symptoms", "district", "contact_with_case"
+    }
+    check = core.verify_ledger()
+    assert check.valid and check.receipts_verified == 1
+
+    stored = sqlite3.connect(dropbox["dropbox_db"]).execute("SELECT * FROM submissions").fetchall()
+    raw = repr(stored).encode()
+    for value in (NAME, PHONE, NOTE, "36.8"):
+        assert value.encode() not in raw
+
+    exported = json.loads(core.export())
+    assert exported["format"] == "selfreport.export/1"
+    assert exported["profiles"][0]["name"] == NAME
+
+    store = tmp_path / "store"
+    core.erase()
+    assert not sr.store_exists(str(store))
+    with pytest.raises(sr.SelfReportError.Closed):
+        core.profiles()
+
+
+def test_cancelled_sync_sends_nothing_and_keeps_the_queue(sr, tmp_path, key, options, dropbox):
+    core, policy, profile = open_with_policy(sr, tmp_path, key, options, dropbox)
+    core.save_record(profile, policy.id, "daily", None, dropbox["answers"])
+    core.grant_consent(policy.id)
+    cancellation = sr.SyncCancellation()
+    cancellation.cancel()
+    summary = asyncio.run(core.sync(None, cancellation))
+    assert summary.cancelled and summary.delivered == 0
+    assert core.records().records[0].state == sr.RecordState.QUEUED
+    assert asyncio.run(core.sync(None, None)).delivered == 1
