@@ -1,0 +1,95 @@
+// Hand-written additions to the generated API in SelfReportCore.swift (made by
+// uniffi-bindgen; never edit that file). They only reshape what the core returns so it
+// reads like Swift; no logic of the core lives here.
+
+import Foundation
+
+extension SelfReportError {
+    /// The core's stable code (`"WrongKey"`, `"PolicyUnknownKey"`, `"InvalidInput"`...).
+    /// Map it to localized text; it never changes between versions.
+    public var code: String {
+        switch self {
+        case .InvalidInput(let code, _, _),
+             .PolicyRefused(let code, _),
+             .WrongKey(let code, _),
+             .KeyUnavailable(let code, _),
+             .KeySourceFailed(let code, _),
+             .Integrity(let code, _),
+             .NotFound(let code, _),
+             .Conflict(let code, _),
+             .Network(let code, _),
+             .Internal(let code, _),
+             .Closed(let code, _):
+            return code
+        }
+    }
+
+    /// An English explanation for logs and developers. It never holds an answer's value,
+    /// but it is not written for the people using the app: show text made from `code`.
+    public var detail: String {
+        switch self {
+        case .InvalidInput(_, _, let detail),
+             .PolicyRefused(_, let detail),
+             .WrongKey(_, let detail),
+             .KeyUnavailable(_, let detail),
+             .KeySourceFailed(_, let detail),
+             .Integrity(_, let detail),
+             .NotFound(_, let detail),
+             .Conflict(_, let detail),
+             .Network(_, let detail),
+             .Internal(_, let detail),
+             .Closed(_, let detail):
+            return detail
+        }
+    }
+
+    /// For `InvalidInput`, the field (or argument) at fault when the core names one.
+    public var field: String? {
+        if case .InvalidInput(_, let field, _) = self {
+            return field
+        }
+        return nil
+    }
+
+    /// Whether the platform lost the store key for good: the store can only be reset with
+    /// `eraseStore(dir:)`, losing what it held.
+    public var isKeyLost: Bool {
+        if case .KeyUnavailable = self {
+            return true
+        }
+        return false
+    }
+}
+
+/// A `SyncListener` that hands every event to a closure. The core calls it on a
+/// background thread: hop to the main actor before touching UI.
+public final class SyncEventHandler: SyncListener {
+    private let handler: @Sendable (SyncEvent) -> Void
+
+    /// A listener calling `handler` with each event.
+    public init(_ handler: @escaping @Sendable (SyncEvent) -> Void) {
+        self.handler = handler
+    }
+
+    /// Called by the core for each submission queued, delivered, rescheduled or refused.
+    public func onEvent(event: SyncEvent) {
+        handler(event)
+    }
+}
+
+extension SelfReport {
+    /// Sends what is due, like `sync(listener:cancellation:)`, and stops between
+    /// submissions when the calling task is cancelled.
+    ///
+    /// The generated async functions do not pass Swift task cancellation to Rust; this one
+    /// turns it into a `SyncCancellation`. Queued submissions stay queued either way, and
+    /// the summary says whether the sync was cut short (`cancelled`).
+    public func sync(listener: SyncListener? = nil) async throws -> SyncSummary {
+        let cancellation = SyncCancellation()
+        return try await withTaskCancellationHandler {
+            try await self.sync(listener: listener, cancellation: cancellation)
+        } onCancel: {
+            cancellation.cancel()
+        }
+    }
+}
