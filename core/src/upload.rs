@@ -16,6 +16,7 @@ use crate::model::{Profile, Record, RecordId};
 use crate::policy::OncePer;
 use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
 use crate::store::{Consent, OutboxItem, OutboxItemState, expiry_epoch};
+use crate::sync::retry::due_at;
 use crate::sync::transport::{Transport, TransportConfig};
 use crate::sync::{
     Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
@@ -335,9 +336,7 @@ impl SelfReport {
                 let delay = options
                     .retry
                     .next_delay(item.attempts.saturating_add(1), after);
-                let next = Utc::now()
-                    .timestamp()
-                    .saturating_add(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
+                let next = due_at(Utc::now(), delay);
                 self.store()
                     .mark_retry(&submission_id, next, reason.clone())?;
                 report.retry_later += 1;
@@ -798,6 +797,32 @@ mod tests {
                 .contains("unknown recipient")
         );
         assert_eq!(sync(&s).await, SyncReport::default());
+    }
+
+    /// Found by the network-fault suite (`tests/tests/network_faults.rs`): the next
+    /// attempt was due at the current second, rounded down, plus the delay, so a retry
+    /// could go out up to a second before the server's `Retry-After` had passed.
+    #[tokio::test]
+    async fn a_retry_is_not_due_before_the_retry_after_has_passed() {
+        let s = setup(
+            vec![Action::Reply(
+                429,
+                vec![("Retry-After".into(), "1".into())],
+                vec![],
+            )],
+            false,
+        )
+        .await;
+        report(&s, "36.5");
+        s.core.grant_consent("sh").unwrap();
+        let before = Utc::now().timestamp_millis();
+        assert_eq!(sync(&s).await.retry_later, 1);
+        let item = &s.core.outbox().unwrap()[0];
+        assert!(
+            item.next_attempt_at * 1000 >= before + 1000,
+            "due at {} s, asked at {before} ms to wait a second",
+            item.next_attempt_at
+        );
     }
 
     #[tokio::test]

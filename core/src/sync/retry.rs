@@ -56,6 +56,20 @@ impl RetryPolicy {
     }
 }
 
+/// When a retry `delay` after `now` falls due, in the outbox's Unix seconds: the first whole
+/// second at or after `now + delay`, so that a retry is never due before its delay (a
+/// server's `Retry-After` in particular) has passed in full. Rounding down instead would
+/// let a retry go out up to a second early. A zero delay is due at once (`now`'s second).
+pub fn due_at(now: DateTime<Utc>, delay: Duration) -> i64 {
+    if delay.is_zero() {
+        return now.timestamp();
+    }
+    let nanos = u128::from(now.timestamp_subsec_nanos()).saturating_add(delay.as_nanos());
+    let whole = nanos / 1_000_000_000 + u128::from(nanos % 1_000_000_000 != 0);
+    now.timestamp()
+        .saturating_add(i64::try_from(whole).unwrap_or(i64::MAX))
+}
+
 /// Longest `Retry-After` honoured; a hostile server cannot park a submission for months.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -109,6 +123,39 @@ mod tests {
             cap: Duration::from_millis(2),
         };
         assert!(policy.next_delay(1, Some(Duration::from_secs(5))) >= Duration::from_secs(5));
+    }
+
+    /// The suite in `tests/tests/network_faults.rs` found retries sent up to a second
+    /// before a `429`'s `Retry-After` had passed: the due time was `now` in whole seconds,
+    /// rounded down, plus the delay.
+    #[test]
+    fn a_retry_is_never_due_before_its_delay_has_passed() {
+        let at = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let second = |text: &str| at(text).timestamp();
+        let late = at("2026-11-28T08:00:00.900Z");
+        assert_eq!(
+            due_at(late, Duration::from_secs(1)),
+            second("2026-11-28T08:00:02Z")
+        );
+        assert_eq!(
+            due_at(late, Duration::from_millis(100)),
+            second("2026-11-28T08:00:01Z")
+        );
+        assert_eq!(
+            due_at(late, Duration::from_millis(101)),
+            second("2026-11-28T08:00:02Z")
+        );
+        let exact = at("2026-11-28T08:00:00Z");
+        assert_eq!(
+            due_at(exact, Duration::from_secs(2)),
+            second("2026-11-28T08:00:02Z")
+        );
+        assert_eq!(due_at(late, Duration::ZERO), second("2026-11-28T08:00:00Z"));
+        assert_eq!(due_at(late, Duration::MAX), i64::MAX);
     }
 
     #[test]
