@@ -10,7 +10,11 @@
 //! ([`pki`]), the drop box as a child process ([`endpoint`]), a recording and
 //! fault-injecting TCP proxy between device and drop box ([`proxy`]), and a fixture
 //! wiring them together ([`loopback`]).
+//!
+//! The suites share [`canary`]: distinct values typed into every field, searched for in
+//! store files, the drop box's database and log, and on the wire.
 
+pub mod canary;
 pub mod endpoint;
 pub mod loopback;
 pub mod pki;
@@ -23,6 +27,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
+
+pub use canary::{canary_patterns, contains, contains_token, find_canaries, find_canaries_in_log};
 
 use chrono::{Duration, Local, NaiveDate};
 use tempfile::TempDir;
@@ -418,92 +424,6 @@ pub fn resident_id(body: &str) -> String {
     format!("{body}{}", char::from(check))
 }
 
-/// The byte patterns a typed value could take on disk: its UTF-8 bytes, and its
-/// JSON-escaped forms (`\uXXXX` for every non-ASCII character, in lower and upper case
-/// hex, as serializers differ).
-pub fn canary_patterns(value: &str) -> Vec<Vec<u8>> {
-    let mut patterns = vec![value.as_bytes().to_vec()];
-    let json = serde_json::to_string(value)
-        .unwrap_or_else(|error| panic!("cannot escape {value:?}: {error}"));
-    patterns.push(json.trim_matches('"').as_bytes().to_vec());
-    for upper in [false, true] {
-        let mut escaped = String::new();
-        for unit in value.encode_utf16() {
-            if unit < 0x80 {
-                escaped.push(char::from(unit as u8));
-            } else if upper {
-                escaped.push_str(&format!("\\u{unit:04X}"));
-            } else {
-                escaped.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-        patterns.push(escaped.into_bytes());
-    }
-    patterns.sort();
-    patterns.dedup();
-    patterns
-}
-
-/// Every `(file, canary)` pair where a form of the canary (see [`canary_patterns`])
-/// occurs in the file's bytes.
-pub fn find_canaries(
-    files: &BTreeMap<PathBuf, Vec<u8>>,
-    canaries: &[&str],
-) -> Vec<(PathBuf, String)> {
-    let mut found = Vec::new();
-    for (path, bytes) in files {
-        for canary in canaries {
-            if canary_patterns(canary)
-                .iter()
-                .any(|pattern| contains(bytes, pattern))
-            {
-                found.push((path.clone(), (*canary).to_owned()));
-            }
-        }
-    }
-    found
-}
-
-/// The canaries found in `log` (log lines), in any form of [`canary_patterns`], each
-/// standing as a token of its own: not directly after or before an ASCII letter, digit
-/// or `.`. Log lines carry numbers of their own (a request's duration, `36.2ms`) that a
-/// short typed value such as a temperature would otherwise match by chance; a value
-/// written into a line is delimited by spaces, quotes or punctuation, so it is found.
-pub fn find_canaries_in_log(log: &str, canaries: &[&str]) -> Vec<String> {
-    canaries
-        .iter()
-        .filter(|canary| {
-            canary_patterns(canary)
-                .iter()
-                .any(|pattern| contains_token(log.as_bytes(), pattern))
-        })
-        .map(|canary| (*canary).to_owned())
-        .collect()
-}
-
-/// Whether `needle` occurs in `haystack` delimited as a token (see
-/// [`find_canaries_in_log`]).
-pub fn contains_token(haystack: &[u8], needle: &[u8]) -> bool {
-    let word = |byte: Option<&u8>| byte.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.');
-    if needle.is_empty() || needle.len() > haystack.len() {
-        return false;
-    }
-    (0..=haystack.len() - needle.len()).any(|start| {
-        let end = start + needle.len();
-        haystack[start..end] == *needle
-            && !word(start.checked_sub(1).and_then(|before| haystack.get(before)))
-            && !word(haystack.get(end))
-    })
-}
-
-/// Whether `needle` occurs in `haystack`.
-pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && haystack
-            .windows(needle.len())
-            .any(|window| window == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,32 +433,6 @@ mod tests {
         // The GB 11643 standard's own example, whose check character is X.
         assert_eq!(resident_id("11010519491231002"), "11010519491231002X");
         assert_eq!(resident_id("31010419900315242"), "310104199003152427");
-    }
-
-    #[test]
-    fn canary_patterns_cover_json_escapes() {
-        let patterns = canary_patterns("雯A");
-        assert!(patterns.contains(&"雯A".as_bytes().to_vec()));
-        assert!(patterns.contains(&b"\\u96efA".to_vec()));
-        assert!(patterns.contains(&b"\\u96EFA".to_vec()));
-        let ascii = canary_patterns("+8613800138000");
-        assert_eq!(ascii, vec![b"+8613800138000".to_vec()]);
-    }
-
-    #[test]
-    fn contains_finds_needles() {
-        assert!(contains(b"abcdef", b"cde"));
-        assert!(!contains(b"abcdef", b"xyz"));
-        assert!(!contains(b"abc", b""));
-    }
-
-    #[test]
-    fn log_scans_ignore_numbers_inside_other_tokens() {
-        let log = "2026-11-28T20:00:00.000Z POST /v1/submissions 201 36.2ms\n";
-        assert!(find_canaries_in_log(log, &["36.2", "201"]).len() == 1);
-        assert_eq!(find_canaries_in_log("t=36.2 ", &["36.2"]), vec!["36.2"]);
-        assert!(contains_token(b"a \"x\" b", b"x"));
-        assert!(!contains_token(b"x1", b"x"));
     }
 
     #[test]

@@ -5,49 +5,29 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::canary::Canaries;
 use crate::endpoint::{EndpointConfig, EndpointProcess, database_files};
 use crate::pki::{PkiFiles, TestPki};
 use crate::proxy::Proxy;
-use crate::{DAILY_REPORT_POLICY, Outcome, Workspace, current_policy, day, resident_id};
+use crate::{DAILY_REPORT_POLICY, Outcome, Workspace, current_policy, day};
 
-/// The person's name, as typed into the profile (kept and sealed to `identity`).
-pub const NAME: &str = "欧阳灵犀";
-/// The person's phone (kept and sealed to `identity`).
-pub const PHONE: &str = "+8613955550123";
-/// The person's date of birth (no daily form asks for it).
-pub const BIRTH_DATE: &str = "1985-12-03";
-/// The district typed in reports (only its city, `110100`, is sent).
-pub const DISTRICT: &str = "110105";
-/// The note typed in reports (never sent).
-pub const NOTES: &str = "夜里头疼 canary-note-k7f3";
-/// Temperatures typed, one per report (only `>= 37.3` is sent).
-pub const TEMPERATURES: [&str; 3] = ["38.9", "36.2", "37.1"];
-
-/// The person's resident ID number (no daily form asks for it).
-pub fn id_number() -> String {
-    resident_id("11010519851203451")
-}
-
-/// Every value typed: none may appear at the drop box or on the wire.
+/// Every value typed into the profile and the reports: none may appear at the drop box
+/// or on the wire.
 pub fn typed_values() -> Vec<String> {
-    let mut values = vec![
-        NAME.to_owned(),
-        PHONE.to_owned(),
-        BIRTH_DATE.to_owned(),
-        DISTRICT.to_owned(),
-        NOTES.to_owned(),
-        id_number(),
-    ];
-    values.extend(TEMPERATURES.iter().map(|value| (*value).to_owned()));
-    values
+    Canaries::standard()
+        .typed()
+        .into_iter()
+        .map(|canary| canary.value)
+        .collect()
 }
 
-/// The typed values the authority must never receive: everything the policy omits or
-/// reduces, and what no form asks for. (Name and phone are declared `keep`.)
+/// The typed values the authority must never receive: everything the daily-report policy
+/// omits or reduces, and what no form asks for. (Name and phone are declared `keep`.)
 pub fn withheld_values() -> Vec<String> {
+    let canaries = Canaries::standard();
     typed_values()
         .into_iter()
-        .filter(|value| value != NAME && value != PHONE)
+        .filter(|value| *value != canaries.name && *value != canaries.phone)
         .collect()
 }
 
@@ -65,6 +45,8 @@ pub struct Loopback {
     pub config: EndpointConfig,
     /// The profile reports are filed for.
     pub profile: String,
+    /// The values typed into the profile ([`Canaries::profile_args`]) and the reports.
+    pub canaries: Canaries,
 }
 
 impl Loopback {
@@ -92,21 +74,11 @@ impl Loopback {
             .success();
         ws.selfreport(&["policy", "install", &signed.to_string_lossy()])
             .success();
-        let id_number = id_number();
-        let profile = ws
-            .selfreport(&[
-                "profile",
-                "add",
-                "--name",
-                NAME,
-                "--phone",
-                PHONE,
-                "--id-number",
-                &id_number,
-                "--birth-date",
-                BIRTH_DATE,
-            ])
-            .single_line();
+        let canaries = Canaries::standard();
+        let mut args = vec!["profile".to_owned(), "add".to_owned()];
+        args.extend(canaries.profile_args());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let profile = ws.selfreport(&args).single_line();
         Self {
             ws,
             pki: files,
@@ -114,6 +86,7 @@ impl Loopback {
             endpoint: Some(endpoint),
             config,
             profile,
+            canaries,
         }
     }
 
@@ -125,13 +98,14 @@ impl Loopback {
         self.ws.selfreport(&full)
     }
 
-    /// Files a daily report `days_ago` with temperature `TEMPERATURES[index]`, the
-    /// district and the note; returns its record id.
+    /// Files a daily report `days_ago` with the canaries' temperature `index` (modulo
+    /// three), district and notes; returns its record id.
     pub fn report(&self, days_ago: i64, index: usize) -> String {
         let date = day(-days_ago);
-        let temperature = format!("temperature={}", TEMPERATURES[index % TEMPERATURES.len()]);
-        let district = format!("district={DISTRICT}");
-        let notes = format!("notes={NOTES}");
+        let temperatures = &self.canaries.temperatures;
+        let temperature = format!("temperature={}", temperatures[index % temperatures.len()]);
+        let district = format!("district={}", self.canaries.district);
+        let notes = format!("notes={}", self.canaries.notes);
         self.selfreport(&[
             "report",
             "--profile",

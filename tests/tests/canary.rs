@@ -7,45 +7,22 @@
 //! JSON-escaped forms. The same scan must find the canaries in `export` output, which
 //! proves the values were really saved and the scan really looks.
 
-use selfreport_tests::{Workspace, canary_patterns, contains, day, find_canaries, resident_id};
+use selfreport_tests::canary::{Canaries, Finding, Scanner};
+use selfreport_tests::{Workspace, day};
 
 #[test]
 fn no_typed_value_is_stored_in_the_clear() {
     let ws = Workspace::new();
     ws.initialized_with_policies();
 
-    let display_name = "金丝雀爸爸 canary-display";
-    let name = "欧阳雀鸣";
-    let id_number = resident_id("44528119880719421");
-    let phone = "+8613711223344";
-    let birth_date = "1988-07-19";
-    let passport = "EK7733991";
-    let travel_place_a = "420106";
-    let travel_place_b = "440305";
-    let arrival_date = day(3);
-    let transport = "MU5137";
-    let district = "310115";
-    let temperature = "38.6";
-    let notes = "金丝雀备注 canary-notes-7f3a";
-
-    let profile = ws
-        .selfreport(&[
-            "profile",
-            "add",
-            "--name",
-            name,
-            "--display-name",
-            display_name,
-            "--id-number",
-            &id_number,
-            "--phone",
-            phone,
-            "--birth-date",
-            birth_date,
-            "--passport",
-            passport,
-        ])
-        .single_line();
+    let canaries = Canaries::standard();
+    let mut args = vec!["profile".to_owned(), "add".to_owned()];
+    args.extend(canaries.profile_args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let profile = ws.selfreport(&args).single_line();
+    let [travel_place_a, travel_place_b] = &canaries.travel_places;
+    let [first, second, third] = &canaries.temperatures;
+    let notes = &canaries.notes;
 
     // The traveler's pre-registration: identity comes from the profile, travel and
     // arrival are answered.
@@ -67,9 +44,9 @@ fn no_typed_value_is_stored_in_the_clear() {
         "--answer",
         &format!("travel={travel}"),
         "--answer",
-        &format!("arrival_date={arrival_date}"),
+        &format!("arrival_date={}", canaries.arrival_date),
         "--answer",
-        &format!("transport_number={transport}"),
+        &format!("transport_number={}", canaries.transport_number),
     ])
     .single_line();
 
@@ -96,13 +73,13 @@ fn no_typed_value_is_stored_in_the_clear() {
         "--form",
         "daily",
         "--answer",
-        &format!("temperature={temperature}"),
+        &format!("temperature={first}"),
         "--answer",
         "symptoms=fever,cough",
         "--answer",
         "contact_with_case=yes",
         "--answer",
-        &format!("district={district}"),
+        &format!("district={}", canaries.district),
         "--answer",
         &format!("notes={notes}"),
     ])
@@ -118,48 +95,54 @@ fn no_typed_value_is_stored_in_the_clear() {
         "--date",
         &day(-1),
         "--answer",
-        &format!("temperature={temperature}"),
+        &format!("temperature={second}"),
         "--answer",
         "symptoms=",
         "--answer",
         &format!("notes={notes}"),
     ])
     .single_line();
-
-    let canaries: Vec<&str> = vec![
-        display_name,
-        name,
-        &id_number,
-        phone,
-        birth_date,
-        passport,
-        travel_place_a,
-        travel_place_b,
-        &arrival_date,
-        transport,
-        district,
-        temperature,
-        notes,
-    ];
+    ws.selfreport(&[
+        "report",
+        "--profile",
+        &profile,
+        "--policy",
+        "sh-daily-health",
+        "--form",
+        "daily",
+        "--date",
+        &day(-1),
+        "--answer",
+        &format!("temperature={third}"),
+        "--answer",
+        "symptoms=",
+        "--answer",
+        "contact_with_case=no",
+        "--answer",
+        &format!("district={}", canaries.district),
+    ])
+    .single_line();
 
     // The values are really in the store: export and the record listing (decrypted) show
-    // every one.
-    let mut shown = ws.selfreport(&["export"]).success().to_owned();
-    shown.push_str(ws.selfreport(&["records", "--json"]).success());
-    for canary in &canaries {
+    // every one, in every form scanned for.
+    // (Compact JSON: the CLI pretty-prints, the core stores `"value":389`.)
+    let mut shown = ws.selfreport(&["export"]).json().to_string();
+    shown.push_str(&ws.selfreport(&["records", "--json"]).json().to_string());
+    let scanner = canaries.scanner();
+    let shown: Vec<String> = scanner
+        .scan_bytes("export", shown.as_bytes())
+        .into_iter()
+        .map(|finding| finding.value)
+        .collect();
+    for canary in canaries.all() {
         assert!(
-            canary_patterns(canary)
-                .iter()
-                .any(|pattern| contains(shown.as_bytes(), pattern)),
+            shown.contains(&canary.value),
             "export does not show {canary:?}, so the scan would prove nothing"
         );
     }
-    // Records keep a temperature as tenths of a degree; look for that form on disk too.
-    let mut canaries = canaries;
-    let stored_temperature = format!("\"value\":{}", temperature.replace('.', ""));
-    canaries.push(&stored_temperature);
 
-    // ... and no file under the store directory holds any of them in the clear.
+    // ... and no file under the store directory holds any of them in the clear (records
+    // keep a temperature as tenths of a degree; that form is among the canaries too).
     let files = ws.store_snapshot();
     assert!(
         files
@@ -168,11 +151,7 @@ fn no_typed_value_is_stored_in_the_clear() {
         "expected the database among {:?}",
         files.keys().collect::<Vec<_>>()
     );
-    let found = find_canaries(&files, &canaries);
-    assert!(
-        found.is_empty(),
-        "typed values found in the clear: {found:?}"
-    );
+    assert_eq!(scanner.scan_files(&files), Vec::<Finding>::new());
 }
 
 #[test]
@@ -182,7 +161,7 @@ fn the_scan_does_find_a_planted_canary() {
     ws.initialized_with_policies();
     let planted = ws.store().join("planted.bin");
     selfreport_tests::write(&planted, "xx\\u6b27\\u9633yy".as_bytes());
-    let found = find_canaries(&ws.store_snapshot(), &["欧阳"]);
+    let found = Scanner::of_values(&["欧阳"]).scan_files(&ws.store_snapshot());
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, planted);
+    assert_eq!(found[0].place, planted.display().to_string());
 }

@@ -5,15 +5,11 @@
 //! policy updates reach the endpoint named by the policy.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use selfreport_tests::loopback::{Loopback, NAME, PHONE, typed_values, withheld_values};
-use selfreport_tests::{contains, find_canaries, find_canaries_in_log};
+use selfreport_tests::canary::{Finding, read_paths};
+use selfreport_tests::contains;
+use selfreport_tests::loopback::{Loopback, withheld_values};
 use serde_json::Value;
-
-fn strings(values: &[String]) -> Vec<&str> {
-    values.iter().map(String::as_str).collect()
-}
 
 #[test]
 fn reports_reach_the_drop_box_sealed_and_nothing_typed_is_there_or_on_the_wire() {
@@ -68,32 +64,24 @@ fn reports_reach_the_drop_box_sealed_and_nothing_typed_is_there_or_on_the_wire()
 
     // ...and none of the values typed: not in its database files, not in its log, not
     // in any byte that crossed the network.
-    let typed = typed_values();
-    let mut files = std::collections::BTreeMap::new();
-    for path in net.database_files() {
-        if let Ok(bytes) = std::fs::read(&path) {
-            files.insert(path, bytes);
-        }
-    }
+    let scanner = net.canaries.scanner();
+    let files = read_paths(&net.database_files());
     assert!(!files.is_empty());
-    assert_eq!(find_canaries(&files, &strings(&typed)), vec![]);
+    assert_eq!(scanner.scan_files(&files), Vec::<Finding>::new());
     let log = net.endpoint_log();
     assert!(log.contains("POST /v1/submissions 201"), "{log}");
     assert_eq!(
-        find_canaries_in_log(&log, &strings(&typed)),
-        Vec::<String>::new()
+        scanner.scan_log("drop box log", &log),
+        Vec::<Finding>::new()
     );
-    let mut wire = std::collections::BTreeMap::new();
-    wire.insert(
-        PathBuf::from("client to server"),
-        net.proxy.client_to_server(),
-    );
-    wire.insert(
-        PathBuf::from("server to client"),
-        net.proxy.server_to_client(),
-    );
-    assert!(wire.values().all(|bytes| bytes.len() > 1000));
-    assert_eq!(find_canaries(&wire, &strings(&typed)), vec![]);
+    let wire = [
+        ("client to server", net.proxy.client_to_server()),
+        ("server to client", net.proxy.server_to_client()),
+    ];
+    assert!(wire.iter().all(|(_, bytes)| bytes.len() > 1000));
+    for (direction, bytes) in &wire {
+        assert_eq!(scanner.scan_bytes(direction, bytes), Vec::<Finding>::new());
+    }
     // The scan is looking at the right bytes: the submission ids are in the database in
     // the clear, but never on the wire, which is TLS.
     let (first_id, _, _) = &stored[0];
@@ -103,8 +91,8 @@ fn reports_reach_the_drop_box_sealed_and_nothing_typed_is_there_or_on_the_wire()
             .any(|bytes| contains(bytes, first_id.as_bytes()))
     );
     assert!(
-        wire.values()
-            .all(|bytes| !contains(bytes, first_id.as_bytes()))
+        wire.iter()
+            .all(|(_, bytes)| !contains(bytes, first_id.as_bytes()))
     );
 }
 
@@ -147,8 +135,8 @@ fn the_authority_opens_json_csv_and_fhir_with_only_declared_transformed_fields()
         assert_eq!(health["symptoms"], serde_json::json!(["cough"]));
         assert_eq!(health["contact_with_case"], false);
         temperatures.insert(health["temperature"].as_bool().expect("a yes/no threshold"));
-        assert_eq!(identity["name"], NAME);
-        assert_eq!(identity["phone"], PHONE);
+        assert_eq!(identity["name"], net.canaries.name.as_str());
+        assert_eq!(identity["phone"], net.canaries.phone.as_str());
     }
     assert_eq!(temperatures, BTreeSet::from([false, true]), "38.9 and 36.2");
     for output in [&json.stdout] {
