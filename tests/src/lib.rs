@@ -11,10 +11,12 @@
 //! fault-injecting TCP proxy between device and drop box ([`proxy`]), and a fixture
 //! wiring them together ([`loopback`]).
 //!
-//! The suites share [`canary`]: distinct values typed into every field, searched for in
-//! store files, the drop box's database and log, and on the wire.
+//! The stress suites share [`canary`] (distinct values typed into every field, searched
+//! for in store files, the drop box's database and log, and on the wire) and the crash
+//! suite drives [`crash`]'s child process.
 
 pub mod canary;
+pub mod crash;
 pub mod endpoint;
 pub mod loopback;
 pub mod pki;
