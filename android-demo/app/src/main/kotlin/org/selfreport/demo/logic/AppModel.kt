@@ -1,0 +1,425 @@
+package org.selfreport.demo.logic
+
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import org.selfreport.MonitoringReason
+import org.selfreport.PolicyInfo
+import org.selfreport.ProfileInfo
+import org.selfreport.SelfReportException
+import org.selfreport.SelfReportInterface
+
+/** How the app reaches the core: opening the store, resetting it, and the policies it ships. */
+interface CoreGateway {
+    /** Opens the store, creating it on first use. Throws `SelfReportException`. */
+    fun open(): SelfReportInterface
+
+    /** Deletes the store without opening it: the reset path after the key is lost. */
+    fun eraseStore()
+
+    /** The signed policies the app ships, installed when none is. */
+    fun bundledPolicies(): List<ByteArray>
+}
+
+/** Schedules background work (WorkManager on Android). */
+interface WorkScheduler {
+    /** Asks for a sync as soon as the network allows, retried with backoff. */
+    fun requestSync()
+
+    /** Cancels every scheduled sync (before an erase). */
+    fun cancelSync()
+}
+
+/** A policy as onboarding and settings show it. */
+data class PolicyView(
+    val id: String,
+    val version: Long,
+    val issuer: String,
+    val purpose: String,
+    val purposeCode: String,
+    val validFrom: String,
+    val validUntil: String,
+    val endpointHost: String,
+    val deviceRetentionDays: Int,
+    val serverRetentionDays: Int,
+    val monitoringDays: Int?,
+    val consented: Boolean,
+    /** Form ids and titles, in policy order. */
+    val forms: List<Pair<String, String>>,
+)
+
+/** Which screen is up, with what it shows. */
+sealed class Screen {
+    /** Opening the store. */
+    object Loading : Screen()
+
+    /**
+     * The store cannot be opened: the key is gone (offer the reset), or a failure that may
+     * pass (offer a retry). [message] says which.
+     */
+    data class CannotOpen(val message: UiMessage) : Screen()
+
+    /** The policy's issuer and purpose, and the consent question. */
+    data class Onboarding(val policy: PolicyView) : Screen()
+
+    /** Profiles, what is due, saved records. */
+    object Home : Screen()
+
+    /** A household profile being added. */
+    data class ProfileEditor(val draft: ProfileDraft, val hints: Map<String, Hint> = emptyMap()) : Screen()
+
+    /** A form being filled. */
+    data class Form(val form: FormState) : Screen()
+
+    /** "What will be shared" for a saved record. */
+    data class Preview(val recordId: String, val policyId: String, val model: PreviewModel) : Screen()
+
+    /** The ledger with receipts. */
+    data class Ledger(val rows: List<LedgerRow>, val status: LedgerStatus) : Screen()
+
+    /** Consent, export, erase. */
+    object Settings : Screen()
+
+    /** The store was erased; starting again creates an empty one. */
+    object Erased : Screen()
+}
+
+/** An export ready to hand to the share sheet. */
+data class ExportFile(val name: String, val json: String)
+
+/** Everything the UI shows. */
+data class AppState(
+    val screen: Screen = Screen.Loading,
+    val policies: List<PolicyView> = emptyList(),
+    val profiles: List<ProfileInfo> = emptyList(),
+    val due: List<DueRow> = emptyList(),
+    val records: List<RecordRow> = emptyList(),
+    val today: String = "",
+    val message: UiMessage? = null,
+    /** An export waiting for the UI to share it; cleared by [AppModel.exportHandled]. */
+    val pendingExport: ExportFile? = null,
+)
+
+/**
+ * The app's state and every action on it, with no Android types: the Android
+ * `ViewModel` calls these methods on one background thread at a time and the UI
+ * renders [state]. Every core error ends as a message or a screen, never a crash.
+ */
+class AppModel(
+    private val gateway: CoreGateway,
+    private val scheduler: WorkScheduler,
+    private val labels: LabelPicker,
+    private val formatter: Formatter,
+) {
+    private val mutableState = MutableStateFlow(AppState())
+    private var core: SelfReportInterface? = null
+    private var rawPolicies: List<PolicyInfo> = emptyList()
+
+    /** The current state. */
+    val state: StateFlow<AppState> = mutableState.asStateFlow()
+
+    /** The open core, for the background worker sharing this process; `null` until opened. */
+    val openCore: SelfReportInterface? get() = core
+
+    /**
+     * Opens the store, installs the shipped policy if none is installed, and shows
+     * onboarding until the person has answered the consent question once.
+     */
+    fun start() {
+        mutableState.update { it.copy(screen = Screen.Loading) }
+        val opened = try {
+            gateway.open()
+        } catch (error: Exception) {
+            mutableState.update { it.copy(screen = Screen.CannotOpen(Messages.of(error))) }
+            return
+        }
+        core = opened
+        attempt {
+            if (opened.policies().isEmpty()) {
+                val installed = gateway.bundledPolicies().mapNotNull { signed ->
+                    try {
+                        opened.installPolicy(signed)
+                    } catch (refused: SelfReportException.PolicyRefused) {
+                        say(Messages.of(refused))
+                        null
+                    }
+                }
+                if (installed.isEmpty()) say(UiMessage(MessageCode.NO_POLICY))
+            }
+            reload()
+            val unconsented = state.value.policies.firstOrNull { !it.consented }
+            val screen = if (unconsented != null) Screen.Onboarding(unconsented) else Screen.Home
+            mutableState.update { it.copy(screen = screen) }
+        }
+    }
+
+    /** Records consent to [policyId] and goes on (to the next policy still asking, or home). */
+    fun consent(policyId: String) = attempt {
+        val core = requireCore()
+        core.grantConsent(policyId)
+        reload()
+        val next = state.value.policies.firstOrNull { !it.consented && it.id != policyId }
+        mutableState.update { it.copy(screen = if (next != null) Screen.Onboarding(next) else Screen.Home) }
+    }
+
+    /** Goes home without consent: reports can be kept on the device but none is sent. */
+    fun notNow() = go(Screen.Home)
+
+    /** Shows the consent question for [policyId] again. */
+    fun reviewConsent(policyId: String) {
+        state.value.policies.firstOrNull { it.id == policyId }?.let { go(Screen.Onboarding(it)) }
+    }
+
+    /** Withdraws consent to [policyId]; queued reports for it are dropped unsent. */
+    fun withdrawConsent(policyId: String) = attempt {
+        val dropped = requireCore().withdrawConsent(policyId)
+        reload()
+        say(UiMessage(MessageCode.CONSENT_WITHDRAWN, count = dropped.toLong()))
+    }
+
+    /** Opens an empty profile editor. */
+    fun newProfile() = go(Screen.ProfileEditor(ProfileDraft()))
+
+    /** Replaces the draft being edited, clearing the hints of attributes that changed. */
+    fun editProfile(draft: ProfileDraft) {
+        val screen = state.value.screen as? Screen.ProfileEditor ?: return
+        go(Screen.ProfileEditor(draft, screen.hints.filterKeys { key -> value(screen.draft, key) == value(draft, key) }))
+    }
+
+    /** Checks and adds the profile being edited; on success goes home. */
+    fun saveProfile() {
+        val screen = state.value.screen as? Screen.ProfileEditor ?: return
+        val hints = ProfileModel.validate(screen.draft, today())
+        if (hints.isNotEmpty()) return go(screen.copy(hints = hints))
+        attempt({ error ->
+            ProfileModel.hintFromError(error)?.let { (field, hint) ->
+                go(screen.copy(hints = mapOf(field to hint)))
+                true
+            } ?: false
+        }) {
+            requireCore().addProfile(screen.draft.toNewProfile())
+            reload()
+            say(UiMessage(MessageCode.PROFILE_ADDED))
+            go(Screen.Home)
+        }
+    }
+
+    /** Starts a monitoring period for [profileId] under [policyId] from today. */
+    fun startMonitoring(profileId: String, policyId: String, reason: MonitoringReason) = attempt {
+        requireCore().startMonitoring(profileId, policyId, null, reason)
+        reload()
+        say(UiMessage(MessageCode.MONITORING_STARTED))
+    }
+
+    /** Opens the form a due item asks for. */
+    fun openDue(row: DueRow) = openForm(row.profileId, row.policyId, row.formId, row.date)
+
+    /**
+     * Opens form [formId] of [policyId] for [profileId] on [date] (default today),
+     * filled with that day's saved answers if there are some (saving again amends).
+     */
+    fun openForm(profileId: String, policyId: String, formId: String, date: String? = null) = attempt {
+        val core = requireCore()
+        val policy = rawPolicies.firstOrNull { it.id == policyId } ?: throw notFound("policy")
+        val form = policy.forms.firstOrNull { it.id == formId } ?: throw notFound("form")
+        val day = date ?: core.today()
+        val saved = core.records().records
+            .filter { it.profileId == profileId && it.policyId == policyId && it.formId == formId && it.date == day }
+            .maxByOrNull { it.revision }
+        val state = FormModel.build(form, policyId, profileId, day, labels, saved?.answers.orEmpty())
+        go(Screen.Form(state))
+    }
+
+    /** Changes one field of the form being filled. */
+    fun edit(fieldId: String, input: Input) {
+        val screen = state.value.screen as? Screen.Form ?: return
+        go(Screen.Form(screen.form.update(fieldId, input)))
+    }
+
+    /**
+     * Checks the form; if it passes, saves the record (amending that day's unsent one)
+     * and shows what will be shared. Refusals appear under their field.
+     */
+    fun submitForm() {
+        val screen = state.value.screen as? Screen.Form ?: return
+        val form = screen.form
+        val hints = FormModel.validate(form, today())
+        if (hints.isNotEmpty()) return go(Screen.Form(form.withHints(hints)))
+        attempt({ error ->
+            FormModel.hintFromError(form, error)?.let { (field, hint) ->
+                go(Screen.Form(form.withHints(mapOf(field to hint))))
+                true
+            } ?: false
+        }) {
+            val core = requireCore()
+            val saved = core.saveRecord(form.profileId, form.policyId, form.formId, form.date, form.answers())
+            reload()
+            say(UiMessage(MessageCode.SAVED))
+            showPreview(core, saved.id, form.policyId)
+        }
+    }
+
+    /** Shows what will be shared for a saved record. */
+    fun openPreview(recordId: String) = attempt {
+        val core = requireCore()
+        showPreview(core, recordId, core.record(recordId).policyId)
+    }
+
+    /**
+     * Sends the previewed record: with consent, asks for a background sync (which seals
+     * everything ready); without, shows the consent question first.
+     */
+    fun send() {
+        val screen = state.value.screen as? Screen.Preview ?: return
+        val policy = state.value.policies.firstOrNull { it.id == screen.policyId }
+        if (policy == null || !policy.consented) {
+            say(UiMessage(MessageCode.CONSENT_NEEDED))
+            if (policy != null) go(Screen.Onboarding(policy))
+            return
+        }
+        scheduler.requestSync()
+        say(UiMessage(MessageCode.QUEUED_FOR_SENDING))
+        go(Screen.Home)
+    }
+
+    /** Shows the ledger, newest first, with its verification. */
+    fun openLedger() = attempt {
+        val core = requireCore()
+        val rows = formatter.ledger(core.ledger(), rawPolicies)
+        go(Screen.Ledger(rows, formatter.ledgerStatus(core.verifyLedger())))
+    }
+
+    /** Shows settings. */
+    fun openSettings() = go(Screen.Settings)
+
+    /** Goes back home from any screen that has a way back. */
+    fun back() {
+        when (state.value.screen) {
+            is Screen.Loading, is Screen.CannotOpen, is Screen.Erased, is Screen.Home -> Unit
+            else -> {
+                attempt { reload() }
+                go(Screen.Home)
+            }
+        }
+    }
+
+    /** Reloads lists after a background sync changed them. */
+    fun refresh() = attempt { reload() }
+
+    /** Prepares the export for the share sheet. */
+    fun export() = attempt {
+        val core = requireCore()
+        val file = ExportFile(Formatter.exportFileName(core.today()), core.export())
+        mutableState.update { it.copy(pendingExport = file) }
+    }
+
+    /** The UI has handed the export to the share sheet (or given up). */
+    fun exportHandled() = mutableState.update { it.copy(pendingExport = null) }
+
+    /** Cancels background syncs and erases the store; everything on the device is gone. */
+    fun erase() = attempt {
+        val core = requireCore()
+        scheduler.cancelSync()
+        core.erase()
+        this.core = null
+        rawPolicies = emptyList()
+        mutableState.value = AppState(screen = Screen.Erased, message = UiMessage(MessageCode.ERASED))
+    }
+
+    /** After the key was lost: deletes the store without opening it and starts afresh. */
+    fun resetAfterKeyLoss() {
+        try {
+            scheduler.cancelSync()
+            gateway.eraseStore()
+        } catch (error: Exception) {
+            mutableState.update { it.copy(screen = Screen.CannotOpen(Messages.of(error))) }
+            return
+        }
+        core = null
+        mutableState.value = AppState()
+        start()
+    }
+
+    /** Clears the message shown. */
+    fun dismissMessage() = mutableState.update { it.copy(message = null) }
+
+    private fun showPreview(core: SelfReportInterface, recordId: String, policyId: String) {
+        go(Screen.Preview(recordId, policyId, formatter.preview(core.preview(recordId))))
+    }
+
+    private fun reload() {
+        val core = requireCore()
+        rawPolicies = core.policies()
+        val profiles = core.profiles()
+        val today = core.today()
+        mutableState.update {
+            it.copy(
+                policies = rawPolicies.map(::policyView),
+                profiles = profiles,
+                due = formatter.due(core.due(today), profiles, rawPolicies),
+                records = formatter.records(core.records().records, profiles, rawPolicies),
+                today = today,
+            )
+        }
+    }
+
+    private fun policyView(policy: PolicyInfo) = PolicyView(
+        id = policy.id,
+        version = policy.version.toLong(),
+        issuer = labels.pick(policy.issuer, policy.id),
+        purpose = labels.pick(policy.purpose, policy.purposeCode),
+        purposeCode = policy.purposeCode,
+        validFrom = policy.validFrom,
+        validUntil = policy.validUntil,
+        endpointHost = Formatter.endpointHost(policy.endpointUrl),
+        deviceRetentionDays = policy.deviceRetentionDays.toInt(),
+        serverRetentionDays = policy.serverRetentionDays.toInt(),
+        monitoringDays = policy.monitoringDays?.toInt(),
+        consented = policy.consented,
+        forms = policy.forms.map { it.id to labels.pick(it.title, it.id) },
+    )
+
+    private fun today(): String = state.value.today.ifEmpty { core?.today().orEmpty() }
+
+    private fun requireCore(): SelfReportInterface =
+        core ?: throw SelfReportException.Closed("Closed", "the store is not open")
+
+    private fun notFound(what: String) = SelfReportException.NotFound("NotFound", "no such $what")
+
+    private fun go(screen: Screen) = mutableState.update { it.copy(screen = screen) }
+
+    private fun say(message: UiMessage) = mutableState.update { it.copy(message = message) }
+
+    /**
+     * Runs [block]; a key loss switches to the reset screen, [handled] may claim any
+     * other core error (to show it under a field), the rest become a message.
+     */
+    private inline fun attempt(handled: (SelfReportException) -> Boolean = { false }, block: () -> Unit) {
+        try {
+            block()
+        } catch (error: SelfReportException) {
+            when {
+                Messages.isKeyLoss(error) -> go(Screen.CannotOpen(Messages.of(error)))
+                error is SelfReportException.Closed -> {
+                    core = null
+                    go(Screen.Erased)
+                }
+                handled(error) -> Unit
+                else -> say(Messages.of(error))
+            }
+        } catch (error: Exception) {
+            say(Messages.of(error))
+        }
+    }
+
+    private fun value(draft: ProfileDraft, key: String): String = when (key) {
+        ProfileModel.DISPLAY_NAME -> draft.displayName
+        ProfileModel.NAME -> draft.name
+        ProfileModel.ID_NUMBER -> draft.idNumber
+        ProfileModel.PHONE -> draft.phone
+        ProfileModel.BIRTH_DATE -> draft.birthDate
+        ProfileModel.PASSPORT_NUMBER -> draft.passportNumber
+        else -> ""
+    }
+}

@@ -1,0 +1,482 @@
+package org.selfreport.demo.logic
+
+import java.time.LocalDate
+import java.time.format.DateTimeParseException
+import org.selfreport.FieldInfo
+import org.selfreport.FieldKind
+import org.selfreport.FormInfo
+import org.selfreport.SelfReportException
+
+/** The input control a field is rendered with, with what the control needs to know. */
+sealed class Control {
+    /** Two exclusive buttons: yes, no. */
+    object YesNo : Control()
+
+    /** Exactly one of [codes] (radio buttons). */
+    data class SingleChoice(val codes: List<String>) : Control()
+
+    /** Any subset of [codes] (checkboxes); choosing none is an answer. */
+    data class MultiChoice(val codes: List<String>) : Control()
+
+    /** Degrees Celsius with one decimal, 34.0 to 43.0. */
+    object Temperature : Control()
+
+    /** A whole number from [min] to [max]. */
+    data class WholeNumber(val min: Long, val max: Long) : Control()
+
+    /** A date `YYYY-MM-DD`; days after today only when [allowFuture]. */
+    data class Date(val allowFuture: Boolean) : Control()
+
+    /** A six-digit district code (GB/T 2260). */
+    object District : Control()
+
+    /** A list of travel legs (place, from, to); an empty list means no travel. */
+    object TravelLegs : Control()
+
+    /** A single line of text of a known shape. */
+    data class Line(val kind: LineKind) : Control()
+
+    /** Free text of at most [maxLen] characters. */
+    data class FreeText(val maxLen: Int) : Control()
+}
+
+/** The shapes of single-line text fields. */
+enum class LineKind { PERSON_NAME, RESIDENT_ID, PASSPORT_NUMBER, PHONE, TRANSPORT_NUMBER }
+
+/** The soft keyboard a control wants. */
+enum class Keyboard { TEXT, NUMBER, DECIMAL, PHONE, CAPITALS }
+
+/** One travel leg as typed: a district code and two dates; blank parts are unfinished. */
+data class TravelLeg(val place: String = "", val from: String = "", val to: String = "") {
+    /** Whether nothing has been typed in this leg. */
+    val isBlank: Boolean get() = place.isBlank() && from.isBlank() && to.isBlank()
+}
+
+/** What the person has entered in a field. */
+sealed class Input {
+    /** Typed text (numbers, dates, codes, names and free text). */
+    data class Text(val text: String) : Input()
+
+    /** A yes/no answer, `null` until chosen. */
+    data class YesNo(val value: Boolean?) : Input()
+
+    /** One code, `null` until chosen. */
+    data class Choice(val code: String?) : Input()
+
+    /** The chosen codes. */
+    data class Codes(val codes: Set<String>) : Input()
+
+    /** The travel legs. */
+    data class Legs(val legs: List<TravelLeg>) : Input()
+}
+
+/** Why an answer will not be accepted. The UI turns the code into a localized sentence. */
+enum class HintCode {
+    /** A required answer is missing. */
+    REQUIRED,
+
+    /** Not a number in the expected form. */
+    NOT_A_NUMBER,
+
+    /** More than one decimal. */
+    TOO_PRECISE,
+
+    /** Outside [Hint.min]..[Hint.max]. */
+    OUT_OF_RANGE,
+
+    /** Not a calendar date `YYYY-MM-DD`. */
+    NOT_A_DATE,
+
+    /** A date after today where that is not allowed. */
+    FUTURE_DATE,
+
+    /** A leg that ends before it starts. */
+    DATE_ORDER,
+
+    /** Not a six-digit district code. */
+    DISTRICT_FORMAT,
+
+    /** Not an E.164 phone number. */
+    PHONE_FORMAT,
+
+    /** Not 17 digits and a check character. */
+    RESIDENT_ID_FORMAT,
+
+    /** The check character does not match. */
+    RESIDENT_ID_CHECK_DIGIT,
+
+    /** Not 5 to 20 letters and digits. */
+    PASSPORT_FORMAT,
+
+    /** Not a flight or train number. */
+    TRANSPORT_FORMAT,
+
+    /** Longer than [Hint.max] characters. */
+    TOO_LONG,
+
+    /** A name with digits or control characters. */
+    NAME_CHARACTER,
+
+    /** A code the form does not offer. */
+    UNKNOWN_CODE,
+
+    /** A travel leg with a part missing. */
+    LEG_INCOMPLETE,
+
+    /** More travel legs than the core accepts ([Hint.max]). */
+    TOO_MANY_LEGS,
+
+    /** The core refused the answer; [Hint.detail] says why (in English). */
+    REJECTED,
+}
+
+/** A hint shown under a field. */
+data class Hint(
+    val code: HintCode,
+    val min: String? = null,
+    val max: String? = null,
+    val detail: String? = null,
+)
+
+/** One field of a form being filled. */
+data class FormField(
+    /** Field id, the key of its answer. */
+    val id: String,
+    /** Label in the person's language. */
+    val label: String,
+    /** The control that renders it. */
+    val control: Control,
+    /** Whether an answer is required. */
+    val required: Boolean,
+    /** Whether the value comes from the profile (shown read-only, never answered). */
+    val fromProfile: Boolean,
+    /** The transform applied before it leaves (`"omit"` when it never does). */
+    val transform: String,
+    /** Who receives it, if anyone. */
+    val recipient: String?,
+    /** What has been entered. */
+    val input: Input,
+    /** Why the current input will not be accepted, if known. */
+    val hint: Hint? = null,
+) {
+    /** Whether anything derived from this field can leave the device. */
+    val leavesDevice: Boolean get() = recipient != null && transform != FormModel.OMIT
+}
+
+/** A form being filled for one profile on one day. */
+data class FormState(
+    val policyId: String,
+    val formId: String,
+    val profileId: String,
+    /** The day the record reports on, `YYYY-MM-DD`. */
+    val date: String,
+    /** The form's title in the person's language. */
+    val title: String,
+    /** Every field, in form order (profile-sourced ones included, read-only). */
+    val fields: List<FormField>,
+) {
+    /** The fields the person answers here. */
+    val answerable: List<FormField> get() = fields.filterNot { it.fromProfile }
+
+    /** The fields filled from the profile. */
+    val fromProfile: List<FormField> get() = fields.filter { it.fromProfile }
+
+    /** Whether any field carries a hint. */
+    val hasHints: Boolean get() = fields.any { it.hint != null }
+
+    /** The field with this id, if the form has it. */
+    fun field(id: String): FormField? = fields.firstOrNull { it.id == id }
+
+    /** This state with [input] in field [fieldId] and that field's hint cleared. */
+    fun update(fieldId: String, input: Input): FormState =
+        copy(fields = fields.map { if (it.id == fieldId) it.copy(input = input, hint = null) else it })
+
+    /** This state with every field's hint replaced by the one in [hints] (or none). */
+    fun withHints(hints: Map<String, Hint>): FormState =
+        copy(fields = fields.map { it.copy(hint = hints[it.id]) })
+
+    /** The answers map for `saveRecord`: see [FormModel.answers]. */
+    fun answers(): Map<String, String> = FormModel.answers(this)
+}
+
+/** Builds, checks and reads forms rendered from a policy's fields. */
+object FormModel {
+    /** The transform name of a field that never leaves the device. */
+    const val OMIT: String = "omit"
+
+    /** The core's limits, mirrored for hints (the core stays the judge). */
+    const val MIN_TEMPERATURE: String = "34.0"
+    const val MAX_TEMPERATURE: String = "43.0"
+    const val MAX_NAME_CHARS: Int = 64
+    const val MAX_TRAVEL_LEGS: Int = 64
+
+    private val TEMPERATURE = Regex("""-?(\d{1,6})(?:\.(\d+))?""")
+    private val DATE_SHAPE = Regex("""\d{4}-\d{2}-\d{2}""")
+    private val DISTRICT = Regex("""\d{6}""")
+    private val PHONE = Regex("""\+[1-9]\d{7,14}""")
+    private val RESIDENT_ID = Regex("""\d{17}[\dX]""")
+    private val PASSPORT = Regex("""[A-Z0-9]{5,20}""")
+    private val TRANSPORT = Regex("""(?:[A-Z]|[A-Z0-9][A-Z])?\d{1,5}[A-Z]?""")
+    private val RESIDENT_ID_WEIGHTS = intArrayOf(7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    private const val RESIDENT_ID_CHECK = "10X98765432"
+
+    /**
+     * The form [form] of policy [policyId] for [profileId] on [date], labelled through
+     * [labels], with [existing] answers (a saved record's, when amending) filled in.
+     */
+    fun build(
+        form: FormInfo,
+        policyId: String,
+        profileId: String,
+        date: String,
+        labels: LabelPicker,
+        existing: Map<String, String> = emptyMap(),
+    ): FormState = FormState(
+        policyId = policyId,
+        formId = form.id,
+        profileId = profileId,
+        date = date,
+        title = labels.pick(form.title, form.id),
+        fields = form.fields.map { field(it, labels, existing[it.id]) },
+    )
+
+    /** One form field from its policy description and its saved answer, if any. */
+    fun field(info: FieldInfo, labels: LabelPicker, existing: String? = null): FormField {
+        val control = control(info.kind)
+        return FormField(
+            id = info.id,
+            label = labels.pick(info.label, info.id),
+            control = control,
+            required = info.required,
+            fromProfile = info.fromProfile,
+            transform = info.transform,
+            recipient = info.recipient,
+            input = if (existing == null) emptyInput(control) else inputFromText(control, existing),
+        )
+    }
+
+    /** The control for a field kind. */
+    fun control(kind: FieldKind): Control = when (kind) {
+        is FieldKind.YesNo -> Control.YesNo
+        is FieldKind.Choice -> Control.SingleChoice(kind.codes)
+        is FieldKind.MultiChoice -> Control.MultiChoice(kind.codes)
+        is FieldKind.TemperatureC -> Control.Temperature
+        is FieldKind.Integer -> Control.WholeNumber(kind.min, kind.max)
+        is FieldKind.Date -> Control.Date(kind.allowFuture)
+        is FieldKind.District -> Control.District
+        is FieldKind.TravelHistory -> Control.TravelLegs
+        is FieldKind.PersonName -> Control.Line(LineKind.PERSON_NAME)
+        is FieldKind.ResidentId -> Control.Line(LineKind.RESIDENT_ID)
+        is FieldKind.PassportNumber -> Control.Line(LineKind.PASSPORT_NUMBER)
+        is FieldKind.Phone -> Control.Line(LineKind.PHONE)
+        is FieldKind.TransportNumber -> Control.Line(LineKind.TRANSPORT_NUMBER)
+        is FieldKind.Text -> Control.FreeText(
+            kind.maxLen.coerceAtMost(Int.MAX_VALUE.toUInt()).toInt(),
+        )
+    }
+
+    /** The keyboard a control wants. */
+    fun keyboard(control: Control): Keyboard = when (control) {
+        is Control.Temperature -> Keyboard.DECIMAL
+        is Control.WholeNumber, is Control.District, is Control.Date -> Keyboard.NUMBER
+        is Control.Line -> when (control.kind) {
+            LineKind.PHONE -> Keyboard.PHONE
+            LineKind.RESIDENT_ID, LineKind.PASSPORT_NUMBER, LineKind.TRANSPORT_NUMBER -> Keyboard.CAPITALS
+            LineKind.PERSON_NAME -> Keyboard.TEXT
+        }
+        else -> Keyboard.TEXT
+    }
+
+    /** The input of an untouched control. */
+    fun emptyInput(control: Control): Input = when (control) {
+        is Control.YesNo -> Input.YesNo(null)
+        is Control.SingleChoice -> Input.Choice(null)
+        is Control.MultiChoice -> Input.Codes(emptySet())
+        is Control.TravelLegs -> Input.Legs(emptyList())
+        else -> Input.Text("")
+    }
+
+    /** Reads a saved answer's text form back into a control's input. */
+    fun inputFromText(control: Control, text: String): Input = when (control) {
+        is Control.YesNo -> Input.YesNo(
+            when (text.trim().lowercase()) {
+                "yes", "y", "true", "1", "是" -> true
+                "no", "n", "false", "0", "否" -> false
+                else -> null
+            },
+        )
+        is Control.SingleChoice -> Input.Choice(text.trim().ifEmpty { null })
+        is Control.MultiChoice -> Input.Codes(
+            text.split(',').map { it.trim() }.filter { it.isNotEmpty() }.toCollection(LinkedHashSet()),
+        )
+        is Control.TravelLegs -> Input.Legs(
+            text.split(';').map { it.trim() }.filter { it.isNotEmpty() }.map { leg ->
+                val parts = leg.split(':').map { it.trim() }
+                TravelLeg(parts.getOrElse(0) { "" }, parts.getOrElse(1) { "" }, parts.getOrElse(2) { "" })
+            },
+        )
+        else -> Input.Text(text)
+    }
+
+    /**
+     * The text form of a field's answer for `saveRecord`, or `null` to leave it out:
+     * yes/no as `"yes"`/`"no"`, codes in the form's order joined with `","` (`""` for
+     * none), travel legs as `PLACE:FROM:TO` joined with `";"` (`""` for no travel, blank
+     * legs skipped), other text trimmed and left out when blank.
+     */
+    fun answerText(field: FormField): String? = when (val input = field.input) {
+        is Input.YesNo -> input.value?.let { if (it) "yes" else "no" }
+        is Input.Choice -> input.code
+        is Input.Codes -> {
+            val order = (field.control as? Control.MultiChoice)?.codes.orEmpty()
+            val known = order.filter { it in input.codes }
+            (known + input.codes.filterNot { it in order }.sorted()).joinToString(",")
+        }
+        is Input.Legs -> input.legs
+            .filterNot { it.isBlank }
+            .joinToString(";") { "${it.place.trim()}:${it.from.trim()}:${it.to.trim()}" }
+        is Input.Text -> input.text.trim().ifEmpty { null }
+    }
+
+    /** The answers map for `saveRecord`: every answerable field's [answerText], if any. */
+    fun answers(state: FormState): Map<String, String> {
+        val answers = LinkedHashMap<String, String>()
+        for (field in state.answerable) {
+            answerText(field)?.let { answers[field.id] = it }
+        }
+        return answers
+    }
+
+    /**
+     * Hints for every answerable field whose input the core would refuse, as far as the
+     * app can tell (district tables, for one, live in the core only). [today] is
+     * `YYYY-MM-DD`.
+     */
+    fun validate(state: FormState, today: String): Map<String, Hint> {
+        val todayDate = parseDate(today)
+        val hints = LinkedHashMap<String, Hint>()
+        for (field in state.answerable) {
+            hintFor(field, todayDate)?.let { hints[field.id] = it }
+        }
+        return hints
+    }
+
+    /** The hint for one field, or `null` if its input looks acceptable. */
+    fun hintFor(field: FormField, today: LocalDate?): Hint? {
+        val text = answerText(field)
+        if (text == null) return if (field.required) Hint(HintCode.REQUIRED) else null
+        return when (val control = field.control) {
+            is Control.YesNo -> null
+            is Control.SingleChoice -> if (text in control.codes) null else Hint(HintCode.UNKNOWN_CODE)
+            is Control.MultiChoice -> {
+                val chosen = (field.input as? Input.Codes)?.codes.orEmpty()
+                if (chosen.all { it in control.codes }) null else Hint(HintCode.UNKNOWN_CODE)
+            }
+            is Control.Temperature -> temperatureHint(text)
+            is Control.WholeNumber -> {
+                val number = text.toLongOrNull()
+                when {
+                    number == null -> Hint(HintCode.NOT_A_NUMBER)
+                    number < control.min || number > control.max ->
+                        Hint(HintCode.OUT_OF_RANGE, control.min.toString(), control.max.toString())
+                    else -> null
+                }
+            }
+            is Control.Date -> {
+                val date = parseDate(text)
+                when {
+                    date == null -> Hint(HintCode.NOT_A_DATE)
+                    !control.allowFuture && today != null && date.isAfter(today) -> Hint(HintCode.FUTURE_DATE)
+                    else -> null
+                }
+            }
+            is Control.District -> if (DISTRICT.matches(text)) null else Hint(HintCode.DISTRICT_FORMAT)
+            is Control.TravelLegs -> legsHint((field.input as? Input.Legs)?.legs.orEmpty(), today)
+            is Control.Line -> lineHint(control.kind, text)
+            is Control.FreeText -> {
+                val length = text.codePointCount(0, text.length)
+                if (length > control.maxLen) Hint(HintCode.TOO_LONG, max = control.maxLen.toString()) else null
+            }
+        }
+    }
+
+    /**
+     * The field and hint for a refusal from the core (`InvalidInput` naming a field of
+     * [state]), or `null` when the error is about no field of the form.
+     */
+    fun hintFromError(state: FormState, error: SelfReportException): Pair<String, Hint>? {
+        if (error !is SelfReportException.InvalidInput) return null
+        val field = error.field ?: return null
+        if (state.field(field) == null) return null
+        return field to Hint(HintCode.REJECTED, detail = error.detail)
+    }
+
+    /** Whether a resident ID's last character is its ISO 7064 MOD 11-2 check character. */
+    fun residentIdCheckDigitOk(id: String): Boolean {
+        if (!RESIDENT_ID.matches(id)) return false
+        val sum = RESIDENT_ID_WEIGHTS.indices.sumOf { (id[it] - '0') * RESIDENT_ID_WEIGHTS[it] }
+        return RESIDENT_ID_CHECK[sum % 11] == id[17]
+    }
+
+    /** A `YYYY-MM-DD` calendar date, or `null`. */
+    fun parseDate(text: String): LocalDate? {
+        if (!DATE_SHAPE.matches(text)) return null
+        return try {
+            LocalDate.parse(text)
+        } catch (_: DateTimeParseException) {
+            null
+        }
+    }
+
+    /** Digits and numerals of any script (Unicode Nd, Nl, No), as the core refuses in names. */
+    private fun isNumeric(codePoint: Int): Boolean = when (Character.getType(codePoint).toByte()) {
+        Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER -> true
+        else -> false
+    }
+
+    private fun temperatureHint(text: String): Hint? {
+        val match = TEMPERATURE.matchEntire(text) ?: return Hint(HintCode.NOT_A_NUMBER)
+        val fraction = match.groupValues[2]
+        if (fraction.length > 1) return Hint(HintCode.TOO_PRECISE)
+        val tenths = (if (text.startsWith("-")) -1 else 1) *
+            (match.groupValues[1].toInt() * 10 + (fraction.firstOrNull()?.minus('0') ?: 0))
+        return if (tenths in 340..430) null else Hint(HintCode.OUT_OF_RANGE, MIN_TEMPERATURE, MAX_TEMPERATURE)
+    }
+
+    private fun legsHint(legs: List<TravelLeg>, today: LocalDate?): Hint? {
+        val filled = legs.filterNot { it.isBlank }
+        if (filled.size > MAX_TRAVEL_LEGS) return Hint(HintCode.TOO_MANY_LEGS, max = MAX_TRAVEL_LEGS.toString())
+        for (leg in filled) {
+            if (leg.place.isBlank() || leg.from.isBlank() || leg.to.isBlank()) return Hint(HintCode.LEG_INCOMPLETE)
+            if (!DISTRICT.matches(leg.place.trim())) return Hint(HintCode.DISTRICT_FORMAT)
+            val from = parseDate(leg.from.trim()) ?: return Hint(HintCode.NOT_A_DATE)
+            val to = parseDate(leg.to.trim()) ?: return Hint(HintCode.NOT_A_DATE)
+            if (from.isAfter(to)) return Hint(HintCode.DATE_ORDER)
+            if (today != null && to.isAfter(today)) return Hint(HintCode.FUTURE_DATE)
+        }
+        return null
+    }
+
+    private fun lineHint(kind: LineKind, text: String): Hint? = when (kind) {
+        LineKind.PERSON_NAME -> when {
+            text.codePoints().anyMatch { Character.isISOControl(it) || isNumeric(it) } -> Hint(HintCode.NAME_CHARACTER)
+            text.codePointCount(0, text.length) > MAX_NAME_CHARS ->
+                Hint(HintCode.TOO_LONG, max = MAX_NAME_CHARS.toString())
+            else -> null
+        }
+        LineKind.RESIDENT_ID -> {
+            val id = text.replace(" ", "").uppercase()
+            when {
+                !RESIDENT_ID.matches(id) -> Hint(HintCode.RESIDENT_ID_FORMAT)
+                !residentIdCheckDigitOk(id) -> Hint(HintCode.RESIDENT_ID_CHECK_DIGIT)
+                else -> null
+            }
+        }
+        LineKind.PASSPORT_NUMBER ->
+            if (PASSPORT.matches(text.uppercase())) null else Hint(HintCode.PASSPORT_FORMAT)
+        LineKind.PHONE ->
+            if (PHONE.matches(text.replace(" ", "").replace("-", ""))) null else Hint(HintCode.PHONE_FORMAT)
+        LineKind.TRANSPORT_NUMBER ->
+            if (TRANSPORT.matches(text.replace(" ", "").uppercase())) null else Hint(HintCode.TRANSPORT_FORMAT)
+    }
+}

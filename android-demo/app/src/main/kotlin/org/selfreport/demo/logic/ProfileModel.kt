@@ -1,0 +1,69 @@
+package org.selfreport.demo.logic
+
+import org.selfreport.NewProfile
+import org.selfreport.SelfReportException
+
+/** A household profile being entered. Blank attributes are left out of the profile. */
+data class ProfileDraft(
+    val displayName: String = "",
+    val name: String = "",
+    val idNumber: String = "",
+    val phone: String = "",
+    val birthDate: String = "",
+    val passportNumber: String = "",
+) {
+    /** The profile for `addProfile`, attributes trimmed and blank ones `null`. */
+    fun toNewProfile(): NewProfile = NewProfile(
+        displayName = displayName.trim(),
+        name = name.trim().ifEmpty { null },
+        idNumber = idNumber.replace(" ", "").uppercase().ifEmpty { null },
+        phone = phone.replace(" ", "").replace("-", "").ifEmpty { null },
+        birthDate = birthDate.trim().ifEmpty { null },
+        passportNumber = passportNumber.trim().uppercase().ifEmpty { null },
+    )
+}
+
+/** Checks profile drafts. Field keys are the core's attribute names. */
+object ProfileModel {
+    /** Attribute names, as the core names them in `InvalidInput.field`. */
+    const val DISPLAY_NAME: String = "display_name"
+    const val NAME: String = "name"
+    const val ID_NUMBER: String = "id_number"
+    const val PHONE: String = "phone"
+    const val BIRTH_DATE: String = "birth_date"
+    const val PASSPORT_NUMBER: String = "passport_number"
+
+    /** The longest display name the core accepts. */
+    const val MAX_DISPLAY_NAME_CHARS: Int = 64
+
+    /** Hints for every attribute of [draft] the core would refuse, as far as the app can tell. */
+    fun validate(draft: ProfileDraft, today: String): Map<String, Hint> {
+        val hints = LinkedHashMap<String, Hint>()
+        val display = draft.displayName.trim()
+        when {
+            display.isEmpty() -> hints[DISPLAY_NAME] = Hint(HintCode.REQUIRED)
+            display.codePointCount(0, display.length) > MAX_DISPLAY_NAME_CHARS ->
+                hints[DISPLAY_NAME] = Hint(HintCode.TOO_LONG, max = MAX_DISPLAY_NAME_CHARS.toString())
+        }
+        val todayDate = FormModel.parseDate(today)
+        fun check(key: String, text: String, control: Control) {
+            if (text.isBlank()) return
+            val field = FormField(key, key, control, false, false, FormModel.OMIT, null, Input.Text(text))
+            FormModel.hintFor(field, todayDate)?.let { hints[key] = it }
+        }
+        check(NAME, draft.name, Control.Line(LineKind.PERSON_NAME))
+        check(ID_NUMBER, draft.idNumber, Control.Line(LineKind.RESIDENT_ID))
+        check(PHONE, draft.phone, Control.Line(LineKind.PHONE))
+        check(BIRTH_DATE, draft.birthDate, Control.Date(allowFuture = false))
+        check(PASSPORT_NUMBER, draft.passportNumber, Control.Line(LineKind.PASSPORT_NUMBER))
+        return hints
+    }
+
+    /** The attribute and hint for a refusal from `addProfile`, or `null` if it names none. */
+    fun hintFromError(error: SelfReportException): Pair<String, Hint>? {
+        if (error !is SelfReportException.InvalidInput) return null
+        val field = error.field ?: return null
+        if (field !in listOf(DISPLAY_NAME, NAME, ID_NUMBER, PHONE, BIRTH_DATE, PASSPORT_NUMBER)) return null
+        return field to Hint(HintCode.REJECTED, detail = error.detail)
+    }
+}

@@ -1,0 +1,307 @@
+package org.selfreport.demo.logic
+
+import kotlinx.coroutines.CompletableDeferred
+import org.selfreport.DeletionOutcome
+import org.selfreport.DueItem
+import org.selfreport.FieldInfo
+import org.selfreport.FieldKind
+import org.selfreport.FormFrequency
+import org.selfreport.FormInfo
+import org.selfreport.KeySource
+import org.selfreport.LedgerCheck
+import org.selfreport.LedgerEntry
+import org.selfreport.LedgerEvent
+import org.selfreport.MonitoringInfo
+import org.selfreport.MonitoringReason
+import org.selfreport.NewProfile
+import org.selfreport.PolicyInfo
+import org.selfreport.Preview
+import org.selfreport.PreviewField
+import org.selfreport.PreviewPart
+import org.selfreport.ProfileInfo
+import org.selfreport.PurgeSummary
+import org.selfreport.RecordInfo
+import org.selfreport.RecordList
+import org.selfreport.RecordState
+import org.selfreport.SavedRecord
+import org.selfreport.SelfReportException
+import org.selfreport.SelfReportInterface
+import org.selfreport.SyncCancellation
+import org.selfreport.SyncEvent
+import org.selfreport.SyncListener
+import org.selfreport.SyncSummary
+
+/** Policies and fields shaped like examples/policies/daily-report.json. */
+object Fixtures {
+    const val POLICY_ID = "sh-daily-health"
+    const val TODAY = "2026-11-28"
+
+    fun field(
+        id: String,
+        kind: FieldKind,
+        required: Boolean = false,
+        fromProfile: Boolean = false,
+        transform: String = "keep",
+        recipient: String? = "health",
+        label: Map<String, String> = mapOf("en" to "label of $id", "zh" to "$id 的标签"),
+    ) = FieldInfo(
+        id = id,
+        label = label,
+        kind = kind,
+        required = required,
+        fromProfile = fromProfile,
+        transform = transform,
+        recipient = recipient,
+    )
+
+    val dailyFields = listOf(
+        field("name", FieldKind.PersonName, required = true, fromProfile = true, recipient = "identity",
+            label = mapOf("zh" to "姓名", "en" to "Name")),
+        field("phone", FieldKind.Phone, fromProfile = true, recipient = "identity"),
+        field("temperature", FieldKind.TemperatureC, required = true, transform = "threshold",
+            label = mapOf("zh" to "今日体温（℃）", "en" to "Today's temperature (°C)")),
+        field("symptoms", FieldKind.MultiChoice(listOf("fever", "cough", "sore_throat", "fatigue")), required = true),
+        field("district", FieldKind.District, transform = "generalize"),
+        field("contact_with_case", FieldKind.YesNo, required = true),
+        field("notes", FieldKind.Text(200u), transform = "omit", recipient = null),
+    )
+
+    val dailyForm = FormInfo(
+        id = "daily",
+        title = mapOf("zh" to "每日健康报告", "en" to "Daily health report"),
+        frequency = FormFrequency.DAILY,
+        requiresMonitoring = true,
+        fields = dailyFields,
+    )
+
+    fun policy(consented: Boolean = false) = PolicyInfo(
+        id = POLICY_ID,
+        version = 1uL,
+        issuer = mapOf("zh" to "上海市疫情防控办公室（示例）", "en" to "Shanghai Epidemic Control Office (example)"),
+        purposeCode = "epidemic-control",
+        purpose = mapOf("zh" to "仅用于传染病疫情防控", "en" to "Epidemic control only"),
+        validFrom = "2026-11-01",
+        validUntil = "2027-05-01",
+        endpointUrl = "https://report.example.org/v1",
+        deviceRetentionDays = 28u,
+        serverRetentionDays = 28u,
+        monitoringDays = 14u,
+        keyId = "k1",
+        consented = consented,
+        forms = listOf(dailyForm),
+    )
+
+    val goodPolicyBytes: ByteArray = "signed policy".toByteArray()
+}
+
+/**
+ * An in-memory stand-in for the core with the behaviour the app relies on: it checks
+ * what the real core checks where a test needs it, records calls, and throws the typed
+ * errors the real one throws. It loads no native library.
+ */
+class FakeCore : SelfReportInterface {
+    var policies = mutableListOf<PolicyInfo>()
+    val profiles = mutableListOf<ProfileInfo>()
+    val monitoring = mutableListOf<MonitoringInfo>()
+    val records = mutableListOf<RecordInfo>()
+    val ledger = mutableListOf<LedgerEntry>()
+    val savedAnswers = mutableListOf<Map<String, String>>()
+    var erased = false
+    var exportJson = """{"format":"selfreport.export/1"}"""
+
+    /** Thrown by the next `saveRecord`, if set. */
+    var failNextSave: SelfReportException? = null
+
+    /** What `sync` does: its events and its result, or an error. */
+    var syncEvents: List<SyncEvent> = emptyList()
+    var syncResult: Result<SyncSummary> = Result.success(SyncSummary(0u, 0u, 0u, 0u, false))
+
+    /** If set, `sync` waits for it before returning (to test cancellation). */
+    var syncGate: CompletableDeferred<Unit>? = null
+
+    private var nextId = 1
+
+    private fun id(): String = "%032x".format(nextId++)
+
+    private fun live() {
+        if (erased) throw SelfReportException.Closed("Closed", "erased")
+    }
+
+    override fun addProfile(profile: NewProfile): String {
+        live()
+        if (profile.displayName.isBlank()) {
+            throw SelfReportException.InvalidInput("InvalidInput", "display_name", "field `display_name` is empty")
+        }
+        if (profile.idNumber != null && !FormModel.residentIdCheckDigitOk(profile.idNumber!!)) {
+            throw SelfReportException.InvalidInput("InvalidInput", "id_number", "bad check digit")
+        }
+        val id = id()
+        profiles += ProfileInfo(id, profile.displayName, profile.name, profile.idNumber, profile.phone,
+            profile.birthDate, profile.passportNumber)
+        return id
+    }
+
+    override fun changeKey(newKeySource: KeySource) = live()
+
+    override fun due(today: String?): List<DueItem> {
+        live()
+        val day = today ?: today()
+        return monitoring.filter { period -> records.none { it.profileId == period.profileId && it.date == day } }
+            .map { DueItem(it.profileId, it.policyId, "daily", day, 1u, it.days) }
+    }
+
+    override fun erase() {
+        live()
+        erased = true
+    }
+
+    override fun export(): String {
+        live()
+        return exportJson
+    }
+
+    override fun grantConsent(policyId: String) {
+        live()
+        val index = policies.indexOfFirst { it.id == policyId }
+        if (index < 0) throw SelfReportException.NotFound("NotFound", "policy")
+        policies[index] = policies[index].copy(consented = true)
+        ledger += LedgerEntry((ledger.size + 1).toULong(), "2026-11-28T09:00:00+08:00",
+            LedgerEvent.ConsentGranted(policyId, "epidemic-control"))
+    }
+
+    override fun hasConsent(policyId: String): Boolean = policies.any { it.id == policyId && it.consented }
+
+    override fun installPolicy(signed: ByteArray): PolicyInfo {
+        live()
+        if (!signed.contentEquals(Fixtures.goodPolicyBytes)) {
+            throw SelfReportException.PolicyRefused("PolicyUnknownKey", "signed by an unknown key")
+        }
+        val policy = Fixtures.policy()
+        policies += policy
+        return policy
+    }
+
+    override fun ledger(): List<LedgerEntry> = ledger.toList().also { live() }
+
+    override fun monitoringPeriods(): List<MonitoringInfo> = monitoring.toList()
+
+    override fun policies(): List<PolicyInfo> = policies.toList().also { live() }
+
+    override fun preview(recordId: String): Preview {
+        live()
+        val record = records.firstOrNull { it.id == recordId } ?: throw SelfReportException.NotFound("NotFound", "record")
+        val temperature = record.answers["temperature"]
+        return Preview(
+            fields = listOf(
+                PreviewField("temperature", mapOf("en" to "Temperature"), "health", "threshold", temperature,
+                    temperature?.let { if (it.toDouble() >= 37.3) "true" else "false" }),
+                PreviewField("notes", mapOf("en" to "Notes"), null, "omit", record.answers["notes"], null),
+            ),
+            parts = listOf(PreviewPart("health", """{"fields":{"temperature":false}}""", 512uL)),
+        )
+    }
+
+    override fun profiles(): List<ProfileInfo> = profiles.toList().also { live() }
+
+    override fun purge(today: String?): PurgeSummary = PurgeSummary(0uL, 0uL, 0uL)
+
+    override fun record(recordId: String): RecordInfo =
+        records.firstOrNull { it.id == recordId } ?: throw SelfReportException.NotFound("NotFound", "record")
+
+    override fun records(): RecordList = RecordList(records.toList(), emptyList()).also { live() }
+
+    override suspend fun requestDeletion(submissionId: String): DeletionOutcome = DeletionOutcome.DELETED
+
+    override fun saveRecord(
+        profileId: String,
+        policyId: String,
+        formId: String,
+        date: String?,
+        answers: Map<String, String>,
+    ): SavedRecord {
+        live()
+        failNextSave?.let {
+            failNextSave = null
+            throw it
+        }
+        savedAnswers += answers
+        val day = date ?: today()
+        val existing = records.indexOfFirst {
+            it.profileId == profileId && it.formId == formId && it.date == day && it.state == RecordState.SAVED
+        }
+        if (existing >= 0) {
+            records[existing] = records[existing].copy(answers = answers)
+            return SavedRecord(records[existing].id, true, 1u)
+        }
+        val record = RecordInfo(id(), profileId, policyId, 1uL, formId, day, 1u, null,
+            "2026-11-28T09:30:00+08:00", RecordState.SAVED, answers)
+        records += record
+        return SavedRecord(record.id, false, 1u)
+    }
+
+    override fun startMonitoring(
+        profileId: String,
+        policyId: String,
+        start: String?,
+        reason: MonitoringReason,
+    ): MonitoringInfo {
+        live()
+        val period = MonitoringInfo(id(), profileId, policyId, start ?: today(), 14u, reason)
+        monitoring += period
+        return period
+    }
+
+    override suspend fun sync(listener: SyncListener?, cancellation: SyncCancellation?): SyncSummary {
+        live()
+        syncEvents.forEach { listener?.onEvent(it) }
+        syncGate?.await()
+        return syncResult.getOrThrow()
+    }
+
+    override fun today(): String = Fixtures.TODAY
+
+    override suspend fun updatePolicy(policyId: String): PolicyInfo? = null
+
+    override fun verifyLedger(): LedgerCheck =
+        LedgerCheck(true, ledger.size.toULong(), 0uL, null, null)
+
+    override fun withdrawConsent(policyId: String): ULong {
+        val index = policies.indexOfFirst { it.id == policyId }
+        policies[index] = policies[index].copy(consented = false)
+        return 2uL
+    }
+}
+
+/** A gateway over a [FakeCore], or one that fails to open with [openError]. */
+class FakeGateway(var core: FakeCore = FakeCore()) : CoreGateway {
+    var openError: SelfReportException? = null
+    var storeErased = 0
+    var bundled: List<ByteArray> = listOf(Fixtures.goodPolicyBytes)
+
+    override fun open(): SelfReportInterface {
+        openError?.let { throw it }
+        return core
+    }
+
+    override fun eraseStore() {
+        storeErased++
+        openError = null
+        core = FakeCore()
+    }
+
+    override fun bundledPolicies(): List<ByteArray> = bundled
+}
+
+/** Counts what was scheduled. */
+class FakeScheduler : WorkScheduler {
+    var syncRequests = 0
+    var cancels = 0
+
+    override fun requestSync() {
+        syncRequests++
+    }
+
+    override fun cancelSync() {
+        cancels++
+    }
+}

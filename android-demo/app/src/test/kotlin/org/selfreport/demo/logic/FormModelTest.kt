@@ -1,0 +1,188 @@
+package org.selfreport.demo.logic
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.selfreport.FieldKind
+import org.selfreport.SelfReportException
+
+class FormModelTest {
+    private val en = LabelPicker(listOf("en-US"))
+
+    private fun daily(existing: Map<String, String> = emptyMap()) =
+        FormModel.build(Fixtures.dailyForm, Fixtures.POLICY_ID, "p1", Fixtures.TODAY, en, existing)
+
+    private fun single(kind: FieldKind, input: Input, required: Boolean = true): FormField =
+        FormModel.field(Fixtures.field("f", kind, required = required), en).copy(input = input)
+
+    private fun hint(kind: FieldKind, text: String, required: Boolean = true): HintCode? =
+        FormModel.hintFor(single(kind, Input.Text(text), required), FormModel.parseDate(Fixtures.TODAY))?.code
+
+    @Test
+    fun `every field kind gets its control`() {
+        val expected = mapOf<FieldKind, Control>(
+            FieldKind.YesNo to Control.YesNo,
+            FieldKind.Choice(listOf("a", "b")) to Control.SingleChoice(listOf("a", "b")),
+            FieldKind.MultiChoice(listOf("c")) to Control.MultiChoice(listOf("c")),
+            FieldKind.TemperatureC to Control.Temperature,
+            FieldKind.Integer(1, 9) to Control.WholeNumber(1, 9),
+            FieldKind.Date(true) to Control.Date(true),
+            FieldKind.District to Control.District,
+            FieldKind.TravelHistory to Control.TravelLegs,
+            FieldKind.PersonName to Control.Line(LineKind.PERSON_NAME),
+            FieldKind.ResidentId to Control.Line(LineKind.RESIDENT_ID),
+            FieldKind.PassportNumber to Control.Line(LineKind.PASSPORT_NUMBER),
+            FieldKind.Phone to Control.Line(LineKind.PHONE),
+            FieldKind.TransportNumber to Control.Line(LineKind.TRANSPORT_NUMBER),
+            FieldKind.Text(200u) to Control.FreeText(200),
+        )
+        expected.forEach { (kind, control) -> assertEquals(control, FormModel.control(kind), "$kind") }
+        assertEquals(Keyboard.DECIMAL, FormModel.keyboard(Control.Temperature))
+        assertEquals(Keyboard.PHONE, FormModel.keyboard(Control.Line(LineKind.PHONE)))
+        assertEquals(Keyboard.CAPITALS, FormModel.keyboard(Control.Line(LineKind.RESIDENT_ID)))
+        assertEquals(Keyboard.TEXT, FormModel.keyboard(Control.FreeText(10)))
+    }
+
+    @Test
+    fun `a built form keeps policy order, labels, profile fields and what leaves`() {
+        val form = daily()
+        assertEquals("Daily health report", form.title)
+        assertEquals(listOf("name", "phone", "temperature", "symptoms", "district", "contact_with_case", "notes"),
+            form.fields.map { it.id })
+        assertEquals(listOf("name", "phone"), form.fromProfile.map { it.id })
+        assertEquals("Today's temperature (°C)", form.field("temperature")?.label)
+        assertTrue(form.field("temperature")!!.leavesDevice)
+        assertFalse(form.field("notes")!!.leavesDevice)
+        assertEquals("姓名", FormModel.build(Fixtures.dailyForm, "p", "x", Fixtures.TODAY, LabelPicker(listOf("zh-CN")))
+            .field("name")?.label)
+    }
+
+    @Test
+    fun `answers are the text forms the core parses`() {
+        val form = daily()
+            .update("temperature", Input.Text(" 37.6 "))
+            .update("symptoms", Input.Codes(setOf("fatigue", "cough")))
+            .update("district", Input.Text("310104"))
+            .update("contact_with_case", Input.YesNo(false))
+            .update("notes", Input.Text("   "))
+        assertEquals(
+            mapOf("temperature" to "37.6", "symptoms" to "cough,fatigue", "district" to "310104", "contact_with_case" to "no"),
+            form.answers(),
+        )
+    }
+
+    @Test
+    fun `no symptoms and no travel are answers, an unanswered optional field is left out`() {
+        val form = daily().update("temperature", Input.Text("36.5")).update("contact_with_case", Input.YesNo(true))
+        assertEquals(mapOf("temperature" to "36.5", "symptoms" to "", "contact_with_case" to "yes"), form.answers())
+        val travel = single(FieldKind.TravelHistory, Input.Legs(emptyList()))
+        assertEquals("", FormModel.answerText(travel))
+    }
+
+    @Test
+    fun `travel legs are joined with semicolons and blank legs skipped`() {
+        val legs = Input.Legs(listOf(
+            TravelLeg("420100", "2026-11-10", "2026-11-12"),
+            TravelLeg(),
+            TravelLeg(" 310104 ", "2026-11-13", "2026-11-20"),
+        ))
+        assertEquals("420100:2026-11-10:2026-11-12;310104:2026-11-13:2026-11-20",
+            FormModel.answerText(single(FieldKind.TravelHistory, legs)))
+    }
+
+    @Test
+    fun `saved answers read back into the same inputs`() {
+        val saved = mapOf("temperature" to "37.6", "symptoms" to "cough,fatigue", "contact_with_case" to "no", "notes" to "hi")
+        val form = daily(saved)
+        assertEquals(Input.Codes(setOf("cough", "fatigue")), form.field("symptoms")?.input)
+        assertEquals(Input.YesNo(false), form.field("contact_with_case")?.input)
+        assertEquals(saved, form.answers())
+        val control = Control.TravelLegs
+        val text = "420100:2026-11-10:2026-11-12;310104:2026-11-13:2026-11-20"
+        val legs = FormModel.inputFromText(control, text)
+        assertEquals(2, (legs as Input.Legs).legs.size)
+        assertEquals(text, FormModel.answerText(single(FieldKind.TravelHistory, legs)))
+    }
+
+    @Test
+    fun `required answers are asked for, profile fields are not`() {
+        val hints = FormModel.validate(daily(), Fixtures.TODAY)
+        assertEquals(mapOf("temperature" to Hint(HintCode.REQUIRED), "contact_with_case" to Hint(HintCode.REQUIRED)), hints)
+        val shown = daily().withHints(hints)
+        assertTrue(shown.hasHints)
+        assertNull(shown.update("temperature", Input.Text("36.6")).field("temperature")?.hint)
+    }
+
+    @Test
+    fun `temperatures follow the core's rule`() {
+        assertNull(hint(FieldKind.TemperatureC, "37.3"))
+        assertNull(hint(FieldKind.TemperatureC, "37"))
+        assertEquals(HintCode.TOO_PRECISE, hint(FieldKind.TemperatureC, "37.25"))
+        assertEquals(HintCode.OUT_OF_RANGE, hint(FieldKind.TemperatureC, "43.1"))
+        assertEquals(HintCode.OUT_OF_RANGE, hint(FieldKind.TemperatureC, "33.9"))
+        assertEquals(HintCode.NOT_A_NUMBER, hint(FieldKind.TemperatureC, "37,5"))
+        assertEquals(HintCode.NOT_A_NUMBER, hint(FieldKind.TemperatureC, "warm"))
+    }
+
+    @Test
+    fun `numbers, dates and codes are checked`() {
+        assertNull(hint(FieldKind.Integer(0, 10), "10"))
+        assertEquals(HintCode.OUT_OF_RANGE, hint(FieldKind.Integer(0, 10), "11"))
+        assertEquals(HintCode.NOT_A_NUMBER, hint(FieldKind.Integer(0, 10), "1.5"))
+        assertNull(hint(FieldKind.Date(false), "2026-11-28"))
+        assertEquals(HintCode.FUTURE_DATE, hint(FieldKind.Date(false), "2026-11-29"))
+        assertNull(hint(FieldKind.Date(true), "2026-11-29"))
+        assertEquals(HintCode.NOT_A_DATE, hint(FieldKind.Date(true), "2026-02-30"))
+        assertEquals(HintCode.NOT_A_DATE, hint(FieldKind.Date(true), "2026-1-5"))
+        assertNull(hint(FieldKind.District, "310104"))
+        assertEquals(HintCode.DISTRICT_FORMAT, hint(FieldKind.District, "31010"))
+        val choice = single(FieldKind.Choice(listOf("a")), Input.Choice("b"))
+        assertEquals(HintCode.UNKNOWN_CODE, FormModel.hintFor(choice, null)?.code)
+    }
+
+    @Test
+    fun `identity fields follow their shapes`() {
+        assertNull(hint(FieldKind.ResidentId, "11010519491231002X"))
+        assertNull(hint(FieldKind.ResidentId, "1101 0519 4912 3100 2x"))
+        assertEquals(HintCode.RESIDENT_ID_CHECK_DIGIT, hint(FieldKind.ResidentId, "110105194912310021"))
+        assertEquals(HintCode.RESIDENT_ID_FORMAT, hint(FieldKind.ResidentId, "11010519491231002"))
+        assertNull(hint(FieldKind.Phone, "+86 138-0013-8000"))
+        assertEquals(HintCode.PHONE_FORMAT, hint(FieldKind.Phone, "13800138000"))
+        assertNull(hint(FieldKind.PassportNumber, "e12345678"))
+        assertEquals(HintCode.PASSPORT_FORMAT, hint(FieldKind.PassportNumber, "E12"))
+        for (number in listOf("CA1234", "3U8888", "G1234", "D312", "K1", "1461", "g 1234")) {
+            assertNull(hint(FieldKind.TransportNumber, number), number)
+        }
+        assertEquals(HintCode.TRANSPORT_FORMAT, hint(FieldKind.TransportNumber, "CAA1234"))
+        assertNull(hint(FieldKind.PersonName, "王芳"))
+        assertEquals(HintCode.NAME_CHARACTER, hint(FieldKind.PersonName, "王芳2"))
+        assertEquals(HintCode.NAME_CHARACTER, hint(FieldKind.PersonName, "王芳Ⅱ"))
+        assertEquals(HintCode.TOO_LONG, hint(FieldKind.Text(3u), "四个字符"))
+        assertNull(hint(FieldKind.Text(4u), "四个字符"))
+    }
+
+    @Test
+    fun `travel legs are checked leg by leg`() {
+        fun legs(vararg legs: TravelLeg) =
+            FormModel.hintFor(single(FieldKind.TravelHistory, Input.Legs(legs.toList())), FormModel.parseDate(Fixtures.TODAY))?.code
+        assertNull(legs(TravelLeg("420100", "2026-11-10", "2026-11-12"), TravelLeg()))
+        assertEquals(HintCode.LEG_INCOMPLETE, legs(TravelLeg("420100", "2026-11-10", "")))
+        assertEquals(HintCode.DATE_ORDER, legs(TravelLeg("420100", "2026-11-12", "2026-11-10")))
+        assertEquals(HintCode.FUTURE_DATE, legs(TravelLeg("420100", "2026-11-27", "2026-11-30")))
+        assertEquals(HintCode.DISTRICT_FORMAT, legs(TravelLeg("Wuhan", "2026-11-10", "2026-11-12")))
+        val many = Array(FormModel.MAX_TRAVEL_LEGS + 1) { TravelLeg("420100", "2026-11-10", "2026-11-12") }
+        assertEquals(HintCode.TOO_MANY_LEGS, legs(*many))
+    }
+
+    @Test
+    fun `a refusal from the core lands under its field`() {
+        val form = daily()
+        val refused = SelfReportException.InvalidInput("InvalidInput", "district", "field `district` has an unknown province")
+        assertEquals("district" to Hint(HintCode.REJECTED, detail = "field `district` has an unknown province"),
+            FormModel.hintFromError(form, refused))
+        assertNull(FormModel.hintFromError(form, SelfReportException.InvalidInput("InvalidInput", "date", "future")))
+        assertNull(FormModel.hintFromError(form, SelfReportException.Network("Timeout", "timed out")))
+    }
+}

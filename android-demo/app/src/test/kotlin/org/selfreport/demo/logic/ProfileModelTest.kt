@@ -1,0 +1,48 @@
+package org.selfreport.demo.logic
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.selfreport.NewProfile
+import org.selfreport.SelfReportException
+
+class ProfileModelTest {
+    @Test
+    fun `a draft becomes a profile with blanks left out and identifiers normalized`() {
+        val draft = ProfileDraft(displayName = " Mum ", name = "王芳", idNumber = "1101 0519 4912 3100 2x", phone = "+86 138-0013-8000")
+        assertEquals(
+            NewProfile("Mum", "王芳", "11010519491231002X", "+8613800138000", null, null),
+            draft.toNewProfile(),
+        )
+    }
+
+    @Test
+    fun `a display name is required and attributes are checked when given`() {
+        assertEquals(mapOf(ProfileModel.DISPLAY_NAME to Hint(HintCode.REQUIRED)), ProfileModel.validate(ProfileDraft(), Fixtures.TODAY))
+        assertTrue(ProfileModel.validate(ProfileDraft(displayName = "Me"), Fixtures.TODAY).isEmpty())
+        val hints = ProfileModel.validate(
+            ProfileDraft(displayName = "Dad", name = "Li 2", idNumber = "110105194912310021", phone = "138",
+                birthDate = "2030-01-01", passportNumber = "x"),
+            Fixtures.TODAY,
+        )
+        assertEquals(
+            mapOf(
+                ProfileModel.NAME to HintCode.NAME_CHARACTER,
+                ProfileModel.ID_NUMBER to HintCode.RESIDENT_ID_CHECK_DIGIT,
+                ProfileModel.PHONE to HintCode.PHONE_FORMAT,
+                ProfileModel.BIRTH_DATE to HintCode.FUTURE_DATE,
+                ProfileModel.PASSPORT_NUMBER to HintCode.PASSPORT_FORMAT,
+            ),
+            hints.mapValues { it.value.code },
+        )
+    }
+
+    @Test
+    fun `a refusal naming an attribute becomes its hint`() {
+        val refused = SelfReportException.InvalidInput("InvalidInput", "birth_date", "does not match the ID")
+        assertEquals(ProfileModel.BIRTH_DATE to Hint(HintCode.REJECTED, detail = "does not match the ID"), ProfileModel.hintFromError(refused))
+        assertNull(ProfileModel.hintFromError(SelfReportException.InvalidInput("InvalidInput", null, "?")))
+        assertNull(ProfileModel.hintFromError(SelfReportException.Conflict("Conflict", "?")))
+    }
+}
