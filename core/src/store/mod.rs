@@ -91,14 +91,29 @@ impl Store {
             }
         }
         let mut conn = connection::create_new(&path)?;
-        schema::migrate(&mut conn)?;
-        let tx = conn.transaction()?;
-        let keys = Keyring::create(&tx, source)?;
-        tx.commit()?;
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            inner: Mutex::new(Inner::new(conn, keys)),
-        })
+        let mut initialize = || -> Result<Keyring> {
+            schema::migrate(&mut conn)?;
+            let tx = conn.transaction()?;
+            let keys = Keyring::create(&tx, source)?;
+            tx.commit()?;
+            Ok(keys)
+        };
+        match initialize() {
+            Ok(keys) => Ok(Self {
+                dir: dir.to_path_buf(),
+                inner: Mutex::new(Inner::new(conn, keys)),
+            }),
+            Err(error) => {
+                // The key source refused (or the disk failed) before a store key was
+                // written: remove the schema-only file, or `exists` would report a store
+                // that every `open` refuses as corrupt.
+                drop(conn);
+                for file in store_files(dir) {
+                    let _ = std::fs::remove_file(file);
+                }
+                Err(error)
+            }
+        }
     }
 
     /// Opens the store in `dir`. The key is checked before anything is written, so a wrong
@@ -317,6 +332,23 @@ mod tests {
         ) -> Result<crate::crypto::KeyMaterial, crate::crypto::KeySourceError> {
             Err(self.0.clone())
         }
+    }
+
+    #[test]
+    fn a_key_source_failing_at_create_leaves_no_store_behind() {
+        use crate::crypto::KeySourceError;
+        let dir = tempfile::tempdir().unwrap();
+        let failing = FailingKeySource(KeySourceError::Failed {
+            reason: "keystore locked".into(),
+        });
+        assert!(matches!(
+            Store::create(dir.path(), &failing),
+            Err(Error::KeySourceFailed { .. })
+        ));
+        assert!(!Store::exists(dir.path()));
+        // The next attempt, with a working key source, creates a store that opens.
+        drop(Store::create(dir.path(), &key_source(1)).unwrap());
+        Store::open(dir.path(), &key_source(1)).unwrap();
     }
 
     #[test]
