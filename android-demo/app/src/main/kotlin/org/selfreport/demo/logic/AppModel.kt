@@ -18,6 +18,9 @@ interface CoreGateway {
     /** Deletes the store without opening it: the reset path after the key is lost. */
     fun eraseStore()
 
+    /** [core]'s store was erased through it; the next [open] must create a new one. */
+    fun release(core: SelfReportInterface)
+
     /** The signed policies the app ships, installed when none is. */
     fun bundledPolicies(): List<ByteArray>
 }
@@ -322,6 +325,7 @@ class AppModel(
         val core = requireCore()
         scheduler.cancelSync()
         core.erase()
+        gateway.release(core)
         this.core = null
         rawPolicies = emptyList()
         mutableState.value = AppState(screen = Screen.Erased, message = UiMessage(MessageCode.ERASED))
@@ -402,6 +406,7 @@ class AppModel(
             when {
                 Messages.isKeyLoss(error) -> go(Screen.CannotOpen(Messages.of(error)))
                 error is SelfReportException.Closed -> {
+                    core?.let(gateway::release)
                     core = null
                     go(Screen.Erased)
                 }

@@ -209,6 +209,7 @@ class AppModelTest {
         startConsented()
         model.erase()
         assertTrue(gateway.core.erased)
+        assertEquals(listOf(gateway.core), gateway.released)
         assertEquals(1, scheduler.cancels)
         assertEquals(Screen.Erased, screen)
         assertTrue(model.state.value.profiles.isEmpty())

@@ -276,6 +276,7 @@ class FakeCore : SelfReportInterface {
 class FakeGateway(var core: FakeCore = FakeCore()) : CoreGateway {
     var openError: SelfReportException? = null
     var storeErased = 0
+    val released = mutableListOf<SelfReportInterface>()
     var bundled: List<ByteArray> = listOf(Fixtures.goodPolicyBytes)
 
     override fun open(): SelfReportInterface {
@@ -287,6 +288,10 @@ class FakeGateway(var core: FakeCore = FakeCore()) : CoreGateway {
         storeErased++
         openError = null
         core = FakeCore()
+    }
+
+    override fun release(core: SelfReportInterface) {
+        released += core
     }
 
     override fun bundledPolicies(): List<ByteArray> = bundled
