@@ -8,8 +8,9 @@
 //!
 //! The upload tests run everything on 127.0.0.1: certificates made at test time
 //! ([`pki`]), the drop box as a child process ([`endpoint`]), a recording and
-//! fault-injecting TCP proxy between device and drop box ([`proxy`]), and a fixture
-//! wiring them together ([`loopback`]).
+//! fault-injecting TCP proxy between device and drop box ([`proxy`]), a TLS-terminating
+//! front end that injects network and HTTP faults at random ([`fault_proxy`]), and a
+//! fixture wiring them together ([`loopback`]).
 //!
 //! The stress suites share [`canary`] (distinct values typed into every field, searched
 //! for in store files, the drop box's database and log, and on the wire) and the crash
@@ -18,6 +19,7 @@
 pub mod canary;
 pub mod crash;
 pub mod endpoint;
+pub mod fault_proxy;
 pub mod loopback;
 pub mod pki;
 pub mod proxy;
