@@ -1,0 +1,451 @@
+// The app's state and every action a screen can take, over the one `SelfReport`. Views
+// read the published properties and call these methods; they never call the core.
+//
+// The core's blocking methods only touch the local store and return in milliseconds, so
+// they are called on the main actor; `sync` and `requestDeletion` are async and suspend
+// without blocking it.
+
+import Foundation
+import SelfReportCore
+
+/// Where the app stands.
+enum AppPhase: Equatable {
+    /// Opening the store.
+    case starting
+    /// The app was built without its DemoConfig files (the named one is missing).
+    case notConfigured(String)
+    /// The Keychain no longer has the key that opens the store: only a reset helps.
+    case keyLost
+    /// The store failed its integrity check (the sentence says how): only a reset helps.
+    case unreadable(String)
+    /// Opening failed for another reason; relaunching may help.
+    case failed(String)
+    /// The policy is shown and consent asked.
+    case onboarding
+    /// Normal use.
+    case ready
+}
+
+/// Where the last sync stands.
+enum SyncState: Equatable {
+    case idle
+    case running
+    case finished(SyncSummary)
+    case failed(String)
+}
+
+/// A screen the navigation stack can show.
+enum Route: Hashable {
+    case form(profileId: String, formId: String, date: String)
+    case preview(recordId: String)
+    case profile(id: String)
+    case ledgerEntry(seq: UInt64)
+}
+
+@MainActor
+final class AppModel: ObservableObject {
+    @Published private(set) var phase: AppPhase = .starting
+    /// The installed policy (the demo installs one).
+    @Published private(set) var policy: PolicyInfo?
+    @Published private(set) var today = ""
+    @Published private(set) var profiles: [ProfileInfo] = []
+    @Published private(set) var monitoring: [MonitoringInfo] = []
+    @Published private(set) var due: [DueItem] = []
+    @Published private(set) var records: [RecordInfo] = []
+    /// Ids of records that failed their integrity check (shown, never hidden).
+    @Published private(set) var damagedRecords: [String] = []
+    @Published private(set) var ledger: [LedgerEntry] = []
+    @Published private(set) var ledgerCheck: LedgerCheck?
+    @Published private(set) var syncState: SyncState = .idle
+    /// Events of the running (or last) sync.
+    @Published private(set) var syncEvents: [SyncEvent] = []
+    /// The export file while the share button is shown.
+    @Published private(set) var exportURL: URL?
+    /// A sentence to show in an alert.
+    @Published var message: String?
+
+    let labels = LabelPicker()
+    private let store: CoreStore
+    private let reminders: ReminderScheduler
+    private let defaults: UserDefaults
+    private var core: SelfReport?
+    private var syncTask: Task<Void, Never>?
+    private var lastPurge: String?
+    private static let onboardedKey = "onboardingDone"
+
+    init(
+        store: CoreStore = .shared,
+        reminders: ReminderScheduler = ReminderScheduler(),
+        defaults: UserDefaults = .standard
+    ) {
+        self.store = store
+        self.reminders = reminders
+        self.defaults = defaults
+    }
+
+    // MARK: - Opening
+
+    /// Opens (or creates) the store, installs the bundled policy and decides what to show.
+    func start() {
+        ExportFile.removeAll()
+        let configuration: DemoConfiguration
+        do {
+            configuration = try DemoConfiguration.load()
+        } catch let missing as DemoConfiguration.Missing {
+            phase = .notConfigured(missing.file)
+            return
+        } catch {
+            phase = .notConfigured("DemoConfig")
+            return
+        }
+        do {
+            guard let core = try store.open(configuration, create: true) else {
+                phase = .failed(L10n.string("error.unexpected"))
+                return
+            }
+            self.core = core
+            try installBundledPolicy(configuration, into: core)
+            try reload()
+            let onboarded = defaults.bool(forKey: Self.onboardedKey)
+            phase = (policy?.consented == true || onboarded) ? .ready : .onboarding
+            if phase == .ready {
+                afterChange()
+            }
+        } catch let error as SelfReportError {
+            switch error {
+            case .KeyUnavailable, .WrongKey:
+                // With the Keychain source, a wrong key means the original key is gone too.
+                phase = .keyLost
+            case .Integrity:
+                phase = .unreadable(ErrorText.message(for: error))
+            default:
+                phase = .failed(ErrorText.message(for: error))
+            }
+        } catch {
+            phase = .failed(ErrorText.message(for: error))
+        }
+    }
+
+    /// Installs the policy the app ships with. A refusal is fine when a policy is already
+    /// installed: the same or a newer version is refused as a rollback.
+    private func installBundledPolicy(_ configuration: DemoConfiguration, into core: SelfReport) throws {
+        do {
+            _ = try core.installPolicy(signed: configuration.signedPolicy)
+        } catch let error as SelfReportError {
+            let installed = try core.policies()
+            guard case .PolicyRefused = error, !installed.isEmpty else { throw error }
+        }
+    }
+
+    /// The app came to the foreground: a new day may have started.
+    func becameActive() {
+        guard phase == .ready, let core else { return }
+        perform {
+            let today = try core.today()
+            if lastPurge != today {
+                _ = try core.purge(today: nil)
+                lastPurge = today
+            }
+            try reload()
+        }
+        afterChange()
+    }
+
+    /// Reads everything the screens show.
+    func reload() throws {
+        guard let core else { return }
+        today = try core.today()
+        policy = try core.policies().first
+        profiles = try core.profiles()
+        monitoring = try core.monitoringPeriods()
+        due = try core.due(today: nil)
+        let list = try core.records()
+        records = list.records
+        damagedRecords = list.damaged
+        ledger = try core.ledger()
+    }
+
+    // MARK: - Consent
+
+    /// The person agrees to send under the policy.
+    func acceptPolicy() {
+        guard let core, let policy else { return }
+        perform {
+            try core.grantConsent(policyId: policy.id)
+            defaults.set(true, forKey: Self.onboardedKey)
+            try reload()
+            phase = .ready
+        }
+        afterChange()
+    }
+
+    /// The person uses the app without sending for now; records stay on the phone.
+    func continueWithoutConsent() {
+        defaults.set(true, forKey: Self.onboardedKey)
+        phase = .ready
+        afterChange()
+    }
+
+    /// Shows the policy and the consent question again.
+    func reviewPolicy() {
+        phase = .onboarding
+    }
+
+    /// Withdraws consent: nothing more is sent and queued reports are dropped.
+    func withdrawConsent() {
+        guard let core, let policy else { return }
+        perform {
+            let dropped = try core.withdrawConsent(policyId: policy.id)
+            try reload()
+            message = L10n.format("consent.withdrawn %lld", Int64(dropped))
+        }
+    }
+
+    // MARK: - Profiles and monitoring
+
+    /// Adds a household member. Throws the core's refusal, for the form to show by field.
+    func addProfile(_ draft: ProfileDraft) throws {
+        guard let core else { return }
+        _ = try core.addProfile(profile: draft.newProfile())
+        try reload()
+    }
+
+    func profile(_ id: String) -> ProfileInfo? {
+        profiles.first { $0.id == id }
+    }
+
+    /// The monitoring periods of a profile.
+    func monitoring(of profileId: String) -> [MonitoringInfo] {
+        monitoring.filter { $0.profileId == profileId }
+    }
+
+    /// Starts a monitoring period from today under the policy.
+    func startMonitoring(profileId: String, reason: MonitoringReason) {
+        guard let core, let policy else { return }
+        perform {
+            _ = try core.startMonitoring(profileId: profileId, policyId: policy.id, start: nil, reason: reason)
+            try reload()
+        }
+        afterChange()
+    }
+
+    // MARK: - Records
+
+    /// The form `formId` for a profile on `date`, prefilled from that day's latest record.
+    func formModel(profileId: String, formId: String, date: String) -> FormModel? {
+        guard let policy, let form = policy.forms.first(where: { $0.id == formId }),
+              let profile = profile(profileId) else { return nil }
+        let latest = records
+            .filter { $0.profileId == profileId && $0.formId == formId && $0.date == date }
+            .max { $0.revision < $1.revision }
+        return FormModel(
+            policyId: policy.id, form: form, profile: profile, date: date,
+            existing: latest?.answers ?? [:], labels: labels
+        )
+    }
+
+    /// Saves the form; returns the record id, or nil after showing the refusal in the form.
+    func save(_ form: FormModel) -> String? {
+        guard let core else { return nil }
+        form.clearErrors()
+        do {
+            let saved = try core.saveRecord(
+                profileId: form.profileId, policyId: form.policyId, formId: form.formId,
+                date: form.date, answers: form.answers()
+            )
+            try reload()
+            afterChange()
+            return saved.id
+        } catch {
+            form.show(error)
+            return nil
+        }
+    }
+
+    func record(_ id: String) -> RecordInfo? {
+        records.first { $0.id == id }
+    }
+
+    /// "What will be shared" for a record.
+    func preview(recordId: String) throws -> SelfReportCore.Preview {
+        guard let core else { throw SelfReportError.Closed(code: "Closed", detail: "not open") }
+        return try core.preview(recordId: recordId)
+    }
+
+    /// A form's title in the person's language.
+    func formTitle(_ formId: String) -> String {
+        guard let form = policy?.forms.first(where: { $0.id == formId }) else { return formId }
+        return labels.pick(form.title, fallback: formId)
+    }
+
+    /// The form's fields, for reading a record's answers.
+    func fields(of formId: String) -> [FieldInfo] {
+        policy?.forms.first { $0.id == formId }?.fields ?? []
+    }
+
+    // MARK: - Sync
+
+    /// Starts sending what is due (no-op while a sync runs).
+    func startSync() {
+        guard syncTask == nil else { return }
+        syncTask = Task {
+            await self.sync()
+            self.syncTask = nil
+        }
+    }
+
+    /// Stops the running sync between submissions; the rest stays queued.
+    func cancelSync() {
+        syncTask?.cancel()
+    }
+
+    private func sync() async {
+        guard let core else { return }
+        syncState = .running
+        syncEvents = []
+        // Called on a background thread; the listener lives only as long as the sync.
+        let listener = SyncEventHandler { event in
+            Task { @MainActor in
+                self.syncEvents.append(event)
+            }
+        }
+        do {
+            // Cancelling the task cancels the sync (SelfReportCore+Swift.swift).
+            let summary = try await core.sync(listener: listener)
+            syncState = .finished(summary)
+        } catch {
+            syncState = .failed(ErrorText.message(for: error))
+        }
+        perform { try reload() }
+    }
+
+    // MARK: - Ledger
+
+    /// Checks the ledger's hash chain and every receipt signature.
+    func verifyLedger() {
+        guard let core else { return }
+        perform { ledgerCheck = try core.verifyLedger() }
+    }
+
+    func ledgerEntry(_ seq: UInt64) -> LedgerEntry? {
+        ledger.first { $0.seq == seq }
+    }
+
+    /// Asks the drop box to delete a submission, with the token only this phone holds.
+    func requestDeletion(submissionId: String) async {
+        guard let core else { return }
+        do {
+            let outcome = try await core.requestDeletion(submissionId: submissionId)
+            switch outcome {
+            case .deleted: message = L10n.string("deletion.deleted")
+            case .notFound: message = L10n.string("deletion.not-found")
+            case .droppedUnsent: message = L10n.string("deletion.dropped-unsent")
+            }
+            try reload()
+        } catch {
+            message = ErrorText.message(for: error)
+        }
+    }
+
+    // MARK: - Export and erase
+
+    /// Writes the export to a protected file and shows the share button.
+    func prepareExport() {
+        guard let core else { return }
+        perform {
+            exportURL = try ExportFile.write(try core.export(), today: today)
+        }
+    }
+
+    /// Deletes the export file.
+    func discardExport() {
+        ExportFile.removeAll()
+        exportURL = nil
+    }
+
+    /// Deletes what is past retention now, with the keys that sealed it.
+    func purgeNow() {
+        guard let core else { return }
+        perform {
+            let summary = try core.purge(today: nil)
+            try reload()
+            message = L10n.format("purge.done %lld %lld", Int64(summary.records), Int64(summary.epochKeys))
+        }
+    }
+
+    /// Erases the store and the Keychain key, then starts over.
+    func eraseEverything() async {
+        cancelSync()
+        do {
+            try store.eraseEverything()
+        } catch {
+            message = ErrorText.message(for: error)
+            return
+        }
+        await forgetEverything()
+    }
+
+    /// The reset path after a lost key or an unreadable store.
+    func resetStore() async {
+        do {
+            try store.resetAfterLostKey()
+        } catch {
+            message = ErrorText.message(for: error)
+            return
+        }
+        await forgetEverything()
+    }
+
+    private func forgetEverything() async {
+        core = nil
+        policy = nil
+        profiles = []
+        monitoring = []
+        due = []
+        records = []
+        damagedRecords = []
+        ledger = []
+        ledgerCheck = nil
+        syncState = .idle
+        syncEvents = []
+        defaults.removeObject(forKey: Self.onboardedKey)
+        discardExport()
+        await reminders.removeAll()
+        phase = .starting
+        start()
+    }
+
+    // MARK: - Helpers
+
+    /// Background sync and reminders after anything that changes what is due or queued.
+    private func afterChange() {
+        BackgroundSync.schedule()
+        Task { await self.refreshReminders() }
+    }
+
+    /// Reminders for the coming week from the core's `due`.
+    func refreshReminders() async {
+        guard let core else { return }
+        let plan: [PlannedReminder]
+        do {
+            let today = try core.today()
+            plan = try ReminderPlanner.plan(from: today, days: 7) { try core.due(today: $0) }
+        } catch {
+            return
+        }
+        if plan.isEmpty {
+            await reminders.removeAll()
+        } else if await reminders.requestPermission() {
+            await reminders.replace(with: plan)
+        }
+    }
+
+    /// Runs `body`; an error becomes the alert's sentence.
+    private func perform(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            message = ErrorText.message(for: error)
+        }
+    }
+}
