@@ -109,6 +109,9 @@ pub struct SelfReport {
     store: Store,
     trust_anchors: TrustAnchors,
     clock: Arc<dyn Clock>,
+    /// Held for the whole of a sync: two syncs at once would seal and send the same
+    /// records twice.
+    sync_gate: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for SelfReport {
@@ -139,7 +142,13 @@ impl SelfReport {
             store,
             trust_anchors: options.trust_anchors,
             clock: options.clock,
+            sync_gate: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Taken by `sync` so that syncs of this store run one after the other.
+    pub(crate) fn sync_gate(&self) -> &tokio::sync::Mutex<()> {
+        &self.sync_gate
     }
 
     /// Whether a store exists in `dir`.

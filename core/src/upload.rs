@@ -231,6 +231,8 @@ impl SelfReport {
         progress: &(dyn Fn(&SyncEvent) + Send + Sync),
         cancel: &CancelToken,
     ) -> Result<SyncReport> {
+        // A second sync waits here for the first, then finds its work done.
+        let _one_at_a_time = self.sync_gate().lock().await;
         let mut report = SyncReport::default();
         for (submission_id, policy_id, form_id) in self.seal_ready()? {
             report.queued += 1;
@@ -857,6 +859,63 @@ mod tests {
         assert!(done.cancelled);
         assert_eq!(done.delivered, 0);
         assert!(s.server.requests().is_empty());
+    }
+
+    /// Two syncs of one store at once (a background worker and a button press) used to
+    /// seal the same record twice (`UNIQUE constraint failed: outbox.id`, an `Internal`
+    /// error) or send the same submission twice and ledger it twice; found by the Kotlin
+    /// binding tests. Syncs of one store now run one after the other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_syncs_seal_and_send_each_record_once() {
+        let s = setup(vec![], false).await;
+        s.core.grant_consent("sh").unwrap();
+        let today = s.core.today();
+        let records: Vec<RecordId> = (0..3)
+            .map(|days_ago| {
+                s.core
+                    .save_record(
+                        &s.profile,
+                        "sh",
+                        "daily",
+                        Some(today - chrono::Days::new(days_ago)),
+                        Answers::new().text("temperature", "36.6"),
+                    )
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        let options = options(&s.server);
+        let reports: Vec<SyncReport> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .unwrap()
+                            .block_on(s.core.sync(&options, &|_| {}, &CancelToken::new()))
+                            .unwrap()
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let queued: u32 = reports.iter().map(|r| r.queued).sum();
+        let delivered: u32 = reports.iter().map(|r| r.delivered).sum();
+        assert_eq!((queued, delivered), (3, 3), "{reports:?}");
+        assert_eq!(s.server.requests().len(), 3);
+        let disclosures = s
+            .core
+            .ledger()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, entry)| matches!(entry.event, LedgerEvent::Disclosure { .. }))
+            .count();
+        assert_eq!(disclosures, 3);
+        for record in &records {
+            assert_eq!(s.core.record(record).unwrap().state, OutboxState::Sent);
+        }
+        assert!(s.core.verify_ledger().unwrap().is_valid());
     }
 
     /// Sync opens each item when it sends it. It used to load and open the whole due
