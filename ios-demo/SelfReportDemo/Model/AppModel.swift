@@ -215,7 +215,7 @@ final class AppModel: ObservableObject {
     }
 
     /// The monitoring periods of a profile.
-    func monitoring(of profileId: String) -> [MonitoringInfo] {
+    func monitoringPeriods(of profileId: String) -> [MonitoringInfo] {
         monitoring.filter { $0.profileId == profileId }
     }
 
@@ -234,7 +234,7 @@ final class AppModel: ObservableObject {
     /// The form `formId` for a profile on `date`, prefilled from that day's latest record.
     func formModel(profileId: String, formId: String, date: String) -> FormModel? {
         guard let policy, let form = policy.forms.first(where: { $0.id == formId }),
-              let profile = profile(profileId) else { return nil }
+              let profile = self.profile(profileId) else { return nil }
         let latest = records
             .filter { $0.profileId == profileId && $0.formId == formId && $0.date == date }
             .max { $0.revision < $1.revision }
@@ -375,7 +375,11 @@ final class AppModel: ObservableObject {
 
     /// Erases the store and the Keychain key, then starts over.
     func eraseEverything() async {
-        cancelSync()
+        // Erasing fails while a sync holds the store: stop it and wait for it to end.
+        if let running = syncTask {
+            running.cancel()
+            await running.value
+        }
         do {
             try store.eraseEverything()
         } catch {
@@ -408,6 +412,7 @@ final class AppModel: ObservableObject {
         ledgerCheck = nil
         syncState = .idle
         syncEvents = []
+        lastPurge = nil
         defaults.removeObject(forKey: Self.onboardedKey)
         discardExport()
         await reminders.removeAll()

@@ -48,8 +48,8 @@ enum DayFormat {
 
     /// `text` (`YYYY-MM-DD`) as the person reads dates, or `text` itself if unparsable.
     static func display(_ text: String) -> String {
-        guard let date = date(from: text) else { return text }
-        return date.formatted(date: .abbreviated, time: .omitted)
+        guard let day = Self.date(from: text) else { return text }
+        return day.formatted(date: .abbreviated, time: .omitted)
     }
 
     /// An RFC 3339 timestamp from the core as the person reads times.

@@ -43,7 +43,7 @@ struct ProfilesView: View {
     }
 
     private func monitoringSummary(_ profileId: String) -> String {
-        guard let period = model.monitoring(of: profileId).last else {
+        guard let period = model.monitoringPeriods(of: profileId).last else {
             return L10n.string("profiles.not-monitored")
         }
         return L10n.format("profiles.monitored %@ %lld", DayFormat.display(period.start), Int64(period.days))
@@ -67,7 +67,7 @@ struct ProfileDetailView: View {
                     attribute("profile.passport", profile.passportNumber.map(Self.masked))
                 }
                 Section("profile.monitoring") {
-                    ForEach(model.monitoring(of: profileId), id: \.id) { period in
+                    ForEach(model.monitoringPeriods(of: profileId), id: \.id) { period in
                         Text(L10n.format(
                             "profile.period %@ %lld %@",
                             DayFormat.display(period.start), Int64(period.days), Vocabulary.reason(period.reason)
