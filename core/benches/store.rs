@@ -19,8 +19,17 @@
 //!   `_open_only` lines open and close without the read.
 //! - `passphrase_unwrap_600k`: the fixed PBKDF2 cost a desktop passphrase adds to a cold
 //!   open (phones unwrap with the platform key store instead).
+//! - `cold_open_read_month_passphrase`: the cold open and read of a store whose key is
+//!   wrapped under a passphrase (600,000 PBKDF2 iterations), the counterpart of SQLCipher
+//!   opened with a passphrase (its own KDF at every open).
 //!
 //! Run with `cargo bench -p selfreport-core --bench store` (about 100 s after the build).
+//!
+//! With `SELFREPORT_PEER_WORKLOAD=DIR` set, the bench first writes its plaintext workload
+//! into `DIR` (the plaintext schema, the records the read groups use, the values and
+//! dates the saves use) for the SQLCipher peer in `perf/sqlcipher-peer`, which runs the
+//! very same plaintext workload on SQLCipher but cannot link this crate (its SQLite build
+//! would unify with SQLCipher's).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -801,7 +810,7 @@ fn cold_open_read_month(c: &mut Criterion) {
 
 fn passphrase_unwrap_600k(c: &mut Criterion) {
     // The default count, 600,000 iterations.
-    let source = PassphraseKeySource::new(Zeroizing::new("correct horse battery".to_owned()));
+    let source = passphrase_key_source();
     let blob = source
         .wrap(&KeyMaterial::generate().expect("key"))
         .expect("wrap");
@@ -816,6 +825,105 @@ fn passphrase_unwrap_600k(c: &mut Criterion) {
         b.iter(|| source.unwrap(black_box(&blob)).expect("unwrap"));
     });
     group.finish();
+}
+
+/// The passphrase every passphrase-keyed benchmark store is created with.
+const PASSPHRASE: &str = "correct horse battery";
+
+fn passphrase_key_source() -> PassphraseKeySource {
+    PassphraseKeySource::new(Zeroizing::new(PASSPHRASE.to_owned()))
+}
+
+/// `cold_open_read_month/encrypted` with the store key wrapped under a passphrase at the
+/// default 600,000 PBKDF2 iterations: the open pays the KDF, as SQLCipher opened with a
+/// passphrase pays its own.
+fn cold_open_read_month_passphrase(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let authority = SigningKey::generate().expect("signing key");
+    let options = options(&authority);
+    let source = passphrase_key_source();
+    let profile = {
+        let core = SelfReport::create(dir.path(), &source, options.clone()).expect("create");
+        let envelope = sign_policy(&authority, policy_json().as_bytes()).expect("sign policy");
+        core.install_policy(&envelope).expect("install policy");
+        let profile = core
+            .add_profile(NewProfile {
+                display_name: "Member 0".to_owned(),
+                name: Some("王建国".to_owned()),
+                phone: Some("+8613800138000".to_owned()),
+                ..NewProfile::default()
+            })
+            .expect("add profile");
+        for back in 0..MONTH_DAYS {
+            core.save_record(
+                &profile,
+                POLICY_ID,
+                DAILY_FORM,
+                Some(days_before(today(), back)),
+                daily_answers(),
+            )
+            .expect("save history");
+        }
+        profile
+    };
+    let (from, to) = (month_start(), today());
+    let mut group = c.benchmark_group("cold_open_read_month_passphrase");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function("encrypted", |b| {
+        b.iter(|| {
+            let core = SelfReport::open(dir.path(), &source, options.clone()).expect("open");
+            let listing = core.records_of_profile(&profile, from, to).expect("read");
+            assert_eq!(listing.records.len(), MONTH_DAYS as usize);
+            drop(core);
+            listing
+        });
+    });
+    group.finish();
+}
+
+/// Writes the plaintext workload of this benchmark into `dir`, for the SQLCipher peer:
+/// `schema.sql` (the plaintext schema), `records.jsonl` (the 90 records of the read
+/// groups, one JSON document per line, byte for byte what the plaintext lines store) and
+/// `workload.json` (dates, ids and the values every save stores).
+fn export_peer_workload(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("workload directory");
+    std::fs::write(dir.join("schema.sql"), plain_schema()).expect("schema.sql");
+    let history = encrypted_with_history(3);
+    let stored = history.core.records().expect("records");
+    assert_eq!(stored.records.len(), 3 * MONTH_DAYS as usize);
+    let mut lines = String::new();
+    for record in &stored.records {
+        lines.push_str(&serde_json::to_string(&record.record).expect("record json"));
+        lines.push('\n');
+    }
+    std::fs::write(dir.join("records.jsonl"), lines).expect("records.jsonl");
+    let saved_at = FixedClock::at_local_noon(today(), UTC_OFFSET_SECONDS)
+        .expect("clock")
+        .now();
+    let workload = serde_json::json!({
+        "today": today(),
+        "month_start": month_start(),
+        "oldest_save_date": oldest_save_date(),
+        "retention_days": RETENTION_DAYS,
+        "policy_id": POLICY_ID,
+        "policy_version": POLICY_VERSION,
+        "form_id": DAILY_FORM,
+        "user_version": CURRENT_VERSION,
+        "profiles": history.profiles,
+        "save_profile_id": ProfileId::from_random_bytes([1; 16]),
+        "save_values": daily_values(&history),
+        "saved_at": saved_at,
+        "passphrase": PASSPHRASE,
+    });
+    std::fs::write(
+        dir.join("workload.json"),
+        serde_json::to_vec_pretty(&workload).expect("workload json"),
+    )
+    .expect("workload.json");
 }
 
 /// The facade's steps before the store, one by one: what `save_daily_report/encrypted`
@@ -844,11 +952,15 @@ fn save_breakdown(c: &mut Criterion) {
 // Written out rather than `criterion_group!`/`criterion_main!`, whose generated public
 // function has no doc comment.
 fn main() {
+    if let Some(dir) = std::env::var_os("SELFREPORT_PEER_WORKLOAD") {
+        export_peer_workload(Path::new(&dir));
+    }
     let mut criterion = Criterion::default().configure_from_args();
     save_daily_report(&mut criterion);
     save_breakdown(&mut criterion);
     read_month_three_profiles(&mut criterion);
     cold_open_read_month(&mut criterion);
+    cold_open_read_month_passphrase(&mut criterion);
     passphrase_unwrap_600k(&mut criterion);
     criterion.final_summary();
 }
