@@ -10,9 +10,11 @@
 //!
 //! Two matching rules:
 //! - Bytes (files, captures): a value of [`MIN_BARE_LEN`] bytes or more counts wherever
-//!   it occurs. A shorter one (a temperature such as `38.9`) counts only where it stands
-//!   as text, between two [`TEXT_DELIMITERS`] or at an end: four given bytes occur by
-//!   chance about once in every 4 GiB of ciphertext, which a long stress run reaches,
+//!   it occurs, except inside a longer run of [`MIN_HEX_RUN`] or more hex digits (an id
+//!   or a digest: random hex holds a given six-digit district code once in 16^6
+//!   places, which a long run's store reaches). A shorter value (a temperature such as
+//!   `38.9`) counts only where it stands as text, between two [`TEXT_DELIMITERS`] or at
+//!   an end: four given bytes occur by chance about once in every 4 GiB of ciphertext,
 //!   while a value written as text (JSON, a form, a log line) is delimited.
 //! - Logs: every value counts only as a token of its own, not directly after or before
 //!   an ASCII letter, digit or `.`. Log lines carry numbers of their own (a request's
@@ -27,6 +29,9 @@ use crate::{day, resident_id};
 
 /// Values shorter than this many bytes count in bytes only where delimited as text.
 pub const MIN_BARE_LEN: usize = 6;
+
+/// Runs of this many hex digits or more are ids or digests (see [`Rule`]).
+pub const MIN_HEX_RUN: usize = 16;
 
 /// The bytes that may surround a short value written as text.
 pub const TEXT_DELIMITERS: &[u8] = b" \t\r\n\"':=,;()[]{}<>/|\\";
@@ -246,17 +251,12 @@ impl Scanner {
 
     /// The first hit of each canary in `bytes`, under the bytes rule.
     pub fn scan_bytes(&self, place: &str, bytes: &[u8]) -> Vec<Finding> {
-        self.scan(place, bytes, |before, after| {
-            let text = |byte: Option<&u8>| byte.is_none_or(|b| TEXT_DELIMITERS.contains(b));
-            text(before) && text(after)
-        })
+        self.scan(place, bytes, Rule::Bytes)
     }
 
     /// The first hit of each canary in `log`, under the log rule.
     pub fn scan_log(&self, place: &str, log: &str) -> Vec<Finding> {
-        self.scan_with(place, log.as_bytes(), true, |before, after| {
-            !word_byte(before) && !word_byte(after)
-        })
+        self.scan(place, log.as_bytes(), Rule::Log)
     }
 
     /// Every file's findings, each file's path as its place.
@@ -273,23 +273,7 @@ impl Scanner {
         self.scan_files(&read_paths(paths))
     }
 
-    fn scan(
-        &self,
-        place: &str,
-        haystack: &[u8],
-        delimited_ok: impl Fn(Option<&u8>, Option<&u8>) -> bool,
-    ) -> Vec<Finding> {
-        self.scan_with(place, haystack, false, delimited_ok)
-    }
-
-    /// `all_delimited`: every pattern must pass `delimited_ok`, not just short ones.
-    fn scan_with(
-        &self,
-        place: &str,
-        haystack: &[u8],
-        all_delimited: bool,
-        delimited_ok: impl Fn(Option<&u8>, Option<&u8>) -> bool,
-    ) -> Vec<Finding> {
+    fn scan(&self, place: &str, haystack: &[u8], rule: Rule) -> Vec<Finding> {
         let mut first_hit: Vec<Option<usize>> = vec![None; self.canaries.len()];
         for (start, byte) in haystack.iter().enumerate() {
             for &index in &self.by_first_byte[usize::from(*byte)] {
@@ -298,11 +282,8 @@ impl Scanner {
                     continue;
                 }
                 let end = start + pattern.bytes.len();
-                if haystack.get(start..end) != Some(pattern.bytes.as_slice()) {
-                    continue;
-                }
-                let before = start.checked_sub(1).and_then(|at| haystack.get(at));
-                if (all_delimited || pattern.delimited) && !delimited_ok(before, haystack.get(end))
+                if haystack.get(start..end) != Some(pattern.bytes.as_slice())
+                    || !rule.counts(haystack, start, end, pattern.delimited)
                 {
                     continue;
                 }
@@ -322,6 +303,50 @@ impl Scanner {
             })
             .collect()
     }
+}
+
+/// Which hits count (see the [module](self) docs).
+#[derive(Clone, Copy)]
+enum Rule {
+    Bytes,
+    Log,
+}
+
+impl Rule {
+    /// Whether a hit of a pattern at `start..end` counts; `short`: the pattern is shorter
+    /// than [`MIN_BARE_LEN`].
+    fn counts(self, haystack: &[u8], start: usize, end: usize, short: bool) -> bool {
+        let before = start.checked_sub(1).and_then(|at| haystack.get(at));
+        let after = haystack.get(end);
+        match self {
+            Rule::Log => !word_byte(before) && !word_byte(after),
+            Rule::Bytes if short => {
+                let text = |byte: Option<&u8>| byte.is_none_or(|b| TEXT_DELIMITERS.contains(b));
+                text(before) && text(after)
+            }
+            Rule::Bytes => !inside_hex_run(haystack, start, end),
+        }
+    }
+}
+
+/// Whether `start..end` lies inside a longer run of at least [`MIN_HEX_RUN`] ASCII hex
+/// digits: part of an id or a digest written in hex, random characters in which a short
+/// digit string (a district code) turns up by chance (once in 16^6 places for six
+/// digits). A value that is itself the whole run (a leaked resident ID) still counts.
+fn inside_hex_run(haystack: &[u8], start: usize, end: usize) -> bool {
+    let hex = |at: usize| haystack.get(at).is_some_and(u8::is_ascii_hexdigit);
+    if !haystack[start..end].iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let mut from = start;
+    while from > 0 && hex(from - 1) && end - from < MIN_HEX_RUN {
+        from -= 1;
+    }
+    let mut to = end;
+    while hex(to) && to - from < MIN_HEX_RUN {
+        to += 1;
+    }
+    (from, to) != (start, end) && to - from >= MIN_HEX_RUN
 }
 
 fn word_byte(byte: Option<&u8>) -> bool {
@@ -488,6 +513,29 @@ mod tests {
         assert_eq!(fields, ["temperature", "temperature (stored tenths)"]);
         assert_eq!(text[0].value, "38.9");
         assert_eq!(text[1].value, "\"value\":362");
+    }
+
+    #[test]
+    fn a_digit_string_inside_a_hex_id_is_chance_but_a_whole_value_counts() {
+        let scanner = Canaries::standard().scanner();
+        // A record id that happens to hold the district code and a travel place.
+        let chance = b"\x0b0a9f110105c3d2e1f0440305ab77cd\x00";
+        assert_eq!(scanner.scan_bytes("id", chance), Vec::<Finding>::new());
+        let mut leaked = b"\x0b110105\x00".to_vec();
+        leaked.extend_from_slice(b"\x01");
+        leaked.extend_from_slice(resident_id("44528119851203451").as_bytes());
+        leaked.extend_from_slice(b"\x02");
+        let fields: Vec<String> = scanner
+            .scan_bytes("row", &leaked)
+            .into_iter()
+            .map(|finding| finding.field)
+            .collect();
+        assert_eq!(fields, ["id_number", "district"]);
+        assert!(inside_hex_run(b"00000000110105ff", 8, 14));
+        assert!(
+            !inside_hex_run(b"0000110105ff", 4, 10),
+            "a run of 12 is not an id"
+        );
     }
 
     #[test]
