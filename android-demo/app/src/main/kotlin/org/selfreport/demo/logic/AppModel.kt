@@ -106,8 +106,10 @@ data class AppState(
 
 /**
  * The app's state and every action on it, with no Android types: the Android
- * `ViewModel` calls these methods on one background thread at a time and the UI
- * renders [state]. Every core error ends as a message or a screen, never a crash.
+ * `ViewModel` calls the actions that reach the core on one background thread at a time,
+ * the pure state changes ([edit], [editProfile], [dismissMessage], [exportHandled])
+ * directly from the UI thread, and the UI renders [state]. Every core error ends as a
+ * message or a screen, never a crash.
  */
 class AppModel(
     private val gateway: CoreGateway,
@@ -184,10 +186,14 @@ class AppModel(
     /** Opens an empty profile editor. */
     fun newProfile() = go(Screen.ProfileEditor(ProfileDraft()))
 
-    /** Replaces the draft being edited, clearing the hints of attributes that changed. */
-    fun editProfile(draft: ProfileDraft) {
-        val screen = state.value.screen as? Screen.ProfileEditor ?: return
-        go(Screen.ProfileEditor(draft, screen.hints.filterKeys { key -> value(screen.draft, key) == value(draft, key) }))
+    /**
+     * Replaces the draft being edited, clearing the hints of attributes that changed.
+     * A pure state change: safe to call from the UI thread on every keystroke.
+     */
+    fun editProfile(draft: ProfileDraft) = mutableState.update { state ->
+        val screen = state.screen as? Screen.ProfileEditor ?: return@update state
+        val hints = screen.hints.filterKeys { key -> value(screen.draft, key) == value(draft, key) }
+        state.copy(screen = Screen.ProfileEditor(draft, hints))
     }
 
     /** Checks and adds the profile being edited; on success goes home. */
@@ -234,10 +240,13 @@ class AppModel(
         go(Screen.Form(state))
     }
 
-    /** Changes one field of the form being filled. */
-    fun edit(fieldId: String, input: Input) {
-        val screen = state.value.screen as? Screen.Form ?: return
-        go(Screen.Form(screen.form.update(fieldId, input)))
+    /**
+     * Changes one field of the form being filled. A pure state change: safe to call from
+     * the UI thread on every keystroke.
+     */
+    fun edit(fieldId: String, input: Input) = mutableState.update { state ->
+        val screen = state.screen as? Screen.Form ?: return@update state
+        state.copy(screen = Screen.Form(screen.form.update(fieldId, input)))
     }
 
     /**
@@ -307,8 +316,11 @@ class AppModel(
         }
     }
 
-    /** Reloads lists after a background sync changed them. */
-    fun refresh() = attempt { reload() }
+    /** Reloads lists after a background sync changed them; does nothing while the store is not open. */
+    fun refresh() {
+        if (core == null) return
+        attempt { reload() }
+    }
 
     /** Prepares the export for the share sheet. */
     fun export() = attempt {

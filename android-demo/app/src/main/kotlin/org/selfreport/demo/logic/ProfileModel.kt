@@ -1,6 +1,7 @@
 package org.selfreport.demo.logic
 
 import org.selfreport.NewProfile
+import org.selfreport.ProfileInfo
 import org.selfreport.SelfReportException
 
 /** A household profile being entered. Blank attributes are left out of the profile. */
@@ -57,6 +58,19 @@ object ProfileModel {
         check(BIRTH_DATE, draft.birthDate, Control.Date(allowFuture = false))
         check(PASSPORT_NUMBER, draft.passportNumber, Control.Line(LineKind.PASSPORT_NUMBER))
         return hints
+    }
+
+    /**
+     * The value a profile-sourced form field takes from [profile] (its field id names the
+     * attribute, as in the core), or `null` if the profile lacks it.
+     */
+    fun attribute(profile: ProfileInfo, fieldId: String): String? = when (fieldId) {
+        NAME -> profile.name
+        ID_NUMBER -> profile.idNumber
+        PHONE -> profile.phone
+        BIRTH_DATE -> profile.birthDate
+        PASSPORT_NUMBER -> profile.passportNumber
+        else -> null
     }
 
     /** The attribute and hint for a refusal from `addProfile`, or `null` if it names none. */

@@ -76,6 +76,15 @@ class AppModelTest {
     }
 
     @Test
+    fun `a refresh from a background sync leaves a store that failed to open alone`() {
+        gateway.openError = SelfReportException.KeyUnavailable("KeyUnavailable", "gone")
+        model.start()
+        val before = model.state.value
+        model.refresh()
+        assertEquals(before, model.state.value)
+    }
+
+    @Test
     fun `a passing key failure can be retried`() {
         gateway.openError = SelfReportException.KeySourceFailed("KeySourceFailed", "user not authenticated")
         model.start()

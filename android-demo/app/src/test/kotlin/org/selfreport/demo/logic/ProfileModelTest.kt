@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.selfreport.NewProfile
+import org.selfreport.ProfileInfo
 import org.selfreport.SelfReportException
 
 class ProfileModelTest {
@@ -44,5 +45,15 @@ class ProfileModelTest {
         assertEquals(ProfileModel.BIRTH_DATE to Hint(HintCode.REJECTED, detail = "does not match the ID"), ProfileModel.hintFromError(refused))
         assertNull(ProfileModel.hintFromError(SelfReportException.InvalidInput("InvalidInput", null, "?")))
         assertNull(ProfileModel.hintFromError(SelfReportException.Conflict("Conflict", "?")))
+    }
+
+    @Test
+    fun `profile-sourced fields read the attribute their id names`() {
+        val profile = ProfileInfo("p", "Mum", "王芳", null, "+8613800138000", "1950-01-02", null)
+        assertEquals("王芳", ProfileModel.attribute(profile, "name"))
+        assertEquals("+8613800138000", ProfileModel.attribute(profile, "phone"))
+        assertEquals("1950-01-02", ProfileModel.attribute(profile, "birth_date"))
+        assertNull(ProfileModel.attribute(profile, "id_number"))
+        assertNull(ProfileModel.attribute(profile, "display_name"))
     }
 }
