@@ -1,0 +1,91 @@
+package org.selfreport.demo.core
+
+import android.content.Context
+import java.io.File
+import org.selfreport.OpenOptions
+import org.selfreport.SelfReport
+import org.selfreport.SelfReportInterface
+import org.selfreport.demo.BuildConfig
+import org.selfreport.demo.keys.AndroidKeystoreKeySource
+import org.selfreport.demo.logic.AppConfig
+import org.selfreport.demo.logic.CoreGateway
+import org.selfreport.eraseStore
+import org.selfreport.storeExists
+
+/**
+ * The one `SelfReport` of the process, shared by the UI and the background workers
+ * (the object is safe to call from any thread; two objects on one store are not needed).
+ */
+object CoreHolder {
+    private var core: SelfReport? = null
+
+    /** Where the store lives: excluded from backups, so it never travels without its key. */
+    fun storeDir(context: Context): String = File(context.noBackupFilesDir, "selfreport").path
+
+    /** Whether a store exists (workers check this so they never create one). */
+    fun exists(context: Context): Boolean = storeExists(storeDir(context))
+
+    /** The open core, opening (or on first use creating) the store. Throws `SelfReportException`. */
+    @Synchronized
+    fun get(context: Context): SelfReport {
+        core?.let { return it }
+        val app = context.applicationContext
+        val opened = SelfReport.open(storeDir(app), AndroidKeystoreKeySource(app), options(app))
+        core = opened
+        return opened
+    }
+
+    /** Forgets [released] (its store was erased) and deletes its Keystore key. */
+    @Synchronized
+    fun release(context: Context, released: SelfReportInterface) {
+        if (core === released) {
+            core?.close()
+            core = null
+        }
+        AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+    }
+
+    /** The reset path after the key was lost: deletes the store unopened, then its key. */
+    @Synchronized
+    fun eraseUnopened(context: Context) {
+        core?.close()
+        core = null
+        eraseStore(storeDir(context))
+        AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+    }
+
+    /**
+     * Trust anchors from `assets/trust-anchors.txt`; in debug builds, extra CA
+     * certificates from `assets/dev-roots/` (for a drop box on a development machine).
+     */
+    private fun options(context: Context): OpenOptions {
+        val anchors = context.assets.open(TRUST_ANCHORS).bufferedReader().use { AppConfig.parseTrustAnchors(it.readText()) }
+        val roots = if (BuildConfig.DEBUG) {
+            context.assets.list(DEV_ROOTS).orEmpty().filter { it.endsWith(".der") }
+                .map { name -> context.assets.open("$DEV_ROOTS/$name").use { it.readBytes() } }
+        } else {
+            emptyList()
+        }
+        return OpenOptions(trustAnchors = anchors, extraRootsDer = roots)
+    }
+
+    private const val TRUST_ANCHORS = "trust-anchors.txt"
+    private const val DEV_ROOTS = "dev-roots"
+}
+
+/** The [CoreGateway] of the app: [CoreHolder] plus the policies shipped in `assets/policies/`. */
+class AndroidCoreGateway(private val context: Context) : CoreGateway {
+    override fun open(): SelfReportInterface = CoreHolder.get(context)
+
+    override fun eraseStore() = CoreHolder.eraseUnopened(context)
+
+    override fun release(core: SelfReportInterface) = CoreHolder.release(context, core)
+
+    override fun bundledPolicies(): List<ByteArray> =
+        context.assets.list(POLICIES).orEmpty().filter { it.endsWith(".json") }.sorted()
+            .map { name -> context.assets.open("$POLICIES/$name").use { it.readBytes() } }
+
+    private companion object {
+        const val POLICIES = "policies"
+    }
+}
