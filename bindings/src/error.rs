@@ -8,13 +8,17 @@ use selfreport_core::Error as CoreError;
 /// explanation for logs and developers. No variant carries an answer's value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SelfReportError {
-    /// An answer, profile attribute or argument is invalid; `field` names it when known.
+    /// An answer, profile attribute or argument is invalid; `field` names it and `rule`
+    /// says which rule it broke, so apps can show a localized hint next to the field.
     #[error("{code}: {detail}")]
     InvalidInput {
         /// Stable code.
         code: String,
         /// The field or argument at fault, when there is one.
         field: Option<String>,
+        /// The broken rule's stable code (`"Required"`, `"OutOfRange"`, `"TooPrecise"`,
+        /// `"Format"`, `"FutureDate"`...), when a validation rule was broken.
+        rule: Option<String>,
         /// What is wrong.
         detail: String,
     },
@@ -126,6 +130,7 @@ impl SelfReportError {
         Self::InvalidInput {
             code: "InvalidArgument".to_owned(),
             field: Some(field.to_owned()),
+            rule: Some("Format".to_owned()),
             detail: detail.into(),
         }
     }
@@ -146,12 +151,14 @@ impl From<CoreError> for SelfReportError {
         match error {
             CoreError::Invalid(validation) => Self::InvalidInput {
                 code,
+                rule: Some(validation.rule.code().to_owned()),
                 field: Some(validation.field),
                 detail,
             },
             CoreError::Minimize(_) => Self::InvalidInput {
                 code,
                 field: None,
+                rule: None,
                 detail,
             },
             CoreError::Policy(_) => Self::PolicyRefused { code, detail },
@@ -182,9 +189,12 @@ mod tests {
         let invalid: SelfReportError =
             CoreError::from(ValidationError::new("temperature", Rule::TooPrecise)).into();
         match &invalid {
-            SelfReportError::InvalidInput { code, field, .. } => {
+            SelfReportError::InvalidInput {
+                code, field, rule, ..
+            } => {
                 assert_eq!(code, invalid.code());
                 assert_eq!(field.as_deref(), Some("temperature"));
+                assert_eq!(rule.as_deref(), Some("TooPrecise"));
             }
             other => panic!("expected InvalidInput, got {other:?}"),
         }

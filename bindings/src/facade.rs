@@ -325,8 +325,10 @@ impl SelfReport {
     /// Seals what is ready (records of consented policies) and sends every due
     /// submission to its policy's endpoint until a signed receipt comes back, reporting
     /// each one to `listener`. Stops between submissions when `cancellation` is
-    /// cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-    /// mid-way: the outbox is on disk and a retry sends the same bytes.
+    /// cancelled (on every platform; whether cancelling the awaiting coroutine or task
+    /// also stops it depends on the language's generated code, see the integration
+    /// guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+    /// retry sends the same bytes.
     pub async fn sync(
         &self,
         listener: Option<Arc<dyn SyncListener>>,

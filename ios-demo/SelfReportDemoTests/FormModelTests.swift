@@ -100,7 +100,7 @@ final class FormModelTests: XCTestCase {
 
     func testTheCoresRefusalIsShownAtTheFieldItNames() {
         let form = model()
-        form.show(SelfReportError.InvalidInput(code: "InvalidInput", field: "temperature", detail: "too precise"))
+        form.show(SelfReportError.InvalidInput(code: "InvalidInput", field: "temperature", rule: "TooPrecise", detail: "too precise"))
         XCTAssertNotNil(form.fields.first { $0.id == "temperature" }?.error)
         XCTAssertNil(form.formError)
 

@@ -577,7 +577,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 21660:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 12831:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -4340,17 +4340,20 @@ class SelfReportError:  # type: ignore
     
     class InvalidInput(_UniffiTempSelfReportError):
         """
-        An answer, profile attribute or argument is invalid; `field` names it when known.
+        An answer, profile attribute or argument is invalid; `field` names it and `rule`
+        says which rule it broke, so apps can show a localized hint next to the field.
 """
         
-        def __init__(self, code, field, detail):
+        def __init__(self, code, field, rule, detail):
             super().__init__(", ".join([
                 "code={!r}".format(code),
                 "field={!r}".format(field),
+                "rule={!r}".format(rule),
                 "detail={!r}".format(detail),
             ]))
             self.code = code
             self.field = field
+            self.rule = rule
             self.detail = detail
 
         def __repr__(self):
@@ -4532,6 +4535,7 @@ class _UniffiFfiConverterTypeSelfReportError(_UniffiConverterRustBuffer):
             return SelfReportError.InvalidInput(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterOptionalString.read(buf),
+                _UniffiFfiConverterOptionalString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 2:
@@ -4591,6 +4595,7 @@ class _UniffiFfiConverterTypeSelfReportError(_UniffiConverterRustBuffer):
         if isinstance(value, SelfReportError.InvalidInput):
             _UniffiFfiConverterString.check_lower(value.code)
             _UniffiFfiConverterOptionalString.check_lower(value.field)
+            _UniffiFfiConverterOptionalString.check_lower(value.rule)
             _UniffiFfiConverterString.check_lower(value.detail)
             return
         if isinstance(value, SelfReportError.PolicyRefused):
@@ -4640,6 +4645,7 @@ class _UniffiFfiConverterTypeSelfReportError(_UniffiConverterRustBuffer):
             buf.write_i32(1)
             _UniffiFfiConverterString.write(value.code, buf)
             _UniffiFfiConverterOptionalString.write(value.field, buf)
+            _UniffiFfiConverterOptionalString.write(value.rule, buf)
             _UniffiFfiConverterString.write(value.detail, buf)
         if isinstance(value, SelfReportError.PolicyRefused):
             buf.write_i32(2)
@@ -5894,8 +5900,10 @@ class SelfReportProtocol(typing.Protocol):
         Seals what is ready (records of consented policies) and sends every due
         submission to its policy's endpoint until a signed receipt comes back, reporting
         each one to `listener`. Stops between submissions when `cancellation` is
-        cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-        mid-way: the outbox is on disk and a retry sends the same bytes.
+        cancelled (on every platform; whether cancelling the awaiting coroutine or task
+        also stops it depends on the language's generated code, see the integration
+        guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+        retry sends the same bytes.
 """
         raise NotImplementedError
     def today(self, ) -> str:
@@ -6345,8 +6353,10 @@ class SelfReport(SelfReportProtocol):
         Seals what is ready (records of consented policies) and sends every due
         submission to its policy's endpoint until a signed receipt comes back, reporting
         each one to `listener`. Stops between submissions when `cancellation` is
-        cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-        mid-way: the outbox is on disk and a retry sends the same bytes.
+        cancelled (on every platform; whether cancelling the awaiting coroutine or task
+        also stops it depends on the language's generated code, see the integration
+        guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+        retry sends the same bytes.
 """
         
         _UniffiFfiConverterOptionalTypeSyncListener.check_lower(listener)

@@ -1215,8 +1215,10 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
      * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-     * mid-way: the outbox is on disk and a retry sends the same bytes.
+     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
+     * also stops it depends on the language's generated code, see the integration
+     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * retry sends the same bytes.
      */
     func sync(listener: SyncListener?, cancellation: SyncCancellation?) async throws  -> SyncSummary
     
@@ -1591,8 +1593,10 @@ open func startMonitoring(profileId: String, policyId: String, start: String?, r
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
      * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-     * mid-way: the outbox is on disk and a retry sends the same bytes.
+     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
+     * also stops it depends on the language's generated code, see the integration
+     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * retry sends the same bytes.
      */
 open func sync(listener: SyncListener?, cancellation: SyncCancellation?)async throws  -> SyncSummary  {
     return
@@ -5044,7 +5048,8 @@ enum SelfReportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
     
     
     /**
-     * An answer, profile attribute or argument is invalid; `field` names it when known.
+     * An answer, profile attribute or argument is invalid; `field` names it and `rule`
+     * says which rule it broke, so apps can show a localized hint next to the field.
      */
     case InvalidInput(
         /**
@@ -5053,6 +5058,10 @@ enum SelfReportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
         /**
          * The field or argument at fault, when there is one.
          */field: String?, 
+        /**
+         * The broken rule's stable code (`"Required"`, `"OutOfRange"`, `"TooPrecise"`,
+         * `"Format"`, `"FutureDate"`...), when a validation rule was broken.
+         */rule: String?, 
         /**
          * What is wrong.
          */detail: String
@@ -5202,6 +5211,7 @@ public struct FfiConverterTypeSelfReportError: FfiConverterRustBuffer {
         case 1: return .InvalidInput(
             code: try FfiConverterString.read(from: &buf), 
             field: try FfiConverterOptionString.read(from: &buf), 
+            rule: try FfiConverterOptionString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
         case 2: return .PolicyRefused(
@@ -5256,10 +5266,11 @@ public struct FfiConverterTypeSelfReportError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidInput(code,field,detail):
+        case let .InvalidInput(code,field,rule,detail):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(code, into: &buf)
             FfiConverterOptionString.write(field, into: &buf)
+            FfiConverterOptionString.write(rule, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
         
@@ -6206,7 +6217,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 21660) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 12831) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402) {

@@ -27,7 +27,7 @@ def test_invalid_answer_names_the_field_and_saves_nothing(sr, tmp_path, key, opt
     answers = dict(fixture["answers"], temperature="45.0")
     with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
         core.save_record(profile, policy.id, "daily", None, answers)
-    assert raised.value.field == "temperature"
+    assert raised.value.field == "temperature" and raised.value.rule == "OutOfRange"
     assert core.records().records == []
     with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
         core.save_record(profile, policy.id, "daily", "28/11/2026", fixture["answers"])

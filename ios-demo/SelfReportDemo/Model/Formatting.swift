@@ -158,9 +158,9 @@ enum ErrorText {
         }
     }
 
-    /// What to check in a field the core refused. The core names the field but not yet
-    /// the rule (every validation error has the code `InvalidInput`), so the hint comes
-    /// from the field's kind.
+    /// What to check in a field the core refused, from the field's kind. (The core also
+    /// names the broken rule in `SelfReportError.rule`; a finer hint per rule can be
+    /// added to the string tables without changing this flow.)
     static func fieldHint(kind: FieldKind, fromProfile: Bool) -> String {
         if fromProfile {
             return L10n.string("hint.from-profile")

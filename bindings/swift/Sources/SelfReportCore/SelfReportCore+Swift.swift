@@ -9,7 +9,7 @@ extension SelfReportError {
     /// Map it to localized text; it never changes between versions.
     public var code: String {
         switch self {
-        case .InvalidInput(let code, _, _),
+        case .InvalidInput(let code, _, _, _),
              .PolicyRefused(let code, _),
              .WrongKey(let code, _),
              .KeyUnavailable(let code, _),
@@ -28,7 +28,7 @@ extension SelfReportError {
     /// but it is not written for the people using the app: show text made from `code`.
     public var detail: String {
         switch self {
-        case .InvalidInput(_, _, let detail),
+        case .InvalidInput(_, _, _, let detail),
              .PolicyRefused(_, let detail),
              .WrongKey(_, let detail),
              .KeyUnavailable(_, let detail),
@@ -45,8 +45,17 @@ extension SelfReportError {
 
     /// For `InvalidInput`, the field (or argument) at fault when the core names one.
     public var field: String? {
-        if case .InvalidInput(_, let field, _) = self {
+        if case .InvalidInput(_, let field, _, _) = self {
             return field
+        }
+        return nil
+    }
+
+    /// For `InvalidInput`, the stable code of the validation rule that was broken
+    /// (`"Required"`, `"OutOfRange"`, `"TooPrecise"`, `"Format"`...), to pick a hint.
+    public var rule: String? {
+        if case .InvalidInput(_, _, let rule, _) = self {
+            return rule
         }
         return nil
     }

@@ -1135,7 +1135,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() and 0xFFFF) != 18878) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() and 0xFFFF) != 21660) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() and 0xFFFF) != 12831) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() and 0xFFFF) != 44402) {
@@ -2501,8 +2501,10 @@ public interface SelfReportInterface {
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
      * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-     * mid-way: the outbox is on disk and a retry sends the same bytes.
+     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
+     * also stops it depends on the language's generated code, see the integration
+     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * retry sends the same bytes.
      */
     suspend fun `sync`(`listener`: SyncListener?, `cancellation`: SyncCancellation?): SyncSummary
     
@@ -3008,8 +3010,10 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
      * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled or the awaiting coroutine/task is. Nothing is lost if the app dies
-     * mid-way: the outbox is on disk and a retry sends the same bytes.
+     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
+     * also stops it depends on the language's generated code, see the integration
+     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * retry sends the same bytes.
      */
     @Throws(SelfReportException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6218,7 +6222,8 @@ public object FfiConverterTypeRecordState: FfiConverterRustBuffer<RecordState> {
 sealed class SelfReportException: kotlin.Exception() {
     
     /**
-     * An answer, profile attribute or argument is invalid; `field` names it when known.
+     * An answer, profile attribute or argument is invalid; `field` names it and `rule`
+     * says which rule it broke, so apps can show a localized hint next to the field.
      */
     class InvalidInput(
         
@@ -6233,12 +6238,18 @@ sealed class SelfReportException: kotlin.Exception() {
         val `field`: kotlin.String?, 
         
         /**
+         * The broken rule's stable code (`"Required"`, `"OutOfRange"`, `"TooPrecise"`,
+         * `"Format"`, `"FutureDate"`...), when a validation rule was broken.
+         */
+        val `rule`: kotlin.String?, 
+        
+        /**
          * What is wrong.
          */
         val `detail`: kotlin.String
         ) : SelfReportException() {
         override val message
-            get() = "code=${ `code` }, field=${ `field` }, detail=${ `detail` }"
+            get() = "code=${ `code` }, field=${ `field` }, rule=${ `rule` }, detail=${ `detail` }"
     }
     
     /**
@@ -6456,6 +6467,7 @@ public object FfiConverterTypeSelfReportError : FfiConverterRustBuffer<SelfRepor
             1 -> SelfReportException.InvalidInput(
                 FfiConverterString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 FfiConverterString.read(buf),
                 )
             2 -> SelfReportException.PolicyRefused(
@@ -6509,6 +6521,7 @@ public object FfiConverterTypeSelfReportError : FfiConverterRustBuffer<SelfRepor
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterOptionalString.allocationSize(value.`field`)
+                + FfiConverterOptionalString.allocationSize(value.`rule`)
                 + FfiConverterString.allocationSize(value.`detail`)
             )
             is SelfReportException.PolicyRefused -> (
@@ -6580,6 +6593,7 @@ public object FfiConverterTypeSelfReportError : FfiConverterRustBuffer<SelfRepor
                 buf.putInt(1)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterOptionalString.write(value.`field`, buf)
+                FfiConverterOptionalString.write(value.`rule`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
