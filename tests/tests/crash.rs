@@ -27,7 +27,8 @@
 //! test damages a store the way a torn write would and shows the checks notice.
 //!
 //! Size: `SELFREPORT_CRASH_ITERATIONS` kills (default 50, what CI runs); seed:
-//! `SELFREPORT_CRASH_SEED` (printed; default from the clock). The long run:
+//! `SELFREPORT_CRASH_SEED` (printed; default from the clock). The long run (about 11
+//! minutes in a debug build on two cores; figures in `docs/testing.md`):
 //!
 //! ```text
 //! cargo build --workspace --bins && \
