@@ -126,7 +126,19 @@ enum class HintCode {
     /** More travel legs than the core accepts ([Hint.max]). */
     TOO_MANY_LEGS,
 
-    /** The core refused the answer; [Hint.detail] says why (in English). */
+    /** A profile-sourced field whose attribute the profile lacks. */
+    MISSING_FROM_PROFILE,
+
+    /** A well-formed district code that names no district. */
+    DISTRICT_UNKNOWN,
+
+    /** A resident ID whose embedded birth date is not a real date. */
+    RESIDENT_ID_BIRTH_DATE,
+
+    /** A birth date that differs from the one in the resident ID. */
+    BIRTH_DATE_MISMATCH,
+
+    /** The core refused the answer for a reason without its own hint; [Hint.detail] says why (in English). */
     REJECTED,
 }
 
@@ -402,13 +414,63 @@ object FormModel {
 
     /**
      * The field and hint for a refusal from the core (`InvalidInput` naming a field of
-     * [state]), or `null` when the error is about no field of the form.
+     * [state]), or `null` when the error is about no field of the form. The broken rule's
+     * code picks the hint; the core's sentence stays in [Hint.detail].
      */
     fun hintFromError(state: FormState, error: SelfReportException): Pair<String, Hint>? {
         if (error !is SelfReportException.InvalidInput) return null
-        val field = error.field ?: return null
-        if (state.field(field) == null) return null
-        return field to Hint(HintCode.REJECTED, detail = error.detail)
+        val fieldId = error.field ?: return null
+        val field = state.field(fieldId) ?: return null
+        return fieldId to hintForRule(error.rule, field.control, error.detail)
+    }
+
+    /**
+     * The hint for a rule the core reports as broken (`InvalidInput.rule`) on a field
+     * rendered with [control] (`null` when unknown). Limits the rule's sentence names come
+     * from the control; rules without a hint of their own give [HintCode.REJECTED].
+     */
+    fun hintForRule(rule: String?, control: Control?, detail: String): Hint {
+        fun hint(code: HintCode, min: String? = null, max: String? = null) = Hint(code, min, max, detail)
+        return when (rule) {
+            "Required", "Empty" -> hint(HintCode.REQUIRED)
+            "MissingFromProfile" -> hint(HintCode.MISSING_FROM_PROFILE)
+            "TooPrecise" -> hint(HintCode.TOO_PRECISE)
+            "FutureDate" -> hint(HintCode.FUTURE_DATE)
+            "DateOrder" -> hint(HintCode.DATE_ORDER)
+            "UnknownCode", "DuplicateCode" -> hint(HintCode.UNKNOWN_CODE)
+            "NameCharacter" -> hint(HintCode.NAME_CHARACTER)
+            "UnknownProvince", "IncompleteDistrict" -> hint(HintCode.DISTRICT_UNKNOWN)
+            "ResidentIdCheckDigit" -> hint(HintCode.RESIDENT_ID_CHECK_DIGIT)
+            "ResidentIdBirthDate" -> hint(HintCode.RESIDENT_ID_BIRTH_DATE)
+            "ResidentIdBirthDateMismatch" -> hint(HintCode.BIRTH_DATE_MISMATCH)
+            "TooMany" -> hint(HintCode.TOO_MANY_LEGS, max = MAX_TRAVEL_LEGS.toString())
+            "OutOfRange" -> when (control) {
+                is Control.Temperature -> hint(HintCode.OUT_OF_RANGE, MIN_TEMPERATURE, MAX_TEMPERATURE)
+                is Control.WholeNumber -> hint(HintCode.OUT_OF_RANGE, control.min.toString(), control.max.toString())
+                else -> hint(HintCode.REJECTED)
+            }
+            "TooLong" -> when {
+                control is Control.FreeText -> hint(HintCode.TOO_LONG, max = control.maxLen.toString())
+                control == Control.Line(LineKind.PERSON_NAME) -> hint(HintCode.TOO_LONG, max = MAX_NAME_CHARS.toString())
+                else -> hint(HintCode.REJECTED)
+            }
+            "Format" -> when (control) {
+                is Control.Temperature, is Control.WholeNumber -> hint(HintCode.NOT_A_NUMBER)
+                is Control.Date -> hint(HintCode.NOT_A_DATE)
+                is Control.District -> hint(HintCode.DISTRICT_FORMAT)
+                is Control.TravelLegs -> hint(HintCode.LEG_INCOMPLETE)
+                is Control.YesNo, is Control.SingleChoice, is Control.MultiChoice -> hint(HintCode.UNKNOWN_CODE)
+                is Control.Line -> when (control.kind) {
+                    LineKind.RESIDENT_ID -> hint(HintCode.RESIDENT_ID_FORMAT)
+                    LineKind.PASSPORT_NUMBER -> hint(HintCode.PASSPORT_FORMAT)
+                    LineKind.PHONE -> hint(HintCode.PHONE_FORMAT)
+                    LineKind.TRANSPORT_NUMBER -> hint(HintCode.TRANSPORT_FORMAT)
+                    LineKind.PERSON_NAME -> hint(HintCode.NAME_CHARACTER)
+                }
+                else -> hint(HintCode.REJECTED)
+            }
+            else -> hint(HintCode.REJECTED)
+        }
     }
 
     /** Whether a resident ID's last character is its ISO 7064 MOD 11-2 check character. */

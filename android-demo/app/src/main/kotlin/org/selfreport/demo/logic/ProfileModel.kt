@@ -77,7 +77,20 @@ object ProfileModel {
     fun hintFromError(error: SelfReportException): Pair<String, Hint>? {
         if (error !is SelfReportException.InvalidInput) return null
         val field = error.field ?: return null
-        if (field !in listOf(DISPLAY_NAME, NAME, ID_NUMBER, PHONE, BIRTH_DATE, PASSPORT_NUMBER)) return null
-        return field to Hint(HintCode.REJECTED, detail = error.detail)
+        val control = when (field) {
+            DISPLAY_NAME -> null
+            NAME -> Control.Line(LineKind.PERSON_NAME)
+            ID_NUMBER -> Control.Line(LineKind.RESIDENT_ID)
+            PHONE -> Control.Line(LineKind.PHONE)
+            BIRTH_DATE -> Control.Date(allowFuture = false)
+            PASSPORT_NUMBER -> Control.Line(LineKind.PASSPORT_NUMBER)
+            else -> return null
+        }
+        val hint = if (field == DISPLAY_NAME && error.rule == "TooLong") {
+            Hint(HintCode.TOO_LONG, max = MAX_DISPLAY_NAME_CHARS.toString(), detail = error.detail)
+        } else {
+            FormModel.hintForRule(error.rule, control, error.detail)
+        }
+        return field to hint
     }
 }

@@ -62,13 +62,20 @@ object SyncDecision {
 class SyncRunner(private val onProgress: (SyncProgress) -> Unit = {}) {
     /**
      * Syncs [core] until done or [cancellation] is cancelled; returns the summary, or the
-     * error it failed with. Coroutine cancellation is not swallowed.
+     * error it failed with. Cancelling the calling coroutine runs [onCoroutineCancelled]
+     * (by default: cancel [cancellation], since dropping the awaited call alone may not
+     * stop work the core already started) and is rethrown, never swallowed.
      */
-    suspend fun run(core: SelfReportInterface, cancellation: SyncCancellation? = null): Result<SyncSummary> {
+    suspend fun run(
+        core: SelfReportInterface,
+        cancellation: SyncCancellation? = null,
+        onCoroutineCancelled: () -> Unit = { cancellation?.cancel() },
+    ): Result<SyncSummary> {
         var progress = SyncProgress()
+        val lock = Any()
         val listener = object : SyncListener {
             override fun onEvent(event: SyncEvent) {
-                synchronized(this) {
+                synchronized(lock) {
                     progress = progress.after(event)
                     onProgress(progress)
                 }
@@ -77,6 +84,7 @@ class SyncRunner(private val onProgress: (SyncProgress) -> Unit = {}) {
         return try {
             Result.success(core.sync(listener, cancellation))
         } catch (cancelled: CancellationException) {
+            onCoroutineCancelled()
             throw cancelled
         } catch (error: Exception) {
             Result.failure(error)

@@ -95,6 +95,9 @@ fun FormScreen(form: FormState, profiles: List<ProfileInfo>, viewModel: DemoView
             for (field in form.fromProfile) {
                 val value = profile?.let { ProfileModel.attribute(it, field.id) }
                 LabelledValue(field.label, value ?: stringResource(R.string.form_missing_in_profile))
+                field.hint?.let { hint ->
+                    Text(hintText(hint), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall)
+                }
             }
         }
         for (field in form.answerable) {

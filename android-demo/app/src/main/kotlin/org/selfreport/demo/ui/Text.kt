@@ -69,6 +69,10 @@ fun hintText(hint: Hint): String = when (hint.code) {
     HintCode.UNKNOWN_CODE -> stringResource(R.string.hint_unknown_code)
     HintCode.LEG_INCOMPLETE -> stringResource(R.string.hint_leg_incomplete)
     HintCode.TOO_MANY_LEGS -> stringResource(R.string.hint_too_many_legs, hint.max.orEmpty())
+    HintCode.MISSING_FROM_PROFILE -> stringResource(R.string.hint_missing_from_profile)
+    HintCode.DISTRICT_UNKNOWN -> stringResource(R.string.hint_district_unknown)
+    HintCode.RESIDENT_ID_BIRTH_DATE -> stringResource(R.string.hint_resident_id_birth_date)
+    HintCode.BIRTH_DATE_MISMATCH -> stringResource(R.string.hint_birth_date_mismatch)
     // The core's own sentence is English; say it is refused in the person's language too.
     HintCode.REJECTED -> stringResource(R.string.hint_rejected, hint.detail.orEmpty())
 }

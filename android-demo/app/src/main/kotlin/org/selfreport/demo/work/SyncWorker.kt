@@ -11,6 +11,7 @@ import androidx.work.WorkManager
 import androidx.work.WorkerParameters
 import java.util.concurrent.TimeUnit
 import org.selfreport.SelfReportException
+import org.selfreport.SyncCancellation
 import org.selfreport.demo.core.CoreHolder
 import org.selfreport.demo.logic.SyncDecision
 import org.selfreport.demo.logic.SyncRunner
@@ -20,8 +21,8 @@ import org.selfreport.demo.logic.WorkScheduler
 /**
  * Seals what is ready and sends the outbox. WorkManager runs it when the network is up
  * and retries it with exponential backoff while submissions wait; stopping the worker
- * cancels the coroutine, which stops the sync between submissions (the outbox is on
- * disk, a retry sends the same bytes).
+ * stops the sync between submissions (the outbox is on disk, a retry sends the same
+ * bytes).
  */
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
@@ -31,7 +32,9 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         } catch (error: SelfReportException) {
             return result(SyncDecision.outcome(error))
         }
-        return result(SyncRunner().runForWork(core))
+        // Stopping the worker cancels this coroutine; the runner passes that on to the
+        // core through the cancellation token, which stops the sync between submissions.
+        return SyncCancellation().use { cancellation -> result(SyncRunner().runForWork(core, cancellation)) }
     }
 
     private fun result(outcome: WorkOutcome): Result = when (outcome) {

@@ -158,10 +158,11 @@ class AppModelTest {
         model.openForm(profile, Fixtures.POLICY_ID, "daily")
         fillDaily()
         model.edit("district", Input.Text("990000"))
-        gateway.core.failNextSave = SelfReportException.InvalidInput("InvalidInput", "district", "unknown province")
+        gateway.core.failNextSave =
+            SelfReportException.InvalidInput("InvalidInput", "district", "UnknownProvince", "unknown province")
         model.submitForm()
         val form = (screen as Screen.Form).form
-        assertEquals(Hint(HintCode.REJECTED, detail = "unknown province"), form.field("district")?.hint)
+        assertEquals(Hint(HintCode.DISTRICT_UNKNOWN, detail = "unknown province"), form.field("district")?.hint)
         gateway.core.failNextSave = SelfReportException.Integrity("Corrupt", "damaged row")
         model.submitForm()
         assertTrue(screen is Screen.Form)

@@ -130,10 +130,10 @@ class FakeCore : SelfReportInterface {
     override fun addProfile(profile: NewProfile): String {
         live()
         if (profile.displayName.isBlank()) {
-            throw SelfReportException.InvalidInput("InvalidInput", "display_name", "field `display_name` is empty")
+            throw SelfReportException.InvalidInput("InvalidInput", "display_name", "Empty", "field `display_name` is empty")
         }
         if (profile.idNumber != null && !FormModel.residentIdCheckDigitOk(profile.idNumber!!)) {
-            throw SelfReportException.InvalidInput("InvalidInput", "id_number", "bad check digit")
+            throw SelfReportException.InvalidInput("InvalidInput", "id_number", "ResidentIdCheckDigit", "bad check digit")
         }
         val id = id()
         profiles += ProfileInfo(id, profile.displayName, profile.name, profile.idNumber, profile.phone,

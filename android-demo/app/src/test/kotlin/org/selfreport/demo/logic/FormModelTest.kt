@@ -177,12 +177,47 @@ class FormModelTest {
     }
 
     @Test
-    fun `a refusal from the core lands under its field`() {
+    fun `a refusal from the core lands under its field with the hint of its rule`() {
         val form = daily()
-        val refused = SelfReportException.InvalidInput("InvalidInput", "district", "field `district` has an unknown province")
-        assertEquals("district" to Hint(HintCode.REJECTED, detail = "field `district` has an unknown province"),
+        val refused = SelfReportException.InvalidInput("InvalidInput", "district", "UnknownProvince", "field `district` has an unknown province")
+        assertEquals("district" to Hint(HintCode.DISTRICT_UNKNOWN, detail = "field `district` has an unknown province"),
             FormModel.hintFromError(form, refused))
-        assertNull(FormModel.hintFromError(form, SelfReportException.InvalidInput("InvalidInput", "date", "future")))
+        val tooPrecise = SelfReportException.InvalidInput("InvalidInput", "temperature", "TooPrecise", "more than one decimal")
+        assertEquals(HintCode.TOO_PRECISE, FormModel.hintFromError(form, tooPrecise)?.second?.code)
+        val missing = SelfReportException.InvalidInput("InvalidInput", "name", "MissingFromProfile", "not in the profile")
+        assertEquals("name" to HintCode.MISSING_FROM_PROFILE, FormModel.hintFromError(form, missing)?.let { it.first to it.second.code })
+        assertNull(FormModel.hintFromError(form, SelfReportException.InvalidInput("InvalidInput", "date", "FutureDate", "future")))
+        assertNull(FormModel.hintFromError(form, SelfReportException.InvalidInput("InvalidInput", null, null, "minimize")))
         assertNull(FormModel.hintFromError(form, SelfReportException.Network("Timeout", "timed out")))
+    }
+
+    @Test
+    fun `rules that name limits take them from the control`() {
+        assertEquals(Hint(HintCode.OUT_OF_RANGE, "34.0", "43.0", "d"), FormModel.hintForRule("OutOfRange", Control.Temperature, "d"))
+        assertEquals(Hint(HintCode.OUT_OF_RANGE, "1", "9", "d"), FormModel.hintForRule("OutOfRange", Control.WholeNumber(1, 9), "d"))
+        assertEquals(Hint(HintCode.TOO_LONG, max = "200", detail = "d"), FormModel.hintForRule("TooLong", Control.FreeText(200), "d"))
+        assertEquals(Hint(HintCode.TOO_LONG, max = "64", detail = "d"),
+            FormModel.hintForRule("TooLong", Control.Line(LineKind.PERSON_NAME), "d"))
+        assertEquals(Hint(HintCode.TOO_MANY_LEGS, max = "64", detail = "d"), FormModel.hintForRule("TooMany", Control.TravelLegs, "d"))
+    }
+
+    @Test
+    fun `a format refusal gets the format hint of the field's kind`() {
+        val expected = mapOf(
+            Control.Temperature to HintCode.NOT_A_NUMBER,
+            Control.WholeNumber(0, 1) to HintCode.NOT_A_NUMBER,
+            Control.Date(false) to HintCode.NOT_A_DATE,
+            Control.District to HintCode.DISTRICT_FORMAT,
+            Control.TravelLegs to HintCode.LEG_INCOMPLETE,
+            Control.YesNo to HintCode.UNKNOWN_CODE,
+            Control.Line(LineKind.PHONE) to HintCode.PHONE_FORMAT,
+            Control.Line(LineKind.RESIDENT_ID) to HintCode.RESIDENT_ID_FORMAT,
+            Control.Line(LineKind.PASSPORT_NUMBER) to HintCode.PASSPORT_FORMAT,
+            Control.Line(LineKind.TRANSPORT_NUMBER) to HintCode.TRANSPORT_FORMAT,
+            Control.FreeText(10) to HintCode.REJECTED,
+        )
+        expected.forEach { (control, code) -> assertEquals(code, FormModel.hintForRule("Format", control, "d").code, "$control") }
+        assertEquals(HintCode.REJECTED, FormModel.hintForRule("ControlCharacter", Control.FreeText(10), "d").code)
+        assertEquals(HintCode.REJECTED, FormModel.hintForRule(null, null, "d").code)
     }
 }

@@ -41,9 +41,15 @@ class ProfileModelTest {
 
     @Test
     fun `a refusal naming an attribute becomes its hint`() {
-        val refused = SelfReportException.InvalidInput("InvalidInput", "birth_date", "does not match the ID")
-        assertEquals(ProfileModel.BIRTH_DATE to Hint(HintCode.REJECTED, detail = "does not match the ID"), ProfileModel.hintFromError(refused))
-        assertNull(ProfileModel.hintFromError(SelfReportException.InvalidInput("InvalidInput", null, "?")))
+        val refused = SelfReportException.InvalidInput("InvalidInput", "birth_date", "ResidentIdBirthDateMismatch", "does not match the ID")
+        assertEquals(ProfileModel.BIRTH_DATE to Hint(HintCode.BIRTH_DATE_MISMATCH, detail = "does not match the ID"),
+            ProfileModel.hintFromError(refused))
+        val long = SelfReportException.InvalidInput("InvalidInput", "display_name", "TooLong", "too long")
+        assertEquals(ProfileModel.DISPLAY_NAME to Hint(HintCode.TOO_LONG, max = "64", detail = "too long"), ProfileModel.hintFromError(long))
+        val phone = SelfReportException.InvalidInput("InvalidInput", "phone", "Format", "not E.164")
+        assertEquals(HintCode.PHONE_FORMAT, ProfileModel.hintFromError(phone)?.second?.code)
+        assertNull(ProfileModel.hintFromError(SelfReportException.InvalidInput("InvalidInput", null, null, "?")))
+        assertNull(ProfileModel.hintFromError(SelfReportException.InvalidInput("InvalidInput", "nickname", "Format", "?")))
         assertNull(ProfileModel.hintFromError(SelfReportException.Conflict("Conflict", "?")))
     }
 

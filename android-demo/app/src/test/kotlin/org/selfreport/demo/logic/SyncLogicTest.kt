@@ -70,16 +70,18 @@ class SyncLogicTest {
     }
 
     @Test
-    fun `cancelling the coroutine is not swallowed`() {
+    fun `cancelling the coroutine cancels the sync and is not swallowed`() {
         val core = FakeCore()
         core.syncGate = CompletableDeferred()
+        var cancelledInCore = 0
         assertThrows<CancellationException> {
             runBlocking {
-                val job = async { SyncRunner().run(core) }
+                val job = async { SyncRunner().run(core, onCoroutineCancelled = { cancelledInCore++ }) }
                 yield()
                 job.cancel()
                 job.await()
             }
         }
+        assertEquals(1, cancelledInCore)
     }
 }
