@@ -51,6 +51,7 @@ class ErrorsTest {
             }
             assertEquals("temperature", error.field)
             assertEquals("InvalidInput", error.code)
+            assertEquals("OutOfRange", error.rule)
             assertFalse(error.detail.contains("45"), "errors never repeat the rejected value: ${error.detail}")
             assertTrue(core.records().records.isEmpty())
 
@@ -58,11 +59,13 @@ class ErrorsTest {
                 core.saveRecord(store.profileId, fixture.policyId, fixture.formId, null, fixture.answers - "temperature")
             }
             assertEquals("temperature", missing.field)
+            assertEquals("Required", missing.rule)
 
             val badDate = assertThrows<SelfReportException.InvalidInput> {
                 core.saveRecord(store.profileId, fixture.policyId, fixture.formId, "28/11/2026", fixture.answers)
             }
             assertEquals("date", badDate.field)
+            assertEquals("Format", badDate.rule)
 
             // The same answers with a valid temperature are accepted.
             core.saveRecord(store.profileId, fixture.policyId, fixture.formId, null, fixture.answers)
