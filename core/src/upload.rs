@@ -250,7 +250,7 @@ impl SelfReport {
             .store()
             .due_submission_ids(Utc::now().timestamp())?
             .into_iter();
-        // A few requests stay in flight (HTTP/2 multiplexes them on one connection), so the
+        // A few requests stay in flight (on up to as many pooled HTTP/1.1 connections), so the
         // local work of one item overlaps the round trip of the next.
         let mut in_flight = tokio::task::JoinSet::new();
         loop {

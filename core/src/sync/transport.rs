@@ -7,6 +7,10 @@
 //! pins. HTTPS only (plain HTTP only to loopback behind an explicit developer flag), no
 //! redirect to another origin, connect and total timeouts, and response bodies read with
 //! a size cap.
+//!
+//! The device speaks HTTP/1.1 with keep-alive (no ALPN is offered): a sync keeps a few
+//! pooled connections busy, and leaving HTTP/2 out keeps the library apps ship smaller
+//! (see docs/performance.md, "Library size"). The drop box serves both.
 
 use std::sync::Arc;
 use std::time::Duration;
