@@ -24,9 +24,12 @@ class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
-        // Exports shared earlier hold everything decrypted: do not leave them in the cache.
-        exportDir().listFiles()?.forEach { it.delete() }
-        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+        if (savedInstanceState == null) {
+            // Exports shared in an earlier session hold everything decrypted: do not leave
+            // them in the cache. (Not on a rotation: a share target may still be reading.)
+            exportDir().listFiles()?.forEach { it.delete() }
+        }
+        if (savedInstanceState == null && Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
             askNotifications.launch(Manifest.permission.POST_NOTIFICATIONS)
         }
         setContent {
