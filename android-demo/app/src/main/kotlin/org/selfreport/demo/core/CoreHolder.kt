@@ -2,6 +2,7 @@ package org.selfreport.demo.core
 
 import android.content.Context
 import java.io.File
+import java.io.FileNotFoundException
 import org.selfreport.OpenOptions
 import org.selfreport.SelfReport
 import org.selfreport.SelfReportInterface
@@ -55,11 +56,17 @@ object CoreHolder {
     }
 
     /**
-     * Trust anchors from `assets/trust-anchors.txt`; in debug builds, extra CA
+     * Trust anchors from `assets/trust-anchors.txt` (none if the file is missing); in debug builds, extra CA
      * certificates from `assets/dev-roots/` (for a drop box on a development machine).
      */
     private fun options(context: Context): OpenOptions {
-        val anchors = context.assets.open(TRUST_ANCHORS).bufferedReader().use { AppConfig.parseTrustAnchors(it.readText()) }
+        // No file: no trusted authority, so every policy is refused and the app says so.
+        // A file that does not parse throws: the app must not run on a misread trust list.
+        val anchors = try {
+            context.assets.open(TRUST_ANCHORS).bufferedReader().use { AppConfig.parseTrustAnchors(it.readText()) }
+        } catch (missing: FileNotFoundException) {
+            emptyList()
+        }
         val roots = if (BuildConfig.DEBUG) {
             context.assets.list(DEV_ROOTS).orEmpty().filter { it.endsWith(".der") }
                 .map { name -> context.assets.open("$DEV_ROOTS/$name").use { it.readBytes() } }

@@ -29,13 +29,15 @@ import org.selfreport.demo.logic.MessageCode
 import org.selfreport.demo.logic.Screen
 
 /**
- * The store cannot be opened. A lost key (or a store made under another key) can only be
- * reset, after a confirmation; a passing failure can be retried.
+ * The store cannot be opened. A lost key, a store made under another key or a damaged
+ * store can only be reset, after a confirmation; any failure can be retried.
  */
 @Composable
 fun CannotOpenScreen(screen: Screen.CannotOpen, viewModel: DemoViewModel, modifier: Modifier) {
     var confirming by remember { mutableStateOf(false) }
     val keyLost = screen.message.code == MessageCode.KEY_UNAVAILABLE || screen.message.code == MessageCode.KEY_WRONG
+    // A reset helps only when the store can never be read again; a passing failure gets a retry alone.
+    val canReset = keyLost || screen.message.code == MessageCode.INTEGRITY
     Column(
         modifier.verticalScroll(rememberScrollState()).padding(24.dp),
         verticalArrangement = Arrangement.spacedBy(16.dp),
@@ -52,12 +54,14 @@ fun CannotOpenScreen(screen: Screen.CannotOpen, viewModel: DemoViewModel, modifi
         OutlinedButton(onClick = { viewModel.act { start() } }, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.action_retry))
         }
-        Button(
-            onClick = { confirming = true },
-            colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error),
-            modifier = Modifier.fillMaxWidth(),
-        ) {
-            Text(stringResource(R.string.action_reset))
+        if (canReset) {
+            Button(
+                onClick = { confirming = true },
+                colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error),
+                modifier = Modifier.fillMaxWidth(),
+            ) {
+                Text(stringResource(R.string.action_reset))
+            }
         }
     }
     if (confirming) {
