@@ -15,6 +15,9 @@
 //! - `cold_open_read_month_passphrase`: the same with SQLCipher's default passphrase KDF
 //!   (PBKDF2-HMAC-SHA512, 256,000 iterations), which runs at every open.
 //!
+//! Built with `--no-default-features --features plain-sqlite`, only the plaintext lines run,
+//! on the plain SQLite the selfreport workspace bundles: a cross-check of the baselines.
+//!
 //! `plaintext` lines run SQLCipher's SQLite with no key (no codec attached); `sqlcipher`
 //! lines are keyed with SQLCipher's defaults (passphrase, 4 KiB pages, AES-256-CBC with
 //! HMAC-SHA512 per page). Warm lines are keyed with the passphrase; the KDF runs once,
@@ -37,6 +40,9 @@ use selfreport_sqlcipher_peer::{
 use tempfile::TempDir;
 
 const DB_FILE: &str = "peer.db";
+/// Built on SQLCipher (the default); built with `plain-sqlite` instead, only the plaintext
+/// lines run, on the SQLite the selfreport workspace bundles.
+const SQLCIPHER: bool = cfg!(feature = "sqlcipher");
 /// Days each profile's month spans in the read groups.
 const MONTH_DAYS: usize = 30;
 /// The raw key of the cold `sqlcipher_raw_key` lines (any 32 bytes).
@@ -55,6 +61,15 @@ fn create_db(workload: &Workload, key: &Key) -> Db {
 
 fn passphrase(workload: &Workload) -> Key {
     Key::Passphrase(workload.passphrase.clone())
+}
+
+/// The lines of the save and warm-read groups: plaintext, and SQLCipher when built with it.
+fn lines(workload: &Workload) -> Vec<(&'static str, Key)> {
+    let mut lines = vec![("plaintext", Key::None)];
+    if SQLCIPHER {
+        lines.push(("sqlcipher", passphrase(workload)));
+    }
+    lines
 }
 
 /// A fixture and the next date its saves use.
@@ -105,10 +120,7 @@ fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::W
 fn save_daily_report(c: &mut Criterion, workload: &Workload) {
     let mut group = c.benchmark_group("save_daily_report");
     configure(&mut group);
-    for (name, key) in [
-        ("plaintext", Key::None),
-        ("sqlcipher", passphrase(workload)),
-    ] {
+    for (name, key) in lines(workload) {
         group.bench_function(name, |b| {
             let mut slot = None;
             b.iter_custom(|iters| {
@@ -140,10 +152,7 @@ fn read_month_three_profiles(c: &mut Criterion, workload: &Workload) {
     let (from, to) = (workload.month_start, workload.today);
     let mut group = c.benchmark_group("read_month_three_profiles");
     configure(&mut group);
-    for (name, key) in [
-        ("plaintext", Key::None),
-        ("sqlcipher", passphrase(workload)),
-    ] {
+    for (name, key) in lines(workload) {
         let db = create_db(workload, &key);
         copy_records(&db.conn, workload);
         group.bench_function(name, |b| {
@@ -195,15 +204,17 @@ fn open_read_close(workload: &Workload, path: &Path, key: &Key, read: bool) -> u
 fn cold_open_read_month(c: &mut Criterion, workload: &Workload) {
     let raw = Key::Raw(RAW_KEY);
     let (_plain_dir, plain_path) = closed_db(workload, &Key::None);
-    let (_raw_dir, raw_path) = closed_db(workload, &raw);
+    let raw_db = SQLCIPHER.then(|| closed_db(workload, &raw));
     let mut group = c.benchmark_group("cold_open_read_month");
     configure(&mut group);
-    let lines = [
+    let mut lines = vec![
         ("plaintext", &plain_path, Key::None, true),
-        ("sqlcipher_raw_key", &raw_path, raw.clone(), true),
         ("plaintext_open_only", &plain_path, Key::None, false),
-        ("sqlcipher_raw_key_open_only", &raw_path, raw, false),
     ];
+    if let Some((_, raw_path)) = &raw_db {
+        lines.push(("sqlcipher_raw_key", raw_path, raw.clone(), true));
+        lines.push(("sqlcipher_raw_key_open_only", raw_path, raw, false));
+    }
     for (name, path, key, read) in lines {
         group.bench_function(name, |b| {
             b.iter(|| open_read_close(workload, path, &key, read));
@@ -254,11 +265,15 @@ fn main() {
         }
     };
     assert_eq!(workload.records.len(), 3 * MONTH_DAYS);
-    print_settings(&workload);
+    if SQLCIPHER {
+        print_settings(&workload);
+    }
     let mut criterion = Criterion::default().configure_from_args();
     save_daily_report(&mut criterion, &workload);
     read_month_three_profiles(&mut criterion, &workload);
     cold_open_read_month(&mut criterion, &workload);
-    cold_open_read_month_passphrase(&mut criterion, &workload);
+    if SQLCIPHER {
+        cold_open_read_month_passphrase(&mut criterion, &workload);
+    }
     criterion.final_summary();
 }
