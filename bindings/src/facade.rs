@@ -340,7 +340,8 @@ impl SelfReport {
             .unwrap_or_default();
         let progress = move |event: &selfreport_core::sync::SyncEvent| {
             if let Some(listener) = &listener {
-                listener.on_event(convert::sync_event(event));
+                // Progress is advisory: a listener that throws does not stop the sync.
+                let _ = listener.on_event(convert::sync_event(event));
             }
         };
         let report = core.sync(&self.sync_options, &progress, &cancel).await;

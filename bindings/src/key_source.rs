@@ -33,8 +33,11 @@ pub enum KeySourceError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeySourceError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        // Foreign bindings pass the whole exception text (Kotlin: its stack trace); the
+        // first line names the exception and its message, which is what a log needs.
+        let first_line = error.reason.lines().next().unwrap_or_default();
         KeySourceError::Failed {
-            reason: format!("the key source threw: {}", error.reason),
+            reason: format!("the key source threw: {first_line}"),
         }
     }
 }

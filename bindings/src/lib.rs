@@ -27,5 +27,5 @@ pub mod types;
 pub use error::SelfReportError;
 pub use facade::{SelfReport, erase_store, store_exists};
 pub use key_source::{KeySource, KeySourceError, passphrase_key_source};
-pub use logger::{LogLevel, Logger, set_logger};
+pub use logger::{CallbackError, LogLevel, Logger, set_logger};
 pub use sync::{SyncCancellation, SyncListener};

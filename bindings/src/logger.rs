@@ -16,11 +16,32 @@ pub enum LogLevel {
     Warn,
 }
 
-/// Receives the core's log lines. Implemented by the app; called from any thread.
+/// An exception thrown by the app's [`Logger`] or [`crate::SyncListener`]. The core
+/// ignores it: a failing log line or progress callback never fails the operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum CallbackError {
+    /// The callback threw.
+    #[error("the callback failed: {reason}")]
+    Failed {
+        /// The first line of what it threw.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        CallbackError::Failed {
+            reason: error.reason.lines().next().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// Receives the core's log lines. Implemented by the app; called from any thread. An
+/// exception it throws is ignored (declared so that it cannot crash the core).
 #[uniffi::export(with_foreign)]
 pub trait Logger: Send + Sync {
     /// One log line. `target` is the component (`"selfreport.sync"`).
-    fn log(&self, level: LogLevel, target: String, message: String);
+    fn log(&self, level: LogLevel, target: String, message: String) -> Result<(), CallbackError>;
 }
 
 static LOGGER: RwLock<Option<Arc<dyn Logger>>> = RwLock::new(None);
@@ -42,6 +63,7 @@ pub(crate) fn log(level: LogLevel, target: &str, message: impl FnOnce() -> Strin
         Err(poisoned) => poisoned.into_inner().clone(),
     };
     if let Some(logger) = logger {
-        logger.log(level, target.to_owned(), message());
+        // A logger that throws loses its line; the operation goes on.
+        let _ = logger.log(level, target.to_owned(), message());
     }
 }

@@ -2,14 +2,16 @@
 
 use selfreport_core::sync::CancelToken;
 
+use crate::logger::CallbackError;
 use crate::types::SyncEvent;
 
 /// Receives each submission's progress during a sync. Called from a background thread;
-/// hop to the main thread before touching UI.
+/// hop to the main thread before touching UI. An exception it throws is ignored: the
+/// sync goes on and the outbox stays the source of truth.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     /// One submission was queued, delivered, rescheduled or refused.
-    fn on_event(&self, event: SyncEvent);
+    fn on_event(&self, event: SyncEvent) -> Result<(), CallbackError>;
 }
 
 /// Stops a running sync between submissions. Cancelling the coroutine or task that awaits

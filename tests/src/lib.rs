@@ -102,7 +102,9 @@ fn newest_source(name: &str) -> Option<(PathBuf, SystemTime)> {
     let mut newest: Option<(PathBuf, SystemTime)> = None;
     for crate_dir in crates {
         let dir = root.join(crate_dir);
-        let mut candidates = vec![dir.join("Cargo.toml")];
+        // Sources only: a manifest edit that changes nothing cargo resolves rebuilds
+        // nothing, and one that does change something makes cargo rebuild anyway.
+        let mut candidates = Vec::new();
         collect_paths(&dir.join("src"), &mut candidates);
         for candidate in candidates {
             if let Some(time) = modified(&candidate) {

@@ -537,7 +537,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_keysource_unwrap() != 60197:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_logger_log() != 5927:
+    if lib.uniffi_selfreport_ffi_checksum_method_logger_log() != 19063:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -595,7 +595,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_constructor_synccancellation_new() != 37209:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event() != 23351:
+    if lib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event() != 53991:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
@@ -4087,6 +4087,70 @@ class _UniffiFfiConverterTypeSyncSummary(_UniffiConverterRustBuffer):
 
 
 
+# CallbackError
+# We want to define each variant as a nested class that's also a subclass,
+# which is tricky in Python.  To accomplish this we're going to create each
+# class separately, then manually add the child classes to the base class's
+# __dict__.  All of this happens in dummy class to avoid polluting the module
+# namespace.
+class CallbackError(Exception):
+    """
+    An exception thrown by the app's [`Logger`] or [`crate::SyncListener`]. The core
+    ignores it: a failing log line or progress callback never fails the operation.
+"""
+    pass
+
+_UniffiTempCallbackError = CallbackError
+
+class CallbackError:  # type: ignore
+    """
+    An exception thrown by the app's [`Logger`] or [`crate::SyncListener`]. The core
+    ignores it: a failing log line or progress callback never fails the operation.
+"""
+    
+    class Failed(_UniffiTempCallbackError):
+        """
+        The callback threw.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "CallbackError.Failed({})".format(str(self))
+    _UniffiTempCallbackError.Failed = Failed # type: ignore
+
+CallbackError = _UniffiTempCallbackError # type: ignore
+del _UniffiTempCallbackError
+
+
+class _UniffiFfiConverterTypeCallbackError(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return CallbackError.Failed(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if isinstance(value, CallbackError.Failed):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+
+    @staticmethod
+    def write(value, buf):
+        if isinstance(value, CallbackError.Failed):
+            buf.write_i32(1)
+            _UniffiFfiConverterString.write(value.reason, buf)
+
+
+
 
 
 
@@ -5179,7 +5243,8 @@ class _UniffiFfiConverterTypeKeySource:
 
 class Logger():
     """
-    Receives the core's log lines. Implemented by the app; called from any thread.
+    Receives the core's log lines. Implemented by the app; called from any thread. An
+    exception it throws is ignored (declared so that it cannot crash the core).
 """
     
     def log(self, level: LogLevel,target: str,message: str) -> None:
@@ -5190,7 +5255,8 @@ class Logger():
 
 class LoggerImpl(Logger):
     """
-    Receives the core's log lines. Implemented by the app; called from any thread.
+    Receives the core's log lines. Implemented by the app; called from any thread. An
+    exception it throws is ignored (declared so that it cannot crash the core).
 """
     
     _handle: ctypes.c_uint64
@@ -5232,7 +5298,7 @@ class LoggerImpl(Logger):
             _UniffiFfiConverterString.lower(message),
         )
         _uniffi_lift_return = lambda val: None
-        _uniffi_error_converter = None
+        _uniffi_error_converter = _UniffiFfiConverterTypeCallbackError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_selfreport_ffi_fn_method_logger_log,
@@ -5262,10 +5328,12 @@ class _UniffiTraitImplLoggerImpl:
             uniffi_method = uniffi_obj.log
             return uniffi_method(*uniffi_args)
         write_return_value = lambda v: None
-        _uniffi_trait_interface_call(
+        _uniffi_trait_interface_call_with_error(
                 uniffi_call_status_ptr.contents,
                 make_call,
                 write_return_value,
+                CallbackError,
+                _UniffiFfiConverterTypeCallbackError.lower,
         )
 
     @_UNIFFI_CALLBACK_INTERFACE_FREE_SELFREPORT_LOGGER
@@ -5443,7 +5511,8 @@ class _UniffiFfiConverterSequenceTypeProfileInfo(_UniffiConverterRustBuffer):
 class SyncListener():
     """
     Receives each submission's progress during a sync. Called from a background thread;
-    hop to the main thread before touching UI.
+    hop to the main thread before touching UI. An exception it throws is ignored: the
+    sync goes on and the outbox stays the source of truth.
 """
     
     def on_event(self, event: SyncEvent) -> None:
@@ -5455,7 +5524,8 @@ class SyncListener():
 class SyncListenerImpl(SyncListener):
     """
     Receives each submission's progress during a sync. Called from a background thread;
-    hop to the main thread before touching UI.
+    hop to the main thread before touching UI. An exception it throws is ignored: the
+    sync goes on and the outbox stays the source of truth.
 """
     
     _handle: ctypes.c_uint64
@@ -5491,7 +5561,7 @@ class SyncListenerImpl(SyncListener):
             _UniffiFfiConverterTypeSyncEvent.lower(event),
         )
         _uniffi_lift_return = lambda val: None
-        _uniffi_error_converter = None
+        _uniffi_error_converter = _UniffiFfiConverterTypeCallbackError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_selfreport_ffi_fn_method_synclistener_on_event,
@@ -5519,10 +5589,12 @@ class _UniffiTraitImplSyncListenerImpl:
             uniffi_method = uniffi_obj.on_event
             return uniffi_method(*uniffi_args)
         write_return_value = lambda v: None
-        _uniffi_trait_interface_call(
+        _uniffi_trait_interface_call_with_error(
                 uniffi_call_status_ptr.contents,
                 make_call,
                 write_return_value,
+                CallbackError,
+                _UniffiFfiConverterTypeCallbackError.lower,
         )
 
     @_UNIFFI_CALLBACK_INTERFACE_FREE_SELFREPORT_SYNC_LISTENER
@@ -6584,6 +6656,7 @@ __all__ = [
     "LedgerEvent",
     "MonitoringReason",
     "RecordState",
+    "CallbackError",
     "DeletionOutcome",
     "KeySourceError",
     "LogLevel",

@@ -875,18 +875,20 @@ public func FfiConverterTypeKeySource_lower(_ value: KeySource) -> UInt64 {
 
 
 /**
- * Receives the core's log lines. Implemented by the app; called from any thread.
+ * Receives the core's log lines. Implemented by the app; called from any thread. An
+ * exception it throws is ignored (declared so that it cannot crash the core).
  */
 public protocol Logger: AnyObject, Sendable {
     
     /**
      * One log line. `target` is the component (`"selfreport.sync"`).
      */
-    func log(level: LogLevel, target: String, message: String) 
+    func log(level: LogLevel, target: String, message: String) throws 
     
 }
 /**
- * Receives the core's log lines. Implemented by the app; called from any thread.
+ * Receives the core's log lines. Implemented by the app; called from any thread. An
+ * exception it throws is ignored (declared so that it cannot crash the core).
  */
 open class LoggerImpl: Logger, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -944,7 +946,7 @@ open class LoggerImpl: Logger, @unchecked Sendable {
     /**
      * One log line. `target` is the component (`"selfreport.sync"`).
      */
-open func log(level: LogLevel, target: String, message: String)  {try! rustCall() {
+open func log(level: LogLevel, target: String, message: String)throws   {try rustCallWithError(FfiConverterTypeCallbackError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_logger_log(
             self.uniffiCloneHandle(),
@@ -996,7 +998,7 @@ fileprivate struct UniffiCallbackInterfaceLogger {
                 guard let uniffiObj = try? FfiConverterTypeLogger.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.log(
+                return try uniffiObj.log(
                      level: try FfiConverterTypeLogLevel_lift(level),
                      target: try FfiConverterString.lift(target),
                      message: try FfiConverterString.lift(message)
@@ -1005,10 +1007,11 @@ fileprivate struct UniffiCallbackInterfaceLogger {
 
             
             let writeReturn = { () }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCallbackError_lower
             )
         }
     )
@@ -1883,19 +1886,21 @@ public func FfiConverterTypeSyncCancellation_lower(_ value: SyncCancellation) ->
 
 /**
  * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI.
+ * hop to the main thread before touching UI. An exception it throws is ignored: the
+ * sync goes on and the outbox stays the source of truth.
  */
 public protocol SyncListener: AnyObject, Sendable {
     
     /**
      * One submission was queued, delivered, rescheduled or refused.
      */
-    func onEvent(event: SyncEvent) 
+    func onEvent(event: SyncEvent) throws 
     
 }
 /**
  * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI.
+ * hop to the main thread before touching UI. An exception it throws is ignored: the
+ * sync goes on and the outbox stays the source of truth.
  */
 open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1953,7 +1958,7 @@ open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     /**
      * One submission was queued, delivered, rescheduled or refused.
      */
-open func onEvent(event: SyncEvent)  {try! rustCall() {
+open func onEvent(event: SyncEvent)throws   {try rustCallWithError(FfiConverterTypeCallbackError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_synclistener_on_event(
             self.uniffiCloneHandle(),
@@ -2001,17 +2006,18 @@ fileprivate struct UniffiCallbackInterfaceSyncListener {
                 guard let uniffiObj = try? FfiConverterTypeSyncListener.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.onEvent(
+                return try uniffiObj.onEvent(
                      event: try FfiConverterTypeSyncEvent_lift(event)
                 )
             }
 
             
             let writeReturn = { () }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCallbackError_lower
             )
         }
     )
@@ -4092,6 +4098,91 @@ public func FfiConverterTypeTrustAnchor_lift(_ buf: RustBuffer) throws -> TrustA
 #endif
 public func FfiConverterTypeTrustAnchor_lower(_ value: TrustAnchor) -> RustBuffer {
     return FfiConverterTypeTrustAnchor.lower(value)
+}
+
+
+/**
+ * An exception thrown by the app's [`Logger`] or [`crate::SyncListener`]. The core
+ * ignores it: a failing log line or progress callback never fails the operation.
+ */
+public 
+enum CallbackError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The callback threw.
+     */
+    case Failed(
+        /**
+         * The first line of what it threw.
+         */reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension CallbackError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallbackError: FfiConverterRustBuffer {
+    typealias SwiftType = CallbackError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallbackError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Failed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CallbackError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Failed(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackError_lift(_ buf: RustBuffer) throws -> CallbackError {
+    return try FfiConverterTypeCallbackError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackError_lower(_ value: CallbackError) -> RustBuffer {
+    return FfiConverterTypeCallbackError.lower(value)
 }
 
 
@@ -6238,7 +6329,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_keysource_unwrap() != 60197) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_logger_log() != 5927) {
+    if (uniffi_selfreport_ffi_checksum_method_logger_log() != 19063) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_synccancellation_cancel() != 15407) {
@@ -6247,7 +6338,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_synccancellation_is_cancelled() != 56088) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_synclistener_on_event() != 23351) {
+    if (uniffi_selfreport_ffi_checksum_method_synclistener_on_event() != 53991) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 22659) {

@@ -1,5 +1,6 @@
 """One `SelfReport` shared by several threads, and the logger seeing no personal data."""
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -60,3 +61,25 @@ def test_logger_receives_lines_without_personal_data(sr, tmp_path, key, options,
     for secret in ("Canarina Quill", "+8613912345678", "canary-note-7f3a9c", "99.9",
                    "Grandma", profile, record.id):
         assert secret not in text
+
+
+def test_a_throwing_logger_or_listener_never_fails_the_operation(sr, tmp_path, key, options, dropbox):
+    def explode(*_args):
+        raise RuntimeError("the app's callback crashed")
+
+    sr.set_logger(type("Broken", (sr.Logger,), {"log": explode})())
+    try:
+        core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+        policy = core.install_policy(Path(dropbox["signed_policy"]).read_bytes())
+        profile = core.add_profile(
+            sr.NewProfile(display_name="Aunt", name="周敏", id_number=None, phone=None,
+                          birth_date=None, passport_number=None)
+        )
+        core.save_record(profile, policy.id, "daily", None, dropbox["answers"])
+        core.grant_consent(policy.id)
+        listener = type("BrokenListener", (sr.SyncListener,), {"on_event": explode})()
+        summary = asyncio.run(core.sync(listener, None))
+    finally:
+        sr.set_logger(None)
+    assert (summary.queued, summary.delivered, summary.failed) == (1, 1, 0)
+    assert core.verify_ledger().valid

@@ -1156,7 +1156,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_keysource_unwrap() and 0xFFFF) != 60197) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_logger_log() and 0xFFFF) != 5927) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_logger_log() and 0xFFFF) != 19063) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_synccancellation_cancel() and 0xFFFF) != 15407) {
@@ -1165,7 +1165,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_synccancellation_is_cancelled() and 0xFFFF) != 56088) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event() and 0xFFFF) != 23351) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event() and 0xFFFF) != 53991) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() and 0xFFFF) != 22659) {
@@ -2050,7 +2050,8 @@ public object FfiConverterTypeKeySource: FfiConverter<KeySource, Long> {
 
 
 /**
- * Receives the core's log lines. Implemented by the app; called from any thread.
+ * Receives the core's log lines. Implemented by the app; called from any thread. An
+ * exception it throws is ignored (declared so that it cannot crash the core).
  */
 public interface Logger {
     
@@ -2063,7 +2064,8 @@ public interface Logger {
 }
 
 /**
- * Receives the core's log lines. Implemented by the app; called from any thread.
+ * Receives the core's log lines. Implemented by the app; called from any thread. An
+ * exception it throws is ignored (declared so that it cannot crash the core).
  */
 open class LoggerImpl: Disposable, AutoCloseable, Logger
 {
@@ -2169,10 +2171,11 @@ open class LoggerImpl: Disposable, AutoCloseable, Logger
     
     /**
      * One log line. `target` is the component (`"selfreport.sync"`).
-     */override fun `log`(`level`: LogLevel, `target`: kotlin.String, `message`: kotlin.String)
+     */
+    @Throws(CallbackException::class)override fun `log`(`level`: LogLevel, `target`: kotlin.String, `message`: kotlin.String)
         = 
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(CallbackException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_logger_log(
         it,
         
@@ -2213,7 +2216,12 @@ internal object uniffiCallbackInterfaceLogger {
                 )
             }
             val writeReturn = { _: Unit -> Unit }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: CallbackException -> FfiConverterTypeCallbackError.lower(e) }
+            )
         }
     }
 
@@ -3571,7 +3579,8 @@ public object FfiConverterTypeSyncCancellation: FfiConverter<SyncCancellation, L
 
 /**
  * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI.
+ * hop to the main thread before touching UI. An exception it throws is ignored: the
+ * sync goes on and the outbox stays the source of truth.
  */
 public interface SyncListener {
     
@@ -3585,7 +3594,8 @@ public interface SyncListener {
 
 /**
  * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI.
+ * hop to the main thread before touching UI. An exception it throws is ignored: the
+ * sync goes on and the outbox stays the source of truth.
  */
 open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 {
@@ -3691,10 +3701,11 @@ open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
     
     /**
      * One submission was queued, delivered, rescheduled or refused.
-     */override fun `onEvent`(`event`: SyncEvent)
+     */
+    @Throws(CallbackException::class)override fun `onEvent`(`event`: SyncEvent)
         = 
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(CallbackException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_synclistener_on_event(
         it,
         
@@ -3731,7 +3742,12 @@ internal object uniffiCallbackInterfaceSyncListener {
                 )
             }
             val writeReturn = { _: Unit -> Unit }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: CallbackException -> FfiConverterTypeCallbackError.lower(e) }
+            )
         }
     }
 
@@ -5234,6 +5250,78 @@ public object FfiConverterTypeTrustAnchor: FfiConverterRustBuffer<TrustAnchor> {
             FfiConverterOptionalString.write(value.`notBefore`, buf)
             FfiConverterOptionalString.write(value.`notAfter`, buf)
     }
+}
+
+
+
+
+
+/**
+ * An exception thrown by the app's [`Logger`] or [`crate::SyncListener`]. The core
+ * ignores it: a failing log line or progress callback never fails the operation.
+ */
+sealed class CallbackException: kotlin.Exception() {
+    
+    /**
+     * The callback threw.
+     */
+    class Failed(
+        
+        /**
+         * The first line of what it threw.
+         */
+        val `reason`: kotlin.String
+        ) : CallbackException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<CallbackException> {
+        override fun lift(error_buf: RustBuffer.ByValue): CallbackException = FfiConverterTypeCallbackError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCallbackError : FfiConverterRustBuffer<CallbackException> {
+    override fun read(buf: ByteBuffer): CallbackException {
+        
+
+        return when(buf.getInt()) {
+            1 -> CallbackException.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: CallbackException): ULong {
+        return when(value) {
+            is CallbackException.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: CallbackException, buf: ByteBuffer) {
+        when(value) {
+            is CallbackException.Failed -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
 }
 
 
