@@ -1,0 +1,167 @@
+//! Fixtures the fuzz targets share: a fixed trust anchor and its signing key, a fixed
+//! "today", the example policies, a complete profile, and the drop box reply fixture of
+//! the bad-input corpus (`tests/tests/corpus.rs`), so corpus files are valid seeds.
+//!
+//! Everything here is deterministic: a crash found once reproduces from its input alone.
+//! Building a fixture may panic (a broken example policy is a broken harness, not a
+//! finding); the code under test never may.
+
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, NaiveDate, Utc};
+use selfreport_core::crypto::SigningKey;
+use selfreport_core::model::{Profile, ProfileId};
+use selfreport_core::policy::{PolicyDocument, TrustAnchor, TrustAnchors, parse_policy_document};
+use selfreport_core::sync::wire::{
+    Receipt, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
+};
+
+/// The seed of the policy-signing key the targets trust: 32 bytes of `0x07`. It is
+/// public test material; `scripts/fuzz` signs the example policies with it for seeds.
+pub const ANCHOR_SEED: [u8; 32] = [7; 32];
+
+/// The person's local date every target uses: inside the example policies' validity.
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()
+}
+
+/// "Now" for `Retry-After`: noon of [`today`], UTC.
+pub fn now() -> DateTime<Utc> {
+    today().and_hms_opt(12, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// The policy-signing key of [`ANCHOR_SEED`].
+pub fn anchor_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        SigningKey::from_seed_base64(&STANDARD.encode(ANCHOR_SEED)).expect("the anchor seed")
+    })
+}
+
+/// The trust anchors: [`anchor_key`], valid on every day, and a second key whose
+/// window ended before [`today`] (seed `0x08`), so both the signature check and the
+/// window check are reachable.
+pub fn anchors() -> &'static TrustAnchors {
+    static ANCHORS: OnceLock<TrustAnchors> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        let retired = SigningKey::from_seed_base64(&STANDARD.encode([8u8; 32])).expect("seed");
+        let retired = TrustAnchor::new(retired.public_key())
+            .with_window(None, NaiveDate::from_ymd_opt(2026, 1, 1))
+            .expect("a window");
+        [TrustAnchor::new(anchor_key().public_key()), retired]
+            .into_iter()
+            .collect()
+    })
+}
+
+/// The example policies, parsed: `daily-report.json` and `traveler-preregistration.json`.
+pub fn example_policies() -> &'static [PolicyDocument] {
+    static POLICIES: OnceLock<Vec<PolicyDocument>> = OnceLock::new();
+    POLICIES.get_or_init(|| {
+        [
+            include_bytes!("../../examples/policies/daily-report.json").as_slice(),
+            include_bytes!("../../examples/policies/traveler-preregistration.json").as_slice(),
+        ]
+        .into_iter()
+        .map(|bytes| parse_policy_document(bytes).expect("an example policy parses"))
+        .collect()
+    })
+}
+
+/// A profile holding every attribute, each valid.
+pub fn profile() -> Profile {
+    Profile {
+        id: ProfileId::from_random_bytes([1; 16]),
+        display_name: "Fuzz".to_owned(),
+        name: Some("张三".to_owned()),
+        id_number: Some("11010519491231002X".to_owned()),
+        phone: Some("+8613800138000".to_owned()),
+        birth_date: NaiveDate::from_ymd_opt(1949, 12, 31),
+        passport_number: Some("E12345678".to_owned()),
+    }
+}
+
+/// The drop box side of the `replies` corpus class: a fixed receipt key (seed `0x07`),
+/// submission and body, and the placeholders a reply file may use.
+pub struct ReplyFixture {
+    /// The drop box's receipt-signing public key.
+    pub receipt_key: [u8; 32],
+    /// The submission the reply answers.
+    pub submission: SealedSubmission,
+    /// Its body bytes.
+    pub body: Vec<u8>,
+    /// `{{NAME}}` placeholders and their values, longest name first where one is a
+    /// prefix of another.
+    pub placeholders: Vec<(&'static str, String)>,
+}
+
+/// When the drop box signed the reference receipt.
+pub const RECEIVED_AT: &str = "2026-11-28T08:00:00Z";
+
+impl ReplyFixture {
+    /// The fixture, built once.
+    pub fn get() -> &'static Self {
+        static FIXTURE: OnceLock<ReplyFixture> = OnceLock::new();
+        FIXTURE.get_or_init(Self::new)
+    }
+
+    fn new() -> Self {
+        let key = anchor_key();
+        let other = SigningKey::from_seed_base64(&STANDARD.encode([8u8; 32])).expect("seed");
+        let submission = SealedSubmission {
+            format: SEALED_FORMAT.to_owned(),
+            policy_id: "sh-daily-health".to_owned(),
+            policy_version: 1,
+            submission_id: "0123456789abcdef0123456789abcdef".to_owned(),
+            deletion_hash: deletion_hash("corpus"),
+            parts: vec![SealedPart {
+                to: "health".to_owned(),
+                enc: "AAAA".to_owned(),
+                ct: "BBBB".to_owned(),
+            }],
+        };
+        let body = submission.to_body();
+        let receipt = Receipt::sign(key, &submission, &body, RECEIVED_AT.to_owned());
+        let forged = Receipt::sign(&other, &submission, &body, RECEIVED_AT.to_owned());
+        let url_safe = receipt.signature.replace('+', "-").replace('/', "_");
+        let placeholders = vec![
+            ("{{SUBMISSION_ID}}", receipt.submission_id.clone()),
+            ("{{BODY_SHA256_UPPER}}", receipt.body_sha256.to_uppercase()),
+            ("{{BODY_SHA256}}", receipt.body_sha256.clone()),
+            ("{{SIGNATURE_OTHER_KEY}}", forged.signature),
+            ("{{SIGNATURE_URLSAFE}}", url_safe),
+            ("{{SIGNATURE}}", receipt.signature),
+        ];
+        Self {
+            receipt_key: key.public_key(),
+            submission,
+            body,
+            placeholders,
+        }
+    }
+
+    /// `bytes` with the placeholders filled in (unchanged if not UTF-8).
+    pub fn fill(&self, bytes: &[u8]) -> Vec<u8> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self
+                .placeholders
+                .iter()
+                .fold(text.to_owned(), |text, (placeholder, value)| {
+                    text.replace(placeholder, value)
+                })
+                .into_bytes(),
+            Err(_) => bytes.to_vec(),
+        }
+    }
+}
+
+/// Asserts that a stable error code is what the core promises: a non-empty ASCII
+/// identifier (`PolicyMalformed`, `OutOfRange`), never free text.
+pub fn assert_code(code: &str) {
+    assert!(
+        !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "not a stable error code: {code:?}"
+    );
+}
