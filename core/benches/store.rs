@@ -406,6 +406,8 @@ fn parse_state(text: &str) -> Option<OutboxState> {
 }
 
 /// `records_of_profile` without keys: the same query, decoding, checks, order and filter.
+// Kept out of line so that scripts/warm-read-instructions can count its instructions.
+#[inline(never)]
 fn plain_records_of_profile(
     conn: &Connection,
     profile: &ProfileId,
