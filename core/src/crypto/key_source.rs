@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::keys::{DataKey, KeyMaterial};
 use super::random::random_array;
-use super::sealing::{AssociatedData, OpenError, open, seal};
+use super::sealing::{AssociatedData, AssociatedDataTooLong, OpenError, open, seal};
 
 /// Why a key source could not wrap or unwrap the store key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,8 +90,18 @@ impl PassphraseKeySource {
     }
 }
 
-fn passphrase_ad(header: &[u8]) -> AssociatedData {
-    AssociatedData::new("selfreport.passphrase-wrap/1").part(header)
+fn passphrase_ad(header: &[u8]) -> Result<AssociatedData, AssociatedDataTooLong> {
+    AssociatedData::new("selfreport.passphrase-wrap/1")?.part(header)
+}
+
+fn memory_ad() -> Result<AssociatedData, AssociatedDataTooLong> {
+    AssociatedData::new("selfreport.memory-wrap/1")
+}
+
+fn failed(error: impl std::fmt::Display) -> KeySourceError {
+    KeySourceError::Failed {
+        reason: error.to_string(),
+    }
 }
 
 impl KeySource for PassphraseKeySource {
@@ -105,11 +115,8 @@ impl KeySource for PassphraseKeySource {
         blob.extend_from_slice(&self.iterations.get().to_be_bytes());
         blob.extend_from_slice(&salt);
         let wrapping = self.derive(self.iterations, &salt);
-        let sealed = seal(&wrapping, &passphrase_ad(&blob), key.expose()).map_err(|error| {
-            KeySourceError::Failed {
-                reason: error.to_string(),
-            }
-        })?;
+        let ad = passphrase_ad(&blob).map_err(failed)?;
+        let sealed = seal(&wrapping, &ad, key.expose()).map_err(failed)?;
         blob.extend_from_slice(&sealed);
         Ok(blob)
     }
@@ -128,7 +135,8 @@ impl KeySource for PassphraseKeySource {
             .filter(|n| n.get() <= MAX_PBKDF2_ITERATIONS)
             .ok_or(KeySourceError::WrongKey)?;
         let wrapping = self.derive(iterations, &blob[9..HEADER_LEN]);
-        let plaintext = open(&wrapping, &passphrase_ad(header), &blob[HEADER_LEN..])
+        let ad = passphrase_ad(header).map_err(failed)?;
+        let plaintext = open(&wrapping, &ad, &blob[HEADER_LEN..])
             .map_err(|_: OpenError| KeySourceError::WrongKey)?;
         KeyMaterial::from_slice(&plaintext).ok_or(KeySourceError::WrongKey)
     }
@@ -165,23 +173,12 @@ impl std::fmt::Debug for MemoryKeySource {
 
 impl KeySource for MemoryKeySource {
     fn wrap(&self, key: &KeyMaterial) -> Result<Vec<u8>, KeySourceError> {
-        seal(
-            &self.wrapping,
-            &AssociatedData::new("selfreport.memory-wrap/1"),
-            key.expose(),
-        )
-        .map_err(|error| KeySourceError::Failed {
-            reason: error.to_string(),
-        })
+        seal(&self.wrapping, &memory_ad().map_err(failed)?, key.expose()).map_err(failed)
     }
 
     fn unwrap(&self, blob: &[u8]) -> Result<KeyMaterial, KeySourceError> {
-        let plaintext = open(
-            &self.wrapping,
-            &AssociatedData::new("selfreport.memory-wrap/1"),
-            blob,
-        )
-        .map_err(|_| KeySourceError::WrongKey)?;
+        let plaintext = open(&self.wrapping, &memory_ad().map_err(failed)?, blob)
+            .map_err(|_| KeySourceError::WrongKey)?;
         KeyMaterial::from_slice(&plaintext).ok_or(KeySourceError::WrongKey)
     }
 }

@@ -18,7 +18,10 @@ pub use hpke::{HpkeError, HpkeSealed, HpkeSuite, hpke_seal, submission_info};
 pub use key_source::{KeySource, KeySourceError, MemoryKeySource, PassphraseKeySource};
 pub use keys::{DataKey, KeyMaterial, StoreKey};
 pub use random::{random_array, random_id};
-pub use sealing::{AssociatedData, OpenError, open, seal};
+pub use sealing::{
+    AssociatedData, AssociatedDataTooLong, MAX_ASSOCIATED_DATA_LEN, OpenError, Plaintext, open,
+    open_in_place, seal,
+};
 pub use signature::*;
 
 /// SHA-256 of `bytes`; used for integrity digests of wrapped keys and body digests.

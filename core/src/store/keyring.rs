@@ -7,12 +7,13 @@
 //! deliberate damage (`Corrupt`) apart from a key that does not match (`WrongKey`).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::crypto::{
-    AssociatedData, BlindIndex, DataKey, KeyMaterial, KeySource, KeySourceError, StoreKey, open,
-    seal, sha256,
+    AssociatedData, AssociatedDataTooLong, BlindIndex, DataKey, KeyMaterial, KeySource,
+    KeySourceError, Plaintext, StoreKey, open, open_in_place, seal, sha256,
 };
 use crate::error::{Error, Result};
 
@@ -27,12 +28,12 @@ pub(crate) struct Keyring {
     epochs: HashMap<i64, DataKey>,
 }
 
-fn canary_ad() -> AssociatedData {
+fn canary_ad() -> std::result::Result<AssociatedData, AssociatedDataTooLong> {
     AssociatedData::new("selfreport.canary/1")
 }
 
-fn epoch_ad(epoch: i64) -> AssociatedData {
-    AssociatedData::new("selfreport.epoch-key/1").part(&epoch.to_be_bytes())
+fn epoch_ad(epoch: i64) -> std::result::Result<AssociatedData, AssociatedDataTooLong> {
+    AssociatedData::new("selfreport.epoch-key/1")?.part(&epoch.to_be_bytes())
 }
 
 fn key_source_error(error: KeySourceError) -> Error {
@@ -88,7 +89,7 @@ impl Keyring {
         let material = KeyMaterial::generate()?;
         let wrapped = source.wrap(&material).map_err(key_source_error)?;
         let store_key = StoreKey::new(material)?;
-        let canary = seal(store_key.canary_key(), &canary_ad(), CANARY_PLAINTEXT)?;
+        let canary = seal(store_key.canary_key(), &canary_ad()?, CANARY_PLAINTEXT)?;
         write_checked(conn, "store_key", &wrapped)?;
         write_checked(conn, "canary", &canary)?;
         let mut keyring = Self {
@@ -108,7 +109,7 @@ impl Keyring {
         let canary = take_checked(&mut meta, "canary")?;
         // The canary's bytes are intact (digest checked), so a failure here means the key
         // source returned a key that is not this store's.
-        match open(store_key.canary_key(), &canary_ad(), &canary) {
+        match open(store_key.canary_key(), &canary_ad()?, &canary) {
             Ok(plaintext) if plaintext.as_slice() == CANARY_PLAINTEXT => {}
             _ => return Err(Error::WrongKey),
         }
@@ -151,7 +152,7 @@ impl Keyring {
                     let key = DataKey::generate()?;
                     let wrapped = seal(
                         self.store_key.wrapping_key(),
-                        &epoch_ad(epoch),
+                        &epoch_ad(epoch)?,
                         &key.to_wrappable(),
                     )?;
                     conn.prepare_cached("INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)")?
@@ -195,7 +196,7 @@ impl Keyring {
             let key = DataKey::generate()?;
             let wrapped = seal(
                 self.store_key.wrapping_key(),
-                &epoch_ad(candidate),
+                &epoch_ad(candidate)?,
                 &key.to_wrappable(),
             )?;
             created.push(candidate);
@@ -250,36 +251,23 @@ impl Keyring {
 
     /// The key of an existing epoch; `Corrupt` if it is missing or damaged.
     pub(crate) fn epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
-        if !self.epochs.contains_key(&epoch) {
-            let key = self
-                .load_epoch(conn, epoch)?
-                .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))?;
-            self.epochs.insert(epoch, key);
+        // One hash of the epoch on the path every opened row takes (the key in memory).
+        match self.epochs.entry(epoch) {
+            Entry::Occupied(entry) => Ok(entry.into_mut()),
+            Entry::Vacant(entry) => {
+                let key = load_epoch(&self.store_key, conn, epoch)?
+                    .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))?;
+                Ok(entry.insert(key))
+            }
         }
-        self.epochs
-            .get(&epoch)
-            .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))
     }
 
     fn load_epoch(&self, conn: &Connection, epoch: i64) -> Result<Option<DataKey>> {
-        let wrapped: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT wrapped FROM epoch_keys WHERE epoch = ?1")?
-            .query_row([epoch], |row| row.get(0))
-            .optional()?;
-        match wrapped {
-            Some(wrapped) => self.unwrap_epoch(epoch, &wrapped).map(Some),
-            None => Ok(None),
-        }
+        load_epoch(&self.store_key, conn, epoch)
     }
 
     fn unwrap_epoch(&self, epoch: i64, wrapped: &[u8]) -> Result<DataKey> {
-        let plaintext = open(self.store_key.wrapping_key(), &epoch_ad(epoch), wrapped)
-            .map_err(|_| Error::corrupt(format!("epoch_key:{epoch}")))?;
-        let bytes: [u8; 32] = plaintext
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::corrupt(format!("epoch_key:{epoch}")))?;
-        Ok(DataKey::from_bytes(bytes))
+        unwrap_epoch(&self.store_key, epoch, wrapped)
     }
 
     /// Forgets the in-memory copies of epoch keys that were shredded (dropping zeroizes).
@@ -296,8 +284,9 @@ impl Keyring {
         epoch: i64,
         plaintext: &[u8],
     ) -> Result<Vec<u8>> {
+        let ad = AssociatedData::record(table, id, epoch)?;
         let key = self.ensure_epoch(conn, epoch)?;
-        seal(key, &AssociatedData::record(table, id, epoch), plaintext)
+        seal(key, &ad, plaintext)
     }
 
     /// Opens a sealed row; `Corrupt` names the row (`records/<id>`) when it does not open.
@@ -308,11 +297,45 @@ impl Keyring {
         id: &str,
         epoch: i64,
         sealed: &[u8],
-    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let key = self.epoch(conn, epoch)?;
-        open(key, &AssociatedData::record(table, id, epoch), sealed)
-            .map_err(|_| Error::corrupt(format!("{table}/{id}")))
+    ) -> Result<Plaintext> {
+        self.open_row_in_place(conn, table, id, epoch, sealed.to_vec())
     }
+
+    /// [`Keyring::open_row`] in the row's own buffer, without a copy: for rows read only to
+    /// be opened. The buffer is zeroed when the plaintext is dropped, or at once on failure.
+    pub(crate) fn open_row_in_place(
+        &mut self,
+        conn: &Connection,
+        table: &str,
+        id: &str,
+        epoch: i64,
+        sealed: Vec<u8>,
+    ) -> Result<Plaintext> {
+        let corrupt = || Error::corrupt(format!("{table}/{id}"));
+        // An id too long to be one of ours was not written by this store.
+        let ad = AssociatedData::record(table, id, epoch).map_err(|_| corrupt())?;
+        let key = self.epoch(conn, epoch)?;
+        open_in_place(key, &ad, sealed).map_err(|_| corrupt())
+    }
+}
+
+fn load_epoch(store_key: &StoreKey, conn: &Connection, epoch: i64) -> Result<Option<DataKey>> {
+    let wrapped: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT wrapped FROM epoch_keys WHERE epoch = ?1")?
+        .query_row([epoch], |row| row.get(0))
+        .optional()?;
+    match wrapped {
+        Some(wrapped) => unwrap_epoch(store_key, epoch, &wrapped).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn unwrap_epoch(store_key: &StoreKey, epoch: i64, wrapped: &[u8]) -> Result<DataKey> {
+    let corrupt = || Error::corrupt(format!("epoch_key:{epoch}"));
+    let plaintext =
+        open(store_key.wrapping_key(), &epoch_ad(epoch)?, wrapped).map_err(|_| corrupt())?;
+    let bytes: [u8; 32] = plaintext.as_slice().try_into().map_err(|_| corrupt())?;
+    Ok(DataKey::from_bytes(bytes))
 }
 
 /// Overwrites the wrapped store key and canary so the files cannot be opened even if
@@ -325,4 +348,100 @@ pub(crate) fn shred_store_key(conn: &Connection) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::store::test_support::key_source;
+
+    const EPOCH: i64 = 20_800;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        (dir, store)
+    }
+
+    fn corrupt_name(result: Result<Plaintext>) -> String {
+        match result {
+            Err(Error::Corrupt { record }) => record,
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_row_opens_in_place_and_from_a_copy_alike() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        let sealed = inner
+            .keys
+            .seal_row(&inner.conn, "records", "r1", EPOCH, b"{\"a\":1}")
+            .unwrap();
+        let copied = inner
+            .keys
+            .open_row(&inner.conn, "records", "r1", EPOCH, &sealed)
+            .unwrap();
+        let in_place = inner
+            .keys
+            .open_row_in_place(&inner.conn, "records", "r1", EPOCH, sealed)
+            .unwrap();
+        assert_eq!(copied.as_slice(), b"{\"a\":1}");
+        assert_eq!(in_place.as_slice(), copied.as_slice());
+    }
+
+    #[test]
+    fn a_tampered_or_moved_row_is_corrupt_and_names_the_row() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        let sealed = inner
+            .keys
+            .seal_row(&inner.conn, "records", "r1", EPOCH, b"value")
+            .unwrap();
+        for i in 0..sealed.len() {
+            let mut tampered = sealed.clone();
+            tampered[i] ^= 0x80;
+            let opened =
+                inner
+                    .keys
+                    .open_row_in_place(&inner.conn, "records", "r1", EPOCH, tampered);
+            assert_eq!(corrupt_name(opened), "records/r1", "byte {i}");
+        }
+        let moved =
+            inner
+                .keys
+                .open_row_in_place(&inner.conn, "records", "r2", EPOCH, sealed.clone());
+        assert_eq!(corrupt_name(moved), "records/r2");
+        let other_table =
+            inner
+                .keys
+                .open_row_in_place(&inner.conn, "profiles", "r1", EPOCH, sealed);
+        assert_eq!(corrupt_name(other_table), "profiles/r1");
+    }
+
+    #[test]
+    fn an_id_too_long_for_associated_data_is_corrupt_not_a_panic() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        let sealed = inner
+            .keys
+            .seal_row(&inner.conn, "records", "r1", EPOCH, b"value")
+            .unwrap();
+        let long_id = "f".repeat(300);
+        let opened = inner
+            .keys
+            .open_row_in_place(&inner.conn, "records", &long_id, EPOCH, sealed);
+        assert_eq!(corrupt_name(opened), format!("records/{long_id}"));
+        // Sealing under such an id is refused with a typed error too.
+        assert!(matches!(
+            inner
+                .keys
+                .seal_row(&inner.conn, "records", &long_id, EPOCH, b"value"),
+            Err(Error::Crypto(_))
+        ));
+    }
 }

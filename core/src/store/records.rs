@@ -148,10 +148,17 @@ fn kind_str(once_per: OncePer) -> &'static str {
 
 type Row = (String, i64, String, Vec<u8>);
 
-fn open_record(inner: &mut Inner, (id, epoch, state, sealed): &Row) -> Result<StoredRecord> {
+/// Opens a row's sealed bytes in their own buffer (the row is read only to be opened).
+fn open_record(
+    inner: &mut Inner,
+    id: &str,
+    epoch: i64,
+    state: &str,
+    sealed: Vec<u8>,
+) -> Result<StoredRecord> {
     let plaintext = inner
         .keys
-        .open_row(&inner.conn, TABLE, id, *epoch, sealed)?;
+        .open_row_in_place(&inner.conn, TABLE, id, epoch, sealed)?;
     let record: Record = decode(TABLE, id, &plaintext)?;
     let state = OutboxState::parse(state).ok_or_else(|| Error::corrupt(format!("{TABLE}/{id}")))?;
     if record.id.as_str() != id {
@@ -160,20 +167,18 @@ fn open_record(inner: &mut Inner, (id, epoch, state, sealed): &Row) -> Result<St
     Ok(StoredRecord { record, state })
 }
 
-fn listing(inner: &mut Inner, rows: &[Row]) -> RecordListing {
+fn listing(inner: &mut Inner, rows: Vec<Row>) -> RecordListing {
     // One query for the epoch keys not in memory yet instead of one per row. If it fails,
     // each row's own key lookup below meets the same problem and reports it for that row.
     let _ = inner
         .keys
         .preload_epochs(&inner.conn, rows.iter().map(|row| row.1));
     let mut out = RecordListing::default();
-    for row in rows {
-        match open_record(inner, row) {
+    for (id, epoch, state, sealed) in rows {
+        match open_record(inner, &id, epoch, &state, sealed) {
             Ok(record) => out.records.push(record),
             Err(Error::Corrupt { record }) => out.damaged.push(record),
-            Err(other) => out
-                .damaged
-                .push(format!("{TABLE}/{}: {}", row.0, other.code())),
+            Err(other) => out.damaged.push(format!("{TABLE}/{id}: {}", other.code())),
         }
     }
     out.records.sort_by(|a, b| {
@@ -224,7 +229,9 @@ fn save_in_transaction(
         .optional()?;
     let latest = match latest {
         Some(row) => {
-            let plaintext = inner.keys.open_row(&tx, TABLE, &row.0, row.1, &row.3)?;
+            let plaintext = inner
+                .keys
+                .open_row_in_place(&tx, TABLE, &row.0, row.1, row.3)?;
             let record: Record = decode(TABLE, &row.0, &plaintext)?;
             let state = OutboxState::parse(&row.2)
                 .ok_or_else(|| Error::corrupt(format!("{TABLE}/{}", row.0)))?;
@@ -316,7 +323,7 @@ impl Store {
             })
             .optional()?;
         match row {
-            Some(row) => open_record(inner, &row),
+            Some((id, epoch, state, sealed)) => open_record(inner, &id, epoch, &state, sealed),
             None => Err(Error::NotFound {
                 what: "record",
                 id: id.to_string(),
@@ -335,7 +342,7 @@ impl Store {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(listing(inner, &rows))
+        Ok(listing(inner, rows))
     }
 
     /// The records still to be sealed (state `Saved`), oldest first. A row that does not
@@ -350,7 +357,7 @@ impl Store {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(listing(inner, &rows)
+        Ok(listing(inner, rows)
             .records
             .into_iter()
             .map(|stored| stored.record)
@@ -374,7 +381,7 @@ impl Store {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let mut out = listing(inner, &rows);
+        let mut out = listing(inner, rows);
         out.records
             .retain(|stored| stored.record.date >= from && stored.record.date <= to);
         Ok(out)
