@@ -6,8 +6,8 @@
 //! key) with `canary_digest`. The digests are not secrets; they only tell accidental or
 //! deliberate damage (`Corrupt`) apart from a key that does not match (`WrongKey`).
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -25,7 +25,9 @@ pub(crate) const STANDING_EPOCH: i64 = 0;
 /// The unwrapped store key and the epoch keys opened so far.
 pub(crate) struct Keyring {
     store_key: StoreKey,
-    epochs: HashMap<i64, DataKey>,
+    /// Ordered, so that a listing checks a run of days with one range walk, and a lookup
+    /// (every opened row makes one) is a few comparisons instead of a SipHash.
+    epochs: BTreeMap<i64, DataKey>,
 }
 
 fn canary_ad() -> std::result::Result<AssociatedData, AssociatedDataTooLong> {
@@ -94,7 +96,7 @@ impl Keyring {
         write_checked(conn, "canary", &canary)?;
         let mut keyring = Self {
             store_key,
-            epochs: HashMap::new(),
+            epochs: BTreeMap::new(),
         };
         keyring.ensure_epoch(conn, STANDING_EPOCH)?;
         Ok(keyring)
@@ -115,7 +117,7 @@ impl Keyring {
         }
         Ok(Self {
             store_key,
-            epochs: HashMap::new(),
+            epochs: BTreeMap::new(),
         })
     }
 
@@ -232,10 +234,26 @@ impl Keyring {
     pub(crate) fn preload_epochs(
         &mut self,
         conn: &Connection,
-        epochs: impl IntoIterator<Item = i64>,
+        epochs: impl Iterator<Item = i64> + Clone,
     ) -> Result<()> {
+        // The usual listing is a run of days whose keys are all in memory already: if the
+        // keys held for `low..=high` are as many as the days in it, none of them is missing,
+        // and one walk over that range replaces a lookup per row.
+        let bounds = epochs.clone().fold(None, |bounds, epoch| match bounds {
+            None => Some((epoch, epoch)),
+            Some((low, high)) => Some((i64::min(low, epoch), i64::max(high, epoch))),
+        });
+        let Some((low, high)) = bounds else {
+            return Ok(());
+        };
+        let days = high
+            .checked_sub(low)
+            .and_then(|span| usize::try_from(span).ok())
+            .and_then(|span| span.checked_add(1));
+        if days == Some(self.epochs.range(low..=high).count()) {
+            return Ok(());
+        }
         let mut missing = epochs
-            .into_iter()
             .filter(|epoch| !self.epochs.contains_key(epoch))
             .peekable();
         let Some(&first) = missing.peek() else {
@@ -251,7 +269,7 @@ impl Keyring {
 
     /// The key of an existing epoch; `Corrupt` if it is missing or damaged.
     pub(crate) fn epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
-        // One hash of the epoch on the path every opened row takes (the key in memory).
+        // One search on the path every opened row takes (the key in memory).
         match self.epochs.entry(epoch) {
             Entry::Occupied(entry) => Ok(entry.into_mut()),
             Entry::Vacant(entry) => {
@@ -420,6 +438,58 @@ mod tests {
                 .keys
                 .open_row_in_place(&inner.conn, "profiles", "r1", EPOCH, sealed);
         assert_eq!(corrupt_name(other_table), "profiles/r1");
+    }
+
+    #[test]
+    fn preloading_a_listing_loads_the_keys_missing_from_memory_and_only_those() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        for epoch in 10..=13 {
+            inner.keys.ensure_epoch(&inner.conn, epoch).unwrap();
+        }
+        let held = |keys: &Keyring| keys.epochs.keys().copied().collect::<Vec<_>>();
+        // Every key in memory: nothing changes.
+        inner
+            .keys
+            .preload_epochs(&inner.conn, [12, 10, 11].into_iter())
+            .unwrap();
+        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 11, 12, 13]);
+        // A key forgotten in memory, inside the run of days: loaded again.
+        inner.keys.forget_epochs(|epoch| epoch == 11);
+        inner
+            .keys
+            .preload_epochs(&inner.conn, [10, 11, 12].into_iter())
+            .unwrap();
+        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 11, 12, 13]);
+        // Rows of days 10 and 13 while 11 and 12 are not in memory: nothing to load, as
+        // no row needs them.
+        inner.keys.forget_epochs(|epoch| epoch == 11 || epoch == 12);
+        inner
+            .keys
+            .preload_epochs(&inner.conn, [13, 10].into_iter())
+            .unwrap();
+        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 13]);
+        // A row of an epoch without a key anywhere: left for the row to report.
+        inner
+            .keys
+            .preload_epochs(&inner.conn, [10, 40].into_iter())
+            .unwrap();
+        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 13]);
+        assert_eq!(
+            corrupt_name(inner.keys.open_row_in_place(
+                &inner.conn,
+                "records",
+                "r",
+                40,
+                vec![1; 40]
+            )),
+            "epoch_key:40"
+        );
+        inner
+            .keys
+            .preload_epochs(&inner.conn, [].into_iter())
+            .unwrap();
     }
 
     #[test]
