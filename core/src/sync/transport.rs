@@ -18,9 +18,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::crypto::{
+    CryptoProvider, GetRandomFailed, KeyProvider, SecureRandom, WebPkiSupportedAlgorithms,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::SigningKey;
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use webpki::ring as algs;
 
 use super::wire::MAX_RESPONSE_BYTES;
 use crate::crypto::sha256;
@@ -170,6 +174,106 @@ impl ServerCertVerifier for PinnedVerifier {
     }
 }
 
+/// The device never presents a client certificate, so its TLS provider loads no private
+/// key.
+#[derive(Debug)]
+struct NoClientKeys;
+
+impl KeyProvider for NoClientKeys {
+    fn load_private_key(
+        &self,
+        _key_der: PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "the device does not use client certificates".to_owned(),
+        ))
+    }
+}
+
+/// The operating system's generator, through ring.
+#[derive(Debug)]
+struct SystemRandomness;
+
+impl SecureRandom for SystemRandomness {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf)
+            .map_err(|_| GetRandomFailed)
+    }
+}
+
+/// Signatures the device accepts in a server's certificate chain and handshake: ECDSA on
+/// P-256 and P-384, Ed25519, and RSA (PKCS#1 v1.5 and PSS, 2048 to 8192 bits) with SHA-2,
+/// as ring verifies them through webpki. No SHA-1 and no RSA key under 2048 bits.
+static SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
+    all: &[
+        algs::ECDSA_P256_SHA256,
+        algs::ECDSA_P256_SHA384,
+        algs::ECDSA_P384_SHA256,
+        algs::ECDSA_P384_SHA384,
+        algs::ED25519,
+        algs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+        algs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+        algs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+        algs::RSA_PKCS1_2048_8192_SHA256,
+        algs::RSA_PKCS1_2048_8192_SHA384,
+        algs::RSA_PKCS1_2048_8192_SHA512,
+        algs::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+        algs::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+        algs::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    ],
+    // TLS 1.3 fixes the curve of an ECDSA scheme; TLS 1.2 does not, hence two each.
+    mapping: &[
+        (
+            SignatureScheme::ECDSA_NISTP384_SHA384,
+            &[algs::ECDSA_P384_SHA384, algs::ECDSA_P256_SHA384],
+        ),
+        (
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            &[algs::ECDSA_P256_SHA256, algs::ECDSA_P384_SHA256],
+        ),
+        (SignatureScheme::ED25519, &[algs::ED25519]),
+        (
+            SignatureScheme::RSA_PSS_SHA512,
+            &[algs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
+        ),
+        (
+            SignatureScheme::RSA_PSS_SHA384,
+            &[algs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
+        ),
+        (
+            SignatureScheme::RSA_PSS_SHA256,
+            &[algs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
+        ),
+        (
+            SignatureScheme::RSA_PKCS1_SHA512,
+            &[algs::RSA_PKCS1_2048_8192_SHA512],
+        ),
+        (
+            SignatureScheme::RSA_PKCS1_SHA384,
+            &[algs::RSA_PKCS1_2048_8192_SHA384],
+        ),
+        (
+            SignatureScheme::RSA_PKCS1_SHA256,
+            &[algs::RSA_PKCS1_2048_8192_SHA256],
+        ),
+    ],
+};
+
+/// The device's TLS provider, assembled from ring's parts rather than taken whole from
+/// `rustls::crypto::ring::default_provider()`: the same cipher suites and key exchange
+/// groups, the signatures above, and no private-key loader. Referring to ring's whole
+/// provider would keep its key loader, and with it ring's RSA and ECDSA signing code, in
+/// the library apps ship.
+fn device_provider() -> CryptoProvider {
+    CryptoProvider {
+        cipher_suites: rustls::crypto::ring::DEFAULT_CIPHER_SUITES.to_vec(),
+        kx_groups: rustls::crypto::ring::DEFAULT_KX_GROUPS.to_vec(),
+        signature_verification_algorithms: SIGNATURE_ALGORITHMS,
+        secure_random: &SystemRandomness,
+        key_provider: &NoClientKeys,
+    }
+}
+
 fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
@@ -209,7 +313,7 @@ impl Transport {
                     .ok_or_else(|| TransportError::Config(format!("invalid SPKI pin {pin}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
+        let provider: Arc<CryptoProvider> = Arc::new(device_provider());
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for der in &config.extra_roots {
@@ -362,6 +466,51 @@ mod tests {
 
     fn ok(body: &[u8]) -> Action {
         Action::Reply(200, vec![], body.to_vec())
+    }
+
+    #[test]
+    fn the_device_provider_loads_no_private_key_and_matches_rings_algorithms() {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let key = || PrivateKeyDer::Pkcs8(pkcs8.as_ref().to_vec().into());
+        let ring = rustls::crypto::ring::default_provider();
+        assert!(ring.key_provider.load_private_key(key()).is_ok());
+        let device = device_provider();
+        assert!(device.key_provider.load_private_key(key()).is_err());
+        let suites = |p: &CryptoProvider| {
+            p.cipher_suites
+                .iter()
+                .map(|s| s.suite())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(suites(&device), suites(&ring));
+        let groups = |p: &CryptoProvider| p.kx_groups.iter().map(|g| g.name()).collect::<Vec<_>>();
+        assert_eq!(groups(&device), groups(&ring));
+        let ours = device.signature_verification_algorithms;
+        let rings = ring.signature_verification_algorithms;
+        assert_eq!(ours.supported_schemes(), rings.supported_schemes());
+        assert_eq!(ours.all.len(), rings.all.len());
+        let mut bytes = [0u8; 32];
+        device.secure_random.fill(&mut bytes).unwrap();
+        assert_ne!(bytes, [0u8; 32]);
+    }
+
+    #[test]
+    fn host_names_are_ascii_only_and_idns_go_in_their_punycode_form() {
+        let pin = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let config = TransportConfig::default();
+        // An IDN written as policies require it (xn--), passed through as it is.
+        let transport =
+            Transport::for_endpoint(&endpoint("https://xn--fiqs8s.example/api", pin), &config)
+                .unwrap();
+        assert_eq!(transport.base.host_str(), Some("xn--fiqs8s.example"));
+        // The same name in Unicode is refused here as policies refuse it at install: the
+        // `idna` back end pinned in core/Cargo.toml has no Unicode data (a back end with it
+        // would turn this into xn--fiqs8s.example and this test would fail).
+        assert!(matches!(
+            Transport::for_endpoint(&endpoint("https://中国.example/api", pin), &config),
+            Err(TransportError::BadUrl(_))
+        ));
     }
 
     #[tokio::test]
