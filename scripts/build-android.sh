@@ -86,16 +86,22 @@ else
 fi
 
 step "building selfreport-ffi ($profile) for ${ABIS[*]}"
-target_flags=()
-for abi in "${ABIS[@]}"; do
-    target_flags+=(--target "$abi")
-done
-cargo_flags=(build -p selfreport-ffi)
+# The cdylib alone (`cargo rustc --crate-type cdylib`): built together with the crate's
+# other types (staticlib, rlib), LTO keeps every Rust-level symbol and the library grows by
+# about a fifth (docs/performance.md, "Library size"). Copied by this script rather than
+# by cargo-ndk's --output-dir, which follows `cargo build` only.
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+rustc_flags=(rustc -p selfreport-ffi --lib --crate-type cdylib)
 if [[ "$profile" == release ]]; then
-    cargo_flags+=(--release)
+    rustc_flags+=(--release)
 fi
-mkdir -p "$JNI_LIBS"
-cargo ndk "${target_flags[@]}" --platform "$ANDROID_API" --output-dir "$JNI_LIBS" "${cargo_flags[@]}"
+for index in "${!ABIS[@]}"; do
+    abi="${ABIS[$index]}"
+    cargo ndk --target "$abi" --platform "$ANDROID_API" "${rustc_flags[@]}"
+    mkdir -p "$JNI_LIBS/$abi"
+    cp "$target_dir/${TARGETS[$index]}/$profile/libselfreport_ffi.so" "$JNI_LIBS/$abi/"
+done
 
 for abi in "${ABIS[@]}"; do
     library="$JNI_LIBS/$abi/libselfreport_ffi.so"

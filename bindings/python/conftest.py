@@ -21,7 +21,9 @@ LIBRARY = "libselfreport_ffi.dylib" if sys.platform == "darwin" else "libselfrep
 def sr(tmp_path_factory):
     """The generated `selfreport` module, loaded beside a copy of the host library
     (uniffi's Python loader looks for the library next to the module)."""
-    library = TARGET / LIBRARY
+    # SELFREPORT_FFI_LIBRARY tests another build of the library, such as the release
+    # cdylib apps ship (scripts/ffi-size builds it).
+    library = Path(os.environ.get("SELFREPORT_FFI_LIBRARY", TARGET / LIBRARY))
     if not library.exists():
         pytest.fail(f"{library} is missing: run `cargo build -p selfreport-ffi` first")
     home = tmp_path_factory.mktemp("module")
