@@ -2,7 +2,10 @@
 //! updates and the ledger.
 
 use std::collections::HashMap;
+use std::future::Future as _;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use chrono::Utc;
 
@@ -15,8 +18,10 @@ use crate::minimize::{Disclosure, Preview, minimize, preview};
 use crate::model::{Profile, Record, RecordId};
 use crate::policy::OncePer;
 use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
-use crate::store::{Consent, OutboxItem, OutboxItemState, expiry_epoch};
-use crate::sync::retry::due_at;
+use crate::store::{
+    AttemptOutcome, Consent, OutboxItem, OutboxItemState, Recorded, Store, expiry_epoch,
+};
+use crate::sync::retry::{RetryPolicy, due_at};
 use crate::sync::transport::{Transport, TransportConfig};
 use crate::sync::{
     Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
@@ -25,6 +30,13 @@ use crate::sync::{
 
 /// Submissions sent concurrently by one sync.
 const MAX_IN_FLIGHT: usize = 4;
+
+/// Opened items a sync holds at most: in flight, or ended and waiting for their
+/// transaction (the store's writer may be slow, e.g. in a WAL checkpoint).
+const MAX_UNRECORDED: usize = 32;
+
+/// An attempt that ended: the item sent, its policy and how it went.
+type Finished = (OutboxItem, Arc<VerifiedPolicy>, Attempt);
 
 /// What a deletion request achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -253,8 +265,20 @@ impl SelfReport {
         // A few requests stay in flight (on up to as many pooled HTTP/1.1 connections), so the
         // local work of one item overlaps the round trip of the next.
         let mut in_flight = tokio::task::JoinSet::new();
+        // Attempts that ended and wait for their transaction. They are recorded together
+        // (group commit) on a blocking thread, one batch at a time, while this task keeps
+        // the requests in flight; whatever ends meanwhile forms the next batch.
+        let mut finished: Vec<Finished> = Vec::new();
+        let mut recording: Option<tokio::task::JoinHandle<Result<Vec<SyncEvent>>>> = None;
+        let mut being_recorded = 0;
+        let mut stopped = false;
         loop {
-            while in_flight.len() < MAX_IN_FLIGHT && !report.cancelled {
+            // Opened items wait for their transaction in memory: at most MAX_UNRECORDED.
+            while in_flight.len() < MAX_IN_FLIGHT
+                && in_flight.len() + finished.len() + being_recorded < MAX_UNRECORDED
+                && !report.cancelled
+                && !stopped
+            {
                 let Some(submission_id) = due.next() else {
                     break;
                 };
@@ -291,73 +315,62 @@ impl SelfReport {
                     }
                     Err(error) => {
                         let outcome = Attempt::Retry(None, format!("{}: {error}", error.code()));
-                        self.record_attempt(
-                            &item,
-                            &policy,
-                            outcome,
-                            options,
-                            progress,
-                            &mut report,
-                        )?;
+                        finished.push((item, policy, outcome));
                     }
                 }
             }
-            let Some(joined) = in_flight.join_next().await else {
-                break;
-            };
-            let (item, policy, outcome) =
-                joined.map_err(|_| Error::Crypto("a send task stopped unexpectedly"))?;
-            self.record_attempt(&item, &policy, outcome, options, progress, &mut report)?;
+            if recording.is_none() && !finished.is_empty() {
+                let batch = std::mem::take(&mut finished);
+                being_recorded = batch.len();
+                let store = self.shared_store();
+                let at = self.now_string();
+                let retry = options.retry;
+                recording = Some(tokio::task::spawn_blocking(move || {
+                    record_attempts(&store, batch, at, retry)
+                }));
+            }
+            let next = std::future::poll_fn(|cx| {
+                if let Some(job) = recording.as_mut() {
+                    if let Poll::Ready(done) = Pin::new(job).poll(cx) {
+                        return Poll::Ready(Some(Next::Recorded(done)));
+                    }
+                }
+                match in_flight.poll_join_next(cx) {
+                    Poll::Ready(Some(joined)) => Poll::Ready(Some(Next::Sent(Box::new(joined)))),
+                    Poll::Ready(None) if recording.is_none() => Poll::Ready(None),
+                    _ => Poll::Pending,
+                }
+            })
+            .await;
+            match next {
+                None => break,
+                Some(Next::Sent(joined)) => {
+                    // A task that stopped has lost its outcome: the item stays pending. The
+                    // others still end and are recorded, then the sync reports the error.
+                    stopped |= joined.is_err();
+                    finished.extend((*joined).ok());
+                }
+                Some(Next::Recorded(done)) => {
+                    recording = None;
+                    being_recorded = 0;
+                    let events =
+                        done.map_err(|_| Error::Crypto("a store task stopped unexpectedly"))??;
+                    for event in events {
+                        match &event {
+                            SyncEvent::Delivered { .. } => report.delivered += 1,
+                            SyncEvent::RetryLater { .. } => report.retry_later += 1,
+                            SyncEvent::Failed { .. } => report.failed += 1,
+                            _ => {}
+                        }
+                        progress(&event);
+                    }
+                }
+            }
+        }
+        if stopped {
+            return Err(Error::Crypto("a send task stopped unexpectedly"));
         }
         Ok(report)
-    }
-
-    /// Records how one attempt ended: delivered (receipt + ledger), rescheduled, or failed.
-    fn record_attempt(
-        &self,
-        item: &OutboxItem,
-        policy: &VerifiedPolicy,
-        outcome: Attempt,
-        options: &SyncOptions,
-        progress: &(dyn Fn(&SyncEvent) + Send + Sync),
-        report: &mut SyncReport,
-    ) -> Result<()> {
-        let submission_id = item.payload.submission_id.clone();
-        match outcome {
-            Attempt::Delivered(receipt) => {
-                let entry = disclosure_entry(self.now_string(), policy, item, &receipt);
-                self.store()
-                    .mark_delivered(&submission_id, receipt.clone(), &entry)?;
-                report.delivered += 1;
-                progress(&SyncEvent::Delivered {
-                    submission_id,
-                    received_at: receipt.received_at,
-                });
-            }
-            Attempt::Retry(after, reason) => {
-                let delay = options
-                    .retry
-                    .next_delay(item.attempts.saturating_add(1), after);
-                let next = due_at(Utc::now(), delay);
-                self.store()
-                    .mark_retry(&submission_id, next, reason.clone())?;
-                report.retry_later += 1;
-                progress(&SyncEvent::RetryLater {
-                    submission_id,
-                    after_seconds: delay.as_secs(),
-                    reason,
-                });
-            }
-            Attempt::Failed(reason) => {
-                self.store().mark_failed(&submission_id, reason.clone())?;
-                report.failed += 1;
-                progress(&SyncEvent::Failed {
-                    submission_id,
-                    reason,
-                });
-            }
-        }
-        Ok(())
     }
 
     /// Every outbox item (pending, delivered, failed).
@@ -455,6 +468,77 @@ impl SelfReport {
     pub fn verify_ledger(&self) -> Result<LedgerVerification> {
         self.store().verify_ledger()
     }
+}
+
+/// What the sync loop waits for next.
+enum Next {
+    /// A send task ended.
+    Sent(Box<std::result::Result<Finished, tokio::task::JoinError>>),
+    /// A batch was recorded; its progress events.
+    Recorded(std::result::Result<Result<Vec<SyncEvent>>, tokio::task::JoinError>),
+}
+
+/// Records how attempts ended — delivered (receipt + ledger), rescheduled, or failed — in
+/// one transaction, and returns the progress event of each (none for an item another sync
+/// recorded, or that was dropped meanwhile and not delivered).
+fn record_attempts(
+    store: &Store,
+    finished: Vec<Finished>,
+    at: String,
+    retry: RetryPolicy,
+) -> Result<Vec<SyncEvent>> {
+    let now = Utc::now();
+    // Beside each outcome: the retry delay in whole seconds, for its event.
+    let (outcomes, delays): (Vec<(&OutboxItem, AttemptOutcome)>, Vec<u64>) = finished
+        .iter()
+        .map(|(item, policy, outcome)| {
+            let mut after_seconds = 0;
+            let outcome = match outcome {
+                Attempt::Delivered(receipt) => AttemptOutcome::Delivered {
+                    entry: Box::new(disclosure_entry(at.clone(), policy, item, receipt)),
+                    receipt: receipt.clone(),
+                },
+                Attempt::Retry(after, reason) => {
+                    let delay = retry.next_delay(item.attempts.saturating_add(1), *after);
+                    after_seconds = delay.as_secs();
+                    AttemptOutcome::Retry {
+                        next_attempt_at: due_at(now, delay),
+                        error: reason.clone(),
+                    }
+                }
+                Attempt::Failed(reason) => AttemptOutcome::Failed {
+                    reason: reason.clone(),
+                },
+            };
+            ((item, outcome), after_seconds)
+        })
+        .unzip();
+    let recorded = store.record_attempts(&outcomes)?;
+    let events = outcomes
+        .into_iter()
+        .zip(delays)
+        .zip(recorded)
+        .filter(|(_, recorded)| *recorded != Recorded::Skipped)
+        .map(|(((item, outcome), after_seconds), _)| {
+            let submission_id = item.payload.submission_id.clone();
+            match outcome {
+                AttemptOutcome::Delivered { receipt, .. } => SyncEvent::Delivered {
+                    submission_id,
+                    received_at: receipt.received_at,
+                },
+                AttemptOutcome::Retry { error, .. } => SyncEvent::RetryLater {
+                    submission_id,
+                    after_seconds,
+                    reason: error,
+                },
+                AttemptOutcome::Failed { reason } => SyncEvent::Failed {
+                    submission_id,
+                    reason,
+                },
+            }
+        })
+        .collect();
+    Ok(events)
 }
 
 #[cfg(test)]
@@ -918,15 +1002,9 @@ mod tests {
         assert!(s.core.verify_ledger().unwrap().is_valid());
     }
 
-    /// Sync opens each item when it sends it. It used to load and open the whole due
-    /// outbox first: every queued body in memory at once (116 MiB of peak memory for 10,000
-    /// queued reports, see `tests/benches/sync_peak_memory.rs`), and an item dropped after
-    /// the sync started was still sent.
-    #[tokio::test]
-    async fn an_item_dropped_while_a_sync_runs_is_not_sent() {
-        let s = setup(vec![], false).await;
-        let queued = MAX_IN_FLIGHT + 2;
-        for index in 0..queued {
+    /// Queues one daily report for each of `count` new profiles; returns the outbox.
+    fn queue_reports(s: &Setup, count: usize) -> Vec<OutboxItem> {
+        for index in 0..count {
             let profile = s
                 .core
                 .add_profile(NewProfile {
@@ -947,10 +1025,35 @@ mod tests {
         s.core.grant_consent("sh").unwrap();
         s.core.seal_ready().unwrap();
         let outbox = s.core.outbox().unwrap();
-        assert_eq!(outbox.len(), queued);
+        assert_eq!(outbox.len(), count);
+        outbox
+    }
+
+    /// The submission ids of the ledger's disclosures, in order.
+    fn disclosed(s: &Setup) -> Vec<String> {
+        s.core
+            .ledger()
+            .unwrap()
+            .into_iter()
+            .filter_map(|(_, entry)| match entry.event {
+                LedgerEvent::Disclosure { submission_id, .. } => Some(submission_id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sync opens each item when it sends it. It used to load and open the whole due
+    /// outbox first: every queued body in memory at once (116 MiB of peak memory for 10,000
+    /// queued reports, see `tests/benches/sync_peak_memory.rs`), and an item dropped after
+    /// the sync started was still sent.
+    #[tokio::test]
+    async fn an_item_dropped_while_a_sync_runs_is_not_sent() {
+        let s = setup(vec![], false).await;
+        let queued = MAX_UNRECORDED + 2;
+        let outbox = queue_reports(&s, queued);
         let last = outbox.last().unwrap().payload.submission_id.clone();
-        // The last item is dropped when the first delivery is recorded, before the sync
-        // reaches it (only MAX_IN_FLIGHT items are under way by then).
+        // The last item is dropped when the first delivery is reported, before the sync
+        // reaches it (it holds at most MAX_UNRECORDED opened items before that report).
         let dropped = std::sync::atomic::AtomicBool::new(false);
         let progress = |event: &SyncEvent| {
             if matches!(event, SyncEvent::Delivered { .. }) && !dropped.swap(true, Ordering::SeqCst)
@@ -975,6 +1078,83 @@ mod tests {
             s.core.store().outbox_item(&last).unwrap().state,
             OutboxItemState::Failed
         );
+    }
+
+    /// Deliveries are recorded in batches (one transaction each) while further requests
+    /// are in flight. Items withdrawn during the sync: those not yet sent are not sent;
+    /// one already under way is delivered, and that disclosure is in the ledger, but its
+    /// outbox row stays withdrawn. Whatever the timing, every submission the drop box holds
+    /// is in the ledger exactly once, and every delivered item is one the drop box holds.
+    #[tokio::test]
+    async fn items_withdrawn_during_a_sync_are_ledgered_only_if_they_reached_the_drop_box() {
+        let s = setup(vec![], false).await;
+        let outbox = queue_reports(&s, 3 * MAX_IN_FLIGHT);
+        let ids: Vec<String> = outbox
+            .iter()
+            .map(|item| item.payload.submission_id.clone())
+            .collect();
+        let events = Mutex::new(Vec::new());
+        let progress = |event: &SyncEvent| {
+            let mut events = events.lock().unwrap();
+            if events.is_empty() {
+                // The first report comes while later items are in flight or not yet
+                // opened: withdraw every item still pending.
+                for id in &ids {
+                    if s.core.store().outbox_item(id).unwrap().state == OutboxItemState::Pending {
+                        s.core
+                            .store()
+                            .mark_failed(id, "withdrawn by the person".to_owned())
+                            .unwrap();
+                    }
+                }
+            }
+            events.push(event.clone());
+        };
+        let done = s
+            .core
+            .sync(&options(&s.server), &progress, &CancelToken::new())
+            .await
+            .unwrap();
+        let events = events.into_inner().unwrap();
+        let reported: Vec<&str> = events
+            .iter()
+            .filter_map(|event| match event {
+                SyncEvent::Delivered { submission_id, .. } => Some(submission_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        // One event per delivery, each item once.
+        assert_eq!(reported.len(), done.delivered as usize);
+        let unique: std::collections::BTreeSet<&str> = reported.iter().copied().collect();
+        assert_eq!(unique.len(), reported.len());
+        assert!(done.delivered >= 1);
+        assert!(
+            (done.delivered as usize) < ids.len(),
+            "some were withdrawn first"
+        );
+
+        let stored: std::collections::BTreeSet<String> = s
+            .dropbox
+            .stored
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(id, ..)| id.clone())
+            .collect();
+        let ledgered = disclosed(&s);
+        let ledgered_set: std::collections::BTreeSet<String> = ledgered.iter().cloned().collect();
+        assert_eq!(ledgered.len(), ledgered_set.len(), "each disclosure once");
+        assert_eq!(ledgered_set, stored);
+        assert_eq!(unique, stored.iter().map(String::as_str).collect());
+        for item in s.core.outbox().unwrap() {
+            let id = &item.payload.submission_id;
+            match item.state {
+                OutboxItemState::Delivered => assert!(stored.contains(id)),
+                OutboxItemState::Failed => assert!(item.payload.receipt.is_none()),
+                OutboxItemState::Pending => panic!("{id} is still pending"),
+            }
+        }
+        assert!(s.core.verify_ledger().unwrap().is_valid());
     }
 
     #[tokio::test]

@@ -32,7 +32,7 @@ pub use connection::{DB_FILE, store_files};
 pub use consent::Consent;
 pub use monitoring::NewMonitoringPeriod;
 pub(crate) use monitoring::expiry_epoch;
-pub use outbox::{OutboxItem, OutboxItemState, OutboxPayload};
+pub use outbox::{AttemptOutcome, OutboxItem, OutboxItemState, OutboxPayload, Recorded};
 pub use purge::PurgeReport;
 pub use records::{NewRecord, OutboxState, RecordListing, SavedRecord, StoredRecord};
 pub use schema::CURRENT_VERSION;

@@ -6,7 +6,7 @@
 //! a blind index of the policy id, the record id, the state, the attempt count and the
 //! next attempt time.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::consent::policy_index;
@@ -93,6 +93,45 @@ pub struct OutboxItem {
     pub payload: OutboxPayload,
 }
 
+/// How one attempt at an opened outbox item ended, for [`Store::record_attempts`].
+#[derive(Debug, Clone)]
+pub enum AttemptOutcome {
+    /// Delivered: the verified receipt, and the ledger entry of the disclosure.
+    Delivered {
+        /// The verified receipt.
+        receipt: Receipt,
+        /// The ledger entry appended with it.
+        entry: Box<LedgerEntry>,
+    },
+    /// To be sent again, not before `next_attempt_at` (Unix seconds).
+    Retry {
+        /// Earliest time of the next attempt, Unix seconds.
+        next_attempt_at: i64,
+        /// Why, for the person to see.
+        error: String,
+    },
+    /// Refused for good.
+    Failed {
+        /// Why, for the person to see.
+        reason: String,
+    },
+}
+
+/// What [`Store::record_attempts`] did with one outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The item was still pending: its new state is stored (and, when delivered, its
+    /// record marked sent and its ledger entry appended).
+    Applied,
+    /// Delivered, but the item was no longer pending and not delivered (dropped, withdrawn
+    /// or purged since it was opened): the ledger entry is appended, because the
+    /// disclosure happened, and the outbox row is left as it is.
+    LedgerOnly,
+    /// Nothing to do: the item was delivered already (by another sync), or it is gone or
+    /// no longer pending and this attempt did not deliver it.
+    Skipped,
+}
+
 type Row = (String, i64, String, i64, i64, Vec<u8>);
 
 fn open_item(inner: &mut Inner, row: &Row) -> Result<OutboxItem> {
@@ -121,6 +160,38 @@ fn map_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         row.get(4)?,
         row.get(5)?,
     ))
+}
+
+/// Stores an item's new state and sealed payload; a delivery does not count as an attempt
+/// that failed.
+fn write_item(
+    conn: &Connection,
+    id: &str,
+    state: OutboxItemState,
+    next_attempt_at: Option<i64>,
+    sealed: &[u8],
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbox SET state = ?1, attempts = attempts + ?2,
+                next_attempt_at = COALESCE(?3, next_attempt_at), sealed = ?4
+         WHERE id = ?5",
+    )?
+    .execute(params![
+        state.as_str(),
+        i64::from(state != OutboxItemState::Delivered),
+        next_attempt_at,
+        sealed,
+        id
+    ])?;
+    Ok(())
+}
+
+fn mark_record_sent(conn: &Connection, record_id: Option<&str>) -> Result<()> {
+    if let Some(record) = record_id {
+        conn.prepare_cached("UPDATE records SET state = 'sent' WHERE id = ?1")?
+            .execute([record])?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -209,61 +280,9 @@ impl Store {
         }
     }
 
-    /// Marks an item delivered with its verified receipt, its record sent, and appends
-    /// the ledger entry — one transaction.
-    pub fn mark_delivered(
-        &self,
-        submission_id: &str,
-        receipt: Receipt,
-        entry: &LedgerEntry,
-    ) -> Result<()> {
-        self.update_item(
-            submission_id,
-            OutboxItemState::Delivered,
-            None,
-            Some(entry),
-            |payload| {
-                payload.receipt = Some(receipt);
-                payload.last_error = None;
-            },
-        )
-    }
-
-    /// Schedules another attempt.
-    pub fn mark_retry(
-        &self,
-        submission_id: &str,
-        next_attempt_at: i64,
-        error: String,
-    ) -> Result<()> {
-        self.update_item(
-            submission_id,
-            OutboxItemState::Pending,
-            Some(next_attempt_at),
-            None,
-            |payload| payload.last_error = Some(error),
-        )
-    }
-
-    /// Gives up on an item the server refused for good, keeping the reason.
+    /// Gives up on an item for good, keeping the reason (a person withdrawing a queued
+    /// submission). A sync records its attempts with [`Store::record_attempts`].
     pub fn mark_failed(&self, submission_id: &str, reason: String) -> Result<()> {
-        self.update_item(
-            submission_id,
-            OutboxItemState::Failed,
-            None,
-            None,
-            |payload| payload.last_error = Some(reason),
-        )
-    }
-
-    fn update_item(
-        &self,
-        submission_id: &str,
-        state: OutboxItemState,
-        next_attempt_at: Option<i64>,
-        entry: Option<&LedgerEntry>,
-        change: impl FnOnce(&mut OutboxPayload),
-    ) -> Result<()> {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let row: Option<Row> = inner
@@ -274,39 +293,100 @@ impl Store {
         let Some(row) = row else {
             return Err(Error::NotFound {
                 what: "submission",
-                id: submission_id.to_owned(),
+                id: submission_id.chars().take(64).collect(),
             });
         };
         let mut item = open_item(inner, &row)?;
-        change(&mut item.payload);
+        item.payload.last_error = Some(reason);
         let plaintext = encode(&item.payload)?;
         let tx = inner.conn.transaction()?;
         let sealed = inner
             .keys
             .seal_row(&tx, TABLE, submission_id, row.1, &plaintext)?;
-        tx.prepare_cached(
-            "UPDATE outbox SET state = ?1, attempts = attempts + ?2,
-                    next_attempt_at = COALESCE(?3, next_attempt_at), sealed = ?4
-             WHERE id = ?5",
-        )?
-        .execute(params![
-            state.as_str(),
-            i64::from(state != OutboxItemState::Delivered),
-            next_attempt_at,
-            sealed,
-            submission_id
-        ])?;
-        if state == OutboxItemState::Delivered {
-            if let Some(record) = &item.payload.record_id {
-                tx.prepare_cached("UPDATE records SET state = 'sent' WHERE id = ?1")?
-                    .execute([record])?;
-            }
-        }
-        if let Some(entry) = entry {
-            append(&tx, &mut inner.keys, entry)?;
-        }
+        write_item(&tx, submission_id, OutboxItemState::Failed, None, &sealed)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Records how attempts at items the caller opened (with [`Store::outbox_item`]) ended,
+    /// all in ONE transaction: a batch commits whole or not at all, so a failure (or a
+    /// crash) part-way leaves every item of it pending, to be sent again (the same bytes,
+    /// which the drop box deduplicates). Returns what was done with each outcome, in order.
+    ///
+    /// Each opened payload is written back with its change (receipt, last error) rather
+    /// than read and decrypted again: apart from those two, a payload never changes after
+    /// it is queued. The row is only changed while it is still pending; see [`Recorded`].
+    pub fn record_attempts(
+        &self,
+        attempts: &[(&OutboxItem, AttemptOutcome)],
+    ) -> Result<Vec<Recorded>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        // IMMEDIATE: the state read below and the writes that depend on it see no other
+        // writer in between.
+        let tx = inner
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut done = Vec::with_capacity(attempts.len());
+        for (item, outcome) in attempts {
+            let id = item.payload.submission_id.as_str();
+            let row: Option<(i64, String)> = tx
+                .prepare_cached("SELECT epoch, state FROM outbox WHERE id = ?1")?
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            let state = row
+                .as_ref()
+                .map(|(_, state)| {
+                    OutboxItemState::parse(state)
+                        .ok_or_else(|| Error::corrupt(format!("{TABLE}/{id}")))
+                })
+                .transpose()?;
+            let epoch = match (row, state) {
+                (Some((epoch, _)), Some(OutboxItemState::Pending)) => epoch,
+                (_, Some(OutboxItemState::Delivered)) => {
+                    done.push(Recorded::Skipped);
+                    continue;
+                }
+                _ => {
+                    if let AttemptOutcome::Delivered { entry, .. } = outcome {
+                        append(&tx, &mut inner.keys, entry)?;
+                        done.push(Recorded::LedgerOnly);
+                    } else {
+                        done.push(Recorded::Skipped);
+                    }
+                    continue;
+                }
+            };
+            let mut payload = item.payload.clone();
+            let (state, next_attempt_at) = match outcome {
+                AttemptOutcome::Delivered { receipt, .. } => {
+                    payload.receipt = Some(receipt.clone());
+                    payload.last_error = None;
+                    (OutboxItemState::Delivered, None)
+                }
+                AttemptOutcome::Retry {
+                    next_attempt_at,
+                    error,
+                } => {
+                    payload.last_error = Some(error.clone());
+                    (OutboxItemState::Pending, Some(*next_attempt_at))
+                }
+                AttemptOutcome::Failed { reason } => {
+                    payload.last_error = Some(reason.clone());
+                    (OutboxItemState::Failed, None)
+                }
+            };
+            let plaintext = encode(&payload)?;
+            let sealed = inner.keys.seal_row(&tx, TABLE, id, epoch, &plaintext)?;
+            write_item(&tx, id, state, next_attempt_at, &sealed)?;
+            if let AttemptOutcome::Delivered { entry, .. } = outcome {
+                mark_record_sent(&tx, payload.record_id.as_deref())?;
+                append(&tx, &mut inner.keys, entry)?;
+            }
+            done.push(Recorded::Applied);
+        }
+        tx.commit()?;
+        Ok(done)
     }
 
     /// Appends a ledger entry on its own (deletion requests).
@@ -317,5 +397,229 @@ impl Store {
         let seq = append(&tx, &mut inner.keys, entry)?;
         tx.commit()?;
         Ok(seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::LedgerEvent;
+    use crate::store::test_support::key_source;
+
+    const EPOCH: i64 = 20_000;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &key_source(3)).unwrap();
+        (dir, store)
+    }
+
+    fn queue(store: &Store, id: &str) -> OutboxItem {
+        let payload = OutboxPayload {
+            submission_id: id.to_owned(),
+            policy_id: "sh".to_owned(),
+            policy_version: 1,
+            form_id: "daily".to_owned(),
+            record_id: None,
+            endpoint: "https://dropbox.test/v1".to_owned(),
+            body: "Ym9keQ==".repeat(500),
+            deletion_token: format!("token-{id}"),
+            fields: Vec::new(),
+            receipt: None,
+            last_error: None,
+            cover_date: None,
+        };
+        store.enqueue(&payload, EPOCH, 0).unwrap();
+        store.outbox_item(id).unwrap()
+    }
+
+    fn delivered(id: &str) -> AttemptOutcome {
+        let receipt = Receipt {
+            submission_id: id.to_owned(),
+            policy_id: "sh".to_owned(),
+            policy_version: 1,
+            body_sha256: "00".repeat(32),
+            received_at: "2026-11-28T01:00:00Z".to_owned(),
+            signature: "c2lnbmF0dXJl".to_owned(),
+        };
+        AttemptOutcome::Delivered {
+            receipt,
+            // The store does not look inside the entry: any event will do here.
+            entry: Box::new(LedgerEntry {
+                at: "2026-11-28T09:00:00+08:00".to_owned(),
+                event: LedgerEvent::DeletionRequested {
+                    policy_id: "sh".to_owned(),
+                    submission_id: id.to_owned(),
+                    endpoint: "https://dropbox.test/v1".to_owned(),
+                    outcome: "delivered".to_owned(),
+                },
+            }),
+        }
+    }
+
+    fn ledgered(store: &Store) -> Vec<String> {
+        store
+            .ledger()
+            .unwrap()
+            .into_iter()
+            .map(|(_, entry)| match entry.event {
+                LedgerEvent::DeletionRequested { submission_id, .. } => submission_id,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_of_outcomes_commits_together_and_keeps_each_payload() {
+        let (_dir, store) = store();
+        let items: Vec<OutboxItem> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|id| queue(&store, id))
+            .collect();
+        let batch = vec![
+            (&items[0], delivered("a")),
+            (
+                &items[1],
+                AttemptOutcome::Retry {
+                    next_attempt_at: 99,
+                    error: "server error 503".to_owned(),
+                },
+            ),
+            (&items[2], delivered("c")),
+            (
+                &items[3],
+                AttemptOutcome::Failed {
+                    reason: "refused with status 400".to_owned(),
+                },
+            ),
+        ];
+        assert_eq!(
+            store.record_attempts(&batch).unwrap(),
+            [Recorded::Applied; 4]
+        );
+
+        let a = store.outbox_item("a").unwrap();
+        assert_eq!((a.state, a.attempts), (OutboxItemState::Delivered, 0));
+        assert_eq!(a.payload.receipt.as_ref().unwrap().submission_id, "a");
+        // Everything but the receipt and the last error is the payload as queued.
+        let mut expected = items[0].payload.clone();
+        expected.receipt = a.payload.receipt.clone();
+        assert_eq!(a.payload, expected);
+
+        let b = store.outbox_item("b").unwrap();
+        assert_eq!(
+            (b.state, b.attempts, b.next_attempt_at),
+            (OutboxItemState::Pending, 1, 99)
+        );
+        assert_eq!(b.payload.last_error.as_deref(), Some("server error 503"));
+        assert_eq!(b.payload.body, items[1].payload.body);
+        let d = store.outbox_item("d").unwrap();
+        assert_eq!((d.state, d.attempts), (OutboxItemState::Failed, 1));
+        assert_eq!(store.due_submission_ids(99).unwrap(), ["b"]);
+        assert_eq!(ledgered(&store), ["a", "c"]);
+        assert!(store.verify_ledger().unwrap().is_valid());
+    }
+
+    #[test]
+    fn an_item_dropped_withdrawn_or_recorded_meanwhile_is_not_marked_delivered() {
+        let (_dir, store) = store();
+        let gone = queue(&store, "gone");
+        let withdrawn = queue(&store, "withdrawn");
+        let twice = queue(&store, "twice");
+        let retried = queue(&store, "retried");
+        // Dropped (consent withdrawn deletes pending rows), withdrawn by the person, and
+        // delivered by another sync, after each was opened.
+        store
+            .lock()
+            .conn
+            .execute("DELETE FROM outbox WHERE id = 'gone'", [])
+            .unwrap();
+        store
+            .mark_failed("withdrawn", "withdrawn by the person".to_owned())
+            .unwrap();
+        store
+            .record_attempts(&[(&twice, delivered("twice"))])
+            .unwrap();
+        store
+            .mark_failed("retried", "withdrawn by the person".to_owned())
+            .unwrap();
+
+        let done = store
+            .record_attempts(&[
+                (&gone, delivered("gone")),
+                (&withdrawn, delivered("withdrawn")),
+                (&twice, delivered("twice")),
+                (
+                    &retried,
+                    AttemptOutcome::Retry {
+                        next_attempt_at: 5,
+                        error: "server error 500".to_owned(),
+                    },
+                ),
+            ])
+            .unwrap();
+        assert_eq!(
+            done,
+            [
+                Recorded::LedgerOnly,
+                Recorded::LedgerOnly,
+                Recorded::Skipped,
+                Recorded::Skipped
+            ]
+        );
+        assert!(matches!(
+            store.outbox_item("gone"),
+            Err(Error::NotFound { .. })
+        ));
+        let withdrawn = store.outbox_item("withdrawn").unwrap();
+        assert_eq!(withdrawn.state, OutboxItemState::Failed);
+        assert_eq!(withdrawn.payload.receipt, None);
+        let retried = store.outbox_item("retried").unwrap();
+        assert_eq!(retried.state, OutboxItemState::Failed);
+        assert_eq!(
+            retried.payload.last_error.as_deref(),
+            Some("withdrawn by the person")
+        );
+        // The disclosures that did happen are in the ledger, each once.
+        assert_eq!(ledgered(&store), ["twice", "gone", "withdrawn"]);
+    }
+
+    #[test]
+    fn a_failure_in_the_middle_of_a_batch_records_none_of_it() {
+        let (_dir, store) = store();
+        let items: Vec<OutboxItem> = ["a", "b", "c"].iter().map(|id| queue(&store, id)).collect();
+        // The second ledger append of the batch fails.
+        store
+            .lock()
+            .conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER fail_second BEFORE INSERT ON ledger
+                 WHEN (SELECT count(*) FROM ledger) >= 1
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+            )
+            .unwrap();
+        let batch: Vec<(&OutboxItem, AttemptOutcome)> = items
+            .iter()
+            .map(|item| (item, delivered(&item.payload.submission_id)))
+            .collect();
+        assert!(store.record_attempts(&batch).is_err());
+        for item in &items {
+            let now = store.outbox_item(&item.payload.submission_id).unwrap();
+            assert_eq!(now, *item, "unchanged: still pending, to be sent again");
+        }
+        assert!(ledgered(&store).is_empty());
+        assert_eq!(store.due_submission_ids(0).unwrap(), ["a", "b", "c"]);
+
+        store
+            .lock()
+            .conn
+            .execute_batch("DROP TRIGGER fail_second")
+            .unwrap();
+        assert_eq!(
+            store.record_attempts(&batch).unwrap(),
+            [Recorded::Applied; 3]
+        );
+        assert_eq!(ledgered(&store), ["a", "b", "c"]);
+        assert!(store.due_submission_ids(0).unwrap().is_empty());
     }
 }
