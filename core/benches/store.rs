@@ -47,7 +47,7 @@ use selfreport_core::crypto::{
 use selfreport_core::model::{
     Answers, FieldValue, NewProfile, Profile, ProfileId, Record, RecordId, validate_answers,
 };
-use selfreport_core::policy::{OncePer, TrustAnchor, TrustAnchors, sign_policy};
+use selfreport_core::policy::{Form, OncePer, TrustAnchor, TrustAnchors, sign_policy};
 use selfreport_core::store::{
     CURRENT_VERSION, DB_FILE, NewRecord, OutboxState, RecordListing, StoredRecord,
 };
@@ -370,6 +370,28 @@ fn plain_save(
     record.id
 }
 
+/// The plaintext counterpart of the facade's save: read and decode the profile row,
+/// validate the answers against the form, then [`plain_save`].
+// Kept out of line so that scripts/store-instructions can count its instructions.
+#[inline(never)]
+fn plain_save_validated(
+    conn: &mut Connection,
+    form: &Form,
+    profile_id: &ProfileId,
+    date: NaiveDate,
+    saved_at: DateTime<FixedOffset>,
+) -> RecordId {
+    let json: Vec<u8> = conn
+        .prepare_cached("SELECT sealed FROM profiles WHERE id = ?1")
+        .expect("prepare")
+        .query_row([profile_id.as_str()], |row| row.get(0))
+        .expect("profile row");
+    let stored: Profile = serde_json::from_slice(&json).expect("profile");
+    let values =
+        validate_answers(form, &stored, daily_answers(), date, today()).expect("valid answers");
+    plain_save(conn, &stored.id, date, values, saved_at)
+}
+
 /// Copies stored records into the plaintext table: the very same JSON, unencrypted.
 fn plain_copy(conn: &Connection, records: &[StoredRecord]) {
     for stored in records {
@@ -406,7 +428,7 @@ fn parse_state(text: &str) -> Option<OutboxState> {
 }
 
 /// `records_of_profile` without keys: the same query, decoding, checks, order and filter.
-// Kept out of line so that scripts/warm-read-instructions can count its instructions.
+// Kept out of line so that scripts/store-instructions can count its instructions.
 #[inline(never)]
 fn plain_records_of_profile(
     conn: &Connection,
@@ -564,17 +586,7 @@ fn save_daily_report(c: &mut Criterion) {
                 },
                 |plain, date| {
                     timed(|| {
-                        let json: Vec<u8> = plain
-                            .conn
-                            .prepare_cached("SELECT sealed FROM profiles WHERE id = ?1")
-                            .expect("prepare")
-                            .query_row([profile.id.as_str()], |row| row.get(0))
-                            .expect("profile row");
-                        let stored: Profile = serde_json::from_slice(&json).expect("profile");
-                        let values =
-                            validate_answers(&form, &stored, daily_answers(), date, today())
-                                .expect("valid answers");
-                        plain_save(&mut plain.conn, &stored.id, date, values, saved_at)
+                        plain_save_validated(&mut plain.conn, &form, &profile.id, date, saved_at)
                     })
                 },
             )
@@ -745,6 +757,44 @@ fn read_month_three_profiles(c: &mut Criterion) {
     group.finish();
 }
 
+/// One iteration of `cold_open_read_month/plaintext`: open with the store's settings,
+/// check `user_version`, read one profile's month, close.
+// Kept out of line so that scripts/store-instructions can count its instructions.
+#[inline(never)]
+fn plain_cold_read(
+    path: &Path,
+    profile: &ProfileId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> RecordListing {
+    let conn = plain_connection(path, false);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .expect("schema version");
+    assert_eq!(version, CURRENT_VERSION);
+    let listing = plain_records_of_profile(&conn, profile, from, to);
+    drop(conn);
+    listing
+}
+
+/// One iteration of `cold_open_read_month/encrypted`: open the store with its key from
+/// a key source, read one profile's month, close.
+// Kept out of line so that scripts/store-instructions can count its instructions.
+#[inline(never)]
+fn encrypted_cold_read(
+    dir: &Path,
+    key_source: &MemoryKeySource,
+    options: &Options,
+    profile: &ProfileId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> RecordListing {
+    let core = SelfReport::open(dir, key_source, options.clone()).expect("open");
+    let listing = core.records_of_profile(profile, from, to).expect("read");
+    drop(core);
+    listing
+}
+
 fn cold_open_read_month(c: &mut Criterion) {
     // Both stores hold the same three months of history and are closed before timing.
     let Encrypted {
@@ -769,24 +819,18 @@ fn cold_open_read_month(c: &mut Criterion) {
     let mut group = c.benchmark_group("cold_open_read_month");
     configure(&mut group);
     group.bench_function("plaintext", |b| {
-        b.iter(|| {
-            let conn = plain_connection(&plain_path, false);
-            let version: i64 = conn
-                .query_row("PRAGMA user_version", [], |row| row.get(0))
-                .expect("schema version");
-            assert_eq!(version, CURRENT_VERSION);
-            let listing = plain_records_of_profile(&conn, profile, from, to);
-            drop(conn);
-            listing
-        });
+        b.iter(|| plain_cold_read(&plain_path, profile, from, to));
     });
     group.bench_function("encrypted", |b| {
         b.iter(|| {
-            let core =
-                SelfReport::open(encrypted_dir.path(), &key_source, options.clone()).expect("open");
-            let listing = core.records_of_profile(profile, from, to).expect("read");
-            drop(core);
-            listing
+            encrypted_cold_read(
+                encrypted_dir.path(),
+                &key_source,
+                &options,
+                profile,
+                from,
+                to,
+            )
         });
     });
     // The same opens and closes without the read.
