@@ -104,15 +104,9 @@ pub struct Export {
     pub damaged: Vec<String>,
 }
 
-/// How long `erase` waits for a sync's last transaction: 30 s in steps of 10 ms (a
-/// transaction waits at most 5 s for the database lock).
-const ERASE_WAIT_STEPS: u32 = 3_000;
-const ERASE_WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(10);
-
 /// The selfreport core, opened on one store.
 pub struct SelfReport {
-    /// Shared with the blocking tasks a sync records its deliveries on.
-    store: Arc<Store>,
+    store: Store,
     trust_anchors: TrustAnchors,
     clock: Arc<dyn Clock>,
     /// Held for the whole of a sync: two syncs at once would seal and send the same
@@ -145,7 +139,7 @@ impl SelfReport {
 
     fn with(store: Store, options: Options) -> Self {
         Self {
-            store: Arc::new(store),
+            store,
             trust_anchors: options.trust_anchors,
             clock: options.clock,
             sync_gate: tokio::sync::Mutex::new(()),
@@ -357,21 +351,7 @@ impl SelfReport {
 
     /// Shreds the store key and deletes every file of the store.
     pub fn erase(self) -> Result<()> {
-        // A sync dropped while it was recording a batch leaves that blocking task holding
-        // the store until its transaction ends, normally within milliseconds.
-        let mut store = self.store;
-        for _ in 0..ERASE_WAIT_STEPS {
-            match Arc::try_unwrap(store) {
-                Ok(store) => return store.erase(),
-                Err(shared) => {
-                    store = shared;
-                    std::thread::sleep(ERASE_WAIT_STEP);
-                }
-            }
-        }
-        Err(Error::Conflict(
-            "the store is still in use by a sync; try again".to_owned(),
-        ))
+        self.store.erase()
     }
 
     /// Deletes a store's files without opening it: the documented reset path when the
@@ -405,11 +385,6 @@ impl SelfReport {
     /// The store underneath, for crate-internal flows and tests.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// The store, for work a sync moves to a blocking task.
-    pub(crate) fn shared_store(&self) -> Arc<Store> {
-        Arc::clone(&self.store)
     }
 }
 

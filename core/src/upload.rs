@@ -2,10 +2,7 @@
 //! updates and the ledger.
 
 use std::collections::HashMap;
-use std::future::Future as _;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 
 use chrono::Utc;
 
@@ -30,10 +27,6 @@ use crate::sync::{
 
 /// Submissions sent concurrently by one sync.
 const MAX_IN_FLIGHT: usize = 4;
-
-/// Opened items a sync holds at most: in flight, or ended and waiting for their
-/// transaction (the store's writer may be slow, e.g. in a WAL checkpoint).
-const MAX_UNRECORDED: usize = 32;
 
 /// An attempt that ended: the item sent, its policy and how it went.
 type Finished = (OutboxItem, Arc<VerifiedPolicy>, Attempt);
@@ -265,20 +258,12 @@ impl SelfReport {
         // A few requests stay in flight (on up to as many pooled HTTP/1.1 connections), so the
         // local work of one item overlaps the round trip of the next.
         let mut in_flight = tokio::task::JoinSet::new();
-        // Attempts that ended and wait for their transaction. They are recorded together
-        // (group commit) on a blocking thread, one batch at a time, while this task keeps
-        // the requests in flight; whatever ends meanwhile forms the next batch.
+        // Attempts that ended, recorded together in one transaction (group commit): the one
+        // waited for, and every other that ended meanwhile.
         let mut finished: Vec<Finished> = Vec::new();
-        let mut recording: Option<tokio::task::JoinHandle<Result<Vec<SyncEvent>>>> = None;
-        let mut being_recorded = 0;
         let mut stopped = false;
         loop {
-            // Opened items wait for their transaction in memory: at most MAX_UNRECORDED.
-            while in_flight.len() < MAX_IN_FLIGHT
-                && in_flight.len() + finished.len() + being_recorded < MAX_UNRECORDED
-                && !report.cancelled
-                && !stopped
-            {
+            while in_flight.len() < MAX_IN_FLIGHT && !report.cancelled && !stopped {
                 let Some(submission_id) = due.next() else {
                     break;
                 };
@@ -319,52 +304,27 @@ impl SelfReport {
                     }
                 }
             }
-            if recording.is_none() && !finished.is_empty() {
-                let batch = std::mem::take(&mut finished);
-                being_recorded = batch.len();
-                let store = self.shared_store();
-                let at = self.now_string();
-                let retry = options.retry;
-                recording = Some(tokio::task::spawn_blocking(move || {
-                    record_attempts(&store, batch, at, retry)
-                }));
+            if finished.is_empty() {
+                match in_flight.join_next().await {
+                    Some(joined) => collect(joined, &mut finished, &mut stopped),
+                    None => break,
+                }
             }
-            let next = std::future::poll_fn(|cx| {
-                if let Some(job) = recording.as_mut() {
-                    if let Poll::Ready(done) = Pin::new(job).poll(cx) {
-                        return Poll::Ready(Some(Next::Recorded(done)));
-                    }
+            while let Some(joined) = in_flight.try_join_next() {
+                collect(joined, &mut finished, &mut stopped);
+            }
+            if finished.is_empty() {
+                continue;
+            }
+            let batch = std::mem::take(&mut finished);
+            for event in record_attempts(self.store(), batch, self.now_string(), options.retry)? {
+                match &event {
+                    SyncEvent::Delivered { .. } => report.delivered += 1,
+                    SyncEvent::RetryLater { .. } => report.retry_later += 1,
+                    SyncEvent::Failed { .. } => report.failed += 1,
+                    _ => {}
                 }
-                match in_flight.poll_join_next(cx) {
-                    Poll::Ready(Some(joined)) => Poll::Ready(Some(Next::Sent(Box::new(joined)))),
-                    Poll::Ready(None) if recording.is_none() => Poll::Ready(None),
-                    _ => Poll::Pending,
-                }
-            })
-            .await;
-            match next {
-                None => break,
-                Some(Next::Sent(joined)) => {
-                    // A task that stopped has lost its outcome: the item stays pending. The
-                    // others still end and are recorded, then the sync reports the error.
-                    stopped |= joined.is_err();
-                    finished.extend((*joined).ok());
-                }
-                Some(Next::Recorded(done)) => {
-                    recording = None;
-                    being_recorded = 0;
-                    let events =
-                        done.map_err(|_| Error::Crypto("a store task stopped unexpectedly"))??;
-                    for event in events {
-                        match &event {
-                            SyncEvent::Delivered { .. } => report.delivered += 1,
-                            SyncEvent::RetryLater { .. } => report.retry_later += 1,
-                            SyncEvent::Failed { .. } => report.failed += 1,
-                            _ => {}
-                        }
-                        progress(&event);
-                    }
-                }
+                progress(&event);
             }
         }
         if stopped {
@@ -470,12 +430,17 @@ impl SelfReport {
     }
 }
 
-/// What the sync loop waits for next.
-enum Next {
-    /// A send task ended.
-    Sent(Box<std::result::Result<Finished, tokio::task::JoinError>>),
-    /// A batch was recorded; its progress events.
-    Recorded(std::result::Result<Result<Vec<SyncEvent>>, tokio::task::JoinError>),
+/// Keeps a send task's outcome; a task that stopped has lost its outcome, so its item
+/// stays pending, the sync starts nothing new and reports the error once the others end.
+fn collect(
+    joined: std::result::Result<Finished, tokio::task::JoinError>,
+    finished: &mut Vec<Finished>,
+    stopped: &mut bool,
+) {
+    match joined {
+        Ok(attempt) => finished.push(attempt),
+        Err(_) => *stopped = true,
+    }
 }
 
 /// Records how attempts ended — delivered (receipt + ledger), rescheduled, or failed — in
@@ -1049,11 +1014,11 @@ mod tests {
     #[tokio::test]
     async fn an_item_dropped_while_a_sync_runs_is_not_sent() {
         let s = setup(vec![], false).await;
-        let queued = MAX_UNRECORDED + 2;
+        let queued = MAX_IN_FLIGHT + 2;
         let outbox = queue_reports(&s, queued);
         let last = outbox.last().unwrap().payload.submission_id.clone();
         // The last item is dropped when the first delivery is reported, before the sync
-        // reaches it (it holds at most MAX_UNRECORDED opened items before that report).
+        // reaches it (only MAX_IN_FLIGHT items are under way by then).
         let dropped = std::sync::atomic::AtomicBool::new(false);
         let progress = |event: &SyncEvent| {
             if matches!(event, SyncEvent::Delivered { .. }) && !dropped.swap(true, Ordering::SeqCst)
