@@ -28,7 +28,16 @@ pub(crate) struct Keyring {
     /// Ordered, so that a listing checks a run of days with one range walk, and a lookup
     /// (every opened row makes one) is a few comparisons instead of a SipHash.
     epochs: BTreeMap<i64, DataKey>,
+    /// Profile blind indexes already computed, by profile id: every save and listing needs
+    /// its profile's, and each costs an HMAC key setup. The values are what the
+    /// `profile_idx` columns hold on disk, derived from this keyring's store key, so they
+    /// live and die with it. At most [`MAX_PROFILE_INDEXES`] entries.
+    profile_indexes: HashMap<String, BlindIndex>,
 }
+
+/// A household has a handful of profiles; past this many remembered profile indexes the
+/// memo starts over, so ids passed in from outside cannot grow it without bound.
+const MAX_PROFILE_INDEXES: usize = 64;
 
 fn canary_ad() -> std::result::Result<AssociatedData, AssociatedDataTooLong> {
     AssociatedData::new("selfreport.canary/1")
@@ -97,6 +106,7 @@ impl Keyring {
         let mut keyring = Self {
             store_key,
             epochs: BTreeMap::new(),
+            profile_indexes: HashMap::new(),
         };
         keyring.ensure_epoch(conn, STANDING_EPOCH)?;
         Ok(keyring)
@@ -118,6 +128,7 @@ impl Keyring {
         Ok(Self {
             store_key,
             epochs: BTreeMap::new(),
+            profile_indexes: HashMap::new(),
         })
     }
 
@@ -139,6 +150,19 @@ impl Keyring {
     /// The blind index of `parts` in `domain`.
     pub(crate) fn blind_index(&self, domain: &str, parts: &[&[u8]]) -> BlindIndex {
         self.store_key.blind_index_key().index(domain, parts)
+    }
+
+    /// The blind index of a profile's rows (`blind_index("profile", [id])`), remembered.
+    pub(crate) fn profile_index(&mut self, profile_id: &str) -> BlindIndex {
+        if let Some(index) = self.profile_indexes.get(profile_id) {
+            return *index;
+        }
+        let index = self.blind_index("profile", &[profile_id.as_bytes()]);
+        if self.profile_indexes.len() >= MAX_PROFILE_INDEXES {
+            self.profile_indexes.clear();
+        }
+        self.profile_indexes.insert(profile_id.to_owned(), index);
+        index
     }
 
     /// The key of `epoch`, creating and storing it if it does not exist yet.
@@ -387,6 +411,25 @@ mod tests {
             Err(Error::Corrupt { record }) => record,
             other => panic!("expected Corrupt, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn remembered_profile_indexes_are_the_blind_indexes_and_stay_bounded() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let keys = &mut guard.keys;
+        let fresh = |keys: &Keyring, id: &str| keys.blind_index("profile", &[id.as_bytes()]);
+        let first = keys.profile_index("p-0");
+        assert_eq!(first, fresh(keys, "p-0"));
+        // A second call is answered from memory, with the same value.
+        assert_eq!(keys.profile_index("p-0"), first);
+        assert_ne!(keys.profile_index("p-1"), first);
+        for n in 0..3 * MAX_PROFILE_INDEXES {
+            let id = format!("p-{n}");
+            assert_eq!(keys.profile_index(&id), fresh(keys, &id));
+            assert!(keys.profile_indexes.len() <= MAX_PROFILE_INDEXES);
+        }
+        assert_eq!(keys.profile_index("p-0"), first);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-use crate::crypto::KeySource;
+use crate::crypto::{KeySource, Plaintext};
 use crate::error::{Error, Result};
 use crate::policy::VerifiedPolicy;
 
@@ -43,11 +43,23 @@ pub(crate) use keyring::{Keyring, STANDING_EPOCH};
 pub(crate) struct Inner {
     pub(crate) conn: Connection,
     pub(crate) keys: Keyring,
-    /// Installed policies already opened and parsed, by row id: every save needs its
-    /// policy, and parsing the document again each time costs more than the save itself.
-    /// Only `install_policy` writes policies, and it updates this too.
+    /// Installed policies already opened and parsed, by policy id (policies are public,
+    /// signed documents; keying by the id itself spares every save the blind index and
+    /// hex of the row id): every save needs its policy, and parsing the document again
+    /// each time costs more than the save itself. Only `install_policy` writes policies,
+    /// and it updates this too.
     pub(crate) policies: HashMap<String, VerifiedPolicy>,
+    /// Profile rows already opened, by profile id: their decrypted JSON, zeroed when
+    /// dropped (on removal, when the store closes or is erased). Every save reads its
+    /// profile, and this spares it the row's read and decryption. Profile rows are only
+    /// ever inserted; anything that rewrites or deletes one must remove its entry here.
+    /// Cleared when the key changes, and when it holds [`MAX_OPENED_PROFILES`] rows.
+    pub(crate) opened_profiles: HashMap<String, Plaintext>,
 }
+
+/// A household has a handful of profiles; past this many opened profile rows the memo
+/// starts over, so ids passed in from outside cannot grow it without bound.
+pub(crate) const MAX_OPENED_PROFILES: usize = 64;
 
 impl Inner {
     fn new(conn: Connection, keys: Keyring) -> Self {
@@ -55,6 +67,7 @@ impl Inner {
             conn,
             keys,
             policies: HashMap::new(),
+            opened_profiles: HashMap::new(),
         }
     }
 }
@@ -162,7 +175,13 @@ impl Store {
     /// re-encrypted; the old wrapped key is overwritten and flushed out of the WAL.
     pub fn change_key(&self, source: &dyn KeySource) -> Result<()> {
         let mut inner = self.lock();
-        let Inner { conn, keys, .. } = &mut *inner;
+        let Inner {
+            conn,
+            keys,
+            opened_profiles,
+            ..
+        } = &mut *inner;
+        opened_profiles.clear();
         let tx = conn.transaction()?;
         keys.rewrap(&tx, source)?;
         tx.commit()?;

@@ -21,11 +21,8 @@ pub(crate) fn expiry_epoch(date: NaiveDate, retention_days: u32) -> i64 {
     day_number(expiry).max(1)
 }
 
-pub(crate) fn profile_index(inner: &Inner, profile: &ProfileId) -> [u8; 32] {
-    inner
-        .keys
-        .blind_index("profile", &[profile.as_str().as_bytes()])
-        .0
+pub(crate) fn profile_index(inner: &mut Inner, profile: &ProfileId) -> [u8; 32] {
+    inner.keys.profile_index(profile.as_str()).0
 }
 
 /// A monitoring period to be stored.

@@ -55,7 +55,9 @@ impl Store {
             params![id, sealed],
         )?;
         tx.commit()?;
-        inner.policies.insert(id, policy.clone());
+        inner
+            .policies
+            .insert(policy.id().to_owned(), policy.clone());
         Ok(())
     }
 
@@ -63,10 +65,10 @@ impl Store {
     pub fn policy(&self, policy_id: &str) -> Result<VerifiedPolicy> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let id = row_id(inner, policy_id);
-        if let Some(policy) = inner.policies.get(&id) {
+        if let Some(policy) = inner.policies.get(policy_id) {
             return Ok(policy.clone());
         }
+        let id = row_id(inner, policy_id);
         let sealed: Option<Vec<u8>> = inner
             .conn
             .query_row("SELECT sealed FROM policies WHERE id = ?1", [&id], |row| {
@@ -76,7 +78,12 @@ impl Store {
         match sealed {
             Some(sealed) => {
                 let policy = load(inner, &id, &sealed)?;
-                inner.policies.insert(id, policy.clone());
+                // The row is found by the blind index of `policy_id`, so the document in
+                // it is that policy's unless the row was swapped: check before caching.
+                if policy.id() != policy_id {
+                    return Err(Error::corrupt(format!("{TABLE}/{id}")));
+                }
+                inner.policies.insert(policy_id.to_owned(), policy.clone());
                 Ok(policy)
             }
             None => Err(Error::NotFound {

@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::rows::{decode, encode};
-use super::{STANDING_EPOCH, Store};
+use super::{MAX_OPENED_PROFILES, STANDING_EPOCH, Store};
 use crate::crypto::random_id;
 use crate::error::{Error, Result};
 use crate::model::{Profile, ProfileId, ValidatedProfile};
@@ -36,6 +36,9 @@ impl Store {
     pub fn profile(&self, id: &ProfileId) -> Result<Profile> {
         let mut guard = self.lock();
         let inner = &mut *guard;
+        if let Some(plaintext) = inner.opened_profiles.get(id.as_str()) {
+            return decode(TABLE, id.as_str(), plaintext);
+        }
         let sealed: Vec<u8> = inner
             .conn
             .prepare_cached("SELECT sealed FROM profiles WHERE id = ?1")?
@@ -51,7 +54,14 @@ impl Store {
             inner
                 .keys
                 .open_row(&inner.conn, TABLE, id.as_str(), STANDING_EPOCH, &sealed)?;
-        decode(TABLE, id.as_str(), &plaintext)
+        let profile = decode(TABLE, id.as_str(), &plaintext)?;
+        if inner.opened_profiles.len() >= MAX_OPENED_PROFILES {
+            inner.opened_profiles.clear();
+        }
+        inner
+            .opened_profiles
+            .insert(id.as_str().to_owned(), plaintext);
+        Ok(profile)
     }
 
     /// Every profile, ordered by display name.
@@ -76,5 +86,86 @@ impl Store {
         }
         profiles.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
         Ok(profiles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::model::NewProfile;
+    use crate::store::test_support::key_source;
+
+    fn add(store: &Store, name: &str) -> Profile {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let validated = NewProfile {
+            display_name: name.to_owned(),
+            ..NewProfile::default()
+        }
+        .validate(today)
+        .unwrap();
+        store.add_profile(validated).unwrap()
+    }
+
+    fn opened(store: &Store) -> usize {
+        store.lock().opened_profiles.len()
+    }
+
+    #[test]
+    fn a_profile_read_again_comes_from_its_opened_row_and_equals_the_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        let added = add(&store, "Grandma");
+        assert_eq!(opened(&store), 0);
+        assert_eq!(store.profile(&added.id).unwrap(), added);
+        assert_eq!(opened(&store), 1);
+        // The second read does not touch the row: with the row gone it still answers.
+        store
+            .lock()
+            .conn
+            .execute("DELETE FROM profiles WHERE id = ?1", [added.id.as_str()])
+            .unwrap();
+        assert_eq!(store.profile(&added.id).unwrap(), added);
+        drop(store);
+        // A reopened store starts with nothing opened and reads the row again.
+        let store = Store::open(dir.path(), &key_source(1)).unwrap();
+        assert_eq!(opened(&store), 0);
+        assert!(matches!(
+            store.profile(&added.id),
+            Err(Error::NotFound {
+                what: "profile",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn changing_the_key_forgets_opened_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        let added = add(&store, "Grandma");
+        store.profile(&added.id).unwrap();
+        assert_eq!(opened(&store), 1);
+        store.change_key(&key_source(2)).unwrap();
+        assert_eq!(opened(&store), 0);
+        assert_eq!(store.profile(&added.id).unwrap(), added);
+        assert_eq!(opened(&store), 1);
+    }
+
+    #[test]
+    fn opened_profiles_stay_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        let added: Vec<Profile> = (0..MAX_OPENED_PROFILES + 3)
+            .map(|n| add(&store, &format!("Member {n}")))
+            .collect();
+        for profile in &added {
+            assert_eq!(&store.profile(&profile.id).unwrap(), profile);
+            assert!(opened(&store) <= MAX_OPENED_PROFILES);
+        }
+        for profile in &added {
+            assert_eq!(&store.profile(&profile.id).unwrap(), profile);
+        }
     }
 }
