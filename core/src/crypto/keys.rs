@@ -85,9 +85,11 @@ pub struct StoreKey {
 impl StoreKey {
     /// Derives the purpose keys from the store key material.
     pub fn new(material: KeyMaterial) -> Result<Self> {
-        let canary_key = DataKey::from_bytes(derive(&material, b"selfreport.canary/1")?);
-        let wrapping_key = DataKey::from_bytes(derive(&material, b"selfreport.epoch-wrap/1")?);
-        let blind_index_key = BlindIndexKey::new(derive(&material, b"selfreport.blind-index/1")?);
+        // One HKDF extract, one expand per purpose: every open runs this.
+        let prk = extract(&material);
+        let canary_key = DataKey::from_bytes(expand(&prk, b"selfreport.canary/1")?);
+        let wrapping_key = DataKey::from_bytes(expand(&prk, b"selfreport.epoch-wrap/1")?);
+        let blind_index_key = BlindIndexKey::new(expand(&prk, b"selfreport.blind-index/1")?);
         Ok(Self {
             material,
             canary_key,
@@ -131,9 +133,13 @@ impl hkdf::KeyType for Len32 {
     }
 }
 
-fn derive(material: &KeyMaterial, label: &[u8]) -> Result<[u8; 32]> {
-    let salt = hkdf::Salt::new(hkdf::HKDF_SHA256, b"selfreport.store-key/1");
-    let prk = salt.extract(material.expose());
+/// HKDF-SHA256 extract of the store key material (salt `selfreport.store-key/1`).
+fn extract(material: &KeyMaterial) -> hkdf::Prk {
+    hkdf::Salt::new(hkdf::HKDF_SHA256, b"selfreport.store-key/1").extract(material.expose())
+}
+
+/// HKDF-SHA256 expand of `prk` to a 32-byte key for the purpose `label` (the info).
+fn expand(prk: &hkdf::Prk, label: &[u8]) -> Result<[u8; 32]> {
     let info = [label];
     let okm = prk
         .expand(&info, Len32)
@@ -155,6 +161,36 @@ mod tests {
         assert!(!printed.contains("171") && !printed.to_lowercase().contains("ab"));
         let key = StoreKey::new(material).unwrap();
         assert_eq!(format!("{key:?}"), "StoreKey(<redacted>)");
+    }
+
+    #[test]
+    fn purpose_keys_are_hkdf_of_the_material_each_with_its_own_label() {
+        // Each purpose key computed on its own, from a fresh extract: what every store
+        // created so far holds, whatever `StoreKey::new` shares between them.
+        let alone = |material: &KeyMaterial, label: &[u8]| -> [u8; 32] {
+            let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"selfreport.store-key/1")
+                .extract(material.expose());
+            let info = [label];
+            let mut out = [0u8; 32];
+            prk.expand(&info, Len32).unwrap().fill(&mut out).unwrap();
+            out
+        };
+        let material = KeyMaterial::from_bytes([9; 32]);
+        let key = StoreKey::new(KeyMaterial::from_bytes([9; 32])).unwrap();
+        assert_eq!(
+            key.canary_key().bytes(),
+            &alone(&material, b"selfreport.canary/1")
+        );
+        assert_eq!(
+            key.wrapping_key().bytes(),
+            &alone(&material, b"selfreport.epoch-wrap/1")
+        );
+        let index =
+            crate::crypto::BlindIndexKey::new(alone(&material, b"selfreport.blind-index/1"));
+        assert_eq!(
+            key.blind_index_key().index("slot", &[b"p1"]),
+            index.index("slot", &[b"p1"])
+        );
     }
 
     #[test]
