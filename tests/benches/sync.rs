@@ -5,17 +5,19 @@
 //!
 //! - `sync_1000_queued`: a fresh store holding 1,000 sealed daily reports in its outbox
 //!   (100 profiles × 10 days, the example daily-report policy) is synced:
-//!   [`SelfReport::sync`] sends each, verifies each receipt and writes each delivery and
-//!   ledger entry.
+//!   [`SelfReport::sync`] sends each (four requests in flight), verifies each receipt and
+//!   records the deliveries and their ledger entries in group commits.
 //! - `plain_reqwest_1000_posts`: a store is prepared the same way, its 1,000 bodies are
 //!   taken out of the outbox, and a bare reqwest client (rustls on ring, the same test CA)
 //!   posts them one after another, reading each reply; no store, no receipt check.
+//! - `plain_reqwest_1000_posts_4_in_flight`: the same bare posts with four requests in
+//!   flight, as many as sync keeps: the like-for-like comparison.
 //!
 //! The drop box runs in this process (its own tokio runtime, two workers), with its
-//! access log off; both clients run on a single-threaded runtime and send one request at
-//! a time over one kept-alive connection, as the core does. Each iteration prepares a
-//! fresh store outside the timed section, so every submission id is new and every post
-//! is an insert. After criterion's report, the bench prints the ratio of the medians.
+//! access log off; both clients run on a single-threaded runtime over kept-alive HTTP/1.1
+//! connections (one per request in flight). Each iteration prepares a fresh store outside
+//! the timed section, so every submission id is new and every post is an insert. After
+//! criterion's report, the bench prints the ratios of the medians.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
