@@ -16,13 +16,13 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use selfreport_core::sync::retry::{RetryPolicy, due_at, parse_retry_after};
 use selfreport_core::sync::wire::{ErrorReply, ReceiptReply, body_digest};
-use selfreport_fuzz::{ReplyFixture, now};
+use selfreport_fuzz::{now, reply_fixture};
 
 /// The longest `Retry-After` the core honours.
 const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
 
 fuzz_target!(|data: &[u8]| {
-    let fixture = ReplyFixture::get();
+    let fixture = reply_fixture();
     let filled = fixture.fill(data);
 
     if let Ok(ReceiptReply { receipt }) = serde_json::from_slice::<ReceiptReply>(&filled) {

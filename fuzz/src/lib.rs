@@ -14,9 +14,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use selfreport_core::crypto::SigningKey;
 use selfreport_core::model::{Profile, ProfileId};
 use selfreport_core::policy::{PolicyDocument, TrustAnchor, TrustAnchors, parse_policy_document};
-use selfreport_core::sync::wire::{
-    Receipt, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
-};
 
 /// The seed of the policy-signing key the targets trust: 32 bytes of `0x07`. It is
 /// public test material; `scripts/fuzz` signs the example policies with it for seeds.
@@ -83,78 +80,15 @@ pub fn profile() -> Profile {
     }
 }
 
-/// The drop box side of the `replies` corpus class: a fixed receipt key (seed `0x07`),
-/// submission and body, and the placeholders a reply file may use.
-pub struct ReplyFixture {
-    /// The drop box's receipt-signing public key.
-    pub receipt_key: [u8; 32],
-    /// The submission the reply answers.
-    pub submission: SealedSubmission,
-    /// Its body bytes.
-    pub body: Vec<u8>,
-    /// `{{NAME}}` placeholders and their values, longest name first where one is a
-    /// prefix of another.
-    pub placeholders: Vec<(&'static str, String)>,
-}
+#[path = "../../tests/src/reply_fixture.rs"]
+mod reply_fixture;
+pub use reply_fixture::{RECEIVED_AT, ReplyFixture};
 
-/// When the drop box signed the reference receipt.
-pub const RECEIVED_AT: &str = "2026-11-28T08:00:00Z";
-
-impl ReplyFixture {
-    /// The fixture, built once.
-    pub fn get() -> &'static Self {
-        static FIXTURE: OnceLock<ReplyFixture> = OnceLock::new();
-        FIXTURE.get_or_init(Self::new)
-    }
-
-    fn new() -> Self {
-        let key = anchor_key();
-        let other = SigningKey::from_seed_base64(&STANDARD.encode([8u8; 32])).expect("seed");
-        let submission = SealedSubmission {
-            format: SEALED_FORMAT.to_owned(),
-            policy_id: "sh-daily-health".to_owned(),
-            policy_version: 1,
-            submission_id: "0123456789abcdef0123456789abcdef".to_owned(),
-            deletion_hash: deletion_hash("corpus"),
-            parts: vec![SealedPart {
-                to: "health".to_owned(),
-                enc: "AAAA".to_owned(),
-                ct: "BBBB".to_owned(),
-            }],
-        };
-        let body = submission.to_body();
-        let receipt = Receipt::sign(key, &submission, &body, RECEIVED_AT.to_owned());
-        let forged = Receipt::sign(&other, &submission, &body, RECEIVED_AT.to_owned());
-        let url_safe = receipt.signature.replace('+', "-").replace('/', "_");
-        let placeholders = vec![
-            ("{{SUBMISSION_ID}}", receipt.submission_id.clone()),
-            ("{{BODY_SHA256_UPPER}}", receipt.body_sha256.to_uppercase()),
-            ("{{BODY_SHA256}}", receipt.body_sha256.clone()),
-            ("{{SIGNATURE_OTHER_KEY}}", forged.signature),
-            ("{{SIGNATURE_URLSAFE}}", url_safe),
-            ("{{SIGNATURE}}", receipt.signature),
-        ];
-        Self {
-            receipt_key: key.public_key(),
-            submission,
-            body,
-            placeholders,
-        }
-    }
-
-    /// `bytes` with the placeholders filled in (unchanged if not UTF-8).
-    pub fn fill(&self, bytes: &[u8]) -> Vec<u8> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self
-                .placeholders
-                .iter()
-                .fold(text.to_owned(), |text, (placeholder, value)| {
-                    text.replace(placeholder, value)
-                })
-                .into_bytes(),
-            Err(_) => bytes.to_vec(),
-        }
-    }
+/// The reply fixture of the bad-input corpus, built once: the same file
+/// `tests/tests/corpus.rs` uses, so corpus reply files are valid seeds.
+pub fn reply_fixture() -> &'static ReplyFixture {
+    static FIXTURE: OnceLock<ReplyFixture> = OnceLock::new();
+    FIXTURE.get_or_init(ReplyFixture::new)
 }
 
 /// Asserts that a stable error code is what the core promises: a non-empty ASCII

@@ -23,6 +23,7 @@ pub mod fault_proxy;
 pub mod loopback;
 pub mod pki;
 pub mod proxy;
+pub mod reply_fixture;
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

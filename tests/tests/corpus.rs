@@ -6,24 +6,17 @@ use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
-use selfreport_core::crypto::SigningKey;
 use selfreport_core::model::{FieldKind, parse_answer};
 use selfreport_core::policy::{SignedPolicy, parse_policy_document};
-use selfreport_core::sync::wire::{
-    Receipt, ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
-};
+use selfreport_core::sync::wire::ReceiptReply;
+use selfreport_tests::reply_fixture::ReplyFixture;
 
 /// The code a case produces when its input is accepted.
 const ACCEPTED: &str = "Ok";
 
 /// The least number of cases the corpus must hold, over all classes.
 const MIN_CASES: usize = 200;
-
-/// When the drop box signed the reference receipt of the `replies` class.
-const RECEIVED_AT: &str = "2026-11-28T08:00:00Z";
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
@@ -125,76 +118,19 @@ fn answer_code(bytes: &[u8]) -> String {
     }
 }
 
-/// What the `replies` class checks receipts against: a fixed drop box key, a fixed
-/// submission and its body, all deterministic.
-struct ReplyFixture {
-    receipt_key: [u8; 32],
-    submission: SealedSubmission,
-    body: Vec<u8>,
-    /// Placeholders a reply file may use, and what they stand for.
-    placeholders: Vec<(&'static str, String)>,
-}
-
-impl ReplyFixture {
-    fn new() -> Self {
-        let key = SigningKey::from_seed_base64(&STANDARD.encode([7u8; 32])).expect("seed");
-        let other = SigningKey::from_seed_base64(&STANDARD.encode([8u8; 32])).expect("seed");
-        let submission = SealedSubmission {
-            format: SEALED_FORMAT.to_owned(),
-            policy_id: "sh-daily-health".to_owned(),
-            policy_version: 1,
-            submission_id: "0123456789abcdef0123456789abcdef".to_owned(),
-            deletion_hash: deletion_hash("corpus"),
-            parts: vec![SealedPart {
-                to: "health".to_owned(),
-                enc: "AAAA".to_owned(),
-                ct: "BBBB".to_owned(),
-            }],
-        };
-        let body = submission.to_body();
-        let receipt = Receipt::sign(&key, &submission, &body, RECEIVED_AT.to_owned());
-        let forged = Receipt::sign(&other, &submission, &body, RECEIVED_AT.to_owned());
-        let url_safe = receipt.signature.replace('+', "-").replace('/', "_");
-        let placeholders = vec![
-            ("{{SUBMISSION_ID}}", receipt.submission_id.clone()),
-            ("{{BODY_SHA256_UPPER}}", receipt.body_sha256.to_uppercase()),
-            ("{{BODY_SHA256}}", receipt.body_sha256.clone()),
-            ("{{SIGNATURE_OTHER_KEY}}", forged.signature),
-            ("{{SIGNATURE_URLSAFE}}", url_safe),
-            ("{{SIGNATURE}}", receipt.signature),
-        ];
-        Self {
-            receipt_key: key.public_key(),
-            submission,
-            body,
-            placeholders,
-        }
-    }
-
-    /// `Malformed` when the reply does not parse, `BadReceipt` when its receipt does not
-    /// verify for the fixture's key, submission and body.
-    fn code(&self, bytes: &[u8]) -> String {
-        let filled = match std::str::from_utf8(bytes) {
-            Ok(text) => self
-                .placeholders
-                .iter()
-                .fold(text.to_owned(), |text, (placeholder, value)| {
-                    text.replace(placeholder, value)
-                })
-                .into_bytes(),
-            Err(_) => bytes.to_vec(),
-        };
-        match serde_json::from_slice::<ReceiptReply>(&filled) {
-            Err(_) => "Malformed".to_owned(),
-            Ok(reply) => {
-                if reply
-                    .receipt
-                    .verify(&self.receipt_key, &self.submission, &self.body)
-                {
-                    ACCEPTED.to_owned()
-                } else {
-                    "BadReceipt".to_owned()
-                }
+/// The `replies` class: `Malformed` when the reply does not parse, `BadReceipt` when its
+/// receipt does not verify for the fixture's key, submission and body.
+fn reply_code(fixture: &ReplyFixture, bytes: &[u8]) -> String {
+    match serde_json::from_slice::<ReceiptReply>(&fixture.fill(bytes)) {
+        Err(_) => "Malformed".to_owned(),
+        Ok(reply) => {
+            if reply
+                .receipt
+                .verify(&fixture.receipt_key, &fixture.submission, &fixture.body)
+            {
+                ACCEPTED.to_owned()
+            } else {
+                "BadReceipt".to_owned()
             }
         }
     }
@@ -216,7 +152,11 @@ fn every_corpus_case_produces_its_expected_error() {
         ("answers", run_class("answers", answer_code, &mut failures)),
         (
             "replies",
-            run_class("replies", |bytes| replies.code(bytes), &mut failures),
+            run_class(
+                "replies",
+                |bytes| reply_code(&replies, bytes),
+                &mut failures,
+            ),
         ),
     ];
     let total: usize = counts.iter().map(|(_, count)| count).sum();
