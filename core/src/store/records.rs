@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -111,9 +111,37 @@ pub struct RecordListing {
 
 fn slot_parts(once_per: OncePer, date: NaiveDate) -> String {
     match once_per {
-        OncePer::Day => format!("day:{date}"),
+        OncePer::Day => day_slot(date),
         OncePer::Registration => "registration".to_owned(),
     }
+}
+
+/// `format!("day:{date}")` without the formatter for the years people report in (every
+/// save computes one); other years take the formatter, so the bytes never differ.
+fn day_slot(date: NaiveDate) -> String {
+    let (Ok(year), Ok(month), Ok(day)) = (
+        u16::try_from(date.year()),
+        u8::try_from(date.month()),
+        u8::try_from(date.day()),
+    ) else {
+        return format!("day:{date}");
+    };
+    if year > 9999 {
+        return format!("day:{date}");
+    }
+    let digit = |value: u16| char::from(b'0' + (value % 10) as u8);
+    let mut out = String::with_capacity(14);
+    out.push_str("day:");
+    for place in [1000, 100, 10, 1] {
+        out.push(digit(year / place));
+    }
+    out.push('-');
+    out.push(digit(u16::from(month / 10)));
+    out.push(digit(u16::from(month)));
+    out.push('-');
+    out.push(digit(u16::from(day / 10)));
+    out.push(digit(u16::from(day)));
+    out
 }
 
 fn slot_index(
@@ -440,5 +468,31 @@ impl Store {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_slots_are_the_formatted_date() {
+        // Slot indexes on disk hash these bytes: they must equal `format!("day:{date}")`.
+        let mut date = NaiveDate::from_ymd_opt(1999, 12, 25).unwrap();
+        for _ in 0..800 {
+            assert_eq!(day_slot(date), format!("day:{date}"));
+            date = date.succ_opt().unwrap();
+        }
+        for (year, month, day) in [
+            (0, 1, 1),
+            (9, 2, 3),
+            (999, 10, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+        ] {
+            let date = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+            assert_eq!(day_slot(date), format!("day:{date}"), "{year}");
+        }
     }
 }
