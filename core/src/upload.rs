@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
@@ -27,6 +28,15 @@ use crate::sync::{
 
 /// Submissions sent concurrently by one sync.
 const MAX_IN_FLIGHT: usize = 4;
+
+/// Outcomes recorded per transaction at most, while other requests are still in flight:
+/// each commit rewrites the pages the items share (outbox and ledger leaves, indexes), so
+/// fewer, larger commits write less. A crash loses at most this many records of
+/// deliveries, which the next sync sends again and the drop box answers idempotently.
+const RECORD_BATCH: usize = 16;
+
+/// The longest an outcome waits for its batch to fill before it is recorded anyway.
+const RECORD_AFTER: Duration = Duration::from_millis(250);
 
 /// An attempt that ended: the item sent, its policy and how it went.
 type Finished = (OutboxItem, Arc<VerifiedPolicy>, Attempt);
@@ -258,10 +268,13 @@ impl SelfReport {
         // A few requests stay in flight (on up to as many pooled HTTP/1.1 connections), so the
         // local work of one item overlaps the round trip of the next.
         let mut in_flight = tokio::task::JoinSet::new();
-        // Attempts that ended, recorded together in one transaction (group commit): the one
-        // waited for, and every other that ended meanwhile.
+        // Attempts that ended, recorded together in one transaction (group commit) once
+        // `RECORD_BATCH` have ended, nothing else is in flight, or the oldest has waited
+        // `RECORD_AFTER`; until then the next items are sent meanwhile.
         let mut finished: Vec<Finished> = Vec::new();
         let mut stopped = false;
+        // When the oldest outcome not recorded yet arrived.
+        let mut first_unrecorded: Option<Instant> = None;
         loop {
             while in_flight.len() < MAX_IN_FLIGHT && !report.cancelled && !stopped {
                 let Some(submission_id) = due.next() else {
@@ -304,10 +317,12 @@ impl SelfReport {
                     }
                 }
             }
-            if finished.is_empty() {
-                match in_flight.join_next().await {
-                    Some(joined) => collect(joined, &mut finished, &mut stopped),
-                    None => break,
+            if in_flight.is_empty() && finished.is_empty() {
+                break;
+            }
+            if !in_flight.is_empty() && finished.len() < RECORD_BATCH {
+                if let Some(joined) = in_flight.join_next().await {
+                    collect(joined, &mut finished, &mut stopped);
                 }
             }
             while let Some(joined) = in_flight.try_join_next() {
@@ -316,6 +331,16 @@ impl SelfReport {
             if finished.is_empty() {
                 continue;
             }
+            let oldest = *first_unrecorded.get_or_insert_with(Instant::now);
+            // Recorded when the batch is full, when nothing else is coming, or once the
+            // oldest outcome has waited long enough (checked as outcomes arrive).
+            let record_now = finished.len() >= RECORD_BATCH
+                || in_flight.is_empty()
+                || oldest.elapsed() >= RECORD_AFTER;
+            if !record_now {
+                continue;
+            }
+            first_unrecorded = None;
             let batch = std::mem::take(&mut finished);
             for event in record_attempts(self.store(), batch, self.now_string(), options.retry)? {
                 match &event {
@@ -1014,11 +1039,13 @@ mod tests {
     #[tokio::test]
     async fn an_item_dropped_while_a_sync_runs_is_not_sent() {
         let s = setup(vec![], false).await;
-        let queued = MAX_IN_FLIGHT + 2;
+        // Deliveries are reported once recorded, at the latest when RECORD_BATCH have
+        // ended; by then at most RECORD_BATCH + MAX_IN_FLIGHT items have been sent.
+        let queued = RECORD_BATCH + MAX_IN_FLIGHT + 2;
         let outbox = queue_reports(&s, queued);
         let last = outbox.last().unwrap().payload.submission_id.clone();
         // The last item is dropped when the first delivery is reported, before the sync
-        // reaches it (only MAX_IN_FLIGHT items are under way by then).
+        // reaches it, whatever the timing.
         let dropped = std::sync::atomic::AtomicBool::new(false);
         let progress = |event: &SyncEvent| {
             if matches!(event, SyncEvent::Delivered { .. }) && !dropped.swap(true, Ordering::SeqCst)
