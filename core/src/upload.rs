@@ -831,6 +831,14 @@ mod tests {
         );
         assert_eq!(dropbox.stored.lock().unwrap().len(), 1, "stored once");
         assert!(core.verify_ledger().unwrap().is_valid());
+        // Delivered, the item keeps no body: its receipt's digest names the bytes sent.
+        let item = core.outbox().unwrap().remove(0);
+        assert_eq!(item.state, OutboxItemState::Delivered);
+        assert_eq!(item.payload.body, None);
+        assert_eq!(
+            item.payload.receipt.unwrap().body_sha256,
+            crate::sync::wire::body_digest(&bodies[0])
+        );
     }
 
     #[tokio::test]
@@ -1191,7 +1199,7 @@ mod tests {
             .outbox()
             .unwrap()
             .iter()
-            .map(|item| item.payload.body.len())
+            .map(|item| item.payload.body.as_deref().map_or(0, str::len))
             .collect();
         assert_eq!(lengths.len(), 2);
         assert_eq!(lengths[0], lengths[1]);
@@ -1205,7 +1213,7 @@ mod tests {
         )
         .unwrap();
         let sealed = seal_disclosure(&policy, &dummy, &new_deletion_token().unwrap()).unwrap();
-        let real = s.core.outbox().unwrap()[0].payload.body.clone();
+        let real = s.core.outbox().unwrap()[0].payload.body.clone().unwrap();
         let real: SealedSubmission = serde_json::from_slice(
             &base64::Engine::decode(&base64::engine::general_purpose::STANDARD, real).unwrap(),
         )

@@ -88,7 +88,14 @@ fn real_submission(drop_box: &DropBoxProcess) -> SealedSubmission {
         .iter()
         .find(|item| item.payload.record_id.is_some())
         .expect("the report's submission");
-    let body = STANDARD.decode(&item.payload.body).expect("body");
+    let body = STANDARD
+        .decode(
+            item.payload
+                .body
+                .as_deref()
+                .expect("a queued item has its body"),
+        )
+        .expect("body");
     serde_json::from_slice(&body).expect("sealed submission")
 }
 

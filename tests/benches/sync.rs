@@ -224,7 +224,11 @@ fn bodies(store: &SelfReport) -> Vec<Vec<u8>> {
         .outbox()
         .expect("outbox")
         .iter()
-        .map(|item| STANDARD.decode(&item.payload.body).expect("body"))
+        .map(|item| {
+            STANDARD
+                .decode(item.payload.body.as_deref().expect("queued body"))
+                .expect("body")
+        })
         .collect()
 }
 

@@ -65,8 +65,10 @@ pub struct OutboxPayload {
     pub record_id: Option<String>,
     /// Endpoint URL at sealing time.
     pub endpoint: String,
-    /// The exact body bytes, standard base64.
-    pub body: String,
+    /// The exact body bytes, standard base64, until the item is delivered. Sealed to the
+    /// recipients, they mean nothing to the device, and once a receipt acknowledges them
+    /// its `body_sha256` stands for them: a delivered item keeps no body (`None`).
+    pub body: Option<String>,
     /// The deletion token (the drop box keeps only its hash).
     pub deletion_token: String,
     /// Fields disclosed and how, for the ledger.
@@ -362,6 +364,8 @@ impl Store {
                 AttemptOutcome::Delivered { receipt, .. } => {
                     payload.receipt = Some(receipt.clone());
                     payload.last_error = None;
+                    // The receipt's digest stands for the bytes from now on.
+                    payload.body = None;
                     (OutboxItemState::Delivered, None)
                 }
                 AttemptOutcome::Retry {
@@ -422,7 +426,7 @@ mod tests {
             form_id: "daily".to_owned(),
             record_id: None,
             endpoint: "https://dropbox.test/v1".to_owned(),
-            body: "Ym9keQ==".repeat(500),
+            body: Some("Ym9keQ==".repeat(500)),
             deletion_token: format!("token-{id}"),
             fields: Vec::new(),
             receipt: None,
@@ -501,9 +505,11 @@ mod tests {
         let a = store.outbox_item("a").unwrap();
         assert_eq!((a.state, a.attempts), (OutboxItemState::Delivered, 0));
         assert_eq!(a.payload.receipt.as_ref().unwrap().submission_id, "a");
-        // Everything but the receipt and the last error is the payload as queued.
+        // The payload as queued, with the receipt and without the body: the receipt's
+        // digest stands for the bytes sent.
         let mut expected = items[0].payload.clone();
         expected.receipt = a.payload.receipt.clone();
+        expected.body = None;
         assert_eq!(a.payload, expected);
 
         let b = store.outbox_item("b").unwrap();
@@ -513,6 +519,7 @@ mod tests {
         );
         assert_eq!(b.payload.last_error.as_deref(), Some("server error 503"));
         assert_eq!(b.payload.body, items[1].payload.body);
+        assert!(b.payload.body.is_some(), "a pending item keeps its body");
         let d = store.outbox_item("d").unwrap();
         assert_eq!((d.state, d.attempts), (OutboxItemState::Failed, 1));
         assert_eq!(store.due_submission_ids(99).unwrap(), ["b"]);

@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::transport::{Transport, TransportConfig, TransportError};
 use super::wire::{
-    ErrorReply, ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
+    ErrorReply, ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, SentSubmission,
+    deletion_hash,
 };
 use crate::crypto::{hpke_seal, random_array, submission_info};
 use crate::error::{Error, Result};
@@ -169,7 +170,7 @@ pub(crate) fn payload(
         form_id: disclosure.form_id().to_owned(),
         record_id,
         endpoint: policy.document().endpoint.url.clone(),
-        body: base64::engine::general_purpose::STANDARD.encode(body),
+        body: Some(base64::engine::general_purpose::STANDARD.encode(body)),
         deletion_token,
         fields: disclosure
             .disclosed()
@@ -203,11 +204,19 @@ pub(crate) async fn attempt(
     item: &OutboxItem,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Attempt {
-    let Ok(body) = base64::engine::general_purpose::STANDARD.decode(&item.payload.body) else {
+    let Some(encoded) = item.payload.body.as_deref() else {
+        return Attempt::Failed("the item has no body left to send".to_owned());
+    };
+    let Ok(body) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
         return Attempt::Failed("the stored body is unreadable".to_owned());
     };
-    let Ok(submission) = serde_json::from_slice::<SealedSubmission>(&body) else {
-        return Attempt::Failed("the stored body is unreadable".to_owned());
+    // The receipt is checked against the ids sealed beside the body (the same ones the
+    // body carries, written together when it was sealed), not a second parse of the body.
+    let sent = |body| SentSubmission {
+        submission_id: &item.payload.submission_id,
+        policy_id: &item.payload.policy_id,
+        policy_version: item.payload.policy_version,
+        body,
     };
     let reply = match transport.post_submission(body.clone()).await {
         Ok(reply) => reply,
@@ -228,7 +237,7 @@ pub(crate) async fn attempt(
                 receipt_key,
             ) {
                 (Ok(ReceiptReply { receipt }), Some(key))
-                    if receipt.verify(&key, &submission, &body) =>
+                    if receipt.verify_sent(&key, &sent(&body)) =>
                 {
                     Attempt::Delivered(receipt)
                 }

@@ -146,11 +146,25 @@ impl Receipt {
         submission: &SealedSubmission,
         body: &[u8],
     ) -> bool {
+        self.verify_sent(
+            receipt_key,
+            &SentSubmission {
+                submission_id: &submission.submission_id,
+                policy_id: &submission.policy_id,
+                policy_version: submission.policy_version,
+                body,
+            },
+        )
+    }
+
+    /// [`Receipt::verify`] against what the device knows it sent, without parsing the body
+    /// again: the outbox keeps the ids beside the bytes it sealed.
+    pub fn verify_sent(&self, receipt_key: &[u8; 32], sent: &SentSubmission<'_>) -> bool {
         use base64::Engine as _;
-        if self.submission_id != submission.submission_id
-            || self.policy_id != submission.policy_id
-            || self.policy_version != submission.policy_version
-            || self.body_sha256 != body_digest(body)
+        if self.submission_id != sent.submission_id
+            || self.policy_id != sent.policy_id
+            || self.policy_version != sent.policy_version
+            || self.body_sha256 != body_digest(sent.body)
         {
             return false;
         }
@@ -160,6 +174,19 @@ impl Receipt {
         };
         verify_ed25519(receipt_key, &self.signed_message(), &signature)
     }
+}
+
+/// What a receipt must acknowledge: the submission's ids and the exact bytes sent.
+#[derive(Debug, Clone, Copy)]
+pub struct SentSubmission<'a> {
+    /// Submission id.
+    pub submission_id: &'a str,
+    /// Policy id.
+    pub policy_id: &'a str,
+    /// Policy version.
+    pub policy_version: u64,
+    /// The request body, byte for byte.
+    pub body: &'a [u8],
 }
 
 /// The JSON error body of the drop box.
