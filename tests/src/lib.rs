@@ -81,20 +81,31 @@ pub fn binary(name: &str) -> PathBuf {
         path.display()
     );
     let built = modified(&path);
-    if let Some(source) = newest_source(name) {
+    // Stale means the binary missed a source change this test executable was built after.
+    // A source changed after the test executable itself (someone editing while tests run)
+    // is newer than both, and proves nothing about the binary: that is not a failure.
+    let tests_built = modified(&exe);
+    if let Some((source, changed)) = newest_source_before(name, tests_built) {
         assert!(
-            built.is_some_and(|built| built >= source.1),
+            built.is_some_and(|built| built >= changed),
             "binary `{name}` at {} is older than {}; run `cargo build --workspace --bins` \
              first (./scripts/test does)",
             path.display(),
-            source.0.display()
+            source.display()
         );
     }
     path
 }
 
-/// The most recently modified source file binary `name` is built from, with its time.
-fn newest_source(name: &str) -> Option<(PathBuf, SystemTime)> {
+/// The newest source of binary `name` changed no later than `limit` (when the running
+/// test executable was built; `None`: every source counts).
+fn newest_source_before(name: &str, limit: Option<SystemTime>) -> Option<(PathBuf, SystemTime)> {
+    newest_source(name, |time| limit.is_none_or(|limit| time <= limit))
+}
+
+/// The most recently modified source file binary `name` is built from, with its time,
+/// among those whose time `counts`.
+fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(PathBuf, SystemTime)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
     let crates: &[&str] = match name {
         "selfreport" => &["cli", "endpoint", "core"],
@@ -108,7 +119,7 @@ fn newest_source(name: &str) -> Option<(PathBuf, SystemTime)> {
         let mut candidates = Vec::new();
         collect_paths(&dir.join("src"), &mut candidates);
         for candidate in candidates {
-            if let Some(time) = modified(&candidate) {
+            if let Some(time) = modified(&candidate).filter(|time| counts(*time)) {
                 if newest.as_ref().is_none_or(|(_, best)| time > *best) {
                     newest = Some((candidate, time));
                 }
@@ -449,5 +460,20 @@ mod tests {
         assert_eq!(policy["valid_from"], day(-30));
         assert_eq!(policy["valid_until"], day(180));
         assert_eq!(policy["id"], "sh-daily-health");
+    }
+
+    #[test]
+    fn sources_changed_after_the_tests_were_built_do_not_count() {
+        let (newest, changed) = newest_source_before("selfreport", None).unwrap();
+        assert!(newest.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()));
+        // A limit at that time keeps it; one just before it leaves an older source (or none).
+        assert_eq!(
+            newest_source_before("selfreport", Some(changed)).map(|(path, _)| path),
+            Some(newest.clone())
+        );
+        let before = changed - std::time::Duration::from_nanos(1);
+        if let Some((older, time)) = newest_source_before("selfreport", Some(before)) {
+            assert!(time <= before && older != newest);
+        }
     }
 }
