@@ -29,10 +29,11 @@ use crate::sync::{
 /// Submissions sent concurrently by one sync.
 const MAX_IN_FLIGHT: usize = 4;
 
-/// Outcomes recorded per transaction at most, while other requests are still in flight:
-/// each commit rewrites the pages the items share (outbox and ledger leaves, indexes), so
-/// fewer, larger commits write less. A crash loses at most this many records of
-/// deliveries, which the next sync sends again and the drop box answers idempotently.
+/// Outcomes gathered before they are recorded in one transaction, while other requests
+/// are still in flight: each commit rewrites the pages the items share (outbox and ledger
+/// leaves, indexes), so fewer, larger commits write less. Deliveries not recorded yet when
+/// the app dies stay pending: the next sync sends them again and the drop box answers
+/// with the same receipts.
 const RECORD_BATCH: usize = 16;
 
 /// The longest an outcome waits for its batch to fill before it is recorded anyway.
