@@ -536,6 +536,45 @@ mod tests {
     }
 
     #[test]
+    fn a_window_of_epoch_keys_is_created_once_each_and_opens_from_disk() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        inner.keys.ensure_epoch(&inner.conn, 105).unwrap();
+        // 41 epochs, one present: 40 new keys.
+        let mut created = Vec::new();
+        inner
+            .keys
+            .ensure_epochs_from(&inner.conn, 100, 40, &mut created)
+            .unwrap();
+        let expected: Vec<i64> = (100..=140).filter(|epoch| *epoch != 105).collect();
+        assert_eq!(created, expected);
+        let on_disk: Vec<i64> = inner
+            .conn
+            .prepare("SELECT epoch FROM epoch_keys WHERE epoch >= 100 ORDER BY epoch")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(on_disk, (100..=140).collect::<Vec<_>>());
+        // Each row unwraps to the key held in memory.
+        for epoch in 100..=140 {
+            let loaded = inner.keys.load_epoch(&inner.conn, epoch).unwrap().unwrap();
+            assert_eq!(loaded.bytes(), inner.keys.epochs[&epoch].bytes(), "{epoch}");
+        }
+        // Forgotten in memory, the window is found complete on disk: nothing is written.
+        inner.keys.forget_epochs(|epoch| epoch >= 100);
+        let mut again = Vec::new();
+        inner
+            .keys
+            .ensure_epochs_from(&inner.conn, 100, 40, &mut again)
+            .unwrap();
+        assert!(again.is_empty());
+        assert!(inner.keys.epochs.contains_key(&100));
+    }
+
+    #[test]
     fn an_id_too_long_for_associated_data_is_corrupt_not_a_panic() {
         let (_dir, store) = store();
         let mut guard = store.lock();
