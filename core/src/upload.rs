@@ -322,7 +322,18 @@ impl SelfReport {
                 break;
             }
             if !in_flight.is_empty() && finished.len() < RECORD_BATCH {
-                if let Some(joined) = in_flight.join_next().await {
+                let next = in_flight.join_next();
+                let joined = match first_unrecorded {
+                    // Outcomes are waiting to be recorded: wait for the next one only until
+                    // their deadline (`join_next` is cancel safe), so one slow request does
+                    // not hold back the others' records and progress events.
+                    Some(oldest) => {
+                        let left = RECORD_AFTER.saturating_sub(oldest.elapsed());
+                        tokio::time::timeout(left, next).await.ok().flatten()
+                    }
+                    None => next.await,
+                };
+                if let Some(joined) = joined {
                     collect(joined, &mut finished, &mut stopped);
                 }
             }
@@ -334,7 +345,7 @@ impl SelfReport {
             }
             let oldest = *first_unrecorded.get_or_insert_with(Instant::now);
             // Recorded when the batch is full, when nothing else is coming, or once the
-            // oldest outcome has waited long enough (checked as outcomes arrive).
+            // oldest outcome has waited `RECORD_AFTER`.
             let record_now = finished.len() >= RECORD_BATCH
                 || in_flight.is_empty()
                 || oldest.elapsed() >= RECORD_AFTER;
@@ -558,6 +569,8 @@ mod tests {
         script: Mutex<Vec<Action>>,
         calls: AtomicUsize,
         forge: bool,
+        /// How long the first request waits for its reply.
+        first_delay: Mutex<Option<Duration>>,
     }
 
     impl FakeDropBox {
@@ -568,11 +581,25 @@ mod tests {
                 script: Mutex::new(script),
                 calls: AtomicUsize::new(0),
                 forge,
+                first_delay: Mutex::new(None),
             })
         }
 
+        /// Makes the first request's reply wait `delay` (stored at once, answered late).
+        fn delay_first_reply(&self, delay: Duration) {
+            *self.first_delay.lock().unwrap() = Some(delay);
+        }
+
         fn handle(&self, request: &SeenRequest) -> Action {
-            self.calls.fetch_add(1, Ordering::SeqCst);
+            let reply = self.reply(request);
+            let first = self.calls.fetch_add(1, Ordering::SeqCst) == 0;
+            match *self.first_delay.lock().unwrap() {
+                Some(delay) if first => Action::Later(delay, Box::new(reply)),
+                _ => reply,
+            }
+        }
+
+        fn reply(&self, request: &SeenRequest) -> Action {
             if request.method == "DELETE" {
                 return Action::Reply(204, vec![], vec![]);
             }
@@ -1045,6 +1072,34 @@ mod tests {
     /// outbox first: every queued body in memory at once (116 MiB of peak memory for 10,000
     /// queued reports, see `tests/benches/sync_peak_memory.rs`), and an item dropped after
     /// the sync started was still sent.
+    /// Outcomes wait for their batch at most `RECORD_AFTER`, even while another request is
+    /// still in flight: one slow reply does not hold back the others' records and events.
+    #[tokio::test]
+    async fn a_slow_reply_does_not_hold_back_the_others_deliveries() {
+        let s = setup(vec![], false).await;
+        queue_reports(&s, 2);
+        let slow = Duration::from_secs(3);
+        s.dropbox.delay_first_reply(slow);
+        let started = Instant::now();
+        let delivered_at = Mutex::new(Vec::new());
+        let progress = |event: &SyncEvent| {
+            if matches!(event, SyncEvent::Delivered { .. }) {
+                delivered_at.lock().unwrap().push(started.elapsed());
+            }
+        };
+        let done = s
+            .core
+            .sync(&options(&s.server), &progress, &CancelToken::new())
+            .await
+            .unwrap();
+        assert_eq!(done.delivered, 2);
+        let delivered_at = delivered_at.into_inner().unwrap();
+        assert_eq!(delivered_at.len(), 2);
+        assert!(delivered_at[1] >= slow, "{delivered_at:?}");
+        // The fast one was recorded and reported long before the slow reply came.
+        assert!(delivered_at[0] < slow / 2, "{delivered_at:?}");
+    }
+
     #[tokio::test]
     async fn an_item_dropped_while_a_sync_runs_is_not_sent() {
         let s = setup(vec![], false).await;

@@ -27,6 +27,8 @@ pub(crate) enum Action {
     Reply(u16, Vec<(String, String)>, Vec<u8>),
     /// Close the connection without a reply (after reading the request).
     Cut,
+    /// Wait, then do the other action.
+    Later(std::time::Duration, Box<Action>),
 }
 
 type Handler = dyn Fn(&SeenRequest) -> Action + Send + Sync;
@@ -112,8 +114,12 @@ impl TestServer {
                     let Some(request) = read_request(&mut tls).await else {
                         return;
                     };
-                    let action = handler(&request);
+                    let mut action = handler(&request);
                     seen.lock().expect("seen").push(request);
+                    while let Action::Later(delay, then) = action {
+                        tokio::time::sleep(delay).await;
+                        action = *then;
+                    }
                     if let Action::Reply(status, headers, body) = action {
                         let mut head = format!(
                             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
