@@ -14,7 +14,9 @@ use zeroize::Zeroize;
 /// pads), set up once for the store's life: a save computes a slot index, and setting the
 /// key up again each time cost about a third of the index. ring's key type cannot be
 /// zeroized, so on drop it is overwritten in place by the key prepared from 32 zero bytes,
-/// a write the compiler is not allowed to drop; the raw bytes are zeroed at once.
+/// kept from being optimized away by `std::hint::black_box` (best effort: unlike
+/// zeroize's volatile writes, Rust does not guarantee it); the raw bytes are zeroized at
+/// once.
 pub struct BlindIndexKey(Box<hmac::Key>);
 
 /// A blind index value: 32 bytes stored in a plaintext column.
@@ -101,7 +103,8 @@ impl Drop for MessageBuffer {
 impl Drop for BlindIndexKey {
     fn drop(&mut self) {
         *self.0 = hmac::Key::new(hmac::HMAC_SHA256, &[0; 32]);
-        // The overwritten box is read before it is freed, so the store above is not dead.
+        // The overwritten box is observed before it is freed, so the store above is not a
+        // dead store the optimizer may drop (black_box is a hint, the best safe Rust offers).
         std::hint::black_box(&*self.0);
     }
 }
