@@ -38,25 +38,30 @@ impl BlindIndexKey {
         // pieces. Same bytes either way; a message too long for the buffer (never one of
         // ours) is hashed piece by piece.
         let mut message = MessageBuffer::new();
-        let mut gathered = true;
-        for part in std::iter::once(domain.as_bytes()).chain(parts.iter().copied()) {
-            let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
-            gathered = gathered && message.push(&len.to_be_bytes()) && message.push(part);
-        }
-        if gathered {
+        if for_each_piece(domain, parts, |piece| message.push(piece)) {
             context.update(message.as_slice());
         } else {
-            for part in std::iter::once(domain.as_bytes()).chain(parts.iter().copied()) {
-                let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
-                context.update(&len.to_be_bytes());
-                context.update(part);
-            }
+            for_each_piece(domain, parts, |piece| {
+                context.update(piece);
+                true
+            });
         }
         let tag = context.sign();
         let mut out = [0u8; 32];
         out.copy_from_slice(tag.as_ref());
         BlindIndex(out)
     }
+}
+
+/// Feeds the message of an index to `take`, piece by piece: each of `domain` and `parts`
+/// after its length (4 bytes, big-endian). Stops, returning `false`, when `take` does.
+fn for_each_piece(domain: &str, parts: &[&[u8]], mut take: impl FnMut(&[u8]) -> bool) -> bool {
+    std::iter::once(domain.as_bytes())
+        .chain(parts.iter().copied())
+        .all(|part| {
+            let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+            take(&len.to_be_bytes()) && take(part)
+        })
 }
 
 /// A blind index's message, on the stack: ids, dates and domains, never more than a few

@@ -396,14 +396,12 @@ pub(crate) fn shred_store_key(conn: &Connection) -> Result<()> {
 mod tests {
     use super::*;
     use crate::store::Store;
-    use crate::store::test_support::key_source;
+    use crate::store::test_support::new_store;
 
     const EPOCH: i64 = 20_800;
 
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(dir.path(), &key_source(1)).unwrap();
-        (dir, store)
+        new_store(1)
     }
 
     fn corrupt_name(result: Result<Plaintext>) -> String {

@@ -256,6 +256,13 @@ pub(crate) mod test_support {
         MemoryKeySource::new(KeyMaterial::from_bytes([seed; 32]))
     }
 
+    /// A new store in a temporary directory, keyed by [`key_source`]`(seed)`.
+    pub(crate) fn new_store(seed: u8) -> (tempfile::TempDir, super::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Store::create(dir.path(), &key_source(seed)).unwrap();
+        (dir, store)
+    }
+
     /// Every file of `dir` with its bytes, sorted by name.
     pub(crate) fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = std::fs::read_dir(dir)

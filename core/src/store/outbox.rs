@@ -408,14 +408,12 @@ impl Store {
 mod tests {
     use super::*;
     use crate::ledger::LedgerEvent;
-    use crate::store::test_support::key_source;
+    use crate::store::test_support::new_store;
 
     const EPOCH: i64 = 20_000;
 
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(dir.path(), &key_source(3)).unwrap();
-        (dir, store)
+        new_store(3)
     }
 
     fn queue(store: &Store, id: &str) -> OutboxItem {

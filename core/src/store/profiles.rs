@@ -95,7 +95,7 @@ mod tests {
 
     use super::*;
     use crate::model::NewProfile;
-    use crate::store::test_support::key_source;
+    use crate::store::test_support::{key_source, new_store};
 
     fn add(store: &Store, name: &str) -> Profile {
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
@@ -114,8 +114,7 @@ mod tests {
 
     #[test]
     fn a_profile_read_again_comes_from_its_opened_row_and_equals_the_stored_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        let (dir, store) = new_store(1);
         let added = add(&store, "Grandma");
         assert_eq!(opened(&store), 0);
         assert_eq!(store.profile(&added.id).unwrap(), added);
@@ -142,8 +141,7 @@ mod tests {
 
     #[test]
     fn changing_the_key_forgets_opened_profiles() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        let (_dir, store) = new_store(1);
         let added = add(&store, "Grandma");
         store.profile(&added.id).unwrap();
         assert_eq!(opened(&store), 1);
@@ -155,8 +153,7 @@ mod tests {
 
     #[test]
     fn opened_profiles_stay_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(dir.path(), &key_source(1)).unwrap();
+        let (_dir, store) = new_store(1);
         let added: Vec<Profile> = (0..MAX_OPENED_PROFILES + 3)
             .map(|n| add(&store, &format!("Member {n}")))
             .collect();
