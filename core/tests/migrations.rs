@@ -183,8 +183,46 @@ fn every_older_and_the_current_schema_migrate_and_read_back() {
         let parent = tempfile::tempdir().unwrap();
         let dir = parent.path().join("store");
         load(&dir, &sql);
+        let wrapped = if version < 3 {
+            let wrapped = wrapped_epoch_keys(&dir);
+            assert!(
+                !wrapped.is_empty(),
+                "version {version} wraps keys one by one"
+            );
+            wrapped
+        } else {
+            Vec::new()
+        };
         check(&dir);
+        // Version 3 moved every key into a page and dropped the table: the old wrapped
+        // bytes are in none of the files.
+        let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'epoch_keys'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "version {version}");
+        drop(conn);
+        let found = find_in_files(&dir, &wrapped);
+        assert!(
+            found.is_empty(),
+            "version {version}: old wrapped keys in {found:?}"
+        );
     }
+}
+
+/// The epoch keys still wrapped one per row (schema versions 1 and 2).
+fn wrapped_epoch_keys(dir: &Path) -> Vec<Vec<u8>> {
+    let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+    let mut statement = conn.prepare("SELECT wrapped FROM epoch_keys").unwrap();
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 #[test]

@@ -319,44 +319,67 @@ fn every_flipped_byte_of_the_canary_or_wrapped_store_key_is_corrupt() {
 }
 
 #[test]
-fn every_flipped_byte_of_a_wrapped_epoch_key_is_corrupt_for_its_records_only() {
+fn every_flipped_byte_of_a_page_of_epoch_keys_is_corrupt_for_its_records_only() {
     let fixture = fixture();
-    let conn = db(&fixture.dir);
-    let epoch: i64 = conn
-        .query_row(
-            "SELECT epoch FROM records WHERE id = ?1",
-            [fixture.records[2].as_str()],
-            |row| row.get(0),
+    // A record 40 days on, so that its key is in another page.
+    let later = {
+        let core = open(&fixture.dir, &fixture.authority, clock("2026-12-30"));
+        core.save_record(
+            &fixture.profiles[1],
+            POLICY_ID,
+            "daily",
+            None,
+            Answers::new().text("temperature", "36.6"),
         )
-        .unwrap();
+        .unwrap()
+        .id
+    };
+    let conn = db(&fixture.dir);
+    let epoch_of = |id: &str| -> i64 {
+        conn.query_row("SELECT epoch FROM records WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .unwrap()
+    };
+    let epochs: Vec<i64> = fixture
+        .records
+        .iter()
+        .map(|id| epoch_of(id.as_str()))
+        .collect();
+    let page = epochs[2].div_euclid(32);
+    assert_ne!(epoch_of(later.as_str()).div_euclid(32), page);
     drop(conn);
-    let len = blob_len(&fixture.dir, "epoch_keys", "wrapped", "epoch", &epoch);
+    let name = format!("epoch_page/{page}");
+    let len = blob_len(&fixture.dir, "meta", "value", "name", &name);
     for index in 0..len {
-        flip(
-            &fixture.dir,
-            "epoch_keys",
-            "wrapped",
-            "epoch",
-            &epoch,
-            index,
-        );
-        let core = open(&fixture.dir, &fixture.authority, clock("2026-11-21"));
-        match core.record(&fixture.records[2]) {
-            Err(Error::Corrupt { record }) => assert_eq!(record, format!("epoch_key:{epoch}")),
-            other => panic!("byte {index}: expected Corrupt, got {other:?}"),
+        flip(&fixture.dir, "meta", "value", "name", &name, index);
+        let core = open(&fixture.dir, &fixture.authority, clock("2026-12-30"));
+        // Every record keyed by that page names its epoch's key.
+        for (id, epoch) in fixture.records.iter().zip(&epochs) {
+            match core.record(id) {
+                Err(Error::Corrupt { record }) if epoch.div_euclid(32) == page => {
+                    assert_eq!(record, format!("epoch_key:{epoch}"), "byte {index}")
+                }
+                Ok(_) if epoch.div_euclid(32) != page => {}
+                other => panic!("byte {index}, epoch {epoch}: got {other:?}"),
+            }
         }
-        // Records of the other day's epoch still read.
-        core.record(&fixture.records[0]).unwrap();
-        core.profiles().unwrap();
-        drop(core);
-        flip(
-            &fixture.dir,
-            "epoch_keys",
-            "wrapped",
-            "epoch",
-            &epoch,
-            index,
+        // A listing reports them as damaged and still returns the others.
+        let listing = core.records().unwrap();
+        let keyed_elsewhere = epochs.iter().filter(|e| e.div_euclid(32) != page).count();
+        assert_eq!(listing.records.len(), 1 + keyed_elsewhere, "byte {index}");
+        assert_eq!(listing.damaged.len(), epochs.len() - keyed_elsewhere);
+        assert!(
+            listing
+                .records
+                .iter()
+                .any(|stored| stored.record.id == later)
         );
+        // Records of other pages and the standing rows still read.
+        core.record(&later).unwrap();
+        assert_eq!(core.profiles().unwrap().len(), 2);
+        drop(core);
+        flip(&fixture.dir, "meta", "value", "name", &name, index);
     }
 }
 
@@ -390,7 +413,10 @@ fn purge_deletes_records_and_shreds_their_epoch_keys_from_every_file() {
     let fixture = fixture();
     let conn = db(&fixture.dir);
     let mut statement = conn
-        .prepare("SELECT r.sealed, e.wrapped FROM records r JOIN epoch_keys e ON e.epoch = r.epoch")
+        .prepare(
+            "SELECT r.sealed, p.value FROM records r
+             JOIN meta p ON p.name = 'epoch_page/' || (r.epoch / 32)",
+        )
         .unwrap();
     let purged: Vec<(Vec<u8>, Vec<u8>)> = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -402,7 +428,7 @@ fn purge_deletes_records_and_shreds_their_epoch_keys_from_every_file() {
     assert_eq!(purged.len(), 3);
     let needles: Vec<Vec<u8>> = purged
         .iter()
-        .flat_map(|(sealed, wrapped)| [sealed[13..45].to_vec(), wrapped[13..45].to_vec()])
+        .flat_map(|(sealed, page)| [sealed[13..45].to_vec(), page[13..45].to_vec()])
         .collect();
     assert!(
         !find_in_files(&fixture.dir, &needles).is_empty(),
@@ -443,14 +469,16 @@ fn purge_deletes_records_and_shreds_their_epoch_keys_from_every_file() {
     // seal nothing yet) stay until their own day.
     let conn = db(&fixture.dir);
     let purged_through = selfreport_core::clock::day_number(date("2026-12-31"));
-    let expired: i64 = conn
+    // No page all of whose days have expired is left (the standing page 0 is not dated).
+    let expired_pages: i64 = conn
         .query_row(
-            "SELECT count(*) FROM epoch_keys WHERE epoch BETWEEN 1 AND ?1",
+            "SELECT count(*) FROM meta WHERE name LIKE 'epoch!_page/%' ESCAPE '!'
+             AND CAST(substr(name, 12) AS INTEGER) BETWEEN 1 AND ?1 / 32 - 1",
             [purged_through],
             |row| row.get(0),
         )
         .unwrap();
-    assert_eq!(expired, 0);
+    assert_eq!(expired_pages, 0);
     let sealing: i64 = conn
         .query_row("SELECT count(*) FROM records WHERE epoch > 0", [], |row| {
             row.get(0)

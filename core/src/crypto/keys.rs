@@ -1,7 +1,9 @@
 //! Key types: raw key material that zeroizes and never prints, and the keys derived from it.
 
+use std::sync::LazyLock;
+
 use ring::hkdf;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::blind_index::BlindIndexKey;
 use super::random::random_array;
@@ -58,11 +60,6 @@ impl DataKey {
 
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.0
-    }
-
-    /// The key's bytes, to be sealed under another key (key wrapping).
-    pub(crate) fn to_wrappable(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(self.0.to_vec())
     }
 }
 
@@ -133,9 +130,14 @@ impl hkdf::KeyType for Len32 {
     }
 }
 
+/// The HKDF salt `selfreport.store-key/1`, prepared once per process: a public constant,
+/// whose HMAC key set-up every open would otherwise repeat.
+static STORE_KEY_SALT: LazyLock<hkdf::Salt> =
+    LazyLock::new(|| hkdf::Salt::new(hkdf::HKDF_SHA256, b"selfreport.store-key/1"));
+
 /// HKDF-SHA256 extract of the store key material (salt `selfreport.store-key/1`).
 fn extract(material: &KeyMaterial) -> hkdf::Prk {
-    hkdf::Salt::new(hkdf::HKDF_SHA256, b"selfreport.store-key/1").extract(material.expose())
+    STORE_KEY_SALT.extract(material.expose())
 }
 
 /// HKDF-SHA256 expand of `prk` to a 32-byte key for the purpose `label` (the info).

@@ -5,11 +5,18 @@
 //! (SHA-256 of the blob) and `canary` (a constant sealed under a key derived from the store
 //! key) with `canary_digest`. The digests are not secrets; they only tell accidental or
 //! deliberate damage (`Corrupt`) apart from a key that does not match (`WrongKey`).
+//!
+//! Epoch keys live in pages of consecutive epochs, also in `meta` (`epoch_page/<n>`, see
+//! [`super::epoch_pages`]), sealed under the wrapping key (before schema version 3, one
+//! wrapped key per row of an `epoch_keys` table). Unlocking reads `meta` whole with one
+//! statement and opens every page, so reading rows afterwards finds their keys in memory.
 
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{Connection, OptionalExtension, params};
+
+use super::epoch_key_set::EpochKeySet;
+use super::epoch_pages::{DamagedPage, epochs_of, open_page, page_of, seal_page};
 
 use crate::crypto::{
     AssociatedData, AssociatedDataTooLong, BlindIndex, DataKey, KeyMaterial, KeySource,
@@ -27,7 +34,10 @@ pub(crate) struct Keyring {
     store_key: StoreKey,
     /// Ordered, so that a listing checks a run of days with one range walk, and a lookup
     /// (every opened row makes one) is a few comparisons instead of a SipHash.
-    epochs: BTreeMap<i64, DataKey>,
+    epochs: EpochKeySet,
+    /// Pages that did not open at unlock or since: the rows of their epochs report
+    /// `Corrupt` (naming the epoch key) instead of being looked up again and again.
+    damaged_pages: BTreeSet<i64>,
     /// Profile blind indexes already computed, by profile id: every save and listing needs
     /// its profile's, and each costs an HMAC key setup. The values are what the
     /// `profile_idx` columns hold on disk, derived from this keyring's store key, so they
@@ -55,31 +65,72 @@ fn key_source_error(error: KeySourceError) -> Error {
     }
 }
 
-/// The blobs `unlock` needs, read with one statement: on a fresh connection every
+/// What `unlock` reads from `meta`, with one statement: on a fresh connection every
 /// statement is compiled and takes its own read lock, and this runs at every app start.
-fn read_unlock_meta(conn: &Connection) -> Result<HashMap<String, Vec<u8>>> {
-    Ok(conn
-        .prepare(
-            "SELECT name, value FROM meta
-             WHERE name IN ('store_key', 'store_key_digest', 'canary', 'canary_digest')",
-        )?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?)
+#[derive(Default)]
+struct UnlockMeta {
+    store_key: Option<Vec<u8>>,
+    store_key_digest: Option<Vec<u8>>,
+    canary: Option<Vec<u8>>,
+    canary_digest: Option<Vec<u8>>,
+    /// Sealed pages of epoch keys, by page number.
+    pages: Vec<(i64, Vec<u8>)>,
 }
 
+fn read_unlock_meta(conn: &Connection) -> Result<UnlockMeta> {
+    let mut meta = UnlockMeta::default();
+    // `meta` holds the key material only: reading it whole is one walk over a few pages.
+    let mut statement = conn.prepare("SELECT name, value FROM meta")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        // The column is `TEXT` in a `STRICT` table: anything else is damage.
+        let name = row
+            .get_ref(0)?
+            .as_str()
+            .map_err(|_| Error::corrupt("meta"))?;
+        let slot = match name {
+            "store_key" => &mut meta.store_key,
+            "store_key_digest" => &mut meta.store_key_digest,
+            "canary" => &mut meta.canary,
+            "canary_digest" => &mut meta.canary_digest,
+            other => {
+                // A name this version does not know is left alone (not ours to judge).
+                if let Some(page) = page_number(other) {
+                    meta.pages.push((page, row.get(1)?));
+                }
+                continue;
+            }
+        };
+        *slot = Some(row.get(1)?);
+    }
+    Ok(meta)
+}
+
+/// The `meta` name of a page of epoch keys.
+fn page_name(page: i64) -> String {
+    format!("{PAGE_PREFIX}{page}")
+}
+
+/// The page number in a `meta` name, if it names a page.
+fn page_number(name: &str) -> Option<i64> {
+    name.strip_prefix(PAGE_PREFIX)?.parse().ok()
+}
+
+const PAGE_PREFIX: &str = "epoch_page/";
+
 fn write_meta(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
-    conn.execute(
+    // Cached: a window of new epoch keys rewrites a page or two every couple of weeks.
+    conn.prepare_cached(
         "INSERT INTO meta (name, value) VALUES (?1, ?2)
          ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        params![name, value],
-    )?;
+    )?
+    .execute(params![name, value])?;
     Ok(())
 }
 
-/// Takes a blob out of `meta` and checks it against its stored digest.
-fn take_checked(meta: &mut HashMap<String, Vec<u8>>, name: &str) -> Result<Vec<u8>> {
-    let digest = meta.remove(&format!("{name}_digest"));
-    let (Some(value), Some(digest)) = (meta.remove(name), digest) else {
+/// A blob read from `meta`, checked against its stored digest.
+fn checked(value: Option<Vec<u8>>, digest: Option<Vec<u8>>, name: &str) -> Result<Vec<u8>> {
+    let (Some(value), Some(digest)) = (value, digest) else {
         return Err(Error::corrupt(name));
     };
     if sha256(&value).as_slice() != digest.as_slice() {
@@ -105,31 +156,91 @@ impl Keyring {
         write_checked(conn, "canary", &canary)?;
         let mut keyring = Self {
             store_key,
-            epochs: BTreeMap::new(),
+            epochs: EpochKeySet::default(),
+            damaged_pages: BTreeSet::new(),
             profile_indexes: HashMap::new(),
         };
         keyring.ensure_epoch(conn, STANDING_EPOCH)?;
         Ok(keyring)
     }
 
-    /// Unwraps the store key and checks the canary. Reads only; writes nothing.
+    /// Unwraps the store key, checks the canary and opens every page of epoch keys. Reads
+    /// only; writes nothing. A page that does not open is remembered as damaged: the rows
+    /// it keys report `Corrupt`, everything else reads.
     pub(crate) fn unlock(conn: &Connection, source: &dyn KeySource) -> Result<Self> {
-        let mut meta = read_unlock_meta(conn)?;
-        let wrapped = take_checked(&mut meta, "store_key")?;
+        let meta = read_unlock_meta(conn)?;
+        let wrapped = checked(meta.store_key, meta.store_key_digest, "store_key")?;
         let material = source.unwrap(&wrapped).map_err(key_source_error)?;
         let store_key = StoreKey::new(material)?;
-        let canary = take_checked(&mut meta, "canary")?;
+        let canary = checked(meta.canary, meta.canary_digest, "canary")?;
         // The canary's bytes are intact (digest checked), so a failure here means the key
         // source returned a key that is not this store's.
         match open(store_key.canary_key(), &canary_ad()?, &canary) {
             Ok(plaintext) if plaintext.as_slice() == CANARY_PLAINTEXT => {}
             _ => return Err(Error::WrongKey),
         }
+        // Every page's keys, in one ordered collection built at once rather than key by key.
+        let mut keys = Vec::new();
+        let mut damaged_pages = BTreeSet::new();
+        for (page, sealed) in meta.pages {
+            match open_page(store_key.wrapping_key(), page, sealed) {
+                Ok(opened) => keys.extend(opened),
+                Err(DamagedPage) => {
+                    damaged_pages.insert(page);
+                }
+            }
+        }
         Ok(Self {
             store_key,
-            epochs: BTreeMap::new(),
+            epochs: EpochKeySet::from_keys(keys),
+            damaged_pages,
             profile_indexes: HashMap::new(),
         })
+    }
+
+    /// Puts the keys of one page, as read from disk, in memory in place of those held.
+    fn take_page(&mut self, page: i64, sealed: Vec<u8>) {
+        match open_page(self.store_key.wrapping_key(), page, sealed) {
+            Ok(keys) => {
+                self.damaged_pages.remove(&page);
+                self.epochs.replace_range(epochs_of(page), keys);
+            }
+            Err(DamagedPage) => {
+                self.damaged_pages.insert(page);
+            }
+        }
+    }
+
+    /// Reads one page again (another connection may have written it since unlock).
+    /// `Ok(false)` when it is not on disk (nor damaged, then); keys held in memory are
+    /// left as they are.
+    fn reload_page(&mut self, conn: &Connection, page: i64) -> Result<bool> {
+        let sealed: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
+            .query_row([page_name(page)], |row| row.get(0))
+            .optional()?;
+        match sealed {
+            Some(sealed) => {
+                self.take_page(page, sealed);
+                Ok(true)
+            }
+            None => {
+                self.damaged_pages.remove(&page);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Seals the keys held for `page` and writes the page (or deletes it if none is left).
+    fn write_page(&self, conn: &Connection, page: i64) -> Result<()> {
+        let mut keys = self.epochs.range(epochs_of(page)).peekable();
+        if keys.peek().is_none() {
+            conn.prepare_cached("DELETE FROM meta WHERE name = ?1")?
+                .execute([page_name(page)])?;
+            return Ok(());
+        }
+        let sealed = seal_page(self.store_key.wrapping_key(), page, keys)?;
+        write_meta(conn, &page_name(page), &sealed)
     }
 
     /// Wraps the same store key with another key source; records are not re-encrypted.
@@ -169,36 +280,26 @@ impl Keyring {
     ///
     /// Call it outside a transaction that may roll back, or in the same one as the rows it
     /// seals and `forget_epochs` the key if that transaction fails: a key created here is
-    /// cached in memory as soon as its row is written.
+    /// held in memory as soon as its page is written.
     pub(crate) fn ensure_epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
-        if !self.epochs.contains_key(&epoch) {
-            let key = match self.load_epoch(conn, epoch)? {
-                Some(key) => key,
-                None => {
-                    let key = DataKey::generate()?;
-                    let wrapped = seal(
-                        self.store_key.wrapping_key(),
-                        &epoch_ad(epoch)?,
-                        &key.to_wrappable(),
-                    )?;
-                    conn.prepare_cached("INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)")?
-                        .execute(params![epoch, wrapped])?;
-                    key
-                }
-            };
-            self.epochs.insert(epoch, key);
+        if !self.epochs.contains(epoch) {
+            let mut created = Vec::new();
+            if let Err(error) = self.ensure_epochs_from(conn, epoch, 0, &mut created) {
+                self.forget_epochs(|epoch| created.contains(&epoch));
+                return Err(error);
+            }
         }
         self.epochs
-            .get(&epoch)
+            .get(epoch)
             .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))
     }
 
     /// Makes sure the keys of `epoch` and the `ahead` epochs after it exist, creating the
-    /// missing ones (one range query to find them). Daily reports move forward a day at a
-    /// time, so the next days' saves find their key ready instead of each paying for a new
-    /// one. Keys that end up sealing nothing are shredded at purge like any other. Pushes
-    /// the epochs it creates onto `created`, for the caller to forget if its transaction
-    /// fails (even when this call fails part-way).
+    /// missing ones. Daily reports move forward a day at a time, so the next days' saves
+    /// find their key ready instead of each rewriting a page. Keys that end up sealing
+    /// nothing are shredded at purge like any other. Pushes the epochs it creates onto
+    /// `created`, for the caller to forget if its transaction fails (even when this call
+    /// fails part-way); its own writes are all or nothing (one savepoint).
     pub(crate) fn ensure_epochs_from(
         &mut self,
         conn: &Connection,
@@ -206,115 +307,148 @@ impl Keyring {
         ahead: i64,
         created: &mut Vec<i64>,
     ) -> Result<()> {
-        if self.epochs.contains_key(&epoch) {
+        if self.epochs.contains(epoch) {
             return Ok(());
         }
-        let last = epoch.saturating_add(ahead);
-        let present = self.load_range(conn, epoch, last)?;
-        if present.contains(&epoch) && !self.epochs.contains_key(&epoch) {
-            // On disk but it did not open: report it now, as the save needs it.
-            return Err(Error::corrupt(format!("epoch_key:{epoch}")));
-        }
-        for candidate in epoch..=last {
-            if present.contains(&candidate) {
-                continue;
+        let last = epoch.saturating_add(ahead.max(0));
+        conn.execute_batch("SAVEPOINT ensure_epochs")?;
+        let mut written = Vec::new();
+        let result = self.create_missing(conn, epoch, last, &mut written);
+        created.extend_from_slice(&written);
+        match result {
+            Ok(()) => {
+                conn.execute_batch("RELEASE ensure_epochs")?;
+                Ok(())
             }
-            let key = DataKey::generate()?;
-            let wrapped = seal(
-                self.store_key.wrapping_key(),
-                &epoch_ad(candidate)?,
-                &key.to_wrappable(),
-            )?;
-            created.push(candidate);
-            conn.prepare_cached("INSERT INTO epoch_keys (epoch, wrapped) VALUES (?1, ?2)")?
-                .execute(params![candidate, wrapped])?;
-            self.epochs.insert(candidate, key);
-        }
-        Ok(())
-    }
-
-    /// Loads the keys of `low..=high` not in memory yet and returns every epoch of the
-    /// range that has a row (whether or not its key opened).
-    fn load_range(&mut self, conn: &Connection, low: i64, high: i64) -> Result<Vec<i64>> {
-        let rows: Vec<(i64, Vec<u8>)> = conn
-            .prepare_cached("SELECT epoch, wrapped FROM epoch_keys WHERE epoch BETWEEN ?1 AND ?2")?
-            .query_map([low, high], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut present = Vec::with_capacity(rows.len());
-        for (epoch, wrapped) in rows {
-            present.push(epoch);
-            if !self.epochs.contains_key(&epoch) {
-                if let Ok(key) = self.unwrap_epoch(epoch, &wrapped) {
-                    self.epochs.insert(epoch, key);
-                }
+            Err(error) => {
+                // Undo this call's writes whether or not the caller's transaction goes on.
+                let _ = conn.execute_batch("ROLLBACK TO ensure_epochs; RELEASE ensure_epochs");
+                Err(error)
             }
         }
-        Ok(present)
     }
 
-    /// Loads, with one query, the keys among `epochs` that are not in memory yet. A listing
-    /// calls it first so that it does not look keys up row by row; a key that is missing
-    /// or does not open is left out, for the row that needs it to report.
-    pub(crate) fn preload_epochs(
+    /// [`Keyring::ensure_epochs_from`]'s work, page by page: each page is read again
+    /// inside the savepoint (what another connection wrote is kept), the missing keys are
+    /// added and the page is written back.
+    fn create_missing(
         &mut self,
         conn: &Connection,
-        epochs: impl Iterator<Item = i64> + Clone,
+        first: i64,
+        last: i64,
+        created: &mut Vec<i64>,
     ) -> Result<()> {
-        // The usual listing is a run of days whose keys are all in memory already: if the
-        // keys held for `low..=high` are as many as the days in it, none of them is missing,
-        // and one walk over that range replaces a lookup per row.
-        let bounds = epochs.clone().fold(None, |bounds, epoch| match bounds {
-            None => Some((epoch, epoch)),
-            Some((low, high)) => Some((i64::min(low, epoch), i64::max(high, epoch))),
-        });
-        let Some((low, high)) = bounds else {
-            return Ok(());
-        };
-        let days = high
-            .checked_sub(low)
-            .and_then(|span| usize::try_from(span).ok())
-            .and_then(|span| span.checked_add(1));
-        if days == Some(self.epochs.range(low..=high).count()) {
-            return Ok(());
+        for page in page_of(first)..=page_of(last) {
+            let span = epochs_of(page);
+            let (low, high) = (first.max(*span.start()), last.min(*span.end()));
+            self.reload_page(conn, page)?;
+            if self.damaged_pages.contains(&page) {
+                // Rewriting it would throw away the keys it holds: report it for the save.
+                return Err(Error::corrupt(format!("epoch_key:{low}")));
+            }
+            let missing: Vec<i64> = (low..=high)
+                .filter(|epoch| !self.epochs.contains(*epoch))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            for &epoch in &missing {
+                self.epochs.insert(epoch, DataKey::generate()?);
+                created.push(epoch);
+            }
+            self.write_page(conn, page)?;
         }
-        let mut missing = epochs
-            .filter(|epoch| !self.epochs.contains_key(epoch))
-            .peekable();
-        let Some(&first) = missing.peek() else {
-            return Ok(());
-        };
-        // The epochs of a listing are a run of days, so one range covers them.
-        let (low, high) = missing.fold((first, first), |(low, high), epoch| {
-            (low.min(epoch), high.max(epoch))
-        });
-        self.load_range(conn, low, high)?;
         Ok(())
     }
 
     /// The key of an existing epoch; `Corrupt` if it is missing or damaged.
     pub(crate) fn epoch(&mut self, conn: &Connection, epoch: i64) -> Result<&DataKey> {
-        // One search on the path every opened row takes (the key in memory).
-        match self.epochs.entry(epoch) {
-            Entry::Occupied(entry) => Ok(entry.into_mut()),
-            Entry::Vacant(entry) => {
-                let key = load_epoch(&self.store_key, conn, epoch)?
-                    .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))?;
-                Ok(entry.insert(key))
+        if !self.epochs.contains(epoch) {
+            // Not held since unlock: another connection may have written it since.
+            let page = page_of(epoch);
+            if !self.damaged_pages.contains(&page) {
+                self.reload_page(conn, page)?;
             }
         }
+        self.epochs
+            .get(epoch)
+            .ok_or_else(|| Error::corrupt(format!("epoch_key:{epoch}")))
     }
 
-    fn load_epoch(&self, conn: &Connection, epoch: i64) -> Result<Option<DataKey>> {
-        load_epoch(&self.store_key, conn, epoch)
+    /// Shreds the keys of `low..=high` in the transaction `conn` is in: each page holding
+    /// some is rewritten without them, or deleted when none is left. A damaged page is
+    /// deleted once all of its epochs are in the range (its keys no longer open anyway);
+    /// before that it is left for the rows it keys to report. Returns the keys shredded.
+    /// Call [`Keyring::forget_epochs`] once the transaction has committed.
+    pub(crate) fn shred_epochs(&mut self, conn: &Connection, low: i64, high: i64) -> Result<usize> {
+        let (first, last) = (page_of(low), page_of(high));
+        let pages: Vec<(String, Vec<u8>)> = conn
+            .prepare("SELECT name, value FROM meta WHERE name LIKE 'epoch!_page/%' ESCAPE '!'")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let pages = pages.into_iter().filter_map(|(name, sealed)| {
+            page_number(&name)
+                .filter(|page| (first..=last).contains(page))
+                .map(|page| (page, sealed))
+        });
+        let mut shredded = 0;
+        for (page, sealed) in pages {
+            let span = epochs_of(page);
+            match open_page(self.store_key.wrapping_key(), page, sealed) {
+                Ok(keys) => {
+                    let kept = keys
+                        .iter()
+                        .filter(|(epoch, _)| !(low..=high).contains(epoch))
+                        .count();
+                    if kept == keys.len() {
+                        continue;
+                    }
+                    shredded += keys.len() - kept;
+                    // Write what stays from the page as read, not from memory.
+                    let kept = keys
+                        .into_iter()
+                        .filter(|(epoch, _)| !(low..=high).contains(epoch))
+                        .collect();
+                    self.epochs.replace_range(span, kept);
+                    self.write_page(conn, page)?;
+                }
+                Err(DamagedPage) => {
+                    if low <= *span.start() && *span.end() <= high {
+                        conn.execute("DELETE FROM meta WHERE name = ?1", [page_name(page)])?;
+                        self.damaged_pages.remove(&page);
+                    }
+                }
+            }
+        }
+        Ok(shredded)
     }
 
-    fn unwrap_epoch(&self, epoch: i64, wrapped: &[u8]) -> Result<DataKey> {
-        unwrap_epoch(&self.store_key, epoch, wrapped)
+    /// Moves the keys of a version 2 store (one wrapped key per `epoch_keys` row) into
+    /// pages, in the transaction of the migration to version 3 (which then drops the
+    /// table), and holds them in memory. A key that does not unwrap was lost before: the
+    /// rows it sealed report `Corrupt` naming it, as they did.
+    pub(crate) fn adopt_wrapped_epoch_keys(&mut self, conn: &Connection) -> Result<()> {
+        let wrapped: Vec<(i64, Vec<u8>)> = conn
+            .prepare("SELECT epoch, wrapped FROM epoch_keys")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut pages = BTreeSet::new();
+        for (epoch, wrapped) in wrapped {
+            let Ok(key) = unwrap_epoch(&self.store_key, epoch, &wrapped) else {
+                continue;
+            };
+            self.epochs.insert(epoch, key);
+            pages.insert(page_of(epoch));
+        }
+        for page in pages {
+            self.write_page(conn, page)?;
+        }
+        Ok(())
     }
 
     /// Forgets the in-memory copies of epoch keys that were shredded (dropping zeroizes).
     pub(crate) fn forget_epochs(&mut self, shredded: impl Fn(i64) -> bool) {
-        self.epochs.retain(|epoch, _| !shredded(*epoch));
+        self.epochs.retain(|epoch| !shredded(epoch));
     }
 
     /// Seals a row's plaintext under its epoch key, bound to table, id and epoch.
@@ -361,17 +495,7 @@ impl Keyring {
     }
 }
 
-fn load_epoch(store_key: &StoreKey, conn: &Connection, epoch: i64) -> Result<Option<DataKey>> {
-    let wrapped: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT wrapped FROM epoch_keys WHERE epoch = ?1")?
-        .query_row([epoch], |row| row.get(0))
-        .optional()?;
-    match wrapped {
-        Some(wrapped) => unwrap_epoch(store_key, epoch, &wrapped).map(Some),
-        None => Ok(None),
-    }
-}
-
+/// Opens one key wrapped the version 2 way (one AEAD value per epoch).
 fn unwrap_epoch(store_key: &StoreKey, epoch: i64, wrapped: &[u8]) -> Result<DataKey> {
     let corrupt = || Error::corrupt(format!("epoch_key:{epoch}"));
     let plaintext =
@@ -395,8 +519,8 @@ pub(crate) fn shred_store_key(conn: &Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
-    use crate::store::test_support::new_store;
+    use crate::store::test_support::{key_source, new_store};
+    use crate::store::{Inner, Store};
 
     const EPOCH: i64 = 20_800;
 
@@ -482,64 +606,59 @@ mod tests {
     }
 
     #[test]
-    fn preloading_a_listing_loads_the_keys_missing_from_memory_and_only_those() {
+    fn a_key_not_held_is_read_from_its_page_and_a_missing_one_is_corrupt() {
         let (_dir, store) = store();
         let mut guard = store.lock();
         let inner = &mut *guard;
-        for epoch in 10..=13 {
-            inner.keys.ensure_epoch(&inner.conn, epoch).unwrap();
-        }
-        let held = |keys: &Keyring| keys.epochs.keys().copied().collect::<Vec<_>>();
-        // Every key in memory: nothing changes.
-        inner
-            .keys
-            .preload_epochs(&inner.conn, [12, 10, 11].into_iter())
-            .unwrap();
-        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 11, 12, 13]);
-        // A key forgotten in memory, inside the run of days: loaded again.
-        inner.keys.forget_epochs(|epoch| epoch == 11);
-        inner
-            .keys
-            .preload_epochs(&inner.conn, [10, 11, 12].into_iter())
-            .unwrap();
-        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 11, 12, 13]);
-        // Rows of days 10 and 13 while 11 and 12 are not in memory: nothing to load, as
-        // no row needs them.
-        inner.keys.forget_epochs(|epoch| epoch == 11 || epoch == 12);
-        inner
-            .keys
-            .preload_epochs(&inner.conn, [13, 10].into_iter())
-            .unwrap();
-        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 13]);
-        // A row of an epoch without a key anywhere: left for the row to report.
-        inner
-            .keys
-            .preload_epochs(&inner.conn, [10, 40].into_iter())
-            .unwrap();
-        assert_eq!(held(&inner.keys), [STANDING_EPOCH, 10, 13]);
+        let key = *inner.keys.ensure_epoch(&inner.conn, EPOCH).unwrap().bytes();
+        // Forgotten in memory (as if another connection had written it after unlock):
+        // read again from its page.
+        inner.keys.forget_epochs(|epoch| epoch == EPOCH);
+        assert_eq!(inner.keys.epoch(&inner.conn, EPOCH).unwrap().bytes(), &key);
+        // An epoch without a key anywhere: the row that needs it reports it.
         assert_eq!(
             corrupt_name(inner.keys.open_row_in_place(
                 &inner.conn,
                 "records",
                 "r",
-                40,
+                EPOCH + 1,
                 vec![1; 40]
             )),
-            "epoch_key:40"
+            format!("epoch_key:{}", EPOCH + 1)
         );
-        inner
-            .keys
-            .preload_epochs(&inner.conn, [].into_iter())
+    }
+
+    /// The keys of `page` as sealed on disk, opened.
+    fn page_on_disk(inner: &Inner, page: i64) -> Vec<(i64, [u8; 32])> {
+        let sealed: Vec<u8> = inner
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE name = ?1",
+                [page_name(page)],
+                |row| row.get(0),
+            )
             .unwrap();
+        open_page(inner.keys.store_key.wrapping_key(), page, sealed)
+            .unwrap()
+            .iter()
+            .map(|(epoch, key)| (*epoch, *key.bytes()))
+            .collect()
+    }
+
+    fn held(keys: &Keyring, epochs: std::ops::RangeInclusive<i64>) -> Vec<(i64, [u8; 32])> {
+        keys.epochs
+            .range(epochs)
+            .map(|(epoch, key)| (epoch, *key.bytes()))
+            .collect()
     }
 
     #[test]
-    fn a_window_of_epoch_keys_is_created_once_each_and_opens_from_disk() {
+    fn a_window_of_epoch_keys_is_created_once_each_in_its_pages() {
         let (_dir, store) = store();
         let mut guard = store.lock();
         let inner = &mut *guard;
         inner.keys.ensure_epoch(&inner.conn, 105).unwrap();
-        // 41 epochs, one present: 40 new keys.
+        // 41 epochs over two pages (96..=127 and 128..=159), one present: 40 new keys.
         let mut created = Vec::new();
         inner
             .keys
@@ -547,20 +666,10 @@ mod tests {
             .unwrap();
         let expected: Vec<i64> = (100..=140).filter(|epoch| *epoch != 105).collect();
         assert_eq!(created, expected);
-        let on_disk: Vec<i64> = inner
-            .conn
-            .prepare("SELECT epoch FROM epoch_keys WHERE epoch >= 100 ORDER BY epoch")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert_eq!(on_disk, (100..=140).collect::<Vec<_>>());
-        // Each row unwraps to the key held in memory.
-        for epoch in 100..=140 {
-            let loaded = inner.keys.load_epoch(&inner.conn, epoch).unwrap().unwrap();
-            assert_eq!(loaded.bytes(), inner.keys.epochs[&epoch].bytes(), "{epoch}");
-        }
+        // Each page on disk holds exactly the keys held in memory.
+        assert_eq!(page_on_disk(inner, 3), held(&inner.keys, 96..=127));
+        assert_eq!(page_on_disk(inner, 4), held(&inner.keys, 128..=159));
+        assert_eq!(held(&inner.keys, 100..=140).len(), 41);
         // Forgotten in memory, the window is found complete on disk: nothing is written.
         inner.keys.forget_epochs(|epoch| epoch >= 100);
         let mut again = Vec::new();
@@ -569,7 +678,125 @@ mod tests {
             .ensure_epochs_from(&inner.conn, 100, 40, &mut again)
             .unwrap();
         assert!(again.is_empty());
-        assert!(inner.keys.epochs.contains_key(&100));
+        assert_eq!(held(&inner.keys, 100..=140).len(), 41);
+    }
+
+    #[test]
+    fn a_key_added_through_another_connection_is_kept_when_its_page_is_written_again() {
+        let (dir, first) = store();
+        let second = Store::open(dir.path(), &key_source(1)).unwrap();
+        // The first connection makes day 100's key after the second one unlocked.
+        let key_100 = {
+            let mut guard = first.lock();
+            let inner = &mut *guard;
+            *inner.keys.ensure_epoch(&inner.conn, 100).unwrap().bytes()
+        };
+        // The second makes day 101's, in the same page: it reads the page again first.
+        {
+            let mut guard = second.lock();
+            let inner = &mut *guard;
+            inner.keys.ensure_epoch(&inner.conn, 101).unwrap();
+            assert_eq!(
+                inner.keys.epoch(&inner.conn, 100).unwrap().bytes(),
+                &key_100
+            );
+        }
+        drop((first, second));
+        let reopened = Store::open(dir.path(), &key_source(1)).unwrap();
+        let mut guard = reopened.lock();
+        let inner = &mut *guard;
+        assert_eq!(
+            inner.keys.epoch(&inner.conn, 100).unwrap().bytes(),
+            &key_100
+        );
+        assert!(inner.keys.epochs.contains(101));
+    }
+
+    #[test]
+    fn shredding_rewrites_a_page_without_the_range_and_deletes_an_emptied_one() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        let mut created = Vec::new();
+        inner
+            .keys
+            .ensure_epochs_from(&inner.conn, 100, 40, &mut created)
+            .unwrap();
+        let before = page_on_disk(inner, 4);
+        // 100..=127 (the whole of page 3 that has keys) and 128..=130 of page 4.
+        let shredded = inner.keys.shred_epochs(&inner.conn, 1, 130).unwrap();
+        assert_eq!(shredded, 31);
+        let mut pages: Vec<i64> = inner
+            .conn
+            .prepare("SELECT name FROM meta")
+            .unwrap()
+            .query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .filter_map(|name| page_number(&name.unwrap()))
+            .collect();
+        pages.sort_unstable();
+        assert_eq!(
+            pages,
+            [0, 4],
+            "page 3 emptied and deleted; the standing page kept"
+        );
+        let after = page_on_disk(inner, 4);
+        assert_eq!(after, before[3..].to_vec());
+        assert_eq!(held(&inner.keys, 96..=159), after);
+        // The standing epoch (0) is outside the range and stays.
+        assert!(inner.keys.epochs.contains(STANDING_EPOCH));
+        // Nothing left in the range: a second pass shreds nothing and writes nothing.
+        assert_eq!(inner.keys.shred_epochs(&inner.conn, 1, 130).unwrap(), 0);
+        assert_eq!(page_on_disk(inner, 4), after);
+    }
+
+    #[test]
+    fn a_damaged_page_is_reported_for_its_epochs_and_never_rewritten() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        inner.keys.ensure_epoch(&inner.conn, 100).unwrap();
+        let sealed: Vec<u8> = inner
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE name = 'epoch_page/3'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let mut damaged = sealed.clone();
+        damaged[20] ^= 0x01;
+        inner
+            .conn
+            .execute(
+                "UPDATE meta SET value = ?1 WHERE name = 'epoch_page/3'",
+                params![damaged],
+            )
+            .unwrap();
+        inner.keys = Keyring::unlock(&inner.conn, &key_source(1)).unwrap();
+        assert!(inner.keys.damaged_pages.contains(&3));
+        // The standing page still opened.
+        assert!(inner.keys.epochs.contains(STANDING_EPOCH));
+        let read = inner.keys.epoch(&inner.conn, 100).map(|_| ());
+        assert!(matches!(read, Err(Error::Corrupt { record }) if record == "epoch_key:100"));
+        // A new key in that page would mean rewriting it: refused, the bytes stay.
+        let made = inner.keys.ensure_epoch(&inner.conn, 101).map(|_| ());
+        assert!(matches!(made, Err(Error::Corrupt { record }) if record == "epoch_key:101"));
+        // A purge through part of the page leaves it; through all of it deletes it.
+        assert_eq!(inner.keys.shred_epochs(&inner.conn, 1, 110).unwrap(), 0);
+        let on_disk = |conn: &Connection| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM meta WHERE name = 'epoch_page/3'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(on_disk(&inner.conn), 1);
+        inner.keys.shred_epochs(&inner.conn, 1, 127).unwrap();
+        assert_eq!(on_disk(&inner.conn), 0);
+        // With the page gone, the epoch gets a fresh key.
+        inner.keys.ensure_epoch(&inner.conn, 101).unwrap();
     }
 
     #[test]

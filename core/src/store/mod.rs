@@ -7,6 +7,8 @@
 
 mod connection;
 mod consent;
+mod epoch_key_set;
+mod epoch_pages;
 mod keyring;
 mod ledger;
 mod monitoring;
@@ -105,7 +107,8 @@ impl Store {
         }
         let mut conn = connection::create_new(&path)?;
         let mut initialize = || -> Result<Keyring> {
-            schema::migrate(&mut conn)?;
+            // A new file: no step has keys to move.
+            schema::migrate(&mut conn, &mut |_, _| Ok(()))?;
             let tx = conn.transaction()?;
             let keys = Keyring::create(&tx, source)?;
             tx.commit()?;
@@ -146,9 +149,16 @@ impl Store {
                 supported: CURRENT_VERSION,
             });
         }
-        let keys = Keyring::unlock(&conn, source)?;
+        let mut keys = Keyring::unlock(&conn, source)?;
         if version < CURRENT_VERSION {
-            schema::migrate(&mut conn)?;
+            schema::migrate(&mut conn, &mut |tx, reached| {
+                if reached == schema::KEYED_STEP {
+                    keys.adopt_wrapped_epoch_keys(tx)?;
+                }
+                Ok(())
+            })?;
+            // Keys moved into pages leave no copy of their old rows in the WAL.
+            checkpoint_truncate(&conn)?;
         }
         Ok(Self {
             dir: dir.to_path_buf(),

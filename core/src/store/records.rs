@@ -196,11 +196,7 @@ fn open_record(
 }
 
 fn listing(inner: &mut Inner, rows: Vec<Row>) -> RecordListing {
-    // One query for the epoch keys not in memory yet instead of one per row. If it fails,
-    // each row's own key lookup below meets the same problem and reports it for that row.
-    let _ = inner
-        .keys
-        .preload_epochs(&inner.conn, rows.iter().map(|row| row.1));
+    // Every epoch key was opened at unlock: each row's key is looked up in memory.
     let mut out = RecordListing::default();
     for (id, epoch, state, sealed) in rows {
         match open_record(inner, &id, epoch, &state, sealed) {

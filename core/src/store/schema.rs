@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 /// Version 1. Plaintext columns are limited to random ids, record kind, epoch numbers,
 /// outbox state, revision numbers and keyed blind indexes; every value a person typed
@@ -94,16 +94,84 @@ CREATE TABLE ledger (
 ) STRICT;
 ";
 
+/// Version 3: epoch keys sealed together in pages of consecutive epochs, kept in `meta`
+/// beside the wrapped store key (see `store::epoch_pages`), so that unlocking reads every
+/// key with the one statement it already runs. Before this SQL, in the same transaction,
+/// the keys of `epoch_keys` move into pages (the store key is needed: [`KEYED_STEP`]).
+/// `epoch_keys` then goes, and with it the foreign keys to it: the tables that had one
+/// are rebuilt without it (SQLite cannot drop a constraint), indexes included.
+const V3: &str = "
+CREATE TABLE monitoring_periods_v3 (
+    id          TEXT PRIMARY KEY NOT NULL,
+    epoch       INTEGER NOT NULL,
+    profile_idx BLOB NOT NULL,
+    sealed      BLOB NOT NULL
+) STRICT;
+INSERT INTO monitoring_periods_v3 (id, epoch, profile_idx, sealed)
+    SELECT id, epoch, profile_idx, sealed FROM monitoring_periods;
+DROP TABLE monitoring_periods;
+ALTER TABLE monitoring_periods_v3 RENAME TO monitoring_periods;
+CREATE INDEX monitoring_by_epoch ON monitoring_periods (epoch);
+
+CREATE TABLE records_v3 (
+    id          TEXT PRIMARY KEY NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('day', 'registration')),
+    epoch       INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('saved', 'queued', 'sent')),
+    profile_idx BLOB NOT NULL,
+    slot_idx    BLOB NOT NULL,
+    revision    INTEGER NOT NULL,
+    sealed      BLOB NOT NULL,
+    UNIQUE (slot_idx, revision)
+) STRICT;
+INSERT INTO records_v3 (id, kind, epoch, state, profile_idx, slot_idx, revision, sealed)
+    SELECT id, kind, epoch, state, profile_idx, slot_idx, revision, sealed FROM records;
+DROP TABLE records;
+ALTER TABLE records_v3 RENAME TO records;
+CREATE INDEX records_by_profile ON records (profile_idx, epoch);
+CREATE INDEX records_by_epoch ON records (epoch);
+
+CREATE TABLE outbox_v3 (
+    id              TEXT PRIMARY KEY NOT NULL,
+    epoch           INTEGER NOT NULL,
+    policy_idx      BLOB NOT NULL,
+    record_id       TEXT,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    sealed          BLOB NOT NULL
+) STRICT;
+INSERT INTO outbox_v3 (id, epoch, policy_idx, record_id, state, attempts, next_attempt_at,
+                       sealed)
+    SELECT id, epoch, policy_idx, record_id, state, attempts, next_attempt_at, sealed
+    FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v3 RENAME TO outbox;
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_by_epoch ON outbox (epoch);
+
+DROP TABLE epoch_keys;
+";
+
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
+
+/// The version whose migration also needs the unlocked keys: it moves the wrapped epoch
+/// keys into pages (`Keyring::adopt_wrapped_epoch_keys`).
+pub(crate) const KEYED_STEP: i64 = 3;
 
 /// The schema version recorded in the file.
 pub(crate) fn version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
 }
 
-/// Brings the schema up to [`CURRENT_VERSION`], one transaction per step.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+/// Brings the schema up to [`CURRENT_VERSION`], one transaction per step. Before each
+/// step's SQL, `keyed(tx, version)` runs in the same transaction with the version the
+/// step reaches, on the schema it starts from, for the work that needs the store's keys.
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    keyed: &mut dyn FnMut(&Connection, i64) -> Result<()>,
+) -> Result<()> {
     let mut found = version(conn)?;
     if found > CURRENT_VERSION {
         return Err(Error::SchemaTooNew {
@@ -120,6 +188,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
             .get(step)
             .ok_or_else(|| Error::Storage(format!("no migration from version {found}")))?;
         let tx = conn.transaction()?;
+        keyed(&tx, found + 1)?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", found + 1)?;
         tx.commit()?;
@@ -135,10 +204,10 @@ mod tests {
     #[test]
     fn migrates_an_empty_file_to_the_current_version() {
         let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
+        migrate(&mut conn, &mut |_, _| Ok(())).unwrap();
         assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
         // Idempotent: a second run has nothing to do.
-        migrate(&mut conn).unwrap();
+        migrate(&mut conn, &mut |_, _| Ok(())).unwrap();
         assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
     }
 
@@ -153,7 +222,7 @@ mod tests {
         conn.pragma_update(None, "user_version", CURRENT_VERSION + 1)
             .unwrap();
         assert!(matches!(
-            migrate(&mut conn),
+            migrate(&mut conn, &mut |_, _| Ok(())),
             Err(Error::SchemaTooNew { .. })
         ));
     }
