@@ -214,6 +214,35 @@ fn every_older_and_the_current_schema_migrate_and_read_back() {
     }
 }
 
+#[test]
+fn a_wrong_key_migrates_nothing() {
+    // The key is proven before any step runs: an old store opened with a wrong key is
+    // `WrongKey` and keeps every byte, its version included.
+    for version in 1..CURRENT_VERSION {
+        let sql = std::fs::read_to_string(fixture_path(version)).unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("store");
+        load(&dir, &sql);
+        // Fold the loader's WAL into the file, so that only an open could change it.
+        Connection::open(dir.join(DB_FILE))
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        let before = snapshot(&dir);
+        let authority = Authority::new();
+        let opened = SelfReport::open(
+            &dir,
+            &MemoryKeySource::new(KeyMaterial::from_bytes([0x43; 32])),
+            options(&authority, clock("2026-11-21")),
+        );
+        assert!(
+            matches!(opened, Err(selfreport_core::Error::WrongKey)),
+            "version {version}: {opened:?}"
+        );
+        assert_eq!(snapshot(&dir), before, "version {version}");
+    }
+}
+
 /// The epoch keys still wrapped one per row (schema versions 1 and 2).
 fn wrapped_epoch_keys(dir: &Path) -> Vec<Vec<u8>> {
     let conn = Connection::open(dir.join(DB_FILE)).unwrap();
