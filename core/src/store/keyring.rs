@@ -32,8 +32,8 @@ pub(crate) const STANDING_EPOCH: i64 = 0;
 /// The unwrapped store key and the epoch keys opened so far.
 pub(crate) struct Keyring {
     store_key: StoreKey,
-    /// Ordered, so that a listing checks a run of days with one range walk, and a lookup
-    /// (every opened row makes one) is a few comparisons instead of a SipHash.
+    /// Every epoch key of the store, opened from its page at unlock (or created since):
+    /// each opened row finds its key here with a binary search.
     epochs: EpochKeySet,
     /// Pages that did not open at unlock or since: the rows of their epochs report
     /// `Corrupt` (naming the epoch key) instead of being looked up again and again.
@@ -396,19 +396,17 @@ impl Keyring {
             let span = epochs_of(page);
             match open_page(self.store_key.wrapping_key(), page, sealed) {
                 Ok(keys) => {
-                    let kept = keys
-                        .iter()
-                        .filter(|(epoch, _)| !(low..=high).contains(epoch))
-                        .count();
-                    if kept == keys.len() {
-                        continue;
-                    }
-                    shredded += keys.len() - kept;
-                    // Write what stays from the page as read, not from memory.
-                    let kept = keys
+                    let held = keys.len();
+                    // What stays is taken from the page as read, not from memory; the
+                    // keys left out are dropped here (zeroized).
+                    let kept: Vec<(i64, DataKey)> = keys
                         .into_iter()
                         .filter(|(epoch, _)| !(low..=high).contains(epoch))
                         .collect();
+                    if kept.len() == held {
+                        continue;
+                    }
+                    shredded += held - kept.len();
                     self.epochs.replace_range(span, kept);
                     self.write_page(conn, page)?;
                 }
