@@ -211,24 +211,20 @@ impl Keyring {
         }
     }
 
-    /// Reads one page again (another connection may have written it since unlock).
-    /// `Ok(false)` when it is not on disk (nor damaged, then); keys held in memory are
-    /// left as they are.
-    fn reload_page(&mut self, conn: &Connection, page: i64) -> Result<bool> {
+    /// Reads one page again (another connection may have written it since unlock). A page
+    /// not on disk is not damaged either; keys held in memory are left as they are then.
+    fn reload_page(&mut self, conn: &Connection, page: i64) -> Result<()> {
         let sealed: Option<Vec<u8>> = conn
             .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
             .query_row([page_name(page)], |row| row.get(0))
             .optional()?;
         match sealed {
-            Some(sealed) => {
-                self.take_page(page, sealed);
-                Ok(true)
-            }
+            Some(sealed) => self.take_page(page, sealed),
             None => {
                 self.damaged_pages.remove(&page);
-                Ok(false)
             }
         }
+        Ok(())
     }
 
     /// Seals the keys held for `page` and writes the page (or deletes it if none is left).
@@ -626,21 +622,29 @@ mod tests {
         );
     }
 
-    /// The keys of `page` as sealed on disk, opened.
-    fn page_on_disk(inner: &Inner, page: i64) -> Vec<(i64, [u8; 32])> {
-        let sealed: Vec<u8> = inner
+    /// The sealed bytes of `page` on disk.
+    fn sealed_page(inner: &Inner, page: i64) -> Vec<u8> {
+        inner
             .conn
             .query_row(
                 "SELECT value FROM meta WHERE name = ?1",
                 [page_name(page)],
                 |row| row.get(0),
             )
-            .unwrap();
-        open_page(inner.keys.store_key.wrapping_key(), page, sealed)
             .unwrap()
-            .iter()
-            .map(|(epoch, key)| (*epoch, *key.bytes()))
-            .collect()
+    }
+
+    /// The keys of `page` as sealed on disk, opened.
+    fn page_on_disk(inner: &Inner, page: i64) -> Vec<(i64, [u8; 32])> {
+        open_page(
+            inner.keys.store_key.wrapping_key(),
+            page,
+            sealed_page(inner, page),
+        )
+        .unwrap()
+        .iter()
+        .map(|(epoch, key)| (*epoch, *key.bytes()))
+        .collect()
     }
 
     fn held(keys: &Keyring, epochs: std::ops::RangeInclusive<i64>) -> Vec<(i64, [u8; 32])> {
@@ -711,6 +715,53 @@ mod tests {
     }
 
     #[test]
+    fn a_window_whose_second_page_fails_to_write_leaves_nothing_behind() {
+        let (_dir, store) = store();
+        let mut guard = store.lock();
+        let inner = &mut *guard;
+        inner
+            .conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER fail_page_4 BEFORE INSERT ON meta
+                 WHEN NEW.name = 'epoch_page/4'
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+            )
+            .unwrap();
+        // 100..=140: page 3 is written first, then page 4 fails.
+        let mut created = Vec::new();
+        let result = inner
+            .keys
+            .ensure_epochs_from(&inner.conn, 100, 40, &mut created);
+        assert!(result.is_err());
+        assert_eq!(created, (100..=140).collect::<Vec<_>>(), "all reported");
+        // The savepoint undid page 3's write too.
+        let pages: i64 = inner
+            .conn
+            .query_row(
+                "SELECT count(*) FROM meta WHERE name IN ('epoch_page/3', 'epoch_page/4')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(pages, 0);
+        inner.keys.forget_epochs(|epoch| created.contains(&epoch));
+        assert!(held(&inner.keys, 96..=159).is_empty());
+        // Once the failure is gone, the same window is made whole.
+        inner
+            .conn
+            .execute_batch("DROP TRIGGER fail_page_4")
+            .unwrap();
+        let mut again = Vec::new();
+        inner
+            .keys
+            .ensure_epochs_from(&inner.conn, 100, 40, &mut again)
+            .unwrap();
+        assert_eq!(again, created);
+        assert_eq!(page_on_disk(inner, 3), held(&inner.keys, 96..=127));
+        assert_eq!(page_on_disk(inner, 4), held(&inner.keys, 128..=159));
+    }
+
+    #[test]
     fn shredding_rewrites_a_page_without_the_range_and_deletes_an_emptied_one() {
         let (_dir, store) = store();
         let mut guard = store.lock();
@@ -754,15 +805,7 @@ mod tests {
         let mut guard = store.lock();
         let inner = &mut *guard;
         inner.keys.ensure_epoch(&inner.conn, 100).unwrap();
-        let sealed: Vec<u8> = inner
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE name = 'epoch_page/3'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
-        let mut damaged = sealed.clone();
+        let mut damaged = sealed_page(inner, 3);
         damaged[20] ^= 0x01;
         inner
             .conn
