@@ -1,7 +1,8 @@
 //! The drop box over loopback HTTPS (certificates made at test time, a client on rustls
 //! with ring): receipts, idempotency, refusals, deletion, policy fetch, rate limit,
-//! retention, access logs that carry nothing personal, and the `selfreport-endpoint`
-//! binary's start-up line and graceful shutdown.
+//! retention, access logs that carry nothing personal, batches (one signature for many
+//! receipts, per-item refusals as the single route's, resends byte for byte), and the
+//! `selfreport-endpoint` binary's start-up line and graceful shutdown.
 
 #[allow(dead_code)]
 mod common;
@@ -13,10 +14,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
-use common::{TestDropBox, random_hex_id, seal};
+use common::{Sealed, TestDropBox, random_hex_id, seal};
 use selfreport_core::FixedClock;
-use selfreport_core::sync::wire::{ErrorReply, MAX_SUBMISSION_BYTES, ReceiptReply};
+use selfreport_core::sync::wire::{
+    BATCH_FORMAT, BatchError, BatchReply, ErrorReply, MAX_BATCH_BYTES, MAX_BATCH_ITEMS,
+    MAX_RESPONSE_BYTES, MAX_SUBMISSION_BYTES, Receipt, ReceiptChecker, ReceiptReply,
+    SentSubmission, batch_body,
+};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A sealed daily report with made-up ciphertext-sized parts (the drop box cannot read
 /// them anyway) for the test policy.
@@ -544,4 +550,374 @@ fn a_background_drop_box_serves_without_a_runtime_and_stops() {
     let refused =
         runtime().block_on(async { tls.client().get(format!("{url}/policy")).send().await });
     assert!(refused.is_err());
+}
+
+async fn post_batch(drop_box: &TestDropBox, body: &[u8]) -> reqwest::Response {
+    drop_box
+        .client
+        .post(format!("{}/submissions/batch", drop_box.url))
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts `items` as one batch; the reply must be 200 JSON. Returns its bytes.
+async fn batch_reply(drop_box: &TestDropBox, items: &[&[u8]]) -> Vec<u8> {
+    let response = post_batch(drop_box, &batch_body(items.iter().copied())).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    response.bytes().await.unwrap().to_vec()
+}
+
+/// Each result of a batch reply as the exact bytes the drop box sent.
+fn raw_results(reply: &[u8]) -> Vec<String> {
+    let reply: BTreeMap<String, Vec<Box<RawValue>>> = serde_json::from_slice(reply).unwrap();
+    assert_eq!(reply.len(), 1);
+    reply["results"]
+        .iter()
+        .map(|raw| raw.get().to_owned())
+        .collect()
+}
+
+fn parse_batch(reply: &[u8]) -> BatchReply {
+    serde_json::from_slice(reply).unwrap()
+}
+
+fn sent(sealed: &Sealed) -> SentSubmission<'_> {
+    SentSubmission {
+        submission_id: &sealed.submission.submission_id,
+        policy_id: &sealed.submission.policy_id,
+        policy_version: sealed.submission.policy_version,
+        body: &sealed.body,
+    }
+}
+
+/// The receipts of `reply`, which must all be receipts, checked against `batch` with
+/// one checker; returns them and how many signatures the checker verified.
+fn checked_receipts(
+    drop_box: &TestDropBox,
+    reply: &BatchReply,
+    batch: &[&Sealed],
+) -> (Vec<Receipt>, usize) {
+    let key = drop_box.authority.receipt_public_key();
+    let mut checker = ReceiptChecker::new(key);
+    assert_eq!(reply.results.len(), batch.len());
+    let receipts: Vec<Receipt> = reply
+        .results
+        .iter()
+        .zip(batch)
+        .map(|(result, sealed)| {
+            assert_eq!(result.error, None);
+            let receipt = result.receipt.clone().unwrap();
+            assert!(checker.check(&receipt, &sent(sealed)));
+            // Alone, as the ledger re-checks a stored receipt.
+            assert!(receipt.verify_signature(&key));
+            assert!(receipt.verify(&key, &sealed.submission, &sealed.body));
+            receipt
+        })
+        .collect();
+    (receipts, checker.signatures_checked())
+}
+
+fn stored_body(drop_box: &TestDropBox, id: &str) -> Vec<u8> {
+    let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
+    connection
+        .query_row("SELECT body FROM submissions WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones() {
+    let drop_box = TestDropBox::start(|d| d).await;
+    let batch: Vec<Sealed> = (0..5).map(|_| sealed(&drop_box)).collect();
+    let bodies: Vec<&[u8]> = batch.iter().map(|sealed| sealed.body.as_slice()).collect();
+    let first = batch_reply(&drop_box, &bodies).await;
+    let reply = parse_batch(&first);
+    let (receipts, signatures) =
+        checked_receipts(&drop_box, &reply, &batch.iter().collect::<Vec<_>>());
+    assert_eq!(signatures, 1);
+    for (index, receipt) in receipts.iter().enumerate() {
+        let proof = receipt.batch.as_ref().unwrap();
+        assert_eq!((proof.index as usize, proof.size), (index, 5));
+        assert_eq!(receipt.signature, receipts[0].signature);
+        assert_eq!(receipt.received_at, receipts[0].received_at);
+    }
+    assert_eq!(drop_box.stored_count(), 5);
+    for sealed in &batch {
+        assert_eq!(stored_body(&drop_box, sealed.id()), sealed.body);
+    }
+
+    // The same batch again (a retry after a lost reply): the same bytes, nothing new.
+    assert_eq!(batch_reply(&drop_box, &bodies).await, first);
+    assert_eq!(drop_box.stored_count(), 5);
+    // One of them alone: the receipt it got in the batch, byte for byte.
+    let raw = raw_results(&first);
+    let alone = drop_box.post(&batch[2].body).await;
+    assert_eq!(alone.status(), 200);
+    assert_eq!(alone.bytes().await.unwrap(), raw[2].as_bytes());
+    // One of them in another batch, beside a new one: its old receipt, at its new place.
+    let fresh = sealed(&drop_box);
+    let mixed = batch_reply(&drop_box, &[&fresh.body, &batch[3].body]).await;
+    assert_eq!(raw_results(&mixed)[1], raw[3]);
+    let (fresh_receipts, _) =
+        checked_receipts(&drop_box, &parse_batch(&mixed), &[&fresh, &batch[3]]);
+    assert_ne!(fresh_receipts[0].signature, receipts[0].signature);
+    assert_eq!(drop_box.stored_count(), 6);
+
+    // A batch of one gets a receipt signed alone, and the single route returns it again.
+    let lone = sealed(&drop_box);
+    let reply = batch_reply(&drop_box, &[&lone.body]).await;
+    let (lone_receipts, _) = checked_receipts(&drop_box, &parse_batch(&reply), &[&lone]);
+    assert_eq!(lone_receipts[0].batch, None);
+    let again = drop_box.post(&lone.body).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.bytes().await.unwrap(),
+        raw_results(&reply)[0].as_bytes()
+    );
+
+    // The access log names the route, never what the batch carried.
+    let lines = drop_box.log_lines();
+    assert!(
+        lines[0].contains(" POST /v1/submissions/batch 200 "),
+        "{}",
+        lines[0]
+    );
+    let log = lines.join("\n");
+    for sealed in &batch {
+        assert!(!log.contains(sealed.id()), "{log}");
+        assert!(!log.contains(&sealed.submission.deletion_hash), "{log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_items_are_refused_one_by_one_as_the_single_route_would() {
+    let drop_box = TestDropBox::start(|d| d).await;
+    let earlier = sealed(&drop_box);
+    assert_eq!(drop_box.post(&earlier.body).await.status(), 201);
+    let mut changed = earlier.submission.clone();
+    changed.parts.truncate(1);
+    let conflicting = changed.to_body();
+    let mut other_policy = sealed(&drop_box).submission;
+    other_policy.policy_id = "another-policy".to_owned();
+    let mut future_version = sealed(&drop_box).submission;
+    future_version.policy_version = 99;
+    // Well-formed, but larger than a request of its own may be.
+    let oversized = seal(
+        &drop_box.policy,
+        &random_hex_id(),
+        &BTreeMap::from([("health".to_owned(), vec![b' '; 200_000])]),
+    );
+    assert!(oversized.body.len() > MAX_SUBMISSION_BYTES);
+    let first = sealed(&drop_box);
+    let second = sealed(&drop_box);
+
+    let items: Vec<Vec<u8>> = vec![
+        first.body.clone(),
+        br#"{"not":"a submission"}"#.to_vec(),
+        other_policy.to_body(),
+        conflicting.clone(),
+        second.body.clone(),
+        br#""a string""#.to_vec(),
+        future_version.to_body(),
+        oversized.body.clone(),
+    ];
+    let refused: [(usize, u16, &str); 6] = [
+        (1, 400, "Malformed"),
+        (2, 400, "Malformed"),
+        (3, 409, "Conflict"),
+        (5, 400, "Malformed"),
+        (6, 400, "Malformed"),
+        (7, 413, "TooLarge"),
+    ];
+    let reply = batch_reply(
+        &drop_box,
+        &items.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+    )
+    .await;
+    let reply = parse_batch(&reply);
+    assert_eq!(reply.results.len(), items.len());
+
+    // The valid ones are stored, their receipts verify under one signature.
+    let valid = BatchReply {
+        results: vec![reply.results[0].clone(), reply.results[4].clone()],
+    };
+    let (_, signatures) = checked_receipts(&drop_box, &valid, &[&first, &second]);
+    assert_eq!(signatures, 1);
+    assert_eq!(drop_box.stored_count(), 3);
+    assert_eq!(stored_body(&drop_box, earlier.id()), earlier.body);
+
+    // Each refused one says what a request of its own gets.
+    for (index, status, code) in refused {
+        let result = &reply.results[index];
+        assert_eq!(result.receipt, None, "item {index}");
+        let error = result.error.clone().unwrap();
+        assert_eq!(
+            (error.status, error.code.as_str()),
+            (status, code),
+            "item {index}"
+        );
+        let alone = drop_box.post(&items[index]).await;
+        let alone_status = alone.status().as_u16();
+        let alone: ErrorReply = serde_json::from_slice(&alone.bytes().await.unwrap()).unwrap();
+        assert_eq!(
+            error,
+            BatchError {
+                status: alone_status,
+                code: alone.error.code,
+                message: alone.error.message,
+            },
+            "item {index}"
+        );
+    }
+    assert_eq!(drop_box.stored_count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_are_not_batches_are_refused_whole() {
+    let drop_box = TestDropBox::start(|d| d).await;
+    let one = sealed(&drop_box);
+    let many: Vec<Sealed> = (0..=MAX_BATCH_ITEMS).map(|_| sealed(&drop_box)).collect();
+    let body = String::from_utf8(one.body.clone()).unwrap();
+    let cases: Vec<Vec<u8>> = vec![
+        batch_body(many.iter().map(|sealed| sealed.body.as_slice())),
+        batch_body(std::iter::empty()),
+        batch_body([one.body.as_slice()]).replace_bytes(BATCH_FORMAT, "FORMAT-CANARY"),
+        batch_body([one.body.as_slice()]).replace_bytes(BATCH_FORMAT, "selfreport.batch/2"),
+        b"BODY-CANARY is not json".to_vec(),
+        one.body.clone(),
+        format!("[{body}]").into_bytes(),
+        format!(r#"{{"format":"{BATCH_FORMAT}","submissions":[{body}],"extra":"FIELD-CANARY"}}"#)
+            .into_bytes(),
+        format!(r#"{{"format":"{BATCH_FORMAT}","submissions":"ARRAY-CANARY"}}"#).into_bytes(),
+        format!(r#"{{"format":"{BATCH_FORMAT}"}}"#).into_bytes(),
+        format!(r#"{{"format":"{BATCH_FORMAT}","submissions":[{body}]}} TRAILING-CANARY"#)
+            .into_bytes(),
+    ];
+    for case in cases {
+        let shown = String::from_utf8_lossy(&case[..60.min(case.len())]).into_owned();
+        let response = post_batch(&drop_box, &case).await;
+        assert_eq!(response.status(), 400, "{shown}");
+        let reply: ErrorReply = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        assert_eq!(reply.error.code, "Malformed", "{shown}");
+        for sent in ["CANARY", one.id(), &one.submission.deletion_hash] {
+            assert!(!reply.error.message.contains(sent), "{shown}");
+        }
+    }
+    // Over the batch limit: 413, as the single route over its own.
+    let response = post_batch(&drop_box, &vec![b' '; MAX_BATCH_BYTES + 1]).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(error_code(response).await, "TooLarge");
+    // A body exactly at the limit is read (and refused for what it is, not its size).
+    let response = post_batch(&drop_box, &vec![b' '; MAX_BATCH_BYTES]).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "Malformed");
+    assert_eq!(drop_box.stored_count(), 0);
+}
+
+/// `replace` for the bytes of a batch body.
+trait ReplaceBytes {
+    fn replace_bytes(self, from: &str, to: &str) -> Vec<u8>;
+}
+
+impl ReplaceBytes for Vec<u8> {
+    fn replace_bytes(self, from: &str, to: &str) -> Vec<u8> {
+        let text = String::from_utf8(self).unwrap();
+        assert!(text.contains(from));
+        text.replace(from, to).into_bytes()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_id_twice_in_one_batch_is_stored_once() {
+    let drop_box = TestDropBox::start(|d| d).await;
+    // The same bytes twice: one row, the same receipt twice.
+    let twice = sealed(&drop_box);
+    let reply = batch_reply(&drop_box, &[&twice.body, &twice.body]).await;
+    let raw = raw_results(&reply);
+    assert_eq!(raw[0], raw[1]);
+    let (_, _) = checked_receipts(&drop_box, &parse_batch(&reply), &[&twice, &twice]);
+    assert_eq!(drop_box.stored_count(), 1);
+
+    // Another body under the same id: the first is stored, the second conflicts.
+    let first = sealed(&drop_box);
+    let mut changed = first.submission.clone();
+    changed.parts.truncate(1);
+    let reply = batch_reply(&drop_box, &[&first.body, &changed.to_body()]).await;
+    let reply = parse_batch(&reply);
+    let (_, _) = checked_receipts(
+        &drop_box,
+        &BatchReply {
+            results: vec![reply.results[0].clone()],
+        },
+        &[&first],
+    );
+    let error = reply.results[1].error.clone().unwrap();
+    assert_eq!((error.status, error.code.as_str()), (409, "Conflict"));
+    assert_eq!(reply.results[1].receipt, None);
+    assert_eq!(drop_box.stored_count(), 2);
+    assert_eq!(stored_body(&drop_box, first.id()), first.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_batch_reply_is_well_within_what_the_device_reads() {
+    let drop_box = TestDropBox::start(|d| d).await;
+    let batch: Vec<Sealed> = (0..MAX_BATCH_ITEMS).map(|_| sealed(&drop_box)).collect();
+    let bodies: Vec<&[u8]> = batch.iter().map(|sealed| sealed.body.as_slice()).collect();
+    let reply = batch_reply(&drop_box, &bodies).await;
+    let (receipts, signatures) = checked_receipts(
+        &drop_box,
+        &parse_batch(&reply),
+        &batch.iter().collect::<Vec<_>>(),
+    );
+    assert_eq!(signatures, 1);
+    // A full tree: every receipt carries the longest path.
+    assert!(
+        receipts
+            .iter()
+            .all(|receipt| receipt.batch.as_ref().unwrap().path.len() == 5)
+    );
+    assert!(
+        reply.len() < MAX_RESPONSE_BYTES / 2,
+        "a reply of {MAX_BATCH_ITEMS} receipts takes {} bytes",
+        reply.len()
+    );
+    // A full batch of refusals too.
+    let refusals = vec![br#"{"not":"a submission"}"#.as_slice(); MAX_BATCH_ITEMS];
+    let reply = batch_reply(&drop_box, &refusals).await;
+    assert_eq!(parse_batch(&reply).results.len(), MAX_BATCH_ITEMS);
+    assert!(
+        reply.len() < MAX_RESPONSE_BYTES / 2,
+        "{} bytes",
+        reply.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_takes_one_rate_limit_token_whatever_its_size() {
+    let drop_box = TestDropBox::start(|d| d.with_rate_limit(Some(2)).unwrap()).await;
+    let batch: Vec<Sealed> = (0..5).map(|_| sealed(&drop_box)).collect();
+    let bodies: Vec<&[u8]> = batch.iter().map(|sealed| sealed.body.as_slice()).collect();
+    // Five submissions in one request: within a limit of two requests a second.
+    let reply = batch_reply(&drop_box, &bodies).await;
+    assert_eq!(parse_batch(&reply).results.len(), 5);
+    let mut limited = None;
+    for _ in 0..6 {
+        let response = post_batch(&drop_box, &batch_body(bodies.iter().copied())).await;
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+        assert_eq!(response.status(), 200);
+    }
+    let response = limited.expect("no batch was rate limited");
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_code(response).await, "RateLimited");
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use selfreport_core::policy::PolicyError;
-use selfreport_core::sync::wire::{ErrorBody, ErrorReply};
+use selfreport_core::sync::wire::{BatchError, ErrorBody, ErrorReply};
 
 use crate::error::AuthorityError;
 
@@ -146,6 +146,16 @@ impl ApiError {
         )
     }
 
+    /// A batch request over its own limit: the same status and code as
+    /// [`ApiError::too_large`], with the batch route's limit in the message.
+    pub(crate) fn batch_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TooLarge",
+            "the batch request body is larger than 1048576 bytes",
+        )
+    }
+
     pub(crate) fn conflict() -> Self {
         Self::new(
             StatusCode::CONFLICT,
@@ -220,6 +230,16 @@ impl ApiError {
         self.status
     }
 
+    /// This refusal as one item of a batch reply: the status, code and message a request
+    /// of its own would have had (a `Retry-After` has no place there).
+    pub(crate) fn to_batch_error(&self) -> BatchError {
+        BatchError {
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            message: self.message.to_owned(),
+        }
+    }
+
     fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
         Self {
             status,
@@ -245,5 +265,34 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use selfreport_core::sync::wire::{MAX_BATCH_BYTES, MAX_SUBMISSION_BYTES};
+
+    use super::*;
+
+    #[test]
+    fn the_size_refusals_name_their_routes_limits() {
+        let single = ApiError::too_large();
+        let batch = ApiError::batch_too_large();
+        assert!(
+            single
+                .message
+                .ends_with(&format!(" {MAX_SUBMISSION_BYTES} bytes"))
+        );
+        assert!(
+            batch
+                .message
+                .ends_with(&format!(" {MAX_BATCH_BYTES} bytes"))
+        );
+        assert_eq!((single.status, single.code), (batch.status, batch.code));
+        let item = single.to_batch_error();
+        assert_eq!(
+            (item.status, item.code.as_str(), item.message.as_str()),
+            (413, "TooLarge", single.message)
+        );
     }
 }

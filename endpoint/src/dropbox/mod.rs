@@ -347,8 +347,8 @@ impl RunningDropBox {
     }
 
     /// `https://ADDR{base path}`: the endpoint URL for this address (`https://127.0.0.1:
-    /// 43125/v1`); the routes are `{url}/submissions`, `{url}/submissions/{id}`,
-    /// `{url}/policy`.
+    /// 43125/v1`); the routes are `{url}/submissions`, `{url}/submissions/batch`,
+    /// `{url}/submissions/{id}`, `{url}/policy`.
     pub fn endpoint_url(&self) -> String {
         self.endpoint_url.clone()
     }

@@ -1,6 +1,9 @@
-//! The three routes, under the path of the policy's endpoint URL:
-//! `POST {base}/submissions`, `DELETE {base}/submissions/{id}`, `GET {base}/policy`;
-//! and the middleware around them (access log, rate limit, request timeout, body limit).
+//! The four routes, under the path of the policy's endpoint URL:
+//! `POST {base}/submissions`, `POST {base}/submissions/batch` (up to
+//! [`MAX_BATCH_ITEMS`] submissions in one request, one signature over their receipts),
+//! `DELETE {base}/submissions/{id}`, `GET {base}/policy`; and the middleware around them
+//! (access log, rate limit, request timeout, body limit: [`MAX_SUBMISSION_BYTES`], and
+//! [`MAX_BATCH_BYTES`] for the batch route).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +19,10 @@ use axum::routing::{delete, get, post};
 use chrono::{SecondsFormat, Utc};
 use selfreport_core::Clock;
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, Receipt, ReceiptReply, deletion_hash};
+use selfreport_core::sync::wire::{
+    BATCH_FORMAT, BatchRequest, BatchResult, MAX_BATCH_BYTES, MAX_BATCH_ITEMS,
+    MAX_SUBMISSION_BYTES, Receipt, ReceiptReply, SealedSubmission, deletion_hash,
+};
 
 use super::access_log::AccessLog;
 use super::check::{AcceptedPolicy, check_submission, is_lower_hex};
@@ -47,6 +53,11 @@ pub(crate) struct AppState {
 pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
     Router::new()
         .route(&format!("{base_path}/submissions"), post(submit))
+        // Its own body limit; the router-wide one below is for every other route.
+        .route(
+            &format!("{base_path}/submissions/batch"),
+            post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
+        )
         .route(
             &format!("{base_path}/submissions/{{id}}"),
             delete(delete_submission),
@@ -80,32 +91,171 @@ async fn submit(
 
 async fn store_submission(state: &AppState, body: Bytes) -> Result<Response, ApiError> {
     let submission = check_submission(&body, &state.policy)?;
-    let received = state.clock.now().with_timezone(&Utc);
-    let received_at = received.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let receipt = Receipt::sign(&state.receipt_key, &submission, &body, received_at.clone());
-    let body_sha256 = receipt.body_sha256.clone();
-    let reply =
-        serde_json::to_vec(&ReceiptReply { receipt }).map_err(|_| ApiError::unavailable())?;
-    let expires_at = received
-        .timestamp()
-        .saturating_add(i64::from(state.retention_days).saturating_mul(SECONDS_PER_DAY));
-    let row = NewSubmission {
-        id: submission.submission_id,
-        policy_id: submission.policy_id,
-        policy_version: submission.policy_version,
-        body: body.to_vec(),
-        body_sha256,
-        deletion_hash: submission.deletion_hash,
-        received_at,
-        expires_at,
-        receipt: reply,
-    };
+    let received = Received::now(state);
+    let receipt = Receipt::sign(&state.receipt_key, &submission, &body, received.at.clone());
+    let row = new_row(&submission, &body, receipt, &received)?;
     match state.writer.insert(row).await {
         Ok(InsertOutcome::Stored(reply)) => Ok(json(StatusCode::CREATED, reply)),
         Ok(InsertOutcome::Duplicate(reply)) => Ok(json(StatusCode::OK, reply)),
         Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
         Err(_) => Err(ApiError::unavailable()),
     }
+}
+
+/// When submissions were received: the receipt's time and the row's expiry.
+struct Received {
+    /// RFC 3339 UTC, whole seconds.
+    at: String,
+    /// Unix seconds after which the retention job deletes the row.
+    expires_at: i64,
+}
+
+impl Received {
+    fn now(state: &AppState) -> Self {
+        let received = state.clock.now().with_timezone(&Utc);
+        Self {
+            at: received.to_rfc3339_opts(SecondsFormat::Secs, true),
+            expires_at: received
+                .timestamp()
+                .saturating_add(i64::from(state.retention_days).saturating_mul(SECONDS_PER_DAY)),
+        }
+    }
+}
+
+/// The row for a checked submission and its receipt; the stored reply is
+/// `{"receipt":{...}}`, returned again for every identical resend.
+fn new_row(
+    submission: &SealedSubmission,
+    body: &[u8],
+    receipt: Receipt,
+    received: &Received,
+) -> Result<NewSubmission, ApiError> {
+    let body_sha256 = receipt.body_sha256.clone();
+    let reply =
+        serde_json::to_vec(&ReceiptReply { receipt }).map_err(|_| ApiError::unavailable())?;
+    Ok(NewSubmission {
+        id: submission.submission_id.clone(),
+        policy_id: submission.policy_id.clone(),
+        policy_version: submission.policy_version,
+        body: body.to_vec(),
+        body_sha256,
+        deletion_hash: submission.deletion_hash.clone(),
+        received_at: received.at.clone(),
+        expires_at: received.expires_at,
+        receipt: reply,
+    })
+}
+
+/// `POST {base}/submissions/batch`: up to [`MAX_BATCH_ITEMS`] submissions in one
+/// request of at most [`MAX_BATCH_BYTES`]. Each is checked and stored as
+/// `POST {base}/submissions` would (a resend, alone or in another batch, gets the stored
+/// receipt back byte for byte); those stored now share one `received_at`, one commit and
+/// one signature over their receipts' hash tree. The reply is 200 with one result per
+/// submission, in order: its receipt, or the status, code and message a request of its
+/// own would have had. A request that is not a batch is refused whole. The rate limit
+/// takes one token per request, whatever the number of submissions, and the request
+/// timeout covers the whole batch.
+async fn submit_batch(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::batch_too_large().into_response();
+        }
+        Err(_) => return ApiError::malformed("the body could not be read").into_response(),
+    };
+    match store_batch(&state, &body).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError> {
+    let request: BatchRequest<'_> = serde_json::from_slice(body).map_err(|_| {
+        ApiError::malformed(
+            "the body is not a selfreport.batch/1 JSON object with exactly `format` and `submissions`",
+        )
+    })?;
+    if request.format != BATCH_FORMAT {
+        return Err(ApiError::malformed("`format` is not selfreport.batch/1"));
+    }
+    if request.submissions.is_empty() || request.submissions.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::malformed(
+            "`submissions` must hold one to 32 submissions",
+        ));
+    }
+    // Each item as a request of its own would be checked.
+    let checked: Vec<Result<(SealedSubmission, &[u8]), ApiError>> = request
+        .submissions
+        .iter()
+        .map(|raw| {
+            let body = raw.get().as_bytes();
+            if body.len() > MAX_SUBMISSION_BYTES {
+                return Err(ApiError::too_large());
+            }
+            check_submission(body, &state.policy).map(|submission| (submission, body))
+        })
+        .collect();
+    let valid: Vec<(&SealedSubmission, &[u8])> = checked
+        .iter()
+        .filter_map(|item| item.as_ref().ok())
+        .map(|(submission, body)| (submission, *body))
+        .collect();
+    let received = Received::now(state);
+    let receipts = if valid.is_empty() {
+        Vec::new()
+    } else {
+        Receipt::sign_batch(&state.receipt_key, &valid, &received.at)
+    };
+    // One row per valid item (a reply that cannot be serialized is that item's error).
+    let mut rows = Vec::with_capacity(valid.len());
+    let mut row_errors = Vec::with_capacity(valid.len());
+    for ((submission, body), receipt) in valid.iter().zip(receipts) {
+        match new_row(submission, body, receipt, &received) {
+            Ok(row) => {
+                rows.push(row);
+                row_errors.push(None);
+            }
+            Err(error) => row_errors.push(Some(error)),
+        }
+    }
+    let mut outcomes = state.writer.insert_all(rows).await.into_iter();
+    let mut row_errors = row_errors.into_iter();
+    let mut reply = Vec::with_capacity(64 + 1024 * checked.len());
+    reply.extend_from_slice(br#"{"results":["#);
+    for (n, item) in checked.iter().enumerate() {
+        if n > 0 {
+            reply.push(b',');
+        }
+        let result = match item {
+            Err(error) => Err(error.clone()),
+            Ok(_) => match row_errors.next().flatten() {
+                Some(error) => Err(error),
+                None => match outcomes.next() {
+                    // A stored reply is `{"receipt":{...}}`: a batch result as it is.
+                    Some(Ok(InsertOutcome::Stored(stored) | InsertOutcome::Duplicate(stored))) => {
+                        Ok(stored)
+                    }
+                    Some(Ok(InsertOutcome::Conflict)) => Err(ApiError::conflict()),
+                    Some(Err(_)) | None => Err(ApiError::unavailable()),
+                },
+            },
+        };
+        match result {
+            Ok(stored) => reply.extend_from_slice(&stored),
+            Err(error) => {
+                let result = BatchResult {
+                    receipt: None,
+                    error: Some(error.to_batch_error()),
+                };
+                serde_json::to_writer(&mut reply, &result).map_err(|_| ApiError::unavailable())?;
+            }
+        }
+    }
+    reply.extend_from_slice(b"]}");
+    Ok(json(StatusCode::OK, reply))
 }
 
 /// `DELETE {base}/submissions/{id}` with `Authorization: Bearer <deletion token>`.

@@ -5,6 +5,7 @@
 //! every job waiting (up to [`MAX_BATCH`]) and runs them in one transaction, so one
 //! synchronous commit covers many submissions: a receipt is only sent once its
 //! submission is durably stored, and throughput does not pay one disk flush per request.
+//! The jobs of one batch request travel as one message, so they always share a commit.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -16,12 +17,29 @@ use tokio::sync::oneshot;
 use super::error::DropBoxError;
 use super::store::{self, DeleteOutcome, InsertOutcome, NewSubmission};
 
-/// Most jobs committed together.
+/// The thread takes no more waiting jobs into a transaction once it holds this many
+/// (the group of a batch request is never split, so one may hold up to 31 more).
 const MAX_BATCH: usize = 256;
 
 /// The database failed; the job was not done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StoreFailed;
+
+/// What travels over the channel: one job, or the jobs of one batch request, which the
+/// thread never splits between transactions.
+enum Message {
+    One(Job),
+    Group(Vec<Job>),
+}
+
+impl Message {
+    fn add_to(self, batch: &mut Vec<Job>) {
+        match self {
+            Message::One(job) => batch.push(job),
+            Message::Group(jobs) => batch.extend(jobs),
+        }
+    }
+}
 
 enum Job {
     Insert {
@@ -43,7 +61,7 @@ enum Job {
 /// dropped.
 #[derive(Clone)]
 pub(crate) struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Message>,
 }
 
 impl Writer {
@@ -79,6 +97,33 @@ impl Writer {
         outcome.await.map_err(|_| StoreFailed)?
     }
 
+    /// Stores several submissions in one transaction (each idempotently, in order, so a
+    /// later one with an id stored by an earlier one is a duplicate or a conflict); one
+    /// outcome per submission, in the same order.
+    pub(crate) async fn insert_all(
+        &self,
+        submissions: Vec<NewSubmission>,
+    ) -> Vec<Result<InsertOutcome, StoreFailed>> {
+        let mut jobs = Vec::with_capacity(submissions.len());
+        let mut outcomes = Vec::with_capacity(submissions.len());
+        for submission in submissions {
+            let (reply, outcome) = oneshot::channel();
+            jobs.push(Job::Insert {
+                submission: Box::new(submission),
+                reply,
+            });
+            outcomes.push(outcome);
+        }
+        // If the thread is gone, the jobs are dropped with the message and every
+        // outcome below reads as a failure.
+        let _ = self.jobs.send(Message::Group(jobs));
+        let mut results = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            results.push(outcome.await.unwrap_or(Err(StoreFailed)));
+        }
+        results
+    }
+
     /// Deletes a submission if the token hash matches (see [`store::delete`]).
     pub(crate) async fn delete(
         &self,
@@ -102,17 +147,17 @@ impl Writer {
     }
 
     fn send(&self, job: Job) -> Result<(), StoreFailed> {
-        self.jobs.send(job).map_err(|_| StoreFailed)
+        self.jobs.send(Message::One(job)).map_err(|_| StoreFailed)
     }
 }
 
-fn run(mut connection: Connection, queue: mpsc::Receiver<Job>) {
+fn run(mut connection: Connection, queue: mpsc::Receiver<Message>) {
     while let Ok(first) = queue.recv() {
         let mut batch = Vec::with_capacity(16);
-        batch.push(first);
+        first.add_to(&mut batch);
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(message) => message.add_to(&mut batch),
                 Err(_) => break,
             }
         }
@@ -226,5 +271,57 @@ fn fail(job: Job) {
         Job::Purge { reply, .. } => {
             let _ = reply.send(Err(StoreFailed));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, body: &[u8]) -> NewSubmission {
+        NewSubmission {
+            id: id.to_owned(),
+            policy_id: "sh".to_owned(),
+            policy_version: 1,
+            body: body.to_vec(),
+            body_sha256: selfreport_core::sync::wire::body_digest(body),
+            deletion_hash: "0".repeat(64),
+            received_at: "2026-11-28T08:00:00Z".to_owned(),
+            expires_at: i64::MAX,
+            receipt: format!("receipt of {id} {}", body.len()).into_bytes(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_group_is_stored_in_order_with_one_outcome_per_submission() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, thread) = Writer::start(&dir.path().join("db")).unwrap();
+        let a = "a".repeat(32);
+        let b = "b".repeat(32);
+        let outcomes = writer
+            .insert_all(vec![
+                row(&a, b"one"),
+                row(&a, b"one"),
+                row(&a, b"other"),
+                row(&b, b"two"),
+            ])
+            .await;
+        let stored_a = row(&a, b"one").receipt;
+        assert_eq!(
+            outcomes,
+            vec![
+                Ok(InsertOutcome::Stored(stored_a.clone())),
+                Ok(InsertOutcome::Duplicate(stored_a.clone())),
+                Ok(InsertOutcome::Conflict),
+                Ok(InsertOutcome::Stored(row(&b, b"two").receipt)),
+            ]
+        );
+        assert_eq!(
+            writer.insert(row(&a, b"one")).await,
+            Ok(InsertOutcome::Duplicate(stored_a))
+        );
+        assert!(writer.insert_all(Vec::new()).await.is_empty());
+        drop(writer);
+        thread.join().unwrap();
     }
 }
