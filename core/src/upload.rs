@@ -22,8 +22,8 @@ use crate::store::{
 use crate::sync::retry::{RetryPolicy, due_at};
 use crate::sync::transport::{Transport, TransportConfig};
 use crate::sync::{
-    Attempt, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports, attempt,
-    disclosure_entry, new_deletion_token, payload, seal_disclosure,
+    Attempt, BATCH_ITEMS, CancelToken, SyncEvent, SyncOptions, SyncReport, Transports,
+    attempt_batch, disclosure_entry, fits_batch, new_deletion_token, payload, seal_disclosure,
 };
 
 /// Submissions sent concurrently by one sync.
@@ -276,45 +276,78 @@ impl SelfReport {
         let mut stopped = false;
         // When the oldest outcome not recorded yet arrived.
         let mut first_unrecorded: Option<Instant> = None;
+        // An item of another policy than the batch being gathered: it starts the next one.
+        let mut carried: Option<(OutboxItem, Arc<VerifiedPolicy>)> = None;
         loop {
             while in_flight.len() < MAX_IN_FLIGHT && !report.cancelled && !stopped {
-                let Some(submission_id) = due.next() else {
-                    break;
-                };
-                if cancel.is_cancelled() {
-                    report.cancelled = true;
-                    break;
-                }
-                let item = match self.store().outbox_item(&submission_id) {
-                    Ok(item) if item.state == OutboxItemState::Pending => item,
-                    // Dropped or withdrawn since the sync started: not to be sent.
-                    Ok(_) | Err(Error::NotFound { .. }) => continue,
-                    Err(error) => return Err(error),
-                };
-                let policy_id = item.payload.policy_id.clone();
-                let policy = match policies.get(&policy_id) {
-                    Some(cached) => cached.clone(),
-                    None => {
-                        let loaded = match self.has_consent(&policy_id)? {
-                            true => Some(Arc::new(self.store().policy(&policy_id)?)),
-                            false => None,
-                        };
-                        policies.insert(policy_id, loaded.clone());
-                        loaded
+                // Gather a batch: due items of one policy, at most `BATCH_ITEMS`, within the
+                // batch request's size.
+                let mut batch: Vec<OutboxItem> = Vec::new();
+                let mut batch_policy: Option<Arc<VerifiedPolicy>> = None;
+                let mut batch_bytes = 0usize;
+                while batch.len() < BATCH_ITEMS {
+                    let next = match carried.take() {
+                        Some(next) => next,
+                        None => {
+                            let Some(submission_id) = due.next() else {
+                                break;
+                            };
+                            if cancel.is_cancelled() {
+                                report.cancelled = true;
+                                break;
+                            }
+                            let item = match self.store().outbox_item(&submission_id) {
+                                Ok(item) if item.state == OutboxItemState::Pending => item,
+                                // Dropped or withdrawn since the sync started: not to be sent.
+                                Ok(_) | Err(Error::NotFound { .. }) => continue,
+                                Err(error) => return Err(error),
+                            };
+                            let Some(policy) = self.consented_policy(&mut policies, &item)? else {
+                                continue;
+                            };
+                            (item, policy)
+                        }
+                    };
+                    let (item, policy) = next;
+                    // The body is stored in base64: its decoded length is at most 3/4 of it.
+                    let bytes = item
+                        .payload
+                        .body
+                        .as_ref()
+                        .map_or(0, |body| body.len() / 4 * 3);
+                    let same_policy = batch_policy
+                        .as_ref()
+                        .is_none_or(|current| Arc::ptr_eq(current, &policy));
+                    let fits = same_policy && fits_batch(batch_bytes, bytes);
+                    if !(batch.is_empty() || fits) {
+                        carried = Some((item, policy));
+                        break;
                     }
+                    batch_bytes = batch_bytes.saturating_add(bytes);
+                    batch_policy = Some(policy);
+                    batch.push(item);
+                }
+                let Some(policy) = batch_policy else {
+                    break;
                 };
-                let Some(policy) = policy else { continue };
                 match transports.get(&policy, &options.transport) {
                     Ok(transport) => {
                         let transport = transport.clone();
                         in_flight.spawn(async move {
-                            let outcome = attempt(&transport, &policy, &item, Utc::now()).await;
-                            (item, policy, outcome)
+                            let outcomes =
+                                attempt_batch(&transport, &policy, &batch, Utc::now()).await;
+                            batch
+                                .into_iter()
+                                .zip(outcomes)
+                                .map(|(item, outcome)| (item, policy.clone(), outcome))
+                                .collect::<Vec<Finished>>()
                         });
                     }
                     Err(error) => {
-                        let outcome = Attempt::Retry(None, format!("{}: {error}", error.code()));
-                        finished.push((item, policy, outcome));
+                        let reason = format!("{}: {error}", error.code());
+                        finished.extend(batch.into_iter().map(|item| {
+                            (item, policy.clone(), Attempt::Retry(None, reason.clone()))
+                        }));
                     }
                 }
             }
@@ -368,6 +401,25 @@ impl SelfReport {
             return Err(Error::Crypto("a send task stopped unexpectedly"));
         }
         Ok(report)
+    }
+
+    /// The policy of `item` if the person consents to it; each policy is opened (and its
+    /// consent read) once per sync, then taken from `policies`.
+    fn consented_policy(
+        &self,
+        policies: &mut HashMap<String, Option<Arc<VerifiedPolicy>>>,
+        item: &OutboxItem,
+    ) -> Result<Option<Arc<VerifiedPolicy>>> {
+        let policy_id = &item.payload.policy_id;
+        if let Some(cached) = policies.get(policy_id) {
+            return Ok(cached.clone());
+        }
+        let loaded = match self.has_consent(policy_id)? {
+            true => Some(Arc::new(self.store().policy(policy_id)?)),
+            false => None,
+        };
+        policies.insert(policy_id.clone(), loaded.clone());
+        Ok(loaded)
     }
 
     /// Every outbox item (pending, delivered, failed).
@@ -470,12 +522,12 @@ impl SelfReport {
 /// Keeps a send task's outcome; a task that stopped has lost its outcome, so its item
 /// stays pending, the sync starts nothing new and reports the error once the others end.
 fn collect(
-    joined: std::result::Result<Finished, tokio::task::JoinError>,
+    joined: std::result::Result<Vec<Finished>, tokio::task::JoinError>,
     finished: &mut Vec<Finished>,
     stopped: &mut bool,
 ) {
     match joined {
-        Ok(attempt) => finished.push(attempt),
+        Ok(attempts) => finished.extend(attempts),
         Err(_) => *stopped = true,
     }
 }
@@ -559,7 +611,9 @@ mod tests {
     use crate::store::test_support::key_source;
     use crate::sync::retry::RetryPolicy;
     use crate::sync::test_server::{Action, SeenRequest, TestServer};
-    use crate::sync::wire::{Receipt, ReceiptReply, SealedSubmission};
+    use crate::sync::wire::{
+        BatchError, BatchReply, BatchRequest, BatchResult, Receipt, ReceiptReply, SealedSubmission,
+    };
 
     /// A drop box stand-in: signs receipts, remembers bodies by id (idempotent), and lets a
     /// test script failures before success.
@@ -571,7 +625,15 @@ mod tests {
         forge: bool,
         /// How long the first request waits for its reply.
         first_delay: Mutex<Option<Duration>>,
+        /// Answers the batch route with 404, as an endpoint without it would.
+        no_batches: std::sync::atomic::AtomicBool,
+        /// Items of a batch refused with this status (by submission id), not stored.
+        refused: Mutex<Vec<(String, u16)>>,
+        /// Changes a batch reply before it is sent.
+        tamper: Mutex<Option<BatchTamper>>,
     }
+
+    type BatchTamper = Box<dyn Fn(&mut Vec<BatchResult>) + Send>;
 
     impl FakeDropBox {
         fn new(script: Vec<Action>, forge: bool) -> Arc<Self> {
@@ -582,6 +644,9 @@ mod tests {
                 calls: AtomicUsize::new(0),
                 forge,
                 first_delay: Mutex::new(None),
+                no_batches: std::sync::atomic::AtomicBool::new(false),
+                refused: Mutex::new(Vec::new()),
+                tamper: Mutex::new(None),
             })
         }
 
@@ -603,12 +668,46 @@ mod tests {
             if request.method == "DELETE" {
                 return Action::Reply(204, vec![], vec![]);
             }
-            let Ok(submission) = serde_json::from_slice::<SealedSubmission>(&request.body) else {
-                return Action::Reply(
+            let malformed = || {
+                Action::Reply(
                     400,
                     vec![],
                     br#"{"error":{"code":"Malformed","message":"bad body"}}"#.to_vec(),
+                )
+            };
+            let is_batch = request.path.ends_with("/submissions/batch");
+            if is_batch && self.no_batches.load(Ordering::SeqCst) {
+                return Action::Reply(
+                    404,
+                    vec![],
+                    br#"{"error":{"code":"NotFound","message":"no such route"}}"#.to_vec(),
                 );
+            }
+            let refused = self.refused.lock().unwrap().clone();
+            let refusal = |submission: &SealedSubmission| {
+                refused
+                    .iter()
+                    .find(|(id, _)| *id == submission.submission_id)
+                    .map(|(_, status)| *status)
+            };
+            let bodies: Vec<Vec<u8>> = if is_batch {
+                match serde_json::from_slice::<BatchRequest<'_>>(&request.body) {
+                    Ok(batch) => batch
+                        .submissions
+                        .iter()
+                        .map(|raw| raw.get().as_bytes().to_vec())
+                        .collect(),
+                    Err(_) => return malformed(),
+                }
+            } else {
+                vec![request.body.clone()]
+            };
+            let Ok(submissions) = bodies
+                .iter()
+                .map(|body| serde_json::from_slice::<SealedSubmission>(body))
+                .collect::<std::result::Result<Vec<_>, _>>()
+            else {
+                return malformed();
             };
             let scripted = {
                 let mut script = self.script.lock().unwrap();
@@ -618,40 +717,66 @@ mod tests {
                     Some(script.remove(0))
                 }
             };
-            // The drop box commits before its reply can be lost: store first.
+            // The drop box commits before its reply can be lost: store first. The new ones
+            // of a batch share one signature, as the real drop box signs them.
             let mut stored = self.stored.lock().unwrap();
-            let receipt = match stored
+            let new: Vec<(&SealedSubmission, &[u8])> = submissions
                 .iter()
-                .find(|(id, ..)| *id == submission.submission_id)
-            {
-                Some((_, _, receipt)) => receipt.clone(),
-                None => {
-                    let receipt = Receipt::sign(
-                        &self.receipt_key,
-                        &submission,
-                        &request.body,
-                        "2026-11-28T01:00:00Z".to_owned(),
-                    );
-                    stored.push((
-                        submission.submission_id.clone(),
-                        request.body.clone(),
-                        receipt.clone(),
-                    ));
-                    receipt
-                }
-            };
+                .zip(&bodies)
+                .filter(|(submission, _)| {
+                    refusal(submission).is_none()
+                        && !stored
+                            .iter()
+                            .any(|(id, ..)| *id == submission.submission_id)
+                })
+                .map(|(submission, body)| (submission, body.as_slice()))
+                .collect();
+            for ((submission, body), receipt) in new.iter().zip(Receipt::sign_batch(
+                &self.receipt_key,
+                &new,
+                "2026-11-28T01:00:00Z",
+            )) {
+                stored.push((submission.submission_id.clone(), body.to_vec(), receipt));
+            }
+            let mut receipts: Vec<Option<Receipt>> = submissions
+                .iter()
+                .map(|submission| {
+                    let found = stored
+                        .iter()
+                        .find(|(id, ..)| *id == submission.submission_id);
+                    found.map(|(_, _, receipt)| receipt.clone())
+                })
+                .collect();
             if let Some(action) = scripted {
                 return action;
             }
-            let mut receipt = receipt;
             if self.forge {
-                receipt.received_at = "2020-01-01T00:00:00Z".to_owned();
+                for receipt in receipts.iter_mut().flatten() {
+                    receipt.received_at = "2020-01-01T00:00:00Z".to_owned();
+                }
             }
-            Action::Reply(
-                201,
-                vec![],
-                serde_json::to_vec(&ReceiptReply { receipt }).unwrap(),
-            )
+            let body = if is_batch {
+                let mut results = receipts
+                    .into_iter()
+                    .zip(&submissions)
+                    .map(|(receipt, submission)| BatchResult {
+                        error: refusal(submission).map(|status| BatchError {
+                            status,
+                            code: "Refused".to_owned(),
+                            message: "refused by the test".to_owned(),
+                        }),
+                        receipt,
+                    })
+                    .collect();
+                if let Some(tamper) = &*self.tamper.lock().unwrap() {
+                    tamper(&mut results);
+                }
+                serde_json::to_vec(&BatchReply { results }).unwrap()
+            } else {
+                let receipt = receipts.remove(0).unwrap();
+                serde_json::to_vec(&ReceiptReply { receipt }).unwrap()
+            };
+            Action::Reply(if is_batch { 200 } else { 201 }, vec![], body)
         }
     }
 
@@ -1013,7 +1138,9 @@ mod tests {
         let queued: u32 = reports.iter().map(|r| r.queued).sum();
         let delivered: u32 = reports.iter().map(|r| r.delivered).sum();
         assert_eq!((queued, delivered), (3, 3), "{reports:?}");
-        assert_eq!(s.server.requests().len(), 3);
+        // The three went in one batch, once.
+        assert_eq!(s.server.requests().len(), 1);
+        assert_eq!(submitted_bodies(&s.server).len(), 3);
         let disclosures = s
             .core
             .ledger()
@@ -1068,6 +1195,27 @@ mod tests {
             .collect()
     }
 
+    /// Every submission body the drop box was sent, in order, batches opened.
+    fn submitted_bodies(server: &TestServer) -> Vec<Vec<u8>> {
+        server
+            .requests()
+            .into_iter()
+            .filter(|request| request.method == "POST")
+            .flat_map(|request| {
+                if request.path.ends_with("/submissions/batch") {
+                    let batch: BatchRequest<'_> = serde_json::from_slice(&request.body).unwrap();
+                    batch
+                        .submissions
+                        .iter()
+                        .map(|raw| raw.get().as_bytes().to_vec())
+                        .collect()
+                } else {
+                    vec![request.body]
+                }
+            })
+            .collect()
+    }
+
     /// Sync opens each item when it sends it. It used to load and open the whole due
     /// outbox first: every queued body in memory at once (116 MiB of peak memory for 10,000
     /// queued reports, see `tests/benches/sync_peak_memory.rs`), and an item dropped after
@@ -1077,7 +1225,9 @@ mod tests {
     #[tokio::test]
     async fn a_slow_reply_does_not_hold_back_the_others_deliveries() {
         let s = setup(vec![], false).await;
-        queue_reports(&s, 2);
+        // A full batch (its reply slow) and one more item, sent alone beside it.
+        let queued = BATCH_ITEMS + 1;
+        queue_reports(&s, queued);
         let slow = Duration::from_secs(3);
         s.dropbox.delay_first_reply(slow);
         let started = Instant::now();
@@ -1092,20 +1242,22 @@ mod tests {
             .sync(&options(&s.server), &progress, &CancelToken::new())
             .await
             .unwrap();
-        assert_eq!(done.delivered, 2);
+        assert_eq!(done.delivered as usize, queued);
         let delivered_at = delivered_at.into_inner().unwrap();
-        assert_eq!(delivered_at.len(), 2);
-        assert!(delivered_at[1] >= slow, "{delivered_at:?}");
+        assert_eq!(delivered_at.len(), queued);
+        assert!(delivered_at[queued - 1] >= slow, "{delivered_at:?}");
         // The fast one was recorded and reported long before the slow reply came.
         assert!(delivered_at[0] < slow / 2, "{delivered_at:?}");
+        assert_eq!(s.server.requests().len(), 2);
     }
 
     #[tokio::test]
     async fn an_item_dropped_while_a_sync_runs_is_not_sent() {
         let s = setup(vec![], false).await;
-        // Deliveries are reported once recorded, at the latest when RECORD_BATCH have
-        // ended; by then at most RECORD_BATCH + MAX_IN_FLIGHT items have been sent.
-        let queued = RECORD_BATCH + MAX_IN_FLIGHT + 2;
+        // Deliveries are reported once recorded: a batch's outcomes (at least RECORD_BATCH)
+        // are recorded as soon as its reply is in, and no new batch is opened before; by
+        // then at most MAX_IN_FLIGHT batches have been opened.
+        let queued = BATCH_ITEMS * MAX_IN_FLIGHT + 2;
         let outbox = queue_reports(&s, queued);
         let last = outbox.last().unwrap().payload.submission_id.clone();
         // The last item is dropped when the first delivery is reported, before the sync
@@ -1127,7 +1279,7 @@ mod tests {
             .unwrap();
         assert!(dropped.load(Ordering::SeqCst));
         assert_eq!(done.delivered as usize, queued - 1);
-        assert_eq!(s.server.requests().len(), queued - 1);
+        assert_eq!(submitted_bodies(&s.server).len(), queued - 1);
         let stored = s.dropbox.stored.lock().unwrap();
         assert!(stored.iter().all(|(id, ..)| *id != last));
         assert_eq!(
@@ -1144,7 +1296,9 @@ mod tests {
     #[tokio::test]
     async fn items_withdrawn_during_a_sync_are_ledgered_only_if_they_reached_the_drop_box() {
         let s = setup(vec![], false).await;
-        let outbox = queue_reports(&s, 3 * MAX_IN_FLIGHT);
+        // More batches than are kept in flight, so some are not opened yet at the first
+        // report.
+        let outbox = queue_reports(&s, (MAX_IN_FLIGHT + 2) * BATCH_ITEMS);
         let ids: Vec<String> = outbox
             .iter()
             .map(|item| item.payload.submission_id.clone())
@@ -1391,7 +1545,8 @@ mod tests {
             "one report and two dummies"
         );
         assert_eq!(sync(&s).await.queued, 0, "today's dummies were sent");
-        let bodies: Vec<usize> = s.server.requests().iter().map(|r| r.body.len()).collect();
+        let bodies: Vec<usize> = submitted_bodies(&s.server).iter().map(Vec::len).collect();
+        assert_eq!(bodies.len(), 3);
         assert!(bodies.iter().all(|len| *len == bodies[0]), "{bodies:?}");
         let covers = s
             .core
@@ -1402,5 +1557,131 @@ mod tests {
             .count();
         assert_eq!(covers, 2);
         assert!(s.core.verify_ledger().unwrap().is_valid());
+    }
+
+    /// An endpoint without the batch route (404) still gets every submission, one per
+    /// request, and nothing is failed for it.
+    #[tokio::test]
+    async fn an_endpoint_without_batches_gets_one_request_per_item() {
+        let s = setup(vec![], false).await;
+        s.dropbox
+            .no_batches
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let queued = 2 * BATCH_ITEMS * MAX_IN_FLIGHT;
+        queue_reports(&s, queued);
+        let done = sync(&s).await;
+        assert_eq!((done.delivered as usize, done.failed), (queued, 0));
+        let requests = s.server.requests();
+        let batches = requests
+            .iter()
+            .filter(|request| request.path.ends_with("/batch"))
+            .count();
+        // Only the batches sent before the first 404 came back were tried as batches.
+        assert!((1..=MAX_IN_FLIGHT).contains(&batches), "{batches}");
+        assert_eq!(requests.len() - batches, queued);
+        assert_eq!(s.dropbox.stored.lock().unwrap().len(), queued);
+        assert!(s.core.verify_ledger().unwrap().is_valid());
+    }
+
+    /// Each item of a batch gets its own verdict: one refused for good (409) fails, one
+    /// the server could not store (503) is retried, the others are delivered; and their
+    /// receipts, sharing one signature, each verify in the ledger.
+    #[tokio::test]
+    async fn each_item_of_a_batch_gets_its_own_verdict() {
+        let s = setup(vec![], false).await;
+        let outbox = queue_reports(&s, 5);
+        let id = |n: usize| outbox[n].payload.submission_id.clone();
+        *s.dropbox.refused.lock().unwrap() = vec![(id(1), 409), (id(3), 503)];
+        let done = sync(&s).await;
+        assert_eq!(
+            (done.delivered, done.failed, done.retry_later),
+            (3, 1, 1),
+            "{done:?}"
+        );
+        assert_eq!(s.server.requests().len(), 1);
+        let state = |n: usize| s.core.store().outbox_item(&id(n)).unwrap();
+        assert_eq!(state(1).state, OutboxItemState::Failed);
+        assert!(
+            state(1)
+                .payload
+                .last_error
+                .unwrap_or_default()
+                .contains("409 (Refused: refused by the test)")
+        );
+        assert_eq!(state(3).state, OutboxItemState::Pending);
+        for n in [0, 2, 4] {
+            let receipt = state(n).payload.receipt.unwrap();
+            assert_eq!(receipt.batch.as_ref().map(|proof| proof.size), Some(3));
+        }
+        assert_eq!(disclosed(&s).len(), 3);
+        assert!(s.core.verify_ledger().unwrap().is_valid());
+    }
+
+    /// A hostile batch reply — a result missing, receipts swapped between items, a proof
+    /// moved — delivers nothing it does not prove; the items are retried with the same
+    /// bytes and delivered once the drop box answers honestly.
+    #[tokio::test]
+    async fn a_batch_reply_that_does_not_prove_each_item_delivers_nothing_unproven() {
+        let tampers: Vec<(BatchTamper, usize)> = vec![
+            (
+                Box::new(|results: &mut Vec<BatchResult>| {
+                    results.pop();
+                }),
+                0,
+            ),
+            (
+                Box::new(|results: &mut Vec<BatchResult>| results.swap(0, 1)),
+                2,
+            ),
+            (
+                Box::new(|results: &mut Vec<BatchResult>| {
+                    if let Some(proof) = results[2]
+                        .receipt
+                        .as_mut()
+                        .and_then(|receipt| receipt.batch.as_mut())
+                    {
+                        proof.index = 0;
+                    }
+                }),
+                3,
+            ),
+        ];
+        for (tamper, delivered) in tampers {
+            let s = setup(vec![], false).await;
+            queue_reports(&s, 4);
+            *s.dropbox.tamper.lock().unwrap() = Some(tamper);
+            let done = sync(&s).await;
+            assert_eq!(
+                (
+                    done.delivered as usize,
+                    done.retry_later as usize,
+                    done.failed
+                ),
+                (delivered, 4 - delivered, 0),
+                "{done:?}"
+            );
+            assert_eq!(disclosed(&s).len(), delivered);
+            *s.dropbox.tamper.lock().unwrap() = None;
+            for item in s.core.outbox().unwrap() {
+                if item.state == OutboxItemState::Pending {
+                    s.core
+                        .store()
+                        .record_attempts(&[(
+                            &item,
+                            AttemptOutcome::Retry {
+                                next_attempt_at: 0,
+                                error: "due now".to_owned(),
+                            },
+                        )])
+                        .unwrap();
+                }
+            }
+            assert_eq!(sync(&s).await.delivered as usize, 4 - delivered);
+            let bodies = submitted_bodies(&s.server);
+            let first_round: std::collections::BTreeSet<&Vec<u8>> = bodies[..4].iter().collect();
+            assert!(bodies[4..].iter().all(|body| first_round.contains(body)));
+            assert_eq!(disclosed(&s).len(), 4);
+            assert!(s.core.verify_ledger().unwrap().is_valid());
+        }
     }
 }

@@ -442,6 +442,7 @@ mod tests {
             policy_version: 1,
             body_sha256: "00".repeat(32),
             received_at: "2026-11-28T01:00:00Z".to_owned(),
+            batch: None,
             signature: "c2lnbmF0dXJl".to_owned(),
         };
         AttemptOutcome::Delivered {

@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::transport::{Transport, TransportConfig, TransportError};
 use super::wire::{
-    ErrorReply, ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, SentSubmission,
-    deletion_hash,
+    BatchReply, BatchResult, ErrorReply, MAX_BATCH_BYTES, Receipt, ReceiptChecker, ReceiptReply,
+    SEALED_FORMAT, SealedPart, SealedSubmission, SentSubmission, batch_body, deletion_hash,
 };
 use crate::crypto::{hpke_seal, random_array, submission_info};
 use crate::error::{Error, Result};
@@ -197,6 +197,37 @@ pub(crate) enum Attempt {
     Failed(String),
 }
 
+/// The stored bytes of an item, or why it cannot be sent (a failure for good).
+fn stored_body(item: &OutboxItem) -> std::result::Result<Vec<u8>, &'static str> {
+    let Some(encoded) = item.payload.body.as_deref() else {
+        return Err("the item has no body left to send");
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| "the stored body is unreadable")
+}
+
+/// What the receipt of `item` must acknowledge. The receipt is checked against the ids
+/// sealed beside the body (the same ones the body carries, written together when it was
+/// sealed), not a second parse of the body.
+fn sent<'a>(item: &'a OutboxItem, body: &'a [u8]) -> SentSubmission<'a> {
+    SentSubmission {
+        submission_id: &item.payload.submission_id,
+        policy_id: &item.payload.policy_id,
+        policy_version: item.payload.policy_version,
+        body,
+    }
+}
+
+/// The policy's receipt key.
+fn receipt_checker(policy: &VerifiedPolicy) -> Option<ReceiptChecker> {
+    base64::engine::general_purpose::STANDARD
+        .decode(&policy.document().endpoint.receipt_key)
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .map(ReceiptChecker::new)
+}
+
 /// Sends one outbox item and classifies the outcome.
 pub(crate) async fn attempt(
     transport: &Transport,
@@ -204,19 +235,9 @@ pub(crate) async fn attempt(
     item: &OutboxItem,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Attempt {
-    let Some(encoded) = item.payload.body.as_deref() else {
-        return Attempt::Failed("the item has no body left to send".to_owned());
-    };
-    let Ok(body) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
-        return Attempt::Failed("the stored body is unreadable".to_owned());
-    };
-    // The receipt is checked against the ids sealed beside the body (the same ones the
-    // body carries, written together when it was sealed), not a second parse of the body.
-    let sent = |body| SentSubmission {
-        submission_id: &item.payload.submission_id,
-        policy_id: &item.payload.policy_id,
-        policy_version: item.payload.policy_version,
-        body,
+    let body = match stored_body(item) {
+        Ok(body) => body,
+        Err(reason) => return Attempt::Failed(reason.to_owned()),
     };
     let reply = match transport.post_submission(body.clone()).await {
         Ok(reply) => reply,
@@ -228,43 +249,204 @@ pub(crate) async fn attempt(
         .and_then(|value| parse_retry_after(value, now));
     match reply.status {
         200 | 201 => {
-            let receipt_key: Option<[u8; 32]> = base64::engine::general_purpose::STANDARD
-                .decode(&policy.document().endpoint.receipt_key)
+            let receipt = serde_json::from_slice::<ReceiptReply>(&reply.body)
                 .ok()
-                .and_then(|bytes| bytes.try_into().ok());
-            match (
-                serde_json::from_slice::<ReceiptReply>(&reply.body),
-                receipt_key,
-            ) {
-                (Ok(ReceiptReply { receipt }), Some(key))
-                    if receipt.verify_sent(&key, &sent(&body)) =>
-                {
-                    Attempt::Delivered(receipt)
-                }
-                (Ok(_), _) => {
-                    Attempt::Retry(None, "the receipt's signature did not verify".to_owned())
-                }
-                (Err(_), _) => Attempt::Retry(None, "the reply was not a receipt".to_owned()),
-            }
+                .map(|reply| reply.receipt);
+            receipt_outcome(
+                receipt_checker(policy).as_mut(),
+                receipt,
+                &sent(item, &body),
+            )
         }
-        408 | 429 => Attempt::Retry(
-            retry_after,
-            format!("the server asked to retry ({})", reply.status),
-        ),
+        status => refusal(status, retry_after, error_detail(&reply.body)),
+    }
+}
+
+/// Most submissions the device puts in one batch request (the drop box takes up to
+/// [`MAX_BATCH_ITEMS`](super::wire::MAX_BATCH_ITEMS)): enough that a batch's receipts
+/// share one signature check, few enough that a sync of many keeps several batches in
+/// flight and each reply stays far below the device's reply cap.
+pub(crate) const BATCH_ITEMS: usize = 16;
+
+/// Room kept in a batch request for its envelope (`{"format":...,"submissions":[...]}`).
+const BATCH_ENVELOPE_BYTES: usize = 64;
+
+/// Whether a body of `adding` bytes still fits a batch already holding `holding` bytes.
+pub(crate) fn fits_batch(holding: usize, adding: usize) -> bool {
+    holding
+        .saturating_add(adding)
+        .saturating_add(BATCH_ENVELOPE_BYTES)
+        <= MAX_BATCH_BYTES
+}
+
+/// Sends `items` (of one policy) and classifies each outcome, in order: as one batch
+/// request when the endpoint takes batches and there are two or more to send, one request
+/// per item otherwise. A batch the endpoint refuses as a whole with a client error (an
+/// endpoint without the batch route, or one that cannot take this batch) is sent again
+/// one item per request, so no item fails for another's sake.
+pub(crate) async fn attempt_batch(
+    transport: &Transport,
+    policy: &VerifiedPolicy,
+    items: &[OutboxItem],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Attempt> {
+    let mut outcomes: Vec<Option<Attempt>> = Vec::with_capacity(items.len());
+    let mut bodies: Vec<(usize, Vec<u8>)> = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match stored_body(item) {
+            Ok(body) => {
+                bodies.push((index, body));
+                outcomes.push(None);
+            }
+            Err(reason) => outcomes.push(Some(Attempt::Failed(reason.to_owned()))),
+        }
+    }
+    if bodies.len() >= 2 && transport.takes_batches() {
+        if let Some(sent_as_batch) = send_batch(transport, policy, items, &bodies, now).await {
+            for ((index, _), outcome) in bodies.iter().zip(sent_as_batch) {
+                if let Some(slot) = outcomes.get_mut(*index) {
+                    *slot = Some(outcome);
+                }
+            }
+            return finish(outcomes);
+        }
+    }
+    for (index, _) in &bodies {
+        if let (Some(item), Some(slot)) = (items.get(*index), outcomes.get_mut(*index)) {
+            *slot = Some(attempt(transport, policy, item, now).await);
+        }
+    }
+    finish(outcomes)
+}
+
+fn finish(outcomes: Vec<Option<Attempt>>) -> Vec<Attempt> {
+    outcomes
+        .into_iter()
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| Attempt::Retry(None, "the item was not sent".to_owned()))
+        })
+        .collect()
+}
+
+/// One batch request for `bodies` (each with its index in `items`). `None` when the
+/// endpoint refused the batch as a whole with a client error: the caller sends the items
+/// one per request instead.
+async fn send_batch(
+    transport: &Transport,
+    policy: &VerifiedPolicy,
+    items: &[OutboxItem],
+    bodies: &[(usize, Vec<u8>)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Vec<Attempt>> {
+    let all = |outcome: &dyn Fn() -> Attempt| Some(bodies.iter().map(|_| outcome()).collect());
+    let request = batch_body(bodies.iter().map(|(_, body)| body.as_slice()));
+    let reply = match transport.post_batch(request).await {
+        Ok(reply) => reply,
+        Err(error) => {
+            let reason = transport_reason(&error);
+            return all(&|| Attempt::Retry(None, reason.clone()));
+        }
+    };
+    let retry_after = reply
+        .retry_after
+        .as_deref()
+        .and_then(|value| parse_retry_after(value, now));
+    match reply.status {
+        200 | 201 => {}
+        404 | 405 => {
+            transport.refuse_batches();
+            return None;
+        }
+        408 | 429 => {
+            return all(&|| refusal(reply.status, retry_after, String::new()));
+        }
+        status if status >= 500 => {
+            return all(&|| refusal(status, retry_after, String::new()));
+        }
+        _ => return None,
+    }
+    let results = match serde_json::from_slice::<BatchReply>(&reply.body) {
+        Ok(parsed) if parsed.results.len() == bodies.len() => parsed.results,
+        _ => {
+            return all(&|| {
+                Attempt::Retry(
+                    None,
+                    "the reply did not answer each submission of the batch".to_owned(),
+                )
+            });
+        }
+    };
+    let mut checker = receipt_checker(policy);
+    let outcomes = bodies
+        .iter()
+        .zip(results)
+        .map(|((index, body), result)| {
+            let Some(item) = items.get(*index) else {
+                return Attempt::Retry(None, "the item was not sent".to_owned());
+            };
+            match result {
+                BatchResult {
+                    receipt: Some(receipt),
+                    error: None,
+                } => receipt_outcome(checker.as_mut(), Some(receipt), &sent(item, body)),
+                BatchResult {
+                    receipt: None,
+                    error: Some(error),
+                } => refusal(
+                    error.status,
+                    retry_after,
+                    detail(&error.code, &error.message),
+                ),
+                _ => receipt_outcome(checker.as_mut(), None, &sent(item, body)),
+            }
+        })
+        .collect();
+    Some(outcomes)
+}
+
+/// Delivered if `receipt` acknowledges exactly what was sent under the policy's key.
+fn receipt_outcome(
+    checker: Option<&mut ReceiptChecker>,
+    receipt: Option<Receipt>,
+    sent: &SentSubmission<'_>,
+) -> Attempt {
+    let Some(receipt) = receipt else {
+        return Attempt::Retry(None, "the reply was not a receipt".to_owned());
+    };
+    if checker.is_some_and(|checker| checker.check(&receipt, sent)) {
+        Attempt::Delivered(receipt)
+    } else {
+        Attempt::Retry(None, "the receipt's signature did not verify".to_owned())
+    }
+}
+
+/// The outcome of a status other than success: 408, 429 and 5xx are retried (after
+/// `Retry-After` if given), any other is a refusal for good.
+fn refusal(status: u16, retry_after: Option<Duration>, detail: String) -> Attempt {
+    match status {
+        408 | 429 => Attempt::Retry(retry_after, format!("the server asked to retry ({status})")),
         status if status >= 500 => Attempt::Retry(retry_after, format!("server error {status}")),
         status => {
-            let detail = serde_json::from_slice::<ErrorReply>(&reply.body)
-                .map(|error| {
-                    let message: String = error.error.message.chars().take(200).collect();
-                    format!(
-                        "{}: {message}",
-                        error.error.code.chars().take(40).collect::<String>()
-                    )
-                })
-                .unwrap_or_else(|_| "no reason given".to_owned());
+            let detail = if detail.is_empty() {
+                "no reason given".to_owned()
+            } else {
+                detail
+            };
             Attempt::Failed(format!("refused with status {status} ({detail})"))
         }
     }
+}
+
+/// The code and message of a JSON error body, shortened; empty if it is not one.
+fn error_detail(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorReply>(body)
+        .map(|error| detail(&error.error.code, &error.error.message))
+        .unwrap_or_default()
+}
+
+fn detail(code: &str, message: &str) -> String {
+    let message: String = message.chars().take(200).collect();
+    format!("{}: {message}", code.chars().take(40).collect::<String>())
 }
 
 fn transport_reason(error: &TransportError) -> String {

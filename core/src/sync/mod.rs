@@ -2,6 +2,7 @@
 //! the pinned transport, retries and receipts.
 
 mod engine;
+pub mod receipt_tree;
 pub mod retry;
 pub mod transport;
 pub mod wire;
@@ -10,6 +11,7 @@ pub mod wire;
 pub(crate) mod test_server;
 
 pub(crate) use engine::{
-    Attempt, Transports, attempt, disclosure_entry, new_deletion_token, payload, seal_disclosure,
+    Attempt, BATCH_ITEMS, Transports, attempt_batch, disclosure_entry, fits_batch,
+    new_deletion_token, payload, seal_disclosure,
 };
 pub use engine::{CancelToken, SyncEvent, SyncOptions, SyncReport};

@@ -13,6 +13,7 @@
 //! (see docs/performance.md, "Library size"). The drop box serves both.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -115,6 +116,9 @@ pub struct Transport {
     client: reqwest::Client,
     base: reqwest::Url,
     max_response_bytes: usize,
+    /// Set once the endpoint answered a batch with 404 or 405 (an endpoint without the
+    /// batch route): submissions then go one per request. Shared by the clones.
+    no_batches: Arc<AtomicBool>,
 }
 
 /// Verifies the chain and name with WebPKI, then the SPKI pin.
@@ -352,6 +356,7 @@ impl Transport {
             client,
             base,
             max_response_bytes: config.max_response_bytes,
+            no_batches: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -369,6 +374,27 @@ impl Transport {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
         self.send(request).await
+    }
+
+    /// `POST {endpoint}/submissions/batch` with a body made by
+    /// [`batch_body`](super::wire::batch_body).
+    pub async fn post_batch(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
+        let request = self
+            .client
+            .post(self.url("submissions/batch")?)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Whether the endpoint takes batches (it has not answered one with 404 or 405).
+    pub fn takes_batches(&self) -> bool {
+        !self.no_batches.load(Ordering::Relaxed)
+    }
+
+    /// Records that the endpoint has no batch route: later submissions go one per request.
+    pub fn refuse_batches(&self) {
+        self.no_batches.store(true, Ordering::Relaxed);
     }
 
     /// `DELETE {endpoint}/submissions/{id}` with the deletion token.
