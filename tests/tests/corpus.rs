@@ -7,10 +7,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use selfreport_core::crypto::SigningKey;
 use selfreport_core::model::{FieldKind, parse_answer};
 use selfreport_core::policy::{SignedPolicy, parse_policy_document};
-use selfreport_core::sync::wire::ReceiptReply;
-use selfreport_tests::reply_fixture::ReplyFixture;
+use selfreport_core::sync::wire::{
+    BatchReply, BatchResult, Receipt, ReceiptChecker, ReceiptReply, SEALED_FORMAT, SealedPart,
+    SealedSubmission, SentSubmission, deletion_hash,
+};
+use selfreport_tests::reply_fixture::{RECEIVED_AT, ReplyFixture};
 
 /// The code a case produces when its input is accepted.
 const ACCEPTED: &str = "Ok";
@@ -136,10 +140,189 @@ fn reply_code(fixture: &ReplyFixture, bytes: &[u8]) -> String {
     }
 }
 
+/// The submissions of the fixed batch the `batch-replies` class answers.
+const BATCH_ITEMS: usize = 3;
+
+/// The device's side of the `batch-replies` class: the fixed batch it sent (three
+/// submissions and their bodies), the drop box key (seed `0x07`, as for `replies`), and the
+/// `{{NAME}}` placeholders a batch reply file may use (tests/corpus/README.md, "Batch
+/// replies").
+struct BatchFixture {
+    receipt_key: [u8; 32],
+    /// Each submission sent and its body, in the request's order.
+    sent: Vec<(SealedSubmission, Vec<u8>)>,
+    placeholders: Vec<(String, String)>,
+}
+
+impl BatchFixture {
+    fn new() -> Self {
+        let seed = |byte: u8| {
+            use base64::Engine as _;
+            SigningKey::from_seed_base64(
+                &base64::engine::general_purpose::STANDARD.encode([byte; 32]),
+            )
+            .expect("a fixed seed is a key")
+        };
+        let (key, other) = (seed(7), seed(8));
+        let sent: Vec<(SealedSubmission, Vec<u8>)> = (0..BATCH_ITEMS)
+            .map(|n| {
+                let submission = SealedSubmission {
+                    format: SEALED_FORMAT.to_owned(),
+                    policy_id: "sh-daily-health".to_owned(),
+                    policy_version: 1,
+                    submission_id: format!("0123456789abcdef0123456789abcd{n:02x}"),
+                    deletion_hash: deletion_hash(&format!("corpus-batch-{n}")),
+                    parts: vec![SealedPart {
+                        to: "health".to_owned(),
+                        enc: "AAAA".to_owned(),
+                        ct: "BBBB".to_owned(),
+                    }],
+                };
+                let body = submission.to_body();
+                (submission, body)
+            })
+            .collect();
+        let sign = |key: &SigningKey, indices: &[usize]| {
+            let stored: Vec<(&SealedSubmission, &[u8])> = indices
+                .iter()
+                .map(|&n| (&sent[n].0, sent[n].1.as_slice()))
+                .collect();
+            Receipt::sign_batch(key, &stored, RECEIVED_AT)
+        };
+        let all: Vec<usize> = (0..BATCH_ITEMS).collect();
+        let receipts = sign(&key, &all);
+        let foreign = sign(&other, &all);
+        // Items 0 and 2 stored together, item 1 refused: a batch of two.
+        let pair = sign(&key, &[0, 2]);
+        let json = |receipt: &Receipt| serde_json::to_string(receipt).expect("a receipt as JSON");
+        let mut placeholders = Vec::new();
+        let mut put =
+            |name: String, value: String| placeholders.push((format!("{{{{{name}}}}}"), value));
+        let signature = receipts[0].signature.clone();
+        put(
+            "SIGNATURE_URLSAFE".to_owned(),
+            signature.replace('+', "-").replace('/', "_"),
+        );
+        put("SIGNATURE".to_owned(), signature);
+        put(
+            "SIGNATURE_OTHER_KEY".to_owned(),
+            foreign[0].signature.clone(),
+        );
+        for (n, ((submission, body), receipt)) in sent.iter().zip(&receipts).enumerate() {
+            let alone = Receipt::sign(&key, submission, body, RECEIVED_AT.to_owned());
+            put(format!("ID_{n}"), submission.submission_id.clone());
+            put(format!("SHA_{n}_UPPER"), receipt.body_sha256.to_uppercase());
+            put(format!("SHA_{n}"), receipt.body_sha256.clone());
+            let path = receipt
+                .batch
+                .as_ref()
+                .map(|proof| proof.path.clone())
+                .unwrap_or_default();
+            for (level, hash) in path.iter().enumerate() {
+                put(format!("PATH_{n}_{level}_UPPER"), hash.to_uppercase());
+                put(format!("PATH_{n}_{level}"), hash.clone());
+            }
+            put(format!("SIGNATURE_ALONE_{n}"), alone.signature.clone());
+            put(format!("RECEIPT_ALONE_{n}"), json(&alone));
+            put(format!("RECEIPT_OTHER_KEY_{n}"), json(&foreign[n]));
+            put(format!("RECEIPT_{n}"), json(receipt));
+        }
+        put("RECEIPT_PAIR_0".to_owned(), json(&pair[0]));
+        put("RECEIPT_PAIR_2".to_owned(), json(&pair[1]));
+        Self {
+            receipt_key: key.public_key(),
+            sent,
+            placeholders,
+        }
+    }
+
+    /// `bytes` with the placeholders filled in (unchanged if not UTF-8), or the name of a
+    /// placeholder the fixture does not have.
+    fn fill(&self, bytes: &[u8]) -> Result<Vec<u8>, String> {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Ok(bytes.to_vec());
+        };
+        let filled = self
+            .placeholders
+            .iter()
+            .fold(text.to_owned(), |text, (name, value)| {
+                text.replace(name, value)
+            });
+        // A misspelt placeholder would otherwise pass for a bad value.
+        let mut rest = filled.as_str();
+        while let Some(start) = rest.find("{{") {
+            let tail = &rest[start + 2..];
+            if let Some(end) = tail.find("}}") {
+                let name = &tail[..end];
+                if !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    return Err(name.to_owned());
+                }
+            }
+            rest = tail;
+        }
+        Ok(filled.into_bytes())
+    }
+}
+
+/// The `batch-replies` class, as the device reads a batch reply: `Malformed` when the
+/// reply does not parse, `WrongCount` when it does not hold one result per submission
+/// sent; otherwise one code per result, joined by commas: `Ok` (a receipt that
+/// acknowledges its own submission under the fixed key), `BadReceipt` (a receipt that does
+/// not), `ItemError` (an error object), `Malformed` (neither or both). One checker reads
+/// the whole reply, as the device's does, so a batch signature verified for one result
+/// must not vouch for a tampered other.
+fn batch_reply_code(fixture: &BatchFixture, bytes: &[u8]) -> String {
+    let filled = match fixture.fill(bytes) {
+        Ok(filled) => filled,
+        Err(name) => return format!("CorpusCaseInvalid(unknown placeholder {name})"),
+    };
+    let Ok(reply) = serde_json::from_slice::<BatchReply>(&filled) else {
+        return "Malformed".to_owned();
+    };
+    if reply.results.len() != fixture.sent.len() {
+        return "WrongCount".to_owned();
+    }
+    let mut checker = ReceiptChecker::new(fixture.receipt_key);
+    let codes: Vec<&str> = reply
+        .results
+        .iter()
+        .zip(&fixture.sent)
+        .map(|(result, (submission, body))| match result {
+            BatchResult {
+                receipt: Some(receipt),
+                error: None,
+            } => {
+                let sent = SentSubmission {
+                    submission_id: &submission.submission_id,
+                    policy_id: &submission.policy_id,
+                    policy_version: submission.policy_version,
+                    body,
+                };
+                if checker.check(receipt, &sent) {
+                    ACCEPTED
+                } else {
+                    "BadReceipt"
+                }
+            }
+            BatchResult {
+                receipt: None,
+                error: Some(_),
+            } => "ItemError",
+            _ => "Malformed",
+        })
+        .collect();
+    codes.join(",")
+}
+
 #[test]
 fn every_corpus_case_produces_its_expected_error() {
     let mut failures = Vec::new();
     let replies = ReplyFixture::new();
+    let batches = BatchFixture::new();
     let counts = [
         (
             "policies",
@@ -158,6 +341,14 @@ fn every_corpus_case_produces_its_expected_error() {
                 &mut failures,
             ),
         ),
+        (
+            "batch-replies",
+            run_class(
+                "batch-replies",
+                |bytes| batch_reply_code(&batches, bytes),
+                &mut failures,
+            ),
+        ),
     ];
     let total: usize = counts.iter().map(|(_, count)| count).sum();
     println!("corpus cases: {counts:?}, {total} in all");
@@ -171,4 +362,40 @@ fn every_corpus_case_produces_its_expected_error() {
         total >= MIN_CASES,
         "the corpus has {total} cases, fewer than {MIN_CASES}"
     );
+}
+
+/// The `batch-replies` cases name path hashes by position and count on a URL-safe
+/// signature that differs from the standard one: the fixture must have that shape, or
+/// those cases would test something other than their names say.
+#[test]
+fn the_batch_fixture_has_the_shape_its_cases_assume() {
+    let fixture = BatchFixture::new();
+    let value = |name: &str| {
+        fixture
+            .placeholders
+            .iter()
+            .find(|(placeholder, _)| placeholder == &format!("{{{{{name}}}}}"))
+            .map(|(_, value)| value.clone())
+    };
+    // A tree of three: items 0 and 1 have two siblings, item 2 (lifted) one.
+    for (item, levels) in [(0, 2), (1, 2), (2, 1)] {
+        for level in 0..levels {
+            assert!(value(&format!("PATH_{item}_{level}")).is_some());
+        }
+        assert!(value(&format!("PATH_{item}_{levels}")).is_none());
+        let receipt: Receipt =
+            serde_json::from_str(&value(&format!("RECEIPT_{item}")).expect("a receipt"))
+                .expect("a receipt parses");
+        let proof = receipt.batch.expect("a batch receipt");
+        assert_eq!((proof.index, proof.size), (item, 3));
+    }
+    assert_ne!(value("SIGNATURE_URLSAFE"), value("SIGNATURE"));
+    assert_ne!(value("SIGNATURE_OTHER_KEY"), value("SIGNATURE"));
+    for name in ["RECEIPT_PAIR_0", "RECEIPT_PAIR_2"] {
+        let receipt: Receipt =
+            serde_json::from_str(&value(name).expect("a receipt")).expect("a receipt parses");
+        assert_eq!(receipt.batch.map(|proof| proof.size), Some(2));
+    }
+    // A misspelt placeholder is refused rather than read as a bad value.
+    assert_eq!(fixture.fill(b"{{RECEIPT_3}}"), Err("RECEIPT_3".to_owned()));
 }
