@@ -1584,18 +1584,19 @@ mod tests {
     }
 
     /// Each item of a batch gets its own verdict: one refused for good (409) fails, one
-    /// the server could not store (503) is retried, the others are delivered; and their
-    /// receipts, sharing one signature, each verify in the ledger.
+    /// the server could not store (503) is retried, one whose "error" has no error status
+    /// (a hostile or broken reply) is retried, not failed; the others are delivered, and
+    /// their receipts, sharing one signature, each verify in the ledger.
     #[tokio::test]
     async fn each_item_of_a_batch_gets_its_own_verdict() {
         let s = setup(vec![], false).await;
-        let outbox = queue_reports(&s, 5);
+        let outbox = queue_reports(&s, 6);
         let id = |n: usize| outbox[n].payload.submission_id.clone();
-        *s.dropbox.refused.lock().unwrap() = vec![(id(1), 409), (id(3), 503)];
+        *s.dropbox.refused.lock().unwrap() = vec![(id(1), 409), (id(3), 503), (id(5), 200)];
         let done = sync(&s).await;
         assert_eq!(
             (done.delivered, done.failed, done.retry_later),
-            (3, 1, 1),
+            (3, 1, 2),
             "{done:?}"
         );
         assert_eq!(s.server.requests().len(), 1);
@@ -1609,6 +1610,7 @@ mod tests {
                 .contains("409 (Refused: refused by the test)")
         );
         assert_eq!(state(3).state, OutboxItemState::Pending);
+        assert_eq!(state(5).state, OutboxItemState::Pending);
         for n in [0, 2, 4] {
             let receipt = state(n).payload.receipt.unwrap();
             assert_eq!(receipt.batch.as_ref().map(|proof| proof.size), Some(3));

@@ -5,13 +5,17 @@
 //!
 //! - `sync_1000_queued`: a fresh store holding 1,000 sealed daily reports in its outbox
 //!   (100 profiles × 10 days, the example daily-report policy) is synced:
-//!   [`SelfReport::sync`] sends each (four requests in flight), verifies each receipt and
-//!   records the deliveries and their ledger entries in group commits.
+//!   [`SelfReport::sync`] sends them in batches of 16 (four requests in flight), verifies
+//!   each receipt (one signature per batch) and records the deliveries and their ledger
+//!   entries in group commits.
 //! - `plain_reqwest_1000_posts`: a store is prepared the same way, its 1,000 bodies are
 //!   taken out of the outbox, and a bare reqwest client (rustls on ring, the same test CA)
 //!   posts them one after another, reading each reply; no store, no receipt check.
 //! - `plain_reqwest_1000_posts_4_in_flight`: the same bare posts with four requests in
-//!   flight, as many as sync keeps: the like-for-like comparison.
+//!   flight, as many as sync keeps.
+//! - `plain_reqwest_1000_in_batches_4_in_flight`: the bare client posting the very
+//!   requests sync sends (batches of 16 stored bodies to `/submissions/batch`), four in
+//!   flight, reading each reply; no store, no receipt check.
 //!
 //! The drop box runs in this process (its own tokio runtime, two workers), with its
 //! access log off; both clients run on a single-threaded runtime over kept-alive HTTP/1.1
@@ -33,7 +37,8 @@ use selfreport_core::model::{Answers, NewProfile};
 use selfreport_core::policy::{TrustAnchor, TrustAnchors, sign_policy};
 use selfreport_core::sync::retry::RetryPolicy;
 use selfreport_core::sync::transport::TransportConfig;
-use selfreport_core::sync::{CancelToken, SyncOptions};
+use selfreport_core::sync::wire::batch_body;
+use selfreport_core::sync::{BATCH_ITEMS as SYNC_BATCH_ITEMS, CancelToken, SyncOptions};
 use selfreport_core::{Clock, Options, SelfReport, SystemClock};
 use selfreport_endpoint::dropbox::{AccessLog, DropBox, RunningDropBox, server_config};
 use selfreport_endpoint::recipient_key::RecipientKeyPair;
@@ -293,8 +298,8 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
             total
         });
     });
-    // The same posts with as many requests in flight as `sync` keeps (four), so the
-    // comparison is like for like: what remains is the cost of the store and the checks.
+    // The same posts with as many requests in flight as `sync` keeps (four): one
+    // submission per request, as a client without batches sends them.
     group.bench_function("plain_reqwest_1000_posts_4_in_flight", |b| {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
@@ -304,30 +309,9 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
                 drop(store);
                 drop(dir);
                 let started = Instant::now();
-                bench.client_runtime.block_on(async {
-                    let mut in_flight = tokio::task::JoinSet::new();
-                    for body in bodies {
-                        if in_flight.len() == 4 {
-                            in_flight.join_next().await.expect("task").expect("post");
-                        }
-                        let client = client.clone();
-                        let url = url.clone();
-                        in_flight.spawn(async move {
-                            let response = client
-                                .post(&url)
-                                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                                .body(body)
-                                .send()
-                                .await
-                                .expect("post");
-                            assert_eq!(response.status().as_u16(), 201);
-                            response.bytes().await.expect("reply");
-                        });
-                    }
-                    while let Some(done) = in_flight.join_next().await {
-                        done.expect("post");
-                    }
-                });
+                bench
+                    .client_runtime
+                    .block_on(post_all(&client, &url, bodies, 201));
                 let elapsed = started.elapsed();
                 record("plain_reqwest_1000_posts_4_in_flight", elapsed);
                 total += elapsed;
@@ -335,7 +319,58 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
             total
         });
     });
+    // The very requests sync sends (batches of 16 stored bodies), four in flight, by the
+    // bare client: what remains between this and sync is the store's work and the checks.
+    let batch_url = format!("{}/submissions/batch", bench.endpoint_url);
+    group.bench_function("plain_reqwest_1000_in_batches_4_in_flight", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let (dir, store) = bench.queued_store();
+                let batches: Vec<Vec<u8>> = bodies(&store)
+                    .chunks(SYNC_BATCH_ITEMS)
+                    .map(|chunk| batch_body(chunk.iter().map(Vec::as_slice)))
+                    .collect();
+                drop(store);
+                drop(dir);
+                let started = Instant::now();
+                bench
+                    .client_runtime
+                    .block_on(post_all(&client, &batch_url, batches, 200));
+                let elapsed = started.elapsed();
+                record("plain_reqwest_1000_in_batches_4_in_flight", elapsed);
+                total += elapsed;
+            }
+            total
+        });
+    });
     group.finish();
+}
+
+/// Posts every body to `url` with four requests in flight, reading each reply in full.
+async fn post_all(client: &reqwest::Client, url: &str, bodies: Vec<Vec<u8>>, status: u16) {
+    let mut in_flight = tokio::task::JoinSet::new();
+    for body in bodies {
+        if in_flight.len() == 4 {
+            in_flight.join_next().await.expect("task").expect("post");
+        }
+        let client = client.clone();
+        let url = url.to_owned();
+        in_flight.spawn(async move {
+            let response = client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(response.status().as_u16(), status);
+            response.bytes().await.expect("reply");
+        });
+    }
+    while let Some(done) = in_flight.join_next().await {
+        done.expect("post");
+    }
 }
 
 fn median(name: &str) -> Option<Duration> {
@@ -363,6 +398,14 @@ fn report_ratio() {
             sync.as_secs_f64(),
             parallel.as_secs_f64(),
             sync.as_secs_f64() / parallel.as_secs_f64()
+        );
+    }
+    if let Some(batches) = median("plain_reqwest_1000_in_batches_4_in_flight") {
+        println!(
+            "upload: sync {:.3} s, plain reqwest posting the same batches 4 in flight {:.3} s; sync / plain (same batches) = {:.2}x",
+            sync.as_secs_f64(),
+            batches.as_secs_f64(),
+            sync.as_secs_f64() / batches.as_secs_f64()
         );
     }
     let per_second = |time: Duration| SUBMISSIONS as f64 / time.as_secs_f64();

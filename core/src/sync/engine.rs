@@ -266,7 +266,7 @@ pub(crate) async fn attempt(
 /// [`MAX_BATCH_ITEMS`](super::wire::MAX_BATCH_ITEMS)): enough that a batch's receipts
 /// share one signature check, few enough that a sync of many keeps several batches in
 /// flight and each reply stays far below the device's reply cap.
-pub(crate) const BATCH_ITEMS: usize = 16;
+pub const BATCH_ITEMS: usize = 16;
 
 /// Room kept in a batch request for its envelope (`{"format":...,"submissions":[...]}`).
 const BATCH_ENVELOPE_BYTES: usize = 64;
@@ -392,11 +392,12 @@ async fn send_batch(
                 BatchResult {
                     receipt: None,
                     error: Some(error),
-                } => refusal(
+                } if (400..=599).contains(&error.status) => refusal(
                     error.status,
                     retry_after,
                     detail(&error.code, &error.message),
                 ),
+                // Neither a receipt nor an error status: nothing to act on but a retry.
                 _ => receipt_outcome(checker.as_mut(), None, &sent(item, body)),
             }
         })

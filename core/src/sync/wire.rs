@@ -375,9 +375,47 @@ pub fn batch_body<'a>(bodies: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
 pub struct BatchRequest<'a> {
     /// Always [`BATCH_FORMAT`].
     pub format: String,
-    /// The submissions, each as the JSON text the device sent.
-    #[serde(borrow)]
+    /// The submissions, each as the JSON text the device sent; at most
+    /// [`MAX_BATCH_ITEMS`] (reading stops at the first one more).
+    #[serde(borrow, deserialize_with = "at_most_max_batch_items")]
     pub submissions: Vec<&'a RawValue>,
+}
+
+/// Reads the submissions of a batch, refusing the array as soon as it holds one more than
+/// [`MAX_BATCH_ITEMS`]: a body of tiny items (`[1,1,1,...]`) cannot make the reader hold
+/// hundreds of thousands of them.
+fn at_most_max_batch_items<'de, D>(deserializer: D) -> Result<Vec<&'de RawValue>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Items;
+    impl<'de> serde::de::Visitor<'de> for Items {
+        type Value = Vec<&'de RawValue>;
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(
+                formatter,
+                "an array of at most {MAX_BATCH_ITEMS} submissions"
+            )
+        }
+
+        fn visit_seq<A>(self, mut seq: A) -> Result<Self::Value, A::Error>
+        where
+            A: serde::de::SeqAccess<'de>,
+        {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                if items.len() == MAX_BATCH_ITEMS {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX_BATCH_ITEMS} submissions"
+                    )));
+                }
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    deserializer.deserialize_seq(Items)
 }
 
 /// The JSON reply to a batch: one result per submission, in the request's order.
@@ -578,6 +616,24 @@ mod tests {
         let sent: Vec<&[u8]> = batch.iter().map(|(_, body)| body.as_slice()).collect();
         assert_eq!(kept, sent);
         assert!(serde_json::from_slice::<BatchRequest<'_>>(b"{\"format\":1}").is_err());
+    }
+
+    #[test]
+    fn a_batch_of_more_than_the_most_items_is_refused_while_reading() {
+        let items = |count: usize| {
+            format!(
+                r#"{{"format":"{BATCH_FORMAT}","submissions":[{}]}}"#,
+                vec!["1"; count].join(",")
+            )
+        };
+        let most = items(MAX_BATCH_ITEMS);
+        let parsed: BatchRequest<'_> = serde_json::from_str(&most).unwrap();
+        assert_eq!(parsed.submissions.len(), MAX_BATCH_ITEMS);
+        let error = serde_json::from_str::<BatchRequest<'_>>(&items(MAX_BATCH_ITEMS + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("more than 32 submissions"), "{error}");
+        assert!(serde_json::from_str::<BatchRequest<'_>>(&items(500_000)).is_err());
     }
 
     #[test]
