@@ -29,8 +29,10 @@
 //! serves (1 to [`FaultConfig::max_requests_per_connection`]; the last reply carries
 //! `Connection: close`, like a front end's keep-alive limit, so connections are many and
 //! faults strike fresh and reused ones), and whether its last request meets a fault
-//! ([`FaultConfig::fault_percent`], 30 by default), each kind of
-//! [`FaultConfig::kinds`] equally likely:
+//! ([`FaultConfig::fault_percent`], 30 by default: that share of every ten connections, at
+//! places drawn from the seed), and which: the faulted connections take the kinds of
+//! [`FaultConfig::kinds`] in rounds, each round a fresh seeded shuffle, so each kind is
+//! equally likely and every kind strikes once a round has been faulted:
 //!
 //! - [`FaultKind::Delay`]: forwarded; the reply is held back for a while (below the
 //!   client's timeout), then passed on in full.
@@ -121,9 +123,11 @@ impl FaultKind {
 pub struct FaultConfig {
     /// The seed of every connection's plan.
     pub seed: u64,
-    /// Percentage of connections whose last request meets a fault.
+    /// Percentage of connections whose last request meets a fault, in steps of ten:
+    /// exactly that share of every ten connections.
     pub fault_percent: u64,
-    /// The kinds drawn from, each equally likely (all of [`FaultKind::ALL`] by default).
+    /// The kinds the faulted connections take in turns, each round shuffled (all of
+    /// [`FaultKind::ALL`] by default).
     pub kinds: Vec<FaultKind>,
     /// Most requests served on one connection (at least 1).
     pub max_requests_per_connection: u64,
@@ -206,8 +210,9 @@ pub struct RequestRecord {
     pub method: String,
     /// The request path.
     pub path: String,
-    /// The `submission_id` of the body (found in the part read, for a reset).
-    pub submission_id: Option<String>,
+    /// The `submission_id`s of the body: one for a submission, each of a batch (those
+    /// read in full, for a reset).
+    pub submission_ids: Vec<String>,
     /// When its first byte arrived.
     pub started: Instant,
     /// The fault it met.
@@ -542,17 +547,32 @@ struct Plan {
     rng: Rng,
 }
 
+/// Connections are planned in blocks of this many (see [`Plan::draw`]).
+const BLOCK: u64 = 10;
+/// Keep the draws of faulted places and of kinds apart from the per-connection RNG.
+const PLACES_SALT: u64 = 0x9A3C_71E2_5B0D_4F87;
+const KINDS_SALT: u64 = 0x2F6B_D913_C04E_8A55;
+
 impl Plan {
+    /// The plan of connection `id` (from 1). Faults are spread evenly rather than drawn
+    /// one by one: in every block of ten connections, `fault_percent / 10` (rounded) of
+    /// them, at places drawn from the seed, meet a fault; and the faulted connections take
+    /// the kinds in rounds, each round a fresh shuffle of [`FaultConfig::kinds`]. So the
+    /// share faulted is what was asked for and every kind strikes, even in a run of a few
+    /// dozen connections (sync sends batches: 1,000 submissions are ~65 requests).
     fn draw(config: &FaultConfig, id: u64) -> Self {
         let mut rng = Rng::for_connection(config.seed, id);
         let requests = 1 + rng.below(config.max_requests_per_connection.max(1));
-        let roll = rng.below(100);
-        let pick = rng.below(config.kinds.len() as u64) as usize;
-        let fault = config
-            .kinds
-            .get(pick)
-            .copied()
-            .filter(|_| roll < config.fault_percent);
+        let n = id.saturating_sub(1);
+        let (block, place) = (n / BLOCK, n % BLOCK);
+        let places = faulted_places(config, block);
+        let fault = places
+            .iter()
+            .position(|faulted| *faulted == place)
+            .and_then(|rank| {
+                let ordinal = block * places.len() as u64 + rank as u64;
+                kind_of(config, ordinal)
+            });
         Self {
             id,
             requests,
@@ -560,6 +580,38 @@ impl Plan {
             rng,
         }
     }
+}
+
+/// The places (0..10, sorted) of the faulted connections of a block.
+fn faulted_places(config: &FaultConfig, block: u64) -> Vec<u64> {
+    let count = (config.fault_percent.saturating_add(5) / 10).min(BLOCK) as usize;
+    let mut rng = Rng::for_connection(config.seed ^ PLACES_SALT, block);
+    let mut places: Vec<u64> = (0..BLOCK).collect();
+    for i in 0..count {
+        let j = i + rng.below(BLOCK - i as u64) as usize;
+        places.swap(i, j);
+    }
+    places.truncate(count);
+    places.sort_unstable();
+    places
+}
+
+/// The kind met by the `ordinal`-th faulted connection (from 0).
+fn kind_of(config: &FaultConfig, ordinal: u64) -> Option<FaultKind> {
+    let kinds = config.kinds.len() as u64;
+    if kinds == 0 {
+        return None;
+    }
+    let mut rng = Rng::for_connection(config.seed ^ KINDS_SALT, ordinal / kinds);
+    let mut order: Vec<usize> = (0..config.kinds.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        order.swap(i, j);
+    }
+    order
+        .get((ordinal % kinds) as usize)
+        .and_then(|index| config.kinds.get(*index))
+        .copied()
 }
 
 /// A stream with the bytes read ahead of what was consumed.
@@ -722,12 +774,23 @@ fn with_close(head: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The `submission_id` of a sealed submission body, read from as much of it as arrived.
-fn submission_id(body: &[u8]) -> Option<String> {
+/// The `submission_id`s of a sealed submission body or of a batch of them, in order, read
+/// from as much of it as arrived (an id cut off is left out).
+fn submission_ids(body: &[u8]) -> Vec<String> {
     const KEY: &[u8] = b"\"submission_id\":\"";
-    let start = find(body, KEY)? + KEY.len();
-    let length = body[start..].iter().position(|byte| *byte == b'"')?;
-    String::from_utf8(body[start..start + length].to_vec()).ok()
+    let mut ids = Vec::new();
+    let mut rest = body;
+    while let Some(at) = find(rest, KEY) {
+        rest = &rest[at + KEY.len()..];
+        let Some(length) = rest.iter().position(|byte| *byte == b'"') else {
+            break;
+        };
+        if let Ok(id) = String::from_utf8(rest[..length].to_vec()) {
+            ids.push(id);
+        }
+        rest = &rest[length..];
+    }
+    ids
 }
 
 /// A reply the proxy makes up: status line, JSON error body, `Connection: close`.
@@ -845,7 +908,7 @@ async fn serve_request(
         index,
         method: parsed.first[0].clone(),
         path: parsed.first[1].clone(),
-        submission_id: None,
+        submission_ids: Vec::new(),
         started,
         fault,
         reached_drop_box: false,
@@ -892,7 +955,7 @@ async fn treat(
                 return Next::Done;
             }
         };
-        record.submission_id = submission_id(&part);
+        record.submission_ids = submission_ids(&part);
         if let Ok(drop_box) = connect_upstream(upstream, context).await {
             let mut partial = head.to_vec();
             partial.extend_from_slice(&part);
@@ -914,7 +977,7 @@ async fn treat(
             return Next::Done;
         }
     };
-    record.submission_id = submission_id(&body);
+    record.submission_ids = submission_ids(&body);
     let canned = match fault {
         Some(FaultKind::ServerError) => {
             Some(canned_reply(500, "Internal Server Error", "Internal", None))
@@ -1080,7 +1143,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plans_replay_from_the_seed_and_fault_about_the_asked_share() {
+    fn plans_replay_from_the_seed_and_fault_exactly_the_asked_share_with_every_kind() {
         let config = FaultConfig::new(42);
         let plans: Vec<(u64, Option<FaultKind>)> = (1..=2000)
             .map(|id| {
@@ -1095,14 +1158,19 @@ mod tests {
             })
             .collect();
         assert_eq!(plans, again);
-        let faulted = plans.iter().filter(|(_, fault)| fault.is_some()).count();
-        assert!((500..=700).contains(&faulted), "{faulted} of 2000");
-        for kind in FaultKind::ALL {
-            assert!(
-                plans.iter().any(|(_, fault)| *fault == Some(kind)),
-                "{kind:?}"
-            );
+        // Exactly three of every ten connections, and the kinds in shuffled rounds.
+        for block in plans.chunks(10) {
+            let faulted = block.iter().filter(|(_, fault)| fault.is_some()).count();
+            assert_eq!(faulted, 3);
         }
+        let kinds: Vec<FaultKind> = plans.iter().filter_map(|(_, fault)| *fault).collect();
+        assert_eq!(kinds.len(), 600);
+        for round in kinds.chunks(FaultKind::ALL.len()) {
+            let distinct: std::collections::BTreeSet<&str> =
+                round.iter().map(|kind| kind.name()).collect();
+            assert_eq!(distinct.len(), FaultKind::ALL.len(), "{round:?}");
+        }
+        assert_ne!(kinds[..5], kinds[5..10], "rounds are shuffled afresh");
         assert!(plans.iter().all(|(requests, _)| (1..=3).contains(requests)));
         let other: Vec<Option<FaultKind>> = (1..=2000)
             .map(|id| Plan::draw(&FaultConfig::new(43), id).fault)
@@ -1132,9 +1200,14 @@ mod tests {
     }
 
     #[test]
-    fn the_submission_id_is_found_in_a_partial_body() {
+    fn the_submission_ids_are_found_in_a_partial_body_and_in_a_batch() {
         let body = br#"{"format":"x","policy_id":"p","policy_version":1,"submission_id":"0123abcd","parts":[{"#;
-        assert_eq!(submission_id(body).as_deref(), Some("0123abcd"));
-        assert_eq!(submission_id(br#"{"submission_id":"01"#), None);
+        assert_eq!(submission_ids(body), vec!["0123abcd".to_owned()]);
+        assert!(submission_ids(br#"{"submission_id":"01"#).is_empty());
+        let batch = br#"{"format":"b","submissions":[{"submission_id":"aa","parts":[]},{"submission_id":"bb","parts":[]},{"submission_id":"c"#;
+        assert_eq!(
+            submission_ids(batch),
+            vec!["aa".to_owned(), "bb".to_owned()]
+        );
     }
 }

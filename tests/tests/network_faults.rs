@@ -31,7 +31,7 @@ use selfreport_core::store::OutboxItemState;
 use selfreport_core::sync::retry::RetryPolicy;
 use selfreport_core::sync::transport::TransportConfig;
 use selfreport_core::sync::wire::body_digest;
-use selfreport_core::sync::{CancelToken, SyncEvent, SyncOptions};
+use selfreport_core::sync::{BATCH_ITEMS, CancelToken, SyncEvent, SyncOptions};
 use selfreport_core::{Clock, Options, SelfReport, SystemClock};
 use selfreport_tests::Workspace;
 use selfreport_tests::endpoint::{EndpointConfig, EndpointProcess};
@@ -250,24 +250,26 @@ fn assert_retry_after_honoured(proxy: &FaultProxy, events: &[SyncEvent]) -> (usi
     let requests = proxy.requests();
     let mut by_submission: BTreeMap<&str, Vec<_>> = BTreeMap::new();
     for request in &requests {
-        if let Some(id) = &request.submission_id {
-            by_submission.entry(id.as_str()).or_default().push(request);
+        for id in &request.submission_ids {
+            by_submission
+                .entry(id.as_str())
+                .or_default()
+                .push((id.as_str(), request));
         }
     }
     let mut honoured = 0;
     let mut shortest = Duration::MAX;
     for attempts in by_submission.values_mut() {
-        attempts.sort_by_key(|request| request.started);
+        attempts.sort_by_key(|(_, request)| request.started);
         for pair in attempts.windows(2) {
-            let (asked, next) = (pair[0], pair[1]);
+            let ((id, asked), (_, next)) = (pair[0], pair[1]);
             let (Some(seconds), Some(answered)) = (asked.retry_after, asked.answered) else {
                 continue;
             };
             let waited = next.started.saturating_duration_since(answered);
             assert!(
                 waited >= Duration::from_secs(seconds),
-                "submission {} was sent again {waited:?} after a 429 with Retry-After: {seconds}",
-                asked.submission_id.as_deref().unwrap_or("?")
+                "submission {id} was sent again {waited:?} after a 429 with Retry-After: {seconds}"
             );
             shortest = shortest.min(waited);
             honoured += 1;
@@ -285,10 +287,12 @@ fn assert_retry_after_honoured(proxy: &FaultProxy, events: &[SyncEvent]) -> (usi
             _ => None,
         })
         .collect();
-    let answered = requests
+    // One event per submission of each request answered 429 (a batch's items each).
+    let answered: usize = requests
         .iter()
         .filter(|request| request.status == Some(429) && request.answered.is_some())
-        .count();
+        .map(|request| request.submission_ids.len())
+        .sum();
     assert_eq!(asked.len(), answered, "every 429 was heard as one");
     assert!(asked.iter().all(|seconds| *seconds >= 1), "{asked:?}");
     (honoured, shortest)
@@ -359,28 +363,50 @@ fn every_submission_is_stored_once_and_receipted_through_a_faulty_network() {
             "{id}: stored bytes differ from the ones sent"
         );
     }
-    // The drop box's access log: one `201` per submission; every other request that
-    // reached it in full was a resend, answered `200` with the same receipt; the
-    // requests reset halfway never reached a handler.
+    // The drop box's access log: every request that reached it in full was answered with
+    // receipts — `201` for a submission stored by a request of its own, `200` for a resend
+    // of one or for a batch (whose items may be new or resent); the requests reset halfway
+    // never reached a handler. Each submission is one row (above), and every receipt is the
+    // first one the drop box signed for it (below): resends got the stored receipt back.
     let log = fixture.endpoint.log();
-    let mut statuses: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut statuses: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for line in log.lines() {
-        if let Some(rest) = line
-            .split_once(" POST /v1/submissions ")
-            .map(|(_, rest)| rest)
-        {
-            let status = rest.split(' ').next().unwrap_or_default();
-            *statuses.entry(status).or_insert(0) += 1;
+        for route in ["/v1/submissions", "/v1/submissions/batch"] {
+            if let Some((_, rest)) = line.split_once(&format!(" POST {route} ")) {
+                let status = rest.split(' ').next().unwrap_or_default();
+                *statuses.entry((route, status)).or_insert(0) += 1;
+            }
         }
     }
-    let created = statuses.get("201").copied().unwrap_or(0);
-    let duplicates = statuses.get("200").copied().unwrap_or(0);
-    assert_eq!(created, count, "one insert per submission: {statuses:?}");
+    let answered: usize = statuses
+        .iter()
+        .filter(|((_, status), _)| matches!(*status, "200" | "201"))
+        .map(|(_, count)| count)
+        .sum();
     assert_eq!(
-        created + duplicates,
-        summary.forwarded,
+        answered, summary.forwarded,
         "every request that reached the drop box got 201 or 200: {statuses:?}"
     );
+    // Any other status went to a request reset halfway (its truncated body is refused as
+    // malformed, to a client already gone).
+    let resets = summary.struck.get(&FaultKind::Reset).copied().unwrap_or(0);
+    assert!(
+        statuses.values().sum::<usize>() - answered <= resets,
+        "only resets got another status: {statuses:?}"
+    );
+    assert!(
+        statuses.contains_key(&("/v1/submissions/batch", "200")),
+        "sync sent batches: {statuses:?}"
+    );
+    let forwarded_items: usize = fixture
+        .proxy
+        .requests()
+        .iter()
+        .filter(|request| request.reached_drop_box)
+        .map(|request| request.submission_ids.len())
+        .sum();
+    let created = count;
+    let duplicates = forwarded_items - count;
 
     // One disclosure per submission, with the drop box's receipt; the ledger verifies.
     let mut disclosed = BTreeSet::new();
@@ -441,14 +467,15 @@ fn every_submission_is_stored_once_and_receipted_through_a_faulty_network() {
 
 /// Retries right after each `429`: half the connections answer `429` with `Retry-After`
 /// of 1 or 2 seconds, and the store is synced every few milliseconds, so a retry
-/// scheduled even a little early would go out early.
+/// scheduled even a little early would go out early. Ten batches' worth of submissions,
+/// one request per connection: the first ten connections alone carry five `429`s.
 #[test]
 fn a_submission_is_never_sent_again_before_the_retry_after_of_its_429() {
     let mut config = FaultConfig::from_env();
     config.kinds = vec![FaultKind::TooManyRequests];
     config.fault_percent = 50;
     config.max_requests_per_connection = 1;
-    let fixture = Fixture::start(config, 40);
+    let fixture = Fixture::start(config, 10 * BATCH_ITEMS);
     let (syncs, _, events) = fixture.sync_until_delivered(Duration::from_millis(5));
     let summary = fixture.proxy.summary();
     println!("{summary}");
