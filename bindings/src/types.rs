@@ -419,7 +419,8 @@ pub enum LedgerEvent {
         body_sha256: String,
         /// When the drop box received it (from the signed receipt).
         received_at: String,
-        /// The receipt's Ed25519 signature, base64.
+        /// The receipt's Ed25519 signature, base64: over the receipt alone, or over the root of
+        /// its batch's hash tree (`verify_ledger` checks either).
         receipt_signature: String,
         /// Whether this was a cover-traffic dummy.
         cover: bool,

@@ -2596,7 +2596,8 @@ class LedgerEvent:
             self.receipt_signature = receipt_signature
             
             """
-        The receipt's Ed25519 signature, base64.
+        The receipt's Ed25519 signature, base64: over the receipt alone, or over the root of
+        its batch's hash tree (`verify_ledger` checks either).
 """
         
             self.cover = cover

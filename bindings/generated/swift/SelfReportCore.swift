@@ -4726,7 +4726,8 @@ public enum LedgerEvent: Equatable, Hashable {
          * When the drop box received it (from the signed receipt).
          */receivedAt: String, 
         /**
-         * The receipt's Ed25519 signature, base64.
+         * The receipt's Ed25519 signature, base64: over the receipt alone, or over the root of
+         * its batch's hash tree (`verify_ledger` checks either).
          */receiptSignature: String, 
         /**
          * Whether this was a cover-traffic dummy.

@@ -5931,7 +5931,8 @@ sealed class LedgerEvent {
          */
         val `receivedAt`: kotlin.String, 
         /**
-         * The receipt's Ed25519 signature, base64.
+         * The receipt's Ed25519 signature, base64: over the receipt alone, or over the root of
+         * its batch's hash tree (`verify_ledger` checks either).
          */
         val `receiptSignature`: kotlin.String, 
         /**
