@@ -7,7 +7,7 @@
 #[allow(dead_code)]
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -633,6 +633,20 @@ fn stored_body(drop_box: &TestDropBox, id: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// The receipt the drop box keeps for a submission (what a resend gets back).
+fn stored_receipt(drop_box: &TestDropBox, id: &str) -> Receipt {
+    let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
+    let reply: Vec<u8> = connection
+        .query_row("SELECT receipt FROM submissions WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    serde_json::from_slice::<ReceiptReply>(&reply).unwrap().receipt
+}
+
+/// A batch's reply carries receipts under one signature; what the drop box keeps, and
+/// what a resend gets, is each submission's receipt signed alone: its database does not
+/// link the submissions of a batch (a household's reports, sent together).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones() {
     let drop_box = TestDropBox::start(|d| d).await;
@@ -654,15 +668,40 @@ async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones
         assert_eq!(stored_body(&drop_box, sealed.id()), sealed.body);
     }
 
-    // The same batch again (a retry after a lost reply): the same bytes, nothing new.
-    assert_eq!(batch_reply(&drop_box, &bodies).await, first);
+    // Kept: each one's receipt signed alone, same fields, no batch proof, no shared
+    // signature.
+    let kept: Vec<Receipt> = batch
+        .iter()
+        .map(|sealed| stored_receipt(&drop_box, sealed.id()))
+        .collect();
+    for (kept, receipt) in kept.iter().zip(&receipts) {
+        assert_eq!(kept.batch, None);
+        assert_eq!(
+            (&kept.submission_id, &kept.body_sha256, &kept.received_at),
+            (&receipt.submission_id, &receipt.body_sha256, &receipt.received_at)
+        );
+        assert!(kept.verify_signature(&drop_box.authority.receipt_public_key()));
+    }
+    let signatures: BTreeSet<&str> = kept.iter().map(|kept| kept.signature.as_str()).collect();
+    assert_eq!(signatures.len(), 5);
+
+    // The same batch again (a retry after a lost reply): nothing new, and each gets the
+    // receipt kept for it, which verifies for its own submission; again, the same bytes.
+    let resent = batch_reply(&drop_box, &bodies).await;
+    let (resent_receipts, _) = checked_receipts(
+        &drop_box,
+        &parse_batch(&resent),
+        &batch.iter().collect::<Vec<_>>(),
+    );
+    assert_eq!(resent_receipts, kept);
+    assert_eq!(batch_reply(&drop_box, &bodies).await, resent);
     assert_eq!(drop_box.stored_count(), 5);
-    // One of them alone: the receipt it got in the batch, byte for byte.
-    let raw = raw_results(&first);
+    // One of them alone: the same receipt, byte for byte.
+    let raw = raw_results(&resent);
     let alone = drop_box.post(&batch[2].body).await;
     assert_eq!(alone.status(), 200);
     assert_eq!(alone.bytes().await.unwrap(), raw[2].as_bytes());
-    // One of them in another batch, beside a new one: its old receipt, at its new place.
+    // One of them in another batch, beside a new one: its kept receipt, at its new place.
     let fresh = sealed(&drop_box);
     let mixed = batch_reply(&drop_box, &[&fresh.body, &batch[3].body]).await;
     assert_eq!(raw_results(&mixed)[1], raw[3]);
@@ -838,12 +877,13 @@ impl ReplaceBytes for Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_id_twice_in_one_batch_is_stored_once() {
     let drop_box = TestDropBox::start(|d| d).await;
-    // The same bytes twice: one row, the same receipt twice.
+    // The same bytes twice: one row; the first gets its batch receipt, the second the
+    // receipt kept for it, and both verify.
     let twice = sealed(&drop_box);
     let reply = batch_reply(&drop_box, &[&twice.body, &twice.body]).await;
-    let raw = raw_results(&reply);
-    assert_eq!(raw[0], raw[1]);
-    let (_, _) = checked_receipts(&drop_box, &parse_batch(&reply), &[&twice, &twice]);
+    let (receipts, _) = checked_receipts(&drop_box, &parse_batch(&reply), &[&twice, &twice]);
+    assert!(receipts[0].batch.is_some());
+    assert_eq!(receipts[1], stored_receipt(&drop_box, twice.id()));
     assert_eq!(drop_box.stored_count(), 1);
 
     // Another body under the same id: the first is stored, the second conflicts.

@@ -148,9 +148,12 @@ fn new_row(
 
 /// `POST {base}/submissions/batch`: up to [`MAX_BATCH_ITEMS`] submissions in one
 /// request of at most [`MAX_BATCH_BYTES`]. Each is checked and stored as
-/// `POST {base}/submissions` would (a resend, alone or in another batch, gets the stored
-/// receipt back byte for byte); those stored now share one `received_at`, one commit and
-/// one signature over their receipts' hash tree. The reply is 200 with one result per
+/// `POST {base}/submissions` would; those stored now share one `received_at` and one
+/// commit, and the reply's receipts share one signature over their hash tree (the device
+/// checks a batch with one verification). What is stored with each submission, and what
+/// a resend of it (alone or in another batch) gets back, is a receipt signed for it
+/// alone: the database links no two submissions of a batch (a household's reports sent
+/// together) beyond the `received_at` they share, as it would for requests of their own. The reply is 200 with one result per
 /// submission, in order: its receipt, or the status, code and message a request of its
 /// own would have had. A request that is not a batch is refused whole. The rate limit
 /// takes one token per request, whatever the number of submissions, and the request
@@ -204,25 +207,33 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
         .map(|(submission, body)| (submission, *body))
         .collect();
     let received = Received::now(state);
-    let receipts = if valid.is_empty() {
+    let batch_receipts = if valid.is_empty() {
         Vec::new()
     } else {
         Receipt::sign_batch(&state.receipt_key, &valid, &received.at)
     };
-    // One row per valid item (a reply that cannot be serialized is that item's error).
+    // One row per valid item, keeping a receipt signed for it alone; beside it, the reply
+    // to send if the row is new: the item's receipt of the batch (a reply that cannot be
+    // serialized is that item's error).
     let mut rows = Vec::with_capacity(valid.len());
-    let mut row_errors = Vec::with_capacity(valid.len());
-    for ((submission, body), receipt) in valid.iter().zip(receipts) {
-        match new_row(submission, body, receipt, &received) {
-            Ok(row) => {
+    let mut replies = Vec::with_capacity(valid.len());
+    for ((submission, body), batch_receipt) in valid.iter().zip(batch_receipts) {
+        let alone = Receipt::sign(&state.receipt_key, submission, body, received.at.clone());
+        let row = new_row(submission, body, alone, &received);
+        let reply = serde_json::to_vec(&ReceiptReply {
+            receipt: batch_receipt,
+        })
+        .map_err(|_| ApiError::unavailable());
+        match (row, reply) {
+            (Ok(row), Ok(reply)) => {
                 rows.push(row);
-                row_errors.push(None);
+                replies.push(Ok(reply));
             }
-            Err(error) => row_errors.push(Some(error)),
+            (Err(error), _) | (_, Err(error)) => replies.push(Err(error)),
         }
     }
     let mut outcomes = state.writer.insert_all(rows).await.into_iter();
-    let mut row_errors = row_errors.into_iter();
+    let mut replies = replies.into_iter();
     let mut reply = Vec::with_capacity(64 + 1024 * checked.len());
     reply.extend_from_slice(br#"{"results":["#);
     for (n, item) in checked.iter().enumerate() {
@@ -231,13 +242,14 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
         }
         let result = match item {
             Err(error) => Err(error.clone()),
-            Ok(_) => match row_errors.next().flatten() {
-                Some(error) => Err(error),
-                None => match outcomes.next() {
-                    // A stored reply is `{"receipt":{...}}`: a batch result as it is.
-                    Some(Ok(InsertOutcome::Stored(stored) | InsertOutcome::Duplicate(stored))) => {
-                        Ok(stored)
-                    }
+            Ok(_) => match replies.next() {
+                Some(Err(error)) => Err(error),
+                None => Err(ApiError::unavailable()),
+                // A reply is `{"receipt":{...}}`: a batch result as it is.
+                Some(Ok(batch_reply)) => match outcomes.next() {
+                    Some(Ok(InsertOutcome::Stored(_))) => Ok(batch_reply),
+                    // Stored before: the receipt it got then.
+                    Some(Ok(InsertOutcome::Duplicate(stored))) => Ok(stored),
                     Some(Ok(InsertOutcome::Conflict)) => Err(ApiError::conflict()),
                     Some(Err(_)) | None => Err(ApiError::unavailable()),
                 },
