@@ -637,11 +637,15 @@ fn stored_body(drop_box: &TestDropBox, id: &str) -> Vec<u8> {
 fn stored_receipt(drop_box: &TestDropBox, id: &str) -> Receipt {
     let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
     let reply: Vec<u8> = connection
-        .query_row("SELECT receipt FROM submissions WHERE id = ?1", [id], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT receipt FROM submissions WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )
         .unwrap();
-    serde_json::from_slice::<ReceiptReply>(&reply).unwrap().receipt
+    serde_json::from_slice::<ReceiptReply>(&reply)
+        .unwrap()
+        .receipt
 }
 
 /// A batch's reply carries receipts under one signature; what the drop box keeps, and
@@ -678,7 +682,11 @@ async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones
         assert_eq!(kept.batch, None);
         assert_eq!(
             (&kept.submission_id, &kept.body_sha256, &kept.received_at),
-            (&receipt.submission_id, &receipt.body_sha256, &receipt.received_at)
+            (
+                &receipt.submission_id,
+                &receipt.body_sha256,
+                &receipt.received_at
+            )
         );
         assert!(kept.verify_signature(&drop_box.authority.receipt_public_key()));
     }
