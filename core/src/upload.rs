@@ -238,8 +238,8 @@ impl SelfReport {
     }
 
     /// Seals what is ready, then sends every due outbox item to its policy's endpoint until
-    /// a valid receipt arrives, reporting each item to `progress`. Stops between items when
-    /// `cancel` is set. Items that fail temporarily are rescheduled with backoff; nothing is
+    /// a valid receipt arrives, reporting each item to `progress`. Once `cancel` is set, no
+    /// further item is sent (requests already in flight end and are recorded). Items that fail temporarily are rescheduled with backoff; nothing is
     /// lost if the app stops mid-way (the outbox is on disk and retries send the same bytes).
     pub async fn sync(
         &self,
@@ -327,7 +327,8 @@ impl SelfReport {
                     batch_policy = Some(policy);
                     batch.push(item);
                 }
-                let Some(policy) = batch_policy else {
+                // Cancelled while gathering: what was gathered stays pending, unsent.
+                let (false, Some(policy)) = (report.cancelled, batch_policy) else {
                     break;
                 };
                 match transports.get(&policy, &options.transport) {
@@ -1094,6 +1095,39 @@ mod tests {
         assert!(done.cancelled);
         assert_eq!(done.delivered, 0);
         assert!(s.server.requests().is_empty());
+    }
+
+    /// Cancelling mid-sync: the batches in flight end and are recorded, nothing more is
+    /// sent, and the rest stays pending for the next sync.
+    #[tokio::test]
+    async fn cancelling_during_a_sync_sends_no_further_batch() {
+        let s = setup(vec![], false).await;
+        let queued = (MAX_IN_FLIGHT + 2) * BATCH_ITEMS;
+        queue_reports(&s, queued);
+        let cancel = CancelToken::new();
+        let progress = |event: &SyncEvent| {
+            if matches!(event, SyncEvent::Delivered { .. }) {
+                cancel.cancel();
+            }
+        };
+        let done = s
+            .core
+            .sync(&options(&s.server), &progress, &cancel)
+            .await
+            .unwrap();
+        assert!(done.cancelled);
+        // The batches opened before the first delivery was recorded, and no other.
+        assert_eq!(s.server.requests().len(), MAX_IN_FLIGHT);
+        assert_eq!(done.delivered as usize, MAX_IN_FLIGHT * BATCH_ITEMS);
+        let pending = s
+            .core
+            .outbox()
+            .unwrap()
+            .iter()
+            .filter(|item| item.state == OutboxItemState::Pending)
+            .count();
+        assert_eq!(pending, queued - MAX_IN_FLIGHT * BATCH_ITEMS);
+        assert_eq!(sync(&s).await.delivered as usize, pending);
     }
 
     /// Two syncs of one store at once (a background worker and a button press) used to
