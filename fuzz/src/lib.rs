@@ -84,6 +84,17 @@ pub fn profile() -> Profile {
 mod reply_fixture;
 pub use reply_fixture::{RECEIVED_AT, ReplyFixture};
 
+#[path = "../../tests/src/batch_fixture.rs"]
+mod batch_fixture;
+pub use batch_fixture::{BatchFixture, ITEMS as BATCH_ITEMS};
+
+/// The batch fixture of the corpus's `batch-replies` class, built once (nine Ed25519
+/// signatures): the same file `tests/tests/corpus.rs` uses, so its reply files are seeds.
+pub fn batch_fixture() -> &'static BatchFixture {
+    static FIXTURE: OnceLock<BatchFixture> = OnceLock::new();
+    FIXTURE.get_or_init(BatchFixture::new)
+}
+
 /// The reply fixture of the bad-input corpus, built once: the same file
 /// `tests/tests/corpus.rs` uses, so corpus reply files are valid seeds.
 pub fn reply_fixture() -> &'static ReplyFixture {

@@ -16,6 +16,7 @@
 //! for in store files, the drop box's database and log, and on the wire) and the crash
 //! suite drives [`crash`]'s child process.
 
+pub mod batch_fixture;
 pub mod canary;
 pub mod crash;
 pub mod endpoint;

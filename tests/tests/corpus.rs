@@ -7,14 +7,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use selfreport_core::crypto::SigningKey;
 use selfreport_core::model::{FieldKind, parse_answer};
 use selfreport_core::policy::{SignedPolicy, parse_policy_document};
 use selfreport_core::sync::wire::{
-    BatchReply, BatchResult, Receipt, ReceiptChecker, ReceiptReply, SEALED_FORMAT, SealedPart,
-    SealedSubmission, SentSubmission, deletion_hash,
+    BatchReply, BatchResult, Receipt, ReceiptChecker, ReceiptReply, SentSubmission,
 };
-use selfreport_tests::reply_fixture::{RECEIVED_AT, ReplyFixture};
+use selfreport_tests::batch_fixture::BatchFixture;
+use selfreport_tests::reply_fixture::ReplyFixture;
 
 /// The code a case produces when its input is accepted.
 const ACCEPTED: &str = "Ok";
@@ -137,134 +136,6 @@ fn reply_code(fixture: &ReplyFixture, bytes: &[u8]) -> String {
                 "BadReceipt".to_owned()
             }
         }
-    }
-}
-
-/// The submissions of the fixed batch the `batch-replies` class answers.
-const BATCH_ITEMS: usize = 3;
-
-/// The device's side of the `batch-replies` class: the fixed batch it sent (three
-/// submissions and their bodies), the drop box key (seed `0x07`, as for `replies`), and the
-/// `{{NAME}}` placeholders a batch reply file may use (tests/corpus/README.md, "Batch
-/// replies").
-struct BatchFixture {
-    receipt_key: [u8; 32],
-    /// Each submission sent and its body, in the request's order.
-    sent: Vec<(SealedSubmission, Vec<u8>)>,
-    placeholders: Vec<(String, String)>,
-}
-
-impl BatchFixture {
-    fn new() -> Self {
-        let seed = |byte: u8| {
-            use base64::Engine as _;
-            SigningKey::from_seed_base64(
-                &base64::engine::general_purpose::STANDARD.encode([byte; 32]),
-            )
-            .expect("a fixed seed is a key")
-        };
-        let (key, other) = (seed(7), seed(8));
-        let sent: Vec<(SealedSubmission, Vec<u8>)> = (0..BATCH_ITEMS)
-            .map(|n| {
-                let submission = SealedSubmission {
-                    format: SEALED_FORMAT.to_owned(),
-                    policy_id: "sh-daily-health".to_owned(),
-                    policy_version: 1,
-                    submission_id: format!("0123456789abcdef0123456789abcd{n:02x}"),
-                    deletion_hash: deletion_hash(&format!("corpus-batch-{n}")),
-                    parts: vec![SealedPart {
-                        to: "health".to_owned(),
-                        enc: "AAAA".to_owned(),
-                        ct: "BBBB".to_owned(),
-                    }],
-                };
-                let body = submission.to_body();
-                (submission, body)
-            })
-            .collect();
-        let sign = |key: &SigningKey, indices: &[usize]| {
-            let stored: Vec<(&SealedSubmission, &[u8])> = indices
-                .iter()
-                .map(|&n| (&sent[n].0, sent[n].1.as_slice()))
-                .collect();
-            Receipt::sign_batch(key, &stored, RECEIVED_AT)
-        };
-        let all: Vec<usize> = (0..BATCH_ITEMS).collect();
-        let receipts = sign(&key, &all);
-        let foreign = sign(&other, &all);
-        // Items 0 and 2 stored together, item 1 refused: a batch of two.
-        let pair = sign(&key, &[0, 2]);
-        let json = |receipt: &Receipt| serde_json::to_string(receipt).expect("a receipt as JSON");
-        let mut placeholders = Vec::new();
-        let mut put =
-            |name: String, value: String| placeholders.push((format!("{{{{{name}}}}}"), value));
-        let signature = receipts[0].signature.clone();
-        put(
-            "SIGNATURE_URLSAFE".to_owned(),
-            signature.replace('+', "-").replace('/', "_"),
-        );
-        put("SIGNATURE".to_owned(), signature);
-        put(
-            "SIGNATURE_OTHER_KEY".to_owned(),
-            foreign[0].signature.clone(),
-        );
-        for (n, ((submission, body), receipt)) in sent.iter().zip(&receipts).enumerate() {
-            let alone = Receipt::sign(&key, submission, body, RECEIVED_AT.to_owned());
-            put(format!("ID_{n}"), submission.submission_id.clone());
-            put(format!("SHA_{n}_UPPER"), receipt.body_sha256.to_uppercase());
-            put(format!("SHA_{n}"), receipt.body_sha256.clone());
-            let path = receipt
-                .batch
-                .as_ref()
-                .map(|proof| proof.path.clone())
-                .unwrap_or_default();
-            for (level, hash) in path.iter().enumerate() {
-                put(format!("PATH_{n}_{level}_UPPER"), hash.to_uppercase());
-                put(format!("PATH_{n}_{level}"), hash.clone());
-            }
-            put(format!("SIGNATURE_ALONE_{n}"), alone.signature.clone());
-            put(format!("RECEIPT_ALONE_{n}"), json(&alone));
-            put(format!("RECEIPT_OTHER_KEY_{n}"), json(&foreign[n]));
-            put(format!("RECEIPT_{n}"), json(receipt));
-        }
-        put("RECEIPT_PAIR_0".to_owned(), json(&pair[0]));
-        put("RECEIPT_PAIR_2".to_owned(), json(&pair[1]));
-        Self {
-            receipt_key: key.public_key(),
-            sent,
-            placeholders,
-        }
-    }
-
-    /// `bytes` with the placeholders filled in (unchanged if not UTF-8), or the name of a
-    /// placeholder the fixture does not have.
-    fn fill(&self, bytes: &[u8]) -> Result<Vec<u8>, String> {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return Ok(bytes.to_vec());
-        };
-        let filled = self
-            .placeholders
-            .iter()
-            .fold(text.to_owned(), |text, (name, value)| {
-                text.replace(name, value)
-            });
-        // A misspelt placeholder would otherwise pass for a bad value.
-        let mut rest = filled.as_str();
-        while let Some(start) = rest.find("{{") {
-            let tail = &rest[start + 2..];
-            if let Some(end) = tail.find("}}") {
-                let name = &tail[..end];
-                if !name.is_empty()
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                {
-                    return Err(name.to_owned());
-                }
-            }
-            rest = tail;
-        }
-        Ok(filled.into_bytes())
     }
 }
 
