@@ -300,51 +300,62 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
     });
     // The same posts with as many requests in flight as `sync` keeps (four): one
     // submission per request, as a client without batches sends them.
-    group.bench_function("plain_reqwest_1000_posts_4_in_flight", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
-                let (dir, store) = bench.queued_store();
-                let bodies = bodies(&store);
-                drop(store);
-                drop(dir);
-                let started = Instant::now();
-                bench
-                    .client_runtime
-                    .block_on(post_all(&client, &url, bodies, 201));
-                let elapsed = started.elapsed();
-                record("plain_reqwest_1000_posts_4_in_flight", elapsed);
-                total += elapsed;
-            }
-            total
-        });
-    });
+    time_bare_requests(
+        &mut group,
+        bench,
+        "plain_reqwest_1000_posts_4_in_flight",
+        (&url, 201),
+        |bodies| bodies,
+    );
     // The very requests sync sends (batches of 16 stored bodies), four in flight, by the
     // bare client: what remains between this and sync is the store's work and the checks.
     let batch_url = format!("{}/submissions/batch", bench.endpoint_url);
-    group.bench_function("plain_reqwest_1000_in_batches_4_in_flight", |b| {
+    let batches = |bodies: Vec<Vec<u8>>| {
+        bodies
+            .chunks(SYNC_BATCH_ITEMS)
+            .map(|chunk| batch_body(chunk.iter().map(Vec::as_slice)))
+            .collect()
+    };
+    time_bare_requests(
+        &mut group,
+        bench,
+        "plain_reqwest_1000_in_batches_4_in_flight",
+        (&batch_url, 200),
+        batches,
+    );
+    group.finish();
+}
+
+/// Times, as `name`, the bare client posting to `url`, four in flight, the requests that
+/// `requests` makes of a fresh store's 1,000 bodies (made untimed); each must be answered
+/// `status`.
+fn time_bare_requests(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    bench: &Bench,
+    name: &'static str,
+    (url, status): (&str, u16),
+    requests: impl Fn(Vec<Vec<u8>>) -> Vec<Vec<u8>>,
+) {
+    let client = bench.plain_client();
+    group.bench_function(name, |b| {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
             for _ in 0..iterations {
                 let (dir, store) = bench.queued_store();
-                let batches: Vec<Vec<u8>> = bodies(&store)
-                    .chunks(SYNC_BATCH_ITEMS)
-                    .map(|chunk| batch_body(chunk.iter().map(Vec::as_slice)))
-                    .collect();
+                let requests = requests(bodies(&store));
                 drop(store);
                 drop(dir);
                 let started = Instant::now();
                 bench
                     .client_runtime
-                    .block_on(post_all(&client, &batch_url, batches, 200));
+                    .block_on(post_all(&client, url, requests, status));
                 let elapsed = started.elapsed();
-                record("plain_reqwest_1000_in_batches_4_in_flight", elapsed);
+                record(name, elapsed);
                 total += elapsed;
             }
             total
         });
     });
-    group.finish();
 }
 
 /// Posts every body to `url` with four requests in flight, reading each reply in full.

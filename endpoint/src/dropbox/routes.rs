@@ -71,17 +71,29 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
         .with_state(state)
 }
 
+/// The request body, or the error for a body over the route's limit (`too_large`) or one
+/// that could not be read.
+fn read_body(
+    body: Result<Bytes, BytesRejection>,
+    too_large: fn() -> ApiError,
+) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::malformed("the body could not be read")
+        }
+    })
+}
+
 /// `POST {base}/submissions`: check, sign a receipt, store (or find the earlier copy).
 async fn submit(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match read_body(body, ApiError::too_large) {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return ApiError::too_large().into_response();
-        }
-        Err(_) => return ApiError::malformed("the body could not be read").into_response(),
+        Err(error) => return error.into_response(),
     };
     match store_submission(&state, body).await {
         Ok(response) => response,
@@ -162,12 +174,9 @@ async fn submit_batch(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match read_body(body, ApiError::batch_too_large) {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return ApiError::batch_too_large().into_response();
-        }
-        Err(_) => return ApiError::malformed("the body could not be read").into_response(),
+        Err(error) => return error.into_response(),
     };
     match store_batch(&state, &body).await {
         Ok(response) => response,
