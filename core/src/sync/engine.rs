@@ -12,8 +12,9 @@ use serde::Serialize;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::transport::{Transport, TransportConfig, TransportError};
 use super::wire::{
-    BatchReply, BatchResult, ErrorReply, MAX_BATCH_BYTES, Receipt, ReceiptChecker, ReceiptReply,
-    SEALED_FORMAT, SealedPart, SealedSubmission, SentSubmission, batch_body, deletion_hash,
+    BATCH_FORMAT, BatchReply, BatchResult, ErrorReply, MAX_BATCH_BYTES, Receipt, ReceiptChecker,
+    ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, SentSubmission, batch_body,
+    deletion_hash,
 };
 use crate::crypto::{hpke_seal, random_array, submission_info};
 use crate::error::{Error, Result};
@@ -268,8 +269,10 @@ pub(crate) async fn attempt(
 /// flight and each reply stays far below the device's reply cap.
 pub const BATCH_ITEMS: usize = 16;
 
-/// Room kept in a batch request for its envelope (`{"format":...,"submissions":[...]}`).
-const BATCH_ENVELOPE_BYTES: usize = 64;
+/// Room kept in a batch request for what surrounds the bodies: the envelope
+/// `{"format":"selfreport.batch/1","submissions":[` … `]}` (31 bytes and the format) and a
+/// comma between bodies.
+const BATCH_ENVELOPE_BYTES: usize = 31 + BATCH_FORMAT.len() + BATCH_ITEMS;
 
 /// Whether a body of `adding` bytes still fits a batch already holding `holding` bytes.
 pub(crate) fn fits_batch(holding: usize, adding: usize) -> bool {
@@ -500,5 +503,24 @@ pub(crate) fn disclosure_entry(
             cover: item.payload.cover_date.is_some(),
             receipt: Box::new(receipt.clone()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_that_fits_is_within_the_drop_boxs_limit() {
+        // Bodies filling a batch of the most items to the last byte `fits_batch` allows.
+        let each = (MAX_BATCH_BYTES - BATCH_ENVELOPE_BYTES) / BATCH_ITEMS;
+        let bodies: Vec<Vec<u8>> = (0..BATCH_ITEMS).map(|_| vec![b'1'; each]).collect();
+        let mut holding = 0;
+        for body in &bodies {
+            assert!(fits_batch(holding, body.len()));
+            holding += body.len();
+        }
+        assert!(batch_body(bodies.iter().map(Vec::as_slice)).len() <= MAX_BATCH_BYTES);
+        assert!(!fits_batch(holding, MAX_BATCH_BYTES - holding));
     }
 }
