@@ -267,44 +267,22 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
         });
     });
 
-    let client = bench.plain_client();
+    // The same bodies posted by a bare client one at a time, each reply read in full.
     let url = format!("{}/submissions", bench.endpoint_url);
-    group.bench_function("plain_reqwest_1000_posts", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
-                let (dir, store) = bench.queued_store();
-                let bodies = bodies(&store);
-                drop(store);
-                drop(dir);
-                let started = Instant::now();
-                bench.client_runtime.block_on(async {
-                    for body in bodies {
-                        let response = client
-                            .post(&url)
-                            .header(reqwest::header::CONTENT_TYPE, "application/json")
-                            .body(body)
-                            .send()
-                            .await
-                            .expect("post");
-                        assert_eq!(response.status().as_u16(), 201);
-                        response.bytes().await.expect("reply");
-                    }
-                });
-                let elapsed = started.elapsed();
-                record("plain_reqwest_1000_posts", elapsed);
-                total += elapsed;
-            }
-            total
-        });
-    });
+    time_bare_requests(
+        &mut group,
+        bench,
+        "plain_reqwest_1000_posts",
+        (&url, 201, 1),
+        |bodies| bodies,
+    );
     // The same posts with as many requests in flight as `sync` keeps (four): one
     // submission per request, as a client without batches sends them.
     time_bare_requests(
         &mut group,
         bench,
         "plain_reqwest_1000_posts_4_in_flight",
-        (&url, 201),
+        (&url, 201, 4),
         |bodies| bodies,
     );
     // The very requests sync sends (batches of 16 stored bodies), four in flight, by the
@@ -320,20 +298,20 @@ fn upload(criterion: &mut Criterion, bench: &Bench) {
         &mut group,
         bench,
         "plain_reqwest_1000_in_batches_4_in_flight",
-        (&batch_url, 200),
+        (&batch_url, 200, 4),
         batches,
     );
     group.finish();
 }
 
-/// Times, as `name`, the bare client posting to `url`, four in flight, the requests that
-/// `requests` makes of a fresh store's 1,000 bodies (made untimed); each must be answered
-/// `status`.
+/// Times, as `name`, the bare client posting to `url`, `in_flight` at a time, the requests
+/// that `requests` makes of a fresh store's 1,000 bodies (made untimed); each must be
+/// answered `status`.
 fn time_bare_requests(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     bench: &Bench,
     name: &'static str,
-    (url, status): (&str, u16),
+    (url, status, in_flight): (&str, u16, usize),
     requests: impl Fn(Vec<Vec<u8>>) -> Vec<Vec<u8>>,
 ) {
     let client = bench.plain_client();
@@ -346,9 +324,12 @@ fn time_bare_requests(
                 drop(store);
                 drop(dir);
                 let started = Instant::now();
-                bench
-                    .client_runtime
-                    .block_on(post_all(&client, url, requests, status));
+                bench.client_runtime.block_on(post_all(
+                    &client,
+                    (url, status),
+                    requests,
+                    in_flight,
+                ));
                 let elapsed = started.elapsed();
                 record(name, elapsed);
                 total += elapsed;
@@ -358,11 +339,17 @@ fn time_bare_requests(
     });
 }
 
-/// Posts every body to `url` with four requests in flight, reading each reply in full.
-async fn post_all(client: &reqwest::Client, url: &str, bodies: Vec<Vec<u8>>, status: u16) {
+/// Posts every body to `url` with at most `most` requests in flight, reading each reply in
+/// full; each must be answered `status`.
+async fn post_all(
+    client: &reqwest::Client,
+    (url, status): (&str, u16),
+    bodies: Vec<Vec<u8>>,
+    most: usize,
+) {
     let mut in_flight = tokio::task::JoinSet::new();
     for body in bodies {
-        if in_flight.len() == 4 {
+        if in_flight.len() == most {
             in_flight.join_next().await.expect("task").expect("post");
         }
         let client = client.clone();

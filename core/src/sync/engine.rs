@@ -229,17 +229,14 @@ fn receipt_checker(policy: &VerifiedPolicy) -> Option<ReceiptChecker> {
         .map(ReceiptChecker::new)
 }
 
-/// Sends one outbox item and classifies the outcome.
-pub(crate) async fn attempt(
+/// Posts `body`, the stored bytes of `item`, on its own and classifies the outcome.
+async fn send_one(
     transport: &Transport,
     policy: &VerifiedPolicy,
     item: &OutboxItem,
+    body: Vec<u8>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Attempt {
-    let body = match stored_body(item) {
-        Ok(body) => body,
-        Err(reason) => return Attempt::Failed(reason.to_owned()),
-    };
     let reply = match transport.post_submission(body.clone()).await {
         Ok(reply) => reply,
         Err(error) => return Attempt::Retry(None, transport_reason(&error)),
@@ -314,9 +311,10 @@ pub(crate) async fn attempt_batch(
             return finish(outcomes);
         }
     }
-    for (index, _) in &bodies {
-        if let (Some(item), Some(slot)) = (items.get(*index), outcomes.get_mut(*index)) {
-            *slot = Some(attempt(transport, policy, item, now).await);
+    // One request per item, with the bytes already read.
+    for (index, body) in bodies {
+        if let (Some(item), Some(slot)) = (items.get(index), outcomes.get_mut(index)) {
+            *slot = Some(send_one(transport, policy, item, body, now).await);
         }
     }
     finish(outcomes)
