@@ -161,15 +161,19 @@ fn new_row(
 /// `POST {base}/submissions/batch`: up to [`MAX_BATCH_ITEMS`] submissions in one
 /// request of at most [`MAX_BATCH_BYTES`]. Each is checked and stored as
 /// `POST {base}/submissions` would; those stored now share one `received_at` and one
-/// commit, and the reply's receipts share one signature over their hash tree (the device
-/// checks a batch with one verification). What is stored with each submission, and what
-/// a resend of it (alone or in another batch) gets back, is a receipt signed for it
-/// alone: the database links no two submissions of a batch (a household's reports sent
-/// together) beyond the `received_at` they share, as it would for requests of their own. The reply is 200 with one result per
-/// submission, in order: its receipt, or the status, code and message a request of its
-/// own would have had. A request that is not a batch is refused whole. The rate limit
-/// takes one token per request, whatever the number of submissions, and the request
-/// timeout covers the whole batch.
+/// commit, and their receipts share one signature over a hash tree of exactly those
+/// receipts, signed after the commit (the device checks a batch with one verification).
+/// An item stored before (a resend, or the same bytes earlier in the batch) gets the
+/// receipt kept for it, signed alone; a refused item gets an error, and neither is a leaf
+/// of the tree, so no receipt can be built from the reply for a body the database does
+/// not hold, or with a `received_at` other than the one it holds. What is stored with
+/// each submission is a receipt signed for it alone: the database links no two
+/// submissions of a batch (a household's reports sent together) beyond the
+/// `received_at` they share, as it would for requests of their own. The reply is 200
+/// with one result per submission, in order: its receipt, or the status, code and
+/// message a request of its own would have had. A request that is not a batch is refused
+/// whole. The rate limit takes one token per request, whatever the number of
+/// submissions, and the request timeout covers the whole batch.
 async fn submit_batch(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
@@ -210,62 +214,71 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             check_submission(body, &state.policy).map(|submission| (submission, body))
         })
         .collect();
-    let valid: Vec<(&SealedSubmission, &[u8])> = checked
-        .iter()
-        .filter_map(|item| item.as_ref().ok())
-        .map(|(submission, body)| (submission, *body))
-        .collect();
+    // First store: one row per valid item, keeping a receipt signed for it alone. Only
+    // once the database has said which rows it stored now is anything signed for the
+    // batch, so its tree holds no receipt for a body the drop box refused (a conflicting
+    // id) and no second `received_at` for one it already held (a resend).
     let received = Received::now(state);
-    let batch_receipts = if valid.is_empty() {
-        Vec::new()
-    } else {
-        Receipt::sign_batch(&state.receipt_key, &valid, &received.at)
-    };
-    // One row per valid item, keeping a receipt signed for it alone; beside it, the reply
-    // to send if the row is new: the item's receipt of the batch (a reply that cannot be
-    // serialized is that item's error).
-    let mut rows = Vec::with_capacity(valid.len());
-    let mut replies = Vec::with_capacity(valid.len());
-    for ((submission, body), batch_receipt) in valid.iter().zip(batch_receipts) {
-        let alone = Receipt::sign(&state.receipt_key, submission, body, received.at.clone());
-        let row = new_row(submission, body, alone, &received);
-        let reply = serde_json::to_vec(&ReceiptReply {
-            receipt: batch_receipt,
-        })
-        .map_err(|_| ApiError::unavailable());
-        match (row, reply) {
-            (Ok(row), Ok(reply)) => {
-                rows.push(row);
-                replies.push(Ok(reply));
+    let mut row_items = Vec::with_capacity(checked.len());
+    let mut rows = Vec::with_capacity(checked.len());
+    let mut results: Vec<Result<Vec<u8>, ApiError>> = Vec::with_capacity(checked.len());
+    for item in &checked {
+        match item {
+            Err(error) => results.push(Err(error.clone())),
+            Ok((submission, body)) => {
+                let alone =
+                    Receipt::sign(&state.receipt_key, submission, body, received.at.clone());
+                match new_row(submission, body, alone, &received) {
+                    Ok(row) => {
+                        row_items.push((results.len(), submission, *body));
+                        rows.push(row);
+                        // Filled in below from the row's outcome.
+                        results.push(Err(ApiError::unavailable()));
+                    }
+                    Err(error) => results.push(Err(error)),
+                }
             }
-            (Err(error), _) | (_, Err(error)) => replies.push(Err(error)),
         }
     }
-    let mut outcomes = state.writer.insert_all(rows).await.into_iter();
-    let mut replies = replies.into_iter();
+    let outcomes = state.writer.insert_all(rows).await;
+    let mut stored_now: Vec<(usize, &SealedSubmission, &[u8])> = Vec::new();
+    for ((index, submission, body), outcome) in row_items.into_iter().zip(outcomes) {
+        results[index] = match outcome {
+            // Its receipt comes from the batch's tree below.
+            Ok(InsertOutcome::Stored(_)) => {
+                stored_now.push((index, submission, body));
+                Err(ApiError::unavailable())
+            }
+            // Stored before (by an earlier request, or earlier in this one): the receipt it
+            // got then, signed alone.
+            Ok(InsertOutcome::Duplicate(kept)) => Ok(kept),
+            Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
+            Err(_) => Err(ApiError::unavailable()),
+        };
+    }
+    let leaves: Vec<(&SealedSubmission, &[u8])> = stored_now
+        .iter()
+        .map(|(_, submission, body)| (*submission, *body))
+        .collect();
+    let batch_receipts = if leaves.is_empty() {
+        Vec::new()
+    } else {
+        Receipt::sign_batch(&state.receipt_key, &leaves, &received.at)
+    };
+    for ((index, _, _), receipt) in stored_now.iter().zip(batch_receipts) {
+        // A reply is `{"receipt":{...}}`: a batch result as it is.
+        results[*index] =
+            serde_json::to_vec(&ReceiptReply { receipt }).map_err(|_| ApiError::unavailable());
+    }
+
     let mut reply = Vec::with_capacity(64 + 1024 * checked.len());
     reply.extend_from_slice(br#"{"results":["#);
-    for (n, item) in checked.iter().enumerate() {
+    for (n, result) in results.into_iter().enumerate() {
         if n > 0 {
             reply.push(b',');
         }
-        let result = match item {
-            Err(error) => Err(error.clone()),
-            Ok(_) => match replies.next() {
-                Some(Err(error)) => Err(error),
-                None => Err(ApiError::unavailable()),
-                // A reply is `{"receipt":{...}}`: a batch result as it is.
-                Some(Ok(batch_reply)) => match outcomes.next() {
-                    Some(Ok(InsertOutcome::Stored(_))) => Ok(batch_reply),
-                    // Stored before: the receipt it got then.
-                    Some(Ok(InsertOutcome::Duplicate(stored))) => Ok(stored),
-                    Some(Ok(InsertOutcome::Conflict)) => Err(ApiError::conflict()),
-                    Some(Err(_)) | None => Err(ApiError::unavailable()),
-                },
-            },
-        };
         match result {
-            Ok(stored) => reply.extend_from_slice(&stored),
+            Ok(receipt) => reply.extend_from_slice(&receipt),
             Err(error) => {
                 let result = BatchResult {
                     receipt: None,

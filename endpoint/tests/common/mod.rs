@@ -19,7 +19,9 @@ use selfreport_core::crypto::{hpke_seal, submission_info};
 use selfreport_core::minimize::{Disclosure, minimize, padded_size};
 use selfreport_core::model::{FieldValue, Profile, ProfileId, Record, RecordId, Temperature};
 use selfreport_core::policy::{PolicyDocument, parse_policy_document, sign_policy};
-use selfreport_core::sync::wire::{SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash};
+use selfreport_core::sync::wire::{
+    ErrorReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
+};
 use selfreport_endpoint::dropbox::{AccessLog, DropBox, RunningDropBox, server_config};
 use selfreport_endpoint::keyfile::read_signing_key;
 use selfreport_endpoint::{KeygenOutput, keygen};
@@ -445,4 +447,21 @@ pub fn files_contain(dir: &Path, prefix: &str, needle: &[u8]) -> bool {
                 .windows(needle.len())
                 .any(|window| window == needle)
     })
+}
+
+/// A sealed daily report with made-up ciphertext-sized parts (the drop box cannot read
+/// them anyway) for the test policy.
+pub fn sealed(drop_box: &TestDropBox) -> Sealed {
+    let id = random_hex_id();
+    let plaintexts = BTreeMap::from([
+        ("health".to_owned(), vec![b' '; 512]),
+        ("identity".to_owned(), vec![b' '; 512]),
+    ]);
+    seal(&drop_box.policy, &id, &plaintexts)
+}
+
+/// The error code of a drop box error reply.
+pub async fn error_code(response: reqwest::Response) -> String {
+    let reply: ErrorReply = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    reply.error.code
 }
