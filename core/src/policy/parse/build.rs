@@ -1,0 +1,298 @@
+//! Checks from the document down to its forms: ids, window, endpoint, recipients,
+//! retention, padding, cover traffic, forms.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::super::error::truncated;
+use super::super::limits::*;
+use super::super::trust::decode_key_32;
+use super::super::{
+    CoverTraffic, Endpoint, FieldSpec, Form, Issuer, Monitoring, OncePer, Padding, PolicyDocument,
+    PolicyError, Purpose, Recipient, Retention,
+};
+use super::checks::{check_count, check_id, check_labels, check_range, limit, setting};
+use super::field::build_field;
+use super::raw::*;
+use super::{ECHO_LEN, SUPPORTED_SUITES};
+
+pub(super) fn build_policy(raw: RawPolicy) -> Result<PolicyDocument, PolicyError> {
+    check_id("policy id", &raw.id)?;
+    // Versions are compared and stored as SQLite integers, so they stay within i64.
+    if raw.version == 0 || raw.version > i64::MAX as u64 {
+        return Err(setting("version", "must be between 1 and 2^63 - 1"));
+    }
+    if raw.valid_until < raw.valid_from {
+        return Err(PolicyError::InvalidWindow {
+            valid_from: raw.valid_from,
+            valid_until: raw.valid_until,
+        });
+    }
+
+    let issuer = Issuer {
+        name: check_labels("the issuer's name", raw.issuer.name, MAX_LABEL_CHARS)?,
+    };
+    check_id("purpose code", &raw.purpose.code)?;
+    let purpose = Purpose {
+        code: raw.purpose.code,
+        text: check_labels("the purpose statement", raw.purpose.text, MAX_PURPOSE_CHARS)?,
+    };
+    let endpoint = build_endpoint(raw.endpoint)?;
+    let recipients = build_recipients(raw.recipients)?;
+
+    let monitoring = match raw.monitoring {
+        Some(RawMonitoring { days }) => {
+            check_range("monitoring.days", days, 1, MAX_MONITORING_DAYS)?;
+            Some(Monitoring { days })
+        }
+        None => None,
+    };
+    let retention = Retention {
+        device_days: check_range(
+            "retention.device_days",
+            raw.retention.device_days,
+            1,
+            MAX_RETENTION_DAYS,
+        )?,
+        server_days: check_range(
+            "retention.server_days",
+            raw.retention.server_days,
+            1,
+            MAX_RETENTION_DAYS,
+        )?,
+    };
+    let padding = Padding {
+        block_bytes: check_range(
+            "padding.block_bytes",
+            raw.padding
+                .map_or(DEFAULT_PADDING_BLOCK_BYTES, |p| p.block_bytes),
+            MIN_PADDING_BLOCK_BYTES,
+            MAX_PADDING_BLOCK_BYTES,
+        )?,
+    };
+
+    let cover_traffic = CoverTraffic {
+        daily: check_range(
+            "cover_traffic.daily",
+            raw.cover_traffic.map_or(0, |cover| cover.daily),
+            0,
+            MAX_COVER_DAILY,
+        )?,
+    };
+
+    if raw.forms.is_empty() {
+        return Err(setting("forms", "a policy declares at least one form"));
+    }
+    check_count("forms in the policy", raw.forms.len(), MAX_FORMS)?;
+    let mut forms: Vec<Form> = Vec::with_capacity(raw.forms.len());
+    for raw_form in raw.forms {
+        let form = build_form(raw_form, &recipients, monitoring.is_some())?;
+        if forms.iter().any(|existing| existing.id == form.id) {
+            return Err(PolicyError::Duplicate {
+                what: "form id".into(),
+                id: form.id,
+            });
+        }
+        forms.push(form);
+    }
+
+    Ok(PolicyDocument {
+        id: raw.id,
+        version: raw.version,
+        issuer,
+        purpose,
+        valid_from: raw.valid_from,
+        valid_until: raw.valid_until,
+        endpoint,
+        recipients,
+        monitoring,
+        retention,
+        padding,
+        cover_traffic,
+        forms,
+    })
+}
+
+pub(super) fn build_endpoint(raw: RawEndpoint) -> Result<Endpoint, PolicyError> {
+    check_endpoint_url(&raw.url)?;
+    if raw.spki_sha256.is_empty() {
+        return Err(setting(
+            "endpoint.spki_sha256",
+            "at least one pin is required",
+        ));
+    }
+    check_count("endpoint pins", raw.spki_sha256.len(), MAX_PINS)?;
+    let mut seen = BTreeSet::new();
+    for (index, pin) in raw.spki_sha256.iter().enumerate() {
+        let bytes = decode_key_32(pin).ok_or_else(|| PolicyError::BadKey {
+            what: format!("endpoint pin {} (spki_sha256)", index + 1),
+        })?;
+        if !seen.insert(bytes) {
+            return Err(PolicyError::Duplicate {
+                what: "endpoint pin".into(),
+                id: pin.clone(),
+            });
+        }
+    }
+    if decode_key_32(&raw.receipt_key).is_none() {
+        return Err(PolicyError::BadKey {
+            what: "the endpoint's receipt_key".into(),
+        });
+    }
+    Ok(Endpoint {
+        url: raw.url,
+        spki_sha256: raw.spki_sha256,
+        receipt_key: raw.receipt_key,
+    })
+}
+
+/// The endpoint must be an absolute `https` URL with a host, and nothing that could make
+/// two clients reach different places or leak credentials: no user info, query or fragment.
+pub(super) fn check_endpoint_url(url: &str) -> Result<(), PolicyError> {
+    if url.len() > MAX_URL_LEN {
+        return Err(limit("characters in the endpoint URL", MAX_URL_LEN));
+    }
+    let shown = || truncated(url, 200);
+    let bad = |detail| PolicyError::BadEndpoint {
+        url: shown(),
+        detail,
+    };
+    let rest = match url.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
+        _ => return Err(PolicyError::EndpointNotHttps { url: shown() }),
+    };
+    if !url.bytes().all(|byte| byte.is_ascii_graphic()) {
+        return Err(bad("it contains spaces, control or non-ASCII characters"));
+    }
+    if rest.contains('#') {
+        return Err(bad("it has a fragment"));
+    }
+    if rest.contains('?') {
+        return Err(bad("it has a query"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(bad("it has user info"));
+    }
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (host, after) = bracketed
+            .split_once(']')
+            .ok_or_else(|| bad("its IPv6 host is not closed by `]`"))?;
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return Err(bad("its IPv6 host is not an address"));
+        }
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or_else(|| bad("its host is followed by something other than a port"))?,
+            ),
+        };
+        (host, port)
+    } else {
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        };
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(bad("its host has characters a host name cannot have"));
+        }
+        (host, port)
+    };
+    if host.is_empty() {
+        return Err(bad("it has no host"));
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|n| (1..=65_535).contains(&n));
+        if !valid {
+            return Err(bad("its port is not a number from 1 to 65535"));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn build_recipients(
+    raw: UniqueMap<RawRecipient>,
+) -> Result<BTreeMap<String, Recipient>, PolicyError> {
+    check_count("recipients", raw.0.len(), MAX_RECIPIENTS)?;
+    let mut recipients = BTreeMap::new();
+    for (name, recipient) in raw.0 {
+        check_id("recipient name", &name)?;
+        if !SUPPORTED_SUITES.contains(&recipient.suite.as_str()) {
+            return Err(PolicyError::UnsupportedSuite {
+                recipient: name,
+                suite: truncated(&recipient.suite, ECHO_LEN),
+            });
+        }
+        if decode_key_32(&recipient.public_key).is_none() {
+            return Err(PolicyError::BadKey {
+                what: format!("the public key of recipient `{name}`"),
+            });
+        }
+        recipients.insert(
+            name,
+            Recipient {
+                suite: recipient.suite,
+                public_key: recipient.public_key,
+            },
+        );
+    }
+    Ok(recipients)
+}
+
+pub(super) fn build_form(
+    raw: RawForm,
+    recipients: &BTreeMap<String, Recipient>,
+    has_monitoring: bool,
+) -> Result<Form, PolicyError> {
+    check_id("form id", &raw.id)?;
+    if raw.requires_monitoring && !has_monitoring {
+        return Err(PolicyError::MissingMonitoring { form: raw.id });
+    }
+    let title = check_labels(
+        &format!("the title of form `{}`", raw.id),
+        raw.title,
+        MAX_LABEL_CHARS,
+    )?;
+    if raw.fields.is_empty() {
+        return Err(setting(
+            format!("form `{}`", raw.id),
+            "a form declares at least one field",
+        ));
+    }
+    check_count(
+        &format!("fields in form `{}`", raw.id),
+        raw.fields.len(),
+        MAX_FIELDS_PER_FORM,
+    )?;
+    let mut fields: Vec<FieldSpec> = Vec::with_capacity(raw.fields.len());
+    for raw_field in raw.fields {
+        let field = build_field(&raw.id, raw_field, recipients)?;
+        if fields.iter().any(|existing| existing.id == field.id) {
+            return Err(PolicyError::Duplicate {
+                what: format!("field id in form `{}`", raw.id),
+                id: field.id,
+            });
+        }
+        fields.push(field);
+    }
+    Ok(Form {
+        id: raw.id,
+        once_per: match raw.once_per {
+            RawOncePer::Day => OncePer::Day,
+            RawOncePer::Registration => OncePer::Registration,
+        },
+        requires_monitoring: raw.requires_monitoring,
+        title,
+        fields,
+    })
+}

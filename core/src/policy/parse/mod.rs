@@ -1,0 +1,111 @@
+//! Strict parsing of `selfreport.policy/1` documents, with every content check of DESIGN §5.
+//!
+//! The JSON is read into private `Raw*` shapes (unknown fields, duplicate keys and wrong
+//! types are refused), then each value is checked and turned into the plain
+//! [`PolicyDocument`] types. Checks that need a date (validity today) or a key (signature,
+//! trust) live in [`super::envelope`]; rollback lives in [`super::install`].
+
+mod build;
+mod checks;
+mod field;
+mod raw;
+#[cfg(test)]
+mod tests;
+
+use serde_json::Value;
+
+use super::error::truncated;
+use super::limits::*;
+use super::{POLICY_FORMAT, PolicyDocument, PolicyError};
+use build::build_policy;
+use raw::RawPolicy;
+
+/// HPKE suites a recipient may use (DESIGN §7).
+pub const SUPPORTED_SUITES: [&str; 2] =
+    ["x25519-sha256-chacha20poly1305", "x25519-sha256-aes128gcm"];
+
+/// Longest untrusted string echoed back in an error message.
+pub(super) const ECHO_LEN: usize = 64;
+
+/// Parses and checks a policy document.
+///
+/// This checks content only: it says nothing about who wrote the document or whether it
+/// is valid today. Anything the app acts on must come from
+/// [`SignedPolicy::verify`](super::SignedPolicy::verify).
+pub fn parse_policy_document(payload: &[u8]) -> Result<PolicyDocument, PolicyError> {
+    if payload.len() > MAX_POLICY_BYTES {
+        return Err(PolicyError::TooLarge {
+            size: payload.len(),
+            limit: MAX_POLICY_BYTES,
+        });
+    }
+    check_format(payload)?;
+    let raw: RawPolicy = serde_json::from_slice(payload).map_err(json_error)?;
+    let document = build_policy(raw)?;
+    check_disclosures(&document)?;
+    Ok(document)
+}
+
+/// Every upload must be one the minimization engine can produce exactly, and every form's
+/// sealed submission must fit the drop box's body limit, so a policy that installs can
+/// always be sent.
+fn check_disclosures(document: &PolicyDocument) -> Result<(), PolicyError> {
+    for form in &document.forms {
+        for field in form.fields.iter().filter(|field| field.upload.uploads()) {
+            crate::minimize::check_field(field).map_err(|error| PolicyError::BadParameter {
+                form: form.id.clone(),
+                field: field.id.clone(),
+                detail: error.to_string(),
+            })?;
+        }
+        let recipients: std::collections::BTreeSet<&str> = form
+            .fields
+            .iter()
+            .filter(|field| field.upload.uploads())
+            .filter_map(|field| field.to.as_deref())
+            .collect();
+        let mut body = 512usize;
+        for recipient in recipients {
+            let padded =
+                crate::minimize::padded_size(document, &form.id, recipient).map_err(|_| {
+                    PolicyError::Limit {
+                        what: format!("sealed size of form {}", form.id),
+                        limit: crate::sync::wire::MAX_SUBMISSION_BYTES,
+                    }
+                })?;
+            // HPKE adds a 16-byte tag; base64 adds a third; each part has its JSON frame.
+            body = body
+                .saturating_add((padded.saturating_add(16)).div_ceil(3).saturating_mul(4) + 128);
+        }
+        if body > crate::sync::wire::MAX_SUBMISSION_BYTES {
+            return Err(PolicyError::Limit {
+                what: format!("sealed size of form {}", form.id),
+                limit: crate::sync::wire::MAX_SUBMISSION_BYTES,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads only `format` first, so a document of a later format is reported as such
+/// rather than as a pile of unknown fields.
+fn check_format(payload: &[u8]) -> Result<(), PolicyError> {
+    let value: Value = serde_json::from_slice(payload).map_err(json_error)?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| PolicyError::malformed("the policy document is not a JSON object"))?;
+    match object.get("format") {
+        Some(Value::String(format)) if format == POLICY_FORMAT => Ok(()),
+        Some(Value::String(format)) => Err(PolicyError::UnknownFormat {
+            found: truncated(format, ECHO_LEN),
+        }),
+        Some(_) => Err(PolicyError::malformed("`format` is not a string")),
+        None => Err(PolicyError::malformed(
+            "the policy document has no `format`",
+        )),
+    }
+}
+
+pub(crate) fn json_error(error: serde_json::Error) -> PolicyError {
+    PolicyError::malformed(error.to_string())
+}
