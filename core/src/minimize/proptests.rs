@@ -357,6 +357,7 @@ fn build_policy(
         Recipient {
             suite: "x25519-sha256-aes128gcm".to_owned(),
             public_key: "l".to_owned(),
+            role: None,
         },
     );
     policy

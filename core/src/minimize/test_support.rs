@@ -62,8 +62,11 @@ pub(super) fn policy(forms: Vec<Form>) -> PolicyDocument {
     let recipient = |key: &str| Recipient {
         suite: "x25519-sha256-chacha20poly1305".to_owned(),
         public_key: key.to_owned(),
+        role: None,
     };
     PolicyDocument {
+        format: crate::policy::PolicyFormat::V1,
+        region: Vec::new(),
         id: "sh".to_owned(),
         version: 3,
         issuer: Issuer {

@@ -75,6 +75,20 @@ impl FieldKind {
             FieldKind::Text { .. } => "text",
         }
     }
+
+    /// Whether the kind says who someone is (name, ID number, passport, phone, transport
+    /// number) rather than how they are. Identity kinds may go only to a recipient of the
+    /// identity role, unless reduced to a pseudonym.
+    pub fn is_identity(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::PersonName
+                | FieldKind::ResidentId
+                | FieldKind::PassportNumber
+                | FieldKind::Phone
+                | FieldKind::TransportNumber
+        )
+    }
 }
 
 /// An identity attribute kept once in a profile and referenced by form fields with

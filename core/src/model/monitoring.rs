@@ -233,6 +233,8 @@ mod tests {
 
     fn policy(id: &str, forms: Vec<Form>) -> PolicyDocument {
         PolicyDocument {
+            format: crate::policy::PolicyFormat::V1,
+            region: Vec::new(),
             id: id.into(),
             version: 1,
             issuer: Issuer {

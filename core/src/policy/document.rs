@@ -1,4 +1,4 @@
-//! The `selfreport.policy/1` document: what a verified policy says.
+//! The policy document (`selfreport.policy/1` and `/2`): what a verified policy says.
 //!
 //! These are plain data types. They are only ever built by parsing bytes whose
 //! signature has been verified (see [`super::VerifiedPolicy`]); the parser and the
@@ -10,8 +10,33 @@ use chrono::NaiveDate;
 
 use crate::model::FieldKind;
 
-/// The format string every policy document carries.
+/// The format string of the first policy format, still accepted (a policy of this format
+/// installs, and stays usable until its `valid_until`).
 pub const POLICY_FORMAT: &str = "selfreport.policy/1";
+
+/// The format string of the current policy format: `/1` plus the regions the policy
+/// serves and a role for each recipient, and the one format that may be signed under a
+/// delegation chain.
+pub const POLICY_FORMAT_V2: &str = "selfreport.policy/2";
+
+/// Which format a policy document is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyFormat {
+    /// `selfreport.policy/1`: no regions, recipients without roles, signed by an anchor only.
+    V1,
+    /// `selfreport.policy/2`.
+    V2,
+}
+
+impl PolicyFormat {
+    /// The format string (`"selfreport.policy/2"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyFormat::V1 => POLICY_FORMAT,
+            PolicyFormat::V2 => POLICY_FORMAT_V2,
+        }
+    }
+}
 
 /// Text in several languages, keyed by BCP 47 language tag (`"zh"`, `"en"`).
 pub type Labels = BTreeMap<String, String>;
@@ -19,6 +44,8 @@ pub type Labels = BTreeMap<String, String>;
 /// A collection policy: who collects what, why, where it goes and how long it is kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDocument {
+    /// The format it is written in.
+    pub format: PolicyFormat,
     /// Policy identifier, stable across versions (`"sh-arrivals"`).
     pub id: String,
     /// Version; an update must be strictly greater than the installed one.
@@ -31,6 +58,9 @@ pub struct PolicyDocument {
     pub valid_from: NaiveDate,
     /// Last day the policy may be used.
     pub valid_until: NaiveDate,
+    /// The regions it serves: GB/T 2260 codes (a province `310000`, a city `310100`, a
+    /// county `310104`); empty for a `/1` policy, at least one for `/2`.
+    pub region: Vec<String>,
     /// Where submissions go and how the endpoint is authenticated.
     pub endpoint: Endpoint,
     /// Recipients by name; each uploaded field names one.
@@ -88,6 +118,29 @@ pub struct Recipient {
     pub suite: String,
     /// X25519 public key, standard base64.
     pub public_key: String,
+    /// What it may receive; `None` only in a `/1` policy, which declares no roles.
+    pub role: Option<RecipientRole>,
+}
+
+/// What a recipient may receive (`selfreport.policy/2`). Identity kinds go only to an
+/// identity recipient (unless reduced to a pseudonym), health answers only to a health
+/// recipient, so the key that opens who someone is never opens how they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RecipientRole {
+    /// Receives identity fields (name, ID number, passport, phone, transport number).
+    Identity,
+    /// Receives health answers and everything that is not an identity field.
+    Health,
+}
+
+impl RecipientRole {
+    /// The role's name as written in policy documents (`"identity"`, `"health"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RecipientRole::Identity => "identity",
+            RecipientRole::Health => "health",
+        }
+    }
 }
 
 /// Monitoring period settings.

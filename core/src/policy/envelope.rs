@@ -1,57 +1,40 @@
-//! The signed envelope: `SignedPolicy` (bytes as received) → `VerifiedPolicy` (trusted).
+//! The signed policy: `SignedPolicy` (bytes as received) → `VerifiedPolicy` (trusted).
 //!
-//! The envelope is `{"format":"selfreport.signed/1","key_id","payload","signature"}` with
-//! the payload and signature in base64url without padding. The signature is Ed25519 over
-//! `"selfreport.policy/1\n" || payload bytes`, checked on the payload bytes exactly as
-//! received: nothing is re-serialized before verification, so the bytes the authority
-//! signed are the bytes the app parses and stores.
+//! The envelope is the shared `selfreport.signed/1` envelope ([`super::signed`]); the
+//! signature is Ed25519 over `"selfreport.policy/1\n" || payload bytes`, checked on the
+//! payload bytes exactly as received: nothing is re-serialized before verification, so the
+//! bytes the authority signed are the bytes the app parses and stores. A `/2` policy's
+//! envelope may carry `chain`: the delegations, root first, that authorize its signer.
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::Value;
 
-use crate::crypto::signature::{ED25519_SIGNATURE_LEN, SigningKey, verify_ed25519};
+use crate::crypto::signature::SigningKey;
 
-use super::error::truncated;
+use super::chain::{Authority, check_chain_for_signing, verify_chain};
+use super::delegation::{MAX_CHAIN_LINKS, SignedDelegation};
+use super::guardrails::{FreeText, check_guardrails, guardrail_refusals};
 use super::limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
-use super::parse::{json_error, parse_policy_document};
-use super::{PolicyDocument, PolicyError, TrustAnchors};
+use super::parse::parse_policy_document;
+use super::signed::{Envelope, SIGNED_FORMAT, envelope_bytes as signed_envelope};
+use super::{PolicyDocument, PolicyError, TrustAnchor, TrustAnchors};
 
 /// The format string of signed envelopes.
-pub const SIGNED_POLICY_FORMAT: &str = "selfreport.signed/1";
+pub const SIGNED_POLICY_FORMAT: &str = SIGNED_FORMAT;
 
 /// Prefixed to the payload before signing, so a policy signature can never be taken for
-/// a signature over anything else (a receipt, another format).
+/// a signature over anything else (a receipt, a delegation, another format).
 pub const POLICY_SIGNATURE_CONTEXT: &[u8] = b"selfreport.policy/1\n";
 
-/// Length of a key id in the envelope: 16 lowercase hex characters.
-const KEY_ID_LEN: usize = 16;
-
 /// A signed policy as received, not yet trusted: the envelope parsed, the payload and
-/// signature decoded, nothing verified. [`SignedPolicy::verify`] is the only way onward.
+/// signature decoded, the chain's delegations parsed, nothing verified.
+/// [`SignedPolicy::verify`] is the only way onward.
 #[derive(Clone)]
 pub struct SignedPolicy {
-    envelope: Vec<u8>,
-    key_id: String,
-    payload: Vec<u8>,
-    signature: [u8; ED25519_SIGNATURE_LEN],
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEnvelope {
-    #[allow(
-        dead_code,
-        reason = "checked by `check_envelope_format` before this shape is read"
-    )]
-    format: String,
-    key_id: String,
-    payload: String,
-    signature: String,
+    bytes: Vec<u8>,
+    envelope: Envelope,
+    chain: Vec<SignedDelegation>,
 }
 
 impl SignedPolicy {
@@ -63,86 +46,48 @@ impl SignedPolicy {
                 limit: MAX_SIGNED_POLICY_BYTES,
             });
         }
-        check_envelope_format(bytes)?;
-        let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(json_error)?;
-
-        let key_id_is_well_formed = raw.key_id.len() == KEY_ID_LEN
-            && raw
-                .key_id
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !key_id_is_well_formed {
-            return Err(PolicyError::malformed(
-                "the envelope's `key_id` is not 16 lowercase hex characters",
-            ));
-        }
-
-        // Refuse an oversized payload from its encoded length, before decoding it.
-        let encoded = raw.payload.len();
-        let decoded_size = encoded / 4 * 3 + (encoded % 4).saturating_sub(1);
-        if decoded_size > MAX_POLICY_BYTES {
-            return Err(PolicyError::TooLarge {
-                size: decoded_size,
-                limit: MAX_POLICY_BYTES,
-            });
-        }
-        let payload = URL_SAFE_NO_PAD
-            .decode(raw.payload.as_bytes())
-            .map_err(|_| PolicyError::malformed("the envelope's `payload` is not base64url"))?;
-
-        let mut signature = [0u8; ED25519_SIGNATURE_LEN];
-        let mut buffer = [0u8; ED25519_SIGNATURE_LEN + 3];
-        match URL_SAFE_NO_PAD.decode_slice(raw.signature.as_bytes(), &mut buffer) {
-            Ok(ED25519_SIGNATURE_LEN) => {
-                signature.copy_from_slice(&buffer[..ED25519_SIGNATURE_LEN])
-            }
-            _ => {
-                return Err(PolicyError::malformed(
-                    "the envelope's `signature` is not base64url of 64 bytes",
-                ));
-            }
-        }
-
+        let envelope = Envelope::parse(bytes, MAX_POLICY_BYTES)?;
+        let chain = parse_chain(&envelope)?;
         Ok(Self {
-            envelope: bytes.to_vec(),
-            key_id: raw.key_id,
-            payload,
-            signature,
+            bytes: bytes.to_vec(),
+            envelope,
+            chain,
         })
     }
 
     /// The key id the envelope names (not yet checked against anything).
     pub fn key_id(&self) -> &str {
-        &self.key_id
+        &self.envelope.key_id
     }
 
-    /// Verifies the envelope for use on `today` (the person's local date):
-    /// the key is a trust anchor valid today, the signature verifies over the payload as
-    /// received, the document passes every content check, and its validity window covers
-    /// today.
+    /// The delegations the envelope carries, root first (not yet verified).
+    pub fn chain(&self) -> &[SignedDelegation] {
+        &self.chain
+    }
+
+    /// Verifies the envelope for use on `today` (the person's local date): the chain
+    /// leads from a trust anchor valid today, through delegations valid today and each no
+    /// wider than its parent, to the key that signed; the signature verifies over the
+    /// payload as received; the document passes every content check, lies within the
+    /// last delegation's constraints and keeps every guardrail; and its validity window
+    /// covers today.
     pub fn verify(
         &self,
         anchors: &TrustAnchors,
         today: NaiveDate,
     ) -> Result<VerifiedPolicy, PolicyError> {
-        let anchor = anchors
-            .find(&self.key_id)
-            .ok_or_else(|| PolicyError::UnknownKey {
-                key_id: self.key_id.clone(),
-            })?;
-        if !verify_ed25519(
-            anchor.public_key(),
-            &signed_message(&self.payload),
-            &self.signature,
-        ) {
+        let authority = verify_chain(anchors, &self.chain, &self.envelope.key_id, today)?;
+        if !self
+            .envelope
+            .verifies(POLICY_SIGNATURE_CONTEXT, authority.signer_key())
+        {
             return Err(PolicyError::BadSignature);
         }
-        if !anchor.covers(today) {
-            return Err(PolicyError::KeyOutsideWindow {
-                key_id: self.key_id.clone(),
-            });
+        let document = parse_policy_document(&self.envelope.payload)?;
+        if let Some(refusal) = authority.refusals(&document).into_iter().next() {
+            return Err(refusal);
         }
-        let document = parse_policy_document(&self.payload)?;
+        check_guardrails(&document, authority.free_text())?;
         if today < document.valid_from {
             return Err(PolicyError::NotYetValid {
                 valid_from: document.valid_from,
@@ -153,75 +98,142 @@ impl SignedPolicy {
                 valid_until: document.valid_until,
             });
         }
-        Ok(self.clone().into_verified(document))
+        Ok(self.clone().into_verified(document, &authority))
     }
 
-    fn into_verified(self, document: PolicyDocument) -> VerifiedPolicy {
+    fn into_verified(self, document: PolicyDocument, authority: &Authority) -> VerifiedPolicy {
         VerifiedPolicy {
             parts: std::sync::Arc::new(VerifiedParts {
-                envelope: self.envelope,
-                payload: self.payload,
-                key_id: self.key_id,
+                envelope: self.bytes,
+                payload: self.envelope.payload,
+                key_id: self.envelope.key_id,
+                root_key_id: authority.root_key_id().to_owned(),
+                namespace: authority.namespace().map(str::to_owned),
                 document,
             }),
         }
     }
 }
 
+/// The envelope's chain, each link parsed; a refusal names the link.
+fn parse_chain(envelope: &Envelope) -> Result<Vec<SignedDelegation>, PolicyError> {
+    let Some(links) = &envelope.chain else {
+        return Ok(Vec::new());
+    };
+    if links.is_empty() {
+        return Err(PolicyError::ChainBroken {
+            link: 0,
+            detail: "`chain` is empty; a policy its root signs has none".into(),
+        });
+    }
+    if links.len() > MAX_CHAIN_LINKS {
+        return Err(PolicyError::ChainBroken {
+            link: links.len(),
+            detail: format!("a chain has at most {MAX_CHAIN_LINKS} delegations"),
+        });
+    }
+    links
+        .iter()
+        .enumerate()
+        .map(|(index, link)| {
+            SignedDelegation::parse(link.get().as_bytes()).map_err(|error| match error {
+                PolicyError::BadDelegation { detail } => PolicyError::BadDelegation {
+                    detail: format!("link {}: {detail}", index + 1),
+                },
+                other => other,
+            })
+        })
+        .collect()
+}
+
 impl fmt::Debug for SignedPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedPolicy")
-            .field("key_id", &self.key_id)
-            .field("payload_len", &self.payload.len())
+            .field("key_id", &self.envelope.key_id)
+            .field("payload_len", &self.envelope.payload.len())
+            .field("chain_len", &self.chain.len())
             .finish_non_exhaustive()
     }
 }
 
-/// Only the envelope's `format` first, so an envelope of a later format is reported as
-/// such rather than as unknown fields.
-fn check_envelope_format(bytes: &[u8]) -> Result<(), PolicyError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(json_error)?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| PolicyError::malformed("the signed policy is not a JSON object"))?;
-    match object.get("format") {
-        Some(Value::String(format)) if format == SIGNED_POLICY_FORMAT => Ok(()),
-        Some(Value::String(format)) => Err(PolicyError::UnknownEnvelopeFormat {
-            found: truncated(format, 64),
-        }),
-        Some(_) => Err(PolicyError::malformed(
-            "the envelope's `format` is not a string",
-        )),
-        None => Err(PolicyError::malformed("the envelope has no `format`")),
-    }
-}
-
-fn signed_message(payload: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(POLICY_SIGNATURE_CONTEXT.len() + payload.len());
-    message.extend_from_slice(POLICY_SIGNATURE_CONTEXT);
-    message.extend_from_slice(payload);
-    message
-}
-
-/// Signs a policy document: checks that `payload` is a valid policy (so an authority
-/// cannot sign a document every app would refuse), then returns the envelope bytes
-/// (compact JSON and a newline). Dates are not checked: a policy may be signed ahead.
+/// Signs a policy document that its root signs directly: checks that `payload` is a
+/// valid policy that keeps every guardrail (so an authority cannot sign a document every
+/// app would refuse), then returns the envelope bytes (compact JSON and a newline).
+/// Dates are not checked: a policy may be signed ahead.
 pub fn sign_policy(key: &SigningKey, payload: &[u8]) -> Result<Vec<u8>, PolicyError> {
-    parse_policy_document(payload)?;
+    let document = parse_policy_document(payload)?;
+    check_guardrails(&document, FreeText::Refused)?;
     Ok(envelope_bytes(key, payload))
+}
+
+/// Signs a policy document under a delegation chain (each element a signed delegation's
+/// envelope bytes, root first): checks everything a device would check that needs no
+/// trust anchors or date (the links against each other, the first link's signature when
+/// `root` is given, `key` as the last subject, the policy within the last link's
+/// constraints, every guardrail), then returns the envelope carrying the chain.
+pub fn sign_policy_with_chain(
+    key: &SigningKey,
+    payload: &[u8],
+    chain: &[Vec<u8>],
+    root: Option<&TrustAnchor>,
+) -> Result<Vec<u8>, PolicyError> {
+    if let Some(refusal) = policy_refusals(key.key_id(), payload, chain, root)
+        .into_iter()
+        .next()
+    {
+        return Err(refusal);
+    }
+    let links: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+    Ok(signed_envelope(
+        key,
+        POLICY_SIGNATURE_CONTEXT,
+        payload,
+        &links,
+    ))
+}
+
+/// Every rule a draft policy breaks if signed by the key `signer_key_id` under `chain`
+/// (root first; may be empty) — content, chain, delegation constraints and guardrails —
+/// for an authority's `check-policy`. A draft that does not parse, or a chain that does
+/// not hold, gives that one refusal.
+pub fn policy_refusals(
+    signer_key_id: &str,
+    payload: &[u8],
+    chain: &[Vec<u8>],
+    root: Option<&TrustAnchor>,
+) -> Vec<PolicyError> {
+    let document = match parse_policy_document(payload) {
+        Ok(document) => document,
+        Err(error) => return vec![error],
+    };
+    let links = match chain
+        .iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            SignedDelegation::parse(bytes).map_err(|error| match error {
+                PolicyError::BadDelegation { detail } => PolicyError::BadDelegation {
+                    detail: format!("link {}: {detail}", index + 1),
+                },
+                other => other,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(links) => links,
+        Err(error) => return vec![error],
+    };
+    let authority = match check_chain_for_signing(root, &links, signer_key_id) {
+        Ok(authority) => authority,
+        Err(error) => return vec![error],
+    };
+    let mut refusals = authority.refusals(&document);
+    refusals.extend(guardrail_refusals(&document, authority.free_text()));
+    refusals
 }
 
 /// The envelope for `payload` without checking it; for tests of what verifiers refuse.
 pub(crate) fn envelope_bytes(key: &SigningKey, payload: &[u8]) -> Vec<u8> {
-    let signature = key.sign(&signed_message(payload));
-    // Every value is hex or base64url, so none needs JSON escaping.
-    format!(
-        "{{\"format\":\"{SIGNED_POLICY_FORMAT}\",\"key_id\":\"{}\",\"payload\":\"{}\",\"signature\":\"{}\"}}\n",
-        key.key_id(),
-        URL_SAFE_NO_PAD.encode(payload),
-        URL_SAFE_NO_PAD.encode(signature),
-    )
-    .into_bytes()
+    signed_envelope(key, POLICY_SIGNATURE_CONTEXT, payload, &[])
 }
 
 /// A policy whose signature, trust anchor, content and validity have been verified.
@@ -240,22 +252,44 @@ struct VerifiedParts {
     envelope: Vec<u8>,
     payload: Vec<u8>,
     key_id: String,
+    root_key_id: String,
+    namespace: Option<String>,
     document: PolicyDocument,
 }
 
 impl VerifiedPolicy {
     /// Reloads a policy from envelope bytes the store verified at install.
     ///
-    /// The envelope and document are parsed and checked again, but the signature, trust
-    /// anchors and dates are not: the bytes come from the encrypted store, whose AEAD
-    /// authenticates them, and records collected under a policy must stay readable,
+    /// The envelope, chain and document are parsed and checked again, but the signatures,
+    /// trust anchors and dates are not: the bytes come from the encrypted store, whose
+    /// AEAD authenticates them, and records collected under a policy must stay readable,
     /// exportable and purgeable after the policy or its signing key has expired.
     /// Callers decide separately whether the policy is still usable today
     /// ([`VerifiedPolicy::is_valid_on`]).
     pub(crate) fn from_stored(envelope_bytes: &[u8]) -> Result<Self, PolicyError> {
         let signed = SignedPolicy::parse(envelope_bytes)?;
-        let document = parse_policy_document(&signed.payload)?;
-        Ok(signed.into_verified(document))
+        let document = parse_policy_document(&signed.envelope.payload)?;
+        let root_key_id = signed
+            .chain
+            .first()
+            .map_or(signed.envelope.key_id.as_str(), |first| {
+                first.issuer_key_id()
+            })
+            .to_owned();
+        let namespace = signed
+            .chain
+            .last()
+            .map(|last| last.document().constraints.namespace.clone());
+        Ok(VerifiedPolicy {
+            parts: std::sync::Arc::new(VerifiedParts {
+                envelope: signed.bytes,
+                payload: signed.envelope.payload,
+                key_id: signed.envelope.key_id,
+                root_key_id,
+                namespace,
+                document,
+            }),
+        })
     }
 
     /// The policy document.
@@ -288,6 +322,18 @@ impl VerifiedPolicy {
         &self.parts.key_id
     }
 
+    /// The id of the root (trust anchor) its chain starts from; the signer's own key id
+    /// for a policy its root signed directly.
+    pub fn root_key_id(&self) -> &str {
+        &self.parts.root_key_id
+    }
+
+    /// The namespace of the delegation that authorized its signer; `None` for a policy
+    /// its root signed directly.
+    pub fn namespace(&self) -> Option<&str> {
+        self.parts.namespace.as_deref()
+    }
+
     /// Whether the policy's validity window covers `date`.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
         self.parts.document.valid_from <= date && date <= self.parts.document.valid_until
@@ -300,13 +346,16 @@ impl fmt::Debug for VerifiedPolicy {
             .field("id", &self.parts.document.id)
             .field("version", &self.parts.document.version)
             .field("key_id", &self.parts.key_id)
+            .field("root_key_id", &self.parts.root_key_id)
             .finish_non_exhaustive()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::policy::TrustAnchor;

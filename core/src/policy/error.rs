@@ -237,6 +237,146 @@ pub enum PolicyError {
         detail: String,
     },
 
+    /// A `/2` recipient declares no role, or one that is neither `identity` nor `health`.
+    #[error("recipient `{recipient}` must declare `role`: \"identity\" or \"health\"{}", role.as_ref().map(|r| format!(" (found `{r}`)")).unwrap_or_default())]
+    BadRecipientRole {
+        /// The recipient.
+        recipient: String,
+        /// The role given, if any (truncated).
+        role: Option<String>,
+    },
+
+    /// A delegation is malformed or breaks a content rule (checked before any signature).
+    #[error("the delegation is not acceptable: {detail}")]
+    BadDelegation {
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// The chain from a trust anchor to the policy's signer does not hold together: a link
+    /// signed by the wrong key, a policy not signed by the last subject, too many links.
+    #[error("the delegation chain is broken at link {link}: {detail}")]
+    ChainBroken {
+        /// The link, from 1 (0: the policy itself).
+        link: usize,
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// A delegation of the chain is not valid today.
+    #[error("delegation {link} of the chain is valid only from {valid_from} to {valid_until}")]
+    DelegationNotValid {
+        /// The link, from 1.
+        link: usize,
+        /// Its first day.
+        valid_from: NaiveDate,
+        /// Its last day.
+        valid_until: NaiveDate,
+    },
+
+    /// A delegation of the chain allows more than its parent does.
+    #[error("delegation {link} of the chain widens its parent's {constraint}: {detail}")]
+    DelegationWidens {
+        /// The link, from 1.
+        link: usize,
+        /// The constraint widened (`namespace`, `purposes`, `regions`, `max_device_days`,
+        /// `max_server_days`, `endpoint_hosts`, `kinds`, `validity window`, `depth`).
+        constraint: &'static str,
+        /// How.
+        detail: String,
+    },
+
+    /// The policy lies outside the constraints of the delegation that authorizes its signer.
+    #[error("the policy is outside its delegation's {constraint}: {detail}")]
+    OutsideDelegation {
+        /// The constraint (names as for [`PolicyError::DelegationWidens`]).
+        constraint: &'static str,
+        /// How.
+        detail: String,
+    },
+
+    /// The policy id is not in a namespace its root owns (configured with the anchor).
+    #[error("policy id `{id}` is not in a namespace root {root_key_id} owns")]
+    NamespaceNotOwned {
+        /// The policy id.
+        id: String,
+        /// The root's key id.
+        root_key_id: String,
+    },
+
+    /// Guardrail: the purpose is not one of the closed set the core accepts.
+    #[error("purpose `{purpose}` is not one this app accepts (epidemic control only)")]
+    PurposeNotAllowed {
+        /// The purpose code given.
+        purpose: String,
+    },
+
+    /// Guardrail: a retention above the core's maximum.
+    #[error("{what} retention of {days} days is above the maximum of {limit}")]
+    RetentionAboveLimit {
+        /// `device` or `server`.
+        what: &'static str,
+        /// The days declared.
+        days: u32,
+        /// The maximum.
+        limit: u32,
+    },
+
+    /// Guardrail: the identity and the health recipient use the same key, so one key would
+    /// open who someone is and how they are.
+    #[error("the identity and health recipients use the same public key")]
+    RolesShareKey,
+
+    /// Guardrail: travel history uploaded whole.
+    #[error(
+        "field `{field}` of form `{form}`: travel history leaves only reduced (risk_area_visited, window, count, generalize), never kept"
+    )]
+    TravelHistoryKept {
+        /// The form.
+        form: String,
+        /// The field.
+        field: String,
+    },
+
+    /// Guardrail: free text uploaded without a delegation's explicit permission, or to an
+    /// identity recipient.
+    #[error(
+        "field `{field}` of form `{form}`: free text is never uploaded unless a delegation allows it, and then only to the health recipient"
+    )]
+    FreeTextUploaded {
+        /// The form.
+        form: String,
+        /// The field.
+        field: String,
+    },
+
+    /// Guardrail: an identity field (not reduced to a pseudonym) sent to a recipient that is
+    /// not of the identity role.
+    #[error(
+        "field `{field}` of form `{form}` says who someone is and goes to `{recipient}`, which is not the identity recipient"
+    )]
+    IdentityNotToIdentity {
+        /// The form.
+        form: String,
+        /// The field.
+        field: String,
+        /// The recipient named.
+        recipient: String,
+    },
+
+    /// Guardrail: a health answer sent to a recipient that is not of the health role.
+    #[error(
+        "field `{field}` of form `{form}` is a health answer and goes to `{recipient}`, which is not the health recipient"
+    )]
+    HealthNotToHealth {
+        /// The form.
+        form: String,
+        /// The field.
+        field: String,
+        /// The recipient named.
+        recipient: String,
+    },
+
     /// A policy-wide or form-wide setting is out of range.
     #[error("{what}: {detail}")]
     BadSetting {
@@ -278,6 +418,20 @@ impl PolicyError {
             PolicyError::BadProfileSource { .. } => "PolicyBadProfileSource",
             PolicyError::BadParameter { .. } => "PolicyBadParameter",
             PolicyError::BadSetting { .. } => "PolicyBadSetting",
+            PolicyError::BadRecipientRole { .. } => "PolicyBadRecipientRole",
+            PolicyError::BadDelegation { .. } => "PolicyBadDelegation",
+            PolicyError::ChainBroken { .. } => "PolicyChainBroken",
+            PolicyError::DelegationNotValid { .. } => "PolicyDelegationNotValid",
+            PolicyError::DelegationWidens { .. } => "PolicyDelegationWidens",
+            PolicyError::OutsideDelegation { .. } => "PolicyOutsideDelegation",
+            PolicyError::NamespaceNotOwned { .. } => "PolicyNamespaceNotOwned",
+            PolicyError::PurposeNotAllowed { .. } => "PolicyPurposeNotAllowed",
+            PolicyError::RetentionAboveLimit { .. } => "PolicyRetentionAboveLimit",
+            PolicyError::RolesShareKey => "PolicyRolesShareKey",
+            PolicyError::TravelHistoryKept { .. } => "PolicyTravelHistoryKept",
+            PolicyError::FreeTextUploaded { .. } => "PolicyFreeTextUploaded",
+            PolicyError::IdentityNotToIdentity { .. } => "PolicyIdentityNotToIdentity",
+            PolicyError::HealthNotToHealth { .. } => "PolicyHealthNotToHealth",
         }
     }
 

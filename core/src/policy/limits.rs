@@ -48,3 +48,6 @@ pub const DEFAULT_PADDING_BLOCK_BYTES: u32 = 512;
 
 /// Most cover-traffic dummies a policy may ask for per daily form and day.
 pub const MAX_COVER_DAILY: u32 = 24;
+
+/// Most region codes in a policy's `region` or a delegation's `regions`.
+pub const MAX_REGIONS: usize = 64;

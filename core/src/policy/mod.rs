@@ -1,23 +1,37 @@
-//! Signed collection policies: envelope, trust anchors, document, install-time checks.
+//! Signed collection policies: envelope, trust anchors, delegation chains, document,
+//! guardrails, install-time checks.
 //!
 //! The way in is [`SignedPolicy::parse`] (bytes as received) then [`SignedPolicy::verify`]
 //! against the app's [`TrustAnchors`] and today's date, giving a [`VerifiedPolicy`]; an
 //! update also passes [`check_update`]. Every refusal is one [`PolicyError`] variant.
 
+pub mod chain;
+pub mod constraints;
+pub mod delegation;
+pub mod disclosure_order;
 mod document;
 mod envelope;
 mod error;
+pub mod guardrails;
 mod install;
 pub mod limits;
 mod parse;
+pub mod purpose;
+pub mod region;
+mod signed;
 mod trust;
 
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use delegation::{
+    DELEGATION_FORMAT, DELEGATION_SIGNATURE_CONTEXT, Delegation, SignedDelegation,
+    parse_delegation_document, sign_delegation,
+};
 pub use document::*;
 pub use envelope::{
-    POLICY_SIGNATURE_CONTEXT, SIGNED_POLICY_FORMAT, SignedPolicy, VerifiedPolicy, sign_policy,
+    POLICY_SIGNATURE_CONTEXT, SIGNED_POLICY_FORMAT, SignedPolicy, VerifiedPolicy, policy_refusals,
+    sign_policy, sign_policy_with_chain,
 };
 pub use error::PolicyError;
 pub use install::check_update;

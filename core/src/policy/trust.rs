@@ -19,6 +19,7 @@ pub struct TrustAnchor {
     public_key: [u8; ED25519_PUBLIC_KEY_LEN],
     not_before: Option<NaiveDate>,
     not_after: Option<NaiveDate>,
+    namespaces: Vec<String>,
 }
 
 impl TrustAnchor {
@@ -29,6 +30,7 @@ impl TrustAnchor {
             public_key,
             not_before: None,
             not_after: None,
+            namespaces: Vec::new(),
         }
     }
 
@@ -59,6 +61,23 @@ impl TrustAnchor {
         self.not_before = not_before;
         self.not_after = not_after;
         Ok(self)
+    }
+
+    /// The same anchor, owning only policy ids in `namespaces` (each a prefix such as
+    /// `"sh-"`): a policy or delegation under this root outside them is refused, so two
+    /// trusted roots cannot both claim one policy id. Empty (the default) leaves it open.
+    /// Fails with [`PolicyError::BadSetting`] for a namespace that is no id prefix.
+    pub fn with_namespaces(mut self, namespaces: Vec<String>) -> Result<Self, PolicyError> {
+        for namespace in &namespaces {
+            super::parse::check_id("namespace", namespace)?;
+        }
+        self.namespaces = namespaces;
+        Ok(self)
+    }
+
+    /// The namespaces this root owns; empty when it was configured with none.
+    pub fn namespaces(&self) -> &[String] {
+        &self.namespaces
     }
 
     /// The key id, derived from the public key.
@@ -168,6 +187,8 @@ struct AnchorRecord {
     not_before: Option<NaiveDate>,
     #[serde(default)]
     not_after: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    namespaces: Vec<String>,
 }
 
 impl Serialize for TrustAnchors {
@@ -177,6 +198,7 @@ impl Serialize for TrustAnchors {
             public_key: anchor.public_key_base64(),
             not_before: anchor.not_before,
             not_after: anchor.not_after,
+            namespaces: anchor.namespaces.clone(),
         }))
     }
 }
@@ -189,6 +211,7 @@ impl<'de> Deserialize<'de> for TrustAnchors {
         for record in records {
             let anchor = TrustAnchor::from_public_key_base64(&record.public_key)
                 .and_then(|anchor| anchor.with_window(record.not_before, record.not_after))
+                .and_then(|anchor| anchor.with_namespaces(record.namespaces))
                 .map_err(D::Error::custom)?;
             if anchor.key_id != record.key_id {
                 return Err(D::Error::custom(format!(

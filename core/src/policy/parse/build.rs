@@ -5,17 +5,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::error::truncated;
 use super::super::limits::*;
+use super::super::region::RegionCode;
 use super::super::trust::decode_key_32;
 use super::super::{
     CoverTraffic, Endpoint, FieldSpec, Form, Issuer, Monitoring, OncePer, Padding, PolicyDocument,
-    PolicyError, Purpose, Recipient, Retention,
+    PolicyError, PolicyFormat, Purpose, Recipient, RecipientRole, Retention,
 };
 use super::checks::{check_count, check_id, check_labels, check_range, limit, setting};
 use super::field::build_field;
 use super::raw::*;
 use super::{ECHO_LEN, SUPPORTED_SUITES};
 
-pub(super) fn build_policy(raw: RawPolicy) -> Result<PolicyDocument, PolicyError> {
+pub(super) fn build_policy(
+    raw: RawPolicy,
+    format: PolicyFormat,
+) -> Result<PolicyDocument, PolicyError> {
     check_id("policy id", &raw.id)?;
     // Versions are compared and stored as SQLite integers, so they stay within i64.
     if raw.version == 0 || raw.version > i64::MAX as u64 {
@@ -36,8 +40,9 @@ pub(super) fn build_policy(raw: RawPolicy) -> Result<PolicyDocument, PolicyError
         code: raw.purpose.code,
         text: check_labels("the purpose statement", raw.purpose.text, MAX_PURPOSE_CHARS)?,
     };
+    let region = build_region(format, raw.region)?;
     let endpoint = build_endpoint(raw.endpoint)?;
-    let recipients = build_recipients(raw.recipients)?;
+    let recipients = build_recipients(format, raw.recipients)?;
 
     let monitoring = match raw.monitoring {
         Some(RawMonitoring { days }) => {
@@ -96,12 +101,14 @@ pub(super) fn build_policy(raw: RawPolicy) -> Result<PolicyDocument, PolicyError
     }
 
     Ok(PolicyDocument {
+        format,
         id: raw.id,
         version: raw.version,
         issuer,
         purpose,
         valid_from: raw.valid_from,
         valid_until: raw.valid_until,
+        region,
         endpoint,
         recipients,
         monitoring,
@@ -221,6 +228,7 @@ pub(super) fn check_endpoint_url(url: &str) -> Result<(), PolicyError> {
 }
 
 pub(super) fn build_recipients(
+    format: PolicyFormat,
     raw: UniqueMap<RawRecipient>,
 ) -> Result<BTreeMap<String, Recipient>, PolicyError> {
     check_count("recipients", raw.0.len(), MAX_RECIPIENTS)?;
@@ -238,15 +246,80 @@ pub(super) fn build_recipients(
                 what: format!("the public key of recipient `{name}`"),
             });
         }
+        let role = match (format, recipient.role.as_deref()) {
+            (PolicyFormat::V1, None) => None,
+            (PolicyFormat::V1, Some(_)) => {
+                return Err(not_in_v1(&format!("recipients.{name}.role")));
+            }
+            (PolicyFormat::V2, Some("identity")) => Some(RecipientRole::Identity),
+            (PolicyFormat::V2, Some("health")) => Some(RecipientRole::Health),
+            (PolicyFormat::V2, other) => {
+                return Err(PolicyError::BadRecipientRole {
+                    recipient: name,
+                    role: other.map(|role| truncated(role, ECHO_LEN)),
+                });
+            }
+        };
         recipients.insert(
             name,
             Recipient {
                 suite: recipient.suite,
                 public_key: recipient.public_key,
+                role,
             },
         );
     }
     Ok(recipients)
+}
+
+/// The regions a policy serves: none in `/1` (which has no such field), one to
+/// [`MAX_REGIONS`] distinct GB/T 2260 codes in `/2`.
+pub(super) fn build_region(
+    format: PolicyFormat,
+    raw: Option<Vec<String>>,
+) -> Result<Vec<String>, PolicyError> {
+    let codes = match (format, raw) {
+        (PolicyFormat::V1, None) => return Ok(Vec::new()),
+        (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("region")),
+        (PolicyFormat::V2, None) => {
+            return Err(setting(
+                "region",
+                "a selfreport.policy/2 document names the regions it serves",
+            ));
+        }
+        (PolicyFormat::V2, Some(codes)) => codes,
+    };
+    if codes.is_empty() {
+        return Err(setting("region", "at least one region code is required"));
+    }
+    check_count("region codes", codes.len(), MAX_REGIONS)?;
+    let mut seen = BTreeSet::new();
+    for code in &codes {
+        if RegionCode::parse(code).is_none() {
+            return Err(setting(
+                "region",
+                format!(
+                    "`{}` is not a GB/T 2260 code (six digits, a province `310000`, a city `310100` or a county `310104`)",
+                    truncated(code, ECHO_LEN)
+                ),
+            ));
+        }
+        if !seen.insert(code.as_str()) {
+            return Err(PolicyError::Duplicate {
+                what: "region code".into(),
+                id: code.clone(),
+            });
+        }
+    }
+    Ok(codes)
+}
+
+/// The error for a `/2` field found in a `/1` document.
+fn not_in_v1(field: &str) -> PolicyError {
+    setting(
+        field,
+        "is a selfreport.policy/2 field; a selfreport.policy/1 document cannot have it",
+    )
 }
 
 pub(super) fn build_form(

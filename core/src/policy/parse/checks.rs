@@ -7,7 +7,7 @@ use super::ECHO_LEN;
 use super::raw::UniqueMap;
 
 /// Identifiers are 1 to [`MAX_ID_LEN`] characters of `a-z 0-9 - _`.
-pub(super) fn check_id(what: &str, id: &str) -> Result<(), PolicyError> {
+pub(crate) fn check_id(what: &str, id: &str) -> Result<(), PolicyError> {
     let valid = !id.is_empty()
         && id.len() <= MAX_ID_LEN
         && id
@@ -23,7 +23,7 @@ pub(super) fn check_id(what: &str, id: &str) -> Result<(), PolicyError> {
     }
 }
 
-pub(super) fn check_labels(
+pub(crate) fn check_labels(
     what: &str,
     labels: UniqueMap<String>,
     max_chars: usize,
@@ -55,7 +55,7 @@ pub(super) fn check_labels(
     Ok(labels.0)
 }
 
-pub(super) fn check_count(what: &str, count: usize, max: usize) -> Result<(), PolicyError> {
+pub(crate) fn check_count(what: &str, count: usize, max: usize) -> Result<(), PolicyError> {
     if count > max {
         Err(limit(what, max))
     } else {

@@ -1,4 +1,4 @@
-//! Strict parsing of `selfreport.policy/1` documents, with every content check of DESIGN §5.
+//! Strict parsing of `selfreport.policy/1` and `/2` documents, with every content check of DESIGN §5.
 //!
 //! The JSON is read into private `Raw*` shapes (unknown fields, duplicate keys and wrong
 //! types are refused), then each value is checked and turned into the plain
@@ -16,9 +16,11 @@ use serde_json::Value;
 
 use super::error::truncated;
 use super::limits::*;
-use super::{POLICY_FORMAT, PolicyDocument, PolicyError};
+use super::{POLICY_FORMAT, POLICY_FORMAT_V2, PolicyDocument, PolicyError, PolicyFormat};
 use build::build_policy;
+pub(crate) use checks::{check_count, check_id, check_labels};
 use raw::RawPolicy;
+pub(crate) use raw::UniqueMap;
 
 /// HPKE suites a recipient may use (DESIGN §7).
 pub const SUPPORTED_SUITES: [&str; 2] =
@@ -39,9 +41,9 @@ pub fn parse_policy_document(payload: &[u8]) -> Result<PolicyDocument, PolicyErr
             limit: MAX_POLICY_BYTES,
         });
     }
-    check_format(payload)?;
+    let format = check_format(payload)?;
     let raw: RawPolicy = serde_json::from_slice(payload).map_err(json_error)?;
-    let document = build_policy(raw)?;
+    let document = build_policy(raw, format)?;
     check_disclosures(&document)?;
     Ok(document)
 }
@@ -89,13 +91,14 @@ fn check_disclosures(document: &PolicyDocument) -> Result<(), PolicyError> {
 
 /// Reads only `format` first, so a document of a later format is reported as such
 /// rather than as a pile of unknown fields.
-fn check_format(payload: &[u8]) -> Result<(), PolicyError> {
+fn check_format(payload: &[u8]) -> Result<PolicyFormat, PolicyError> {
     let value: Value = serde_json::from_slice(payload).map_err(json_error)?;
     let object = value
         .as_object()
         .ok_or_else(|| PolicyError::malformed("the policy document is not a JSON object"))?;
     match object.get("format") {
-        Some(Value::String(format)) if format == POLICY_FORMAT => Ok(()),
+        Some(Value::String(format)) if format == POLICY_FORMAT => Ok(PolicyFormat::V1),
+        Some(Value::String(format)) if format == POLICY_FORMAT_V2 => Ok(PolicyFormat::V2),
         Some(Value::String(format)) => Err(PolicyError::UnknownFormat {
             found: truncated(format, ECHO_LEN),
         }),

@@ -27,6 +27,9 @@ pub(super) struct RawPolicy {
     pub(super) purpose: RawPurpose,
     pub(super) valid_from: NaiveDate,
     pub(super) valid_until: NaiveDate,
+    /// `/2` only.
+    #[serde(default)]
+    pub(super) region: Option<Vec<String>>,
     pub(super) endpoint: RawEndpoint,
     #[serde(default)]
     pub(super) recipients: UniqueMap<RawRecipient>,
@@ -67,6 +70,9 @@ pub(super) struct RawEndpoint {
 pub(super) struct RawRecipient {
     pub(super) suite: String,
     pub(super) public_key: String,
+    /// `/2` only.
+    #[serde(default)]
+    pub(super) role: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -205,7 +211,7 @@ impl<'de> Deserialize<'de> for RawUpload {
 
 /// A JSON object read into a map, refusing duplicate keys (serde's maps keep the last one
 /// silently, which would let two readers of the same signed bytes disagree).
-pub(super) struct UniqueMap<V>(pub(super) BTreeMap<String, V>);
+pub(crate) struct UniqueMap<V>(pub(crate) BTreeMap<String, V>);
 
 impl<V> Default for UniqueMap<V> {
     fn default() -> Self {

@@ -297,9 +297,9 @@ fn applicability_table() {
 #[test]
 fn rejects_unknown_format() {
     assert_eq!(
-        refused(|policy| set(policy, "/format", json!("selfreport.policy/2"))),
+        refused(|policy| set(policy, "/format", json!("selfreport.policy/3"))),
         PolicyError::UnknownFormat {
-            found: "selfreport.policy/2".into()
+            found: "selfreport.policy/3".into()
         }
     );
     // A later format is reported as such even when its shape is different.
