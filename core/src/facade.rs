@@ -573,6 +573,83 @@ mod tests {
         ));
     }
 
+    /// Issue 13's first attack: a second trusted key signs version 5 of an installed id
+    /// with its own endpoint and recipients. It is refused as not the owner's, and the
+    /// installed version stays.
+    #[test]
+    fn a_second_trusted_keys_version_of_an_installed_id_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let owner = test_key();
+        let other = test_key();
+        let anchors: crate::policy::TrustAnchors = [
+            crate::policy::TrustAnchor::new(owner.public_key()),
+            crate::policy::TrustAnchor::new(other.public_key()),
+        ]
+        .into_iter()
+        .collect();
+        let options = Options {
+            trust_anchors: anchors,
+            clock: Arc::new(FixedClock::new(at("2026-11-28T08:00:00+08:00"))),
+        };
+        let core = SelfReport::create(dir.path(), &key_source(9), options).unwrap();
+        core.install_policy(&signed(
+            &owner,
+            &test_policy_json("sh-arrivals", 1, today()),
+        ))
+        .unwrap();
+        let mut hijack = crate::policy::test_support::test_policy_value("sh-arrivals", 5, today());
+        hijack["endpoint"]["url"] = serde_json::json!("https://collector.example.net/v1");
+        let hijack = signed(&other, &serde_json::to_string(&hijack).unwrap());
+        assert!(matches!(
+            core.install_policy(&hijack),
+            Err(Error::Policy(PolicyError::NotOwner { .. }))
+        ));
+        let installed = core.policy("sh-arrivals").unwrap();
+        assert_eq!(installed.version(), 1);
+        assert_eq!(installed.root_key_id(), owner.key_id());
+        // The owner's own next version still installs.
+        core.install_policy(&signed(
+            &owner,
+            &test_policy_json("sh-arrivals", 2, today()),
+        ))
+        .unwrap();
+    }
+
+    /// A `/1` policy and a `/2` policy installed side by side, both usable.
+    #[test]
+    fn v1_and_v2_policies_install_side_by_side() {
+        let s = setup("2026-11-28T08:00:00+08:00");
+        let mut v2 = crate::policy::test_support::test_policy_value("sh-v2", 1, today());
+        v2["format"] = serde_json::json!("selfreport.policy/2");
+        v2["region"] = serde_json::json!(["310000"]);
+        v2["recipients"]["health"]["role"] = serde_json::json!("health");
+        v2["recipients"]["identity"]["role"] = serde_json::json!("identity");
+        s.core
+            .install_policy(&signed(&s.key, &serde_json::to_string(&v2).unwrap()))
+            .unwrap();
+        let formats: Vec<_> = ["sh", "sh-v2"]
+            .iter()
+            .map(|id| s.core.policy(id).unwrap().document().format)
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                crate::policy::PolicyFormat::V1,
+                crate::policy::PolicyFormat::V2
+            ]
+        );
+        assert_eq!(s.core.policies().unwrap().len(), 2);
+        // Both take a record.
+        for id in ["sh", "sh-v2"] {
+            s.core
+                .start_monitoring(&s.profile, id, None, MonitoringReason::SelfReported)
+                .unwrap();
+            s.core
+                .save_record(&s.profile, id, "daily", None, daily("36.6"))
+                .unwrap();
+        }
+    }
+
     #[test]
     fn a_refused_update_leaves_the_installed_policy_untouched() {
         let s = setup("2026-11-28T08:00:00+08:00");

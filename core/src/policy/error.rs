@@ -74,6 +74,33 @@ pub enum PolicyError {
         offered: u64,
     },
 
+    /// The offered version of an installed policy id is not its owner's: its chain starts
+    /// at another root, or its signer's namespace is neither the installed version's nor
+    /// an ancestor of it.
+    #[error("policy `{id}` belongs to {owner}; a version signed under {offered} cannot replace it")]
+    NotOwner {
+        /// The policy id.
+        id: String,
+        /// Who signed the installed version.
+        owner: String,
+        /// Who signed the offered one.
+        offered: String,
+    },
+
+    /// The offered version is further above the installed one (or above zero, on a first
+    /// install) than one update may go.
+    #[error("policy `{id}` version {offered} is more than {limit} above version {installed}")]
+    VersionJump {
+        /// The policy id.
+        id: String,
+        /// The installed version (0 when none is).
+        installed: u64,
+        /// The offered version.
+        offered: u64,
+        /// The largest step allowed.
+        limit: u64,
+    },
+
     /// The endpoint URL does not use `https`.
     #[error("the endpoint `{url}` does not use https")]
     EndpointNotHttps {
@@ -400,6 +427,8 @@ impl PolicyError {
             PolicyError::NotYetValid { .. } => "PolicyNotYetValid",
             PolicyError::Expired { .. } => "PolicyExpired",
             PolicyError::Rollback { .. } => "PolicyRollback",
+            PolicyError::NotOwner { .. } => "PolicyNotOwner",
+            PolicyError::VersionJump { .. } => "PolicyVersionJump",
             PolicyError::EndpointNotHttps { .. } => "PolicyEndpointNotHttps",
             PolicyError::BadEndpoint { .. } => "PolicyBadEndpoint",
             PolicyError::UnknownKind { .. } => "PolicyUnknownKind",

@@ -34,7 +34,7 @@ pub use envelope::{
     sign_policy, sign_policy_with_chain,
 };
 pub use error::PolicyError;
-pub use install::check_update;
+pub use install::{MAX_FIRST_VERSION, MAX_VERSION_STEP, check_update};
 pub use limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
 pub use parse::{SUPPORTED_SUITES, parse_policy_document};
 pub use trust::{TrustAnchor, TrustAnchors};

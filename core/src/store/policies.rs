@@ -22,7 +22,8 @@ fn load(inner: &mut Inner, id: &str, sealed: &[u8]) -> Result<VerifiedPolicy> {
 
 impl Store {
     /// Installs a verified policy, replacing an older version of the same id. A refusal
-    /// (a version not newer than the installed one) leaves the installed policy untouched.
+    /// (a version not newer than the installed one, or not its owner's: see
+    /// [`check_update`]) leaves the installed policy untouched.
     pub fn install_policy(&self, policy: &VerifiedPolicy) -> Result<()> {
         let mut guard = self.lock();
         let inner = &mut *guard;
@@ -40,11 +41,11 @@ impl Store {
                     .open_row(&tx, TABLE, &id, STANDING_EPOCH, &sealed)?;
                 let current = VerifiedPolicy::from_stored(&plaintext)
                     .map_err(|_| Error::corrupt(format!("{TABLE}/{id}")))?;
-                Some(current.version())
+                Some(current)
             }
             None => None,
         };
-        check_update(installed, policy)?;
+        check_update(installed.as_ref(), policy)?;
         let sealed =
             inner
                 .keys
