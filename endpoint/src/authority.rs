@@ -257,7 +257,7 @@ pub fn sign_policy_file(
 
 /// Reads a policy document, refusing one larger than any app would accept without
 /// reading all of it.
-fn read_policy_document(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_policy_document(path: &Path) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(AuthorityError::io("read", path))?;
     let limit = MAX_POLICY_BYTES as u64;
     let mut payload = Vec::new();
@@ -279,7 +279,7 @@ fn read_policy_document(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Refuses an output path that names the same file as an input (through any path).
-fn refuse_same_file(out_path: &Path, input: &Path, what: &'static str) -> Result<()> {
+pub(crate) fn refuse_same_file(out_path: &Path, input: &Path, what: &'static str) -> Result<()> {
     let same = match (fs::canonicalize(out_path), fs::canonicalize(input)) {
         (Ok(out), Ok(input)) => out == input,
         _ => false,
@@ -295,7 +295,7 @@ fn refuse_same_file(out_path: &Path, input: &Path, what: &'static str) -> Result
 
 /// Writes `contents` to `path` through a new temporary file beside it and a rename, so a
 /// reader sees the old file or the new one, never a partial envelope.
-fn replace_file(path: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn replace_file(path: &Path, contents: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| AuthorityError::Io {

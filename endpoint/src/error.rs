@@ -121,6 +121,13 @@ pub enum AuthorityError {
         /// What SQLite reported.
         detail: String,
     },
+
+    /// `check-policy` found rules the draft breaks (each printed on its own line).
+    #[error("the policy breaks {count} rule(s) a device enforces")]
+    PolicyRefused {
+        /// How many.
+        count: usize,
+    },
 }
 
 impl AuthorityError {
@@ -139,6 +146,7 @@ impl AuthorityError {
             AuthorityError::RecipientKeyMalformed { .. } => "RecipientKeyMalformed",
             AuthorityError::RecipientKeyNotInPolicy { .. } => "RecipientKeyNotInPolicy",
             AuthorityError::Database { .. } => "Database",
+            AuthorityError::PolicyRefused { .. } => "PolicyRefused",
         }
     }
 
@@ -151,7 +159,8 @@ impl AuthorityError {
             | AuthorityError::KeyFileIsPublic { .. }
             | AuthorityError::RecipientKeyMalformed { .. }
             | AuthorityError::RecipientKeyNotInPolicy { .. }
-            | AuthorityError::Policy(_) => 3,
+            | AuthorityError::Policy(_)
+            | AuthorityError::PolicyRefused { .. } => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }

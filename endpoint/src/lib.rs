@@ -7,6 +7,8 @@
 //!   (`recipient-NAME.key`/`.pub`). Private keys get mode 0600 and are never overwritten.
 //! - [`authority::sign_policy_file`] signs a `selfreport.policy/1` document, byte for byte
 //!   as it is in its file, into a `selfreport.signed/1` envelope.
+//! - [`delegation`] writes delegations (a root or office authorizing a subject key within
+//!   constraints), signs a policy under its chain, and lists every rule a draft breaks.
 //! - [`dropbox`] is the drop box (`selfreport-endpoint serve`): HTTPS on rustls with
 //!   ring, sealed submissions stored as received, signed receipts, deletion by token,
 //!   retention. It never holds a recipient key. It can run in-process
@@ -22,6 +24,7 @@
 )]
 
 pub mod authority;
+pub mod delegation;
 pub mod dropbox;
 pub mod error;
 pub mod keyfile;

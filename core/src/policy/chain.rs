@@ -254,6 +254,43 @@ pub fn check_chain_for_signing(
     })
 }
 
+/// Checks that `child` may follow `parent` in a chain: signed by the parent's subject,
+/// within its window and constraints, and within its depth. For a signing tool that
+/// makes the next link; a device checks the same while it walks a chain.
+pub fn check_next_link(
+    parent: &SignedDelegation,
+    child: &SignedDelegation,
+) -> Result<(), PolicyError> {
+    let subject = TrustAnchor::new(parent.document().subject_key);
+    walk(
+        Some(&subject),
+        std::slice::from_ref(child),
+        &child.document().subject_key_id,
+        None,
+    )?;
+    let (parent, child) = (parent.document(), child.document());
+    let wider = parent.constraints.widened_by(
+        &Link {
+            valid_from: parent.valid_from,
+            valid_until: parent.valid_until,
+            constraints: &parent.constraints,
+        },
+        &Link {
+            valid_from: child.valid_from,
+            valid_until: child.valid_until,
+            constraints: &child.constraints,
+        },
+    );
+    match wider.into_iter().next() {
+        Some((constraint, detail)) => Err(PolicyError::DelegationWidens {
+            link: 2,
+            constraint: constraint.name(),
+            detail,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn check_length(chain: &[SignedDelegation]) -> Result<(), PolicyError> {
     if chain.len() > MAX_CHAIN_LINKS {
         return Err(PolicyError::ChainBroken {

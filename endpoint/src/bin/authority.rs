@@ -13,6 +13,10 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
+use selfreport_core::policy::PolicyError;
+use selfreport_endpoint::delegation::{
+    DelegationRequest, check_policy_file, delegate_file, sign_policy_under_chain,
+};
 use selfreport_endpoint::open::{OutputFormat, open_command};
 use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
 
@@ -41,20 +45,100 @@ enum Command {
         #[arg(long = "recipient", value_name = "NAME")]
         recipients: Vec<String>,
     },
-    /// Sign a selfreport.policy/1 document, byte for byte as it is in its file.
+    /// Sign a policy document (selfreport.policy/1 or /2), byte for byte as it is in its
+    /// file, by a root directly or under a delegation chain.
     ///
-    /// The document must pass every content check an app makes at install; its dates are
-    /// not checked, so a policy can be signed ahead of its validity window.
+    /// The document must pass every check an app makes at install (content, guardrails,
+    /// and with --chain the chain and its constraints); its dates are not checked, so a
+    /// policy can be signed ahead of its validity window.
     SignPolicy {
-        /// The private signing key (signing.key).
+        /// The private signing key (signing.key; under a chain, the last subject's).
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
         /// The policy document (JSON).
         #[arg(long = "in", value_name = "POLICY.json")]
         input: PathBuf,
+        /// A signed delegation of the chain, root first; repeatable. Embedded in the
+        /// envelope.
+        #[arg(long = "chain", value_name = "DELEGATION.json")]
+        chain: Vec<PathBuf>,
+        /// The root's public key (its signing.pub), to check the chain's first link too.
+        #[arg(long, value_name = "PUB")]
+        root: Option<PathBuf>,
         /// Where to write the signed envelope (replaced if it exists).
         #[arg(long, value_name = "SIGNED.json")]
         out: PathBuf,
+    },
+    /// Delegate to a subject key: authorize it, within constraints, to sign policies (and
+    /// with --depth, to delegate further).
+    Delegate {
+        /// The issuer's private key: a root's signing.key, or a delegated office's.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The subject's public key (its signing.pub).
+        #[arg(long, value_name = "PUB")]
+        subject: PathBuf,
+        /// The delegation that authorizes --key, when it is not a root's: the new link
+        /// is checked to be no wider.
+        #[arg(long, value_name = "DELEGATION.json")]
+        parent: Option<PathBuf>,
+        /// Policy ids the subject may sign start with this (`sh-`).
+        #[arg(long)]
+        namespace: String,
+        /// A purpose the subject may state; repeatable (default: epidemic-control).
+        #[arg(long = "purpose", value_name = "CODE")]
+        purposes: Vec<String>,
+        /// A GB/T 2260 region the subject serves; repeatable, at least one.
+        #[arg(long = "region", value_name = "CODE", required = true)]
+        regions: Vec<String>,
+        /// Longest device retention the subject may declare.
+        #[arg(long, value_name = "DAYS", default_value_t = 28)]
+        max_device_days: u32,
+        /// Longest server retention the subject may declare.
+        #[arg(long, value_name = "DAYS", default_value_t = 28)]
+        max_server_days: u32,
+        /// A host the subject's endpoints may use (`.example.org` for any under it);
+        /// repeatable, at least one.
+        #[arg(long = "endpoint-host", value_name = "HOST", required = true)]
+        endpoint_hosts: Vec<String>,
+        /// A kind the subject may upload and its weakest transform (`district=generalize:city`,
+        /// `text=keep`); repeatable. Default: every kind but free text, districts to the
+        /// city, travel history within a window.
+        #[arg(long = "kind", value_name = "KIND=STEP")]
+        kinds: Vec<String>,
+        /// How many more delegations may follow (0: the subject signs policies only).
+        #[arg(long, default_value_t = 0)]
+        depth: u32,
+        /// First day of validity (default: today).
+        #[arg(long, value_name = "DATE")]
+        valid_from: Option<chrono::NaiveDate>,
+        /// Last day of validity.
+        #[arg(long, value_name = "DATE")]
+        valid_until: chrono::NaiveDate,
+        /// The subject's name in Chinese.
+        #[arg(long, value_name = "TEXT")]
+        name_zh: Option<String>,
+        /// The subject's name in English.
+        #[arg(long, value_name = "TEXT")]
+        name_en: Option<String>,
+        /// Where to write the signed delegation (replaced if it exists).
+        #[arg(long, value_name = "DELEGATION.json")]
+        out: PathBuf,
+    },
+    /// Print every rule a draft policy breaks: content, guardrails, and with --chain the
+    /// chain and its constraints. Exits 0 when a device would accept it (dates aside), 3
+    /// otherwise.
+    CheckPolicy {
+        /// The draft policy document (JSON).
+        #[arg(value_name = "POLICY.json")]
+        input: PathBuf,
+        /// A signed delegation of the chain it would be signed under, root first;
+        /// repeatable.
+        #[arg(long = "chain", value_name = "DELEGATION.json")]
+        chain: Vec<PathBuf>,
+        /// The root's public key, to check the chain's first link too.
+        #[arg(long, value_name = "PUB")]
+        root: Option<PathBuf>,
     },
     /// Decrypt the drop box's submissions, check each strictly against the policy, drop
     /// cover traffic, and write them to stdout.
@@ -135,6 +219,58 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             }
             Ok(vec![output.key_id])
         }
+        Command::Delegate {
+            key,
+            subject,
+            parent,
+            namespace,
+            purposes,
+            regions,
+            max_device_days,
+            max_server_days,
+            endpoint_hosts,
+            kinds,
+            depth,
+            valid_from,
+            valid_until,
+            name_zh,
+            name_en,
+            out,
+        } => {
+            let subject_name = [("zh", name_zh), ("en", name_en)]
+                .into_iter()
+                .filter_map(|(language, name)| Some((language.to_owned(), name?)))
+                .collect();
+            let request = DelegationRequest {
+                namespace,
+                purposes,
+                regions,
+                max_device_days,
+                max_server_days,
+                endpoint_hosts,
+                kinds: kind_pairs(&kinds)?,
+                depth,
+                valid_from: valid_from.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                valid_until,
+                subject_name,
+            };
+            delegate(key, subject, parent, request, out)
+        }
+        Command::CheckPolicy { input, chain, root } => {
+            let refusals = check_policy_file(&input, &chain, root.as_deref())?;
+            if refusals.is_empty() {
+                return Ok(vec![format!(
+                    "{}: a device would accept it (its dates aside)",
+                    input.display()
+                )]);
+            }
+            for refusal in &refusals {
+                println!("{}: [{}] {refusal}", input.display(), refusal.code());
+            }
+            Err(AuthorityError::PolicyRefused {
+                count: refusals.len(),
+            })
+        }
         Command::Open {
             db,
             keys,
@@ -159,8 +295,18 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             // The rendering ends with a newline; print it as it is.
             Ok(vec![rendered.trim_end_matches('\n').to_owned()])
         }
-        Command::SignPolicy { key, input, out } => {
-            let signed = sign_policy_file(&key, &input, &out)?;
+        Command::SignPolicy {
+            key,
+            input,
+            chain,
+            root,
+            out,
+        } => {
+            let signed = if chain.is_empty() && root.is_none() {
+                sign_policy_file(&key, &input, &out)?
+            } else {
+                sign_policy_under_chain(&key, &input, &chain, root.as_deref(), &out)?
+            };
             Ok(vec![format!(
                 "signed policy {} version {} with key {} into {}",
                 signed.policy_id,
@@ -170,6 +316,41 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             )])
         }
     }
+}
+
+/// Runs `delegate`.
+fn delegate(
+    key: PathBuf,
+    subject: PathBuf,
+    parent: Option<PathBuf>,
+    request: DelegationRequest,
+    out: PathBuf,
+) -> Result<Vec<String>, AuthorityError> {
+    let output = delegate_file(&key, &subject, parent.as_deref(), &request, &out)?;
+    Ok(vec![format!(
+        "key {} delegated namespace `{}` to key {} into {}",
+        output.issuer_key_id,
+        request.namespace,
+        output.subject_key_id,
+        output.out_path.display()
+    )])
+}
+
+/// `KIND=STEP` pairs of `--kind`.
+fn kind_pairs(kinds: &[String]) -> Result<Vec<(String, String)>, AuthorityError> {
+    kinds
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(kind, step)| (kind.to_owned(), step.to_owned()))
+                .ok_or_else(|| {
+                    PolicyError::BadDelegation {
+                        detail: format!("--kind `{pair}` is not KIND=STEP"),
+                    }
+                    .into()
+                })
+        })
+        .collect()
 }
 
 /// Help and version go to stdout with status 0; any other parse failure, a missing
@@ -182,7 +363,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!(
-                "error[Usage]: a command is required: keygen, sign-policy or open (see --help)"
+                "error[Usage]: a command is required: keygen, delegate, sign-policy, check-policy or open (see --help)"
             );
             ExitCode::from(2)
         }
@@ -273,8 +454,8 @@ mod tests {
         .unwrap();
         assert!(matches!(
             cli.command,
-            Command::SignPolicy { key, input, out }
-                if key == Path::new("k/signing.key")
+            Command::SignPolicy { key, input, out, chain, root: None }
+                if chain.is_empty() && key == Path::new("k/signing.key")
                     && input == Path::new("p.json")
                     && out == Path::new("s.json")
         ));
@@ -313,6 +494,8 @@ mod tests {
         let lines = run(Command::SignPolicy {
             key: keys.join("signing.key"),
             input: policy,
+            chain: Vec::new(),
+            root: None,
             out: dir.path().join("signed.json"),
         })
         .unwrap();
@@ -327,6 +510,8 @@ mod tests {
         let error = run(Command::SignPolicy {
             key: dir.path().join("missing.key"),
             input: dir.path().join("p.json"),
+            chain: Vec::new(),
+            root: None,
             out: dir.path().join("s.json"),
         })
         .unwrap_err();
