@@ -276,7 +276,11 @@ pub(crate) fn sync_summary(report: selfreport_core::sync::SyncReport) -> SyncSum
     }
 }
 
-pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry {
+/// The entry as the bindings show it; `None` for the events of consent bound to what
+/// leaves (carried over, needed again) and of dropped submissions, which the bindings
+/// expose with issue 17's API break (the brief orders that break before new binding
+/// surfaces). They stay in the ledger, its hash chain and `verify_ledger`.
+pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> Option<LedgerEntry> {
     let event = match entry.event {
         CoreLedgerEvent::Disclosure {
             policy_id,
@@ -312,9 +316,12 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry 
             receipt_signature: receipt.signature,
             cover,
         },
-        CoreLedgerEvent::ConsentGranted { policy_id, purpose } => {
-            LedgerEvent::ConsentGranted { policy_id, purpose }
-        }
+        CoreLedgerEvent::ConsentGranted {
+            policy_id, purpose, ..
+        } => LedgerEvent::ConsentGranted { policy_id, purpose },
+        CoreLedgerEvent::ConsentCarriedOver { .. }
+        | CoreLedgerEvent::ConsentNeeded { .. }
+        | CoreLedgerEvent::SubmissionDropped { .. } => return None,
         CoreLedgerEvent::ConsentWithdrawn {
             policy_id,
             purpose,
@@ -336,11 +343,11 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry 
             outcome,
         },
     };
-    LedgerEntry {
+    Some(LedgerEntry {
         seq,
         at: entry.at,
         event,
-    }
+    })
 }
 
 pub(crate) fn ledger_check(check: selfreport_core::ledger::LedgerVerification) -> LedgerCheck {

@@ -266,7 +266,10 @@ impl SelfReport {
     /// and deletion request.
     pub fn ledger(&self) -> Result<Vec<LedgerEntry>> {
         let entries = logged("ledger", self.core()?.ledger())?;
-        Ok(entries.into_iter().map(convert::ledger_entry).collect())
+        Ok(entries
+            .into_iter()
+            .filter_map(convert::ledger_entry)
+            .collect())
     }
 
     /// Verifies the ledger's hash chain and every receipt signature.

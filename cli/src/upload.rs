@@ -474,9 +474,46 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
                 receipt.body_sha256
             )
         }
-        LedgerEvent::ConsentGranted { policy_id, purpose } => {
-            format!("consent granted for {policy_id} ({purpose})")
+        LedgerEvent::ConsentGranted {
+            policy_id,
+            purpose,
+            version,
+            disclosure_sha256,
+        } => match (version, disclosure_sha256) {
+            (Some(version), Some(digest)) => format!(
+                "consent granted for {policy_id} v{version} ({purpose}); disclosure sha256 {digest}"
+            ),
+            _ => format!("consent granted for {policy_id} ({purpose})"),
+        },
+        LedgerEvent::ConsentCarriedOver {
+            policy_id,
+            from_version,
+            to_version,
+            rotated,
+            ..
+        } => {
+            let rotated = if rotated.is_empty() {
+                String::new()
+            } else {
+                format!("; rotated: {}", rotated.join(", "))
+            };
+            format!(
+                "consent carried over from {policy_id} v{from_version} to v{to_version}: it discloses no more{rotated}"
+            )
         }
+        LedgerEvent::ConsentNeeded {
+            policy_id,
+            version,
+            widened,
+        } => format!(
+            "{policy_id} v{version} discloses more than you consented to; nothing is sent until you consent again\n    {}",
+            widened.join("\n    ")
+        ),
+        LedgerEvent::SubmissionDropped {
+            policy_id,
+            submission_id,
+            reason,
+        } => format!("submission {submission_id} ({policy_id}) dropped unsent: {reason}"),
         LedgerEvent::ConsentWithdrawn {
             policy_id,
             purpose,
@@ -612,6 +649,8 @@ mod tests {
                 event: LedgerEvent::ConsentGranted {
                     policy_id: "sh".into(),
                     purpose: "epidemic-control".into(),
+                    version: None,
+                    disclosure_sha256: None,
                 },
             },
         )];

@@ -163,9 +163,19 @@ impl SelfReport {
 
     /// Verifies a signed policy against the trust anchors and today's date and installs
     /// it. Any refusal is a typed error and leaves the installed policy untouched.
+    ///
+    /// A consent given for an earlier version carries over only when this one lets no
+    /// more leave; otherwise nothing is sent under it until the person consents again
+    /// (see [`SelfReport::consent_status`]). Either way the ledger says so.
     pub fn install_policy(&self, signed: &[u8]) -> Result<PolicySummary> {
         let verified = SignedPolicy::parse(signed)?.verify(&self.trust_anchors, self.today())?;
+        let previous = match self.store.policy(verified.id()) {
+            Ok(previous) => Some(previous),
+            Err(Error::NotFound { .. }) => None,
+            Err(error) => return Err(error),
+        };
         self.store.install_policy(&verified)?;
+        self.after_install(previous.as_ref(), &verified)?;
         Ok(PolicySummary::of(&verified))
     }
 

@@ -62,6 +62,48 @@ pub enum LedgerEvent {
         policy_id: String,
         /// Purpose code.
         purpose: String,
+        /// The version consented to (absent in entries written before consent was bound
+        /// to what leaves).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<u64>,
+        /// The digest of what that version lets leave
+        /// ([`crate::policy::disclosure_scope::disclosure_digest`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disclosure_sha256: Option<String>,
+    },
+    /// A new version of a consented policy lets no more leave than what the person
+    /// consented to: consent carries over. Keys rotated on the way are listed.
+    ConsentCarriedOver {
+        /// Policy id.
+        policy_id: String,
+        /// The version consented to.
+        from_version: u64,
+        /// The version now installed.
+        to_version: u64,
+        /// The digest of what the new version lets leave.
+        disclosure_sha256: String,
+        /// Keys rotated since the previous version (`recipient health key`, `receipt key`,
+        /// `TLS pins`).
+        rotated: Vec<String>,
+    },
+    /// A new version lets more leave than the person consented to: nothing is sealed or
+    /// sent under it until they consent again.
+    ConsentNeeded {
+        /// Policy id.
+        policy_id: String,
+        /// The version installed.
+        version: u64,
+        /// Each way it discloses more.
+        widened: Vec<String>,
+    },
+    /// A queued submission was dropped unsent.
+    SubmissionDropped {
+        /// Policy id.
+        policy_id: String,
+        /// Submission id.
+        submission_id: String,
+        /// Why, for the person.
+        reason: String,
     },
     /// The person withdrew consent; queued submissions were dropped.
     ConsentWithdrawn {
@@ -202,8 +244,19 @@ mod tests {
             event: LedgerEvent::ConsentGranted {
                 policy_id: policy.to_owned(),
                 purpose: "epidemic-control".to_owned(),
+                version: None,
+                disclosure_sha256: None,
             },
         }
+    }
+
+    /// An entry written before consent carried a version hashes as it always did.
+    #[test]
+    fn an_old_consent_entry_keeps_its_bytes() {
+        assert_eq!(
+            String::from_utf8(consent("sh").to_bytes()).unwrap(),
+            r#"{"at":"2026-11-28T08:00:00+08:00","event":"consent_granted","policy_id":"sh","purpose":"epidemic-control"}"#
+        );
     }
 
     fn chain(entries: &[LedgerEntry]) -> Vec<LedgerRow> {

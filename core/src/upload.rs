@@ -16,9 +16,7 @@ use crate::minimize::{Disclosure, Preview, minimize, preview};
 use crate::model::{Profile, Record, RecordId};
 use crate::policy::OncePer;
 use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
-use crate::store::{
-    AttemptOutcome, Consent, OutboxItem, OutboxItemState, Recorded, Store, expiry_epoch,
-};
+use crate::store::{AttemptOutcome, OutboxItem, OutboxItemState, Recorded, Store, expiry_epoch};
 use crate::sync::retry::{RetryPolicy, due_at};
 use crate::sync::transport::{Transport, TransportConfig};
 use crate::sync::{
@@ -84,63 +82,10 @@ impl SelfReport {
         )?)
     }
 
-    /// Allows sending under a policy; recorded in the ledger.
-    pub fn grant_consent(&self, policy_id: &str) -> Result<()> {
-        let policy = self.store().policy(policy_id)?;
-        let at = self.now_string();
-        let purpose = policy.document().purpose.code.clone();
-        self.store().set_consent(
-            &Consent {
-                policy_id: policy_id.to_owned(),
-                granted: true,
-                at: self.clock_now(),
-            },
-            |_| LedgerEntry {
-                at,
-                event: LedgerEvent::ConsentGranted {
-                    policy_id: policy_id.to_owned(),
-                    purpose,
-                },
-            },
-        )?;
-        Ok(())
-    }
-
-    /// Withdraws consent: nothing more is sent under the policy and its queued
-    /// submissions are dropped; recorded in the ledger. Returns how many were dropped.
-    pub fn withdraw_consent(&self, policy_id: &str) -> Result<u64> {
-        let policy = self.store().policy(policy_id)?;
-        let at = self.now_string();
-        let purpose = policy.document().purpose.code.clone();
-        self.store().set_consent(
-            &Consent {
-                policy_id: policy_id.to_owned(),
-                granted: false,
-                at: self.clock_now(),
-            },
-            |dropped| LedgerEntry {
-                at,
-                event: LedgerEvent::ConsentWithdrawn {
-                    policy_id: policy_id.to_owned(),
-                    purpose,
-                    dropped,
-                },
-            },
-        )
-    }
-
-    /// Whether sending under the policy is allowed.
-    pub fn has_consent(&self, policy_id: &str) -> Result<bool> {
-        Ok(self
-            .store()
-            .consent(policy_id)?
-            .is_some_and(|consent| consent.granted))
-    }
-
-    /// Minimizes and seals every saved record whose policy has consent and is valid
-    /// today, and queues it. Returns the submissions queued.
+    /// Minimizes and seals every saved record whose policy may be used now (it still
+    /// verifies today and the person's consent covers it: see
+    /// [`SelfReport::usable_policy`]), and queues it. Returns the submissions queued.
     pub fn seal_ready(&self) -> Result<Vec<(String, String, String)>> {
-        let today = self.today();
         let mut queued = Vec::new();
         // Consent and validity are decided once per policy, not once per record.
         let mut sendable: HashMap<String, bool> = HashMap::new();
@@ -148,8 +93,7 @@ impl SelfReport {
             let allowed = match sendable.get(&record.policy_id) {
                 Some(allowed) => *allowed,
                 None => {
-                    let allowed = self.has_consent(&record.policy_id)?
-                        && self.store().policy(&record.policy_id)?.is_valid_on(today);
+                    let allowed = self.usable_policy(&record.policy_id)?.is_some();
                     sendable.insert(record.policy_id.clone(), allowed);
                     allowed
                 }
@@ -196,10 +140,7 @@ impl SelfReport {
         let mut queued = Vec::new();
         for policy in self.store().policies()? {
             let document = policy.document();
-            if document.cover_traffic.daily == 0
-                || !policy.is_valid_on(today)
-                || !self.has_consent(policy.id())?
-            {
+            if document.cover_traffic.daily == 0 || self.usable_policy(policy.id())?.is_none() {
                 continue;
             }
             for form in document
@@ -305,6 +246,12 @@ impl SelfReport {
                             let Some(policy) = self.consented_policy(&mut policies, &item)? else {
                                 continue;
                             };
+                            if let Some(reason) =
+                                item.payload.unsendable_under(&policy, self.today())
+                            {
+                                self.drop_unsendable(&item, reason)?;
+                                continue;
+                            }
                             (item, policy)
                         }
                     };
@@ -404,8 +351,9 @@ impl SelfReport {
         Ok(report)
     }
 
-    /// The policy of `item` if the person consents to it; each policy is opened (and its
-    /// consent read) once per sync, then taken from `policies`.
+    /// The policy of `item` if anything may be sent under it now (see
+    /// [`SelfReport::usable_policy`]); each policy is checked once per sync, then taken
+    /// from `policies`.
     fn consented_policy(
         &self,
         policies: &mut HashMap<String, Option<Arc<VerifiedPolicy>>>,
@@ -415,12 +363,25 @@ impl SelfReport {
         if let Some(cached) = policies.get(policy_id) {
             return Ok(cached.clone());
         }
-        let loaded = match self.has_consent(policy_id)? {
-            true => Some(Arc::new(self.store().policy(policy_id)?)),
-            false => None,
-        };
+        let loaded = self.usable_policy(policy_id)?.map(Arc::new);
         policies.insert(policy_id.clone(), loaded.clone());
         Ok(loaded)
+    }
+
+    /// Drops an item that may not be sent (see [`crate::store::OutboxPayload::unsendable_under`]):
+    /// marked failed with the reason, and ledgered.
+    fn drop_unsendable(&self, item: &OutboxItem, reason: String) -> Result<()> {
+        self.store()
+            .mark_failed(&item.payload.submission_id, reason.clone())?;
+        self.store().append_ledger(&LedgerEntry {
+            at: self.now_string(),
+            event: LedgerEvent::SubmissionDropped {
+                policy_id: item.payload.policy_id.clone(),
+                submission_id: item.payload.submission_id.clone(),
+                reason,
+            },
+        })?;
+        Ok(())
     }
 
     /// Every outbox item (pending, delivered, failed).
@@ -1465,6 +1426,46 @@ mod tests {
         for (a, b) in sealed.parts.iter().zip(&real.parts) {
             assert_eq!((a.to.as_str(), a.ct.len()), (b.to.as_str(), b.ct.len()));
         }
+    }
+
+    /// An item goes only to the endpoint, pins and receipt key of the version it was
+    /// sealed under: after v2 rotates the receipt key, the v1 item is dropped unsent and
+    /// ledgered, and a v2 item is delivered.
+    #[tokio::test]
+    async fn an_item_sealed_under_another_endpoint_is_dropped_and_ledgered() {
+        let s = setup(vec![], false).await;
+        s.core.grant_consent("sh").unwrap();
+        report(&s, "37.8");
+        s.core.seal_ready().unwrap();
+        let sealed_v1 = s.core.outbox().unwrap()[0].payload.submission_id.clone();
+        let mut v2: serde_json::Value =
+            serde_json::from_str(&policy_json(&s.server, &s.dropbox, 2)).unwrap();
+        let rotated = crate::crypto::signature::SigningKey::generate().unwrap();
+        v2["endpoint"]["receipt_key"] = rotated.public_key_base64().into();
+        s.core
+            .install_policy(&signed(&s.authority, &v2.to_string()))
+            .unwrap();
+        assert!(
+            s.core.has_consent("sh").unwrap(),
+            "a rotated key is not wider"
+        );
+        let done = sync(&s).await;
+        assert_eq!(done.delivered, 0);
+        assert!(s.server.requests().is_empty());
+        let item = s.core.store().outbox_item(&sealed_v1).unwrap();
+        assert_eq!(item.state, OutboxItemState::Failed);
+        match &s.core.ledger().unwrap().last().unwrap().1.event {
+            LedgerEvent::SubmissionDropped {
+                submission_id,
+                reason,
+                ..
+            } => {
+                assert_eq!(submission_id, &sealed_v1);
+                assert!(reason.contains("version 1"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(s.core.verify_ledger().unwrap().is_valid());
     }
 
     #[tokio::test]

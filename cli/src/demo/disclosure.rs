@@ -163,9 +163,24 @@ impl Demo {
                         receipt.received_at
                     )
                 }
-                LedgerEvent::ConsentGranted { policy_id, purpose } => {
+                LedgerEvent::ConsentGranted {
+                    policy_id, purpose, ..
+                } => {
                     format!("#{seq} consent to {policy_id} for {purpose}")
                 }
+                LedgerEvent::ConsentCarriedOver {
+                    policy_id,
+                    to_version,
+                    ..
+                } => format!("#{seq} consent carried over to {policy_id} v{to_version}"),
+                LedgerEvent::ConsentNeeded {
+                    policy_id, version, ..
+                } => format!("#{seq} {policy_id} v{version} needs consent again"),
+                LedgerEvent::SubmissionDropped {
+                    submission_id,
+                    reason,
+                    ..
+                } => format!("#{seq} {} dropped: {reason}", short(submission_id)),
                 LedgerEvent::ConsentWithdrawn {
                     policy_id, dropped, ..
                 } => format!("#{seq} consent withdrawn from {policy_id}, {dropped} dropped"),

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod constraints;
 pub mod delegation;
 pub mod disclosure_order;
+pub mod disclosure_scope;
 mod document;
 mod envelope;
 mod error;

@@ -22,6 +22,22 @@ pub struct Consent {
     pub granted: bool,
     /// When it was decided, local time.
     pub at: DateTime<FixedOffset>,
+    /// The version consented to and what it lets leave; `None` for a consent recorded
+    /// before consent was bound to a version (it is bound at the next install).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ConsentScope>,
+}
+
+/// The policy version a consent was given for, kept so later versions can be compared
+/// with exactly what the person agreed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentScope {
+    /// The version.
+    pub version: u64,
+    /// The digest of what it lets leave.
+    pub disclosure_sha256: String,
+    /// Its document bytes as signed, standard base64.
+    pub document: String,
 }
 
 #[derive(Serialize, Deserialize)]

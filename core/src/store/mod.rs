@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::policy::VerifiedPolicy;
 
 pub use connection::{DB_FILE, store_files};
-pub use consent::Consent;
+pub use consent::{Consent, ConsentScope};
 pub use monitoring::NewMonitoringPeriod;
 pub(crate) use monitoring::expiry_epoch;
 pub use outbox::{AttemptOutcome, OutboxItem, OutboxItemState, OutboxPayload, Recorded};

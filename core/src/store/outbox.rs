@@ -80,6 +80,55 @@ pub struct OutboxPayload {
     /// For cover traffic: the local day it covers (`record_id` is then `None`).
     #[serde(default)]
     pub cover_date: Option<chrono::NaiveDate>,
+    /// The endpoint's TLS pins at sealing time (empty for items sealed before they were
+    /// kept): the item goes only to an endpoint with these pins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spki_sha256: Vec<String>,
+    /// The endpoint's receipt key at sealing time (`None` for items sealed before it was
+    /// kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_key: Option<String>,
+    /// The last day the version it was sealed under is valid: it is not sent after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<chrono::NaiveDate>,
+}
+
+impl OutboxPayload {
+    /// Why this item may not be sent under `policy` (the installed version) on `today`:
+    /// it goes only to the endpoint, pins and receipt key of the version it was sealed
+    /// under, and only while that version is valid. `None` when it may be sent.
+    pub fn unsendable_under(
+        &self,
+        policy: &crate::policy::VerifiedPolicy,
+        today: chrono::NaiveDate,
+    ) -> Option<String> {
+        let endpoint = &policy.document().endpoint;
+        if self.valid_until.is_some_and(|until| today > until) {
+            return Some(format!(
+                "version {} it was sealed under expired",
+                self.policy_version
+            ));
+        }
+        let pins_changed = !self.spki_sha256.is_empty() && {
+            let mut sealed = self.spki_sha256.clone();
+            let mut now = endpoint.spki_sha256.clone();
+            sealed.sort();
+            now.sort();
+            sealed != now
+        };
+        let receipt_key_changed = self
+            .receipt_key
+            .as_ref()
+            .is_some_and(|key| *key != endpoint.receipt_key);
+        if self.endpoint != endpoint.url || pins_changed || receipt_key_changed {
+            return Some(format!(
+                "sealed under version {} for an endpoint that version {} no longer names",
+                self.policy_version,
+                policy.version()
+            ));
+        }
+        None
+    }
 }
 
 /// An outbox row, opened.
@@ -430,6 +479,9 @@ mod tests {
             receipt: None,
             last_error: None,
             cover_date: None,
+            spki_sha256: Vec::new(),
+            receipt_key: None,
+            valid_until: None,
         };
         store.enqueue(&payload, EPOCH, 0).unwrap();
         store.outbox_item(id).unwrap()

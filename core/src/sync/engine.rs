@@ -185,6 +185,9 @@ pub(crate) fn payload(
         receipt: None,
         last_error: None,
         cover_date: None,
+        spki_sha256: policy.document().endpoint.spki_sha256.clone(),
+        receipt_key: Some(policy.document().endpoint.receipt_key.clone()),
+        valid_until: Some(policy.document().valid_until),
     }
 }
 
