@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use selfreport_core::model::{FieldKind, parse_answer};
-use selfreport_core::policy::{SignedPolicy, parse_policy_document};
+use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::policy::{
+    SignedPolicy, TrustAnchor, TrustAnchors, parse_delegation_document, parse_policy_document,
+};
 use selfreport_core::sync::wire::{
     BatchReply, BatchResult, Receipt, ReceiptChecker, ReceiptReply, SentSubmission,
 };
@@ -89,6 +92,37 @@ fn policy_code(bytes: &[u8]) -> String {
 
 fn envelope_code(bytes: &[u8]) -> String {
     match SignedPolicy::parse(bytes) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+/// A `delegations` case: a delegation document (raw bytes), content checks only.
+fn delegation_code(bytes: &[u8]) -> String {
+    match parse_delegation_document(bytes) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+/// The day `chains` cases are verified on.
+fn chain_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 28).expect("a real date")
+}
+
+/// The root `chains` cases are signed from: seed 32 bytes of 0x11 (see
+/// `tests/corpus/generate-chain-cases.py`).
+fn chain_anchors() -> TrustAnchors {
+    use base64::Engine as _;
+    let seed = base64::engine::general_purpose::STANDARD.encode([0x11u8; 32]);
+    let root = SigningKey::from_seed_base64(&seed).expect("a seed");
+    TrustAnchor::new(root.public_key()).into()
+}
+
+/// A `chains` case: a signed policy envelope, parsed and verified as a device installs
+/// it (trusting only the corpus root) on [`chain_day`].
+fn chain_code(anchors: &TrustAnchors, bytes: &[u8]) -> String {
+    match SignedPolicy::parse(bytes).and_then(|signed| signed.verify(anchors, chain_day())) {
         Ok(_) => ACCEPTED.to_owned(),
         Err(error) => error.code().to_owned(),
     }
@@ -194,6 +228,7 @@ fn every_corpus_case_produces_its_expected_error() {
     let mut failures = Vec::new();
     let replies = ReplyFixture::new();
     let batches = BatchFixture::new();
+    let anchors = chain_anchors();
     let counts = [
         (
             "policies",
@@ -217,6 +252,18 @@ fn every_corpus_case_produces_its_expected_error() {
             run_class(
                 "batch-replies",
                 |bytes| batch_reply_code(&batches, bytes),
+                &mut failures,
+            ),
+        ),
+        (
+            "delegations",
+            run_class("delegations", delegation_code, &mut failures),
+        ),
+        (
+            "chains",
+            run_class(
+                "chains",
+                |bytes| chain_code(&anchors, bytes),
                 &mut failures,
             ),
         ),
