@@ -53,6 +53,19 @@ pub fn anchors() -> &'static TrustAnchors {
     })
 }
 
+/// The root the `chains` corpus class is signed from (seed: 32 bytes of `0x11`, see
+/// `tests/corpus/generate-chain-cases.py`), valid every day, beside [`anchors`]' keys: the
+/// `chain` target trusts it so its seeds reach every check of a chain.
+pub fn chain_anchors() -> &'static TrustAnchors {
+    static ANCHORS: OnceLock<TrustAnchors> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        let root = SigningKey::from_seed_base64(&STANDARD.encode([0x11u8; 32])).expect("seed");
+        [TrustAnchor::new(root.public_key()), TrustAnchor::new(anchor_key().public_key())]
+            .into_iter()
+            .collect()
+    })
+}
+
 /// The example policies, parsed: `daily-report.json` and `traveler-preregistration.json`.
 pub fn example_policies() -> &'static [PolicyDocument] {
     static POLICIES: OnceLock<Vec<PolicyDocument>> = OnceLock::new();
