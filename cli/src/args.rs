@@ -352,6 +352,18 @@ pub struct EraseArgs {
     /// Confirm: the store and everything in it is deleted for good.
     #[arg(long, required = true)]
     pub yes: bool,
+    /// First ask every drop box that may still hold one of your submissions to delete it
+    /// (their deletion tokens are erased with the store; after that nobody can delete
+    /// them early). On a terminal, erase asks; otherwise it says what is left behind.
+    #[arg(long, conflicts_with = "keep_on_drop_box")]
+    pub delete_from_drop_box: bool,
+    /// Erase without asking the drop boxes to delete anything (they keep your submissions
+    /// until their retention ends).
+    #[arg(long)]
+    pub keep_on_drop_box: bool,
+    /// Network settings for the deletion requests.
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// `rekey`.

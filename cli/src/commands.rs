@@ -497,7 +497,7 @@ fn damaged_failure(damaged: &[String]) -> Result<(), Failure> {
     }
 }
 
-fn erase(global: &GlobalOptions, _args: &EraseArgs) -> Result<(), Failure> {
+fn erase(global: &GlobalOptions, args: &EraseArgs) -> Result<(), Failure> {
     let dir = &global.store;
     let trust_file = trust::trust_file(dir);
     if !SelfReport::exists(dir) && !trust_file.exists() {
@@ -506,8 +506,10 @@ fn erase(global: &GlobalOptions, _args: &EraseArgs) -> Result<(), Failure> {
     // With the passphrase, the store key is shredded inside the database before its files
     // are deleted. Without it (forgotten, or no terminal to ask on), the files are
     // deleted anyway: erasing must never depend on the key.
+    let mut left_behind = String::new();
     let shredded = match open(global) {
         Ok(report) => {
+            left_behind = upload::settle_drop_boxes_before_erase(global, args, &report)?;
             report.erase()?;
             true
         }
@@ -550,6 +552,7 @@ fn erase(global: &GlobalOptions, _args: &EraseArgs) -> Result<(), Failure> {
             dir.display()
         ));
     }
+    message.push_str(&left_behind);
     emit(&message)
 }
 

@@ -91,6 +91,38 @@ impl SelfReport {
             },
             |_| LedgerEntry { at, event },
         )?;
+        self.revive_withdrawn(policy_id)?;
+        Ok(())
+    }
+
+    /// Submissions withdrawn with an earlier consent whose record has not changed since
+    /// they were sealed are sent again, as the same bytes (the drop box keeps one copy of
+    /// an id); one whose record changed stays withdrawn, with its deletion token, and the
+    /// record is sealed anew.
+    fn revive_withdrawn(&self, policy_id: &str) -> Result<()> {
+        let now = chrono::Utc::now().timestamp();
+        for item in self.store().outbox()? {
+            let payload = &item.payload;
+            if !payload.withdrawn || payload.policy_id != policy_id {
+                continue;
+            }
+            let Some(record_id) = payload.record_id.as_deref() else {
+                continue;
+            };
+            let Ok(record_id) = record_id.parse() else {
+                continue;
+            };
+            let unchanged = match self.store().record(&record_id) {
+                Ok(stored) if stored.state == crate::store::OutboxState::Saved => {
+                    self.would_seal_the_same(&stored.record, payload)?
+                }
+                Ok(_) | Err(crate::error::Error::NotFound { .. }) => false,
+                Err(error) => return Err(error),
+            };
+            if unchanged {
+                self.store().revive_withdrawn(&payload.submission_id, now)?;
+            }
+        }
         Ok(())
     }
 
@@ -116,6 +148,31 @@ impl SelfReport {
                 },
             },
         )
+    }
+
+    /// Whether `record` would seal, under the installed policy, to exactly what `payload`
+    /// holds (same submission id, same plaintext): then sending the kept bytes sends the
+    /// record as it is now.
+    fn would_seal_the_same(
+        &self,
+        record: &crate::model::Record,
+        payload: &crate::store::OutboxPayload,
+    ) -> Result<bool> {
+        let Some(sealed) = payload.disclosure_sha256.as_deref() else {
+            return Ok(false);
+        };
+        let (policy, profile, pseudonym, _) = self.disclosure_inputs(record)?;
+        if policy.version() != payload.policy_version {
+            return Ok(false);
+        }
+        let disclosure = crate::minimize::minimize(
+            policy.document(),
+            record,
+            &profile,
+            &pseudonym,
+            &payload.submission_id,
+        )?;
+        Ok(crate::sync::disclosure_digest(&disclosure).as_deref() == Some(sealed))
     }
 
     /// Where the person stands with the installed version of a policy.

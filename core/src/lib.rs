@@ -27,4 +27,4 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentStatus;
 pub use error::{Error, ErrorCategory, Result};
 pub use facade::{Export, Options, PolicySummary, SelfReport};
-pub use upload::DeletionOutcome;
+pub use upload::{DeletionOutcome, PossiblyHeld};

@@ -52,10 +52,26 @@ pub enum DeletionOutcome {
     DroppedUnsent,
 }
 
+/// A submission a drop box may still hold (see [`SelfReport::possibly_held`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PossiblyHeld {
+    /// Submission id.
+    pub submission_id: String,
+    /// Policy id.
+    pub policy_id: String,
+    /// The endpoint it was sent to.
+    pub endpoint: String,
+    /// Whether a receipt confirmed it (otherwise an attempt whose reply was lost).
+    pub confirmed: bool,
+    /// The last day the drop box may keep it (its retention from the receipt, or from
+    /// today for an unconfirmed attempt).
+    pub held_until: chrono::NaiveDate,
+}
+
 impl SelfReport {
     /// What `minimize` and `preview` need besides the record: its policy, its profile, the
     /// profile's pseudonym under the policy and the submission id it will be sent under.
-    fn disclosure_inputs(
+    pub(crate) fn disclosure_inputs(
         &self,
         record: &Record,
     ) -> Result<(VerifiedPolicy, Profile, String, String)> {
@@ -384,13 +400,53 @@ impl SelfReport {
         Ok(())
     }
 
+    /// The submissions a drop box may still hold: delivered, or attempted at least once
+    /// (a reply may have been lost), each with where it went and until when the drop box
+    /// keeps it at most. What [`SelfReport::request_deletion`] can still reach, and what an
+    /// erase without deletion requests leaves behind (their tokens go with the store).
+    pub fn possibly_held(&self) -> Result<Vec<PossiblyHeld>> {
+        let today = self.today();
+        Ok(self
+            .store()
+            .outbox()?
+            .into_iter()
+            .filter(|item| item.state == OutboxItemState::Delivered || item.attempts > 0)
+            .map(|item| {
+                let received = item
+                    .payload
+                    .receipt
+                    .as_ref()
+                    .and_then(|receipt| {
+                        chrono::DateTime::parse_from_rfc3339(&receipt.received_at).ok()
+                    })
+                    .map_or(today, |at| at.date_naive());
+                let days = item
+                    .payload
+                    .server_days
+                    .unwrap_or(crate::policy::guardrails::CORE_MAX_SERVER_DAYS);
+                PossiblyHeld {
+                    submission_id: item.payload.submission_id,
+                    policy_id: item.payload.policy_id,
+                    endpoint: item.payload.endpoint,
+                    confirmed: item.state == OutboxItemState::Delivered,
+                    held_until: received
+                        .checked_add_days(chrono::Days::new(u64::from(days)))
+                        .unwrap_or(chrono::NaiveDate::MAX),
+                }
+            })
+            .filter(|held| held.held_until >= today)
+            .collect())
+    }
+
     /// Every outbox item (pending, delivered, failed).
     pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
         self.store().outbox()
     }
 
-    /// Asks the drop box to delete a submission with the token only this device holds;
-    /// an unsent submission is simply dropped. Recorded in the ledger.
+    /// Asks the drop box to delete a submission with the token only this device holds,
+    /// whenever it may hold it: delivered, or attempted at least once (its reply may have
+    /// been lost), withdrawn or not. A submission never attempted is simply dropped.
+    /// Recorded in the ledger.
     pub async fn request_deletion(
         &self,
         submission_id: &str,
@@ -398,12 +454,21 @@ impl SelfReport {
     ) -> Result<DeletionOutcome> {
         let item = self.store().outbox_item(submission_id)?;
         let policy = self.store().policy(&item.payload.policy_id)?;
-        let outcome = if item.state == OutboxItemState::Delivered {
-            let transport = Transport::for_endpoint(&policy.document().endpoint, config)?;
+        // Delivered, or attempted (its reply may have been lost): the drop box may hold it.
+        let may_be_held = item.state == OutboxItemState::Delivered || item.attempts > 0;
+        let outcome = if may_be_held {
+            // Where the item was sent: the endpoint and pins of the version it was sealed
+            // under (kept with it), not necessarily the installed version's.
+            let mut endpoint = policy.document().endpoint.clone();
+            endpoint.url = item.payload.endpoint.clone();
+            if !item.payload.spki_sha256.is_empty() {
+                endpoint.spki_sha256 = item.payload.spki_sha256.clone();
+            }
+            let transport = Transport::for_endpoint(&endpoint, config)?;
             let reply = transport
                 .delete_submission(submission_id, &item.payload.deletion_token)
                 .await?;
-            match reply.status {
+            let outcome = match reply.status {
                 200 | 204 => DeletionOutcome::Deleted,
                 404 => DeletionOutcome::NotFound,
                 status => {
@@ -411,7 +476,15 @@ impl SelfReport {
                         "the drop box refused the deletion (status {status})"
                     )));
                 }
+            };
+            if item.state == OutboxItemState::Pending {
+                // Whatever the drop box held, it is not to be sent again.
+                self.store().mark_failed(
+                    submission_id,
+                    "withdrawn by the person before it was confirmed".to_owned(),
+                )?;
             }
+            outcome
         } else {
             self.store().mark_failed(
                 submission_id,
@@ -424,7 +497,7 @@ impl SelfReport {
             event: LedgerEvent::DeletionRequested {
                 policy_id: policy.id().to_owned(),
                 submission_id: submission_id.to_owned(),
-                endpoint: policy.document().endpoint.url.clone(),
+                endpoint: item.payload.endpoint.clone(),
                 outcome: match outcome {
                     DeletionOutcome::Deleted => "deleted",
                     DeletionOutcome::NotFound => "not_found",
@@ -1721,4 +1794,6 @@ mod tests {
             assert!(s.core.verify_ledger().unwrap().is_valid());
         }
     }
+
+    mod integrity;
 }

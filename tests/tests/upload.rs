@@ -213,3 +213,38 @@ fn deletion_requests_and_policy_updates_go_to_the_policy_endpoint() {
     assert_eq!(outcomes, ["deleted", "not_found"]);
     assert_eq!(ledger["verification"]["problem"], Value::Null);
 }
+
+/// `erase` with submissions a drop box still holds: without a choice and no terminal, it
+/// says plainly what stays where; with `--delete-from-drop-box` it asks the drop box to
+/// delete them first.
+#[test]
+fn erase_offers_deletion_requests_first_and_says_what_stays() {
+    let net = Loopback::start();
+    net.report(1, 0);
+    net.grant_consent();
+    net.selfreport(&["sync", "--retry-base", "0"]).success();
+    assert_eq!(net.stored_submissions().len(), 1);
+    let outcome = net.selfreport(&["erase", "--yes", "--delete-from-drop-box"]);
+    let erased = outcome.success();
+    assert!(
+        erased.contains("asked the drop box to delete 1 submission first"),
+        "{erased}"
+    );
+    assert!(net.stored_submissions().is_empty());
+
+    let net = Loopback::start();
+    net.report(1, 0);
+    net.grant_consent();
+    net.selfreport(&["sync", "--retry-base", "0"]).success();
+    let outcome = net.selfreport(&["erase", "--yes"]);
+    let erased = outcome.success();
+    assert!(
+        erased.contains("1 submission you sent may still be held"),
+        "{erased}"
+    );
+    assert!(
+        erased.contains("can no longer be deleted early"),
+        "{erased}"
+    );
+    assert_eq!(net.stored_submissions().len(), 1);
+}

@@ -54,8 +54,8 @@ pub(crate) fn policy_index(inner: &Inner, policy_id: &str) -> [u8; 32] {
 
 impl Store {
     /// Records a consent decision and its ledger entry in one transaction. When consent is
-    /// withdrawn, `on_withdraw` runs inside the same transaction (the outbox drops the
-    /// policy's queued submissions there) and its count is returned.
+    /// withdrawn, the policy's queued submissions are withdrawn in the same transaction
+    /// (never sent while withdrawn, their deletion tokens kept) and their count is returned.
     pub(crate) fn set_consent(
         &self,
         consent: &Consent,
@@ -92,10 +92,9 @@ impl Store {
                     [record],
                 )?;
             }
-            dropped = tx.execute(
-                "DELETE FROM outbox WHERE policy_idx = ?1 AND state = 'pending'",
-                [&policy_idx],
-            )? as u64;
+            // Kept, never sent while withdrawn, with their deletion tokens: an earlier
+            // attempt may have reached the drop box even if its reply was lost.
+            dropped = super::outbox::withdraw_pending(&tx, &mut inner.keys, &policy_idx)?;
         }
         append(&tx, &mut inner.keys, &entry(dropped))?;
         tx.commit()?;

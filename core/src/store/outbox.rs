@@ -91,6 +91,20 @@ pub struct OutboxPayload {
     /// The last day the version it was sealed under is valid: it is not sent after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<chrono::NaiveDate>,
+    /// How long the drop box keeps it, in days from its receipt (the policy's
+    /// `server_days`): a delivered item, with its deletion token, is kept as long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_days: Option<u32>,
+    /// Set, inside the sealed payload, when the person withdrew consent before it was
+    /// sent: it is never sent while set, whatever the plaintext `state` column says, and
+    /// it keeps its deletion token in case an earlier attempt reached the drop box.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withdrawn: bool,
+    /// SHA-256 (lowercase hex) of exactly what was sealed (each recipient's padded
+    /// plaintext): a withdrawn item is sent again on a new consent only if its record would
+    /// still seal to the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure_sha256: Option<String>,
 }
 
 impl OutboxPayload {
@@ -245,7 +259,73 @@ fn mark_record_sent(conn: &Connection, record_id: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// Marks every pending item of the policy with blind index `policy_idx` withdrawn (inside
+/// its sealed payload) and failed, in the caller's transaction; their deletion tokens stay,
+/// in case an earlier attempt reached the drop box. Returns how many.
+pub(crate) fn withdraw_pending(
+    tx: &Connection,
+    keys: &mut super::keyring::Keyring,
+    policy_idx: &[u8; 32],
+) -> Result<u64> {
+    let rows: Vec<(String, i64, Vec<u8>)> = tx
+        .prepare(
+            "SELECT id, epoch, sealed FROM outbox WHERE policy_idx = ?1 AND state = 'pending'",
+        )?
+        .query_map([policy_idx], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, epoch, sealed) in &rows {
+        let plaintext = keys.open_row(tx, TABLE, id, *epoch, sealed)?;
+        let mut payload: OutboxPayload = decode(TABLE, id, &plaintext)?;
+        payload.withdrawn = true;
+        payload.last_error = Some("consent withdrawn before it was sent".to_owned());
+        let plaintext = encode(&payload)?;
+        let sealed = keys.seal_row(tx, TABLE, id, *epoch, &plaintext)?;
+        tx.prepare_cached("UPDATE outbox SET state = 'failed', sealed = ?1 WHERE id = ?2")?
+            .execute(params![sealed, id])?;
+    }
+    Ok(rows.len() as u64)
+}
+
 impl Store {
+    /// Sends again an item withdrawn with consent ([`withdraw_pending`]): pending from
+    /// `now`, its record queued. Only an item still withdrawn is changed; returns whether
+    /// it was.
+    pub(crate) fn revive_withdrawn(&self, submission_id: &str, now: i64) -> Result<bool> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let row: Option<Row> = inner
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+            .query_row([submission_id], map_row)
+            .optional()?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let mut item = open_item(inner, &row)?;
+        if !item.payload.withdrawn || item.payload.body.is_none() {
+            return Ok(false);
+        }
+        item.payload.withdrawn = false;
+        item.payload.last_error = None;
+        let plaintext = encode(&item.payload)?;
+        let tx = inner.conn.transaction()?;
+        let sealed = inner
+            .keys
+            .seal_row(&tx, TABLE, submission_id, row.1, &plaintext)?;
+        tx.prepare_cached(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?1, sealed = ?2 WHERE id = ?3",
+        )?
+        .execute(params![now, sealed, submission_id])?;
+        if let Some(record) = &item.payload.record_id {
+            tx.prepare_cached("UPDATE records SET state = 'queued' WHERE id = ?1")?
+                .execute([record])?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// Stores a sealed submission as pending and marks its record queued, in one
     /// transaction.
     pub fn enqueue(&self, payload: &OutboxPayload, epoch: i64, now: i64) -> Result<()> {
@@ -349,6 +429,9 @@ impl Store {
         };
         let mut item = open_item(inner, &row)?;
         item.payload.last_error = Some(reason);
+        // Never to be sent: the body goes, so no edit of the plaintext state column can
+        // send it. The deletion token stays.
+        item.payload.body = None;
         let plaintext = encode(&item.payload)?;
         let tx = inner.conn.transaction()?;
         let sealed = inner
@@ -426,11 +509,30 @@ impl Store {
                 }
                 AttemptOutcome::Failed { reason } => {
                     payload.last_error = Some(reason.clone());
+                    // Failed for good: the body goes (see `mark_failed`).
+                    payload.body = None;
                     (OutboxItemState::Failed, None)
                 }
             };
+            // A delivered item, with its deletion token, stays as long as the drop box keeps
+            // it: its retention counts from the receipt, which may be days after the
+            // record's date (a backdated report, a slow retry).
+            let epoch = match (outcome, payload.server_days) {
+                (AttemptOutcome::Delivered { receipt, .. }, Some(days)) => {
+                    let received = chrono::DateTime::parse_from_rfc3339(&receipt.received_at)
+                        .map(|at| at.date_naive());
+                    match received {
+                        Ok(day) => epoch.max(super::expiry_epoch(day, days)),
+                        Err(_) => epoch,
+                    }
+                }
+                _ => epoch,
+            };
+            inner.keys.ensure_epoch(&tx, epoch)?;
             let plaintext = encode(&payload)?;
             let sealed = inner.keys.seal_row(&tx, TABLE, id, epoch, &plaintext)?;
+            tx.prepare_cached("UPDATE outbox SET epoch = ?1 WHERE id = ?2")?
+                .execute(params![epoch, id])?;
             write_item(&tx, id, state, next_attempt_at, &sealed)?;
             if let AttemptOutcome::Delivered { entry, .. } = outcome {
                 mark_record_sent(&tx, payload.record_id.as_deref())?;
@@ -482,6 +584,9 @@ mod tests {
             spki_sha256: Vec::new(),
             receipt_key: None,
             valid_until: None,
+            server_days: None,
+            withdrawn: false,
+            disclosure_sha256: None,
         };
         store.enqueue(&payload, EPOCH, 0).unwrap();
         store.outbox_item(id).unwrap()

@@ -412,21 +412,53 @@ impl Store {
     }
 
     /// The submission id a record's current content is sent under: a keyed hash of the
-    /// record id, revision and save time. It is stable until the record is amended (so a
-    /// preview shows the exact bytes that will be sealed) and unlinkable to the record id
-    /// without the store key.
+    /// record id, revision and save time (and a counter, past ids of dead items: see
+    /// below). It is stable until the record is amended (so a preview shows the exact bytes
+    /// that will be sealed) and unlinkable to the record id without the store key.
     pub fn submission_id_for(&self, record: &Record) -> String {
         let guard = self.lock();
         let saved_at = record.saved_at.to_rfc3339();
-        let index = guard.keys.blind_index(
-            "submission",
-            &[
+        let mut attempt: u32 = 0;
+        loop {
+            let counter = attempt.to_be_bytes();
+            let revision = record.revision.to_be_bytes();
+            let first = [
                 record.id.as_str().as_bytes(),
-                &record.revision.to_be_bytes(),
+                &revision[..],
                 saved_at.as_bytes(),
-            ],
-        );
-        crate::hex::hex(&index.0[..16])
+            ];
+            let next = [
+                record.id.as_str().as_bytes(),
+                &revision[..],
+                saved_at.as_bytes(),
+                &counter[..],
+            ];
+            // The first candidate is the id every earlier version of the store used.
+            let pieces: &[&[u8]] = if attempt == 0 { &first } else { &next };
+            let index = guard.keys.blind_index("submission", pieces);
+            let id = crate::hex::hex(&index.0[..16]);
+            // An id held by a dead item (withdrawn, or dropped at the person's request)
+            // belongs to bytes that must never be sent as this record: take the next one.
+            // So is any id held while the record is still only saved (not queued): its own
+            // sealed item would have made it queued, whatever the row's plaintext state
+            // column says. Deterministic for a given outbox, so a seal repeated after a
+            // crash finds the same id.
+            let dead: bool = guard
+                .conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ?1 AND (state = 'failed'
+                        OR (SELECT state FROM records WHERE id = ?2) = 'saved'))",
+                )
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(rusqlite::params![&id, record.id.as_str()], |row| row.get(0))
+                })
+                .unwrap_or(false);
+            if !dead || attempt == u32::MAX {
+                return id;
+            }
+            attempt += 1;
+        }
     }
 
     /// Whether a record exists in the slot of (profile, policy, form, date).

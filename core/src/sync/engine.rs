@@ -188,7 +188,27 @@ pub(crate) fn payload(
         spki_sha256: policy.document().endpoint.spki_sha256.clone(),
         receipt_key: Some(policy.document().endpoint.receipt_key.clone()),
         valid_until: Some(policy.document().valid_until),
+        server_days: Some(policy.document().retention.server_days),
+        withdrawn: false,
+        disclosure_sha256: disclosure_digest(disclosure),
     }
+}
+
+/// SHA-256 (lowercase hex) of what `disclosure` seals: each recipient's name and padded
+/// plaintext, in name order. `None` if a part cannot be written (it could not have been
+/// sealed either).
+pub(crate) fn disclosure_digest(disclosure: &Disclosure) -> Option<String> {
+    let mut bytes = b"selfreport.outbox-disclosure/1\n".to_vec();
+    for recipient in disclosure.parts().keys() {
+        let plaintext = disclosure.plaintext(recipient).ok()?;
+        bytes.extend_from_slice(recipient.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(&(plaintext.len() as u64).to_be_bytes());
+        bytes.extend_from_slice(&plaintext);
+    }
+    let digest = crate::crypto::sha256(&bytes);
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Some(crate::hex::hex(&digest))
 }
 
 /// How one attempt ended.
@@ -203,6 +223,10 @@ pub(crate) enum Attempt {
 
 /// The stored bytes of an item, or why it cannot be sent (a failure for good).
 fn stored_body(item: &OutboxItem) -> std::result::Result<Vec<u8>, &'static str> {
+    // The sealed payload decides, not the plaintext state column it was found by.
+    if item.payload.withdrawn {
+        return Err("consent was withdrawn before it was sent");
+    }
     let Some(encoded) = item.payload.body.as_deref() else {
         return Err("the item has no body left to send");
     };

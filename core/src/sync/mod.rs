@@ -11,7 +11,7 @@ pub mod wire;
 pub(crate) mod test_server;
 
 pub(crate) use engine::{
-    Attempt, Transports, attempt_batch, disclosure_entry, fits_batch, new_deletion_token, payload,
-    seal_disclosure,
+    Attempt, Transports, attempt_batch, disclosure_digest, disclosure_entry, fits_batch,
+    new_deletion_token, payload, seal_disclosure,
 };
 pub use engine::{BATCH_ITEMS, CancelToken, SyncEvent, SyncOptions, SyncReport};
