@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
 use tokio::task::{JoinError, JoinHandle};
 
 use crate::error::SelfReportError;
@@ -51,6 +52,14 @@ fn runtime() -> Result<&'static Runtime, SelfReportError> {
     })
 }
 
+/// Blocking work as the pool receives it: one type for every call, so tokio's task
+/// machinery is compiled once instead of once per closure (each copy is several KB of the
+/// library apps ship).
+type BlockingJob = Box<dyn FnOnce() + Send>;
+
+/// An async task as the runtime receives it, one type for every call (see [`BlockingJob`]).
+type AsyncJob = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Runs blocking `work` (store reads and writes, key derivation) on the core's blocking
 /// pool; the returned future only waits for it. If that future is dropped (the app
 /// cancelled its coroutine or task), `work` still runs to its end, so a write is never
@@ -60,7 +69,13 @@ where
     T: Send + 'static,
     W: FnOnce() -> Result<T, SelfReportError> + Send + 'static,
 {
-    joined(runtime()?.spawn_blocking(work)).await
+    let (sender, receiver) = oneshot::channel();
+    let job: BlockingJob = Box::new(move || {
+        // Nobody to tell if the caller stopped waiting; the work is done either way.
+        let _ = sender.send(work());
+    });
+    let handle = runtime()?.spawn_blocking(job);
+    answer(receiver, handle).await
 }
 
 /// Runs `task` (network round trips, the sync loop) on the core's runtime; the returned
@@ -73,31 +88,45 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, SelfReportError>> + Send + 'static,
 {
-    joined(AbortOnDrop(runtime()?.spawn(task))).await
+    let (sender, receiver) = oneshot::channel();
+    let job: AsyncJob = Box::pin(async move {
+        let _ = sender.send(task.await);
+    });
+    let handle = AbortOnDrop(runtime()?.spawn(job));
+    answer(receiver, handle).await
 }
 
 /// A task's handle that aborts the task when dropped before the task ended.
-struct AbortOnDrop<T>(JoinHandle<T>);
+struct AbortOnDrop(JoinHandle<()>);
 
-impl<T> Future for AbortOnDrop<T> {
-    type Output = Result<T, JoinError>;
+impl Future for AbortOnDrop {
+    type Output = Result<(), JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.0).poll(context)
     }
 }
 
-impl<T> Drop for AbortOnDrop<T> {
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         // A no-op once the task ended.
         self.0.abort();
     }
 }
 
-async fn joined<T>(
-    task: impl Future<Output = Result<Result<T, SelfReportError>, JoinError>>,
+/// The job's answer; if it ended without one, why (from its handle). `handle` lives as
+/// long as the wait, so dropping the wait drops it (for [`spawned`], aborting the task).
+async fn answer<T>(
+    receiver: oneshot::Receiver<Result<T, SelfReportError>>,
+    handle: impl Future<Output = Result<(), JoinError>>,
 ) -> Result<T, SelfReportError> {
-    task.await.unwrap_or_else(|error| Err(task_failed(&error)))
+    match receiver.await {
+        Ok(result) => result,
+        Err(_) => match handle.await {
+            Err(error) => Err(task_failed(&error)),
+            Ok(()) => Err(task_failed_silently()),
+        },
+    }
 }
 
 /// A task that panicked (a bug) or was aborted by the runtime's shutdown: a typed error,
@@ -114,12 +143,26 @@ fn task_failed(error: &JoinError) -> SelfReportError {
     }
 }
 
+/// A job that ended without answering and without failing: cannot happen (every job
+/// sends before it ends), answered all the same rather than assumed away.
+fn task_failed_silently() -> SelfReportError {
+    SelfReportError::Internal {
+        code: "TaskFailed".to_owned(),
+        detail: "the core's task ended without an answer".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
     use super::*;
 
     fn block_on<F: Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .expect("a test runtime")
             .block_on(future)
@@ -147,6 +190,47 @@ mod tests {
         .expect("the task ran");
         assert_ne!(id, caller);
         assert_eq!(name.as_deref(), Some(THREAD_NAME));
+    }
+
+    #[test]
+    fn dropping_the_wait_aborts_an_async_task() {
+        struct SetOnDrop(Arc<AtomicBool>);
+        impl Drop for SetOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let guard = SetOnDrop(dropped.clone());
+        let task = spawned::<(), _>(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+            Ok(())
+        });
+        // The timeout drops the wait after 100 ms, as a cancelled coroutine would.
+        let waited =
+            block_on(async { tokio::time::timeout(Duration::from_millis(100), task).await });
+        assert!(waited.is_err(), "the task never ends on its own");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !dropped.load(Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the task was not aborted"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_panicking_async_task_is_a_typed_error() {
+        let failed = block_on(spawned::<(), _>(async { panic!("a bug in the core") }));
+        match failed {
+            Err(SelfReportError::Internal { code, detail }) => {
+                assert_eq!(code, "TaskFailed");
+                assert!(detail.contains("panicked"), "{detail}");
+            }
+            other => panic!("expected TaskFailed, got {other:?}"),
+        }
     }
 
     #[test]
