@@ -11,8 +11,10 @@ use crate::types::SyncEvent;
 
 /// Receives each submission's progress during a sync. Always called on one of the core's
 /// own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
-/// to the main thread before touching UI. An exception it throws is ignored: the sync
-/// goes on and the outbox stays the source of truth.
+/// to the main thread before touching UI, and never block it waiting for another call on
+/// the same object (`erase` waits for the sync, which waits for the listener). An
+/// exception it throws is ignored: the sync goes on and the outbox stays the source of
+/// truth.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     /// One submission was queued, delivered, rescheduled or refused.

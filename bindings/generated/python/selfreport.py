@@ -5039,8 +5039,8 @@ class KeySource():
     throw `WrongKey`, a key the platform lost `Unavailable`.
 
     The core calls it when a store is created or opened and when the key is changed,
-    never on the main thread's behalf in a loop. Implementations should zero the bytes
-    they are given once done.
+    always on one of its own threads (never the caller's), never in a loop.
+    Implementations should zero the bytes they are given once done.
 """
     
     def wrap(self, key: bytes) -> bytes:
@@ -5061,8 +5061,8 @@ class KeySourceImpl(KeySource):
     throw `WrongKey`, a key the platform lost `Unavailable`.
 
     The core calls it when a store is created or opened and when the key is changed,
-    never on the main thread's behalf in a loop. Implementations should zero the bytes
-    they are given once done.
+    always on one of its own threads (never the caller's), never in a loop.
+    Implementations should zero the bytes they are given once done.
 """
     
     _handle: ctypes.c_uint64
@@ -5504,8 +5504,10 @@ class SyncListener():
     """
     Receives each submission's progress during a sync. Always called on one of the core's
     own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
-    to the main thread before touching UI. An exception it throws is ignored: the sync
-    goes on and the outbox stays the source of truth.
+    to the main thread before touching UI, and never block it waiting for another call on
+    the same object (`erase` waits for the sync, which waits for the listener). An
+    exception it throws is ignored: the sync goes on and the outbox stays the source of
+    truth.
 """
     
     def on_event(self, event: SyncEvent) -> None:
@@ -5518,8 +5520,10 @@ class SyncListenerImpl(SyncListener):
     """
     Receives each submission's progress during a sync. Always called on one of the core's
     own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
-    to the main thread before touching UI. An exception it throws is ignored: the sync
-    goes on and the outbox stays the source of truth.
+    to the main thread before touching UI, and never block it waiting for another call on
+    the same object (`erase` waits for the sync, which waits for the listener). An
+    exception it throws is ignored: the sync goes on and the outbox stays the source of
+    truth.
 """
     
     _handle: ctypes.c_uint64

@@ -613,8 +613,8 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 public protocol KeySource: AnyObject, Sendable {
     
@@ -635,8 +635,8 @@ public protocol KeySource: AnyObject, Sendable {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 open class KeySourceImpl: KeySource, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1964,8 +1964,10 @@ public func FfiConverterTypeSyncCancellation_lower(_ value: SyncCancellation) ->
 /**
  * Receives each submission's progress during a sync. Always called on one of the core's
  * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
- * to the main thread before touching UI. An exception it throws is ignored: the sync
- * goes on and the outbox stays the source of truth.
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 public protocol SyncListener: AnyObject, Sendable {
     
@@ -1978,8 +1980,10 @@ public protocol SyncListener: AnyObject, Sendable {
 /**
  * Receives each submission's progress during a sync. Always called on one of the core's
  * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
- * to the main thread before touching UI. An exception it throws is ignored: the sync
- * goes on and the outbox stays the source of truth.
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     fileprivate let handle: UInt64

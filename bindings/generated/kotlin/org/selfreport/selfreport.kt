@@ -1672,8 +1672,8 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 public interface KeySource {
     
@@ -1696,8 +1696,8 @@ public interface KeySource {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 open class KeySourceImpl: Disposable, AutoCloseable, KeySource
 {
@@ -3661,8 +3661,10 @@ public object FfiConverterTypeSyncCancellation: FfiConverter<SyncCancellation, L
 /**
  * Receives each submission's progress during a sync. Always called on one of the core's
  * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
- * to the main thread before touching UI. An exception it throws is ignored: the sync
- * goes on and the outbox stays the source of truth.
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 public interface SyncListener {
     
@@ -3677,8 +3679,10 @@ public interface SyncListener {
 /**
  * Receives each submission's progress during a sync. Always called on one of the core's
  * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
- * to the main thread before touching UI. An exception it throws is ignored: the sync
- * goes on and the outbox stays the source of truth.
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 {
