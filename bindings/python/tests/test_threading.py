@@ -171,3 +171,59 @@ def test_a_closed_core_answers_every_call_with_closed(sr, tmp_path, key, options
                  core.erase):
         with pytest.raises(sr.SelfReportError.Closed):
             asyncio.run(call())
+
+
+def test_cancelling_the_awaiting_task_stops_the_sync_mid_request(sr, tmp_path, key):
+    """The sync runs on the core's threads, but cancelling the asyncio task that awaits it
+    still stops it at once: the request in flight is dropped, the submission stays queued."""
+    import json
+    import re
+    import socket
+    import subprocess
+
+    from conftest import TARGET
+
+    # A fixture of its own: its port is free for a drop box that never answers.
+    out = tmp_path / "fixture"
+    subprocess.run([str(TARGET / "selfreport-fixture"), "--out", str(out)], check=True,
+                   capture_output=True)
+    own = json.loads((out / "fixture.json").read_text())
+    port = int(re.search(r":(\d+)/", own["endpoint_url"]).group(1))
+    options = sr.OpenOptions(
+        trust_anchors=[sr.TrustAnchor(public_key=own["trust_anchor"], not_before=None, not_after=None)],
+        extra_roots_der=[Path(own["ca_der"]).read_bytes()],
+    )
+    silent = socket.create_server(("127.0.0.1", port))
+    silent.settimeout(30)
+
+    async def main():
+        core = await store_with_records(sr, tmp_path / "store", key, options, own, 1, 1)
+        syncing = asyncio.create_task(core.sync(None, None))
+        connection, _ = await asyncio.to_thread(silent.accept)
+        connection.settimeout(20)
+        hello = await asyncio.to_thread(connection.recv, 512)
+        assert hello, "the TLS ClientHello: the request is in flight"
+        syncing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await syncing
+        cancelled_at = time.monotonic()
+
+        def read_until_closed():
+            try:
+                while connection.recv(4096):
+                    pass
+            except ConnectionResetError:
+                pass  # reset by the client: closed as well
+
+        await asyncio.to_thread(read_until_closed)
+        closed_after = time.monotonic() - cancelled_at
+        connection.close()
+        return core, closed_after
+
+    try:
+        core, closed_after = asyncio.run(main())
+    finally:
+        silent.close()
+    # Long before the client's own 10-second connect and 30-second total timeouts.
+    assert closed_after < 8, f"the connection stayed open {closed_after:.1f} s after the cancel"
+    assert asyncio.run(core.records()).records[0].state == sr.RecordState.QUEUED
