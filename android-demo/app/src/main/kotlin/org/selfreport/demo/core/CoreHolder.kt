@@ -43,10 +43,14 @@ object CoreHolder {
         opened
     }
 
-    /** Forgets [released] (its store was erased) and deletes its Keystore key. */
+    /**
+     * Forgets [released] (its store was erased) and deletes its Keystore key. The object
+     * is not `close()`d: a worker may still hold it, and an erased object answers every
+     * call with `SelfReportException.Closed` (which the workers handle), where a
+     * destroyed one would throw `IllegalStateException`. The JVM frees it when unreachable.
+     */
     suspend fun release(context: Context, released: SelfReportInterface) = lock.withLock {
         if (core === released) {
-            core?.close()
             core = null
         }
         AndroidKeystoreKeySource(context.applicationContext).deleteKey()
@@ -54,7 +58,9 @@ object CoreHolder {
 
     /** The reset path after the key was lost: deletes the store unopened, then its key. */
     suspend fun eraseUnopened(context: Context) = lock.withLock {
-        core?.close()
+        // Normally none is open (the key was lost). If one is, it erases through itself, so
+        // whoever still holds it gets `Closed` instead of a store deleted underneath it.
+        core?.let { open -> runCatching { open.erase() } }
         core = null
         eraseStore(storeDir(context))
         AndroidKeystoreKeySource(context.applicationContext).deleteKey()
