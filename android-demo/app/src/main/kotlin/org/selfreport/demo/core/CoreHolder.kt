@@ -60,7 +60,7 @@ object CoreHolder {
     suspend fun eraseUnopened(context: Context) = lock.withLock {
         // Normally none is open (the key was lost). If one is, it erases through itself, so
         // whoever still holds it gets `Closed` instead of a store deleted underneath it.
-        core?.let { open -> runCatching { open.erase() } }
+        core?.let { opened -> runCatching { opened.erase() } }
         core = null
         eraseStore(storeDir(context))
         AndroidKeystoreKeySource(context.applicationContext).deleteKey()
