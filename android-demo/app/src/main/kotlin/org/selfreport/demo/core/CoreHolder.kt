@@ -35,12 +35,14 @@ object CoreHolder {
      * The open core, opening (or on first use creating) the store on the core's threads.
      * Throws `SelfReportException`.
      */
-    suspend fun get(context: Context): SelfReport = lock.withLock {
-        core?.let { return it }
-        val app = context.applicationContext
-        val opened = SelfReport.open(storeDir(app), AndroidKeystoreKeySource(app), options(app))
-        core = opened
-        opened
+    suspend fun get(context: Context): SelfReport {
+        lock.withLock {
+            core?.let { return it }
+            val app = context.applicationContext
+            val opened = SelfReport.open(storeDir(app), AndroidKeystoreKeySource(app), options(app))
+            core = opened
+            return opened
+        }
     }
 
     /**
@@ -49,21 +51,25 @@ object CoreHolder {
      * call with `SelfReportException.Closed` (which the workers handle), where a
      * destroyed one would throw `IllegalStateException`. The JVM frees it when unreachable.
      */
-    suspend fun release(context: Context, released: SelfReportInterface) = lock.withLock {
-        if (core === released) {
-            core = null
+    suspend fun release(context: Context, released: SelfReportInterface) {
+        lock.withLock {
+            if (core === released) {
+                core = null
+            }
+            AndroidKeystoreKeySource(context.applicationContext).deleteKey()
         }
-        AndroidKeystoreKeySource(context.applicationContext).deleteKey()
     }
 
     /** The reset path after the key was lost: deletes the store unopened, then its key. */
-    suspend fun eraseUnopened(context: Context) = lock.withLock {
-        // Normally none is open (the key was lost). If one is, it erases through itself, so
-        // whoever still holds it gets `Closed` instead of a store deleted underneath it.
-        core?.let { opened -> runCatching { opened.erase() } }
-        core = null
-        eraseStore(storeDir(context))
-        AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+    suspend fun eraseUnopened(context: Context) {
+        lock.withLock {
+            // Normally none is open (the key was lost). If one is, it erases through itself,
+            // so whoever still holds it gets `Closed` instead of a store deleted underneath it.
+            core?.let { opened -> runCatching { opened.erase() } }
+            core = null
+            eraseStore(storeDir(context))
+            AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+        }
     }
 
     /**
