@@ -142,8 +142,9 @@ impl SelfReport {
     }
 
     /// Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-    /// trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-    /// check's code and leaves the installed policy untouched.
+    /// trust anchors and installs it (its signature chain checked, one write). A refusal
+    /// throws `PolicyRefused` with the failed check's code and leaves the installed policy
+    /// untouched.
     pub fn install_policy(&self, signed: Vec<u8>) -> Result<PolicyInfo> {
         let core = self.core()?;
         let summary = logged("install_policy", core.install_policy(&signed))?;

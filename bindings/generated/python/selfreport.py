@@ -553,7 +553,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 54829:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 58578:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 18457:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -5907,8 +5907,9 @@ class SelfReportProtocol(typing.Protocol):
     def install_policy(self, signed: bytes) -> PolicyInfo:
         """
         Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-        trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-        check's code and leaves the installed policy untouched.
+        trust anchors and installs it (its signature chain checked, one write). A refusal
+        throws `PolicyRefused` with the failed check's code and leaves the installed policy
+        untouched.
 """
         raise NotImplementedError
     async def ledger(self, ) -> typing.List[LedgerEntry]:
@@ -6215,8 +6216,9 @@ class SelfReport(SelfReportProtocol):
     def install_policy(self, signed: bytes) -> PolicyInfo:
         """
         Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-        trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-        check's code and leaves the installed policy untouched.
+        trust anchors and installs it (its signature chain checked, one write). A refusal
+        throws `PolicyRefused` with the failed check's code and leaves the installed policy
+        untouched.
 """
         
         _UniffiFfiConverterBytes.check_lower(signed)

@@ -1151,8 +1151,9 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
     func installPolicy(signed: Data) throws  -> PolicyInfo
     
@@ -1462,8 +1463,9 @@ open func hasConsent(policyId: String)throws  -> Bool  {
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
 open func installPolicy(signed: Data)throws  -> PolicyInfo  {
     return try  FfiConverterTypePolicyInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
@@ -6363,7 +6365,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 54829) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 58578) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 18457) {

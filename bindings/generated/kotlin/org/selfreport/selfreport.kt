@@ -1099,7 +1099,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() and 0xFFFF) != 54829) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() and 0xFFFF) != 58578) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() and 0xFFFF) != 46523) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() and 0xFFFF) != 18457) {
@@ -2442,8 +2442,9 @@ public interface SelfReportInterface {
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
     fun `installPolicy`(`signed`: kotlin.ByteArray): PolicyInfo
     
@@ -2820,8 +2821,9 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it (one signature check, one write). A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
     @Throws(SelfReportException::class)override fun `installPolicy`(`signed`: kotlin.ByteArray): PolicyInfo {
             return FfiConverterTypePolicyInfo.lift(
