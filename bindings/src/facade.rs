@@ -1,8 +1,14 @@
 //! The [`SelfReport`] object apps hold: one per store, safe to call from any thread.
+//!
+//! The threading contract (issue 17): every call that can take long is async and does its
+//! work on the core's own threads ([`crate::runtime`]); the calls that stay blocking do
+//! short, bounded work on the caller's thread (each says what in its doc comment, and
+//! docs/integration-*.md list them).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use selfreport_core::model::{Answers, ProfileId, RecordId};
 use selfreport_core::sync::{SyncOptions, transport::TransportConfig};
@@ -12,21 +18,29 @@ use crate::convert;
 use crate::error::SelfReportError;
 use crate::key_source::{Bridge, KeySource};
 use crate::logger::{LogLevel, log};
-use crate::sync::{SyncCancellation, SyncListener};
+use crate::runtime;
+use crate::sync::{RunningSyncs, SyncCancellation, SyncListener};
 use crate::types::*;
 
 type Result<T> = std::result::Result<T, SelfReportError>;
+type Core = Arc<selfreport_core::SelfReport>;
+
+/// How often `erase` looks whether the calls still running on the store have ended.
+const ERASE_WAIT_STEP: Duration = Duration::from_millis(5);
 
 /// The selfreport core, opened on one encrypted store.
 ///
-/// Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
-/// it: every method may be called from any thread; blocking methods touch only the local
-/// store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
-/// async and talk to the policy's endpoint.
+/// Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+/// share it: every method may be called from any thread. Async methods (open, sync,
+/// deletion requests, policy update, purge, export, listing records and the ledger,
+/// verifying the ledger, key change, erase) do their work on the core's own threads,
+/// never on the caller's; the blocking ones do short, bounded work (one or a few store
+/// rows, one signature check) and return in milliseconds.
 #[derive(uniffi::Object)]
 pub struct SelfReport {
-    core: RwLock<Option<Arc<selfreport_core::SelfReport>>>,
+    core: RwLock<Option<Core>>,
     sync_options: SyncOptions,
+    running_syncs: Arc<RunningSyncs>,
 }
 
 impl std::fmt::Debug for SelfReport {
@@ -43,11 +57,14 @@ pub fn store_exists(dir: String) -> bool {
 
 /// Deletes a store's files without opening it: the reset path when the key source lost
 /// its key (`KeyUnavailable`) or the person forgot the passphrase. Everything in it is
-/// gone for good.
+/// gone for good. Runs on the core's threads.
 #[uniffi::export]
-pub fn erase_store(dir: String) -> Result<()> {
-    let result = selfreport_core::SelfReport::erase_dir(Path::new(&dir));
-    logged("erase_store", result)
+pub async fn erase_store(dir: String) -> Result<()> {
+    runtime::blocking(move || {
+        let result = selfreport_core::SelfReport::erase_dir(Path::new(&dir));
+        logged("erase_store", result)
+    })
+    .await
 }
 
 /// Logs how an operation ended (its name and, on failure, the error code only).
@@ -80,8 +97,10 @@ impl SelfReport {
     /// Opens the store in `dir`, creating it on first use, with the store key wrapped by
     /// `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
     /// changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+    /// Runs on the core's threads: the key source is called there (a passphrase source
+    /// derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
     #[uniffi::constructor]
-    pub fn open(
+    pub async fn open(
         dir: String,
         key_source: Arc<dyn KeySource>,
         options: OpenOptions,
@@ -92,17 +111,21 @@ impl SelfReport {
             trust_anchors,
             clock: Arc::new(SystemClock),
         };
-        let bridge = Bridge(key_source);
-        let opened = if selfreport_core::SelfReport::exists(&dir) {
-            selfreport_core::SelfReport::open(&dir, &bridge, core_options)
-        } else {
-            std::fs::create_dir_all(&dir)
-                .map_err(selfreport_core::Error::from)
-                .and_then(|()| selfreport_core::SelfReport::create(&dir, &bridge, core_options))
-        };
-        let core = logged("open", opened)?;
+        let core = runtime::blocking(move || {
+            let bridge = Bridge(key_source);
+            let opened = if selfreport_core::SelfReport::exists(&dir) {
+                selfreport_core::SelfReport::open(&dir, &bridge, core_options)
+            } else {
+                std::fs::create_dir_all(&dir)
+                    .map_err(selfreport_core::Error::from)
+                    .and_then(|()| selfreport_core::SelfReport::create(&dir, &bridge, core_options))
+            };
+            logged("open", opened)
+        })
+        .await?;
         Ok(Arc::new(Self {
             core: RwLock::new(Some(Arc::new(core))),
+            running_syncs: Arc::default(),
             sync_options: SyncOptions {
                 transport: TransportConfig {
                     extra_roots: options.extra_roots_der,
@@ -119,20 +142,21 @@ impl SelfReport {
     }
 
     /// Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-    /// trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-    /// check's code and leaves the installed policy untouched.
+    /// trust anchors and installs it (its signature chain checked, one write). A refusal
+    /// throws `PolicyRefused` with the failed check's code and leaves the installed policy
+    /// untouched.
     pub fn install_policy(&self, signed: Vec<u8>) -> Result<PolicyInfo> {
         let core = self.core()?;
         let summary = logged("install_policy", core.install_policy(&signed))?;
-        self.policy_info_of(&core, summary)
+        policy_info_of(&core, summary)
     }
 
-    /// Installed policies, with their forms.
+    /// Installed policies, with their forms (a handful of rows).
     pub fn policies(&self) -> Result<Vec<PolicyInfo>> {
         let core = self.core()?;
         logged("policies", core.policies())?
             .into_iter()
-            .map(|summary| self.policy_info_of(&core, summary))
+            .map(|summary| policy_info_of(&core, summary))
             .collect()
     }
 
@@ -144,7 +168,7 @@ impl SelfReport {
         Ok(id.to_string())
     }
 
-    /// Every profile.
+    /// Every profile (a household's few rows).
     pub fn profiles(&self) -> Result<Vec<ProfileInfo>> {
         let profiles = logged("profiles", self.core()?.profiles())?;
         Ok(profiles.into_iter().map(convert::profile_info).collect())
@@ -169,7 +193,7 @@ impl SelfReport {
         Ok(convert::monitoring_info(period))
     }
 
-    /// Every monitoring period.
+    /// Every monitoring period (a few per profile).
     pub fn monitoring_periods(&self) -> Result<Vec<MonitoringInfo>> {
         let periods = logged("monitoring_periods", self.core()?.monitoring_periods())?;
         Ok(periods.into_iter().map(convert::monitoring_info).collect())
@@ -221,9 +245,11 @@ impl SelfReport {
         Ok(convert::record_info(record))
     }
 
-    /// Every record, and the ids of any damaged rows.
-    pub fn records(&self) -> Result<RecordList> {
-        let listing = logged("records", self.core()?.records())?;
+    /// Every record, and the ids of any damaged rows. Runs on the core's threads (it
+    /// decrypts every record).
+    pub async fn records(&self) -> Result<RecordList> {
+        let core = self.core()?;
+        let listing = runtime::blocking(move || logged("records", core.records())).await?;
         Ok(RecordList {
             records: listing
                 .records
@@ -263,92 +289,112 @@ impl SelfReport {
     }
 
     /// Every ledger entry, oldest first: each disclosure with its receipt, each consent
-    /// and deletion request.
-    pub fn ledger(&self) -> Result<Vec<LedgerEntry>> {
-        let entries = logged("ledger", self.core()?.ledger())?;
+    /// and deletion request. Runs on the core's threads.
+    pub async fn ledger(&self) -> Result<Vec<LedgerEntry>> {
+        let core = self.core()?;
+        let entries = runtime::blocking(move || logged("ledger", core.ledger())).await?;
         Ok(entries
             .into_iter()
             .filter_map(convert::ledger_entry)
             .collect())
     }
 
-    /// Verifies the ledger's hash chain and every receipt signature.
-    pub fn verify_ledger(&self) -> Result<LedgerCheck> {
-        let check = logged("verify_ledger", self.core()?.verify_ledger())?;
+    /// Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+    /// threads.
+    pub async fn verify_ledger(&self) -> Result<LedgerCheck> {
+        let core = self.core()?;
+        let check =
+            runtime::blocking(move || logged("verify_ledger", core.verify_ledger())).await?;
         Ok(convert::ledger_check(check))
     }
 
     /// Everything the store holds about the person, decrypted, as JSON
-    /// (`selfreport.export/1`), for them to keep or move.
-    pub fn export(&self) -> Result<String> {
-        let export = logged("export", self.core()?.export())?;
-        serde_json::to_string_pretty(&export).map_err(|error| SelfReportError::Internal {
-            code: "Export".to_owned(),
-            detail: error.to_string(),
+    /// (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
+    pub async fn export(&self) -> Result<String> {
+        let core = self.core()?;
+        runtime::blocking(move || {
+            let export = logged("export", core.export())?;
+            serde_json::to_string_pretty(&export).map_err(|error| SelfReportError::Internal {
+                code: "Export".to_owned(),
+                detail: error.to_string(),
+            })
         })
+        .await
     }
 
     /// Deletes everything whose retention has ended by `today` (default the person's
-    /// today) and shreds the keys that sealed it. Run it daily.
-    pub fn purge(&self, today: Option<String>) -> Result<PurgeSummary> {
+    /// today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+    /// threads.
+    pub async fn purge(&self, today: Option<String>) -> Result<PurgeSummary> {
         let today = convert::optional_date("today", today.as_deref())?;
-        let report = logged("purge", self.core()?.purge(today))?;
+        let core = self.core()?;
+        let report = runtime::blocking(move || logged("purge", core.purge(today))).await?;
         Ok(convert::purge_summary(report))
     }
 
     /// Re-wraps the store key with a new key source; records are not re-encrypted and the
-    /// old key source no longer opens the store.
-    pub fn change_key(&self, new_key_source: Arc<dyn KeySource>) -> Result<()> {
-        let bridge = Bridge(new_key_source);
-        logged("change_key", self.core()?.change_key(&bridge))
+    /// old key source no longer opens the store. Runs on the core's threads (the new key
+    /// source is called there).
+    pub async fn change_key(&self, new_key_source: Arc<dyn KeySource>) -> Result<()> {
+        let core = self.core()?;
+        runtime::blocking(move || {
+            let bridge = Bridge(new_key_source);
+            logged("change_key", core.change_key(&bridge))
+        })
+        .await
     }
 
-    /// Shreds the store key and deletes every file of the store. This object is closed
-    /// afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
-    pub fn erase(&self) -> Result<()> {
-        let mut slot = self.slot_mut();
-        let Some(core) = slot.take() else {
-            return Err(SelfReportError::closed());
-        };
-        match Arc::try_unwrap(core) {
-            Ok(core) => logged("erase", core.erase()),
-            Err(core) => {
-                *slot = Some(core);
-                Err(SelfReportError::Conflict {
-                    code: "Busy".to_owned(),
-                    detail: "a sync is running; cancel it before erasing".to_owned(),
-                })
-            }
-        }
+    /// Shreds the store key and deletes every file of the store. From the moment it is
+    /// called, new calls on this object throw `Closed`; a running sync is cancelled (it
+    /// stops after the submissions in flight, which end and are recorded) and every call
+    /// still running is waited for, then the store is erased. Runs on the core's threads.
+    pub async fn erase(&self) -> Result<()> {
+        // Taken out first, so no call starts on the store from now on, then the syncs
+        // that started before are told to stop (a sync registers before it takes the core,
+        // see `sync`, so none is missed).
+        let core = self.slot_mut().take().ok_or_else(SelfReportError::closed)?;
+        self.running_syncs.cancel_all();
+        runtime::blocking(move || {
+            let core = sole_owner(core);
+            logged("erase", core.erase())
+        })
+        .await
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl SelfReport {
     /// Seals what is ready (records of consented policies) and sends every due
     /// submission to its policy's endpoint until a signed receipt comes back, reporting
-    /// each one to `listener`. Stops between submissions when `cancellation` is
-    /// cancelled (on every platform; whether cancelling the awaiting coroutine or task
-    /// also stops it depends on the language's generated code, see the integration
-    /// guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+    /// each one to `listener` on a core thread. Runs on the core's threads. Stops between
+    /// submissions when `cancellation` is cancelled or the store is erased, and at once
+    /// (dropping a request in flight) when the coroutine or task awaiting it is
+    /// cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
     /// retry sends the same bytes.
     pub async fn sync(
         &self,
         listener: Option<Arc<dyn SyncListener>>,
         cancellation: Option<Arc<SyncCancellation>>,
     ) -> Result<SyncSummary> {
-        let core = self.core()?;
         let cancel = cancellation
             .map(|cancellation| cancellation.token().clone())
             .unwrap_or_default();
+        // Registered before the core is taken, so an `erase` that closes the object after
+        // this point finds the sync and cancels it.
+        let _registered = self.running_syncs.start(cancel.clone());
+        let core = self.core()?;
+        let options = self.sync_options.clone();
         let progress = move |event: &selfreport_core::sync::SyncEvent| {
             if let Some(listener) = &listener {
                 // Progress is advisory: a listener that throws does not stop the sync.
                 let _ = listener.on_event(convert::sync_event(event));
             }
         };
-        let report = core.sync(&self.sync_options, &progress, &cancel).await;
-        let report = logged("sync", report)?;
+        let report = runtime::spawned(async move {
+            let report = core.sync(&options, &progress, &cancel).await;
+            logged("sync", report)
+        })
+        .await?;
         log(LogLevel::Info, "selfreport.sync", || {
             format!(
                 "queued {}, delivered {}, retry later {}, failed {}{}",
@@ -363,36 +409,39 @@ impl SelfReport {
     }
 
     /// Asks the drop box to delete a submission, with the token only this device holds;
-    /// an unsent submission is simply dropped. Recorded in the ledger.
+    /// an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+    /// threads.
     pub async fn request_deletion(&self, submission_id: String) -> Result<DeletionOutcome> {
         let core = self.core()?;
-        let outcome = core
-            .request_deletion(&submission_id, &self.sync_options.transport)
-            .await;
-        Ok(convert::deletion_outcome(logged(
-            "request_deletion",
-            outcome,
-        )?))
+        let transport = self.sync_options.transport.clone();
+        let outcome = runtime::spawned(async move {
+            let outcome = core.request_deletion(&submission_id, &transport).await;
+            logged("request_deletion", outcome)
+        })
+        .await?;
+        Ok(convert::deletion_outcome(outcome))
     }
 
     /// Fetches the policy's current version from its endpoint and installs it if it is
     /// newer and passes every check. Returns the new policy, or `None` if already
-    /// current.
+    /// current. Runs on the core's threads.
     pub async fn update_policy(&self, policy_id: String) -> Result<Option<PolicyInfo>> {
         let core = self.core()?;
-        let updated = core
-            .update_policy(&policy_id, &self.sync_options.transport)
-            .await;
-        match logged("update_policy", updated)? {
-            Some(summary) => Ok(Some(self.policy_info_of(&core, summary)?)),
-            None => Ok(None),
-        }
+        let transport = self.sync_options.transport.clone();
+        runtime::spawned(async move {
+            let updated = core.update_policy(&policy_id, &transport).await;
+            match logged("update_policy", updated)? {
+                Some(summary) => Ok(Some(policy_info_of(&core, summary)?)),
+                None => Ok(None),
+            }
+        })
+        .await
     }
 }
 
 impl SelfReport {
-    /// The open core, or `Closed` after `erase`.
-    fn core(&self) -> Result<Arc<selfreport_core::SelfReport>> {
+    /// The open core, or `Closed` once `erase` was called.
+    fn core(&self) -> Result<Core> {
         let slot = match self.core.read() {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),
@@ -400,22 +449,35 @@ impl SelfReport {
         slot.clone().ok_or_else(SelfReportError::closed)
     }
 
-    fn slot_mut(
-        &self,
-    ) -> std::sync::RwLockWriteGuard<'_, Option<Arc<selfreport_core::SelfReport>>> {
+    fn slot_mut(&self) -> std::sync::RwLockWriteGuard<'_, Option<Core>> {
         match self.core.write() {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
+}
 
-    fn policy_info_of(
-        &self,
-        core: &selfreport_core::SelfReport,
-        summary: selfreport_core::PolicySummary,
-    ) -> Result<PolicyInfo> {
-        let policy = logged("policy", core.policy(&summary.id))?;
-        let consented = logged("has_consent", core.has_consent(&summary.id))?;
-        Ok(convert::policy_info(summary, policy.document(), consented))
+fn policy_info_of(
+    core: &selfreport_core::SelfReport,
+    summary: selfreport_core::PolicySummary,
+) -> Result<PolicyInfo> {
+    let policy = logged("policy", core.policy(&summary.id))?;
+    let consented = logged("has_consent", core.has_consent(&summary.id))?;
+    Ok(convert::policy_info(summary, policy.document(), consented))
+}
+
+/// The core alone, once every call still holding it has ended. Called on a blocking
+/// thread by `erase`, after the object was closed and running syncs were cancelled, so
+/// the calls it waits for are bounded (store work, or network requests with their
+/// timeouts); erasing is rare, so looking every few milliseconds costs nothing.
+fn sole_owner(mut core: Core) -> selfreport_core::SelfReport {
+    loop {
+        match Arc::try_unwrap(core) {
+            Ok(core) => return core,
+            Err(shared) => {
+                core = shared;
+                std::thread::sleep(ERASE_WAIT_STEP);
+            }
+        }
     }
 }

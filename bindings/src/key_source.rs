@@ -67,8 +67,8 @@ impl From<CoreKeySourceError> for KeySourceError {
 /// throw `WrongKey`, a key the platform lost `Unavailable`.
 ///
 /// The core calls it when a store is created or opened and when the key is changed,
-/// never on the main thread's behalf in a loop. Implementations should zero the bytes
-/// they are given once done.
+/// always on one of its own threads (never the caller's), never in a loop.
+/// Implementations should zero the bytes they are given once done.
 #[uniffi::export(with_foreign)]
 pub trait KeySource: Send + Sync {
     /// Wraps the 32-byte store key into an opaque blob the store keeps.

@@ -3,7 +3,8 @@
 //! This crate is deliberately thin. It converts between plain records the bindings
 //! generators understand ([`types`]) and the core's types, maps every core failure to one
 //! [`SelfReportError`] with a stable code, bridges the app's [`KeySource`] and [`Logger`]
-//! into the core, and runs the asynchronous parts ([`SelfReport::sync`]) on tokio. Every
+//! into the core, and runs every call that can take long on the core's own threads
+//! ([`runtime`]: a tokio runtime and its blocking pool), never on the app's. Every
 //! rule (validation, policy checks, minimization, sealing, retention) stays in
 //! `selfreport-core`.
 //!
@@ -21,6 +22,7 @@ mod error;
 mod facade;
 mod key_source;
 mod logger;
+pub mod runtime;
 mod sync;
 pub mod types;
 

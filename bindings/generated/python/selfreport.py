@@ -525,7 +525,7 @@ def _uniffi_check_contract_api_version(lib):
         raise InternalError("UniFFI contract version mismatch: try cleaning and rebuilding your project")
 
 def _uniffi_check_api_checksums(lib):
-    if lib.uniffi_selfreport_ffi_checksum_func_erase_store() != 12383:
+    if lib.uniffi_selfreport_ffi_checksum_func_erase_store() != 14297:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_func_passphrase_key_source() != 63862:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -541,53 +541,53 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 33177:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 29214:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() != 32077:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() != 39598:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() != 22232:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 54829:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 28655:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 10202:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 18457:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() != 6734:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() != 21093:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 64212:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 57109:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 12898:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 53433:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 57480:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 22810:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 64692:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() != 7288:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() != 9382:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 20849:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 12831:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 36579:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 19768:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 35274:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() != 26932:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() != 63647:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() != 16060:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 22659:
+    if lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 39766:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_synccancellation_cancel() != 15407:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -736,9 +736,8 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event.argtypes 
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store.argtypes = (
     _UniffiRustBuffer,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store.restype = None
+_UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_func_passphrase_key_source.argtypes = (
     _UniffiRustBuffer,
     ctypes.c_uint32,
@@ -784,9 +783,8 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_add_profile.restype = _Uni
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.restype = None
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -795,14 +793,12 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due.argtypes = (
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase.argtypes = (
     ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase.restype = None
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.argtypes = (
     ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_grant_consent.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -823,9 +819,8 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_policy.argtypes = 
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_policy.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger.argtypes = (
     ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_monitoring_periods.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -850,9 +845,8 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_profiles.restype = _Uniffi
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_record.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -861,9 +855,8 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_record.argtypes = (
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_record.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records.argtypes = (
     ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_request_deletion.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -906,9 +899,8 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_policy.argtypes = (
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_policy.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger.argtypes = (
     ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_withdraw_consent.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -919,7 +911,6 @@ _UniffiLib.uniffi_selfreport_ffi_fn_constructor_selfreport_open.argtypes = (
     _UniffiRustBuffer,
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_constructor_selfreport_open.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_synccancellation_cancel.argtypes = (
@@ -5048,8 +5039,8 @@ class KeySource():
     throw `WrongKey`, a key the platform lost `Unavailable`.
 
     The core calls it when a store is created or opened and when the key is changed,
-    never on the main thread's behalf in a loop. Implementations should zero the bytes
-    they are given once done.
+    always on one of its own threads (never the caller's), never in a loop.
+    Implementations should zero the bytes they are given once done.
 """
     
     def wrap(self, key: bytes) -> bytes:
@@ -5070,8 +5061,8 @@ class KeySourceImpl(KeySource):
     throw `WrongKey`, a key the platform lost `Unavailable`.
 
     The core calls it when a store is created or opened and when the key is changed,
-    never on the main thread's behalf in a loop. Implementations should zero the bytes
-    they are given once done.
+    always on one of its own threads (never the caller's), never in a loop.
+    Implementations should zero the bytes they are given once done.
 """
     
     _handle: ctypes.c_uint64
@@ -5511,9 +5502,12 @@ class _UniffiFfiConverterSequenceTypeProfileInfo(_UniffiConverterRustBuffer):
 
 class SyncListener():
     """
-    Receives each submission's progress during a sync. Called from a background thread;
-    hop to the main thread before touching UI. An exception it throws is ignored: the
-    sync goes on and the outbox stays the source of truth.
+    Receives each submission's progress during a sync. Always called on one of the core's
+    own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
+    to the main thread before touching UI, and never block it waiting for another call on
+    the same object (`erase` waits for the sync, which waits for the listener). An
+    exception it throws is ignored: the sync goes on and the outbox stays the source of
+    truth.
 """
     
     def on_event(self, event: SyncEvent) -> None:
@@ -5524,9 +5518,12 @@ class SyncListener():
 
 class SyncListenerImpl(SyncListener):
     """
-    Receives each submission's progress during a sync. Called from a background thread;
-    hop to the main thread before touching UI. An exception it throws is ignored: the
-    sync goes on and the outbox stays the source of truth.
+    Receives each submission's progress during a sync. Always called on one of the core's
+    own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
+    to the main thread before touching UI, and never block it waiting for another call on
+    the same object (`erase` waits for the sync, which waits for the listener). An
+    exception it throws is ignored: the sync goes on and the outbox stays the source of
+    truth.
 """
     
     _handle: ctypes.c_uint64
@@ -5682,8 +5679,10 @@ class _UniffiFfiConverterOptionalTypeSyncListener(_UniffiConverterRustBuffer):
 
 class SyncCancellationProtocol(typing.Protocol):
     """
-    Stops a running sync between submissions. Cancelling the coroutine or task that awaits
-    the sync also stops it; queued submissions stay queued either way.
+    Stops a running sync between submissions; erasing the store does too (and marks this
+    cancellation cancelled, so use a new one for each sync). Cancelling the coroutine or
+    task that awaits the sync stops it at once, dropping a request in flight. Queued
+    submissions stay queued either way.
 """
     
     def cancel(self, ) -> None:
@@ -5699,8 +5698,10 @@ class SyncCancellationProtocol(typing.Protocol):
 
 class SyncCancellation(SyncCancellationProtocol):
     """
-    Stops a running sync between submissions. Cancelling the coroutine or task that awaits
-    the sync also stops it; queued submissions stay queued either way.
+    Stops a running sync between submissions; erasing the store does too (and marks this
+    cancellation cancelled, so use a new one for each sync). Cancelling the coroutine or
+    task that awaits the sync stops it at once, dropping a request in flight. Queued
+    submissions stay queued either way.
 """
     
     _handle: ctypes.c_uint64
@@ -5851,10 +5852,12 @@ class SelfReportProtocol(typing.Protocol):
     """
     The selfreport core, opened on one encrypted store.
 
-    Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
-    it: every method may be called from any thread; blocking methods touch only the local
-    store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
-    async and talk to the policy's endpoint.
+    Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+    share it: every method may be called from any thread. Async methods (open, sync,
+    deletion requests, policy update, purge, export, listing records and the ledger,
+    verifying the ledger, key change, erase) do their work on the core's own threads,
+    never on the caller's; the blocking ones do short, bounded work (one or a few store
+    rows, one signature check) and return in milliseconds.
 """
     
     def add_profile(self, profile: NewProfile) -> str:
@@ -5863,10 +5866,11 @@ class SelfReportProtocol(typing.Protocol):
         digit, E.164 phone...) and stored encrypted.
 """
         raise NotImplementedError
-    def change_key(self, new_key_source: KeySource) -> None:
+    async def change_key(self, new_key_source: KeySource) -> None:
         """
         Re-wraps the store key with a new key source; records are not re-encrypted and the
-        old key source no longer opens the store.
+        old key source no longer opens the store. Runs on the core's threads (the new key
+        source is called there).
 """
         raise NotImplementedError
     def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
@@ -5875,16 +5879,18 @@ class SelfReportProtocol(typing.Protocol):
         reminders.
 """
         raise NotImplementedError
-    def erase(self, ) -> None:
+    async def erase(self, ) -> None:
         """
-        Shreds the store key and deletes every file of the store. This object is closed
-        afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
+        Shreds the store key and deletes every file of the store. From the moment it is
+        called, new calls on this object throw `Closed`; a running sync is cancelled (it
+        stops after the submissions in flight, which end and are recorded) and every call
+        still running is waited for, then the store is erased. Runs on the core's threads.
 """
         raise NotImplementedError
-    def export(self, ) -> str:
+    async def export(self, ) -> str:
         """
         Everything the store holds about the person, decrypted, as JSON
-        (`selfreport.export/1`), for them to keep or move.
+        (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
 """
         raise NotImplementedError
     def grant_consent(self, policy_id: str) -> None:
@@ -5901,24 +5907,25 @@ class SelfReportProtocol(typing.Protocol):
     def install_policy(self, signed: bytes) -> PolicyInfo:
         """
         Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-        trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-        check's code and leaves the installed policy untouched.
+        trust anchors and installs it (its signature chain checked, one write). A refusal
+        throws `PolicyRefused` with the failed check's code and leaves the installed policy
+        untouched.
 """
         raise NotImplementedError
-    def ledger(self, ) -> typing.List[LedgerEntry]:
+    async def ledger(self, ) -> typing.List[LedgerEntry]:
         """
         Every ledger entry, oldest first: each disclosure with its receipt, each consent
-        and deletion request.
+        and deletion request. Runs on the core's threads.
 """
         raise NotImplementedError
     def monitoring_periods(self, ) -> typing.List[MonitoringInfo]:
         """
-        Every monitoring period.
+        Every monitoring period (a few per profile).
 """
         raise NotImplementedError
     def policies(self, ) -> typing.List[PolicyInfo]:
         """
-        Installed policies, with their forms.
+        Installed policies, with their forms (a handful of rows).
 """
         raise NotImplementedError
     def preview(self, record_id: str) -> Preview:
@@ -5929,13 +5936,14 @@ class SelfReportProtocol(typing.Protocol):
         raise NotImplementedError
     def profiles(self, ) -> typing.List[ProfileInfo]:
         """
-        Every profile.
+        Every profile (a household's few rows).
 """
         raise NotImplementedError
-    def purge(self, today: typing.Optional[str]) -> PurgeSummary:
+    async def purge(self, today: typing.Optional[str]) -> PurgeSummary:
         """
         Deletes everything whose retention has ended by `today` (default the person's
-        today) and shreds the keys that sealed it. Run it daily.
+        today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+        threads.
 """
         raise NotImplementedError
     def record(self, record_id: str) -> RecordInfo:
@@ -5943,15 +5951,17 @@ class SelfReportProtocol(typing.Protocol):
         The record with this id.
 """
         raise NotImplementedError
-    def records(self, ) -> RecordList:
+    async def records(self, ) -> RecordList:
         """
-        Every record, and the ids of any damaged rows.
+        Every record, and the ids of any damaged rows. Runs on the core's threads (it
+        decrypts every record).
 """
         raise NotImplementedError
     async def request_deletion(self, submission_id: str) -> DeletionOutcome:
         """
         Asks the drop box to delete a submission, with the token only this device holds;
-        an unsent submission is simply dropped. Recorded in the ledger.
+        an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+        threads.
 """
         raise NotImplementedError
     def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
@@ -5972,10 +5982,10 @@ class SelfReportProtocol(typing.Protocol):
         """
         Seals what is ready (records of consented policies) and sends every due
         submission to its policy's endpoint until a signed receipt comes back, reporting
-        each one to `listener`. Stops between submissions when `cancellation` is
-        cancelled (on every platform; whether cancelling the awaiting coroutine or task
-        also stops it depends on the language's generated code, see the integration
-        guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+        each one to `listener` on a core thread. Runs on the core's threads. Stops between
+        submissions when `cancellation` is cancelled or the store is erased, and at once
+        (dropping a request in flight) when the coroutine or task awaiting it is
+        cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
         retry sends the same bytes.
 """
         raise NotImplementedError
@@ -5988,12 +5998,13 @@ class SelfReportProtocol(typing.Protocol):
         """
         Fetches the policy's current version from its endpoint and installs it if it is
         newer and passes every check. Returns the new policy, or `None` if already
-        current.
+        current. Runs on the core's threads.
 """
         raise NotImplementedError
-    def verify_ledger(self, ) -> LedgerCheck:
+    async def verify_ledger(self, ) -> LedgerCheck:
         """
-        Verifies the ledger's hash chain and every receipt signature.
+        Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+        threads.
 """
         raise NotImplementedError
     def withdraw_consent(self, policy_id: str) -> int:
@@ -6007,19 +6018,23 @@ class SelfReport(SelfReportProtocol):
     """
     The selfreport core, opened on one encrypted store.
 
-    Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
-    it: every method may be called from any thread; blocking methods touch only the local
-    store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
-    async and talk to the policy's endpoint.
+    Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+    share it: every method may be called from any thread. Async methods (open, sync,
+    deletion requests, policy update, purge, export, listing records and the ledger,
+    verifying the ledger, key change, erase) do their work on the core's own threads,
+    never on the caller's; the blocking ones do short, bounded work (one or a few store
+    rows, one signature check) and return in milliseconds.
 """
     
     _handle: ctypes.c_uint64
     @classmethod
-    def open(cls, dir: str,key_source: KeySource,options: OpenOptions) -> SelfReport:
+    async def open(cls, dir: str,key_source: KeySource,options: OpenOptions) -> SelfReport:
         """
         Opens the store in `dir`, creating it on first use, with the store key wrapped by
         `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
         changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+        Runs on the core's threads: the key source is called there (a passphrase source
+        derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
 """
         
         _UniffiFfiConverterString.check_lower(dir)
@@ -6034,12 +6049,14 @@ class SelfReport(SelfReportProtocol):
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeSelfReport.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_constructor_selfreport_open(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_u64,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_u64,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_u64,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_constructor_selfreport_open,
-            *_uniffi_lowered_args,
         )
-        return cls._uniffi_make_instance(_uniffi_ffi_result)
     
     def __init__(self, *args, **kwargs):
         raise ValueError("This class has no default constructor")
@@ -6080,10 +6097,11 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def change_key(self, new_key_source: KeySource) -> None:
+    async def change_key(self, new_key_source: KeySource) -> None:
         """
         Re-wraps the store key with a new key source; records are not re-encrypted and the
-        old key source no longer opens the store.
+        old key source no longer opens the store. Runs on the core's threads (the new key
+        source is called there).
 """
         
         _UniffiFfiConverterTypeKeySource.check_lower(new_key_source)
@@ -6093,12 +6111,14 @@ class SelfReport(SelfReportProtocol):
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_void,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_void,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_void,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
@@ -6118,38 +6138,44 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def erase(self, ) -> None:
+    async def erase(self, ) -> None:
         """
-        Shreds the store key and deletes every file of the store. This object is closed
-        afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
+        Shreds the store key and deletes every file of the store. From the moment it is
+        called, new calls on this object throw `Closed`; a running sync is cancelled (it
+        stops after the submissions in flight, which end and are recorded) and every call
+        still running is waited for, then the store is erased. Runs on the core's threads.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_void,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_void,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_void,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def export(self, ) -> str:
+    async def export(self, ) -> str:
         """
         Everything the store holds about the person, decrypted, as JSON
-        (`selfreport.export/1`), for them to keep or move.
+        (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
         _uniffi_lift_return = _UniffiFfiConverterString.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def grant_consent(self, policy_id: str) -> None:
         """
         Records the person's consent to send under a policy (written to the ledger).
@@ -6190,8 +6216,9 @@ class SelfReport(SelfReportProtocol):
     def install_policy(self, signed: bytes) -> PolicyInfo:
         """
         Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-        trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-        check's code and leaves the installed policy untouched.
+        trust anchors and installs it (its signature chain checked, one write). A refusal
+        throws `PolicyRefused` with the failed check's code and leaves the installed policy
+        untouched.
 """
         
         _UniffiFfiConverterBytes.check_lower(signed)
@@ -6207,25 +6234,27 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def ledger(self, ) -> typing.List[LedgerEntry]:
+    async def ledger(self, ) -> typing.List[LedgerEntry]:
         """
         Every ledger entry, oldest first: each disclosure with its receipt, each consent
-        and deletion request.
+        and deletion request. Runs on the core's threads.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
         _uniffi_lift_return = _UniffiFfiConverterSequenceTypeLedgerEntry.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def monitoring_periods(self, ) -> typing.List[MonitoringInfo]:
         """
-        Every monitoring period.
+        Every monitoring period (a few per profile).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -6240,7 +6269,7 @@ class SelfReport(SelfReportProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def policies(self, ) -> typing.List[PolicyInfo]:
         """
-        Installed policies, with their forms.
+        Installed policies, with their forms (a handful of rows).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -6274,7 +6303,7 @@ class SelfReport(SelfReportProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def profiles(self, ) -> typing.List[ProfileInfo]:
         """
-        Every profile.
+        Every profile (a household's few rows).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -6287,10 +6316,11 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def purge(self, today: typing.Optional[str]) -> PurgeSummary:
+    async def purge(self, today: typing.Optional[str]) -> PurgeSummary:
         """
         Deletes everything whose retention has ended by `today` (default the person's
-        today) and shreds the keys that sealed it. Run it daily.
+        today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+        threads.
 """
         
         _UniffiFfiConverterOptionalString.check_lower(today)
@@ -6300,12 +6330,14 @@ class SelfReport(SelfReportProtocol):
         )
         _uniffi_lift_return = _UniffiFfiConverterTypePurgeSummary.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def record(self, record_id: str) -> RecordInfo:
         """
         The record with this id.
@@ -6324,25 +6356,29 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def records(self, ) -> RecordList:
+    async def records(self, ) -> RecordList:
         """
-        Every record, and the ids of any damaged rows.
+        Every record, and the ids of any damaged rows. Runs on the core's threads (it
+        decrypts every record).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeRecordList.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     async def request_deletion(self, submission_id: str) -> DeletionOutcome:
         """
         Asks the drop box to delete a submission, with the token only this device holds;
-        an unsent submission is simply dropped. Recorded in the ledger.
+        an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+        threads.
 """
         
         _UniffiFfiConverterString.check_lower(submission_id)
@@ -6425,10 +6461,10 @@ class SelfReport(SelfReportProtocol):
         """
         Seals what is ready (records of consented policies) and sends every due
         submission to its policy's endpoint until a signed receipt comes back, reporting
-        each one to `listener`. Stops between submissions when `cancellation` is
-        cancelled (on every platform; whether cancelling the awaiting coroutine or task
-        also stops it depends on the language's generated code, see the integration
-        guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+        each one to `listener` on a core thread. Runs on the core's threads. Stops between
+        submissions when `cancellation` is cancelled or the store is erased, and at once
+        (dropping a request in flight) when the coroutine or task awaiting it is
+        cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
         retry sends the same bytes.
 """
         
@@ -6469,7 +6505,7 @@ class SelfReport(SelfReportProtocol):
         """
         Fetches the policy's current version from its endpoint and installs it if it is
         newer and passes every check. Returns the new policy, or `None` if already
-        current.
+        current. Runs on the core's threads.
 """
         
         _UniffiFfiConverterString.check_lower(policy_id)
@@ -6487,21 +6523,24 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def verify_ledger(self, ) -> LedgerCheck:
+    async def verify_ledger(self, ) -> LedgerCheck:
         """
-        Verifies the ledger's hash chain and every receipt signature.
+        Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+        threads.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeLedgerCheck.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
             _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger,
-            *_uniffi_lowered_args,
         )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def withdraw_consent(self, policy_id: str) -> int:
         """
         Withdraws consent: queued submissions are dropped unsent and nothing more is sent.
@@ -6575,11 +6614,11 @@ class _UniffiFfiConverterOptionalTypeLogger(_UniffiConverterRustBuffer):
             return _UniffiFfiConverterTypeLogger.read(buf)
         else:
             raise InternalError("Unexpected flag byte for optional type")
-def erase_store(dir: str) -> None:
+async def erase_store(dir: str) -> None:
     """
     Deletes a store's files without opening it: the reset path when the key source lost
     its key (`KeyUnavailable`) or the person forgot the passphrase. Everything in it is
-    gone for good.
+    gone for good. Runs on the core's threads.
 """
     
     _UniffiFfiConverterString.check_lower(dir)
@@ -6588,12 +6627,14 @@ def erase_store(dir: str) -> None:
     )
     _uniffi_lift_return = lambda val: None
     _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+    return await _uniffi_rust_call_async(
+        _UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store(*_uniffi_lowered_args),
+        _UniffiLib.ffi_selfreport_ffi_rust_future_poll_void,
+        _UniffiLib.ffi_selfreport_ffi_rust_future_complete_void,
+        _UniffiLib.ffi_selfreport_ffi_rust_future_free_void,
+        _uniffi_lift_return,
         _uniffi_error_converter,
-        _UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store,
-        *_uniffi_lowered_args,
     )
-    return _uniffi_lift_return(_uniffi_ffi_result)
 def passphrase_key_source(passphrase: str,iterations: int) -> KeySource:
     """
     A passphrase key source. `iterations` 0 means the default (600,000); lower counts

@@ -613,8 +613,8 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 public protocol KeySource: AnyObject, Sendable {
     
@@ -635,8 +635,8 @@ public protocol KeySource: AnyObject, Sendable {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 open class KeySourceImpl: KeySource, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1096,10 +1096,12 @@ public func FfiConverterTypeLogger_lower(_ value: Logger) -> UInt64 {
 /**
  * The selfreport core, opened on one encrypted store.
  *
- * Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
- * it: every method may be called from any thread; blocking methods touch only the local
- * store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
- * async and talk to the policy's endpoint.
+ * Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+ * share it: every method may be called from any thread. Async methods (open, sync,
+ * deletion requests, policy update, purge, export, listing records and the ledger,
+ * verifying the ledger, key change, erase) do their work on the core's own threads,
+ * never on the caller's; the blocking ones do short, bounded work (one or a few store
+ * rows, one signature check) and return in milliseconds.
  */
 public protocol SelfReportProtocol: AnyObject, Sendable {
     
@@ -1111,9 +1113,10 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
-     * old key source no longer opens the store.
+     * old key source no longer opens the store. Runs on the core's threads (the new key
+     * source is called there).
      */
-    func changeKey(newKeySource: KeySource) throws 
+    func changeKey(newKeySource: KeySource) async throws 
     
     /**
      * What each profile still owes on `today` (default: the person's today), for
@@ -1122,16 +1125,18 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func due(today: String?) throws  -> [DueItem]
     
     /**
-     * Shreds the store key and deletes every file of the store. This object is closed
-     * afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
+     * Shreds the store key and deletes every file of the store. From the moment it is
+     * called, new calls on this object throw `Closed`; a running sync is cancelled (it
+     * stops after the submissions in flight, which end and are recorded) and every call
+     * still running is waited for, then the store is erased. Runs on the core's threads.
      */
-    func erase() throws 
+    func erase() async throws 
     
     /**
      * Everything the store holds about the person, decrypted, as JSON
-     * (`selfreport.export/1`), for them to keep or move.
+     * (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
      */
-    func export() throws  -> String
+    func export() async throws  -> String
     
     /**
      * Records the person's consent to send under a policy (written to the ledger).
@@ -1146,24 +1151,25 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
     func installPolicy(signed: Data) throws  -> PolicyInfo
     
     /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request.
+     * and deletion request. Runs on the core's threads.
      */
-    func ledger() throws  -> [LedgerEntry]
+    func ledger() async throws  -> [LedgerEntry]
     
     /**
-     * Every monitoring period.
+     * Every monitoring period (a few per profile).
      */
     func monitoringPeriods() throws  -> [MonitoringInfo]
     
     /**
-     * Installed policies, with their forms.
+     * Installed policies, with their forms (a handful of rows).
      */
     func policies() throws  -> [PolicyInfo]
     
@@ -1174,15 +1180,16 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func preview(recordId: String) throws  -> Preview
     
     /**
-     * Every profile.
+     * Every profile (a household's few rows).
      */
     func profiles() throws  -> [ProfileInfo]
     
     /**
      * Deletes everything whose retention has ended by `today` (default the person's
-     * today) and shreds the keys that sealed it. Run it daily.
+     * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+     * threads.
      */
-    func purge(today: String?) throws  -> PurgeSummary
+    func purge(today: String?) async throws  -> PurgeSummary
     
     /**
      * The record with this id.
@@ -1190,13 +1197,15 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func record(recordId: String) throws  -> RecordInfo
     
     /**
-     * Every record, and the ids of any damaged rows.
+     * Every record, and the ids of any damaged rows. Runs on the core's threads (it
+     * decrypts every record).
      */
-    func records() throws  -> RecordList
+    func records() async throws  -> RecordList
     
     /**
      * Asks the drop box to delete a submission, with the token only this device holds;
-     * an unsent submission is simply dropped. Recorded in the ledger.
+     * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+     * threads.
      */
     func requestDeletion(submissionId: String) async throws  -> DeletionOutcome
     
@@ -1217,10 +1226,10 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     /**
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
-     * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
-     * also stops it depends on the language's generated code, see the integration
-     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * each one to `listener` on a core thread. Runs on the core's threads. Stops between
+     * submissions when `cancellation` is cancelled or the store is erased, and at once
+     * (dropping a request in flight) when the coroutine or task awaiting it is
+     * cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
      * retry sends the same bytes.
      */
     func sync(listener: SyncListener?, cancellation: SyncCancellation?) async throws  -> SyncSummary
@@ -1233,14 +1242,15 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
      * newer and passes every check. Returns the new policy, or `None` if already
-     * current.
+     * current. Runs on the core's threads.
      */
     func updatePolicy(policyId: String) async throws  -> PolicyInfo?
     
     /**
-     * Verifies the ledger's hash chain and every receipt signature.
+     * Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+     * threads.
      */
-    func verifyLedger() throws  -> LedgerCheck
+    func verifyLedger() async throws  -> LedgerCheck
     
     /**
      * Withdraws consent: queued submissions are dropped unsent and nothing more is sent.
@@ -1252,10 +1262,12 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
 /**
  * The selfreport core, opened on one encrypted store.
  *
- * Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
- * it: every method may be called from any thread; blocking methods touch only the local
- * store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
- * async and talk to the policy's endpoint.
+ * Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+ * share it: every method may be called from any thread. Async methods (open, sync,
+ * deletion requests, policy update, purge, export, listing records and the ledger,
+ * verifying the ledger, key change, erase) do their work on the core's own threads,
+ * never on the caller's; the blocking ones do short, bounded work (one or a few store
+ * rows, one signature check) and return in milliseconds.
  */
 open class SelfReport: SelfReportProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1312,16 +1324,22 @@ open class SelfReport: SelfReportProtocol, @unchecked Sendable {
      * Opens the store in `dir`, creating it on first use, with the store key wrapped by
      * `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
      * changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+     * Runs on the core's threads: the key source is called there (a passphrase source
+     * derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
      */
-public static func `open`(dir: String, keySource: KeySource, options: OpenOptions)throws  -> SelfReport  {
-    return try  FfiConverterTypeSelfReport_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_constructor_selfreport_open(
-        FfiConverterString.lower(dir),
-        FfiConverterTypeKeySource_lower(keySource),
-        FfiConverterTypeOpenOptions_lower(options),uniffiCallStatus
-    )
-})
+public static func `open`(dir: String, keySource: KeySource, options: OpenOptions)async throws  -> SelfReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_constructor_selfreport_open(FfiConverterString.lower(dir),FfiConverterTypeKeySource_lower(keySource),FfiConverterTypeOpenOptions_lower(options)
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_u64,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_u64,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeSelfReport_lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
 
@@ -1342,15 +1360,23 @@ open func addProfile(profile: NewProfile)throws  -> String  {
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
-     * old key source no longer opens the store.
+     * old key source no longer opens the store. Runs on the core's threads (the new key
+     * source is called there).
      */
-open func changeKey(newKeySource: KeySource)throws   {try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_change_key(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeKeySource_lower(newKeySource),uniffiCallStatus
-    )
-}
+open func changeKey(newKeySource: KeySource)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_change_key(
+                        self.uniffiCloneHandle(),FfiConverterTypeKeySource_lower(newKeySource)
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
@@ -1368,28 +1394,45 @@ open func due(today: String?)throws  -> [DueItem]  {
 }
     
     /**
-     * Shreds the store key and deletes every file of the store. This object is closed
-     * afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
+     * Shreds the store key and deletes every file of the store. From the moment it is
+     * called, new calls on this object throw `Closed`; a running sync is cancelled (it
+     * stops after the submissions in flight, which end and are recorded) and every call
+     * still running is waited for, then the store is erased. Runs on the core's threads.
      */
-open func erase()throws   {try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_erase(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
+open func erase()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_erase(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
      * Everything the store holds about the person, decrypted, as JSON
-     * (`selfreport.export/1`), for them to keep or move.
+     * (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
      */
-open func export()throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_export(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func export()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_export(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
@@ -1420,8 +1463,9 @@ open func hasConsent(policyId: String)throws  -> Bool  {
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
 open func installPolicy(signed: Data)throws  -> PolicyInfo  {
     return try  FfiConverterTypePolicyInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
@@ -1435,19 +1479,26 @@ open func installPolicy(signed: Data)throws  -> PolicyInfo  {
     
     /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request.
+     * and deletion request. Runs on the core's threads.
      */
-open func ledger()throws  -> [LedgerEntry]  {
-    return try  FfiConverterSequenceTypeLedgerEntry.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_ledger(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func ledger()async throws  -> [LedgerEntry]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_ledger(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeLedgerEntry.lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
-     * Every monitoring period.
+     * Every monitoring period (a few per profile).
      */
 open func monitoringPeriods()throws  -> [MonitoringInfo]  {
     return try  FfiConverterSequenceTypeMonitoringInfo.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
@@ -1459,7 +1510,7 @@ open func monitoringPeriods()throws  -> [MonitoringInfo]  {
 }
     
     /**
-     * Installed policies, with their forms.
+     * Installed policies, with their forms (a handful of rows).
      */
 open func policies()throws  -> [PolicyInfo]  {
     return try  FfiConverterSequenceTypePolicyInfo.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
@@ -1485,7 +1536,7 @@ open func preview(recordId: String)throws  -> Preview  {
 }
     
     /**
-     * Every profile.
+     * Every profile (a household's few rows).
      */
 open func profiles()throws  -> [ProfileInfo]  {
     return try  FfiConverterSequenceTypeProfileInfo.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
@@ -1498,16 +1549,23 @@ open func profiles()throws  -> [ProfileInfo]  {
     
     /**
      * Deletes everything whose retention has ended by `today` (default the person's
-     * today) and shreds the keys that sealed it. Run it daily.
+     * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+     * threads.
      */
-open func purge(today: String?)throws  -> PurgeSummary  {
-    return try  FfiConverterTypePurgeSummary_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_purge(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(today),uniffiCallStatus
-    )
-})
+open func purge(today: String?)async throws  -> PurgeSummary  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_purge(
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(today)
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePurgeSummary_lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
@@ -1524,20 +1582,29 @@ open func record(recordId: String)throws  -> RecordInfo  {
 }
     
     /**
-     * Every record, and the ids of any damaged rows.
+     * Every record, and the ids of any damaged rows. Runs on the core's threads (it
+     * decrypts every record).
      */
-open func records()throws  -> RecordList  {
-    return try  FfiConverterTypeRecordList_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_records(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func records()async throws  -> RecordList  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_records(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRecordList_lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
      * Asks the drop box to delete a submission, with the token only this device holds;
-     * an unsent submission is simply dropped. Recorded in the ledger.
+     * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+     * threads.
      */
 open func requestDeletion(submissionId: String)async throws  -> DeletionOutcome  {
     return
@@ -1595,10 +1662,10 @@ open func startMonitoring(profileId: String, policyId: String, start: String?, r
     /**
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
-     * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
-     * also stops it depends on the language's generated code, see the integration
-     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * each one to `listener` on a core thread. Runs on the core's threads. Stops between
+     * submissions when `cancellation` is cancelled or the store is erased, and at once
+     * (dropping a request in flight) when the coroutine or task awaiting it is
+     * cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
      * retry sends the same bytes.
      */
 open func sync(listener: SyncListener?, cancellation: SyncCancellation?)async throws  -> SyncSummary  {
@@ -1632,7 +1699,7 @@ open func today()throws  -> String  {
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
      * newer and passes every check. Returns the new policy, or `None` if already
-     * current.
+     * current. Runs on the core's threads.
      */
 open func updatePolicy(policyId: String)async throws  -> PolicyInfo?  {
     return
@@ -1651,15 +1718,23 @@ open func updatePolicy(policyId: String)async throws  -> PolicyInfo?  {
 }
     
     /**
-     * Verifies the ledger's hash chain and every receipt signature.
+     * Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+     * threads.
      */
-open func verifyLedger()throws  -> LedgerCheck  {
-    return try  FfiConverterTypeLedgerCheck_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func verifyLedger()async throws  -> LedgerCheck  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeLedgerCheck_lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
@@ -1727,8 +1802,10 @@ public func FfiConverterTypeSelfReport_lower(_ value: SelfReport) -> UInt64 {
 
 
 /**
- * Stops a running sync between submissions. Cancelling the coroutine or task that awaits
- * the sync also stops it; queued submissions stay queued either way.
+ * Stops a running sync between submissions; erasing the store does too (and marks this
+ * cancellation cancelled, so use a new one for each sync). Cancelling the coroutine or
+ * task that awaits the sync stops it at once, dropping a request in flight. Queued
+ * submissions stay queued either way.
  */
 public protocol SyncCancellationProtocol: AnyObject, Sendable {
     
@@ -1744,8 +1821,10 @@ public protocol SyncCancellationProtocol: AnyObject, Sendable {
     
 }
 /**
- * Stops a running sync between submissions. Cancelling the coroutine or task that awaits
- * the sync also stops it; queued submissions stay queued either way.
+ * Stops a running sync between submissions; erasing the store does too (and marks this
+ * cancellation cancelled, so use a new one for each sync). Cancelling the coroutine or
+ * task that awaits the sync stops it at once, dropping a request in flight. Queued
+ * submissions stay queued either way.
  */
 open class SyncCancellation: SyncCancellationProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1885,9 +1964,12 @@ public func FfiConverterTypeSyncCancellation_lower(_ value: SyncCancellation) ->
 
 
 /**
- * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI. An exception it throws is ignored: the
- * sync goes on and the outbox stays the source of truth.
+ * Receives each submission's progress during a sync. Always called on one of the core's
+ * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 public protocol SyncListener: AnyObject, Sendable {
     
@@ -1898,9 +1980,12 @@ public protocol SyncListener: AnyObject, Sendable {
     
 }
 /**
- * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI. An exception it throws is ignored: the
- * sync goes on and the outbox stays the source of truth.
+ * Receives each submission's progress during a sync. Always called on one of the core's
+ * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -6181,14 +6266,21 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
 /**
  * Deletes a store's files without opening it: the reset path when the key source lost
  * its key (`KeyUnavailable`) or the person forgot the passphrase. Everything in it is
- * gone for good.
+ * gone for good. Runs on the core's threads.
  */
-public func eraseStore(dir: String)throws   {try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_func_erase_store(
-        FfiConverterString.lower(dir),uniffiCallStatus
-    )
-}
+public func eraseStore(dir: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_func_erase_store(FfiConverterString.lower(dir)
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_void,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_void,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
 /**
  * Whether a store exists in `dir`.
@@ -6240,7 +6332,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_func_erase_store() != 12383) {
+    if (uniffi_selfreport_ffi_checksum_func_erase_store() != 14297) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_func_store_exists() != 15699) {
@@ -6255,16 +6347,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 33177) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 29214) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_export() != 32077) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_export() != 39598) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() != 22232) {
@@ -6273,34 +6365,34 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 54829) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 28655) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 10202) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 18457) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() != 6734) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() != 21093) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 64212) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 57109) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 12898) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 53433) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 57480) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 22810) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 64692) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_record() != 7288) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_records() != 9382) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 20849) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948) {
@@ -6309,16 +6401,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 12831) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 36579) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 19768) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 35274) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() != 26932) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() != 63647) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() != 16060) {
@@ -6342,7 +6434,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_synclistener_on_event() != 53991) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 22659) {
+    if (uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 39766) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_constructor_synccancellation_new() != 37209) {

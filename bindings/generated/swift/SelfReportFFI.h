@@ -311,7 +311,7 @@ void uniffi_selfreport_ffi_fn_free_selfreport(uint64_t handle, RustCallStatus *_
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_CONSTRUCTOR_SELFREPORT_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_CONSTRUCTOR_SELFREPORT_OPEN
-uint64_t uniffi_selfreport_ffi_fn_constructor_selfreport_open(RustBuffer dir, uint64_t key_source, RustBuffer options, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_constructor_selfreport_open(RustBuffer dir, uint64_t key_source, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ADD_PROFILE
@@ -321,7 +321,7 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_add_profile(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_CHANGE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_CHANGE_KEY
-void uniffi_selfreport_ffi_fn_method_selfreport_change_key(uint64_t ptr, uint64_t new_key_source, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_change_key(uint64_t ptr, uint64_t new_key_source
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DUE
@@ -331,12 +331,12 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_due(uint64_t ptr, RustBuff
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ERASE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ERASE
-void uniffi_selfreport_ffi_fn_method_selfreport_erase(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_erase(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_EXPORT
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_EXPORT
-RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_export(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_export(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_GRANT_CONSENT
@@ -356,7 +356,7 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_install_policy(uint64_t pt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_LEDGER
-RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_ledger(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_ledger(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_MONITORING_PERIODS
@@ -381,7 +381,7 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_profiles(uint64_t ptr, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_PURGE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_PURGE
-RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_purge(uint64_t ptr, RustBuffer today, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_purge(uint64_t ptr, RustBuffer today
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_RECORD
@@ -391,7 +391,7 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_record(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_RECORDS
-RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_records(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_records(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_REQUEST_DELETION
@@ -426,7 +426,7 @@ uint64_t uniffi_selfreport_ffi_fn_method_selfreport_update_policy(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_VERIFY_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_VERIFY_LEDGER
-RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_WITHDRAW_CONSENT
@@ -527,7 +527,7 @@ void uniffi_selfreport_ffi_fn_method_synclistener_on_event(uint64_t ptr, RustBuf
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_ERASE_STORE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_ERASE_STORE
-void uniffi_selfreport_ffi_fn_func_erase_store(RustBuffer dir, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_selfreport_ffi_fn_func_erase_store(RustBuffer dir
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_STORE_EXISTS

@@ -9,7 +9,7 @@ NAMES = ["赵一", "钱二", "孙三", "李四", "周五", "吴六", "郑七", "
 
 
 def test_calls_from_several_threads_at_once(sr, tmp_path, key, options, fixture):
-    core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+    core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
     policy = core.install_policy(Path(fixture["signed_policy"]).read_bytes())
     errors = []
 
@@ -20,7 +20,7 @@ def test_calls_from_several_threads_at_once(sr, tmp_path, key, options, fixture)
                               phone=None, birth_date=None, passport_number=None)
             )
             core.save_record(profile, policy.id, "daily", None, fixture["answers"])
-            core.records()
+            asyncio.run(core.records())
         except Exception as error:  # collected and asserted below
             errors.append(error)
 
@@ -31,7 +31,7 @@ def test_calls_from_several_threads_at_once(sr, tmp_path, key, options, fixture)
         thread.join()
     assert errors == []
     assert len(core.profiles()) == 8
-    assert len(core.records().records) == 8
+    assert len(asyncio.run(core.records()).records) == 8
 
 
 def test_logger_receives_lines_without_personal_data(sr, tmp_path, key, options, fixture):
@@ -41,7 +41,7 @@ def test_logger_receives_lines_without_personal_data(sr, tmp_path, key, options,
     })()
     sr.set_logger(logger)
     try:
-        core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+        core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
         policy = core.install_policy(Path(fixture["signed_policy"]).read_bytes())
         profile = core.add_profile(
             sr.NewProfile(display_name="Grandma", name="Canarina Quill", id_number=None,
@@ -69,7 +69,7 @@ def test_a_throwing_logger_or_listener_never_fails_the_operation(sr, tmp_path, k
 
     sr.set_logger(type("Broken", (sr.Logger,), {"log": explode})())
     try:
-        core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+        core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
         policy = core.install_policy(Path(dropbox["signed_policy"]).read_bytes())
         profile = core.add_profile(
             sr.NewProfile(display_name="Aunt", name="周敏", id_number=None, phone=None,
@@ -82,4 +82,4 @@ def test_a_throwing_logger_or_listener_never_fails_the_operation(sr, tmp_path, k
     finally:
         sr.set_logger(None)
     assert (summary.queued, summary.delivered, summary.failed) == (1, 1, 0)
-    assert core.verify_ledger().valid
+    assert asyncio.run(core.verify_ledger()).valid

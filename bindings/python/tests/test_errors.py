@@ -1,6 +1,7 @@
 """Typed errors through the Python bindings: wrong key, invalid answers, refused
 policies, a lost or failing key source (and the reset path), bad arguments."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -8,17 +9,17 @@ import pytest
 
 def test_wrong_key_is_typed_and_changes_nothing(sr, tmp_path, key, options):
     store = str(tmp_path / "store")
-    sr.SelfReport.open(store, key, options)
+    asyncio.run(sr.SelfReport.open(store, key, options))
     before = {p.name: p.read_bytes() for p in Path(store).iterdir() if p.is_file()}
     with pytest.raises(sr.SelfReportError.WrongKey) as raised:
-        sr.SelfReport.open(store, sr.passphrase_key_source("not the passphrase", 1000), options)
+        asyncio.run(sr.SelfReport.open(store, sr.passphrase_key_source("not the passphrase", 1000), options))
     assert raised.value.code == "WrongKey"
     after = {p.name: p.read_bytes() for p in Path(store).iterdir() if p.is_file()}
     assert after == before
 
 
 def test_invalid_answer_names_the_field_and_saves_nothing(sr, tmp_path, key, options, fixture):
-    core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+    core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
     policy = core.install_policy(Path(fixture["signed_policy"]).read_bytes())
     profile = core.add_profile(
         sr.NewProfile(display_name="Dad", name="李雷", id_number=None, phone=None,
@@ -28,7 +29,7 @@ def test_invalid_answer_names_the_field_and_saves_nothing(sr, tmp_path, key, opt
     with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
         core.save_record(profile, policy.id, "daily", None, answers)
     assert raised.value.field == "temperature" and raised.value.rule == "OutOfRange"
-    assert core.records().records == []
+    assert asyncio.run(core.records()).records == []
     with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
         core.save_record(profile, policy.id, "daily", "28/11/2026", fixture["answers"])
     assert raised.value.code == "InvalidArgument" and raised.value.field == "date"
@@ -38,7 +39,7 @@ def test_invalid_answer_names_the_field_and_saves_nothing(sr, tmp_path, key, opt
 
 
 def test_untrusted_policy_is_refused_and_the_installed_one_kept(sr, tmp_path, key, options, fixture):
-    core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+    core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
     core.install_policy(Path(fixture["signed_policy"]).read_bytes())
     with pytest.raises(sr.SelfReportError.PolicyRefused) as raised:
         core.install_policy(Path(fixture["untrusted_policy"]).read_bytes())
@@ -72,26 +73,26 @@ class Switchable:
 def test_lost_key_is_typed_and_the_app_can_reset(sr, tmp_path, key, options):
     store = str(tmp_path / "store")
     source = Switchable(sr, key)
-    sr.SelfReport.open(store, source.source, options).add_profile(
+    asyncio.run(sr.SelfReport.open(store, source.source, options)).add_profile(
         sr.NewProfile(display_name="Kid", name=None, id_number=None, phone=None,
                       birth_date=None, passport_number=None)
     )
     source.mode = "lost"
     with pytest.raises(sr.SelfReportError.KeyUnavailable):
-        sr.SelfReport.open(store, source.source, options)
-    sr.erase_store(store)
+        asyncio.run(sr.SelfReport.open(store, source.source, options))
+    asyncio.run(sr.erase_store(store))
     source.mode = "ok"
-    fresh = sr.SelfReport.open(store, source.source, options)
+    fresh = asyncio.run(sr.SelfReport.open(store, source.source, options))
     assert fresh.profiles() == []
 
 
 def test_an_exception_inside_the_key_source_is_a_typed_error(sr, tmp_path, key, options):
     store = str(tmp_path / "store")
     source = Switchable(sr, key)
-    sr.SelfReport.open(store, source.source, options)
+    asyncio.run(sr.SelfReport.open(store, source.source, options))
     source.mode = "throws"
     with pytest.raises(sr.SelfReportError.KeySourceFailed) as raised:
-        sr.SelfReport.open(store, source.source, options)
+        asyncio.run(sr.SelfReport.open(store, source.source, options))
     assert raised.value.code == "KeySourceFailed"
     source.mode = "ok"
-    sr.SelfReport.open(store, source.source, options)
+    asyncio.run(sr.SelfReport.open(store, source.source, options))

@@ -15,7 +15,7 @@ NOTE = "canary-note-7f3a9c"
 
 
 def open_with_policy(sr, tmp_path, key, options, fixture):
-    core = sr.SelfReport.open(str(tmp_path / "store"), key, options)
+    core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
     policy = core.install_policy(Path(fixture["signed_policy"]).read_bytes())
     profile = core.add_profile(
         sr.NewProfile(
@@ -73,7 +73,7 @@ def test_whole_flow_delivers_only_the_minimized_fields(sr, tmp_path, key, option
     # Without consent nothing is sealed or sent.
     before_consent = asyncio.run(core.sync(None, None))
     assert (before_consent.queued, before_consent.delivered) == (0, 0)
-    assert core.records().records[0].state == sr.RecordState.SAVED
+    assert asyncio.run(core.records()).records[0].state == sr.RecordState.SAVED
 
     core.grant_consent(policy.id)
     progress = Progress(sr)
@@ -81,14 +81,14 @@ def test_whole_flow_delivers_only_the_minimized_fields(sr, tmp_path, key, option
     assert (summary.queued, summary.delivered, summary.failed) == (1, 1, 0)
     kinds = [type(event).__name__.split(".")[-1] for event in progress.events]
     assert kinds == ["QUEUED", "DELIVERED"]
-    assert core.records().records[0].state == sr.RecordState.SENT
+    assert asyncio.run(core.records()).records[0].state == sr.RecordState.SENT
 
-    disclosures = [e.event for e in core.ledger() if isinstance(e.event, sr.LedgerEvent.DISCLOSURE)]
+    disclosures = [e.event for e in asyncio.run(core.ledger()) if isinstance(e.event, sr.LedgerEvent.DISCLOSURE)]
     assert len(disclosures) == 1 and disclosures[0].receipt_signature
     assert {f.field for f in disclosures[0].fields} == {
         "name", "phone", "temperature", "symptoms", "district", "contact_with_case"
     }
-    check = core.verify_ledger()
+    check = asyncio.run(core.verify_ledger())
     assert check.valid and check.receipts_verified == 1
 
     stored = sqlite3.connect(dropbox["dropbox_db"]).execute("SELECT * FROM submissions").fetchall()
@@ -96,12 +96,12 @@ def test_whole_flow_delivers_only_the_minimized_fields(sr, tmp_path, key, option
     for value in (NAME, PHONE, NOTE, "36.8"):
         assert value.encode() not in raw
 
-    exported = json.loads(core.export())
+    exported = json.loads(asyncio.run(core.export()))
     assert exported["format"] == "selfreport.export/1"
     assert exported["profiles"][0]["name"] == NAME
 
     store = tmp_path / "store"
-    core.erase()
+    asyncio.run(core.erase())
     assert not sr.store_exists(str(store))
     with pytest.raises(sr.SelfReportError.Closed):
         core.profiles()
@@ -115,5 +115,5 @@ def test_cancelled_sync_sends_nothing_and_keeps_the_queue(sr, tmp_path, key, opt
     cancellation.cancel()
     summary = asyncio.run(core.sync(None, cancellation))
     assert summary.cancelled and summary.delivered == 0
-    assert core.records().records[0].state == sr.RecordState.QUEUED
+    assert asyncio.run(core.records()).records[0].state == sr.RecordState.QUEUED
     assert asyncio.run(core.sync(None, None)).delivered == 1

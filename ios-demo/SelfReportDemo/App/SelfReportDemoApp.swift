@@ -1,5 +1,7 @@
-// The app's entry point: the core's logger and the background task handlers are set up
-// before launch finishes (BGTaskScheduler requires it), then the store is opened.
+// The app's entry point: the background task handlers are set up before launch finishes
+// (BGTaskScheduler requires it), then the store is opened. No core call runs on the main
+// actor: `AppModel` and `CoreStore` make them off it (the core's logger is installed by
+// `CoreStore` before its first open).
 
 import SelfReportCore
 import SwiftUI
@@ -10,7 +12,6 @@ struct SelfReportDemoApp: App {
     @Environment(\.scenePhase) private var scenePhase
 
     init() {
-        setLogger(logger: OSLogLogger())
         BackgroundSync.register(store: CoreStore.shared)
     }
 

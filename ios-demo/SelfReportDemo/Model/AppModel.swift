@@ -1,9 +1,11 @@
 // The app's state and every action a screen can take, over the one `SelfReport`. Views
 // read the published properties and call these methods; they never call the core.
 //
-// The core's blocking methods only touch the local store and return in milliseconds, so
-// they are called on the main actor; `sync` and `requestDeletion` are async and suspend
-// without blocking it.
+// No core call runs on the main actor. The model is `@MainActor` (it publishes to the
+// views), so every call to the core goes through `onCore`, a nonisolated async function:
+// Swift runs it on the global concurrent executor (SE-0338), and the main actor only
+// awaits. The core's long calls (open, sync, records, ledger, export, purge, erase...) are
+// async and do their work on the core's own threads besides.
 
 import Foundation
 import SelfReportCore
@@ -87,6 +89,10 @@ final class AppModel: ObservableObject {
 
     /// Opens (or creates) the store, installs the bundled policy and decides what to show.
     func start() {
+        Task { await self.open() }
+    }
+
+    private func open() async {
         ExportFile.removeAll()
         let configuration: DemoConfiguration
         do {
@@ -99,13 +105,14 @@ final class AppModel: ObservableObject {
             return
         }
         do {
-            guard let core = try store.open(configuration, create: true) else {
+            guard let core = try await store.open(configuration, create: true) else {
                 phase = .failed(L10n.string("error.unexpected"))
                 return
             }
             self.core = core
-            try installBundledPolicy(configuration, into: core)
-            try reload()
+            let signedPolicy = configuration.signedPolicy
+            try await Self.onCore { try Self.installBundledPolicy(signedPolicy, into: core) }
+            try await reload()
             let onboarded = defaults.bool(forKey: Self.onboardedKey)
             phase = (policy?.consented == true || onboarded) ? .ready : .onboarding
             if phase == .ready {
@@ -128,9 +135,9 @@ final class AppModel: ObservableObject {
 
     /// Installs the policy the app ships with. A refusal is fine when a policy is already
     /// installed: the same or a newer version is refused as a rollback.
-    private func installBundledPolicy(_ configuration: DemoConfiguration, into core: SelfReport) throws {
+    private nonisolated static func installBundledPolicy(_ signedPolicy: Data, into core: SelfReport) throws {
         do {
-            _ = try core.installPolicy(signed: configuration.signedPolicy)
+            _ = try core.installPolicy(signed: signedPolicy)
         } catch let error as SelfReportError {
             let installed = try core.policies()
             guard case .PolicyRefused = error, !installed.isEmpty else { throw error }
@@ -140,29 +147,51 @@ final class AppModel: ObservableObject {
     /// The app came to the foreground: a new day may have started.
     func becameActive() {
         guard phase == .ready, let core else { return }
+        let lastPurge = lastPurge
         perform {
-            let today = try core.today()
+            let today = try await Self.onCore { try core.today() }
             if lastPurge != today {
-                _ = try core.purge(today: nil)
-                lastPurge = today
+                _ = try await Self.onCore { try await core.purge(today: nil) }
+                self.lastPurge = today
             }
-            try reload()
+            try await self.reload()
+            self.afterChange()
         }
-        afterChange()
+    }
+
+    /// What the screens show, read in one go off the main actor.
+    private struct Snapshot: Sendable {
+        let today: String
+        let policy: PolicyInfo?
+        let profiles: [ProfileInfo]
+        let monitoring: [MonitoringInfo]
+        let due: [DueItem]
+        let records: RecordList
+        let ledger: [LedgerEntry]
     }
 
     /// Reads everything the screens show.
-    func reload() throws {
+    func reload() async throws {
         guard let core else { return }
-        today = try core.today()
-        policy = try core.policies().first
-        profiles = try core.profiles()
-        monitoring = try core.monitoringPeriods()
-        due = try core.due(today: nil)
-        let list = try core.records()
-        records = list.records
-        damagedRecords = list.damaged
-        ledger = try core.ledger()
+        let snapshot = try await Self.onCore {
+            Snapshot(
+                today: try core.today(),
+                policy: try core.policies().first,
+                profiles: try core.profiles(),
+                monitoring: try core.monitoringPeriods(),
+                due: try core.due(today: nil),
+                records: try await core.records(),
+                ledger: try await core.ledger()
+            )
+        }
+        today = snapshot.today
+        policy = snapshot.policy
+        profiles = snapshot.profiles
+        monitoring = snapshot.monitoring
+        due = snapshot.due
+        records = snapshot.records.records
+        damagedRecords = snapshot.records.damaged
+        ledger = snapshot.ledger
     }
 
     // MARK: - Consent
@@ -170,13 +199,14 @@ final class AppModel: ObservableObject {
     /// The person agrees to send under the policy.
     func acceptPolicy() {
         guard let core, let policy else { return }
+        let policyId = policy.id
         perform {
-            try core.grantConsent(policyId: policy.id)
-            defaults.set(true, forKey: Self.onboardedKey)
-            try reload()
-            phase = .ready
+            try await Self.onCore { try core.grantConsent(policyId: policyId) }
+            self.defaults.set(true, forKey: Self.onboardedKey)
+            try await self.reload()
+            self.phase = .ready
+            self.afterChange()
         }
-        afterChange()
     }
 
     /// The person uses the app without sending for now; records stay on the phone.
@@ -194,20 +224,22 @@ final class AppModel: ObservableObject {
     /// Withdraws consent: nothing more is sent and queued reports are dropped.
     func withdrawConsent() {
         guard let core, let policy else { return }
+        let policyId = policy.id
         perform {
-            let dropped = try core.withdrawConsent(policyId: policy.id)
-            try reload()
-            message = L10n.format("consent.withdrawn %lld", Int64(dropped))
+            let dropped = try await Self.onCore { try core.withdrawConsent(policyId: policyId) }
+            try await self.reload()
+            self.message = L10n.format("consent.withdrawn %lld", Int64(dropped))
         }
     }
 
     // MARK: - Profiles and monitoring
 
     /// Adds a household member. Throws the core's refusal, for the form to show by field.
-    func addProfile(_ draft: ProfileDraft) throws {
+    func addProfile(_ draft: ProfileDraft) async throws {
         guard let core else { return }
-        _ = try core.addProfile(profile: draft.newProfile())
-        try reload()
+        let profile = draft.newProfile()
+        _ = try await Self.onCore { try core.addProfile(profile: profile) }
+        try await reload()
     }
 
     func profile(_ id: String) -> ProfileInfo? {
@@ -222,11 +254,14 @@ final class AppModel: ObservableObject {
     /// Starts a monitoring period from today under the policy.
     func startMonitoring(profileId: String, reason: MonitoringReason) {
         guard let core, let policy else { return }
+        let policyId = policy.id
         perform {
-            _ = try core.startMonitoring(profileId: profileId, policyId: policy.id, start: nil, reason: reason)
-            try reload()
+            _ = try await Self.onCore {
+                try core.startMonitoring(profileId: profileId, policyId: policyId, start: nil, reason: reason)
+            }
+            try await self.reload()
+            self.afterChange()
         }
-        afterChange()
     }
 
     // MARK: - Records
@@ -245,15 +280,18 @@ final class AppModel: ObservableObject {
     }
 
     /// Saves the form; returns the record id, or nil after showing the refusal in the form.
-    func save(_ form: FormModel) -> String? {
+    func save(_ form: FormModel) async -> String? {
         guard let core else { return nil }
         form.clearErrors()
+        let (profileId, policyId, formId, date, answers) =
+            (form.profileId, form.policyId, form.formId, form.date, form.answers())
         do {
-            let saved = try core.saveRecord(
-                profileId: form.profileId, policyId: form.policyId, formId: form.formId,
-                date: form.date, answers: form.answers()
-            )
-            try reload()
+            let saved = try await Self.onCore {
+                try core.saveRecord(
+                    profileId: profileId, policyId: policyId, formId: formId, date: date, answers: answers
+                )
+            }
+            try await reload()
             afterChange()
             return saved.id
         } catch {
@@ -267,9 +305,9 @@ final class AppModel: ObservableObject {
     }
 
     /// "What will be shared" for a record.
-    func preview(recordId: String) throws -> SelfReportCore.Preview {
+    func preview(recordId: String) async throws -> SelfReportCore.Preview {
         guard let core else { throw SelfReportError.Closed(code: "Closed", detail: "not open") }
-        return try core.preview(recordId: recordId)
+        return try await Self.onCore { try core.preview(recordId: recordId) }
     }
 
     /// A form's title in the person's language.
@@ -303,7 +341,7 @@ final class AppModel: ObservableObject {
         guard let core else { return }
         syncState = .running
         syncEvents = []
-        // Called on a background thread; the listener lives only as long as the sync.
+        // Called on one of the core's threads; the listener lives only as long as the sync.
         let listener = SyncEventHandler { event in
             Task { @MainActor in
                 self.syncEvents.append(event)
@@ -311,12 +349,12 @@ final class AppModel: ObservableObject {
         }
         do {
             // Cancelling the task cancels the sync (SelfReportCore+Swift.swift).
-            let summary = try await core.sync(listener: listener)
+            let summary = try await Self.onCore { try await core.sync(listener: listener) }
             syncState = .finished(summary)
         } catch {
             syncState = .failed(ErrorText.message(for: error))
         }
-        perform { try reload() }
+        perform { try await self.reload() }
     }
 
     // MARK: - Ledger
@@ -324,7 +362,7 @@ final class AppModel: ObservableObject {
     /// Checks the ledger's hash chain and every receipt signature.
     func verifyLedger() {
         guard let core else { return }
-        perform { ledgerCheck = try core.verifyLedger() }
+        perform { self.ledgerCheck = try await Self.onCore { try await core.verifyLedger() } }
     }
 
     func ledgerEntry(_ seq: UInt64) -> LedgerEntry? {
@@ -335,13 +373,13 @@ final class AppModel: ObservableObject {
     func requestDeletion(submissionId: String) async {
         guard let core else { return }
         do {
-            let outcome = try await core.requestDeletion(submissionId: submissionId)
+            let outcome = try await Self.onCore { try await core.requestDeletion(submissionId: submissionId) }
             switch outcome {
             case .deleted: message = L10n.string("deletion.deleted")
             case .notFound: message = L10n.string("deletion.not-found")
             case .droppedUnsent: message = L10n.string("deletion.dropped-unsent")
             }
-            try reload()
+            try await reload()
         } catch {
             message = ErrorText.message(for: error)
         }
@@ -352,8 +390,10 @@ final class AppModel: ObservableObject {
     /// Writes the export to a protected file and shows the share button.
     func prepareExport() {
         guard let core else { return }
+        let today = today
         perform {
-            exportURL = try ExportFile.write(try core.export(), today: today)
+            let json = try await Self.onCore { try await core.export() }
+            self.exportURL = try await Self.onCore { try ExportFile.write(json, today: today) }
         }
     }
 
@@ -367,21 +407,19 @@ final class AppModel: ObservableObject {
     func purgeNow() {
         guard let core else { return }
         perform {
-            let summary = try core.purge(today: nil)
-            try reload()
-            message = L10n.format("purge.done %lld %lld", Int64(summary.records), Int64(summary.epochKeys))
+            let summary = try await Self.onCore { try await core.purge(today: nil) }
+            try await self.reload()
+            self.message = L10n.format("purge.done %lld %lld", Int64(summary.records), Int64(summary.epochKeys))
         }
     }
 
     /// Erases the store and the Keychain key, then starts over.
     func eraseEverything() async {
-        // Erasing fails while a sync holds the store: stop it and wait for it to end.
-        if let running = syncTask {
-            running.cancel()
-            await running.value
-        }
+        // The core's erase cancels a running sync itself and waits for it; cancelling the
+        // task too ends its progress display at once.
+        syncTask?.cancel()
         do {
-            try store.eraseEverything()
+            try await store.eraseEverything()
         } catch {
             message = ErrorText.message(for: error)
             return
@@ -392,7 +430,7 @@ final class AppModel: ObservableObject {
     /// The reset path after a lost key or an unreadable store.
     func resetStore() async {
         do {
-            try store.resetAfterLostKey()
+            try await store.resetAfterLostKey()
         } catch {
             message = ErrorText.message(for: error)
             return
@@ -417,7 +455,7 @@ final class AppModel: ObservableObject {
         discardExport()
         await reminders.removeAll()
         phase = .starting
-        start()
+        await open()
     }
 
     // MARK: - Helpers
@@ -433,8 +471,9 @@ final class AppModel: ObservableObject {
         guard let core else { return }
         let plan: [PlannedReminder]
         do {
-            let today = try core.today()
-            plan = try ReminderPlanner.plan(from: today, days: 7) { try core.due(today: $0) }
+            plan = try await Self.onCore {
+                try ReminderPlanner.plan(from: try core.today(), days: 7) { try core.due(today: $0) }
+            }
         } catch {
             return
         }
@@ -445,12 +484,25 @@ final class AppModel: ObservableObject {
         }
     }
 
-    /// Runs `body`; an error becomes the alert's sentence.
-    private func perform(_ body: () throws -> Void) {
-        do {
-            try body()
-        } catch {
-            message = ErrorText.message(for: error)
+    /// Runs `body` in a task on the main actor; an error becomes the alert's sentence.
+    /// Whatever `body` asks of the core goes through `onCore` or the core's async calls.
+    private func perform(_ body: @escaping @MainActor () async throws -> Void) {
+        Task {
+            do {
+                try await body()
+            } catch {
+                self.message = ErrorText.message(for: error)
+            }
         }
+    }
+
+    /// Runs `body` off the main actor: a nonisolated async function runs on the global
+    /// concurrent executor (SE-0338), so even the core's short blocking calls made in
+    /// `body` never hold up the UI. (Under Swift 6's `NonisolatedNonsendingByDefault` this
+    /// would need `@concurrent`; the demo builds in Swift 5 mode.)
+    private nonisolated static func onCore<T: Sendable>(
+        _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        try await body()
     }
 }

@@ -2,7 +2,8 @@
 // and a processing task (network required) that purges expired data and sends too. Both
 // identifiers are listed in Info.plist under BGTaskSchedulerPermittedIdentifiers.
 //
-// When iOS ends a task early, its expiration handler cancels the sync through
+// The handlers run off the main actor and the core does the work on its own threads. When
+// iOS ends a task early, its expiration handler cancels the sync through
 // `SyncCancellation`: the core stops between submissions, keeps the rest queued on disk and
 // sends the same bytes next time.
 
@@ -29,7 +30,7 @@ enum BackgroundSync {
             forTaskWithIdentifier: maintenanceIdentifier, using: nil
         ) { task in
             run(task, store: store) { core, cancellation in
-                _ = try core.purge(today: nil)
+                _ = try await core.purge(today: nil)
                 let summary = try await core.sync(listener: nil, cancellation: cancellation)
                 return !summary.cancelled
             }
@@ -71,7 +72,7 @@ enum BackgroundSync {
             var success = false
             do {
                 let configuration = try DemoConfiguration.load()
-                if let core = try store.open(configuration, create: false) {
+                if let core = try await store.open(configuration, create: false) {
                     success = try await work(core, cancellation)
                 } else {
                     success = true  // nothing on this device yet

@@ -49,12 +49,12 @@ struct PreviewView: View {
             }
         }
         .navigationTitle("preview.title")
-        .task(id: recordId) { load() }
+        .task(id: recordId) { await load() }
     }
 
-    private func load() {
+    private func load() async {
         do {
-            preview = try model.preview(recordId: recordId)
+            preview = try await model.preview(recordId: recordId)
             failure = nil
         } catch {
             failure = ErrorText.message(for: error)

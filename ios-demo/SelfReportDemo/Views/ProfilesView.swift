@@ -194,12 +194,14 @@ struct AddProfileView: View {
     }
 
     private func save() {
-        do {
-            try model.addProfile(draft)
-            dismiss()
-        } catch {
-            errorField = (error as? SelfReportError)?.field
-            errorText = ErrorText.message(for: error)
+        Task {
+            do {
+                try await model.addProfile(draft)
+                dismiss()
+            } catch {
+                errorField = (error as? SelfReportError)?.field
+                errorText = ErrorText.message(for: error)
+            }
         }
     }
 }

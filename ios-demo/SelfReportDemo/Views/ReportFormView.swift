@@ -41,9 +41,11 @@ struct ReportFormView: View {
             }
             Section {
                 Button {
-                    if let id = model.save(form) {
-                        savedRecordId = id
-                        showPreview = true
+                    Task {
+                        if let id = await model.save(form) {
+                            savedRecordId = id
+                            showPreview = true
+                        }
                     }
                 } label: {
                     Text("form.save-preview").frame(maxWidth: .infinity)

@@ -70,8 +70,9 @@ extension SelfReportError {
     }
 }
 
-/// A `SyncListener` that hands every event to a closure. The core calls it on a
-/// background thread: hop to the main actor before touching UI.
+/// A `SyncListener` that hands every event to a closure. The core calls it on one of its
+/// own threads (named `selfreport-core`), never on the thread or actor that awaits the
+/// sync: hop to the main actor before touching UI.
 public final class SyncEventHandler: SyncListener {
     private let handler: @Sendable (SyncEvent) -> Void
 
@@ -88,7 +89,8 @@ public final class SyncEventHandler: SyncListener {
 
 extension SelfReport {
     /// Sends what is due, like `sync(listener:cancellation:)`, and stops between
-    /// submissions when the calling task is cancelled.
+    /// submissions when the calling task is cancelled. The work runs on the core's threads;
+    /// awaiting it from the main actor is fine.
     ///
     /// The generated async functions do not pass Swift task cancellation to Rust; this one
     /// turns it into a `SyncCancellation`. Queued submissions stay queued either way, and

@@ -4,7 +4,8 @@
 //
 // The whole flow (policy, records, sync against a drop box) is proven from Kotlin and
 // Python on the same library; these tests prove what is Swift's own: a KeySource written in
-// Swift, its errors coming back typed, the reset path, and the async sync.
+// Swift, its errors coming back typed, the reset path, and the async API (open, sync, erase
+// and the other long calls are `async` and run on the core's threads).
 
 import CryptoKit
 import Foundation
@@ -58,12 +59,12 @@ final class SelfReportCoreTests: XCTestCase {
     private var directory: URL!
     private let options = OpenOptions(trustAnchors: [], extraRootsDer: [])
 
-    override func setUpWithError() throws {
+    override func setUpWithError() async throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("selfreport-swift-\(UUID().uuidString)", isDirectory: true)
     }
 
-    override func tearDownWithError() throws {
+    override func tearDownWithError() async throws {
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -73,10 +74,10 @@ final class SelfReportCoreTests: XCTestCase {
 
     /// The `SelfReportError` `body` throws, or a failure.
     private func selfReportError(
-        _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line
-    ) -> SelfReportError? {
+        _ body: () async throws -> Void, file: StaticString = #filePath, line: UInt = #line
+    ) async -> SelfReportError? {
         do {
-            try body()
+            try await body()
             XCTFail("expected a SelfReportError, nothing was thrown", file: file, line: line)
         } catch let error as SelfReportError {
             return error
@@ -86,22 +87,23 @@ final class SelfReportCoreTests: XCTestCase {
         return nil
     }
 
-    func testASwiftKeySourceCreatesAndReopensTheStore() throws {
+    func testASwiftKeySourceCreatesAndReopensTheStore() async throws {
         let keySource = MemoryKeySource()
         XCTAssertFalse(storeExists(dir: store))
-        let created = try SelfReport.open(dir: store, keySource: keySource, options: options)
+        let created = try await SelfReport.open(dir: store, keySource: keySource, options: options)
         XCTAssertTrue(storeExists(dir: store))
         XCTAssertNotNil(try created.today().range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression))
 
-        let reopened = try SelfReport.open(dir: store, keySource: keySource, options: options)
+        let reopened = try await SelfReport.open(dir: store, keySource: keySource, options: options)
         XCTAssertEqual(try reopened.profiles(), [])
-        XCTAssertEqual(try reopened.verifyLedger().valid, true)
+        let check = try await reopened.verifyLedger()
+        XCTAssertEqual(check.valid, true)
     }
 
-    func testAnotherKeyIsWrongKeyAndChangesNothing() throws {
-        _ = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
-        let error = selfReportError {
-            _ = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+    func testAnotherKeyIsWrongKeyAndChangesNothing() async throws {
+        _ = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let error = await selfReportError {
+            _ = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
         }
         guard case .WrongKey = error else {
             return XCTFail("expected WrongKey, got \(String(describing: error))")
@@ -110,26 +112,26 @@ final class SelfReportCoreTests: XCTestCase {
         XCTAssertTrue(storeExists(dir: store))
     }
 
-    func testALostKeyIsTypedAndTheStoreCanBeReset() throws {
-        _ = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
-        let error = selfReportError {
-            _ = try SelfReport.open(dir: store, keySource: LostKeySource(), options: options)
+    func testALostKeyIsTypedAndTheStoreCanBeReset() async throws {
+        _ = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let error = await selfReportError {
+            _ = try await SelfReport.open(dir: store, keySource: LostKeySource(), options: options)
         }
         guard case .KeyUnavailable = error else {
             return XCTFail("expected KeyUnavailable, got \(String(describing: error))")
         }
         XCTAssertEqual(error?.isKeyLost, true)
 
-        try eraseStore(dir: store)
+        try await eraseStore(dir: store)
         XCTAssertFalse(storeExists(dir: store))
-        let fresh = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let fresh = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
         XCTAssertEqual(try fresh.policies(), [])
     }
 
-    func testAnErrorThrownInsideASwiftKeySourceComesBackTyped() throws {
-        _ = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
-        let error = selfReportError {
-            _ = try SelfReport.open(dir: store, keySource: ThrowingKeySource(), options: options)
+    func testAnErrorThrownInsideASwiftKeySourceComesBackTyped() async throws {
+        _ = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let error = await selfReportError {
+            _ = try await SelfReport.open(dir: store, keySource: ThrowingKeySource(), options: options)
         }
         guard case .KeySourceFailed = error else {
             return XCTFail("expected KeySourceFailed, got \(String(describing: error))")
@@ -137,9 +139,9 @@ final class SelfReportCoreTests: XCTestCase {
         XCTAssertEqual(error?.code, "KeySourceFailed")
     }
 
-    func testARefusedPolicyHasItsStableCode() throws {
-        let core = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
-        let error = selfReportError {
+    func testARefusedPolicyHasItsStableCode() async throws {
+        let core = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let error = await selfReportError {
             _ = try core.installPolicy(signed: Data("not a signed policy".utf8))
         }
         guard case .PolicyRefused = error else {
@@ -150,9 +152,9 @@ final class SelfReportCoreTests: XCTestCase {
         XCTAssertFalse(error?.detail.isEmpty ?? true)
     }
 
-    func testAnInvalidProfileNamesTheField() throws {
-        let core = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
-        let error = selfReportError {
+    func testAnInvalidProfileNamesTheField() async throws {
+        let core = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let error = await selfReportError {
             _ = try core.addProfile(profile: NewProfile(
                 displayName: "Mum", name: nil, idNumber: "123", phone: nil, birthDate: nil,
                 passportNumber: nil
@@ -165,21 +167,61 @@ final class SelfReportCoreTests: XCTestCase {
     }
 
     func testSyncFromATaskWithNothingToSend() async throws {
-        let core = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        let core = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
         let events = EventCounter()
         let summary = try await core.sync(listener: SyncEventHandler { _ in events.add() })
         XCTAssertEqual(summary, SyncSummary(queued: 0, delivered: 0, retryLater: 0, failed: 0, cancelled: false))
         XCTAssertEqual(events.count, 0)
     }
 
-    func testEraseClosesTheObject() throws {
-        let core = try SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
-        try core.erase()
+    func testEraseClosesTheObject() async throws {
+        let core = try await SelfReport.open(dir: store, keySource: MemoryKeySource(), options: options)
+        try await core.erase()
         XCTAssertFalse(storeExists(dir: store))
-        let error = selfReportError { _ = try core.today() }
+        let error = await selfReportError { _ = try core.today() }
         guard case .Closed = error else {
             return XCTFail("expected Closed, got \(String(describing: error))")
         }
+        let again = await selfReportError { _ = try await core.records() }
+        XCTAssertEqual(again?.code, "Closed")
+    }
+
+    @MainActor
+    func testLongCallsAwaitedOnTheMainActorRunTheKeySourceOffTheMainThread() async throws {
+        let keySource = ThreadRecordingKeySource()
+        let core = try await SelfReport.open(dir: store, keySource: keySource, options: options)
+        try await core.changeKey(newKeySource: keySource)
+        XCTAssertFalse(keySource.calls.isEmpty)
+        XCTAssertFalse(keySource.calls.contains(true), "the key source ran on the main thread")
+    }
+}
+
+/// A key source that records, for each call, whether it ran on the main thread.
+private final class ThreadRecordingKeySource: KeySource, @unchecked Sendable {
+    private let inner = MemoryKeySource()
+    private let lock = NSLock()
+    private var onMain: [Bool] = []
+
+    var calls: [Bool] {
+        lock.lock()
+        defer { lock.unlock() }
+        return onMain
+    }
+
+    private func record() {
+        lock.lock()
+        onMain.append(Thread.isMainThread)
+        lock.unlock()
+    }
+
+    func wrap(key: Data) throws -> Data {
+        record()
+        return try inner.wrap(key: key)
+    }
+
+    func unwrap(blob: Data) throws -> Data {
+        record()
+        return try inner.unwrap(blob: blob)
     }
 }
 

@@ -853,26 +853,26 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_selfreport_ffi_fn_free_selfreport(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_selfreport_ffi_fn_constructor_selfreport_open(`dir`: RustBuffer.ByValue,`keySource`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_selfreport_ffi_fn_constructor_selfreport_open(`dir`: RustBuffer.ByValue,`keySource`: Long,`options`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_add_profile(`ptr`: Long,`profile`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_change_key(`ptr`: Long,`newKeySource`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_change_key(`ptr`: Long,`newKeySource`: Long,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_due(`ptr`: Long,`today`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_erase(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_export(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_erase(`ptr`: Long,
+    ): Long
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_export(`ptr`: Long,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_grant_consent(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_selfreport_ffi_fn_method_selfreport_has_consent(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_selfreport_ffi_fn_method_selfreport_install_policy(`ptr`: Long,`signed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_ledger(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_ledger(`ptr`: Long,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_monitoring_periods(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_policies(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -881,12 +881,12 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_profiles(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_purge(`ptr`: Long,`today`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_purge(`ptr`: Long,`today`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_record(`ptr`: Long,`recordId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_records(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_records(`ptr`: Long,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_request_deletion(`ptr`: Long,`submissionId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_save_record(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`formId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`answers`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -899,8 +899,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_update_policy(`ptr`: Long,`policyId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(`ptr`: Long,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_withdraw_consent(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_selfreport_ffi_fn_clone_keysource(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -939,8 +939,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_selfreport_ffi_fn_method_synclistener_on_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_selfreport_ffi_fn_func_erase_store(`dir`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_selfreport_ffi_fn_func_erase_store(`dir`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_func_store_exists(`dir`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_selfreport_ffi_fn_func_passphrase_key_source(`passphrase`: RustBuffer.ByValue,`iterations`: Int,uniffi_out_err: UniffiRustCallStatus, 
@@ -1066,7 +1066,7 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_selfreport_ffi_checksum_func_erase_store() and 0xFFFF) != 12383) {
+    if ((lib.uniffi_selfreport_ffi_checksum_func_erase_store() and 0xFFFF) != 14297) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_func_store_exists() and 0xFFFF) != 15699) {
@@ -1081,16 +1081,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() and 0xFFFF) != 18398) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() and 0xFFFF) != 33177) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() and 0xFFFF) != 64758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() and 0xFFFF) != 21133) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() and 0xFFFF) != 29214) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() and 0xFFFF) != 20450) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() and 0xFFFF) != 32077) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() and 0xFFFF) != 39598) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() and 0xFFFF) != 22232) {
@@ -1099,34 +1099,34 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() and 0xFFFF) != 54829) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() and 0xFFFF) != 28655) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() and 0xFFFF) != 46523) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() and 0xFFFF) != 10202) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() and 0xFFFF) != 18457) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() and 0xFFFF) != 6734) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() and 0xFFFF) != 21093) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() and 0xFFFF) != 64212) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() and 0xFFFF) != 57109) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() and 0xFFFF) != 12898) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() and 0xFFFF) != 53433) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() and 0xFFFF) != 57480) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() and 0xFFFF) != 22810) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() and 0xFFFF) != 64692) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() and 0xFFFF) != 7288) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() and 0xFFFF) != 9382) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() and 0xFFFF) != 62628) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() and 0xFFFF) != 20849) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() and 0xFFFF) != 28720) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() and 0xFFFF) != 17948) {
@@ -1135,16 +1135,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() and 0xFFFF) != 18878) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() and 0xFFFF) != 12831) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() and 0xFFFF) != 36579) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() and 0xFFFF) != 44402) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() and 0xFFFF) != 19768) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() and 0xFFFF) != 35274) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() and 0xFFFF) != 26932) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() and 0xFFFF) != 63647) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() and 0xFFFF) != 16060) {
@@ -1168,7 +1168,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event() and 0xFFFF) != 53991) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() and 0xFFFF) != 22659) {
+    if ((lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() and 0xFFFF) != 39766) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_constructor_synccancellation_new() and 0xFFFF) != 37209) {
@@ -1672,8 +1672,8 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 public interface KeySource {
     
@@ -1696,8 +1696,8 @@ public interface KeySource {
  * throw `WrongKey`, a key the platform lost `Unavailable`.
  *
  * The core calls it when a store is created or opened and when the key is changed,
- * never on the main thread's behalf in a loop. Implementations should zero the bytes
- * they are given once done.
+ * always on one of its own threads (never the caller's), never in a loop.
+ * Implementations should zero the bytes they are given once done.
  */
 open class KeySourceImpl: Disposable, AutoCloseable, KeySource
 {
@@ -2387,10 +2387,12 @@ public object FfiConverterTypeLogger: FfiConverter<Logger, Long> {
 /**
  * The selfreport core, opened on one encrypted store.
  *
- * Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
- * it: every method may be called from any thread; blocking methods touch only the local
- * store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
- * async and talk to the policy's endpoint.
+ * Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+ * share it: every method may be called from any thread. Async methods (open, sync,
+ * deletion requests, policy update, purge, export, listing records and the ledger,
+ * verifying the ledger, key change, erase) do their work on the core's own threads,
+ * never on the caller's; the blocking ones do short, bounded work (one or a few store
+ * rows, one signature check) and return in milliseconds.
  */
 public interface SelfReportInterface {
     
@@ -2402,9 +2404,10 @@ public interface SelfReportInterface {
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
-     * old key source no longer opens the store.
+     * old key source no longer opens the store. Runs on the core's threads (the new key
+     * source is called there).
      */
-    fun `changeKey`(`newKeySource`: KeySource)
+    suspend fun `changeKey`(`newKeySource`: KeySource)
     
     /**
      * What each profile still owes on `today` (default: the person's today), for
@@ -2413,16 +2416,18 @@ public interface SelfReportInterface {
     fun `due`(`today`: kotlin.String?): List<DueItem>
     
     /**
-     * Shreds the store key and deletes every file of the store. This object is closed
-     * afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
+     * Shreds the store key and deletes every file of the store. From the moment it is
+     * called, new calls on this object throw `Closed`; a running sync is cancelled (it
+     * stops after the submissions in flight, which end and are recorded) and every call
+     * still running is waited for, then the store is erased. Runs on the core's threads.
      */
-    fun `erase`()
+    suspend fun `erase`()
     
     /**
      * Everything the store holds about the person, decrypted, as JSON
-     * (`selfreport.export/1`), for them to keep or move.
+     * (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
      */
-    fun `export`(): kotlin.String
+    suspend fun `export`(): kotlin.String
     
     /**
      * Records the person's consent to send under a policy (written to the ledger).
@@ -2437,24 +2442,25 @@ public interface SelfReportInterface {
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
     fun `installPolicy`(`signed`: kotlin.ByteArray): PolicyInfo
     
     /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request.
+     * and deletion request. Runs on the core's threads.
      */
-    fun `ledger`(): List<LedgerEntry>
+    suspend fun `ledger`(): List<LedgerEntry>
     
     /**
-     * Every monitoring period.
+     * Every monitoring period (a few per profile).
      */
     fun `monitoringPeriods`(): List<MonitoringInfo>
     
     /**
-     * Installed policies, with their forms.
+     * Installed policies, with their forms (a handful of rows).
      */
     fun `policies`(): List<PolicyInfo>
     
@@ -2465,15 +2471,16 @@ public interface SelfReportInterface {
     fun `preview`(`recordId`: kotlin.String): Preview
     
     /**
-     * Every profile.
+     * Every profile (a household's few rows).
      */
     fun `profiles`(): List<ProfileInfo>
     
     /**
      * Deletes everything whose retention has ended by `today` (default the person's
-     * today) and shreds the keys that sealed it. Run it daily.
+     * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+     * threads.
      */
-    fun `purge`(`today`: kotlin.String?): PurgeSummary
+    suspend fun `purge`(`today`: kotlin.String?): PurgeSummary
     
     /**
      * The record with this id.
@@ -2481,13 +2488,15 @@ public interface SelfReportInterface {
     fun `record`(`recordId`: kotlin.String): RecordInfo
     
     /**
-     * Every record, and the ids of any damaged rows.
+     * Every record, and the ids of any damaged rows. Runs on the core's threads (it
+     * decrypts every record).
      */
-    fun `records`(): RecordList
+    suspend fun `records`(): RecordList
     
     /**
      * Asks the drop box to delete a submission, with the token only this device holds;
-     * an unsent submission is simply dropped. Recorded in the ledger.
+     * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+     * threads.
      */
     suspend fun `requestDeletion`(`submissionId`: kotlin.String): DeletionOutcome
     
@@ -2508,10 +2517,10 @@ public interface SelfReportInterface {
     /**
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
-     * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
-     * also stops it depends on the language's generated code, see the integration
-     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * each one to `listener` on a core thread. Runs on the core's threads. Stops between
+     * submissions when `cancellation` is cancelled or the store is erased, and at once
+     * (dropping a request in flight) when the coroutine or task awaiting it is
+     * cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
      * retry sends the same bytes.
      */
     suspend fun `sync`(`listener`: SyncListener?, `cancellation`: SyncCancellation?): SyncSummary
@@ -2524,14 +2533,15 @@ public interface SelfReportInterface {
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
      * newer and passes every check. Returns the new policy, or `None` if already
-     * current.
+     * current. Runs on the core's threads.
      */
     suspend fun `updatePolicy`(`policyId`: kotlin.String): PolicyInfo?
     
     /**
-     * Verifies the ledger's hash chain and every receipt signature.
+     * Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+     * threads.
      */
-    fun `verifyLedger`(): LedgerCheck
+    suspend fun `verifyLedger`(): LedgerCheck
     
     /**
      * Withdraws consent: queued submissions are dropped unsent and nothing more is sent.
@@ -2545,10 +2555,12 @@ public interface SelfReportInterface {
 /**
  * The selfreport core, opened on one encrypted store.
  *
- * Create it once per app process (`SelfReport.open(dir, keySource, options)`) and share
- * it: every method may be called from any thread; blocking methods touch only the local
- * store and return in milliseconds, `sync`, `requestDeletion` and `updatePolicy` are
- * async and talk to the policy's endpoint.
+ * Create it once per app process (`await SelfReport.open(dir, keySource, options)`) and
+ * share it: every method may be called from any thread. Async methods (open, sync,
+ * deletion requests, policy update, purge, export, listing records and the ledger,
+ * verifying the ledger, key change, erase) do their work on the core's own threads,
+ * never on the caller's; the blocking ones do short, bounded work (one or a few store
+ * rows, one signature check) and return in milliseconds.
  */
 open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 {
@@ -2673,20 +2685,30 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
-     * old key source no longer opens the store.
+     * old key source no longer opens the store. Runs on the core's threads (the new key
+     * source is called there).
      */
-    @Throws(SelfReportException::class)override fun `changeKey`(`newKeySource`: KeySource)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key(
-        it,
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `changeKey`(`newKeySource`: KeySource) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key(
+                uniffiHandle,
+                
+        FfiConverterTypeKeySource.lower(`newKeySource`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
         
-        FfiConverterTypeKeySource.lower(`newKeySource`),_status)
-}
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
@@ -2709,38 +2731,56 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Shreds the store key and deletes every file of the store. This object is closed
-     * afterwards; calls throw `Closed`. Fails with `Conflict` while a sync is running.
+     * Shreds the store key and deletes every file of the store. From the moment it is
+     * called, new calls on this object throw `Closed`; a running sync is cancelled (it
+     * stops after the submissions in flight, which end and are recorded) and every call
+     * still running is waited for, then the store is erased. Runs on the core's threads.
      */
-    @Throws(SelfReportException::class)override fun `erase`()
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase(
-        it,
-        _status)
-}
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `erase`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
+    )
     }
-    
-    
 
     
     /**
      * Everything the store holds about the person, decrypted, as JSON
-     * (`selfreport.export/1`), for them to keep or move.
+     * (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
      */
-    @Throws(SelfReportException::class)override fun `export`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export(
-        it,
-        _status)
-}
-    }
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `export`() : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -2781,8 +2821,9 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     
     /**
      * Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
-     * trust anchors and installs it. A refusal throws `PolicyRefused` with the failed
-     * check's code and leaves the installed policy untouched.
+     * trust anchors and installs it (its signature chain checked, one write). A refusal
+     * throws `PolicyRefused` with the failed check's code and leaves the installed policy
+     * untouched.
      */
     @Throws(SelfReportException::class)override fun `installPolicy`(`signed`: kotlin.ByteArray): PolicyInfo {
             return FfiConverterTypePolicyInfo.lift(
@@ -2801,24 +2842,31 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     
     /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request.
+     * and deletion request. Runs on the core's threads.
      */
-    @Throws(SelfReportException::class)override fun `ledger`(): List<LedgerEntry> {
-            return FfiConverterSequenceTypeLedgerEntry.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger(
-        it,
-        _status)
-}
-    }
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `ledger`() : List<LedgerEntry> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeLedgerEntry.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
     )
     }
-    
 
     
     /**
-     * Every monitoring period.
+     * Every monitoring period (a few per profile).
      */
     @Throws(SelfReportException::class)override fun `monitoringPeriods`(): List<MonitoringInfo> {
             return FfiConverterSequenceTypeMonitoringInfo.lift(
@@ -2835,7 +2883,7 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Installed policies, with their forms.
+     * Installed policies, with their forms (a handful of rows).
      */
     @Throws(SelfReportException::class)override fun `policies`(): List<PolicyInfo> {
             return FfiConverterSequenceTypePolicyInfo.lift(
@@ -2871,7 +2919,7 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Every profile.
+     * Every profile (a household's few rows).
      */
     @Throws(SelfReportException::class)override fun `profiles`(): List<ProfileInfo> {
             return FfiConverterSequenceTypeProfileInfo.lift(
@@ -2889,21 +2937,29 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     
     /**
      * Deletes everything whose retention has ended by `today` (default the person's
-     * today) and shreds the keys that sealed it. Run it daily.
+     * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
+     * threads.
      */
-    @Throws(SelfReportException::class)override fun `purge`(`today`: kotlin.String?): PurgeSummary {
-            return FfiConverterTypePurgeSummary.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge(
-        it,
-        
-        FfiConverterOptionalString.lower(`today`),_status)
-}
-    }
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `purge`(`today`: kotlin.String?) : PurgeSummary {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge(
+                uniffiHandle,
+                
+        FfiConverterOptionalString.lower(`today`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePurgeSummary.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -2925,25 +2981,34 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Every record, and the ids of any damaged rows.
+     * Every record, and the ids of any damaged rows. Runs on the core's threads (it
+     * decrypts every record).
      */
-    @Throws(SelfReportException::class)override fun `records`(): RecordList {
-            return FfiConverterTypeRecordList.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records(
-        it,
-        _status)
-}
-    }
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `records`() : RecordList {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_records(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeRecordList.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Asks the drop box to delete a submission, with the token only this device holds;
-     * an unsent submission is simply dropped. Recorded in the ledger.
+     * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
+     * threads.
      */
     @Throws(SelfReportException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3017,10 +3082,10 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     /**
      * Seals what is ready (records of consented policies) and sends every due
      * submission to its policy's endpoint until a signed receipt comes back, reporting
-     * each one to `listener`. Stops between submissions when `cancellation` is
-     * cancelled (on every platform; whether cancelling the awaiting coroutine or task
-     * also stops it depends on the language's generated code, see the integration
-     * guides). Nothing is lost if the app dies mid-way: the outbox is on disk and a
+     * each one to `listener` on a core thread. Runs on the core's threads. Stops between
+     * submissions when `cancellation` is cancelled or the store is erased, and at once
+     * (dropping a request in flight) when the coroutine or task awaiting it is
+     * cancelled. Nothing is lost if the app dies mid-way: the outbox is on disk and a
      * retry sends the same bytes.
      */
     @Throws(SelfReportException::class)
@@ -3066,7 +3131,7 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
      * newer and passes every check. Returns the new policy, or `None` if already
-     * current.
+     * current. Runs on the core's threads.
      */
     @Throws(SelfReportException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3091,20 +3156,28 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Verifies the ledger's hash chain and every receipt signature.
+     * Verifies the ledger's hash chain and every receipt signature. Runs on the core's
+     * threads.
      */
-    @Throws(SelfReportException::class)override fun `verifyLedger`(): LedgerCheck {
-            return FfiConverterTypeLedgerCheck.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(
-        it,
-        _status)
-}
-    }
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `verifyLedger`() : LedgerCheck {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeLedgerCheck.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
     )
     }
-    
 
     
     /**
@@ -3137,20 +3210,26 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * Opens the store in `dir`, creating it on first use, with the store key wrapped by
      * `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
      * changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+     * Runs on the core's threads: the key source is called there (a passphrase source
+     * derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
      */
-    @Throws(SelfReportException::class) fun `open`(`dir`: kotlin.String, `keySource`: KeySource, `options`: OpenOptions): SelfReport {
-            return FfiConverterTypeSelfReport.lift(
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_constructor_selfreport_open(
-    
-        
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `open`(`dir`: kotlin.String, `keySource`: KeySource, `options`: OpenOptions) : SelfReport {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_selfreport_ffi_fn_constructor_selfreport_open(
         FfiConverterString.lower(`dir`),
         FfiConverterTypeKeySource.lower(`keySource`),
-        FfiConverterTypeOpenOptions.lower(`options`),_status)
-}
+        FfiConverterTypeOpenOptions.lower(`options`),),
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_u64(future) },
+        // lift function
+        { FfiConverterTypeSelfReport.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
     )
     }
-    
 
         
     }
@@ -3278,8 +3357,10 @@ public object FfiConverterTypeSelfReport: FfiConverter<SelfReport, Long> {
 
 
 /**
- * Stops a running sync between submissions. Cancelling the coroutine or task that awaits
- * the sync also stops it; queued submissions stay queued either way.
+ * Stops a running sync between submissions; erasing the store does too (and marks this
+ * cancellation cancelled, so use a new one for each sync). Cancelling the coroutine or
+ * task that awaits the sync stops it at once, dropping a request in flight. Queued
+ * submissions stay queued either way.
  */
 public interface SyncCancellationInterface {
     
@@ -3297,8 +3378,10 @@ public interface SyncCancellationInterface {
 }
 
 /**
- * Stops a running sync between submissions. Cancelling the coroutine or task that awaits
- * the sync also stops it; queued submissions stay queued either way.
+ * Stops a running sync between submissions; erasing the store does too (and marks this
+ * cancellation cancelled, so use a new one for each sync). Cancelling the coroutine or
+ * task that awaits the sync stops it at once, dropping a request in flight. Queued
+ * submissions stay queued either way.
  */
 open class SyncCancellation: Disposable, AutoCloseable, SyncCancellationInterface
 {
@@ -3578,9 +3661,12 @@ public object FfiConverterTypeSyncCancellation: FfiConverter<SyncCancellation, L
 
 
 /**
- * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI. An exception it throws is ignored: the
- * sync goes on and the outbox stays the source of truth.
+ * Receives each submission's progress during a sync. Always called on one of the core's
+ * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 public interface SyncListener {
     
@@ -3593,9 +3679,12 @@ public interface SyncListener {
 }
 
 /**
- * Receives each submission's progress during a sync. Called from a background thread;
- * hop to the main thread before touching UI. An exception it throws is ignored: the
- * sync goes on and the outbox stays the source of truth.
+ * Receives each submission's progress during a sync. Always called on one of the core's
+ * own threads (named `selfreport-core`), never on the thread that awaits the sync: hop
+ * to the main thread before touching UI, and never block it waiting for another call on
+ * the same object (`erase` waits for the sync, which waits for the listener). An
+ * exception it throws is ignored: the sync goes on and the outbox stays the source of
+ * truth.
  */
 open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 {
@@ -7616,18 +7705,24 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         /**
          * Deletes a store's files without opening it: the reset path when the key source lost
          * its key (`KeyUnavailable`) or the person forgot the passphrase. Everything in it is
-         * gone for good.
+         * gone for good. Runs on the core's threads.
          */
-    @Throws(SelfReportException::class) fun `eraseStore`(`dir`: kotlin.String)
-        = 
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store(
-    
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `eraseStore`(`dir`: kotlin.String) {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store(
+        FfiConverterString.lower(`dir`),),
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
         
-        FfiConverterString.lower(`dir`),_status)
-}
-    
-    
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
+    )
+    }
 
         /**
          * Whether a store exists in `dir`.

@@ -7,10 +7,10 @@ import androidx.lifecycle.viewModelScope
 import androidx.work.WorkInfo
 import androidx.work.WorkManager
 import java.time.ZoneId
-import java.util.concurrent.Executors
-import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.selfreport.demo.core.AndroidCoreGateway
 import org.selfreport.demo.logic.AppModel
 import org.selfreport.demo.logic.AppState
@@ -21,12 +21,14 @@ import org.selfreport.demo.work.SyncWorker
 
 /**
  * Holds the [AppModel] across configuration changes and runs its actions one at a time
- * off the main thread (the core's calls block for milliseconds; none may run on the UI
- * thread). Reloads when a background sync finishes.
+ * in `viewModelScope`, on the main thread: the core's long calls (open, sync, listing,
+ * export, erase...) suspend while it works on its own threads, and its blocking calls are
+ * short store reads and writes (docs/integration-android.md lists them). Reloads when a
+ * background sync finishes.
  */
 class DemoViewModel(application: Application) : AndroidViewModel(application) {
-    private val executor = Executors.newSingleThreadExecutor()
-    private val serial = executor.asCoroutineDispatcher()
+    /** One action at a time: each reads the state the previous one left. */
+    private val serial = Mutex()
     private val labels = LabelPicker(LocaleList.getDefault().toLanguageTags().split(','))
     private val model = AppModel(
         gateway = AndroidCoreGateway(application),
@@ -50,8 +52,8 @@ class DemoViewModel(application: Application) : AndroidViewModel(application) {
     }
 
     /** Runs [action] on the model, after any action still running. */
-    fun act(action: AppModel.() -> Unit) {
-        viewModelScope.launch(serial) { model.action() }
+    fun act(action: suspend AppModel.() -> Unit) {
+        viewModelScope.launch { serial.withLock { model.action() } }
     }
 
     /**
@@ -59,8 +61,4 @@ class DemoViewModel(application: Application) : AndroidViewModel(application) {
      * calling thread, so text fields see their new value in the same frame.
      */
     fun now(change: AppModel.() -> Unit) = model.change()
-
-    override fun onCleared() {
-        executor.shutdown()
-    }
 }

@@ -26,7 +26,7 @@ class ConcurrencyTest {
     private val days = 4
 
     @Test
-    fun `8 threads saving for different profiles and reading at once all succeed and the counts add up`() {
+    fun `8 threads saving for different profiles and reading at once all succeed and the counts add up`() = runBlocking<Unit> {
         val fixture = Fixture.make(tmp.resolve("fixture"))
         createKey(tmp.resolve("keys.p12"))
         val dir = tmp.resolve("store").toString()
@@ -59,7 +59,7 @@ class ConcurrencyTest {
                             val record = core.record(saved.id)
                             check(record.profileId == profile && record.date == date)
                             check(record.answers["temperature"] == temperature)
-                            check(core.records().damaged.isEmpty())
+                            check(runBlocking { core.records() }.damaged.isEmpty())
                             check(core.profiles().size == threads)
                             core.due(null)
                         }
@@ -86,7 +86,7 @@ class ConcurrencyTest {
                         (0 until 10).sumOf { round ->
                             val preview = core.preview(all[(reader * 10 + round) % all.size])
                             check(preview.parts.map { it.recipient }.toSet() == setOf("health", "identity"))
-                            core.records().records.size
+                            runBlocking { core.records() }.records.size
                         }
                     })
                 }.map { it.get(120, TimeUnit.SECONDS) }
@@ -98,7 +98,7 @@ class ConcurrencyTest {
     }
 
     @Test
-    fun `syncs running while other threads save deliver every record exactly once`() {
+    fun `syncs running while other threads save deliver every record exactly once`() = runBlocking<Unit> {
         val fixture = Fixture.make(tmp.resolve("fixture"))
         createKey(tmp.resolve("keys.p12"))
         val dir = tmp.resolve("store").toString()

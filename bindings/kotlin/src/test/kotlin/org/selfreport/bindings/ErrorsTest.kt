@@ -1,5 +1,6 @@
 package org.selfreport.bindings
 
+import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -26,7 +27,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun `a second KeyStore key does not open the store - WrongKey, and nothing changed`() {
+    fun `a second KeyStore key does not open the store - WrongKey, and nothing changed`() = runBlocking<Unit> {
         val root = tmp.resolve("wrong-key")
         val store = openStore(root, fixture)
         store.core.close()
@@ -43,7 +44,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun `a temperature of 45 is InvalidInput naming the field, and nothing is saved`() {
+    fun `a temperature of 45 is InvalidInput naming the field, and nothing is saved`() = runBlocking<Unit> {
         val store = openStore(tmp.resolve("invalid"), fixture)
         store.core.use { core ->
             val error = assertThrows<SelfReportException.InvalidInput> {
@@ -74,7 +75,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun `a policy signed by an unknown key is refused with PolicyUnknownKey`() {
+    fun `a policy signed by an unknown key is refused with PolicyUnknownKey`() = runBlocking<Unit> {
         val root = tmp.resolve("refused")
         createKey(root.resolve("keys.p12"))
         SelfReport.open(root.resolve("store").toString(), keySource(root.resolve("keys.p12")), fixture.options()).use { core ->
@@ -89,7 +90,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun `malformed ids are InvalidInput, unknown ones NotFound`() {
+    fun `malformed ids are InvalidInput, unknown ones NotFound`() = runBlocking<Unit> {
         val store = openStore(tmp.resolve("ids"), fixture)
         store.core.use { core ->
             val malformed = assertThrows<SelfReportException.InvalidInput> { core.record("not-an-id") }

@@ -35,7 +35,7 @@ class FlowTest {
     lateinit var tmp: Path
 
     @Test
-    fun `open, install, profile, monitor, save, amend, preview, consent, sync, ledger, export, erase`() {
+    fun `open, install, profile, monitor, save, amend, preview, consent, sync, ledger, export, erase`() = runBlocking<Unit> {
         val fixture = Fixture.make(tmp.resolve("fixture"))
         Endpoint.start(fixture).use { _ ->
             val keys = tmp.resolve("keys.p12")

@@ -1,5 +1,6 @@
 package org.selfreport.bindings
 
+import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
 import java.util.concurrent.atomic.AtomicInteger
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -57,7 +58,7 @@ class KeySourceAcceptanceTest {
     }
 
     @Test
-    fun `a key lost by the KeySource is KeyUnavailable, and eraseStore then open starts afresh`() {
+    fun `a key lost by the KeySource is KeyUnavailable, and eraseStore then open starts afresh`() = runBlocking<Unit> {
         val store = openStore(tmp.resolve("lost"), fixture)
         store.core.saveRecord(store.profileId, fixture.policyId, fixture.formId, null, fixture.answers)
         store.core.close()
@@ -92,7 +93,7 @@ class KeySourceAcceptanceTest {
     }
 
     @Test
-    fun `a Kotlin exception thrown by unwrap is KeySourceFailed, and the store is untouched`() {
+    fun `a Kotlin exception thrown by unwrap is KeySourceFailed, and the store is untouched`() = runBlocking<Unit> {
         val store = openStore(tmp.resolve("boom"), fixture)
         store.core.close()
         val source = Throwing(keySource(store.keys), "unwrap") { IllegalStateException("boom") }
@@ -108,7 +109,7 @@ class KeySourceAcceptanceTest {
     }
 
     @Test
-    fun `each KeySourceException arrives as its own SelfReportException`() {
+    fun `each KeySourceException arrives as its own SelfReportException`() = runBlocking<Unit> {
         val store = openStore(tmp.resolve("typed"), fixture)
         store.core.close()
         val dir = store.dir.toString()
@@ -135,7 +136,7 @@ class KeySourceAcceptanceTest {
     }
 
     @Test
-    fun `a throwing wrap on create or change of key is KeySourceFailed`() {
+    fun `a throwing wrap on create or change of key is KeySourceFailed`() = runBlocking<Unit> {
         val root = tmp.resolve("wrap")
         createKey(root.resolve("keys.p12"))
         val real = keySource(root.resolve("keys.p12"))

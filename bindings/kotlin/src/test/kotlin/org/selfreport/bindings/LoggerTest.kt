@@ -38,7 +38,7 @@ class LoggerTest {
     }
 
     @Test
-    fun `a Kotlin logger receives lines and none holds a name, a phone, a note or an answer`() {
+    fun `a Kotlin logger receives lines and none holds a name, a phone, a note or an answer`() = runBlocking<Unit> {
         val logger = Collecting()
         setLogger(logger)
         val fixture = Fixture.make(tmp.resolve("fixture"))
@@ -81,7 +81,7 @@ class LoggerTest {
     }
 
     @Test
-    fun `after setLogger(null) nothing more is received`() {
+    fun `after setLogger(null) nothing more is received`() = runBlocking<Unit> {
         val logger = Collecting()
         setLogger(logger)
         val root = tmp.resolve("b")

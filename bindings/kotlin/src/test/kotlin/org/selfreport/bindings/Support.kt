@@ -133,7 +133,7 @@ fun createKey(keys: Path, alias: String = ALIAS) =
     JavaKeyStoreKeySource.createKey(keys, STORE_PASSWORD.toCharArray(), alias)
 
 /** Opens a new store under [root] with the fixture's policy installed and [mum] monitored. */
-fun openStore(root: Path, fixture: Fixture): OpenedStore {
+suspend fun openStore(root: Path, fixture: Fixture): OpenedStore {
     val keys = root.resolve("keys.p12")
     val dir = root.resolve("store")
     createKey(keys)
@@ -147,3 +147,23 @@ fun openStore(root: Path, fixture: Fixture): OpenedStore {
 /** The regular files left under [dir] (none, or no directory at all, after an erase). */
 fun filesUnder(dir: Path): List<Path> =
     if (!Files.exists(dir)) emptyList() else Files.walk(dir).use { s -> s.filter { Files.isRegularFile(it) }.toList() }
+
+/**
+ * A store with the fixture's policy installed and consented, and [profiles] monitored
+ * household members who each saved a daily report on each of [days] days: `profiles * days`
+ * submissions ready to send.
+ */
+suspend fun storeWithRecords(root: Path, fixture: Fixture, profiles: Int, days: Int): OpenedStore {
+    val store = openStore(root, fixture)
+    val core = store.core
+    core.grantConsent(fixture.policyId)
+    val first = java.time.LocalDate.parse(core.today()).minusDays((days - 1).toLong())
+    repeat(profiles) { member ->
+        val profile = core.addProfile(mum().copy(displayName = "member $member"))
+        core.startMonitoring(profile, fixture.policyId, first.toString(), org.selfreport.MonitoringReason.SELF_REPORTED)
+        repeat(days) { day ->
+            core.saveRecord(profile, fixture.policyId, fixture.formId, first.plusDays(day.toLong()).toString(), fixture.answers)
+        }
+    }
+    return store
+}

@@ -3,6 +3,8 @@ package org.selfreport.demo.core
 import android.content.Context
 import java.io.File
 import java.io.FileNotFoundException
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.selfreport.OpenOptions
 import org.selfreport.SelfReport
 import org.selfreport.SelfReportInterface
@@ -16,8 +18,11 @@ import org.selfreport.storeExists
 /**
  * The one `SelfReport` of the process, shared by the UI and the background workers
  * (the object is safe to call from any thread; two objects on one store are not needed).
+ * Opening and erasing suspend while the core works on its own threads; [lock] keeps two
+ * callers from opening the store twice.
  */
 object CoreHolder {
+    private val lock = Mutex()
     private var core: SelfReport? = null
 
     /** Where the store lives: excluded from backups, so it never travels without its key. */
@@ -26,33 +31,45 @@ object CoreHolder {
     /** Whether a store exists (workers check this so they never create one). */
     fun exists(context: Context): Boolean = storeExists(storeDir(context))
 
-    /** The open core, opening (or on first use creating) the store. Throws `SelfReportException`. */
-    @Synchronized
-    fun get(context: Context): SelfReport {
-        core?.let { return it }
-        val app = context.applicationContext
-        val opened = SelfReport.open(storeDir(app), AndroidKeystoreKeySource(app), options(app))
-        core = opened
-        return opened
+    /**
+     * The open core, opening (or on first use creating) the store on the core's threads.
+     * Throws `SelfReportException`.
+     */
+    suspend fun get(context: Context): SelfReport {
+        lock.withLock {
+            core?.let { return it }
+            val app = context.applicationContext
+            val opened = SelfReport.open(storeDir(app), AndroidKeystoreKeySource(app), options(app))
+            core = opened
+            return opened
+        }
     }
 
-    /** Forgets [released] (its store was erased) and deletes its Keystore key. */
-    @Synchronized
-    fun release(context: Context, released: SelfReportInterface) {
-        if (core === released) {
-            core?.close()
-            core = null
+    /**
+     * Forgets [released] (its store was erased) and deletes its Keystore key. The object
+     * is not `close()`d: a worker may still hold it, and an erased object answers every
+     * call with `SelfReportException.Closed` (which the workers handle), where a
+     * destroyed one would throw `IllegalStateException`. The JVM frees it when unreachable.
+     */
+    suspend fun release(context: Context, released: SelfReportInterface) {
+        lock.withLock {
+            if (core === released) {
+                core = null
+            }
+            AndroidKeystoreKeySource(context.applicationContext).deleteKey()
         }
-        AndroidKeystoreKeySource(context.applicationContext).deleteKey()
     }
 
     /** The reset path after the key was lost: deletes the store unopened, then its key. */
-    @Synchronized
-    fun eraseUnopened(context: Context) {
-        core?.close()
-        core = null
-        eraseStore(storeDir(context))
-        AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+    suspend fun eraseUnopened(context: Context) {
+        lock.withLock {
+            // Normally none is open (the key was lost). If one is, it erases through itself,
+            // so whoever still holds it gets `Closed` instead of a store deleted underneath it.
+            core?.let { opened -> runCatching { opened.erase() } }
+            core = null
+            eraseStore(storeDir(context))
+            AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+        }
     }
 
     /**
@@ -82,11 +99,11 @@ object CoreHolder {
 
 /** The [CoreGateway] of the app: [CoreHolder] plus the policies shipped in `assets/policies/`. */
 class AndroidCoreGateway(private val context: Context) : CoreGateway {
-    override fun open(): SelfReportInterface = CoreHolder.get(context)
+    override suspend fun open(): SelfReportInterface = CoreHolder.get(context)
 
-    override fun eraseStore() = CoreHolder.eraseUnopened(context)
+    override suspend fun eraseStore() = CoreHolder.eraseUnopened(context)
 
-    override fun release(core: SelfReportInterface) = CoreHolder.release(context, core)
+    override suspend fun release(core: SelfReportInterface) = CoreHolder.release(context, core)
 
     override fun bundledPolicies(): List<ByteArray> =
         context.assets.list(POLICIES).orEmpty().filter { it.endsWith(".json") }.sorted()

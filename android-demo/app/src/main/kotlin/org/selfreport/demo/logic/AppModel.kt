@@ -10,16 +10,19 @@ import org.selfreport.ProfileInfo
 import org.selfreport.SelfReportException
 import org.selfreport.SelfReportInterface
 
-/** How the app reaches the core: opening the store, resetting it, and the policies it ships. */
+/**
+ * How the app reaches the core: opening the store, resetting it, and the policies it
+ * ships. Opening and erasing suspend while the core works on its own threads.
+ */
 interface CoreGateway {
     /** Opens the store, creating it on first use. Throws `SelfReportException`. */
-    fun open(): SelfReportInterface
+    suspend fun open(): SelfReportInterface
 
     /** Deletes the store without opening it: the reset path after the key is lost. */
-    fun eraseStore()
+    suspend fun eraseStore()
 
     /** [core]'s store was erased through it; the next [open] must create a new one. */
-    fun release(core: SelfReportInterface)
+    suspend fun release(core: SelfReportInterface)
 
     /** The signed policies the app ships, installed when none is. */
     fun bundledPolicies(): List<ByteArray>
@@ -106,10 +109,12 @@ data class AppState(
 
 /**
  * The app's state and every action on it, with no Android types: the Android
- * `ViewModel` calls the actions that reach the core on one background thread at a time,
- * the pure state changes ([edit], [editProfile], [dismissMessage], [exportHandled])
- * directly from the UI thread, and the UI renders [state]. Every core error ends as a
- * message or a screen, never a crash.
+ * `ViewModel` launches the actions that reach the core (the `suspend` ones) one at a
+ * time from the main thread, which they never block for long: the core's long calls
+ * suspend while it works on its own threads, its blocking calls are short store reads and
+ * writes. The pure state changes ([edit], [editProfile], [dismissMessage],
+ * [exportHandled]) run directly on the UI thread, and the UI renders [state]. Every core
+ * error ends as a message or a screen, never a crash.
  */
 class AppModel(
     private val gateway: CoreGateway,
@@ -131,7 +136,7 @@ class AppModel(
      * Opens the store, installs the shipped policy if none is installed, and shows
      * onboarding until the person has answered the consent question once.
      */
-    fun start() {
+    suspend fun start() {
         mutableState.update { it.copy(screen = Screen.Loading) }
         val opened = try {
             gateway.open()
@@ -160,7 +165,7 @@ class AppModel(
     }
 
     /** Records consent to [policyId] and goes on (to the next policy still asking, or home). */
-    fun consent(policyId: String) = attempt {
+    suspend fun consent(policyId: String) = attempt {
         val core = requireCore()
         core.grantConsent(policyId)
         reload()
@@ -177,7 +182,7 @@ class AppModel(
     }
 
     /** Withdraws consent to [policyId]; queued reports for it are dropped unsent. */
-    fun withdrawConsent(policyId: String) = attempt {
+    suspend fun withdrawConsent(policyId: String) = attempt {
         val dropped = requireCore().withdrawConsent(policyId)
         reload()
         say(UiMessage(MessageCode.CONSENT_WITHDRAWN, count = dropped.toLong()))
@@ -197,7 +202,7 @@ class AppModel(
     }
 
     /** Checks and adds the profile being edited; on success goes home. */
-    fun saveProfile() {
+    suspend fun saveProfile() {
         val screen = state.value.screen as? Screen.ProfileEditor ?: return
         val hints = ProfileModel.validate(screen.draft, today())
         if (hints.isNotEmpty()) return go(screen.copy(hints = hints))
@@ -215,20 +220,20 @@ class AppModel(
     }
 
     /** Starts a monitoring period for [profileId] under [policyId] from today. */
-    fun startMonitoring(profileId: String, policyId: String, reason: MonitoringReason) = attempt {
+    suspend fun startMonitoring(profileId: String, policyId: String, reason: MonitoringReason) = attempt {
         requireCore().startMonitoring(profileId, policyId, null, reason)
         reload()
         say(UiMessage(MessageCode.MONITORING_STARTED))
     }
 
     /** Opens the form a due item asks for. */
-    fun openDue(row: DueRow) = openForm(row.profileId, row.policyId, row.formId, row.date)
+    suspend fun openDue(row: DueRow) = openForm(row.profileId, row.policyId, row.formId, row.date)
 
     /**
      * Opens form [formId] of [policyId] for [profileId] on [date] (default today),
      * filled with that day's saved answers if there are some (saving again amends).
      */
-    fun openForm(profileId: String, policyId: String, formId: String, date: String? = null) = attempt {
+    suspend fun openForm(profileId: String, policyId: String, formId: String, date: String? = null) = attempt {
         val core = requireCore()
         val policy = rawPolicies.firstOrNull { it.id == policyId } ?: throw notFound("policy")
         val form = policy.forms.firstOrNull { it.id == formId } ?: throw notFound("form")
@@ -253,7 +258,7 @@ class AppModel(
      * Checks the form; if it passes, saves the record (amending that day's unsent one)
      * and shows what will be shared. Refusals appear under their field.
      */
-    fun submitForm() {
+    suspend fun submitForm() {
         val screen = state.value.screen as? Screen.Form ?: return
         val form = screen.form
         val hints = FormModel.validate(form, today())
@@ -273,7 +278,7 @@ class AppModel(
     }
 
     /** Shows what will be shared for a saved record. */
-    fun openPreview(recordId: String) = attempt {
+    suspend fun openPreview(recordId: String) = attempt {
         val core = requireCore()
         showPreview(core, recordId, core.record(recordId).policyId)
     }
@@ -296,7 +301,7 @@ class AppModel(
     }
 
     /** Shows the ledger, newest first, with its verification. */
-    fun openLedger() = attempt {
+    suspend fun openLedger() = attempt {
         val core = requireCore()
         val rows = formatter.ledger(core.ledger(), rawPolicies)
         go(Screen.Ledger(rows, formatter.ledgerStatus(core.verifyLedger())))
@@ -306,7 +311,7 @@ class AppModel(
     fun openSettings() = go(Screen.Settings)
 
     /** Goes back home from any screen that has a way back. */
-    fun back() {
+    suspend fun back() {
         when (state.value.screen) {
             is Screen.Loading, is Screen.CannotOpen, is Screen.Erased, is Screen.Home -> Unit
             else -> {
@@ -317,13 +322,13 @@ class AppModel(
     }
 
     /** Reloads lists after a background sync changed them; does nothing while the store is not open. */
-    fun refresh() {
+    suspend fun refresh() {
         if (core == null) return
         attempt { reload() }
     }
 
     /** Prepares the export for the share sheet. */
-    fun export() = attempt {
+    suspend fun export() = attempt {
         val core = requireCore()
         val file = ExportFile(Formatter.exportFileName(core.today()), core.export())
         mutableState.update { it.copy(pendingExport = file) }
@@ -333,7 +338,7 @@ class AppModel(
     fun exportHandled() = mutableState.update { it.copy(pendingExport = null) }
 
     /** Cancels background syncs and erases the store; everything on the device is gone. */
-    fun erase() = attempt {
+    suspend fun erase() = attempt {
         val core = requireCore()
         scheduler.cancelSync()
         core.erase()
@@ -344,7 +349,7 @@ class AppModel(
     }
 
     /** After the key was lost: deletes the store without opening it and starts afresh. */
-    fun resetAfterKeyLoss() {
+    suspend fun resetAfterKeyLoss() {
         try {
             scheduler.cancelSync()
             gateway.eraseStore()
@@ -360,11 +365,11 @@ class AppModel(
     /** Clears the message shown. */
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
-    private fun showPreview(core: SelfReportInterface, recordId: String, policyId: String) {
+    private suspend fun showPreview(core: SelfReportInterface, recordId: String, policyId: String) {
         go(Screen.Preview(recordId, policyId, formatter.preview(core.preview(recordId))))
     }
 
-    private fun reload() {
+    private suspend fun reload() {
         val core = requireCore()
         rawPolicies = core.policies()
         val profiles = core.profiles()
@@ -411,14 +416,14 @@ class AppModel(
      * Runs [block]; a key loss switches to the reset screen, [handled] may claim any
      * other core error (to show it under a field), the rest become a message.
      */
-    private inline fun attempt(handled: (SelfReportException) -> Boolean = { false }, block: () -> Unit) {
+    private suspend inline fun attempt(handled: (SelfReportException) -> Boolean = { false }, block: () -> Unit) {
         try {
             block()
         } catch (error: SelfReportException) {
             when {
                 Messages.isKeyLoss(error) -> go(Screen.CannotOpen(Messages.of(error)))
                 error is SelfReportException.Closed -> {
-                    core?.let(gateway::release)
+                    core?.let { gateway.release(it) }
                     core = null
                     go(Screen.Erased)
                 }

@@ -62,9 +62,10 @@ object SyncDecision {
 class SyncRunner(private val onProgress: (SyncProgress) -> Unit = {}) {
     /**
      * Syncs [core] until done or [cancellation] is cancelled; returns the summary, or the
-     * error it failed with. Cancelling the calling coroutine runs [onCoroutineCancelled]
-     * (by default: cancel [cancellation], since dropping the awaited call alone may not
-     * stop work the core already started) and is rethrown, never swallowed.
+     * error it failed with. The sync runs on the core's threads and [onProgress] is called
+     * on one of them. Cancelling the calling coroutine stops the sync at once (the core
+     * aborts its task), runs [onCoroutineCancelled] (by default: cancel [cancellation] as
+     * well, so the token tells the truth) and is rethrown, never swallowed.
      */
     suspend fun run(
         core: SelfReportInterface,

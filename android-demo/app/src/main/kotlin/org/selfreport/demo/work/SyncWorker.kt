@@ -20,9 +20,9 @@ import org.selfreport.demo.logic.WorkScheduler
 
 /**
  * Seals what is ready and sends the outbox. WorkManager runs it when the network is up
- * and retries it with exponential backoff while submissions wait; stopping the worker
- * stops the sync between submissions (the outbox is on disk, a retry sends the same
- * bytes).
+ * and retries it with exponential backoff while submissions wait; the sync itself runs on
+ * the core's threads. Stopping the worker stops the sync (the outbox is on disk, a retry
+ * sends the same bytes).
  */
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
@@ -32,8 +32,8 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         } catch (error: SelfReportException) {
             return result(SyncDecision.outcome(error))
         }
-        // Stopping the worker cancels this coroutine; the runner passes that on to the
-        // core through the cancellation token, which stops the sync between submissions.
+        // Stopping the worker cancels this coroutine, which stops the core's sync task; the
+        // runner also cancels the token, so the cancellation tells the truth.
         return SyncCancellation().use { cancellation -> result(SyncRunner().runForWork(core, cancellation)) }
     }
 

@@ -1,5 +1,6 @@
 package org.selfreport.demo.logic
 
+import kotlinx.coroutines.runBlocking
 import java.time.ZoneId
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -18,7 +19,7 @@ class AppModelTest {
 
     private val screen get() = model.state.value.screen
 
-    private fun startConsented(): String {
+    private suspend fun startConsented(): String {
         model.start()
         model.consent(Fixtures.POLICY_ID)
         model.newProfile()
@@ -37,7 +38,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `first start installs the shipped policy and asks for consent with issuer and purpose`() {
+    fun `first start installs the shipped policy and asks for consent with issuer and purpose`() = runBlocking<Unit> {
         model.start()
         val onboarding = screen as Screen.Onboarding
         assertEquals("Shanghai Epidemic Control Office (example)", onboarding.policy.issuer)
@@ -54,7 +55,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `a refused shipped policy is reported, not installed`() {
+    fun `a refused shipped policy is reported, not installed`() = runBlocking<Unit> {
         gateway.bundled = listOf("forged".toByteArray())
         model.start()
         assertEquals(Screen.Home, screen)
@@ -63,7 +64,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `a lost key leads to the reset, which erases the store and starts afresh`() {
+    fun `a lost key leads to the reset, which erases the store and starts afresh`() = runBlocking<Unit> {
         gateway.openError = SelfReportException.KeyUnavailable("KeyUnavailable", "key permanently invalidated")
         model.start()
         assertEquals(Screen.CannotOpen(UiMessage(MessageCode.KEY_UNAVAILABLE, "KeyUnavailable")), screen)
@@ -76,7 +77,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `a refresh from a background sync leaves a store that failed to open alone`() {
+    fun `a refresh from a background sync leaves a store that failed to open alone`() = runBlocking<Unit> {
         gateway.openError = SelfReportException.KeyUnavailable("KeyUnavailable", "gone")
         model.start()
         val before = model.state.value
@@ -85,7 +86,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `a passing key failure can be retried`() {
+    fun `a passing key failure can be retried`() = runBlocking<Unit> {
         gateway.openError = SelfReportException.KeySourceFailed("KeySourceFailed", "user not authenticated")
         model.start()
         assertEquals(MessageCode.KEY_SOURCE_FAILED, (screen as Screen.CannotOpen).message.code)
@@ -96,7 +97,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `profiles are checked before the core sees them and refusals land under their attribute`() {
+    fun `profiles are checked before the core sees them and refusals land under their attribute`() = runBlocking<Unit> {
         model.start()
         model.notNow()
         model.newProfile()
@@ -111,7 +112,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `a due report opens its form, saves, and shows what will be shared`() {
+    fun `a due report opens its form, saves, and shows what will be shared`() = runBlocking<Unit> {
         val profile = startConsented()
         val due = model.state.value.due.single()
         assertEquals("Mum", due.profileName)
@@ -137,7 +138,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `reopening the day's form amends the saved record`() {
+    fun `reopening the day's form amends the saved record`() = runBlocking<Unit> {
         val profile = startConsented()
         model.openForm(profile, Fixtures.POLICY_ID, "daily")
         fillDaily()
@@ -153,7 +154,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `a refusal from the core appears under its field and nothing moves on`() {
+    fun `a refusal from the core appears under its field and nothing moves on`() = runBlocking<Unit> {
         val profile = startConsented()
         model.openForm(profile, Fixtures.POLICY_ID, "daily")
         fillDaily()
@@ -170,7 +171,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `sending asks for a background sync only with consent`() {
+    fun `sending asks for a background sync only with consent`() = runBlocking<Unit> {
         model.start()
         model.notNow()
         model.newProfile()
@@ -194,7 +195,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `the ledger shows consent entries and its verification`() {
+    fun `the ledger shows consent entries and its verification`() = runBlocking<Unit> {
         startConsented()
         model.openLedger()
         val ledger = screen as Screen.Ledger
@@ -206,7 +207,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `export hands the JSON to the UI once`() {
+    fun `export hands the JSON to the UI once`() = runBlocking<Unit> {
         startConsented()
         model.export()
         assertEquals(ExportFile("selfreport-export-2026-11-28.json", gateway.core.exportJson), model.state.value.pendingExport)
@@ -215,7 +216,7 @@ class AppModelTest {
     }
 
     @Test
-    fun `erase cancels background sync, closes the store and starts again empty`() {
+    fun `erase cancels background sync, closes the store and starts again empty`() = runBlocking<Unit> {
         startConsented()
         model.erase()
         assertTrue(gateway.core.erased)

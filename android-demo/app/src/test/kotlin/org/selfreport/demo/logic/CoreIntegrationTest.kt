@@ -1,5 +1,6 @@
 package org.selfreport.demo.logic
 
+import kotlinx.coroutines.runBlocking
 import java.io.File
 import java.nio.file.Files
 import java.time.LocalDate
@@ -40,12 +41,12 @@ class CoreIntegrationTest {
         var passphrase = "correct horse"
         private val opened = mutableListOf<SelfReport>()
 
-        override fun open(): SelfReportInterface =
+        override suspend fun open(): SelfReportInterface =
             SelfReport.open(dir, passphraseKeySource(passphrase, 1_000u), options).also { opened += it }
 
-        override fun eraseStore() = org.selfreport.eraseStore(dir)
+        override suspend fun eraseStore() = org.selfreport.eraseStore(dir)
 
-        override fun release(core: SelfReportInterface) {
+        override suspend fun release(core: SelfReportInterface) {
             (core as? SelfReport)?.close()
         }
 
@@ -104,7 +105,7 @@ class CoreIntegrationTest {
         if (::work.isInitialized) work.deleteRecursively()
     }
 
-    private fun startWithProfile(): String {
+    private suspend fun startWithProfile(): String {
         model.start()
         while (screen is Screen.Onboarding) model.consent((screen as Screen.Onboarding).policy.id)
         assertEquals(Screen.Home, screen)
@@ -120,7 +121,7 @@ class CoreIntegrationTest {
     }
 
     @Test
-    fun `a daily report built by the form model is saved and previewed by the real core`() {
+    fun `a daily report built by the form model is saved and previewed by the real core`() = runBlocking<Unit> {
         val profile = startWithProfile()
         model.startMonitoring(profile, "sh-daily-health", MonitoringReason.ARRIVAL)
         val due = model.state.value.due.single()
@@ -155,7 +156,7 @@ class CoreIntegrationTest {
     }
 
     @Test
-    fun `a travel history and transport number are accepted and reduced as the policy says`() {
+    fun `a travel history and transport number are accepted and reduced as the policy says`() = runBlocking<Unit> {
         val profile = startWithProfile()
         model.openForm(profile, "sh-arrivals", "arrival")
         model.edit("travel", Input.Legs(listOf(TravelLeg("420102", "${today.minusDays(8)}", "${today.minusDays(6)}"))))
@@ -173,7 +174,7 @@ class CoreIntegrationTest {
     }
 
     @Test
-    fun `the core's refusals land under their field with the hint of their rule`() {
+    fun `the core's refusals land under their field with the hint of their rule`() = runBlocking<Unit> {
         val profile = startWithProfile()
         model.openForm(profile, "sh-daily-health", "daily")
         model.edit("temperature", Input.Text("36.6"))
@@ -194,7 +195,7 @@ class CoreIntegrationTest {
     }
 
     @Test
-    fun `a store the key does not open leads to the reset, which starts afresh`() {
+    fun `a store the key does not open leads to the reset, which starts afresh`() = runBlocking<Unit> {
         startWithProfile()
         model.openLedger()
         val ledger = screen as Screen.Ledger
@@ -211,7 +212,7 @@ class CoreIntegrationTest {
     }
 
     @Test
-    fun `export and erase go through the real core`() {
+    fun `export and erase go through the real core`() = runBlocking<Unit> {
         startWithProfile()
         model.export()
         val export = model.state.value.pendingExport

@@ -141,7 +141,7 @@ class FakeCore : SelfReportInterface {
         return id
     }
 
-    override fun changeKey(newKeySource: KeySource) = live()
+    override suspend fun changeKey(newKeySource: KeySource) = live()
 
     override fun due(today: String?): List<DueItem> {
         live()
@@ -150,12 +150,12 @@ class FakeCore : SelfReportInterface {
             .map { DueItem(it.profileId, it.policyId, "daily", day, 1u, it.days) }
     }
 
-    override fun erase() {
+    override suspend fun erase() {
         live()
         erased = true
     }
 
-    override fun export(): String {
+    override suspend fun export(): String {
         live()
         return exportJson
     }
@@ -181,7 +181,7 @@ class FakeCore : SelfReportInterface {
         return policy
     }
 
-    override fun ledger(): List<LedgerEntry> = ledger.toList().also { live() }
+    override suspend fun ledger(): List<LedgerEntry> = ledger.toList().also { live() }
 
     override fun monitoringPeriods(): List<MonitoringInfo> = monitoring.toList()
 
@@ -203,12 +203,12 @@ class FakeCore : SelfReportInterface {
 
     override fun profiles(): List<ProfileInfo> = profiles.toList().also { live() }
 
-    override fun purge(today: String?): PurgeSummary = PurgeSummary(0uL, 0uL, 0uL)
+    override suspend fun purge(today: String?): PurgeSummary = PurgeSummary(0uL, 0uL, 0uL)
 
     override fun record(recordId: String): RecordInfo =
         records.firstOrNull { it.id == recordId } ?: throw SelfReportException.NotFound("NotFound", "record")
 
-    override fun records(): RecordList = RecordList(records.toList(), emptyList()).also { live() }
+    override suspend fun records(): RecordList = RecordList(records.toList(), emptyList()).also { live() }
 
     override suspend fun requestDeletion(submissionId: String): DeletionOutcome = DeletionOutcome.DELETED
 
@@ -262,7 +262,7 @@ class FakeCore : SelfReportInterface {
 
     override suspend fun updatePolicy(policyId: String): PolicyInfo? = null
 
-    override fun verifyLedger(): LedgerCheck =
+    override suspend fun verifyLedger(): LedgerCheck =
         LedgerCheck(true, ledger.size.toULong(), 0uL, null, null)
 
     override fun withdrawConsent(policyId: String): ULong {
@@ -279,18 +279,18 @@ class FakeGateway(var core: FakeCore = FakeCore()) : CoreGateway {
     val released = mutableListOf<SelfReportInterface>()
     var bundled: List<ByteArray> = listOf(Fixtures.goodPolicyBytes)
 
-    override fun open(): SelfReportInterface {
+    override suspend fun open(): SelfReportInterface {
         openError?.let { throw it }
         return core
     }
 
-    override fun eraseStore() {
+    override suspend fun eraseStore() {
         storeErased++
         openError = null
         core = FakeCore()
     }
 
-    override fun release(core: SelfReportInterface) {
+    override suspend fun release(core: SelfReportInterface) {
         released += core
     }
 
