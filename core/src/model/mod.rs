@@ -5,9 +5,12 @@
 
 mod district;
 mod error;
+mod gb2260;
 mod id;
 mod kind;
 mod monitoring;
+mod normalize;
+mod phone;
 mod profile;
 mod record;
 mod resident_id;
@@ -15,8 +18,10 @@ mod validate;
 mod value;
 
 pub use error::{Rule, ValidationError};
+pub use gb2260::NEWEST_LIST_YEAR as DISTRICT_CODES_YEAR;
 pub use kind::{FieldKind, ProfileAttribute};
 pub use monitoring::{DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, due};
+pub use phone::LIBPHONENUMBER_VERSION;
 pub use profile::{MAX_DISPLAY_NAME_CHARS, NewProfile, Profile, ProfileId, ValidatedProfile};
 pub use record::{AnswerInput, Answers, Record, RecordId, validate_answers};
 pub use validate::{
