@@ -10,6 +10,7 @@
 )]
 
 pub mod clock;
+mod corrections;
 pub mod crypto;
 pub mod error;
 mod facade;
@@ -23,6 +24,7 @@ pub mod sync;
 mod upload;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use corrections::{FlaggedProfile, FlaggedRecord, NeedsCorrection};
 pub use error::{Error, ErrorCategory, Result};
 pub use facade::{Export, Options, PolicySummary, SelfReport};
 pub use upload::DeletionOutcome;

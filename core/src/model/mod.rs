@@ -3,6 +3,7 @@
 //! Everything here is plain data and pure functions: no storage, no keys, no clock.
 //! "Today" is always passed in by the caller as the person's local date.
 
+mod correction;
 mod district;
 mod error;
 mod gb2260;
@@ -17,6 +18,7 @@ mod resident_id;
 mod validate;
 mod value;
 
+pub use correction::{Correction, profile_corrections, recheck, record_corrections};
 pub use error::{Rule, ValidationError};
 pub use gb2260::NEWEST_LIST_YEAR as DISTRICT_CODES_YEAR;
 pub use kind::{FieldKind, ProfileAttribute};
