@@ -34,15 +34,15 @@ const MIN_NATIONAL_DIGITS: usize = 2;
 const MAX_E164_DIGITS: usize = 15;
 
 /// One country calling code and the territories sharing it, main territory first.
-pub(super) struct CountryCode {
+struct CountryCode {
     code: u16,
-    territories: &'static [Territory],
+    territories: Vec<Territory>,
 }
 
 /// A territory's rules, as libphonenumber's metadata gives them.
-pub(super) struct Territory {
-    /// ISO 3166 region (or `001` for non-geographic codes); kept for reading the table.
-    #[allow(dead_code)]
+struct Territory {
+    /// ISO 3166 region (or `001` for non-geographic codes); named in test failures.
+    #[cfg_attr(not(test), allow(dead_code))]
     region: &'static str,
     /// Leading digits that pick this territory among those sharing a country code.
     leading_digits: Option<&'static str>,
@@ -53,21 +53,78 @@ pub(super) struct Territory {
     /// Lengths and pattern every number of the territory has.
     general: GeneralDesc,
     /// One description per number type the territory assigns.
-    types: &'static [Desc],
+    types: Vec<Desc>,
 }
 
 /// The description of all numbers of a territory.
-pub(super) struct GeneralDesc {
-    lengths: &'static [u8],
+struct GeneralDesc {
+    lengths: Vec<u8>,
     /// Lengths only dialled within an area; not full numbers.
-    local_only: &'static [u8],
+    local_only: Vec<u8>,
     pattern: &'static str,
 }
 
 /// The description of one number type: its possible lengths and its pattern.
-pub(super) struct Desc {
-    lengths: &'static [u8],
+struct Desc {
+    lengths: Vec<u8>,
     pattern: &'static str,
+}
+
+/// A text field of the metadata: `-` is absent.
+fn optional(field: &'static str) -> Option<&'static str> {
+    (field != "-").then_some(field)
+}
+
+/// A comma-separated list of lengths (`-` for none).
+fn lengths(field: &str) -> Option<Vec<u8>> {
+    if field == "-" {
+        return Some(Vec::new());
+    }
+    field.split(',').map(|length| length.parse().ok()).collect()
+}
+
+/// One line of [`metadata::TERRITORIES`]: its country code and territory, or `None` if
+/// it is malformed (a test proves every line parses).
+fn parse_territory(line: &'static str) -> Option<(u16, Territory)> {
+    let mut fields = line.split(' ');
+    let code = fields.next()?.parse().ok()?;
+    let region = fields.next()?;
+    let leading_digits = optional(fields.next()?);
+    let national_prefix_for_parsing = optional(fields.next()?);
+    let national_prefix_transform_rule = optional(fields.next()?);
+    let general = GeneralDesc {
+        lengths: lengths(fields.next()?)?,
+        local_only: lengths(fields.next()?)?,
+        pattern: fields.next()?,
+    };
+    let mut types = Vec::new();
+    while let Some(type_lengths) = fields.next() {
+        types.push(Desc {
+            lengths: lengths(type_lengths)?,
+            pattern: fields.next()?,
+        });
+    }
+    let territory = Territory {
+        region,
+        leading_digits,
+        national_prefix_for_parsing,
+        national_prefix_transform_rule,
+        general,
+        types,
+    };
+    Some((code, territory))
+}
+
+/// The territories of country calling code `code`, main territory first, or `None` if no
+/// country has it.
+fn country_code(code: u16) -> Option<CountryCode> {
+    let prefix = format!("{code} ");
+    let territories: Vec<Territory> = metadata::TERRITORIES
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .filter_map(|line| parse_territory(line).map(|(_, territory)| territory))
+        .collect();
+    (!territories.is_empty()).then_some(CountryCode { code, territories })
 }
 
 /// Whether `number` matches `pattern` as a whole.
@@ -149,11 +206,11 @@ impl Territory {
     /// Whether the national number is of one of the territory's number types
     /// (libphonenumber's `getNumberType` is not `UNKNOWN`).
     fn assigns(&self, number: &str) -> bool {
-        matches(self.general.lengths, self.general.pattern, number)
+        matches(&self.general.lengths, self.general.pattern, number)
             && self
                 .types
                 .iter()
-                .any(|desc| matches(desc.lengths, desc.pattern, number))
+                .any(|desc| matches(&desc.lengths, desc.pattern, number))
     }
 
     /// Whether the national number starts with this territory's leading digits.
@@ -167,7 +224,7 @@ impl CountryCode {
     /// `getRegionCodeForNumber`): the first whose leading digits it starts with, or,
     /// for territories without leading digits, whose number types it matches.
     fn territory_of(&self, number: &str) -> Option<&Territory> {
-        if let [only] = self.territories {
+        if let [only] = self.territories.as_slice() {
             return Some(only);
         }
         self.territories
@@ -177,13 +234,6 @@ impl CountryCode {
                 None => territory.assigns(number),
             })
     }
-}
-
-fn country_code(code: u16) -> Option<&'static CountryCode> {
-    let index = metadata::COUNTRY_CODES
-        .binary_search_by_key(&code, |country| country.code)
-        .ok()?;
-    metadata::COUNTRY_CODES.get(index)
 }
 
 /// Separators people and input methods put inside phone numbers: spaces of every width,
@@ -281,31 +331,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_pattern_of_the_metadata_compiles() {
+    fn every_line_of_the_metadata_parses_and_every_pattern_compiles() {
         let compiles = |pattern: &str| Regex::new(&format!("^(?:{pattern})$")).is_ok();
-        for country in metadata::COUNTRY_CODES {
-            assert!(!country.territories.is_empty(), "+{}", country.code);
-            for territory in country.territories {
-                assert!(compiles(territory.general.pattern), "{}", territory.region);
-                for desc in territory.types {
-                    assert!(compiles(desc.pattern), "{}", territory.region);
-                }
-                for pattern in [
-                    territory.leading_digits,
-                    territory.national_prefix_for_parsing,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    assert!(compiles(pattern), "{}", territory.region);
-                }
+        let mut codes = Vec::new();
+        for line in metadata::TERRITORIES
+            .lines()
+            .filter(|line| !line.is_empty())
+        {
+            let (code, territory) = parse_territory(line).expect(line);
+            if codes.last() != Some(&code) {
+                codes.push(code);
+            }
+            assert!(
+                !territory.general.lengths.is_empty(),
+                "{}",
+                territory.region
+            );
+            assert!(compiles(territory.general.pattern), "{}", territory.region);
+            assert!(!territory.types.is_empty(), "{}", territory.region);
+            for desc in &territory.types {
+                assert!(compiles(desc.pattern), "{}", territory.region);
+            }
+            for pattern in [
+                territory.leading_digits,
+                territory.national_prefix_for_parsing,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(compiles(pattern), "{}", territory.region);
             }
         }
-        assert!(
-            metadata::COUNTRY_CODES
-                .windows(2)
-                .all(|p| p[0].code < p[1].code)
-        );
+        // Sorted by code, each code's territories together: 215 codes in libphonenumber 9.0.43.
+        assert!(codes.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_eq!(codes.len(), 215);
+        assert_eq!(country_code(86).unwrap().territories.len(), 1);
+        assert_eq!(country_code(1).unwrap().territories[0].region, "US");
+        assert!(country_code(999).is_none());
     }
 
     #[test]
