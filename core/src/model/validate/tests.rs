@@ -186,7 +186,13 @@ fn district() {
         accepts("district", &kind, " 310104 "),
         FieldValue::District("310104".into())
     );
+    assert_eq!(
+        accepts("district", &kind, "３１０\u{3000}１０４"),
+        FieldValue::District("310104".into())
+    );
     rejects("district", &kind, "310000", "IncompleteDistrict");
+    rejects("district", &kind, "310199", "UnknownDistrict");
+    rejects("district", &kind, "110103", "DistrictAbolished");
     rejects("district", &kind, "990101", "UnknownProvince");
     rejects("district", &kind, "31010", "Format");
     rejects("district", &kind, "3101O4", "Format");
@@ -249,6 +255,30 @@ fn travel_history() {
     rejects("travel", &kind, "420106:2026-11-01", "Format");
     rejects("travel", &kind, "420106:2026-11-01:2026-11-02:x", "Format");
     rejects("travel", &kind, "420106:2026-11-01:2026/11/02", "Format");
+    // A place abolished since is still right for a leg from when it was in use
+    // (Beijing Chongwen, merged in 2010), and refused for a leg after that.
+    assert!(parse_answer("travel", &kind, "110103:2009-05-01:2009-05-03", today()).is_ok());
+    rejects(
+        "travel",
+        &kind,
+        "110103:2026-11-01:2026-11-03",
+        "DistrictAbolished",
+    );
+    rejects(
+        "travel",
+        &kind,
+        "110199:2026-11-01:2026-11-03",
+        "UnknownDistrict",
+    );
+    // Full-width digits in a place are made ASCII.
+    assert_eq!(
+        accepts("travel", &kind, "４２０１０６:2026-11-01:2026-11-03"),
+        FieldValue::TravelHistory(vec![TravelLeg {
+            place: "420106".into(),
+            from: date("2026-11-01"),
+            to: date("2026-11-03"),
+        }])
+    );
     // A city-level code is a place below province level.
     assert!(parse_answer("travel", &kind, "420100:2026-11-01:2026-11-03", today()).is_ok());
 }
