@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::clock::Clock;
+use crate::corrections::NeedsCorrection;
 use crate::crypto::KeySource;
 use crate::error::{Error, Result};
 use crate::model::{
@@ -102,6 +103,8 @@ pub struct Export {
     pub records: Vec<StoredRecord>,
     /// Rows that failed their integrity check and could not be exported.
     pub damaged: Vec<String>,
+    /// Stored values today's rules refuse, exported as they are and flagged here.
+    pub needs_correction: NeedsCorrection,
 }
 
 /// The selfreport core, opened on one store.
@@ -350,6 +353,7 @@ impl SelfReport {
             monitoring_periods: self.store.monitoring_periods()?,
             records: listing.records,
             damaged: listing.damaged,
+            needs_correction: self.needs_correction()?,
         })
     }
 

@@ -11,6 +11,7 @@
 
 pub mod clock;
 mod consent;
+mod corrections;
 pub mod crypto;
 pub mod error;
 mod facade;
@@ -25,6 +26,7 @@ mod upload;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentStatus;
+pub use corrections::{FlaggedProfile, FlaggedRecord, NeedsCorrection};
 pub use error::{Error, ErrorCategory, Result};
 pub use facade::{Export, Options, PolicySummary, SelfReport};
 pub use upload::{DeletionOutcome, PossiblyHeld};

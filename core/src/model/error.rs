@@ -112,6 +112,20 @@ pub enum Rule {
     UnknownProvince,
     /// A district code names a whole province (its last four digits are zero).
     IncompleteDistrict,
+    /// The six-digit code is not one GB/T 2260 has listed since 1980.
+    UnknownDistrict,
+    /// The district code was abolished: it names no place in use at the time the field
+    /// is about (now, for a district field; the leg's dates, for a travel leg).
+    DistrictAbolished {
+        /// The last year the code can have been in use.
+        last_year: u16,
+    },
+    /// A resident ID's region code (digits 1 to 6) was abolished before the birth year:
+    /// a number keeps the code of its first registration, which cannot precede birth.
+    ResidentIdRegionAbolished {
+        /// The last year the code can have been in use.
+        last_year: u16,
+    },
     /// A resident ID's check character does not match its first 17 digits.
     ResidentIdCheckDigit,
     /// A resident ID's embedded birth date (digits 7 to 14) is not a real date on or
@@ -119,6 +133,15 @@ pub enum Rule {
     ResidentIdBirthDate,
     /// A profile's birth date differs from the one embedded in its resident ID.
     ResidentIdBirthDateMismatch,
+    /// A phone number's country calling code is assigned to no country (libphonenumber:
+    /// `INVALID_COUNTRY_CODE`).
+    PhoneCountryCode,
+    /// A phone number has a length no number of its country has (libphonenumber:
+    /// `TOO_SHORT`, `TOO_LONG`, `INVALID_LENGTH`).
+    PhoneLength,
+    /// A phone number of a possible length lies in no number range its country assigns
+    /// (libphonenumber: not `isValidNumber`).
+    PhoneNumberRange,
 }
 
 impl Rule {
@@ -145,9 +168,15 @@ impl Rule {
             Rule::NameCharacter => "NameCharacter",
             Rule::UnknownProvince => "UnknownProvince",
             Rule::IncompleteDistrict => "IncompleteDistrict",
+            Rule::UnknownDistrict => "UnknownDistrict",
+            Rule::DistrictAbolished { .. } => "DistrictAbolished",
+            Rule::ResidentIdRegionAbolished { .. } => "ResidentIdRegionAbolished",
             Rule::ResidentIdCheckDigit => "ResidentIdCheckDigit",
             Rule::ResidentIdBirthDate => "ResidentIdBirthDate",
             Rule::ResidentIdBirthDateMismatch => "ResidentIdBirthDateMismatch",
+            Rule::PhoneCountryCode => "PhoneCountryCode",
+            Rule::PhoneLength => "PhoneLength",
+            Rule::PhoneNumberRange => "PhoneNumberRange",
         }
     }
 }
@@ -189,14 +218,34 @@ impl fmt::Display for Rule {
             Rule::IncompleteDistrict => {
                 f.write_str("names a whole province where a district code is needed")
             }
+            Rule::UnknownDistrict => {
+                f.write_str("is not a district code GB/T 2260 has listed since 1980")
+            }
+            Rule::DistrictAbolished { last_year } => write!(
+                f,
+                "names a district code abolished by {last_year} (GB/T 2260)"
+            ),
+            Rule::ResidentIdRegionAbolished { last_year } => write!(
+                f,
+                "has a region code (digits 1 to 6) abolished by {last_year}, before the birth year"
+            ),
             Rule::ResidentIdCheckDigit => {
                 f.write_str("has a wrong check character (GB 11643, ISO 7064 MOD 11-2)")
             }
             Rule::ResidentIdBirthDate => {
-                f.write_str("does not embed a real birth date on or before today (digits 7 to 14)")
+                f.write_str("does not embed a real birth date from 1860 to today (digits 7 to 14)")
             }
             Rule::ResidentIdBirthDateMismatch => {
                 f.write_str("does not match the birth date in the resident ID number")
+            }
+            Rule::PhoneCountryCode => {
+                f.write_str("does not start with a country calling code in use (E.164)")
+            }
+            Rule::PhoneLength => {
+                f.write_str("has a length no phone number of its country has (libphonenumber)")
+            }
+            Rule::PhoneNumberRange => {
+                f.write_str("is in no number range its country assigns (libphonenumber)")
             }
         }
     }
@@ -261,6 +310,12 @@ mod tests {
             Rule::ResidentIdCheckDigit,
             Rule::ResidentIdBirthDate,
             Rule::ResidentIdBirthDateMismatch,
+            Rule::UnknownDistrict,
+            Rule::DistrictAbolished { last_year: 2010 },
+            Rule::ResidentIdRegionAbolished { last_year: 2010 },
+            Rule::PhoneCountryCode,
+            Rule::PhoneLength,
+            Rule::PhoneNumberRange,
         ];
         let codes: std::collections::BTreeSet<_> = rules.iter().map(Rule::code).collect();
         assert_eq!(codes.len(), rules.len());

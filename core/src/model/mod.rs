@@ -3,20 +3,27 @@
 //! Everything here is plain data and pure functions: no storage, no keys, no clock.
 //! "Today" is always passed in by the caller as the person's local date.
 
+mod correction;
 mod district;
 mod error;
+mod gb2260;
 mod id;
 mod kind;
 mod monitoring;
+mod normalize;
+mod phone;
 mod profile;
 mod record;
 mod resident_id;
 mod validate;
 mod value;
 
+pub use correction::{Correction, profile_corrections, recheck, record_corrections};
 pub use error::{Rule, ValidationError};
+pub use gb2260::NEWEST_LIST_YEAR as DISTRICT_CODES_YEAR;
 pub use kind::{FieldKind, ProfileAttribute};
 pub use monitoring::{DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, due};
+pub use phone::LIBPHONENUMBER_VERSION;
 pub use profile::{MAX_DISPLAY_NAME_CHARS, NewProfile, Profile, ProfileId, ValidatedProfile};
 pub use record::{AnswerInput, Answers, Record, RecordId, validate_answers};
 pub use validate::{

@@ -1,9 +1,9 @@
 //! GB 11643 resident identity numbers: 17 digits (address code, birth date, sequence)
 //! and an ISO 7064 MOD 11-2 check character.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use super::{Rule, district};
+use super::{Rule, district, gb2260};
 
 /// Digits in a resident ID before the check character.
 const BODY_DIGITS: usize = 17;
@@ -11,9 +11,13 @@ const BODY_DIGITS: usize = 17;
 /// Weight of the digit at 0-based position `i`: 2^(17 - i) mod 11 (ISO 7064 MOD 11-2).
 const WEIGHTS: [u32; BODY_DIGITS] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
-/// Residence permits for Taiwan residents (GB 11643 numbers, address code `830000`) use a
-/// prefix that GB/T 2260 itself does not list; Hong Kong (81) and Macau (82) are in it.
-const TAIWAN_RESIDENCE_PERMIT_PREFIX: &str = "83";
+/// Residence permits for Taiwan residents (GB 11643 numbers) use the address code
+/// `830000`, which GB/T 2260 itself does not list; Hong Kong's (`810000`) and Macau's
+/// (`820000`) are in it.
+const TAIWAN_RESIDENCE_PERMIT_CODE: &str = "830000";
+
+/// No one alive when resident ID numbers were first issued (1984) was born before this.
+const FIRST_BIRTH_YEAR: i32 = 1860;
 
 const FORMAT: Rule = Rule::Format {
     expected: "an 18-character resident ID (17 digits, then a digit or X)",
@@ -51,8 +55,10 @@ pub(crate) fn birth_date(id: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
-/// Checks a normalized ID (check character `X` in upper case): shape, province prefix,
-/// embedded birth date on or before `today`, then the check character.
+/// Checks a normalized ID (ASCII digits, check character `X` in upper case): shape,
+/// province prefix, a real birth date from 1860 to `today`, the check character, then the
+/// region code against GB/T 2260: a code it has listed, in use in the birth year or later
+/// (a number keeps the code of its first registration, which cannot precede birth).
 pub(crate) fn check(id: &str, today: NaiveDate) -> Result<(), Rule> {
     let (body, check) = match id.as_bytes() {
         [body @ .., check] if body.len() == BODY_DIGITS => (body, *check),
@@ -61,18 +67,31 @@ pub(crate) fn check(id: &str, today: NaiveDate) -> Result<(), Rule> {
     if !body.iter().all(u8::is_ascii_digit) || !(check.is_ascii_digit() || check == b'X') {
         return Err(FORMAT);
     }
-    if !district::has_province_prefix(id) && !id.starts_with(TAIWAN_RESIDENCE_PERMIT_PREFIX) {
+    // All 18 bytes are ASCII here, so slicing is on char boundaries.
+    let region = &id[..6];
+    let taiwan_permit = region == TAIWAN_RESIDENCE_PERMIT_CODE;
+    if !district::has_province_prefix(region) && !taiwan_permit {
         return Err(Rule::UnknownProvince);
     }
-    match birth_date(id) {
-        Some(born) if born <= today => {}
+    let born = match birth_date(id) {
+        Some(born) if born <= today && born.year() >= FIRST_BIRTH_YEAR => born,
         _ => return Err(Rule::ResidentIdBirthDate),
-    }
-    // All 18 bytes are ASCII here, so slicing at 17 is on a char boundary.
+    };
     if check_character(&id[..BODY_DIGITS]) != Some(char::from(check)) {
         return Err(Rule::ResidentIdCheckDigit);
     }
-    Ok(())
+    if taiwan_permit {
+        return Ok(());
+    }
+    let code_use = district::six_digits(region)
+        .and_then(gb2260::lookup)
+        .ok_or(Rule::UnknownDistrict)?;
+    match code_use {
+        gb2260::CodeUse::LastInUse(last_year) if !code_use.in_use_in_or_after(born.year()) => {
+            Err(Rule::ResidentIdRegionAbolished { last_year })
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +133,7 @@ mod tests {
             "31010420000229004", // Shanghai Xuhui, a leap day
             "65010219851111111", // Urumqi
             "81000019700101001", // Hong Kong resident permit
+            "82000019880808003", // Macau resident permit
             "83000019950505002", // Taiwan resident permit
         ] {
             let id = with_check(body);
@@ -141,17 +161,53 @@ mod tests {
             check(&with_check("99010519491231002"), today()),
             Err(Rule::UnknownProvince)
         );
-        // 2026-02-30 is not a date; 2027-01-01 is after today.
         assert_eq!(
-            check(&with_check("11010520260230002"), today()),
-            Err(Rule::ResidentIdBirthDate)
+            check(&with_check("83010119900101002"), today()),
+            Err(Rule::UnknownProvince)
         );
-        assert_eq!(
-            check(&with_check("11010520270101002"), today()),
-            Err(Rule::ResidentIdBirthDate)
-        );
-        // Born today is fine.
+        // 2026-02-30 is not a date; 2027-01-01 is after today; year 0000 and 1859 are
+        // before anyone who could hold a number.
+        for body in [
+            "11010520260230002",
+            "11010520270101002",
+            "11010500000101002",
+            "11010518591231002",
+        ] {
+            assert_eq!(
+                check(&with_check(body), today()),
+                Err(Rule::ResidentIdBirthDate),
+                "{body}"
+            );
+        }
+        // Born today, or in 1860, is fine.
         assert_eq!(check(&with_check("11010520261128002"), today()), Ok(()));
+        assert_eq!(check(&with_check("11010518600101002"), today()), Ok(()));
+    }
+
+    #[test]
+    fn the_region_code_must_be_one_gb2260_listed() {
+        // Right check digits, but a county Beijing never had and a development zone.
+        assert_eq!(
+            check(&with_check("11019919900101002"), today()),
+            Err(Rule::UnknownDistrict)
+        );
+        assert_eq!(
+            check(&with_check("32057620000101002"), today()),
+            Err(Rule::UnknownDistrict)
+        );
+    }
+
+    #[test]
+    fn a_region_abolished_before_the_birth_year_cannot_be_the_first_registration() {
+        // Beijing Chongwen district, merged into Dongcheng in 2010.
+        assert_eq!(check(&with_check("11010319800101002"), today()), Ok(()));
+        assert_eq!(check(&with_check("11010320101231002"), today()), Ok(()));
+        assert_eq!(
+            check(&with_check("11010320110101002"), today()),
+            Err(Rule::ResidentIdRegionAbolished { last_year: 2010 })
+        );
+        // A code abolished long ago still fits someone born before it was abolished.
+        assert_eq!(check(&with_check("11010319300101002"), today()), Ok(()));
     }
 
     #[test]
@@ -164,13 +220,9 @@ mod tests {
         assert_eq!(birth_date("short"), None);
     }
 
-    fn province() -> impl Strategy<Value = String> {
-        prop::sample::select(vec![
-            "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
-            "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62",
-            "63", "64", "65", "71", "81", "82", "83",
-        ])
-        .prop_map(str::to_owned)
+    /// Current county-level region codes from the table.
+    fn region() -> impl Strategy<Value = String> {
+        prop::sample::select(gb2260::current_county_codes()).prop_map(|code| format!("{code:06}"))
     }
 
     fn past_date() -> impl Strategy<Value = NaiveDate> {
@@ -180,12 +232,11 @@ mod tests {
     proptest! {
         #[test]
         fn any_body_with_its_computed_check_character_passes(
-            province in province(),
-            area in "[0-9]{4}",
+            region in region(),
             born in past_date(),
             sequence in "[0-9]{3}",
         ) {
-            let body = format!("{province}{area}{}{sequence}", born.format("%Y%m%d"));
+            let body = format!("{region}{}{sequence}", born.format("%Y%m%d"));
             let id = with_check(&body);
             prop_assert_eq!(check(&id, today()), Ok(()));
             prop_assert_eq!(birth_date(&id), Some(born));
@@ -193,13 +244,12 @@ mod tests {
 
         #[test]
         fn changing_the_check_character_fails(
-            province in province(),
-            area in "[0-9]{4}",
+            region in region(),
             born in past_date(),
             sequence in "[0-9]{3}",
             shift in 1u32..11,
         ) {
-            let body = format!("{province}{area}{}{sequence}", born.format("%Y%m%d"));
+            let body = format!("{region}{}{sequence}", born.format("%Y%m%d"));
             let right = check_character(&body).unwrap();
             let alphabet: Vec<char> = "0123456789X".chars().collect();
             let position = alphabet.iter().position(|c| *c == right).unwrap();

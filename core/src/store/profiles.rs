@@ -14,7 +14,18 @@ impl Store {
     /// Stores a new profile under a fresh random id.
     pub fn add_profile(&self, profile: ValidatedProfile) -> Result<Profile> {
         let id = ProfileId::from_random_bytes(random_id()?);
-        let profile = profile.into_profile(id);
+        self.insert_profile(profile.into_profile(id))
+    }
+
+    /// Stores `profile` as it is under a fresh id, unchecked: what an older version,
+    /// under older rules, may have stored.
+    #[cfg(test)]
+    pub(crate) fn insert_profile_as_stored(&self, profile: Profile) -> Result<Profile> {
+        let id = ProfileId::from_random_bytes(random_id()?);
+        self.insert_profile(Profile { id, ..profile })
+    }
+
+    fn insert_profile(&self, profile: Profile) -> Result<Profile> {
         let plaintext = encode(&profile)?;
         let mut guard = self.lock();
         let inner = &mut *guard;

@@ -439,7 +439,8 @@ object FormModel {
             "DateOrder" -> hint(HintCode.DATE_ORDER)
             "UnknownCode", "DuplicateCode" -> hint(HintCode.UNKNOWN_CODE)
             "NameCharacter" -> hint(HintCode.NAME_CHARACTER)
-            "UnknownProvince", "IncompleteDistrict" -> hint(HintCode.DISTRICT_UNKNOWN)
+            "UnknownProvince", "IncompleteDistrict", "UnknownDistrict", "DistrictAbolished" ->
+                hint(HintCode.DISTRICT_UNKNOWN)
             "ResidentIdCheckDigit" -> hint(HintCode.RESIDENT_ID_CHECK_DIGIT)
             "ResidentIdBirthDate" -> hint(HintCode.RESIDENT_ID_BIRTH_DATE)
             "ResidentIdBirthDateMismatch" -> hint(HintCode.BIRTH_DATE_MISMATCH)
