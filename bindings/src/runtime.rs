@@ -4,16 +4,17 @@
 //! Kotlin dispatcher, a Swift task's executor). If that future did the work itself, a
 //! sync would seal, write SQLite and call the app's listener on that thread, and
 //! `viewModelScope.launch { core.sync() }` would do it on Android's main thread. So each
-//! exported future only waits: the work is handed to one tokio runtime inside the library
-//! (its async tasks: network, the sync loop) and to that runtime's blocking pool (store
-//! reads and writes, key derivation, file deletion). Both are created once, on first use.
+//! exported future only waits: the work is handed to one tokio runtime inside the library,
+//! driven by a thread of its own (its async tasks: network, the sync loop), and to that
+//! runtime's blocking pool (store reads and writes, key derivation, file deletion). Both
+//! are created once, on first use.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
-use tokio::runtime::Runtime;
+use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tokio::task::{JoinError, JoinHandle};
 
@@ -23,33 +24,40 @@ use crate::error::SelfReportError;
 /// refer to it.
 pub const THREAD_NAME: &str = "selfreport-core";
 
-/// Worker threads for async tasks: a sync keeps a few requests in flight and records
-/// outcomes in between; two workers keep one slow request from stalling the rest without
-/// taking a phone's cores.
-const WORKER_THREADS: usize = 2;
-
 /// Blocking threads at most: store work is serialized by the store's one writer anyway,
 /// so more threads would only queue on its lock.
 const MAX_BLOCKING_THREADS: usize = 8;
 
-/// The runtime, or why it could not be built (no threads left to the process), kept so
-/// every later call gets the same typed error instead of retrying forever.
-static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+/// The runtime's handle, or why it could not be started (no threads left to the process),
+/// kept so every later call gets the same typed error instead of retrying forever.
+static RUNTIME: OnceLock<Result<Handle, String>> = OnceLock::new();
 
-fn runtime() -> Result<&'static Runtime, SelfReportError> {
-    let built = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKER_THREADS)
+/// A current-thread runtime driven by one thread of its own (async tasks: the sync loop and
+/// its requests), with its blocking pool (store work). Not tokio's multi-thread scheduler:
+/// on a phone one thread keeps a few requests in flight just as well, and that scheduler
+/// would add about 100 KB to the library apps ship (docs/performance.md).
+fn runtime() -> Result<&'static Handle, SelfReportError> {
+    let started = RUNTIME.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .max_blocking_threads(MAX_BLOCKING_THREADS)
             .thread_name(THREAD_NAME)
             .enable_all()
             .build()
-            .map_err(|error| error.to_string())
+            .map_err(|error| error.to_string())?;
+        let handle = runtime.handle().clone();
+        // The driving thread runs the runtime's tasks for the life of the process.
+        std::thread::Builder::new()
+            .name(THREAD_NAME.to_owned())
+            .spawn(move || runtime.block_on(std::future::pending::<()>()))
+            .map_err(|error| error.to_string())?;
+        Ok(handle)
     });
-    built.as_ref().map_err(|reason| SelfReportError::Internal {
-        code: "Runtime".to_owned(),
-        detail: format!("the core's threads could not be started: {reason}"),
-    })
+    started
+        .as_ref()
+        .map_err(|reason| SelfReportError::Internal {
+            code: "Runtime".to_owned(),
+            detail: format!("the core's threads could not be started: {reason}"),
+        })
 }
 
 /// Blocking work as the pool receives it: one type for every call, so tokio's task

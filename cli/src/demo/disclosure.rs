@@ -286,7 +286,10 @@ impl Demo {
                 .dir
                 .join("policies")
                 .join(policy_file_name(&database.policy_id));
-            let policy = PolicyFile::read(&signed, Some(&keys.public_key_path), self.clock.today())
+            // Checked as a device checks it: from the commission's root key, through the
+            // office's delegation.
+            let root = self.dir.join("commission").join("signing.pub");
+            let policy = PolicyFile::read(&signed, Some(&root), self.clock.today())
                 .map_err(authority_failure)?;
             let collected = open_database(&database.db, policy.document(), &recipient_keys)
                 .map_err(authority_failure)?;

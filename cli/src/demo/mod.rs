@@ -29,6 +29,7 @@ use chrono::NaiveDate;
 use selfreport_core::crypto::PassphraseKeySource;
 use selfreport_core::model::{Answers, MonitoringReason, NewProfile, ProfileId, RecordId};
 use selfreport_core::{Clock, FixedClock, Options, SelfReport};
+use selfreport_endpoint::delegation::{DelegationRequest, delegate_file, sign_policy_under_chain};
 use selfreport_endpoint::{AuthorityError, KeygenOutput};
 use zeroize::Zeroizing;
 
@@ -224,19 +225,56 @@ impl Demo {
         self.purge(&report)
     }
 
-    /// The authority's keys, with the endpoint library.
+    /// The commission's root key and the district office's keys, with the endpoint
+    /// library; the commission delegates to the office.
     fn authority_keys(&self) -> Result<KeygenOutput, Failure> {
         self.step(
-            "The authority makes its keys: a policy-signing key and a receipt key for its drop \
+            "The health commission makes its root key, the one key apps trust; a district \
+             office makes its own keys: a policy-signing key and a receipt key for its drop \
              box (Ed25519), and one X25519 key per recipient, health and identity.",
         )?;
+        let root =
+            selfreport_endpoint::keygen(&self.dir.join("commission")).map_err(authority_failure)?;
         let key_dir = self.dir.join("authority");
         let keys = selfreport_endpoint::keygen(&key_dir).map_err(authority_failure)?;
         say(&format!(
-            "   {} stays with the authority (mode 0600); {} is what apps trust. Key id {}.",
+            "   {} stays with the commission, offline; {} is what apps trust. Key id {}.",
+            relative(&self.dir, &root.signing_key_path),
+            relative(&self.dir, &root.public_key_path),
+            root.key_id
+        ))?;
+        let delegation = self.dir.join("authority").join("delegation.json");
+        let request = DelegationRequest {
+            namespace: "sh-".to_owned(),
+            purposes: vec!["epidemic-control".to_owned()],
+            regions: vec!["310000".to_owned()],
+            max_device_days: 28,
+            max_server_days: 28,
+            endpoint_hosts: vec!["127.0.0.1".to_owned()],
+            kinds: Vec::new(),
+            depth: 0,
+            valid_from: NaiveDate::from_ymd_opt(2026, 11, 1).ok_or_else(|| internal("date"))?,
+            valid_until: NaiveDate::from_ymd_opt(2027, 5, 1).ok_or_else(|| internal("date"))?,
+            subject_name: [("en".to_owned(), "Huangpu District CDC".to_owned())].into(),
+        };
+        delegate_file(
+            &root.signing_key_path,
+            &keys.public_key_path,
+            None,
+            &request,
+            &delegation,
+        )
+        .map_err(authority_failure)?;
+        say(&format!(
+            "   The commission delegates to the office's key {} ({}): policy ids starting \
+             `sh-`, epidemic control only, Shanghai, at most 28 days of retention, its own \
+             drop box's host, no free text; it cannot delegate further.",
+            keys.key_id,
+            relative(&self.dir, &delegation)
+        ))?;
+        say(&format!(
+            "   {} stays with the office (mode 0600) and signs its policies under that delegation.",
             relative(&self.dir, &keys.signing_key_path),
-            relative(&self.dir, &keys.public_key_path),
-            keys.key_id
         ))?;
         let recipients: Vec<String> = keys
             .recipients
@@ -286,9 +324,13 @@ impl Demo {
         loopback: &Loopback,
     ) -> Result<(Vec<PathBuf>, Vec<RunningDropBox>), Failure> {
         self.step(
-            "It signs the two example policies, each re-pointed at its own drop box, with the \
-             real recipient keys, receipt key and pin; then starts the drop boxes.",
+            "The office signs the two example policies as selfreport.policy/2 (serving Shanghai, \
+             recipients with their roles), each re-pointed at its own drop box, with the real \
+             recipient keys, receipt key and pin, and its delegation embedded; then starts the \
+             drop boxes.",
         )?;
+        let delegation = self.dir.join("authority").join("delegation.json");
+        let root = self.dir.join("commission").join("signing.pub");
         let policy_dir = self.dir.join("policies");
         let dropbox_dir = self.dir.join("dropbox");
         create_dir(&policy_dir)?;
@@ -303,9 +345,14 @@ impl Demo {
                 Failure::io(format!("cannot write {}", document.display()), &error)
             })?;
             let out = policy_dir.join(format!("{name}.signed.json"));
-            let result =
-                selfreport_endpoint::sign_policy_file(&keys.signing_key_path, &document, &out)
-                    .map_err(authority_failure)?;
+            let result = sign_policy_under_chain(
+                &keys.signing_key_path,
+                &document,
+                std::slice::from_ref(&delegation),
+                Some(&root),
+                &out,
+            )
+            .map_err(authority_failure)?;
             let envelope = fs::read(&out)
                 .map_err(|error| Failure::io(format!("cannot read {}", out.display()), &error))?;
             let db = dropbox_dir.join(format!("{}.db", result.policy_id));
@@ -329,7 +376,8 @@ impl Demo {
     /// The resident's encrypted store, trusting the authority's key only.
     fn create_store(&self) -> Result<SelfReport, Failure> {
         self.step(
-            "Lin Xiaowen creates an encrypted store on her computer, trusting only that key.",
+            "Lin Xiaowen creates an encrypted store on her computer, trusting only the \
+             commission's key.",
         )?;
         say(&format!(
             "   The clock is fixed at {} (Shanghai), inside the example policies' validity window.",
@@ -340,7 +388,7 @@ impl Demo {
              iterations: fewer than the 600,000 real stores use, to keep the demo quick."
         ))?;
         let store_dir = self.dir.join("store");
-        let public = self.dir.join("authority").join("signing.pub");
+        let public = self.dir.join("commission").join("signing.pub");
         let trust_anchors = trust::read_public_key_files(&[public])?;
         let iterations =
             NonZeroU32::new(DEMO_PBKDF2_ITERATIONS).ok_or_else(|| internal("zero iterations"))?;
@@ -363,7 +411,9 @@ impl Demo {
     /// Both policies, each verified before it is installed.
     fn install_policies(&self, report: &SelfReport, signed: &[PathBuf]) -> Result<(), Failure> {
         self.step(
-            "She installs both policies; each signature is checked against the trusted key first.",
+            "She installs both policies; each is checked first: the delegation from the trusted \
+             commission, the office's signature, and that the policy stays within what was \
+             delegated.",
         )?;
         for path in signed {
             let bytes = fs::read(path)
@@ -688,6 +738,8 @@ fn repointed_policy(
 ) -> Result<String, Failure> {
     let mut policy: serde_json::Value =
         serde_json::from_str(text).map_err(|_| internal("an example policy is not JSON"))?;
+    policy["format"] = "selfreport.policy/2".into();
+    policy["region"] = serde_json::json!(["310000"]);
     policy["endpoint"]["url"] = url.into();
     policy["endpoint"]["spki_sha256"] = serde_json::json!([pin]);
     policy["endpoint"]["receipt_key"] = keys.receipt_public_key_base64.clone().into();
@@ -695,6 +747,7 @@ fn repointed_policy(
         let slot = &mut policy["recipients"][&recipient.name];
         if slot.is_object() {
             slot["public_key"] = recipient.public_key_base64.clone().into();
+            slot["role"] = recipient.name.clone().into();
         }
     }
     serde_json::to_string_pretty(&policy).map_err(|_| internal("cannot write a policy"))
