@@ -22,7 +22,9 @@ use selfreport_core::policy::{PolicyDocument, parse_policy_document, sign_policy
 use selfreport_core::sync::wire::{
     ErrorReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
 };
-use selfreport_endpoint::dropbox::{AccessLog, DropBox, RunningDropBox, server_config};
+use selfreport_endpoint::dropbox::{
+    AccessLog, Database, DropBox, PostgresConfig, RunningDropBox, server_config,
+};
 use selfreport_endpoint::keyfile::read_signing_key;
 use selfreport_endpoint::{KeygenOutput, keygen};
 use serde_json::{Value, json};
@@ -152,6 +154,232 @@ impl TestTls {
     }
 }
 
+/// Runs each named `async fn NAME(backend: Backend)` of the test file as two tests,
+/// `NAME::sqlite` and `NAME::postgres` (see [`postgres_or_skip`]).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(crate::common::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if crate::common::postgres_or_skip() {
+                        super::$name(crate::common::Backend::Postgres).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Which store a test's drop box uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The variable naming the PostgreSQL server the tests use: a superuser's URL
+/// (`./scripts/test` starts a throwaway cluster and sets it).
+pub const POSTGRES_URL_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_URL";
+
+/// The variable naming the PEM CA certificate of that server's TLS certificate.
+pub const POSTGRES_CA_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_CA";
+
+/// Whether the PostgreSQL tests can run: true when [`POSTGRES_URL_VARIABLE`] is set.
+/// Without it, under CI (`CI=true`) the test fails; elsewhere it says loudly that it is
+/// skipped and passes.
+pub fn postgres_or_skip() -> bool {
+    if std::env::var_os(POSTGRES_URL_VARIABLE).is_some() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!(
+            "{POSTGRES_URL_VARIABLE} is not set under CI: the PostgreSQL suite must run \
+             (./scripts/test starts a cluster and sets it)"
+        );
+    }
+    eprintln!(
+        "\n*** SKIPPED: PostgreSQL test — {POSTGRES_URL_VARIABLE} is not set. \
+         Run ./scripts/test, or start a cluster with scripts/postgres-cluster and export \
+         what it prints. ***\n"
+    );
+    false
+}
+
+/// A database of its own for one test.
+pub enum TestDatabase {
+    Sqlite {
+        path: PathBuf,
+        _dir: TempDir,
+    },
+    Postgres {
+        /// A superuser's URL for this test's database.
+        url: String,
+    },
+}
+
+/// A stored submission, as both backends keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    pub body: Vec<u8>,
+    pub body_sha256: String,
+    pub received_at: String,
+    pub receipt: Vec<u8>,
+}
+
+impl TestDatabase {
+    /// A new, empty database: a file in a temporary directory, or a database created
+    /// on the server of [`POSTGRES_URL_VARIABLE`] under a random name.
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                Self::Sqlite {
+                    path: dir.path().join("dropbox.db"),
+                    _dir: dir,
+                }
+            }
+            Backend::Postgres => Self::Postgres {
+                url: new_postgres_database().await,
+            },
+        }
+    }
+
+    /// The database as the drop box takes it.
+    pub fn database(&self) -> Database {
+        match self {
+            Self::Sqlite { path, .. } => Database::Sqlite(path.clone()),
+            Self::Postgres { url } => Database::parse(url).unwrap(),
+        }
+    }
+
+    /// What `--db` takes for it.
+    pub fn argument(&self) -> String {
+        match self {
+            Self::Sqlite { path, .. } => path.display().to_string(),
+            Self::Postgres { url } => url.clone(),
+        }
+    }
+
+    /// The SQLite file (panics for PostgreSQL).
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Sqlite { path, .. } => path,
+            Self::Postgres { .. } => panic!("not a SQLite database"),
+        }
+    }
+
+    pub async fn count(&self) -> i64 {
+        match self {
+            Self::Sqlite { path, .. } => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
+                .unwrap(),
+            Self::Postgres { url } => postgres_client(url)
+                .await
+                .query_one("SELECT count(*) FROM submissions", &[])
+                .await
+                .unwrap()
+                .get(0),
+        }
+    }
+
+    /// The row stored under `id`, if any.
+    pub async fn row(&self, id: &str) -> Option<StoredRow> {
+        const QUERY: &str = "SELECT body, body_sha256, received_at, receipt FROM submissions";
+        match self {
+            Self::Sqlite { path, .. } => {
+                let connection = rusqlite::Connection::open(path).unwrap();
+                let mut statement = connection
+                    .prepare(&format!("{QUERY} WHERE id = ?1"))
+                    .unwrap();
+                let mut rows = statement.query([id]).unwrap();
+                rows.next().unwrap().map(|row| StoredRow {
+                    body: row.get(0).unwrap(),
+                    body_sha256: row.get(1).unwrap(),
+                    received_at: row.get(2).unwrap(),
+                    receipt: row.get(3).unwrap(),
+                })
+            }
+            Self::Postgres { url } => postgres_client(url)
+                .await
+                .query_opt(&format!("{QUERY} WHERE id = $1"), &[&id])
+                .await
+                .unwrap()
+                .map(|row| StoredRow {
+                    body: row.get(0),
+                    body_sha256: row.get(1),
+                    received_at: row.get(2),
+                    receipt: row.get(3),
+                }),
+        }
+    }
+}
+
+/// A client for `url` over plain TCP (the tests' server is on loopback), its connection
+/// driven by a task of the current runtime.
+pub async fn postgres_client(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// Creates a database with a random name on the server of [`POSTGRES_URL_VARIABLE`];
+/// returns its URL.
+pub async fn new_postgres_database() -> String {
+    let server = std::env::var(POSTGRES_URL_VARIABLE).unwrap();
+    let name = format!("dropbox_test_{}", random_hex_id());
+    postgres_client(&server)
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let config: tokio_postgres::Config = server.parse().unwrap();
+    let base = server.split('?').next().unwrap();
+    let without_db = match config.get_dbname() {
+        Some(db) => base.strip_suffix(db).unwrap().trim_end_matches('/'),
+        None => base.trim_end_matches('/'),
+    };
+    format!("{without_db}/{name}")
+}
+
+/// The expiry-day partitions of a PostgreSQL test database, in order.
+pub async fn postgres_partitions(db: &TestDatabase) -> Vec<String> {
+    let TestDatabase::Postgres { url } = db else {
+        panic!("not a PostgreSQL database")
+    };
+    postgres_client(url)
+        .await
+        .query(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'submissions'::regclass ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// The PostgreSQL settings for `url`.
+pub fn postgres_config(url: &str) -> PostgresConfig {
+    match Database::parse(url).unwrap() {
+        Database::Postgres(config) => config,
+        Database::Sqlite(_) => panic!("not a PostgreSQL URL"),
+    }
+}
+
 /// A drop box running in this test's runtime, with everything needed to talk to it.
 pub struct TestDropBox {
     pub authority: Authority,
@@ -159,17 +387,17 @@ pub struct TestDropBox {
     pub running: RunningDropBox,
     /// `https://127.0.0.1:PORT/v1`.
     pub url: String,
-    pub db: PathBuf,
+    pub db: TestDatabase,
     pub envelope: Vec<u8>,
     pub policy: PolicyDocument,
     pub log: Arc<Mutex<Vec<String>>>,
     pub client: reqwest::Client,
-    _db_dir: TempDir,
 }
 
 impl TestDropBox {
-    /// Starts a drop box on 127.0.0.1:0; `configure` adjusts it before it serves.
-    pub async fn start(configure: impl FnOnce(DropBox) -> DropBox) -> Self {
+    /// Starts a drop box on 127.0.0.1:0 storing into a new database of `backend`;
+    /// `configure` adjusts it before it serves.
+    pub async fn start(backend: Backend, configure: impl FnOnce(DropBox) -> DropBox) -> Self {
         let authority = Authority::new();
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -177,11 +405,10 @@ impl TestDropBox {
         let policy_json = authority.policy_json(&url);
         let envelope = authority.sign(&policy_json);
         let policy = parse_policy_document(&serde_json::to_vec(&policy_json).unwrap()).unwrap();
-        let db_dir = tempfile::tempdir().unwrap();
-        let db = db_dir.path().join("dropbox.db");
+        let db = TestDatabase::new(backend).await;
         let log = Arc::new(Mutex::new(Vec::new()));
         let sink = log.clone();
-        let drop_box = DropBox::new(&envelope, authority.receipt_key(), &db)
+        let drop_box = DropBox::new(&envelope, authority.receipt_key(), db.database())
             .unwrap()
             .with_access_log(AccessLog::to(move |line| {
                 sink.lock().unwrap().push(line.to_owned())
@@ -202,7 +429,6 @@ impl TestDropBox {
             policy,
             log,
             client,
-            _db_dir: db_dir,
         }
     }
 
@@ -228,11 +454,13 @@ impl TestDropBox {
         self.log.lock().unwrap().clone()
     }
 
-    pub fn stored_count(&self) -> i64 {
-        let connection = rusqlite::Connection::open(&self.db).unwrap();
-        connection
-            .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
-            .unwrap()
+    pub async fn stored_count(&self) -> i64 {
+        self.db.count().await
+    }
+
+    /// The row stored under `id`, if any.
+    pub async fn stored(&self, id: &str) -> Option<StoredRow> {
+        self.db.row(id).await
     }
 }
 
