@@ -355,10 +355,19 @@ fn lock_key(id: &str) -> i64 {
 /// A database error for an operator: PostgreSQL's own message when there is one (never
 /// a value from a row: the drop box's statements carry ids and hashes, no plaintext).
 pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => error.to_string(),
+    if let Some(db) = error.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    // The client's own errors say what failed ("error performing TLS handshake") and
+    // keep why in their sources ("invalid peer certificate: UnknownIssuer").
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn describe_pool(error: &deadpool_postgres::PoolError) -> String {
