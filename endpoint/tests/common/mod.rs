@@ -3,6 +3,8 @@
 //! in-process drop box, a reqwest client trusting the test CA (rustls on ring), and
 //! device-side sealing with the core (minimize + ring HPKE).
 
+pub mod deployment;
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -139,6 +141,15 @@ impl TestTls {
 
     /// A reqwest client trusting only the test CA, on rustls with ring's provider.
     pub fn client(&self) -> reqwest::Client {
+        self.client_builder().build().unwrap()
+    }
+
+    /// As [`TestTls::client`], giving up on a request after `timeout`.
+    pub fn client_with_timeout(&self, timeout: std::time::Duration) -> reqwest::Client {
+        self.client_builder().timeout(timeout).build().unwrap()
+    }
+
+    fn client_builder(&self) -> reqwest::ClientBuilder {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(self.ca.clone()).unwrap();
         let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
@@ -147,10 +158,7 @@ impl TestTls {
             .with_root_certificates(roots)
             .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        reqwest::Client::builder()
-            .use_preconfigured_tls(config)
-            .build()
-            .unwrap()
+        reqwest::Client::builder().use_preconfigured_tls(config)
     }
 }
 
@@ -221,6 +229,9 @@ pub enum TestDatabase {
     Postgres {
         /// A superuser's URL for this test's database.
         url: String,
+        /// One connection for the test's queries, made at first use (each new one pays
+        /// a SCRAM login).
+        client: tokio::sync::OnceCell<tokio_postgres::Client>,
     },
 }
 
@@ -245,9 +256,23 @@ impl TestDatabase {
                     _dir: dir,
                 }
             }
-            Backend::Postgres => Self::Postgres {
-                url: new_postgres_database().await,
-            },
+            Backend::Postgres => Self::postgres(new_postgres_database().await),
+        }
+    }
+
+    /// The PostgreSQL database at `url`.
+    pub fn postgres(url: String) -> Self {
+        Self::Postgres {
+            url,
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// A connection to the PostgreSQL database (panics for SQLite).
+    pub async fn client(&self) -> &tokio_postgres::Client {
+        match self {
+            Self::Postgres { url, client } => client.get_or_init(|| postgres_client(url)).await,
+            Self::Sqlite { .. } => panic!("not a PostgreSQL database"),
         }
     }
 
@@ -255,7 +280,7 @@ impl TestDatabase {
     pub fn database(&self) -> Database {
         match self {
             Self::Sqlite { path, .. } => Database::Sqlite(path.clone()),
-            Self::Postgres { url } => Database::parse(url).unwrap(),
+            Self::Postgres { url, .. } => Database::parse(url).unwrap(),
         }
     }
 
@@ -263,7 +288,7 @@ impl TestDatabase {
     pub fn argument(&self) -> String {
         match self {
             Self::Sqlite { path, .. } => path.display().to_string(),
-            Self::Postgres { url } => url.clone(),
+            Self::Postgres { url, .. } => url.clone(),
         }
     }
 
@@ -281,7 +306,8 @@ impl TestDatabase {
                 .unwrap()
                 .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
                 .unwrap(),
-            Self::Postgres { url } => postgres_client(url)
+            Self::Postgres { .. } => self
+                .client()
                 .await
                 .query_one("SELECT count(*) FROM submissions", &[])
                 .await
@@ -307,7 +333,8 @@ impl TestDatabase {
                     receipt: row.get(3).unwrap(),
                 })
             }
-            Self::Postgres { url } => postgres_client(url)
+            Self::Postgres { .. } => self
+                .client()
                 .await
                 .query_opt(&format!("{QUERY} WHERE id = $1"), &[&id])
                 .await
@@ -355,10 +382,7 @@ pub async fn new_postgres_database() -> String {
 
 /// The expiry-day partitions of a PostgreSQL test database, in order.
 pub async fn postgres_partitions(db: &TestDatabase) -> Vec<String> {
-    let TestDatabase::Postgres { url } = db else {
-        panic!("not a PostgreSQL database")
-    };
-    postgres_client(url)
+    db.client()
         .await
         .query(
             "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
