@@ -212,11 +212,18 @@ pub fn postgres_or_skip() -> bool {
              (./scripts/test starts a cluster and sets it)"
         );
     }
-    eprintln!(
-        "\n*** SKIPPED: PostgreSQL test — {POSTGRES_URL_VARIABLE} is not set. \
-         Run ./scripts/test, or start a cluster with scripts/postgres-cluster and export \
-         what it prints. ***\n"
-    );
+    // Straight to the process's stderr: the test harness captures `eprintln!` of tests
+    // that pass, and this must be seen. Once per test binary.
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: the PostgreSQL tests of this binary — {POSTGRES_URL_VARIABLE} is \
+             not set. Run ./scripts/test, or start a cluster with scripts/postgres-cluster \
+             and export what it prints. ***\n"
+        );
+    });
     false
 }
 
