@@ -46,7 +46,9 @@ use tokio::task::JoinHandle;
 
 pub use access_log::AccessLog;
 pub use error::DropBoxError;
-pub use storage::{Database, MoveReport, PostgresConfig, move_sqlite_to_postgres};
+pub use storage::{
+    Database, MoveReport, PostgresConfig, move_sqlite_to_postgres, prepare_postgres,
+};
 pub use tls::{server_config, server_config_from_pem, server_config_from_pem_files};
 
 use crate::policy_file::PolicyFile;

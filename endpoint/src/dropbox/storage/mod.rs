@@ -182,6 +182,12 @@ impl Storage {
     }
 }
 
+/// Creates or migrates the drop box's schema in the PostgreSQL database `config` names,
+/// as a drop box starting on it would (for tools and benchmarks that fill it).
+pub async fn prepare_postgres(config: &PostgresConfig) -> Result<(), DropBoxError> {
+    PostgresStore::connect(config).await.map(drop)
+}
+
 /// Whether `a` and `b` are equal, in time that depends only on their lengths.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
