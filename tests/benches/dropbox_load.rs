@@ -28,7 +28,8 @@
 //! other: SQLite with one process, then PostgreSQL (a new database each) with one and with
 //! two drop box processes, the connections spread evenly over the processes. Its lines
 //! start with `stores:` and name the set-up, and add the CPU the database server spent
-//! per request (every `postgres` process of the machine).
+//! per request (the server whose data directory `SELFREPORT_LOAD_POSTGRES_DATA` names,
+//! and its backends; 0 without it).
 
 mod support;
 
@@ -43,7 +44,7 @@ use selfreport_core::crypto::{KeyMaterial, MemoryKeySource, random_array};
 use selfreport_core::model::{Answers, NewProfile};
 use selfreport_core::sync::wire::{SealedSubmission, deletion_hash, hex};
 use selfreport_core::{Clock, Options, SelfReport, SystemClock};
-use support::{DropBoxProcess, cpu_time, cpu_time_of_all, new_postgres_database, status_kib};
+use support::{DropBoxProcess, cpu_time, new_postgres_database, postgres_cpu_time, status_kib};
 
 const WARM_UP: Duration = Duration::from_secs(2);
 
@@ -218,7 +219,9 @@ fn run(
         .map(|url| format!("{url}/submissions"))
         .collect();
     let server_cpu: Duration = drop_box.pids().into_iter().map(cpu_time).sum();
-    let database_cpu = cpu_time_of_all("postgres");
+    let postgres_data =
+        std::env::var_os("SELFREPORT_LOAD_POSTGRES_DATA").map(std::path::PathBuf::from);
+    let database_cpu = postgres_cpu_time(postgres_data.as_deref());
     let own_cpu = cpu_time(std::process::id());
     let start = Instant::now();
     let measure_from = start + WARM_UP;
@@ -248,7 +251,7 @@ fn run(
         .map(cpu_time)
         .sum::<Duration>()
         .saturating_sub(server_cpu);
-    let database_cpu = cpu_time_of_all("postgres").saturating_sub(database_cpu);
+    let database_cpu = postgres_cpu_time(postgres_data.as_deref()).saturating_sub(database_cpu);
     let own_cpu = cpu_time(std::process::id()).saturating_sub(own_cpu);
     let hwm_kib = drop_box
         .pids()

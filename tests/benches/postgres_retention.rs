@@ -5,13 +5,14 @@
 //! A measurement program, not a criterion benchmark (`harness = false`). It needs
 //! `SELFREPORT_LOAD_POSTGRES_URL` (a PostgreSQL superuser's URL, as
 //! `scripts/bench-postgres` sets it), creates a database of its own with the drop box's
-//! schema, fills two expiry-day partitions with `SELFREPORT_RETENTION_ROWS` rows each
-//! (default 1,000,000) of the size the drop box stores for a daily report (a
+//! schema, fills an expiry-day partition with `SELFREPORT_RETENTION_ROWS` rows (default
+//! 1,000,000) of the size the drop box stores for a daily report (a
 //! `SELFREPORT_RETENTION_BODY_BYTES` random body, default 3,157 bytes as in the load
-//! generator, a 450-byte receipt and the other columns), checkpoints, then times
-//! `DELETE FROM submissions WHERE expiry_day = <day 1>` followed by the `VACUUM` that
-//! makes the space reusable, and `SELECT count(*)` plus `DROP TABLE` of day 2's partition
-//! (the drop box's retention). It drops its database at the end.
+//! generator, a 450-byte receipt and the other columns), checkpoints, and times
+//! `DELETE FROM submissions WHERE expiry_day = <day>` followed by the `VACUUM` that makes
+//! the space reusable; then the same for a second day, timing `SELECT count(*)` plus
+//! `DROP TABLE` of its partition (the drop box's retention). One partition is on disk at
+//! a time (about 4 GB at the default size). It drops its database at the end.
 //!
 //! `cargo bench -p selfreport-tests --bench postgres_retention`
 
@@ -58,73 +59,33 @@ fn main() {
             .await
             .expect("pgcrypto (postgresql-contrib)");
 
-        for day in [DAY_1, DAY_2] {
-            let started = Instant::now();
-            client
-                .batch_execute(&format!(
-                    "CREATE TABLE submissions_d{compact} PARTITION OF submissions
-                         FOR VALUES FROM ('{day}') TO ('{day}'::date + 1)",
-                    compact = day.replace('-', "")
-                ))
-                .await
-                .expect("partition");
-            client
-                .execute(&fill_statement(day, body_bytes), &[&rows])
-                .await
-                .expect("fill");
-            println!(
-                "retention: filled day={day} rows={rows} seconds={:.1}",
-                started.elapsed().as_secs_f64()
-            );
-        }
-        let size: i64 = client
-            .query_one(
-                &format!(
-                    "SELECT pg_total_relation_size('submissions_d{}')",
-                    DAY_1.replace('-', "")
-                ),
-                &[],
-            )
-            .await
-            .expect("size")
-            .get(0);
-        // One statement a call: VACUUM cannot run in the implicit transaction of several.
-        for statement in ["VACUUM ANALYZE submissions", "CHECKPOINT"] {
-            client.batch_execute(statement).await.expect(statement);
-        }
-
+        // One partition on disk at a time (each is about 4 GB at the default size): fill
+        // day 1, delete its rows and vacuum, drop the emptied table; then fill day 2 and
+        // drop it as the drop box does.
+        let day_1 = fill(&client, DAY_1, rows, body_bytes).await;
         let delete = timed(
             &client,
             &format!("DELETE FROM submissions WHERE expiry_day = '{DAY_1}'"),
         )
         .await;
-        let vacuum = timed(
-            &client,
-            &format!("VACUUM submissions_d{}", DAY_1.replace('-', "")),
-        )
-        .await;
+        let vacuum = timed(&client, &format!("VACUUM {}", partition(DAY_1))).await;
         client
-            .batch_execute("CHECKPOINT")
+            .batch_execute(&format!("DROP TABLE {}", partition(DAY_1)))
             .await
-            .expect("checkpoint");
+            .expect("drop the emptied partition");
+        let day_2 = fill(&client, DAY_2, rows, body_bytes).await;
         let count = timed(
             &client,
-            &format!(
-                "SELECT count(*) FROM submissions_d{}",
-                DAY_2.replace('-', "")
-            ),
+            &format!("SELECT count(*) FROM {}", partition(DAY_2)),
         )
         .await;
-        let dropped = timed(
-            &client,
-            &format!("DROP TABLE submissions_d{}", DAY_2.replace('-', "")),
-        )
-        .await;
+        let dropped = timed(&client, &format!("DROP TABLE {}", partition(DAY_2))).await;
         println!(
-            "retention: rows={rows} body_bytes={body_bytes} partition_mib={:.0} \
+            "retention: rows={rows} body_bytes={body_bytes} partition_mib={:.0}/{:.0} \
              delete_ms={:.0} vacuum_ms={:.0} delete_and_vacuum_ms={:.0} \
              count_ms={:.1} drop_ms={:.1} count_and_drop_ms={:.1}",
-            size as f64 / 1024.0 / 1024.0,
+            day_1 as f64 / 1024.0 / 1024.0,
+            day_2 as f64 / 1024.0 / 1024.0,
             ms(delete),
             ms(vacuum),
             ms(delete + vacuum),
@@ -138,6 +99,51 @@ fn main() {
             .await
             .expect("drop database");
     });
+}
+
+fn partition(day: &str) -> String {
+    format!("submissions_d{}", day.replace('-', ""))
+}
+
+/// Creates the partition of `day`, fills it with `rows` rows, analyzes it and
+/// checkpoints, so the timed statement starts from a quiet database; returns its size in
+/// bytes.
+async fn fill(client: &tokio_postgres::Client, day: &str, rows: i64, body_bytes: i64) -> i64 {
+    let started = Instant::now();
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE {} PARTITION OF submissions
+                 FOR VALUES FROM ('{day}') TO ('{day}'::date + 1)",
+            partition(day)
+        ))
+        .await
+        .expect("partition");
+    client
+        .execute(&fill_statement(day, body_bytes), &[&rows])
+        .await
+        .expect("fill");
+    // One statement a call: VACUUM cannot run in the implicit transaction of several.
+    for statement in [
+        format!("VACUUM ANALYZE {}", partition(day)),
+        "CHECKPOINT".to_owned(),
+    ] {
+        client
+            .batch_execute(&statement)
+            .await
+            .expect("vacuum, checkpoint");
+    }
+    println!(
+        "retention: filled day={day} rows={rows} seconds={:.1}",
+        started.elapsed().as_secs_f64()
+    );
+    client
+        .query_one(
+            &format!("SELECT pg_total_relation_size('{}')", partition(day)),
+            &[],
+        )
+        .await
+        .expect("size")
+        .get(0)
 }
 
 /// Fills the partition of `day` with `$1` rows: random bodies of `body_bytes`, a random

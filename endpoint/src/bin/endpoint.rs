@@ -1,7 +1,9 @@
 //! `selfreport-endpoint`: the reference drop box.
 //!
-//! `serve` receives sealed submissions over HTTPS, stores ciphertext only, answers with
-//! signed receipts, deletes on the device's token and forgets at retention end. It prints
+//! `serve` receives sealed submissions over HTTPS, stores ciphertext only (in a SQLite
+//! file, or a PostgreSQL database several processes share), answers with signed
+//! receipts, deletes on the device's token and forgets at retention end. `migrate` moves
+//! a SQLite drop box into PostgreSQL, kept receipts included. It prints
 //! `listening on https://ADDR` on stdout once it accepts connections, writes one access
 //! log line per request to stderr (never bodies, tokens, ids or client addresses), and
 //! shuts down gracefully on SIGTERM or Ctrl-C. Errors are one line on stderr,

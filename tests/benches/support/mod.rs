@@ -204,22 +204,34 @@ impl Drop for DropBoxProcess {
     }
 }
 
-/// CPU time (user + system) used so far by every process whose command is `name`
-/// (`postgres`: the database server and its backends).
-pub fn cpu_time_of_all(name: &str) -> Duration {
+/// CPU time (user + system) used so far by a PostgreSQL server and its backends: the
+/// postmaster whose pid heads `data_dir/postmaster.pid`, and its children (other
+/// clusters on the machine are not counted). Zero without a data directory.
+pub fn postgres_cpu_time(data_dir: Option<&std::path::Path>) -> Duration {
+    let Some(postmaster) = data_dir
+        .and_then(|dir| std::fs::read_to_string(dir.join("postmaster.pid")).ok())
+        .and_then(|text| text.lines().next()?.trim().parse::<u32>().ok())
+    else {
+        return Duration::ZERO;
+    };
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Duration::ZERO;
     };
-    entries
+    let children: Duration = entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == name)
-        })
+        .filter(|pid| parent_of(*pid) == Some(postmaster))
         // A backend may end between the listing and the reading.
         .filter_map(try_cpu_time)
-        .sum()
+        .sum();
+    children + try_cpu_time(postmaster).unwrap_or_default()
+}
+
+/// The parent process id of `pid`, from `/proc/<pid>/stat`.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Creates a database with a random name on the PostgreSQL server of `server_url` (a
