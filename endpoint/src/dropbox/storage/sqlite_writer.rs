@@ -1,4 +1,4 @@
-//! The single writer: one thread owns the database connection and commits work in
+//! SQLite's single writer: one thread owns the database connection and commits work in
 //! groups.
 //!
 //! Request handlers send jobs over a channel and await the outcome. The thread takes
