@@ -4,13 +4,14 @@
 //! from a reply for a body the drop box refused, or with a time it did not record.
 
 #[allow(dead_code)]
+#[macro_use]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use common::{Sealed, TestDropBox, error_code, random_hex_id, seal, sealed};
+use common::{Backend, Sealed, TestDropBox, error_code, random_hex_id, seal, sealed};
 use selfreport_core::FixedClock;
 use selfreport_core::crypto::signature::verify_ed25519;
 use selfreport_core::sync::receipt_tree::{self, Hash};
@@ -93,25 +94,13 @@ fn checked_receipts(
     (receipts, checker.signatures_checked())
 }
 
-fn stored_body(drop_box: &TestDropBox, id: &str) -> Vec<u8> {
-    let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
-    connection
-        .query_row("SELECT body FROM submissions WHERE id = ?1", [id], |row| {
-            row.get(0)
-        })
-        .unwrap()
+async fn stored_body(drop_box: &TestDropBox, id: &str) -> Vec<u8> {
+    drop_box.stored(id).await.unwrap().body
 }
 
 /// The receipt the drop box keeps for a submission (what a resend gets back).
-fn stored_receipt(drop_box: &TestDropBox, id: &str) -> Receipt {
-    let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
-    let reply: Vec<u8> = connection
-        .query_row(
-            "SELECT receipt FROM submissions WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-        )
-        .unwrap();
+async fn stored_receipt(drop_box: &TestDropBox, id: &str) -> Receipt {
+    let reply = drop_box.stored(id).await.unwrap().receipt;
     serde_json::from_slice::<ReceiptReply>(&reply)
         .unwrap()
         .receipt
@@ -120,9 +109,8 @@ fn stored_receipt(drop_box: &TestDropBox, id: &str) -> Receipt {
 /// A batch's reply carries receipts under one signature; what the drop box keeps, and
 /// what a resend gets, is each submission's receipt signed alone: its database does not
 /// link the submissions of a batch (a household's reports, sent together).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let batch: Vec<Sealed> = (0..5).map(|_| sealed(&drop_box)).collect();
     let bodies: Vec<&[u8]> = batch.iter().map(|sealed| sealed.body.as_slice()).collect();
     let first = batch_reply(&drop_box, &bodies).await;
@@ -136,17 +124,17 @@ async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones
         assert_eq!(receipt.signature, receipts[0].signature);
         assert_eq!(receipt.received_at, receipts[0].received_at);
     }
-    assert_eq!(drop_box.stored_count(), 5);
+    assert_eq!(drop_box.stored_count().await, 5);
     for sealed in &batch {
-        assert_eq!(stored_body(&drop_box, sealed.id()), sealed.body);
+        assert_eq!(stored_body(&drop_box, sealed.id()).await, sealed.body);
     }
 
     // Kept: each one's receipt signed alone, same fields, no batch proof, no shared
     // signature.
-    let kept: Vec<Receipt> = batch
-        .iter()
-        .map(|sealed| stored_receipt(&drop_box, sealed.id()))
-        .collect();
+    let mut kept: Vec<Receipt> = Vec::new();
+    for sealed in &batch {
+        kept.push(stored_receipt(&drop_box, sealed.id()).await);
+    }
     for (kept, receipt) in kept.iter().zip(&receipts) {
         assert_eq!(kept.batch, None);
         assert_eq!(
@@ -172,7 +160,7 @@ async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones
     );
     assert_eq!(resent_receipts, kept);
     assert_eq!(batch_reply(&drop_box, &bodies).await, resent);
-    assert_eq!(drop_box.stored_count(), 5);
+    assert_eq!(drop_box.stored_count().await, 5);
     // One of them alone: the same receipt, byte for byte.
     let raw = raw_results(&resent);
     let alone = drop_box.post(&batch[2].body).await;
@@ -185,7 +173,7 @@ async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones
     let (fresh_receipts, _) =
         checked_receipts(&drop_box, &parse_batch(&mixed), &[&fresh, &batch[3]]);
     assert_ne!(fresh_receipts[0].signature, receipts[0].signature);
-    assert_eq!(drop_box.stored_count(), 6);
+    assert_eq!(drop_box.stored_count().await, 6);
 
     // A batch of one gets a receipt signed alone, and the single route returns it again.
     let lone = sealed(&drop_box);
@@ -213,9 +201,8 @@ async fn a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batch_items_are_refused_one_by_one_as_the_single_route_would() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let earlier = sealed(&drop_box);
     assert_eq!(drop_box.post(&earlier.body).await.status(), 201);
     let mut changed = earlier.submission.clone();
@@ -267,8 +254,8 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would() {
     };
     let (_, signatures) = checked_receipts(&drop_box, &valid, &[&first, &second]);
     assert_eq!(signatures, 1);
-    assert_eq!(drop_box.stored_count(), 3);
-    assert_eq!(stored_body(&drop_box, earlier.id()), earlier.body);
+    assert_eq!(drop_box.stored_count().await, 3);
+    assert_eq!(stored_body(&drop_box, earlier.id()).await, earlier.body);
 
     // Each refused one says what a request of its own gets.
     for (index, status, code) in refused {
@@ -293,12 +280,11 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would() {
             "item {index}"
         );
     }
-    assert_eq!(drop_box.stored_count(), 3);
+    assert_eq!(drop_box.stored_count().await, 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_that_are_not_batches_are_refused_whole() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn requests_that_are_not_batches_are_refused_whole(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let one = sealed(&drop_box);
     let many: Vec<Sealed> = (0..=MAX_BATCH_ITEMS).map(|_| sealed(&drop_box)).collect();
     let body = String::from_utf8(one.body.clone()).unwrap();
@@ -335,7 +321,7 @@ async fn requests_that_are_not_batches_are_refused_whole() {
     let response = post_batch(&drop_box, &vec![b' '; MAX_BATCH_BYTES]).await;
     assert_eq!(response.status(), 400);
     assert_eq!(error_code(response).await, "Malformed");
-    assert_eq!(drop_box.stored_count(), 0);
+    assert_eq!(drop_box.stored_count().await, 0);
 }
 
 /// `replace` for the bytes of a batch body.
@@ -351,18 +337,17 @@ impl ReplaceBytes for Vec<u8> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_id_twice_in_one_batch_is_stored_once() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn the_same_id_twice_in_one_batch_is_stored_once(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     // The same bytes twice: one row. Only the first is stored now, so the tree is of one:
     // it gets a receipt signed alone, the second the receipt kept for it (the same).
     let twice = sealed(&drop_box);
     let reply = batch_reply(&drop_box, &[&twice.body, &twice.body]).await;
     let (receipts, _) = checked_receipts(&drop_box, &parse_batch(&reply), &[&twice, &twice]);
     assert_eq!(receipts[0].batch, None);
-    assert_eq!(receipts[0], stored_receipt(&drop_box, twice.id()));
-    assert_eq!(receipts[1], stored_receipt(&drop_box, twice.id()));
-    assert_eq!(drop_box.stored_count(), 1);
+    assert_eq!(receipts[0], stored_receipt(&drop_box, twice.id()).await);
+    assert_eq!(receipts[1], stored_receipt(&drop_box, twice.id()).await);
+    assert_eq!(drop_box.stored_count().await, 1);
 
     // Another body under the same id: the first is stored, the second conflicts.
     let first = sealed(&drop_box);
@@ -380,13 +365,12 @@ async fn the_same_id_twice_in_one_batch_is_stored_once() {
     let error = reply.results[1].error.clone().unwrap();
     assert_eq!((error.status, error.code.as_str()), (409, "Conflict"));
     assert_eq!(reply.results[1].receipt, None);
-    assert_eq!(drop_box.stored_count(), 2);
-    assert_eq!(stored_body(&drop_box, first.id()), first.body);
+    assert_eq!(drop_box.stored_count().await, 2);
+    assert_eq!(stored_body(&drop_box, first.id()).await, first.body);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_batch_reply_is_well_within_what_the_device_reads() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn a_full_batch_reply_is_well_within_what_the_device_reads(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let batch: Vec<Sealed> = (0..MAX_BATCH_ITEMS).map(|_| sealed(&drop_box)).collect();
     let bodies: Vec<&[u8]> = batch.iter().map(|sealed| sealed.body.as_slice()).collect();
     let reply = batch_reply(&drop_box, &bodies).await;
@@ -418,9 +402,8 @@ async fn a_full_batch_reply_is_well_within_what_the_device_reads() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_takes_one_rate_limit_token_whatever_its_size() {
-    let drop_box = TestDropBox::start(|d| d.with_rate_limit(Some(2)).unwrap()).await;
+async fn a_batch_takes_one_rate_limit_token_whatever_its_size(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d.with_rate_limit(Some(2)).unwrap()).await;
     let batch: Vec<Sealed> = (0..5).map(|_| sealed(&drop_box)).collect();
     let bodies: Vec<&[u8]> = batch.iter().map(|sealed| sealed.body.as_slice()).collect();
     // Five submissions in one request: within a limit of two requests a second.
@@ -445,15 +428,11 @@ fn at(text: &str) -> DateTime<FixedOffset> {
 }
 
 /// What the database holds under `id`: the body's digest and the time it recorded.
-fn stored_row(drop_box: &TestDropBox, id: &str) -> Option<(String, String)> {
-    let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
-    let mut statement = connection
-        .prepare("SELECT body_sha256, received_at FROM submissions WHERE id = ?1")
-        .unwrap();
-    let mut rows = statement.query([id]).unwrap();
-    rows.next()
-        .unwrap()
-        .map(|row| (row.get(0).unwrap(), row.get(1).unwrap()))
+async fn stored_row(drop_box: &TestDropBox, id: &str) -> Option<(String, String)> {
+    drop_box
+        .stored(id)
+        .await
+        .map(|row| (row.body_sha256, row.received_at))
 }
 
 /// The receipt message a sender can write for `body` at `received_at`, if `body` has the
@@ -570,10 +549,9 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// that can be rebuilt from the reply names a body the database holds under that id, at
 /// the time the database recorded for it: none for the refused body, no second time for
 /// the resend.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored() {
+async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored(backend: Backend) {
     let clock = Arc::new(FixedClock::new(at("2026-11-28T08:00:00Z")));
-    let drop_box = TestDropBox::start(|d| d.with_clock(clock.clone())).await;
+    let drop_box = TestDropBox::start(backend, |d| d.with_clock(clock.clone())).await;
     let earlier = sealed(&drop_box);
     assert_eq!(drop_box.post(&earlier.body).await.status(), 201);
     let held = sealed(&drop_box);
@@ -591,7 +569,7 @@ async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored() {
     items.push(&new[1].body);
     assert_eq!(items.len(), 10);
     let reply = parse_batch(&batch_reply(&drop_box, &items).await);
-    assert_eq!(drop_box.stored_count(), 8);
+    assert_eq!(drop_box.stored_count().await, 8);
 
     // What the reply says of each.
     let codes: Vec<&str> = reply
@@ -630,11 +608,11 @@ async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored() {
     // The resend and the in-batch duplicate get what the database keeps for them.
     assert_eq!(
         reply.results[2].receipt.as_ref(),
-        Some(&stored_receipt(&drop_box, earlier.id()))
+        Some(&stored_receipt(&drop_box, earlier.id()).await)
     );
     assert_eq!(
         reply.results[9].receipt.as_ref(),
-        Some(&stored_receipt(&drop_box, new[1].id()))
+        Some(&stored_receipt(&drop_box, new[1].id()).await)
     );
 
     let key = drop_box.authority.receipt_public_key();
@@ -643,9 +621,19 @@ async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored() {
     assert!(allowed.len() >= 8, "{}", allowed.len());
     for receipt in &allowed {
         assert_eq!(
-            stored_row(&drop_box, &receipt.submission_id),
+            stored_row(&drop_box, &receipt.submission_id).await,
             Some((receipt.body_sha256.clone(), receipt.received_at.clone())),
             "a valid receipt for what the database does not hold: {receipt:?}"
         );
     }
 }
+
+on_both_backends!(
+    a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones,
+    batch_items_are_refused_one_by_one_as_the_single_route_would,
+    requests_that_are_not_batches_are_refused_whole,
+    the_same_id_twice_in_one_batch_is_stored_once,
+    a_full_batch_reply_is_well_within_what_the_device_reads,
+    a_batch_takes_one_rate_limit_token_whatever_its_size,
+    no_receipt_can_be_built_from_a_reply_for_what_was_not_stored,
+);

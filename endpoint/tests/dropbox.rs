@@ -5,6 +5,7 @@
 //! `selfreport-endpoint` binary's start-up line and graceful shutdown.
 
 #[allow(dead_code)]
+#[macro_use]
 mod common;
 
 use std::collections::BTreeMap;
@@ -14,14 +15,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
-use common::{TestDropBox, error_code, random_hex_id, seal, sealed};
+use common::{Backend, TestDropBox, error_code, random_hex_id, seal, sealed};
 use selfreport_core::FixedClock;
 use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, ReceiptReply};
 use serde_json::Value;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let sealed = sealed(&drop_box);
 
     let first = drop_box.post(&sealed.body).await;
@@ -46,7 +46,7 @@ async fn a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one(
     let again = drop_box.post(&sealed.body).await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.bytes().await.unwrap(), first);
-    assert_eq!(drop_box.stored_count(), 1);
+    assert_eq!(drop_box.stored_count().await, 1);
 
     // Another body under the same id is a conflict and changes nothing.
     let mut other = sealed.submission.clone();
@@ -59,22 +59,14 @@ async fn a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one(
     assert_eq!(again.bytes().await.unwrap(), first);
 
     // What is stored is the body as received, nothing else readable.
-    let connection = rusqlite::Connection::open(&drop_box.db).unwrap();
-    let (body, hash): (Vec<u8>, String) = connection
-        .query_row(
-            "SELECT body, body_sha256 FROM submissions WHERE id = ?1",
-            [sealed.id()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!(body, sealed.body);
-    assert_eq!(hash, reply.receipt.body_sha256);
+    let stored = drop_box.stored(sealed.id()).await.unwrap();
+    assert_eq!(stored.body, sealed.body);
+    assert_eq!(stored.body_sha256, reply.receipt.body_sha256);
     drop_box.running.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_identical_submissions_are_stored_once_with_one_receipt() {
-    let drop_box = Arc::new(TestDropBox::start(|d| d).await);
+async fn concurrent_identical_submissions_are_stored_once_with_one_receipt(backend: Backend) {
+    let drop_box = Arc::new(TestDropBox::start(backend, |d| d).await);
     let sealed = Arc::new(sealed(&drop_box));
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -95,12 +87,11 @@ async fn concurrent_identical_submissions_are_stored_once_with_one_receipt() {
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 201]);
     assert!(bodies.iter().all(|body| *body == bodies[0]));
-    assert_eq!(drop_box.stored_count(), 1);
+    assert_eq!(drop_box.stored_count().await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_oversized_and_misaddressed_submissions_are_refused() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn malformed_oversized_and_misaddressed_submissions_are_refused(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let valid = sealed(&drop_box);
     let body: Value = serde_json::from_slice(&valid.body).unwrap();
     let with = |change: &dyn Fn(&mut Value)| {
@@ -147,7 +138,7 @@ async fn malformed_oversized_and_misaddressed_submissions_are_refused() {
     // A body exactly at the limit is read (and refused for what it is, not its size).
     let response = drop_box.post(&vec![b' '; MAX_SUBMISSION_BYTES]).await;
     assert_eq!(response.status(), 400);
-    assert_eq!(drop_box.stored_count(), 0);
+    assert_eq!(drop_box.stored_count().await, 0);
 
     let response = drop_box
         .client
@@ -167,9 +158,8 @@ async fn malformed_oversized_and_misaddressed_submissions_are_refused() {
     assert_eq!(error_code(response).await, "MethodNotAllowed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deletion_needs_the_device_token() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn deletion_needs_the_device_token(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let sealed = sealed(&drop_box);
     assert_eq!(drop_box.post(&sealed.body).await.status(), 201);
     let other_token = common::random_token();
@@ -179,7 +169,7 @@ async fn deletion_needs_the_device_token() {
         assert_eq!(response.status(), 403, "{token:?}");
         assert_eq!(error_code(response).await, "Forbidden");
     }
-    assert_eq!(drop_box.stored_count(), 1);
+    assert_eq!(drop_box.stored_count().await, 1);
     let response = drop_box.delete(&random_hex_id(), Some(&sealed.token)).await;
     assert_eq!(response.status(), 404);
     let response = drop_box.delete("not-an-id", Some(&sealed.token)).await;
@@ -187,14 +177,13 @@ async fn deletion_needs_the_device_token() {
 
     let response = drop_box.delete(sealed.id(), Some(&sealed.token)).await;
     assert_eq!(response.status(), 204);
-    assert_eq!(drop_box.stored_count(), 0);
+    assert_eq!(drop_box.stored_count().await, 0);
     let response = drop_box.delete(sealed.id(), Some(&sealed.token)).await;
     assert_eq!(response.status(), 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_signed_policy_is_served_byte_for_byte() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn the_signed_policy_is_served_byte_for_byte(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let response = drop_box
         .client
         .get(format!("{}/policy", drop_box.url))
@@ -205,9 +194,8 @@ async fn the_signed_policy_is_served_byte_for_byte() {
     assert_eq!(response.bytes().await.unwrap(), drop_box.envelope);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_the_rate_limit_requests_get_429_with_retry_after() {
-    let drop_box = TestDropBox::start(|d| d.with_rate_limit(Some(2)).unwrap()).await;
+async fn over_the_rate_limit_requests_get_429_with_retry_after(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d.with_rate_limit(Some(2)).unwrap()).await;
     let mut limited = None;
     for _ in 0..6 {
         let response = drop_box
@@ -244,11 +232,10 @@ fn at(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retention_deletes_submissions_past_their_days() {
+async fn retention_deletes_submissions_past_their_days(backend: Backend) {
     let clock = Arc::new(FixedClock::new(at("2026-11-28T08:00:00Z")));
     let job_clock = clock.clone();
-    let drop_box = TestDropBox::start(move |d| {
+    let drop_box = TestDropBox::start(backend, move |d| {
         d.with_retention_days(2)
             .unwrap()
             .with_clock(job_clock)
@@ -261,16 +248,16 @@ async fn retention_deletes_submissions_past_their_days() {
     let later = sealed(&drop_box);
     assert_eq!(drop_box.post(&later.body).await.status(), 201);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(drop_box.stored_count(), 2);
+    assert_eq!(drop_box.stored_count().await, 2);
 
     // Two days after the first: it goes, the second stays.
     clock.advance_days(1);
     let mut waited = 0;
-    while drop_box.stored_count() != 1 && waited < 50 {
+    while drop_box.stored_count().await != 1 && waited < 50 {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
     }
-    assert_eq!(drop_box.stored_count(), 1);
+    assert_eq!(drop_box.stored_count().await, 1);
     assert_eq!(
         drop_box
             .delete(early.id(), Some(&early.token))
@@ -284,13 +271,26 @@ async fn retention_deletes_submissions_past_their_days() {
             .iter()
             .any(|line| line.contains("retention: deleted 1"))
     );
-    // The write-ahead log was folded back, so the expired ciphertext is gone from disk.
-    let needle = early.submission.parts[0].ct.as_bytes();
-    assert!(!common::files_contain(
-        drop_box.db.parent().unwrap(),
-        "dropbox.db",
-        needle
-    ));
+    // SQLite: the write-ahead log was folded back, so the expired ciphertext is gone
+    // from disk. PostgreSQL: the partition of its expiry day was dropped, files and all.
+    match backend {
+        Backend::Sqlite => {
+            let needle = early.submission.parts[0].ct.as_bytes();
+            assert!(!common::files_contain(
+                drop_box.db.path().parent().unwrap(),
+                "dropbox.db",
+                needle
+            ));
+        }
+        Backend::Postgres => {
+            let partitions = common::postgres_partitions(&drop_box.db).await;
+            assert_eq!(
+                partitions.first().map(String::as_str),
+                Some("submissions_d20261201")
+            );
+            assert!(!partitions.contains(&"submissions_d20261130".to_owned()));
+        }
+    }
     drop_box.running.shutdown().await.unwrap();
 }
 
@@ -316,9 +316,8 @@ fn a_retention_longer_than_the_policy_allows_is_refused() {
     assert_eq!(error.code(), "ReceiptKeyMismatch");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn access_logs_name_routes_and_statuses_never_ids_tokens_or_contents() {
-    let drop_box = TestDropBox::start(|d| d).await;
+async fn access_logs_name_routes_and_statuses_never_ids_tokens_or_contents(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
     let sealed = sealed(&drop_box);
     assert_eq!(drop_box.post(&sealed.body).await.status(), 201);
     assert_eq!(
@@ -530,3 +529,14 @@ fn a_background_drop_box_serves_without_a_runtime_and_stops() {
         runtime().block_on(async { tls.client().get(format!("{url}/policy")).send().await });
     assert!(refused.is_err());
 }
+
+on_both_backends!(
+    a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one,
+    concurrent_identical_submissions_are_stored_once_with_one_receipt,
+    malformed_oversized_and_misaddressed_submissions_are_refused,
+    deletion_needs_the_device_token,
+    the_signed_policy_is_served_byte_for_byte,
+    over_the_rate_limit_requests_get_429_with_retry_after,
+    retention_deletes_submissions_past_their_days,
+    access_logs_name_routes_and_statuses_never_ids_tokens_or_contents,
+);

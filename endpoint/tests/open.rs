@@ -14,8 +14,8 @@ use std::process::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::{
-    PSEUDONYM, TestDropBox, crafted_plaintext, device_plaintexts, dummy_plaintexts, random_hex_id,
-    seal, seal_with,
+    Backend, PSEUDONYM, TestDropBox, crafted_plaintext, device_plaintexts, dummy_plaintexts,
+    random_hex_id, seal, seal_with,
 };
 use selfreport_core::crypto::{hpke_seal, submission_info};
 use selfreport_endpoint::open::decrypt::open_part;
@@ -30,10 +30,10 @@ fn open(drop_box: &TestDropBox, format: OutputFormat) -> (String, OpenReport) {
         .iter()
         .map(|name| drop_box.authority.recipient_key_path(name))
         .collect();
-    let policy = drop_box.db.with_file_name("policy.signed.json");
+    let policy = drop_box.db.path().with_file_name("policy.signed.json");
     std::fs::write(&policy, &drop_box.envelope).unwrap();
     open_command(
-        &drop_box.db,
+        drop_box.db.path(),
         &keys,
         &policy,
         Some(&drop_box.authority.keys.public_key_path),
@@ -112,7 +112,7 @@ fn device_sealed_parts_open_with_the_hpke_crate_and_tampering_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_the_policy() {
-    let drop_box = TestDropBox::start(|d| d).await;
+    let drop_box = TestDropBox::start(Backend::Sqlite, |d| d).await;
     let policy = &drop_box.policy;
 
     // A real report: minimized and sealed by the core.
@@ -275,7 +275,7 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
     );
 
     // The drop box's files hold none of it in the clear.
-    let dir = drop_box.db.parent().unwrap();
+    let dir = drop_box.db.path().parent().unwrap();
     for canary in [
         NAME_CANARY,
         "EXTRA-CANARY",
@@ -330,7 +330,7 @@ fn policy_id(drop_box: &TestDropBox) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authority_binary_opens_to_stdout_and_refuses_foreign_keys() {
-    let drop_box = TestDropBox::start(|d| d).await;
+    let drop_box = TestDropBox::start(Backend::Sqlite, |d| d).await;
     let policy = &drop_box.policy;
     let id = random_hex_id();
     let sealed = seal(
@@ -341,13 +341,13 @@ async fn the_authority_binary_opens_to_stdout_and_refuses_foreign_keys() {
     assert_eq!(drop_box.post(&sealed.body).await.status(), 201);
     drop_box.running.shutdown().await.unwrap();
 
-    let dir = drop_box.db.parent().unwrap().to_path_buf();
+    let dir = drop_box.db.path().parent().unwrap().to_path_buf();
     let policy_path = dir.join("policy.signed.json");
     std::fs::write(&policy_path, &drop_box.envelope).unwrap();
     let health_key = drop_box.authority.recipient_key_path("health");
     let run = |extra: &[&str], keys: &[&PathBuf]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_selfreport-authority"));
-        command.arg("open").arg("--db").arg(&drop_box.db);
+        command.arg("open").arg("--db").arg(drop_box.db.path());
         for key in keys {
             command.arg("--key").arg(key);
         }

@@ -22,6 +22,14 @@
 //! than `201 Created` counts as an error and fails the run; at the end the drop box must
 //! hold exactly the submissions it acknowledged. Run with
 //! `cargo build --release -p selfreport-endpoint --bins && cargo bench -p selfreport-tests --bench dropbox_load`.
+//!
+//! With `SELFREPORT_LOAD_POSTGRES_URL` (a PostgreSQL superuser's URL, as
+//! `scripts/bench-postgres` sets it) the same run measures three set-ups one after the
+//! other: SQLite with one process, then PostgreSQL (a new database each) with one and with
+//! two drop box processes, the connections spread evenly over the processes. Its lines
+//! start with `stores:` and name the set-up, and add the CPU the database server spent
+//! per request (the server whose data directory `SELFREPORT_LOAD_POSTGRES_DATA` names,
+//! and its backends; 0 without it).
 
 mod support;
 
@@ -36,7 +44,7 @@ use selfreport_core::crypto::{KeyMaterial, MemoryKeySource, random_array};
 use selfreport_core::model::{Answers, NewProfile};
 use selfreport_core::sync::wire::{SealedSubmission, deletion_hash, hex};
 use selfreport_core::{Clock, Options, SelfReport, SystemClock};
-use support::{DropBoxProcess, cpu_time, status_kib};
+use support::{DropBoxProcess, cpu_time, new_postgres_database, postgres_cpu_time, status_kib};
 
 const WARM_UP: Duration = Duration::from_secs(2);
 
@@ -194,26 +202,36 @@ fn percentile(sorted: &[u64], fraction: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
 }
 
-/// Runs `connections` connections for `seconds`; prints the figures; returns the 201s.
+/// Runs `connections` connections for `seconds`, spread over the drop box's processes;
+/// prints the figures after `prefix` (`load: `, or `stores: store=... processes=... `);
+/// returns the 201s.
 fn run(
     runtime: &tokio::runtime::Runtime,
     drop_box: &DropBoxProcess,
     template: &Arc<SealedSubmission>,
     connections: usize,
     seconds: f64,
+    prefix: &str,
 ) -> (u64, usize) {
-    let url = format!("{}/submissions", drop_box.endpoint_url);
-    let server_cpu = cpu_time(drop_box.pid());
+    let urls: Vec<String> = drop_box
+        .endpoint_urls
+        .iter()
+        .map(|url| format!("{url}/submissions"))
+        .collect();
+    let server_cpu: Duration = drop_box.pids().into_iter().map(cpu_time).sum();
+    let postgres_data =
+        std::env::var_os("SELFREPORT_LOAD_POSTGRES_DATA").map(std::path::PathBuf::from);
+    let database_cpu = postgres_cpu_time(postgres_data.as_deref());
     let own_cpu = cpu_time(std::process::id());
     let start = Instant::now();
     let measure_from = start + WARM_UP;
     let end = measure_from + Duration::from_secs_f64(seconds);
     let results: Vec<Connection> = runtime.block_on(async {
         let tasks: Vec<_> = (0..connections)
-            .map(|_| {
+            .map(|n| {
                 tokio::spawn(connection(
                     client(&drop_box.ca_der),
-                    url.clone(),
+                    urls[n % urls.len()].clone(),
                     template.clone(),
                     measure_from,
                     end,
@@ -227,8 +245,26 @@ fn run(
         results
     });
     let finished = Instant::now();
-    let server_cpu = cpu_time(drop_box.pid()).saturating_sub(server_cpu);
+    let server_cpu = drop_box
+        .pids()
+        .into_iter()
+        .map(cpu_time)
+        .sum::<Duration>()
+        .saturating_sub(server_cpu);
+    let database_cpu = postgres_cpu_time(postgres_data.as_deref()).saturating_sub(database_cpu);
     let own_cpu = cpu_time(std::process::id()).saturating_sub(own_cpu);
+    let hwm_kib = drop_box
+        .pids()
+        .into_iter()
+        .map(|pid| status_kib(Some(pid), "VmHWM"))
+        .max()
+        .unwrap_or(0);
+    let rss_kib: u64 = drop_box
+        .pids()
+        .into_iter()
+        .map(|pid| status_kib(Some(pid), "VmRSS"))
+        .max()
+        .unwrap_or(0);
     let mut latencies: Vec<u64> = results
         .iter()
         .flat_map(|result| result.latencies.iter().copied())
@@ -244,11 +280,11 @@ fn run(
     let window = end.duration_since(measure_from).as_secs_f64();
     let mean = latencies.iter().sum::<u64>() as f64 / measured.max(1) as f64 / 1000.0;
     println!(
-        "load: connections={connections} seconds={window:.1} requests={measured} \
+        "{prefix}connections={connections} seconds={window:.1} requests={measured} \
          req_per_s={:.0} p50_ms={:.2} p90_ms={:.2} p99_ms={:.2} p999_ms={:.2} max_ms={:.2} \
          mean_ms={mean:.2} errors={} protocol={protocol} \
          dropbox_cpu_us_per_req={:.0} generator_cpu_us_per_req={:.0} \
-         dropbox_rss_mib={:.1} dropbox_hwm_mib={:.1} run_seconds={:.1}",
+         dropbox_rss_mib={:.1} dropbox_hwm_mib={:.1} run_seconds={:.1}{}",
         measured as f64 / window,
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.90),
@@ -260,12 +296,20 @@ fn run(
         errors.len(),
         server_cpu.as_secs_f64() * 1e6 / created.max(1) as f64,
         own_cpu.as_secs_f64() * 1e6 / created.max(1) as f64,
-        status_kib(Some(drop_box.pid()), "VmRSS") as f64 / 1024.0,
-        status_kib(Some(drop_box.pid()), "VmHWM") as f64 / 1024.0,
+        rss_kib as f64 / 1024.0,
+        hwm_kib as f64 / 1024.0,
         finished.duration_since(start).as_secs_f64(),
+        if prefix.starts_with("stores:") {
+            format!(
+                " database_cpu_us_per_req={:.0}",
+                database_cpu.as_secs_f64() * 1e6 / created.max(1) as f64
+            )
+        } else {
+            String::new()
+        },
     );
     for error in errors.iter().take(5) {
-        println!("load: error: {error}");
+        println!("{prefix}error: {error}");
     }
     (created, errors.len())
 }
@@ -285,31 +329,54 @@ fn main() {
         .ok()
         .map(|text| text.parse().expect("SELFREPORT_LOAD_SECONDS is a number"))
         .unwrap_or(10.0);
-    let drop_box = DropBoxProcess::start();
-    let template = Arc::new(real_submission(&drop_box));
-    println!(
-        "load: body_bytes={} parts={}",
-        fresh_body(&template).len(),
-        template.parts.len()
-    );
-    // One thread: the generator takes at most one of the two cores.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut created = 0;
-    let mut errors = 0;
-    for count in connections {
-        let (run_created, run_errors) = run(&runtime, &drop_box, &template, count, seconds);
-        created += run_created;
-        errors += run_errors;
+    let postgres = std::env::var("SELFREPORT_LOAD_POSTGRES_URL").ok();
+    // (store, processes, line prefix)
+    let setups: Vec<(&str, usize, String)> = match &postgres {
+        None => vec![("sqlite", 1, "load: ".to_owned())],
+        Some(_) => [("sqlite", 1), ("postgres", 1), ("postgres", 2)]
+            .into_iter()
+            .map(|(store, processes)| {
+                (
+                    store,
+                    processes,
+                    format!("stores: store={store} processes={processes} "),
+                )
+            })
+            .collect(),
+    };
+    for (store, processes, prefix) in setups {
+        let database = match (store, &postgres) {
+            ("postgres", Some(server)) => Some(new_postgres_database(server)),
+            _ => None,
+        };
+        let drop_box = DropBoxProcess::start_on(database.as_deref(), processes);
+        let template = Arc::new(real_submission(&drop_box));
+        println!(
+            "{prefix}body_bytes={} parts={}",
+            fresh_body(&template).len(),
+            template.parts.len()
+        );
+        // One thread: the generator takes at most one of the two cores.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut created = 0;
+        let mut errors = 0;
+        for count in &connections {
+            let (run_created, run_errors) =
+                run(&runtime, &drop_box, &template, *count, seconds, &prefix);
+            created += run_created;
+            errors += run_errors;
+        }
+        drop(runtime);
+        let stored = drop_box.stored_submissions();
+        println!("{prefix}acknowledged={created} stored={stored} errors={errors}");
+        assert_eq!(errors, 0, "every request must be answered 201");
+        assert_eq!(
+            u64::try_from(stored).unwrap_or(0),
+            created,
+            "the drop box holds exactly what it acknowledged"
+        );
     }
-    let stored = drop_box.stored_submissions();
-    println!("load: acknowledged={created} stored={stored} errors={errors}");
-    assert_eq!(errors, 0, "every request must be answered 201");
-    assert_eq!(
-        u64::try_from(stored).unwrap_or(0),
-        created,
-        "the drop box holds exactly what it acknowledged"
-    );
 }

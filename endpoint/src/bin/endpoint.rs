@@ -1,7 +1,9 @@
 //! `selfreport-endpoint`: the reference drop box.
 //!
-//! `serve` receives sealed submissions over HTTPS, stores ciphertext only, answers with
-//! signed receipts, deletes on the device's token and forgets at retention end. It prints
+//! `serve` receives sealed submissions over HTTPS, stores ciphertext only (in a SQLite
+//! file, or a PostgreSQL database several processes share), answers with signed
+//! receipts, deletes on the device's token and forgets at retention end. `migrate` moves
+//! a SQLite drop box into PostgreSQL, kept receipts included. It prints
 //! `listening on https://ADDR` on stdout once it accepts connections, writes one access
 //! log line per request to stderr (never bodies, tokens, ids or client addresses), and
 //! shuts down gracefully on SIGTERM or Ctrl-C. Errors are one line on stderr,
@@ -19,7 +21,10 @@ use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use selfreport_endpoint::dropbox::{DropBox, DropBoxError, server_config_from_pem_files};
+use selfreport_endpoint::dropbox::{
+    Database, DropBox, DropBoxError, PostgresConfig, move_sqlite_to_postgres,
+    server_config_from_pem_files,
+};
 use selfreport_endpoint::keyfile::read_signing_key;
 use selfreport_endpoint::policy_file::PolicyFile;
 
@@ -39,6 +44,11 @@ enum Command {
     /// https://host/v1: POST /v1/submissions, DELETE /v1/submissions/{id},
     /// GET /v1/policy).
     Serve(ServeArgs),
+    /// Move a SQLite drop box into PostgreSQL, kept receipts included.
+    ///
+    /// Copies every stored submission as it is; running it again stores nothing twice.
+    /// The SQLite file is only read. Stop the old drop box first.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -46,9 +56,19 @@ struct ServeArgs {
     /// Address to listen on (`0.0.0.0:8443`, `127.0.0.1:0` for any free port).
     #[arg(long, value_name = "ADDR")]
     listen: String,
-    /// The SQLite database of submissions (created if missing).
-    #[arg(long, value_name = "FILE")]
-    db: PathBuf,
+    /// Where submissions are stored: a SQLite file (created if missing), or a
+    /// PostgreSQL URL `postgres://user:password@host:port/dbname` (add
+    /// `?sslmode=require` for TLS, the server's certificate always verified). Several
+    /// drop box processes may share one PostgreSQL database.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "SELFREPORT_DROPBOX_DB",
+        hide_env_values = true
+    )]
+    db: String,
+    #[command(flatten)]
+    postgres: PostgresArgs,
     /// The TLS certificate chain, PEM, leaf first.
     #[arg(long, value_name = "PEM")]
     tls_cert: PathBuf,
@@ -73,13 +93,63 @@ struct ServeArgs {
     retention_interval: u64,
 }
 
+/// PostgreSQL settings beside its URL.
+#[derive(Debug, clap::Args)]
+struct PostgresArgs {
+    /// PEM CA certificates trusted for the database's TLS certificate, besides the
+    /// WebPKI roots (PostgreSQL only).
+    #[arg(long, value_name = "PEM")]
+    db_ca: Vec<PathBuf>,
+    /// Connections this process keeps to the database at most (PostgreSQL only).
+    #[arg(long, value_name = "N", default_value_t = PostgresConfig::DEFAULT_POOL_SIZE)]
+    db_pool: usize,
+}
+
+impl PostgresArgs {
+    /// `text` as a database: a SQLite file, or PostgreSQL with these settings.
+    fn database(&self, text: &str) -> Result<Database, DropBoxError> {
+        Ok(match Database::parse(text)? {
+            Database::Postgres(config) => Database::Postgres(self.configure(config)),
+            other => other,
+        })
+    }
+
+    fn configure(&self, config: PostgresConfig) -> PostgresConfig {
+        self.db_ca
+            .iter()
+            .fold(config.with_pool_size(self.db_pool), |config, path| {
+                config.with_ca_file(path)
+            })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct MigrateArgs {
+    /// The SQLite drop box database to move.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// The PostgreSQL database to move it into, as for `serve --db`.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SELFREPORT_DROPBOX_DB",
+        hide_env_values = true
+    )]
+    to: String,
+    #[command(flatten)]
+    postgres: PostgresArgs,
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    let Command::Serve(args) = cli.command;
-    match run(args) {
+    let outcome = match cli.command {
+        Command::Serve(args) => run(args),
+        Command::Migrate(args) => migrate(args),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error[{}]: {error}", error.code());
@@ -125,11 +195,33 @@ fn run(args: ServeArgs) -> Result<(), DropBoxError> {
     })
 }
 
+/// `migrate`: prints `moved N submission(s), M already there` on stdout.
+fn migrate(args: MigrateArgs) -> Result<(), DropBoxError> {
+    let Database::Postgres(to) = args.postgres.database(&args.to)? else {
+        return Err(DropBoxError::DatabaseUrl {
+            detail: "--to must be a postgres:// URL".to_owned(),
+        });
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(DropBoxError::Server)?;
+    let report = runtime.block_on(move_sqlite_to_postgres(&args.from, &to))?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "moved {} submission(s), {} already there",
+        report.moved, report.already_there
+    );
+    Ok(())
+}
+
 fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     let today = chrono::Utc::now().date_naive();
     let policy = PolicyFile::read(&args.policy, None, today)?;
     let receipt_key = read_signing_key(&args.receipt_key)?;
-    let mut drop_box = DropBox::new(policy.envelope_bytes(), receipt_key, &args.db)?
+    let database = args.postgres.database(&args.db)?;
+    let mut drop_box = DropBox::new(policy.envelope_bytes(), receipt_key, database)?
         .with_rate_limit(args.rate_limit)?
         .with_retention_interval(Duration::from_secs(args.retention_interval.max(1)));
     if let Some(days) = args.retention_days {
@@ -208,12 +300,41 @@ mod tests {
             "100",
         ])
         .unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
         assert_eq!(args.listen, "127.0.0.1:0");
-        assert_eq!(args.db, Path::new("d.db"));
+        assert_eq!(args.db, "d.db");
+        assert_eq!(args.postgres.db_pool, PostgresConfig::DEFAULT_POOL_SIZE);
         assert_eq!(args.retention_days, Some(7));
         assert_eq!(args.rate_limit, Some(100));
         assert_eq!(args.retention_interval, 3600);
         assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
+    }
+
+    #[test]
+    fn migrate_parses_and_wants_a_postgres_url() {
+        let cli = Cli::try_parse_from([
+            "selfreport-endpoint",
+            "migrate",
+            "--from",
+            "dropbox.db",
+            "--to",
+            "postgres://u@127.0.0.1/d",
+            "--db-ca",
+            "ca.pem",
+        ])
+        .unwrap();
+        let Command::Migrate(args) = cli.command else {
+            panic!("not migrate")
+        };
+        assert_eq!(args.from, Path::new("dropbox.db"));
+        assert_eq!(args.postgres.db_ca, [Path::new("ca.pem")]);
+        let error = migrate(MigrateArgs {
+            to: "other.db".to_owned(),
+            ..args
+        })
+        .unwrap_err();
+        assert_eq!(error.code(), "DatabaseUrl");
     }
 }

@@ -1,7 +1,6 @@
 //! Why the drop box could not start or stopped, and what a refused request answers.
 
 use std::io;
-use std::path::PathBuf;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -62,11 +61,18 @@ pub enum DropBoxError {
     },
 
     /// The database could not be opened or written.
-    #[error("the drop box database {} failed: {detail}", path.display())]
+    #[error("the drop box database {database} failed: {detail}")]
     Database {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite reported.
+        /// The database: a file's path, or a PostgreSQL URL without its password.
+        database: String,
+        /// What the database reported.
+        detail: String,
+    },
+
+    /// A `postgres://` URL could not be read.
+    #[error("the PostgreSQL URL could not be read: {detail}")]
+    DatabaseUrl {
+        /// What was wrong (never the URL itself, which may hold a password).
         detail: String,
     },
 
@@ -96,6 +102,7 @@ impl DropBoxError {
             DropBoxError::RateLimitZero => "RateLimitZero",
             DropBoxError::Tls { .. } => "Tls",
             DropBoxError::Database { .. } => "Database",
+            DropBoxError::DatabaseUrl { .. } => "DatabaseUrl",
             DropBoxError::Listen { .. } => "Listen",
             DropBoxError::Server(_) => "Server",
         }
@@ -106,7 +113,9 @@ impl DropBoxError {
     pub fn exit_code(&self) -> u8 {
         match self {
             DropBoxError::Authority(error) => error.exit_code(),
-            DropBoxError::RetentionTooLong { .. } | DropBoxError::RateLimitZero => 2,
+            DropBoxError::RetentionTooLong { .. }
+            | DropBoxError::RateLimitZero
+            | DropBoxError::DatabaseUrl { .. } => 2,
             DropBoxError::Policy(_)
             | DropBoxError::ReceiptKeyMismatch
             | DropBoxError::EndpointPath { .. }

@@ -25,12 +25,10 @@ mod check;
 mod error;
 mod rate_limit;
 mod routes;
-mod store;
+mod storage;
 mod tls;
-mod writer;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -48,13 +46,16 @@ use tokio::task::JoinHandle;
 
 pub use access_log::AccessLog;
 pub use error::DropBoxError;
+pub use storage::{
+    Database, MoveReport, PostgresConfig, move_sqlite_to_postgres, prepare_postgres,
+};
 pub use tls::{server_config, server_config_from_pem, server_config_from_pem_files};
 
 use crate::policy_file::PolicyFile;
 use check::AcceptedPolicy;
 use rate_limit::RateLimiter;
 use routes::AppState;
-use writer::Writer;
+use storage::{Storage, StorageThread};
 
 /// How often the retention job runs by default.
 pub const DEFAULT_RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
@@ -72,7 +73,7 @@ pub struct DropBox {
     document: PolicyDocument,
     base_path: String,
     receipt_key: SigningKey,
-    db_path: PathBuf,
+    database: Database,
     retention_days: u32,
     rate_limit: Option<u32>,
     retention_interval: Duration,
@@ -85,7 +86,8 @@ pub struct DropBox {
 impl DropBox {
     /// A drop box serving the signed policy `envelope` (its signature is not checked
     /// here: it is the operator's own file), signing receipts with `receipt_key`, storing
-    /// into the SQLite database at `db_path` (created if missing).
+    /// into `database`: a SQLite file (a path; created if missing) or a PostgreSQL
+    /// database ([`Database::Postgres`]; its schema is created or migrated).
     ///
     /// Refuses a receipt key other than the policy's `endpoint.receipt_key` and an
     /// endpoint URL path that cannot be routed. Retention defaults to the policy's
@@ -93,7 +95,7 @@ impl DropBox {
     pub fn new(
         envelope: &[u8],
         receipt_key: SigningKey,
-        db_path: impl Into<PathBuf>,
+        database: impl Into<Database>,
     ) -> Result<Self, DropBoxError> {
         // The date only matters when a signature is verified, which it is not here.
         let policy = PolicyFile::parse(envelope, None, NaiveDate::MIN)?;
@@ -108,7 +110,7 @@ impl DropBox {
             document,
             base_path,
             receipt_key,
-            db_path: db_path.into(),
+            database: database.into(),
             rate_limit: None,
             retention_interval: DEFAULT_RETENTION_INTERVAL,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
@@ -251,7 +253,7 @@ impl std::fmt::Debug for DropBox {
             .field("policy", &self.document.id)
             .field("version", &self.document.version)
             .field("base_path", &self.base_path)
-            .field("db_path", &self.db_path)
+            .field("database", &self.database)
             .field("retention_days", &self.retention_days)
             .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
@@ -276,18 +278,18 @@ pub async fn serve(
         .map_err(DropBoxError::listen(local_addr))?;
     let endpoint_url = format!("https://{local_addr}{}", drop_box.base_path);
 
-    let (writer, writer_thread) = {
-        let db_path = drop_box.db_path.clone();
-        tokio::task::spawn_blocking(move || Writer::start(&db_path))
-            .await
-            .map_err(|error| DropBoxError::Server(std::io::Error::other(error)))??
-    };
+    let (storage, storage_thread) = Storage::open(
+        &drop_box.database,
+        drop_box.clock.now().timestamp(),
+        drop_box.retention_days,
+    )
+    .await?;
 
     let state = Arc::new(AppState {
         policy: AcceptedPolicy::of(&drop_box.document),
         envelope: drop_box.envelope,
         receipt_key: drop_box.receipt_key,
-        writer: writer.clone(),
+        storage: storage.clone(),
         clock: drop_box.clock.clone(),
         retention_days: drop_box.retention_days,
         rate_limiter: drop_box.rate_limit.map(RateLimiter::new),
@@ -296,13 +298,14 @@ pub async fn serve(
     });
 
     // Expired submissions go before anything new comes in.
-    purge(&writer, drop_box.clock.as_ref(), &drop_box.log).await;
-    let retention = tokio::spawn(retention_job(
-        writer,
-        drop_box.clock,
-        drop_box.log,
-        drop_box.retention_interval,
-    ));
+    let retention = Retention {
+        storage,
+        clock: drop_box.clock,
+        log: drop_box.log,
+        days: drop_box.retention_days,
+    };
+    retention.purge().await;
+    let retention = tokio::spawn(retention.run(drop_box.retention_interval));
 
     let app = routes::router(state, &drop_box.base_path);
     let handle = Handle::new();
@@ -324,7 +327,7 @@ pub async fn serve(
         handle,
         server,
         retention,
-        writer_thread,
+        storage_thread,
     })
 }
 
@@ -337,7 +340,7 @@ pub struct RunningDropBox {
     handle: Handle<SocketAddr>,
     server: JoinHandle<std::io::Result<()>>,
     retention: JoinHandle<()>,
-    writer_thread: thread::JoinHandle<()>,
+    storage_thread: StorageThread,
 }
 
 impl RunningDropBox {
@@ -379,10 +382,10 @@ impl RunningDropBox {
         let served = self.server.await;
         self.retention.abort();
         let _ = self.retention.await;
-        // The writer thread ends once the last handle (held by the router and the
+        // SQLite's writer thread ends once the last handle (held by the router and the
         // retention job, both gone now) is dropped; it checkpoints and closes the file.
-        let writer_thread = self.writer_thread;
-        let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        let storage_thread = self.storage_thread;
+        let _ = tokio::task::spawn_blocking(move || storage_thread.join()).await;
         match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(DropBoxError::Server(error)),
@@ -453,24 +456,35 @@ impl Drop for BackgroundDropBox {
     }
 }
 
-async fn retention_job(writer: Writer, clock: Arc<dyn Clock>, log: AccessLog, interval: Duration) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // The first tick is immediate; the start-up purge already ran.
-    ticks.tick().await;
-    loop {
-        ticks.tick().await;
-        purge(&writer, clock.as_ref(), &log).await;
-    }
+/// The retention job: forgets what is past retention, at start and then every interval.
+struct Retention {
+    storage: Storage,
+    clock: Arc<dyn Clock>,
+    log: AccessLog,
+    days: u32,
 }
 
-async fn purge(writer: &Writer, clock: &dyn Clock, log: &AccessLog) {
-    match writer.purge_expired(clock.now().timestamp()).await {
-        Ok(0) => {}
-        Ok(count) => log.line(&format!(
-            "retention: deleted {count} submission(s) past their retention"
-        )),
-        Err(_) => log.line("retention: the database failed; will retry"),
+impl Retention {
+    async fn run(self, interval: Duration) {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is immediate; the start-up purge already ran.
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            self.purge().await;
+        }
+    }
+
+    async fn purge(&self) {
+        let now = self.clock.now().timestamp();
+        match self.storage.purge_expired(now, self.days).await {
+            Ok(0) => {}
+            Ok(count) => self.log.line(&format!(
+                "retention: deleted {count} submission(s) past their retention"
+            )),
+            Err(_) => self.log.line("retention: the database failed; will retry"),
+        }
     }
 }
 

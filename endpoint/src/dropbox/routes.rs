@@ -28,8 +28,7 @@ use super::access_log::AccessLog;
 use super::check::{AcceptedPolicy, check_submission, is_lower_hex};
 use super::error::ApiError;
 use super::rate_limit::{RateLimiter, retry_after_seconds};
-use super::store::{DeleteOutcome, InsertOutcome, NewSubmission};
-use super::writer::Writer;
+use super::storage::{DeleteOutcome, InsertOutcome, NewSubmission, Storage};
 
 /// Length of a deletion token: 32 bytes in base64url without padding.
 const DELETION_TOKEN_LEN: usize = 43;
@@ -41,7 +40,7 @@ pub(crate) struct AppState {
     pub(crate) policy: AcceptedPolicy,
     pub(crate) envelope: Bytes,
     pub(crate) receipt_key: SigningKey,
-    pub(crate) writer: Writer,
+    pub(crate) storage: Storage,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retention_days: u32,
     pub(crate) rate_limiter: Option<RateLimiter>,
@@ -106,7 +105,7 @@ async fn store_submission(state: &AppState, body: Bytes) -> Result<Response, Api
     let received = Received::now(state);
     let receipt = Receipt::sign(&state.receipt_key, &submission, &body, received.at.clone());
     let row = new_row(&submission, &body, receipt, &received)?;
-    match state.writer.insert(row).await {
+    match state.storage.insert(row).await {
         Ok(InsertOutcome::Stored(reply)) => Ok(json(StatusCode::CREATED, reply)),
         Ok(InsertOutcome::Duplicate(reply)) => Ok(json(StatusCode::OK, reply)),
         Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
@@ -240,7 +239,7 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             }
         }
     }
-    let outcomes = state.writer.insert_all(rows).await;
+    let outcomes = state.storage.insert_all(rows).await;
     let mut stored_now: Vec<(usize, &SealedSubmission, &[u8])> = Vec::new();
     for ((index, submission, body), outcome) in row_items.into_iter().zip(outcomes) {
         results[index] = match outcome {
@@ -307,7 +306,7 @@ async fn delete_submission(
     let Some(token) = bearer_token(&headers) else {
         return ApiError::forbidden().into_response();
     };
-    match state.writer.delete(id, deletion_hash(token)).await {
+    match state.storage.delete(id, deletion_hash(token)).await {
         Ok(DeleteOutcome::Deleted) => StatusCode::NO_CONTENT.into_response(),
         Ok(DeleteOutcome::NotFound) => ApiError::not_found().into_response(),
         Ok(DeleteOutcome::Forbidden) => ApiError::forbidden().into_response(),

@@ -58,7 +58,7 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-fn read_pem(path: &Path) -> Result<Vec<u8>, DropBoxError> {
+pub(crate) fn read_pem(path: &Path) -> Result<Vec<u8>, DropBoxError> {
     use std::io::Read as _;
     let file = std::fs::File::open(path).map_err(AuthorityError::io("read", path))?;
     let mut bytes = Vec::new();
@@ -71,7 +71,7 @@ fn read_pem(path: &Path) -> Result<Vec<u8>, DropBoxError> {
     Ok(bytes)
 }
 
-fn tls_error(detail: &str) -> DropBoxError {
+pub(crate) fn tls_error(detail: &str) -> DropBoxError {
     DropBoxError::Tls {
         detail: detail.to_owned(),
     }

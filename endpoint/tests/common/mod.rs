@@ -3,6 +3,8 @@
 //! in-process drop box, a reqwest client trusting the test CA (rustls on ring), and
 //! device-side sealing with the core (minimize + ring HPKE).
 
+pub mod deployment;
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -22,7 +24,9 @@ use selfreport_core::policy::{PolicyDocument, parse_policy_document, sign_policy
 use selfreport_core::sync::wire::{
     ErrorReply, SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash,
 };
-use selfreport_endpoint::dropbox::{AccessLog, DropBox, RunningDropBox, server_config};
+use selfreport_endpoint::dropbox::{
+    AccessLog, Database, DropBox, PostgresConfig, RunningDropBox, server_config,
+};
 use selfreport_endpoint::keyfile::read_signing_key;
 use selfreport_endpoint::{KeygenOutput, keygen};
 use serde_json::{Value, json};
@@ -137,6 +141,15 @@ impl TestTls {
 
     /// A reqwest client trusting only the test CA, on rustls with ring's provider.
     pub fn client(&self) -> reqwest::Client {
+        self.client_builder().build().unwrap()
+    }
+
+    /// As [`TestTls::client`], giving up on a request after `timeout`.
+    pub fn client_with_timeout(&self, timeout: std::time::Duration) -> reqwest::Client {
+        self.client_builder().timeout(timeout).build().unwrap()
+    }
+
+    fn client_builder(&self) -> reqwest::ClientBuilder {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(self.ca.clone()).unwrap();
         let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
@@ -145,10 +158,256 @@ impl TestTls {
             .with_root_certificates(roots)
             .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        reqwest::Client::builder()
-            .use_preconfigured_tls(config)
-            .build()
-            .unwrap()
+        reqwest::Client::builder().use_preconfigured_tls(config)
+    }
+}
+
+/// Runs each named `async fn NAME(backend: Backend)` of the test file as two tests,
+/// `NAME::sqlite` and `NAME::postgres` (see [`postgres_or_skip`]).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(crate::common::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if crate::common::postgres_or_skip() {
+                        super::$name(crate::common::Backend::Postgres).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Which store a test's drop box uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The variable naming the PostgreSQL server the tests use: a superuser's URL
+/// (`./scripts/test` starts a throwaway cluster and sets it).
+pub const POSTGRES_URL_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_URL";
+
+/// The variable naming the PEM CA certificate of that server's TLS certificate.
+pub const POSTGRES_CA_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_CA";
+
+/// Whether the PostgreSQL tests can run: true when [`POSTGRES_URL_VARIABLE`] is set.
+/// Without it, under CI (`CI=true`) the test fails; elsewhere it says loudly that it is
+/// skipped and passes.
+pub fn postgres_or_skip() -> bool {
+    if std::env::var_os(POSTGRES_URL_VARIABLE).is_some() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!(
+            "{POSTGRES_URL_VARIABLE} is not set under CI: the PostgreSQL suite must run \
+             (./scripts/test starts a cluster and sets it)"
+        );
+    }
+    // Straight to the process's stderr: the test harness captures `eprintln!` of tests
+    // that pass, and this must be seen. Once per test binary.
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: the PostgreSQL tests of this binary — {POSTGRES_URL_VARIABLE} is \
+             not set. Run ./scripts/test, or start a cluster with scripts/postgres-cluster \
+             and export what it prints. ***\n"
+        );
+    });
+    false
+}
+
+/// A database of its own for one test.
+pub enum TestDatabase {
+    Sqlite {
+        path: PathBuf,
+        _dir: TempDir,
+    },
+    Postgres {
+        /// A superuser's URL for this test's database.
+        url: String,
+        /// One connection for the test's queries, made at first use (each new one pays
+        /// a SCRAM login).
+        client: tokio::sync::OnceCell<tokio_postgres::Client>,
+    },
+}
+
+/// A stored submission, as both backends keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    pub body: Vec<u8>,
+    pub body_sha256: String,
+    pub received_at: String,
+    pub receipt: Vec<u8>,
+}
+
+impl TestDatabase {
+    /// A new, empty database: a file in a temporary directory, or a database created
+    /// on the server of [`POSTGRES_URL_VARIABLE`] under a random name.
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                Self::Sqlite {
+                    path: dir.path().join("dropbox.db"),
+                    _dir: dir,
+                }
+            }
+            Backend::Postgres => Self::postgres(new_postgres_database().await),
+        }
+    }
+
+    /// The PostgreSQL database at `url`.
+    pub fn postgres(url: String) -> Self {
+        Self::Postgres {
+            url,
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// A connection to the PostgreSQL database (panics for SQLite).
+    pub async fn client(&self) -> &tokio_postgres::Client {
+        match self {
+            Self::Postgres { url, client } => client.get_or_init(|| postgres_client(url)).await,
+            Self::Sqlite { .. } => panic!("not a PostgreSQL database"),
+        }
+    }
+
+    /// The database as the drop box takes it.
+    pub fn database(&self) -> Database {
+        match self {
+            Self::Sqlite { path, .. } => Database::Sqlite(path.clone()),
+            Self::Postgres { url, .. } => Database::parse(url).unwrap(),
+        }
+    }
+
+    /// What `--db` takes for it.
+    pub fn argument(&self) -> String {
+        match self {
+            Self::Sqlite { path, .. } => path.display().to_string(),
+            Self::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    /// The SQLite file (panics for PostgreSQL).
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Sqlite { path, .. } => path,
+            Self::Postgres { .. } => panic!("not a SQLite database"),
+        }
+    }
+
+    pub async fn count(&self) -> i64 {
+        match self {
+            Self::Sqlite { path, .. } => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
+                .unwrap(),
+            Self::Postgres { .. } => self
+                .client()
+                .await
+                .query_one("SELECT count(*) FROM submissions", &[])
+                .await
+                .unwrap()
+                .get(0),
+        }
+    }
+
+    /// The row stored under `id`, if any.
+    pub async fn row(&self, id: &str) -> Option<StoredRow> {
+        const QUERY: &str = "SELECT body, body_sha256, received_at, receipt FROM submissions";
+        match self {
+            Self::Sqlite { path, .. } => {
+                let connection = rusqlite::Connection::open(path).unwrap();
+                let mut statement = connection
+                    .prepare(&format!("{QUERY} WHERE id = ?1"))
+                    .unwrap();
+                let mut rows = statement.query([id]).unwrap();
+                rows.next().unwrap().map(|row| StoredRow {
+                    body: row.get(0).unwrap(),
+                    body_sha256: row.get(1).unwrap(),
+                    received_at: row.get(2).unwrap(),
+                    receipt: row.get(3).unwrap(),
+                })
+            }
+            Self::Postgres { .. } => self
+                .client()
+                .await
+                .query_opt(&format!("{QUERY} WHERE id = $1"), &[&id])
+                .await
+                .unwrap()
+                .map(|row| StoredRow {
+                    body: row.get(0),
+                    body_sha256: row.get(1),
+                    received_at: row.get(2),
+                    receipt: row.get(3),
+                }),
+        }
+    }
+}
+
+/// A client for `url` over plain TCP (the tests' server is on loopback), its connection
+/// driven by a task of the current runtime.
+pub async fn postgres_client(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// Creates a database with a random name on the server of [`POSTGRES_URL_VARIABLE`];
+/// returns its URL.
+pub async fn new_postgres_database() -> String {
+    let server = std::env::var(POSTGRES_URL_VARIABLE).unwrap();
+    let name = format!("dropbox_test_{}", random_hex_id());
+    postgres_client(&server)
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let config: tokio_postgres::Config = server.parse().unwrap();
+    let base = server.split('?').next().unwrap();
+    let without_db = match config.get_dbname() {
+        Some(db) => base.strip_suffix(db).unwrap().trim_end_matches('/'),
+        None => base.trim_end_matches('/'),
+    };
+    format!("{without_db}/{name}")
+}
+
+/// The expiry-day partitions of a PostgreSQL test database, in order.
+pub async fn postgres_partitions(db: &TestDatabase) -> Vec<String> {
+    db.client()
+        .await
+        .query(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'submissions'::regclass ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// The PostgreSQL settings for `url`.
+pub fn postgres_config(url: &str) -> PostgresConfig {
+    match Database::parse(url).unwrap() {
+        Database::Postgres(config) => config,
+        Database::Sqlite(_) => panic!("not a PostgreSQL URL"),
     }
 }
 
@@ -159,17 +418,17 @@ pub struct TestDropBox {
     pub running: RunningDropBox,
     /// `https://127.0.0.1:PORT/v1`.
     pub url: String,
-    pub db: PathBuf,
+    pub db: TestDatabase,
     pub envelope: Vec<u8>,
     pub policy: PolicyDocument,
     pub log: Arc<Mutex<Vec<String>>>,
     pub client: reqwest::Client,
-    _db_dir: TempDir,
 }
 
 impl TestDropBox {
-    /// Starts a drop box on 127.0.0.1:0; `configure` adjusts it before it serves.
-    pub async fn start(configure: impl FnOnce(DropBox) -> DropBox) -> Self {
+    /// Starts a drop box on 127.0.0.1:0 storing into a new database of `backend`;
+    /// `configure` adjusts it before it serves.
+    pub async fn start(backend: Backend, configure: impl FnOnce(DropBox) -> DropBox) -> Self {
         let authority = Authority::new();
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -177,11 +436,10 @@ impl TestDropBox {
         let policy_json = authority.policy_json(&url);
         let envelope = authority.sign(&policy_json);
         let policy = parse_policy_document(&serde_json::to_vec(&policy_json).unwrap()).unwrap();
-        let db_dir = tempfile::tempdir().unwrap();
-        let db = db_dir.path().join("dropbox.db");
+        let db = TestDatabase::new(backend).await;
         let log = Arc::new(Mutex::new(Vec::new()));
         let sink = log.clone();
-        let drop_box = DropBox::new(&envelope, authority.receipt_key(), &db)
+        let drop_box = DropBox::new(&envelope, authority.receipt_key(), db.database())
             .unwrap()
             .with_access_log(AccessLog::to(move |line| {
                 sink.lock().unwrap().push(line.to_owned())
@@ -202,7 +460,6 @@ impl TestDropBox {
             policy,
             log,
             client,
-            _db_dir: db_dir,
         }
     }
 
@@ -228,11 +485,13 @@ impl TestDropBox {
         self.log.lock().unwrap().clone()
     }
 
-    pub fn stored_count(&self) -> i64 {
-        let connection = rusqlite::Connection::open(&self.db).unwrap();
-        connection
-            .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
-            .unwrap()
+    pub async fn stored_count(&self) -> i64 {
+        self.db.count().await
+    }
+
+    /// The row stored under `id`, if any.
+    pub async fn stored(&self, id: &str) -> Option<StoredRow> {
+        self.db.row(id).await
     }
 }
 

@@ -1,4 +1,4 @@
-//! The single writer: one thread owns the database connection and commits work in
+//! SQLite's single writer: one thread owns the database connection and commits work in
 //! groups.
 //!
 //! Request handlers send jobs over a channel and await the outcome. The thread takes
@@ -14,16 +14,13 @@ use std::thread;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::error::DropBoxError;
-use super::store::{self, DeleteOutcome, InsertOutcome, NewSubmission};
+use super::super::error::DropBoxError;
+use super::sqlite as store;
+use super::{DeleteOutcome, InsertOutcome, NewSubmission, StoreFailed};
 
 /// The thread takes no more waiting jobs into a transaction once it holds this many
 /// (the group of a batch request is never split, so one may hold up to 31 more).
 const MAX_BATCH: usize = 256;
-
-/// The database failed; the job was not done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct StoreFailed;
 
 /// What travels over the channel: one job, or the jobs of one batch request, which the
 /// thread never splits between transactions.
@@ -60,15 +57,17 @@ enum Job {
 /// A handle to the writer thread; cheap to clone. The thread ends when every handle is
 /// dropped.
 #[derive(Clone)]
-pub(crate) struct Writer {
+pub(crate) struct SqliteWriter {
     jobs: mpsc::Sender<Message>,
 }
 
-impl Writer {
+impl SqliteWriter {
     /// Opens the database and starts the writer thread.
-    pub(crate) fn start(path: &Path) -> Result<(Writer, thread::JoinHandle<()>), DropBoxError> {
+    pub(crate) fn start(
+        path: &Path,
+    ) -> Result<(SqliteWriter, thread::JoinHandle<()>), DropBoxError> {
         let database_error = |error: rusqlite::Error| DropBoxError::Database {
-            path: path.to_path_buf(),
+            database: path.display().to_string(),
             detail: error.to_string(),
         };
         let connection = store::open(path).map_err(database_error)?;
@@ -78,10 +77,10 @@ impl Writer {
             .name("dropbox-writer".to_owned())
             .spawn(move || run(connection, queue))
             .map_err(|error| DropBoxError::Database {
-                path,
+                database: path.display().to_string(),
                 detail: format!("cannot start the writer thread: {error}"),
             })?;
-        Ok((Writer { jobs }, thread))
+        Ok((SqliteWriter { jobs }, thread))
     }
 
     /// Stores a submission (idempotently, see [`store::insert`]).
@@ -140,10 +139,11 @@ impl Writer {
     }
 
     /// Deletes every submission expired at `now` (Unix seconds); returns how many.
-    pub(crate) async fn purge_expired(&self, now: i64) -> Result<usize, StoreFailed> {
+    pub(crate) async fn purge_expired(&self, now: i64) -> Result<u64, StoreFailed> {
         let (reply, outcome) = oneshot::channel();
         self.send(Job::Purge { now, reply })?;
-        outcome.await.map_err(|_| StoreFailed)?
+        let count = outcome.await.map_err(|_| StoreFailed)??;
+        Ok(u64::try_from(count).unwrap_or(u64::MAX))
     }
 
     fn send(&self, job: Job) -> Result<(), StoreFailed> {
@@ -295,7 +295,7 @@ mod tests {
     #[tokio::test]
     async fn a_group_is_stored_in_order_with_one_outcome_per_submission() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, thread) = Writer::start(&dir.path().join("db")).unwrap();
+        let (writer, thread) = SqliteWriter::start(&dir.path().join("db")).unwrap();
         let a = "a".repeat(32);
         let b = "b".repeat(32);
         let outcomes = writer

@@ -1,4 +1,5 @@
-//! The drop box's SQLite store: one row per submission, ciphertext only.
+//! The drop box's SQLite store: one row per submission, ciphertext only (the embedded
+//! default).
 //!
 //! A row holds the request body exactly as received (ids, the deletion token's hash and
 //! the HPKE-sealed parts: nothing the drop box could read), its SHA-256, the receipt
@@ -7,6 +8,8 @@
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 
 /// Schema version in `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 1;
@@ -25,44 +28,6 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 CREATE INDEX IF NOT EXISTS submissions_expires_at ON submissions (expires_at);
 ";
-
-/// A submission to store.
-#[derive(Debug, Clone)]
-pub(crate) struct NewSubmission {
-    pub(crate) id: String,
-    pub(crate) policy_id: String,
-    pub(crate) policy_version: u64,
-    pub(crate) body: Vec<u8>,
-    pub(crate) body_sha256: String,
-    pub(crate) deletion_hash: String,
-    pub(crate) received_at: String,
-    /// Unix seconds after which the retention job deletes it.
-    pub(crate) expires_at: i64,
-    /// The receipt reply (JSON) returned now and for every identical retry.
-    pub(crate) receipt: Vec<u8>,
-}
-
-/// What storing a submission did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum InsertOutcome {
-    /// Stored now; the reply is the new receipt.
-    Stored(Vec<u8>),
-    /// The same body was stored before; the reply is the receipt given then.
-    Duplicate(Vec<u8>),
-    /// Another body is stored under this id.
-    Conflict,
-}
-
-/// What a deletion request did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DeleteOutcome {
-    /// Deleted.
-    Deleted,
-    /// No submission with this id.
-    NotFound,
-    /// The token does not match.
-    Forbidden,
-}
 
 /// Opens (creating if needed) the database at `path`: WAL, full synchronous commits (a
 /// receipt promises the submission is stored), deleted content overwritten.
@@ -159,16 +124,33 @@ pub(crate) fn purge_expired(transaction: &Transaction<'_>, now: i64) -> rusqlite
     )
 }
 
-/// Whether `a` and `b` are equal, in time that depends only on their lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+/// Calls `each` with every stored submission, in no meaningful order (for moving a drop
+/// box to another database); stops at the first error `each` returns.
+pub(crate) fn for_each_submission<E: From<rusqlite::Error>>(
+    connection: &Connection,
+    mut each: impl FnMut(NewSubmission) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut statement = connection.prepare(
+        "SELECT id, policy_id, policy_version, body, body_sha256, deletion_hash,
+                received_at, expires_at, receipt
+         FROM submissions",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let policy_version: i64 = row.get(2)?;
+        each(NewSubmission {
+            id: row.get(0)?,
+            policy_id: row.get(1)?,
+            policy_version: u64::try_from(policy_version).unwrap_or(0),
+            body: row.get(3)?,
+            body_sha256: row.get(4)?,
+            deletion_hash: row.get(5)?,
+            received_at: row.get(6)?,
+            expires_at: row.get(7)?,
+            receipt: row.get(8)?,
+        })?;
     }
-    let difference = a
-        .iter()
-        .zip(b)
-        .fold(0u8, |difference, (x, y)| difference | (x ^ y));
-    std::hint::black_box(difference) == 0
+    Ok(())
 }
 
 #[cfg(test)]
@@ -264,13 +246,5 @@ mod tests {
         connection.pragma_update(None, "user_version", 2).unwrap();
         drop(connection);
         assert!(open(&path).is_err());
-    }
-
-    #[test]
-    fn constant_time_comparison_is_equality() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(constant_time_eq(b"", b""));
     }
 }

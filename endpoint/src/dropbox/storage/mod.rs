@@ -1,0 +1,214 @@
+//! Where the drop box keeps submissions: one interface, two backends.
+//!
+//! [`Storage`] is what the routes and the retention job call: store one submission or a
+//! group idempotently by submission id, delete one on its token's hash, purge what is
+//! past retention, count. Behind it, either SQLite (one file, one writer thread that
+//! groups commits: the embedded default) or PostgreSQL (a pool of connections, shared by
+//! any number of drop box processes, submissions partitioned by expiry day). Both keep
+//! the same rows: the body as received, its SHA-256, the deletion token's hash, when it
+//! was received, when it expires, and the receipt reply returned to every resend.
+
+mod database;
+mod moving;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+mod sqlite_writer;
+
+use std::thread;
+
+pub use database::{Database, PostgresConfig};
+pub use moving::{MoveReport, move_sqlite_to_postgres};
+
+use super::error::DropBoxError;
+use postgres::PostgresStore;
+use sqlite_writer::SqliteWriter;
+
+/// A submission to store.
+#[derive(Debug, Clone)]
+pub(crate) struct NewSubmission {
+    pub(crate) id: String,
+    pub(crate) policy_id: String,
+    pub(crate) policy_version: u64,
+    pub(crate) body: Vec<u8>,
+    pub(crate) body_sha256: String,
+    pub(crate) deletion_hash: String,
+    pub(crate) received_at: String,
+    /// Unix seconds after which the retention job deletes it.
+    pub(crate) expires_at: i64,
+    /// The receipt reply (JSON) returned now and for every identical retry.
+    pub(crate) receipt: Vec<u8>,
+}
+
+/// What storing a submission did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InsertOutcome {
+    /// Stored now; the reply is the new receipt.
+    Stored(Vec<u8>),
+    /// The same body was stored before; the reply is the receipt given then.
+    Duplicate(Vec<u8>),
+    /// Another body is stored under this id.
+    Conflict,
+}
+
+/// What a deletion request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeleteOutcome {
+    /// Deleted.
+    Deleted,
+    /// No submission with this id.
+    NotFound,
+    /// The token does not match.
+    Forbidden,
+}
+
+/// The database failed; the job was not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoreFailed;
+
+/// The drop box's store; cheap to clone.
+#[derive(Clone)]
+pub(crate) enum Storage {
+    /// One SQLite file behind its writer thread.
+    Sqlite(SqliteWriter),
+    /// A PostgreSQL database through a connection pool.
+    Postgres(PostgresStore),
+}
+
+/// What must be waited for when the drop box stops: the SQLite writer thread, which
+/// folds the write-ahead log back into the file once the last handle is gone.
+pub(crate) struct StorageThread(Option<thread::JoinHandle<()>>);
+
+impl std::fmt::Debug for StorageThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StorageThread")
+    }
+}
+
+impl StorageThread {
+    /// Waits for the thread, if there is one (blocking).
+    pub(crate) fn join(self) {
+        if let Some(thread) = self.0 {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Storage {
+    /// Opens `database`: creates or migrates its schema, and for SQLite starts the
+    /// writer thread. `retention_days` lets PostgreSQL create the partitions ahead.
+    pub(crate) async fn open(
+        database: &Database,
+        now: i64,
+        retention_days: u32,
+    ) -> Result<(Storage, StorageThread), DropBoxError> {
+        match database {
+            Database::Sqlite(path) => {
+                let path = path.clone();
+                let (writer, thread) =
+                    tokio::task::spawn_blocking(move || SqliteWriter::start(&path))
+                        .await
+                        .map_err(|error| DropBoxError::Server(std::io::Error::other(error)))??;
+                Ok((Storage::Sqlite(writer), StorageThread(Some(thread))))
+            }
+            Database::Postgres(config) => {
+                let store = PostgresStore::connect(config).await?;
+                // Partitions for what arrives today, so the first submissions do not
+                // wait for a table to be created.
+                let _ = store.prepare_partitions(now, retention_days).await;
+                Ok((Storage::Postgres(store), StorageThread(None)))
+            }
+        }
+    }
+
+    /// Stores a submission, idempotently by its id: an identical body stored before is
+    /// a [`InsertOutcome::Duplicate`] with the receipt kept then, another body a
+    /// [`InsertOutcome::Conflict`].
+    pub(crate) async fn insert(
+        &self,
+        submission: NewSubmission,
+    ) -> Result<InsertOutcome, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => writer.insert(submission).await,
+            Storage::Postgres(store) => {
+                let mut outcomes = store.insert_all(vec![submission]).await;
+                outcomes.pop().unwrap_or(Err(StoreFailed))
+            }
+        }
+    }
+
+    /// Stores several submissions in one transaction, each as [`Storage::insert`] would,
+    /// in order (a later one with the id of an earlier one is a duplicate or a
+    /// conflict); one outcome per submission, in the same order. Every outcome is known
+    /// only once the transaction committed.
+    pub(crate) async fn insert_all(
+        &self,
+        submissions: Vec<NewSubmission>,
+    ) -> Vec<Result<InsertOutcome, StoreFailed>> {
+        match self {
+            Storage::Sqlite(writer) => writer.insert_all(submissions).await,
+            Storage::Postgres(store) => store.insert_all(submissions).await,
+        }
+    }
+
+    /// Deletes submission `id` if `token_hash` (lowercase hex SHA-256 of the presented
+    /// token) is its deletion hash, compared in constant time.
+    pub(crate) async fn delete(
+        &self,
+        id: String,
+        token_hash: String,
+    ) -> Result<DeleteOutcome, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => writer.delete(id, token_hash).await,
+            Storage::Postgres(store) => store.delete(&id, &token_hash).await,
+        }
+    }
+
+    /// Forgets every submission past its retention at `now` (Unix seconds); returns how
+    /// many. SQLite deletes rows; PostgreSQL drops whole expiry-day partitions (and
+    /// creates those the coming days need).
+    pub(crate) async fn purge_expired(
+        &self,
+        now: i64,
+        retention_days: u32,
+    ) -> Result<u64, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => writer.purge_expired(now).await,
+            Storage::Postgres(store) => {
+                let dropped = store.drop_expired_partitions(now).await?;
+                store.prepare_partitions(now, retention_days).await?;
+                Ok(dropped)
+            }
+        }
+    }
+}
+
+/// Creates or migrates the drop box's schema in the PostgreSQL database `config` names,
+/// as a drop box starting on it would (for tools and benchmarks that fill it).
+pub async fn prepare_postgres(config: &PostgresConfig) -> Result<(), DropBoxError> {
+    PostgresStore::connect(config).await.map(drop)
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |difference, (x, y)| difference | (x ^ y));
+    std::hint::black_box(difference) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_comparison_is_equality() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
+    }
+}

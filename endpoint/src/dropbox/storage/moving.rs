@@ -1,0 +1,120 @@
+//! Moving a SQLite drop box into PostgreSQL (`selfreport-endpoint migrate`): every row
+//! as it is, kept receipts included, so a device resending to the new drop box gets the
+//! receipt it got from the old one.
+
+use std::path::Path;
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::mpsc;
+
+use super::super::error::DropBoxError;
+use super::postgres::PostgresStore;
+use super::{InsertOutcome, NewSubmission, PostgresConfig, sqlite};
+
+/// Rows stored per transaction while moving.
+const ROWS_PER_TRANSACTION: usize = 256;
+
+/// What a move did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MoveReport {
+    /// Rows stored in PostgreSQL now.
+    pub moved: u64,
+    /// Rows PostgreSQL already held, identical (a move run again).
+    pub already_there: u64,
+}
+
+/// Copies every submission of the SQLite drop box at `from` into the PostgreSQL
+/// database `to` (its schema created or migrated first). Idempotent: running it again
+/// stores nothing twice. The SQLite file is opened read-only and left as it was.
+///
+/// Refuses (and stops at) a row whose id PostgreSQL holds with another body.
+pub async fn move_sqlite_to_postgres(
+    from: &Path,
+    to: &PostgresConfig,
+) -> Result<MoveReport, DropBoxError> {
+    let source_error = |detail: String| DropBoxError::Database {
+        database: from.display().to_string(),
+        detail,
+    };
+    // Refuse a missing file now rather than create an empty database.
+    let connection = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|error| source_error(error.to_string()))?;
+    let store = PostgresStore::connect(to).await?;
+
+    // SQLite is read on a thread of its own, a transaction's worth at a time.
+    let (chunks, mut received) = mpsc::channel::<Vec<NewSubmission>>(2);
+    let reader = thread::Builder::new()
+        .name("dropbox-move".to_owned())
+        .spawn(move || -> Result<(), String> {
+            let mut chunk = Vec::with_capacity(ROWS_PER_TRANSACTION);
+            let read = sqlite::for_each_submission(&connection, |row| -> Result<(), ReadError> {
+                chunk.push(row);
+                if chunk.len() == ROWS_PER_TRANSACTION {
+                    let full =
+                        std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_TRANSACTION));
+                    chunks.blocking_send(full).map_err(|_| ReadError::Stopped)?;
+                }
+                Ok(())
+            });
+            match read {
+                Ok(()) if chunk.is_empty() => Ok(()),
+                Ok(()) => chunks
+                    .blocking_send(chunk)
+                    .map_err(|_| "stopped".to_owned()),
+                Err(ReadError::Sqlite(error)) => Err(error.to_string()),
+                Err(ReadError::Stopped) => Err("stopped".to_owned()),
+            }
+        })
+        .map_err(|error| source_error(format!("cannot start the reading thread: {error}")))?;
+
+    let mut report = MoveReport::default();
+    let mut failure = None;
+    while let Some(chunk) = received.recv().await {
+        for outcome in store.insert_all(chunk).await {
+            match outcome {
+                Ok(InsertOutcome::Stored(_)) => report.moved += 1,
+                Ok(InsertOutcome::Duplicate(_)) => report.already_there += 1,
+                Ok(InsertOutcome::Conflict) => {
+                    failure.get_or_insert_with(|| {
+                        "PostgreSQL holds another body under a submission id of this drop box"
+                            .to_owned()
+                    });
+                }
+                Err(_) => {
+                    failure.get_or_insert_with(|| "PostgreSQL failed while storing".to_owned());
+                }
+            }
+        }
+        if failure.is_some() {
+            break;
+        }
+    }
+    // Dropping the receiver stops the reader if it is still going.
+    drop(received);
+    let read = tokio::task::spawn_blocking(move || reader.join())
+        .await
+        .map_err(|error| source_error(error.to_string()))?;
+    if let Some(detail) = failure {
+        return Err(DropBoxError::Database {
+            database: to.describe(),
+            detail,
+        });
+    }
+    match read {
+        Ok(Ok(())) => Ok(report),
+        Ok(Err(detail)) => Err(source_error(detail)),
+        Err(_) => Err(source_error("the reading thread panicked".to_owned())),
+    }
+}
+
+enum ReadError {
+    Sqlite(rusqlite::Error),
+    Stopped,
+}
+
+impl From<rusqlite::Error> for ReadError {
+    fn from(error: rusqlite::Error) -> Self {
+        ReadError::Sqlite(error)
+    }
+}

@@ -1,0 +1,391 @@
+//! The drop box's PostgreSQL store: any number of drop box processes share one database
+//! and need no coordination beyond it.
+//!
+//! - Idempotency by submission id across partitions: each transaction that inserts
+//!   first takes a transaction-scoped advisory lock on every id it stores (in one
+//!   statement, in ascending key order, so two batches never deadlock), then looks each
+//!   id up across partitions. Two processes storing the same id are serialized; the
+//!   second sees the first one's row (read committed: each statement sees what committed
+//!   before it started) and answers with its kept receipt.
+//! - Retention: `DROP TABLE` of each expiry-day partition once its day has begun, so a
+//!   submission is never kept past its retention (and at most a day less); never a
+//!   delete loop. Partitions for the coming days are created ahead by the retention job,
+//!   and on demand when one is missing.
+//! - Deletion requests delete one row.
+//! - Every statement is prepared once per connection (`prepare_cached`).
+
+mod partition;
+pub(crate) mod schema;
+mod tls;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
+
+use super::super::error::DropBoxError;
+use super::{
+    DeleteOutcome, InsertOutcome, NewSubmission, PostgresConfig, StoreFailed, constant_time_eq,
+};
+
+/// Advisory lock key held while creating or dropping partitions.
+const PARTITION_LOCK: i64 = 0x5345_4c46_5041_5254;
+
+/// How long a request waits for a pooled connection, or for a new one to be made.
+const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+const LOCK_IDS: &str = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key";
+const FIND: &str = "SELECT body_sha256, receipt FROM submissions WHERE id = $1";
+const INSERT: &str = "INSERT INTO submissions
+     (id, policy_id, policy_version, body, body_sha256, deletion_hash,
+      received_at, expires_at, expiry_day, receipt)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const FIND_DELETION_HASH: &str =
+    "SELECT deletion_hash, expiry_day FROM submissions WHERE id = $1 LIMIT 1";
+const DELETE: &str = "DELETE FROM submissions WHERE id = $1 AND expiry_day = $2";
+const PARTITIONS: &str = "SELECT c.relname::text FROM pg_inherits i
+     JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'submissions'::regclass";
+
+/// A pool of connections to the drop box's database; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct PostgresStore {
+    pool: Pool,
+    /// Expiry days whose partition this process has seen exist.
+    partitions: Arc<Mutex<BTreeSet<NaiveDate>>>,
+}
+
+impl PostgresStore {
+    /// Connects (TLS as the URL asks), migrates the schema, and keeps a pool.
+    pub(crate) async fn connect(config: &PostgresConfig) -> Result<Self, DropBoxError> {
+        let failed = |detail: String| DropBoxError::Database {
+            database: config.describe(),
+            detail,
+        };
+        let connector = tls::connector(&config.ca_files)?;
+        let manager = Manager::from_config(
+            (*config.config).clone(),
+            connector,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
+            .recycle_timeout(Some(POOL_TIMEOUT))
+            .build()
+            .map_err(|error| failed(error.to_string()))?;
+        {
+            let mut client = pool
+                .get()
+                .await
+                .map_err(|error| failed(describe_pool(&error)))?;
+            schema::migrate(&mut client)
+                .await
+                .map_err(|error| failed(error.to_string()))?;
+        }
+        Ok(Self {
+            pool,
+            partitions: Arc::new(Mutex::new(BTreeSet::new())),
+        })
+    }
+
+    /// Stores `submissions` in one transaction, each idempotently by id, in order.
+    pub(crate) async fn insert_all(
+        &self,
+        submissions: Vec<NewSubmission>,
+    ) -> Vec<Result<InsertOutcome, StoreFailed>> {
+        if submissions.is_empty() {
+            return Vec::new();
+        }
+        let failed = || vec![Err(StoreFailed); submissions.len()];
+        for attempt in 0..2 {
+            for day in expiry_days(&submissions) {
+                if self.ensure_partition(day).await.is_err() {
+                    return failed();
+                }
+            }
+            match self.try_insert_all(&submissions).await {
+                Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
+                // The partition was dropped since this process saw it (a retention of
+                // zero days): forget what it knew, create it, once.
+                Err(error) if attempt == 0 && is_missing_partition(&error) => {
+                    self.forget_partitions();
+                }
+                Err(_) => return failed(),
+            }
+        }
+        failed()
+    }
+
+    async fn try_insert_all(
+        &self,
+        submissions: &[NewSubmission],
+    ) -> Result<Vec<InsertOutcome>, Failure> {
+        let mut client = self.pool.get().await.map_err(|_| Failure::Pool)?;
+        let transaction = client.transaction().await?;
+        let mut keys: Vec<i64> = submissions.iter().map(|s| lock_key(&s.id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        // One statement; unnest yields the keys in array order, so every transaction
+        // takes its locks in ascending order.
+        let lock = transaction.prepare_cached(LOCK_IDS).await?;
+        transaction.execute(&lock, &[&keys]).await?;
+        let find = transaction.prepare_cached(FIND).await?;
+        let insert = transaction.prepare_cached(INSERT).await?;
+        let mut outcomes = Vec::with_capacity(submissions.len());
+        for submission in submissions {
+            if let Some(row) = transaction.query_opt(&find, &[&submission.id]).await? {
+                let body_sha256: String = row.try_get(0)?;
+                outcomes.push(if body_sha256 == submission.body_sha256 {
+                    InsertOutcome::Duplicate(row.try_get(1)?)
+                } else {
+                    InsertOutcome::Conflict
+                });
+                continue;
+            }
+            let policy_version = i64::try_from(submission.policy_version).unwrap_or(i64::MAX);
+            let expiry_day = partition::day_of(submission.expires_at);
+            transaction
+                .execute(
+                    &insert,
+                    &[
+                        &submission.id,
+                        &submission.policy_id,
+                        &policy_version,
+                        &submission.body,
+                        &submission.body_sha256,
+                        &submission.deletion_hash,
+                        &submission.received_at,
+                        &submission.expires_at,
+                        &expiry_day,
+                        &submission.receipt,
+                    ],
+                )
+                .await?;
+            outcomes.push(InsertOutcome::Stored(submission.receipt.clone()));
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Deletes submission `id` if `token_hash` is its deletion hash.
+    pub(crate) async fn delete(
+        &self,
+        id: &str,
+        token_hash: &str,
+    ) -> Result<DeleteOutcome, StoreFailed> {
+        let client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let find = client
+            .prepare_cached(FIND_DELETION_HASH)
+            .await
+            .map_err(|_| StoreFailed)?;
+        let Some(row) = client
+            .query_opt(&find, &[&id])
+            .await
+            .map_err(|_| StoreFailed)?
+        else {
+            return Ok(DeleteOutcome::NotFound);
+        };
+        let stored: String = row.try_get(0).map_err(|_| StoreFailed)?;
+        let expiry_day: NaiveDate = row.try_get(1).map_err(|_| StoreFailed)?;
+        if !constant_time_eq(stored.as_bytes(), token_hash.as_bytes()) {
+            return Ok(DeleteOutcome::Forbidden);
+        }
+        let delete = client
+            .prepare_cached(DELETE)
+            .await
+            .map_err(|_| StoreFailed)?;
+        let deleted = client
+            .execute(&delete, &[&id, &expiry_day])
+            .await
+            .map_err(|_| StoreFailed)?;
+        // Zero: another request deleted it in between.
+        Ok(if deleted == 0 {
+            DeleteOutcome::NotFound
+        } else {
+            DeleteOutcome::Deleted
+        })
+    }
+
+    /// Drops every partition whose expiry day has begun at `now` (Unix seconds);
+    /// returns how many submissions they held.
+    pub(crate) async fn drop_expired_partitions(&self, now: i64) -> Result<u64, StoreFailed> {
+        let today = partition::day_of(now);
+        let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let names: Vec<String> = client
+            .query(PARTITIONS, &[])
+            .await
+            .map_err(|_| StoreFailed)?
+            .iter()
+            .filter_map(|row| row.try_get::<_, String>(0).ok())
+            .collect();
+        let mut dropped = 0u64;
+        for name in names {
+            let Some(day) = partition::day_of_name(&name) else {
+                continue;
+            };
+            if day > today {
+                continue;
+            }
+            // One partition per transaction: the lock on the parent table that DROP
+            // takes is held for one drop only.
+            let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
+            transaction
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&PARTITION_LOCK])
+                .await
+                .map_err(|_| StoreFailed)?;
+            let exists = transaction
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
+                .await
+                .and_then(|row| row.try_get::<_, bool>(0))
+                .map_err(|_| StoreFailed)?;
+            if exists {
+                // The name comes from the catalog and matched `submissions_dYYYYMMDD`.
+                let count: i64 = transaction
+                    .query_one(&format!("SELECT count(*) FROM {name}"), &[])
+                    .await
+                    .and_then(|row| row.try_get(0))
+                    .map_err(|_| StoreFailed)?;
+                transaction
+                    .batch_execute(&format!("DROP TABLE {name}"))
+                    .await
+                    .map_err(|_| StoreFailed)?;
+                dropped = dropped.saturating_add(u64::try_from(count).unwrap_or(0));
+            }
+            transaction.commit().await.map_err(|_| StoreFailed)?;
+            self.partitions
+                .lock()
+                .map_err(|_| StoreFailed)?
+                .remove(&day);
+        }
+        Ok(dropped)
+    }
+
+    /// Creates the partitions for what is received at `now` and the next day (so a day's
+    /// first submissions do not wait for one).
+    pub(crate) async fn prepare_partitions(
+        &self,
+        now: i64,
+        retention_days: u32,
+    ) -> Result<(), StoreFailed> {
+        let first = partition::day_of(now) + chrono::Days::new(u64::from(retention_days));
+        for offset in 0..2 {
+            self.ensure_partition(first + chrono::Days::new(offset))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the partition for `day` unless this process knows it exists.
+    async fn ensure_partition(&self, day: NaiveDate) -> Result<(), StoreFailed> {
+        if self
+            .partitions
+            .lock()
+            .map_err(|_| StoreFailed)?
+            .contains(&day)
+        {
+            return Ok(());
+        }
+        let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
+        // Concurrent CREATE ... IF NOT EXISTS from two processes can still collide in
+        // the catalog; the lock makes them take turns.
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&PARTITION_LOCK])
+            .await
+            .map_err(|_| StoreFailed)?;
+        transaction
+            .batch_execute(&partition::create_statement(day))
+            .await
+            .map_err(|_| StoreFailed)?;
+        transaction.commit().await.map_err(|_| StoreFailed)?;
+        self.partitions.lock().map_err(|_| StoreFailed)?.insert(day);
+        Ok(())
+    }
+
+    fn forget_partitions(&self) {
+        if let Ok(mut partitions) = self.partitions.lock() {
+            partitions.clear();
+        }
+    }
+}
+
+/// Why an insert transaction failed.
+#[derive(Debug)]
+enum Failure {
+    Pool,
+    Database(tokio_postgres::Error),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Failure::Database(error)
+    }
+}
+
+/// Whether the row's partition does not exist ("no partition of relation found").
+fn is_missing_partition(failure: &Failure) -> bool {
+    matches!(failure, Failure::Database(error) if error.code() == Some(&SqlState::CHECK_VIOLATION))
+}
+
+/// The distinct expiry days of `submissions`.
+fn expiry_days(submissions: &[NewSubmission]) -> BTreeSet<NaiveDate> {
+    submissions
+        .iter()
+        .map(|submission| partition::day_of(submission.expires_at))
+        .collect()
+}
+
+/// The advisory lock key for submission `id`: FNV-1a over its bytes. Two ids sharing a
+/// key only wait for each other.
+fn lock_key(id: &str) -> i64 {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// A database error for an operator: PostgreSQL's own message when there is one (never
+/// a value from a row: the drop box's statements carry ids and hashes, no plaintext).
+pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    // The client's own errors say what failed ("error performing TLS handshake") and
+    // keep why in their sources ("invalid peer certificate: UnknownIssuer").
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn describe_pool(error: &deadpool_postgres::PoolError) -> String {
+    match error {
+        deadpool_postgres::PoolError::Backend(error) => describe(error),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_spread_ids() {
+        let a = "a".repeat(32);
+        let b = format!("{}b", "a".repeat(31));
+        assert_eq!(lock_key(&a), lock_key(&a));
+        assert_ne!(lock_key(&a), lock_key(&b));
+    }
+}

@@ -1,0 +1,122 @@
+//! The PostgreSQL schema and its versioned migrations.
+//!
+//! `dropbox_schema_version` records each migration applied. Opening a database applies
+//! the missing ones in one transaction, under an advisory lock, so several drop box
+//! processes starting together migrate it once; a database newer than this drop box is
+//! refused.
+//!
+//! Version 1: `submissions`, partitioned by `expiry_day` (the UTC day a submission's
+//! retention ends: its received day plus the retention days). Retention drops whole
+//! partitions. A unique index must contain the partition key, so idempotency by
+//! submission id is not an index: every insert takes a transaction-scoped advisory lock
+//! on its id and looks the id up across partitions (see the store). The primary key
+//! `(id, expiry_day)` serves those lookups and still refuses a second copy within one
+//! partition. There is no column naming a client, a batch or an order of arrival.
+
+use tokio_postgres::GenericClient;
+
+/// The schema version this drop box writes.
+pub(crate) const SCHEMA_VERSION: i32 = 1;
+
+/// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
+const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
+
+/// Each migration, in order: version `n` is `MIGRATIONS[n - 1]`.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE submissions (
+    id             text   NOT NULL,
+    policy_id      text   NOT NULL,
+    policy_version bigint NOT NULL,
+    body           bytea  NOT NULL,
+    body_sha256    text   NOT NULL,
+    deletion_hash  text   NOT NULL,
+    received_at    text   NOT NULL,
+    expires_at     bigint NOT NULL,
+    expiry_day     date   NOT NULL,
+    receipt        bytea  NOT NULL,
+    PRIMARY KEY (id, expiry_day)
+) PARTITION BY RANGE (expiry_day);
+"];
+
+/// Why the schema could not be brought to [`SCHEMA_VERSION`].
+#[derive(Debug)]
+pub(crate) enum MigrationError {
+    /// The database failed.
+    Database(tokio_postgres::Error),
+    /// The database has a newer schema than this drop box knows.
+    Newer(i32),
+}
+
+impl From<tokio_postgres::Error> for MigrationError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        MigrationError::Database(error)
+    }
+}
+
+impl std::fmt::Display for MigrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MigrationError::Database(error) => write!(f, "{}", super::describe(error)),
+            MigrationError::Newer(version) => write!(
+                f,
+                "the database has schema version {version}, newer than this drop box ({SCHEMA_VERSION})"
+            ),
+        }
+    }
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`]; returns the version found before.
+pub(crate) async fn migrate(client: &mut tokio_postgres::Client) -> Result<i32, MigrationError> {
+    migrate_to(client, SCHEMA_VERSION).await
+}
+
+/// Brings the schema to `target` (tests stop at earlier versions with it).
+pub(crate) async fn migrate_to(
+    client: &mut tokio_postgres::Client,
+    target: i32,
+) -> Result<i32, MigrationError> {
+    let transaction = client.transaction().await?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    transaction
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS dropbox_schema_version (
+                 version    integer PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .await?;
+    let found = current_version(&transaction).await?;
+    if found > SCHEMA_VERSION {
+        return Err(MigrationError::Newer(found));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate() {
+        let version = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        if version <= found || version > target {
+            continue;
+        }
+        transaction.batch_execute(migration).await?;
+        transaction
+            .execute(
+                "INSERT INTO dropbox_schema_version (version) VALUES ($1)",
+                &[&version],
+            )
+            .await?;
+    }
+    transaction.commit().await?;
+    Ok(found)
+}
+
+/// The highest migration applied (0 for none).
+pub(crate) async fn current_version(
+    client: &impl GenericClient,
+) -> Result<i32, tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM dropbox_schema_version",
+            &[],
+        )
+        .await?;
+    row.try_get(0)
+}

@@ -1,0 +1,41 @@
+//! TLS to the database: rustls on ring's provider (no OpenSSL, no process-wide
+//! provider), the server's certificate verified against the WebPKI roots and the CA
+//! files the operator names.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+use rustls::crypto::ring;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::super::super::error::DropBoxError;
+use super::super::super::tls::{read_pem, tls_error};
+
+/// The connector for the database: WebPKI roots plus every certificate in `ca_files`.
+pub(super) fn connector(ca_files: &[PathBuf]) -> Result<MakeRustlsConnect, DropBoxError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for path in ca_files {
+        let pem = read_pem(path)?;
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| tls_error("the database CA file is not PEM certificates"))?;
+        if certificates.is_empty() {
+            return Err(tls_error("the database CA file holds no certificate"));
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|error| tls_error(&format!("a database CA certificate: {error}")))?;
+        }
+    }
+    let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|error| tls_error(&error.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
