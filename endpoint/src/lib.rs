@@ -27,6 +27,7 @@ pub mod authority;
 pub mod delegation;
 pub mod dropbox;
 pub mod error;
+pub mod fhir;
 pub mod keyfile;
 pub mod open;
 pub mod policy_file;
