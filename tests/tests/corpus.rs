@@ -7,8 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use selfreport_core::model::{FieldKind, parse_answer};
 use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::model::{FieldKind, parse_answer};
 use selfreport_core::policy::{
     SignedPolicy, TrustAnchor, TrustAnchors, parse_delegation_document, parse_policy_document,
 };
@@ -261,11 +261,7 @@ fn every_corpus_case_produces_its_expected_error() {
         ),
         (
             "chains",
-            run_class(
-                "chains",
-                |bytes| chain_code(&anchors, bytes),
-                &mut failures,
-            ),
+            run_class("chains", |bytes| chain_code(&anchors, bytes), &mut failures),
         ),
     ];
     let total: usize = counts.iter().map(|(_, count)| count).sum();
