@@ -362,3 +362,54 @@ async fn arrivals_export_age_bands_and_risk_areas_as_codes_and_booleans() {
     );
     drop_box.running.shutdown().await.unwrap();
 }
+
+#[test]
+fn the_questionnaire_command_reads_plain_and_signed_policies() {
+    let authority = common::Authority::new();
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("daily.signed.json");
+    let policy = authority.policy_from(DAILY, "https://report.example.org/v1");
+    std::fs::write(&signed, authority.sign(&policy)).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_selfreport-authority"))
+            .arg("questionnaire")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let plain =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/policies/daily-report.json");
+    let trust = authority.keys.public_key_path.clone();
+    let from_plain = run(&["--policy".as_ref(), plain.as_os_str()]);
+    let from_signed = run(&[
+        "--policy".as_ref(),
+        signed.as_os_str(),
+        "--trust".as_ref(),
+        trust.as_os_str(),
+    ]);
+    for output in [&from_plain, &from_signed] {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let bundle: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            bundle["entry"][0]["resource"]["resourceType"],
+            "Questionnaire"
+        );
+    }
+    // Only the keys differ between the two, and keys are not in a Questionnaire.
+    assert_eq!(from_plain.stdout, from_signed.stdout);
+
+    // A signature by another key does not pass --trust.
+    let stranger = common::Authority::new();
+    let output = run(&[
+        "--policy".as_ref(),
+        signed.as_os_str(),
+        "--trust".as_ref(),
+        stranger.keys.public_key_path.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[PolicyUnknownKey]"));
+}

@@ -236,3 +236,135 @@ fn computable_name(parts: &[&str]) -> String {
     }
     name
 }
+
+#[cfg(test)]
+mod tests {
+    use selfreport_core::policy::parse_policy_document;
+
+    use super::*;
+
+    fn bundle(bytes: &[u8]) -> Value {
+        let policy = parse_policy_document(bytes).unwrap();
+        serde_json::from_str(&questionnaire_bundle(&policy).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_form_is_a_questionnaire_of_what_leaves_typed_by_its_transform() {
+        let bundle = bundle(include_bytes!(
+            "../../../examples/policies/daily-report.json"
+        ));
+        let entries = bundle["entry"].as_array().unwrap();
+        let daily = &entries[0]["resource"];
+        assert_eq!(
+            entries[0]["fullUrl"],
+            "https://selfreport.example.org/fhir/Questionnaire/sh-daily-health.daily"
+        );
+        assert_eq!(daily["url"], entries[0]["fullUrl"]);
+        assert_eq!(daily["id"], "sh-daily-health.daily");
+        assert_eq!(daily["version"], "1");
+        assert_eq!(daily["name"], "ShDailyHealthDaily");
+        assert_eq!(daily["language"], "zh");
+        assert_eq!(daily["title"], "每日健康报告");
+        assert_eq!(
+            daily["_title"]["extension"][0]["extension"][1]["valueString"],
+            "Daily health report"
+        );
+        let items = daily["item"].as_array().unwrap();
+        let shape: Vec<(&str, &str)> = items
+            .iter()
+            .map(|item| {
+                (
+                    item["linkId"].as_str().unwrap(),
+                    item["type"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        // `notes` never leaves the device, so it is not asked for; the temperature
+        // arrives as a threshold, a boolean.
+        assert_eq!(
+            shape,
+            [
+                ("name", "string"),
+                ("phone", "string"),
+                ("temperature", "boolean"),
+                ("symptoms", "choice"),
+                ("district", "string"),
+                ("contact_with_case", "boolean"),
+            ]
+        );
+        assert!(items.iter().all(|item| item.get("required").is_none()));
+        let symptoms = &items[3];
+        assert_eq!(symptoms["repeats"], true);
+        assert_eq!(symptoms["answerOption"].as_array().unwrap().len(), 7);
+        assert_eq!(
+            symptoms["answerOption"][1]["valueCoding"],
+            json!({"system": "https://selfreport.example.org/fhir/CodeSystem/sh-daily-health", "code": "cough"})
+        );
+        assert_eq!(items[4]["extension"][0]["valueString"], "[0-9]{4}00");
+        let codes = &entries[1]["resource"];
+        assert_eq!(codes["resourceType"], "CodeSystem");
+        assert_eq!(
+            codes["url"],
+            symptoms["answerOption"][0]["valueCoding"]["system"]
+        );
+        assert_eq!(codes["count"], 7);
+        assert_eq!(entries.len(), 2);
+    }
+
+    #[test]
+    fn arrivals_carry_the_age_band_code_system_and_the_risk_week_child() {
+        let bundle = bundle(include_bytes!(
+            "../../../examples/policies/traveler-preregistration.json"
+        ));
+        let entries = bundle["entry"].as_array().unwrap();
+        let ids: Vec<&str> = entries
+            .iter()
+            .map(|entry| entry["resource"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "sh-arrivals.arrival",
+                "sh-arrivals.daily",
+                "sh-arrivals",
+                "age-band-10y"
+            ]
+        );
+        let arrival = &entries[0]["resource"]["item"];
+        let birth = arrival
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["linkId"] == "birth_date")
+            .unwrap();
+        assert_eq!(birth["type"], "choice");
+        assert_eq!(birth["answerOption"].as_array().unwrap().len(), 16);
+        let travel = arrival
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["linkId"] == "travel")
+            .unwrap();
+        assert_eq!(travel["type"], "boolean");
+        assert_eq!(travel["item"][0]["linkId"], "travel.last_visit_week");
+        assert_eq!(travel["item"][0]["enableWhen"][0]["answerBoolean"], true);
+        let bands = &entries[3]["resource"];
+        assert_eq!(
+            bands["url"],
+            "https://selfreport.example.org/fhir/CodeSystem/age-band-10y"
+        );
+        assert_eq!(bands["concept"][15]["code"], "150+");
+    }
+
+    #[test]
+    fn ids_past_64_characters_are_refused_by_name() {
+        let mut policy = parse_policy_document(include_bytes!(
+            "../../../examples/policies/daily-report.json"
+        ))
+        .unwrap();
+        policy.forms[0].id = "f".repeat(60);
+        let error = questionnaire_bundle(&policy).unwrap_err();
+        assert_eq!(error.code(), "FhirIdTooLong");
+        assert_eq!(error.exit_code(), 3);
+    }
+}

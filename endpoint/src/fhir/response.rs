@@ -289,3 +289,307 @@ fn is_lower_hex(text: &str, len: usize) -> bool {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
+
+#[cfg(test)]
+mod tests {
+    use selfreport_core::model::FieldKind;
+    use selfreport_core::policy::{
+        DateGranularity, DistrictLevel, FieldSource, Transform, parse_policy_document,
+    };
+
+    use super::*;
+
+    fn policy() -> PolicyDocument {
+        parse_policy_document(include_bytes!(
+            "../../../examples/policies/daily-report.json"
+        ))
+        .unwrap()
+    }
+
+    fn field(kind: FieldKind, upload: Transform) -> FieldSpec {
+        FieldSpec {
+            id: "f".to_owned(),
+            kind,
+            required: false,
+            source: FieldSource::Answer,
+            upload,
+            to: Some("health".to_owned()),
+            label: Default::default(),
+        }
+    }
+
+    /// The answers written for `value` of a field of `kind` under `upload`, or the
+    /// reason it cannot be written.
+    fn answers(kind: FieldKind, upload: Transform, value: Value) -> Result<Value, String> {
+        let field = field(kind, upload);
+        let shape = shape_of(&field).unwrap();
+        field_items(&policy(), &field, &shape, &value)
+            .unwrap()
+            .map(|items| match items.as_slice() {
+                [] => Value::Null,
+                [one] => one["answer"].clone(),
+                many => Value::Array(many.to_vec()),
+            })
+    }
+
+    const BIG: FieldKind = FieldKind::Integer {
+        min: 0,
+        max: 5_000_000_000,
+    };
+    const SMALL: FieldKind = FieldKind::Integer { min: 0, max: 100 };
+
+    #[test]
+    fn integers_past_32_bits_are_decimals_by_their_bounds_not_their_value() {
+        assert_eq!(
+            answers(BIG, Transform::Keep, json!(3_000_000_000u64)),
+            Ok(json!([{"valueDecimal": 3_000_000_000u64}]))
+        );
+        // The same field's small value is still a decimal: the type is the field's.
+        assert_eq!(
+            answers(BIG, Transform::Keep, json!(7)),
+            Ok(json!([{"valueDecimal": 7}]))
+        );
+        assert_eq!(
+            answers(SMALL, Transform::Keep, json!(7)),
+            Ok(json!([{"valueInteger": 7}]))
+        );
+        // Rounding may pass the bounds by a step.
+        let near = FieldKind::Integer {
+            min: 0,
+            max: i64::from(i32::MAX),
+        };
+        assert_eq!(
+            answers(
+                near,
+                Transform::Round { step: 10.0 },
+                json!(2_147_483_650u64)
+            ),
+            Ok(json!([{"valueDecimal": 2_147_483_650u64}]))
+        );
+        assert_eq!(
+            answers(SMALL, Transform::Round { step: 10.0 }, json!(30)),
+            Ok(json!([{"valueInteger": 30}]))
+        );
+    }
+
+    #[test]
+    fn a_text_that_looks_like_a_date_stays_a_string() {
+        for kind in [
+            FieldKind::TransportNumber,
+            FieldKind::PassportNumber,
+            FieldKind::Text { max_len: 20 },
+        ] {
+            assert_eq!(
+                answers(kind, Transform::Keep, json!("2026-02-30")),
+                Ok(json!([{"valueString": "2026-02-30"}]))
+            );
+        }
+        // A date field's impossible date is not written as a date.
+        let date = FieldKind::Date {
+            allow_future: false,
+        };
+        assert!(answers(date.clone(), Transform::Keep, json!("2026-02-30")).is_err());
+        assert!(answers(date.clone(), Transform::Keep, json!("0000-01-01")).is_err());
+        assert_eq!(
+            answers(date, Transform::Keep, json!("2024-02-29")),
+            Ok(json!([{"valueDate": "2024-02-29"}]))
+        );
+    }
+
+    #[test]
+    fn every_transform_has_its_type() {
+        let date = || FieldKind::Date {
+            allow_future: false,
+        };
+        let codes = vec!["a".to_owned(), "b".to_owned()];
+        let cases = [
+            (
+                FieldKind::TemperatureC,
+                Transform::Threshold { at: 37.3 },
+                json!(true),
+                json!([{"valueBoolean": true}]),
+            ),
+            (
+                FieldKind::TemperatureC,
+                Transform::Round { step: 0.5 },
+                json!(37.5),
+                json!([{"valueDecimal": 37.5}]),
+            ),
+            (
+                FieldKind::TemperatureC,
+                Transform::Keep,
+                json!(37.3),
+                json!([{"valueDecimal": 37.3}]),
+            ),
+            (
+                date(),
+                Transform::CoarsenDate {
+                    granularity: DateGranularity::Month,
+                },
+                json!("2026-11"),
+                json!([{"valueDate": "2026-11"}]),
+            ),
+            (
+                date(),
+                Transform::CoarsenDate {
+                    granularity: DateGranularity::Week,
+                },
+                json!("2026-W48"),
+                json!([{"valueString": "2026-W48"}]),
+            ),
+            (
+                date(),
+                Transform::AgeBand { width: 5 },
+                json!({"from": 70, "to": 74}),
+                json!([{"valueCoding": {
+                    "system": "https://selfreport.example.org/fhir/CodeSystem/age-band-5y",
+                    "code": "70-74", "display": "70 to 74 years"}}]),
+            ),
+            (
+                FieldKind::District,
+                Transform::Generalize {
+                    level: DistrictLevel::Province,
+                },
+                json!("420000"),
+                json!([{"valueString": "420000"}]),
+            ),
+            (
+                FieldKind::MultiChoice {
+                    codes: codes.clone(),
+                },
+                Transform::Count,
+                json!(2),
+                json!([{"valueInteger": 2}]),
+            ),
+            (
+                FieldKind::Phone,
+                Transform::Pseudonym,
+                json!("00112233445566778899aabbccddeeff"),
+                json!([{"valueString": "00112233445566778899aabbccddeeff"}]),
+            ),
+            (
+                FieldKind::Choice { codes },
+                Transform::Keep,
+                json!("b"),
+                json!([{"valueCoding": {
+                    "system": "https://selfreport.example.org/fhir/CodeSystem/sh-daily-health",
+                    "code": "b"}}]),
+            ),
+            (
+                FieldKind::YesNo,
+                Transform::Keep,
+                json!(false),
+                json!([{"valueBoolean": false}]),
+            ),
+        ];
+        for (kind, upload, value, expected) in cases {
+            let name = format!("{} under {}", kind.name(), upload.name());
+            assert_eq!(answers(kind, upload, value), Ok(expected), "{name}");
+        }
+    }
+
+    #[test]
+    fn empty_lists_leave_the_item_out_and_legs_are_groups() {
+        let symptoms = FieldKind::MultiChoice {
+            codes: vec!["cough".to_owned()],
+        };
+        assert_eq!(
+            answers(symptoms, Transform::Keep, json!([])),
+            Ok(Value::Null)
+        );
+        let window = Transform::Window { days: 14 };
+        assert_eq!(
+            answers(FieldKind::TravelHistory, window.clone(), json!([])),
+            Ok(Value::Null)
+        );
+        let legs = json!([
+            {"from": "2026-11-01", "place": "420106", "to": "2026-11-03"},
+            {"from": "2026-11-05", "place": "310104", "to": "2026-11-05"},
+        ]);
+        let Ok(Value::Array(items)) = answers(FieldKind::TravelHistory, window, legs) else {
+            panic!("two legs, two groups");
+        };
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items[1],
+            json!({"linkId": "f", "item": [
+                {"linkId": "f.place", "answer": [{"valueString": "310104"}]},
+                {"linkId": "f.from", "answer": [{"valueDate": "2026-11-05"}]},
+                {"linkId": "f.to", "answer": [{"valueDate": "2026-11-05"}]},
+            ]})
+        );
+    }
+
+    #[test]
+    fn risk_areas_are_booleans_with_the_week_as_a_child() {
+        let risk = || Transform::RiskAreaVisited {
+            areas: vec!["4201".to_owned()],
+            window_days: 14,
+        };
+        assert_eq!(
+            answers(
+                FieldKind::TravelHistory,
+                risk(),
+                json!({"visited": true, "last_visit_week": "2026-W46"})
+            ),
+            Ok(json!([{"valueBoolean": true, "item": [
+                {"linkId": "f.last_visit_week", "answer": [{"valueString": "2026-W46"}]}
+            ]}]))
+        );
+        assert_eq!(
+            answers(
+                FieldKind::TravelHistory,
+                risk(),
+                json!({"visited": false, "last_visit_week": null})
+            ),
+            Ok(json!([{"valueBoolean": false}]))
+        );
+        // A week FHIR's regex would refuse (a year before 0000) is left out, not written.
+        assert!(
+            answers(
+                FieldKind::TravelHistory,
+                risk(),
+                json!({"visited": true, "last_visit_week": "-0001-W52"})
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_is_left_out_and_flagged() {
+        let policy = policy();
+        let submission = OpenedSubmission {
+            submission_id: "0123456789abcdef0123456789abcdef".to_owned(),
+            received_at: "2026-11-28T08:00:00Z".to_owned(),
+            form: Some("daily".to_owned()),
+            date: Some("2026-11-28".to_owned()),
+            pseudonym: Some("00112233445566778899aabbccddeeff".to_owned()),
+            recipients: [(
+                "health".to_owned(),
+                [
+                    ("temperature".to_owned(), json!("not a boolean")),
+                    ("contact_with_case".to_owned(), json!(true)),
+                ]
+                .into(),
+            )]
+            .into(),
+            flags: vec![],
+        };
+        let bundle: Value =
+            serde_json::from_str(&response_bundle(&[submission], &policy).unwrap()).unwrap();
+        let response = &bundle["entry"][0]["resource"];
+        assert_eq!(
+            bundle["entry"][0]["fullUrl"],
+            "urn:uuid:01234567-89ab-cdef-0123-456789abcdef"
+        );
+        assert_eq!(response["item"].as_array().unwrap().len(), 1);
+        assert_eq!(response["item"][0]["linkId"], "contact_with_case");
+        assert_eq!(response["extension"][0]["url"], FLAG_EXTENSION_URL);
+        assert!(
+            response["extension"][0]["valueString"]
+                .as_str()
+                .unwrap()
+                .starts_with("temperature: left out, cannot be written as FHIR boolean")
+        );
+    }
+}
