@@ -413,3 +413,183 @@ fn the_questionnaire_command_reads_plain_and_signed_policies() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[PolicyUnknownKey]"));
 }
+
+/// The daily example with a field for every other transform, so the validator sees each
+/// type the mapping writes.
+fn every_transform(authority: &common::Authority, url: &str) -> Value {
+    let mut policy = authority.policy_from(DAILY, url);
+    policy["id"] = json!("sh-every-transform");
+    let field = |id: &str, kind: Value, upload: Value, to: &str| {
+        let mut field = json!({"id": id, "upload": upload, "to": to, "required": false,
+                               "label": {"zh": id, "en": id}});
+        for (key, value) in kind.as_object().unwrap() {
+            field[key] = value.clone();
+        }
+        field
+    };
+    policy["forms"][0]["fields"]
+        .as_array_mut()
+        .unwrap()
+        .extend([
+            field(
+                "temp_kept",
+                json!({"kind": "temperature_c"}),
+                json!("keep"),
+                "health",
+            ),
+            field(
+                "temp_round",
+                json!({"kind": "temperature_c"}),
+                json!({"round": 0.5}),
+                "health",
+            ),
+            field(
+                "steps",
+                json!({"kind": "integer", "min": 0, "max": 100_000}),
+                json!({"round": 100}),
+                "health",
+            ),
+            field(
+                "big",
+                json!({"kind": "integer", "min": 0, "max": 9_000_000_000u64}),
+                json!("keep"),
+                "health",
+            ),
+            field(
+                "vaccinated",
+                json!({"kind": "choice", "codes": ["none", "partial", "full"]}),
+                json!("keep"),
+                "health",
+            ),
+            field(
+                "onset_week",
+                json!({"kind": "date"}),
+                json!({"coarsen_date": "week"}),
+                "health",
+            ),
+            field(
+                "onset_month",
+                json!({"kind": "date"}),
+                json!({"coarsen_date": "month"}),
+                "health",
+            ),
+            field(
+                "home",
+                json!({"kind": "district"}),
+                json!({"generalize": "province"}),
+                "health",
+            ),
+            field(
+                "trips",
+                json!({"kind": "travel_history"}),
+                json!({"window": 14}),
+                "health",
+            ),
+            field(
+                "trips_city",
+                json!({"kind": "travel_history"}),
+                json!({"generalize": "city"}),
+                "health",
+            ),
+            field(
+                "n_trips",
+                json!({"kind": "travel_history"}),
+                json!("count"),
+                "health",
+            ),
+            field(
+                "n_symptoms",
+                json!({"kind": "multi_choice", "codes": ["a", "b"]}),
+                json!("count"),
+                "health",
+            ),
+            field(
+                "contact_phone",
+                json!({"kind": "phone"}),
+                json!("pseudonym"),
+                "health",
+            ),
+        ]);
+    policy
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_transform_exports_with_its_type() {
+    let (dir, _temp) = out_dir();
+    let drop_box = TestDropBox::start_with(every_transform, |d| d).await;
+    let me = profile("Canary-Wang-Wu");
+    let leg = |place: &str, from: &str, to: &str| TravelLeg {
+        place: place.to_owned(),
+        from: day(from),
+        to: day(to),
+    };
+    let legs = vec![
+        leg("420106", "2026-11-01", "2026-11-10"),
+        leg("310104", "2026-11-20", "2026-11-27"),
+    ];
+    let id = post(
+        &drop_box,
+        &me,
+        "daily",
+        vec![
+            (
+                "temperature",
+                FieldValue::Temperature(Temperature::from_tenths(373)),
+            ),
+            (
+                "symptoms",
+                FieldValue::MultiChoice(vec!["dyspnea".to_owned()]),
+            ),
+            ("district", FieldValue::District("310104".to_owned())),
+            ("contact_with_case", FieldValue::YesNo(false)),
+            (
+                "temp_kept",
+                FieldValue::Temperature(Temperature::from_tenths(371)),
+            ),
+            (
+                "temp_round",
+                FieldValue::Temperature(Temperature::from_tenths(372)),
+            ),
+            ("steps", FieldValue::Integer(12_345)),
+            ("big", FieldValue::Integer(8_000_000_000)),
+            ("vaccinated", FieldValue::Choice("partial".to_owned())),
+            ("onset_week", FieldValue::Date(day("2026-11-25"))),
+            ("onset_month", FieldValue::Date(day("2026-11-25"))),
+            ("home", FieldValue::District("310104".to_owned())),
+            ("trips", FieldValue::TravelHistory(legs.clone())),
+            ("trips_city", FieldValue::TravelHistory(legs.clone())),
+            ("n_trips", FieldValue::TravelHistory(legs)),
+            ("n_symptoms", FieldValue::MultiChoice(vec!["b".to_owned()])),
+            (
+                "contact_phone",
+                FieldValue::Phone("+8613912345678".to_owned()),
+            ),
+        ],
+    )
+    .await;
+    let (bundle, questionnaires) = export(&drop_box, &dir, "every-transform");
+    let response = response(&bundle, &id);
+    let answer = |link_id: &str| item(response, link_id).unwrap()["answer"].clone();
+    assert_eq!(answer("temperature"), json!([{"valueBoolean": true}]));
+    assert_eq!(answer("temp_kept"), json!([{"valueDecimal": 37.1}]));
+    assert_eq!(answer("temp_round"), json!([{"valueDecimal": 37.0}]));
+    assert_eq!(answer("steps"), json!([{"valueInteger": 12_300}]));
+    assert_eq!(answer("big"), json!([{"valueDecimal": 8_000_000_000u64}]));
+    assert_eq!(answer("vaccinated")[0]["valueCoding"]["code"], "partial");
+    assert_eq!(answer("onset_week"), json!([{"valueString": "2026-W48"}]));
+    assert_eq!(answer("onset_month"), json!([{"valueDate": "2026-11"}]));
+    assert_eq!(answer("home"), json!([{"valueString": "310000"}]));
+    assert_eq!(answer("n_trips"), json!([{"valueInteger": 2}]));
+    assert_eq!(answer("n_symptoms"), json!([{"valueInteger": 1}]));
+    assert_eq!(answer("contact_phone"), json!([{"valueString": PSEUDONYM}]));
+    let trips: Vec<&Value> = response["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["linkId"] == "trips_city")
+        .collect();
+    assert_eq!(trips.len(), 2);
+    assert_eq!(trips[0]["item"][0]["answer"][0]["valueString"], "420100");
+    assert_answers_its_questionnaire(&questionnaires, response);
+    drop_box.running.shutdown().await.unwrap();
+}
