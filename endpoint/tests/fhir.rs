@@ -70,7 +70,7 @@ async fn post(
 
 /// Opens everything with both keys as FHIR; writes the export and the Questionnaires
 /// to `dir` as `{name}-export.json` and `{name}-questionnaire.json`.
-fn export(drop_box: &TestDropBox, dir: &Path, name: &str) -> (Value, Value) {
+fn export(drop_box: &TestDropBox, dir: &Path, name: &str, flagged: usize) -> (Value, Value) {
     let keys: Vec<PathBuf> = ["health", "identity"]
         .iter()
         .map(|recipient| drop_box.authority.recipient_key_path(recipient))
@@ -85,7 +85,7 @@ fn export(drop_box: &TestDropBox, dir: &Path, name: &str) -> (Value, Value) {
         OutputFormat::Fhir,
     )
     .unwrap();
-    assert_eq!(report.flagged(), 0, "{report:#?}");
+    assert_eq!(report.flagged(), flagged, "{report:#?}");
     let questionnaires = questionnaire_bundle(&drop_box.policy).unwrap();
     std::fs::write(dir.join(format!("{name}-export.json")), &fhir).unwrap();
     std::fs::write(
@@ -220,7 +220,7 @@ async fn daily_reports_export_with_no_empty_answer_and_types_from_the_policy() {
         ],
     )
     .await;
-    let (bundle, questionnaires) = export(&drop_box, &dir, "daily-report");
+    let (bundle, questionnaires) = export(&drop_box, &dir, "daily-report", 0);
 
     let well = response(&bundle, &well);
     assert!(item(well, "symptoms").is_none(), "{well:#}");
@@ -313,7 +313,7 @@ async fn arrivals_export_age_bands_and_risk_areas_as_codes_and_booleans() {
         ],
     )
     .await;
-    let (bundle, questionnaires) = export(&drop_box, &dir, "traveler-preregistration");
+    let (bundle, questionnaires) = export(&drop_box, &dir, "traveler-preregistration", 0);
 
     let visited = response(&bundle, &visited);
     assert_eq!(
@@ -567,7 +567,36 @@ async fn every_transform_exports_with_its_type() {
         ],
     )
     .await;
-    let (bundle, questionnaires) = export(&drop_box, &dir, "every-transform");
+    // A crafted part with a field the policy never uploads: flagged, the field left out.
+    let crafted = random_hex_id();
+    let plaintext = common::crafted_plaintext(
+        &drop_box.policy,
+        &crafted,
+        "health",
+        json!({"temperature": false, "symptoms": [], "contact_with_case": false,
+               "notes": "EXTRA-CANARY"}),
+    );
+    let sealed = seal(
+        &drop_box.policy,
+        &crafted,
+        &BTreeMap::from([("health".to_owned(), plaintext)]),
+    );
+    assert_eq!(drop_box.post(&sealed.body).await.status(), 201);
+    let (bundle, questionnaires) = export(&drop_box, &dir, "every-transform", 1);
+    let flagged = response(&bundle, &crafted);
+    assert_eq!(flagged["text"]["status"], "additional");
+    assert!(
+        flagged["text"]["div"]
+            .as_str()
+            .unwrap()
+            .contains("<li>in the part for health: notes")
+            || flagged["text"]["div"]
+                .as_str()
+                .unwrap()
+                .contains("<li>notes: "),
+        "{flagged:#}"
+    );
+    assert!(!bundle.to_string().contains("EXTRA-CANARY"));
     let response = response(&bundle, &id);
     let answer = |link_id: &str| item(response, link_id).unwrap()["answer"].clone();
     assert_eq!(answer("temperature"), json!([{"valueBoolean": true}]));

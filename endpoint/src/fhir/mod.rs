@@ -75,9 +75,6 @@ pub fn age_band_url(width: u32) -> String {
 /// The version of the age band code systems; bumped if their codes ever change.
 pub const AGE_BAND_VERSION: &str = "1";
 
-/// The extension a response carries per flag `open` raised.
-pub const FLAG_EXTENSION_URL: &str = "urn:selfreport:flag";
-
 /// The language a resource is written in: Chinese when the policy has it (the forms'
 /// own language), else English, else the first given.
 fn primary_language(labels: &Labels) -> Option<&str> {

@@ -14,7 +14,7 @@ use super::shape::{
     CITY_REGEX, DISTRICT_REGEX, PROVINCE_REGEX, PSEUDONYM_REGEX, Shape, WEEK_REGEX, age_band_code,
     age_band_concepts, shape_of,
 };
-use super::{FLAG_EXTENSION_URL, age_band_url, policy_codes_url, pretty, questionnaire_url};
+use super::{age_band_url, policy_codes_url, pretty, questionnaire_url};
 use crate::error::Result;
 use crate::open::OpenedSubmission;
 
@@ -22,7 +22,7 @@ use crate::open::OpenedSubmission;
 /// submission: status `completed`, `questionnaire` the form's canonical URL and the
 /// policy's version (`url|version`), `authored` the record date, the pseudonym as the
 /// subject's identifier, an item per uploaded field present (policy order) typed by its
-/// shape, and each flag as an extension.
+/// shape, and the flags `open` raised as its narrative (see [`flags_narrative`]).
 pub fn response_bundle(
     submissions: &[OpenedSubmission],
     policy: &PolicyDocument,
@@ -123,12 +123,44 @@ fn questionnaire_response(submission: &OpenedSubmission, policy: &PolicyDocument
         });
     }
     if !flags.is_empty() {
-        resource["extension"] = flags
-            .into_iter()
-            .map(|flag| json!({"url": FLAG_EXTENSION_URL, "valueString": flag}))
-            .collect();
+        resource["text"] = flags_narrative(&flags);
     }
     Ok(resource)
+}
+
+/// The flags of a submission as the response's narrative, status `additional` (it says
+/// what the structured data does not). A narrative, not an extension: it needs no
+/// definition a validator would have to find, and a person reading the response sees it.
+/// Flags can quote a crafted submission's field names, so the text is escaped, and
+/// characters XML cannot hold are dropped.
+fn flags_narrative(flags: &[String]) -> Value {
+    let mut div = String::from(
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>selfreport-authority open flagged this submission; the fields concerned are left out:</p><ul>",
+    );
+    for flag in flags {
+        div.push_str("<li>");
+        div.push_str(&xml_text(flag));
+        div.push_str("</li>");
+    }
+    div.push_str("</ul></div>");
+    json!({"status": "additional", "div": div})
+}
+
+/// `text` escaped for XML character data, without the characters XML 1.0 forbids.
+fn xml_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The response items of one field's value: none for an empty choice or travel list
@@ -584,12 +616,22 @@ mod tests {
         );
         assert_eq!(response["item"].as_array().unwrap().len(), 1);
         assert_eq!(response["item"][0]["linkId"], "contact_with_case");
-        assert_eq!(response["extension"][0]["url"], FLAG_EXTENSION_URL);
+        assert_eq!(response["text"]["status"], "additional");
+        let div = response["text"]["div"].as_str().unwrap();
         assert!(
-            response["extension"][0]["valueString"]
-                .as_str()
-                .unwrap()
-                .starts_with("temperature: left out, cannot be written as FHIR boolean")
+            div.contains("<li>temperature: left out, cannot be written as FHIR boolean"),
+            "{div}"
+        );
+        assert!(response.get("extension").is_none());
+    }
+
+    #[test]
+    fn flags_are_escaped_in_the_narrative() {
+        let narrative = flags_narrative(&["<script>&\"x\u{0}\u{1b}\ny".to_owned()]);
+        let div = narrative["div"].as_str().unwrap();
+        assert!(
+            div.contains("<li>&lt;script&gt;&amp;&quot;x y</li>"),
+            "{div}"
         );
     }
 }

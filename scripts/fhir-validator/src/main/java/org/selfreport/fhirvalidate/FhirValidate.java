@@ -96,6 +96,9 @@ public final class FhirValidate {
             new InMemoryTerminologyServerValidationSupport(context),
             new SnapshotGeneratingValidationSupport(context));
     FhirInstanceValidator module = new FhirInstanceValidator(support);
+    // As the validator CLI does by default: an extension no definition describes is an
+    // error, not a note (HAPI's own default allows any).
+    module.setAnyExtensionsAllowed(false);
     FhirValidator validator = context.newValidator();
     validator.registerValidatorModule(module);
 
