@@ -115,15 +115,21 @@ fn questionnaire_response(submission: &OpenedSubmission, policy: &PolicyDocument
         resource["item"] = Value::Array(items);
     }
     if let Some(date) = &submission.date {
-        resource["authored"] = json!(date);
+        if is_fhir_date(date) && date.len() == 10 {
+            resource["authored"] = json!(date);
+        } else {
+            flags.push(format!(
+                "date: {date} is not a FHIR date; authored left out"
+            ));
+        }
+    }
+    if !flags.is_empty() {
+        resource["text"] = flags_narrative(&flags);
     }
     if let Some(pseudonym) = &submission.pseudonym {
         resource["subject"] = json!({
             "identifier": {"system": format!("urn:selfreport:pseudonym:{}", policy.id), "value": pseudonym}
         });
-    }
-    if !flags.is_empty() {
-        resource["text"] = flags_narrative(&flags);
     }
     Ok(resource)
 }
@@ -623,6 +629,29 @@ mod tests {
             "{div}"
         );
         assert!(response.get("extension").is_none());
+    }
+
+    #[test]
+    fn a_record_date_fhir_cannot_hold_is_not_authored_but_flagged() {
+        let submission = OpenedSubmission {
+            submission_id: "0123456789abcdef0123456789abcdef".to_owned(),
+            received_at: "2026-11-28T08:00:00Z".to_owned(),
+            form: Some("daily".to_owned()),
+            date: Some("0000-01-01".to_owned()),
+            pseudonym: None,
+            recipients: Default::default(),
+            flags: vec![],
+        };
+        let bundle: Value =
+            serde_json::from_str(&response_bundle(&[submission], &policy()).unwrap()).unwrap();
+        let response = &bundle["entry"][0]["resource"];
+        assert!(response.get("authored").is_none());
+        assert!(
+            response["text"]["div"]
+                .as_str()
+                .unwrap()
+                .contains("<li>date: 0000-01-01 is not a FHIR date")
+        );
     }
 
     #[test]
