@@ -122,6 +122,13 @@ pub enum AuthorityError {
         detail: String,
     },
 
+    /// A policy or form id too long for a FHIR resource id (64 characters).
+    #[error("{id} is longer than the 64 characters of a FHIR id; shorten the policy or form id")]
+    FhirIdTooLong {
+        /// The id it would be.
+        id: String,
+    },
+
     /// `check-policy` found rules the draft breaks (each printed on its own line).
     #[error("the policy breaks {count} rule(s) a device enforces")]
     PolicyRefused {
@@ -147,6 +154,7 @@ impl AuthorityError {
             AuthorityError::RecipientKeyNotInPolicy { .. } => "RecipientKeyNotInPolicy",
             AuthorityError::Database { .. } => "Database",
             AuthorityError::PolicyRefused { .. } => "PolicyRefused",
+            AuthorityError::FhirIdTooLong { .. } => "FhirIdTooLong",
         }
     }
 
@@ -160,7 +168,8 @@ impl AuthorityError {
             | AuthorityError::RecipientKeyMalformed { .. }
             | AuthorityError::RecipientKeyNotInPolicy { .. }
             | AuthorityError::Policy(_)
-            | AuthorityError::PolicyRefused { .. } => 3,
+            | AuthorityError::PolicyRefused { .. }
+            | AuthorityError::FhirIdTooLong { .. } => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }

@@ -16,6 +16,8 @@
 //! - [`open`] decrypts the drop box's submissions with recipient keys (the `hpke` crate),
 //!   checks each strictly against the policy, drops cover traffic, and exports JSON, CSV
 //!   or FHIR R4 (`selfreport-authority open`).
+//! - [`fhir`] maps a policy's forms to FHIR R4 Questionnaires (`selfreport-authority
+//!   questionnaire`) and opened submissions to the QuestionnaireResponses answering them.
 //!
 //! Key files are Unix files with Unix permissions; this crate targets Unix hosts.
 #![cfg_attr(
@@ -27,6 +29,7 @@ pub mod authority;
 pub mod delegation;
 pub mod dropbox;
 pub mod error;
+pub mod fhir;
 pub mod keyfile;
 pub mod open;
 pub mod policy_file;

@@ -319,7 +319,10 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
     assert_eq!(response["status"], "completed");
     assert_eq!(
         response["questionnaire"],
-        format!("urn:selfreport:policy:{}:form:daily|1", policy.id)
+        format!(
+            "https://selfreport.example.org/fhir/Questionnaire/{}.daily|1",
+            policy.id
+        )
     );
     drop_box.running.shutdown().await.unwrap();
 }

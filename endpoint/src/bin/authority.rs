@@ -17,6 +17,7 @@ use selfreport_core::policy::PolicyError;
 use selfreport_endpoint::delegation::{
     DelegationRequest, check_policy_file, delegate_file, sign_policy_under_chain,
 };
+use selfreport_endpoint::fhir::questionnaire_command;
 use selfreport_endpoint::open::{OutputFormat, open_command};
 use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
 
@@ -162,6 +163,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Write the FHIR R4 Questionnaire of each form of a policy to stdout, with the code
+    /// systems their answers use, as one Bundle: what `open --format fhir` responses
+    /// point at.
+    Questionnaire {
+        /// The policy: a signed envelope, or a plain policy document.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// Verify a signed policy's signature with this public key (signing.pub).
+        #[arg(long, value_name = "PUB")]
+        trust: Option<PathBuf>,
+    },
 }
 
 /// Output formats of `open`.
@@ -294,6 +306,10 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             );
             // The rendering ends with a newline; print it as it is.
             Ok(vec![rendered.trim_end_matches('\n').to_owned()])
+        }
+        Command::Questionnaire { policy, trust } => {
+            let bundle = questionnaire_command(&policy, trust.as_deref())?;
+            Ok(vec![bundle.trim_end_matches('\n').to_owned()])
         }
         Command::SignPolicy {
             key,

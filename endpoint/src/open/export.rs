@@ -1,12 +1,12 @@
-//! Rendering opened submissions: JSON, CSV, FHIR R4.
+//! Rendering opened submissions: JSON, CSV, FHIR R4 (the FHIR mapping is [`crate::fhir`]).
 
 use std::collections::BTreeSet;
 
-use selfreport_core::model::FieldKind;
-use selfreport_core::policy::{FieldSpec, PolicyDocument, Transform};
-use serde_json::{Value, json};
+use selfreport_core::policy::PolicyDocument;
+use serde_json::Value;
 
 use super::OpenedSubmission;
+use crate::error::Result;
 
 /// A JSON array of the submissions (pretty-printed, a trailing newline).
 pub fn to_json(submissions: &[OpenedSubmission]) -> String {
@@ -101,134 +101,9 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
-/// The canonical URL of a form as a FHIR Questionnaire:
-/// `urn:selfreport:policy:{policy id}:form:{form id}|{version}`.
-pub fn questionnaire_url(policy: &PolicyDocument, form: &str) -> String {
-    format!(
-        "urn:selfreport:policy:{}:form:{form}|{}",
-        policy.id, policy.version
-    )
-}
-
-/// A FHIR R4 `Bundle` (type `collection`) of `QuestionnaireResponse` resources, one per
-/// submission: status `completed`, `questionnaire` the form's canonical URL (see
-/// [`questionnaire_url`]), `authored` the record date, the pseudonym as the subject's
-/// identifier, one item per field (policy order) with `valueBoolean`, `valueInteger`,
-/// `valueDecimal`, `valueDate`, `valueCoding` or `valueString` as fits, and each flag as
-/// an extension.
-pub fn to_fhir(submissions: &[OpenedSubmission], policy: &PolicyDocument) -> String {
-    let entries: Vec<Value> = submissions
-        .iter()
-        .map(|submission| {
-            json!({
-                "fullUrl": format!("urn:selfreport:submission:{}", submission.submission_id),
-                "resource": questionnaire_response(submission, policy),
-            })
-        })
-        .collect();
-    let bundle = json!({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": entries,
-    });
-    let mut text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-fn questionnaire_response(submission: &OpenedSubmission, policy: &PolicyDocument) -> Value {
-    let form = submission
-        .form
-        .as_deref()
-        .and_then(|form_id| policy.form(form_id));
-    let mut items = Vec::new();
-    if let Some(form) = form {
-        for field in &form.fields {
-            let value = submission
-                .recipients
-                .values()
-                .find_map(|fields| fields.get(&field.id));
-            if let Some(value) = value {
-                items.push(json!({
-                    "linkId": field.id,
-                    "answer": answers(policy, field, value),
-                }));
-            }
-        }
-    }
-    let mut resource = json!({
-        "resourceType": "QuestionnaireResponse",
-        "id": submission.submission_id,
-        "identifier": {
-            "system": "urn:selfreport:submission",
-            "value": submission.submission_id,
-        },
-        "status": "completed",
-        "item": items,
-    });
-    if let Some(form) = &submission.form {
-        resource["questionnaire"] = json!(questionnaire_url(policy, form));
-    }
-    if let Some(date) = &submission.date {
-        resource["authored"] = json!(date);
-    }
-    if let Some(pseudonym) = &submission.pseudonym {
-        resource["subject"] = json!({
-            "identifier": {"system": format!("urn:selfreport:pseudonym:{}", policy.id), "value": pseudonym}
-        });
-    }
-    if !submission.flags.is_empty() {
-        resource["extension"] = submission
-            .flags
-            .iter()
-            .map(|flag| {
-                json!({
-                    "url": "urn:selfreport:flag",
-                    "valueString": format!("{}: {}", flag.field, flag.problem),
-                })
-            })
-            .collect();
-    }
-    resource
-}
-
-/// The FHIR answers for one field's value.
-fn answers(policy: &PolicyDocument, field: &FieldSpec, value: &Value) -> Vec<Value> {
-    let coding = |code: &str| {
-        json!({"valueCoding": {
-            "system": format!("urn:selfreport:policy:{}:field:{}", policy.id, field.id),
-            "code": code,
-        }})
-    };
-    let kept = matches!(field.upload, Transform::Keep);
-    match (&field.kind, value) {
-        (FieldKind::MultiChoice { .. }, Value::Array(codes)) if kept => {
-            codes.iter().filter_map(Value::as_str).map(coding).collect()
-        }
-        (FieldKind::Choice { .. }, Value::String(code)) if kept => vec![coding(code)],
-        (FieldKind::Date { .. }, Value::String(date)) if kept => {
-            vec![json!({"valueDate": date})]
-        }
-        (_, Value::String(text)) if is_fhir_date(text) => vec![json!({"valueDate": text})],
-        (_, Value::Bool(flag)) => vec![json!({"valueBoolean": flag})],
-        (_, Value::Number(number)) if number.is_i64() || number.is_u64() => {
-            vec![json!({"valueInteger": number})]
-        }
-        (_, Value::Number(number)) => vec![json!({"valueDecimal": number})],
-        (_, Value::String(text)) => vec![json!({"valueString": text})],
-        (_, other) => vec![json!({"valueString": other.to_string()})],
-    }
-}
-
-/// A FHIR `date`: `YYYY-MM-DD` or `YYYY-MM` (a month from `coarsen_date`).
-fn is_fhir_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-    match bytes.len() {
-        7 => digits(0..4) && bytes[4] == b'-' && digits(5..7),
-        10 => digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10),
-        _ => false,
-    }
+/// A FHIR R4 Bundle of QuestionnaireResponse resources; see [`crate::fhir::response_bundle`].
+pub fn to_fhir(submissions: &[OpenedSubmission], policy: &PolicyDocument) -> Result<String> {
+    crate::fhir::response_bundle(submissions, policy)
 }
 
 #[cfg(test)]
@@ -238,6 +113,8 @@ mod tests {
     use selfreport_core::policy::parse_policy_document;
 
     use super::super::Flag;
+    use serde_json::json;
+
     use super::*;
 
     fn policy() -> PolicyDocument {
@@ -298,56 +175,5 @@ mod tests {
         assert!(row.contains("\"[\"\"fever\"\",\"\"cough\"\"]\""), "{row}");
         assert!(row.ends_with("notes: the policy never uploads this field (omit)"));
         assert_eq!(lines.next(), Some(""));
-    }
-
-    #[test]
-    fn fhir_is_a_bundle_of_questionnaire_responses() {
-        let text = to_fhir(&[submission()], &policy());
-        let bundle: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(bundle["resourceType"], "Bundle");
-        let response = &bundle["entry"][0]["resource"];
-        assert_eq!(response["resourceType"], "QuestionnaireResponse");
-        assert_eq!(response["status"], "completed");
-        assert_eq!(
-            response["questionnaire"],
-            "urn:selfreport:policy:sh-daily-health:form:daily|1"
-        );
-        assert_eq!(response["authored"], "2026-11-28");
-        let items = response["item"].as_array().unwrap();
-        let link_ids: Vec<&str> = items
-            .iter()
-            .map(|i| i["linkId"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            link_ids,
-            ["name", "phone", "temperature", "symptoms", "district"]
-        );
-        assert_eq!(items[2]["answer"][0]["valueBoolean"], true);
-        assert_eq!(items[3]["answer"].as_array().unwrap().len(), 2);
-        assert_eq!(items[3]["answer"][1]["valueCoding"]["code"], "cough");
-        assert_eq!(items[4]["answer"][0]["valueString"], "420100");
-        assert_eq!(response["extension"][0]["url"], "urn:selfreport:flag");
-    }
-
-    #[test]
-    fn fhir_answers_pick_the_value_type() {
-        let policy = policy();
-        let field = policy.form("daily").unwrap().field("temperature").unwrap();
-        assert_eq!(
-            answers(&policy, field, &json!(37)),
-            vec![json!({"valueInteger": 37})]
-        );
-        assert_eq!(
-            answers(&policy, field, &json!(37.5)),
-            vec![json!({"valueDecimal": 37.5})]
-        );
-        assert_eq!(
-            answers(&policy, field, &json!("2026-11")),
-            vec![json!({"valueDate": "2026-11"})]
-        );
-        assert_eq!(
-            answers(&policy, field, &json!({"from": 60, "to": 69})),
-            vec![json!({"valueString": "{\"from\":60,\"to\":69}"})]
-        );
     }
 }

@@ -115,7 +115,7 @@ pub fn open_command(
     let rendered = match format {
         OutputFormat::Json => to_json(&report.submissions),
         OutputFormat::Csv => to_csv(&report.submissions, document),
-        OutputFormat::Fhir => to_fhir(&report.submissions, document),
+        OutputFormat::Fhir => to_fhir(&report.submissions, document)?,
     };
     Ok((rendered, report))
 }

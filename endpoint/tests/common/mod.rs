@@ -65,13 +65,7 @@ impl Authority {
     /// The policy document naming `endpoint_url`, this authority's receipt key and
     /// recipient keys.
     pub fn policy_json(&self, endpoint_url: &str) -> Value {
-        let mut policy: Value = serde_json::from_slice(DAILY).unwrap();
-        policy["endpoint"]["url"] = json!(endpoint_url);
-        policy["endpoint"]["receipt_key"] = json!(self.keys.receipt_public_key_base64);
-        for recipient in &self.keys.recipients {
-            policy["recipients"][&recipient.name]["public_key"] =
-                json!(recipient.public_key_base64);
-        }
+        let mut policy = self.policy_from(DAILY, endpoint_url);
         policy["recipients"]["identity"]["suite"] = json!("x25519-sha256-aes128gcm");
         policy["forms"][0]["fields"]
             .as_array_mut()
@@ -81,6 +75,19 @@ impl Authority {
                 "upload": {"round": 0.5}, "to": "health",
                 "label": {"zh": "体温（取整）", "en": "Temperature (rounded)"}
             }));
+        policy
+    }
+
+    /// The policy document `template` (JSON bytes) naming `endpoint_url`, this
+    /// authority's receipt key and recipient keys, and nothing else changed.
+    pub fn policy_from(&self, template: &[u8], endpoint_url: &str) -> Value {
+        let mut policy: Value = serde_json::from_slice(template).unwrap();
+        policy["endpoint"]["url"] = json!(endpoint_url);
+        policy["endpoint"]["receipt_key"] = json!(self.keys.receipt_public_key_base64);
+        for recipient in &self.keys.recipients {
+            policy["recipients"][&recipient.name]["public_key"] =
+                json!(recipient.public_key_base64);
+        }
         policy
     }
 
@@ -429,11 +436,20 @@ impl TestDropBox {
     /// Starts a drop box on 127.0.0.1:0 storing into a new database of `backend`;
     /// `configure` adjusts it before it serves.
     pub async fn start(backend: Backend, configure: impl FnOnce(DropBox) -> DropBox) -> Self {
+        Self::start_with(backend, Authority::policy_json, configure).await
+    }
+
+    /// As [`TestDropBox::start`], under the policy `policy(authority, endpoint_url)`.
+    pub async fn start_with(
+        backend: Backend,
+        policy: impl FnOnce(&Authority, &str) -> Value,
+        configure: impl FnOnce(DropBox) -> DropBox,
+    ) -> Self {
         let authority = Authority::new();
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("https://{}/v1", listener.local_addr().unwrap());
-        let policy_json = authority.policy_json(&url);
+        let policy_json = policy(&authority, &url);
         let envelope = authority.sign(&policy_json);
         let policy = parse_policy_document(&serde_json::to_vec(&policy_json).unwrap()).unwrap();
         let db = TestDatabase::new(backend).await;
@@ -581,6 +597,27 @@ pub fn profile(name: &str) -> Profile {
     }
 }
 
+/// A record of `form` dated [`DATE`] holding `values`, as the device holds it.
+pub fn record(
+    profile: &Profile,
+    policy: &PolicyDocument,
+    form: &str,
+    values: BTreeMap<String, FieldValue>,
+) -> Record {
+    Record {
+        id: RecordId::from_random_bytes([3; 16]),
+        profile_id: profile.id.clone(),
+        policy_id: policy.id.clone(),
+        policy_version: policy.version,
+        form_id: form.to_owned(),
+        date: NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap(),
+        values,
+        revision: 1,
+        amends: None,
+        saved_at: DateTime::<FixedOffset>::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap(),
+    }
+}
+
 /// A daily record as the device holds it.
 pub fn daily_record(profile: &Profile, policy: &PolicyDocument, tenths: i32) -> Record {
     let values = BTreeMap::from([
@@ -643,7 +680,8 @@ pub fn dummy_plaintexts(policy: &PolicyDocument, id: &str) -> BTreeMap<String, V
     plaintexts_of(&disclosure)
 }
 
-fn plaintexts_of(disclosure: &Disclosure) -> BTreeMap<String, Vec<u8>> {
+/// The padded plaintext of each part of `disclosure`, by recipient.
+pub fn plaintexts_of(disclosure: &Disclosure) -> BTreeMap<String, Vec<u8>> {
     disclosure
         .parts()
         .keys()
