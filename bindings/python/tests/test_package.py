@@ -1,11 +1,13 @@
 """The package under test is the wheel, installed: the committed generated module and the
 native library inside it, at the workspace's version."""
 
+import asyncio
 import importlib.metadata
 import re
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 
@@ -32,3 +34,19 @@ def test_the_wheel_carries_the_committed_module_and_the_native_library(sr):
 
 def test_the_distribution_has_the_workspace_version():
     assert importlib.metadata.version("selfreport") == workspace_version()
+
+
+def test_the_library_and_the_bindings_are_of_the_workspace_version(sr):
+    assert sr.library_version() == workspace_version()
+    assert sr.OpenOptions(trust_anchors=[], extra_roots_der=[]).bindings_version == workspace_version()
+
+
+def test_open_refuses_bindings_of_another_release(sr, options, key, tmp_path):
+    options.bindings_version = "0.0.9"
+    store = tmp_path / "store"
+    with pytest.raises(sr.SelfReportError.Incompatible) as refused:
+        asyncio.run(sr.SelfReport.open(str(store), key, options))
+    assert refused.value.code == "BindingsVersion"
+    assert "selfreport 0.0.9" in refused.value.detail
+    assert f"selfreport {workspace_version()}" in refused.value.detail
+    assert not store.exists()

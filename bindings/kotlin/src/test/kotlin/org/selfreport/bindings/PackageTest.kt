@@ -8,8 +8,15 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Test
+import kotlinx.coroutines.runBlocking
+import org.selfreport.OpenOptions
 import org.selfreport.SelfReport
+import org.selfreport.SelfReportException
+import org.selfreport.libraryVersion
+import org.selfreport.passphraseKeySource
 import org.selfreport.storeExists
 
 /**
@@ -63,5 +70,24 @@ class PackageTest {
         assertTrue(mapped.none { it.contains("selfreport_ffi") }, "$mapped")
         val extracted = mapped.filter { File(it).name.matches(Regex("jna-?\\d+\\.(tmp|so|dylib)")) }
         assertEquals(2, extracted.size, "$mapped")
+    }
+
+    @Test
+    fun `the library and the bindings are of the workspace version`() {
+        assertEquals(workspaceVersion(), libraryVersion())
+        assertEquals(workspaceVersion(), OpenOptions(trustAnchors = emptyList(), extraRootsDer = emptyList()).bindingsVersion)
+    }
+
+    @Test
+    fun `open refuses bindings of another release before touching the store`() {
+        val store = Files.createTempDirectory("version").resolve("store")
+        val options = OpenOptions(trustAnchors = emptyList(), extraRootsDer = emptyList(), bindingsVersion = "0.0.9")
+        val refused = assertThrows(SelfReportException.Incompatible::class.java) {
+            runBlocking { SelfReport.open(store.toString(), passphraseKeySource("a passphrase", 1000u), options) }
+        }
+        assertEquals("BindingsVersion", refused.code)
+        assertTrue(refused.detail.contains("selfreport 0.0.9"), refused.detail)
+        assertTrue(refused.detail.contains("selfreport ${workspaceVersion()}"), refused.detail)
+        assertFalse(Files.exists(store))
     }
 }
