@@ -12,6 +12,12 @@ dependencyResolutionManagement {
     repositories {
         google()
         mavenCentral()
+        // org.selfreport:selfreport-android, as scripts/build-android.sh publishes it (a
+        // Maven repository layout); an app would name its own repository instead.
+        maven {
+            url = uri("../bindings/android/target/maven")
+            content { includeGroup("org.selfreport") }
+        }
     }
 }
 

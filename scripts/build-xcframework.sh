@@ -11,6 +11,11 @@
 #   scripts/build-xcframework.sh           device and simulator slices
 #   scripts/build-xcframework.sh --macos   also a macOS slice (arm64 + x86_64), needed by
 #                                          `swift build` / `swift test` in bindings/swift
+#   scripts/build-xcframework.sh --release BASE_URL
+#                                          then the release form (scripts/swift-release):
+#                                          target/swift-release/ with the zipped XCFramework
+#                                          to upload to BASE_URL, its SHA-256, and a
+#                                          Package.swift with binaryTarget(url:checksum:)
 #
 # Needs macOS with Xcode (15.3 or later), rustup and the Rust targets it names.
 set -euo pipefail
@@ -23,15 +28,22 @@ fail() {
 }
 
 with_macos=false
-for argument in "$@"; do
-    case "$argument" in
+release_url=""
+while (($# > 0)); do
+    case "$1" in
         --macos) with_macos=true ;;
+        --release)
+            [[ $# -ge 2 ]] || fail "--release needs the base URL the zip will be downloaded from"
+            release_url="$2"
+            shift
+            ;;
         -h | --help)
-            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
             exit 0
             ;;
-        *) fail "unknown argument '$argument' (usage: scripts/build-xcframework.sh [--macos])" ;;
+        *) fail "unknown argument '$1' (usage: scripts/build-xcframework.sh [--macos] [--release BASE_URL])" ;;
     esac
+    shift
 done
 
 # --- what this machine must have --------------------------------------------------------
@@ -154,3 +166,12 @@ du -sh "$xcframework"
 echo "  $sources/SelfReportCore.swift (generated; do not edit)"
 echo
 echo "Add bindings/swift as a local Swift package to your app (docs/integration-ios.md)."
+
+if [[ -n "$release_url" ]]; then
+    echo
+    echo "==> release form (scripts/swift-release)"
+    scripts/swift-release --xcframework "$xcframework" --base-url "$release_url" \
+        --out "$target_dir/swift-release"
+    echo "Upload SelfReportFFI.xcframework.zip to $release_url, then tag $target_dir/swift-release"
+    echo "(Package.swift and Sources/) in the repository apps add as a Swift package."
+fi

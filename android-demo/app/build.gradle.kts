@@ -23,15 +23,6 @@ android {
         }
     }
 
-    sourceSets {
-        getByName("main") {
-            // The uniffi Kotlin bindings, used where they are generated (scripts/bindgen)
-            // rather than copied, so the app always compiles the committed bindings.
-            // libselfreport_ffi.so comes from src/main/jniLibs (scripts/build-android.sh).
-            java.srcDir("../../bindings/generated/kotlin")
-        }
-    }
-
     buildTypes {
         release {
             isMinifyEnabled = true
@@ -61,9 +52,10 @@ kotlin {
 }
 
 dependencies {
-    // JNA as an AAR: it carries libjnidispatch.so for each Android ABI. The plain jar
-    // (what the JVM tests in bindings/kotlin use) has desktop natives only.
-    implementation("net.java.dev.jna:jna:${libs.versions.jna.get()}@aar")
+    // The core as a package (scripts/build-android.sh): the generated bindings, the
+    // Keystore key source, libselfreport_ffi.so per ABI and consumer R8 rules. Its POM
+    // brings JNA as an AAR (libjnidispatch.so for each ABI) and kotlinx-coroutines.
+    implementation(libs.selfreport.android)
     implementation(libs.kotlinx.coroutines.android)
 
     implementation(libs.androidx.core.ktx)

@@ -1,36 +1,30 @@
-"""pytest set-up for the Python bindings: loads the generated module with the host
-library, makes a fresh loopback drop box fixture (keys, TLS, signed policies) with
-`selfreport-fixture`, and runs the real `selfreport-endpoint` for the tests that sync."""
+"""pytest set-up for the Python bindings: imports the installed selfreport package, makes
+a fresh loopback drop box fixture (keys, TLS, signed policies) with `selfreport-fixture`,
+and runs the real `selfreport-endpoint` for the tests that sync."""
 
-import importlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("SELFREPORT_TARGET_DIR", ROOT / "target")) / "debug"
-LIBRARY = "libselfreport_ffi.dylib" if sys.platform == "darwin" else "libselfreport_ffi.so"
 
 
 @pytest.fixture(scope="session")
-def sr(tmp_path_factory):
-    """The generated `selfreport` module, loaded beside a copy of the host library
-    (uniffi's Python loader looks for the library next to the module)."""
-    # SELFREPORT_FFI_LIBRARY tests another build of the library, such as the release
-    # cdylib apps ship (scripts/ffi-size builds it).
-    library = Path(os.environ.get("SELFREPORT_FFI_LIBRARY", TARGET / LIBRARY))
-    if not library.exists():
-        pytest.fail(f"{library} is missing: run `cargo build -p selfreport-ffi` first")
-    home = tmp_path_factory.mktemp("module")
-    shutil.copy(ROOT / "bindings" / "generated" / "python" / "selfreport.py", home)
-    shutil.copy(library, home)
-    sys.path.insert(0, str(home))
-    return importlib.import_module("selfreport")
+def sr():
+    """The installed `selfreport` package (the wheel bindings/python/run-tests builds and
+    installs into a fresh virtual environment), never a module from the source tree."""
+    try:
+        import selfreport
+    except ImportError:
+        pytest.fail("the selfreport package is not installed: run bindings/python/run-tests, "
+                    "which builds the wheel and installs it into a fresh virtual environment")
+    if Path(selfreport.__file__).resolve().is_relative_to(ROOT / "bindings"):
+        pytest.fail(f"selfreport was imported from the source tree ({selfreport.__file__})")
+    return selfreport
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,15 @@ pub enum SelfReportError {
         /// What happened.
         detail: String,
     },
+    /// The bindings (the generated Kotlin, Swift or Python) and the native library come
+    /// from different releases: ship them together, as the packages do.
+    #[error("{code}: {detail}")]
+    Incompatible {
+        /// Stable code (`"BindingsVersion"`).
+        code: String,
+        /// Both versions, in English, for developers.
+        detail: String,
+    },
 }
 
 impl SelfReportError {
@@ -121,7 +130,8 @@ impl SelfReportError {
             | Self::Conflict { code, .. }
             | Self::Network { code, .. }
             | Self::Internal { code, .. }
-            | Self::Closed { code, .. } => code,
+            | Self::Closed { code, .. }
+            | Self::Incompatible { code, .. } => code,
         }
     }
 
@@ -132,6 +142,18 @@ impl SelfReportError {
             field: Some(field.to_owned()),
             rule: Some("Format".to_owned()),
             detail: detail.into(),
+        }
+    }
+
+    /// Bindings generated for another release than this library's.
+    pub(crate) fn bindings_version(bindings: &str) -> Self {
+        Self::Incompatible {
+            code: "BindingsVersion".to_owned(),
+            detail: format!(
+                "the bindings were generated for selfreport {bindings} but the native library is \
+                 selfreport {}: ship the bindings and the library of one release together",
+                crate::LIBRARY_VERSION
+            ),
         }
     }
 

@@ -96,7 +96,8 @@ fn record_id(text: &str) -> Result<RecordId> {
 impl SelfReport {
     /// Opens the store in `dir`, creating it on first use, with the store key wrapped by
     /// `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
-    /// changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+    /// changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]),
+    /// `Incompatible` if `options` come from bindings of another release.
     /// Runs on the core's threads: the key source is called there (a passphrase source
     /// derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
     #[uniffi::constructor]
@@ -105,6 +106,10 @@ impl SelfReport {
         key_source: Arc<dyn KeySource>,
         options: OpenOptions,
     ) -> Result<Arc<Self>> {
+        // Before anything touches the store: the generated code must be this release's.
+        if options.bindings_version != crate::LIBRARY_VERSION {
+            return Err(SelfReportError::bindings_version(&options.bindings_version));
+        }
         let dir = PathBuf::from(dir);
         let trust_anchors = convert::trust_anchors(&options.trust_anchors)?;
         let core_options = Options {

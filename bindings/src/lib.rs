@@ -31,3 +31,15 @@ pub use facade::{SelfReport, erase_store, store_exists};
 pub use key_source::{KeySource, KeySourceError, passphrase_key_source};
 pub use logger::{CallbackError, LogLevel, Logger, set_logger};
 pub use sync::{SyncCancellation, SyncListener};
+
+/// The selfreport release of this library: the workspace version, which every package
+/// (wheel, jar, AAR, Swift package) carries, and which `OpenOptions.bindings_version`
+/// must equal.
+pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The selfreport release of the native library (`"0.1.0"`), for about screens and bug
+/// reports. Bindings of another release are refused by `SelfReport.open`.
+#[uniffi::export]
+pub fn library_version() -> String {
+    LIBRARY_VERSION.to_owned()
+}

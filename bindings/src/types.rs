@@ -27,6 +27,12 @@ pub struct OpenOptions {
     /// Development only: extra CA certificates (DER) trusted for endpoints beside the
     /// public roots. A policy's key pins still apply. Leave empty in production.
     pub extra_roots_der: Vec<Vec<u8>>,
+    /// The selfreport release the bindings were generated for. Leave it to its default:
+    /// the generator writes the library's version into the bindings, and `open` refuses
+    /// (`Incompatible`, code `BindingsVersion`) bindings of one release with the library
+    /// of another. Must be the workspace version (a test checks the generated bindings).
+    #[uniffi(default = "0.1.0")]
+    pub bindings_version: String,
 }
 
 /// An installed collection policy, for onboarding and settings screens.

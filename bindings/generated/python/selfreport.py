@@ -527,6 +527,8 @@ def _uniffi_check_contract_api_version(lib):
 def _uniffi_check_api_checksums(lib):
     if lib.uniffi_selfreport_ffi_checksum_func_erase_store() != 14297:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_func_library_version() != 56073:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_func_passphrase_key_source() != 63862:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_func_set_logger() != 26394:
@@ -587,7 +589,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() != 16060:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 39766:
+    if lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 49814:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_synccancellation_cancel() != 15407:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -629,6 +631,9 @@ _UniffiLib.ffi_selfreport_ffi_uniffi_contract_version.restype = ctypes.c_uint32
 _UniffiLib.uniffi_selfreport_ffi_checksum_func_erase_store.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_func_erase_store.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_func_library_version.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_func_library_version.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_func_passphrase_key_source.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_func_passphrase_key_source.restype = ctypes.c_uint16
@@ -738,6 +743,10 @@ _UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store.argtypes = (
     _UniffiRustBuffer,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_func_erase_store.restype = ctypes.c_uint64
+_UniffiLib.uniffi_selfreport_ffi_fn_func_library_version.argtypes = (
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_func_library_version.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_func_passphrase_key_source.argtypes = (
     _UniffiRustBuffer,
     ctypes.c_uint32,
@@ -3260,19 +3269,22 @@ class OpenOptions:
     """
     How the app opens the core.
 """
-    def __init__(self, *, trust_anchors:typing.List[TrustAnchor], extra_roots_der:typing.List[bytes]):
+    def __init__(self, *, trust_anchors:typing.List[TrustAnchor], extra_roots_der:typing.List[bytes], bindings_version:str = "0.1.0"):
         self.trust_anchors = trust_anchors
         self.extra_roots_der = extra_roots_der
+        self.bindings_version = bindings_version
         
         
 
     
     def __str__(self):
-        return "OpenOptions(trust_anchors={}, extra_roots_der={})".format(self.trust_anchors, self.extra_roots_der)
+        return "OpenOptions(trust_anchors={}, extra_roots_der={}, bindings_version={})".format(self.trust_anchors, self.extra_roots_der, self.bindings_version)
     def __eq__(self, other):
         if self.trust_anchors != other.trust_anchors:
             return False
         if self.extra_roots_der != other.extra_roots_der:
+            return False
+        if self.bindings_version != other.bindings_version:
             return False
         return True
 
@@ -3282,17 +3294,20 @@ class _UniffiFfiConverterTypeOpenOptions(_UniffiConverterRustBuffer):
         return OpenOptions(
             trust_anchors=_UniffiFfiConverterSequenceTypeTrustAnchor.read(buf),
             extra_roots_der=_UniffiFfiConverterSequenceBytes.read(buf),
+            bindings_version=_UniffiFfiConverterString.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterSequenceTypeTrustAnchor.check_lower(value.trust_anchors)
         _UniffiFfiConverterSequenceBytes.check_lower(value.extra_roots_der)
+        _UniffiFfiConverterString.check_lower(value.bindings_version)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterSequenceTypeTrustAnchor.write(value.trust_anchors, buf)
         _UniffiFfiConverterSequenceBytes.write(value.extra_roots_der, buf)
+        _UniffiFfiConverterString.write(value.bindings_version, buf)
 
 class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
     @classmethod
@@ -4578,6 +4593,23 @@ class SelfReportError:  # type: ignore
         def __repr__(self):
             return "SelfReportError.Closed({})".format(str(self))
     _UniffiTempSelfReportError.Closed = Closed # type: ignore
+    class Incompatible(_UniffiTempSelfReportError):
+        """
+        The bindings (the generated Kotlin, Swift or Python) and the native library come
+        from different releases: ship them together, as the packages do.
+"""
+        
+        def __init__(self, code, detail):
+            super().__init__(", ".join([
+                "code={!r}".format(code),
+                "detail={!r}".format(detail),
+            ]))
+            self.code = code
+            self.detail = detail
+
+        def __repr__(self):
+            return "SelfReportError.Incompatible({})".format(str(self))
+    _UniffiTempSelfReportError.Incompatible = Incompatible # type: ignore
 
 SelfReportError = _UniffiTempSelfReportError # type: ignore
 del _UniffiTempSelfReportError
@@ -4644,6 +4676,11 @@ class _UniffiFfiConverterTypeSelfReportError(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
+        if variant == 12:
+            return SelfReportError.Incompatible(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -4694,6 +4731,10 @@ class _UniffiFfiConverterTypeSelfReportError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.code)
             _UniffiFfiConverterString.check_lower(value.detail)
             return
+        if isinstance(value, SelfReportError.Incompatible):
+            _UniffiFfiConverterString.check_lower(value.code)
+            _UniffiFfiConverterString.check_lower(value.detail)
+            return
 
     @staticmethod
     def write(value, buf):
@@ -4741,6 +4782,10 @@ class _UniffiFfiConverterTypeSelfReportError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.detail, buf)
         if isinstance(value, SelfReportError.Closed):
             buf.write_i32(11)
+            _UniffiFfiConverterString.write(value.code, buf)
+            _UniffiFfiConverterString.write(value.detail, buf)
+        if isinstance(value, SelfReportError.Incompatible):
+            buf.write_i32(12)
             _UniffiFfiConverterString.write(value.code, buf)
             _UniffiFfiConverterString.write(value.detail, buf)
 
@@ -6032,7 +6077,8 @@ class SelfReport(SelfReportProtocol):
         """
         Opens the store in `dir`, creating it on first use, with the store key wrapped by
         `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
-        changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+        changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]),
+        `Incompatible` if `options` come from bindings of another release.
         Runs on the core's threads: the key source is called there (a passphrase source
         derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
 """
@@ -6635,6 +6681,21 @@ async def erase_store(dir: str) -> None:
         _uniffi_lift_return,
         _uniffi_error_converter,
     )
+def library_version() -> str:
+    """
+    The selfreport release of the native library (`"0.1.0"`), for about screens and bug
+    reports. Bindings of another release are refused by `SelfReport.open`.
+"""
+    _uniffi_lowered_args = (
+    )
+    _uniffi_lift_return = _UniffiFfiConverterString.lift
+    _uniffi_error_converter = None
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_selfreport_ffi_fn_func_library_version,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 def passphrase_key_source(passphrase: str,iterations: int) -> KeySource:
     """
     A passphrase key source. `iterations` 0 means the default (600,000); lower counts
@@ -6725,6 +6786,7 @@ __all__ = [
     "SavedRecord",
     "SyncSummary",
     "erase_store",
+    "library_version",
     "passphrase_key_source",
     "set_logger",
     "store_exists",

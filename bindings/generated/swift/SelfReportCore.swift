@@ -1323,7 +1323,8 @@ open class SelfReport: SelfReportProtocol, @unchecked Sendable {
     /**
      * Opens the store in `dir`, creating it on first use, with the store key wrapped by
      * `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
-     * changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+     * changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]),
+     * `Incompatible` if `options` come from bindings of another release.
      * Runs on the core's threads: the key source is called there (a passphrase source
      * derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
      */
@@ -2997,6 +2998,13 @@ public struct OpenOptions: Equatable, Hashable {
      * public roots. A policy's key pins still apply. Leave empty in production.
      */
     public var extraRootsDer: [Data]
+    /**
+     * The selfreport release the bindings were generated for. Leave it to its default:
+     * the generator writes the library's version into the bindings, and `open` refuses
+     * (`Incompatible`, code `BindingsVersion`) bindings of one release with the library
+     * of another. Must be the workspace version (a test checks the generated bindings).
+     */
+    public var bindingsVersion: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3007,9 +3015,16 @@ public struct OpenOptions: Equatable, Hashable {
         /**
          * Development only: extra CA certificates (DER) trusted for endpoints beside the
          * public roots. A policy's key pins still apply. Leave empty in production.
-         */extraRootsDer: [Data]) {
+         */extraRootsDer: [Data], 
+        /**
+         * The selfreport release the bindings were generated for. Leave it to its default:
+         * the generator writes the library's version into the bindings, and `open` refuses
+         * (`Incompatible`, code `BindingsVersion`) bindings of one release with the library
+         * of another. Must be the workspace version (a test checks the generated bindings).
+         */bindingsVersion: String = "0.1.0") {
         self.trustAnchors = trustAnchors
         self.extraRootsDer = extraRootsDer
+        self.bindingsVersion = bindingsVersion
     }
 
     
@@ -3029,13 +3044,15 @@ public struct FfiConverterTypeOpenOptions: FfiConverterRustBuffer {
         return
             try OpenOptions(
                 trustAnchors: FfiConverterSequenceTypeTrustAnchor.read(from: &buf), 
-                extraRootsDer: FfiConverterSequenceData.read(from: &buf)
+                extraRootsDer: FfiConverterSequenceData.read(from: &buf), 
+                bindingsVersion: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: OpenOptions, into buf: inout [UInt8]) {
         FfiConverterSequenceTypeTrustAnchor.write(value.trustAnchors, into: &buf)
         FfiConverterSequenceData.write(value.extraRootsDer, into: &buf)
+        FfiConverterString.write(value.bindingsVersion, into: &buf)
     }
 }
 
@@ -5356,6 +5373,18 @@ enum SelfReportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
          * What happened.
          */detail: String
     )
+    /**
+     * The bindings (the generated Kotlin, Swift or Python) and the native library come
+     * from different releases: ship them together, as the packages do.
+     */
+    case Incompatible(
+        /**
+         * Stable code (`"BindingsVersion"`).
+         */code: String, 
+        /**
+         * Both versions, in English, for developers.
+         */detail: String
+    )
 
     
 
@@ -5428,6 +5457,10 @@ public struct FfiConverterTypeSelfReportError: FfiConverterRustBuffer {
             detail: try FfiConverterString.read(from: &buf)
             )
         case 11: return .Closed(
+            code: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .Incompatible(
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
@@ -5507,6 +5540,12 @@ public struct FfiConverterTypeSelfReportError: FfiConverterRustBuffer {
         
         case let .Closed(code,detail):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Incompatible(code,detail):
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
@@ -6264,6 +6303,17 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * The selfreport release of the native library (`"0.1.0"`), for about screens and bug
+ * reports. Bindings of another release are refused by `SelfReport.open`.
+ */
+public func libraryVersion() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_selfreport_ffi_fn_func_library_version(uniffiCallStatus
+    )
+})
+}
+/**
  * Deletes a store's files without opening it: the reset path when the key source lost
  * its key (`KeyUnavailable`) or the person forgot the passphrase. Everything in it is
  * gone for good. Runs on the core's threads.
@@ -6331,6 +6381,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_selfreport_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_func_library_version() != 56073) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_func_erase_store() != 14297) {
         return InitializationResult.apiChecksumMismatch
@@ -6434,7 +6487,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_synclistener_on_event() != 53991) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 39766) {
+    if (uniffi_selfreport_ffi_checksum_constructor_selfreport_open() != 49814) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_constructor_synccancellation_new() != 37209) {

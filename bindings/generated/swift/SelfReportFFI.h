@@ -525,6 +525,12 @@ void uniffi_selfreport_ffi_fn_init_callback_vtable_synclistener(const UniffiVTab
 void uniffi_selfreport_ffi_fn_method_synclistener_on_event(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_LIBRARY_VERSION
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_LIBRARY_VERSION
+RustBuffer uniffi_selfreport_ffi_fn_func_library_version(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_ERASE_STORE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_FUNC_ERASE_STORE
 uint64_t uniffi_selfreport_ffi_fn_func_erase_store(RustBuffer dir
@@ -803,6 +809,12 @@ void ffi_selfreport_ffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_SELFREPORT_FFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_SELFREPORT_FFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_selfreport_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_FUNC_LIBRARY_VERSION
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_FUNC_LIBRARY_VERSION
+uint16_t uniffi_selfreport_ffi_checksum_func_library_version(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_FUNC_ERASE_STORE

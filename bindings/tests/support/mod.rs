@@ -56,6 +56,7 @@ impl Fixture {
                 not_after: None,
             }],
             extra_roots_der: vec![self.file("ca_der")],
+            bindings_version: selfreport_ffi::LIBRARY_VERSION.to_owned(),
         }
     }
 

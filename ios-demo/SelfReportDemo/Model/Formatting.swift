@@ -155,6 +155,8 @@ enum ErrorText {
         case .Network: return L10n.string("error.kind.network")
         case .Internal: return L10n.string("error.kind.internal")
         case .Closed: return L10n.string("error.code.Closed")
+        // Bindings and library of different releases: a build mistake, not the person's.
+        case .Incompatible: return L10n.string("error.kind.internal")
         }
     }
 

@@ -19,7 +19,8 @@ extension SelfReportError {
              .Conflict(let code, _),
              .Network(let code, _),
              .Internal(let code, _),
-             .Closed(let code, _):
+             .Closed(let code, _),
+             .Incompatible(let code, _):
             return code
         }
     }
@@ -38,7 +39,8 @@ extension SelfReportError {
              .Conflict(_, let detail),
              .Network(_, let detail),
              .Internal(_, let detail),
-             .Closed(_, let detail):
+             .Closed(_, let detail),
+             .Incompatible(_, let detail):
             return detail
         }
     }

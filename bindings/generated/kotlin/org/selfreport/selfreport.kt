@@ -754,6 +754,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_selfreport_ffi_checksum_func_library_version(
+    ): Int
     external fun uniffi_selfreport_ffi_checksum_func_erase_store(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_func_store_exists(
@@ -939,6 +941,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_selfreport_ffi_fn_method_synclistener_on_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_selfreport_ffi_fn_func_library_version(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_func_erase_store(`dir`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_selfreport_ffi_fn_func_store_exists(`dir`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1066,6 +1070,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_selfreport_ffi_checksum_func_library_version() and 0xFFFF) != 56073) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_selfreport_ffi_checksum_func_erase_store() and 0xFFFF) != 14297) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1168,7 +1175,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_synclistener_on_event() and 0xFFFF) != 53991) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() and 0xFFFF) != 39766) {
+    if ((lib.uniffi_selfreport_ffi_checksum_constructor_selfreport_open() and 0xFFFF) != 49814) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_constructor_synccancellation_new() and 0xFFFF) != 37209) {
@@ -3209,7 +3216,8 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     /**
      * Opens the store in `dir`, creating it on first use, with the store key wrapped by
      * `key_source`. Throws `WrongKey` if the key source does not open it (nothing is
-     * changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]).
+     * changed), `KeyUnavailable` if the platform lost the key (see [`erase_store`]),
+     * `Incompatible` if `options` come from bindings of another release.
      * Runs on the core's threads: the key source is called there (a passphrase source
      * derives its key, 600,000 PBKDF2 rounds), then the store is checked and migrated.
      */
@@ -4495,6 +4503,14 @@ data class OpenOptions (
      * public roots. A policy's key pins still apply. Leave empty in production.
      */
     var `extraRootsDer`: List<kotlin.ByteArray>
+    , 
+    /**
+     * The selfreport release the bindings were generated for. Leave it to its default:
+     * the generator writes the library's version into the bindings, and `open` refuses
+     * (`Incompatible`, code `BindingsVersion`) bindings of one release with the library
+     * of another. Must be the workspace version (a test checks the generated bindings).
+     */
+    var `bindingsVersion`: kotlin.String = "0.1.0" 
     
 ){
     
@@ -4513,17 +4529,20 @@ public object FfiConverterTypeOpenOptions: FfiConverterRustBuffer<OpenOptions> {
         return OpenOptions(
             FfiConverterSequenceTypeTrustAnchor.read(buf),
             FfiConverterSequenceByteArray.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: OpenOptions) = (
             FfiConverterSequenceTypeTrustAnchor.allocationSize(value.`trustAnchors`) +
-            FfiConverterSequenceByteArray.allocationSize(value.`extraRootsDer`)
+            FfiConverterSequenceByteArray.allocationSize(value.`extraRootsDer`) +
+            FfiConverterString.allocationSize(value.`bindingsVersion`)
     )
 
     override fun write(value: OpenOptions, buf: ByteBuffer) {
             FfiConverterSequenceTypeTrustAnchor.write(value.`trustAnchors`, buf)
             FfiConverterSequenceByteArray.write(value.`extraRootsDer`, buf)
+            FfiConverterString.write(value.`bindingsVersion`, buf)
     }
 }
 
@@ -6623,6 +6642,26 @@ sealed class SelfReportException: kotlin.Exception() {
             get() = "code=${ `code` }, detail=${ `detail` }"
     }
     
+    /**
+     * The bindings (the generated Kotlin, Swift or Python) and the native library come
+     * from different releases: ship them together, as the packages do.
+     */
+    class Incompatible(
+        
+        /**
+         * Stable code (`"BindingsVersion"`).
+         */
+        val `code`: kotlin.String, 
+        
+        /**
+         * Both versions, in English, for developers.
+         */
+        val `detail`: kotlin.String
+        ) : SelfReportException() {
+        override val message
+            get() = "code=${ `code` }, detail=${ `detail` }"
+    }
+    
 
     
 
@@ -6685,6 +6724,10 @@ public object FfiConverterTypeSelfReportError : FfiConverterRustBuffer<SelfRepor
                 FfiConverterString.read(buf),
                 )
             11 -> SelfReportException.Closed(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            12 -> SelfReportException.Incompatible(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -6762,6 +6805,12 @@ public object FfiConverterTypeSelfReportError : FfiConverterRustBuffer<SelfRepor
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`detail`)
             )
+            is SelfReportException.Incompatible -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
         }
     }
 
@@ -6831,6 +6880,12 @@ public object FfiConverterTypeSelfReportError : FfiConverterRustBuffer<SelfRepor
             }
             is SelfReportException.Closed -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is SelfReportException.Incompatible -> {
+                buf.putInt(12)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
@@ -7701,6 +7756,20 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 
 
 
+
+        /**
+         * The selfreport release of the native library (`"0.1.0"`), for about screens and bug
+         * reports. Bindings of another release are refused by `SelfReport.open`.
+         */ fun `libraryVersion`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_selfreport_ffi_fn_func_library_version(
+    
+        _status)
+}
+    )
+    }
+    
 
         /**
          * Deletes a store's files without opening it: the reset path when the key source lost

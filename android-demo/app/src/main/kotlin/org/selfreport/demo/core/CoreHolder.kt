@@ -9,7 +9,7 @@ import org.selfreport.OpenOptions
 import org.selfreport.SelfReport
 import org.selfreport.SelfReportInterface
 import org.selfreport.demo.BuildConfig
-import org.selfreport.demo.keys.AndroidKeystoreKeySource
+import org.selfreport.android.AndroidKeystoreKeySource
 import org.selfreport.demo.logic.AppConfig
 import org.selfreport.demo.logic.CoreGateway
 import org.selfreport.eraseStore
@@ -28,6 +28,10 @@ object CoreHolder {
     /** Where the store lives: excluded from backups, so it never travels without its key. */
     fun storeDir(context: Context): String = File(context.noBackupFilesDir, "selfreport").path
 
+    /** The AAR's Keystore key source under the alias the demo has always used. */
+    private fun keySource(context: Context) =
+        AndroidKeystoreKeySource(context, alias = "org.selfreport.demo.store-key")
+
     /** Whether a store exists (workers check this so they never create one). */
     fun exists(context: Context): Boolean = storeExists(storeDir(context))
 
@@ -39,7 +43,7 @@ object CoreHolder {
         lock.withLock {
             core?.let { return it }
             val app = context.applicationContext
-            val opened = SelfReport.open(storeDir(app), AndroidKeystoreKeySource(app), options(app))
+            val opened = SelfReport.open(storeDir(app), keySource(app), options(app))
             core = opened
             return opened
         }
@@ -56,7 +60,7 @@ object CoreHolder {
             if (core === released) {
                 core = null
             }
-            AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+            keySource(context.applicationContext).deleteKey()
         }
     }
 
@@ -68,7 +72,7 @@ object CoreHolder {
             core?.let { opened -> runCatching { opened.erase() } }
             core = null
             eraseStore(storeDir(context))
-            AndroidKeystoreKeySource(context.applicationContext).deleteKey()
+            keySource(context.applicationContext).deleteKey()
         }
     }
 

@@ -1,4 +1,4 @@
-package org.selfreport.demo.keys
+package org.selfreport.android
 
 import android.content.Context
 import android.content.pm.PackageManager
@@ -138,8 +138,8 @@ class AndroidKeystoreKeySource(
 
     /** Names and sizes of the format. */
     companion object {
-        /** The alias of the demo's key. */
-        const val DEFAULT_ALIAS: String = "org.selfreport.demo.store-key"
+        /** The Keystore alias used when none is given. */
+        const val DEFAULT_ALIAS: String = "org.selfreport.store-key"
         private const val ANDROID_KEYSTORE = "AndroidKeyStore"
         private const val TRANSFORMATION = "AES/GCM/NoPadding"
         private const val VERSION: Byte = 1
