@@ -225,13 +225,31 @@ impl SelfReport {
     /// The installed policy if anything may be sealed or sent under it now: it still
     /// verifies against the app's trust anchors today (a removed anchor, a delegation past
     /// its window or a policy past its own stop everything under them) and the person's
-    /// consent covers it. `None` otherwise.
-    pub(crate) fn usable_policy(&self, policy_id: &str) -> Result<Option<VerifiedPolicy>> {
+    /// consent covers it. `None` otherwise. Every seal and send asks this first.
+    ///
+    /// The chain is verified once per policy and day (the anchors are fixed while the
+    /// core is open, and every window is a whole day); the consent is read every time.
+    pub fn usable_policy(&self, policy_id: &str) -> Result<Option<VerifiedPolicy>> {
         let policy = self.store().policy(policy_id)?;
-        let holds = SignedPolicy::parse(policy.envelope_bytes())
-            .and_then(|signed| signed.verify(self.trust_anchors(), self.today()))
-            .is_ok();
-        if !holds || !self.has_consent(policy_id)? {
+        let today = self.today();
+        let digest = crate::crypto::sha256(policy.envelope_bytes());
+        let checked = self
+            .verified_on
+            .lock()
+            .map(|verified| verified.get(policy_id) == Some(&(digest, today)))
+            .unwrap_or(false);
+        if !checked {
+            let holds = SignedPolicy::parse(policy.envelope_bytes())
+                .and_then(|signed| signed.verify(self.trust_anchors(), today))
+                .is_ok();
+            if !holds {
+                return Ok(None);
+            }
+            if let Ok(mut verified) = self.verified_on.lock() {
+                verified.insert(policy_id.to_owned(), (digest, today));
+            }
+        }
+        if !self.has_consent(policy_id)? {
             return Ok(None);
         }
         Ok(Some(policy))

@@ -263,3 +263,24 @@ fn a_consent_from_before_binding_is_bound_to_the_version_it_was_given_for() {
     let consent = s.core.store().consent("sh").unwrap().unwrap();
     assert_eq!(consent.scope.map(|scope| scope.version), Some(1));
 }
+
+/// The chain is verified once a day, but consent is read at every check: withdrawing it
+/// stops the very next seal, and a new version is verified anew.
+#[test]
+fn the_daily_recheck_never_outlives_consent_or_a_new_version() {
+    let s = setup();
+    assert!(s.core.usable_policy("sh").unwrap().is_some());
+    s.core.withdraw_consent("sh").unwrap();
+    assert!(s.core.usable_policy("sh").unwrap().is_none());
+    s.core.grant_consent("sh").unwrap();
+    assert!(s.core.usable_policy("sh").unwrap().is_some());
+    let narrower = version(2, |p| p["forms"][0]["fields"][1]["upload"] = json!("count"));
+    s.core.install_policy(&signed(&s.key, &narrower)).unwrap();
+    let usable = s.core.usable_policy("sh").unwrap().unwrap();
+    assert_eq!(usable.version(), 2);
+    let verified = s.core.verified_on.lock().unwrap().get("sh").copied();
+    assert_eq!(
+        verified.map(|(digest, _)| digest),
+        Some(crate::crypto::sha256(usable.envelope_bytes()))
+    );
+}

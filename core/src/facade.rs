@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -115,6 +117,10 @@ pub struct SelfReport {
     /// Held for the whole of a sync: two syncs at once would seal and send the same
     /// records twice.
     sync_gate: tokio::sync::Mutex<()>,
+    /// The installed policy envelopes (by SHA-256) that verified against the trust
+    /// anchors on a day, by policy id: the re-check before each seal and send verifies a
+    /// chain once per policy and day (the anchors are fixed for an open core).
+    pub(crate) verified_on: std::sync::Mutex<HashMap<String, ([u8; 32], NaiveDate)>>,
 }
 
 impl std::fmt::Debug for SelfReport {
@@ -146,6 +152,7 @@ impl SelfReport {
             trust_anchors: options.trust_anchors,
             clock: options.clock,
             sync_gate: tokio::sync::Mutex::new(()),
+            verified_on: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
