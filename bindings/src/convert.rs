@@ -376,3 +376,27 @@ pub(crate) fn deletion_outcome(outcome: selfreport_core::DeletionOutcome) -> Del
         selfreport_core::DeletionOutcome::DroppedUnsent => DeletionOutcome::DroppedUnsent,
     }
 }
+
+pub(crate) fn consent_status(status: selfreport_core::ConsentStatus) -> ConsentStatus {
+    use selfreport_core::ConsentStatus as Core;
+    match status {
+        Core::NotAsked => ConsentStatus::NotAsked,
+        Core::Withdrawn => ConsentStatus::Withdrawn,
+        Core::Granted {
+            consented_version,
+            version,
+        } => ConsentStatus::Granted {
+            consented_version,
+            version,
+        },
+        Core::Widened {
+            consented_version,
+            version,
+            widened,
+        } => ConsentStatus::Widened {
+            consented_version,
+            version,
+            widened,
+        },
+    }
+}

@@ -288,9 +288,17 @@ impl SelfReport {
         )
     }
 
-    /// Whether the person consented to a policy.
+    /// Whether sending under the installed version of a policy is allowed: the person
+    /// consented to it, or to an earlier version that lets no less leave.
     pub fn has_consent(&self, policy_id: String) -> Result<bool> {
         logged("has_consent", self.core()?.has_consent(&policy_id))
+    }
+
+    /// Where the person stands with the installed version of a policy; after an update
+    /// that lets more leave, exactly what widened (show it before asking again).
+    pub fn consent_status(&self, policy_id: String) -> Result<ConsentStatus> {
+        logged("consent_status", self.core()?.consent_status(&policy_id))
+            .map(convert::consent_status)
     }
 
     /// Every ledger entry, oldest first: each disclosure with its receipt, each consent

@@ -400,6 +400,35 @@ pub struct DisclosedField {
     pub recipient: String,
 }
 
+/// Where the person stands with the installed version of a policy (issue 13: consent is
+/// bound to what leaves).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ConsentStatus {
+    /// Not asked yet: nothing is sent.
+    NotAsked,
+    /// Withdrawn: nothing is sent.
+    Withdrawn,
+    /// Sending is allowed: the installed version lets no more leave than the one consented
+    /// to.
+    Granted {
+        /// The version consented to.
+        consented_version: u64,
+        /// The installed version.
+        version: u64,
+    },
+    /// The installed version lets more leave than the one consented to: nothing is sealed
+    /// or sent until `grant_consent` is called again. Show `widened` to the person.
+    Widened {
+        /// The version consented to.
+        consented_version: u64,
+        /// The installed version.
+        version: u64,
+        /// Each way it discloses more, in words the person can read
+        /// (`field daily/temperature: threshold 37.3 -> keep`).
+        widened: Vec<String>,
+    },
+}
+
 /// What a ledger entry records.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum LedgerEvent {

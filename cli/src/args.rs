@@ -176,9 +176,12 @@ pub enum ConsentCommand {
     /// Stop sending under a policy; its queued submissions are dropped unsent (recorded
     /// in the ledger).
     Withdraw(ConsentArgs),
+    /// Where you stand with the installed version of a policy; when it lets more leave
+    /// than the version you consented to, exactly what widened.
+    Status(ConsentArgs),
 }
 
-/// `consent grant|withdraw`.
+/// `consent grant|withdraw|status`.
 #[derive(Debug, Args)]
 pub struct ConsentArgs {
     /// The policy id.

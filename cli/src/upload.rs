@@ -13,7 +13,7 @@ use selfreport_core::minimize::{Preview, PreviewField};
 use selfreport_core::model::RecordId;
 use selfreport_core::store::{OutboxItem, OutboxItemState, OutboxState, StoredRecord};
 use selfreport_core::sync::{CancelToken, SyncEvent, SyncOptions, SyncReport};
-use selfreport_core::{DeletionOutcome, SelfReport};
+use selfreport_core::{ConsentStatus, DeletionOutcome, SelfReport};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -131,6 +131,10 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
                 "consent granted for {policy}: its submissions are sent at the next sync (recorded in the ledger)"
             ))
         }
+        ConsentCommand::Status(ConsentArgs { policy }) => emit(&consent_status_text(
+            policy,
+            &report.consent_status(policy)?,
+        )),
         ConsentCommand::Withdraw(ConsentArgs { policy }) => {
             let dropped = report.withdraw_consent(policy)?;
             emit(&format!(
@@ -138,6 +142,39 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
                 plural(dropped)
             ))
         }
+    }
+}
+
+/// `consent status`: one line, and each widening on a line of its own.
+fn consent_status_text(policy: &str, status: &ConsentStatus) -> String {
+    match status {
+        ConsentStatus::NotAsked => format!(
+            "{policy}: you have not consented; nothing is sent (selfreport consent grant --policy {policy})"
+        ),
+        ConsentStatus::Withdrawn => {
+            format!("{policy}: you withdrew consent; nothing is sent under it")
+        }
+        ConsentStatus::Granted {
+            consented_version,
+            version,
+        } if consented_version == version => {
+            format!("{policy}: consent granted to version {version}, the one installed")
+        }
+        ConsentStatus::Granted {
+            consented_version,
+            version,
+        } => format!(
+            "{policy}: consent granted to version {consented_version}; version {version}, installed, lets no more leave"
+        ),
+        ConsentStatus::Widened {
+            consented_version,
+            version,
+            widened,
+        } => format!(
+            "{policy}: version {version} lets more leave than version {consented_version} you consented to; \
+             nothing is sent until you consent again (selfreport consent grant --policy {policy}):\n  {}",
+            widened.join("\n  ")
+        ),
     }
 }
 
@@ -655,6 +692,40 @@ mod tests {
     use selfreport_core::ledger::LedgerProblem;
 
     use super::*;
+
+    #[test]
+    fn consent_status_says_exactly_what_widened() {
+        let widened = consent_status_text(
+            "sh",
+            &ConsentStatus::Widened {
+                consented_version: 1,
+                version: 2,
+                widened: vec![
+                    "field daily/temperature: threshold 37.3 -> keep".into(),
+                    "endpoint: https://a.example:443 -> https://b.example:443".into(),
+                ],
+            },
+        );
+        assert!(
+            widened.contains("version 2 lets more leave than version 1"),
+            "{widened}"
+        );
+        assert!(
+            widened.contains("\n  field daily/temperature: threshold 37.3 -> keep\n  endpoint:")
+        );
+        let carried = consent_status_text(
+            "sh",
+            &ConsentStatus::Granted {
+                consented_version: 1,
+                version: 3,
+            },
+        );
+        assert!(
+            carried.contains("version 3, installed, lets no more leave"),
+            "{carried}"
+        );
+        assert!(consent_status_text("sh", &ConsentStatus::NotAsked).contains("consent grant"));
+    }
 
     fn field(recipient: Option<&str>, before: Option<&str>, after: Option<&str>) -> PreviewField {
         PreviewField {

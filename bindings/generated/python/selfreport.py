@@ -545,6 +545,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() != 40580:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450:
@@ -553,7 +555,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() != 22232:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 54829:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 55573:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -658,6 +660,9 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile.restype 
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_due.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_due.restype = ctypes.c_uint16
@@ -794,6 +799,12 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.argtypes = (
     ctypes.c_uint64,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.restype = ctypes.c_uint64
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_consent_status.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_consent_status.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -4161,6 +4172,242 @@ class _UniffiFfiConverterTypeCallbackError(_UniffiConverterRustBuffer):
 
 
 
+class ConsentStatus:
+    """
+    Where the person stands with the installed version of a policy (issue 13: consent is
+    bound to what leaves).
+"""
+    def __init__(self):
+        raise RuntimeError("ConsentStatus cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class NOT_ASKED:
+        """
+        Not asked yet: nothing is sent.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ConsentStatus.NOT_ASKED()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ConsentStatus):
+                return NotImplemented
+            if not other.is_NOT_ASKED():
+                return False
+            return True
+
+    @dataclass
+    class WITHDRAWN:
+        """
+        Withdrawn: nothing is sent.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ConsentStatus.WITHDRAWN()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ConsentStatus):
+                return NotImplemented
+            if not other.is_WITHDRAWN():
+                return False
+            return True
+
+    @dataclass
+    class GRANTED:
+        """
+        Sending is allowed: the installed version lets no more leave than the one consented
+        to.
+"""
+        
+        def __init__(self, consented_version:int, version:int):
+            self.consented_version = consented_version
+            
+            """
+        The version consented to.
+"""
+        
+            self.version = version
+            
+            """
+        The installed version.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ConsentStatus.GRANTED(consented_version={}, version={})".format(self.consented_version, self.version)
+        def __eq__(self, other):
+            if not isinstance(other, ConsentStatus):
+                return NotImplemented
+            if not other.is_GRANTED():
+                return False
+            if self.consented_version != other.consented_version:
+                return False
+            if self.version != other.version:
+                return False
+            return True
+
+    @dataclass
+    class WIDENED:
+        """
+        The installed version lets more leave than the one consented to: nothing is sealed
+        or sent until `grant_consent` is called again. Show `widened` to the person.
+"""
+        
+        def __init__(self, consented_version:int, version:int, widened:typing.List[str]):
+            self.consented_version = consented_version
+            
+            """
+        The version consented to.
+"""
+        
+            self.version = version
+            
+            """
+        The installed version.
+"""
+        
+            self.widened = widened
+            
+            """
+        Each way it discloses more, in words the person can read
+        (`field daily/temperature: threshold 37.3 -> keep`).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ConsentStatus.WIDENED(consented_version={}, version={}, widened={})".format(self.consented_version, self.version, self.widened)
+        def __eq__(self, other):
+            if not isinstance(other, ConsentStatus):
+                return NotImplemented
+            if not other.is_WIDENED():
+                return False
+            if self.consented_version != other.consented_version:
+                return False
+            if self.version != other.version:
+                return False
+            if self.widened != other.widened:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_NOT_ASKED(self) -> bool:
+        return isinstance(self, ConsentStatus.NOT_ASKED)
+    def is_not_asked(self) -> bool:
+        return isinstance(self, ConsentStatus.NOT_ASKED)
+    def is_WITHDRAWN(self) -> bool:
+        return isinstance(self, ConsentStatus.WITHDRAWN)
+    def is_withdrawn(self) -> bool:
+        return isinstance(self, ConsentStatus.WITHDRAWN)
+    def is_GRANTED(self) -> bool:
+        return isinstance(self, ConsentStatus.GRANTED)
+    def is_granted(self) -> bool:
+        return isinstance(self, ConsentStatus.GRANTED)
+    def is_WIDENED(self) -> bool:
+        return isinstance(self, ConsentStatus.WIDENED)
+    def is_widened(self) -> bool:
+        return isinstance(self, ConsentStatus.WIDENED)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+ConsentStatus.NOT_ASKED = type("ConsentStatus.NOT_ASKED", (ConsentStatus.NOT_ASKED, ConsentStatus,), {})  # type: ignore
+ConsentStatus.WITHDRAWN = type("ConsentStatus.WITHDRAWN", (ConsentStatus.WITHDRAWN, ConsentStatus,), {})  # type: ignore
+ConsentStatus.GRANTED = type("ConsentStatus.GRANTED", (ConsentStatus.GRANTED, ConsentStatus,), {})  # type: ignore
+ConsentStatus.WIDENED = type("ConsentStatus.WIDENED", (ConsentStatus.WIDENED, ConsentStatus,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeConsentStatus(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return ConsentStatus.NOT_ASKED(
+            )
+        if variant == 2:
+            return ConsentStatus.WITHDRAWN(
+            )
+        if variant == 3:
+            return ConsentStatus.GRANTED(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 4:
+            return ConsentStatus.WIDENED(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterSequenceString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_NOT_ASKED():
+            return
+        if value.is_WITHDRAWN():
+            return
+        if value.is_GRANTED():
+            _UniffiFfiConverterUInt64.check_lower(value.consented_version)
+            _UniffiFfiConverterUInt64.check_lower(value.version)
+            return
+        if value.is_WIDENED():
+            _UniffiFfiConverterUInt64.check_lower(value.consented_version)
+            _UniffiFfiConverterUInt64.check_lower(value.version)
+            _UniffiFfiConverterSequenceString.check_lower(value.widened)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_NOT_ASKED():
+            buf.write_i32(1)
+        if value.is_WITHDRAWN():
+            buf.write_i32(2)
+        if value.is_GRANTED():
+            buf.write_i32(3)
+            _UniffiFfiConverterUInt64.write(value.consented_version, buf)
+            _UniffiFfiConverterUInt64.write(value.version, buf)
+        if value.is_WIDENED():
+            buf.write_i32(4)
+            _UniffiFfiConverterUInt64.write(value.consented_version, buf)
+            _UniffiFfiConverterUInt64.write(value.version, buf)
+            _UniffiFfiConverterSequenceString.write(value.widened, buf)
+
+
+
+
+
+
+
+
 class DeletionOutcome(enum.Enum):
     """
     What a deletion request achieved.
@@ -5918,6 +6165,12 @@ class SelfReportProtocol(typing.Protocol):
         source is called there).
 """
         raise NotImplementedError
+    def consent_status(self, policy_id: str) -> ConsentStatus:
+        """
+        Where the person stands with the installed version of a policy; after an update
+        that lets more leave, exactly what widened (show it before asking again).
+"""
+        raise NotImplementedError
     def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
@@ -5946,7 +6199,8 @@ class SelfReportProtocol(typing.Protocol):
         raise NotImplementedError
     def has_consent(self, policy_id: str) -> bool:
         """
-        Whether the person consented to a policy.
+        Whether sending under the installed version of a policy is allowed: the person
+        consented to it, or to an earlier version that lets no less leave.
 """
         raise NotImplementedError
     def install_policy(self, signed: bytes) -> PolicyInfo:
@@ -6165,6 +6419,25 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
+    def consent_status(self, policy_id: str) -> ConsentStatus:
+        """
+        Where the person stands with the installed version of a policy; after an update
+        that lets more leave, exactly what widened (show it before asking again).
+"""
+        
+        _UniffiFfiConverterString.check_lower(policy_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(policy_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeConsentStatus.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_consent_status,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
@@ -6243,7 +6516,8 @@ class SelfReport(SelfReportProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def has_consent(self, policy_id: str) -> bool:
         """
-        Whether the person consented to a policy.
+        Whether sending under the installed version of a policy is allowed: the person
+        consented to it, or to an earlier version that lets no less leave.
 """
         
         _UniffiFfiConverterString.check_lower(policy_id)
@@ -6760,6 +7034,7 @@ __all__ = [
     "MonitoringReason",
     "RecordState",
     "CallbackError",
+    "ConsentStatus",
     "DeletionOutcome",
     "KeySourceError",
     "LogLevel",

@@ -1119,6 +1119,12 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func changeKey(newKeySource: KeySource) async throws 
     
     /**
+     * Where the person stands with the installed version of a policy; after an update
+     * that lets more leave, exactly what widened (show it before asking again).
+     */
+    func consentStatus(policyId: String) throws  -> ConsentStatus
+    
+    /**
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
@@ -1145,7 +1151,8 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func grantConsent(policyId: String) throws 
     
     /**
-     * Whether the person consented to a policy.
+     * Whether sending under the installed version of a policy is allowed: the person
+     * consented to it, or to an earlier version that lets no less leave.
      */
     func hasConsent(policyId: String) throws  -> Bool
     
@@ -1381,6 +1388,20 @@ open func changeKey(newKeySource: KeySource)async throws   {
 }
     
     /**
+     * Where the person stands with the installed version of a policy; after an update
+     * that lets more leave, exactly what widened (show it before asking again).
+     */
+open func consentStatus(policyId: String)throws  -> ConsentStatus  {
+    return try  FfiConverterTypeConsentStatus_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+        uniffiCallStatus in
+    uniffi_selfreport_ffi_fn_method_selfreport_consent_status(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(policyId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
@@ -1450,7 +1471,8 @@ open func grantConsent(policyId: String)throws   {try rustCallWithError(FfiConve
 }
     
     /**
-     * Whether the person consented to a policy.
+     * Whether sending under the installed version of a policy is allowed: the person
+     * consented to it, or to an earlier version that lets no less leave.
      */
 open func hasConsent(policyId: String)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
@@ -4289,6 +4311,129 @@ public func FfiConverterTypeCallbackError_lower(_ value: CallbackError) -> RustB
 
 
 /**
+ * Where the person stands with the installed version of a policy (issue 13: consent is
+ * bound to what leaves).
+ */
+
+public enum ConsentStatus: Equatable, Hashable {
+    
+    /**
+     * Not asked yet: nothing is sent.
+     */
+    case notAsked
+    /**
+     * Withdrawn: nothing is sent.
+     */
+    case withdrawn
+    /**
+     * Sending is allowed: the installed version lets no more leave than the one consented
+     * to.
+     */
+    case granted(
+        /**
+         * The version consented to.
+         */consentedVersion: UInt64, 
+        /**
+         * The installed version.
+         */version: UInt64
+    )
+    /**
+     * The installed version lets more leave than the one consented to: nothing is sealed
+     * or sent until `grant_consent` is called again. Show `widened` to the person.
+     */
+    case widened(
+        /**
+         * The version consented to.
+         */consentedVersion: UInt64, 
+        /**
+         * The installed version.
+         */version: UInt64, 
+        /**
+         * Each way it discloses more, in words the person can read
+         * (`field daily/temperature: threshold 37.3 -> keep`).
+         */widened: [String]
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ConsentStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentStatus: FfiConverterRustBuffer {
+    typealias SwiftType = ConsentStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notAsked
+        
+        case 2: return .withdrawn
+        
+        case 3: return .granted(consentedVersion: try FfiConverterUInt64.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 4: return .widened(consentedVersion: try FfiConverterUInt64.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), widened: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ConsentStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notAsked:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .withdrawn:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .granted(consentedVersion,version):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt64.write(consentedVersion, into: &buf)
+            FfiConverterUInt64.write(version, into: &buf)
+            
+        
+        case let .widened(consentedVersion,version,widened):
+            writeInt(&buf, Int32(4))
+            FfiConverterUInt64.write(consentedVersion, into: &buf)
+            FfiConverterUInt64.write(version, into: &buf)
+            FfiConverterSequenceString.write(widened, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentStatus_lift(_ buf: RustBuffer) throws -> ConsentStatus {
+    return try FfiConverterTypeConsentStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentStatus_lower(_ value: ConsentStatus) -> RustBuffer {
+    return FfiConverterTypeConsentStatus.lower(value)
+}
+
+
+
+/**
  * What a deletion request achieved.
  */
 
@@ -6403,6 +6548,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() != 40580) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6415,7 +6563,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() != 22232) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 54829) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() != 55573) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523) {

@@ -324,6 +324,11 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_add_profile(uint64_t ptr, 
 uint64_t uniffi_selfreport_ffi_fn_method_selfreport_change_key(uint64_t ptr, uint64_t new_key_source
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_CONSENT_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_CONSENT_STATUS
+RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_consent_status(uint64_t ptr, RustBuffer policy_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DUE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DUE
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_due(uint64_t ptr, RustBuffer today, RustCallStatus *_Nonnull out_status
@@ -850,6 +855,12 @@ uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_add_profile(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_CHANGE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_CHANGE_KEY
 uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_change_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_CONSENT_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_CONSENT_STATUS
+uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_consent_status(void
     
 );
 #endif

@@ -117,3 +117,27 @@ def test_cancelled_sync_sends_nothing_and_keeps_the_queue(sr, tmp_path, key, opt
     assert summary.cancelled and summary.delivered == 0
     assert asyncio.run(core.records()).records[0].state == sr.RecordState.QUEUED
     assert asyncio.run(core.sync(None, None)).delivered == 1
+
+
+def test_a_version_that_lets_more_leave_needs_consent_again(sr, tmp_path, key, options, dropbox):
+    core, policy, _ = open_with_policy(sr, tmp_path, key, options, dropbox)
+    assert isinstance(core.consent_status(policy.id), sr.ConsentStatus.NOT_ASKED)
+    core.grant_consent(policy.id)
+    granted = core.consent_status(policy.id)
+    assert isinstance(granted, sr.ConsentStatus.GRANTED)
+    assert granted.consented_version == granted.version == policy.version
+
+    # Version 2 by the same authority keeps the temperature as typed.
+    wider = core.install_policy(Path(dropbox["wider_policy_v2"]).read_bytes())
+    status = core.consent_status(policy.id)
+    assert isinstance(status, sr.ConsentStatus.WIDENED)
+    assert (status.consented_version, status.version) == (policy.version, wider.version)
+    assert any(line.startswith("field daily/temperature") for line in status.widened), status.widened
+    assert not core.has_consent(policy.id)
+
+    core.grant_consent(policy.id)
+    again = core.consent_status(policy.id)
+    assert isinstance(again, sr.ConsentStatus.GRANTED)
+    assert again.consented_version == wider.version
+    assert core.has_consent(policy.id)
+    asyncio.run(core.erase())

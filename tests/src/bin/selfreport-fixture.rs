@@ -4,7 +4,8 @@
 //! It writes into `DIR` the authority's keys (`selfreport-authority keygen`), a test PKI
 //! whose leaf certificate is for 127.0.0.1, the daily-report policy pointed at
 //! `https://127.0.0.1:PORT/v1` with that leaf's key pinned, signed by the trusted key, the
-//! same policy signed by an untrusted key (to prove refusals), and `fixture.json`
+//! same policy signed by an untrusted key (to prove refusals), a version 2 that lets more
+//! leave (to prove consent is asked again), and `fixture.json`
 //! describing it all, including the exact `selfreport-endpoint serve` command line. The
 //! test starts that command itself, so the drop box lives exactly as long as the test.
 
@@ -86,11 +87,37 @@ fn make(out: &Path) -> Result<PathBuf, String> {
         ])?;
     }
 
+    // Version 2 of the same policy by the same authority, letting more leave: the
+    // temperature as typed instead of "at or above 37.3". Installing it must not carry
+    // consent over (issue 13).
+    let mut wider = policy.clone();
+    wider["version"] = (policy["version"].as_u64().unwrap_or(1) + 1).into();
+    let temperature = wider["forms"][0]["fields"]
+        .as_array_mut()
+        .and_then(|fields| fields.iter_mut().find(|field| field["id"] == "temperature"))
+        .ok_or("the daily-report policy has no temperature field")?;
+    temperature["upload"] = "keep".into();
+    let wider_json = out.join("policy.v2-wider.json");
+    let text_wider =
+        serde_json::to_string_pretty(&wider).map_err(|error| format!("policy: {error}"))?;
+    write(&wider_json, text_wider.as_bytes())?;
+    let wider_signed = out.join("policy.v2-wider.signed.json");
+    authority_tool(&[
+        "sign-policy",
+        "--key",
+        &text(&authority.join("signing.key")),
+        "--in",
+        &text(&wider_json),
+        "--out",
+        &text(&wider_signed),
+    ])?;
+
     let description = json!({
         "trust_anchor": read_key(&authority.join("signing.pub"))?,
         "ca_der": text(&ca_der),
         "signed_policy": text(&signed),
         "untrusted_policy": text(&refused),
+        "wider_policy_v2": text(&wider_signed),
         "policy_id": policy["id"],
         "form_id": "daily",
         "endpoint_url": url,

@@ -768,6 +768,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_change_key(
     ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_consent_status(
+    ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_due(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_erase(
@@ -861,6 +863,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_change_key(`ptr`: Long,`newKeySource`: Long,
     ): Long
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_consent_status(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_due(`ptr`: Long,`today`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_erase(`ptr`: Long,
@@ -1091,6 +1095,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() and 0xFFFF) != 64758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() and 0xFFFF) != 40580) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() and 0xFFFF) != 21133) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1103,7 +1110,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() and 0xFFFF) != 22232) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() and 0xFFFF) != 54829) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent() and 0xFFFF) != 55573) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() and 0xFFFF) != 46523) {
@@ -2417,6 +2424,12 @@ public interface SelfReportInterface {
     suspend fun `changeKey`(`newKeySource`: KeySource)
     
     /**
+     * Where the person stands with the installed version of a policy; after an update
+     * that lets more leave, exactly what widened (show it before asking again).
+     */
+    fun `consentStatus`(`policyId`: kotlin.String): ConsentStatus
+    
+    /**
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
@@ -2443,7 +2456,8 @@ public interface SelfReportInterface {
     fun `grantConsent`(`policyId`: kotlin.String)
     
     /**
-     * Whether the person consented to a policy.
+     * Whether sending under the installed version of a policy is allowed: the person
+     * consented to it, or to an earlier version that lets no less leave.
      */
     fun `hasConsent`(`policyId`: kotlin.String): kotlin.Boolean
     
@@ -2719,6 +2733,25 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
+     * Where the person stands with the installed version of a policy; after an update
+     * that lets more leave, exactly what widened (show it before asking again).
+     */
+    @Throws(SelfReportException::class)override fun `consentStatus`(`policyId`: kotlin.String): ConsentStatus {
+            return FfiConverterTypeConsentStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SelfReportException) { _status ->
+    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_consent_status(
+        it,
+        
+        FfiConverterString.lower(`policyId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
@@ -2809,7 +2842,8 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Whether the person consented to a policy.
+     * Whether sending under the installed version of a policy is allowed: the person
+     * consented to it, or to an earlier version that lets no less leave.
      */
     @Throws(SelfReportException::class)override fun `hasConsent`(`policyId`: kotlin.String): kotlin.Boolean {
             return FfiConverterBoolean.lift(
@@ -5431,6 +5465,163 @@ public object FfiConverterTypeCallbackError : FfiConverterRustBuffer<CallbackExc
     }
 
 }
+
+
+
+/**
+ * Where the person stands with the installed version of a policy (issue 13: consent is
+ * bound to what leaves).
+ */
+sealed class ConsentStatus {
+    
+    /**
+     * Not asked yet: nothing is sent.
+     */
+    object NotAsked : ConsentStatus()
+    
+    
+    /**
+     * Withdrawn: nothing is sent.
+     */
+    object Withdrawn : ConsentStatus()
+    
+    
+    /**
+     * Sending is allowed: the installed version lets no more leave than the one consented
+     * to.
+     */
+    data class Granted(
+        /**
+         * The version consented to.
+         */
+        val `consentedVersion`: kotlin.ULong, 
+        /**
+         * The installed version.
+         */
+        val `version`: kotlin.ULong) : ConsentStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The installed version lets more leave than the one consented to: nothing is sealed
+     * or sent until `grant_consent` is called again. Show `widened` to the person.
+     */
+    data class Widened(
+        /**
+         * The version consented to.
+         */
+        val `consentedVersion`: kotlin.ULong, 
+        /**
+         * The installed version.
+         */
+        val `version`: kotlin.ULong, 
+        /**
+         * Each way it discloses more, in words the person can read
+         * (`field daily/temperature: threshold 37.3 -> keep`).
+         */
+        val `widened`: List<kotlin.String>) : ConsentStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentStatus : FfiConverterRustBuffer<ConsentStatus>{
+    override fun read(buf: ByteBuffer): ConsentStatus {
+        return when(buf.getInt()) {
+            1 -> ConsentStatus.NotAsked
+            2 -> ConsentStatus.Withdrawn
+            3 -> ConsentStatus.Granted(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            4 -> ConsentStatus.Widened(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterSequenceString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ConsentStatus): ULong = when(value) {
+        is ConsentStatus.NotAsked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ConsentStatus.Withdrawn -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ConsentStatus.Granted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`consentedVersion`)
+                + FfiConverterULong.allocationSize(value.`version`)
+            )
+        }
+        is ConsentStatus.Widened -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`consentedVersion`)
+                + FfiConverterULong.allocationSize(value.`version`)
+                + FfiConverterSequenceString.allocationSize(value.`widened`)
+            )
+        }
+    }
+
+    override fun write(value: ConsentStatus, buf: ByteBuffer) {
+        when(value) {
+            is ConsentStatus.NotAsked -> {
+                buf.putInt(1)
+                Unit
+            }
+            is ConsentStatus.Withdrawn -> {
+                buf.putInt(2)
+                Unit
+            }
+            is ConsentStatus.Granted -> {
+                buf.putInt(3)
+                FfiConverterULong.write(value.`consentedVersion`, buf)
+                FfiConverterULong.write(value.`version`, buf)
+                Unit
+            }
+            is ConsentStatus.Widened -> {
+                buf.putInt(4)
+                FfiConverterULong.write(value.`consentedVersion`, buf)
+                FfiConverterULong.write(value.`version`, buf)
+                FfiConverterSequenceString.write(value.`widened`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 

@@ -1,6 +1,7 @@
 package org.selfreport.demo.logic
 
 import kotlinx.coroutines.CompletableDeferred
+import org.selfreport.ConsentStatus
 import org.selfreport.DeletionOutcome
 import org.selfreport.DueItem
 import org.selfreport.FieldInfo
@@ -170,6 +171,11 @@ class FakeCore : SelfReportInterface {
     }
 
     override fun hasConsent(policyId: String): Boolean = policies.any { it.id == policyId && it.consented }
+
+    override fun consentStatus(policyId: String): ConsentStatus =
+        policies.firstOrNull { it.id == policyId }
+            ?.let { if (it.consented) ConsentStatus.Granted(it.version, it.version) else ConsentStatus.NotAsked }
+            ?: ConsentStatus.NotAsked
 
     override fun installPolicy(signed: ByteArray): PolicyInfo {
         live()
