@@ -26,7 +26,7 @@ use crate::args::{
     RekeyArgs, ReportArgs,
 };
 use crate::failure::{EXIT_INTEGRITY, EXIT_OTHER, Failure};
-use crate::{demo, passphrase, trust, upload};
+use crate::{demo, drop_box_deletions, passphrase, trust, upload};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -509,7 +509,7 @@ fn erase(global: &GlobalOptions, args: &EraseArgs) -> Result<(), Failure> {
     let mut left_behind = String::new();
     let shredded = match open(global) {
         Ok(report) => {
-            left_behind = upload::settle_drop_boxes_before_erase(global, args, &report)?;
+            left_behind = drop_box_deletions::settle_before_erase(global, args, &report)?;
             report.erase()?;
             true
         }

@@ -11,6 +11,7 @@ mod answer;
 mod args;
 mod commands;
 mod demo;
+mod drop_box_deletions;
 mod failure;
 mod network;
 mod passphrase;
