@@ -1,9 +1,10 @@
 //! Parsing and checking the identity kinds whose rules come from tables (issue 18): a
 //! phone number by libphonenumber's rules, a resident ID and a district against GB/T 2260.
 //!
-//! `cargo bench -p selfreport-core --bench validate`. Each phone number is checked from
-//! scratch: the patterns of its country code are compiled on every call (no cache), which
-//! is what this measures.
+//! `cargo bench -p selfreport-core --bench validate`. A country code's territories are read
+//! out of the metadata, and each pattern compiled, on first use and kept: this measures the
+//! warm check a save or the authority's `open` pays per number (about 5 µs here; it was
+//! about 200-280 µs while every call compiled its country's patterns again).
 
 use std::hint::black_box;
 use std::time::Duration;

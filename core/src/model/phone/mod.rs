@@ -14,6 +14,9 @@
 #[rustfmt::skip]
 mod metadata;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use regex_lite::Regex;
 
 use super::Rule;
@@ -117,7 +120,22 @@ fn parse_territory(line: &'static str) -> Option<(u16, Territory)> {
 
 /// The territories of country calling code `code`, main territory first, or `None` if no
 /// country has it.
-fn country_code(code: u16) -> Option<CountryCode> {
+fn country_code(code: u16) -> Option<Arc<CountryCode>> {
+    // Each code's territories are read out of the metadata once, on first use.
+    static PARSED: OnceLock<Mutex<HashMap<u16, Option<Arc<CountryCode>>>>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(Mutex::default);
+    if let Some(hit) = parsed.lock().ok().and_then(|map| map.get(&code).cloned()) {
+        return hit;
+    }
+    let read = read_country_code(code).map(Arc::new);
+    if let Ok(mut map) = parsed.lock() {
+        map.insert(code, read.clone());
+    }
+    read
+}
+
+/// The territories of calling code `code`, read out of the metadata text.
+fn read_country_code(code: u16) -> Option<CountryCode> {
     let prefix = format!("{code} ");
     let territories: Vec<Territory> = metadata::TERRITORIES
         .lines()
@@ -127,14 +145,46 @@ fn country_code(code: u16) -> Option<CountryCode> {
     (!territories.is_empty()).then_some(CountryCode { code, territories })
 }
 
+/// How a metadata pattern is matched: against the whole number, or at its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Anchor {
+    Whole,
+    Start,
+}
+
+/// The compiled form of a metadata pattern, compiled once on first use (the metadata is
+/// finite, so is the cache). The metadata's patterns are tested to compile; one that did
+/// not would be `None` and match nothing.
+fn compiled(anchor: Anchor, pattern: &'static str) -> Option<Arc<Regex>> {
+    /// Compiled patterns by anchor and pattern (`None`: did not compile).
+    type Compiled = HashMap<(Anchor, &'static str), Option<Arc<Regex>>>;
+    static COMPILED: OnceLock<Mutex<Compiled>> = OnceLock::new();
+    let cache = COMPILED.get_or_init(Mutex::default);
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|map| map.get(&(anchor, pattern)).cloned())
+    {
+        return hit;
+    }
+    let source = match anchor {
+        Anchor::Whole => format!("^(?:{pattern})$"),
+        Anchor::Start => format!("^(?:{pattern})"),
+    };
+    let regex = Regex::new(&source).ok().map(Arc::new);
+    if let Ok(mut map) = cache.lock() {
+        map.insert((anchor, pattern), regex.clone());
+    }
+    regex
+}
+
 /// Whether `number` matches `pattern` as a whole.
-fn full_match(pattern: &str, number: &str) -> bool {
-    // The metadata's patterns are tested to compile; one that did not would match nothing.
-    Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|regex| regex.is_match(number))
+fn full_match(pattern: &'static str, number: &str) -> bool {
+    compiled(Anchor::Whole, pattern).is_some_and(|regex| regex.is_match(number))
 }
 
 /// Whether a number of `length` digits and its digits match the lengths and the pattern.
-fn matches(lengths: &[u8], pattern: &str, number: &str) -> bool {
+fn matches(lengths: &[u8], pattern: &'static str, number: &str) -> bool {
     let length_ok = lengths.is_empty()
         || u8::try_from(number.len()).is_ok_and(|length| lengths.contains(&length));
     length_ok && full_match(pattern, number)
@@ -178,7 +228,7 @@ impl Territory {
     /// without its trunk prefix, or `None` if there is none to strip.
     fn strip_national_prefix(&self, number: &str) -> Option<String> {
         let prefix = self.national_prefix_for_parsing?;
-        let regex = Regex::new(&format!("^(?:{prefix})")).ok()?;
+        let regex = compiled(Anchor::Start, prefix)?;
         let captures = regex.captures(number)?;
         let whole = captures.get(0)?;
         let viable_before = full_match(self.general.pattern, number);
@@ -214,8 +264,8 @@ impl Territory {
     }
 
     /// Whether the national number starts with this territory's leading digits.
-    fn leads(&self, leading_digits: &str, number: &str) -> bool {
-        Regex::new(&format!("^(?:{leading_digits})")).is_ok_and(|regex| regex.is_match(number))
+    fn leads(&self, leading_digits: &'static str, number: &str) -> bool {
+        compiled(Anchor::Start, leading_digits).is_some_and(|regex| regex.is_match(number))
     }
 }
 
