@@ -216,6 +216,23 @@ fn open_item(inner: &mut Inner, row: &Row) -> Result<OutboxItem> {
 
 const SELECT: &str = "SELECT id, epoch, state, attempts, next_attempt_at, sealed FROM outbox";
 
+/// The row of `submission_id`, if there is one.
+fn find_row(inner: &Inner, submission_id: &str) -> Result<Option<Row>> {
+    Ok(inner
+        .conn
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([submission_id], map_row)
+        .optional()?)
+}
+
+/// The error for a submission id the outbox does not hold.
+fn not_found(submission_id: &str) -> Error {
+    Error::NotFound {
+        what: "submission",
+        id: submission_id.chars().take(64).collect(),
+    }
+}
+
 fn map_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((
         row.get(0)?,
@@ -295,12 +312,7 @@ impl Store {
     pub(crate) fn revive_withdrawn(&self, submission_id: &str, now: i64) -> Result<bool> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let row: Option<Row> = inner
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
-            .query_row([submission_id], map_row)
-            .optional()?;
-        let Some(row) = row else {
+        let Some(row) = find_row(inner, submission_id)? else {
             return Ok(false);
         };
         let mut item = open_item(inner, &row)?;
@@ -397,17 +409,9 @@ impl Store {
     pub fn outbox_item(&self, submission_id: &str) -> Result<OutboxItem> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let row: Option<Row> = inner
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
-            .query_row([submission_id], map_row)
-            .optional()?;
-        match row {
+        match find_row(inner, submission_id)? {
             Some(row) => open_item(inner, &row),
-            None => Err(Error::NotFound {
-                what: "submission",
-                id: submission_id.chars().take(64).collect(),
-            }),
+            None => Err(not_found(submission_id)),
         }
     }
 
@@ -416,16 +420,8 @@ impl Store {
     pub fn mark_failed(&self, submission_id: &str, reason: String) -> Result<()> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let row: Option<Row> = inner
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
-            .query_row([submission_id], map_row)
-            .optional()?;
-        let Some(row) = row else {
-            return Err(Error::NotFound {
-                what: "submission",
-                id: submission_id.chars().take(64).collect(),
-            });
+        let Some(row) = find_row(inner, submission_id)? else {
+            return Err(not_found(submission_id));
         };
         let mut item = open_item(inner, &row)?;
         item.payload.last_error = Some(reason);

@@ -62,27 +62,9 @@ async fn a_withdrawn_item_keeps_its_token_and_is_never_sent_after_an_edit() {
     edit_state_column(&s, "pending");
     let done = sync(&s).await;
     assert_eq!(done.delivered, 1);
-    let sent: Vec<SealedSubmission> = s
-        .server
-        .requests()
+    let sent: Vec<SealedSubmission> = submitted_bodies(&s.server)
         .iter()
-        .filter(|r| r.method == "POST")
-        .flat_map(|r| {
-            let bodies: Vec<Vec<u8>> = if r.path.ends_with("/batch") {
-                serde_json::from_slice::<crate::sync::wire::BatchRequest<'_>>(&r.body)
-                    .unwrap()
-                    .submissions
-                    .iter()
-                    .map(|raw| raw.get().as_bytes().to_vec())
-                    .collect()
-            } else {
-                vec![r.body.clone()]
-            };
-            bodies
-                .into_iter()
-                .map(|body| serde_json::from_slice::<SealedSubmission>(&body).unwrap())
-                .collect::<Vec<_>>()
-        })
+        .map(|body| serde_json::from_slice(body).unwrap())
         .collect();
     assert_eq!(sent.len(), 1);
     assert_ne!(sent[0].submission_id, withdrawn.payload.submission_id);
