@@ -276,11 +276,8 @@ pub(crate) fn sync_summary(report: selfreport_core::sync::SyncReport) -> SyncSum
     }
 }
 
-/// The entry as the bindings show it; `None` for the events of consent bound to what
-/// leaves (carried over, needed again) and of dropped submissions, which the bindings
-/// expose with issue 17's API break (the brief orders that break before new binding
-/// surfaces). They stay in the ledger, its hash chain and `verify_ledger`.
-pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> Option<LedgerEntry> {
+/// The entry as the bindings show it.
+pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry {
     let event = match entry.event {
         CoreLedgerEvent::Disclosure {
             policy_id,
@@ -319,9 +316,51 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> Option<Ledge
         CoreLedgerEvent::ConsentGranted {
             policy_id, purpose, ..
         } => LedgerEvent::ConsentGranted { policy_id, purpose },
-        CoreLedgerEvent::ConsentCarriedOver { .. }
-        | CoreLedgerEvent::ConsentNeeded { .. }
-        | CoreLedgerEvent::SubmissionDropped { .. } => return None,
+        CoreLedgerEvent::ConsentCarriedOver {
+            policy_id,
+            from_version,
+            to_version,
+            rotated,
+            ..
+        } => LedgerEvent::ConsentCarriedOver {
+            policy_id,
+            from_version,
+            to_version,
+            rotated,
+        },
+        CoreLedgerEvent::ConsentNeeded {
+            policy_id,
+            version,
+            widened,
+        } => LedgerEvent::ConsentNeeded {
+            policy_id,
+            version,
+            widened,
+        },
+        CoreLedgerEvent::SubmissionDropped {
+            policy_id,
+            submission_id,
+            reason,
+        } => LedgerEvent::SubmissionDropped {
+            policy_id,
+            submission_id,
+            reason,
+        },
+        CoreLedgerEvent::PolicyRevoked {
+            policy_id,
+            version,
+            revoked,
+            reason,
+            sequence,
+            dropped,
+        } => LedgerEvent::PolicyRevoked {
+            policy_id,
+            version,
+            revoked,
+            reason,
+            sequence,
+            dropped,
+        },
         CoreLedgerEvent::ConsentWithdrawn {
             policy_id,
             purpose,
@@ -343,11 +382,11 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> Option<Ledge
             outcome,
         },
     };
-    Some(LedgerEntry {
+    LedgerEntry {
         seq,
         at: entry.at,
         event,
-    })
+    }
 }
 
 pub(crate) fn ledger_check(check: selfreport_core::ledger::LedgerVerification) -> LedgerCheck {

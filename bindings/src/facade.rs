@@ -18,6 +18,7 @@ use crate::convert;
 use crate::error::SelfReportError;
 use crate::key_source::{Bridge, KeySource};
 use crate::logger::{LogLevel, log};
+use crate::revocation::{RevocationListInfo, RevocationStatus, RevocationUpdate};
 use crate::runtime;
 use crate::sync::{RunningSyncs, SyncCancellation, SyncListener};
 use crate::types::*;
@@ -301,15 +302,44 @@ impl SelfReport {
             .map(convert::consent_status)
     }
 
+    /// Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+    /// or a message) and keeps it when newer than the one held: everything it revokes
+    /// stops at once, queued submissions under it are dropped and the ledger says why.
+    /// `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+    pub async fn install_revocations(&self, signed: Vec<u8>) -> Result<RevocationUpdate> {
+        let core = self.core()?;
+        runtime::blocking(move || {
+            logged("install_revocations", core.install_revocations(&signed))
+                .map(crate::revocation::update)
+        })
+        .await
+    }
+
+    /// Where the installed policy stands with its root's revocation list (show the
+    /// reason when it is revoked: nothing is sent under it).
+    pub fn revocation_status(&self, policy_id: String) -> Result<RevocationStatus> {
+        logged(
+            "revocation_status",
+            self.core()?.revocation_status(&policy_id),
+        )
+        .map(crate::revocation::status)
+    }
+
+    /// The revocation lists held, one per root (a handful of rows).
+    pub fn revocation_lists(&self) -> Result<Vec<RevocationListInfo>> {
+        Ok(logged("revocation_lists", self.core()?.revocation_lists())?
+            .into_iter()
+            .map(crate::revocation::list_info)
+            .collect())
+    }
+
     /// Every ledger entry, oldest first: each disclosure with its receipt, each consent
-    /// and deletion request. Runs on the core's threads.
+    /// given, carried over or needed again, each submission dropped, each policy revoked
+    /// and each deletion request. Runs on the core's threads.
     pub async fn ledger(&self) -> Result<Vec<LedgerEntry>> {
         let core = self.core()?;
         let entries = runtime::blocking(move || logged("ledger", core.ledger())).await?;
-        Ok(entries
-            .into_iter()
-            .filter_map(convert::ledger_entry)
-            .collect())
+        Ok(entries.into_iter().map(convert::ledger_entry).collect())
     }
 
     /// Verifies the ledger's hash chain and every receipt signature. Runs on the core's

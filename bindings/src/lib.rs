@@ -22,6 +22,7 @@ mod error;
 mod facade;
 mod key_source;
 mod logger;
+pub mod revocation;
 pub mod runtime;
 mod sync;
 pub mod types;

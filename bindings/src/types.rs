@@ -467,6 +467,55 @@ pub enum LedgerEvent {
         /// Purpose code.
         purpose: String,
     },
+    /// A new version of a consented policy lets no more leave than what was consented
+    /// to: consent carried over. Keys rotated on the way are listed.
+    ConsentCarriedOver {
+        /// Policy id.
+        policy_id: String,
+        /// The version consented to.
+        from_version: u64,
+        /// The version now installed.
+        to_version: u64,
+        /// Keys rotated since the previous version (`recipient health key`, `receipt key`,
+        /// `TLS pins`).
+        rotated: Vec<String>,
+    },
+    /// A new version lets more leave than was consented to: nothing is sealed or sent
+    /// under it until the person consents again.
+    ConsentNeeded {
+        /// Policy id.
+        policy_id: String,
+        /// The version installed.
+        version: u64,
+        /// Each way it discloses more.
+        widened: Vec<String>,
+    },
+    /// A queued submission was dropped unsent.
+    SubmissionDropped {
+        /// Policy id.
+        policy_id: String,
+        /// Submission id.
+        submission_id: String,
+        /// Why, for the person.
+        reason: String,
+    },
+    /// The policy's root revoked its installed version or a delegation it was signed
+    /// under: nothing more is sealed or sent under it.
+    PolicyRevoked {
+        /// Policy id.
+        policy_id: String,
+        /// The version installed.
+        version: u64,
+        /// What was revoked: `"version"`, or `"delegation <key id>"`.
+        revoked: String,
+        /// The reason's code (`key-compromise`, `superseded`, `ceased-operation`,
+        /// `privilege-withdrawn`).
+        reason: String,
+        /// The sequence number of the revocation list.
+        sequence: u64,
+        /// Queued submissions dropped unsent.
+        dropped: u64,
+    },
     /// The person withdrew consent; queued submissions were dropped.
     ConsentWithdrawn {
         /// Policy id.

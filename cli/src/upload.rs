@@ -551,6 +551,17 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
             submission_id,
             reason,
         } => format!("submission {submission_id} ({policy_id}) dropped unsent: {reason}"),
+        LedgerEvent::PolicyRevoked {
+            policy_id,
+            version,
+            revoked,
+            reason,
+            sequence,
+            dropped,
+        } => format!(
+            "{policy_id} v{version} stopped: its root revoked the {revoked} ({reason}; list {sequence}); nothing more is sealed or sent under it; {dropped} queued submission{} dropped unsent",
+            plural(*dropped)
+        ),
         LedgerEvent::ConsentWithdrawn {
             policy_id,
             purpose,

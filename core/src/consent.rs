@@ -224,11 +224,13 @@ impl SelfReport {
 
     /// The installed policy if anything may be sealed or sent under it now: it still
     /// verifies against the app's trust anchors today (a removed anchor, a delegation past
-    /// its window or a policy past its own stop everything under them) and the person's
-    /// consent covers it. `None` otherwise. Every seal and send asks this first.
+    /// its window or a policy past its own stop everything under them), no revocation
+    /// list held for its root revokes it or its chain, and the person's consent covers it.
+    /// `None` otherwise. Every seal and send asks this first.
     ///
     /// The chain is verified once per policy and day (the anchors are fixed while the
-    /// core is open, and every window is a whole day); the consent is read every time.
+    /// core is open, every window is a whole day, and installing a revocation list clears
+    /// what was verified); the consent is read every time.
     pub fn usable_policy(&self, policy_id: &str) -> Result<Option<VerifiedPolicy>> {
         let policy = self.store().policy(policy_id)?;
         let today = self.today();
@@ -242,7 +244,7 @@ impl SelfReport {
             let holds = SignedPolicy::parse(policy.envelope_bytes())
                 .and_then(|signed| signed.verify(self.trust_anchors(), today))
                 .is_ok();
-            if !holds {
+            if !holds || self.revocation_refusal(&policy)?.is_some() {
                 return Ok(None);
             }
             if let Ok(mut verified) = self.verified_on.lock() {

@@ -179,6 +179,9 @@ impl SelfReport {
     /// (see [`SelfReport::consent_status`]). Either way the ledger says so.
     pub fn install_policy(&self, signed: &[u8]) -> Result<PolicySummary> {
         let verified = SignedPolicy::parse(signed)?.verify(&self.trust_anchors, self.today())?;
+        if let Some(refusal) = self.revocation_refusal(&verified)? {
+            return Err(refusal.into());
+        }
         let previous = match self.store.policy(verified.id()) {
             Ok(previous) => Some(previous),
             Err(Error::NotFound { .. }) => None,

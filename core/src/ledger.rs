@@ -105,6 +105,22 @@ pub enum LedgerEvent {
         /// Why, for the person.
         reason: String,
     },
+    /// The root revoked the installed version of a policy, or a delegation it was signed
+    /// under: nothing more is sealed or sent under it; queued submissions were dropped.
+    PolicyRevoked {
+        /// Policy id.
+        policy_id: String,
+        /// The version installed.
+        version: u64,
+        /// What was revoked: `"version"`, or `"delegation <key id>"`.
+        revoked: String,
+        /// The reason's code (`key-compromise`...).
+        reason: String,
+        /// The sequence number of the list that revoked it.
+        sequence: u64,
+        /// Queued submissions dropped unsent.
+        dropped: u64,
+    },
     /// The person withdrew consent; queued submissions were dropped.
     ConsentWithdrawn {
         /// Policy id.

@@ -511,12 +511,15 @@ impl SelfReport {
 
     /// Fetches `GET {endpoint}/policy` and installs it under the same checks as a manual
     /// install. `Ok(None)` when the endpoint serves the installed version; a lower version
-    /// is refused as a rollback.
+    /// is refused as a rollback. The root's revocation list the endpoint relays is
+    /// fetched and installed first ([`SelfReport::update_revocations`]), so a revoked
+    /// version is never installed.
     pub async fn update_policy(
         &self,
         policy_id: &str,
         config: &TransportConfig,
     ) -> Result<Option<PolicySummary>> {
+        self.update_revocations(policy_id, config).await?;
         let installed = self.store().policy(policy_id)?;
         let transport = Transport::for_endpoint(&installed.document().endpoint, config)?;
         let reply = transport.fetch_policy().await?;

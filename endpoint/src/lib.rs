@@ -9,6 +9,7 @@
 //!   as it is in its file, into a `selfreport.signed/1` envelope.
 //! - [`delegation`] writes delegations (a root or office authorizing a subject key within
 //!   constraints), signs a policy under its chain, and lists every rule a draft breaks.
+//! - [`revocation`] writes a root's revocation lists (`selfreport-authority revoke`).
 //! - [`dropbox`] is the drop box (`selfreport-endpoint serve`): HTTPS on rustls with
 //!   ring, sealed submissions stored as received, signed receipts, deletion by token,
 //!   retention. It never holds a recipient key. It can run in-process
@@ -34,6 +35,7 @@ pub mod keyfile;
 pub mod open;
 pub mod policy_file;
 pub mod recipient_key;
+pub mod revocation;
 
 pub use authority::{
     DEFAULT_RECIPIENTS, KeygenOutput, RecipientKeyOutput, SignedPolicyOutput, keygen,

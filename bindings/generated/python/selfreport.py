@@ -559,7 +559,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 18457:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_revocations() != 27624:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 39886:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() != 21093:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -576,6 +578,10 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists() != 14351:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -681,6 +687,9 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_has_consent.restype 
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_install_revocations.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_install_revocations.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger.restype = ctypes.c_uint16
@@ -708,6 +717,12 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_records.restype = ct
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record.restype = ctypes.c_uint16
@@ -837,6 +852,11 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_policy.argtypes = 
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_policy.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_revocations.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_revocations.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_ledger.argtypes = (
     ctypes.c_uint64,
 )
@@ -882,6 +902,17 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_request_deletion.argtypes 
     _UniffiRustBuffer,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_request_deletion.restype = ctypes.c_uint64
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_status.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_status.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_save_record.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -2695,6 +2726,227 @@ class LedgerEvent:
             return True
 
     @dataclass
+    class CONSENT_CARRIED_OVER:
+        """
+        A new version of a consented policy lets no more leave than what was consented
+        to: consent carried over. Keys rotated on the way are listed.
+"""
+        
+        def __init__(self, policy_id:str, from_version:int, to_version:int, rotated:typing.List[str]):
+            self.policy_id = policy_id
+            
+            """
+        Policy id.
+"""
+        
+            self.from_version = from_version
+            
+            """
+        The version consented to.
+"""
+        
+            self.to_version = to_version
+            
+            """
+        The version now installed.
+"""
+        
+            self.rotated = rotated
+            
+            """
+        Keys rotated since the previous version (`recipient health key`, `receipt key`,
+        `TLS pins`).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "LedgerEvent.CONSENT_CARRIED_OVER(policy_id={}, from_version={}, to_version={}, rotated={})".format(self.policy_id, self.from_version, self.to_version, self.rotated)
+        def __eq__(self, other):
+            if not isinstance(other, LedgerEvent):
+                return NotImplemented
+            if not other.is_CONSENT_CARRIED_OVER():
+                return False
+            if self.policy_id != other.policy_id:
+                return False
+            if self.from_version != other.from_version:
+                return False
+            if self.to_version != other.to_version:
+                return False
+            if self.rotated != other.rotated:
+                return False
+            return True
+
+    @dataclass
+    class CONSENT_NEEDED:
+        """
+        A new version lets more leave than was consented to: nothing is sealed or sent
+        under it until the person consents again.
+"""
+        
+        def __init__(self, policy_id:str, version:int, widened:typing.List[str]):
+            self.policy_id = policy_id
+            
+            """
+        Policy id.
+"""
+        
+            self.version = version
+            
+            """
+        The version installed.
+"""
+        
+            self.widened = widened
+            
+            """
+        Each way it discloses more.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "LedgerEvent.CONSENT_NEEDED(policy_id={}, version={}, widened={})".format(self.policy_id, self.version, self.widened)
+        def __eq__(self, other):
+            if not isinstance(other, LedgerEvent):
+                return NotImplemented
+            if not other.is_CONSENT_NEEDED():
+                return False
+            if self.policy_id != other.policy_id:
+                return False
+            if self.version != other.version:
+                return False
+            if self.widened != other.widened:
+                return False
+            return True
+
+    @dataclass
+    class SUBMISSION_DROPPED:
+        """
+        A queued submission was dropped unsent.
+"""
+        
+        def __init__(self, policy_id:str, submission_id:str, reason:str):
+            self.policy_id = policy_id
+            
+            """
+        Policy id.
+"""
+        
+            self.submission_id = submission_id
+            
+            """
+        Submission id.
+"""
+        
+            self.reason = reason
+            
+            """
+        Why, for the person.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "LedgerEvent.SUBMISSION_DROPPED(policy_id={}, submission_id={}, reason={})".format(self.policy_id, self.submission_id, self.reason)
+        def __eq__(self, other):
+            if not isinstance(other, LedgerEvent):
+                return NotImplemented
+            if not other.is_SUBMISSION_DROPPED():
+                return False
+            if self.policy_id != other.policy_id:
+                return False
+            if self.submission_id != other.submission_id:
+                return False
+            if self.reason != other.reason:
+                return False
+            return True
+
+    @dataclass
+    class POLICY_REVOKED:
+        """
+        The policy's root revoked its installed version or a delegation it was signed
+        under: nothing more is sealed or sent under it.
+"""
+        
+        def __init__(self, policy_id:str, version:int, revoked:str, reason:str, sequence:int, dropped:int):
+            self.policy_id = policy_id
+            
+            """
+        Policy id.
+"""
+        
+            self.version = version
+            
+            """
+        The version installed.
+"""
+        
+            self.revoked = revoked
+            
+            """
+        What was revoked: `"version"`, or `"delegation <key id>"`.
+"""
+        
+            self.reason = reason
+            
+            """
+        The reason's code (`key-compromise`, `superseded`, `ceased-operation`,
+        `privilege-withdrawn`).
+"""
+        
+            self.sequence = sequence
+            
+            """
+        The sequence number of the revocation list.
+"""
+        
+            self.dropped = dropped
+            
+            """
+        Queued submissions dropped unsent.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "LedgerEvent.POLICY_REVOKED(policy_id={}, version={}, revoked={}, reason={}, sequence={}, dropped={})".format(self.policy_id, self.version, self.revoked, self.reason, self.sequence, self.dropped)
+        def __eq__(self, other):
+            if not isinstance(other, LedgerEvent):
+                return NotImplemented
+            if not other.is_POLICY_REVOKED():
+                return False
+            if self.policy_id != other.policy_id:
+                return False
+            if self.version != other.version:
+                return False
+            if self.revoked != other.revoked:
+                return False
+            if self.reason != other.reason:
+                return False
+            if self.sequence != other.sequence:
+                return False
+            if self.dropped != other.dropped:
+                return False
+            return True
+
+    @dataclass
     class CONSENT_WITHDRAWN:
         """
         The person withdrew consent; queued submissions were dropped.
@@ -2806,6 +3058,22 @@ class LedgerEvent:
         return isinstance(self, LedgerEvent.CONSENT_GRANTED)
     def is_consent_granted(self) -> bool:
         return isinstance(self, LedgerEvent.CONSENT_GRANTED)
+    def is_CONSENT_CARRIED_OVER(self) -> bool:
+        return isinstance(self, LedgerEvent.CONSENT_CARRIED_OVER)
+    def is_consent_carried_over(self) -> bool:
+        return isinstance(self, LedgerEvent.CONSENT_CARRIED_OVER)
+    def is_CONSENT_NEEDED(self) -> bool:
+        return isinstance(self, LedgerEvent.CONSENT_NEEDED)
+    def is_consent_needed(self) -> bool:
+        return isinstance(self, LedgerEvent.CONSENT_NEEDED)
+    def is_SUBMISSION_DROPPED(self) -> bool:
+        return isinstance(self, LedgerEvent.SUBMISSION_DROPPED)
+    def is_submission_dropped(self) -> bool:
+        return isinstance(self, LedgerEvent.SUBMISSION_DROPPED)
+    def is_POLICY_REVOKED(self) -> bool:
+        return isinstance(self, LedgerEvent.POLICY_REVOKED)
+    def is_policy_revoked(self) -> bool:
+        return isinstance(self, LedgerEvent.POLICY_REVOKED)
     def is_CONSENT_WITHDRAWN(self) -> bool:
         return isinstance(self, LedgerEvent.CONSENT_WITHDRAWN)
     def is_consent_withdrawn(self) -> bool:
@@ -2821,6 +3089,10 @@ class LedgerEvent:
 # We might be able to do this a little more neatly with a metaclass, but this'll do.
 LedgerEvent.DISCLOSURE = type("LedgerEvent.DISCLOSURE", (LedgerEvent.DISCLOSURE, LedgerEvent,), {})  # type: ignore
 LedgerEvent.CONSENT_GRANTED = type("LedgerEvent.CONSENT_GRANTED", (LedgerEvent.CONSENT_GRANTED, LedgerEvent,), {})  # type: ignore
+LedgerEvent.CONSENT_CARRIED_OVER = type("LedgerEvent.CONSENT_CARRIED_OVER", (LedgerEvent.CONSENT_CARRIED_OVER, LedgerEvent,), {})  # type: ignore
+LedgerEvent.CONSENT_NEEDED = type("LedgerEvent.CONSENT_NEEDED", (LedgerEvent.CONSENT_NEEDED, LedgerEvent,), {})  # type: ignore
+LedgerEvent.SUBMISSION_DROPPED = type("LedgerEvent.SUBMISSION_DROPPED", (LedgerEvent.SUBMISSION_DROPPED, LedgerEvent,), {})  # type: ignore
+LedgerEvent.POLICY_REVOKED = type("LedgerEvent.POLICY_REVOKED", (LedgerEvent.POLICY_REVOKED, LedgerEvent,), {})  # type: ignore
 LedgerEvent.CONSENT_WITHDRAWN = type("LedgerEvent.CONSENT_WITHDRAWN", (LedgerEvent.CONSENT_WITHDRAWN, LedgerEvent,), {})  # type: ignore
 LedgerEvent.DELETION_REQUESTED = type("LedgerEvent.DELETION_REQUESTED", (LedgerEvent.DELETION_REQUESTED, LedgerEvent,), {})  # type: ignore
 
@@ -2852,12 +3124,40 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 3:
+            return LedgerEvent.CONSENT_CARRIED_OVER(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterSequenceString.read(buf),
+            )
+        if variant == 4:
+            return LedgerEvent.CONSENT_NEEDED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterSequenceString.read(buf),
+            )
+        if variant == 5:
+            return LedgerEvent.SUBMISSION_DROPPED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 6:
+            return LedgerEvent.POLICY_REVOKED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 7:
             return LedgerEvent.CONSENT_WITHDRAWN(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 4:
+        if variant == 8:
             return LedgerEvent.DELETION_REQUESTED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -2885,6 +3185,30 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if value.is_CONSENT_GRANTED():
             _UniffiFfiConverterString.check_lower(value.policy_id)
             _UniffiFfiConverterString.check_lower(value.purpose)
+            return
+        if value.is_CONSENT_CARRIED_OVER():
+            _UniffiFfiConverterString.check_lower(value.policy_id)
+            _UniffiFfiConverterUInt64.check_lower(value.from_version)
+            _UniffiFfiConverterUInt64.check_lower(value.to_version)
+            _UniffiFfiConverterSequenceString.check_lower(value.rotated)
+            return
+        if value.is_CONSENT_NEEDED():
+            _UniffiFfiConverterString.check_lower(value.policy_id)
+            _UniffiFfiConverterUInt64.check_lower(value.version)
+            _UniffiFfiConverterSequenceString.check_lower(value.widened)
+            return
+        if value.is_SUBMISSION_DROPPED():
+            _UniffiFfiConverterString.check_lower(value.policy_id)
+            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if value.is_POLICY_REVOKED():
+            _UniffiFfiConverterString.check_lower(value.policy_id)
+            _UniffiFfiConverterUInt64.check_lower(value.version)
+            _UniffiFfiConverterString.check_lower(value.revoked)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            _UniffiFfiConverterUInt64.check_lower(value.sequence)
+            _UniffiFfiConverterUInt64.check_lower(value.dropped)
             return
         if value.is_CONSENT_WITHDRAWN():
             _UniffiFfiConverterString.check_lower(value.policy_id)
@@ -2919,13 +3243,37 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             buf.write_i32(2)
             _UniffiFfiConverterString.write(value.policy_id, buf)
             _UniffiFfiConverterString.write(value.purpose, buf)
-        if value.is_CONSENT_WITHDRAWN():
+        if value.is_CONSENT_CARRIED_OVER():
             buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.policy_id, buf)
+            _UniffiFfiConverterUInt64.write(value.from_version, buf)
+            _UniffiFfiConverterUInt64.write(value.to_version, buf)
+            _UniffiFfiConverterSequenceString.write(value.rotated, buf)
+        if value.is_CONSENT_NEEDED():
+            buf.write_i32(4)
+            _UniffiFfiConverterString.write(value.policy_id, buf)
+            _UniffiFfiConverterUInt64.write(value.version, buf)
+            _UniffiFfiConverterSequenceString.write(value.widened, buf)
+        if value.is_SUBMISSION_DROPPED():
+            buf.write_i32(5)
+            _UniffiFfiConverterString.write(value.policy_id, buf)
+            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if value.is_POLICY_REVOKED():
+            buf.write_i32(6)
+            _UniffiFfiConverterString.write(value.policy_id, buf)
+            _UniffiFfiConverterUInt64.write(value.version, buf)
+            _UniffiFfiConverterString.write(value.revoked, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+            _UniffiFfiConverterUInt64.write(value.sequence, buf)
+            _UniffiFfiConverterUInt64.write(value.dropped, buf)
+        if value.is_CONSENT_WITHDRAWN():
+            buf.write_i32(7)
             _UniffiFfiConverterString.write(value.policy_id, buf)
             _UniffiFfiConverterString.write(value.purpose, buf)
             _UniffiFfiConverterUInt64.write(value.dropped, buf)
         if value.is_DELETION_REQUESTED():
-            buf.write_i32(4)
+            buf.write_i32(8)
             _UniffiFfiConverterString.write(value.policy_id, buf)
             _UniffiFfiConverterString.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.endpoint, buf)
@@ -4002,6 +4350,126 @@ class _UniffiFfiConverterTypeRecordList(_UniffiConverterRustBuffer):
         _UniffiFfiConverterSequenceString.write(value.damaged, buf)
 
 @dataclass
+class RevocationListInfo:
+    """
+    A root's revocation list held on the device.
+"""
+    def __init__(self, *, root_key_id:str, sequence:int, issued_at:str, next_update:str, stale:bool, revoked_delegations:int, revoked_policies:int):
+        self.root_key_id = root_key_id
+        self.sequence = sequence
+        self.issued_at = issued_at
+        self.next_update = next_update
+        self.stale = stale
+        self.revoked_delegations = revoked_delegations
+        self.revoked_policies = revoked_policies
+        
+        
+
+    
+    def __str__(self):
+        return "RevocationListInfo(root_key_id={}, sequence={}, issued_at={}, next_update={}, stale={}, revoked_delegations={}, revoked_policies={})".format(self.root_key_id, self.sequence, self.issued_at, self.next_update, self.stale, self.revoked_delegations, self.revoked_policies)
+    def __eq__(self, other):
+        if self.root_key_id != other.root_key_id:
+            return False
+        if self.sequence != other.sequence:
+            return False
+        if self.issued_at != other.issued_at:
+            return False
+        if self.next_update != other.next_update:
+            return False
+        if self.stale != other.stale:
+            return False
+        if self.revoked_delegations != other.revoked_delegations:
+            return False
+        if self.revoked_policies != other.revoked_policies:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRevocationListInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RevocationListInfo(
+            root_key_id=_UniffiFfiConverterString.read(buf),
+            sequence=_UniffiFfiConverterUInt64.read(buf),
+            issued_at=_UniffiFfiConverterString.read(buf),
+            next_update=_UniffiFfiConverterString.read(buf),
+            stale=_UniffiFfiConverterBoolean.read(buf),
+            revoked_delegations=_UniffiFfiConverterUInt64.read(buf),
+            revoked_policies=_UniffiFfiConverterUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.root_key_id)
+        _UniffiFfiConverterUInt64.check_lower(value.sequence)
+        _UniffiFfiConverterString.check_lower(value.issued_at)
+        _UniffiFfiConverterString.check_lower(value.next_update)
+        _UniffiFfiConverterBoolean.check_lower(value.stale)
+        _UniffiFfiConverterUInt64.check_lower(value.revoked_delegations)
+        _UniffiFfiConverterUInt64.check_lower(value.revoked_policies)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.root_key_id, buf)
+        _UniffiFfiConverterUInt64.write(value.sequence, buf)
+        _UniffiFfiConverterString.write(value.issued_at, buf)
+        _UniffiFfiConverterString.write(value.next_update, buf)
+        _UniffiFfiConverterBoolean.write(value.stale, buf)
+        _UniffiFfiConverterUInt64.write(value.revoked_delegations, buf)
+        _UniffiFfiConverterUInt64.write(value.revoked_policies, buf)
+
+@dataclass
+class RevocationUpdate:
+    """
+    What installing a revocation list did.
+"""
+    def __init__(self, *, list:RevocationListInfo, changed:bool, revoked_policies:typing.List[str], dropped:int):
+        self.list = list
+        self.changed = changed
+        self.revoked_policies = revoked_policies
+        self.dropped = dropped
+        
+        
+
+    
+    def __str__(self):
+        return "RevocationUpdate(list={}, changed={}, revoked_policies={}, dropped={})".format(self.list, self.changed, self.revoked_policies, self.dropped)
+    def __eq__(self, other):
+        if self.list != other.list:
+            return False
+        if self.changed != other.changed:
+            return False
+        if self.revoked_policies != other.revoked_policies:
+            return False
+        if self.dropped != other.dropped:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRevocationUpdate(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RevocationUpdate(
+            list=_UniffiFfiConverterTypeRevocationListInfo.read(buf),
+            changed=_UniffiFfiConverterBoolean.read(buf),
+            revoked_policies=_UniffiFfiConverterSequenceString.read(buf),
+            dropped=_UniffiFfiConverterUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeRevocationListInfo.check_lower(value.list)
+        _UniffiFfiConverterBoolean.check_lower(value.changed)
+        _UniffiFfiConverterSequenceString.check_lower(value.revoked_policies)
+        _UniffiFfiConverterUInt64.check_lower(value.dropped)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeRevocationListInfo.write(value.list, buf)
+        _UniffiFfiConverterBoolean.write(value.changed, buf)
+        _UniffiFfiConverterSequenceString.write(value.revoked_policies, buf)
+        _UniffiFfiConverterUInt64.write(value.dropped, buf)
+
+@dataclass
 class SavedRecord:
     """
     What saving a record did.
@@ -4626,6 +5094,252 @@ class _UniffiFfiConverterTypeLogLevel(_UniffiConverterRustBuffer):
             buf.write_i32(2)
         if value == LogLevel.WARN:
             buf.write_i32(3)
+
+
+
+class _UniffiFfiConverterOptionalTypeRevocationListInfo(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRevocationListInfo.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRevocationListInfo.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRevocationListInfo.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+
+
+
+
+class RevocationStatus:
+    """
+    Where an installed policy stands with its root's revocation list.
+"""
+    def __init__(self):
+        raise RuntimeError("RevocationStatus cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class NOT_REVOKED:
+        """
+        Nothing revokes it; `list` is the list held for its root, if any.
+"""
+        
+        def __init__(self, list:typing.Optional[RevocationListInfo]):
+            self.list = list
+            
+            """
+        The list held for its root.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "RevocationStatus.NOT_REVOKED(list={})".format(self.list)
+        def __eq__(self, other):
+            if not isinstance(other, RevocationStatus):
+                return NotImplemented
+            if not other.is_NOT_REVOKED():
+                return False
+            if self.list != other.list:
+                return False
+            return True
+
+    @dataclass
+    class VERSION_REVOKED:
+        """
+        Its installed version is revoked: nothing is sealed or sent under it.
+"""
+        
+        def __init__(self, version:int, reason:str, list:RevocationListInfo):
+            self.version = version
+            
+            """
+        The version revoked.
+"""
+        
+            self.reason = reason
+            
+            """
+        The reason's code: `key-compromise`, `superseded`, `ceased-operation` or
+        `privilege-withdrawn`.
+"""
+        
+            self.list = list
+            
+            """
+        The list that revoked it.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "RevocationStatus.VERSION_REVOKED(version={}, reason={}, list={})".format(self.version, self.reason, self.list)
+        def __eq__(self, other):
+            if not isinstance(other, RevocationStatus):
+                return NotImplemented
+            if not other.is_VERSION_REVOKED():
+                return False
+            if self.version != other.version:
+                return False
+            if self.reason != other.reason:
+                return False
+            if self.list != other.list:
+                return False
+            return True
+
+    @dataclass
+    class DELEGATION_REVOKED:
+        """
+        A delegation of its chain is revoked: nothing is sealed or sent under it.
+"""
+        
+        def __init__(self, subject_key_id:str, reason:str, list:RevocationListInfo):
+            self.subject_key_id = subject_key_id
+            
+            """
+        The key id of the revoked delegation's subject (the collector's key).
+"""
+        
+            self.reason = reason
+            
+            """
+        The reason's code.
+"""
+        
+            self.list = list
+            
+            """
+        The list that revoked it.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "RevocationStatus.DELEGATION_REVOKED(subject_key_id={}, reason={}, list={})".format(self.subject_key_id, self.reason, self.list)
+        def __eq__(self, other):
+            if not isinstance(other, RevocationStatus):
+                return NotImplemented
+            if not other.is_DELEGATION_REVOKED():
+                return False
+            if self.subject_key_id != other.subject_key_id:
+                return False
+            if self.reason != other.reason:
+                return False
+            if self.list != other.list:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_NOT_REVOKED(self) -> bool:
+        return isinstance(self, RevocationStatus.NOT_REVOKED)
+    def is_not_revoked(self) -> bool:
+        return isinstance(self, RevocationStatus.NOT_REVOKED)
+    def is_VERSION_REVOKED(self) -> bool:
+        return isinstance(self, RevocationStatus.VERSION_REVOKED)
+    def is_version_revoked(self) -> bool:
+        return isinstance(self, RevocationStatus.VERSION_REVOKED)
+    def is_DELEGATION_REVOKED(self) -> bool:
+        return isinstance(self, RevocationStatus.DELEGATION_REVOKED)
+    def is_delegation_revoked(self) -> bool:
+        return isinstance(self, RevocationStatus.DELEGATION_REVOKED)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+RevocationStatus.NOT_REVOKED = type("RevocationStatus.NOT_REVOKED", (RevocationStatus.NOT_REVOKED, RevocationStatus,), {})  # type: ignore
+RevocationStatus.VERSION_REVOKED = type("RevocationStatus.VERSION_REVOKED", (RevocationStatus.VERSION_REVOKED, RevocationStatus,), {})  # type: ignore
+RevocationStatus.DELEGATION_REVOKED = type("RevocationStatus.DELEGATION_REVOKED", (RevocationStatus.DELEGATION_REVOKED, RevocationStatus,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeRevocationStatus(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return RevocationStatus.NOT_REVOKED(
+                _UniffiFfiConverterOptionalTypeRevocationListInfo.read(buf),
+            )
+        if variant == 2:
+            return RevocationStatus.VERSION_REVOKED(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeRevocationListInfo.read(buf),
+            )
+        if variant == 3:
+            return RevocationStatus.DELEGATION_REVOKED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeRevocationListInfo.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_NOT_REVOKED():
+            _UniffiFfiConverterOptionalTypeRevocationListInfo.check_lower(value.list)
+            return
+        if value.is_VERSION_REVOKED():
+            _UniffiFfiConverterUInt64.check_lower(value.version)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            _UniffiFfiConverterTypeRevocationListInfo.check_lower(value.list)
+            return
+        if value.is_DELEGATION_REVOKED():
+            _UniffiFfiConverterString.check_lower(value.subject_key_id)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            _UniffiFfiConverterTypeRevocationListInfo.check_lower(value.list)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_NOT_REVOKED():
+            buf.write_i32(1)
+            _UniffiFfiConverterOptionalTypeRevocationListInfo.write(value.list, buf)
+        if value.is_VERSION_REVOKED():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt64.write(value.version, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+            _UniffiFfiConverterTypeRevocationListInfo.write(value.list, buf)
+        if value.is_DELEGATION_REVOKED():
+            buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.subject_key_id, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+            _UniffiFfiConverterTypeRevocationListInfo.write(value.list, buf)
 
 
 
@@ -5791,6 +6505,29 @@ class _UniffiFfiConverterSequenceTypeProfileInfo(_UniffiConverterRustBuffer):
             _UniffiFfiConverterTypeProfileInfo.read(buf) for i in range(count)
         ]
 
+class _UniffiFfiConverterSequenceTypeRevocationListInfo(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeRevocationListInfo.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeRevocationListInfo.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeRevocationListInfo.read(buf) for i in range(count)
+        ]
+
 
 class SyncListener():
     """
@@ -6211,10 +6948,19 @@ class SelfReportProtocol(typing.Protocol):
         untouched.
 """
         raise NotImplementedError
+    async def install_revocations(self, signed: bytes) -> RevocationUpdate:
+        """
+        Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+        or a message) and keeps it when newer than the one held: everything it revokes
+        stops at once, queued submissions under it are dropped and the ledger says why.
+        `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+"""
+        raise NotImplementedError
     async def ledger(self, ) -> typing.List[LedgerEntry]:
         """
         Every ledger entry, oldest first: each disclosure with its receipt, each consent
-        and deletion request. Runs on the core's threads.
+        given, carried over or needed again, each submission dropped, each policy revoked
+        and each deletion request. Runs on the core's threads.
 """
         raise NotImplementedError
     def monitoring_periods(self, ) -> typing.List[MonitoringInfo]:
@@ -6261,6 +7007,17 @@ class SelfReportProtocol(typing.Protocol):
         Asks the drop box to delete a submission, with the token only this device holds;
         an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
         threads.
+"""
+        raise NotImplementedError
+    def revocation_lists(self, ) -> typing.List[RevocationListInfo]:
+        """
+        The revocation lists held, one per root (a handful of rows).
+"""
+        raise NotImplementedError
+    def revocation_status(self, policy_id: str) -> RevocationStatus:
+        """
+        Where the installed policy stands with its root's revocation list (show the
+        reason when it is revoked: nothing is sent under it).
 """
         raise NotImplementedError
     def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
@@ -6554,10 +7311,34 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    async def install_revocations(self, signed: bytes) -> RevocationUpdate:
+        """
+        Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+        or a message) and keeps it when newer than the one held: everything it revokes
+        stops at once, queued submissions under it are dropped and the ledger says why.
+        `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(signed)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(signed),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRevocationUpdate.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_revocations(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
     async def ledger(self, ) -> typing.List[LedgerEntry]:
         """
         Every ledger entry, oldest first: each disclosure with its receipt, each consent
-        and deletion request. Runs on the core's threads.
+        given, carried over or needed again, each submission dropped, each policy revoked
+        and each deletion request. Runs on the core's threads.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -6716,6 +7497,40 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
+    def revocation_lists(self, ) -> typing.List[RevocationListInfo]:
+        """
+        The revocation lists held, one per root (a handful of rows).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeRevocationListInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def revocation_status(self, policy_id: str) -> RevocationStatus:
+        """
+        Where the installed policy stands with its root's revocation list (show the
+        reason when it is revoked: nothing is sent under it).
+"""
+        
+        _UniffiFfiConverterString.check_lower(policy_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(policy_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRevocationStatus.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_status,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
         """
         Validates `answers` (field id → text form) against the form and saves the record
@@ -7038,6 +7853,7 @@ __all__ = [
     "DeletionOutcome",
     "KeySourceError",
     "LogLevel",
+    "RevocationStatus",
     "SelfReportError",
     "SyncEvent",
     "DisclosedField",
@@ -7058,6 +7874,8 @@ __all__ = [
     "PurgeSummary",
     "RecordInfo",
     "RecordList",
+    "RevocationListInfo",
+    "RevocationUpdate",
     "SavedRecord",
     "SyncSummary",
     "erase_store",

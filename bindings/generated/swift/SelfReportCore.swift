@@ -1165,8 +1165,17 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func installPolicy(signed: Data) throws  -> PolicyInfo
     
     /**
+     * Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+     * or a message) and keeps it when newer than the one held: everything it revokes
+     * stops at once, queued submissions under it are dropped and the ledger says why.
+     * `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+     */
+    func installRevocations(signed: Data) async throws  -> RevocationUpdate
+    
+    /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request. Runs on the core's threads.
+     * given, carried over or needed again, each submission dropped, each policy revoked
+     * and each deletion request. Runs on the core's threads.
      */
     func ledger() async throws  -> [LedgerEntry]
     
@@ -1215,6 +1224,17 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * threads.
      */
     func requestDeletion(submissionId: String) async throws  -> DeletionOutcome
+    
+    /**
+     * The revocation lists held, one per root (a handful of rows).
+     */
+    func revocationLists() throws  -> [RevocationListInfo]
+    
+    /**
+     * Where the installed policy stands with its root's revocation list (show the
+     * reason when it is revoked: nothing is sent under it).
+     */
+    func revocationStatus(policyId: String) throws  -> RevocationStatus
     
     /**
      * Validates `answers` (field id → text form) against the form and saves the record
@@ -1501,8 +1521,31 @@ open func installPolicy(signed: Data)throws  -> PolicyInfo  {
 }
     
     /**
+     * Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+     * or a message) and keeps it when newer than the one held: everything it revokes
+     * stops at once, queued submissions under it are dropped and the ledger says why.
+     * `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+     */
+open func installRevocations(signed: Data)async throws  -> RevocationUpdate  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_install_revocations(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(signed)
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRevocationUpdate_lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
+}
+    
+    /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request. Runs on the core's threads.
+     * given, carried over or needed again, each submission dropped, each policy revoked
+     * and each deletion request. Runs on the core's threads.
      */
 open func ledger()async throws  -> [LedgerEntry]  {
     return
@@ -1643,6 +1686,32 @@ open func requestDeletion(submissionId: String)async throws  -> DeletionOutcome 
             liftFunc: FfiConverterTypeDeletionOutcome_lift,
             errorHandler: FfiConverterTypeSelfReportError_lift
         )
+}
+    
+    /**
+     * The revocation lists held, one per root (a handful of rows).
+     */
+open func revocationLists()throws  -> [RevocationListInfo]  {
+    return try  FfiConverterSequenceTypeRevocationListInfo.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+        uniffiCallStatus in
+    uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where the installed policy stands with its root's revocation list (show the
+     * reason when it is revoked: nothing is sent under it).
+     */
+open func revocationStatus(policyId: String)throws  -> RevocationStatus  {
+    return try  FfiConverterTypeRevocationStatus_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+        uniffiCallStatus in
+    uniffi_selfreport_ffi_fn_method_selfreport_revocation_status(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(policyId),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -3967,6 +4036,214 @@ public func FfiConverterTypeRecordList_lower(_ value: RecordList) -> RustBuffer 
 
 
 /**
+ * A root's revocation list held on the device.
+ */
+public struct RevocationListInfo: Equatable, Hashable {
+    /**
+     * The root's key id.
+     */
+    public var rootKeyId: String
+    /**
+     * Its sequence number (lists only move forward).
+     */
+    public var sequence: UInt64
+    /**
+     * The day it was issued, `YYYY-MM-DD`.
+     */
+    public var issuedAt: String
+    /**
+     * The day the next list is due, `YYYY-MM-DD`.
+     */
+    public var nextUpdate: String
+    /**
+     * Whether today is past `next_update`: reported, not a revocation.
+     */
+    public var stale: Bool
+    /**
+     * Delegations it revokes.
+     */
+    public var revokedDelegations: UInt64
+    /**
+     * Policy versions it revokes.
+     */
+    public var revokedPolicies: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The root's key id.
+         */rootKeyId: String, 
+        /**
+         * Its sequence number (lists only move forward).
+         */sequence: UInt64, 
+        /**
+         * The day it was issued, `YYYY-MM-DD`.
+         */issuedAt: String, 
+        /**
+         * The day the next list is due, `YYYY-MM-DD`.
+         */nextUpdate: String, 
+        /**
+         * Whether today is past `next_update`: reported, not a revocation.
+         */stale: Bool, 
+        /**
+         * Delegations it revokes.
+         */revokedDelegations: UInt64, 
+        /**
+         * Policy versions it revokes.
+         */revokedPolicies: UInt64) {
+        self.rootKeyId = rootKeyId
+        self.sequence = sequence
+        self.issuedAt = issuedAt
+        self.nextUpdate = nextUpdate
+        self.stale = stale
+        self.revokedDelegations = revokedDelegations
+        self.revokedPolicies = revokedPolicies
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevocationListInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocationListInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevocationListInfo {
+        return
+            try RevocationListInfo(
+                rootKeyId: FfiConverterString.read(from: &buf), 
+                sequence: FfiConverterUInt64.read(from: &buf), 
+                issuedAt: FfiConverterString.read(from: &buf), 
+                nextUpdate: FfiConverterString.read(from: &buf), 
+                stale: FfiConverterBool.read(from: &buf), 
+                revokedDelegations: FfiConverterUInt64.read(from: &buf), 
+                revokedPolicies: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevocationListInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rootKeyId, into: &buf)
+        FfiConverterUInt64.write(value.sequence, into: &buf)
+        FfiConverterString.write(value.issuedAt, into: &buf)
+        FfiConverterString.write(value.nextUpdate, into: &buf)
+        FfiConverterBool.write(value.stale, into: &buf)
+        FfiConverterUInt64.write(value.revokedDelegations, into: &buf)
+        FfiConverterUInt64.write(value.revokedPolicies, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationListInfo_lift(_ buf: RustBuffer) throws -> RevocationListInfo {
+    return try FfiConverterTypeRevocationListInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationListInfo_lower(_ value: RevocationListInfo) -> RustBuffer {
+    return FfiConverterTypeRevocationListInfo.lower(value)
+}
+
+
+/**
+ * What installing a revocation list did.
+ */
+public struct RevocationUpdate: Equatable, Hashable {
+    /**
+     * The list now held.
+     */
+    public var list: RevocationListInfo
+    /**
+     * Whether it was new (false: the very list was held already).
+     */
+    public var changed: Bool
+    /**
+     * Installed policies it newly stops, by id.
+     */
+    public var revokedPolicies: [String]
+    /**
+     * Queued submissions dropped unsent because of it.
+     */
+    public var dropped: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The list now held.
+         */list: RevocationListInfo, 
+        /**
+         * Whether it was new (false: the very list was held already).
+         */changed: Bool, 
+        /**
+         * Installed policies it newly stops, by id.
+         */revokedPolicies: [String], 
+        /**
+         * Queued submissions dropped unsent because of it.
+         */dropped: UInt64) {
+        self.list = list
+        self.changed = changed
+        self.revokedPolicies = revokedPolicies
+        self.dropped = dropped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevocationUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocationUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevocationUpdate {
+        return
+            try RevocationUpdate(
+                list: FfiConverterTypeRevocationListInfo.read(from: &buf), 
+                changed: FfiConverterBool.read(from: &buf), 
+                revokedPolicies: FfiConverterSequenceString.read(from: &buf), 
+                dropped: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevocationUpdate, into buf: inout [UInt8]) {
+        FfiConverterTypeRevocationListInfo.write(value.list, into: &buf)
+        FfiConverterBool.write(value.changed, into: &buf)
+        FfiConverterSequenceString.write(value.revokedPolicies, into: &buf)
+        FfiConverterUInt64.write(value.dropped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationUpdate_lift(_ buf: RustBuffer) throws -> RevocationUpdate {
+    return try FfiConverterTypeRevocationUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationUpdate_lower(_ value: RevocationUpdate) -> RustBuffer {
+    return FfiConverterTypeRevocationUpdate.lower(value)
+}
+
+
+/**
  * What saving a record did.
  */
 public struct SavedRecord: Equatable, Hashable {
@@ -4992,6 +5269,79 @@ public enum LedgerEvent: Equatable, Hashable {
          */purpose: String
     )
     /**
+     * A new version of a consented policy lets no more leave than what was consented
+     * to: consent carried over. Keys rotated on the way are listed.
+     */
+    case consentCarriedOver(
+        /**
+         * Policy id.
+         */policyId: String, 
+        /**
+         * The version consented to.
+         */fromVersion: UInt64, 
+        /**
+         * The version now installed.
+         */toVersion: UInt64, 
+        /**
+         * Keys rotated since the previous version (`recipient health key`, `receipt key`,
+         * `TLS pins`).
+         */rotated: [String]
+    )
+    /**
+     * A new version lets more leave than was consented to: nothing is sealed or sent
+     * under it until the person consents again.
+     */
+    case consentNeeded(
+        /**
+         * Policy id.
+         */policyId: String, 
+        /**
+         * The version installed.
+         */version: UInt64, 
+        /**
+         * Each way it discloses more.
+         */widened: [String]
+    )
+    /**
+     * A queued submission was dropped unsent.
+     */
+    case submissionDropped(
+        /**
+         * Policy id.
+         */policyId: String, 
+        /**
+         * Submission id.
+         */submissionId: String, 
+        /**
+         * Why, for the person.
+         */reason: String
+    )
+    /**
+     * The policy's root revoked its installed version or a delegation it was signed
+     * under: nothing more is sealed or sent under it.
+     */
+    case policyRevoked(
+        /**
+         * Policy id.
+         */policyId: String, 
+        /**
+         * The version installed.
+         */version: UInt64, 
+        /**
+         * What was revoked: `"version"`, or `"delegation <key id>"`.
+         */revoked: String, 
+        /**
+         * The reason's code (`key-compromise`, `superseded`, `ceased-operation`,
+         * `privilege-withdrawn`).
+         */reason: String, 
+        /**
+         * The sequence number of the revocation list.
+         */sequence: UInt64, 
+        /**
+         * Queued submissions dropped unsent.
+         */dropped: UInt64
+    )
+    /**
      * The person withdrew consent; queued submissions were dropped.
      */
     case consentWithdrawn(
@@ -5049,10 +5399,22 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case 2: return .consentGranted(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .consentWithdrawn(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
+        case 3: return .consentCarriedOver(policyId: try FfiConverterString.read(from: &buf), fromVersion: try FfiConverterUInt64.read(from: &buf), toVersion: try FfiConverterUInt64.read(from: &buf), rotated: try FfiConverterSequenceString.read(from: &buf)
         )
         
-        case 4: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
+        case 4: return .consentNeeded(policyId: try FfiConverterString.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), widened: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        case 5: return .submissionDropped(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .policyRevoked(policyId: try FfiConverterString.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), revoked: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf), sequence: try FfiConverterUInt64.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 7: return .consentWithdrawn(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 8: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5085,15 +5447,47 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
             FfiConverterString.write(purpose, into: &buf)
             
         
-        case let .consentWithdrawn(policyId,purpose,dropped):
+        case let .consentCarriedOver(policyId,fromVersion,toVersion,rotated):
             writeInt(&buf, Int32(3))
+            FfiConverterString.write(policyId, into: &buf)
+            FfiConverterUInt64.write(fromVersion, into: &buf)
+            FfiConverterUInt64.write(toVersion, into: &buf)
+            FfiConverterSequenceString.write(rotated, into: &buf)
+            
+        
+        case let .consentNeeded(policyId,version,widened):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(policyId, into: &buf)
+            FfiConverterUInt64.write(version, into: &buf)
+            FfiConverterSequenceString.write(widened, into: &buf)
+            
+        
+        case let .submissionDropped(policyId,submissionId,reason):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(policyId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .policyRevoked(policyId,version,revoked,reason,sequence,dropped):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(policyId, into: &buf)
+            FfiConverterUInt64.write(version, into: &buf)
+            FfiConverterString.write(revoked, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterUInt64.write(sequence, into: &buf)
+            FfiConverterUInt64.write(dropped, into: &buf)
+            
+        
+        case let .consentWithdrawn(policyId,purpose,dropped):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(policyId, into: &buf)
             FfiConverterString.write(purpose, into: &buf)
             FfiConverterUInt64.write(dropped, into: &buf)
             
         
         case let .deletionRequested(policyId,submissionId,endpoint,outcome):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(policyId, into: &buf)
             FfiConverterString.write(submissionId, into: &buf)
             FfiConverterString.write(endpoint, into: &buf)
@@ -5371,6 +5765,126 @@ public func FfiConverterTypeRecordState_lift(_ buf: RustBuffer) throws -> Record
 #endif
 public func FfiConverterTypeRecordState_lower(_ value: RecordState) -> RustBuffer {
     return FfiConverterTypeRecordState.lower(value)
+}
+
+
+
+/**
+ * Where an installed policy stands with its root's revocation list.
+ */
+
+public enum RevocationStatus: Equatable, Hashable {
+    
+    /**
+     * Nothing revokes it; `list` is the list held for its root, if any.
+     */
+    case notRevoked(
+        /**
+         * The list held for its root.
+         */list: RevocationListInfo?
+    )
+    /**
+     * Its installed version is revoked: nothing is sealed or sent under it.
+     */
+    case versionRevoked(
+        /**
+         * The version revoked.
+         */version: UInt64, 
+        /**
+         * The reason's code: `key-compromise`, `superseded`, `ceased-operation` or
+         * `privilege-withdrawn`.
+         */reason: String, 
+        /**
+         * The list that revoked it.
+         */list: RevocationListInfo
+    )
+    /**
+     * A delegation of its chain is revoked: nothing is sealed or sent under it.
+     */
+    case delegationRevoked(
+        /**
+         * The key id of the revoked delegation's subject (the collector's key).
+         */subjectKeyId: String, 
+        /**
+         * The reason's code.
+         */reason: String, 
+        /**
+         * The list that revoked it.
+         */list: RevocationListInfo
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RevocationStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocationStatus: FfiConverterRustBuffer {
+    typealias SwiftType = RevocationStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevocationStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notRevoked(list: try FfiConverterOptionTypeRevocationListInfo.read(from: &buf)
+        )
+        
+        case 2: return .versionRevoked(version: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf), list: try FfiConverterTypeRevocationListInfo.read(from: &buf)
+        )
+        
+        case 3: return .delegationRevoked(subjectKeyId: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf), list: try FfiConverterTypeRevocationListInfo.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RevocationStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .notRevoked(list):
+            writeInt(&buf, Int32(1))
+            FfiConverterOptionTypeRevocationListInfo.write(list, into: &buf)
+            
+        
+        case let .versionRevoked(version,reason,list):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(version, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterTypeRevocationListInfo.write(list, into: &buf)
+            
+        
+        case let .delegationRevoked(subjectKeyId,reason,list):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(subjectKeyId, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterTypeRevocationListInfo.write(list, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationStatus_lift(_ buf: RustBuffer) throws -> RevocationStatus {
+    return try FfiConverterTypeRevocationStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationStatus_lower(_ value: RevocationStatus) -> RustBuffer {
+    return FfiConverterTypeRevocationStatus.lower(value)
 }
 
 
@@ -6027,6 +6541,30 @@ fileprivate struct FfiConverterOptionTypePolicyInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRevocationListInfo: FfiConverterRustBuffer {
+    typealias SwiftType = RevocationListInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRevocationListInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRevocationListInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -6352,6 +6890,31 @@ fileprivate struct FfiConverterSequenceTypeRecordInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRevocationListInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [RevocationListInfo]
+
+    public static func write(_ value: [RevocationListInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRevocationListInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RevocationListInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RevocationListInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRevocationListInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTrustAnchor: FfiConverterRustBuffer {
     typealias SwiftType = [TrustAnchor]
 
@@ -6569,7 +7132,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() != 46523) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 18457) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_install_revocations() != 27624) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_ledger() != 39886) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() != 21093) {
@@ -6594,6 +7160,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists() != 14351) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948) {

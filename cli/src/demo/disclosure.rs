@@ -181,6 +181,9 @@ impl Demo {
                     reason,
                     ..
                 } => format!("#{seq} {} dropped: {reason}", short(submission_id)),
+                LedgerEvent::PolicyRevoked {
+                    policy_id, reason, ..
+                } => format!("#{seq} {policy_id} revoked by its root ({reason})"),
                 LedgerEvent::ConsentWithdrawn {
                     policy_id, dropped, ..
                 } => format!("#{seq} consent withdrawn from {policy_id}, {dropped} dropped"),

@@ -6,68 +6,14 @@ use chrono::Days;
 use serde_json::{Value, json};
 
 use crate::crypto::signature::SigningKey;
-use crate::policy::signed::envelope_bytes;
-use crate::policy::test_support::{fake_key, test_key, test_policy_value, today};
-use crate::policy::{
-    DELEGATION_SIGNATURE_CONTEXT, POLICY_SIGNATURE_CONTEXT, PolicyError, PolicyFormat,
-    SignedPolicy, TrustAnchor, TrustAnchors, VerifiedPolicy, policy_refusals, sign_delegation,
-    sign_policy, sign_policy_with_chain,
+use crate::policy::test_support::{
+    delegation, fake_key, policy_v2, signed_delegation, signed_under, test_key, test_policy_value,
+    today,
 };
-
-/// The example policy as `selfreport.policy/2`: Shanghai, recipients with roles.
-fn policy_v2() -> Value {
-    let mut policy = test_policy_value("sh-arrivals", 3, today());
-    policy["format"] = json!("selfreport.policy/2");
-    policy["region"] = json!(["310000"]);
-    policy["recipients"]["health"]["role"] = json!("health");
-    policy["recipients"]["identity"]["role"] = json!("identity");
-    policy
-}
-
-/// A delegation to `subject` allowing everything the example policy uploads.
-fn delegation(subject: &SigningKey, depth: u32) -> Value {
-    json!({
-        "format": "selfreport.delegation/1",
-        "subject": {"public_key": subject.public_key_base64(),
-                    "name": {"zh": "黄浦区疾控中心", "en": "Huangpu District CDC"}},
-        "valid_from": (today() - Days::new(60)).to_string(),
-        "valid_until": (today() + Days::new(365)).to_string(),
-        "constraints": {
-            "namespace": "sh-",
-            "purposes": ["epidemic-control", "health-monitoring"],
-            "regions": ["310000"],
-            "max_device_days": 28,
-            "max_server_days": 28,
-            "endpoint_hosts": ["report.example.org"],
-            "kinds": {
-                "temperature_c": "threshold", "multi_choice": "keep", "district": "generalize:city",
-                "person_name": "keep", "resident_id": "keep", "phone": "pseudonym",
-                "date": "keep", "travel_history": "risk_area_visited", "integer": "round",
-                "yes_no": "keep"
-            },
-            "depth": depth
-        }
-    })
-}
-
-fn signed_delegation(issuer: &SigningKey, document: &Value) -> Vec<u8> {
-    envelope_bytes(
-        issuer,
-        DELEGATION_SIGNATURE_CONTEXT,
-        &serde_json::to_vec(document).unwrap(),
-        &[],
-    )
-}
-
-fn signed_under(signer: &SigningKey, policy: &Value, chain: &[Vec<u8>]) -> Vec<u8> {
-    let links: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
-    envelope_bytes(
-        signer,
-        POLICY_SIGNATURE_CONTEXT,
-        &serde_json::to_vec(policy).unwrap(),
-        &links,
-    )
-}
+use crate::policy::{
+    PolicyError, PolicyFormat, SignedPolicy, TrustAnchor, TrustAnchors, VerifiedPolicy,
+    policy_refusals, sign_delegation, sign_policy, sign_policy_with_chain,
+};
 
 /// A commission root, a city office it delegates to (depth 1), a district office the
 /// city delegates to (depth 0).

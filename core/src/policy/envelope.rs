@@ -10,7 +10,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::crypto::signature::SigningKey;
+use crate::crypto::signature::{ED25519_PUBLIC_KEY_LEN, SigningKey};
 
 use super::chain::{Authority, check_chain_for_signing, verify_chain};
 use super::delegation::{MAX_CHAIN_LINKS, SignedDelegation};
@@ -104,6 +104,7 @@ impl SignedPolicy {
     fn into_verified(self, document: PolicyDocument, authority: &Authority) -> VerifiedPolicy {
         VerifiedPolicy {
             parts: std::sync::Arc::new(VerifiedParts {
+                chain_subject_keys: subject_keys(&self.chain),
                 envelope: self.bytes,
                 payload: self.envelope.payload,
                 key_id: self.envelope.key_id,
@@ -113,6 +114,14 @@ impl SignedPolicy {
             }),
         }
     }
+}
+
+/// The subject key of each delegation of `chain`, root first.
+fn subject_keys(chain: &[SignedDelegation]) -> Vec<[u8; ED25519_PUBLIC_KEY_LEN]> {
+    chain
+        .iter()
+        .map(|link| link.document().subject_key)
+        .collect()
 }
 
 /// The envelope's chain, each link parsed; a refusal names the link.
@@ -254,6 +263,7 @@ struct VerifiedParts {
     key_id: String,
     root_key_id: String,
     namespace: Option<String>,
+    chain_subject_keys: Vec<[u8; ED25519_PUBLIC_KEY_LEN]>,
     document: PolicyDocument,
 }
 
@@ -282,6 +292,7 @@ impl VerifiedPolicy {
             .map(|last| last.document().constraints.namespace.clone());
         Ok(VerifiedPolicy {
             parts: std::sync::Arc::new(VerifiedParts {
+                chain_subject_keys: subject_keys(&signed.chain),
                 envelope: signed.bytes,
                 payload: signed.envelope.payload,
                 key_id: signed.envelope.key_id,
@@ -326,6 +337,12 @@ impl VerifiedPolicy {
     /// for a policy its root signed directly.
     pub fn root_key_id(&self) -> &str {
         &self.parts.root_key_id
+    }
+
+    /// The subject key of each delegation of its chain, root first (empty for a policy
+    /// its root signed directly): what a revocation list may revoke it by.
+    pub fn chain_subject_keys(&self) -> &[[u8; ED25519_PUBLIC_KEY_LEN]] {
+        &self.parts.chain_subject_keys
     }
 
     /// The namespace of the delegation that authorized its signer; `None` for a policy

@@ -412,6 +412,55 @@ pub enum PolicyError {
         /// What is wrong.
         detail: String,
     },
+
+    /// A revocation list is malformed or breaks a content rule (checked before its
+    /// signature).
+    #[error("the revocation list is not acceptable: {detail}")]
+    BadRevocations {
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// A revocation list is older than the one the device holds for its root: lists only
+    /// move forward.
+    #[error("revocation list {offered} is older than list {held} already held for this root")]
+    RevocationsStale {
+        /// The sequence number of the list held.
+        held: u64,
+        /// The sequence number of the list offered.
+        offered: u64,
+    },
+
+    /// A revocation list has the sequence number of the list held for its root but other
+    /// content: the root signed two different lists under one number.
+    #[error("revocation list {sequence} differs from the list with that number already held")]
+    RevocationsConflict {
+        /// The sequence number both lists carry.
+        sequence: u64,
+    },
+
+    /// The root revoked this version of the policy: nothing is sealed or sent under it.
+    #[error("version {version} of policy {id} was revoked by its root ({reason})")]
+    Revoked {
+        /// The policy id.
+        id: String,
+        /// The version revoked.
+        version: u64,
+        /// Why, as its code (`key-compromise`...).
+        reason: &'static str,
+    },
+
+    /// The root revoked a delegation of the policy's chain: nothing is sealed or sent under
+    /// any policy its subject (or anyone it delegated to) signed.
+    #[error(
+        "the delegation to key {subject_key_id} in the policy's chain was revoked by its root ({reason})"
+    )]
+    DelegationRevoked {
+        /// The key id of the revoked delegation's subject.
+        subject_key_id: String,
+        /// Why, as its code.
+        reason: &'static str,
+    },
 }
 
 impl PolicyError {
@@ -461,6 +510,11 @@ impl PolicyError {
             PolicyError::FreeTextUploaded { .. } => "PolicyFreeTextUploaded",
             PolicyError::IdentityNotToIdentity { .. } => "PolicyIdentityNotToIdentity",
             PolicyError::HealthNotToHealth { .. } => "PolicyHealthNotToHealth",
+            PolicyError::BadRevocations { .. } => "PolicyBadRevocations",
+            PolicyError::RevocationsStale { .. } => "PolicyRevocationsStale",
+            PolicyError::RevocationsConflict { .. } => "PolicyRevocationsConflict",
+            PolicyError::Revoked { .. } => "PolicyRevoked",
+            PolicyError::DelegationRevoked { .. } => "PolicyDelegationRevoked",
         }
     }
 

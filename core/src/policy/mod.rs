@@ -19,6 +19,7 @@ pub mod limits;
 mod parse;
 pub mod purpose;
 pub mod region;
+pub mod revocation;
 mod signed;
 mod trust;
 
@@ -38,4 +39,8 @@ pub use error::PolicyError;
 pub use install::{MAX_FIRST_VERSION, MAX_VERSION_STEP, check_update};
 pub use limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
 pub use parse::{SUPPORTED_SUITES, parse_policy_document};
+pub use revocation::{
+    RevocationList, RevocationReason, SignedRevocations, parse_revocation_document,
+    sign_revocations,
+};
 pub use trust::{TrustAnchor, TrustAnchors};

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use crate::crypto::signature::SigningKey;
 
 use super::envelope::envelope_bytes;
+use super::signed::envelope_bytes as signed_envelope;
+use super::{DELEGATION_SIGNATURE_CONTEXT, POLICY_SIGNATURE_CONTEXT};
 use super::{SignedPolicy, TrustAnchor, TrustAnchors, VerifiedPolicy, sign_policy};
 
 /// The date tests treat as today unless they say otherwise.
@@ -139,4 +141,61 @@ pub(crate) fn verified(
     SignedPolicy::parse(&envelope)
         .and_then(|signed| signed.verify(&anchor_for(key), today))
         .expect("the test policy verifies")
+}
+
+/// The example policy as `selfreport.policy/2`: Shanghai, recipients with roles.
+pub(crate) fn policy_v2() -> Value {
+    let mut policy = test_policy_value("sh-arrivals", 3, today());
+    policy["format"] = json!("selfreport.policy/2");
+    policy["region"] = json!(["310000"]);
+    policy["recipients"]["health"]["role"] = json!("health");
+    policy["recipients"]["identity"]["role"] = json!("identity");
+    policy
+}
+
+/// A delegation to `subject` allowing everything the example policy uploads.
+pub(crate) fn delegation(subject: &SigningKey, depth: u32) -> Value {
+    json!({
+        "format": "selfreport.delegation/1",
+        "subject": {"public_key": subject.public_key_base64(),
+                    "name": {"zh": "黄浦区疾控中心", "en": "Huangpu District CDC"}},
+        "valid_from": (today() - Days::new(60)).to_string(),
+        "valid_until": (today() + Days::new(365)).to_string(),
+        "constraints": {
+            "namespace": "sh-",
+            "purposes": ["epidemic-control", "health-monitoring"],
+            "regions": ["310000"],
+            "max_device_days": 28,
+            "max_server_days": 28,
+            "endpoint_hosts": ["report.example.org"],
+            "kinds": {
+                "temperature_c": "threshold", "multi_choice": "keep", "district": "generalize:city",
+                "person_name": "keep", "resident_id": "keep", "phone": "pseudonym",
+                "date": "keep", "travel_history": "risk_area_visited", "integer": "round",
+                "yes_no": "keep"
+            },
+            "depth": depth
+        }
+    })
+}
+
+/// `document` signed as a delegation by `issuer`, any content.
+pub(crate) fn signed_delegation(issuer: &SigningKey, document: &Value) -> Vec<u8> {
+    signed_envelope(
+        issuer,
+        DELEGATION_SIGNATURE_CONTEXT,
+        &serde_json::to_vec(document).unwrap(),
+        &[],
+    )
+}
+
+/// `policy` signed by `signer` with the delegation envelopes `chain`, any content.
+pub(crate) fn signed_under(signer: &SigningKey, policy: &Value, chain: &[Vec<u8>]) -> Vec<u8> {
+    let links: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+    signed_envelope(
+        signer,
+        POLICY_SIGNATURE_CONTEXT,
+        &serde_json::to_vec(policy).unwrap(),
+        &links,
+    )
 }

@@ -17,6 +17,7 @@ mod policies;
 mod profiles;
 mod purge;
 mod records;
+mod revocations;
 mod rows;
 mod schema;
 
@@ -37,6 +38,7 @@ pub(crate) use monitoring::expiry_epoch;
 pub use outbox::{AttemptOutcome, OutboxItem, OutboxItemState, OutboxPayload, Recorded};
 pub use purge::PurgeReport;
 pub use records::{NewRecord, OutboxState, RecordListing, SavedRecord, StoredRecord};
+pub use revocations::RevocationsInstalled;
 pub use schema::CURRENT_VERSION;
 
 pub(crate) use keyring::{Keyring, STANDING_EPOCH};

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 3;
+pub const CURRENT_VERSION: i64 = 4;
 
 /// Version 1. Plaintext columns are limited to random ids, record kind, epoch numbers,
 /// outbox state, revision numbers and keyed blind indexes; every value a person typed
@@ -153,8 +153,17 @@ CREATE INDEX outbox_by_epoch ON outbox (epoch);
 DROP TABLE epoch_keys;
 ";
 
+/// Version 4 (revocation): the revocation list held for each root, sealed, found by a
+/// blind index of the root's key id.
+const V4: &str = "
+CREATE TABLE revocation_lists (
+    id     TEXT PRIMARY KEY NOT NULL,
+    sealed BLOB NOT NULL
+) STRICT;
+";
+
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The version whose migration also needs the unlocked keys: it moves the wrapped epoch
 /// keys into pages (`Keyring::adopt_wrapped_epoch_keys`).

@@ -416,6 +416,13 @@ impl Transport {
         self.send(request).await
     }
 
+    /// `GET {endpoint}/revocations`: the latest revocation list of the policy's root that
+    /// the drop box relays (404 when it relays none).
+    pub async fn fetch_revocations(&self) -> Result<Reply, TransportError> {
+        let request = self.client.get(self.url("revocations")?);
+        self.send(request).await
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, TransportError> {
         let mut response = request.send().await.map_err(classify)?;
         let status = response.status();

@@ -912,9 +912,23 @@ async fn an_item_sealed_under_another_endpoint_is_dropped_and_ledgered() {
 async fn policy_updates_are_checked_like_installs() {
     let s = setup(vec![], false).await;
     let served = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let revocations = Arc::new(Mutex::new(None::<Vec<u8>>));
     let body = served.clone();
-    let update_server =
-        TestServer::start(move |_| Action::Reply(200, vec![], body.lock().unwrap().clone())).await;
+    let relayed = revocations.clone();
+    let update_server = TestServer::start(move |request: &SeenRequest| {
+        if request.path.ends_with("/revocations") {
+            return match relayed.lock().unwrap().clone() {
+                Some(list) => Action::Reply(200, vec![], list),
+                None => Action::Reply(
+                    404,
+                    vec![],
+                    br#"{"error":{"code":"NotFound","message":"none"}}"#.to_vec(),
+                ),
+            };
+        }
+        Action::Reply(200, vec![], body.lock().unwrap().clone())
+    })
+    .await;
     let document = |version: u64| {
         let mut value: serde_json::Value =
             serde_json::from_str(&policy_json(&update_server, &s.dropbox, version)).unwrap();
@@ -948,14 +962,29 @@ async fn policy_updates_are_checked_like_installs() {
         2,
         "refusals leave it untouched"
     );
+    // The root's list, relayed by the drop box, is installed first: a version it revokes
+    // is not installed.
+    let list = serde_json::json!({
+        "format": "selfreport.revocations/1", "sequence": 1,
+        "issued_at": today().to_string(), "next_update": today().to_string(),
+        "policies": [{"id": "up", "version": 3, "reason": "key-compromise"}]
+    });
+    *revocations.lock().unwrap() =
+        Some(crate::policy::sign_revocations(&s.authority, list.to_string().as_bytes()).unwrap());
     *served.lock().unwrap() = signed(&s.authority, &document(3).to_string());
+    assert!(matches!(
+        s.core.update_policy("up", &config).await,
+        Err(Error::Policy(PolicyError::Revoked { version: 3, .. }))
+    ));
+    assert_eq!(s.core.revocation_lists().unwrap()[0].sequence, 1);
+    *served.lock().unwrap() = signed(&s.authority, &document(4).to_string());
     let updated = s.core.update_policy("up", &config).await.unwrap().unwrap();
-    assert_eq!(updated.version, 3);
+    assert_eq!(updated.version, 4);
     let requests = update_server.requests();
     assert!(
         requests
             .iter()
-            .all(|r| r.method == "GET" && r.path == "/v1/policy")
+            .all(|r| r.method == "GET" && (r.path == "/v1/policy" || r.path == "/v1/revocations"))
     );
 }
 

@@ -19,6 +19,7 @@ use selfreport_endpoint::delegation::{
 };
 use selfreport_endpoint::fhir::questionnaire_command;
 use selfreport_endpoint::open::{OutputFormat, open_command};
+use selfreport_endpoint::revocation::{RevocationRequest, revoke_file};
 use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
 
 /// Authority tools for selfreport: keys, signed collection policies, opening submissions.
@@ -124,6 +125,38 @@ enum Command {
         name_en: Option<String>,
         /// Where to write the signed delegation (replaced if it exists).
         #[arg(long, value_name = "DELEGATION.json")]
+        out: PathBuf,
+    },
+    /// Write a root's next revocation list: everything the previous list revoked, plus
+    /// the delegations and policy versions named now, under the next sequence number.
+    /// Devices stop everything it revokes as soon as they install it; every drop box
+    /// relays it (`selfreport-endpoint serve --revocations`).
+    Revoke {
+        /// The root's private signing key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The root's previous list: its entries are carried over, the sequence continues.
+        #[arg(long, value_name = "REVOCATIONS.json")]
+        previous: Option<PathBuf>,
+        /// A delegation to revoke: its subject's public key file, or the signed
+        /// delegation; repeatable.
+        #[arg(long = "delegation", value_name = "PUB|DELEGATION.json")]
+        delegations: Vec<PathBuf>,
+        /// A policy version to revoke, `ID@VERSION`; repeatable.
+        #[arg(long = "policy", value_name = "ID@VERSION")]
+        policies: Vec<String>,
+        /// Why, for what is revoked now: key-compromise, superseded, ceased-operation or
+        /// privilege-withdrawn.
+        #[arg(long, value_name = "CODE")]
+        reason: Option<String>,
+        /// The day the next list will be published by (default: a week from today).
+        #[arg(long, value_name = "DATE")]
+        next_update: Option<chrono::NaiveDate>,
+        /// The sequence number (default: the previous list's plus one, or 1).
+        #[arg(long, value_name = "N")]
+        sequence: Option<u64>,
+        /// Where to write the signed list (replaced if it exists).
+        #[arg(long, value_name = "REVOCATIONS.json")]
         out: PathBuf,
     },
     /// Print every rule a draft policy breaks: content, guardrails, and with --chain the
@@ -268,6 +301,35 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             };
             delegate(key, subject, parent, request, out)
         }
+        Command::Revoke {
+            key,
+            previous,
+            delegations,
+            policies,
+            reason,
+            next_update,
+            sequence,
+            out,
+        } => {
+            let today = chrono::Local::now().date_naive();
+            let request = RevocationRequest {
+                delegations,
+                policies,
+                reason,
+                issued_at: today,
+                next_update: next_update.unwrap_or(today + chrono::Days::new(7)),
+                sequence,
+            };
+            let output = revoke_file(&key, previous.as_deref(), &request, &out)?;
+            Ok(vec![format!(
+                "revocation list {} of root {}: {} delegation(s), {} policy version(s) revoked; wrote {}",
+                output.sequence,
+                output.root_key_id,
+                output.delegations,
+                output.policies,
+                output.out_path.display()
+            )])
+        }
         Command::CheckPolicy { input, chain, root } => {
             let refusals = check_policy_file(&input, &chain, root.as_deref())?;
             if refusals.is_empty() {
@@ -379,7 +441,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!(
-                "error[Usage]: a command is required: keygen, delegate, sign-policy, check-policy or open (see --help)"
+                "error[Usage]: a command is required: keygen, delegate, sign-policy, check-policy, revoke or open (see --help)"
             );
             ExitCode::from(2)
         }

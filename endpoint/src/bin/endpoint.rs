@@ -82,6 +82,10 @@ struct ServeArgs {
     /// The signed policy served at GET {endpoint}/policy and checked against.
     #[arg(long, value_name = "SIGNED.json")]
     policy: PathBuf,
+    /// The policy's root's latest revocation list (`selfreport-authority revoke`), relayed
+    /// at GET {endpoint}/revocations and re-read when the file is replaced.
+    #[arg(long, value_name = "REVOCATIONS.json")]
+    revocations: Option<PathBuf>,
     /// Days a submission is kept (default and maximum: the policy's retention.server_days).
     #[arg(long, value_name = "N")]
     retention_days: Option<u32>,
@@ -226,6 +230,9 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
         .with_retention_interval(Duration::from_secs(args.retention_interval.max(1)));
     if let Some(days) = args.retention_days {
         drop_box = drop_box.with_retention_days(days)?;
+    }
+    if let Some(path) = &args.revocations {
+        drop_box = drop_box.with_revocations(path)?;
     }
     Ok(drop_box)
 }

@@ -49,6 +49,15 @@ pub enum DropBoxError {
         allowed: u32,
     },
 
+    /// The revocation list file to relay cannot be used.
+    #[error("the revocation list {} cannot be relayed: {detail}", path.display())]
+    Revocations {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+
     /// A rate limit of zero would refuse everything.
     #[error("the rate limit must be at least one request per second")]
     RateLimitZero,
@@ -100,6 +109,7 @@ impl DropBoxError {
             DropBoxError::EndpointPath { .. } => "EndpointPath",
             DropBoxError::RetentionTooLong { .. } => "RetentionTooLong",
             DropBoxError::RateLimitZero => "RateLimitZero",
+            DropBoxError::Revocations { .. } => "Revocations",
             DropBoxError::Tls { .. } => "Tls",
             DropBoxError::Database { .. } => "Database",
             DropBoxError::DatabaseUrl { .. } => "DatabaseUrl",
@@ -119,6 +129,7 @@ impl DropBoxError {
             DropBoxError::Policy(_)
             | DropBoxError::ReceiptKeyMismatch
             | DropBoxError::EndpointPath { .. }
+            | DropBoxError::Revocations { .. }
             | DropBoxError::Tls { .. } => 3,
             DropBoxError::Database { .. }
             | DropBoxError::Listen { .. }

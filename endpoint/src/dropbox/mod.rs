@@ -24,6 +24,7 @@ mod access_log;
 mod check;
 mod error;
 mod rate_limit;
+mod revocations;
 mod routes;
 mod storage;
 mod tls;
@@ -46,6 +47,7 @@ use tokio::task::JoinHandle;
 
 pub use access_log::AccessLog;
 pub use error::DropBoxError;
+pub use revocations::RevocationRelay;
 pub use storage::{
     Database, MoveReport, PostgresConfig, move_sqlite_to_postgres, prepare_postgres,
 };
@@ -81,6 +83,7 @@ pub struct DropBox {
     shutdown_grace: Duration,
     clock: Arc<dyn Clock>,
     log: AccessLog,
+    revocations: Option<Arc<RevocationRelay>>,
 }
 
 impl DropBox {
@@ -117,7 +120,22 @@ impl DropBox {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             clock: Arc::new(SystemClock),
             log: AccessLog::stderr(),
+            revocations: None,
         })
+    }
+
+    /// Relays the revocation list in the file at `path` at `GET {base}/revocations`
+    /// (re-read when the file changes; see [`RevocationRelay`]). It must be a list signed
+    /// by the key of the served policy's root.
+    pub fn with_revocations(mut self, path: &std::path::Path) -> Result<Self, DropBoxError> {
+        let signed = selfreport_core::policy::SignedPolicy::parse(&self.envelope)?;
+        let root_key_id = signed
+            .chain()
+            .first()
+            .map_or(signed.key_id(), |first| first.issuer_key_id())
+            .to_owned();
+        self.revocations = Some(Arc::new(RevocationRelay::open(path, &root_key_id)?));
+        Ok(self)
     }
 
     /// Keeps submissions `days` days instead of the policy's `retention.server_days`;
@@ -295,6 +313,7 @@ pub async fn serve(
         rate_limiter: drop_box.rate_limit.map(RateLimiter::new),
         log: drop_box.log.clone(),
         request_timeout: drop_box.request_timeout,
+        revocations: drop_box.revocations.clone(),
     });
 
     // Expired submissions go before anything new comes in.

@@ -46,6 +46,8 @@ pub(crate) struct AppState {
     pub(crate) rate_limiter: Option<RateLimiter>,
     pub(crate) log: AccessLog,
     pub(crate) request_timeout: Duration,
+    /// The root's revocation list relayed, if the operator gave one.
+    pub(crate) revocations: Option<Arc<super::RevocationRelay>>,
 }
 
 /// The router for `base_path` (`""` or `"/v1"`, checked by the caller).
@@ -62,6 +64,7 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
             delete(delete_submission),
         )
         .route(&format!("{base_path}/policy"), get(policy))
+        .route(&format!("{base_path}/revocations"), get(revocations))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_SUBMISSION_BYTES))
@@ -329,6 +332,18 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// `GET {base}/policy`: the signed envelope exactly as the authority signed it.
 async fn policy(State(state): State<Arc<AppState>>) -> Response {
     json(StatusCode::OK, state.envelope.clone())
+}
+
+/// `GET {base}/revocations`: the root's latest revocation list exactly as it signed it,
+/// or 404 when the drop box relays none.
+async fn revocations(State(state): State<Arc<AppState>>) -> Response {
+    let Some(relay) = state.revocations.clone() else {
+        return ApiError::not_found().into_response();
+    };
+    match tokio::task::spawn_blocking(move || relay.current()).await {
+        Ok(list) => json(StatusCode::OK, list),
+        Err(_) => ApiError::unavailable().into_response(),
+    }
 }
 
 async fn not_found() -> Response {

@@ -107,6 +107,11 @@ enum Vocabulary {
         L10n.optional("transform.\(transform)") ?? transform
     }
 
+    /// Why a root revoked a policy or a delegation (`"key-compromise"`).
+    static func revocationReason(_ reason: String) -> String {
+        L10n.optional("revocation.reason.\(reason)") ?? reason
+    }
+
     /// A recipient named by a policy (`"health"`).
     static func recipient(_ recipient: String?) -> String {
         guard let recipient else { return L10n.string("recipient.none") }

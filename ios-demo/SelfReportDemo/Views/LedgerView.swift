@@ -89,6 +89,14 @@ struct LedgerRow: View {
             return L10n.format("ledger.consent-withdrawn %lld", Int64(dropped))
         case .deletionRequested(_, _, _, let outcome):
             return L10n.format("ledger.deletion %@", L10n.optional("deletion.outcome.\(outcome)") ?? outcome)
+        case .consentCarriedOver(_, _, let toVersion, _):
+            return L10n.format("ledger.consent-carried-over %lld", Int64(toVersion))
+        case .consentNeeded(_, let version, _):
+            return L10n.format("ledger.consent-needed %lld", Int64(version))
+        case .submissionDropped:
+            return L10n.string("ledger.submission-dropped")
+        case .policyRevoked(_, _, _, let reason, _, _):
+            return L10n.format("ledger.policy-revoked %@", Vocabulary.revocationReason(reason))
         }
     }
 }
@@ -180,6 +188,37 @@ struct LedgerEntryView: View {
                 LabeledContent("ledger.policy", value: policyId)
                 LabeledContent("ledger.submission", value: submissionId)
                 LabeledContent("ledger.endpoint", value: endpoint)
+            }
+        case let .consentCarriedOver(policyId, fromVersion, toVersion, rotated):
+            Section {
+                Text(L10n.format("ledger.consent-carried-over %lld", Int64(toVersion)))
+                LabeledContent("ledger.policy", value: "\(policyId) v\(fromVersion) → v\(toVersion)")
+                ForEach(rotated, id: \.self) { key in
+                    LabeledContent("ledger.rotated", value: key)
+                }
+            }
+        case let .consentNeeded(policyId, version, widened):
+            Section {
+                Text(L10n.format("ledger.consent-needed %lld", Int64(version)))
+                LabeledContent("ledger.policy", value: "\(policyId) v\(version)")
+            }
+            Section("ledger.widened") {
+                ForEach(widened, id: \.self) { Text($0) }
+            }
+        case let .submissionDropped(policyId, submissionId, reason):
+            Section {
+                Text("ledger.submission-dropped")
+                LabeledContent("ledger.policy", value: policyId)
+                LabeledContent("ledger.submission", value: submissionId)
+                LabeledContent("ledger.reason", value: reason)
+            }
+        case let .policyRevoked(policyId, version, revoked, reason, sequence, dropped):
+            Section {
+                Text(L10n.format("ledger.policy-revoked %@", Vocabulary.revocationReason(reason)))
+                LabeledContent("ledger.policy", value: "\(policyId) v\(version)")
+                LabeledContent("ledger.revoked", value: revoked)
+                LabeledContent("ledger.revocation-list", value: String(sequence))
+                LabeledContent("ledger.dropped", value: String(dropped))
             }
         }
     }

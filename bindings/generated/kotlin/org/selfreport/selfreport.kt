@@ -782,6 +782,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_install_policy(
     ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_install_revocations(
+    ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_ledger(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods(
@@ -799,6 +801,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_records(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion(
+    ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists(
+    ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_save_record(
     ): Int
@@ -877,6 +883,8 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_selfreport_ffi_fn_method_selfreport_install_policy(`ptr`: Long,`signed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_install_revocations(`ptr`: Long,`signed`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_ledger(`ptr`: Long,
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_monitoring_periods(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -895,6 +903,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_request_deletion(`ptr`: Long,`submissionId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_revocation_status(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_save_record(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`formId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`answers`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_start_monitoring(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`start`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1116,7 +1128,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_policy() and 0xFFFF) != 46523) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() and 0xFFFF) != 18457) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_install_revocations() and 0xFFFF) != 27624) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_ledger() and 0xFFFF) != 39886) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_monitoring_periods() and 0xFFFF) != 21093) {
@@ -1141,6 +1156,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() and 0xFFFF) != 28720) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists() and 0xFFFF) != 14351) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() and 0xFFFF) != 5546) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() and 0xFFFF) != 17948) {
@@ -2470,8 +2491,17 @@ public interface SelfReportInterface {
     fun `installPolicy`(`signed`: kotlin.ByteArray): PolicyInfo
     
     /**
+     * Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+     * or a message) and keeps it when newer than the one held: everything it revokes
+     * stops at once, queued submissions under it are dropped and the ledger says why.
+     * `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+     */
+    suspend fun `installRevocations`(`signed`: kotlin.ByteArray): RevocationUpdate
+    
+    /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request. Runs on the core's threads.
+     * given, carried over or needed again, each submission dropped, each policy revoked
+     * and each deletion request. Runs on the core's threads.
      */
     suspend fun `ledger`(): List<LedgerEntry>
     
@@ -2520,6 +2550,17 @@ public interface SelfReportInterface {
      * threads.
      */
     suspend fun `requestDeletion`(`submissionId`: kotlin.String): DeletionOutcome
+    
+    /**
+     * The revocation lists held, one per root (a handful of rows).
+     */
+    fun `revocationLists`(): List<RevocationListInfo>
+    
+    /**
+     * Where the installed policy stands with its root's revocation list (show the
+     * reason when it is revoked: nothing is sent under it).
+     */
+    fun `revocationStatus`(`policyId`: kotlin.String): RevocationStatus
     
     /**
      * Validates `answers` (field id → text form) against the form and saves the record
@@ -2882,8 +2923,37 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
+     * Verifies a root's signed revocation list (`selfreport.revocations/1`, from a file
+     * or a message) and keeps it when newer than the one held: everything it revokes
+     * stops at once, queued submissions under it are dropped and the ledger says why.
+     * `PolicyRevocationsStale` for an older list. Runs on the core's threads.
+     */
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `installRevocations`(`signed`: kotlin.ByteArray) : RevocationUpdate {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_install_revocations(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`signed`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeRevocationUpdate.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Every ledger entry, oldest first: each disclosure with its receipt, each consent
-     * and deletion request. Runs on the core's threads.
+     * given, carried over or needed again, each submission dropped, each policy revoked
+     * and each deletion request. Runs on the core's threads.
      */
     @Throws(SelfReportException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3071,6 +3141,42 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
         SelfReportException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The revocation lists held, one per root (a handful of rows).
+     */
+    @Throws(SelfReportException::class)override fun `revocationLists`(): List<RevocationListInfo> {
+            return FfiConverterSequenceTypeRevocationListInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SelfReportException) { _status ->
+    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where the installed policy stands with its root's revocation list (show the
+     * reason when it is revoked: nothing is sent under it).
+     */
+    @Throws(SelfReportException::class)override fun `revocationStatus`(`policyId`: kotlin.String): RevocationStatus {
+            return FfiConverterTypeRevocationStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SelfReportException) { _status ->
+    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_status(
+        it,
+        
+        FfiConverterString.lower(`policyId`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -5215,6 +5321,156 @@ public object FfiConverterTypeRecordList: FfiConverterRustBuffer<RecordList> {
 
 
 /**
+ * A root's revocation list held on the device.
+ */
+data class RevocationListInfo (
+    /**
+     * The root's key id.
+     */
+    var `rootKeyId`: kotlin.String
+    , 
+    /**
+     * Its sequence number (lists only move forward).
+     */
+    var `sequence`: kotlin.ULong
+    , 
+    /**
+     * The day it was issued, `YYYY-MM-DD`.
+     */
+    var `issuedAt`: kotlin.String
+    , 
+    /**
+     * The day the next list is due, `YYYY-MM-DD`.
+     */
+    var `nextUpdate`: kotlin.String
+    , 
+    /**
+     * Whether today is past `next_update`: reported, not a revocation.
+     */
+    var `stale`: kotlin.Boolean
+    , 
+    /**
+     * Delegations it revokes.
+     */
+    var `revokedDelegations`: kotlin.ULong
+    , 
+    /**
+     * Policy versions it revokes.
+     */
+    var `revokedPolicies`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevocationListInfo: FfiConverterRustBuffer<RevocationListInfo> {
+    override fun read(buf: ByteBuffer): RevocationListInfo {
+        return RevocationListInfo(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevocationListInfo) = (
+            FfiConverterString.allocationSize(value.`rootKeyId`) +
+            FfiConverterULong.allocationSize(value.`sequence`) +
+            FfiConverterString.allocationSize(value.`issuedAt`) +
+            FfiConverterString.allocationSize(value.`nextUpdate`) +
+            FfiConverterBoolean.allocationSize(value.`stale`) +
+            FfiConverterULong.allocationSize(value.`revokedDelegations`) +
+            FfiConverterULong.allocationSize(value.`revokedPolicies`)
+    )
+
+    override fun write(value: RevocationListInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`rootKeyId`, buf)
+            FfiConverterULong.write(value.`sequence`, buf)
+            FfiConverterString.write(value.`issuedAt`, buf)
+            FfiConverterString.write(value.`nextUpdate`, buf)
+            FfiConverterBoolean.write(value.`stale`, buf)
+            FfiConverterULong.write(value.`revokedDelegations`, buf)
+            FfiConverterULong.write(value.`revokedPolicies`, buf)
+    }
+}
+
+
+
+/**
+ * What installing a revocation list did.
+ */
+data class RevocationUpdate (
+    /**
+     * The list now held.
+     */
+    var `list`: RevocationListInfo
+    , 
+    /**
+     * Whether it was new (false: the very list was held already).
+     */
+    var `changed`: kotlin.Boolean
+    , 
+    /**
+     * Installed policies it newly stops, by id.
+     */
+    var `revokedPolicies`: List<kotlin.String>
+    , 
+    /**
+     * Queued submissions dropped unsent because of it.
+     */
+    var `dropped`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevocationUpdate: FfiConverterRustBuffer<RevocationUpdate> {
+    override fun read(buf: ByteBuffer): RevocationUpdate {
+        return RevocationUpdate(
+            FfiConverterTypeRevocationListInfo.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevocationUpdate) = (
+            FfiConverterTypeRevocationListInfo.allocationSize(value.`list`) +
+            FfiConverterBoolean.allocationSize(value.`changed`) +
+            FfiConverterSequenceString.allocationSize(value.`revokedPolicies`) +
+            FfiConverterULong.allocationSize(value.`dropped`)
+    )
+
+    override fun write(value: RevocationUpdate, buf: ByteBuffer) {
+            FfiConverterTypeRevocationListInfo.write(value.`list`, buf)
+            FfiConverterBoolean.write(value.`changed`, buf)
+            FfiConverterSequenceString.write(value.`revokedPolicies`, buf)
+            FfiConverterULong.write(value.`dropped`, buf)
+    }
+}
+
+
+
+/**
  * What saving a record did.
  */
 data class SavedRecord (
@@ -6265,6 +6521,119 @@ sealed class LedgerEvent {
     }
     
     /**
+     * A new version of a consented policy lets no more leave than what was consented
+     * to: consent carried over. Keys rotated on the way are listed.
+     */
+    data class ConsentCarriedOver(
+        /**
+         * Policy id.
+         */
+        val `policyId`: kotlin.String, 
+        /**
+         * The version consented to.
+         */
+        val `fromVersion`: kotlin.ULong, 
+        /**
+         * The version now installed.
+         */
+        val `toVersion`: kotlin.ULong, 
+        /**
+         * Keys rotated since the previous version (`recipient health key`, `receipt key`,
+         * `TLS pins`).
+         */
+        val `rotated`: List<kotlin.String>) : LedgerEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A new version lets more leave than was consented to: nothing is sealed or sent
+     * under it until the person consents again.
+     */
+    data class ConsentNeeded(
+        /**
+         * Policy id.
+         */
+        val `policyId`: kotlin.String, 
+        /**
+         * The version installed.
+         */
+        val `version`: kotlin.ULong, 
+        /**
+         * Each way it discloses more.
+         */
+        val `widened`: List<kotlin.String>) : LedgerEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A queued submission was dropped unsent.
+     */
+    data class SubmissionDropped(
+        /**
+         * Policy id.
+         */
+        val `policyId`: kotlin.String, 
+        /**
+         * Submission id.
+         */
+        val `submissionId`: kotlin.String, 
+        /**
+         * Why, for the person.
+         */
+        val `reason`: kotlin.String) : LedgerEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The policy's root revoked its installed version or a delegation it was signed
+     * under: nothing more is sealed or sent under it.
+     */
+    data class PolicyRevoked(
+        /**
+         * Policy id.
+         */
+        val `policyId`: kotlin.String, 
+        /**
+         * The version installed.
+         */
+        val `version`: kotlin.ULong, 
+        /**
+         * What was revoked: `"version"`, or `"delegation <key id>"`.
+         */
+        val `revoked`: kotlin.String, 
+        /**
+         * The reason's code (`key-compromise`, `superseded`, `ceased-operation`,
+         * `privilege-withdrawn`).
+         */
+        val `reason`: kotlin.String, 
+        /**
+         * The sequence number of the revocation list.
+         */
+        val `sequence`: kotlin.ULong, 
+        /**
+         * Queued submissions dropped unsent.
+         */
+        val `dropped`: kotlin.ULong) : LedgerEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The person withdrew consent; queued submissions were dropped.
      */
     data class ConsentWithdrawn(
@@ -6348,12 +6717,36 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            3 -> LedgerEvent.ConsentWithdrawn(
+            3 -> LedgerEvent.ConsentCarriedOver(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterSequenceString.read(buf),
+                )
+            4 -> LedgerEvent.ConsentNeeded(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterSequenceString.read(buf),
+                )
+            5 -> LedgerEvent.SubmissionDropped(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            6 -> LedgerEvent.PolicyRevoked(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            7 -> LedgerEvent.ConsentWithdrawn(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            4 -> LedgerEvent.DeletionRequested(
+            8 -> LedgerEvent.DeletionRequested(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
@@ -6388,6 +6781,46 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 4UL
                 + FfiConverterString.allocationSize(value.`policyId`)
                 + FfiConverterString.allocationSize(value.`purpose`)
+            )
+        }
+        is LedgerEvent.ConsentCarriedOver -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`policyId`)
+                + FfiConverterULong.allocationSize(value.`fromVersion`)
+                + FfiConverterULong.allocationSize(value.`toVersion`)
+                + FfiConverterSequenceString.allocationSize(value.`rotated`)
+            )
+        }
+        is LedgerEvent.ConsentNeeded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`policyId`)
+                + FfiConverterULong.allocationSize(value.`version`)
+                + FfiConverterSequenceString.allocationSize(value.`widened`)
+            )
+        }
+        is LedgerEvent.SubmissionDropped -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`policyId`)
+                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+        is LedgerEvent.PolicyRevoked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`policyId`)
+                + FfiConverterULong.allocationSize(value.`version`)
+                + FfiConverterString.allocationSize(value.`revoked`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterULong.allocationSize(value.`sequence`)
+                + FfiConverterULong.allocationSize(value.`dropped`)
             )
         }
         is LedgerEvent.ConsentWithdrawn -> {
@@ -6435,15 +6868,47 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 FfiConverterString.write(value.`purpose`, buf)
                 Unit
             }
-            is LedgerEvent.ConsentWithdrawn -> {
+            is LedgerEvent.ConsentCarriedOver -> {
                 buf.putInt(3)
+                FfiConverterString.write(value.`policyId`, buf)
+                FfiConverterULong.write(value.`fromVersion`, buf)
+                FfiConverterULong.write(value.`toVersion`, buf)
+                FfiConverterSequenceString.write(value.`rotated`, buf)
+                Unit
+            }
+            is LedgerEvent.ConsentNeeded -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`policyId`, buf)
+                FfiConverterULong.write(value.`version`, buf)
+                FfiConverterSequenceString.write(value.`widened`, buf)
+                Unit
+            }
+            is LedgerEvent.SubmissionDropped -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`policyId`, buf)
+                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is LedgerEvent.PolicyRevoked -> {
+                buf.putInt(6)
+                FfiConverterString.write(value.`policyId`, buf)
+                FfiConverterULong.write(value.`version`, buf)
+                FfiConverterString.write(value.`revoked`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterULong.write(value.`sequence`, buf)
+                FfiConverterULong.write(value.`dropped`, buf)
+                Unit
+            }
+            is LedgerEvent.ConsentWithdrawn -> {
+                buf.putInt(7)
                 FfiConverterString.write(value.`policyId`, buf)
                 FfiConverterString.write(value.`purpose`, buf)
                 FfiConverterULong.write(value.`dropped`, buf)
                 Unit
             }
             is LedgerEvent.DeletionRequested -> {
-                buf.putInt(4)
+                buf.putInt(8)
                 FfiConverterString.write(value.`policyId`, buf)
                 FfiConverterString.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`endpoint`, buf)
@@ -6592,6 +7057,163 @@ public object FfiConverterTypeRecordState: FfiConverterRustBuffer<RecordState> {
 
     override fun write(value: RecordState, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Where an installed policy stands with its root's revocation list.
+ */
+sealed class RevocationStatus {
+    
+    /**
+     * Nothing revokes it; `list` is the list held for its root, if any.
+     */
+    data class NotRevoked(
+        /**
+         * The list held for its root.
+         */
+        val `list`: org.selfreport.RevocationListInfo?) : RevocationStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Its installed version is revoked: nothing is sealed or sent under it.
+     */
+    data class VersionRevoked(
+        /**
+         * The version revoked.
+         */
+        val `version`: kotlin.ULong, 
+        /**
+         * The reason's code: `key-compromise`, `superseded`, `ceased-operation` or
+         * `privilege-withdrawn`.
+         */
+        val `reason`: kotlin.String, 
+        /**
+         * The list that revoked it.
+         */
+        val `list`: org.selfreport.RevocationListInfo) : RevocationStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A delegation of its chain is revoked: nothing is sealed or sent under it.
+     */
+    data class DelegationRevoked(
+        /**
+         * The key id of the revoked delegation's subject (the collector's key).
+         */
+        val `subjectKeyId`: kotlin.String, 
+        /**
+         * The reason's code.
+         */
+        val `reason`: kotlin.String, 
+        /**
+         * The list that revoked it.
+         */
+        val `list`: org.selfreport.RevocationListInfo) : RevocationStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevocationStatus : FfiConverterRustBuffer<RevocationStatus>{
+    override fun read(buf: ByteBuffer): RevocationStatus {
+        return when(buf.getInt()) {
+            1 -> RevocationStatus.NotRevoked(
+                FfiConverterOptionalTypeRevocationListInfo.read(buf),
+                )
+            2 -> RevocationStatus.VersionRevoked(
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeRevocationListInfo.read(buf),
+                )
+            3 -> RevocationStatus.DelegationRevoked(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeRevocationListInfo.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: RevocationStatus): ULong = when(value) {
+        is RevocationStatus.NotRevoked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterOptionalTypeRevocationListInfo.allocationSize(value.`list`)
+            )
+        }
+        is RevocationStatus.VersionRevoked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`version`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterTypeRevocationListInfo.allocationSize(value.`list`)
+            )
+        }
+        is RevocationStatus.DelegationRevoked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`subjectKeyId`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterTypeRevocationListInfo.allocationSize(value.`list`)
+            )
+        }
+    }
+
+    override fun write(value: RevocationStatus, buf: ByteBuffer) {
+        when(value) {
+            is RevocationStatus.NotRevoked -> {
+                buf.putInt(1)
+                FfiConverterOptionalTypeRevocationListInfo.write(value.`list`, buf)
+                Unit
+            }
+            is RevocationStatus.VersionRevoked -> {
+                buf.putInt(2)
+                FfiConverterULong.write(value.`version`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterTypeRevocationListInfo.write(value.`list`, buf)
+                Unit
+            }
+            is RevocationStatus.DelegationRevoked -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`subjectKeyId`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterTypeRevocationListInfo.write(value.`list`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -7516,6 +8138,38 @@ public object FfiConverterOptionalTypePolicyInfo: FfiConverterRustBuffer<PolicyI
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeRevocationListInfo: FfiConverterRustBuffer<RevocationListInfo?> {
+    override fun read(buf: ByteBuffer): RevocationListInfo? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRevocationListInfo.read(buf)
+    }
+
+    override fun allocationSize(value: RevocationListInfo?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRevocationListInfo.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RevocationListInfo?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRevocationListInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -7870,6 +8524,34 @@ public object FfiConverterSequenceTypeRecordInfo: FfiConverterRustBuffer<List<Re
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRecordInfo.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRevocationListInfo: FfiConverterRustBuffer<List<RevocationListInfo>> {
+    override fun read(buf: ByteBuffer): List<RevocationListInfo> {
+        val len = buf.getInt()
+        return List<RevocationListInfo>(len) {
+            FfiConverterTypeRevocationListInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RevocationListInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRevocationListInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RevocationListInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRevocationListInfo.write(it, buf)
         }
     }
 }

@@ -65,13 +65,19 @@ data class PreviewModel(
 )
 
 /** A label for one detail of a ledger entry; the UI turns it into a localized caption. */
-enum class DetailKey { POLICY, PURPOSE, ENDPOINT, FORM, SUBMISSION, FIELDS, RECEIVED_AT, RECEIPT, BODY_SHA256, DROPPED, OUTCOME }
+enum class DetailKey {
+    POLICY, PURPOSE, ENDPOINT, FORM, SUBMISSION, FIELDS, RECEIVED_AT, RECEIPT, BODY_SHA256, DROPPED, OUTCOME,
+    ROTATED, WIDENED, REASON, REVOKED, REVOCATION_REASON, REVOCATION_LIST,
+}
 
 /** One detail line of a ledger entry. */
 data class Detail(val key: DetailKey, val value: String)
 
 /** What a ledger entry is about. */
-enum class LedgerKind { DISCLOSURE, COVER_TRAFFIC, CONSENT_GRANTED, CONSENT_WITHDRAWN, DELETION_REQUESTED }
+enum class LedgerKind {
+    DISCLOSURE, COVER_TRAFFIC, CONSENT_GRANTED, CONSENT_WITHDRAWN, DELETION_REQUESTED,
+    CONSENT_CARRIED_OVER, CONSENT_NEEDED, SUBMISSION_DROPPED, POLICY_REVOKED,
+}
 
 /** One ledger entry, ready to show. */
 data class LedgerRow(
@@ -83,7 +89,7 @@ data class LedgerRow(
     val who: String,
     /** A short form of the submission id, for disclosures and deletions. */
     val shortSubmission: String?,
-    /** Every detail, in display order (raw codes for OUTCOME: the UI localizes them). */
+    /** Every detail, in display order (raw codes for OUTCOME and REVOCATION_REASON: the UI localizes them). */
     val details: List<Detail>,
 )
 
@@ -206,6 +212,51 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
                     listOf(
                         Detail(DetailKey.POLICY, event.policyId),
                         Detail(DetailKey.PURPOSE, purpose(policy, event.purpose)),
+                        Detail(DetailKey.DROPPED, event.dropped.toString()),
+                    ),
+                )
+            }
+            is LedgerEvent.ConsentCarriedOver -> {
+                val policy = policies.firstOrNull { it.id == event.policyId }
+                LedgerRow(
+                    entry.seq.toLong(), at, LedgerKind.CONSENT_CARRIED_OVER, issuer(policy, event.policyId), null,
+                    listOfNotNull(
+                        Detail(DetailKey.POLICY, "${event.policyId} v${event.fromVersion} → v${event.toVersion}"),
+                        if (event.rotated.isEmpty()) null else Detail(DetailKey.ROTATED, event.rotated.joinToString("\n")),
+                    ),
+                )
+            }
+            is LedgerEvent.ConsentNeeded -> {
+                val policy = policies.firstOrNull { it.id == event.policyId }
+                LedgerRow(
+                    entry.seq.toLong(), at, LedgerKind.CONSENT_NEEDED, issuer(policy, event.policyId), null,
+                    listOf(
+                        Detail(DetailKey.POLICY, "${event.policyId} v${event.version}"),
+                        Detail(DetailKey.WIDENED, event.widened.joinToString("\n")),
+                    ),
+                )
+            }
+            is LedgerEvent.SubmissionDropped -> {
+                val policy = policies.firstOrNull { it.id == event.policyId }
+                LedgerRow(
+                    entry.seq.toLong(), at, LedgerKind.SUBMISSION_DROPPED, issuer(policy, event.policyId),
+                    shortId(event.submissionId),
+                    listOf(
+                        Detail(DetailKey.POLICY, event.policyId),
+                        Detail(DetailKey.SUBMISSION, event.submissionId),
+                        Detail(DetailKey.REASON, event.reason),
+                    ),
+                )
+            }
+            is LedgerEvent.PolicyRevoked -> {
+                val policy = policies.firstOrNull { it.id == event.policyId }
+                LedgerRow(
+                    entry.seq.toLong(), at, LedgerKind.POLICY_REVOKED, issuer(policy, event.policyId), null,
+                    listOf(
+                        Detail(DetailKey.POLICY, "${event.policyId} v${event.version}"),
+                        Detail(DetailKey.REVOCATION_REASON, event.reason),
+                        Detail(DetailKey.REVOKED, event.revoked),
+                        Detail(DetailKey.REVOCATION_LIST, event.sequence.toString()),
                         Detail(DetailKey.DROPPED, event.dropped.toString()),
                     ),
                 )

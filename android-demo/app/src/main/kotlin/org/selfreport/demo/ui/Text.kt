@@ -92,20 +92,32 @@ fun detailCaption(key: DetailKey): String = stringResource(
         DetailKey.BODY_SHA256 -> R.string.detail_body_sha256
         DetailKey.DROPPED -> R.string.detail_dropped
         DetailKey.OUTCOME -> R.string.detail_outcome
+        DetailKey.ROTATED -> R.string.detail_rotated
+        DetailKey.WIDENED -> R.string.detail_widened
+        DetailKey.REASON -> R.string.detail_reason
+        DetailKey.REVOKED -> R.string.detail_revoked
+        DetailKey.REVOCATION_REASON -> R.string.detail_revocation_reason
+        DetailKey.REVOCATION_LIST -> R.string.detail_revocation_list
     },
 )
 
 /** A ledger detail's value; deletion outcomes are codes to localize. */
 @Composable
-fun detailValue(key: DetailKey, value: String): String = if (key != DetailKey.OUTCOME) {
-    value
-} else {
-    when (value) {
+fun detailValue(key: DetailKey, value: String): String = when (key) {
+    DetailKey.OUTCOME -> when (value) {
         "deleted" -> stringResource(R.string.outcome_deleted)
         "not_found" -> stringResource(R.string.outcome_not_found)
         "dropped_unsent" -> stringResource(R.string.outcome_dropped_unsent)
         else -> value
     }
+    DetailKey.REVOCATION_REASON -> when (value) {
+        "key-compromise" -> stringResource(R.string.revocation_key_compromise)
+        "superseded" -> stringResource(R.string.revocation_superseded)
+        "ceased-operation" -> stringResource(R.string.revocation_ceased_operation)
+        "privilege-withdrawn" -> stringResource(R.string.revocation_privilege_withdrawn)
+        else -> value
+    }
+    else -> value
 }
 
 /** The title of a ledger entry. */
@@ -117,6 +129,10 @@ fun ledgerKindText(kind: LedgerKind): String = stringResource(
         LedgerKind.CONSENT_GRANTED -> R.string.ledger_consent_granted
         LedgerKind.CONSENT_WITHDRAWN -> R.string.ledger_consent_withdrawn
         LedgerKind.DELETION_REQUESTED -> R.string.ledger_deletion
+        LedgerKind.CONSENT_CARRIED_OVER -> R.string.ledger_consent_carried_over
+        LedgerKind.CONSENT_NEEDED -> R.string.ledger_consent_needed
+        LedgerKind.SUBMISSION_DROPPED -> R.string.ledger_submission_dropped
+        LedgerKind.POLICY_REVOKED -> R.string.ledger_policy_revoked
     },
 )
 

@@ -89,6 +89,30 @@ class FormattingTest {
     }
 
     @Test
+    fun `consent carried over or needed, dropped reports and revocations each get their row`() {
+        val entries = listOf(
+            LedgerEntry(1uL, "2026-11-27T08:00:00+08:00", LedgerEvent.ConsentCarriedOver("gone", 1uL, 2uL, listOf("receipt key"))),
+            LedgerEntry(2uL, "2026-11-27T09:00:00+08:00", LedgerEvent.ConsentNeeded("gone", 3uL, listOf("field daily/district: keep"))),
+            LedgerEntry(3uL, "2026-11-27T10:00:00+08:00", LedgerEvent.SubmissionDropped("gone", "0123456789abcdef", "version 1 it was sealed under expired")),
+            LedgerEntry(4uL, "2026-11-27T11:00:00+08:00", LedgerEvent.PolicyRevoked("gone", 3uL, "delegation 00112233aabbccdd", "key-compromise", 7uL, 2uL)),
+        )
+        val rows = en.ledger(entries, policies)
+        assertEquals(
+            listOf(LedgerKind.POLICY_REVOKED, LedgerKind.SUBMISSION_DROPPED, LedgerKind.CONSENT_NEEDED, LedgerKind.CONSENT_CARRIED_OVER),
+            rows.map { it.kind },
+        )
+        assertEquals("key-compromise", rows[0].details.first { it.key == DetailKey.REVOCATION_REASON }.value)
+        assertEquals("delegation 00112233aabbccdd", rows[0].details.first { it.key == DetailKey.REVOKED }.value)
+        assertEquals("7", rows[0].details.first { it.key == DetailKey.REVOCATION_LIST }.value)
+        assertEquals("2", rows[0].details.first { it.key == DetailKey.DROPPED }.value)
+        assertEquals("version 1 it was sealed under expired", rows[1].details.first { it.key == DetailKey.REASON }.value)
+        assertEquals("0123456789abcdef".take(8), rows[1].shortSubmission?.take(8))
+        assertEquals("field daily/district: keep", rows[2].details.first { it.key == DetailKey.WIDENED }.value)
+        assertEquals("gone v1 → v2", rows[3].details.first { it.key == DetailKey.POLICY }.value)
+        assertEquals("receipt key", rows[3].details.first { it.key == DetailKey.ROTATED }.value)
+    }
+
+    @Test
     fun `consent and deletion entries, newest first, of a policy no longer installed`() {
         val entries = listOf(
             LedgerEntry(1uL, "2026-11-27T08:00:00+08:00", LedgerEvent.ConsentGranted("gone", "epidemic-control")),
