@@ -131,8 +131,16 @@ pub enum PolicyCommand {
     /// List installed policies.
     List(ListArgs),
     /// Fetch the policy's current version from its endpoint and install it after the
-    /// same checks as `install`.
+    /// same checks as `install` (the root's revocation list the endpoint relays first).
     Update(PolicyUpdateArgs),
+    /// Install a root's signed revocation list from FILE (everything it revokes stops at
+    /// once); without FILE, list the revocation lists held.
+    Revocations {
+        /// The signed revocation list (`selfreport.signed/1` JSON, written by
+        /// `selfreport-authority revoke`).
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
 }
 
 /// `policy update`.

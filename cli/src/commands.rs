@@ -36,6 +36,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Policy(PolicyCommand::Install { file }) => policy_install(global, &file),
         Command::Policy(PolicyCommand::List(args)) => policy_list(global, &args),
         Command::Policy(PolicyCommand::Update(args)) => upload::policy_update(global, &args),
+        Command::Policy(PolicyCommand::Revocations { file }) => {
+            crate::revocations::policy_revocations(global, file.as_deref())
+        }
         Command::Profile(ProfileCommand::Add(args)) => profile_add(global, args),
         Command::Profile(ProfileCommand::List(args)) => profile_list(global, &args),
         Command::Monitor(MonitorCommand::Start(args)) => monitor_start(global, &args),
@@ -217,7 +220,8 @@ fn label(labels: &BTreeMap<String, String>) -> &str {
 }
 
 fn policy_list(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
-    let policies = open(global)?.policies()?;
+    let report = open(global)?;
+    let policies = report.policies()?;
     if args.json {
         return emit_json(&policies);
     }
@@ -228,11 +232,12 @@ fn policy_list(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
         .iter()
         .map(|summary| {
             format!(
-                "{} version {} ({})\n{}",
+                "{} version {} ({})\n{}{}",
                 summary.id,
                 summary.version,
                 summary.purpose_code,
-                describe_policy(summary)
+                describe_policy(summary),
+                crate::revocations::standing_line(&report, &summary.id)
             )
         })
         .collect();

@@ -15,6 +15,7 @@ mod drop_box_deletions;
 mod failure;
 mod network;
 mod passphrase;
+mod revocations;
 mod scan;
 mod trust;
 mod upload;

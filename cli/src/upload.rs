@@ -185,6 +185,8 @@ struct SyncSummary<'a> {
     report: &'a SyncReport,
     /// Saved records waiting for consent to their policy.
     awaiting_consent: usize,
+    /// Saved records under a policy its root revoked: never sent.
+    under_revoked_policy: usize,
     /// Every item's outcome, in order.
     events: &'a [SyncEvent],
 }
@@ -215,15 +217,23 @@ pub fn sync(global: &GlobalOptions, args: &SyncArgs) -> Result<(), Failure> {
         outcome
     })??;
     let events = events.into_inner().unwrap_or_default();
-    let awaiting_consent = awaiting_consent(&report)?;
+    let (awaiting_consent, under_revoked_policy) = unsent(&report)?;
     if args.json {
         return emit_json(&SyncSummary {
             report: &outcome,
             awaiting_consent,
+            under_revoked_policy,
             events: &events,
         });
     }
-    emit(&sync_text(&outcome, &events, awaiting_consent))
+    let mut text = sync_text(&outcome, &events, awaiting_consent);
+    if under_revoked_policy > 0 {
+        text.push_str(&format!(
+            "\n{under_revoked_policy} saved record{} under a policy its root revoked: never sent (selfreport policy list)",
+            plural(under_revoked_policy as u64)
+        ));
+    }
+    emit(&text)
 }
 
 /// The first Ctrl-C stops the sync after the item in flight; a second one exits at once
@@ -239,15 +249,34 @@ async fn stop_on_interrupt(cancel: CancelToken) {
     }
 }
 
-/// How many saved records wait for consent to their policy.
-fn awaiting_consent(report: &SelfReport) -> Result<usize, Failure> {
-    let mut waiting = 0;
+/// How many saved records wait for consent to their policy, and how many are under a
+/// policy its root revoked (whatever the consent).
+fn unsent(report: &SelfReport) -> Result<(usize, usize), Failure> {
+    let (mut waiting, mut revoked) = (0, 0);
+    let mut standing: std::collections::HashMap<String, (bool, bool)> = Default::default();
     for stored in report.records()?.records {
-        if stored.state == OutboxState::Saved && !report.has_consent(&stored.record.policy_id)? {
+        if stored.state != OutboxState::Saved {
+            continue;
+        }
+        let policy_id = &stored.record.policy_id;
+        let (is_revoked, consented) = match standing.get(policy_id) {
+            Some(known) => *known,
+            None => {
+                let known = (
+                    report.revocation_status(policy_id)?.is_revoked(),
+                    report.has_consent(policy_id)?,
+                );
+                standing.insert(policy_id.clone(), known);
+                known
+            }
+        };
+        if is_revoked {
+            revoked += 1;
+        } else if !consented {
             waiting += 1;
         }
     }
-    Ok(waiting)
+    Ok((waiting, revoked))
 }
 
 /// One progress line.
@@ -603,18 +632,20 @@ pub fn policy_update(global: &GlobalOptions, args: &PolicyUpdateArgs) -> Result<
     let report = open(global)?;
     match network::block_on(report.update_policy(&args.policy, &config))?? {
         Some(summary) => emit(&format!(
-            "updated policy {} to version {} ({})\n{}",
+            "updated policy {} to version {} ({})\n{}{}",
             summary.id,
             summary.version,
             summary.purpose_code,
-            describe_policy(&summary)
+            describe_policy(&summary),
+            crate::revocations::standing_line(&report, &summary.id)
         )),
         None => {
             let installed = report.policy(&args.policy)?;
             emit(&format!(
-                "policy {} is up to date (version {})",
+                "policy {} is up to date (version {}){}",
                 args.policy,
-                installed.version()
+                installed.version(),
+                crate::revocations::standing_line(&report, &args.policy)
             ))
         }
     }

@@ -28,6 +28,8 @@ pub struct EndpointConfig {
     pub receipt_key: PathBuf,
     /// `--policy`.
     pub policy: PathBuf,
+    /// `--revocations`, when the drop box relays a revocation list.
+    pub revocations: Option<PathBuf>,
 }
 
 /// A running `selfreport-endpoint serve`; killed on drop.
@@ -56,6 +58,12 @@ impl EndpointProcess {
             .arg(&config.receipt_key)
             .arg("--policy")
             .arg(&config.policy)
+            .args(
+                config
+                    .revocations
+                    .iter()
+                    .flat_map(|path| [std::ffi::OsStr::new("--revocations"), path.as_os_str()]),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -67,6 +67,7 @@ impl Loopback {
             key: files.key.clone(),
             receipt_key: ws.authority_dir().join("receipt.key"),
             policy: signed.clone(),
+            revocations: None,
         };
         let endpoint = EndpointProcess::start(&config, "127.0.0.1:0");
         proxy.set_upstream(endpoint.addr());

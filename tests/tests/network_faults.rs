@@ -151,6 +151,7 @@ impl Fixture {
             key: drop_box_tls.key.clone(),
             receipt_key: ws.authority_dir().join("receipt.key"),
             policy: signed.clone(),
+            revocations: None,
         };
         let endpoint = EndpointProcess::start(&endpoint_config, "127.0.0.1:0");
         proxy.set_upstream(endpoint.addr());
