@@ -141,3 +141,35 @@ def test_a_version_that_lets_more_leave_needs_consent_again(sr, tmp_path, key, o
     assert again.consented_version == wider.version
     assert core.has_consent(policy.id)
     asyncio.run(core.erase())
+
+
+def test_a_revoked_version_stops_sending_and_the_person_is_told_why(sr, tmp_path, key, options, dropbox):
+    core, policy, profile = open_with_policy(sr, tmp_path, key, options, dropbox)
+    core.start_monitoring(profile, policy.id, None, sr.MonitoringReason.ARRIVAL)
+    core.grant_consent(policy.id)
+    core.save_record(profile, policy.id, "daily", None, dropbox["answers"])
+    status = core.revocation_status(policy.id)
+    assert isinstance(status, sr.RevocationStatus.NOT_REVOKED) and status.list is None
+
+    signed = Path(dropbox["revocations"]).read_bytes()
+    update = asyncio.run(core.install_revocations(signed))
+    assert update.changed and update.revoked_policies == [policy.id]
+    assert update.list.sequence == 1 and not update.list.stale
+    status = core.revocation_status(policy.id)
+    assert isinstance(status, sr.RevocationStatus.VERSION_REVOKED)
+    assert (status.version, status.reason) == (policy.version, "superseded")
+    assert [held.sequence for held in core.revocation_lists()] == [1]
+
+    # Nothing is sealed or sent under it; the ledger says why.
+    assert asyncio.run(core.sync(None, None)).delivered == 0
+    events = [entry.event for entry in asyncio.run(core.ledger())]
+    revoked = [event for event in events if isinstance(event, sr.LedgerEvent.POLICY_REVOKED)]
+    assert len(revoked) == 1 and revoked[0].reason == "superseded" and revoked[0].revoked == "version"
+    assert asyncio.run(core.verify_ledger()).valid
+
+    # The same list again changes nothing; garbage is refused with a stable code.
+    assert not asyncio.run(core.install_revocations(signed)).changed
+    with pytest.raises(sr.SelfReportError) as refused:
+        asyncio.run(core.install_revocations(b"{}"))
+    assert refused.value.code == "PolicyBadRevocations"
+    asyncio.run(core.erase())

@@ -5,7 +5,8 @@
 //! whose leaf certificate is for 127.0.0.1, the daily-report policy pointed at
 //! `https://127.0.0.1:PORT/v1` with that leaf's key pinned, signed by the trusted key, the
 //! same policy signed by an untrusted key (to prove refusals), a version 2 that lets more
-//! leave (to prove consent is asked again), and `fixture.json`
+//! leave (to prove consent is asked again), the root's revocation list revoking the
+//! signed version (to prove it stops everything), and `fixture.json`
 //! describing it all, including the exact `selfreport-endpoint serve` command line. The
 //! test starts that command itself, so the drop box lives exactly as long as the test.
 
@@ -112,12 +113,32 @@ fn make(out: &Path) -> Result<PathBuf, String> {
         &text(&wider_signed),
     ])?;
 
+    // The root's revocation list revoking the version `signed_policy` is (issue 13):
+    // installing it stops everything sent under that version.
+    let revocations = out.join("revocations.json");
+    authority_tool(&[
+        "revoke",
+        "--key",
+        &text(&authority.join("signing.key")),
+        "--policy",
+        &format!(
+            "{}@{}",
+            policy["id"].as_str().unwrap_or_default(),
+            policy["version"].as_u64().unwrap_or(1)
+        ),
+        "--reason",
+        "superseded",
+        "--out",
+        &text(&revocations),
+    ])?;
+
     let description = json!({
         "trust_anchor": read_key(&authority.join("signing.pub"))?,
         "ca_der": text(&ca_der),
         "signed_policy": text(&signed),
         "untrusted_policy": text(&refused),
         "wider_policy_v2": text(&wider_signed),
+        "revocations": text(&revocations),
         "policy_id": policy["id"],
         "form_id": "daily",
         "endpoint_url": url,

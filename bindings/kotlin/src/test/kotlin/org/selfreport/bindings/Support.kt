@@ -46,6 +46,8 @@ class Fixture private constructor(val dir: Path, json: JsonObject) {
     val untrustedPolicy: ByteArray = Files.readAllBytes(Path.of(json.string("untrusted_policy")))
     /** Version 2 of the policy by the same authority, letting more leave (the temperature as typed). */
     val widerPolicyV2: ByteArray = Files.readAllBytes(Path.of(json.string("wider_policy_v2")))
+    /** The root's revocation list revoking the version `signedPolicy` is. */
+    val revocations: ByteArray = Files.readAllBytes(Path.of(json.string("revocations")))
     val policyId: String = json.string("policy_id")
     val formId: String = json.string("form_id")
     val endpointUrl: String = json.string("endpoint_url")
