@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::model::{FieldKind, parse_answer};
 use selfreport_core::policy::{
-    SignedPolicy, TrustAnchor, TrustAnchors, parse_delegation_document, parse_policy_document,
+    SignedPolicy, SignedRevocations, TrustAnchor, TrustAnchors, parse_delegation_document,
+    parse_policy_document,
 };
 use selfreport_core::sync::wire::{
     BatchReply, BatchResult, Receipt, ReceiptChecker, ReceiptReply, SentSubmission,
@@ -123,6 +124,15 @@ fn chain_anchors() -> TrustAnchors {
 /// it (trusting only the corpus root) on [`chain_day`].
 fn chain_code(anchors: &TrustAnchors, bytes: &[u8]) -> String {
     match SignedPolicy::parse(bytes).and_then(|signed| signed.verify(anchors, chain_day())) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+/// A `revocations` case: a signed revocation list, parsed and verified as a device
+/// installs it (trusting only the corpus root) on [`chain_day`].
+fn revocation_code(anchors: &TrustAnchors, bytes: &[u8]) -> String {
+    match SignedRevocations::parse(bytes).and_then(|signed| signed.verify(anchors, chain_day())) {
         Ok(_) => ACCEPTED.to_owned(),
         Err(error) => error.code().to_owned(),
     }
@@ -262,6 +272,14 @@ fn every_corpus_case_produces_its_expected_error() {
         (
             "chains",
             run_class("chains", |bytes| chain_code(&anchors, bytes), &mut failures),
+        ),
+        (
+            "revocations",
+            run_class(
+                "revocations",
+                |bytes| revocation_code(&anchors, bytes),
+                &mut failures,
+            ),
         ),
     ];
     let total: usize = counts.iter().map(|(_, count)| count).sum();

@@ -383,8 +383,11 @@ pub fn parse_revocation_document(payload: &[u8]) -> Result<RevocationDocument, P
         }
         _ => return Err(bad("the document has no `format` string")),
     }
+    // Read again from the bytes, not from `value`: the derived reader refuses a key given
+    // twice, which `Value` would settle silently (last wins) where another reader might
+    // take the first.
     let raw: RawRevocations =
-        serde_json::from_value(value).map_err(|e| bad(json_error(e).to_string()))?;
+        serde_json::from_slice(payload).map_err(|e| bad(json_error(e).to_string()))?;
     build(raw)
 }
 
