@@ -242,7 +242,9 @@ impl SelfReport {
             .unwrap_or(false);
         if !checked {
             let holds = SignedPolicy::parse(policy.envelope_bytes())
-                .and_then(|signed| signed.verify(self.trust_anchors(), today))
+                .and_then(|signed| {
+                    signed.verify_remembering(self.trust_anchors(), today, &self.verified_links)
+                })
                 .is_ok();
             if !holds || self.revocation_refusal(&policy)?.is_some() {
                 return Ok(None);

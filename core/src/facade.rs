@@ -121,6 +121,9 @@ pub struct SelfReport {
     /// anchors on a day, by policy id: the re-check before each seal and send verifies a
     /// chain once per policy and day (the anchors are fixed for an open core).
     pub(crate) verified_on: std::sync::Mutex<HashMap<String, ([u8; 32], NaiveDate)>>,
+    /// Delegation signatures this core has verified: an update under the same chain, and
+    /// each day's first re-check, verify only the policy's own signature.
+    pub(crate) verified_links: crate::policy::VerifiedLinks,
 }
 
 impl std::fmt::Debug for SelfReport {
@@ -153,6 +156,7 @@ impl SelfReport {
             clock: options.clock,
             sync_gate: tokio::sync::Mutex::new(()),
             verified_on: std::sync::Mutex::new(HashMap::new()),
+            verified_links: crate::policy::VerifiedLinks::new(),
         }
     }
 
@@ -178,7 +182,11 @@ impl SelfReport {
     /// more leave; otherwise nothing is sent under it until the person consents again
     /// (see [`SelfReport::consent_status`]). Either way the ledger says so.
     pub fn install_policy(&self, signed: &[u8]) -> Result<PolicySummary> {
-        let verified = SignedPolicy::parse(signed)?.verify(&self.trust_anchors, self.today())?;
+        let verified = SignedPolicy::parse(signed)?.verify_remembering(
+            &self.trust_anchors,
+            self.today(),
+            &self.verified_links,
+        )?;
         if let Some(refusal) = self.revocation_refusal(&verified)? {
             return Err(refusal.into());
         }

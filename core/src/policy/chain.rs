@@ -10,6 +10,7 @@ use crate::crypto::signature::ED25519_PUBLIC_KEY_LEN;
 use super::constraints::{Constraints, Link};
 use super::delegation::{MAX_CHAIN_LINKS, SignedDelegation};
 use super::guardrails::FreeText;
+use super::verified_links::VerifiedLinks;
 use super::{PolicyDocument, PolicyError, TrustAnchor, TrustAnchors};
 
 /// Who authorized a policy's signer: the root, and the constraints of the last link.
@@ -95,6 +96,7 @@ pub fn verify_chain(
     chain: &[SignedDelegation],
     signer_key_id: &str,
     today: NaiveDate,
+    verified: &VerifiedLinks,
 ) -> Result<Authority, PolicyError> {
     check_length(chain)?;
     let root_key_id = chain
@@ -110,7 +112,7 @@ pub fn verify_chain(
             key_id: root_key_id.to_owned(),
         });
     }
-    let (signer_key, leaf) = walk(Some(root), chain, signer_key_id, Some(today))?;
+    let (signer_key, leaf) = walk(Some(root), chain, signer_key_id, Some(today), verified)?;
     Ok(Authority {
         root_key_id: root_key_id.to_owned(),
         root_namespaces: root.namespaces().to_vec(),
@@ -128,6 +130,7 @@ fn walk(
     chain: &[SignedDelegation],
     signer_key_id: &str,
     today: Option<NaiveDate>,
+    verified: &VerifiedLinks,
 ) -> Result<(Option<[u8; ED25519_PUBLIC_KEY_LEN]>, Option<LeafLink>), PolicyError> {
     let mut issuer_key = root.map(|root| *root.public_key());
     let mut issuer_key_id = root.map(|root| root.key_id().to_owned());
@@ -147,7 +150,7 @@ fn walk(
             }
         }
         if let Some(key) = &issuer_key {
-            if !link.signed_by(key) {
+            if !verified.signed_by(link, key) {
                 return Err(PolicyError::ChainBroken {
                     link: number,
                     detail: "its signature does not verify".into(),
@@ -243,7 +246,7 @@ pub fn check_chain_for_signing(
         (None, Some(first)) => first.issuer_key_id().to_owned(),
         (None, None) => signer_key_id.to_owned(),
     };
-    let (signer_key, leaf) = walk(root, chain, signer_key_id, None)?;
+    let (signer_key, leaf) = walk(root, chain, signer_key_id, None, &VerifiedLinks::new())?;
     Ok(Authority {
         root_key_id,
         root_namespaces: root
@@ -267,6 +270,7 @@ pub fn check_next_link(
         std::slice::from_ref(child),
         &child.document().subject_key_id,
         None,
+        &VerifiedLinks::new(),
     )?;
     let (parent, child) = (parent.document(), child.document());
     let wider = parent.constraints.widened_by(

@@ -111,6 +111,11 @@ impl SignedDelegation {
         &self.document
     }
 
+    /// The signature and the payload it covers (after the delegation context).
+    pub(crate) fn signed_parts(&self) -> (&[u8], &[u8]) {
+        (&self.envelope.signature, &self.envelope.payload)
+    }
+
     /// Whether it is signed by `issuer_key`.
     pub(crate) fn signed_by(&self, issuer_key: &[u8; ED25519_PUBLIC_KEY_LEN]) -> bool {
         self.envelope

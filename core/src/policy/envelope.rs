@@ -18,6 +18,7 @@ use super::guardrails::{FreeText, check_guardrails, guardrail_refusals};
 use super::limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
 use super::parse::parse_policy_document;
 use super::signed::{Envelope, SIGNED_FORMAT, envelope_bytes as signed_envelope};
+use super::verified_links::VerifiedLinks;
 use super::{PolicyDocument, PolicyError, TrustAnchor, TrustAnchors};
 
 /// The format string of signed envelopes.
@@ -76,7 +77,19 @@ impl SignedPolicy {
         anchors: &TrustAnchors,
         today: NaiveDate,
     ) -> Result<VerifiedPolicy, PolicyError> {
-        let authority = verify_chain(anchors, &self.chain, &self.envelope.key_id, today)?;
+        self.verify_remembering(anchors, today, &VerifiedLinks::new())
+    }
+
+    /// [`SignedPolicy::verify`], taking each delegation's signature from `verified` when
+    /// it was checked before (and remembering those checked now): an open core passes
+    /// its own, so a policy update under the same chain verifies one signature.
+    pub fn verify_remembering(
+        &self,
+        anchors: &TrustAnchors,
+        today: NaiveDate,
+        verified: &VerifiedLinks,
+    ) -> Result<VerifiedPolicy, PolicyError> {
+        let authority = verify_chain(anchors, &self.chain, &self.envelope.key_id, today, verified)?;
         if !self
             .envelope
             .verifies(POLICY_SIGNATURE_CONTEXT, authority.signer_key())

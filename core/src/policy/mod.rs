@@ -22,6 +22,7 @@ pub mod region;
 pub mod revocation;
 mod signed;
 mod trust;
+mod verified_links;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -44,3 +45,4 @@ pub use revocation::{
     sign_revocations,
 };
 pub use trust::{TrustAnchor, TrustAnchors};
+pub use verified_links::VerifiedLinks;

@@ -29,12 +29,19 @@ impl Store {
         let inner = &mut *guard;
         let id = row_id(inner, policy.id());
         let tx = inner.conn.transaction()?;
-        let existing: Option<Vec<u8>> = tx
-            .query_row("SELECT sealed FROM policies WHERE id = ?1", [&id], |row| {
-                row.get(0)
-            })
-            .optional()?;
+        // The installed version, from the cache when this store opened it already (only
+        // this function writes policies, and it keeps the cache in step).
+        let cached = inner.policies.get(policy.id()).cloned();
+        let existing: Option<Vec<u8>> = match cached {
+            Some(_) => None,
+            None => tx
+                .query_row("SELECT sealed FROM policies WHERE id = ?1", [&id], |row| {
+                    row.get(0)
+                })
+                .optional()?,
+        };
         let installed = match existing {
+            None => cached,
             Some(sealed) => {
                 let plaintext = inner
                     .keys
@@ -43,7 +50,6 @@ impl Store {
                     .map_err(|_| Error::corrupt(format!("{TABLE}/{id}")))?;
                 Some(current)
             }
-            None => None,
         };
         check_update(installed.as_ref(), policy)?;
         let sealed =
