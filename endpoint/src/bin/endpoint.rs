@@ -22,8 +22,8 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use selfreport_endpoint::dropbox::{
-    Database, DropBox, DropBoxError, PostgresConfig, move_sqlite_to_postgres,
-    server_config_from_pem_files,
+    ConnectionLimits, DEFAULT_MAX_CONNECTIONS, Database, DropBox, DropBoxError, PostgresConfig,
+    move_sqlite_to_postgres, server_config_from_pem_files,
 };
 use selfreport_endpoint::keyfile::read_signing_key;
 use selfreport_endpoint::policy_file::PolicyFile;
@@ -92,6 +92,9 @@ struct ServeArgs {
     /// Requests accepted per second across the process; more get 429 (default: no limit).
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// Open connections this process keeps at most; more are closed when accepted.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// Seconds between runs of the retention job.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, hide = true)]
     retention_interval: u64,
@@ -231,6 +234,10 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     if let Some(days) = args.retention_days {
         drop_box = drop_box.with_retention_days(days)?;
     }
+    drop_box = drop_box.with_connection_limits(ConnectionLimits {
+        max_connections: args.max_connections,
+        ..ConnectionLimits::default()
+    });
     if let Some(path) = &args.revocations {
         drop_box = drop_box.with_revocations(path)?;
     }

@@ -22,6 +22,7 @@
 
 mod access_log;
 mod check;
+mod connections;
 mod error;
 mod rate_limit;
 mod revocations;
@@ -36,8 +37,9 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum_server::Handle;
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use chrono::NaiveDate;
+use hyper_util::rt::TokioTimer;
 use rustls::ServerConfig;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::policy::PolicyDocument;
@@ -46,6 +48,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use access_log::AccessLog;
+pub use connections::{
+    ConnectionLimits, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+};
 pub use error::DropBoxError;
 pub use revocations::RevocationRelay;
 pub use storage::{
@@ -84,6 +89,7 @@ pub struct DropBox {
     clock: Arc<dyn Clock>,
     log: AccessLog,
     revocations: Option<Arc<RevocationRelay>>,
+    connections: ConnectionLimits,
 }
 
 impl DropBox {
@@ -121,7 +127,15 @@ impl DropBox {
             clock: Arc::new(SystemClock),
             log: AccessLog::stderr(),
             revocations: None,
+            connections: ConnectionLimits::default(),
         })
+    }
+
+    /// Caps open connections and closes idle ones and slow headers (see
+    /// [`ConnectionLimits`]; the defaults hold otherwise).
+    pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.connections = limits;
+        self
     }
 
     /// Relays the revocation list in the file at `path` at `GET {base}/revocations`
@@ -328,9 +342,16 @@ pub async fn serve(
 
     let app = routes::router(state, &drop_box.base_path);
     let handle = Handle::new();
-    let server = axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls))
+    let guard = connections::ConnectionGuard::new(drop_box.connections);
+    let mut server = axum_server::from_tcp(listener)
         .map_err(DropBoxError::listen(local_addr))?
+        .acceptor(RustlsAcceptor::new(RustlsConfig::from_config(tls)).acceptor(guard))
         .handle(handle.clone());
+    server
+        .http_builder()
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(drop_box.connections.header_timeout);
     let server = tokio::spawn(async move { server.serve(app.into_make_service()).await });
     if handle.listening().await.is_none() {
         retention.abort();
