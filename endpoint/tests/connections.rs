@@ -178,6 +178,31 @@ async fn connections_above_the_cap_are_closed_at_once_and_slots_come_back() {
     assert_eq!(policy_status(&drop_box).await, 200);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_looping_on_a_route_does_not_take_another_clients_requests() {
+    let drop_box = TestDropBox::start(Backend::Sqlite, |drop_box| {
+        drop_box.with_rate_limit(Some(3)).unwrap()
+    })
+    .await;
+    let looping = drop_box.tls.client_from([127, 0, 0, 1].into());
+    let device = drop_box.tls.client_from([127, 0, 0, 2].into());
+    let get = |client: &reqwest::Client| client.get(format!("{}/policy", drop_box.url)).send();
+    let mut limited = false;
+    for _ in 0..20 {
+        if get(&looping).await.unwrap().status().as_u16() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the looping client is limited");
+    // Another device, at once: its own bucket is full.
+    assert_eq!(get(&device).await.unwrap().status().as_u16(), 200);
+    // No address is logged.
+    for line in drop_box.log_lines() {
+        assert!(!line.contains("127.0.0."), "{line}");
+    }
+}
+
 #[test]
 fn the_defaults_are_the_documented_ones() {
     let limits = ConnectionLimits::default();

@@ -89,7 +89,8 @@ struct ServeArgs {
     /// Days a submission is kept (default and maximum: the policy's retention.server_days).
     #[arg(long, value_name = "N")]
     retention_days: Option<u32>,
-    /// Requests accepted per second across the process; more get 429 (default: no limit).
+    /// Requests accepted per second from each client address (an IPv4 address or an IPv6
+    /// /64); more get 429 (default: no limit).
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
     /// Open connections this process keeps at most; more are closed when accepted.

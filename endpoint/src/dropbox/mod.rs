@@ -166,8 +166,9 @@ impl DropBox {
         Ok(self)
     }
 
-    /// Accepts at most `per_second` requests a second across the process (bursts of
-    /// one second's worth); more get 429 with `Retry-After`. `None`: no limit.
+    /// Accepts at most `per_second` requests a second from each client address (an IPv4
+    /// address or an IPv6 /64; bursts of one second's worth); more get 429 with
+    /// `Retry-After`. `None`: no limit.
     pub fn with_rate_limit(mut self, per_second: Option<u32>) -> Result<Self, DropBoxError> {
         if per_second == Some(0) {
             return Err(DropBoxError::RateLimitZero);
@@ -352,7 +353,11 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(drop_box.connections.header_timeout);
-    let server = tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    let server = tokio::spawn(async move {
+        server
+            .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+    });
     if handle.listening().await.is_none() {
         retention.abort();
         return Err(match server.await {

@@ -372,7 +372,13 @@ async fn limit_and_time(
     next: Next,
 ) -> Response {
     if let Some(limiter) = &state.rate_limiter {
-        if let Err(wait) = limiter.try_acquire(Instant::now()) {
+        // The peer's address, as the connection gave it (in memory only: never stored or
+        // logged); a request without one (an in-process call) counts as one client.
+        let client = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+        if let Err(wait) = limiter.try_acquire(client, Instant::now()) {
             return ApiError::rate_limited(retry_after_seconds(wait)).into_response();
         }
     }

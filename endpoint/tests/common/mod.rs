@@ -156,6 +156,12 @@ impl TestTls {
         self.client_builder().timeout(timeout).build().unwrap()
     }
 
+    /// As [`TestTls::client`], connecting from `source` (any 127.0.0.0/8 address on
+    /// Linux's loopback), as another device would.
+    pub fn client_from(&self, source: std::net::IpAddr) -> reqwest::Client {
+        self.client_builder().local_address(source).build().unwrap()
+    }
+
     fn client_builder(&self) -> reqwest::ClientBuilder {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(self.ca.clone()).unwrap();
