@@ -27,7 +27,7 @@ class RevocationTest {
         val dir = tmp.resolve("store").toString()
         SelfReport.open(dir, keySource(tmp.resolve("keys.p12")), fixture.options()).use { core ->
             val policy = core.installPolicy(fixture.signedPolicy)
-            val profile = core.addProfile(NewProfile("Mum", null, null, null, null, null))
+            val profile = core.addProfile(NewProfile("Mum", "王芳", null, "+8613800138000", null, null))
             core.startMonitoring(profile, policy.id, null, MonitoringReason.ARRIVAL)
             core.grantConsent(policy.id)
             core.saveRecord(profile, policy.id, fixture.formId, null, fixture.answers)
@@ -43,7 +43,7 @@ class RevocationTest {
             assertEquals("superseded", status.reason)
             assertEquals(listOf(1uL), core.revocationLists().map { it.sequence })
 
-            assertEquals(0uL, core.sync(null, null).delivered)
+            assertEquals(0u, core.sync(null, null).delivered)
             val revoked = core.ledger().map { it.event }.filterIsInstance<LedgerEvent.PolicyRevoked>().single()
             assertEquals("superseded", revoked.reason)
             assertEquals("version", revoked.revoked)

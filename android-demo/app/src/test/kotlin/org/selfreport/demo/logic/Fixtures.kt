@@ -24,6 +24,9 @@ import org.selfreport.PurgeSummary
 import org.selfreport.RecordInfo
 import org.selfreport.RecordList
 import org.selfreport.RecordState
+import org.selfreport.RevocationListInfo
+import org.selfreport.RevocationStatus
+import org.selfreport.RevocationUpdate
 import org.selfreport.SavedRecord
 import org.selfreport.SelfReportException
 import org.selfreport.SelfReportInterface
@@ -267,6 +270,13 @@ class FakeCore : SelfReportInterface {
     override fun today(): String = Fixtures.TODAY
 
     override suspend fun updatePolicy(policyId: String): PolicyInfo? = null
+
+    override suspend fun installRevocations(signed: ByteArray): RevocationUpdate =
+        throw SelfReportException.PolicyRefused("PolicyBadRevocations", "the fake core holds no revocation lists")
+
+    override fun revocationStatus(policyId: String): RevocationStatus = RevocationStatus.NotRevoked(null)
+
+    override fun revocationLists(): List<RevocationListInfo> = emptyList()
 
     override suspend fun verifyLedger(): LedgerCheck =
         LedgerCheck(true, ledger.size.toULong(), 0uL, null, null)
