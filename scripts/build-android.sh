@@ -96,11 +96,11 @@ rm -rf "$jni"
 mkdir -p "$build"
 if [[ "$check" == true ]]; then
     step "check mode: the host's release library stands in for ${ABIS[*]}"
-    # The same cargo artifact scripts/ffi-size, the wheel and the jar use.
-    cargo rustc --quiet --release -p selfreport-ffi --lib --crate-type cdylib
+    # The same artifact scripts/ffi-size measures and the jar carries.
+    host_library="$(scripts/build-cdylib)"
     for abi in "${ABIS[@]}"; do
         mkdir -p "$jni/$abi"
-        strip --strip-all -o "$jni/$abi/libselfreport_ffi.so" "$target_dir/release/libselfreport_ffi.so"
+        strip --strip-all -o "$jni/$abi/libselfreport_ffi.so" "$host_library"
     done
 
     step "check mode: stand-in Android classes for compiling (bindings/android/stubs)"
