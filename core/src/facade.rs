@@ -645,6 +645,7 @@ mod tests {
         v2["region"] = serde_json::json!(["310000"]);
         v2["recipients"]["health"]["role"] = serde_json::json!("health");
         v2["recipients"]["identity"]["role"] = serde_json::json!("identity");
+        crate::policy::declare_minimum_padded_sizes(&mut v2).unwrap();
         s.core
             .install_policy(&signed(&s.key, &serde_json::to_string(&v2).unwrap()))
             .unwrap();

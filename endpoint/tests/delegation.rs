@@ -55,6 +55,7 @@ fn draft(id: &str) -> Value {
     policy["recipients"]["identity"]["role"] = json!("identity");
     policy["valid_from"] = json!(today_plus(0));
     policy["valid_until"] = json!(today_plus(60));
+    selfreport_core::policy::declare_minimum_padded_sizes(&mut policy).expect("draft");
     policy
 }
 
