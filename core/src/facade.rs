@@ -107,6 +107,9 @@ pub struct Export {
     pub damaged: Vec<String>,
     /// Stored values today's rules refuse, exported as they are and flagged here.
     pub needs_correction: NeedsCorrection,
+    /// The ledger, each entry with its exact hashed bytes, hash and predecessor's hash
+    /// (the form `selfreport ledger --json` prints).
+    pub ledger: Vec<crate::ledger::ChainedEntry>,
 }
 
 /// The selfreport core, opened on one store.
@@ -361,6 +364,7 @@ impl SelfReport {
             records: listing.records,
             damaged: listing.damaged,
             needs_correction: self.needs_correction()?,
+            ledger: self.store.ledger_chain()?,
         })
     }
 
