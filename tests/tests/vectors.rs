@@ -433,3 +433,40 @@ fn the_shipped_library_has_no_fixed_ephemeral_seal() {
     assert!(tree.contains("selfreport-core"), "{tree}");
     assert!(!tree.contains("test-vectors"), "{tree}");
 }
+
+/// The worked examples of docs/protocol.md are the vectors' values, so the prose cannot
+/// drift from the code either.
+#[test]
+fn protocol_md_quotes_the_vectors() {
+    let protocol = std::fs::read_to_string(vectors::vectors_dir().join("../protocol.md"))
+        .expect("docs/protocol.md");
+    let first = |topic: &str, name: &str| -> Value {
+        checked_in(topic)
+            .into_iter()
+            .find(|vector| vector["name"] == name)
+            .unwrap_or_else(|| panic!("{topic} {name}"))
+    };
+    let hpke = first("hpke", "health-x25519-sha256-chacha20poly1305");
+    let receipt = first("receipt", "valid");
+    let deletion = first("deletion", "token-1");
+    let batch = first("batch", "tree-of-3");
+    let ledger = first("ledger", "chain");
+    let third = &ledger["entries"][2];
+    let quoted = [
+        text(&hpke, "info_hex").to_owned(),
+        text(&hpke, "aad_hex").to_owned(),
+        text(&receipt, "signed_message").to_owned(),
+        text(&deletion, "token").to_owned(),
+        text(&deletion, "deletion_hash").to_owned(),
+        text(&batch, "root_hex").to_owned(),
+        String::from_utf8(bytes(third, "bytes_hex")).unwrap(),
+        text(third, "prev_hash").to_owned(),
+        text(third, "hash").to_owned(),
+    ];
+    for value in quoted {
+        assert!(
+            protocol.contains(&value),
+            "docs/protocol.md does not quote {value}"
+        );
+    }
+}
