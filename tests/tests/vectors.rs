@@ -403,8 +403,9 @@ fn deletion_vectors_hash_the_tokens_ascii() {
     }
 }
 
-/// The fixed-ephemeral seal stays out of what ships: a build of the bindings library
-/// without dev-dependencies does not enable the core's `test-vectors` feature.
+/// The fixed-ephemeral seal stays out of what ships: builds of the bindings library and
+/// of the binaries (`selfreport`, `selfreport-endpoint`, `selfreport-authority`), which
+/// take no dev-dependencies, do not enable the core's `test-vectors` feature.
 #[test]
 fn the_shipped_library_has_no_fixed_ephemeral_seal() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -414,6 +415,10 @@ fn the_shipped_library_has_no_fixed_ephemeral_seal() {
             "--offline",
             "-p",
             "selfreport-ffi",
+            "-p",
+            "selfreport-cli",
+            "-p",
+            "selfreport-endpoint",
             "-e",
             "normal,build,features",
             "-i",
