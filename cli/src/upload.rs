@@ -415,26 +415,18 @@ fn outbox_json(item: &OutboxItem) -> Value {
 /// `ledger`.
 pub fn ledger(global: &GlobalOptions, args: &LedgerArgs) -> Result<(), Failure> {
     let report = open(global)?;
-    let entries = report.ledger()?;
     let verification = if args.verify {
         Some(report.verify_ledger()?)
     } else {
         None
     };
     if args.json {
-        let list: Vec<Value> = entries
-            .iter()
-            .map(|(seq, entry)| {
-                let mut value = serde_json::to_value(entry).unwrap_or(Value::Null);
-                if let Value::Object(map) = &mut value {
-                    map.insert("seq".to_owned(), json!(seq));
-                }
-                value
-            })
-            .collect();
-        emit_json(&json!({ "entries": list, "verification": verification }))?;
+        // Each entry with its format, exact hashed bytes, hash and predecessor's hash:
+        // enough to verify the chain with any SHA-256 tool (docs/protocol.md).
+        let entries = report.ledger_chain()?;
+        emit_json(&json!({ "entries": entries, "verification": verification }))?;
     } else {
-        emit(&ledger_text(&entries, verification.as_ref()))?;
+        emit(&ledger_text(&report.ledger()?, verification.as_ref()))?;
     }
     match verification.and_then(|verification| verification.problem) {
         Some(problem) => Err(Failure::new(
@@ -456,6 +448,7 @@ fn problem_text(problem: &str) -> &'static str {
         "receipt" => "its receipt's signature does not verify",
         "sequence" => "an entry is missing or out of order",
         "unreadable" => "it cannot be read",
+        "encoding" => "its bytes are not the canonical form its format requires",
         _ => "it failed verification",
     }
 }

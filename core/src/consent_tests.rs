@@ -217,6 +217,7 @@ fn a_delegation_past_its_window_stops_the_next_seal() {
     policy["recipients"]["identity"]["role"] = json!("identity");
     policy["valid_from"] = json!((today() - Days::new(1)).to_string());
     policy["valid_until"] = json!((today() + Days::new(1)).to_string());
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     let envelope = crate::policy::sign_policy_with_chain(
         &office,
         &serde_json::to_vec(&policy).unwrap(),

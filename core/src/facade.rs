@@ -107,6 +107,9 @@ pub struct Export {
     pub damaged: Vec<String>,
     /// Stored values today's rules refuse, exported as they are and flagged here.
     pub needs_correction: NeedsCorrection,
+    /// The ledger, each entry with its exact hashed bytes, hash and predecessor's hash
+    /// (the form `selfreport ledger --json` prints).
+    pub ledger: Vec<crate::ledger::ChainedEntry>,
 }
 
 /// The selfreport core, opened on one store.
@@ -372,6 +375,7 @@ impl SelfReport {
             records: listing.records,
             damaged: listing.damaged,
             needs_correction: self.needs_correction()?,
+            ledger: self.store.ledger_chain()?,
         })
     }
 
@@ -656,6 +660,7 @@ mod tests {
         v2["region"] = serde_json::json!(["310000"]);
         v2["recipients"]["health"]["role"] = serde_json::json!("health");
         v2["recipients"]["identity"]["role"] = serde_json::json!("identity");
+        crate::policy::declare_minimum_padded_sizes(&mut v2).unwrap();
         s.core
             .install_policy(&signed(&s.key, &serde_json::to_string(&v2).unwrap()))
             .unwrap();

@@ -3,7 +3,9 @@
 //! read and verify.
 //!
 //! Each entry's hash is `SHA-256(previous hash || entry bytes)`, the first entry chaining
-//! from 32 zero bytes; entry bytes are the entry's compact JSON. Entries are stored sealed;
+//! from 32 zero bytes; entry bytes are the entry's canonical JSON carrying
+//! `"format":"selfreport.ledger/2"` ([`encoding`]; entries written before that are
+//! compact JSON without a format, hashed as stored). Entries are stored sealed;
 //! the chain hashes sit beside them so a removed, reordered or altered entry breaks
 //! [`verify_chain`]. Disclosure entries carry the drop box's signed receipt, which
 //! verification checks against the receipt key the policy named.
@@ -12,6 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::sha256;
 use crate::sync::wire::Receipt;
+
+pub mod chain_view;
+pub mod encoding;
+
+pub use chain_view::{ChainedEntry, chained_entries};
+pub use encoding::{EntryFormat, LEDGER_FORMAT_V1, LEDGER_FORMAT_V2};
 
 /// One field that left the device, and how it was reduced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,9 +162,10 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
-    /// The bytes that are hashed into the chain.
+    /// The bytes that are hashed into the chain: `selfreport.ledger/2`
+    /// ([`encoding::encode_entry`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        encoding::encode_entry(self)
     }
 }
 
@@ -173,7 +182,8 @@ pub fn chain_hash(previous: &[u8; 32], entry_bytes: &[u8]) -> [u8; 32] {
 pub struct LedgerProblem {
     /// Sequence number of the first bad entry.
     pub seq: u64,
-    /// What is wrong (`"chain"`, `"receipt"`, `"sequence"`, `"unreadable"`).
+    /// What is wrong (`"chain"`, `"receipt"`, `"sequence"`, `"unreadable"`, `"encoding"`:
+    /// a `selfreport.ledger/2` entry not in canonical form).
     pub problem: &'static str,
 }
 
@@ -215,8 +225,9 @@ pub fn verify_chain(rows: &[LedgerRow]) -> LedgerVerification {
         if chain_hash(&previous, bytes) != *stored {
             return fail("chain");
         }
-        let Ok(entry) = serde_json::from_slice::<LedgerEntry>(bytes) else {
-            return fail("unreadable");
+        let entry = match encoding::decode_entry(bytes) {
+            Ok((_, entry)) => entry,
+            Err(error) => return fail(error.code()),
         };
         if let LedgerEvent::Disclosure {
             receipt,
@@ -266,12 +277,35 @@ mod tests {
         }
     }
 
-    /// An entry written before consent carried a version hashes as it always did.
+    /// An entry written before consent carried a version, and before entries carried a
+    /// format, still verifies by its stored bytes.
     #[test]
     fn an_old_consent_entry_keeps_its_bytes() {
+        let old = br#"{"at":"2026-11-28T08:00:00+08:00","event":"consent_granted","policy_id":"sh","purpose":"epidemic-control"}"#;
+        let hash = chain_hash(&[0u8; 32], old);
+        let new = consent("b").to_bytes();
+        let rows = vec![(1, hash, old.to_vec()), (2, chain_hash(&hash, &new), new)];
+        assert!(verify_chain(&rows).is_valid());
+        let view = chained_entries(&rows).unwrap();
+        assert_eq!(view[0].entry, consent("sh"));
+        assert_eq!(view[0].format, EntryFormat::V1);
+        assert_eq!(view[1].format, EntryFormat::V2);
+        assert_eq!(view[1].prev_hash, hash);
+    }
+
+    #[test]
+    fn a_new_entry_rewritten_in_another_form_is_an_encoding_problem() {
+        let spaced = String::from_utf8(consent("a").to_bytes())
+            .unwrap()
+            .replace(",", ", ")
+            .into_bytes();
+        let rows = vec![(1, chain_hash(&[0u8; 32], &spaced), spaced)];
         assert_eq!(
-            String::from_utf8(consent("sh").to_bytes()).unwrap(),
-            r#"{"at":"2026-11-28T08:00:00+08:00","event":"consent_granted","policy_id":"sh","purpose":"epidemic-control"}"#
+            verify_chain(&rows).problem,
+            Some(LedgerProblem {
+                seq: 1,
+                problem: "encoding"
+            })
         );
     }
 

@@ -11,7 +11,7 @@ use crate::crypto::random_array;
 use crate::error::{Error, Result};
 use crate::facade::{PolicySummary, SelfReport};
 use crate::hex::hex;
-use crate::ledger::{LedgerEntry, LedgerEvent, LedgerVerification};
+use crate::ledger::{ChainedEntry, LedgerEntry, LedgerEvent, LedgerVerification};
 use crate::minimize::{Disclosure, Preview, minimize, preview};
 use crate::model::{Profile, Record, RecordId};
 use crate::policy::OncePer;
@@ -552,6 +552,12 @@ impl SelfReport {
     /// Every ledger entry, oldest first.
     pub fn ledger(&self) -> Result<Vec<(u64, LedgerEntry)>> {
         self.store().ledger()
+    }
+
+    /// Every ledger entry, oldest first, with its format, exact hashed bytes, hash and
+    /// predecessor's hash (docs/protocol.md, "The ledger").
+    pub fn ledger_chain(&self) -> Result<Vec<ChainedEntry>> {
+        self.store().ledger_chain()
     }
 
     /// Verifies the ledger's hash chain and every receipt in it.

@@ -279,3 +279,62 @@ fn write_current_fixture() {
     std::fs::create_dir_all(fixtures_dir()).unwrap();
     std::fs::write(fixture_path(CURRENT_VERSION), dump(&dir)).unwrap();
 }
+
+/// Ledger entries written before entries carried a format (`selfreport.ledger/1`, the
+/// writer's field order) still verify by their stored bytes, beside new canonical
+/// `selfreport.ledger/2` entries, and the printed chain lets anyone recompute each link.
+#[test]
+fn old_ledger_entries_still_verify_beside_new_ones() {
+    use selfreport_core::crypto::sha256;
+    use selfreport_core::ledger::EntryFormat;
+
+    // Schema 2 added the ledger; the fixtures from then on hold consent entries.
+    for version in 2..=CURRENT_VERSION {
+        let sql = std::fs::read_to_string(fixture_path(version)).unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("store");
+        load(&dir, &sql);
+        let authority = Authority::new();
+        let core = SelfReport::open(
+            &dir,
+            &fixture_key_source(),
+            options(&authority, clock("2026-11-21")),
+        )
+        .unwrap();
+        let before = core.ledger_chain().unwrap();
+        assert!(!before.is_empty(), "version {version}");
+        assert!(
+            before.iter().all(|entry| entry.format == EntryFormat::V1),
+            "version {version}: fixtures were written before selfreport.ledger/2"
+        );
+        core.withdraw_consent(POLICY_ID).unwrap();
+        assert!(
+            core.verify_ledger().unwrap().is_valid(),
+            "version {version}"
+        );
+
+        let chain = core.ledger_chain().unwrap();
+        assert_eq!(chain.len(), before.len() + 1);
+        assert_eq!(chain.last().unwrap().format, EntryFormat::V2);
+        let mut previous = "0".repeat(64);
+        for printed in chain.iter().map(|entry| entry.to_json()) {
+            assert_eq!(printed["prev_hash"], previous.as_str());
+            let bytes_hex = printed["bytes_hex"].as_str().unwrap();
+            let mut input: Vec<u8> = (0..previous.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&previous[i..i + 2], 16).unwrap())
+                .collect();
+            input.extend(
+                (0..bytes_hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&bytes_hex[i..i + 2], 16).unwrap()),
+            );
+            let hash: String = sha256(&input)
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            assert_eq!(printed["hash"], hash.as_str(), "version {version}");
+            previous = hash;
+        }
+    }
+}

@@ -55,6 +55,7 @@ fn draft(id: &str) -> Value {
     policy["recipients"]["identity"]["role"] = json!("identity");
     policy["valid_from"] = json!(today_plus(0));
     policy["valid_until"] = json!(today_plus(60));
+    selfreport_core::policy::declare_minimum_padded_sizes(&mut policy).expect("draft");
     policy
 }
 
@@ -275,6 +276,8 @@ fn check_policy_lists_every_rule_a_hostile_draft_breaks() {
     let fields = hostile["forms"][0]["fields"].as_array_mut().unwrap();
     fields.push(json!({"id": "home_address", "kind": "text", "max_len": 200, "upload": "keep", "to": "identity"}));
     fields.push(json!({"id": "hometown", "kind": "district", "upload": "keep", "to": "health"}));
+    // Sizes that hold the new fields: the rules this test is about are the others.
+    selfreport_core::policy::declare_minimum_padded_sizes(&mut hostile).unwrap();
     let draft_path = path(o.dir.path(), "hostile.json");
     std::fs::write(&draft_path, serde_json::to_vec(&hostile).unwrap()).unwrap();
     let output = authority(&[
@@ -312,4 +315,71 @@ fn check_policy_lists_every_rule_a_hostile_draft_breaks() {
     ]);
     assert_eq!(refused.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("error[PolicyPurposeNotAllowed]"));
+}
+
+/// A `/2` draft without padded sizes: `check-policy` names the minimum for each form and
+/// recipient, `sign-policy` refuses it as a device would; with sizes below the minimum
+/// or off the block, the same; at the minimum, it signs.
+#[test]
+fn check_policy_gives_the_minimum_padded_sizes_and_sign_policy_refuses_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = keygen(dir.path(), "root");
+    let mut document = draft("sh-daily");
+    let minimum = document["forms"][0]["padded_bytes"].clone();
+    let health = minimum["health"].as_u64().unwrap();
+    let identity = minimum["identity"].as_u64().unwrap();
+    document["forms"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("padded_bytes");
+    let draft_path = path(dir.path(), "draft.json");
+    std::fs::write(&draft_path, serde_json::to_vec(&document).unwrap()).unwrap();
+
+    let checked = authority(&["check-policy", &draft_path]);
+    assert_eq!(checked.status.code(), Some(3));
+    let stdout = String::from_utf8(checked.stdout).unwrap();
+    for (recipient, size) in [("health", health), ("identity", identity)] {
+        assert!(
+            stdout.contains(&format!(
+                "[PolicyPaddedSizeMissing] form `daily`, recipient `{recipient}`: no padded size is declared; declare at least {size} bytes"
+            )),
+            "{stdout}"
+        );
+    }
+    let sign = |draft_path: &str| {
+        authority(&[
+            "sign-policy",
+            "--key",
+            &path(&root, "signing.key"),
+            "--in",
+            draft_path,
+            "--out",
+            &path(dir.path(), "signed.json"),
+        ])
+    };
+    let refused = sign(&draft_path);
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("error[PolicyPaddedSizeMissing]"));
+
+    document["forms"][0]["padded_bytes"] =
+        json!({"health": health - 512, "identity": identity + 1});
+    std::fs::write(&draft_path, serde_json::to_vec(&document).unwrap()).unwrap();
+    let stdout = String::from_utf8(authority(&["check-policy", &draft_path]).stdout).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "[PolicyPaddedSizeBelowMinimum] form `daily`, recipient `health`: {} bytes is below the minimum of {health} bytes",
+            health - 512
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[PolicyPaddedSizeNotBlockMultiple]"),
+        "{stdout}"
+    );
+    assert_eq!(sign(&draft_path).status.code(), Some(3));
+    assert!(!dir.path().join("signed.json").exists());
+
+    document["forms"][0]["padded_bytes"] = minimum;
+    std::fs::write(&draft_path, serde_json::to_vec(&document).unwrap()).unwrap();
+    ok(sign(&draft_path));
 }

@@ -115,6 +115,9 @@ def policy(**changes):
     document["region"] = ["310101"]
     document["recipients"]["health"]["role"] = "health"
     document["recipients"]["identity"]["role"] = "identity"
+    # The padded plaintext sizes a /2 form declares (policy-format.md): the smallest
+    # multiples of padding.block_bytes the core accepts for this form.
+    document["forms"][0]["padded_bytes"] = {"health": 1024, "identity": 1024}
     for pointer, value in changes.items():
         set_at(document, pointer, value)
     return document
@@ -258,6 +261,7 @@ def chain_cases():
     v1_policy = copy.deepcopy(good_policy)
     v1_policy["format"] = "selfreport.policy/1"
     del v1_policy["region"]
+    del v1_policy["forms"][0]["padded_bytes"]
     for recipient in v1_policy["recipients"].values():
         del recipient["role"]
     cases += [
@@ -298,9 +302,9 @@ def chain_cases():
     # Guardrails still apply under a chain that allows free text.
     text_first = delegation(CITY, 1, **{"constraints/kinds/text": "keep"})
     text_second = delegation(DISTRICT, 0, **{"constraints/namespace": "sh-huangpu-", "constraints/regions": ["310101"], "constraints/kinds/text": "keep"})
-    notes_to_identity = policy(id="sh-huangpu-daily", **{"forms/0/fields/6/upload": "keep", "forms/0/fields/6/to": "identity"})
+    notes_to_identity = policy(id="sh-huangpu-daily", **{"forms/0/fields/6/upload": "keep", "forms/0/fields/6/to": "identity", "forms/0/padded_bytes": {"health": 1024, "identity": 2048}})
     cases.append(("guardrail-text-to-identity", case(notes_to_identity, signed_chain(text_first, text_second)), "PolicyFreeTextUploaded"))
-    notes_to_health = policy(id="sh-huangpu-daily", **{"forms/0/fields/6/upload": "keep", "forms/0/fields/6/to": "health"})
+    notes_to_health = policy(id="sh-huangpu-daily", **{"forms/0/fields/6/upload": "keep", "forms/0/fields/6/to": "health", "forms/0/padded_bytes": {"health": 2048, "identity": 1024}})
     cases.append(("ok-text-allowed-to-health", case(notes_to_health, signed_chain(text_first, text_second)), "Ok"))
     cases.append(("guardrail-marketing-direct", compact(envelope(ROOT, POLICY_CONTEXT, compact(policy(**{"purpose/code": "marketing"})))), "PolicyPurposeNotAllowed"))
     for n, (name, data, code) in enumerate(cases, 1):

@@ -23,6 +23,7 @@ pub mod endpoint;
 pub mod fault_proxy;
 pub mod loopback;
 pub mod pki;
+pub mod printed_ledger;
 pub mod proxy;
 pub mod reply_fixture;
 

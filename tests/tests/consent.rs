@@ -77,6 +77,16 @@ fn nothing_is_sent_without_consent_or_after_it_is_withdrawn() {
     assert_eq!(last["policy_id"], "sh-daily-health");
     assert_eq!(last["dropped"], 1);
     assert_eq!(ledger["verification"]["problem"], Value::Null);
+    // The printed chain verifies by itself, recomputed here from its fields alone.
+    assert_eq!(
+        selfreport_tests::printed_ledger::verify_printed_chain(&ledger["entries"]),
+        Ok(vec!["selfreport.ledger/2".to_owned(); 3])
+    );
+    let mut tampered = ledger["entries"].clone();
+    tampered[1]["body_sha256"] = Value::from("0".repeat(64));
+    assert!(selfreport_tests::printed_ledger::verify_printed_chain(&tampered).is_err());
+    let export = net.selfreport(&["export"]).json();
+    assert_eq!(export["ledger"], ledger["entries"]);
     let outbox = net.selfreport(&["outbox", "--json"]).json();
     let states: Vec<&str> = outbox
         .as_array()

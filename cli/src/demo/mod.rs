@@ -750,6 +750,10 @@ fn repointed_policy(
             slot["role"] = recipient.name.clone().into();
         }
     }
+    // Each form's padded size per recipient, declared in the signed /2 policy: the
+    // smallest the core accepts.
+    selfreport_core::policy::declare_minimum_padded_sizes(&mut policy)
+        .map_err(|error| internal(&format!("an example policy does not parse: {error}")))?;
     serde_json::to_string_pretty(&policy).map_err(|_| internal("cannot write a policy"))
 }
 

@@ -19,6 +19,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
 
+#[cfg(feature = "test-vectors")]
+pub mod fixed_ephemeral;
+
 /// `KEM_ID` of DHKEM(X25519, HKDF-SHA256).
 const KEM_ID: u16 = 0x0020;
 /// `KDF_ID` of HKDF-SHA256.

@@ -14,6 +14,9 @@ mod sealing;
 pub mod signature;
 
 pub use blind_index::{BlindIndex, BlindIndexKey};
+/// Test vectors only (the `test-vectors` feature, which no shipped build enables).
+#[cfg(feature = "test-vectors")]
+pub use hpke::fixed_ephemeral::{VectorSeal, hpke_seal_with_ephemeral_key};
 pub use hpke::{HpkeError, HpkeSealed, HpkeSuite, hpke_seal, submission_info};
 pub use key_source::{KeySource, KeySourceError, MemoryKeySource, PassphraseKeySource};
 pub use keys::{DataKey, KeyMaterial, StoreKey};

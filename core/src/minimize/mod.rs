@@ -22,6 +22,6 @@ mod test_support;
 pub use canonical::{Decimal, DisclosedValue};
 pub use disclosure::{DisclosedField, DisclosedPart, Disclosure, SUBMISSION_FORMAT, minimize};
 pub use error::MinimizeError;
-pub use padding::{MAX_PADDED_BYTES, padded_size};
+pub use padding::{MAX_PADDED_BYTES, minimum_padded_size, padded_size};
 pub use preview::{Preview, PreviewField, PreviewPart, preview};
 pub use transform::{apply, check_field};

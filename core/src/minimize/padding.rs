@@ -1,7 +1,11 @@
 //! Fixed plaintext sizes: every part a form sends a recipient, real or cover, is padded
 //! to the same length, so the length says nothing about the answers.
 //!
-//! The size is the smallest multiple of the policy's `padding.block_bytes` at or above
+//! A `selfreport.policy/2` form declares the size per recipient (`padded_bytes`), which
+//! install checks is a multiple of `padding.block_bytes` at or above the minimum computed
+//! here; a `/1` policy pads to that minimum.
+//!
+//! The minimum is the smallest multiple of the policy's `padding.block_bytes` at or above
 //! an upper bound on the canonical JSON any record of the form could give the
 //! recipient. The bound is computed from the policy alone: the header with the widest
 //! ids, version and date, then every field routed to the recipient at its widest:
@@ -49,7 +53,8 @@ const MAX_ESCAPED_CHAR_BYTES: u64 = 6;
 const AGE_DIGITS: u64 = 10;
 
 /// The fixed size of every plaintext part of form `form_id` for `recipient` under
-/// `policy`.
+/// `policy`: the size a `selfreport.policy/2` form declares in `padded_bytes`, or for a
+/// `/1` policy (which declares none) the computed [`minimum_padded_size`].
 ///
 /// [`MinimizeError::UnknownForm`] if the policy has no such form,
 /// [`MinimizeError::UnknownRecipient`] if no field of the form goes to `recipient`,
@@ -59,6 +64,30 @@ pub fn padded_size(
     form_id: &str,
     recipient: &str,
 ) -> Result<usize, MinimizeError> {
+    let form = routed_form(policy, form_id, recipient)?;
+    padded_size_of(policy, form, recipient)
+}
+
+/// The smallest padded size the core accepts for the parts of form `form_id` for
+/// `recipient`: the smallest multiple of `padding.block_bytes` at or above the largest
+/// canonical JSON any record of the form could give the recipient. A `/1` policy pads
+/// to exactly this; a `/2` policy declares a size at least this large. Errors as
+/// [`padded_size`].
+pub fn minimum_padded_size(
+    policy: &PolicyDocument,
+    form_id: &str,
+    recipient: &str,
+) -> Result<usize, MinimizeError> {
+    let form = routed_form(policy, form_id, recipient)?;
+    computed_padded_size(policy, form, recipient)
+}
+
+/// The form `form_id`, which must route some uploaded field to `recipient`.
+fn routed_form<'a>(
+    policy: &'a PolicyDocument,
+    form_id: &str,
+    recipient: &str,
+) -> Result<&'a Form, MinimizeError> {
     let form = policy
         .form(form_id)
         .ok_or_else(|| MinimizeError::UnknownForm {
@@ -73,11 +102,29 @@ pub fn padded_size(
             recipient: recipient.to_owned(),
         });
     }
-    padded_size_of(policy, form, recipient)
+    Ok(form)
 }
 
-/// [`padded_size`] for a form already looked up.
+/// [`padded_size`] for a form already looked up: the declared size when the form has
+/// one for `recipient`, the computed one otherwise.
 pub(super) fn padded_size_of(
+    policy: &PolicyDocument,
+    form: &Form,
+    recipient: &str,
+) -> Result<usize, MinimizeError> {
+    match form.padded_bytes.get(recipient) {
+        Some(declared) => usize::try_from(*declared)
+            .ok()
+            .filter(|size| *size <= MAX_PADDED_BYTES)
+            .ok_or_else(|| MinimizeError::SizeOverflow {
+                form: form.id.clone(),
+            }),
+        None => computed_padded_size(policy, form, recipient),
+    }
+}
+
+/// [`minimum_padded_size`] for a form already looked up.
+fn computed_padded_size(
     policy: &PolicyDocument,
     form: &Form,
     recipient: &str,

@@ -55,6 +55,7 @@ pub(super) fn form(id: &str, fields: Vec<FieldSpec>) -> Form {
         requires_monitoring: false,
         title: BTreeMap::new(),
         fields,
+        padded_bytes: BTreeMap::new(),
     }
 }
 

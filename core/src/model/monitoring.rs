@@ -228,6 +228,7 @@ mod tests {
             requires_monitoring,
             title: Default::default(),
             fields: vec![],
+            padded_bytes: Default::default(),
         }
     }
 

@@ -270,6 +270,7 @@ mod tests {
                     FieldSource::Profile,
                 ),
             ],
+            padded_bytes: Default::default(),
         }
     }
 

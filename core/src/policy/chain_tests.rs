@@ -461,6 +461,9 @@ fn guardrail(change: impl FnOnce(&mut Value)) -> PolicyError {
     let root = test_key();
     let mut policy = policy_v2();
     change(&mut policy);
+    // Sizes that fit the changed routing, so the guardrail is what refuses it (a draft
+    // that does not parse keeps its sizes: parsing refuses it first anyway).
+    let _ = crate::policy::declare_minimum_padded_sizes(&mut policy);
     let envelope =
         crate::policy::envelope::envelope_bytes(&root, &serde_json::to_vec(&policy).unwrap());
     SignedPolicy::parse(&envelope)
@@ -519,6 +522,7 @@ fn each_guardrail_is_a_refusal_of_its_own() {
     let root = test_key();
     let mut policy = policy_v2();
     set(&mut policy, "/forms/1/fields/2/to", json!("health"));
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     let envelope = sign_policy(&root, &serde_json::to_vec(&policy).unwrap()).unwrap();
     SignedPolicy::parse(&envelope)
         .unwrap()
@@ -532,12 +536,14 @@ fn free_text_leaves_only_where_a_delegation_allows_it_and_only_to_health() {
     let mut policy = policy_v2();
     set(&mut policy, "/forms/0/fields/3/upload", json!("keep"));
     set(&mut policy, "/forms/0/fields/3/to", json!("health"));
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     // Not listed: outside the delegation (and a guardrail besides).
     assert!(chain.verify(&policy).is_err());
     set(&mut chain.first, "/constraints/kinds/text", json!("keep"));
     set(&mut chain.second, "/constraints/kinds/text", json!("keep"));
     chain.verify(&policy).unwrap();
     set(&mut policy, "/forms/0/fields/3/to", json!("identity"));
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     assert_eq!(
         chain.verify(&policy).unwrap_err().code(),
         "PolicyFreeTextUploaded"

@@ -197,6 +197,10 @@ pub struct Form {
     pub title: Labels,
     /// The fields, in display order.
     pub fields: Vec<FieldSpec>,
+    /// `selfreport.policy/2`: the padded plaintext size in bytes of every part this form
+    /// sends, by recipient name (`"padded_bytes": {"health": 1024}`); empty in `/1`,
+    /// whose sizes are computed ([`crate::minimize::padded_size`]).
+    pub padded_bytes: BTreeMap<String, u64>,
 }
 
 impl Form {

@@ -16,7 +16,8 @@ use super::chain::{Authority, check_chain_for_signing, verify_chain};
 use super::delegation::{MAX_CHAIN_LINKS, SignedDelegation};
 use super::guardrails::{FreeText, check_guardrails, guardrail_refusals};
 use super::limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
-use super::parse::parse_policy_document;
+use super::padded_size::padded_size_refusals;
+use super::parse::{check_sealed_size, parse_policy_document, parse_policy_draft};
 use super::signed::{Envelope, SIGNED_FORMAT, envelope_bytes as signed_envelope};
 use super::verified_links::VerifiedLinks;
 use super::{PolicyDocument, PolicyError, TrustAnchor, TrustAnchors};
@@ -224,10 +225,16 @@ pub fn policy_refusals(
     chain: &[Vec<u8>],
     root: Option<&TrustAnchor>,
 ) -> Vec<PolicyError> {
-    let document = match parse_policy_document(payload) {
+    let document = match parse_policy_draft(payload) {
         Ok(document) => document,
         Err(error) => return vec![error],
     };
+    let mut refusals = padded_size_refusals(&document);
+    if refusals.is_empty()
+        && let Err(error) = check_sealed_size(&document)
+    {
+        refusals.push(error);
+    }
     let links = match chain
         .iter()
         .enumerate()
@@ -242,13 +249,19 @@ pub fn policy_refusals(
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(links) => links,
-        Err(error) => return vec![error],
+        Err(error) => {
+            refusals.push(error);
+            return refusals;
+        }
     };
     let authority = match check_chain_for_signing(root, &links, signer_key_id) {
         Ok(authority) => authority,
-        Err(error) => return vec![error],
+        Err(error) => {
+            refusals.push(error);
+            return refusals;
+        }
     };
-    let mut refusals = authority.refusals(&document);
+    refusals.extend(authority.refusals(&document));
     refusals.extend(guardrail_refusals(&document, authority.free_text()));
     refusals
 }

@@ -404,6 +404,18 @@ pub enum PolicyError {
         recipient: String,
     },
 
+    /// A `selfreport.policy/2` form's declared padded size for a recipient is missing,
+    /// names a recipient the form does not send to, or is not a size the core accepts.
+    #[error("form `{form}`, recipient `{recipient}`: {problem}")]
+    PaddedSize {
+        /// The form.
+        form: String,
+        /// The recipient.
+        recipient: String,
+        /// What is wrong; its code is the error's code.
+        problem: super::padded_size::PaddedSizeProblem,
+    },
+
     /// A policy-wide or form-wide setting is out of range.
     #[error("{what}: {detail}")]
     BadSetting {
@@ -515,6 +527,7 @@ impl PolicyError {
             PolicyError::RevocationsConflict { .. } => "PolicyRevocationsConflict",
             PolicyError::Revoked { .. } => "PolicyRevoked",
             PolicyError::DelegationRevoked { .. } => "PolicyDelegationRevoked",
+            PolicyError::PaddedSize { problem, .. } => problem.code(),
         }
     }
 

@@ -51,3 +51,8 @@ pub const MAX_COVER_DAILY: u32 = 24;
 
 /// Most region codes in a policy's `region` or a delegation's `regions`.
 pub const MAX_REGIONS: usize = 64;
+
+/// Largest padded plaintext size a `selfreport.policy/2` form may declare for one
+/// recipient (`forms[].padded_bytes`), in bytes: sealed and in base64 it still fits a
+/// request body ([`crate::sync::wire::MAX_SUBMISSION_BYTES`]) with room for the others.
+pub const MAX_DECLARED_PADDED_BYTES: u64 = 131_072;

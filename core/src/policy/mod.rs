@@ -16,6 +16,7 @@ mod error;
 pub mod guardrails;
 mod install;
 pub mod limits;
+pub mod padded_size;
 mod parse;
 pub mod purpose;
 pub mod region;
@@ -39,7 +40,10 @@ pub use envelope::{
 pub use error::PolicyError;
 pub use install::{MAX_FIRST_VERSION, MAX_VERSION_STEP, check_update};
 pub use limits::{MAX_POLICY_BYTES, MAX_SIGNED_POLICY_BYTES};
-pub use parse::{SUPPORTED_SUITES, parse_policy_document};
+pub use padded_size::{
+    PaddedSizeProblem, declare_minimum_padded_sizes, minimum_padded_sizes, padded_size_refusals,
+};
+pub use parse::{SUPPORTED_SUITES, parse_policy_document, parse_policy_draft};
 pub use revocation::{
     RevocationList, RevocationReason, SignedRevocations, parse_revocation_document,
     sign_revocations,

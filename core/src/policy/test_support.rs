@@ -150,6 +150,7 @@ pub(crate) fn policy_v2() -> Value {
     policy["region"] = json!(["310000"]);
     policy["recipients"]["health"]["role"] = json!("health");
     policy["recipients"]["identity"]["role"] = json!("identity");
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     policy
 }
 

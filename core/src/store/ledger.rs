@@ -5,7 +5,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::keyring::Keyring;
 use super::{STANDING_EPOCH, Store};
 use crate::error::{Error, Result};
-use crate::ledger::{LedgerEntry, LedgerRow, LedgerVerification, chain_hash, verify_chain};
+use crate::ledger::{
+    ChainedEntry, LedgerEntry, LedgerRow, LedgerVerification, chain_hash, chained_entries,
+    verify_chain,
+};
 
 const TABLE: &str = "ledger";
 
@@ -44,6 +47,13 @@ impl Store {
                     .map_err(|_| Error::corrupt(format!("{TABLE}/{seq}")))
             })
             .collect()
+    }
+
+    /// Every ledger entry in order with its format, exact hashed bytes, hash and
+    /// predecessor's hash, for verifying the chain by hand.
+    pub fn ledger_chain(&self) -> Result<Vec<ChainedEntry>> {
+        chained_entries(&self.ledger_rows()?)
+            .map_err(|(seq, _)| Error::corrupt(format!("{TABLE}/{seq}")))
     }
 
     /// Verifies the chain and every receipt in it. A row that does not decrypt stops the

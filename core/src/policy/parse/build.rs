@@ -90,7 +90,7 @@ pub(super) fn build_policy(
     check_count("forms in the policy", raw.forms.len(), MAX_FORMS)?;
     let mut forms: Vec<Form> = Vec::with_capacity(raw.forms.len());
     for raw_form in raw.forms {
-        let form = build_form(raw_form, &recipients, monitoring.is_some())?;
+        let form = build_form(raw_form, format, &recipients, monitoring.is_some())?;
         if forms.iter().any(|existing| existing.id == form.id) {
             return Err(PolicyError::Duplicate {
                 what: "form id".into(),
@@ -324,6 +324,7 @@ fn not_in_v1(field: &str) -> PolicyError {
 
 pub(super) fn build_form(
     raw: RawForm,
+    format: PolicyFormat,
     recipients: &BTreeMap<String, Recipient>,
     has_monitoring: bool,
 ) -> Result<Form, PolicyError> {
@@ -358,6 +359,13 @@ pub(super) fn build_form(
         }
         fields.push(field);
     }
+    // Whether each size fits the form is checked once the whole document is built
+    // (`super::super::padded_size`): the minimum comes from the policy's padding block.
+    let padded_bytes = match (format, raw.padded_bytes) {
+        (PolicyFormat::V1, None) => BTreeMap::new(),
+        (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("padded_bytes")),
+        (PolicyFormat::V2, sizes) => sizes.map(|sizes| sizes.0).unwrap_or_default(),
+    };
     Ok(Form {
         id: raw.id,
         once_per: match raw.once_per {
@@ -367,5 +375,6 @@ pub(super) fn build_form(
         requires_monitoring: raw.requires_monitoring,
         title,
         fields,
+        padded_bytes,
     })
 }

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::error::truncated;
 use super::limits::*;
+use super::padded_size::padded_size_refusals;
 use super::{POLICY_FORMAT, POLICY_FORMAT_V2, PolicyDocument, PolicyError, PolicyFormat};
 use build::build_policy;
 pub(crate) use checks::{check_count, check_id, check_labels};
@@ -35,6 +36,19 @@ pub(super) const ECHO_LEN: usize = 64;
 /// is valid today. Anything the app acts on must come from
 /// [`SignedPolicy::verify`](super::SignedPolicy::verify).
 pub fn parse_policy_document(payload: &[u8]) -> Result<PolicyDocument, PolicyError> {
+    let document = parse_policy_draft(payload)?;
+    if let Some(refusal) = padded_size_refusals(&document).into_iter().next() {
+        return Err(refusal);
+    }
+    check_sealed_size(&document)?;
+    Ok(document)
+}
+
+/// A draft read with every check of [`parse_policy_document`] except those on sizes:
+/// the declared padded sizes of `/2` forms ([`padded_size_refusals`] lists their
+/// problems) and the sealed body limit. For an authority's `check-policy`, which reports
+/// every problem at once; never install what this returns.
+pub fn parse_policy_draft(payload: &[u8]) -> Result<PolicyDocument, PolicyError> {
     if payload.len() > MAX_POLICY_BYTES {
         return Err(PolicyError::TooLarge {
             size: payload.len(),
@@ -44,14 +58,12 @@ pub fn parse_policy_document(payload: &[u8]) -> Result<PolicyDocument, PolicyErr
     let format = check_format(payload)?;
     let raw: RawPolicy = serde_json::from_slice(payload).map_err(json_error)?;
     let document = build_policy(raw, format)?;
-    check_disclosures(&document)?;
+    check_transforms(&document)?;
     Ok(document)
 }
 
-/// Every upload must be one the minimization engine can produce exactly, and every form's
-/// sealed submission must fit the drop box's body limit, so a policy that installs can
-/// always be sent.
-fn check_disclosures(document: &PolicyDocument) -> Result<(), PolicyError> {
+/// Every upload must be one the minimization engine can produce exactly.
+fn check_transforms(document: &PolicyDocument) -> Result<(), PolicyError> {
     for form in &document.forms {
         for field in form.fields.iter().filter(|field| field.upload.uploads()) {
             crate::minimize::check_field(field).map_err(|error| PolicyError::BadParameter {
@@ -60,6 +72,14 @@ fn check_disclosures(document: &PolicyDocument) -> Result<(), PolicyError> {
                 detail: error.to_string(),
             })?;
         }
+    }
+    Ok(())
+}
+
+/// Every form's sealed submission must fit the drop box's body limit, so a policy that
+/// installs can always be sent.
+pub(crate) fn check_sealed_size(document: &PolicyDocument) -> Result<(), PolicyError> {
+    for form in &document.forms {
         let recipients: std::collections::BTreeSet<&str> = form
             .fields
             .iter()

@@ -110,6 +110,9 @@ pub(super) struct RawForm {
     #[serde(default)]
     pub(super) title: UniqueMap<String>,
     pub(super) fields: Vec<RawField>,
+    /// `/2` only (required there).
+    #[serde(default)]
+    pub(super) padded_bytes: Option<UniqueMap<u64>>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
