@@ -21,7 +21,7 @@ def read_key(path: Path) -> bytes:
     return base64.b64decode(path.read_text().strip(), validate=True)
 
 
-def test_policy_document(
+def live_policy_document(
     policy_format: str, url: str, pki: TestPki, keys: Path, padded_bytes: dict[str, int] | None
 ) -> dict[str, Any]:
     """A daily form whose fields go to a health and an identity recipient. For
