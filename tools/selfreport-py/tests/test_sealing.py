@@ -203,3 +203,28 @@ def test_an_unsupported_transform_is_refused_not_guessed():
     with pytest.raises(PolicyError):
         minimize(policy_from_document(doc), "daily", ANSWERS)
 
+
+
+def test_a_declared_size_is_required_and_used():
+    doc = document()
+    del doc["forms"][0]["padded_bytes"]["identity"]
+    with pytest.raises(PolicyError):
+        sealed_with(policy_from_document(doc))
+    doc = document(padded=1000)  # not a multiple of the 512-byte block
+    with pytest.raises(PolicyError):
+        sealed_with(policy_from_document(doc))
+    larger = policy_from_document(document(padded=2048))
+    body = parse_sealed_body(sealed_with(larger).body)
+    assert [len(part.ct) for part in body.parts] == [2048 + 16, 2048 + 16]
+
+
+def test_a_v1_policy_without_a_documented_rule_is_refused_not_guessed():
+    doc = document()
+    doc["format"] = "selfreport.policy/1"
+    del doc["forms"][0]["padded_bytes"]
+    with pytest.raises(PolicyError):
+        sealed_with(policy_from_document(doc))
+
+
+def sealed_with(policy):
+    return seal_submission(policy, "daily", "2026-11-28", PSEUDONYM, minimize(policy, "daily", ANSWERS))
