@@ -192,7 +192,9 @@ def test_a_body_under_another_policy_version_or_malformed_is_refused():
 
 
 def test_a_plaintext_larger_than_the_declared_size_is_refused_at_sealing():
-    small = policy_from_document(document(padded=256))
+    doc = document(padded=128)
+    doc["padding"]["block_bytes"] = 128
+    small = policy_from_document(doc)
     with pytest.raises(PlaintextInvalid):
         seal_submission(small, "daily", "2026-11-28", PSEUDONYM, minimize(small, "daily", ANSWERS))
 
