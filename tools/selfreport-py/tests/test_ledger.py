@@ -9,7 +9,7 @@ import json
 import pytest
 
 from selfreport_wire import receipt as rc
-from selfreport_wire.canonical import dumps
+from selfreport_wire.canonical import dumps_jcs as dumps
 from selfreport_wire.errors import LedgerChainBroken
 from selfreport_wire.ledger import ZERO_HASH, entry_hash, verify_ledger
 from selfreport_wire.signatures import ed25519_public_key, sign_ed25519

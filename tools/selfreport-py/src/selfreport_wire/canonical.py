@@ -44,6 +44,27 @@ def dumps(value: Any) -> bytes:
     ).encode("utf-8")
 
 
+def _jcs_ordered(value: Any) -> Any:
+    """`value` with every object's keys in UTF-16 code unit order and no non-integer
+    number (ledger entries hold integers only)."""
+    if isinstance(value, dict):
+        return {key: _jcs_ordered(value[key]) for key in sorted(value, key=lambda k: k.encode("utf-16-be"))}
+    if isinstance(value, list):
+        return [_jcs_ordered(item) for item in value]
+    if isinstance(value, float):
+        raise NotCanonicalJson("a ledger entry holds integers only")
+    return value
+
+
+def dumps_jcs(value: Any) -> bytes:
+    """RFC 8785 (JCS) restricted to what ledger entries hold: keys sorted by UTF-16 code
+    units (which differs from byte order only above U+FFFF), no whitespace, JCS string
+    escapes (the same as serde_json's), integers."""
+    return json.dumps(
+        _jcs_ordered(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
 def parse_canonical(data: bytes) -> Any:
     """Parses `data` and checks it is exactly the canonical encoding of what it holds."""
     value = loads_strict(data)

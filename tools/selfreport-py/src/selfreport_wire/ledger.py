@@ -4,9 +4,9 @@
 Each printed entry carries its own fields plus `seq`, `format`, `prev_hash`, `hash` and
 `bytes_hex` (the bytes that were hashed). For entries in order: `seq` runs 1, 2, 3...;
 `prev_hash` is 64 zeros first and the previous `hash` after; `hash` = SHA-256(prev_hash
-bytes || entry bytes). A `selfreport.ledger/2` entry's bytes are the canonical JSON of
-its printed fields (the chain fields aside), so they are rebuilt here from what is
-printed; a `selfreport.ledger/1` entry (written before versioned entries) is hashed as
+bytes || entry bytes). A `selfreport.ledger/2` entry's bytes are its printed fields (the
+chain fields aside) in RFC 8785 JCS as restricted for entries, so they are rebuilt here
+from what is printed; a `selfreport.ledger/1` entry (written before versioned entries) is hashed as
 stored. Disclosure entries' receipts must verify by the entry's receipt key.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import encoding
-from .canonical import dumps
+from .canonical import dumps_jcs
 from .errors import LedgerChainBroken, WireError
 from .receipt import parse_receipt, verify_receipt
 
@@ -48,7 +48,7 @@ def entry_bytes(entry: dict[str, Any]) -> bytes:
         return stored
     if entry["format"] != LEDGER_V2:
         raise LedgerChainBroken(f"entry {entry['seq']}: unknown format {entry['format']!r}")
-    rebuilt = dumps({key: value for key, value in entry.items() if key not in CHAIN_KEYS})
+    rebuilt = dumps_jcs({key: value for key, value in entry.items() if key not in CHAIN_KEYS})
     if rebuilt != stored:
         raise LedgerChainBroken(f"entry {entry['seq']}: the printed fields are not the hashed bytes")
     return rebuilt
