@@ -220,12 +220,18 @@ def test_a_declared_size_is_required_and_used():
     assert [len(part.ct) for part in body.parts] == [2048 + 16, 2048 + 16]
 
 
-def test_a_v1_policy_without_a_documented_rule_is_refused_not_guessed():
+def test_a_v1_policy_takes_sizes_from_outside_and_without_them_is_refused_not_guessed():
     doc = document()
     doc["format"] = "selfreport.policy/1"
     del doc["forms"][0]["padded_bytes"]
     with pytest.raises(PolicyError):
         sealed_with(policy_from_document(doc))
+    v1 = policy_from_document(doc, {("daily", "health"): 512, ("daily", "identity"): 1536})
+    submission = sealed_with(v1)
+    assert [len(part.ct) for part in parse_sealed_body(submission.body).parts] == [512 + 16, 1536 + 16]
+    assert open_submission(submission.body, v1, KEYS).flags == []
+    with pytest.raises(PolicyError):
+        policy_from_document(document(), {("daily", "health"): 512})
 
 
 def sealed_with(policy):

@@ -1,8 +1,8 @@
 """What the wire protocol needs from a verified policy document: its id and version,
 the receipt key, each recipient's suite and key, and the forms' routing."""
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from . import encoding
 from .errors import PolicyError, WireError
@@ -21,9 +21,14 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Policy:
-    """A policy document (already verified by `signed.verify_policy`)."""
+    """A policy document (already verified by `signed.verify_policy`). For a
+    `selfreport.policy/1` document only, `legacy_padded_bytes` holds the sizes its parts
+    are padded to, by (form, recipient): `/1` states none, and the documents give no rule
+    to compute them, only the tool that reports them (`selfreport-authority check-policy`
+    on the document as a `/2` draft)."""
 
     document: dict[str, Any]
+    legacy_padded_bytes: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def format(self) -> str:
@@ -81,14 +86,20 @@ class Policy:
         return sorted(names)
 
 
-def policy_from_document(document: dict[str, Any]) -> Policy:
-    """Wraps a document after checking the few things this package relies on."""
+def policy_from_document(
+    document: dict[str, Any], legacy_padded_bytes: Mapping[tuple[str, str], int] | None = None
+) -> Policy:
+    """Wraps a document after checking the few things this package relies on. Sizes for
+    a `/1` document may be given; a `/2` document's own declared sizes cannot be
+    overridden."""
     try:
         if document["format"] not in POLICY_FORMATS:
             raise PolicyError(f"unknown policy format {document['format']!r}")
         if type(document["version"]) is not int or not isinstance(document["id"], str):
             raise PolicyError("id and version")
-        policy = Policy(document)
+        if legacy_padded_bytes and document["format"] != "selfreport.policy/1":
+            raise PolicyError("only a selfreport.policy/1 document takes padded sizes from outside")
+        policy = Policy(document, dict(legacy_padded_bytes or {}))
         policy.receipt_key
         for name in document.get("recipients", {}):
             policy.recipient(name)

@@ -4,6 +4,7 @@ policy written and signed at test time, and a `selfreport-endpoint serve` proces
 import base64
 import datetime
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,3 +109,24 @@ def start_drop_box(port: int, db: Path, pki: TestPki, keys: Path, signed_policy:
         process.wait(timeout=15)
         raise AssertionError(f"the drop box did not start: {line!r}")
     return DropBox(f"https://127.0.0.1:{port}/v1", db, process)
+
+
+_MINIMUM = re.compile(r"form `([a-z0-9_-]+)`, recipient `([a-z0-9_-]+)`: .*declare at least (\d+) bytes")
+
+
+def minimum_padded_sizes(v1_document: dict[str, Any], directory: Path) -> dict[tuple[str, str], int]:
+    """The sizes a `/1` document's parts are padded to, found the way protocol.md says:
+    `selfreport-authority check-policy` on the document as a `/2` draft without sizes,
+    which names the minimum for each form and recipient (read from its message)."""
+    draft = json.loads(json.dumps(v1_document))
+    draft["format"] = "selfreport.policy/2"
+    draft["region"] = ["310000"]
+    for name, recipient in draft["recipients"].items():
+        recipient["role"] = name
+    path = directory / "v2-draft.json"
+    path.write_text(json.dumps(draft))
+    result = run("selfreport-authority", "check-policy", str(path), check=False)
+    sizes = {(form, recipient): int(size) for form, recipient, size in _MINIMUM.findall(result.stdout + result.stderr)}
+    if not sizes:
+        raise AssertionError(f"check-policy named no minimum size: {result.stdout}{result.stderr}")
+    return sizes
