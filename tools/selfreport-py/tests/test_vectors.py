@@ -11,6 +11,7 @@ from selfreport_wire import encoding, ledger, receipt as rc, signed, suites
 from selfreport_wire.canonical import parse_canonical
 from selfreport_wire.deletion import deletion_hash
 from selfreport_wire.errors import PartDoesNotOpen, WireError
+from selfreport_wire.key_schedule import sender_schedule
 from selfreport_wire.plaintext import read_plaintext
 from selfreport_wire.signatures import ed25519_public_key
 from selfreport_wire.vectors import load_topic
@@ -46,6 +47,12 @@ def test_hpke_vectors_seal_exactly_and_open(vectors):
         assert encoding.std_b64(case["enc"], "enc", 32) == enc, name
         assert encoding.std_b64(case["ct"], "ct") == ct, name
         assert suites.open_part(case["suite"], sk_r, enc, ct, info, aad) == plaintext, name
+        schedule = sender_schedule(case["suite"], hx(case["ephemeral_private_key_hex"]),
+                                   hx(case["recipient_public_key_hex"]), info)
+        assert schedule.enc == enc, name
+        assert schedule.shared_secret.hex() == case["shared_secret_hex"], name
+        assert schedule.key.hex() == case["key_hex"], name
+        assert schedule.base_nonce.hex() == case["base_nonce_hex"], name
         with pytest.raises(PartDoesNotOpen):
             suites.open_part(case["suite"], sk_r, enc, ct, info + b"x", aad)
         with pytest.raises(PartDoesNotOpen):
