@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .pki import TestPki
+from .pki import LoopbackPki
 from .programs import program, run
 
 POLICY_ID = "sh-wire-test"
@@ -23,7 +23,7 @@ def read_key(path: Path) -> bytes:
 
 
 def live_policy_document(
-    policy_format: str, url: str, pki: TestPki, keys: Path, padded_bytes: dict[str, int] | None
+    policy_format: str, url: str, pki: LoopbackPki, keys: Path, padded_bytes: dict[str, int] | None
 ) -> dict[str, Any]:
     """A daily form whose fields go to a health and an identity recipient. For
     `selfreport.policy/2`, `padded_bytes` is the declared size per recipient."""
@@ -95,7 +95,7 @@ class DropBox:
         self.process.wait(timeout=15)
 
 
-def start_drop_box(port: int, db: Path, pki: TestPki, keys: Path, signed_policy: Path) -> DropBox:
+def start_drop_box(port: int, db: Path, pki: LoopbackPki, keys: Path, signed_policy: Path) -> DropBox:
     """Starts the drop box on 127.0.0.1:`port` and waits for its "listening on" line."""
     process = subprocess.Popen(
         [str(program("selfreport-endpoint")), "serve", "--listen", f"127.0.0.1:{port}",

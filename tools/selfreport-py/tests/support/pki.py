@@ -15,7 +15,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
-class TestPki:
+class LoopbackPki:
     """Paths of the written PEM files and the policy pin of the leaf key."""
 
     ca_pem: Path
@@ -28,7 +28,7 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_test_pki(directory: Path) -> TestPki:
+def make_test_pki(directory: Path) -> LoopbackPki:
     """Writes ca.pem, leaf.pem and leaf.key into `directory` (valid for one day)."""
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -68,7 +68,7 @@ def make_test_pki(directory: Path) -> TestPki:
     spki = leaf_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    paths = TestPki(directory / "ca.pem", directory / "leaf.pem", directory / "leaf.key",
+    paths = LoopbackPki(directory / "ca.pem", directory / "leaf.pem", directory / "leaf.key",
                     base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii"))
     paths.ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths.leaf_pem.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
