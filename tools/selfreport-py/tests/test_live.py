@@ -210,3 +210,16 @@ def test_the_authority_and_this_implementation_flag_the_same_bad_padding(live):
     theirs = {entry["submission_id"]: entry for entry in json.loads(result.stdout)}[good.submission_id]
     # protocol.md names no flag for a part padded to the wrong size; open says "padding".
     assert theirs["flags"] and all("identity" in flag["problem"] for flag in theirs["flags"]), theirs["flags"]
+
+
+def test_python_cover_traffic_is_stored_and_dropped_by_the_authority(live):
+    real = python_submission(live)
+    dummy = seal_submission(live.policy, FORM_ID, "2026-12-01", PSEUDONYM, {}, dummy=True)
+    assert len(dummy.body) == len(real.body), "cover traffic has the size of a real submission"
+    assert post(live, "/submissions", dummy.body)[0] == 201
+    opened = open_submission(dummy.body, live.policy, live.private_keys)
+    assert opened.dummy and opened.flags == []
+    result = run("selfreport-authority", "open", "--db", str(live.box.db),
+                 "--key", str(live.keys / "recipient-health.key"),
+                 "--key", str(live.keys / "recipient-identity.key"), "--policy", str(live.signed_policy))
+    assert dummy.submission_id not in {entry["submission_id"] for entry in json.loads(result.stdout)}
