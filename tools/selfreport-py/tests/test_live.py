@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from selfreport_wire import receipt as rc
+from selfreport_wire.deletion import new_deletion_token
 from selfreport_wire.errors import LedgerChainBroken
 from selfreport_wire.ledger import verify_ledger
 from selfreport_wire.opening import open_submission
@@ -21,7 +22,7 @@ from selfreport_wire.signed import load_envelope, verify_policy
 from selfreport_wire import suites
 from selfreport_wire.sealed_body import SealedBody, SealedPart, dumps_sealed_body, parse_sealed_body
 from support.authority import FORM_ID, POLICY_ID, read_key, sign_policy, start_drop_box, live_policy_document
-from support.http import post_json
+from support.http import delete, post_json
 from support.pki import make_test_pki
 from support.programs import Device, free_loopback_port, run
 
@@ -223,3 +224,16 @@ def test_python_cover_traffic_is_stored_and_dropped_by_the_authority(live):
                  "--key", str(live.keys / "recipient-health.key"),
                  "--key", str(live.keys / "recipient-identity.key"), "--policy", str(live.signed_policy))
     assert dummy.submission_id not in {entry["submission_id"] for entry in json.loads(result.stdout)}
+
+
+def test_the_deletion_token_kept_here_deletes_and_nothing_else_does(live):
+    submission = python_submission(live)
+    assert post(live, "/submissions", submission.body)[0] == 201
+    url = f"{live.box.url}/submissions/{submission.submission_id}"
+    other = new_deletion_token()
+    assert delete(url, other, live.pki.ca_pem) == 403
+    assert delete(url, None, live.pki.ca_pem) == 403
+    assert submission.submission_id in {row[0] for row in stored_rows(live)}
+    assert delete(url, submission.deletion_token, live.pki.ca_pem) == 204
+    assert submission.submission_id not in {row[0] for row in stored_rows(live)}
+    assert delete(url, submission.deletion_token, live.pki.ca_pem) == 404
