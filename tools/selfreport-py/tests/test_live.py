@@ -237,3 +237,26 @@ def test_the_deletion_token_kept_here_deletes_and_nothing_else_does(live):
     assert delete(url, submission.deletion_token, live.pki.ca_pem) == 204
     assert submission.submission_id not in {row[0] for row in stored_rows(live)}
     assert delete(url, submission.deletion_token, live.pki.ca_pem) == 404
+
+
+def test_the_command_line_verifies_the_devices_ledger_and_opens_what_it_sent(live, tmp_path):
+    from test_cli import wire
+
+    ledger_file = tmp_path / "ledger.json"
+    ledger_file.write_text(json.dumps(live.ledger, ensure_ascii=False))
+    result = wire("verify-ledger", str(ledger_file))
+    assert result.returncode == 0, result.stderr
+    bodies = []
+    for submission_id, body, _ in stored_rows(live):
+        if submission_id in device_submission_ids(live):
+            bodies.append(tmp_path / f"{submission_id}.json")
+            bodies[-1].write_bytes(body)
+    result = wire("open", "--policy", str(live.signed_policy), "--root", str(live.keys / "signing.pub"),
+                  "--key", f"health={live.keys / 'recipient-health.key'}",
+                  "--key", f"identity={live.keys / 'recipient-identity.key'}", *map(str, bodies))
+    assert result.returncode == 0, result.stderr
+    names = {json.loads(line)["recipients"]["identity"]["name"] for line in result.stdout.splitlines()}
+    assert names == set(PEOPLE)
+    result = wire("open", "--policy", str(live.signed_policy), "--root", str(live.keys / "recipient-health.pub"),
+                  "--key", f"health={live.keys / 'recipient-health.key'}", str(bodies[0]))
+    assert result.returncode == 1 and b"SignatureInvalid" in result.stderr
