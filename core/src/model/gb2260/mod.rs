@@ -6,7 +6,7 @@
 mod table;
 
 pub use table::NEWEST_LIST_YEAR;
-use table::{CURRENT, ENTRIES, YEAR_BASE};
+use table::{BLOCK, BLOCKS, CURRENT, STREAM, YEAR_BASE};
 
 /// Whether and until when a code was in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,30 +25,72 @@ impl CodeUse {
             CodeUse::LastInUse(last) => i32::from(last) >= year,
         }
     }
+
+    fn of(byte: u8) -> Self {
+        if byte == CURRENT {
+            CodeUse::Current
+        } else {
+            CodeUse::LastInUse(YEAR_BASE + u16::from(byte))
+        }
+    }
 }
 
 /// The use of a six-digit code, or `None` if GB/T 2260 never listed it.
 pub(crate) fn lookup(code: u32) -> Option<CodeUse> {
-    let index = ENTRIES
-        .binary_search_by_key(&code, |entry| entry >> 8)
-        .ok()?;
-    let byte = ENTRIES[index] & 0xFF;
-    Some(if byte == u32::from(CURRENT) {
-        CodeUse::Current
-    } else {
-        // The byte is below 255, so the sum fits a u16 with room to spare.
-        CodeUse::LastInUse(YEAR_BASE + byte as u16)
-    })
+    // The last block whose first code is at or below `code`.
+    let block = BLOCKS
+        .partition_point(|(first, _)| *first <= code)
+        .checked_sub(1)?;
+    let start = usize::from(BLOCKS[block].1);
+    let end = BLOCKS
+        .get(block + 1)
+        .map_or(STREAM.len(), |(_, offset)| usize::from(*offset));
+    Entries::new(STREAM.get(start..end)?)
+        .take(BLOCK)
+        .take_while(|(entry, _)| *entry <= code)
+        .find(|(entry, _)| *entry == code)
+        .map(|(_, byte)| CodeUse::of(byte))
+}
+
+/// The entries of a stretch of the table's stream, in order: (code, year byte).
+struct Entries<'a> {
+    bytes: &'a [u8],
+    code: u32,
+}
+
+impl<'a> Entries<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, code: 0 }
+    }
+}
+
+impl Iterator for Entries<'_> {
+    type Item = (u32, u8);
+
+    fn next(&mut self) -> Option<(u32, u8)> {
+        match *self.bytes {
+            [0, high, middle, low, byte, ref rest @ ..] => {
+                self.code = u32::from_be_bytes([0, high, middle, low]);
+                self.bytes = rest;
+                Some((self.code, byte))
+            }
+            [delta, byte, ref rest @ ..] if delta != 0 => {
+                self.code += u32::from(delta);
+                self.bytes = rest;
+                Some((self.code, byte))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Every current code below prefecture level (county digits not `00`), for tests that
 /// draw real region codes.
 #[cfg(test)]
 pub(crate) fn current_county_codes() -> Vec<u32> {
-    ENTRIES
-        .iter()
-        .filter(|entry| *entry & 0xFF == u32::from(CURRENT) && (*entry >> 8) % 100 != 0)
-        .map(|entry| entry >> 8)
+    Entries::new(&STREAM)
+        .filter(|(code, byte)| *byte == CURRENT && code % 100 != 0)
+        .map(|(code, _)| code)
         .collect()
 }
 
@@ -57,9 +99,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_is_sorted_without_repeats() {
-        assert!(ENTRIES.windows(2).all(|pair| pair[0] >> 8 < pair[1] >> 8));
-        assert!(ENTRIES.iter().all(|entry| (entry >> 8) < 1_000_000));
+    fn the_table_decodes_to_every_code_once_in_order_and_each_block_from_its_offset() {
+        let all: Vec<(u32, u8)> = Entries::new(&STREAM).collect();
+        assert_eq!(all.len(), table::CODES);
+        let current = all.iter().filter(|(_, byte)| *byte == CURRENT).count();
+        assert_eq!(current, table::CURRENT_CODES);
+        assert!(all.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        assert!(
+            all.iter()
+                .all(|(code, _)| *code >= 110_000 && *code < 1_000_000)
+        );
+        for (index, (first, offset)) in BLOCKS.iter().enumerate() {
+            let from_offset = Entries::new(&STREAM[usize::from(*offset)..]).next();
+            assert_eq!(from_offset.map(|(code, _)| code), Some(*first));
+            assert_eq!(all[index * BLOCK].0, *first);
+        }
+        // Every code is found by lookup, with its own use; its neighbours' gaps are not.
+        for (code, byte) in &all {
+            assert_eq!(lookup(*code), Some(CodeUse::of(*byte)), "{code}");
+        }
+        for pair in all.windows(2) {
+            if pair[1].0 - pair[0].0 > 1 {
+                assert_eq!(lookup(pair[0].0 + 1), None);
+            }
+        }
+        assert_eq!(lookup(all[all.len() - 1].0 + 1), None);
     }
 
     #[test]
