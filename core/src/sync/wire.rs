@@ -474,8 +474,9 @@ pub struct ErrorReply {
 /// Code and message of a drop box error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// Stable code (`"Malformed"`, `"TooLarge"`, `"Conflict"`, `"NotFound"`, `"Forbidden"`,
-    /// `"RateLimited"`, `"MethodNotAllowed"`, `"Timeout"`, `"Unavailable"`); see docs/protocol.md.
+    /// Stable code (`"Malformed"`, `"TooLarge"`, `"Conflict"`, `"NotFound"`,
+    /// `"Unauthorized"`, `"Forbidden"`, `"RateLimited"`, `"MethodNotAllowed"`,
+    /// `"UnsupportedMediaType"`, `"Timeout"`, `"Unavailable"`); see docs/protocol.md.
     pub code: String,
     /// Plain English.
     pub message: String,

@@ -22,6 +22,7 @@
 
 mod access_log;
 mod check;
+mod content_type;
 mod error;
 mod rate_limit;
 mod routes;
