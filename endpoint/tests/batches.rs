@@ -218,12 +218,18 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: B
     let oversized = seal(
         &drop_box.policy,
         &random_hex_id(),
-        &BTreeMap::from([("health".to_owned(), vec![b' '; 200_000])]),
+        &BTreeMap::from([
+            ("health".to_owned(), vec![b' '; 100_000]),
+            ("identity".to_owned(), vec![b' '; 100_000]),
+        ]),
     );
     assert!(oversized.body.len() > MAX_SUBMISSION_BYTES);
     // Well-formed, but for the identity recipient alone: no form of the policy sends so.
     let mut no_form = sealed(&drop_box).submission;
     no_form.parts.remove(0);
+    // Fits the schema, but its parts are not sorted by recipient (a rule in words).
+    let mut unsorted = sealed(&drop_box).submission;
+    unsorted.parts.reverse();
     let first = sealed(&drop_box);
     let second = sealed(&drop_box);
 
@@ -236,14 +242,16 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: B
         no_form.to_body(),
         future_version.to_body(),
         oversized.body.clone(),
+        unsorted.to_body(),
     ];
-    let refused: [(usize, u16, &str); 6] = [
+    let refused: [(usize, u16, &str); 7] = [
         (1, 400, "Malformed"),
         (2, 400, "Malformed"),
         (3, 409, "Conflict"),
         (5, 400, "Malformed"),
         (6, 400, "Malformed"),
         (7, 413, "TooLarge"),
+        (8, 400, "Malformed"),
     ];
     let reply = batch_reply(
         &drop_box,
@@ -288,10 +296,10 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: B
     assert_eq!(drop_box.stored_count().await, 3);
 }
 
-/// An item that breaks a rule of the `selfreport.sealed/1` format itself (what the OpenAPI
-/// document's `SealedSubmission` forbids, and the order of parts) makes the request no
-/// batch of the format: it is refused whole and nothing of it is stored, as the document
-/// says. Alone, each such item gets 400 too.
+/// An item that does not fit the schema of `selfreport.sealed/1` (what the OpenAPI
+/// document's `SealedSubmission` forbids) makes the request no batch of the format: it is
+/// refused whole and nothing of it is stored, as the document says. Alone, each such item
+/// gets 400 too.
 async fn a_batch_with_an_item_the_format_forbids_is_refused_whole(backend: Backend) {
     let drop_box = TestDropBox::start(backend, |d| d).await;
     let valid = sealed(&drop_box);
@@ -305,7 +313,6 @@ async fn a_batch_with_an_item_the_format_forbids_is_refused_whole(backend: Backe
         with(&|b| b["parts"][0]["ct"] = serde_json::json!({})),
         with(&|b| b["parts"][0]["ct"] = "AAAA".into()),
         with(&|b| b["parts"][1]["enc"] = "AAAA".into()),
-        with(&|b| b["parts"].as_array_mut().unwrap().reverse()),
         with(&|b| b["submission_id"] = "XYZ".into()),
         with(&|b| b["extra"] = 1.into()),
         br#"{"not":"a submission"}"#.to_vec(),
@@ -319,6 +326,13 @@ async fn a_batch_with_an_item_the_format_forbids_is_refused_whole(backend: Backe
         let alone = drop_box.post(item).await;
         assert_eq!(alone.status(), 400, "{shown}");
     }
+    // A `ct` longer than any request of its own can carry (`maxLength`): alone, the body
+    // is over the limit (413); in a batch, the item breaks the format.
+    let too_long = with(&|b| b["parts"][0]["ct"] = "A".repeat(261_864).into());
+    let response = post_batch(&drop_box, &batch_body([valid.body.as_slice(), &too_long])).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "Malformed");
+    assert_eq!(drop_box.post(&too_long).await.status(), 413);
     assert_eq!(drop_box.stored_count().await, 0);
     // The valid item alone in a batch is stored: it was the other item that was refused.
     let reply = parse_batch(&batch_reply(&drop_box, &[&valid.body]).await);

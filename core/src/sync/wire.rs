@@ -50,7 +50,9 @@ pub struct SealedSubmission {
     pub format: String,
     /// Policy id.
     pub policy_id: String,
-    /// Policy version.
+    /// Policy version. Read as JSON Schema reads an integer (`3.0` is 3); written as an
+    /// integer.
+    #[serde(deserialize_with = "super::json_integer::deserialize")]
     pub policy_version: u64,
     /// Random submission id, 32 lowercase hex characters.
     pub submission_id: String,

@@ -1,13 +1,16 @@
 //! What the drop box checks before storing a submission. It cannot read the sealed
 //! parts, so it checks everything around them, in two steps:
 //!
-//! 1. [`parse_submission`]: the rules of the `selfreport.sealed/1` format itself, the
-//!    same at every drop box (docs/openapi.yaml's `SealedSubmission` and its
-//!    description): the fields, the ids' shapes, parts sorted by recipient with no
-//!    recipient twice, each part well-formed HPKE output;
-//! 2. [`check_against_policy`]: the rules of the policy this drop box serves: its id, a
-//!    version no higher than the one served, and parts for exactly the recipients one of
-//!    its forms sends to.
+//! 1. [`parse_submission`]: exactly what the JSON Schema of docs/openapi.yaml's
+//!    `SealedSubmission` says, the same at every drop box: the fields, the ids' shapes,
+//!    one to sixteen parts, each well-formed HPKE output;
+//! 2. [`check_beyond_schema`]: the rules the document states in words because JSON
+//!    Schema cannot: parts sorted by recipient with no recipient twice, and the rules of
+//!    the policy this drop box serves (its id, a version no higher than the one served,
+//!    parts for exactly the recipients one of its forms sends to).
+//!
+//! A batch is refused whole when an item fails the first step, item by item for the
+//! second.
 
 use std::collections::BTreeSet;
 
@@ -23,6 +26,11 @@ use super::error::ApiError;
 const ENC_LEN: usize = 32;
 /// Length of the AEAD tag every HPKE ciphertext ends with.
 const TAG_LEN: usize = 16;
+/// Longest `ct`, in base64 characters: what the body limit leaves a submission with the
+/// shortest ids and one part, rounded down to whole base64 quanta (docs/openapi.yaml's
+/// `maxLength`). Only a batch item can hold a longer one: a request of its own would be
+/// over [`MAX_SUBMISSION_BYTES`](selfreport_core::sync::wire::MAX_SUBMISSION_BYTES).
+pub(crate) const MAX_CT_CHARS: usize = 261_860;
 /// Highest policy version a policy may have (2^63 - 1, as policies are checked at install).
 const MAX_POLICY_VERSION: u64 = i64::MAX.unsigned_abs();
 
@@ -63,19 +71,19 @@ impl AcceptedPolicy {
     }
 }
 
-/// Parses and checks a request body against the format and then the served policy.
-/// Error messages never repeat what was sent.
+/// Parses and checks a request body: its schema, then the rules beyond it. Error
+/// messages never repeat what was sent.
 pub(crate) fn check_submission(
     body: &[u8],
     policy: &AcceptedPolicy,
 ) -> Result<SealedSubmission, ApiError> {
     let submission = parse_submission(body)?;
-    check_against_policy(&submission, policy)?;
+    check_beyond_schema(&submission, policy)?;
     Ok(submission)
 }
 
-/// Parses a body under the rules of `selfreport.sealed/1` alone, whatever the policy
-/// served.
+/// Parses a body under the schema of `selfreport.sealed/1` (docs/openapi.yaml's
+/// `SealedSubmission`), whatever the policy served.
 pub(crate) fn parse_submission(body: &[u8]) -> Result<SealedSubmission, ApiError> {
     let submission: SealedSubmission = serde_json::from_slice(body).map_err(|_| {
         ApiError::malformed("the body is not a selfreport.sealed/1 JSON object with exactly the fields of the format")
@@ -113,19 +121,16 @@ fn parse_parts(submission: &SealedSubmission) -> Result<(), ApiError> {
             "`parts` must hold one to sixteen sealed parts",
         ));
     }
-    let mut previous: Option<&str> = None;
-    for part in &submission.parts {
+    for (n, part) in submission.parts.iter().enumerate() {
         if !is_identifier(&part.to) {
             return Err(ApiError::malformed(
                 "a part's `to` is not 1 to 64 characters of a-z 0-9 - _",
             ));
         }
-        if previous.is_some_and(|previous| previous >= part.to.as_str()) {
-            return Err(ApiError::malformed(
-                "`parts` must be sorted by recipient, one part per recipient",
-            ));
+        // `uniqueItems`.
+        if submission.parts[..n].contains(part) {
+            return Err(ApiError::malformed("`parts` holds the same part twice"));
         }
-        previous = Some(&part.to);
         match STANDARD.decode(&part.enc) {
             Ok(enc) if enc.len() == ENC_LEN => {}
             _ => {
@@ -133,6 +138,11 @@ fn parse_parts(submission: &SealedSubmission) -> Result<(), ApiError> {
                     "a part's `enc` is not standard base64 of 32 bytes",
                 ));
             }
+        }
+        if part.ct.len() > MAX_CT_CHARS {
+            return Err(ApiError::malformed(
+                "a part's `ct` is longer than the body limit allows",
+            ));
         }
         match STANDARD.decode(&part.ct) {
             Ok(ct) if ct.len() >= TAG_LEN => {}
@@ -146,11 +156,21 @@ fn parse_parts(submission: &SealedSubmission) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Checks a well-formed submission against the policy this drop box serves.
-pub(crate) fn check_against_policy(
+/// Checks a submission that fits the schema against the rules the document states in
+/// words: the order of its parts, and the policy this drop box serves.
+pub(crate) fn check_beyond_schema(
     submission: &SealedSubmission,
     policy: &AcceptedPolicy,
 ) -> Result<(), ApiError> {
+    let sorted = submission
+        .parts
+        .windows(2)
+        .all(|pair| pair[0].to < pair[1].to);
+    if !sorted {
+        return Err(ApiError::malformed(
+            "`parts` must be sorted by recipient, one part per recipient",
+        ));
+    }
     if submission.policy_id != policy.id {
         return Err(ApiError::malformed(
             "`policy_id` is not the policy this endpoint serves",
@@ -170,7 +190,7 @@ pub(crate) fn check_against_policy(
             "a part is addressed to a recipient the policy does not name",
         ));
     }
-    // Sorted and without repeats (checked by the format), so compared as a list.
+    // Sorted and without repeats (checked above), so compared as a list.
     let recipients: Vec<String> = submission
         .parts
         .iter()
@@ -260,6 +280,18 @@ mod tests {
         );
         let older = changed(|s| s.policy_version = 1);
         assert!(check_submission(&older, &policy()).is_ok());
+        // An integer as JSON Schema has it: a number with a zero fraction.
+        let body = String::from_utf8(valid().to_body()).unwrap();
+        for version in ["3.0", "3e0"] {
+            let written = body.replace(
+                "\"policy_version\":3",
+                &format!("\"policy_version\":{version}"),
+            );
+            assert_eq!(
+                check_submission(written.as_bytes(), &policy()).unwrap(),
+                valid()
+            );
+        }
     }
 
     #[test]
@@ -274,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn every_format_rule_is_enforced_whatever_the_policy() {
+    fn every_schema_rule_is_enforced_whatever_the_policy() {
         type Change = Box<dyn FnOnce(&mut SealedSubmission)>;
         let cases: Vec<Change> = vec![
             Box::new(|s| s.format = "selfreport.sealed/2".into()),
@@ -288,14 +320,14 @@ mod tests {
             Box::new(|s| s.deletion_hash = "token".into()),
             Box::new(|s| s.parts.clear()),
             Box::new(|s| s.parts[0].to = "Health".into()),
-            Box::new(|s| s.parts.reverse()),
-            Box::new(|s| s.parts[1].to = "health".into()),
+            Box::new(|s| s.parts[1] = s.parts[0].clone()),
             Box::new(|s| s.parts[0].enc = STANDARD.encode([1u8; 31])),
             Box::new(|s| s.parts[0].enc = "not base64".into()),
             // 32 bytes, but not canonical: the last character carries bits no byte has.
             Box::new(|s| s.parts[0].enc = format!("{}B=", "A".repeat(42))),
             Box::new(|s| s.parts[1].ct = STANDARD.encode([1u8; 15])),
             Box::new(|s| s.parts[1].ct = STANDARD.encode([1u8; 40]).replace('=', "")),
+            Box::new(|s| s.parts[1].ct = "A".repeat(MAX_CT_CHARS + 4)),
             Box::new(|s| {
                 s.parts = (0..17)
                     .map(|n| part(&format!("r{n:02}")))
@@ -308,9 +340,15 @@ mod tests {
     }
 
     #[test]
-    fn every_policy_rule_is_enforced() {
+    fn every_rule_beyond_the_schema_is_enforced() {
         type Change = Box<dyn FnOnce(&mut SealedSubmission)>;
         let cases: Vec<Change> = vec![
+            Box::new(|s| s.parts.reverse()),
+            // Two parts for one recipient, unequal as items (so `uniqueItems` holds).
+            Box::new(|s| {
+                s.parts[1].to = "health".into();
+                s.parts[1].ct = STANDARD.encode([8u8; 80]);
+            }),
             Box::new(|s| s.policy_id = "other".into()),
             Box::new(|s| s.policy_version = 4),
             Box::new(|s| s.parts[1].to = "police".into()),
@@ -331,11 +369,34 @@ mod tests {
             "not json".to_owned(),
             "[]".to_owned(),
             body.replace("\"policy_version\":3", "\"policy_version\":\"3\""),
-            body.replace("\"policy_version\":3", "\"policy_version\":3.0"),
+            body.replace("\"policy_version\":3", "\"policy_version\":3.5"),
             body.replace("\"ct\":\"", "\"ct\":{},\"x\":\""),
         ] {
             assert!(parse_submission(bad.as_bytes()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_longest_ct_is_what_the_body_limit_leaves_and_the_document_says_so() {
+        use selfreport_core::sync::wire::MAX_SUBMISSION_BYTES;
+        let shortest = SealedSubmission {
+            policy_id: "a".to_owned(),
+            policy_version: 1,
+            parts: vec![SealedPart {
+                to: "a".to_owned(),
+                enc: STANDARD.encode([0u8; 32]),
+                ct: String::new(),
+            }],
+            ..valid()
+        };
+        let room = MAX_SUBMISSION_BYTES - shortest.to_body().len();
+        assert_eq!(MAX_CT_CHARS, room / 4 * 4);
+        let mut longest = shortest.clone();
+        longest.parts[0].ct = "A".repeat(MAX_CT_CHARS);
+        assert!(longest.to_body().len() <= MAX_SUBMISSION_BYTES);
+        assert!(parse_submission(&longest.to_body()).is_ok());
+        let document = include_str!("../../../docs/openapi.yaml");
+        assert!(document.contains(&format!("maxLength: {MAX_CT_CHARS}\n")));
     }
 
     #[test]

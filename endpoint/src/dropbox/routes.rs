@@ -27,7 +27,7 @@ use selfreport_core::sync::wire::{
 
 use super::access_log::AccessLog;
 use super::check::{
-    AcceptedPolicy, check_against_policy, check_submission, is_lower_hex, parse_submission,
+    AcceptedPolicy, check_beyond_schema, check_submission, is_lower_hex, parse_submission,
 };
 use super::content_type::require_json;
 use super::error::ApiError;
@@ -180,7 +180,7 @@ fn new_row(
 /// `received_at` they share, as it would for requests of their own. The reply is 200
 /// with one result per submission, in order: its receipt, or the status, code and
 /// message a request of its own would have had. A request that is not a batch, or holds an
-/// item that is not a well-formed `selfreport.sealed/1` submission, is refused whole. The
+/// item that does not fit the schema of `selfreport.sealed/1`, is refused whole. The
 /// rate limit takes one token per request, whatever the number of submissions, and the
 /// request timeout covers the whole batch.
 async fn submit_batch(
@@ -211,24 +211,25 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             "`submissions` must hold one to 32 submissions",
         ));
     }
-    // Each item must be a well-formed submission, or the request is not a batch of the
+    // Each item must fit the schema of a submission, or the request is not a batch of the
     // format at all and is refused whole (a device then sends its items one by one). An
-    // item too large for a request of its own, or breaking a rule of the served policy,
-    // is refused on its own, as that request would be.
+    // item too large for a request of its own, or breaking a rule beyond the schema (the
+    // order of its parts, the served policy), is refused on its own, as that request
+    // would be.
     let mut checked: Vec<Result<(SealedSubmission, &[u8]), ApiError>> =
         Vec::with_capacity(request.submissions.len());
     for raw in &request.submissions {
         let body = raw.get().as_bytes();
-        if body.len() > MAX_SUBMISSION_BYTES {
-            checked.push(Err(ApiError::too_large()));
-            continue;
-        }
         let submission = parse_submission(body).map_err(|_| {
             ApiError::malformed(
-                "a submission of the batch breaks a rule of the selfreport.sealed/1 format; none was stored",
+                "a submission of the batch does not fit the schema of selfreport.sealed/1; none was stored",
             )
         })?;
-        checked.push(check_against_policy(&submission, &state.policy).map(|()| (submission, body)));
+        checked.push(if body.len() > MAX_SUBMISSION_BYTES {
+            Err(ApiError::too_large())
+        } else {
+            check_beyond_schema(&submission, &state.policy).map(|()| (submission, body))
+        });
     }
     // First store: one row per valid item, keeping a receipt signed for it alone. Only
     // once the database has said which rows it stored now is anything signed for the
