@@ -75,6 +75,8 @@ mod tests {
             ("123414712449.0", 123_414_712_449),
             ("18446744073709551615", u64::MAX),
             ("1.152921504606847e+18", 1_152_921_504_606_846_976),
+            // Needs correctly rounded parsing (serde_json's `float_roundtrip`).
+            ("2251799813685247.0", 2_251_799_813_685_247),
         ] {
             assert_eq!(read(text), Some(value), "{text}");
         }
