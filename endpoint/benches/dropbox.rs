@@ -165,7 +165,13 @@ async fn post_all(client: &reqwest::Client, url: &str, bodies: Vec<Vec<u8>>) -> 
                 let Some(body) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let response = client.post(&url).body(body).send().await.unwrap();
+                let response = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), 201);
                 response.bytes().await.unwrap();
             }

@@ -1,5 +1,6 @@
 //! The drop box's batch route over loopback HTTPS: one signature for many receipts,
-//! per-item refusals as the single route's, resends byte for byte, and the rule that a
+//! per-item refusals as the single route's (a batch holding an item the format forbids
+//! refused whole), resends byte for byte, and the rule that a
 //! reply's tree holds only what the database stored with it: no receipt can be rebuilt
 //! from a reply for a body the drop box refused, or with a time it did not record.
 
@@ -11,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use common::{Backend, Sealed, TestDropBox, error_code, random_hex_id, seal, sealed};
+use common::{
+    Backend, Sealed, TestDropBox, error_code, random_hex_id, seal, sealed, sealed_with_id,
+};
 use selfreport_core::FixedClock;
 use selfreport_core::crypto::signature::verify_ed25519;
 use selfreport_core::sync::receipt_tree::{self, Hash};
@@ -205,9 +208,8 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: B
     let drop_box = TestDropBox::start(backend, |d| d).await;
     let earlier = sealed(&drop_box);
     assert_eq!(drop_box.post(&earlier.body).await.status(), 201);
-    let mut changed = earlier.submission.clone();
-    changed.parts.truncate(1);
-    let conflicting = changed.to_body();
+    let changed = sealed_with_id(&drop_box, earlier.id());
+    let conflicting = changed.body.clone();
     let mut other_policy = sealed(&drop_box).submission;
     other_policy.policy_id = "another-policy".to_owned();
     let mut future_version = sealed(&drop_box).submission;
@@ -216,29 +218,40 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: B
     let oversized = seal(
         &drop_box.policy,
         &random_hex_id(),
-        &BTreeMap::from([("health".to_owned(), vec![b' '; 200_000])]),
+        &BTreeMap::from([
+            ("health".to_owned(), vec![b' '; 100_000]),
+            ("identity".to_owned(), vec![b' '; 100_000]),
+        ]),
     );
     assert!(oversized.body.len() > MAX_SUBMISSION_BYTES);
+    // Well-formed, but for the identity recipient alone: no form of the policy sends so.
+    let mut no_form = sealed(&drop_box).submission;
+    no_form.parts.remove(0);
+    // Fits the schema, but its parts are not sorted by recipient (a rule in words).
+    let mut unsorted = sealed(&drop_box).submission;
+    unsorted.parts.reverse();
     let first = sealed(&drop_box);
     let second = sealed(&drop_box);
 
     let items: Vec<Vec<u8>> = vec![
         first.body.clone(),
-        br#"{"not":"a submission"}"#.to_vec(),
+        no_form.to_body(),
         other_policy.to_body(),
         conflicting.clone(),
         second.body.clone(),
-        br#""a string""#.to_vec(),
+        no_form.to_body(),
         future_version.to_body(),
         oversized.body.clone(),
+        unsorted.to_body(),
     ];
-    let refused: [(usize, u16, &str); 6] = [
+    let refused: [(usize, u16, &str); 7] = [
         (1, 400, "Malformed"),
         (2, 400, "Malformed"),
         (3, 409, "Conflict"),
         (5, 400, "Malformed"),
         (6, 400, "Malformed"),
         (7, 413, "TooLarge"),
+        (8, 400, "Malformed"),
     ];
     let reply = batch_reply(
         &drop_box,
@@ -281,6 +294,50 @@ async fn batch_items_are_refused_one_by_one_as_the_single_route_would(backend: B
         );
     }
     assert_eq!(drop_box.stored_count().await, 3);
+}
+
+/// An item that does not fit the schema of `selfreport.sealed/1` (what the OpenAPI
+/// document's `SealedSubmission` forbids) makes the request no batch of the format: it is
+/// refused whole and nothing of it is stored, as the document says. Alone, each such item
+/// gets 400 too.
+async fn a_batch_with_an_item_the_format_forbids_is_refused_whole(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
+    let valid = sealed(&drop_box);
+    let template: serde_json::Value = serde_json::from_slice(&sealed(&drop_box).body).unwrap();
+    let with = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut body = template.clone();
+        change(&mut body);
+        serde_json::to_vec(&body).unwrap()
+    };
+    let forbidden: Vec<Vec<u8>> = vec![
+        with(&|b| b["parts"][0]["ct"] = serde_json::json!({})),
+        with(&|b| b["parts"][0]["ct"] = "AAAA".into()),
+        with(&|b| b["parts"][1]["enc"] = "AAAA".into()),
+        with(&|b| b["submission_id"] = "XYZ".into()),
+        with(&|b| b["extra"] = 1.into()),
+        br#"{"not":"a submission"}"#.to_vec(),
+        br#""a string""#.to_vec(),
+    ];
+    for item in &forbidden {
+        let shown = String::from_utf8_lossy(item).into_owned();
+        let response = post_batch(&drop_box, &batch_body([valid.body.as_slice(), item])).await;
+        assert_eq!(response.status(), 400, "{shown}");
+        assert_eq!(error_code(response).await, "Malformed", "{shown}");
+        let alone = drop_box.post(item).await;
+        assert_eq!(alone.status(), 400, "{shown}");
+    }
+    // A `ct` longer than any request of its own can carry (`maxLength`): alone, the body
+    // is over the limit (413); in a batch, the item breaks the format.
+    let too_long = with(&|b| b["parts"][0]["ct"] = "A".repeat(261_864).into());
+    let response = post_batch(&drop_box, &batch_body([valid.body.as_slice(), &too_long])).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "Malformed");
+    assert_eq!(drop_box.post(&too_long).await.status(), 413);
+    assert_eq!(drop_box.stored_count().await, 0);
+    // The valid item alone in a batch is stored: it was the other item that was refused.
+    let reply = parse_batch(&batch_reply(&drop_box, &[&valid.body]).await);
+    assert!(reply.results[0].receipt.is_some());
+    assert_eq!(drop_box.stored_count().await, 1);
 }
 
 async fn requests_that_are_not_batches_are_refused_whole(backend: Backend) {
@@ -351,9 +408,8 @@ async fn the_same_id_twice_in_one_batch_is_stored_once(backend: Backend) {
 
     // Another body under the same id: the first is stored, the second conflicts.
     let first = sealed(&drop_box);
-    let mut changed = first.submission.clone();
-    changed.parts.truncate(1);
-    let reply = batch_reply(&drop_box, &[&first.body, &changed.to_body()]).await;
+    let changed = sealed_with_id(&drop_box, first.id());
+    let reply = batch_reply(&drop_box, &[&first.body, &changed.body]).await;
     let reply = parse_batch(&reply);
     let (_, _) = checked_receipts(
         &drop_box,
@@ -391,8 +447,11 @@ async fn a_full_batch_reply_is_well_within_what_the_device_reads(backend: Backen
         "a reply of {MAX_BATCH_ITEMS} receipts takes {} bytes",
         reply.len()
     );
-    // A full batch of refusals too.
-    let refusals = vec![br#"{"not":"a submission"}"#.as_slice(); MAX_BATCH_ITEMS];
+    // A full batch of refusals too (well-formed, for another policy).
+    let mut other_policy = sealed(&drop_box).submission;
+    other_policy.policy_id = "another-policy".to_owned();
+    let other_policy = other_policy.to_body();
+    let refusals = vec![other_policy.as_slice(); MAX_BATCH_ITEMS];
     let reply = batch_reply(&drop_box, &refusals).await;
     assert_eq!(parse_batch(&reply).results.len(), MAX_BATCH_ITEMS);
     assert!(
@@ -556,15 +615,19 @@ async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored(backend: B
     assert_eq!(drop_box.post(&earlier.body).await.status(), 201);
     let held = sealed(&drop_box);
     assert_eq!(drop_box.post(&held.body).await.status(), 201);
-    let mut changed = held.submission.clone();
-    changed.parts.truncate(1);
-    let conflicting = changed.to_body();
+    let changed = sealed_with_id(&drop_box, held.id());
+    let conflicting = changed.body.clone();
     clock.set(at("2026-11-28T09:00:00Z"));
+
+    // Well-formed, but refused: no form of the policy sends to identity alone.
+    let mut no_form = sealed(&drop_box).submission;
+    no_form.parts.remove(0);
+    let for_no_form = no_form.to_body();
 
     let new: Vec<Sealed> = (0..6).map(|_| sealed(&drop_box)).collect();
     let mut items: Vec<&[u8]> = new.iter().map(|sealed| sealed.body.as_slice()).collect();
     items.insert(2, &earlier.body);
-    items.insert(4, br#"{"not":"a submission"}"#);
+    items.insert(4, &for_no_form);
     items.insert(6, &conflicting);
     items.push(&new[1].body);
     assert_eq!(items.len(), 10);
@@ -631,6 +694,7 @@ async fn no_receipt_can_be_built_from_a_reply_for_what_was_not_stored(backend: B
 on_both_backends!(
     a_batch_gets_receipts_under_one_signature_and_resends_get_the_same_ones,
     batch_items_are_refused_one_by_one_as_the_single_route_would,
+    a_batch_with_an_item_the_format_forbids_is_refused_whole,
     requests_that_are_not_batches_are_refused_whole,
     the_same_id_twice_in_one_batch_is_stored_once,
     a_full_batch_reply_is_well_within_what_the_device_reads,

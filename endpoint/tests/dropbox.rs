@@ -1,5 +1,6 @@
 //! The drop box over loopback HTTPS (certificates made at test time, a client on rustls
-//! with ring): receipts, idempotency, refusals, deletion, policy fetch, rate limit,
+//! with ring): receipts, idempotency, refusals (415 for a body not declared JSON, 400 for parts that
+//! match no form), deletion (401 without a token, 403 with a wrong one), policy fetch, rate limit,
 //! retention, access logs that carry nothing personal, batches (one signature for many
 //! receipts, per-item refusals as the single route's, resends byte for byte), and the
 //! `selfreport-endpoint` binary's start-up line and graceful shutdown.
@@ -17,7 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use common::{Backend, TestDropBox, error_code, random_hex_id, seal, sealed};
 use selfreport_core::FixedClock;
-use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, ReceiptReply};
+use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, ReceiptReply, batch_body};
 use serde_json::Value;
 
 async fn a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one(backend: Backend) {
@@ -49,9 +50,8 @@ async fn a_submission_gets_a_receipt_that_verifies_and_retries_get_the_same_one(
     assert_eq!(drop_box.stored_count().await, 1);
 
     // Another body under the same id is a conflict and changes nothing.
-    let mut other = sealed.submission.clone();
-    other.parts.truncate(1);
-    let response = drop_box.post(&other.to_body()).await;
+    let other = common::sealed_with_id(&drop_box, sealed.id());
+    let response = drop_box.post(&other.body).await;
     assert_eq!(response.status(), 409);
     assert_eq!(error_code(response).await, "Conflict");
     let again = drop_box.post(&sealed.body).await;
@@ -164,11 +164,35 @@ async fn deletion_needs_the_device_token(backend: Backend) {
     assert_eq!(drop_box.post(&sealed.body).await.status(), 201);
     let other_token = common::random_token();
 
-    for token in [None, Some(other_token.as_str()), Some("short")] {
-        let response = drop_box.delete(sealed.id(), token).await;
+    // No Bearer credentials: 401 with the challenge RFC 9110 requires.
+    for authorization in [None, Some("Basic dXNlcjpwYXNz"), Some("Bearer")] {
+        let mut request =
+            drop_box
+                .client
+                .delete(format!("{}/submissions/{}", drop_box.url, sealed.id()));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{authorization:?}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        assert_eq!(error_code(response).await, "Unauthorized");
+    }
+    // A token that is not this submission's, or not a token at all: 403.
+    for token in [other_token.as_str(), "short"] {
+        let response = drop_box.delete(sealed.id(), Some(token)).await;
         assert_eq!(response.status(), 403, "{token:?}");
         assert_eq!(error_code(response).await, "Forbidden");
     }
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let response = drop_box
+        .client
+        .delete(format!("{}/submissions/{}", drop_box.url, sealed.id()))
+        .header("authorization", format!("bearer {other_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
     assert_eq!(drop_box.stored_count().await, 1);
     let response = drop_box.delete(&random_hex_id(), Some(&sealed.token)).await;
     assert_eq!(response.status(), 404);
@@ -180,6 +204,105 @@ async fn deletion_needs_the_device_token(backend: Backend) {
     assert_eq!(drop_box.stored_count().await, 0);
     let response = drop_box.delete(sealed.id(), Some(&sealed.token)).await;
     assert_eq!(response.status(), 404);
+}
+
+/// Both routes with a body take `application/json` (any case, a UTF-8 charset or other
+/// parameters allowed) and refuse anything else with 415 before reading the body.
+async fn bodies_must_be_declared_as_json(backend: Backend) {
+    let drop_box = TestDropBox::start(backend, |d| d).await;
+    let send = |route: &'static str, content_type: Option<&'static str>, body: Vec<u8>| {
+        let mut request = drop_box
+            .client
+            .post(format!("{}/{route}", drop_box.url))
+            .body(body);
+        if let Some(value) = content_type {
+            request = request.header("content-type", value);
+        }
+        request.send()
+    };
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/json; charset=latin1"),
+        Some("application/json-seq"),
+    ] {
+        let single = sealed(&drop_box);
+        let response = send("submissions", content_type, single.body.clone())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        assert_eq!(error_code(response).await, "UnsupportedMediaType");
+        let batch = batch_body([single.body.as_slice()]);
+        let response = send("submissions/batch", content_type, batch)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        assert_eq!(error_code(response).await, "UnsupportedMediaType");
+        // Even a body over the limit: the media type is refused first.
+        let too_large = vec![b' '; MAX_SUBMISSION_BYTES + 1];
+        let response = send("submissions", content_type, too_large).await.unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+    }
+    assert_eq!(drop_box.stored_count().await, 0);
+    for content_type in ["application/json; charset=utf-8", "Application/JSON"] {
+        let single = sealed(&drop_box);
+        let response = send("submissions", Some(content_type), single.body.clone())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{content_type}");
+        let batch = batch_body([sealed(&drop_box).body.as_slice()]);
+        let response = send("submissions/batch", Some(content_type), batch)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{content_type}");
+    }
+    assert_eq!(drop_box.stored_count().await, 4);
+}
+
+/// A submission's parts are for exactly the recipients one of the policy's forms sends
+/// to: under sh-arrivals a daily report goes to health alone, an arrival registration to
+/// health and identity, and nothing goes to identity alone.
+async fn parts_are_for_exactly_the_recipients_of_one_form(backend: Backend) {
+    let traveler: &[u8] = include_bytes!("../../examples/policies/traveler-preregistration.json");
+    let drop_box = TestDropBox::start_with(
+        backend,
+        |authority, url| authority.policy_from(traveler, url),
+        |d| d,
+    )
+    .await;
+    let seal_to = |recipients: &[&str]| {
+        let plaintexts = recipients
+            .iter()
+            .map(|recipient| (recipient.to_string(), vec![b' '; 512]))
+            .collect();
+        seal(&drop_box.policy, &random_hex_id(), &plaintexts)
+    };
+    for (recipients, status) in [
+        (&["health"][..], 201),
+        (&["health", "identity"][..], 201),
+        (&["identity"][..], 400),
+    ] {
+        let response = drop_box.post(&seal_to(recipients).body).await;
+        assert_eq!(response.status(), status, "{recipients:?}");
+        if status == 400 {
+            assert_eq!(error_code(response).await, "Malformed");
+        }
+    }
+    assert_eq!(drop_box.stored_count().await, 2);
+
+    // Under the daily-report policy the daily form sends to both: health alone is refused.
+    let daily = TestDropBox::start(backend, |d| d).await;
+    let health_alone = seal(
+        &daily.policy,
+        &random_hex_id(),
+        &BTreeMap::from([("health".to_owned(), vec![b' '; 512])]),
+    );
+    let response = daily.post(&health_alone.body).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "Malformed");
+    assert_eq!(daily.post(&sealed(&daily).body).await.status(), 201);
+    assert_eq!(daily.stored_count().await, 1);
 }
 
 async fn the_signed_policy_is_served_byte_for_byte(backend: Backend) {
@@ -422,7 +545,11 @@ fn the_binary_prints_its_address_logs_safely_and_stops_on_sigterm() {
         selfreport_core::policy::parse_policy_document(&serde_json::to_vec(&policy_json).unwrap())
             .unwrap();
     let id = random_hex_id();
-    let canary_body = BTreeMap::from([("health".to_owned(), b"SEALED-CANARY".to_vec())]);
+    // A part for each recipient of the daily form, as a device sends it.
+    let canary_body = BTreeMap::from([
+        ("health".to_owned(), b"SEALED-CANARY".to_vec()),
+        ("identity".to_owned(), b"SEALED-CANARY".to_vec()),
+    ]);
     let sealed = seal(&document, &id, &canary_body);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -432,6 +559,7 @@ fn the_binary_prints_its_address_logs_safely_and_stops_on_sigterm() {
         let client = tls.client();
         let response = client
             .post(format!("https://{addr}/v1/submissions"))
+            .header("content-type", "application/json")
             .body(sealed.body.clone())
             .send()
             .await
@@ -535,6 +663,8 @@ on_both_backends!(
     concurrent_identical_submissions_are_stored_once_with_one_receipt,
     malformed_oversized_and_misaddressed_submissions_are_refused,
     deletion_needs_the_device_token,
+    bodies_must_be_declared_as_json,
+    parts_are_for_exactly_the_recipients_of_one_form,
     the_signed_policy_is_served_byte_for_byte,
     over_the_rate_limit_requests_get_429_with_retry_after,
     retention_deletes_submissions_past_their_days,

@@ -586,11 +586,13 @@ async fn every_transform_exports_with_its_type() {
         json!({"temperature": false, "symptoms": [], "contact_with_case": false,
                "notes": "EXTRA-CANARY"}),
     );
-    let sealed = seal(
-        &drop_box.policy,
-        &crafted,
-        &BTreeMap::from([("health".to_owned(), plaintext)]),
-    );
+    // With the other parts the device would send for this form, as the drop box requires
+    // parts for exactly the recipients of one form.
+    let unanswered = record(&me, &drop_box.policy, "daily", BTreeMap::new());
+    let disclosure = minimize(&drop_box.policy, &unanswered, &me, PSEUDONYM, &crafted).unwrap();
+    let mut plaintexts = plaintexts_of(&disclosure);
+    plaintexts.insert("health".to_owned(), plaintext);
+    let sealed = seal(&drop_box.policy, &crafted, &plaintexts);
     assert_eq!(drop_box.post(&sealed.body).await.status(), 201);
     let (bundle, questionnaires) = export(&drop_box, &dir, "every-transform", 1);
     let flagged = response(&bundle, &crafted);

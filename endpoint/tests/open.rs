@@ -18,6 +18,7 @@ use common::{
     random_hex_id, seal, seal_with,
 };
 use selfreport_core::crypto::{hpke_seal, submission_info};
+use selfreport_core::policy::PolicyDocument;
 use selfreport_endpoint::open::decrypt::open_part;
 use selfreport_endpoint::open::{OpenReport, OpenedSubmission, OutputFormat, open_command};
 use selfreport_endpoint::recipient_key::RecipientKeyPair;
@@ -110,6 +111,15 @@ fn device_sealed_parts_open_with_the_hpke_crate_and_tampering_fails() {
     }
 }
 
+/// The device's plaintexts of a daily report under `id` with the health part replaced by
+/// `health`: a crafted part still travels with the other parts its form sends, as the drop
+/// box takes only parts for exactly the recipients of one form.
+fn with_health(policy: &PolicyDocument, id: &str, health: Vec<u8>) -> BTreeMap<String, Vec<u8>> {
+    let mut plaintexts = device_plaintexts(policy, id, NAME_CANARY, 365);
+    plaintexts.insert("health".to_owned(), health);
+    plaintexts
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_the_policy() {
     let drop_box = TestDropBox::start(Backend::Sqlite, |d| d).await;
@@ -130,8 +140,9 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
     let extra = seal(
         policy,
         &extra_id,
-        &BTreeMap::from([(
-            "health".to_owned(),
+        &with_health(
+            policy,
+            &extra_id,
             crafted_plaintext(
                 policy,
                 &extra_id,
@@ -139,15 +150,16 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
                 json!({"temperature": false, "symptoms": [], "contact_with_case": false,
                        "notes": "EXTRA-CANARY"}),
             ),
-        )]),
+        ),
     );
     // A crafted report with a temperature more precise than round{0.5} allows.
     let precise_id = random_hex_id();
     let precise = seal(
         policy,
         &precise_id,
-        &BTreeMap::from([(
-            "health".to_owned(),
+        &with_health(
+            policy,
+            &precise_id,
             crafted_plaintext(
                 policy,
                 &precise_id,
@@ -155,7 +167,7 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
                 json!({"temperature": true, "symptoms": ["cough"], "contact_with_case": false,
                        "temperature_rounded": 37.3}),
             ),
-        )]),
+        ),
     );
     // Parts sealed with the wrong info (another version) and the wrong aad.
     let bad_info_id = random_hex_id();

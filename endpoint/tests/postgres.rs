@@ -101,6 +101,7 @@ async fn a_resend_to_another_process_gets_the_kept_receipt() {
     let second = deployment.sealed();
     let response = client
         .post(format!("{}/submissions/batch", b.url))
+        .header("content-type", "application/json")
         .body(batch_body([first.body.as_slice(), second.body.as_slice()]))
         .send()
         .await
@@ -164,6 +165,7 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
     let response = old
         .client
         .post(format!("{}/submissions/batch", old.url))
+        .header("content-type", "application/json")
         .body(batch_body(pair.iter().map(|sealed| sealed.body.as_slice())))
         .send()
         .await
@@ -273,7 +275,11 @@ async fn tls_to_the_database_is_verified() {
         .await
         .unwrap();
     let client = tls.client();
-    let plaintexts = BTreeMap::from([("health".to_owned(), vec![b' '; 512])]);
+    // A part for each recipient of the daily form, as a device sends it.
+    let plaintexts = BTreeMap::from([
+        ("health".to_owned(), vec![b' '; 512]),
+        ("identity".to_owned(), vec![b' '; 512]),
+    ]);
     let policy = parse_policy_document(
         &serde_json::to_vec(&authority.policy_json("https://127.0.0.1:1/v1")).unwrap(),
     )

@@ -218,10 +218,12 @@ async fn deliver(
         let request = if delivery.batch {
             client
                 .post(format!("{url}/submissions/batch"))
+                .header("content-type", "application/json")
                 .body(batch_body(delivery.items.iter().map(|s| s.body.as_slice())))
         } else {
             client
                 .post(format!("{url}/submissions"))
+                .header("content-type", "application/json")
                 .body(delivery.items[0].body.clone())
         };
         let response = match request.send().await {

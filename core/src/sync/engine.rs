@@ -535,6 +535,28 @@ pub(crate) fn disclosure_entry(
 mod tests {
     use super::*;
 
+    /// 408, 429 and 5xx are retried; any other refusal — 400, 409, 413, and 415 (a body the
+    /// drop box does not take as JSON: sending it again cannot change that) — is for good.
+    #[test]
+    fn only_408_429_and_5xx_are_retried() {
+        for status in [408, 429, 500, 503] {
+            assert!(
+                matches!(refusal(status, None, String::new()), Attempt::Retry(..)),
+                "{status}"
+            );
+        }
+        for status in [400, 401, 403, 409, 413, 415] {
+            let detail = "UnsupportedMediaType: the request body must be sent as JSON";
+            match refusal(status, None, detail.to_owned()) {
+                Attempt::Failed(reason) => {
+                    assert!(reason.contains(&status.to_string()), "{reason}");
+                    assert!(reason.contains(detail), "{reason}");
+                }
+                _ => panic!("{status} was not a refusal for good"),
+            }
+        }
+    }
+
     #[test]
     fn a_batch_that_fits_is_within_the_drop_boxs_limit() {
         // Bodies filling a batch of the most items to the last byte `fits_batch` allows.

@@ -2,6 +2,7 @@
 //! the pinned transport, retries and receipts.
 
 mod engine;
+mod json_integer;
 pub mod receipt_tree;
 pub mod retry;
 pub mod transport;

@@ -562,6 +562,51 @@ mod tests {
         assert_eq!(server.requests()[0].path, "/v1/policy");
     }
 
+    /// The drop box refuses a body not declared `application/json` with 415: the device
+    /// declares exactly that on both routes with a body, and no type on the others.
+    #[tokio::test]
+    async fn bodies_are_declared_as_exactly_application_json() {
+        let server = TestServer::start(|_| ok(b"")).await;
+        let transport = Transport::for_endpoint(
+            &endpoint(&server.url, &server.pki.leaf_pin),
+            &config(&server),
+        )
+        .unwrap();
+        transport.post_submission(b"{}".to_vec()).await.unwrap();
+        transport.post_batch(b"{}".to_vec()).await.unwrap();
+        transport
+            .delete_submission("0123456789abcdef0123456789abcdef", "token")
+            .await
+            .unwrap();
+        transport.fetch_policy().await.unwrap();
+        let content_types: Vec<(String, Vec<String>)> = server
+            .requests()
+            .into_iter()
+            .map(|request| {
+                let values = request
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| name == "content-type")
+                    .map(|(_, value)| value.clone())
+                    .collect();
+                (format!("{} {}", request.method, request.path), values)
+            })
+            .collect();
+        let json = || vec!["application/json".to_owned()];
+        assert_eq!(
+            content_types,
+            vec![
+                ("POST /v1/submissions".to_owned(), json()),
+                ("POST /v1/submissions/batch".to_owned(), json()),
+                (
+                    "DELETE /v1/submissions/0123456789abcdef0123456789abcdef".to_owned(),
+                    vec![]
+                ),
+                ("GET /v1/policy".to_owned(), vec![]),
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn a_valid_chain_with_an_unpinned_key_is_refused_before_anything_is_sent() {
         let server = TestServer::start(|_| ok(b"")).await;

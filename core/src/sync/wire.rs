@@ -50,7 +50,9 @@ pub struct SealedSubmission {
     pub format: String,
     /// Policy id.
     pub policy_id: String,
-    /// Policy version.
+    /// Policy version. Read as JSON Schema reads an integer (`3.0` is 3); written as an
+    /// integer.
+    #[serde(deserialize_with = "super::json_integer::deserialize")]
     pub policy_version: u64,
     /// Random submission id, 32 lowercase hex characters.
     pub submission_id: String,
@@ -474,8 +476,9 @@ pub struct ErrorReply {
 /// Code and message of a drop box error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// Stable code (`"Malformed"`, `"TooLarge"`, `"Conflict"`, `"NotFound"`, `"Forbidden"`,
-    /// `"RateLimited"`, `"MethodNotAllowed"`, `"Timeout"`, `"Unavailable"`); see docs/protocol.md.
+    /// Stable code (`"Malformed"`, `"TooLarge"`, `"Conflict"`, `"NotFound"`,
+    /// `"Unauthorized"`, `"Forbidden"`, `"RateLimited"`, `"MethodNotAllowed"`,
+    /// `"UnsupportedMediaType"`, `"Timeout"`, `"Unavailable"`); see docs/protocol.md.
     pub code: String,
     /// Plain English.
     pub message: String,

@@ -1,13 +1,23 @@
 //! What the drop box checks before storing a submission. It cannot read the sealed
-//! parts, so it checks everything around them: the format, the policy, the ids, the
-//! recipients and that each part is well-formed HPKE output.
+//! parts, so it checks everything around them, in two steps:
+//!
+//! 1. [`parse_submission`]: exactly what the JSON Schema of docs/openapi.yaml's
+//!    `SealedSubmission` says, the same at every drop box: the fields, the ids' shapes,
+//!    one to sixteen parts, each well-formed HPKE output;
+//! 2. [`check_beyond_schema`]: the rules the document states in words because JSON
+//!    Schema cannot: parts sorted by recipient with no recipient twice, and the rules of
+//!    the policy this drop box serves (its id, a version no higher than the one served,
+//!    parts for exactly the recipients one of its forms sends to).
+//!
+//! A batch is refused whole when an item fails the first step, item by item for the
+//! second.
 
 use std::collections::BTreeSet;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use selfreport_core::policy::PolicyDocument;
-use selfreport_core::policy::limits::MAX_RECIPIENTS;
+use selfreport_core::policy::limits::{MAX_ID_LEN, MAX_RECIPIENTS};
 use selfreport_core::sync::wire::{SEALED_FORMAT, SealedSubmission};
 
 use super::error::ApiError;
@@ -16,6 +26,13 @@ use super::error::ApiError;
 const ENC_LEN: usize = 32;
 /// Length of the AEAD tag every HPKE ciphertext ends with.
 const TAG_LEN: usize = 16;
+/// Longest `ct`, in base64 characters: what the body limit leaves a submission with the
+/// shortest ids and one part, rounded down to whole base64 quanta (docs/openapi.yaml's
+/// `maxLength`). Only a batch item can hold a longer one: a request of its own would be
+/// over [`MAX_SUBMISSION_BYTES`](selfreport_core::sync::wire::MAX_SUBMISSION_BYTES).
+pub(crate) const MAX_CT_CHARS: usize = 261_860;
+/// Highest policy version a policy may have (2^63 - 1, as policies are checked at install).
+const MAX_POLICY_VERSION: u64 = i64::MAX.unsigned_abs();
 
 /// What the drop box needs to know of the policy it serves.
 #[derive(Debug, Clone)]
@@ -23,37 +40,65 @@ pub(crate) struct AcceptedPolicy {
     pub(crate) id: String,
     pub(crate) version: u64,
     pub(crate) recipients: BTreeSet<String>,
+    /// The recipient sets a submission may have parts for, each sorted: for every form
+    /// that uploads anything, the recipients its uploaded fields are routed to (a device
+    /// sends a part to each of them, answered or not, and to no one else).
+    pub(crate) part_sets: BTreeSet<Vec<String>>,
 }
 
 impl AcceptedPolicy {
     pub(crate) fn of(document: &PolicyDocument) -> Self {
+        let part_sets = document
+            .forms
+            .iter()
+            .map(|form| {
+                form.fields
+                    .iter()
+                    .filter(|field| field.upload.uploads())
+                    .filter_map(|field| field.to.clone())
+                    .collect::<BTreeSet<String>>()
+                    .into_iter()
+                    .collect::<Vec<String>>()
+            })
+            .filter(|recipients| !recipients.is_empty())
+            .collect();
         Self {
             id: document.id.clone(),
             version: document.version,
             recipients: document.recipients.keys().cloned().collect(),
+            part_sets,
         }
     }
 }
 
-/// Parses and checks a request body. Error messages never repeat what was sent.
+/// Parses and checks a request body: its schema, then the rules beyond it. Error
+/// messages never repeat what was sent.
 pub(crate) fn check_submission(
     body: &[u8],
     policy: &AcceptedPolicy,
 ) -> Result<SealedSubmission, ApiError> {
+    let submission = parse_submission(body)?;
+    check_beyond_schema(&submission, policy)?;
+    Ok(submission)
+}
+
+/// Parses a body under the schema of `selfreport.sealed/1` (docs/openapi.yaml's
+/// `SealedSubmission`), whatever the policy served.
+pub(crate) fn parse_submission(body: &[u8]) -> Result<SealedSubmission, ApiError> {
     let submission: SealedSubmission = serde_json::from_slice(body).map_err(|_| {
         ApiError::malformed("the body is not a selfreport.sealed/1 JSON object with exactly the fields of the format")
     })?;
     if submission.format != SEALED_FORMAT {
         return Err(ApiError::malformed("`format` is not selfreport.sealed/1"));
     }
-    if submission.policy_id != policy.id {
+    if !is_identifier(&submission.policy_id) {
         return Err(ApiError::malformed(
-            "`policy_id` is not the policy this endpoint serves",
+            "`policy_id` is not 1 to 64 characters of a-z 0-9 - _",
         ));
     }
-    if submission.policy_version == 0 || submission.policy_version > policy.version {
+    if submission.policy_version == 0 || submission.policy_version > MAX_POLICY_VERSION {
         return Err(ApiError::malformed(
-            "`policy_version` is not a version of the policy this endpoint serves",
+            "`policy_version` is not between 1 and 2^63 - 1",
         ));
     }
     if !is_lower_hex(&submission.submission_id, 32) {
@@ -66,29 +111,26 @@ pub(crate) fn check_submission(
             "`deletion_hash` is not 64 lowercase hex characters",
         ));
     }
-    check_parts(&submission, policy)?;
+    parse_parts(&submission)?;
     Ok(submission)
 }
 
-fn check_parts(submission: &SealedSubmission, policy: &AcceptedPolicy) -> Result<(), ApiError> {
+fn parse_parts(submission: &SealedSubmission) -> Result<(), ApiError> {
     if submission.parts.is_empty() || submission.parts.len() > MAX_RECIPIENTS {
         return Err(ApiError::malformed(
             "`parts` must hold one to sixteen sealed parts",
         ));
     }
-    let mut previous: Option<&str> = None;
-    for part in &submission.parts {
-        if !policy.recipients.contains(&part.to) {
+    for (n, part) in submission.parts.iter().enumerate() {
+        if !is_identifier(&part.to) {
             return Err(ApiError::malformed(
-                "a part is addressed to a recipient the policy does not name",
+                "a part's `to` is not 1 to 64 characters of a-z 0-9 - _",
             ));
         }
-        if previous.is_some_and(|previous| previous >= part.to.as_str()) {
-            return Err(ApiError::malformed(
-                "`parts` must be sorted by recipient, one part per recipient",
-            ));
+        // `uniqueItems`.
+        if submission.parts[..n].contains(part) {
+            return Err(ApiError::malformed("`parts` holds the same part twice"));
         }
-        previous = Some(&part.to);
         match STANDARD.decode(&part.enc) {
             Ok(enc) if enc.len() == ENC_LEN => {}
             _ => {
@@ -96,6 +138,11 @@ fn check_parts(submission: &SealedSubmission, policy: &AcceptedPolicy) -> Result
                     "a part's `enc` is not standard base64 of 32 bytes",
                 ));
             }
+        }
+        if part.ct.len() > MAX_CT_CHARS {
+            return Err(ApiError::malformed(
+                "a part's `ct` is longer than the body limit allows",
+            ));
         }
         match STANDARD.decode(&part.ct) {
             Ok(ct) if ct.len() >= TAG_LEN => {}
@@ -107,6 +154,64 @@ fn check_parts(submission: &SealedSubmission, policy: &AcceptedPolicy) -> Result
         }
     }
     Ok(())
+}
+
+/// Checks a submission that fits the schema against the rules the document states in
+/// words: the order of its parts, and the policy this drop box serves.
+pub(crate) fn check_beyond_schema(
+    submission: &SealedSubmission,
+    policy: &AcceptedPolicy,
+) -> Result<(), ApiError> {
+    let sorted = submission
+        .parts
+        .windows(2)
+        .all(|pair| pair[0].to < pair[1].to);
+    if !sorted {
+        return Err(ApiError::malformed(
+            "`parts` must be sorted by recipient, one part per recipient",
+        ));
+    }
+    if submission.policy_id != policy.id {
+        return Err(ApiError::malformed(
+            "`policy_id` is not the policy this endpoint serves",
+        ));
+    }
+    if submission.policy_version > policy.version {
+        return Err(ApiError::malformed(
+            "`policy_version` is not a version of the policy this endpoint serves",
+        ));
+    }
+    if submission
+        .parts
+        .iter()
+        .any(|part| !policy.recipients.contains(&part.to))
+    {
+        return Err(ApiError::malformed(
+            "a part is addressed to a recipient the policy does not name",
+        ));
+    }
+    // Sorted and without repeats (checked above), so compared as a list.
+    let recipients: Vec<String> = submission
+        .parts
+        .iter()
+        .map(|part| part.to.clone())
+        .collect();
+    if !policy.part_sets.contains(&recipients) {
+        return Err(ApiError::malformed(
+            "`parts` are not for exactly the recipients one of the policy's forms sends to",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `text` is an identifier of policies and recipients: 1 to 64 characters of
+/// `a-z 0-9 - _` (the rule policies are checked against at install).
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_ID_LEN
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// Whether `text` is exactly `len` lowercase hex digits.
@@ -123,11 +228,17 @@ mod tests {
 
     use super::*;
 
+    /// Like sh-arrivals: an arrival form to health and identity, a daily form to health.
     fn policy() -> AcceptedPolicy {
         AcceptedPolicy {
             id: "sh".to_owned(),
             version: 3,
             recipients: ["health".to_owned(), "identity".to_owned()].into(),
+            part_sets: [
+                vec!["health".to_owned(), "identity".to_owned()],
+                vec!["health".to_owned()],
+            ]
+            .into(),
         }
     }
 
@@ -150,10 +261,15 @@ mod tests {
         }
     }
 
-    fn refused(change: impl FnOnce(&mut SealedSubmission)) -> ApiError {
+    fn changed(change: impl FnOnce(&mut SealedSubmission)) -> Vec<u8> {
         let mut submission = valid();
         change(&mut submission);
-        check_submission(&submission.to_body(), &policy()).unwrap_err()
+        submission.to_body()
+    }
+
+    fn assert_malformed(error: ApiError) {
+        assert_eq!(error.code(), "Malformed");
+        assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST);
     }
 
     #[test]
@@ -162,36 +278,86 @@ mod tests {
             check_submission(&valid().to_body(), &policy()).unwrap(),
             valid()
         );
-        let mut older = valid();
-        older.policy_version = 1;
-        older.parts.truncate(1);
-        assert!(check_submission(&older.to_body(), &policy()).is_ok());
+        let older = changed(|s| s.policy_version = 1);
+        assert!(check_submission(&older, &policy()).is_ok());
+        // An integer as JSON Schema has it: a number with a zero fraction.
+        let body = String::from_utf8(valid().to_body()).unwrap();
+        for version in ["3.0", "3e0"] {
+            let written = body.replace(
+                "\"policy_version\":3",
+                &format!("\"policy_version\":{version}"),
+            );
+            assert_eq!(
+                check_submission(written.as_bytes(), &policy()).unwrap(),
+                valid()
+            );
+        }
     }
 
     #[test]
-    fn every_rule_is_enforced() {
+    fn parts_must_be_for_exactly_the_recipients_of_one_form() {
+        let daily = changed(|s| s.parts.truncate(1));
+        assert!(check_submission(&daily, &policy()).is_ok());
+        let identity_alone = changed(|s| {
+            s.parts.remove(0);
+        });
+        assert!(parse_submission(&identity_alone).is_ok());
+        assert_malformed(check_submission(&identity_alone, &policy()).unwrap_err());
+    }
+
+    #[test]
+    fn every_schema_rule_is_enforced_whatever_the_policy() {
         type Change = Box<dyn FnOnce(&mut SealedSubmission)>;
         let cases: Vec<Change> = vec![
             Box::new(|s| s.format = "selfreport.sealed/2".into()),
-            Box::new(|s| s.policy_id = "other".into()),
-            Box::new(|s| s.policy_version = 4),
+            Box::new(|s| s.policy_id = "Sh".into()),
+            Box::new(|s| s.policy_id = String::new()),
+            Box::new(|s| s.policy_id = "s".repeat(65)),
             Box::new(|s| s.policy_version = 0),
+            Box::new(|s| s.policy_version = MAX_POLICY_VERSION + 1),
             Box::new(|s| s.submission_id = "0123456789ABCDEF0123456789ABCDEF".into()),
             Box::new(|s| s.submission_id.push('0')),
             Box::new(|s| s.deletion_hash = "token".into()),
             Box::new(|s| s.parts.clear()),
-            Box::new(|s| s.parts[0].to = "police".into()),
-            Box::new(|s| s.parts.reverse()),
-            Box::new(|s| s.parts[1].to = "health".into()),
+            Box::new(|s| s.parts[0].to = "Health".into()),
+            Box::new(|s| s.parts[1] = s.parts[0].clone()),
             Box::new(|s| s.parts[0].enc = STANDARD.encode([1u8; 31])),
             Box::new(|s| s.parts[0].enc = "not base64".into()),
+            // 32 bytes, but not canonical: the last character carries bits no byte has.
+            Box::new(|s| s.parts[0].enc = format!("{}B=", "A".repeat(42))),
             Box::new(|s| s.parts[1].ct = STANDARD.encode([1u8; 15])),
-            Box::new(|s| s.parts = vec![part("health"); 17]),
+            Box::new(|s| s.parts[1].ct = STANDARD.encode([1u8; 40]).replace('=', "")),
+            Box::new(|s| s.parts[1].ct = "A".repeat(MAX_CT_CHARS + 4)),
+            Box::new(|s| {
+                s.parts = (0..17)
+                    .map(|n| part(&format!("r{n:02}")))
+                    .collect::<Vec<_>>();
+            }),
         ];
         for change in cases {
-            let error = refused(change);
-            assert_eq!(error.code(), "Malformed");
-            assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST);
+            assert_malformed(parse_submission(&changed(change)).unwrap_err());
+        }
+    }
+
+    #[test]
+    fn every_rule_beyond_the_schema_is_enforced() {
+        type Change = Box<dyn FnOnce(&mut SealedSubmission)>;
+        let cases: Vec<Change> = vec![
+            Box::new(|s| s.parts.reverse()),
+            // Two parts for one recipient, unequal as items (so `uniqueItems` holds).
+            Box::new(|s| {
+                s.parts[1].to = "health".into();
+                s.parts[1].ct = STANDARD.encode([8u8; 80]);
+            }),
+            Box::new(|s| s.policy_id = "other".into()),
+            Box::new(|s| s.policy_version = 4),
+            Box::new(|s| s.parts[1].to = "police".into()),
+            Box::new(|s| s.parts.push(part("zeta"))),
+        ];
+        for change in cases {
+            let body = changed(change);
+            assert!(parse_submission(&body).is_ok());
+            assert_malformed(check_submission(&body, &policy()).unwrap_err());
         }
     }
 
@@ -203,11 +369,43 @@ mod tests {
             "not json".to_owned(),
             "[]".to_owned(),
             body.replace("\"policy_version\":3", "\"policy_version\":\"3\""),
+            body.replace("\"policy_version\":3", "\"policy_version\":3.5"),
+            body.replace("\"ct\":\"", "\"ct\":{},\"x\":\""),
         ] {
-            assert!(
-                check_submission(bad.as_bytes(), &policy()).is_err(),
-                "{bad}"
-            );
+            assert!(parse_submission(bad.as_bytes()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_longest_ct_is_what_the_body_limit_leaves_and_the_document_says_so() {
+        use selfreport_core::sync::wire::MAX_SUBMISSION_BYTES;
+        let shortest = SealedSubmission {
+            policy_id: "a".to_owned(),
+            policy_version: 1,
+            parts: vec![SealedPart {
+                to: "a".to_owned(),
+                enc: STANDARD.encode([0u8; 32]),
+                ct: String::new(),
+            }],
+            ..valid()
+        };
+        let room = MAX_SUBMISSION_BYTES - shortest.to_body().len();
+        assert_eq!(MAX_CT_CHARS, room / 4 * 4);
+        let mut longest = shortest.clone();
+        longest.parts[0].ct = "A".repeat(MAX_CT_CHARS);
+        assert!(longest.to_body().len() <= MAX_SUBMISSION_BYTES);
+        assert!(parse_submission(&longest.to_body()).is_ok());
+        let document = include_str!("../../../docs/openapi.yaml");
+        assert!(document.contains(&format!("maxLength: {MAX_CT_CHARS}\n")));
+    }
+
+    #[test]
+    fn the_forms_give_the_part_sets() {
+        let document = selfreport_core::policy::parse_policy_document(include_bytes!(
+            "../../../examples/policies/traveler-preregistration.json"
+        ))
+        .unwrap();
+        let accepted = AcceptedPolicy::of(&document);
+        assert_eq!(accepted.part_sets, policy().part_sets);
     }
 }

@@ -151,6 +151,8 @@ pub(crate) struct ApiError {
     code: &'static str,
     message: &'static str,
     retry_after_seconds: Option<u64>,
+    /// The `WWW-Authenticate` challenge a 401 must carry (RFC 9110 §15.5.2).
+    challenge: Option<&'static str>,
 }
 
 impl ApiError {
@@ -192,11 +194,33 @@ impl ApiError {
         )
     }
 
+    /// A request to a route with a body whose `Content-Type` is not `application/json`.
+    pub(crate) fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "the request body must be sent as Content-Type: application/json",
+        )
+    }
+
+    /// A deletion without a deletion token: no `Authorization: Bearer` credentials at all
+    /// (a token that is there but wrong is [`ApiError::forbidden`]).
+    pub(crate) fn unauthorized() -> Self {
+        Self {
+            challenge: Some("Bearer"),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "a deletion needs the header Authorization: Bearer <deletion token>",
+            )
+        }
+    }
+
     pub(crate) fn forbidden() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            "the deletion token is missing or does not match",
+            "the deletion token is malformed or does not match",
         )
     }
 
@@ -266,6 +290,7 @@ impl ApiError {
             code,
             message,
             retry_after_seconds: None,
+            challenge: None,
         }
     }
 }
@@ -283,6 +308,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(challenge) = self.challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response
     }

@@ -23,6 +23,7 @@
 mod access_log;
 mod check;
 mod connections;
+mod content_type;
 mod error;
 mod rate_limit;
 mod revocations;

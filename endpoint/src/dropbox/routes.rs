@@ -3,7 +3,8 @@
 //! [`MAX_BATCH_ITEMS`] submissions in one request, one signature over their receipts),
 //! `DELETE {base}/submissions/{id}`, `GET {base}/policy`; and the middleware around them
 //! (access log, rate limit, request timeout, body limit: [`MAX_SUBMISSION_BYTES`], and
-//! [`MAX_BATCH_BYTES`] for the batch route).
+//! [`MAX_BATCH_BYTES`] for the batch route; `Content-Type: application/json` on the routes
+//! with a body, [`super::content_type`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use chrono::{SecondsFormat, Utc};
@@ -25,7 +26,10 @@ use selfreport_core::sync::wire::{
 };
 
 use super::access_log::AccessLog;
-use super::check::{AcceptedPolicy, check_submission, is_lower_hex};
+use super::check::{
+    AcceptedPolicy, check_beyond_schema, check_submission, is_lower_hex, parse_submission,
+};
+use super::content_type::require_json;
 use super::error::ApiError;
 use super::rate_limit::{RateLimiter, retry_after_seconds};
 use super::storage::{DeleteOutcome, InsertOutcome, NewSubmission, Storage};
@@ -53,11 +57,16 @@ pub(crate) struct AppState {
 /// The router for `base_path` (`""` or `"/v1"`, checked by the caller).
 pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
     Router::new()
-        .route(&format!("{base_path}/submissions"), post(submit))
+        .route(
+            &format!("{base_path}/submissions"),
+            post(submit).route_layer(from_fn(require_json)),
+        )
         // Its own body limit; the router-wide one below is for every other route.
         .route(
             &format!("{base_path}/submissions/batch"),
-            post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
+            post(submit_batch)
+                .route_layer(from_fn(require_json))
+                .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
         )
         .route(
             &format!("{base_path}/submissions/{{id}}"),
@@ -173,9 +182,10 @@ fn new_row(
 /// submissions of a batch (a household's reports sent together) beyond the
 /// `received_at` they share, as it would for requests of their own. The reply is 200
 /// with one result per submission, in order: its receipt, or the status, code and
-/// message a request of its own would have had. A request that is not a batch is refused
-/// whole. The rate limit takes one token per request, whatever the number of
-/// submissions, and the request timeout covers the whole batch.
+/// message a request of its own would have had. A request that is not a batch, or holds an
+/// item that does not fit the schema of `selfreport.sealed/1`, is refused whole. The
+/// rate limit takes one token per request, whatever the number of submissions, and the
+/// request timeout covers the whole batch.
 async fn submit_batch(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
@@ -204,18 +214,26 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             "`submissions` must hold one to 32 submissions",
         ));
     }
-    // Each item as a request of its own would be checked.
-    let checked: Vec<Result<(SealedSubmission, &[u8]), ApiError>> = request
-        .submissions
-        .iter()
-        .map(|raw| {
-            let body = raw.get().as_bytes();
-            if body.len() > MAX_SUBMISSION_BYTES {
-                return Err(ApiError::too_large());
-            }
-            check_submission(body, &state.policy).map(|submission| (submission, body))
-        })
-        .collect();
+    // Each item must fit the schema of a submission, or the request is not a batch of the
+    // format at all and is refused whole (a device then sends its items one by one). An
+    // item too large for a request of its own, or breaking a rule beyond the schema (the
+    // order of its parts, the served policy), is refused on its own, as that request
+    // would be.
+    let mut checked: Vec<Result<(SealedSubmission, &[u8]), ApiError>> =
+        Vec::with_capacity(request.submissions.len());
+    for raw in &request.submissions {
+        let body = raw.get().as_bytes();
+        let submission = parse_submission(body).map_err(|_| {
+            ApiError::malformed(
+                "a submission of the batch does not fit the schema of selfreport.sealed/1; none was stored",
+            )
+        })?;
+        checked.push(if body.len() > MAX_SUBMISSION_BYTES {
+            Err(ApiError::too_large())
+        } else {
+            check_beyond_schema(&submission, &state.policy).map(|()| (submission, body))
+        });
+    }
     // First store: one row per valid item, keeping a receipt signed for it alone. Only
     // once the database has said which rows it stored now is anything signed for the
     // batch, so its tree holds no receipt for a body the drop box refused (a conflicting
@@ -306,8 +324,10 @@ async fn delete_submission(
     if !is_lower_hex(&id, 32) {
         return ApiError::not_found().into_response();
     }
-    let Some(token) = bearer_token(&headers) else {
-        return ApiError::forbidden().into_response();
+    let token = match bearer_token(&headers) {
+        Credentials::Token(token) => token,
+        Credentials::Missing => return ApiError::unauthorized().into_response(),
+        Credentials::Malformed => return ApiError::forbidden().into_response(),
     };
     match state.storage.delete(id, deletion_hash(token)).await {
         Ok(DeleteOutcome::Deleted) => StatusCode::NO_CONTENT.into_response(),
@@ -317,16 +337,41 @@ async fn delete_submission(
     }
 }
 
-/// The token of an `Authorization: Bearer` header, if it has the shape of a deletion
-/// token (43 base64url characters).
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?;
+/// What a deletion request's `Authorization` header holds.
+enum Credentials<'a> {
+    /// No `Bearer` credentials: no header, another scheme, or a value that is not
+    /// visible ASCII (401, with a `Bearer` challenge).
+    Missing,
+    /// `Bearer` and something that is not a deletion token (403).
+    Malformed,
+    /// `Bearer` and a deletion token's shape: 43 base64url characters.
+    Token(&'a str),
+}
+
+/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110
+/// §11.1), if it has the shape of a deletion token.
+fn bearer_token(headers: &HeaderMap) -> Credentials<'_> {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return Credentials::Missing;
+    };
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Credentials::Missing;
+    };
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return Credentials::Missing;
+    }
     let well_formed = token.len() == DELETION_TOKEN_LEN
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then_some(token)
+    if well_formed {
+        Credentials::Token(token)
+    } else {
+        Credentials::Malformed
+    }
 }
 
 /// `GET {base}/policy`: the signed envelope exactly as the authority signed it.

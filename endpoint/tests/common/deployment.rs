@@ -102,6 +102,7 @@ impl Drop for DropBoxProcess {
 pub async fn post(client: &reqwest::Client, url: &str, body: &[u8]) -> (u16, Vec<u8>) {
     let response = client
         .post(format!("{url}/submissions"))
+        .header("content-type", "application/json")
         .body(body.to_vec())
         .send()
         .await

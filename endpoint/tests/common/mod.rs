@@ -753,14 +753,20 @@ pub fn files_contain(dir: &Path, prefix: &str, needle: &[u8]) -> bool {
 }
 
 /// A sealed daily report with made-up ciphertext-sized parts (the drop box cannot read
-/// them anyway) for the test policy.
+/// them anyway) for the test policy: a part for each recipient its daily form sends to
+/// (health and identity), as a device sends it.
 pub fn sealed(drop_box: &TestDropBox) -> Sealed {
-    let id = random_hex_id();
+    sealed_with_id(drop_box, &random_hex_id())
+}
+
+/// As [`sealed`], under the submission id `id`: sealed again under an id already used, it
+/// is another body (new ephemeral keys) for that id.
+pub fn sealed_with_id(drop_box: &TestDropBox, id: &str) -> Sealed {
     let plaintexts = BTreeMap::from([
         ("health".to_owned(), vec![b' '; 512]),
         ("identity".to_owned(), vec![b' '; 512]),
     ]);
-    seal(&drop_box.policy, &id, &plaintexts)
+    seal(&drop_box.policy, id, &plaintexts)
 }
 
 /// The error code of a drop box error reply.
