@@ -74,6 +74,9 @@ def main() -> int:
     document_path.write_text(yaml.safe_dump(document, sort_keys=False))
 
     command = endpoint_command(fixture["endpoint_command"], run / "dropbox.db", signed_path)
+    # The root's revocation list the fixture writes (signed by the same authority key, the
+    # served policy's root), so GET /revocations answers 200 with a list.
+    command += ["--revocations", fixture["revocations"]]
     log = open(run / "dropbox.log", "w")
     dropbox = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True

@@ -232,7 +232,8 @@ def test_the_deletion_token_kept_here_deletes_and_nothing_else_does(live):
     url = f"{live.box.url}/submissions/{submission.submission_id}"
     other = new_deletion_token()
     assert delete(url, other, live.pki.ca_pem) == 403
-    assert delete(url, None, live.pki.ca_pem) == 403
+    # No credentials at all: 401 with a Bearer challenge (protocol.md, DELETE).
+    assert delete(url, None, live.pki.ca_pem) == 401
     assert submission.submission_id in {row[0] for row in stored_rows(live)}
     assert delete(url, submission.deletion_token, live.pki.ca_pem) == 204
     assert submission.submission_id not in {row[0] for row in stored_rows(live)}
