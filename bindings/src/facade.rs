@@ -18,7 +18,7 @@ use crate::convert;
 use crate::error::SelfReportError;
 use crate::key_source::{Bridge, KeySource};
 use crate::logger::{LogLevel, log};
-use crate::revocation::{RevocationListInfo, RevocationStatus, RevocationUpdate};
+use crate::revocation::{RevocationStatus, RevocationUpdate};
 use crate::runtime;
 use crate::sync::{RunningSyncs, SyncCancellation, SyncListener};
 use crate::types::*;
@@ -323,14 +323,6 @@ impl SelfReport {
             self.core()?.revocation_status(&policy_id),
         )
         .map(crate::revocation::status)
-    }
-
-    /// The revocation lists held, one per root (a handful of rows).
-    pub fn revocation_lists(&self) -> Result<Vec<RevocationListInfo>> {
-        Ok(logged("revocation_lists", self.core()?.revocation_lists())?
-            .into_iter()
-            .map(crate::revocation::list_info)
-            .collect())
     }
 
     /// Every ledger entry, oldest first: each disclosure with its receipt, each consent

@@ -24,7 +24,6 @@ import org.selfreport.PurgeSummary
 import org.selfreport.RecordInfo
 import org.selfreport.RecordList
 import org.selfreport.RecordState
-import org.selfreport.RevocationListInfo
 import org.selfreport.RevocationStatus
 import org.selfreport.RevocationUpdate
 import org.selfreport.SavedRecord
@@ -275,8 +274,6 @@ class FakeCore : SelfReportInterface {
         throw SelfReportException.PolicyRefused("PolicyBadRevocations", "the fake core holds no revocation lists")
 
     override fun revocationStatus(policyId: String): RevocationStatus = RevocationStatus.NotRevoked(null)
-
-    override fun revocationLists(): List<RevocationListInfo> = emptyList()
 
     override suspend fun verifyLedger(): LedgerCheck =
         LedgerCheck(true, ledger.size.toULong(), 0uL, null, null)
