@@ -579,8 +579,6 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists() != 14351:
-        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948:
@@ -717,9 +715,6 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_records.restype = ct
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion.restype = ctypes.c_uint16
-_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists.argtypes = (
-)
-_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status.restype = ctypes.c_uint16
@@ -902,11 +897,6 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_request_deletion.argtypes 
     _UniffiRustBuffer,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_request_deletion.restype = ctypes.c_uint64
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists.argtypes = (
-    ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
-)
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_status.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -6505,29 +6495,6 @@ class _UniffiFfiConverterSequenceTypeProfileInfo(_UniffiConverterRustBuffer):
             _UniffiFfiConverterTypeProfileInfo.read(buf) for i in range(count)
         ]
 
-class _UniffiFfiConverterSequenceTypeRevocationListInfo(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeRevocationListInfo.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeRevocationListInfo.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeRevocationListInfo.read(buf) for i in range(count)
-        ]
-
 
 class SyncListener():
     """
@@ -7007,11 +6974,6 @@ class SelfReportProtocol(typing.Protocol):
         Asks the drop box to delete a submission, with the token only this device holds;
         an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
         threads.
-"""
-        raise NotImplementedError
-    def revocation_lists(self, ) -> typing.List[RevocationListInfo]:
-        """
-        The revocation lists held, one per root (a handful of rows).
 """
         raise NotImplementedError
     def revocation_status(self, policy_id: str) -> RevocationStatus:
@@ -7497,21 +7459,6 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def revocation_lists(self, ) -> typing.List[RevocationListInfo]:
-        """
-        The revocation lists held, one per root (a handful of rows).
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeRevocationListInfo.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def revocation_status(self, policy_id: str) -> RevocationStatus:
         """
         Where the installed policy stands with its root's revocation list (show the

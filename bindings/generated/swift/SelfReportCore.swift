@@ -1226,11 +1226,6 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func requestDeletion(submissionId: String) async throws  -> DeletionOutcome
     
     /**
-     * The revocation lists held, one per root (a handful of rows).
-     */
-    func revocationLists() throws  -> [RevocationListInfo]
-    
-    /**
      * Where the installed policy stands with its root's revocation list (show the
      * reason when it is revoked: nothing is sent under it).
      */
@@ -1686,18 +1681,6 @@ open func requestDeletion(submissionId: String)async throws  -> DeletionOutcome 
             liftFunc: FfiConverterTypeDeletionOutcome_lift,
             errorHandler: FfiConverterTypeSelfReportError_lift
         )
-}
-    
-    /**
-     * The revocation lists held, one per root (a handful of rows).
-     */
-open func revocationLists()throws  -> [RevocationListInfo]  {
-    return try  FfiConverterSequenceTypeRevocationListInfo.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
 }
     
     /**
@@ -6890,31 +6873,6 @@ fileprivate struct FfiConverterSequenceTypeRecordInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeRevocationListInfo: FfiConverterRustBuffer {
-    typealias SwiftType = [RevocationListInfo]
-
-    public static func write(_ value: [RevocationListInfo], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeRevocationListInfo.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RevocationListInfo] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [RevocationListInfo]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeRevocationListInfo.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeTrustAnchor: FfiConverterRustBuffer {
     typealias SwiftType = [TrustAnchor]
 
@@ -7160,9 +7118,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists() != 14351) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546) {

@@ -802,8 +802,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion(
     ): Int
-    external fun uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists(
-    ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_save_record(
@@ -903,8 +901,6 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_request_deletion(`ptr`: Long,`submissionId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_revocation_status(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_save_record(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`formId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`answers`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1156,9 +1152,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() and 0xFFFF) != 28720) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_lists() and 0xFFFF) != 14351) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() and 0xFFFF) != 5546) {
@@ -2552,11 +2545,6 @@ public interface SelfReportInterface {
     suspend fun `requestDeletion`(`submissionId`: kotlin.String): DeletionOutcome
     
     /**
-     * The revocation lists held, one per root (a handful of rows).
-     */
-    fun `revocationLists`(): List<RevocationListInfo>
-    
-    /**
      * Where the installed policy stands with its root's revocation list (show the
      * reason when it is revoked: nothing is sent under it).
      */
@@ -3141,23 +3129,6 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
         SelfReportException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * The revocation lists held, one per root (a handful of rows).
-     */
-    @Throws(SelfReportException::class)override fun `revocationLists`(): List<RevocationListInfo> {
-            return FfiConverterSequenceTypeRevocationListInfo.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_revocation_lists(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     /**
@@ -8524,34 +8495,6 @@ public object FfiConverterSequenceTypeRecordInfo: FfiConverterRustBuffer<List<Re
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRecordInfo.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeRevocationListInfo: FfiConverterRustBuffer<List<RevocationListInfo>> {
-    override fun read(buf: ByteBuffer): List<RevocationListInfo> {
-        val len = buf.getInt()
-        return List<RevocationListInfo>(len) {
-            FfiConverterTypeRevocationListInfo.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<RevocationListInfo>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeRevocationListInfo.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<RevocationListInfo>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeRevocationListInfo.write(it, buf)
         }
     }
 }
