@@ -22,7 +22,7 @@ use super::decrypt::SUBMISSION_FORMAT;
 /// One thing wrong with a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
-    /// The field concerned, or the part of the submission (`"padding"`, `"plaintext"`,
+    /// The field concerned, or the part of the submission (`"part:NAME"`, `"plaintext"`,
     /// `"part:health"`...).
     pub field: String,
     /// What is wrong, in plain English.
@@ -180,7 +180,7 @@ pub(crate) fn check_part(
             "missing or not a form of the policy".to_owned(),
         );
     }
-    check_padding(&mut part, plaintext.len(), form, envelope, policy);
+    let padded = check_padding(&mut part, plaintext.len(), form, envelope, policy);
     let (Some(pseudonym), Some(date), Some(dummy), Some(form)) = (pseudonym, date, dummy, form)
     else {
         return part;
@@ -191,8 +191,10 @@ pub(crate) fn check_part(
         pseudonym: pseudonym.to_owned(),
         dummy,
     });
-    if dummy {
-        // Cover traffic carries no data and is dropped whole.
+    if dummy || !padded {
+        // Cover traffic carries no data and is dropped whole; a part padded to another
+        // size than every part of its form is not one a device sent: none of its fields
+        // is output (it is flagged).
         return part;
     }
     let Some(Value::Object(fields)) = object.get("fields") else {
@@ -226,17 +228,18 @@ pub(crate) fn check_part(
 }
 
 /// Every part of a form for a recipient has the same fixed size (so sizes tell the drop
-/// box nothing); without a known form, at least a multiple of the padding block.
+/// box nothing); without a known form, at least a multiple of the padding block. A part
+/// of another size is flagged `part:NAME`; false then.
 fn check_padding(
     part: &mut CheckedPart,
     len: usize,
     form: Option<&Form>,
     envelope: &Envelope<'_>,
     policy: &PolicyDocument,
-) {
+) -> bool {
     let problem = match form {
         Some(form) => match padded_size(policy, &form.id, envelope.recipient) {
-            Ok(expected) if expected == len => return,
+            Ok(expected) if expected == len => return true,
             Ok(expected) => format!(
                 "the plaintext is {len} bytes, not the {expected} bytes every part of this form for this recipient is padded to"
             ),
@@ -248,7 +251,7 @@ fn check_padding(
                         envelope.recipient, form.id
                     ),
                 ));
-                return;
+                return true;
             }
         },
         None => {
@@ -256,15 +259,16 @@ fn check_padding(
                 .unwrap_or(1)
                 .max(1);
             if len % block == 0 {
-                return;
+                return true;
             }
             format!("the plaintext is not padded to a multiple of {block} bytes")
         }
     };
     part.flags.push(Flag::new(
-        "padding",
+        &format!("part:{}", envelope.recipient),
         format!("in the part for {}: {problem}", envelope.recipient),
     ));
+    false
 }
 
 /// Whether the policy lets `field_id` reach `recipient` in `form`, with `value` exactly
@@ -294,6 +298,15 @@ fn check_field(
 
 const MORE_PRECISE: &str = "more precise than its transform allows";
 
+/// A temperature as the plaintext writes it: a JSON number with a fraction (`37.0`, never
+/// `37`; the canonical check has already refused `37.00`).
+fn temperature(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(number) if number.is_f64() => number.as_f64(),
+        _ => None,
+    }
+}
+
 fn check_transformed(
     spec: &FieldSpec,
     value: &Value,
@@ -305,7 +318,11 @@ fn check_transformed(
         Transform::Omit => Err("the policy never uploads this field (omit)".to_owned()),
         Transform::Keep => check_kept(spec, value, today),
         Transform::Round { step } => {
-            let number = value.as_f64().ok_or_else(|| shape("a number"))?;
+            let number = match spec.kind {
+                FieldKind::TemperatureC => temperature(value)
+                    .ok_or_else(|| shape("a temperature with one decimal (37.0)"))?,
+                _ => value.as_f64().ok_or_else(|| shape("a number"))?,
+            };
             if !is_multiple(number, *step) {
                 return Err(format!("{MORE_PRECISE}: not a multiple of {step}"));
             }
@@ -447,7 +464,7 @@ fn check_kept(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<(), S
             FieldValue::MultiChoice(chosen)
         }
         FieldKind::TemperatureC => {
-            let degrees = value.as_f64().ok_or_else(wrong)?;
+            let degrees = temperature(value).ok_or_else(wrong)?;
             if !is_multiple(degrees, 0.1) {
                 return Err(format!("{MORE_PRECISE}: more than one decimal"));
             }

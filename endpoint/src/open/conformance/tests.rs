@@ -125,6 +125,9 @@ fn values_more_precise_than_their_transform_are_flagged() {
     let base = json!({"temperature": true, "symptoms": [], "contact_with_case": false});
     for (field, value, expected) in [
         ("temp_kept", json!(37.25), MORE_PRECISE),
+        // Temperatures are written with exactly one decimal: `37` is not the plaintext's.
+        ("temp_kept", json!(37), "not a temperature_c value"),
+        ("temp_round", json!(37), "one decimal"),
         ("temp_round", json!(37.3), MORE_PRECISE),
         ("temperature", json!(37.3), "true or false"),
         ("home", json!("420106"), MORE_PRECISE),
@@ -231,7 +234,11 @@ fn padding_and_canonical_form_are_checked() {
     let mut short = plaintext(fields.clone(), "health");
     short.pop();
     let part = check_part(&short, &envelope("health"), &policy);
-    assert_eq!(problems(&part)[0].0, "padding");
+    assert_eq!(problems(&part)[0].0, "part:health");
+    assert!(
+        part.fields.is_empty(),
+        "no field of a wrongly padded part is output"
+    );
 
     let mut spaced = b"{ \"date\": 1 }".to_vec();
     spaced.resize(512, b' ');
@@ -308,7 +315,7 @@ fn parts_of_a_v2_policy_are_checked_against_the_declared_size() {
     assert_eq!(
         problems(&part),
         vec![(
-            "padding".to_owned(),
+            "part:health".to_owned(),
             format!(
                 "in the part for health: the plaintext is {minimum} bytes, not the {declared} bytes every part of this form for this recipient is padded to"
             )
