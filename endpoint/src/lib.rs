@@ -33,6 +33,7 @@ pub mod error;
 pub mod fhir;
 pub mod keyfile;
 pub mod open;
+pub mod padded_sizes;
 pub mod policy_file;
 pub mod recipient_key;
 pub mod revocation;

@@ -122,6 +122,29 @@ fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The policy document in the file at `policy_path`: a signed envelope (its signature
+/// verified with the key in `trust_path` when given) or a plain document, as the authority's
+/// tools take either.
+pub fn policy_document_of(policy_path: &Path, trust_path: Option<&Path>) -> Result<PolicyDocument> {
+    let bytes = fs::read(policy_path).map_err(AuthorityError::io("read", policy_path))?;
+    let signed = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("format")?
+                .as_str()
+                .map(|format| format == "selfreport.signed/1")
+        })
+        .unwrap_or(false);
+    if signed || trust_path.is_some() || bytes.len() > MAX_SIGNED_POLICY_BYTES {
+        let today = chrono::Utc::now().date_naive();
+        return Ok(PolicyFile::read(policy_path, trust_path, today)?
+            .document()
+            .clone());
+    }
+    Ok(parse_policy_document(&bytes)?)
+}
+
 #[cfg(test)]
 mod tests {
     use selfreport_core::crypto::signature::SigningKey;

@@ -196,6 +196,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Print, as JSON, the size every part of each form is padded to, per recipient, as
+    /// devices pad them: what a `/2` policy declares, what the core computes for a `/1`.
+    PaddedSizes {
+        /// The policy: a signed envelope, or a plain policy document.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// Verify a signed policy's signature with this public key (signing.pub).
+        #[arg(long, value_name = "PUB")]
+        trust: Option<PathBuf>,
+    },
     /// Write the FHIR R4 Questionnaire of each form of a policy to stdout, with the code
     /// systems their answers use, as one Bundle: what `open --format fhir` responses
     /// point at.
@@ -369,6 +379,9 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             // The rendering ends with a newline; print it as it is.
             Ok(vec![rendered.trim_end_matches('\n').to_owned()])
         }
+        Command::PaddedSizes { policy, trust } => Ok(vec![
+            selfreport_endpoint::padded_sizes::padded_sizes_command(&policy, trust.as_deref())?,
+        ]),
         Command::Questionnaire { policy, trust } => {
             let bundle = questionnaire_command(&policy, trust.as_deref())?;
             Ok(vec![bundle.trim_end_matches('\n').to_owned()])

@@ -12,19 +12,16 @@ mod questionnaire;
 mod response;
 mod shape;
 
-use std::fs;
 use std::path::Path;
 
-use selfreport_core::policy::{
-    Labels, MAX_SIGNED_POLICY_BYTES, PolicyDocument, parse_policy_document,
-};
+use selfreport_core::policy::{Labels, PolicyDocument};
 use serde_json::{Value, json};
 
 pub use questionnaire::questionnaire_bundle;
 pub use response::response_bundle;
 
 use crate::error::{AuthorityError, Result};
-use crate::policy_file::PolicyFile;
+use crate::policy_file::policy_document_of;
 
 /// Where the project's FHIR artifacts live: `{BASE_URL}/Questionnaire/...`,
 /// `{BASE_URL}/CodeSystem/...`.
@@ -129,21 +126,5 @@ fn pretty(resource: &Value) -> String {
 /// `policy_path`, a signed envelope (with `trust_path`, its signature must verify) or a
 /// plain policy document (a draft, or an example), checked in full either way.
 pub fn questionnaire_command(policy_path: &Path, trust_path: Option<&Path>) -> Result<String> {
-    let bytes = fs::read(policy_path).map_err(AuthorityError::io("read", policy_path))?;
-    let signed = serde_json::from_slice::<Value>(&bytes)
-        .ok()
-        .and_then(|value| value.get("format")?.as_str().map(|f| f == SIGNED_FORMAT))
-        .unwrap_or(false);
-    let document = if signed || trust_path.is_some() || bytes.len() > MAX_SIGNED_POLICY_BYTES {
-        let today = chrono::Utc::now().date_naive();
-        PolicyFile::read(policy_path, trust_path, today)?
-            .document()
-            .clone()
-    } else {
-        parse_policy_document(&bytes)?
-    };
-    questionnaire_bundle(&document)
+    questionnaire_bundle(&policy_document_of(policy_path, trust_path)?)
 }
-
-/// The format of a signed policy envelope.
-const SIGNED_FORMAT: &str = "selfreport.signed/1";
