@@ -265,7 +265,7 @@ fn check_padding(
         }
     };
     part.flags.push(Flag::new(
-        &format!("part:{}", envelope.recipient),
+        format!("part:{}", envelope.recipient),
         format!("in the part for {}: {problem}", envelope.recipient),
     ));
     false
