@@ -241,11 +241,12 @@ impl SelfReport {
             .map(|verified| verified.get(policy_id) == Some(&(digest, today)))
             .unwrap_or(false);
         if !checked {
-            let holds = SignedPolicy::parse(policy.envelope_bytes())
-                .and_then(|signed| {
-                    signed.verify_remembering(self.trust_anchors(), today, &self.verified_links)
-                })
-                .is_ok();
+            let holds =
+                SignedPolicy::parse_remembering(policy.envelope_bytes(), &self.verified_links)
+                    .and_then(|signed| {
+                        signed.verify_remembering(self.trust_anchors(), today, &self.verified_links)
+                    })
+                    .is_ok();
             if !holds || self.revocation_refusal(&policy)?.is_some() {
                 return Ok(None);
             }

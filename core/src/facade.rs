@@ -185,11 +185,8 @@ impl SelfReport {
     /// more leave; otherwise nothing is sent under it until the person consents again
     /// (see [`SelfReport::consent_status`]). Either way the ledger says so.
     pub fn install_policy(&self, signed: &[u8]) -> Result<PolicySummary> {
-        let verified = SignedPolicy::parse(signed)?.verify_remembering(
-            &self.trust_anchors,
-            self.today(),
-            &self.verified_links,
-        )?;
+        let verified = SignedPolicy::parse_remembering(signed, &self.verified_links)?
+            .verify_remembering(&self.trust_anchors, self.today(), &self.verified_links)?;
         if let Some(refusal) = self.revocation_refusal(&verified)? {
             return Err(refusal.into());
         }

@@ -529,11 +529,8 @@ impl SelfReport {
                 reply.status
             )));
         }
-        let offered = SignedPolicy::parse(&reply.body)?.verify_remembering(
-            self.trust_anchors(),
-            self.today(),
-            &self.verified_links,
-        )?;
+        let offered = SignedPolicy::parse_remembering(&reply.body, &self.verified_links)?
+            .verify_remembering(self.trust_anchors(), self.today(), &self.verified_links)?;
         if offered.id() != policy_id {
             return Err(PolicyError::malformed(format!(
                 "the endpoint served policy {} instead of {policy_id}",

@@ -42,6 +42,13 @@ pub struct SignedPolicy {
 impl SignedPolicy {
     /// Parses envelope bytes. The size is checked before anything is parsed.
     pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
+        Self::parse_remembering(bytes, &VerifiedLinks::new())
+    }
+
+    /// [`SignedPolicy::parse`], taking each delegation of the chain already read by this
+    /// open core from `known` (the same bytes read the same way) instead of reading it
+    /// again: an update under the same chain reads only its own document.
+    pub fn parse_remembering(bytes: &[u8], known: &VerifiedLinks) -> Result<Self, PolicyError> {
         if bytes.len() > MAX_SIGNED_POLICY_BYTES {
             return Err(PolicyError::TooLarge {
                 size: bytes.len(),
@@ -49,7 +56,7 @@ impl SignedPolicy {
             });
         }
         let envelope = Envelope::parse(bytes, MAX_POLICY_BYTES)?;
-        let chain = parse_chain(&envelope)?;
+        let chain = parse_chain(&envelope, known)?;
         Ok(Self {
             bytes: bytes.to_vec(),
             envelope,
@@ -139,7 +146,10 @@ fn subject_keys(chain: &[SignedDelegation]) -> Vec<[u8; ED25519_PUBLIC_KEY_LEN]>
 }
 
 /// The envelope's chain, each link parsed; a refusal names the link.
-fn parse_chain(envelope: &Envelope) -> Result<Vec<SignedDelegation>, PolicyError> {
+fn parse_chain(
+    envelope: &Envelope,
+    known: &VerifiedLinks,
+) -> Result<Vec<SignedDelegation>, PolicyError> {
     let Some(links) = &envelope.chain else {
         return Ok(Vec::new());
     };
@@ -159,12 +169,14 @@ fn parse_chain(envelope: &Envelope) -> Result<Vec<SignedDelegation>, PolicyError
         .iter()
         .enumerate()
         .map(|(index, link)| {
-            SignedDelegation::parse(link.get().as_bytes()).map_err(|error| match error {
-                PolicyError::BadDelegation { detail } => PolicyError::BadDelegation {
-                    detail: format!("link {}: {detail}", index + 1),
-                },
-                other => other,
-            })
+            known
+                .parsed(link.get().as_bytes())
+                .map_err(|error| match error {
+                    PolicyError::BadDelegation { detail } => PolicyError::BadDelegation {
+                        detail: format!("link {}: {detail}", index + 1),
+                    },
+                    other => other,
+                })
         })
         .collect()
 }

@@ -1,6 +1,7 @@
-//! Delegation signatures a device has already verified, so that the next version of a
-//! policy under the same chain (and the first re-check of each day) verifies only the
-//! policy's own signature, as a policy its root signed directly does.
+//! Delegation signatures a device has already verified, and delegations it has already
+//! read, so that the next version of a policy under the same chain (and the first re-check
+//! of each day) reads only its own document and verifies only its own signature, as a
+//! policy its root signed directly does.
 //!
 //! What is remembered is exactly what a signature check decides: the digest of the
 //! issuer's key, the signature and the signed payload. A link whose bytes, signature or
@@ -13,15 +14,17 @@ use std::sync::Mutex;
 use crate::crypto::sha256;
 use crate::crypto::signature::ED25519_PUBLIC_KEY_LEN;
 
-use super::SignedDelegation;
+use super::{PolicyError, SignedDelegation};
 
 /// How many links are remembered (a device trusts a few chains of at most four links).
 const CAPACITY: usize = 64;
 
-/// Delegation signatures verified by this open core, most recent last.
+/// Delegation signatures verified by this open core, and delegations it has read (by the
+/// SHA-256 of their envelope bytes), most recent last.
 #[derive(Debug, Default)]
 pub struct VerifiedLinks {
     digests: Mutex<VecDeque<[u8; 32]>>,
+    read: Mutex<VecDeque<([u8; 32], SignedDelegation)>>,
 }
 
 impl VerifiedLinks {
@@ -53,6 +56,26 @@ impl VerifiedLinks {
             digests.push_back(digest);
         }
         true
+    }
+
+    /// The delegation whose envelope is `bytes`: as read before from the very same bytes,
+    /// or read now (and then remembered if it reads). Reading is a function of the bytes
+    /// alone, so nothing is trusted by remembering it; its signature is checked apart.
+    pub(crate) fn parsed(&self, bytes: &[u8]) -> Result<SignedDelegation, PolicyError> {
+        let digest = sha256(bytes);
+        if let Ok(read) = self.read.lock() {
+            if let Some((_, link)) = read.iter().find(|(known, _)| *known == digest) {
+                return Ok(link.clone());
+            }
+        }
+        let link = SignedDelegation::parse(bytes)?;
+        if let Ok(mut read) = self.read.lock() {
+            if read.len() == CAPACITY {
+                read.pop_front();
+            }
+            read.push_back((digest, link.clone()));
+        }
+        Ok(link)
     }
 
     /// How many links are remembered.
@@ -113,6 +136,26 @@ mod tests {
         let forged = SignedDelegation::parse(&serde_json::to_vec(&forged).unwrap()).unwrap();
         assert!(!verified.signed_by(&forged, &root.public_key()));
         assert_eq!(verified.len(), 1);
+    }
+
+    #[test]
+    fn a_read_link_is_remembered_by_its_exact_bytes_and_refusals_are_not() {
+        let (root, office) = (test_key(), test_key());
+        let bytes = signed_delegation(&root, &delegation(&office, 0));
+        let known = VerifiedLinks::new();
+        let first = known.parsed(&bytes).unwrap();
+        let again = known.parsed(&bytes).unwrap();
+        assert_eq!(first.document(), again.document());
+        assert_eq!(known.read.lock().unwrap().len(), 1);
+        // One more byte (a trailing space) is other bytes: read again, remembered apart.
+        let mut spaced = bytes.clone();
+        spaced.push(b' ');
+        assert_eq!(known.parsed(&spaced).unwrap().document(), first.document());
+        assert_eq!(known.read.lock().unwrap().len(), 2);
+        // Bytes that do not read are refused every time and never remembered.
+        assert!(known.parsed(b"{}").is_err());
+        assert!(known.parsed(b"{}").is_err());
+        assert_eq!(known.read.lock().unwrap().len(), 2);
     }
 
     #[test]
