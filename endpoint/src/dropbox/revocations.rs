@@ -100,7 +100,9 @@ fn read(path: &Path, root_key_id: &str) -> Result<((SystemTime, u64), Bytes, u64
         detail,
     };
     let stamp = stamp_of(path).map_err(|error| unreadable(error.to_string()))?;
-    let bytes = std::fs::read(path).map_err(|error| unreadable(error.to_string()))?;
+    // Read as `revoke --previous` reads it: never more than a list may be.
+    let bytes =
+        crate::revocation::read_revocations(path).map_err(|error| unreadable(error.to_string()))?;
     let list = SignedRevocations::parse(&bytes).map_err(|error| unreadable(error.to_string()))?;
     if list.key_id() != root_key_id {
         return Err(unreadable(format!(
