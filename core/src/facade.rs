@@ -186,7 +186,7 @@ impl SelfReport {
     /// (see [`SelfReport::consent_status`]). Either way the ledger says so.
     pub fn install_policy(&self, signed: &[u8]) -> Result<PolicySummary> {
         let verified = SignedPolicy::parse_remembering(signed, &self.verified_links)?
-            .verify_remembering(&self.trust_anchors, self.today(), &self.verified_links)?;
+            .into_verified_remembering(&self.trust_anchors, self.today(), &self.verified_links)?;
         if let Some(refusal) = self.revocation_refusal(&verified)? {
             return Err(refusal.into());
         }

@@ -26,7 +26,14 @@ pub struct Authority {
 struct LeafLink {
     valid_from: NaiveDate,
     valid_until: NaiveDate,
-    constraints: Constraints,
+    /// The last delegation, whose constraints bind the policy (shared, not copied).
+    delegation: SignedDelegation,
+}
+
+impl LeafLink {
+    fn constraints(&self) -> &Constraints {
+        &self.delegation.document().constraints
+    }
 }
 
 impl Authority {
@@ -45,13 +52,13 @@ impl Authority {
     pub fn namespace(&self) -> Option<&str> {
         self.leaf
             .as_ref()
-            .map(|leaf| leaf.constraints.namespace.as_str())
+            .map(|leaf| leaf.constraints().namespace.as_str())
     }
 
     /// Whether free text may be uploaded at all under this authority.
     pub(crate) fn free_text(&self) -> FreeText {
         match &self.leaf {
-            Some(leaf) if leaf.constraints.kinds.contains_key("text") => FreeText::Permitted,
+            Some(leaf) if leaf.constraints().kinds.contains_key("text") => FreeText::Permitted,
             _ => FreeText::Refused,
         }
     }
@@ -79,7 +86,7 @@ impl Authority {
                 });
             }
             refusals.extend(
-                leaf.constraints
+                leaf.constraints()
                     .refusals((leaf.valid_from, leaf.valid_until), policy),
             );
         }
@@ -225,7 +232,7 @@ fn walk(
         LeafLink {
             valid_from: document.valid_from,
             valid_until: document.valid_until,
-            constraints: document.constraints.clone(),
+            delegation: last.clone(),
         }
     });
     Ok((issuer_key, leaf))

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -74,10 +75,19 @@ impl Delegation {
 
 /// A signed delegation as received: envelope decoded, document parsed and checked, the
 /// signature not yet verified (that needs the issuer's key, which the chain supplies).
+/// Cloning it shares what was read.
 #[derive(Clone)]
 pub struct SignedDelegation {
+    read: Arc<ReadDelegation>,
+}
+
+/// What [`SignedDelegation::parse`] read.
+struct ReadDelegation {
     envelope: Envelope,
     document: Delegation,
+    /// The issuer key its signature verified under, once it has: the check is a function
+    /// of its bytes and that key alone, so its answer is kept with what was read.
+    verified_by: OnceLock<[u8; ED25519_PUBLIC_KEY_LEN]>,
 }
 
 impl SignedDelegation {
@@ -98,36 +108,58 @@ impl SignedDelegation {
             return Err(bad("a delegation's envelope carries no `chain`"));
         }
         let document = parse_delegation_document(&envelope.payload)?;
-        Ok(Self { envelope, document })
+        Ok(Self {
+            read: Arc::new(ReadDelegation {
+                envelope,
+                document,
+                verified_by: OnceLock::new(),
+            }),
+        })
     }
 
     /// The id of the key that signed it (the issuer: a root or the previous subject).
     pub fn issuer_key_id(&self) -> &str {
-        &self.envelope.key_id
+        &self.read.envelope.key_id
     }
 
     /// What it says.
     pub fn document(&self) -> &Delegation {
-        &self.document
-    }
-
-    /// The signature and the payload it covers (after the delegation context).
-    pub(crate) fn signed_parts(&self) -> (&[u8], &[u8]) {
-        (&self.envelope.signature, &self.envelope.payload)
+        &self.read.document
     }
 
     /// Whether it is signed by `issuer_key`.
     pub(crate) fn signed_by(&self, issuer_key: &[u8; ED25519_PUBLIC_KEY_LEN]) -> bool {
-        self.envelope
+        self.read
+            .envelope
             .verifies(DELEGATION_SIGNATURE_CONTEXT, issuer_key)
+    }
+
+    /// [`SignedDelegation::signed_by`], answered without a signature check when this
+    /// delegation (or a clone of it) verified under `issuer_key` before.
+    pub(crate) fn signed_by_remembering(&self, issuer_key: &[u8; ED25519_PUBLIC_KEY_LEN]) -> bool {
+        if self.read.verified_by.get() == Some(issuer_key) {
+            return true;
+        }
+        if !self.signed_by(issuer_key) {
+            return false;
+        }
+        // A first key it verified under is kept; a link verifies under one key only.
+        let _ = self.read.verified_by.set(*issuer_key);
+        true
+    }
+
+    /// Whether its signature has verified under `issuer_key` already.
+    #[cfg(test)]
+    pub(crate) fn verified_under(&self, issuer_key: &[u8; ED25519_PUBLIC_KEY_LEN]) -> bool {
+        self.read.verified_by.get() == Some(issuer_key)
     }
 }
 
 impl fmt::Debug for SignedDelegation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedDelegation")
-            .field("issuer_key_id", &self.envelope.key_id)
-            .field("subject_key_id", &self.document.subject_key_id)
+            .field("issuer_key_id", &self.read.envelope.key_id)
+            .field("subject_key_id", &self.read.document.subject_key_id)
             .finish_non_exhaustive()
     }
 }

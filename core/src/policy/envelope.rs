@@ -56,7 +56,7 @@ impl SignedPolicy {
             });
         }
         let envelope = Envelope::parse(bytes, MAX_POLICY_BYTES)?;
-        let chain = parse_chain(&envelope, known)?;
+        let chain = parse_chain(bytes, &envelope, known)?;
         Ok(Self {
             bytes: bytes.to_vec(),
             envelope,
@@ -97,6 +97,30 @@ impl SignedPolicy {
         today: NaiveDate,
         verified: &VerifiedLinks,
     ) -> Result<VerifiedPolicy, PolicyError> {
+        let (document, authority) = self.checked(anchors, today, verified)?;
+        Ok(self.clone().into_verified(document, &authority))
+    }
+
+    /// [`SignedPolicy::verify_remembering`], consuming the envelope rather than copying it
+    /// into the verified policy: for an install, which has no further use for it.
+    pub(crate) fn into_verified_remembering(
+        self,
+        anchors: &TrustAnchors,
+        today: NaiveDate,
+        verified: &VerifiedLinks,
+    ) -> Result<VerifiedPolicy, PolicyError> {
+        let (document, authority) = self.checked(anchors, today, verified)?;
+        Ok(self.into_verified(document, &authority))
+    }
+
+    /// Every check of [`SignedPolicy::verify`]: the document and the authority that
+    /// signed it, if they all hold.
+    fn checked(
+        &self,
+        anchors: &TrustAnchors,
+        today: NaiveDate,
+        verified: &VerifiedLinks,
+    ) -> Result<(PolicyDocument, Authority), PolicyError> {
         let authority = verify_chain(anchors, &self.chain, &self.envelope.key_id, today, verified)?;
         if !self
             .envelope
@@ -119,7 +143,7 @@ impl SignedPolicy {
                 valid_until: document.valid_until,
             });
         }
-        Ok(self.clone().into_verified(document, &authority))
+        Ok((document, authority))
     }
 
     fn into_verified(self, document: PolicyDocument, authority: &Authority) -> VerifiedPolicy {
@@ -147,6 +171,7 @@ fn subject_keys(chain: &[SignedDelegation]) -> Vec<[u8; ED25519_PUBLIC_KEY_LEN]>
 
 /// The envelope's chain, each link parsed; a refusal names the link.
 fn parse_chain(
+    bytes: &[u8],
     envelope: &Envelope,
     known: &VerifiedLinks,
 ) -> Result<Vec<SignedDelegation>, PolicyError> {
@@ -168,9 +193,9 @@ fn parse_chain(
     links
         .iter()
         .enumerate()
-        .map(|(index, link)| {
+        .map(|(index, span)| {
             known
-                .parsed(link.get().as_bytes())
+                .parsed(bytes.get(span.clone()).unwrap_or_default())
                 .map_err(|error| match error {
                     PolicyError::BadDelegation { detail } => PolicyError::BadDelegation {
                         detail: format!("link {}: {detail}", index + 1),

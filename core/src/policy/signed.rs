@@ -7,6 +7,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::borrow::Cow;
+use std::ops::Range;
+
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -29,31 +32,43 @@ pub(crate) struct Envelope {
     pub(crate) key_id: String,
     pub(crate) payload: Vec<u8>,
     pub(crate) signature: [u8; ED25519_SIGNATURE_LEN],
-    /// Each element of `chain` exactly as it stands in the envelope; `None` without one.
-    pub(crate) chain: Option<Vec<Box<RawValue>>>,
+    /// Where each element of `chain` stands in the envelope's bytes, exactly as written
+    /// there; `None` without a `chain`.
+    pub(crate) chain: Option<Vec<Range<usize>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEnvelope {
-    #[allow(
-        dead_code,
-        reason = "checked by `check_envelope_format` before this shape is read"
-    )]
+struct RawEnvelope<'a> {
     format: String,
     key_id: String,
-    payload: String,
+    /// Borrowed from the envelope's bytes when it holds no escape (base64url never does).
+    #[serde(borrow)]
+    payload: Cow<'a, str>,
     signature: String,
-    #[serde(default)]
-    chain: Option<Vec<Box<RawValue>>>,
+    #[serde(default, borrow)]
+    chain: Option<Vec<&'a RawValue>>,
 }
 
 impl Envelope {
     /// Parses envelope bytes whose decoded payload may be at most `max_payload` bytes.
     /// The caller checks the envelope's own size first.
     pub(crate) fn parse(bytes: &[u8], max_payload: usize) -> Result<Self, PolicyError> {
-        check_envelope_format(bytes)?;
-        let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(json_error)?;
+        // Read in one pass. The format is judged first all the same: an envelope of
+        // another format, or not an envelope at all, is reported as such rather than by
+        // what this shape finds wrong with it.
+        let raw = match serde_json::from_slice::<RawEnvelope>(bytes) {
+            Ok(raw) if raw.format == SIGNED_FORMAT => raw,
+            read => {
+                check_envelope_format(bytes)?;
+                return Err(match read {
+                    Err(error) => json_error(error),
+                    Ok(raw) => PolicyError::UnknownEnvelopeFormat {
+                        found: truncated(&raw.format, 64),
+                    },
+                });
+            }
+        };
 
         let key_id_is_well_formed = raw.key_id.len() == KEY_ID_LEN
             && raw
@@ -96,7 +111,10 @@ impl Envelope {
             key_id: raw.key_id,
             payload,
             signature,
-            chain: raw.chain,
+            chain: raw
+                .chain
+                .map(|links| links.iter().map(|link| span_of(bytes, link)).collect())
+                .transpose()?,
         })
     }
 
@@ -110,8 +128,19 @@ impl Envelope {
     }
 }
 
-/// Only the envelope's `format` first, so an envelope of a later format is reported as
-/// such rather than as unknown fields.
+/// Where `link`, read from `bytes` without a copy, stands in them.
+fn span_of(bytes: &[u8], link: &RawValue) -> Result<Range<usize>, PolicyError> {
+    let text = link.get().as_bytes();
+    text.as_ptr()
+        .addr()
+        .checked_sub(bytes.as_ptr().addr())
+        .map(|start| start..start + text.len())
+        .filter(|span| bytes.get(span.clone()) == Some(text))
+        .ok_or_else(|| PolicyError::malformed("a `chain` element was not read from the envelope"))
+}
+
+/// The envelope's `format` alone, judged when the envelope did not read as one of ours:
+/// so an envelope of a later format is reported as such rather than as unknown fields.
 fn check_envelope_format(bytes: &[u8]) -> Result<(), PolicyError> {
     let value: Value = serde_json::from_slice(bytes).map_err(json_error)?;
     let object = value
