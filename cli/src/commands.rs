@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Consent(command) => upload::consent(global, &command),
         Command::Sync(args) => upload::sync(global, &args),
         Command::Outbox(args) => upload::outbox(global, &args),
-        Command::Ledger(args) => upload::ledger(global, &args),
+        Command::Ledger(args) => crate::ledger_view::ledger(global, &args),
         Command::DeleteRequest(args) => upload::delete_request(global, &args),
         Command::Purge(args) => purge(global, &args),
         Command::Export => export(global),

@@ -15,6 +15,7 @@ mod demo;
 mod drop_box_deletions;
 mod failure;
 mod i18n;
+mod ledger_view;
 mod monitoring;
 mod network;
 mod passphrase;

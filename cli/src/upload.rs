@@ -8,7 +8,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::sync::Mutex;
 
 use chrono::DateTime;
-use selfreport_core::ledger::{DisclosedFieldEntry, LedgerEntry, LedgerEvent, LedgerVerification};
 use selfreport_core::minimize::{Preview, PreviewField};
 use selfreport_core::model::RecordId;
 use selfreport_core::store::{OutboxItem, OutboxItemState, OutboxState, StoredRecord};
@@ -18,11 +17,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::args::{
-    ConsentArgs, ConsentCommand, DeleteRequestArgs, GlobalOptions, LedgerArgs, ListArgs,
-    PolicyUpdateArgs, PreviewArgs, SyncArgs,
+    ConsentArgs, ConsentCommand, DeleteRequestArgs, GlobalOptions, ListArgs, PolicyUpdateArgs,
+    PreviewArgs, SyncArgs,
 };
 use crate::commands::{describe_policy, emit, emit_json, open};
-use crate::failure::{EXIT_INTEGRITY, Failure};
+use crate::failure::Failure;
 use crate::network;
 
 /// `preview RECORD_ID`.
@@ -412,197 +411,6 @@ fn outbox_json(item: &OutboxItem) -> Value {
     })
 }
 
-/// `ledger`.
-pub fn ledger(global: &GlobalOptions, args: &LedgerArgs) -> Result<(), Failure> {
-    let report = open(global)?;
-    let verification = if args.verify {
-        Some(report.verify_ledger()?)
-    } else {
-        None
-    };
-    if args.json {
-        // Each entry with its format, exact hashed bytes, hash and predecessor's hash:
-        // enough to verify the chain with any SHA-256 tool (docs/protocol.md).
-        let entries = report.ledger_chain()?;
-        emit_json(&json!({ "entries": entries, "verification": verification }))?;
-    } else {
-        emit(&ledger_text(&report.ledger()?, verification.as_ref()))?;
-    }
-    match verification.and_then(|verification| verification.problem) {
-        Some(problem) => Err(Failure::new(
-            "LedgerInvalid",
-            format!(
-                "the ledger does not verify: entry {} ({})",
-                problem.seq,
-                problem_text(problem.problem)
-            ),
-            EXIT_INTEGRITY,
-        )),
-        None => Ok(()),
-    }
-}
-
-fn problem_text(problem: &str) -> &'static str {
-    match problem {
-        "chain" => "its hash does not follow from the entries before it",
-        "receipt" => "its receipt's signature does not verify",
-        "sequence" => "an entry is missing or out of order",
-        "unreadable" => "it cannot be read",
-        "encoding" => "its bytes are not the canonical form its format requires",
-        _ => "it failed verification",
-    }
-}
-
-/// The ledger as the person reads it; with a verification, each receipt checked is
-/// marked.
-pub fn ledger_text(
-    entries: &[(u64, LedgerEntry)],
-    verification: Option<&LedgerVerification>,
-) -> String {
-    if entries.is_empty() {
-        return "the ledger is empty: nothing was disclosed, consented to or withdrawn".to_owned();
-    }
-    let verified_below = verification.map(|verification| {
-        verification
-            .problem
-            .as_ref()
-            .map_or(u64::MAX, |problem| problem.seq)
-    });
-    let mut out = String::new();
-    for (seq, entry) in entries {
-        out.push_str(&format!(
-            "#{seq} {}  {}\n",
-            entry.at,
-            event_text(entry, *seq, verified_below)
-        ));
-    }
-    if let Some(verification) = verification {
-        match &verification.problem {
-            None => out.push_str(&format!(
-                "verified: {} entr{}, hash chain intact, {} receipt{} signed by the policies' receipt keys\n",
-                verification.entries,
-                if verification.entries == 1 { "y" } else { "ies" },
-                verification.receipts_verified,
-                plural(verification.receipts_verified)
-            )),
-            Some(problem) => out.push_str(&format!(
-                "NOT verified: entry {} {}\n",
-                problem.seq,
-                problem_text(problem.problem)
-            )),
-        }
-    }
-    out
-}
-
-fn fields_text(fields: &[DisclosedFieldEntry]) -> String {
-    fields
-        .iter()
-        .map(|field| {
-            format!(
-                "{} ({}, to {})",
-                field.field, field.transform, field.recipient
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> String {
-    match &entry.event {
-        LedgerEvent::Disclosure {
-            policy_id,
-            policy_version,
-            purpose,
-            endpoint,
-            form,
-            submission_id,
-            fields,
-            receipt,
-            ..
-        } => {
-            let checked = match verified_below {
-                Some(first_bad) if seq < first_bad => "signature verified",
-                Some(_) => "NOT verified",
-                None => "signature not checked; use --verify",
-            };
-            format!(
-                "sent {policy_id} v{policy_version} {form} for {purpose} to {endpoint}\n    submission {submission_id}\n    fields: {}\n    receipt: received {}, body sha256 {}, {checked}",
-                fields_text(fields),
-                receipt.received_at,
-                receipt.body_sha256
-            )
-        }
-        LedgerEvent::ConsentGranted {
-            policy_id,
-            purpose,
-            version,
-            disclosure_sha256,
-        } => match (version, disclosure_sha256) {
-            (Some(version), Some(digest)) => format!(
-                "consent granted for {policy_id} v{version} ({purpose}); disclosure sha256 {digest}"
-            ),
-            _ => format!("consent granted for {policy_id} ({purpose})"),
-        },
-        LedgerEvent::ConsentCarriedOver {
-            policy_id,
-            from_version,
-            to_version,
-            rotated,
-            ..
-        } => {
-            let rotated = if rotated.is_empty() {
-                String::new()
-            } else {
-                format!("; rotated: {}", rotated.join(", "))
-            };
-            format!(
-                "consent carried over from {policy_id} v{from_version} to v{to_version}: it discloses no more{rotated}"
-            )
-        }
-        LedgerEvent::ConsentNeeded {
-            policy_id,
-            version,
-            widened,
-        } => format!(
-            "{policy_id} v{version} discloses more than you consented to; nothing is sent until you consent again\n    {}",
-            widened.join("\n    ")
-        ),
-        LedgerEvent::SubmissionDropped {
-            policy_id,
-            submission_id,
-            reason,
-        } => format!("submission {submission_id} ({policy_id}) dropped unsent: {reason}"),
-        LedgerEvent::PolicyRevoked {
-            policy_id,
-            version,
-            revoked,
-            reason,
-            sequence,
-            dropped,
-        } => format!(
-            "{policy_id} v{version} stopped: its root revoked the {revoked} ({reason}; list {sequence}); nothing more is sealed or sent under it; {dropped} queued submission{} dropped unsent",
-            plural(*dropped)
-        ),
-        LedgerEvent::ConsentWithdrawn {
-            policy_id,
-            purpose,
-            dropped,
-        } => format!(
-            "consent withdrawn for {policy_id} ({purpose}); {dropped} queued submission{} dropped unsent",
-            plural(*dropped)
-        ),
-        LedgerEvent::DeletionRequested {
-            policy_id,
-            submission_id,
-            endpoint,
-            outcome,
-        } => format!(
-            "deletion requested for submission {submission_id} ({policy_id}) at {endpoint}: {outcome}"
-        ),
-    }
-}
-
 /// `delete-request SUBMISSION_ID`.
 pub fn delete_request(global: &GlobalOptions, args: &DeleteRequestArgs) -> Result<(), Failure> {
     let config = network::transport_config(&global.extra_roots, &args.network)?;
@@ -650,8 +458,6 @@ pub(crate) fn plural(count: u64) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use selfreport_core::ledger::LedgerProblem;
-
     use super::*;
 
     #[test]
@@ -744,33 +550,5 @@ mod tests {
             sync_text(&SyncReport::default(), &[], 0),
             "sync: nothing to send"
         );
-    }
-
-    #[test]
-    fn a_broken_ledger_is_said_to_be_broken() {
-        let entries = vec![(
-            1,
-            LedgerEntry {
-                at: "2026-11-28T12:00:00+08:00".into(),
-                event: LedgerEvent::ConsentGranted {
-                    policy_id: "sh".into(),
-                    purpose: "epidemic-control".into(),
-                    version: None,
-                    disclosure_sha256: None,
-                },
-            },
-        )];
-        let broken = LedgerVerification {
-            entries: 0,
-            receipts_verified: 0,
-            problem: Some(LedgerProblem {
-                seq: 1,
-                problem: "chain",
-            }),
-        };
-        let text = ledger_text(&entries, Some(&broken));
-        assert!(text.contains("#1 2026-11-28T12:00:00+08:00  consent granted for sh"));
-        assert!(text.contains("NOT verified: entry 1"), "{text}");
-        assert_eq!(unix_time(0), "1970-01-01T00:00:00Z");
     }
 }

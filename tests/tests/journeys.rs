@@ -359,3 +359,44 @@ fn a_profile_is_edited_in_place_and_a_spare_one_removed() {
     ws.selfreport(&["profile", "remove", &spare, "--yes"])
         .failure(1, "NotFound");
 }
+
+/// "The ledger does not say which household member an entry is about": each disclosure
+/// names the member by the profile's local nickname, in human output only.
+#[test]
+fn the_ledger_names_the_household_member_by_nickname() {
+    let fixture = selfreport_tests::loopback::Loopback::start();
+    let nickname = fixture.canaries.display_name.clone();
+    fixture
+        .selfreport(&[
+            "monitor",
+            "start",
+            "--profile",
+            &fixture.profile,
+            "--policy",
+            POLICY,
+        ])
+        .success();
+    fixture.grant_consent();
+    fixture.report(0, 0);
+    let summary = fixture.sync(&[]);
+    assert_eq!(summary["delivered"], 1, "{summary}");
+
+    let text = fixture.selfreport(&["ledger"]).success().to_owned();
+    let disclosure = text
+        .split("\n#")
+        .find(|entry| entry.contains("sent sh-daily-health"))
+        .unwrap_or_else(|| panic!("no disclosure in:\n{text}"));
+    assert!(
+        disclosure.contains(&format!("about {nickname}")),
+        "{disclosure}"
+    );
+    // The nickname stays on the device: it is in no entry's hashed bytes.
+    let json = fixture.selfreport(&["ledger", "--json"]).json();
+    assert!(!json.to_string().contains(&nickname), "{json}");
+    // In Chinese, the same entry says so in Chinese.
+    let chinese = fixture
+        .selfreport(&["ledger", "--lang", "zh"])
+        .success()
+        .to_owned();
+    assert!(chinese.contains(&format!("关于：{nickname}")), "{chinese}");
+}
