@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn oversized_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("answers.txt");
+        let path = dir.path().join("today-answers.txt");
         fs::write(&path, "a".repeat(MAX_ANSWERS_BYTES as usize + 1)).unwrap();
         assert_eq!(read_source(&path).unwrap_err().code(), CODE);
         fs::write(&path, "temperature=36.6\n").unwrap();

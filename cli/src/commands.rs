@@ -20,6 +20,7 @@ use crate::args::{
     PolicyCommand, ProfileCommand, PurgeArgs, RekeyArgs,
 };
 use crate::failure::{EXIT_INTEGRITY, EXIT_OTHER, Failure};
+use crate::i18n::{label, tr, tr_with};
 use crate::{demo, drop_box_deletions, monitoring, passphrase, profiles, trust, upload};
 
 /// Runs the parsed command line.
@@ -160,11 +161,14 @@ fn init(global: &GlobalOptions, args: &InitArgs) -> Result<(), Failure> {
     };
     drop(store);
     let keys: Vec<&str> = trust_anchors.iter().map(|anchor| anchor.key_id()).collect();
-    emit(&format!(
-        "created an encrypted store in {}\ntrusting authority key{} {}",
-        dir.display(),
-        if keys.len() == 1 { "" } else { "s" },
-        keys.join(", ")
+    let key = if keys.len() == 1 {
+        "init.created_one_key"
+    } else {
+        "init.created_keys"
+    };
+    emit(&tr_with(
+        key,
+        &[("dir", &dir.display()), ("keys", &keys.join(", "))],
     ))
 }
 
@@ -191,10 +195,15 @@ fn policy_install(global: &GlobalOptions, file: &Path) -> Result<(), Failure> {
     let report = open(global)?;
     let summary = report.install_policy(&bytes)?;
     emit(&format!(
-        "installed policy {} version {} ({})\n{}",
-        summary.id,
-        summary.version,
-        summary.purpose_code,
+        "{}\n{}",
+        tr_with(
+            "policy.installed",
+            &[
+                ("id", &summary.id),
+                ("version", &summary.version),
+                ("purpose", &summary.purpose_code),
+            ],
+        ),
         describe_policy(&summary)
     ))
 }
@@ -215,22 +224,16 @@ fn read_signed_policy(file: &Path) -> Result<Vec<u8>, Failure> {
 }
 
 pub(crate) fn describe_policy(summary: &PolicySummary) -> String {
-    format!(
-        "  issuer: {}\n  forms: {}\n  valid {} to {}, data kept {} days on this device",
-        label(&summary.issuer),
-        summary.forms.join(", "),
-        summary.valid_from,
-        summary.valid_until,
-        summary.device_retention_days
+    tr_with(
+        "policy.described",
+        &[
+            ("issuer", &label(&summary.issuer)),
+            ("forms", &summary.forms.join(", ")),
+            ("from", &summary.valid_from),
+            ("until", &summary.valid_until),
+            ("days", &summary.device_retention_days),
+        ],
     )
-}
-
-/// The English label if there is one, else any.
-fn label(labels: &BTreeMap<String, String>) -> &str {
-    labels
-        .get("en")
-        .or_else(|| labels.values().next())
-        .map_or("", String::as_str)
 }
 
 fn policy_list(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
@@ -240,16 +243,21 @@ fn policy_list(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
         return emit_json(&policies);
     }
     if policies.is_empty() {
-        return emit("no policies installed");
+        return emit(tr("policy.none"));
     }
     let text: Vec<String> = policies
         .iter()
         .map(|summary| {
             format!(
-                "{} version {} ({})\n{}{}",
-                summary.id,
-                summary.version,
-                summary.purpose_code,
+                "{}\n{}{}",
+                tr_with(
+                    "policy.listed",
+                    &[
+                        ("id", &summary.id),
+                        ("version", &summary.version),
+                        ("purpose", &summary.purpose_code),
+                    ],
+                ),
                 describe_policy(summary),
                 crate::revocations::standing_line(&report, &summary.id)
             )
@@ -266,23 +274,28 @@ fn due(global: &GlobalOptions, args: &DueArgs) -> Result<(), Failure> {
         return emit_json(&items);
     }
     if items.is_empty() {
-        return emit(&format!("nothing due on {today}"));
+        return emit(&tr_with("due.nothing", &[("today", &today)]));
     }
     let names = display_names(&report)?;
     let lines: Vec<String> = items
         .iter()
         .map(|item| {
-            format!(
-                "{} ({}) owes {}/{} for {} (day {}/{})",
-                item.profile_id,
-                names
-                    .get(item.profile_id.as_str())
-                    .map_or("?", String::as_str),
-                item.policy_id,
-                item.form_id,
-                item.date,
-                item.day,
-                item.of_days
+            tr_with(
+                "due.item",
+                &[
+                    ("id", &item.profile_id),
+                    (
+                        "nickname",
+                        &names
+                            .get(item.profile_id.as_str())
+                            .map_or("?", String::as_str),
+                    ),
+                    ("policy", &item.policy_id),
+                    ("form", &item.form_id),
+                    ("date", &item.date),
+                    ("day", &item.day),
+                    ("days", &item.of_days),
+                ],
             )
         })
         .collect();
@@ -327,7 +340,7 @@ fn records(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
         let list: Vec<_> = listing.records.iter().map(record_json).collect();
         emit_json(&list)?;
     } else if listing.records.is_empty() {
-        emit("no records")?;
+        emit(tr("records.none"))?;
     } else {
         let names = display_names(&report)?;
         let lines: Vec<String> = listing
@@ -336,7 +349,7 @@ fn records(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
             .map(|stored| {
                 let record = &stored.record;
                 format!(
-                    "{}  {}  {}/{}  {}  revision {}  {}",
+                    "{}  {}  {}/{}  {}  {} {}  {}",
                     record.date,
                     record.id,
                     record.policy_id,
@@ -344,6 +357,7 @@ fn records(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
                     names
                         .get(record.profile_id.as_str())
                         .map_or("?", String::as_str),
+                    tr("records.revision"),
                     record.revision,
                     serde_json::to_value(stored.state)
                         .ok()
@@ -361,9 +375,14 @@ fn purge(global: &GlobalOptions, args: &PurgeArgs) -> Result<(), Failure> {
     let report = open(global)?;
     let today = args.today.unwrap_or_else(|| report.today());
     let purged = report.purge(Some(today))?;
-    emit(&format!(
-        "purged {} records, {} monitoring periods and {} epoch keys whose retention ended by {today}",
-        purged.records, purged.monitoring_periods, purged.epoch_keys
+    emit(&tr_with(
+        "purge.done",
+        &[
+            ("records", &purged.records),
+            ("periods", &purged.monitoring_periods),
+            ("keys", &purged.epoch_keys),
+            ("today", &today),
+        ],
     ))
 }
 
@@ -454,20 +473,5 @@ fn rekey(global: &GlobalOptions, args: &RekeyArgs) -> Result<(), Failure> {
     let new = passphrase::new(&args.new_passphrase_env, "New passphrase")?;
     let source = passphrase::key_source(new, global.pbkdf2_iterations);
     report.change_key(&source)?;
-    emit("passphrase changed; the old passphrase no longer opens this store")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn english_labels_are_preferred() {
-        let mut labels = BTreeMap::new();
-        labels.insert("zh".to_owned(), "上海".to_owned());
-        assert_eq!(label(&labels), "上海");
-        labels.insert("en".to_owned(), "Shanghai".to_owned());
-        assert_eq!(label(&labels), "Shanghai");
-        assert_eq!(label(&BTreeMap::new()), "");
-    }
+    emit(tr("rekey.done"))
 }

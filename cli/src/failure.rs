@@ -88,7 +88,11 @@ impl From<Error> for Failure {
             ErrorCategory::Integrity => EXIT_INTEGRITY,
             _ => EXIT_OTHER,
         };
-        Self::new(error.code(), error.to_string(), exit)
+        Self::new(
+            error.code(),
+            crate::error_text::message(&error, crate::i18n::lang()),
+            exit,
+        )
     }
 }
 

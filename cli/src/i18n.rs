@@ -77,7 +77,7 @@ pub fn parse_catalog(source: &'static str) -> (HashMap<&'static str, String>, Ve
         }
         match trimmed.split_once(" = ") {
             Some((key, text)) if !key.trim().is_empty() => {
-                entries.insert(key.trim(), text.trim().replace("\\n", "\n"));
+                entries.insert(key.trim(), text.trim_end().replace("\\n", "\n"));
             }
             _ => malformed.push(line),
         }
@@ -125,10 +125,26 @@ pub fn tr_with(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     fill_in(lang(), key, args)
 }
 
+/// [`tr_with`] of `one` when `count` is 1, else of `other` (English plurals; Chinese
+/// catalogs give both keys the same text).
+pub fn tr_count(
+    count: u64,
+    one: &str,
+    other: &str,
+    args: &[(&str, &dyn std::fmt::Display)],
+) -> String {
+    tr_with(if count == 1 { one } else { other }, args)
+}
+
 /// The label in the chosen language, else English, else any; empty when there is none.
 pub fn label(labels: &std::collections::BTreeMap<String, String>) -> &str {
+    label_in(lang(), labels)
+}
+
+/// The label in `lang`, else English, else any; empty when there is none.
+pub fn label_in(lang: Lang, labels: &std::collections::BTreeMap<String, String>) -> &str {
     labels
-        .get(lang().tag())
+        .get(lang.tag())
         .or_else(|| labels.get("en"))
         .or_else(|| labels.values().next())
         .map_or("", String::as_str)
@@ -255,6 +271,19 @@ mod tests {
             Lang::Zh,
             "an empty variable is skipped"
         );
+    }
+
+    #[test]
+    fn labels_follow_the_language_then_english_then_any() {
+        let mut labels = std::collections::BTreeMap::new();
+        assert_eq!(label_in(Lang::Zh, &labels), "");
+        labels.insert("fr".to_owned(), "Shanghaï".to_owned());
+        assert_eq!(label_in(Lang::En, &labels), "Shanghaï");
+        labels.insert("en".to_owned(), "Shanghai".to_owned());
+        assert_eq!(label_in(Lang::Zh, &labels), "Shanghai");
+        labels.insert("zh".to_owned(), "上海".to_owned());
+        assert_eq!(label_in(Lang::Zh, &labels), "上海");
+        assert_eq!(label_in(Lang::En, &labels), "Shanghai");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod args;
 mod commands;
 mod demo;
 mod drop_box_deletions;
+mod error_text;
 mod failure;
 mod i18n;
 mod ledger_view;

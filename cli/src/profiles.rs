@@ -179,7 +179,7 @@ pub fn apply(profile: &mut NewProfile, given: Vec<ReadAnswer>) -> Result<(), Fai
     if let Some(field) = repeated(&given) {
         return Err(Failure::invalid(
             "DuplicateAnswer",
-            format!("attribute `{field}` is given more than once"),
+            tr_with("profile.duplicate", &[("field", &field)]),
         ));
     }
     for ReadAnswer { field, value } in given {
@@ -202,9 +202,12 @@ pub fn apply(profile: &mut NewProfile, given: Vec<ReadAnswer>) -> Result<(), Fai
             other => {
                 return Err(Failure::invalid(
                     answer_file::CODE,
-                    format!(
-                        "`{other}` is not a profile attribute (one of {})",
-                        PROFILE_ATTRIBUTES.join(", ")
+                    tr_with(
+                        "profile.unknown_attribute",
+                        &[
+                            ("attribute", &other),
+                            ("attributes", &PROFILE_ATTRIBUTES.join(", ")),
+                        ],
                     ),
                 ));
             }

@@ -11,6 +11,7 @@ use crate::answer_file::{self, ReadAnswer};
 use crate::args::{GlobalOptions, ReportArgs};
 use crate::commands::{emit, open};
 use crate::failure::Failure;
+use crate::i18n::tr_with;
 use crate::prompt;
 
 /// Runs `report`.
@@ -56,7 +57,7 @@ pub fn answers(given: Vec<ReadAnswer>) -> Result<Answers, Failure> {
     if let Some(field) = repeated(&given) {
         return Err(Failure::invalid(
             "DuplicateAnswer",
-            format!("field `{field}` is answered more than once"),
+            tr_with("answers.duplicate", &[("field", &field)]),
         ));
     }
     let mut answers = Answers::new();

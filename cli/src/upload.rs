@@ -22,6 +22,7 @@ use crate::args::{
 };
 use crate::commands::{describe_policy, emit, emit_json, open};
 use crate::failure::Failure;
+use crate::i18n::{tr, tr_count, tr_with};
 use crate::network;
 
 /// `preview RECORD_ID`.
@@ -39,40 +40,66 @@ pub fn preview(global: &GlobalOptions, args: &PreviewArgs) -> Result<(), Failure
 /// The preview as the person reads it.
 pub fn preview_text(stored: &StoredRecord, preview: &Preview) -> String {
     let record = &stored.record;
-    let mut out = format!(
-        "record {} ({}/{} for {}, policy version {})\nEach field, as you entered it -> what is sent:\n",
-        record.id, record.policy_id, record.form_id, record.date, record.policy_version
+    let mut out = tr_with(
+        "preview.heading",
+        &[
+            ("id", &record.id),
+            ("policy", &record.policy_id),
+            ("form", &record.form_id),
+            ("date", &record.date),
+            ("version", &record.policy_version),
+        ],
     );
+    out.push('\n');
     for field in &preview.fields {
         out.push_str(&format!("  {}\n", field_line(field)));
     }
-    out.push_str(
-        "What each recipient receives (sealed to its key, padded with spaces to the size shown):\n",
-    );
+    out.push_str(tr("preview.parts"));
+    out.push('\n');
     for part in &preview.parts {
         out.push_str(&format!(
-            "  {} ({} bytes):\n    {}\n",
-            part.recipient, part.padded_size, part.json
+            "  {}\n    {}\n",
+            tr_with(
+                "preview.part",
+                &[("recipient", &part.recipient), ("bytes", &part.padded_size)],
+            ),
+            part.json
         ));
     }
     if preview.parts.is_empty() {
-        out.push_str("  nothing: no field of this form leaves the device\n");
+        out.push_str(&format!("  {}\n", tr("preview.nothing")));
     }
     out
 }
 
 /// One field: `name: before -> after (transform, to recipient)`.
 pub fn field_line(field: &PreviewField) -> String {
-    let before = field.before.as_deref().unwrap_or("(no answer)");
+    let before = field
+        .before
+        .as_deref()
+        .unwrap_or_else(|| tr("preview.no_answer"));
+    let name = &field.field;
+    let how = &field.transform;
     match (&field.recipient, &field.after) {
-        (None, _) => format!("{}: {before} -> stays on this device", field.field),
-        (Some(recipient), Some(after)) => format!(
-            "{}: {before} -> {after} ({}, to {recipient})",
-            field.field, field.transform
+        (None, _) => tr_with("preview.stays", &[("field", name), ("before", &before)]),
+        (Some(recipient), Some(after)) => tr_with(
+            "preview.sent",
+            &[
+                ("field", name),
+                ("before", &before),
+                ("after", after),
+                ("how", how),
+                ("to", recipient),
+            ],
         ),
-        (Some(recipient), None) => format!(
-            "{}: {before} -> nothing sent ({}, to {recipient})",
-            field.field, field.transform
+        (Some(recipient), None) => tr_with(
+            "preview.nothing_sent",
+            &[
+                ("field", name),
+                ("before", &before),
+                ("how", how),
+                ("to", recipient),
+            ],
         ),
     }
 }
@@ -126,9 +153,7 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
     match command {
         ConsentCommand::Grant(ConsentArgs { policy }) => {
             report.grant_consent(policy)?;
-            emit(&format!(
-                "consent granted for {policy}: its submissions are sent at the next sync (recorded in the ledger)"
-            ))
+            emit(&tr_with("consent.granted", &[("policy", policy)]))
         }
         ConsentCommand::Status(ConsentArgs { policy }) => emit(&consent_status_text(
             policy,
@@ -136,9 +161,11 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
         )),
         ConsentCommand::Withdraw(ConsentArgs { policy }) => {
             let dropped = report.withdraw_consent(policy)?;
-            emit(&format!(
-                "consent withdrawn for {policy}: nothing more is sent under it; {dropped} queued submission{} dropped unsent (recorded in the ledger)",
-                plural(dropped)
+            emit(&tr_count(
+                dropped,
+                "consent.withdrawn_one",
+                "consent.withdrawn_other",
+                &[("policy", policy), ("dropped", &dropped)],
             ))
         }
     }
@@ -147,31 +174,40 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
 /// `consent status`: one line, and each widening on a line of its own.
 fn consent_status_text(policy: &str, status: &ConsentStatus) -> String {
     match status {
-        ConsentStatus::NotAsked => format!(
-            "{policy}: you have not consented; nothing is sent (selfreport consent grant --policy {policy})"
+        ConsentStatus::NotAsked => tr_with("consent.not_asked", &[("policy", &policy)]),
+        ConsentStatus::Withdrawn => tr_with("consent.status_withdrawn", &[("policy", &policy)]),
+        ConsentStatus::Granted {
+            consented_version,
+            version,
+        } if consented_version == version => tr_with(
+            "consent.status_granted",
+            &[("policy", &policy), ("version", version)],
         ),
-        ConsentStatus::Withdrawn => {
-            format!("{policy}: you withdrew consent; nothing is sent under it")
-        }
         ConsentStatus::Granted {
             consented_version,
             version,
-        } if consented_version == version => {
-            format!("{policy}: consent granted to version {version}, the one installed")
-        }
-        ConsentStatus::Granted {
-            consented_version,
-            version,
-        } => format!(
-            "{policy}: consent granted to version {consented_version}; version {version}, installed, lets no more leave"
+        } => tr_with(
+            "consent.status_carried",
+            &[
+                ("policy", &policy),
+                ("consented", consented_version),
+                ("version", version),
+            ],
         ),
         ConsentStatus::Widened {
             consented_version,
             version,
             widened,
         } => format!(
-            "{policy}: version {version} lets more leave than version {consented_version} you consented to; \
-             nothing is sent until you consent again (selfreport consent grant --policy {policy}):\n  {}",
+            "{}\n  {}",
+            tr_with(
+                "consent.status_widened",
+                &[
+                    ("policy", &policy),
+                    ("consented", consented_version),
+                    ("version", version),
+                ],
+            ),
             widened.join("\n  ")
         ),
     }
@@ -304,15 +340,20 @@ pub fn event_line(event: &SyncEvent) -> String {
 
 fn sync_text(report: &SyncReport, events: &[SyncEvent], awaiting_consent: usize) -> String {
     let mut out = if report.queued + report.delivered + report.retry_later + report.failed == 0 {
-        "sync: nothing to send".to_owned()
+        tr("sync.nothing").to_owned()
     } else {
-        format!(
-            "sync: {} queued, {} delivered, {} to retry later, {} failed",
-            report.queued, report.delivered, report.retry_later, report.failed
+        tr_with(
+            "sync.summary",
+            &[
+                ("queued", &report.queued),
+                ("delivered", &report.delivered),
+                ("retry", &report.retry_later),
+                ("failed", &report.failed),
+            ],
         )
     };
     if report.cancelled {
-        out.push_str(" (cancelled; the rest waits in the outbox)");
+        out.push_str(tr("sync.cancelled"));
     }
     for event in events {
         if matches!(
@@ -323,10 +364,12 @@ fn sync_text(report: &SyncReport, events: &[SyncEvent], awaiting_consent: usize)
         }
     }
     if awaiting_consent > 0 {
-        out.push_str(&format!(
-            "\n{awaiting_consent} saved record{} wait{} for consent (selfreport consent grant --policy PID)",
-            plural(awaiting_consent as u64),
-            if awaiting_consent == 1 { "s" } else { "" }
+        out.push('\n');
+        out.push_str(&tr_count(
+            awaiting_consent as u64,
+            "sync.awaiting_consent_one",
+            "sync.awaiting_consent_other",
+            &[("count", &awaiting_consent)],
         ));
     }
     out
@@ -340,7 +383,7 @@ pub fn outbox(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
         return emit_json(&list);
     }
     if items.is_empty() {
-        return emit("the outbox is empty");
+        return emit(tr("outbox.empty"));
     }
     let lines: Vec<String> = items.iter().map(outbox_line).collect();
     emit(&lines.join("\n"))
@@ -416,14 +459,14 @@ pub fn delete_request(global: &GlobalOptions, args: &DeleteRequestArgs) -> Resul
     let config = network::transport_config(&global.extra_roots, &args.network)?;
     let report = open(global)?;
     let outcome = network::block_on(report.request_deletion(&args.submission, &config))??;
-    emit(&format!(
-        "submission {}: {} (recorded in the ledger)",
-        args.submission,
-        match outcome {
-            DeletionOutcome::Deleted => "deleted by the drop box",
-            DeletionOutcome::NotFound => "the drop box no longer holds it",
-            DeletionOutcome::DroppedUnsent => "it had not been sent; dropped from the outbox",
-        }
+    let what = tr(match outcome {
+        DeletionOutcome::Deleted => "deletion.deleted",
+        DeletionOutcome::NotFound => "deletion.not_found",
+        DeletionOutcome::DroppedUnsent => "deletion.dropped_unsent",
+    });
+    emit(&tr_with(
+        "deletion.outcome",
+        &[("id", &args.submission), ("what", &what)],
     ))
 }
 
@@ -433,19 +476,26 @@ pub fn policy_update(global: &GlobalOptions, args: &PolicyUpdateArgs) -> Result<
     let report = open(global)?;
     match network::block_on(report.update_policy(&args.policy, &config))?? {
         Some(summary) => emit(&format!(
-            "updated policy {} to version {} ({})\n{}{}",
-            summary.id,
-            summary.version,
-            summary.purpose_code,
+            "{}\n{}{}",
+            tr_with(
+                "policy.updated",
+                &[
+                    ("id", &summary.id),
+                    ("version", &summary.version),
+                    ("purpose", &summary.purpose_code),
+                ],
+            ),
             describe_policy(&summary),
             crate::revocations::standing_line(&report, &summary.id)
         )),
         None => {
             let installed = report.policy(&args.policy)?;
             emit(&format!(
-                "policy {} is up to date (version {}){}",
-                args.policy,
-                installed.version(),
+                "{}{}",
+                tr_with(
+                    "policy.up_to_date",
+                    &[("id", &args.policy), ("version", &installed.version())],
+                ),
                 crate::revocations::standing_line(&report, &args.policy)
             ))
         }
