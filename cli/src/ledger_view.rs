@@ -14,8 +14,7 @@ use serde_json::json;
 use crate::args::{GlobalOptions, LedgerArgs};
 use crate::commands::{emit, emit_json, open};
 use crate::failure::{EXIT_INTEGRITY, Failure};
-use crate::i18n::{tr, tr_with};
-use crate::upload::plural;
+use crate::i18n::{tr, tr_count, tr_with};
 
 /// Which household member each record and submission is about, by nickname.
 #[derive(Debug, Default)]
@@ -126,14 +125,14 @@ pub fn ledger(global: &GlobalOptions, args: &LedgerArgs) -> Result<(), Failure> 
 }
 
 fn problem_text(problem: &str) -> &'static str {
-    match problem {
-        "chain" => "its hash does not follow from the entries before it",
-        "receipt" => "its receipt's signature does not verify",
-        "sequence" => "an entry is missing or out of order",
-        "unreadable" => "it cannot be read",
-        "encoding" => "its bytes are not the canonical form its format requires",
-        _ => "it failed verification",
-    }
+    tr(match problem {
+        "chain" => "ledger.problem.chain",
+        "receipt" => "ledger.problem.receipt",
+        "sequence" => "ledger.problem.sequence",
+        "unreadable" => "ledger.problem.unreadable",
+        "encoding" => "ledger.problem.encoding",
+        _ => "ledger.problem.other",
+    })
 }
 
 /// The ledger as the person reads it; with a verification, each receipt checked is
@@ -144,7 +143,7 @@ pub fn ledger_text(
     members: &Members,
 ) -> String {
     if entries.is_empty() {
-        return "the ledger is empty: nothing was disclosed, consented to or withdrawn".to_owned();
+        return tr("ledger.empty").to_owned();
     }
     let verified_below = verification.map(|verification| {
         verification
@@ -165,18 +164,35 @@ pub fn ledger_text(
     }
     if let Some(verification) = verification {
         match &verification.problem {
-            None => out.push_str(&format!(
-                "verified: {} entr{}, hash chain intact, {} receipt{} signed by the policies' receipt keys\n",
-                verification.entries,
-                if verification.entries == 1 { "y" } else { "ies" },
-                verification.receipts_verified,
-                plural(verification.receipts_verified)
-            )),
-            Some(problem) => out.push_str(&format!(
-                "NOT verified: entry {} {}\n",
-                problem.seq,
-                problem_text(problem.problem)
-            )),
+            None => {
+                let entries = tr_count(
+                    verification.entries,
+                    "ledger.entries_one",
+                    "ledger.entries_other",
+                    &[("count", &verification.entries)],
+                );
+                let receipts = tr_count(
+                    verification.receipts_verified,
+                    "ledger.receipts_one",
+                    "ledger.receipts_other",
+                    &[("count", &verification.receipts_verified)],
+                );
+                out.push_str(&tr_with(
+                    "ledger.verified",
+                    &[("entries", &entries), ("receipts", &receipts)],
+                ));
+                out.push('\n');
+            }
+            Some(problem) => {
+                out.push_str(&tr_with(
+                    "ledger.not_verified",
+                    &[
+                        ("seq", &problem.seq),
+                        ("problem", &problem_text(problem.problem)),
+                    ],
+                ));
+                out.push('\n');
+            }
         }
     }
     out
@@ -186,9 +202,13 @@ fn fields_text(fields: &[DisclosedFieldEntry]) -> String {
     fields
         .iter()
         .map(|field| {
-            format!(
-                "{} ({}, to {})",
-                field.field, field.transform, field.recipient
+            tr_with(
+                "ledger.field",
+                &[
+                    ("field", &field.field),
+                    ("how", &field.transform),
+                    ("to", &field.recipient),
+                ],
             )
         })
         .collect::<Vec<_>>()
@@ -208,16 +228,25 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
             receipt,
             ..
         } => {
-            let checked = match verified_below {
-                Some(first_bad) if seq < first_bad => "signature verified",
-                Some(_) => "NOT verified",
-                None => "signature not checked; use --verify",
-            };
-            format!(
-                "sent {policy_id} v{policy_version} {form} for {purpose} to {endpoint}\n    submission {submission_id}\n    fields: {}\n    receipt: received {}, body sha256 {}, {checked}",
-                fields_text(fields),
-                receipt.received_at,
-                receipt.body_sha256
+            let checked = tr(match verified_below {
+                Some(first_bad) if seq < first_bad => "ledger.signature_verified",
+                Some(_) => "ledger.signature_not_verified",
+                None => "ledger.signature_unchecked",
+            });
+            tr_with(
+                "ledger.disclosure",
+                &[
+                    ("policy", policy_id),
+                    ("version", policy_version),
+                    ("form", form),
+                    ("purpose", purpose),
+                    ("endpoint", endpoint),
+                    ("submission", submission_id),
+                    ("fields", &fields_text(fields)),
+                    ("received", &receipt.received_at),
+                    ("sha256", &receipt.body_sha256),
+                    ("checked", &checked),
+                ],
             )
         }
         LedgerEvent::ConsentGranted {
@@ -226,10 +255,19 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
             version,
             disclosure_sha256,
         } => match (version, disclosure_sha256) {
-            (Some(version), Some(digest)) => format!(
-                "consent granted for {policy_id} v{version} ({purpose}); disclosure sha256 {digest}"
+            (Some(version), Some(digest)) => tr_with(
+                "ledger.consent_granted_version",
+                &[
+                    ("policy", policy_id),
+                    ("version", version),
+                    ("purpose", purpose),
+                    ("digest", digest),
+                ],
             ),
-            _ => format!("consent granted for {policy_id} ({purpose})"),
+            _ => tr_with(
+                "ledger.consent_granted",
+                &[("policy", policy_id), ("purpose", purpose)],
+            ),
         },
         LedgerEvent::ConsentCarriedOver {
             policy_id,
@@ -241,10 +279,16 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
             let rotated = if rotated.is_empty() {
                 String::new()
             } else {
-                format!("; rotated: {}", rotated.join(", "))
+                tr_with("ledger.rotated", &[("keys", &rotated.join(", "))])
             };
-            format!(
-                "consent carried over from {policy_id} v{from_version} to v{to_version}: it discloses no more{rotated}"
+            tr_with(
+                "ledger.consent_carried",
+                &[
+                    ("policy", policy_id),
+                    ("from", from_version),
+                    ("to", to_version),
+                    ("rotated", &rotated),
+                ],
             )
         }
         LedgerEvent::ConsentNeeded {
@@ -252,14 +296,25 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
             version,
             widened,
         } => format!(
-            "{policy_id} v{version} discloses more than you consented to; nothing is sent until you consent again\n    {}",
+            "{}\n    {}",
+            tr_with(
+                "ledger.consent_needed",
+                &[("policy", policy_id), ("version", version)],
+            ),
             widened.join("\n    ")
         ),
         LedgerEvent::SubmissionDropped {
             policy_id,
             submission_id,
             reason,
-        } => format!("submission {submission_id} ({policy_id}) dropped unsent: {reason}"),
+        } => tr_with(
+            "ledger.dropped",
+            &[
+                ("submission", submission_id),
+                ("policy", policy_id),
+                ("reason", reason),
+            ],
+        ),
         LedgerEvent::PolicyRevoked {
             policy_id,
             version,
@@ -267,25 +322,46 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
             reason,
             sequence,
             dropped,
-        } => format!(
-            "{policy_id} v{version} stopped: its root revoked the {revoked} ({reason}; list {sequence}); nothing more is sealed or sent under it; {dropped} queued submission{} dropped unsent",
-            plural(*dropped)
+        } => tr_count(
+            *dropped,
+            "ledger.revoked_one",
+            "ledger.revoked_other",
+            &[
+                ("policy", policy_id),
+                ("version", version),
+                ("revoked", revoked),
+                ("reason", reason),
+                ("sequence", sequence),
+                ("dropped", dropped),
+            ],
         ),
         LedgerEvent::ConsentWithdrawn {
             policy_id,
             purpose,
             dropped,
-        } => format!(
-            "consent withdrawn for {policy_id} ({purpose}); {dropped} queued submission{} dropped unsent",
-            plural(*dropped)
+        } => tr_count(
+            *dropped,
+            "ledger.withdrawn_one",
+            "ledger.withdrawn_other",
+            &[
+                ("policy", policy_id),
+                ("purpose", purpose),
+                ("dropped", dropped),
+            ],
         ),
         LedgerEvent::DeletionRequested {
             policy_id,
             submission_id,
             endpoint,
             outcome,
-        } => format!(
-            "deletion requested for submission {submission_id} ({policy_id}) at {endpoint}: {outcome}"
+        } => tr_with(
+            "ledger.deletion_requested",
+            &[
+                ("submission", submission_id),
+                ("policy", policy_id),
+                ("endpoint", endpoint),
+                ("outcome", outcome),
+            ],
         ),
     }
 }

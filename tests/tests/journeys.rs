@@ -400,3 +400,128 @@ fn the_ledger_names_the_household_member_by_nickname() {
         .to_owned();
     assert!(chinese.contains(&format!("关于：{nickname}")), "{chinese}");
 }
+
+/// "The CLI speaks English only": by `--lang` or the locale, human output and messages
+/// are Chinese; `--json` output, error codes and exit statuses are the same in every
+/// language.
+#[test]
+fn chinese_by_flag_or_locale_with_json_and_error_codes_unchanged() {
+    let ws = Workspace::new();
+    let mother = with_mother(&ws);
+    start_monitoring(&ws, &mother);
+    report_from_stdin(
+        &ws,
+        &mother,
+        "temperature=36.6\nsymptoms=\ncontact_with_case=no\n",
+    )
+    .single_line();
+    let chinese_locale = [("LANG", "zh_CN.UTF-8")];
+    let in_language = |args: &[&str], lang: &str| -> Outcome {
+        let mut full = args.to_vec();
+        match lang {
+            "locale" => {
+                return ws.selfreport_with(
+                    &full,
+                    Some(selfreport_tests::PASSPHRASE),
+                    &chinese_locale,
+                );
+            }
+            flag => full.extend(["--lang", flag]),
+        }
+        ws.selfreport(&full)
+    };
+
+    // The same JSON in every language.
+    for args in [
+        &["policy", "show", POLICY, "--json"][..],
+        &["policy", "list", "--json"],
+        &["profile", "list", "--json"],
+        &["monitor", "list", "--json"],
+        &["records", "--json"],
+        &["due", "--json"],
+        &["ledger", "--json"],
+    ] {
+        let english = in_language(args, "en").success().to_owned();
+        for lang in ["zh", "locale"] {
+            assert_eq!(
+                in_language(args, lang).success(),
+                english,
+                "{args:?} in {lang}"
+            );
+        }
+    }
+
+    // The same codes and exit statuses, with the words in Chinese.
+    let bad_code = |lang: &str| {
+        let mut args = vec![
+            "report",
+            "--profile",
+            &mother,
+            "--policy",
+            POLICY,
+            "--form",
+            "daily",
+            "--answer",
+            "temperature=36.6",
+            "--answer",
+            "symptoms=sneezing",
+            "--answer",
+            "contact_with_case=no",
+        ];
+        args.extend(["--lang", lang]);
+        ws.selfreport(&args)
+    };
+    let english = bad_code("en").failure(3, "InvalidInput").to_owned();
+    let chinese = bad_code("zh").failure(3, "InvalidInput").to_owned();
+    assert!(
+        english.contains("is not one of the codes this form allows"),
+        "{english}"
+    );
+    assert!(chinese.contains("不是此表单允许的代码"), "{chinese}");
+    assert!(
+        chinese.contains("`symptoms`") && chinese.contains("fever, cough"),
+        "{chinese}"
+    );
+    let missing = ws
+        .selfreport_with(
+            &[
+                "profile",
+                "remove",
+                "0123456789abcdef0123456789abcdef",
+                "--yes",
+            ],
+            Some(selfreport_tests::PASSPHRASE),
+            &chinese_locale,
+        )
+        .failure(1, "NotFound")
+        .to_owned();
+    assert!(missing.contains("找不到"), "{missing}");
+
+    // Human output follows the language: the form's own Chinese labels, and the CLI's words.
+    let shown = in_language(&["policy", "show", POLICY, "--form", "daily"], "locale")
+        .success()
+        .to_owned();
+    for expected in [
+        "今日体温（℃）",
+        "可选代码：fever",
+        "仅保存在本机，不会发送",
+        "必填",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "missing {expected:?} in:\n{shown}"
+        );
+    }
+    let due = in_language(&["due"], "zh").success().to_owned();
+    assert!(due.contains("没有待填报的内容"), "{due}");
+    // `--lang en` wins over a Chinese locale.
+    let english_due = ws
+        .selfreport_with(
+            &["due", "--lang", "en"],
+            Some(selfreport_tests::PASSPHRASE),
+            &chinese_locale,
+        )
+        .success()
+        .to_owned();
+    assert!(english_due.contains("nothing due on"), "{english_due}");
+}
