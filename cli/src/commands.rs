@@ -449,19 +449,19 @@ fn erase(global: &GlobalOptions, args: &EraseArgs) -> Result<(), Failure> {
         fs::remove_dir(dir)
             .map_err(|error| Failure::io(format!("cannot delete {}", dir.display()), &error))?;
     }
-    let mut message = format!(
-        "erased the store at {}{}",
-        dir.display(),
+    let mut message = tr_with(
         if shredded {
-            ""
+            "erase.done"
         } else {
-            " (its files were deleted without opening it, since the passphrase was not given or did not open it)"
-        }
+            "erase.done_unopened"
+        },
+        &[("dir", &dir.display())],
     );
     if leftovers > 0 {
-        message.push_str(&format!(
-            "\n{leftovers} files selfreport did not create were left in {}",
-            dir.display()
+        message.push('\n');
+        message.push_str(&tr_with(
+            "erase.leftovers",
+            &[("count", &leftovers), ("dir", &dir.display())],
         ));
     }
     message.push_str(&left_behind);
