@@ -47,7 +47,21 @@ pub fn report(global: &GlobalOptions, args: ReportArgs) -> Result<(), Failure> {
         )?;
     }
     let answers = answers(given)?;
-    let saved = report.save_record(&profile, &args.policy, &args.form, args.date, answers)?;
+    let saved = report
+        .save_record(&profile, &args.policy, &args.form, args.date, answers)
+        .map_err(|error| {
+            let invalid = matches!(error, selfreport_core::Error::Invalid(_));
+            let failure = Failure::from(error);
+            if invalid {
+                // Every field of the form at once, rather than one refusal at a time.
+                failure.with_hint(&tr_with(
+                    "report.form_hint",
+                    &[("policy", &args.policy), ("form", &args.form)],
+                ))
+            } else {
+                failure
+            }
+        })?;
     emit(saved.id.as_str())
 }
 

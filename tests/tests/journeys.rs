@@ -119,6 +119,14 @@ fn a_wrong_code_is_refused_with_the_allowed_codes() {
         line.contains("fever, cough, sore_throat, fatigue, dyspnea, loss_of_smell, diarrhea"),
         "{line}"
     );
+    // A missing field points at the whole form rather than leaving her to guess the next.
+    let line = report_from_stdin(&ws, &mother, "temperature=36.6\n")
+        .failure(3, "InvalidInput")
+        .to_owned();
+    assert!(
+        line.contains("selfreport policy show sh-daily-health --form daily"),
+        "{line}"
+    );
 }
 
 /// "`monitor start` recorded the mother as an arrival"; "periods cannot be listed, ended
