@@ -31,6 +31,12 @@ pub fn profile_add(global: &GlobalOptions, args: &ProfileAddArgs) -> Result<(), 
     if profile.display_name.trim().is_empty() {
         profile.display_name = profile.name.clone().unwrap_or_default();
     }
+    if profile.display_name.trim().is_empty() {
+        return Err(
+            Failure::from(ValidationError::new("display_name", Rule::Required))
+                .with_hint(tr("profile.add_hint")),
+        );
+    }
     let report = open(global)?;
     let id = report.add_profile(profile)?;
     emit(id.as_str())

@@ -366,6 +366,15 @@ fn a_profile_is_edited_in_place_and_a_spare_one_removed() {
     );
     ws.selfreport(&["profile", "remove", &spare, "--yes"])
         .failure(1, "NotFound");
+    // Nothing given and no terminal to ask on: says how to give it.
+    let line = ws
+        .selfreport(&["profile", "add"])
+        .failure(3, "InvalidInput")
+        .to_owned();
+    assert!(
+        line.contains("`display_name`") && line.contains("--from"),
+        "{line}"
+    );
 }
 
 /// "The ledger does not say which household member an entry is about": each disclosure
