@@ -56,20 +56,25 @@ pub fn ask_answers(
         .iter()
         .filter(|field| field.source == FieldSource::Answer)
     {
-        let mut question = format!(
-            "{} [{}]: {}",
-            label(&field.label),
-            field.id,
-            kind_text(&field.kind)
+        let mut question = tr_with(
+            "prompt.question",
+            &[
+                ("label", &label(&field.label)),
+                ("id", &field.id),
+                ("kind", &kind_text(&field.kind)),
+            ],
         );
         if let FieldKind::Choice { codes } | FieldKind::MultiChoice { codes } = &field.kind {
-            question.push_str(&format!(
-                "; {}",
-                tr_with("policy.show.codes", &[("codes", &codes.join(", "))])
+            question.push_str(&tr_with(
+                "prompt.with_codes",
+                &[(
+                    "codes",
+                    &tr_with("policy.show.codes", &[("codes", &codes.join(", "))]),
+                )],
             ));
         }
         if !field.required {
-            question.push_str(&format!(" ({})", tr("policy.show.optional")));
+            question.push_str(tr("prompt.optional"));
         }
         say(output, &format!("{question}\n> "))?;
         let Some(line) = read_line(input)? else {
@@ -109,9 +114,12 @@ pub fn ask_profile(
         let mut question = tr(attribute_key(attribute)).to_owned();
         if let Some(profile) = current {
             let set = attribute_is_set(profile, attribute);
-            question.push_str(&format!(
-                " ({})",
-                tr(if set { "prompt.set" } else { "prompt.not_set" })
+            question.push_str(&tr_with(
+                "prompt.state",
+                &[(
+                    "state",
+                    &tr(if set { "prompt.set" } else { "prompt.not_set" }),
+                )],
             ));
         }
         say(output, &format!("{question}\n> "))?;
