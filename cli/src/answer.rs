@@ -52,17 +52,6 @@ impl FromStr for AnswerArg {
     }
 }
 
-/// The first field answered more than once, if any: a second answer would silently
-/// replace the first, so it is refused instead.
-pub fn repeated_field(answers: &[AnswerArg]) -> Option<&str> {
-    answers.iter().enumerate().find_map(|(index, answer)| {
-        answers[..index]
-            .iter()
-            .any(|earlier| earlier.field == answer.field)
-            .then_some(answer.field.as_str())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,15 +113,5 @@ mod tests {
         let debug = format!("{answer:?}");
         assert!(debug.contains("notes"));
         assert!(!debug.contains("secret canary"));
-    }
-
-    #[test]
-    fn repeated_fields_are_found() {
-        let answers: Vec<AnswerArg> = ["a=1", "b=2", "a=3"]
-            .iter()
-            .map(|text| parse(text).unwrap())
-            .collect();
-        assert_eq!(repeated_field(&answers), Some("a"));
-        assert_eq!(repeated_field(&answers[..2]), None);
     }
 }

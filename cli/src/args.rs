@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::answer::AnswerArg;
+use crate::i18n::Lang;
 
 /// Environment variable holding the passphrase unless `--passphrase-env` names another.
 pub const DEFAULT_PASSPHRASE_ENV: &str = "SELFREPORT_PASSPHRASE";
@@ -62,6 +63,12 @@ pub struct GlobalOptions {
     /// apps never do this.
     #[arg(long = "extra-root", global = true, value_name = "FILE")]
     pub extra_roots: Vec<PathBuf>,
+
+    /// The language of human output and error messages (`en`, `zh`); default: from
+    /// `LC_ALL`, `LC_MESSAGES` or `LANG` (`zh*` is Chinese, anything else English).
+    /// `--json` output and error codes are the same in every language.
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    pub lang: Option<Lang>,
 }
 
 /// The subcommands.
@@ -130,6 +137,9 @@ pub enum PolicyCommand {
     },
     /// List installed policies.
     List(ListArgs),
+    /// Show a policy's forms: each field's label, kind, whether it is required, the
+    /// codes it allows, and what leaves this device and how.
+    Show(PolicyShowArgs),
     /// Fetch the policy's current version from its endpoint and install it after the
     /// same checks as `install` (the root's revocation list the endpoint relays first).
     Update(PolicyUpdateArgs),
@@ -141,6 +151,20 @@ pub enum PolicyCommand {
         #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
     },
+}
+
+/// `policy show`.
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// The policy id.
+    #[arg(value_name = "PID")]
+    pub policy: String,
+    /// Show this form only.
+    #[arg(long, value_name = "FORM")]
+    pub form: Option<String>,
+    /// Print JSON (the same in every language; labels in all of theirs).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `policy update`.
@@ -243,25 +267,36 @@ pub struct DeleteRequestArgs {
 /// `profile ...`.
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// Add a person; prints the new profile id alone.
+    /// Add a person; prints the new profile id alone. Attributes come from `--from`, or
+    /// are asked on the terminal; the flags are for scripts and tests only.
     Add(ProfileAddArgs),
     /// List profiles.
     List(ListArgs),
+    /// Change a person's attributes: those given replace the stored ones (an empty value
+    /// clears one), the rest stay.
+    Edit(ProfileEditArgs),
+    /// Remove a person with their monitoring periods and unsent reports. Refused while a
+    /// report of theirs is queued or sent (it stays, with its deletion token, until its
+    /// retention ends).
+    Remove(ProfileRemoveArgs),
 }
 
-/// `profile add`.
+/// A profile's attributes as flags. Command-line arguments are visible to every local
+/// user (`/proc/*/cmdline`) and kept in shell history: for scripts and tests only; use
+/// `--from` or the questions for real people.
 #[derive(Debug, Args)]
-pub struct ProfileAddArgs {
+pub struct ProfileAttributeArgs {
     /// The person's name as on their ID.
     #[arg(long, value_name = "NAME")]
-    pub name: String,
-    /// What this device calls them ("Dad"); defaults to the name.
+    pub name: Option<String>,
+    /// What this device calls them ("Mum"): their local nickname, which never leaves
+    /// this device; defaults to the name.
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
     /// Resident identity card number (18 characters).
     #[arg(long, value_name = "ID")]
     pub id_number: Option<String>,
-    /// Phone number in E.164 form (+8613800138000).
+    /// Phone number (+86 138 0013 8000).
     #[arg(long, value_name = "PHONE")]
     pub phone: Option<String>,
     /// Date of birth, YYYY-MM-DD.
@@ -272,11 +307,67 @@ pub struct ProfileAddArgs {
     pub passport: Option<String>,
 }
 
+/// The attribute flags `--from` excludes.
+const ATTRIBUTE_FLAGS: [&str; 6] = [
+    "name",
+    "display_name",
+    "id_number",
+    "phone",
+    "birth_date",
+    "passport",
+];
+
+/// `profile add`.
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// The attributes as flags (scripts and tests only).
+    #[command(flatten)]
+    pub attributes: ProfileAttributeArgs,
+    /// Read the attributes from FILE, or from stdin with `-`: a JSON object
+    /// (`{"display_name": "Mum", "name": "..."}`) or `attribute=value` lines, with
+    /// attributes display_name, name, id_number, phone, birth_date, passport_number.
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ATTRIBUTE_FLAGS)]
+    pub from: Option<PathBuf>,
+}
+
+/// `profile edit`.
+#[derive(Debug, Args)]
+pub struct ProfileEditArgs {
+    /// The profile id.
+    #[arg(value_name = "PROFILE_ID")]
+    pub profile: String,
+    /// The attributes to change, as flags (scripts and tests only).
+    #[command(flatten)]
+    pub attributes: ProfileAttributeArgs,
+    /// Read the attributes to change from FILE, or from stdin with `-` (as `profile add
+    /// --from`; JSON `null` or an empty value clears one).
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ATTRIBUTE_FLAGS)]
+    pub from: Option<PathBuf>,
+}
+
+/// `profile remove`.
+#[derive(Debug, Args)]
+pub struct ProfileRemoveArgs {
+    /// The profile id.
+    #[arg(value_name = "PROFILE_ID")]
+    pub profile: String,
+    /// Confirm: the profile, its monitoring periods and its unsent reports are deleted
+    /// for good.
+    #[arg(long, required = true)]
+    pub yes: bool,
+}
+
 /// `monitor ...`.
 #[derive(Debug, Subcommand)]
 pub enum MonitorCommand {
     /// Start a monitoring period for a profile under a policy.
     Start(MonitorStartArgs),
+    /// List monitoring periods, each with its household member.
+    List(MonitorListArgs),
+    /// End a period early: its last day becomes `--on` (default today).
+    End(MonitorEndArgs),
+    /// Correct a period's first day or reason.
+    Correct(MonitorCorrectArgs),
 }
 
 /// `monitor start`.
@@ -291,9 +382,47 @@ pub struct MonitorStartArgs {
     /// First day of the period, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     pub from: Option<NaiveDate>,
-    /// Why the person is monitored.
-    #[arg(long, value_enum, default_value_t = ReasonArg::Arrival)]
+    /// Why the person is monitored; a period you start yourself is `self` unless you say
+    /// it follows an arrival or a close contact.
+    #[arg(long, value_enum, default_value_t = ReasonArg::SelfReported)]
     pub reason: ReasonArg,
+}
+
+/// `monitor list`.
+#[derive(Debug, Args)]
+pub struct MonitorListArgs {
+    /// Only this profile's periods.
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `monitor end`.
+#[derive(Debug, Args)]
+pub struct MonitorEndArgs {
+    /// The period id (from `monitor list`).
+    #[arg(value_name = "PERIOD_ID")]
+    pub period: String,
+    /// The period's new last day, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<NaiveDate>,
+}
+
+/// `monitor correct`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["from", "reason"])))]
+pub struct MonitorCorrectArgs {
+    /// The period id (from `monitor list`).
+    #[arg(value_name = "PERIOD_ID")]
+    pub period: String,
+    /// The right first day, YYYY-MM-DD (the length stays).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// The right reason.
+    #[arg(long, value_enum)]
+    pub reason: Option<ReasonArg>,
 }
 
 /// Why a monitoring period starts.
@@ -334,9 +463,17 @@ pub struct ReportArgs {
     /// The day the report is for, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     pub date: Option<NaiveDate>,
-    /// An answer, `FIELD=VALUE`; repeat for each field. Multiple choices are
-    /// comma-separated (`symptoms=cough,fatigue`, empty for none); travel legs are
-    /// `PLACE:FROM:TO` separated by `;`; yes/no fields take `yes` or `no`.
+    /// Read the answers from FILE, or from stdin with `-`: a JSON object
+    /// (`{"temperature": 36.6, "symptoms": ["cough"]}`) or `FIELD=VALUE` lines. The safe
+    /// way to give answers; without it and without `--answer`, each field is asked on
+    /// the terminal. See `policy show` for a form's fields.
+    #[arg(long = "answers", value_name = "FILE|-")]
+    pub answers_from: Option<PathBuf>,
+    /// An answer, `FIELD=VALUE`; repeat for each field. For scripts and tests only:
+    /// command-line arguments are visible to every local user (`/proc/*/cmdline`) and
+    /// kept in shell history; use `--answers` or the questions for real answers.
+    /// Multiple choices are comma-separated (`symptoms=cough,fatigue`, empty for none);
+    /// travel legs are `PLACE:FROM:TO` separated by `;`; yes/no fields take `yes` or `no`.
     #[arg(long = "answer", value_name = "FIELD=VALUE")]
     pub answers: Vec<AnswerArg>,
 }
@@ -464,6 +601,21 @@ mod tests {
         };
         assert_eq!(start.reason, ReasonArg::SelfReported);
         assert_eq!(start.from, NaiveDate::from_ymd_opt(2026, 11, 20));
+        // Without --reason a period the person starts is self-started, never an arrival.
+        let cli = Cli::try_parse_from([
+            "selfreport",
+            "monitor",
+            "start",
+            "--profile",
+            "p",
+            "--policy",
+            "q",
+        ])
+        .unwrap();
+        let Command::Monitor(MonitorCommand::Start(start)) = cli.command else {
+            panic!("expected monitor start");
+        };
+        assert_eq!(start.reason, ReasonArg::SelfReported);
         assert!(
             Cli::try_parse_from(["selfreport", "due", "--today", "2026-13-01"]).is_err(),
             "an impossible date is a usage error"

@@ -6,8 +6,8 @@ use selfreport_core::SelfReport;
 
 use crate::args::{EraseArgs, GlobalOptions};
 use crate::failure::{EXIT_OTHER, Failure};
+use crate::i18n::tr_count;
 use crate::network;
-use crate::upload::plural;
 
 /// Before `erase`: the submissions a drop box may still hold. With
 /// `--delete-from-drop-box` (or a "yes" on a terminal) each gets a deletion request, and a
@@ -29,10 +29,13 @@ pub fn settle_before_erase(
         false
     } else {
         eprint!(
-            "{} submission{} may still be held by a drop box. Ask for {} deletion before erasing? [y/N] ",
-            held.len(),
-            plural(held.len() as u64),
-            if held.len() == 1 { "its" } else { "their" }
+            "{} ",
+            tr_count(
+                held.len() as u64,
+                "erase.ask_one",
+                "erase.ask_other",
+                &[("count", &held.len())],
+            )
         );
         let mut answer = String::new();
         std::io::stdin()
@@ -45,14 +48,19 @@ pub fn settle_before_erase(
         let mut endpoints: Vec<&str> = held.iter().map(|item| item.endpoint.as_str()).collect();
         endpoints.sort_unstable();
         endpoints.dedup();
+        let until = until.map(|day| day.to_string()).unwrap_or_default();
         return Ok(format!(
-            "\n{} submission{} you sent may still be held (sealed, unreadable to the drop box's operator) at {} until {} at the latest; \
-             their deletion tokens were erased with the store, so they can no longer be deleted early \
-             (run erase with --delete-from-drop-box to ask first)",
-            held.len(),
-            plural(held.len() as u64),
-            endpoints.join(", "),
-            until.map(|day| day.to_string()).unwrap_or_default()
+            "\n{}",
+            tr_count(
+                held.len() as u64,
+                "erase.left_one",
+                "erase.left_other",
+                &[
+                    ("count", &held.len()),
+                    ("endpoints", &endpoints.join(", ")),
+                    ("until", &until),
+                ],
+            )
         ));
     }
     let config = network::transport_config(&global.extra_roots, &args.network)?;
@@ -67,18 +75,25 @@ pub fn settle_before_erase(
         return Err(Failure::new(
             "DeletionFailed",
             format!(
-                "{} of {} deletion request{} failed; nothing was erased, so you can try again:\n  {}",
-                failed.len(),
-                held.len(),
-                plural(held.len() as u64),
+                "{}\n  {}",
+                tr_count(
+                    held.len() as u64,
+                    "erase.requests_failed_one",
+                    "erase.requests_failed_other",
+                    &[("failed", &failed.len()), ("count", &held.len())],
+                ),
                 failed.join("\n  ")
             ),
             EXIT_OTHER,
         ));
     }
     Ok(format!(
-        "\nasked the drop box to delete {} submission{} first",
-        held.len(),
-        plural(held.len() as u64)
+        "\n{}",
+        tr_count(
+            held.len() as u64,
+            "erase.asked_one",
+            "erase.asked_other",
+            &[("count", &held.len())],
+        )
     ))
 }

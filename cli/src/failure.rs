@@ -58,6 +58,13 @@ impl Failure {
         Self::new("Io", format!("{what}: {error}"), EXIT_OTHER)
     }
 
+    /// The same failure with `hint` after its message (`message; hint`): where to look
+    /// next. The code and exit status stay.
+    pub fn with_hint(mut self, hint: &str) -> Self {
+        self.message = format!("{}; {hint}", self.message.trim_end());
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         self.code
@@ -88,7 +95,11 @@ impl From<Error> for Failure {
             ErrorCategory::Integrity => EXIT_INTEGRITY,
             _ => EXIT_OTHER,
         };
-        Self::new(error.code(), error.to_string(), exit)
+        Self::new(
+            error.code(),
+            crate::error_text::message(&error, crate::i18n::lang()),
+            exit,
+        )
     }
 }
 
@@ -128,6 +139,17 @@ mod tests {
 
         let other = Failure::from(Error::Conflict("exists".into()));
         assert_eq!(other.exit_code(), EXIT_OTHER);
+    }
+
+    #[test]
+    fn a_hint_follows_the_message_and_keeps_code_and_status() {
+        let failure =
+            Failure::invalid("InvalidInput", "field `x` is required\n").with_hint("see y");
+        assert_eq!(
+            failure.line(),
+            "error[InvalidInput]: field `x` is required; see y"
+        );
+        assert_eq!(failure.exit_code(), EXIT_INVALID_INPUT);
     }
 
     #[test]

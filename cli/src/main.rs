@@ -8,13 +8,22 @@
 )]
 
 mod answer;
+mod answer_file;
 mod args;
 mod commands;
 mod demo;
 mod drop_box_deletions;
+mod error_text;
 mod failure;
+mod i18n;
+mod ledger_view;
+mod monitoring;
 mod network;
 mod passphrase;
+mod policy_show;
+mod profiles;
+mod prompt;
+mod reporting;
 mod revocations;
 mod scan;
 mod trust;
@@ -30,10 +39,15 @@ use crate::failure::{EXIT_OTHER, EXIT_USAGE, Failure};
 
 fn main() -> ExitCode {
     install_panic_hook();
+    let environment_lang = i18n::Lang::from_environment(|name| std::env::var(name).ok());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => return clap_exit(&error),
+        Err(error) => {
+            i18n::choose(environment_lang);
+            return clap_exit(&error);
+        }
     };
+    i18n::choose(cli.global.lang.unwrap_or(environment_lang));
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

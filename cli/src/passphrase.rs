@@ -12,6 +12,7 @@ use selfreport_core::crypto::PassphraseKeySource;
 use zeroize::Zeroizing;
 
 use crate::failure::Failure;
+use crate::i18n::{tr, tr_with};
 
 /// Reads the passphrase of an existing store from `env_name`, or asks once.
 pub fn existing(env_name: &str) -> Result<Zeroizing<String>, Failure> {
@@ -32,17 +33,14 @@ pub fn new(env_name: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
             if first != second {
                 return Err(Failure::invalid(
                     "PassphraseMismatch",
-                    "the two passphrases differ",
+                    tr("passphrase.mismatch"),
                 ));
             }
             first
         }
     };
     if passphrase.is_empty() {
-        return Err(Failure::invalid(
-            "EmptyPassphrase",
-            "the passphrase is empty; choose a long one",
-        ));
+        return Err(Failure::invalid("EmptyPassphrase", tr("passphrase.empty")));
     }
     Ok(passphrase)
 }
@@ -67,7 +65,7 @@ fn from_env(env_name: &str) -> Result<Option<Zeroizing<String>>, Failure> {
             Ok(text) => Ok(Some(Zeroizing::new(text))),
             Err(_) => Err(Failure::invalid(
                 "PassphraseEncoding",
-                format!("the passphrase in {env_name} is not valid UTF-8"),
+                tr_with("passphrase.encoding", &[("env", &env_name)]),
             )),
         },
     }
@@ -75,11 +73,14 @@ fn from_env(env_name: &str) -> Result<Option<Zeroizing<String>>, Failure> {
 
 fn prompt(label: &str, env_name: &str) -> Result<Zeroizing<String>, Failure> {
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::key_unavailable(format!(
-            "no passphrase: set {env_name} or run on a terminal to be asked"
+        return Err(Failure::key_unavailable(tr_with(
+            "passphrase.none",
+            &[("env", &env_name)],
         )));
     }
     rpassword::prompt_password(label)
         .map(Zeroizing::new)
-        .map_err(|error| Failure::key_unavailable(format!("cannot read the passphrase: {error}")))
+        .map_err(|error| {
+            Failure::key_unavailable(tr_with("passphrase.unreadable", &[("error", &error)]))
+        })
 }

@@ -11,7 +11,7 @@ use selfreport_core::{RevocationListInfo, RevocationStatus, SelfReport};
 use crate::args::GlobalOptions;
 use crate::commands::{emit, open};
 use crate::failure::Failure;
-use crate::upload::plural;
+use crate::i18n::{label, tr, tr_count, tr_with};
 
 /// `policy revocations [FILE]`.
 pub fn policy_revocations(global: &GlobalOptions, file: Option<&Path>) -> Result<(), Failure> {
@@ -19,28 +19,41 @@ pub fn policy_revocations(global: &GlobalOptions, file: Option<&Path>) -> Result
     let Some(file) = file else {
         let lists = report.revocation_lists()?;
         if lists.is_empty() {
-            return emit("no revocation lists held");
+            return emit(tr("revocation.none"));
         }
         let lines: Vec<String> = lists.iter().map(list_line).collect();
         return emit(&lines.join("\n"));
     };
     let update = report.install_revocations(&read_list(file)?)?;
     let mut lines = vec![if update.changed {
-        format!("installed {}", list_line(&update.list))
+        tr_with(
+            "revocation.installed",
+            &[("list", &list_line(&update.list))],
+        )
     } else {
-        format!("already held: {}", list_line(&update.list))
+        tr_with(
+            "revocation.already_held",
+            &[("list", &list_line(&update.list))],
+        )
     }];
     for policy in &update.revoked_policies {
-        lines.push(format!(
-            "stopped {policy}:{}",
-            standing_line(&report, policy).trim_start_matches("\n  ")
+        lines.push(tr_with(
+            "revocation.stopped",
+            &[
+                ("policy", policy),
+                (
+                    "standing",
+                    &standing_line(&report, policy).trim_start_matches("\n  "),
+                ),
+            ],
         ));
     }
     if update.dropped > 0 {
-        lines.push(format!(
-            "{} queued submission{} dropped unsent (recorded in the ledger)",
+        lines.push(tr_count(
             update.dropped,
-            plural(update.dropped)
+            "revocation.dropped_one",
+            "revocation.dropped_other",
+            &[("count", &update.dropped)],
         ));
     }
     emit(&lines.join("\n"))
@@ -48,21 +61,36 @@ pub fn policy_revocations(global: &GlobalOptions, file: Option<&Path>) -> Result
 
 /// One list, for the person: root, sequence, dates, what it revokes.
 fn list_line(list: &RevocationListInfo) -> String {
-    format!(
-        "revocation list {} of root {} (issued {}, next by {}{}): {} delegation{}, {} policy version{} revoked",
-        list.sequence,
-        list.root_key_id,
-        list.issued_at,
-        list.next_update,
-        if list.stale {
-            ", OVERDUE: ask the authority for the latest"
-        } else {
-            ""
-        },
+    let delegations = tr_count(
         list.revoked_delegations,
-        plural(list.revoked_delegations),
+        "revocation.delegations_one",
+        "revocation.delegations_other",
+        &[("count", &list.revoked_delegations)],
+    );
+    let versions = tr_count(
         list.revoked_policies,
-        plural(list.revoked_policies)
+        "revocation.versions_one",
+        "revocation.versions_other",
+        &[("count", &list.revoked_policies)],
+    );
+    tr_with(
+        "revocation.list",
+        &[
+            ("sequence", &list.sequence),
+            ("root", &list.root_key_id),
+            ("issued", &list.issued_at),
+            ("next", &list.next_update),
+            (
+                "overdue",
+                &if list.stale {
+                    tr("revocation.overdue")
+                } else {
+                    ""
+                },
+            ),
+            ("delegations", &delegations),
+            ("versions", &versions),
+        ],
     )
 }
 
@@ -75,29 +103,43 @@ pub(crate) fn standing_line(report: &SelfReport, policy_id: &str) -> String {
             reason,
             list,
         }) => format!(
-            "\n  REVOKED: its root revoked version {version} because {} (list {}); nothing is sealed or sent under it",
-            reason_text(reason),
-            list.sequence
+            "\n  {}",
+            tr_with(
+                "revocation.version_revoked",
+                &[
+                    ("version", &version),
+                    ("reason", &reason_text(reason)),
+                    ("list", &list.sequence),
+                ],
+            )
         ),
         Ok(RevocationStatus::DelegationRevoked {
             subject_key_id,
             reason,
             list,
         }) => format!(
-            "\n  REVOKED: its root revoked the delegation to key {subject_key_id} it was signed under, because {} (list {}); nothing is sealed or sent under it",
-            reason_text(reason),
-            list.sequence
+            "\n  {}",
+            tr_with(
+                "revocation.delegation_revoked",
+                &[
+                    ("key", &subject_key_id),
+                    ("reason", &reason_text(reason)),
+                    ("list", &list.sequence),
+                ],
+            )
         ),
         _ => String::new(),
     }
 }
 
 fn reason_text(reason: RevocationReason) -> String {
-    reason
-        .labels()
-        .get("en")
-        .cloned()
-        .unwrap_or_else(|| reason.code().to_owned())
+    let labels = reason.labels();
+    let text = label(&labels);
+    if text.is_empty() {
+        reason.code().to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Reads at most one byte more than the largest list accepted, so an oversized file is

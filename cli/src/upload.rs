@@ -8,7 +8,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::sync::Mutex;
 
 use chrono::DateTime;
-use selfreport_core::ledger::{DisclosedFieldEntry, LedgerEntry, LedgerEvent, LedgerVerification};
 use selfreport_core::minimize::{Preview, PreviewField};
 use selfreport_core::model::RecordId;
 use selfreport_core::store::{OutboxItem, OutboxItemState, OutboxState, StoredRecord};
@@ -18,11 +17,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::args::{
-    ConsentArgs, ConsentCommand, DeleteRequestArgs, GlobalOptions, LedgerArgs, ListArgs,
-    PolicyUpdateArgs, PreviewArgs, SyncArgs,
+    ConsentArgs, ConsentCommand, DeleteRequestArgs, GlobalOptions, ListArgs, PolicyUpdateArgs,
+    PreviewArgs, SyncArgs,
 };
 use crate::commands::{describe_policy, emit, emit_json, open};
-use crate::failure::{EXIT_INTEGRITY, Failure};
+use crate::failure::Failure;
+use crate::i18n::{tr, tr_count, tr_with};
 use crate::network;
 
 /// `preview RECORD_ID`.
@@ -40,40 +40,66 @@ pub fn preview(global: &GlobalOptions, args: &PreviewArgs) -> Result<(), Failure
 /// The preview as the person reads it.
 pub fn preview_text(stored: &StoredRecord, preview: &Preview) -> String {
     let record = &stored.record;
-    let mut out = format!(
-        "record {} ({}/{} for {}, policy version {})\nEach field, as you entered it -> what is sent:\n",
-        record.id, record.policy_id, record.form_id, record.date, record.policy_version
+    let mut out = tr_with(
+        "preview.heading",
+        &[
+            ("id", &record.id),
+            ("policy", &record.policy_id),
+            ("form", &record.form_id),
+            ("date", &record.date),
+            ("version", &record.policy_version),
+        ],
     );
+    out.push('\n');
     for field in &preview.fields {
         out.push_str(&format!("  {}\n", field_line(field)));
     }
-    out.push_str(
-        "What each recipient receives (sealed to its key, padded with spaces to the size shown):\n",
-    );
+    out.push_str(tr("preview.parts"));
+    out.push('\n');
     for part in &preview.parts {
         out.push_str(&format!(
-            "  {} ({} bytes):\n    {}\n",
-            part.recipient, part.padded_size, part.json
+            "  {}\n    {}\n",
+            tr_with(
+                "preview.part",
+                &[("recipient", &part.recipient), ("bytes", &part.padded_size)],
+            ),
+            part.json
         ));
     }
     if preview.parts.is_empty() {
-        out.push_str("  nothing: no field of this form leaves the device\n");
+        out.push_str(&format!("  {}\n", tr("preview.nothing")));
     }
     out
 }
 
 /// One field: `name: before -> after (transform, to recipient)`.
 pub fn field_line(field: &PreviewField) -> String {
-    let before = field.before.as_deref().unwrap_or("(no answer)");
+    let before = field
+        .before
+        .as_deref()
+        .unwrap_or_else(|| tr("preview.no_answer"));
+    let name = &field.field;
+    let how = &field.transform;
     match (&field.recipient, &field.after) {
-        (None, _) => format!("{}: {before} -> stays on this device", field.field),
-        (Some(recipient), Some(after)) => format!(
-            "{}: {before} -> {after} ({}, to {recipient})",
-            field.field, field.transform
+        (None, _) => tr_with("preview.stays", &[("field", name), ("before", &before)]),
+        (Some(recipient), Some(after)) => tr_with(
+            "preview.sent",
+            &[
+                ("field", name),
+                ("before", &before),
+                ("after", after),
+                ("how", how),
+                ("to", recipient),
+            ],
         ),
-        (Some(recipient), None) => format!(
-            "{}: {before} -> nothing sent ({}, to {recipient})",
-            field.field, field.transform
+        (Some(recipient), None) => tr_with(
+            "preview.nothing_sent",
+            &[
+                ("field", name),
+                ("before", &before),
+                ("how", how),
+                ("to", recipient),
+            ],
         ),
     }
 }
@@ -127,9 +153,7 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
     match command {
         ConsentCommand::Grant(ConsentArgs { policy }) => {
             report.grant_consent(policy)?;
-            emit(&format!(
-                "consent granted for {policy}: its submissions are sent at the next sync (recorded in the ledger)"
-            ))
+            emit(&tr_with("consent.granted", &[("policy", policy)]))
         }
         ConsentCommand::Status(ConsentArgs { policy }) => emit(&consent_status_text(
             policy,
@@ -137,9 +161,11 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
         )),
         ConsentCommand::Withdraw(ConsentArgs { policy }) => {
             let dropped = report.withdraw_consent(policy)?;
-            emit(&format!(
-                "consent withdrawn for {policy}: nothing more is sent under it; {dropped} queued submission{} dropped unsent (recorded in the ledger)",
-                plural(dropped)
+            emit(&tr_count(
+                dropped,
+                "consent.withdrawn_one",
+                "consent.withdrawn_other",
+                &[("policy", policy), ("dropped", &dropped)],
             ))
         }
     }
@@ -148,31 +174,40 @@ pub fn consent(global: &GlobalOptions, command: &ConsentCommand) -> Result<(), F
 /// `consent status`: one line, and each widening on a line of its own.
 fn consent_status_text(policy: &str, status: &ConsentStatus) -> String {
     match status {
-        ConsentStatus::NotAsked => format!(
-            "{policy}: you have not consented; nothing is sent (selfreport consent grant --policy {policy})"
+        ConsentStatus::NotAsked => tr_with("consent.not_asked", &[("policy", &policy)]),
+        ConsentStatus::Withdrawn => tr_with("consent.status_withdrawn", &[("policy", &policy)]),
+        ConsentStatus::Granted {
+            consented_version,
+            version,
+        } if consented_version == version => tr_with(
+            "consent.status_granted",
+            &[("policy", &policy), ("version", version)],
         ),
-        ConsentStatus::Withdrawn => {
-            format!("{policy}: you withdrew consent; nothing is sent under it")
-        }
         ConsentStatus::Granted {
             consented_version,
             version,
-        } if consented_version == version => {
-            format!("{policy}: consent granted to version {version}, the one installed")
-        }
-        ConsentStatus::Granted {
-            consented_version,
-            version,
-        } => format!(
-            "{policy}: consent granted to version {consented_version}; version {version}, installed, lets no more leave"
+        } => tr_with(
+            "consent.status_carried",
+            &[
+                ("policy", &policy),
+                ("consented", consented_version),
+                ("version", version),
+            ],
         ),
         ConsentStatus::Widened {
             consented_version,
             version,
             widened,
         } => format!(
-            "{policy}: version {version} lets more leave than version {consented_version} you consented to; \
-             nothing is sent until you consent again (selfreport consent grant --policy {policy}):\n  {}",
+            "{}\n  {}",
+            tr_with(
+                "consent.status_widened",
+                &[
+                    ("policy", &policy),
+                    ("consented", consented_version),
+                    ("version", version),
+                ],
+            ),
             widened.join("\n  ")
         ),
     }
@@ -305,15 +340,20 @@ pub fn event_line(event: &SyncEvent) -> String {
 
 fn sync_text(report: &SyncReport, events: &[SyncEvent], awaiting_consent: usize) -> String {
     let mut out = if report.queued + report.delivered + report.retry_later + report.failed == 0 {
-        "sync: nothing to send".to_owned()
+        tr("sync.nothing").to_owned()
     } else {
-        format!(
-            "sync: {} queued, {} delivered, {} to retry later, {} failed",
-            report.queued, report.delivered, report.retry_later, report.failed
+        tr_with(
+            "sync.summary",
+            &[
+                ("queued", &report.queued),
+                ("delivered", &report.delivered),
+                ("retry", &report.retry_later),
+                ("failed", &report.failed),
+            ],
         )
     };
     if report.cancelled {
-        out.push_str(" (cancelled; the rest waits in the outbox)");
+        out.push_str(tr("sync.cancelled"));
     }
     for event in events {
         if matches!(
@@ -324,10 +364,12 @@ fn sync_text(report: &SyncReport, events: &[SyncEvent], awaiting_consent: usize)
         }
     }
     if awaiting_consent > 0 {
-        out.push_str(&format!(
-            "\n{awaiting_consent} saved record{} wait{} for consent (selfreport consent grant --policy PID)",
-            plural(awaiting_consent as u64),
-            if awaiting_consent == 1 { "s" } else { "" }
+        out.push('\n');
+        out.push_str(&tr_count(
+            awaiting_consent as u64,
+            "sync.awaiting_consent_one",
+            "sync.awaiting_consent_other",
+            &[("count", &awaiting_consent)],
         ));
     }
     out
@@ -341,7 +383,7 @@ pub fn outbox(global: &GlobalOptions, args: &ListArgs) -> Result<(), Failure> {
         return emit_json(&list);
     }
     if items.is_empty() {
-        return emit("the outbox is empty");
+        return emit(tr("outbox.empty"));
     }
     let lines: Vec<String> = items.iter().map(outbox_line).collect();
     emit(&lines.join("\n"))
@@ -412,210 +454,19 @@ fn outbox_json(item: &OutboxItem) -> Value {
     })
 }
 
-/// `ledger`.
-pub fn ledger(global: &GlobalOptions, args: &LedgerArgs) -> Result<(), Failure> {
-    let report = open(global)?;
-    let verification = if args.verify {
-        Some(report.verify_ledger()?)
-    } else {
-        None
-    };
-    if args.json {
-        // Each entry with its format, exact hashed bytes, hash and predecessor's hash:
-        // enough to verify the chain with any SHA-256 tool (docs/protocol.md).
-        let entries = report.ledger_chain()?;
-        emit_json(&json!({ "entries": entries, "verification": verification }))?;
-    } else {
-        emit(&ledger_text(&report.ledger()?, verification.as_ref()))?;
-    }
-    match verification.and_then(|verification| verification.problem) {
-        Some(problem) => Err(Failure::new(
-            "LedgerInvalid",
-            format!(
-                "the ledger does not verify: entry {} ({})",
-                problem.seq,
-                problem_text(problem.problem)
-            ),
-            EXIT_INTEGRITY,
-        )),
-        None => Ok(()),
-    }
-}
-
-fn problem_text(problem: &str) -> &'static str {
-    match problem {
-        "chain" => "its hash does not follow from the entries before it",
-        "receipt" => "its receipt's signature does not verify",
-        "sequence" => "an entry is missing or out of order",
-        "unreadable" => "it cannot be read",
-        "encoding" => "its bytes are not the canonical form its format requires",
-        _ => "it failed verification",
-    }
-}
-
-/// The ledger as the person reads it; with a verification, each receipt checked is
-/// marked.
-pub fn ledger_text(
-    entries: &[(u64, LedgerEntry)],
-    verification: Option<&LedgerVerification>,
-) -> String {
-    if entries.is_empty() {
-        return "the ledger is empty: nothing was disclosed, consented to or withdrawn".to_owned();
-    }
-    let verified_below = verification.map(|verification| {
-        verification
-            .problem
-            .as_ref()
-            .map_or(u64::MAX, |problem| problem.seq)
-    });
-    let mut out = String::new();
-    for (seq, entry) in entries {
-        out.push_str(&format!(
-            "#{seq} {}  {}\n",
-            entry.at,
-            event_text(entry, *seq, verified_below)
-        ));
-    }
-    if let Some(verification) = verification {
-        match &verification.problem {
-            None => out.push_str(&format!(
-                "verified: {} entr{}, hash chain intact, {} receipt{} signed by the policies' receipt keys\n",
-                verification.entries,
-                if verification.entries == 1 { "y" } else { "ies" },
-                verification.receipts_verified,
-                plural(verification.receipts_verified)
-            )),
-            Some(problem) => out.push_str(&format!(
-                "NOT verified: entry {} {}\n",
-                problem.seq,
-                problem_text(problem.problem)
-            )),
-        }
-    }
-    out
-}
-
-fn fields_text(fields: &[DisclosedFieldEntry]) -> String {
-    fields
-        .iter()
-        .map(|field| {
-            format!(
-                "{} ({}, to {})",
-                field.field, field.transform, field.recipient
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> String {
-    match &entry.event {
-        LedgerEvent::Disclosure {
-            policy_id,
-            policy_version,
-            purpose,
-            endpoint,
-            form,
-            submission_id,
-            fields,
-            receipt,
-            ..
-        } => {
-            let checked = match verified_below {
-                Some(first_bad) if seq < first_bad => "signature verified",
-                Some(_) => "NOT verified",
-                None => "signature not checked; use --verify",
-            };
-            format!(
-                "sent {policy_id} v{policy_version} {form} for {purpose} to {endpoint}\n    submission {submission_id}\n    fields: {}\n    receipt: received {}, body sha256 {}, {checked}",
-                fields_text(fields),
-                receipt.received_at,
-                receipt.body_sha256
-            )
-        }
-        LedgerEvent::ConsentGranted {
-            policy_id,
-            purpose,
-            version,
-            disclosure_sha256,
-        } => match (version, disclosure_sha256) {
-            (Some(version), Some(digest)) => format!(
-                "consent granted for {policy_id} v{version} ({purpose}); disclosure sha256 {digest}"
-            ),
-            _ => format!("consent granted for {policy_id} ({purpose})"),
-        },
-        LedgerEvent::ConsentCarriedOver {
-            policy_id,
-            from_version,
-            to_version,
-            rotated,
-            ..
-        } => {
-            let rotated = if rotated.is_empty() {
-                String::new()
-            } else {
-                format!("; rotated: {}", rotated.join(", "))
-            };
-            format!(
-                "consent carried over from {policy_id} v{from_version} to v{to_version}: it discloses no more{rotated}"
-            )
-        }
-        LedgerEvent::ConsentNeeded {
-            policy_id,
-            version,
-            widened,
-        } => format!(
-            "{policy_id} v{version} discloses more than you consented to; nothing is sent until you consent again\n    {}",
-            widened.join("\n    ")
-        ),
-        LedgerEvent::SubmissionDropped {
-            policy_id,
-            submission_id,
-            reason,
-        } => format!("submission {submission_id} ({policy_id}) dropped unsent: {reason}"),
-        LedgerEvent::PolicyRevoked {
-            policy_id,
-            version,
-            revoked,
-            reason,
-            sequence,
-            dropped,
-        } => format!(
-            "{policy_id} v{version} stopped: its root revoked the {revoked} ({reason}; list {sequence}); nothing more is sealed or sent under it; {dropped} queued submission{} dropped unsent",
-            plural(*dropped)
-        ),
-        LedgerEvent::ConsentWithdrawn {
-            policy_id,
-            purpose,
-            dropped,
-        } => format!(
-            "consent withdrawn for {policy_id} ({purpose}); {dropped} queued submission{} dropped unsent",
-            plural(*dropped)
-        ),
-        LedgerEvent::DeletionRequested {
-            policy_id,
-            submission_id,
-            endpoint,
-            outcome,
-        } => format!(
-            "deletion requested for submission {submission_id} ({policy_id}) at {endpoint}: {outcome}"
-        ),
-    }
-}
-
 /// `delete-request SUBMISSION_ID`.
 pub fn delete_request(global: &GlobalOptions, args: &DeleteRequestArgs) -> Result<(), Failure> {
     let config = network::transport_config(&global.extra_roots, &args.network)?;
     let report = open(global)?;
     let outcome = network::block_on(report.request_deletion(&args.submission, &config))??;
-    emit(&format!(
-        "submission {}: {} (recorded in the ledger)",
-        args.submission,
-        match outcome {
-            DeletionOutcome::Deleted => "deleted by the drop box",
-            DeletionOutcome::NotFound => "the drop box no longer holds it",
-            DeletionOutcome::DroppedUnsent => "it had not been sent; dropped from the outbox",
-        }
+    let what = tr(match outcome {
+        DeletionOutcome::Deleted => "deletion.deleted",
+        DeletionOutcome::NotFound => "deletion.not_found",
+        DeletionOutcome::DroppedUnsent => "deletion.dropped_unsent",
+    });
+    emit(&tr_with(
+        "deletion.outcome",
+        &[("id", &args.submission), ("what", &what)],
     ))
 }
 
@@ -625,19 +476,26 @@ pub fn policy_update(global: &GlobalOptions, args: &PolicyUpdateArgs) -> Result<
     let report = open(global)?;
     match network::block_on(report.update_policy(&args.policy, &config))?? {
         Some(summary) => emit(&format!(
-            "updated policy {} to version {} ({})\n{}{}",
-            summary.id,
-            summary.version,
-            summary.purpose_code,
+            "{}\n{}{}",
+            tr_with(
+                "policy.updated",
+                &[
+                    ("id", &summary.id),
+                    ("version", &summary.version),
+                    ("purpose", &summary.purpose_code),
+                ],
+            ),
             describe_policy(&summary),
             crate::revocations::standing_line(&report, &summary.id)
         )),
         None => {
             let installed = report.policy(&args.policy)?;
             emit(&format!(
-                "policy {} is up to date (version {}){}",
-                args.policy,
-                installed.version(),
+                "{}{}",
+                tr_with(
+                    "policy.up_to_date",
+                    &[("id", &args.policy), ("version", &installed.version())],
+                ),
                 crate::revocations::standing_line(&report, &args.policy)
             ))
         }
@@ -650,8 +508,6 @@ pub(crate) fn plural(count: u64) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use selfreport_core::ledger::LedgerProblem;
-
     use super::*;
 
     #[test]
@@ -744,33 +600,5 @@ mod tests {
             sync_text(&SyncReport::default(), &[], 0),
             "sync: nothing to send"
         );
-    }
-
-    #[test]
-    fn a_broken_ledger_is_said_to_be_broken() {
-        let entries = vec![(
-            1,
-            LedgerEntry {
-                at: "2026-11-28T12:00:00+08:00".into(),
-                event: LedgerEvent::ConsentGranted {
-                    policy_id: "sh".into(),
-                    purpose: "epidemic-control".into(),
-                    version: None,
-                    disclosure_sha256: None,
-                },
-            },
-        )];
-        let broken = LedgerVerification {
-            entries: 0,
-            receipts_verified: 0,
-            problem: Some(LedgerProblem {
-                seq: 1,
-                problem: "chain",
-            }),
-        };
-        let text = ledger_text(&entries, Some(&broken));
-        assert!(text.contains("#1 2026-11-28T12:00:00+08:00  consent granted for sh"));
-        assert!(text.contains("NOT verified: entry 1"), "{text}");
-        assert_eq!(unix_time(0), "1970-01-01T00:00:00Z");
     }
 }

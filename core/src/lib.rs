@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod error;
 mod facade;
 mod hex;
+mod household;
 pub mod ledger;
 pub mod minimize;
 pub mod model;

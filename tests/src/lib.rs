@@ -220,8 +220,25 @@ impl Outcome {
 /// Runs `program` with `args` and `envs` (added to a cleaned environment), stdin closed.
 ///
 /// Every `SELFREPORT_*` variable of the calling environment is removed first, so a
-/// developer's own passphrase can never leak into a test.
+/// developer's own passphrase can never leak into a test, and so are the locale variables
+/// (`LC_ALL`, `LC_MESSAGES`, `LANG`), so human output is English unless `envs` asks for
+/// another language.
 pub fn run<I, S>(program: &Path, args: I, envs: &[(&str, &str)], cwd: &Path) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run_with_input(program, args, envs, cwd, None)
+}
+
+/// [`run`], with `input` written to the program's stdin (then closed) when given.
+pub fn run_with_input<I, S>(
+    program: &Path,
+    args: I,
+    envs: &[(&str, &str)],
+    cwd: &Path,
+    input: Option<&[u8]>,
+) -> Outcome
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -230,18 +247,38 @@ where
     command
         .args(args)
         .current_dir(cwd)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SELFREPORT_") {
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with("SELFREPORT_")
+            || ["LC_ALL", "LC_MESSAGES", "LANG"].contains(&name_text.as_ref())
+        {
             command.env_remove(name);
         }
     }
     command.envs(envs.iter().copied());
-    let output = command
-        .output()
+    let mut child = command
+        .spawn()
         .unwrap_or_else(|error| panic!("cannot run {}: {error}", program.display()));
+    if let Some(input) = input {
+        use std::io::Write as _;
+        let mut stdin = child
+            .stdin
+            .take()
+            .unwrap_or_else(|| panic!("no stdin pipe"));
+        // A program that exits before reading all of it closes the pipe: not a failure
+        // of the test's making, so a broken pipe is ignored.
+        let _ = stdin.write_all(input);
+    }
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|error| panic!("cannot wait for {}: {error}", program.display()));
     Outcome {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -308,6 +345,33 @@ impl Workspace {
     /// Runs `selfreport` with the test passphrase.
     pub fn selfreport(&self, args: &[&str]) -> Outcome {
         self.selfreport_with(args, Some(PASSPHRASE), &[])
+    }
+
+    /// Runs `selfreport` with the test passphrase, `extra_env`, and `input` on its stdin.
+    pub fn selfreport_input(
+        &self,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+        input: &str,
+    ) -> Outcome {
+        let store = self.store();
+        let store = store.to_string_lossy();
+        let mut full: Vec<&str> = vec![
+            "--store",
+            &store,
+            "--pbkdf2-iterations",
+            TEST_PBKDF2_ITERATIONS,
+        ];
+        full.extend_from_slice(args);
+        let mut envs: Vec<(&str, &str)> = extra_env.to_vec();
+        envs.push(("SELFREPORT_PASSPHRASE", PASSPHRASE));
+        run_with_input(
+            &self.selfreport,
+            &full,
+            &envs,
+            self.path(),
+            Some(input.as_bytes()),
+        )
     }
 
     /// Runs `selfreport` with exactly `args`: no `--store`, no iteration count, no

@@ -714,7 +714,7 @@ impl Demo {
             periods.len()
         ))?;
         say(
-            "   Profiles stay until she deletes them (or runs `selfreport erase --yes`); reports do not.",
+            "   Profiles stay until she removes them (`selfreport profile remove ID --yes`, or `erase --yes`); reports do not.",
         )
     }
 }

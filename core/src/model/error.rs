@@ -101,7 +101,11 @@ pub enum Rule {
     /// A travel leg ends before it starts.
     DateOrder,
     /// The code is not one the form allows.
-    UnknownCode,
+    UnknownCode {
+        /// The codes the field allows, in the form's order, so the person learns them
+        /// from the first refusal.
+        allowed: Vec<String>,
+    },
     /// A multiple-choice answer lists a code twice.
     DuplicateCode,
     /// The text contains control characters.
@@ -162,7 +166,7 @@ impl Rule {
             Rule::TooPrecise => "TooPrecise",
             Rule::FutureDate => "FutureDate",
             Rule::DateOrder => "DateOrder",
-            Rule::UnknownCode => "UnknownCode",
+            Rule::UnknownCode { .. } => "UnknownCode",
             Rule::DuplicateCode => "DuplicateCode",
             Rule::ControlCharacter => "ControlCharacter",
             Rule::NameCharacter => "NameCharacter",
@@ -206,7 +210,11 @@ impl fmt::Display for Rule {
             Rule::TooPrecise => f.write_str("has more than one decimal"),
             Rule::FutureDate => f.write_str("is after today"),
             Rule::DateOrder => f.write_str("has a travel leg that ends before it starts"),
-            Rule::UnknownCode => f.write_str("is not one of the codes this form allows"),
+            Rule::UnknownCode { allowed } => write!(
+                f,
+                "is not one of the codes this form allows ({})",
+                allowed.join(", ")
+            ),
             Rule::DuplicateCode => f.write_str("lists the same code twice"),
             Rule::ControlCharacter => f.write_str("contains control characters"),
             Rule::NameCharacter => {
@@ -301,7 +309,9 @@ mod tests {
             Rule::TooPrecise,
             Rule::FutureDate,
             Rule::DateOrder,
-            Rule::UnknownCode,
+            Rule::UnknownCode {
+                allowed: vec!["cough".into()],
+            },
             Rule::DuplicateCode,
             Rule::ControlCharacter,
             Rule::NameCharacter,

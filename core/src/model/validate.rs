@@ -306,7 +306,9 @@ fn check_code(codes: &[String], code: &str) -> Result<(), Rule> {
     if codes.iter().any(|allowed| allowed == code) {
         Ok(())
     } else {
-        Err(Rule::UnknownCode)
+        Err(Rule::UnknownCode {
+            allowed: codes.to_vec(),
+        })
     }
 }
 

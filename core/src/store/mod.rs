@@ -36,6 +36,7 @@ pub use consent::{Consent, ConsentScope};
 pub use monitoring::NewMonitoringPeriod;
 pub(crate) use monitoring::expiry_epoch;
 pub use outbox::{AttemptOutcome, OutboxItem, OutboxItemState, OutboxPayload, Recorded};
+pub use profiles::ProfileRemoval;
 pub use purge::PurgeReport;
 pub use records::{NewRecord, OutboxState, RecordListing, SavedRecord, StoredRecord};
 pub use revocations::RevocationsInstalled;
@@ -55,8 +56,8 @@ pub(crate) struct Inner {
     pub(crate) policies: HashMap<String, VerifiedPolicy>,
     /// Profile rows already opened, by profile id: their decrypted JSON, zeroed when
     /// dropped (on removal, when the store closes or is erased). Every save reads its
-    /// profile, and this spares it the row's read and decryption. Profile rows are only
-    /// ever inserted; anything that rewrites or deletes one must remove its entry here.
+    /// profile, and this spares it the row's read and decryption. Whatever rewrites or
+    /// deletes a profile row (`update_profile`, `remove_profile`) removes its entry here.
     /// Cleared when the key changes, and when it holds [`MAX_OPENED_PROFILES`] rows.
     pub(crate) opened_profiles: HashMap<String, Plaintext>,
 }

@@ -81,6 +81,47 @@ impl Store {
         Ok(period)
     }
 
+    /// Replaces the stored period with the same id by `period` (ended early, or its start
+    /// or reason corrected), sealed again under the epoch its new last day and
+    /// `retention_days` give. `Conflict` if it would overlap another period of the same
+    /// profile and policy; `NotFound` if there is no such period.
+    pub fn replace_monitoring_period(
+        &self,
+        period: &MonitoringPeriod,
+        retention_days: u32,
+    ) -> Result<()> {
+        let others = self.monitoring_periods()?;
+        if !others.iter().any(|existing| existing.id == period.id) {
+            return Err(Error::NotFound {
+                what: "monitoring period",
+                id: period.id.to_string(),
+            });
+        }
+        if let Some(existing) = others
+            .iter()
+            .find(|existing| existing.id != period.id && existing.overlaps(period))
+        {
+            return Err(Error::Conflict(format!(
+                "another monitoring period for this profile and policy runs from {} to {}",
+                existing.start,
+                existing.last_day()
+            )));
+        }
+        let epoch = expiry_epoch(period.last_day(), retention_days);
+        let plaintext = encode(period)?;
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let sealed =
+            inner
+                .keys
+                .seal_row(&inner.conn, TABLE, period.id.as_str(), epoch, &plaintext)?;
+        inner.conn.execute(
+            "UPDATE monitoring_periods SET epoch = ?2, sealed = ?3 WHERE id = ?1",
+            params![period.id.as_str(), epoch, sealed],
+        )?;
+        Ok(())
+    }
+
     /// Every stored monitoring period, ordered by start date.
     pub fn monitoring_periods(&self) -> Result<Vec<MonitoringPeriod>> {
         let mut guard = self.lock();

@@ -1,14 +1,26 @@
 //! Profiles: the people on this device, sealed under the standing epoch.
 
 use rusqlite::params;
+use serde::Serialize;
 
+use super::monitoring::profile_index;
 use super::rows::{decode, encode};
-use super::{MAX_OPENED_PROFILES, STANDING_EPOCH, Store};
+use super::{MAX_OPENED_PROFILES, STANDING_EPOCH, Store, checkpoint_truncate};
 use crate::crypto::random_id;
 use crate::error::{Error, Result};
+use crate::hex::hex;
 use crate::model::{Profile, ProfileId, ValidatedProfile};
 
 const TABLE: &str = "profiles";
+
+/// What removing a profile deleted with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ProfileRemoval {
+    /// Records never queued or sent, deleted.
+    pub records: usize,
+    /// Monitoring periods deleted.
+    pub monitoring_periods: usize,
+}
 
 impl Store {
     /// Stores a new profile under a fresh random id.
@@ -55,10 +67,7 @@ impl Store {
             .prepare_cached("SELECT sealed FROM profiles WHERE id = ?1")?
             .query_row([id.as_str()], |row| row.get(0))
             .map_err(|error| match error {
-                rusqlite::Error::QueryReturnedNoRows => Error::NotFound {
-                    what: "profile",
-                    id: id.to_string(),
-                },
+                rusqlite::Error::QueryReturnedNoRows => not_found(id),
                 other => other.into(),
             })?;
         let plaintext =
@@ -73,6 +82,98 @@ impl Store {
             .opened_profiles
             .insert(id.as_str().to_owned(), plaintext);
         Ok(profile)
+    }
+
+    /// Replaces the attributes of the profile `id` (its id stays). `NotFound` when there
+    /// is no such profile. The old row's cells are zeroed (`secure_delete`) and the WAL
+    /// truncated, so the attributes it replaced leave no copy in the files.
+    pub fn update_profile(&self, id: &ProfileId, profile: ValidatedProfile) -> Result<Profile> {
+        let profile = profile.into_profile(id.clone());
+        let plaintext = encode(&profile)?;
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let sealed = inner.keys.seal_row(
+            &inner.conn,
+            TABLE,
+            profile.id.as_str(),
+            STANDING_EPOCH,
+            &plaintext,
+        )?;
+        let changed = inner.conn.execute(
+            "UPDATE profiles SET sealed = ?2 WHERE id = ?1",
+            params![profile.id.as_str(), sealed],
+        )?;
+        inner.opened_profiles.remove(id.as_str());
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        checkpoint_truncate(&inner.conn)?;
+        Ok(profile)
+    }
+
+    /// Removes the profile `id` with its monitoring periods, its records never queued or
+    /// sent, and its pseudonyms under `policy_ids` (the installed policies), in one
+    /// transaction; then truncates the WAL and vacuums, as a purge does, so the files keep
+    /// no copy of them.
+    ///
+    /// Refused (`Conflict`, nothing changed) while the profile has a record queued or
+    /// sent: the outbox holds its sealed submission and the deletion token only this
+    /// device has, and the ledger refers to it; those stay until their retention ends
+    /// (`purge`), so the person can still ask the drop box to delete what it holds.
+    /// Epoch keys are shared by every profile's rows of the same days and are shredded by
+    /// the purge, not here.
+    pub fn remove_profile(&self, id: &ProfileId, policy_ids: &[String]) -> Result<ProfileRemoval> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let profile_idx = profile_index(inner, id);
+        let pseudonym_ids: Vec<String> = policy_ids
+            .iter()
+            .map(|policy| {
+                hex(&inner
+                    .keys
+                    .blind_index("pseudonym", &[id.as_str().as_bytes(), policy.as_bytes()])
+                    .0)
+            })
+            .collect();
+        let tx = inner.conn.transaction()?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM profiles WHERE id = ?1)",
+            [id.as_str()],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            return Err(not_found(id));
+        }
+        let held: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM records WHERE profile_idx = ?1 AND state != 'saved'",
+            [&profile_idx],
+            |row| row.get(0),
+        )?;
+        if held > 0 {
+            return Err(Error::Conflict(format!(
+                "profile {id} has {held} report(s) queued or sent; they are kept, with the \
+                 token to ask the drop box to delete them, until their retention ends \
+                 (`purge`), and the profile with them"
+            )));
+        }
+        let records = tx.execute("DELETE FROM records WHERE profile_idx = ?1", [&profile_idx])?;
+        let monitoring_periods = tx.execute(
+            "DELETE FROM monitoring_periods WHERE profile_idx = ?1",
+            [&profile_idx],
+        )?;
+        for pseudonym in &pseudonym_ids {
+            tx.execute("DELETE FROM pseudonyms WHERE id = ?1", [pseudonym])?;
+        }
+        tx.execute("DELETE FROM profiles WHERE id = ?1", [id.as_str()])?;
+        tx.commit()?;
+        inner.opened_profiles.remove(id.as_str());
+        checkpoint_truncate(&inner.conn)?;
+        inner.conn.execute_batch("PRAGMA incremental_vacuum;")?;
+        checkpoint_truncate(&inner.conn)?;
+        Ok(ProfileRemoval {
+            records,
+            monitoring_periods,
+        })
     }
 
     /// Every profile, ordered by display name.
@@ -97,6 +198,13 @@ impl Store {
         }
         profiles.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
         Ok(profiles)
+    }
+}
+
+fn not_found(id: &ProfileId) -> Error {
+    Error::NotFound {
+        what: "profile",
+        id: id.to_string(),
     }
 }
 

@@ -101,6 +101,20 @@ fn multi_choice() {
     rejects("symptoms", &kind, "cough,sneezing", "UnknownCode");
     rejects("symptoms", &kind, "Cough", "UnknownCode");
     rejects("symptoms", &kind, "cough,fatigue,cough", "DuplicateCode");
+    // The refusal teaches the allowed codes, and never repeats the rejected one.
+    let error = parse_answer("symptoms", &kind, "sneezing", today()).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("(cough, fatigue, dyspnea, loss_of_smell)"),
+        "{message}"
+    );
+    assert!(!message.contains("sneezing"), "{message}");
+    assert_eq!(
+        error.rule,
+        Rule::UnknownCode {
+            allowed: codes(&["cough", "fatigue", "dyspnea", "loss_of_smell"])
+        }
+    );
     // A huge typed list stops at its first repeat.
     let repeated = FieldValue::MultiChoice(vec!["cough".to_owned(); 100_000]);
     rejects_value("symptoms", &kind, &repeated, "DuplicateCode");

@@ -1,0 +1,153 @@
+//! `monitor start|list|end|correct`: the periods during which a household member owes
+//! daily reports.
+//!
+//! A period the person starts is self-started unless `--reason` says otherwise
+//! (`contact`, `arrival`): the reason is what the person states, and a resident
+//! monitoring her mother is not recording an arrival. Periods that enrollment orders
+//! start (issue 14) will be the collector's to change, not the person's; the core refuses
+//! them in `end_monitoring` and `correct_monitoring`.
+
+use std::collections::BTreeMap;
+
+use selfreport_core::SelfReport;
+use selfreport_core::model::{MonitoringId, MonitoringPeriod, MonitoringReason, ProfileId};
+use serde_json::json;
+
+use crate::args::{
+    GlobalOptions, MonitorCorrectArgs, MonitorEndArgs, MonitorListArgs, MonitorStartArgs, ReasonArg,
+};
+use crate::commands::{emit, emit_json, open};
+use crate::failure::Failure;
+use crate::i18n::{tr, tr_with};
+
+fn reason(reason: ReasonArg) -> MonitoringReason {
+    match reason {
+        ReasonArg::Arrival => MonitoringReason::Arrival,
+        ReasonArg::Contact => MonitoringReason::Contact,
+        ReasonArg::SelfReported => MonitoringReason::SelfReported,
+    }
+}
+
+/// The reason in words.
+pub fn reason_text(reason: MonitoringReason) -> &'static str {
+    tr(match reason {
+        MonitoringReason::Arrival => "monitor.reason.arrival",
+        MonitoringReason::Contact => "monitor.reason.contact",
+        MonitoringReason::SelfReported => "monitor.reason.self",
+    })
+}
+
+/// Every profile's nickname by id.
+pub fn nicknames(report: &SelfReport) -> Result<BTreeMap<String, String>, Failure> {
+    Ok(report
+        .profiles()?
+        .into_iter()
+        .map(|profile| (profile.id.as_str().to_owned(), profile.display_name))
+        .collect())
+}
+
+/// The nickname of `profile`, or `?` for one no longer on this device.
+pub fn nickname<'a>(names: &'a BTreeMap<String, String>, profile: &ProfileId) -> &'a str {
+    names.get(profile.as_str()).map_or("?", String::as_str)
+}
+
+fn period_line(period: &MonitoringPeriod, names: &BTreeMap<String, String>) -> String {
+    tr_with(
+        "monitor.period",
+        &[
+            ("nickname", &nickname(names, &period.profile_id)),
+            ("policy", &period.policy_id),
+            ("start", &period.start),
+            ("last", &period.last_day()),
+            ("days", &period.days),
+            ("reason", &reason_text(period.reason)),
+            ("id", &period.id),
+        ],
+    )
+}
+
+/// Runs `monitor start`.
+pub fn monitor_start(global: &GlobalOptions, args: &MonitorStartArgs) -> Result<(), Failure> {
+    let profile = ProfileId::parse(&args.profile)?;
+    let report = open(global)?;
+    let period = report.start_monitoring(&profile, &args.policy, args.from, reason(args.reason))?;
+    let names = nicknames(&report)?;
+    emit(&format!(
+        "{}\n{}",
+        tr("monitor.started"),
+        period_line(&period, &names)
+    ))
+}
+
+/// Runs `monitor list`.
+pub fn monitor_list(global: &GlobalOptions, args: &MonitorListArgs) -> Result<(), Failure> {
+    let report = open(global)?;
+    let mut periods = report.monitoring_periods()?;
+    if let Some(profile) = &args.profile {
+        let profile = ProfileId::parse(profile)?;
+        periods.retain(|period| period.profile_id == profile);
+    }
+    let today = report.today();
+    if args.json {
+        let list: Vec<_> = periods
+            .iter()
+            .map(|period| {
+                json!({
+                    "id": period.id.as_str(),
+                    "profile_id": period.profile_id.as_str(),
+                    "policy_id": period.policy_id,
+                    "start": period.start,
+                    "last_day": period.last_day(),
+                    "days": period.days,
+                    "reason": period.reason.as_str(),
+                    "active": period.is_active(today),
+                })
+            })
+            .collect();
+        return emit_json(&list);
+    }
+    if periods.is_empty() {
+        return emit(tr("monitor.none"));
+    }
+    let names = nicknames(&report)?;
+    let lines: Vec<String> = periods
+        .iter()
+        .map(|period| {
+            let state = if period.is_active(today) {
+                "monitor.active"
+            } else if period.start > today {
+                "monitor.upcoming"
+            } else {
+                "monitor.over"
+            };
+            format!("{} [{}]", period_line(period, &names), tr(state))
+        })
+        .collect();
+    emit(&lines.join("\n"))
+}
+
+/// Runs `monitor end`.
+pub fn monitor_end(global: &GlobalOptions, args: &MonitorEndArgs) -> Result<(), Failure> {
+    let id = MonitoringId::parse(&args.period)?;
+    let report = open(global)?;
+    let period = report.end_monitoring(&id, args.on)?;
+    let names = nicknames(&report)?;
+    emit(&format!(
+        "{}\n{}",
+        tr("monitor.ended"),
+        period_line(&period, &names)
+    ))
+}
+
+/// Runs `monitor correct`.
+pub fn monitor_correct(global: &GlobalOptions, args: &MonitorCorrectArgs) -> Result<(), Failure> {
+    let id = MonitoringId::parse(&args.period)?;
+    let report = open(global)?;
+    let period = report.correct_monitoring(&id, args.from, args.reason.map(reason))?;
+    let names = nicknames(&report)?;
+    emit(&format!(
+        "{}\n{}",
+        tr("monitor.corrected"),
+        period_line(&period, &names)
+    ))
+}
