@@ -109,7 +109,7 @@ fn has(profile: &Profile, attribute: &str) -> bool {
         "name" => profile.name.is_some(),
         "id_number" => profile.id_number.is_some(),
         "phone" => profile.phone.is_some(),
-        "birth_date" => profile.birth_date.is_some(),
+        "birth_date" => profile.known_birth_date().is_some(),
         "passport_number" => profile.passport_number.is_some(),
         _ => false,
     }

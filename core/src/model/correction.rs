@@ -5,6 +5,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::profile::check_birth_date_matches_id;
+use super::resident_id::birth_date as resident_id_birth_date;
 use super::{
     FieldKind, FieldValue, Profile, ProfileAttribute, Record, ValidationError, check_value,
     parse_answer,
@@ -59,18 +61,30 @@ pub fn profile_corrections(profile: &Profile, today: NaiveDate) -> Vec<Correctio
         ProfileAttribute::IdNumber => Some(FieldKind::ResidentId),
         ProfileAttribute::Phone => Some(FieldKind::Phone),
         ProfileAttribute::PassportNumber => Some(FieldKind::PassportNumber),
-        // A birth date was checked against the ID number when saved; no rule about a
-        // date alone has changed since.
+        // Checked below, against the ID number: no rule about a date alone has changed.
         ProfileAttribute::BirthDate => None,
     };
-    ProfileAttribute::ALL
+    let mut corrections: Vec<Correction> = ProfileAttribute::ALL
         .into_iter()
         .filter_map(|attribute| {
             let kind = kind_of(attribute)?;
             let value = profile.attribute(attribute)?;
             recheck(attribute.field_id(), &kind, &value, today)
         })
-        .collect()
+        .collect();
+    // A birth date that disagrees with the ID number it was stored beside (saved before
+    // the two were compared): kept, flagged, and the ID's date offered.
+    if let Some(birth_date) = profile.birth_date {
+        if let Err(error) = check_birth_date_matches_id(birth_date, profile.id_number.as_deref()) {
+            let suggested = profile
+                .id_number
+                .as_deref()
+                .and_then(resident_id_birth_date)
+                .map(FieldValue::Date);
+            corrections.push(Correction { error, suggested });
+        }
+    }
+    corrections
 }
 
 /// The corrections a stored record's values need under today's rules for `form` (the
@@ -147,6 +161,28 @@ mod tests {
         assert_eq!(json["field"], "phone");
         assert_eq!(json["rule"], "Format");
         assert_eq!(json["suggested"]["value"], "+862156748728");
+    }
+
+    #[test]
+    fn a_stored_birth_date_the_resident_id_contradicts_is_kept_and_flagged() {
+        let profile = Profile {
+            id_number: Some("11010519491231002X".into()),
+            phone: None,
+            birth_date: Some(NaiveDate::from_ymd_opt(1950, 1, 1).unwrap()),
+            ..stored_profile()
+        };
+        let corrections = profile_corrections(&profile, today());
+        assert_eq!(corrections.len(), 1, "{corrections:?}");
+        assert_eq!(corrections[0].error.field, "birth_date");
+        assert_eq!(corrections[0].error.rule, Rule::ResidentIdBirthDateMismatch);
+        assert_eq!(
+            corrections[0].suggested,
+            Some(FieldValue::Date(
+                NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+            ))
+        );
+        // Kept: the profile still says what was stored.
+        assert_eq!(profile.birth_date, NaiveDate::from_ymd_opt(1950, 1, 1));
     }
 
     #[test]

@@ -244,7 +244,7 @@ impl fmt::Display for Rule {
                 f.write_str("does not embed a real birth date from 1860 to today (digits 7 to 14)")
             }
             Rule::ResidentIdBirthDateMismatch => {
-                f.write_str("does not match the birth date in the resident ID number")
+                f.write_str("does not match the birth date in the resident ID number `id_number`")
             }
             Rule::PhoneCountryCode => {
                 f.write_str("does not start with a country calling code in use (E.164)")

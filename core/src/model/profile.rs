@@ -37,6 +37,7 @@ pub struct NewProfile {
     /// Phone number (`phone`, E.164; spaces and dashes are removed).
     pub phone: Option<String>,
     /// Birth date; not after today, and equal to the resident ID's if both are given.
+    /// Left out when the resident ID is given: forms then take the ID's (digits 7 to 14).
     pub birth_date: Option<NaiveDate>,
     /// Passport number (`passport_number`).
     pub passport_number: Option<String>,
@@ -78,13 +79,7 @@ impl NewProfile {
             if birth_date > today {
                 return Err(ValidationError::new(birth_field, Rule::FutureDate));
             }
-            let embedded = id_number.as_deref().and_then(resident_id::birth_date);
-            if embedded.is_some_and(|embedded| embedded != birth_date) {
-                return Err(ValidationError::new(
-                    birth_field,
-                    Rule::ResidentIdBirthDateMismatch,
-                ));
-            }
+            check_birth_date_matches_id(birth_date, id_number.as_deref())?;
         }
         Ok(ValidatedProfile {
             display_name,
@@ -95,6 +90,22 @@ impl NewProfile {
             passport_number,
         })
     }
+}
+
+/// A birth date given beside a resident ID must be the one the ID embeds: the error
+/// names `birth_date` and its message names `id_number`.
+pub(crate) fn check_birth_date_matches_id(
+    birth_date: NaiveDate,
+    id_number: Option<&str>,
+) -> Result<(), ValidationError> {
+    let embedded = id_number.and_then(resident_id::birth_date);
+    if embedded.is_some_and(|embedded| embedded != birth_date) {
+        return Err(ValidationError::new(
+            ProfileAttribute::BirthDate.field_id(),
+            Rule::ResidentIdBirthDateMismatch,
+        ));
+    }
+    Ok(())
 }
 
 fn check_display_name(display_name: &str) -> Result<String, ValidationError> {
@@ -191,22 +202,29 @@ pub struct Profile {
     pub id_number: Option<String>,
     /// Phone number, E.164.
     pub phone: Option<String>,
-    /// Birth date.
+    /// Birth date as entered; see [`Profile::known_birth_date`] for the one forms take.
     pub birth_date: Option<NaiveDate>,
     /// Passport number, upper case.
     pub passport_number: Option<String>,
 }
 
 impl Profile {
+    /// The birth date forms take: the one entered, else the one the resident ID embeds
+    /// (GB 11643 digits 7 to 14), so nobody types what their ID already holds. Derived
+    /// when read, never stored: an edited ID number moves it with it.
+    pub fn known_birth_date(&self) -> Option<NaiveDate> {
+        self.birth_date
+            .or_else(|| self.id_number.as_deref().and_then(resident_id::birth_date))
+    }
+
     /// The attribute as the typed value a profile-sourced form field carries, if the
-    /// profile has it. The birth date is not derived from the ID number: a form gets
-    /// only what the person entered for it.
+    /// profile has it (the birth date as [`Profile::known_birth_date`] gives it).
     pub fn attribute(&self, attribute: ProfileAttribute) -> Option<FieldValue> {
         match attribute {
             ProfileAttribute::Name => self.name.clone().map(FieldValue::PersonName),
             ProfileAttribute::IdNumber => self.id_number.clone().map(FieldValue::ResidentId),
             ProfileAttribute::Phone => self.phone.clone().map(FieldValue::Phone),
-            ProfileAttribute::BirthDate => self.birth_date.map(FieldValue::Date),
+            ProfileAttribute::BirthDate => self.known_birth_date().map(FieldValue::Date),
             ProfileAttribute::PassportNumber => {
                 self.passport_number.clone().map(FieldValue::PassportNumber)
             }
@@ -455,6 +473,45 @@ mod tests {
         for (profile, field, rule) in cases {
             assert_eq!(rejected(profile), (field.to_owned(), rule));
         }
+    }
+
+    #[test]
+    fn the_birth_date_is_taken_from_the_resident_id_when_not_given() {
+        let profile = NewProfile {
+            birth_date: None,
+            ..full()
+        }
+        .validate(today())
+        .unwrap()
+        .into_profile(id());
+        // Stored as entered (absent), read from the ID (digits 7 to 14).
+        assert_eq!(profile.birth_date, None);
+        assert_eq!(profile.known_birth_date(), Some(date("1949-12-31")));
+        assert_eq!(
+            profile.attribute(ProfileAttribute::BirthDate),
+            Some(FieldValue::Date(date("1949-12-31")))
+        );
+        // An edited ID number moves it with it.
+        let edited = Profile {
+            id_number: Some("110105195001010020".into()),
+            ..profile
+        };
+        assert_eq!(edited.known_birth_date(), Some(date("1950-01-01")));
+    }
+
+    #[test]
+    fn a_birth_date_the_resident_id_contradicts_is_refused_naming_both_fields() {
+        let error = NewProfile {
+            birth_date: Some(date("1950-01-01")),
+            ..full()
+        }
+        .validate(today())
+        .unwrap_err();
+        assert_eq!(error.field, "birth_date");
+        assert_eq!(error.rule, Rule::ResidentIdBirthDateMismatch);
+        let message = error.to_string();
+        assert!(message.contains("`birth_date`"), "{message}");
+        assert!(message.contains("`id_number`"), "{message}");
     }
 
     #[test]

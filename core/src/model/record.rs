@@ -442,4 +442,32 @@ mod tests {
         );
         assert_eq!(RecordId::parse("x").unwrap_err().field, "record_id");
     }
+
+    #[test]
+    fn a_required_birth_date_comes_from_the_resident_id_when_the_profile_has_no_other() {
+        // A returning traveler entered only his resident ID: the form's birth date is the
+        // one it holds, not a `MissingFromProfile` refusal asking him to type it again.
+        let mut form = daily();
+        for field in &mut form.fields {
+            if field.id == "birth_date" {
+                field.required = true;
+            }
+        }
+        let traveler = NewProfile {
+            display_name: "Me".into(),
+            name: Some("张三".into()),
+            id_number: Some("11010519491231002X".into()),
+            ..NewProfile::default()
+        }
+        .validate(today())
+        .unwrap()
+        .into_profile(ProfileId::from_random_bytes([1; 16]));
+        assert!(validate_answers(&form, &traveler, minimal(), today(), today()).is_ok());
+        let without_id = profile(Some("张三"));
+        let error = validate_answers(&form, &without_id, minimal(), today(), today()).unwrap_err();
+        assert_eq!(
+            (error.field.as_str(), error.rule.code()),
+            ("birth_date", "MissingFromProfile")
+        );
+    }
 }
