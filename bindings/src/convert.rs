@@ -167,13 +167,15 @@ pub(crate) fn monitoring_info(period: model::MonitoringPeriod) -> MonitoringInfo
 }
 
 pub(crate) fn due_item(item: model::DueItem) -> DueItem {
+    // A registration is owed outside any period: day and length 0.
+    let (day, of_days) = item.period_day().unwrap_or((0, 0));
     DueItem {
         profile_id: item.profile_id.to_string(),
         policy_id: item.policy_id,
         form_id: item.form_id,
         date: item.date.to_string(),
-        day: item.day,
-        of_days: item.of_days,
+        day,
+        of_days,
     }
 }
 

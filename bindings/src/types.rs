@@ -236,9 +236,10 @@ pub struct DueItem {
     pub form_id: String,
     /// For which day.
     pub date: String,
-    /// Day number within the monitoring period, from 1.
+    /// Day number within the monitoring period, from 1; 0 for a registration (a
+    /// pre-registration not yet sent), which is owed outside any period.
     pub day: u32,
-    /// Length of the period.
+    /// Length of the period; 0 for a registration.
     pub of_days: u32,
 }
 

@@ -9,6 +9,7 @@ use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::sync::Arc;
 
+use selfreport_core::model::Owed;
 use selfreport_core::policy::MAX_SIGNED_POLICY_BYTES;
 use selfreport_core::store::StoredRecord;
 use selfreport_core::{Clock, Error, Options, PolicySummary, SelfReport, SystemClock};
@@ -280,23 +281,23 @@ fn due(global: &GlobalOptions, args: &DueArgs) -> Result<(), Failure> {
     let lines: Vec<String> = items
         .iter()
         .map(|item| {
-            tr_with(
-                "due.item",
-                &[
-                    ("id", &item.profile_id),
-                    (
-                        "nickname",
-                        &names
-                            .get(item.profile_id.as_str())
-                            .map_or("?", String::as_str),
-                    ),
-                    ("policy", &item.policy_id),
-                    ("form", &item.form_id),
-                    ("date", &item.date),
-                    ("day", &item.day),
-                    ("days", &item.of_days),
-                ],
-            )
+            let nickname = names
+                .get(item.profile_id.as_str())
+                .map_or("?", String::as_str);
+            let who: [(&str, &dyn std::fmt::Display); 5] = [
+                ("id", &item.profile_id),
+                ("nickname", &nickname),
+                ("policy", &item.policy_id),
+                ("form", &item.form_id),
+                ("date", &item.date),
+            ];
+            match item.owed {
+                Owed::Daily { day, of_days } => tr_with(
+                    "due.item",
+                    &[&who[..], &[("day", &day), ("days", &of_days)]].concat(),
+                ),
+                Owed::Registration => tr_with("due.registration", &who),
+            }
         })
         .collect();
     emit(&lines.join("\n"))

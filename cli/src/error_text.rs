@@ -128,6 +128,8 @@ mod tests {
             Rule::TooPrecise,
             Rule::FutureDate,
             Rule::DateOrder,
+            Rule::LegAfterArrival,
+            Rule::BeforeArrival,
             Rule::UnknownCode {
                 allowed: vec!["cough".into(), "fever".into()],
             },

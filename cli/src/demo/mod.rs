@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use selfreport_core::crypto::PassphraseKeySource;
-use selfreport_core::model::{Answers, MonitoringReason, NewProfile, ProfileId, RecordId};
+use selfreport_core::model::{Answers, MonitoringReason, NewProfile, Owed, ProfileId, RecordId};
 use selfreport_core::{Clock, FixedClock, Options, SelfReport};
 use selfreport_endpoint::delegation::{DelegationRequest, delegate_file, sign_policy_under_chain};
 use selfreport_endpoint::{AuthorityError, KeygenOutput};
@@ -628,9 +628,13 @@ impl Demo {
                 .iter()
                 .find(|(id, _)| *id == item.profile_id)
                 .map_or("?", |(_, name)| name.as_str());
+            let why = match item.owed {
+                Owed::Daily { day, of_days } => format!("day {day} of {of_days}"),
+                Owed::Registration => "registration filled in, not sent yet".to_owned(),
+            };
             say(&format!(
-                "   {name} owes {}/{} (day {} of {})",
-                item.policy_id, item.form_id, item.day, item.of_days
+                "   {name} owes {}/{} ({why})",
+                item.policy_id, item.form_id
             ))?;
         }
         Ok(())

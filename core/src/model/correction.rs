@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::profile::check_birth_date_matches_id;
 use super::resident_id::birth_date as resident_id_birth_date;
 use super::{
-    FieldKind, FieldValue, Profile, ProfileAttribute, Record, ValidationError, check_value,
-    parse_answer,
+    DateBounds, FieldKind, FieldValue, Profile, ProfileAttribute, Record, ValidationError,
+    check_value_within, parse_answer_within, stored_arrival,
 };
 use crate::policy::Form;
 
@@ -45,9 +45,20 @@ pub fn recheck(
     value: &FieldValue,
     today: NaiveDate,
 ) -> Option<Correction> {
-    let error = check_value(field_id, kind, value, today).err()?;
+    recheck_within(field_id, kind, value, DateBounds::today(today))
+}
+
+/// [`recheck`] within `bounds`: a stored travel history's legs up to its record's
+/// planned arrival pass.
+pub fn recheck_within(
+    field_id: &str,
+    kind: &FieldKind,
+    value: &FieldValue,
+    bounds: DateBounds,
+) -> Option<Correction> {
+    let error = check_value_within(field_id, kind, value, bounds).err()?;
     // The value's text form parsed again: a normalization that now passes is offered.
-    let suggested = parse_answer(field_id, kind, &value.to_string(), today)
+    let suggested = parse_answer_within(field_id, kind, &value.to_string(), bounds)
         .ok()
         .filter(|normalized| normalized != value);
     Some(Correction { error, suggested })
@@ -92,6 +103,10 @@ pub fn profile_corrections(profile: &Profile, today: NaiveDate) -> Vec<Correctio
 /// longer has, or has with another kind, are not rechecked: they were checked against
 /// the form they were saved under.
 pub fn record_corrections(record: &Record, form: &Form, today: NaiveDate) -> Vec<Correction> {
+    let bounds = DateBounds {
+        today,
+        planned_arrival: stored_arrival(form, &record.values),
+    };
     record
         .values
         .iter()
@@ -100,7 +115,7 @@ pub fn record_corrections(record: &Record, form: &Form, today: NaiveDate) -> Vec
             if field.kind.name() != value.kind_name() {
                 return None;
             }
-            recheck(field_id, &field.kind, value, today)
+            recheck_within(field_id, &field.kind, value, bounds)
         })
         .collect()
 }

@@ -100,6 +100,12 @@ pub enum Rule {
     FutureDate,
     /// A travel leg ends before it starts.
     DateOrder,
+    /// A travel leg ends after the record's planned arrival date (`arrival_date`): a
+    /// trip still under way may be registered up to the day it ends, not beyond.
+    LegAfterArrival,
+    /// A daily report is dated before the day this person arrived (the `arrival_date`
+    /// of their registration): monitoring starts on arrival.
+    BeforeArrival,
     /// The code is not one the form allows.
     UnknownCode {
         /// The codes the field allows, in the form's order, so the person learns them
@@ -166,6 +172,8 @@ impl Rule {
             Rule::TooPrecise => "TooPrecise",
             Rule::FutureDate => "FutureDate",
             Rule::DateOrder => "DateOrder",
+            Rule::LegAfterArrival => "LegAfterArrival",
+            Rule::BeforeArrival => "BeforeArrival",
             Rule::UnknownCode { .. } => "UnknownCode",
             Rule::DuplicateCode => "DuplicateCode",
             Rule::ControlCharacter => "ControlCharacter",
@@ -210,6 +218,12 @@ impl fmt::Display for Rule {
             Rule::TooPrecise => f.write_str("has more than one decimal"),
             Rule::FutureDate => f.write_str("is after today"),
             Rule::DateOrder => f.write_str("has a travel leg that ends before it starts"),
+            Rule::LegAfterArrival => {
+                f.write_str("has a travel leg that ends after the planned arrival date `arrival_date`")
+            }
+            Rule::BeforeArrival => f.write_str(
+                "is before the arrival date of this person's registration: daily reports start on arrival",
+            ),
             Rule::UnknownCode { allowed } => write!(
                 f,
                 "is not one of the codes this form allows ({})",
@@ -309,6 +323,8 @@ mod tests {
             Rule::TooPrecise,
             Rule::FutureDate,
             Rule::DateOrder,
+            Rule::LegAfterArrival,
+            Rule::BeforeArrival,
             Rule::UnknownCode {
                 allowed: vec!["cough".into()],
             },

@@ -134,10 +134,35 @@ pub struct DueItem {
     pub form_id: String,
     /// The day it is owed for (today).
     pub date: NaiveDate,
-    /// Day of the monitoring period, starting at 1.
-    pub day: u32,
-    /// Length of the monitoring period in days.
-    pub of_days: u32,
+    /// Why it is owed: a day of a monitoring period, or a registration not yet sent.
+    #[serde(flatten)]
+    pub owed: Owed,
+}
+
+/// Why a form is due. In JSON, `"owed"` names the variant beside the item's other
+/// fields: `{"owed": "daily", "day": 3, "of_days": 14}`, `{"owed": "registration"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "owed", rename_all = "snake_case")]
+pub enum Owed {
+    /// A daily form, on a day of an active monitoring period.
+    Daily {
+        /// Day of the monitoring period, starting at 1.
+        day: u32,
+        /// Length of the monitoring period in days.
+        of_days: u32,
+    },
+    /// A registration (a traveler's pre-registration) filled in but not sent yet.
+    Registration,
+}
+
+impl DueItem {
+    /// The day of the monitoring period and its length, for a daily form.
+    pub fn period_day(&self) -> Option<(u32, u32)> {
+        match self.owed {
+            Owed::Daily { day, of_days } => Some((day, of_days)),
+            Owed::Registration => None,
+        }
+    }
 }
 
 /// What each profile still owes `today`: every daily form that requires monitoring, of
@@ -195,8 +220,10 @@ pub fn due(
                 policy_id: policy.id.clone(),
                 form_id: form.id.clone(),
                 date: today,
-                day,
-                of_days: period.days,
+                owed: Owed::Daily {
+                    day,
+                    of_days: period.days,
+                },
             });
         }
     }
@@ -296,7 +323,8 @@ mod tests {
             .iter()
             .map(|item| {
                 let n = u8::from_str_radix(&item.profile_id.as_str()[..2], 16).unwrap();
-                (n, item.form_id.as_str(), item.day, item.of_days)
+                let (day, of_days) = item.period_day().unwrap();
+                (n, item.form_id.as_str(), day, of_days)
             })
             .collect()
     }
@@ -357,7 +385,12 @@ mod tests {
         let item = &due_on("2026-11-25")[0];
         assert_eq!(item.date, date("2026-11-25"));
         assert_eq!(item.policy_id, "sh-daily");
-        assert_eq!(item.day, 6);
+        assert_eq!(item.period_day(), Some((6, 14)));
+        let json = serde_json::to_value(item).unwrap();
+        assert_eq!(json["owed"], "daily");
+        assert_eq!(json["day"], 6);
+        assert_eq!(json["of_days"], 14);
+        assert_eq!(serde_json::from_value::<DueItem>(json).unwrap(), *item);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::id::random_id;
 use super::{
-    FieldValue, Profile, ProfileAttribute, ProfileId, Rule, ValidationError, check_value,
-    parse_answer,
+    DateBounds, FieldValue, Profile, ProfileAttribute, ProfileId, Rule, ValidationError,
+    answered_arrival, check_value_within, parse_answer_within,
 };
 use crate::policy::{FieldSource, Form};
 
@@ -130,7 +130,9 @@ impl Record {
 /// - the record's date may not be after today ([`Rule::FutureDate`] on field `"date"`);
 /// - each answer, in field-id order: the form must have the field
 ///   ([`Rule::UnknownField`]); a `source: profile` field may not be answered
-///   ([`Rule::ProfileSourced`]); text is parsed and values checked by the field's kind;
+///   ([`Rule::ProfileSourced`]); text is parsed and values checked by the field's kind
+///   (a travel leg may end after today up to the planned arrival the answers give,
+///   see [`super::arrival_field`]: [`Rule::LegAfterArrival`] beyond it);
 /// - each form field, in form order: a required profile-sourced field needs the
 ///   attribute in the profile ([`Rule::MissingFromProfile`], naming the attribute's
 ///   field id), a required answered field needs an answer ([`Rule::Required`]).
@@ -148,6 +150,11 @@ pub fn validate_answers(
     if date > today {
         return Err(ValidationError::new(DATE_FIELD, Rule::FutureDate));
     }
+    // Travel legs may end after today, up to the arrival the same answers plan.
+    let bounds = DateBounds {
+        today,
+        planned_arrival: answered_arrival(form, &answers, today),
+    };
     let mut values = BTreeMap::new();
     for (field_id, answer) in answers.by_field {
         let Some(field) = form.field(&field_id) else {
@@ -160,9 +167,9 @@ pub fn validate_answers(
             AnswerInput::Text(text) if text.trim().is_empty() && !blank_is_a_value(field) => {
                 continue;
             }
-            AnswerInput::Text(text) => parse_answer(&field_id, &field.kind, &text, today)?,
+            AnswerInput::Text(text) => parse_answer_within(&field_id, &field.kind, &text, bounds)?,
             AnswerInput::Value(value) => {
-                check_value(&field_id, &field.kind, &value, today)?;
+                check_value_within(&field_id, &field.kind, &value, bounds)?;
                 value
             }
         };

@@ -66,8 +66,40 @@ pub fn parse_answer(
     text: &str,
     today: NaiveDate,
 ) -> Result<FieldValue, ValidationError> {
+    parse_answer_within(field_id, kind, text, DateBounds::today(today))
+}
+
+/// The days a value's dates are checked against: the person's local today and, in a
+/// record that plans an arrival (its `arrival_date`), that day, up to which a travel
+/// leg may end in the future (a trip still under way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateBounds {
+    /// The person's local date.
+    pub today: NaiveDate,
+    /// The record's planned arrival, if it has one.
+    pub planned_arrival: Option<NaiveDate>,
+}
+
+impl DateBounds {
+    /// Bounds of a value outside any record that plans an arrival: today only.
+    pub fn today(today: NaiveDate) -> Self {
+        Self {
+            today,
+            planned_arrival: None,
+        }
+    }
+}
+
+/// [`parse_answer`] within `bounds`: a travel leg may end after today, up to the
+/// planned arrival ([`Rule::LegAfterArrival`] beyond it).
+pub fn parse_answer_within(
+    field_id: &str,
+    kind: &FieldKind,
+    text: &str,
+    bounds: DateBounds,
+) -> Result<FieldValue, ValidationError> {
     let value = parse_text(kind, text).map_err(|rule| ValidationError::new(field_id, rule))?;
-    check_value(field_id, kind, &value, today)?;
+    check_value_within(field_id, kind, &value, bounds)?;
     Ok(value)
 }
 
@@ -82,7 +114,17 @@ pub fn check_value(
     value: &FieldValue,
     today: NaiveDate,
 ) -> Result<(), ValidationError> {
-    check_kind(kind, value, today).map_err(|rule| ValidationError::new(field_id, rule))
+    check_value_within(field_id, kind, value, DateBounds::today(today))
+}
+
+/// [`check_value`] within `bounds` (see [`parse_answer_within`]).
+pub fn check_value_within(
+    field_id: &str,
+    kind: &FieldKind,
+    value: &FieldValue,
+    bounds: DateBounds,
+) -> Result<(), ValidationError> {
+    check_kind(kind, value, bounds).map_err(|rule| ValidationError::new(field_id, rule))
 }
 
 fn parse_text(kind: &FieldKind, text: &str) -> Result<FieldValue, Rule> {
@@ -252,7 +294,8 @@ fn parse_travel_history(text: &str) -> Result<Vec<TravelLeg>, Rule> {
     Ok(legs)
 }
 
-fn check_kind(kind: &FieldKind, value: &FieldValue, today: NaiveDate) -> Result<(), Rule> {
+fn check_kind(kind: &FieldKind, value: &FieldValue, bounds: DateBounds) -> Result<(), Rule> {
+    let today = bounds.today;
     match (kind, value) {
         (FieldKind::YesNo, FieldValue::YesNo(_)) => Ok(()),
         (FieldKind::Choice { codes }, FieldValue::Choice(code)) => check_code(codes, code),
@@ -281,7 +324,7 @@ fn check_kind(kind: &FieldKind, value: &FieldValue, today: NaiveDate) -> Result<
         }
         (FieldKind::District, FieldValue::District(code)) => district::check(code),
         (FieldKind::TravelHistory, FieldValue::TravelHistory(legs)) => {
-            check_travel_history(legs, today)
+            check_travel_history(legs, bounds)
         }
         (FieldKind::PersonName, FieldValue::PersonName(name)) => check_person_name(name),
         (FieldKind::ResidentId, FieldValue::ResidentId(id)) => resident_id::check(id, today),
@@ -336,7 +379,7 @@ fn check_temperature(temperature: Temperature) -> Result<(), Rule> {
     }
 }
 
-fn check_travel_history(legs: &[TravelLeg], today: NaiveDate) -> Result<(), Rule> {
+fn check_travel_history(legs: &[TravelLeg], bounds: DateBounds) -> Result<(), Rule> {
     if legs.len() > MAX_TRAVEL_LEGS {
         return Err(Rule::TooMany {
             max: MAX_TRAVEL_LEGS,
@@ -348,8 +391,12 @@ fn check_travel_history(legs: &[TravelLeg], today: NaiveDate) -> Result<(), Rule
         if leg.from > leg.to {
             return Err(Rule::DateOrder);
         }
-        if leg.to > today {
-            return Err(Rule::FutureDate);
+        if leg.to > bounds.today {
+            match bounds.planned_arrival {
+                None => return Err(Rule::FutureDate),
+                Some(arrival) if leg.to > arrival => return Err(Rule::LegAfterArrival),
+                Some(_) => {}
+            }
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ use super::rows::{decode, encode};
 use super::{Inner, Store};
 use crate::crypto::random_id;
 use crate::error::{Error, Result};
-use crate::model::{FieldValue, ProfileId, Record, RecordId};
+use crate::model::{FieldValue, ProfileId, Record, RecordId, RegistrationFiling};
 use crate::policy::OncePer;
 
 const TABLE: &str = "records";
@@ -459,6 +459,38 @@ impl Store {
             }
             attempt += 1;
         }
+    }
+
+    /// How far a profile's registration under a policy's form has gone: sent when any
+    /// revision was delivered, unsent when one is saved or queued.
+    pub fn registration_filing(
+        &self,
+        profile: &ProfileId,
+        policy_id: &str,
+        form_id: &str,
+    ) -> Result<RegistrationFiling> {
+        let guard = self.lock();
+        let slot = slot_index(
+            &guard,
+            profile,
+            policy_id,
+            form_id,
+            OncePer::Registration,
+            NaiveDate::MIN,
+        );
+        let mut statement = guard
+            .conn
+            .prepare_cached("SELECT state FROM records WHERE slot_idx = ?1")?;
+        let states = statement.query_map([&slot], |row| row.get::<_, String>(0))?;
+        let mut filing = RegistrationFiling::NotFiled;
+        for state in states {
+            match OutboxState::parse(&state?) {
+                Some(OutboxState::Sent) => return Ok(RegistrationFiling::Sent),
+                // A state this version does not know counts as not yet delivered.
+                _ => filing = RegistrationFiling::Unsent,
+            }
+        }
+        Ok(filing)
     }
 
     /// Whether a record exists in the slot of (profile, policy, form, date).
