@@ -183,10 +183,36 @@ pub fn transform_text(transform: &Transform) -> String {
             DateGranularity::Month => "transform.coarsen_month",
         })
         .to_owned(),
-        Transform::Window { days } => tr_with("transform.window", &[("days", days)]),
-        Transform::RiskAreaVisited { areas, window_days } => tr_with(
+        Transform::Window {
+            days,
+            reference: None,
+        } => tr_with("transform.window", &[("days", days)]),
+        Transform::Window {
+            days,
+            reference: Some(reference),
+        } => tr_with(
+            "transform.window_before",
+            &[("days", days), ("reference", reference)],
+        ),
+        Transform::RiskAreaVisited {
+            areas,
+            window_days,
+            reference: None,
+        } => tr_with(
             "transform.risk_area_visited",
             &[("days", window_days), ("areas", &areas.join(", "))],
+        ),
+        Transform::RiskAreaVisited {
+            areas,
+            window_days,
+            reference: Some(reference),
+        } => tr_with(
+            "transform.risk_area_visited_before",
+            &[
+                ("days", window_days),
+                ("areas", &areas.join(", ")),
+                ("reference", reference),
+            ],
         ),
         Transform::Count => tr("transform.count").to_owned(),
         Transform::Pseudonym => tr("transform.pseudonym").to_owned(),
@@ -265,10 +291,22 @@ fn transform_json(transform: &Transform) -> Value {
                 DateGranularity::Month => "month",
             });
         }
-        Transform::Window { days } => value["days"] = json!(days),
-        Transform::RiskAreaVisited { areas, window_days } => {
+        Transform::Window { days, reference } => {
+            value["days"] = json!(days);
+            if let Some(reference) = reference {
+                value["reference"] = json!(reference);
+            }
+        }
+        Transform::RiskAreaVisited {
+            areas,
+            window_days,
+            reference,
+        } => {
             value["areas"] = json!(areas);
             value["window_days"] = json!(window_days);
+            if let Some(reference) = reference {
+                value["reference"] = json!(reference);
+            }
         }
         Transform::Keep | Transform::Omit | Transform::Count | Transform::Pseudonym => {}
     }

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::MinimizeError;
 use super::canonical::{Counter, DisclosedValue, Sink, write_object, write_string, write_value};
 use super::padding::padded_size_of;
-use super::transform::{apply, check_field};
+use super::transform::{apply_until, check_field, window_end};
 use crate::model::{FieldValue, Profile, ProfileAttribute, Record};
 use crate::policy::{FieldSource, FieldSpec, Form, PolicyDocument};
 
@@ -102,7 +102,8 @@ pub fn minimize(
         let Some(value) = field_value(field, record, profile) else {
             continue;
         };
-        let Some(disclosed) = apply(field, &value, record.date, pseudonym)? else {
+        let end = window_end(field, record)?;
+        let Some(disclosed) = apply_until(field, &value, record.date, end, pseudonym)? else {
             continue;
         };
         let recipient = recipient_of(field)?;

@@ -101,6 +101,16 @@ pub enum MinimizeError {
         padded_size: usize,
     },
 
+    /// A window transform is measured back from a `reference` date field the record has
+    /// no date for (saved under a version of the form without it).
+    #[error("field `{field}`: the record has no date in its reference field `{reference}`")]
+    MissingReference {
+        /// The field id.
+        field: String,
+        /// The reference field's id.
+        reference: String,
+    },
+
     /// The size bound of a form overflowed the machine's address range.
     #[error("the size bound of form `{form}` overflows")]
     SizeOverflow {
@@ -125,6 +135,7 @@ impl MinimizeError {
             MinimizeError::InvalidId { .. } => "MinimizeInvalidId",
             MinimizeError::TooLarge { .. } => "MinimizeTooLarge",
             MinimizeError::SizeOverflow { .. } => "MinimizeSizeOverflow",
+            MinimizeError::MissingReference { .. } => "MinimizeMissingReference",
         }
     }
 }
@@ -171,6 +182,10 @@ mod tests {
                 padded_size: 512,
             },
             MinimizeError::SizeOverflow { form: "f".into() },
+            MinimizeError::MissingReference {
+                field: "f".into(),
+                reference: "arrival_date".into(),
+            },
         ];
         let codes: std::collections::BTreeSet<&str> =
             errors.iter().map(MinimizeError::code).collect();

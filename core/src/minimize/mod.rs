@@ -17,6 +17,8 @@ mod transform;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
+mod reference_tests;
+#[cfg(test)]
 mod test_support;
 
 pub use canonical::{Decimal, DisclosedValue};
@@ -24,4 +26,4 @@ pub use disclosure::{DisclosedField, DisclosedPart, Disclosure, SUBMISSION_FORMA
 pub use error::MinimizeError;
 pub use padding::{MAX_PADDED_BYTES, minimum_padded_size, padded_size};
 pub use preview::{Preview, PreviewField, PreviewPart, preview};
-pub use transform::{apply, check_field};
+pub use transform::{apply, apply_until, check_field, window_end};

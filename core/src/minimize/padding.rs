@@ -482,10 +482,14 @@ mod tests {
             Transform::Threshold { at: 37.3 },
             Transform::AgeBand { width: 1 },
             Transform::AgeBand { width: 100 },
-            Transform::Window { days: 366 },
+            Transform::Window {
+                days: 366,
+                reference: None,
+            },
             Transform::RiskAreaVisited {
                 areas: codes(&["42"]),
                 window_days: 366,
+                reference: None,
             },
             Transform::Count,
             Transform::Pseudonym,

@@ -137,6 +137,7 @@ fn risk_area() -> impl Strategy<Value = Transform> {
         .prop_map(|(areas, window_days)| Transform::RiskAreaVisited {
             areas: areas.into_iter().map(str::to_owned).collect(),
             window_days,
+            reference: None,
         })
 }
 
@@ -153,7 +154,10 @@ fn travel_field() -> BoxedStrategy<FieldPlan> {
                 Transform::Generalize {
                     level: DistrictLevel::Province,
                 },
-                Transform::Window { days },
+                Transform::Window {
+                    days,
+                    reference: None,
+                },
                 Transform::Count,
                 risk,
             ]);

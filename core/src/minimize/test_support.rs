@@ -164,6 +164,7 @@ pub(super) fn example_policy() -> PolicyDocument {
                 Transform::RiskAreaVisited {
                     areas: codes(&["4201"]),
                     window_days: 14,
+                    reference: None,
                 },
                 Some("health"),
             ),

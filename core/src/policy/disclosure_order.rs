@@ -252,10 +252,14 @@ mod tests {
             Transform::CoarsenDate {
                 granularity: DateGranularity::Week,
             },
-            Transform::Window { days: 14 },
+            Transform::Window {
+                days: 14,
+                reference: None,
+            },
             Transform::RiskAreaVisited {
                 areas: vec!["42".into()],
                 window_days: 14,
+                reference: None,
             },
             Transform::Count,
             Transform::Pseudonym,

@@ -231,19 +231,43 @@ fn transform_within(kind: &crate::model::FieldKind, new: &Transform, old: &Trans
         (Transform::AgeBand { width: new }, Transform::AgeBand { width: old }) => {
             *old != 0 && new % old == 0
         }
-        (Transform::Window { days: new }, Transform::Window { days: old }) => new <= old,
+        // A window measured back from another day is not comparable: wider.
+        (
+            Transform::Window {
+                days: new,
+                reference: new_reference,
+            },
+            Transform::Window {
+                days: old,
+                reference: old_reference,
+            },
+        ) => new <= old && new_reference == old_reference,
         (
             Transform::RiskAreaVisited {
                 areas: new_areas,
                 window_days: new_days,
+                reference: new_reference,
             },
             Transform::RiskAreaVisited {
                 areas: old_areas,
                 window_days: old_days,
+                reference: old_reference,
             },
-        ) => new_days <= old_days && new_areas.iter().all(|area| old_areas.contains(area)),
+        ) => {
+            new_days <= old_days
+                && new_reference == old_reference
+                && new_areas.iter().all(|area| old_areas.contains(area))
+        }
         _ => true,
     }
+}
+
+/// ` before FIELD` for a window measured back from a reference date; nothing otherwise,
+/// so the digests of policies without one are what they were.
+fn reference_words(reference: Option<&str>) -> String {
+    reference
+        .map(|field| format!(" before {field}"))
+        .unwrap_or_default()
 }
 
 /// A transform with its parameters, as the person reads it (`round 0.5`).
@@ -252,10 +276,18 @@ fn describe(transform: &Transform) -> String {
         Transform::Round { step } => format!("round {step}"),
         Transform::Threshold { at } => format!("threshold {at}"),
         Transform::AgeBand { width } => format!("age_band {width}"),
-        Transform::Window { days } => format!("window {days}"),
-        Transform::RiskAreaVisited { areas, window_days } => {
-            format!("risk_area_visited {window_days} {}", areas.join(","))
+        Transform::Window { days, reference } => {
+            format!("window {days}{}", reference_words(reference.as_deref()))
         }
+        Transform::RiskAreaVisited {
+            areas,
+            window_days,
+            reference,
+        } => format!(
+            "risk_area_visited {window_days} {}{}",
+            areas.join(","),
+            reference_words(reference.as_deref())
+        ),
         other => Step::of(other).name().replace(':', " "),
     }
 }

@@ -291,18 +291,24 @@ pub enum Transform {
         /// The granularity kept.
         granularity: DateGranularity,
     },
-    /// Travel legs kept only when within `days` of the record date.
+    /// Travel legs kept only when within `days` before the window's end: the record
+    /// date, or the `reference` date.
     Window {
         /// The window in days.
         days: u32,
+        /// `selfreport.policy/2`: the id of a required, answered `date` field of the same
+        /// form whose value ends the window (`"arrival_date"`); `None`: the record date.
+        reference: Option<String>,
     },
     /// Travel history reduced to whether a listed area was visited within the window,
     /// plus the week of the last visit.
     RiskAreaVisited {
         /// Area code prefixes (two, four or six digits) considered at risk.
         areas: Vec<String>,
-        /// The window in days before the record date.
+        /// The window in days before its end: the record date, or the `reference` date.
         window_days: u32,
+        /// `selfreport.policy/2`: as for [`Transform::Window`].
+        reference: Option<String>,
     },
     /// A list reduced to its length.
     Count,
@@ -325,6 +331,16 @@ impl Transform {
             Transform::RiskAreaVisited { .. } => "risk_area_visited",
             Transform::Count => "count",
             Transform::Pseudonym => "pseudonym",
+        }
+    }
+
+    /// The `reference` date field a window transform is measured back from, if any.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Transform::Window { reference, .. } | Transform::RiskAreaVisited { reference, .. } => {
+                reference.as_deref()
+            }
+            _ => None,
         }
     }
 

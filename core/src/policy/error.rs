@@ -264,6 +264,20 @@ pub enum PolicyError {
         detail: String,
     },
 
+    /// A window transform's `reference` does not name a required, answered `date` field
+    /// of the same form (or the field itself).
+    #[error("field `{field}` of form `{form}`: `reference` `{reference}`: {detail}")]
+    BadReference {
+        /// The form.
+        form: String,
+        /// The field whose transform has the reference.
+        field: String,
+        /// The field id it names (an identifier: checked before this error can arise).
+        reference: String,
+        /// What is wrong.
+        detail: String,
+    },
+
     /// A `/2` recipient declares no role, or one that is neither `identity` nor `health`.
     #[error("recipient `{recipient}` must declare `role`: \"identity\" or \"health\"{}", role.as_ref().map(|r| format!(" (found `{r}`)")).unwrap_or_default())]
     BadRecipientRole {
@@ -507,6 +521,7 @@ impl PolicyError {
             PolicyError::MissingMonitoring { .. } => "PolicyMissingMonitoring",
             PolicyError::BadProfileSource { .. } => "PolicyBadProfileSource",
             PolicyError::BadParameter { .. } => "PolicyBadParameter",
+            PolicyError::BadReference { .. } => "PolicyBadReference",
             PolicyError::BadSetting { .. } => "PolicyBadSetting",
             PolicyError::BadRecipientRole { .. } => "PolicyBadRecipientRole",
             PolicyError::BadDelegation { .. } => "PolicyBadDelegation",

@@ -535,7 +535,10 @@ mod tests {
             answers(symptoms, Transform::Keep, json!([])),
             Ok(Value::Null)
         );
-        let window = Transform::Window { days: 14 };
+        let window = Transform::Window {
+            days: 14,
+            reference: None,
+        };
         assert_eq!(
             answers(FieldKind::TravelHistory, window.clone(), json!([])),
             Ok(Value::Null)
@@ -563,6 +566,7 @@ mod tests {
         let risk = || Transform::RiskAreaVisited {
             areas: vec!["4201".to_owned()],
             window_days: 14,
+            reference: None,
         };
         assert_eq!(
             answers(

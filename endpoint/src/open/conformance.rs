@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use selfreport_core::minimize::padded_size;
-use selfreport_core::model::{FieldKind, FieldValue, Temperature, TravelLeg, check_value};
+use selfreport_core::model::{
+    DateBounds, FieldKind, FieldValue, Temperature, TravelLeg, check_value, check_value_within,
+};
 use selfreport_core::policy::{
     DateGranularity, DistrictLevel, FieldSpec, Form, PolicyDocument, Transform,
 };
@@ -207,7 +209,12 @@ pub(crate) fn check_part(
     };
     let today = date.max(envelope.received_on).succ_opt().unwrap_or(date);
     for (field_id, value) in fields {
-        match check_field(form, recipient, field_id, value, date, today) {
+        let dates = PartDates {
+            date,
+            today,
+            fields,
+        };
+        match check_field(form, recipient, field_id, value, &dates) {
             Ok(()) => {
                 part.fields.insert(field_id.clone(), value.clone());
             }
@@ -271,6 +278,14 @@ fn check_padding(
     false
 }
 
+/// The days a part's values are checked against: the record's date, the latest "today"
+/// the device can have had, and the part's other fields (a window's `reference` date).
+struct PartDates<'a> {
+    date: NaiveDate,
+    today: NaiveDate,
+    fields: &'a Map<String, Value>,
+}
+
 /// Whether the policy lets `field_id` reach `recipient` in `form`, with `value` exactly
 /// as its transform produces it. The error is the problem, in plain English.
 fn check_field(
@@ -278,8 +293,7 @@ fn check_field(
     recipient: &str,
     field_id: &str,
     value: &Value,
-    date: NaiveDate,
-    today: NaiveDate,
+    dates: &PartDates<'_>,
 ) -> Result<(), String> {
     let Some(spec) = form.field(field_id) else {
         return Err(format!("not a field of form `{}`", form.id));
@@ -293,7 +307,7 @@ fn check_field(
             spec.to.as_deref().unwrap_or("nobody")
         ));
     }
-    check_transformed(spec, value, date, today)
+    check_transformed(spec, value, dates)
 }
 
 const MORE_PRECISE: &str = "more precise than its transform allows";
@@ -307,12 +321,8 @@ fn temperature(value: &Value) -> Option<f64> {
     }
 }
 
-fn check_transformed(
-    spec: &FieldSpec,
-    value: &Value,
-    date: NaiveDate,
-    today: NaiveDate,
-) -> Result<(), String> {
+fn check_transformed(spec: &FieldSpec, value: &Value, dates: &PartDates<'_>) -> Result<(), String> {
+    let today = dates.today;
     let shape = |expected: &str| format!("not what `{}` produces: {expected}", spec.upload.name());
     match &spec.upload {
         Transform::Omit => Err("the policy never uploads this field (omit)".to_owned()),
@@ -386,22 +396,9 @@ fn check_transformed(
                 }))
             }
         }
-        Transform::Window { days } => {
+        Transform::Window { days, reference } => {
             let legs = travel_legs(value).ok_or_else(|| shape("travel legs"))?;
-            check_value(
-                &spec.id,
-                &spec.kind,
-                &FieldValue::TravelHistory(legs.clone()),
-                today,
-            )
-            .map_err(|error| error.to_string())?;
-            let start = date - chrono::Duration::days(i64::from(*days));
-            if legs.iter().any(|leg| leg.to < start || leg.from > date) {
-                return Err(format!(
-                    "{MORE_PRECISE}: a travel leg outside the {days}-day window"
-                ));
-            }
-            Ok(())
+            check_window(spec, &legs, *days, reference.as_deref(), dates)
         }
         Transform::RiskAreaVisited { .. } => {
             let object = exact_object(value, &["last_visit_week", "visited"])
@@ -435,6 +432,60 @@ fn check_transformed(
             .map(|_| ())
             .ok_or_else(|| shape("32 lowercase hex characters")),
     }
+}
+
+/// A `window`'s legs: valid travel legs, each overlapping the window. The window ends on
+/// the record date or, with a `reference`, on the date the part carries in that field
+/// (kept whole); a reference the part does not carry whole (omitted, coarsened, sent to
+/// another recipient) leaves only what holds for any end: the legs fit one window
+/// (the latest start at most `days` after the earliest end). Legs of a window measured
+/// back from a reference (an arrival) may end after today: a trip still under way.
+fn check_window(
+    spec: &FieldSpec,
+    legs: &[TravelLeg],
+    days: u32,
+    reference: Option<&str>,
+    dates: &PartDates<'_>,
+) -> Result<(), String> {
+    let span = chrono::Duration::days(i64::from(days));
+    let outside = || format!("{MORE_PRECISE}: a travel leg outside the {days}-day window");
+    let end = match reference {
+        None => Some(dates.date),
+        Some(reference) => dates
+            .fields
+            .get(reference)
+            .and_then(Value::as_str)
+            .and_then(parse_day),
+    };
+    let bounds = DateBounds {
+        today: dates.today,
+        planned_arrival: reference.map(|_| NaiveDate::MAX),
+    };
+    check_value_within(
+        &spec.id,
+        &spec.kind,
+        &FieldValue::TravelHistory(legs.to_vec()),
+        bounds,
+    )
+    .map_err(|error| error.to_string())?;
+    match end {
+        Some(end) => {
+            let start = end - span;
+            if legs.iter().any(|leg| leg.to < start || leg.from > end) {
+                return Err(outside());
+            }
+        }
+        None => {
+            let latest_start = legs.iter().map(|leg| leg.from).max();
+            let earliest_end = legs.iter().map(|leg| leg.to).min();
+            if let (Some(latest_start), Some(earliest_end)) = (latest_start, earliest_end) {
+                if latest_start > earliest_end + span {
+                    return Err(outside());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A kept value: the kind's natural JSON, valid for the kind.
@@ -623,3 +674,5 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod window_tests;

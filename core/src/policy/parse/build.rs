@@ -12,7 +12,7 @@ use super::super::{
     PolicyError, PolicyFormat, Purpose, Recipient, RecipientRole, Retention,
 };
 use super::checks::{check_count, check_id, check_labels, check_range, limit, setting};
-use super::field::build_field;
+use super::field::{build_field, check_references};
 use super::raw::*;
 use super::{ECHO_LEN, SUPPORTED_SUITES};
 
@@ -350,7 +350,7 @@ pub(super) fn build_form(
     )?;
     let mut fields: Vec<FieldSpec> = Vec::with_capacity(raw.fields.len());
     for raw_field in raw.fields {
-        let field = build_field(&raw.id, raw_field, recipients)?;
+        let field = build_field(&raw.id, format, raw_field, recipients)?;
         if fields.iter().any(|existing| existing.id == field.id) {
             return Err(PolicyError::Duplicate {
                 what: format!("field id in form `{}`", raw.id),
@@ -359,6 +359,7 @@ pub(super) fn build_form(
         }
         fields.push(field);
     }
+    check_references(&raw.id, &fields)?;
     // Whether each size fits the form is checked once the whole document is built
     // (`super::super::padded_size`): the minimum comes from the policy's padding block.
     let padded_bytes = match (format, raw.padded_bytes) {

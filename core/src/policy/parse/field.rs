@@ -10,16 +10,19 @@ use crate::model::{FieldKind, ProfileAttribute};
 use super::super::error::truncated;
 use super::super::limits::*;
 use super::super::{
-    DateGranularity, DistrictLevel, FieldSource, FieldSpec, PolicyError, Recipient, Transform,
+    DateGranularity, DistrictLevel, FieldSource, FieldSpec, PolicyError, PolicyFormat, Recipient,
+    Transform,
 };
 use super::ECHO_LEN;
 use super::checks::{check_count, check_id, check_labels};
 use super::raw::*;
 
-/// The form and field a check is about, to name them in errors.
+/// The form and field a check is about, to name them in errors, and the document's
+/// format (some parameters are `/2` only).
 pub(super) struct FieldContext<'a> {
     form: &'a str,
     field: &'a str,
+    format: PolicyFormat,
 }
 
 impl FieldContext<'_> {
@@ -38,6 +41,7 @@ impl FieldContext<'_> {
 
 pub(super) fn build_field(
     form: &str,
+    format: PolicyFormat,
     raw: RawField,
     recipients: &BTreeMap<String, Recipient>,
 ) -> Result<FieldSpec, PolicyError> {
@@ -45,6 +49,7 @@ pub(super) fn build_field(
     let context = FieldContext {
         form,
         field: &raw.id,
+        format,
     };
     let kind = build_kind(&context, &raw)?;
     let label = check_labels(
@@ -258,6 +263,13 @@ pub(super) fn build_transform(
     };
     let scalar = match parameter {
         RawParameter::RiskArea(risk) => return build_risk_area(context, risk),
+        RawParameter::Window(RawWindow::Days(days)) => days,
+        RawParameter::Window(RawWindow::Object(window)) => {
+            return Ok(Transform::Window {
+                days: whole_number(context, &window.days, "window", MAX_WINDOW_DAYS)?,
+                reference: Some(build_reference(context, window.reference)?),
+            });
+        }
         RawParameter::Scalar(value) => value,
     };
     match name.as_str() {
@@ -295,6 +307,7 @@ pub(super) fn build_transform(
         },
         "window" => Ok(Transform::Window {
             days: whole_number(context, &scalar, "window", MAX_WINDOW_DAYS)?,
+            reference: None,
         }),
         "keep" | "omit" | "count" | "pseudonym" => Err(context.bad(format!(
             "transform `{name}` takes no parameter; write \"{name}\""
@@ -349,8 +362,70 @@ pub(super) fn build_risk_area(
             "`window_days` must be a whole number from 1 to {MAX_WINDOW_DAYS}"
         )));
     }
+    let reference = match raw.reference {
+        Some(reference) => Some(build_reference(context, reference)?),
+        None => None,
+    };
     Ok(Transform::RiskAreaVisited {
         areas: raw.areas,
         window_days: raw.window_days,
+        reference,
     })
+}
+
+/// A window transform's `reference`: a `/2` parameter (`PolicyBadSetting` in `/1`, as
+/// every `/2` field) holding an identifier. The field it names is checked once the whole
+/// form is built ([`check_references`]).
+fn build_reference(context: &FieldContext<'_>, reference: String) -> Result<String, PolicyError> {
+    if context.format == PolicyFormat::V1 {
+        return Err(PolicyError::BadSetting {
+            what: format!("`reference` of {}", context.describe()),
+            detail: "is a selfreport.policy/2 field; a selfreport.policy/1 document cannot have it"
+                .to_owned(),
+        });
+    }
+    check_id(
+        &format!("`reference` of {}", context.describe()),
+        &reference,
+    )?;
+    Ok(reference)
+}
+
+/// Every window transform's `reference` names another field of the same form that is a
+/// `date`, answered in the form (not from the profile) and required, so every record
+/// has the day its window ends on ([`PolicyError::BadReference`] otherwise). What leaves
+/// is unchanged by it: the transform's output has the same shape and width with or
+/// without a reference, and the referenced date leaves only as its own `upload` says.
+pub(super) fn check_references(form: &str, fields: &[FieldSpec]) -> Result<(), PolicyError> {
+    for field in fields {
+        let Some(reference) = field.upload.reference() else {
+            continue;
+        };
+        let refused = |detail: &str| PolicyError::BadReference {
+            form: form.to_owned(),
+            field: field.id.clone(),
+            reference: reference.to_owned(),
+            detail: detail.to_owned(),
+        };
+        if reference == field.id {
+            return Err(refused("a field cannot be its own reference"));
+        }
+        let Some(target) = fields.iter().find(|other| other.id == reference) else {
+            return Err(refused("the form has no field with this id"));
+        };
+        if !matches!(target.kind, FieldKind::Date { .. }) {
+            return Err(refused("the reference must be a `date` field"));
+        }
+        if target.source != FieldSource::Answer {
+            return Err(refused(
+                "the reference must be answered in the form, not taken from the profile",
+            ));
+        }
+        if !target.required {
+            return Err(refused(
+                "the reference must be `required`, so every record has it",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -10,6 +10,8 @@ mod checks;
 mod field;
 mod raw;
 #[cfg(test)]
+mod reference_tests;
+#[cfg(test)]
 mod tests;
 
 use serde_json::Value;

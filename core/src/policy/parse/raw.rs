@@ -165,11 +165,13 @@ pub(super) enum RawUpload {
     Object(Vec<(String, RawParameter)>),
 }
 
-/// A transform parameter. `risk_area_visited` takes an object read strictly; the others
-/// take a scalar checked when the transform is built.
+/// A transform parameter. `risk_area_visited` takes an object read strictly; `window`
+/// a number or (`/2`) an object read strictly; the others take a scalar checked when the
+/// transform is built.
 pub(super) enum RawParameter {
     Scalar(Value),
     RiskArea(RawRiskArea),
+    Window(RawWindow),
 }
 
 #[derive(Deserialize)]
@@ -177,6 +179,57 @@ pub(super) enum RawParameter {
 pub(super) struct RawRiskArea {
     pub(super) areas: Vec<String>,
     pub(super) window_days: u32,
+    /// `/2` only.
+    #[serde(default)]
+    pub(super) reference: Option<String>,
+}
+
+/// `{"window": 14}` or, with a reference date (`/2`), `{"window": {"days": 14,
+/// "reference": "arrival_date"}}`.
+pub(super) enum RawWindow {
+    Days(Value),
+    Object(RawWindowObject),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWindowObject {
+    pub(super) days: Value,
+    pub(super) reference: String,
+}
+
+impl<'de> Deserialize<'de> for RawWindow {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WindowVisitor;
+
+        impl<'de> Visitor<'de> for WindowVisitor {
+            type Value = RawWindow;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of days, or an object with `days` and `reference`")
+            }
+
+            fn visit_u64<E: de::Error>(self, days: u64) -> Result<RawWindow, E> {
+                Ok(RawWindow::Days(Value::from(days)))
+            }
+
+            fn visit_i64<E: de::Error>(self, days: i64) -> Result<RawWindow, E> {
+                Ok(RawWindow::Days(Value::from(days)))
+            }
+
+            fn visit_f64<E: de::Error>(self, days: f64) -> Result<RawWindow, E> {
+                Ok(RawWindow::Days(Value::from(days)))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawWindow, A::Error> {
+                // Read as a struct: unknown and repeated keys are refused.
+                RawWindowObject::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawWindow::Object)
+            }
+        }
+
+        deserializer.deserialize_any(WindowVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for RawUpload {
@@ -197,10 +250,10 @@ impl<'de> Deserialize<'de> for RawUpload {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawUpload, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(name) = map.next_key::<String>()? {
-                    let parameter = if name == "risk_area_visited" {
-                        RawParameter::RiskArea(map.next_value()?)
-                    } else {
-                        RawParameter::Scalar(map.next_value()?)
+                    let parameter = match name.as_str() {
+                        "risk_area_visited" => RawParameter::RiskArea(map.next_value()?),
+                        "window" => RawParameter::Window(map.next_value()?),
+                        _ => RawParameter::Scalar(map.next_value()?),
                     };
                     entries.push((name, parameter));
                 }

@@ -116,7 +116,8 @@ fn the_example_policy_parses_with_every_declaration() {
         arrival.field("travel").unwrap().upload,
         Transform::RiskAreaVisited {
             areas: vec!["4201".into(), "31".into()],
-            window_days: 14
+            window_days: 14,
+            reference: None,
         }
     );
     assert_eq!(
@@ -201,7 +202,10 @@ fn every_transform_form_parses() {
         (
             json!({"window": 14}),
             "travel_history",
-            Transform::Window { days: 14 },
+            Transform::Window {
+                days: 14,
+                reference: None,
+            },
         ),
     ];
     for (upload, kind, expected) in cases {
@@ -263,11 +267,18 @@ fn applicability_table() {
             },
             &["date"],
         ),
-        (Transform::Window { days: 1 }, &["travel_history"]),
+        (
+            Transform::Window {
+                days: 1,
+                reference: None,
+            },
+            &["travel_history"],
+        ),
         (
             Transform::RiskAreaVisited {
                 areas: vec!["42".into()],
                 window_days: 1,
+                reference: None,
             },
             &["travel_history"],
         ),

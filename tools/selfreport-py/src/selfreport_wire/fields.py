@@ -41,7 +41,7 @@ def check_fields(
         elif field.get("to") != recipient:
             flags.append((name, f"routed to {field.get('to')!r}, not {recipient!r}"))
         else:
-            problem = value_problem(field, value, record_date)
+            problem = value_problem(field, value, record_date, fields)
             if problem:
                 flags.append((name, problem))
     if not dummy:
@@ -52,8 +52,11 @@ def check_fields(
     return flags
 
 
-def value_problem(field: dict[str, Any], value: Any, record_date: str) -> str | None:
-    """Why `value` is not what `field`'s transform produces, or None when it is."""
+def value_problem(
+    field: dict[str, Any], value: Any, record_date: str, part: dict[str, Any] | None = None
+) -> str | None:
+    """Why `value` is not what `field`'s transform produces, or None when it is. `part`
+    holds the part's other fields: a window's `reference` date is read from it."""
     upload = field["upload"]
     name, parameter = (upload, None) if isinstance(upload, str) else next(iter(upload.items()))
     kind = field["kind"]
@@ -77,6 +80,9 @@ def value_problem(field: dict[str, Any], value: Any, record_date: str) -> str | 
         ok = isinstance(value, str) and pattern.fullmatch(value)
         return None if ok else f"not a {parameter}"
     if name == "window":
+        if isinstance(parameter, dict):
+            return _window_problem(value, parameter["days"], record_date,
+                                   (part or {}).get(parameter["reference"]), True)
         return _window_problem(value, parameter, record_date)
     if name == "risk_area_visited":
         return _risk_problem(value)
@@ -163,15 +169,27 @@ def _legs_problem(value: Any, place_ok: Any) -> str | None:
     return None
 
 
-def _window_problem(value: Any, days: int, record_date: str) -> str | None:
+def _window_problem(
+    value: Any, days: int, record_date: str, reference: Any = None, referenced: bool = False
+) -> str | None:
+    """Legs overlapping the window that ends on the record date or, for a `reference`
+    (policy/2), on the date the part carries whole in that field; without it, the legs
+    must at least fit one window (policy-format.md §7)."""
     problem = _legs_problem(value, lambda place: _generalized(place, "district"))
     if problem:
         return problem
-    end = _real_date(record_date)
+    outside = f"a leg outside the {days}-day window"
+    end = _real_date(reference) if referenced else _real_date(record_date)
+    if referenced and end is None:
+        starts = [_real_date(leg["from"]) for leg in value]
+        ends = [_real_date(leg["to"]) for leg in value]
+        if starts and max(starts) > min(ends) + timedelta(days=days):
+            return outside
+        return None
     start = end - timedelta(days=days) if end else None
     for leg in value:
         if start is None or _real_date(leg["to"]) < start or _real_date(leg["from"]) > end:
-            return f"a leg outside the {days}-day window"
+            return outside
     return None
 
 
