@@ -319,6 +319,13 @@ impl SelfReport {
     /// Validates answers against the policy's form and saves the record for `date`
     /// (default today). A second save of a daily form for the same day amends the unsent
     /// record.
+    ///
+    /// A traveler's arrival (`crate::arrival`): a daily report dated before the arrival
+    /// the person registered under the policy is refused ([`Rule::BeforeArrival`] on
+    /// `date`); saving a registration with an arrival date starts the policy's monitoring
+    /// period from that day ([`SavedRecord::monitoring_started`]).
+    ///
+    /// [`Rule::BeforeArrival`]: crate::model::Rule::BeforeArrival
     pub fn save_record(
         &self,
         profile_id: &ProfileId,
@@ -337,17 +344,21 @@ impl SelfReport {
             id: form_id.to_owned(),
         })?;
         let values = validate_answers(form, &profile, answers, date, today)?;
-        self.store.save_record(NewRecord {
+        self.check_not_before_arrival(profile_id, document, form, date)?;
+        let mut saved = self.store.save_record(NewRecord {
             profile_id: profile_id.clone(),
             policy_id: policy_id.to_owned(),
             policy_version: document.version,
             form_id: form_id.to_owned(),
             once_per: form.once_per,
             date,
-            values,
+            values: values.clone(),
             saved_at: self.clock.now(),
             retention_days: document.retention.device_days,
-        })
+        })?;
+        saved.monitoring_started =
+            self.start_monitoring_on_arrival(profile_id, document, form, &values)?;
+        Ok(saved)
     }
 
     /// The record with this id.

@@ -9,6 +9,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod arrival;
 pub mod clock;
 mod consent;
 mod corrections;

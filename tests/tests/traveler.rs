@@ -108,3 +108,61 @@ fn a_birth_date_the_id_contradicts_is_refused_naming_both_fields() {
         "{refused}"
     );
 }
+
+/// "Arrival does not start monitoring"; "a daily report dated before arrival was
+/// accepted".
+#[test]
+fn arrival_starts_monitoring_and_a_daily_report_before_it_is_refused() {
+    let ws = Workspace::new();
+    let profile = with_traveler(&ws);
+    let answers = format!(
+        "travel=420106:{}:{}\narrival_date={}\n",
+        day(-12),
+        day(-3),
+        day(-2)
+    );
+    pre_register(&ws, &profile, &answers).single_line();
+
+    let periods = ws.selfreport(&["monitor", "list", "--json"]).json();
+    assert_eq!(periods.as_array().map(Vec::len), Some(1), "{periods}");
+    assert_eq!(periods[0]["policy_id"], POLICY);
+    assert_eq!(periods[0]["reason"], "arrival");
+    assert_eq!(periods[0]["start"], day(-2));
+    assert_eq!(periods[0]["days"], 14);
+
+    let daily = |date: &str| {
+        ws.selfreport_input(
+            &[
+                "report",
+                "--profile",
+                &profile,
+                "--policy",
+                POLICY,
+                "--form",
+                "daily",
+                "--date",
+                date,
+                "--answers",
+                "-",
+            ],
+            &[],
+            "temperature=36.6\nsymptoms=\n",
+        )
+    };
+    let outcome = daily(&day(-3));
+    let refused = outcome.failure(3, "InvalidInput");
+    assert!(
+        refused.contains("`date`") && refused.contains("arrival"),
+        "{refused}"
+    );
+    daily(&day(-2)).single_line();
+    // Day 3 of 14 is owed today, beside the registration not sent yet.
+    let due = ws.selfreport(&["due", "--json"]).json();
+    let daily_item = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["owed"] == "daily")
+        .unwrap_or_else(|| panic!("no daily item in {due}"));
+    assert_eq!(daily_item["day"], 3);
+}

@@ -504,10 +504,20 @@ impl Demo {
         say(
             "   Name, ID number, phone and birth date come from his profile; they are stored once, not copied.",
         )?;
+        if let Some(period) = &saved.monitoring_started {
+            say(&format!(
+                "   Saving it started his monitoring period from his arrival day: sh-arrivals, reason {}, {} to {} ({} days).",
+                period.reason,
+                period.start,
+                period.last_day(),
+                period.days
+            ))?;
+        }
         Ok(saved.id)
     }
 
-    /// Monitoring periods from the arrival day.
+    /// Monitoring periods from the arrival day: his started with his registration, hers
+    /// (a close contact) she starts.
     fn start_monitoring(
         &mut self,
         report: &SelfReport,
@@ -516,29 +526,27 @@ impl Demo {
     ) -> Result<(), Failure> {
         self.clock.advance_days(1);
         self.step(&format!(
-            "{}: he arrives. Monitoring periods start for both of them.",
+            "{}: he arrives. His monitoring period starts today; she starts hers as his close contact.",
             self.clock.today()
         ))?;
         let arrival: NaiveDate = ARRIVAL_DATE
             .parse()
             .map_err(|_| internal("bad arrival date"))?;
-        for (profile, policy, reason, who) in [
-            (
-                father,
-                "sh-arrivals",
-                MonitoringReason::Arrival,
-                FATHER.name,
-            ),
-            (
-                daughter,
-                "sh-daily-health",
-                MonitoringReason::Contact,
-                DAUGHTER.name,
-            ),
-        ] {
-            let period = report.start_monitoring(profile, policy, Some(arrival), reason)?;
+        let his = report
+            .monitoring_periods()?
+            .into_iter()
+            .find(|period| &period.profile_id == father && period.start == arrival)
+            .ok_or_else(|| internal("the registration started no monitoring period"))?;
+        let hers = report.start_monitoring(
+            daughter,
+            "sh-daily-health",
+            Some(arrival),
+            MonitoringReason::Contact,
+        )?;
+        for (period, who) in [(his, FATHER.name), (hers, DAUGHTER.name)] {
             say(&format!(
-                "   {who}: {policy}, reason {}, {} to {} ({} days)",
+                "   {who}: {}, reason {}, {} to {} ({} days)",
+                period.policy_id,
                 period.reason,
                 period.start,
                 period.last_day(),

@@ -16,7 +16,7 @@ use super::rows::{decode, encode};
 use super::{Inner, Store};
 use crate::crypto::random_id;
 use crate::error::{Error, Result};
-use crate::model::{FieldValue, ProfileId, Record, RecordId, RegistrationFiling};
+use crate::model::{FieldValue, MonitoringPeriod, ProfileId, Record, RecordId, RegistrationFiling};
 use crate::policy::OncePer;
 
 const TABLE: &str = "records";
@@ -89,6 +89,9 @@ pub struct SavedRecord {
     pub amended: bool,
     /// Revision within the slot (1 for the first submission).
     pub revision: u32,
+    /// The monitoring period the save started: a registration's arrival starts its
+    /// policy's period (see `SelfReport::save_record`).
+    pub monitoring_started: Option<MonitoringPeriod>,
 }
 
 /// A stored record with its outbox state.
@@ -312,6 +315,7 @@ fn save_in_transaction(
         id,
         amended,
         revision,
+        monitoring_started: None,
     })
 }
 

@@ -1,0 +1,126 @@
+//! A traveler's arrival, as the core acts on it: saving a registration that declares an
+//! arrival date (its form's `arrival_date`, see [`crate::model::arrival_field`]) starts
+//! the monitoring period its policy defines, from that day; a daily report of the same
+//! person under the same policy dated before that day is refused
+//! ([`Rule::BeforeArrival`]).
+//!
+//! Started when the registration is saved, not when the day comes: the device may be off
+//! or offline on arrival, and a period that starts in the future owes nothing until then
+//! (`due` lists only active periods). Not when the person already has a period under the
+//! policy sharing a day with it (they started one, or an amended registration did):
+//! periods of one person and policy never overlap, and `monitor correct` moves one.
+//! Enrollment orders (a later issue) will start periods for forms that require them;
+//! until the policy model has that notion, an arrival starts the period itself.
+
+use chrono::NaiveDate;
+
+use crate::error::Result;
+use crate::facade::SelfReport;
+use crate::model::{
+    MonitoringPeriod, MonitoringReason, ProfileId, Rule, ValidationError, arrival_field,
+    stored_arrival,
+};
+use crate::policy::{Form, OncePer, PolicyDocument};
+use crate::store::NewMonitoringPeriod;
+
+/// The field errors about a record's own date name.
+const DATE_FIELD: &str = "date";
+
+impl SelfReport {
+    /// The arrival date the profile's latest registration under `policy` declares (the
+    /// most recently saved record of a form with an arrival-date field), if any.
+    pub fn arrival_date(
+        &self,
+        profile: &ProfileId,
+        policy: &PolicyDocument,
+    ) -> Result<Option<NaiveDate>> {
+        let listing = self
+            .store()
+            .records_of_profile(profile, NaiveDate::MIN, NaiveDate::MAX)?;
+        let latest = listing
+            .records
+            .iter()
+            .map(|stored| &stored.record)
+            .filter(|record| record.policy_id == policy.id)
+            .filter_map(|record| {
+                let form = policy.form(&record.form_id)?;
+                let arrival = stored_arrival(form, &record.values)?;
+                Some((record.saved_at, record.revision, arrival))
+            })
+            .max_by_key(|(saved_at, revision, _)| (*saved_at, *revision));
+        Ok(latest.map(|(_, _, arrival)| arrival))
+    }
+
+    /// Refuses a daily report (a form filed once a day during monitoring) dated before
+    /// the arrival the person registered under the same policy.
+    pub(crate) fn check_not_before_arrival(
+        &self,
+        profile: &ProfileId,
+        policy: &PolicyDocument,
+        form: &Form,
+        date: NaiveDate,
+    ) -> Result<()> {
+        if form.once_per != OncePer::Day || !form.requires_monitoring {
+            return Ok(());
+        }
+        match self.arrival_date(profile, policy)? {
+            Some(arrival) if date < arrival => {
+                Err(ValidationError::new(DATE_FIELD, Rule::BeforeArrival).into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After a registration with an arrival date was saved: starts the policy's
+    /// monitoring period for the person from that day, unless the policy defines none,
+    /// has no form that requires it, or a period of the person under the policy already
+    /// shares a day with it. Returns the period started.
+    pub(crate) fn start_monitoring_on_arrival(
+        &self,
+        profile: &ProfileId,
+        policy: &PolicyDocument,
+        form: &Form,
+        values: &std::collections::BTreeMap<String, crate::model::FieldValue>,
+    ) -> Result<Option<MonitoringPeriod>> {
+        if arrival_field(form).is_none() {
+            return Ok(None);
+        }
+        let (Some(arrival), Some(monitoring)) = (stored_arrival(form, values), policy.monitoring)
+        else {
+            return Ok(None);
+        };
+        if !policy.forms.iter().any(|form| form.requires_monitoring) {
+            return Ok(None);
+        }
+        // The period it would be, to compare (its id is never stored).
+        let planned = MonitoringPeriod {
+            id: crate::model::MonitoringId::from_random_bytes([0; 16]),
+            profile_id: profile.clone(),
+            policy_id: policy.id.clone(),
+            start: arrival,
+            days: monitoring.days,
+            reason: MonitoringReason::Arrival,
+        };
+        let overlapping = self
+            .store()
+            .monitoring_periods()?
+            .iter()
+            .any(|existing| existing.overlaps(&planned));
+        if overlapping {
+            return Ok(None);
+        }
+        let started = self.store().add_monitoring_period(NewMonitoringPeriod {
+            profile_id: profile.clone(),
+            policy_id: policy.id.clone(),
+            start: arrival,
+            days: monitoring.days,
+            reason: MonitoringReason::Arrival,
+            retention_days: policy.retention.device_days,
+        })?;
+        Ok(Some(started))
+    }
+}
+
+#[cfg(test)]
+#[path = "arrival_tests.rs"]
+mod tests;
