@@ -14,11 +14,10 @@
 
 use chrono::NaiveDate;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::facade::SelfReport;
 use crate::model::{
-    MonitoringPeriod, MonitoringReason, ProfileId, Rule, ValidationError, arrival_field,
-    stored_arrival,
+    MonitoringPeriod, MonitoringReason, ProfileId, Rule, ValidationError, stored_arrival,
 };
 use crate::policy::{Form, OncePer, PolicyDocument};
 use crate::store::NewMonitoringPeriod;
@@ -34,14 +33,14 @@ impl SelfReport {
         profile: &ProfileId,
         policy: &PolicyDocument,
     ) -> Result<Option<NaiveDate>> {
-        let listing = self
-            .store()
-            .records_of_profile(profile, NaiveDate::MIN, NaiveDate::MAX)?;
+        // Every record, as the app lists them (the store is small: retention bounds it),
+        // rather than another decrypting query that only this would use.
+        let listing = self.store().records()?;
         let latest = listing
             .records
             .iter()
             .map(|stored| &stored.record)
-            .filter(|record| record.policy_id == policy.id)
+            .filter(|record| &record.profile_id == profile && record.policy_id == policy.id)
             .filter_map(|record| {
                 let form = policy.form(&record.form_id)?;
                 let arrival = stored_arrival(form, &record.values)?;
@@ -71,42 +70,20 @@ impl SelfReport {
         }
     }
 
-    /// After a registration with an arrival date was saved: starts the policy's
-    /// monitoring period for the person from that day, unless the policy defines none,
-    /// has no form that requires it, or a period of the person under the policy already
-    /// shares a day with it. Returns the period started.
+    /// After a registration declaring `arrival` was saved: starts the policy's monitoring
+    /// period for the person from that day, unless the policy defines none, has no form
+    /// that requires it, or a period of the person under the policy already shares a day
+    /// with it (the store refuses the overlap: `Conflict`). Returns the period started.
     pub(crate) fn start_monitoring_on_arrival(
         &self,
         profile: &ProfileId,
         policy: &PolicyDocument,
-        form: &Form,
-        values: &std::collections::BTreeMap<String, crate::model::FieldValue>,
+        arrival: NaiveDate,
     ) -> Result<Option<MonitoringPeriod>> {
-        if arrival_field(form).is_none() {
-            return Ok(None);
-        }
-        let (Some(arrival), Some(monitoring)) = (stored_arrival(form, values), policy.monitoring)
-        else {
+        let Some(monitoring) = policy.monitoring else {
             return Ok(None);
         };
         if !policy.forms.iter().any(|form| form.requires_monitoring) {
-            return Ok(None);
-        }
-        // The period it would be, to compare (its id is never stored).
-        let planned = MonitoringPeriod {
-            id: crate::model::MonitoringId::from_random_bytes([0; 16]),
-            profile_id: profile.clone(),
-            policy_id: policy.id.clone(),
-            start: arrival,
-            days: monitoring.days,
-            reason: MonitoringReason::Arrival,
-        };
-        let overlapping = self
-            .store()
-            .monitoring_periods()?
-            .iter()
-            .any(|existing| existing.overlaps(&planned));
-        if overlapping {
             return Ok(None);
         }
         let started = self.store().add_monitoring_period(NewMonitoringPeriod {
@@ -116,8 +93,12 @@ impl SelfReport {
             days: monitoring.days,
             reason: MonitoringReason::Arrival,
             retention_days: policy.retention.device_days,
-        })?;
-        Ok(Some(started))
+        });
+        match started {
+            Ok(period) => Ok(Some(period)),
+            Err(Error::Conflict(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 

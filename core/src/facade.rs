@@ -18,7 +18,7 @@ use crate::crypto::KeySource;
 use crate::error::{Error, Result};
 use crate::model::{
     Answers, DueItem, MonitoringPeriod, MonitoringReason, NewProfile, Profile, ProfileId, RecordId,
-    RegistrationFiling, due, registrations_due, validate_answers,
+    RegistrationFiling, due, is_registration, registration_due, stored_arrival, validate_answers,
 };
 use crate::policy::{Labels, OncePer, SignedPolicy, TrustAnchors, VerifiedPolicy};
 use crate::store::{
@@ -261,7 +261,7 @@ impl SelfReport {
     /// What each profile still owes on `today` (default: the person's today): the daily
     /// forms of its active monitoring periods not filed for today, then the registrations
     /// (pre-registration) of valid policies it filled in and has not sent yet
-    /// ([`crate::model::registrations_due`]).
+    /// ([`crate::model::is_registration`]).
     pub fn due(&self, today: Option<NaiveDate>) -> Result<Vec<DueItem>> {
         let today = today.unwrap_or_else(|| self.today());
         let periods = self.store.monitoring_periods()?;
@@ -291,29 +291,25 @@ impl SelfReport {
         if let Some(error) = failure.into_inner() {
             return Err(error);
         }
-        let profiles: Vec<ProfileId> = self
-            .store
-            .profiles()?
-            .into_iter()
-            .map(|profile| profile.id)
-            .collect();
-        let failure = std::cell::RefCell::new(None);
-        let registrations = registrations_due(
-            today,
-            &profiles,
-            &documents,
-            |profile, policy, form| match self.store.registration_filing(profile, policy, form) {
-                Ok(filing) => filing,
-                Err(error) => {
-                    failure.borrow_mut().get_or_insert(error);
-                    RegistrationFiling::NotFiled
+        // Then each registration filled in but not sent, by profile in the store's order,
+        // policies in installed order, forms in policy order.
+        let mut items = items;
+        for profile in self.store.profiles()? {
+            for policy in documents
+                .iter()
+                .filter(|policy| policy.valid_from <= today && today <= policy.valid_until)
+            {
+                for form in policy.forms.iter().filter(|form| is_registration(form)) {
+                    let filing =
+                        self.store
+                            .registration_filing(&profile.id, &policy.id, &form.id)?;
+                    if filing == RegistrationFiling::Unsent {
+                        items.push(registration_due(today, &profile.id, policy, form));
+                    }
                 }
-            },
-        );
-        match failure.into_inner() {
-            Some(error) => Err(error),
-            None => Ok(items.into_iter().chain(registrations).collect()),
+            }
         }
+        Ok(items)
     }
 
     /// Validates answers against the policy's form and saves the record for `date`
@@ -345,6 +341,7 @@ impl SelfReport {
         })?;
         let values = validate_answers(form, &profile, answers, date, today)?;
         self.check_not_before_arrival(profile_id, document, form, date)?;
+        let arrival = stored_arrival(form, &values);
         let mut saved = self.store.save_record(NewRecord {
             profile_id: profile_id.clone(),
             policy_id: policy_id.to_owned(),
@@ -352,12 +349,14 @@ impl SelfReport {
             form_id: form_id.to_owned(),
             once_per: form.once_per,
             date,
-            values: values.clone(),
+            values,
             saved_at: self.clock.now(),
             retention_days: document.retention.device_days,
         })?;
-        saved.monitoring_started =
-            self.start_monitoring_on_arrival(profile_id, document, form, &values)?;
+        if let Some(arrival) = arrival {
+            saved.monitoring_started =
+                self.start_monitoring_on_arrival(profile_id, document, arrival)?;
+        }
         Ok(saved)
     }
 

@@ -29,7 +29,7 @@ pub use monitoring::{DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, 
 pub use phone::LIBPHONENUMBER_VERSION;
 pub use profile::{MAX_DISPLAY_NAME_CHARS, NewProfile, Profile, ProfileId, ValidatedProfile};
 pub use record::{AnswerInput, Answers, Record, RecordId, validate_answers};
-pub use registration_due::{RegistrationFiling, registrations_due};
+pub use registration_due::{RegistrationFiling, is_registration, registration_due};
 pub use validate::{
     DateBounds, MAX_INPUT_BYTES, MAX_NAME_CHARS, MAX_TEXT_BYTES, MAX_TRAVEL_LEGS, check_value,
     check_value_within, parse_answer, parse_answer_within,

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::{DueItem, Owed, ProfileId};
-use crate::policy::{OncePer, PolicyDocument};
+use crate::policy::{Form, OncePer, PolicyDocument};
 
 /// How far a profile's registration under a policy's form has gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,44 +22,25 @@ pub enum RegistrationFiling {
     Sent,
 }
 
-/// The registrations each profile has filled in but not sent, `today`, under installed
-/// policies valid today; ordered by profile, then policy id, then the form's order in
-/// the policy. `filing(profile, policy, form)` says how far the profile's record of that
-/// form has gone.
-pub fn registrations_due(
+/// Whether `form` is a registration that `due` lists until it is sent: filed once per
+/// registration, outside monitoring (a traveler's pre-registration).
+pub fn is_registration(form: &Form) -> bool {
+    form.once_per == OncePer::Registration && !form.requires_monitoring
+}
+
+/// The item `due` lists for a registration of `form` under `policy` that `profile` filled
+/// in but has not sent, on `today`.
+pub fn registration_due(
     today: NaiveDate,
-    profiles: &[ProfileId],
-    policies: &[&PolicyDocument],
-    filing: impl Fn(&ProfileId, &str, &str) -> RegistrationFiling,
-) -> Vec<DueItem> {
-    let mut valid: Vec<&PolicyDocument> = policies
-        .iter()
-        .copied()
-        .filter(|policy| policy.valid_from <= today && today <= policy.valid_until)
-        .collect();
-    valid.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut profiles: Vec<&ProfileId> = profiles.iter().collect();
-    profiles.sort();
-    let mut items = Vec::new();
-    for profile in profiles {
-        for policy in &valid {
-            let registrations = policy
-                .forms
-                .iter()
-                .filter(|form| form.once_per == OncePer::Registration && !form.requires_monitoring);
-            for form in registrations {
-                if filing(profile, &policy.id, &form.id) != RegistrationFiling::Unsent {
-                    continue;
-                }
-                items.push(DueItem {
-                    profile_id: profile.clone(),
-                    policy_id: policy.id.clone(),
-                    form_id: form.id.clone(),
-                    date: today,
-                    owed: Owed::Registration,
-                });
-            }
-        }
+    profile: &ProfileId,
+    policy: &PolicyDocument,
+    form: &Form,
+) -> DueItem {
+    DueItem {
+        profile_id: profile.clone(),
+        policy_id: policy.id.clone(),
+        form_id: form.id.clone(),
+        date: today,
+        owed: Owed::Registration,
     }
-    items
 }

@@ -363,8 +363,9 @@ pub(super) fn build_risk_area(
         )));
     }
     let reference = match raw.reference {
-        Some(reference) => Some(build_reference(context, reference)?),
-        None => None,
+        Value::Null => None,
+        Value::String(reference) => Some(build_reference(context, reference)?),
+        _ => return Err(PolicyError::malformed("`reference` must be a field id")),
     };
     Ok(Transform::RiskAreaVisited {
         areas: raw.areas,

@@ -179,9 +179,9 @@ pub(super) enum RawParameter {
 pub(super) struct RawRiskArea {
     pub(super) areas: Vec<String>,
     pub(super) window_days: u32,
-    /// `/2` only.
+    /// `/2` only; `Null` when absent (read as a JSON value, checked when built).
     #[serde(default)]
-    pub(super) reference: Option<String>,
+    pub(super) reference: Value,
 }
 
 /// `{"window": 14}` or, with a reference date (`/2`), `{"window": {"days": 14,
@@ -191,8 +191,7 @@ pub(super) enum RawWindow {
     Object(RawWindowObject),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `/2` object form of a `window` parameter.
 pub(super) struct RawWindowObject {
     pub(super) days: Value,
     pub(super) reference: String,
@@ -221,10 +220,31 @@ impl<'de> Deserialize<'de> for RawWindow {
                 Ok(RawWindow::Days(Value::from(days)))
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawWindow, A::Error> {
-                // Read as a struct: unknown and repeated keys are refused.
-                RawWindowObject::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawWindow::Object)
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawWindow, A::Error> {
+                // Exactly `days` and `reference`, each once: anything else is refused.
+                let (mut days, mut reference) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "days" if days.is_none() => days = Some(map.next_value::<Value>()?),
+                        "reference" if reference.is_none() => {
+                            reference = Some(map.next_value::<String>()?);
+                        }
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "the window object takes `days` and `reference` once each, not `{}`",
+                                truncated(other, ECHO_LEN)
+                            )));
+                        }
+                    }
+                }
+                match (days, reference) {
+                    (Some(days), Some(reference)) => {
+                        Ok(RawWindow::Object(RawWindowObject { days, reference }))
+                    }
+                    _ => Err(de::Error::custom(
+                        "the window object needs both `days` and `reference`",
+                    )),
+                }
             }
         }
 
