@@ -2357,11 +2357,12 @@ public struct DueItem: Equatable, Hashable {
      */
     public var date: String
     /**
-     * Day number within the monitoring period, from 1.
+     * Day number within the monitoring period, from 1; 0 for a registration (a
+     * pre-registration not yet sent), which is owed outside any period.
      */
     public var day: UInt32
     /**
-     * Length of the period.
+     * Length of the period; 0 for a registration.
      */
     public var ofDays: UInt32
 
@@ -2381,10 +2382,11 @@ public struct DueItem: Equatable, Hashable {
          * For which day.
          */date: String, 
         /**
-         * Day number within the monitoring period, from 1.
+         * Day number within the monitoring period, from 1; 0 for a registration (a
+         * pre-registration not yet sent), which is owed outside any period.
          */day: UInt32, 
         /**
-         * Length of the period.
+         * Length of the period; 0 for a registration.
          */ofDays: UInt32) {
         self.profileId = profileId
         self.policyId = policyId

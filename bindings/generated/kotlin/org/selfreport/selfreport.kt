@@ -4104,12 +4104,13 @@ data class DueItem (
     var `date`: kotlin.String
     , 
     /**
-     * Day number within the monitoring period, from 1.
+     * Day number within the monitoring period, from 1; 0 for a registration (a
+     * pre-registration not yet sent), which is owed outside any period.
      */
     var `day`: kotlin.UInt
     , 
     /**
-     * Length of the period.
+     * Length of the period; 0 for a registration.
      */
     var `ofDays`: kotlin.UInt
     
