@@ -17,7 +17,8 @@ use chrono::NaiveDate;
 use crate::error::{Error, Result};
 use crate::facade::SelfReport;
 use crate::model::{
-    MonitoringPeriod, MonitoringReason, ProfileId, Rule, ValidationError, stored_arrival,
+    MonitoringPeriod, MonitoringReason, ProfileId, Rule, ValidationError, arrival_field,
+    stored_arrival,
 };
 use crate::policy::{Form, OncePer, PolicyDocument};
 use crate::store::NewMonitoringPeriod;
@@ -27,27 +28,32 @@ const DATE_FIELD: &str = "date";
 
 impl SelfReport {
     /// The arrival date the profile's latest registration under `policy` declares (the
-    /// most recently saved record of a form with an arrival-date field), if any.
+    /// most recently saved revision of a form with an arrival-date field), if any. Reads
+    /// only the registration slots, by their blind index: a daily save stays cheap.
     pub fn arrival_date(
         &self,
         profile: &ProfileId,
         policy: &PolicyDocument,
     ) -> Result<Option<NaiveDate>> {
-        // Every record, as the app lists them (the store is small: retention bounds it),
-        // rather than another decrypting query that only this would use.
-        let listing = self.store().records()?;
-        let latest = listing
-            .records
+        let mut latest = None;
+        for form in policy
+            .forms
             .iter()
-            .map(|stored| &stored.record)
-            .filter(|record| &record.profile_id == profile && record.policy_id == policy.id)
-            .filter_map(|record| {
-                let form = policy.form(&record.form_id)?;
-                let arrival = stored_arrival(form, &record.values)?;
-                Some((record.saved_at, record.revision, arrival))
-            })
-            .max_by_key(|(saved_at, revision, _)| (*saved_at, *revision));
-        Ok(latest.map(|(_, _, arrival)| arrival))
+            .filter(|form| arrival_field(form).is_some())
+        {
+            for record in self
+                .store()
+                .registration_records(profile, &policy.id, &form.id)?
+            {
+                if let Some(arrival) = stored_arrival(form, &record.values) {
+                    let key = (record.saved_at, record.revision);
+                    if latest.is_none_or(|(seen, _)| key > seen) {
+                        latest = Some((key, arrival));
+                    }
+                }
+            }
+        }
+        Ok(latest.map(|(_, arrival)| arrival))
     }
 
     /// Refuses a daily report (a form filed once a day during monitoring) dated before

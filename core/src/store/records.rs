@@ -465,6 +465,38 @@ impl Store {
         }
     }
 
+    /// Every revision in a profile's registration slot of a policy's form (a few rows at
+    /// most, found by their blind index: nothing else is decrypted).
+    pub fn registration_records(
+        &self,
+        profile: &ProfileId,
+        policy_id: &str,
+        form_id: &str,
+    ) -> Result<Vec<Record>> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let slot = slot_index(
+            inner,
+            profile,
+            policy_id,
+            form_id,
+            OncePer::Registration,
+            NaiveDate::MIN,
+        );
+        let rows: Vec<Row> = inner
+            .conn
+            .prepare_cached("SELECT id, epoch, state, sealed FROM records WHERE slot_idx = ?1")?
+            .query_map([&slot], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(listing(inner, rows)
+            .records
+            .into_iter()
+            .map(|stored| stored.record)
+            .collect())
+    }
+
     /// How far a profile's registration under a policy's form has gone: sent when any
     /// revision was delivered, unsent when one is saved or queued.
     pub fn registration_filing(
