@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate, Weekday};
 use selfreport_core::minimize::padded_size;
 use selfreport_core::model::{
-    DateBounds, FieldKind, FieldValue, Temperature, TravelLeg, check_value, check_value_within,
+    ARRIVAL_DATE_FIELD, DateBounds, FieldKind, FieldValue, Temperature, TravelLeg, arrival_field,
+    check_value, check_value_within,
 };
 use selfreport_core::policy::{
     DateGranularity, DistrictLevel, FieldSpec, Form, PolicyDocument, Transform,
@@ -213,6 +214,7 @@ pub(crate) fn check_part(
             date,
             today,
             fields,
+            planned_arrival: planned_arrival(form, fields),
         };
         match check_field(form, recipient, field_id, value, &dates) {
             Ok(()) => {
@@ -284,6 +286,19 @@ struct PartDates<'a> {
     date: NaiveDate,
     today: NaiveDate,
     fields: &'a Map<String, Value>,
+    /// For a form with an arrival date (policy-format.md §5), the latest day its travel
+    /// legs may end: the arrival the part carries whole, or any day when it does not.
+    planned_arrival: Option<NaiveDate>,
+}
+
+/// The planned arrival of a part of `form`: see [`PartDates::planned_arrival`].
+fn planned_arrival(form: &Form, fields: &Map<String, Value>) -> Option<NaiveDate> {
+    arrival_field(form)?;
+    let carried = fields
+        .get(ARRIVAL_DATE_FIELD)
+        .and_then(Value::as_str)
+        .and_then(parse_day);
+    Some(carried.unwrap_or(NaiveDate::MAX))
 }
 
 /// Whether the policy lets `field_id` reach `recipient` in `form`, with `value` exactly
@@ -459,7 +474,10 @@ fn check_window(
     };
     let bounds = DateBounds {
         today: dates.today,
-        planned_arrival: reference.map(|_| NaiveDate::MAX),
+        planned_arrival: match reference {
+            Some(_) => Some(NaiveDate::MAX),
+            None => dates.planned_arrival,
+        },
     };
     check_value_within(
         &spec.id,

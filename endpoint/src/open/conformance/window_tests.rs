@@ -37,6 +37,7 @@ fn checked(spec: &FieldSpec, fields: &Map<String, Value>) -> Result<(), String> 
         date: day("2026-11-28"),
         today: day("2026-11-29"),
         fields,
+        planned_arrival: None,
     };
     check_transformed(spec, &fields["travel"], &dates)
 }
@@ -79,4 +80,51 @@ fn without_the_reference_date_in_the_part_the_legs_must_fit_one_window() {
     ]);
     let error = checked(&spec, &part(None, apart)).unwrap_err();
     assert!(error.contains("outside the 14-day window"), "{error}");
+}
+
+#[test]
+fn a_plain_window_of_a_form_with_an_arrival_takes_legs_up_to_it() {
+    // A `/1` window ending on the record date keeps a leg that overlaps it and ends
+    // after it: a trip under way, allowed up to the planned arrival.
+    let under_way = json!([{"from": "2026-11-20", "place": "420106", "to": "2026-12-01"}]);
+    let fields = part(Some("2026-12-03"), under_way);
+    let dates = |planned_arrival| PartDates {
+        date: day("2026-11-28"),
+        today: day("2026-11-29"),
+        fields: &fields,
+        planned_arrival,
+    };
+    let spec = trips(None);
+    let up_to_arrival = dates(Some(day("2026-12-03")));
+    assert_eq!(
+        check_transformed(&spec, &fields["travel"], &up_to_arrival),
+        Ok(())
+    );
+    let before_arrival = dates(Some(day("2026-11-30")));
+    let error = check_transformed(&spec, &fields["travel"], &before_arrival).unwrap_err();
+    assert!(error.contains("arrival"), "{error}");
+    // The arrival read from the part, for a form that has one.
+    let form = Form {
+        id: "arrival".into(),
+        once_per: selfreport_core::policy::OncePer::Registration,
+        requires_monitoring: false,
+        title: Default::default(),
+        fields: vec![FieldSpec {
+            id: "arrival_date".into(),
+            kind: FieldKind::Date { allow_future: true },
+            upload: Transform::Keep,
+            ..trips(None)
+        }],
+        padded_bytes: Default::default(),
+    };
+    assert_eq!(planned_arrival(&form, &fields), Some(day("2026-12-03")));
+    assert_eq!(
+        planned_arrival(&form, &part(None, legs())),
+        Some(NaiveDate::MAX)
+    );
+    let no_arrival = Form {
+        fields: vec![trips(None)],
+        ..form
+    };
+    assert_eq!(planned_arrival(&no_arrival, &fields), None);
 }
