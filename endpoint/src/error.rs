@@ -129,6 +129,39 @@ pub enum AuthorityError {
         id: String,
     },
 
+    /// A certificate file holds no PEM certificate a drop box could serve.
+    #[error("{} holds no PEM certificate", path.display())]
+    CertificateMalformed {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A certificate could not be made.
+    #[error("cannot make the certificate: {detail}")]
+    Certificate {
+        /// What went wrong.
+        detail: String,
+    },
+
+    /// A public key file does not hold a public key.
+    #[error(
+        "{} is not a selfreport public key: expected the standard base64 of 32 bytes on one line, as written by `keygen`",
+        path.display()
+    )]
+    PublicKeyMalformed {
+        /// The key file.
+        path: PathBuf,
+    },
+
+    /// A policy template cannot be filled in.
+    #[error("cannot fill in the template {}: {detail}", path.display())]
+    TemplateMalformed {
+        /// The template.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+
     /// `check-policy` found rules the draft breaks (each printed on its own line).
     #[error("the policy breaks {count} rule(s) a device enforces")]
     PolicyRefused {
@@ -155,6 +188,10 @@ impl AuthorityError {
             AuthorityError::Database { .. } => "Database",
             AuthorityError::PolicyRefused { .. } => "PolicyRefused",
             AuthorityError::FhirIdTooLong { .. } => "FhirIdTooLong",
+            AuthorityError::CertificateMalformed { .. } => "CertificateMalformed",
+            AuthorityError::Certificate { .. } => "Certificate",
+            AuthorityError::PublicKeyMalformed { .. } => "PublicKeyMalformed",
+            AuthorityError::TemplateMalformed { .. } => "TemplateMalformed",
         }
     }
 
@@ -169,11 +206,15 @@ impl AuthorityError {
             | AuthorityError::RecipientKeyNotInPolicy { .. }
             | AuthorityError::Policy(_)
             | AuthorityError::PolicyRefused { .. }
-            | AuthorityError::FhirIdTooLong { .. } => 3,
+            | AuthorityError::FhirIdTooLong { .. }
+            | AuthorityError::CertificateMalformed { .. }
+            | AuthorityError::PublicKeyMalformed { .. }
+            | AuthorityError::TemplateMalformed { .. } => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }
             | AuthorityError::Database { .. }
+            | AuthorityError::Certificate { .. }
             | AuthorityError::Random => 1,
         }
     }

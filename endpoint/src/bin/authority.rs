@@ -17,8 +17,10 @@ use selfreport_core::policy::PolicyError;
 use selfreport_endpoint::delegation::{
     DelegationRequest, check_policy_file, delegate_file, sign_policy_under_chain,
 };
+use selfreport_endpoint::development_pki::{DevelopmentPki, certificate_pin};
 use selfreport_endpoint::fhir::questionnaire_command;
 use selfreport_endpoint::open::{OutputFormat, open_command};
+use selfreport_endpoint::policy_fill::{PolicyFill, fill_policy_file};
 use selfreport_endpoint::revocation::{RevocationRequest, revoke_file};
 use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
 
@@ -46,6 +48,52 @@ enum Command {
         /// identity).
         #[arg(long = "recipient", value_name = "NAME")]
         recipients: Vec<String>,
+    },
+    /// Make a development CA and a drop box certificate it signs, and print the pin of the
+    /// certificate's key.
+    ///
+    /// Writes DIR/ca.pem (give it to devices with `selfreport --extra-root`), DIR/cert.pem
+    /// and DIR/key.pem (mode 0600; for `selfreport-endpoint serve --tls-cert/--tls-key`);
+    /// nothing is overwritten. For tests and development: a drop box in production has a
+    /// certificate from a public CA, and the policy pins its key the same way.
+    TlsCert {
+        /// A DNS name or IP address the certificate covers; repeatable.
+        #[arg(long = "host", value_name = "HOST", default_value = "127.0.0.1")]
+        hosts: Vec<String>,
+        /// Directory to write the files into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print the pin of a certificate's key: the standard base64 of the SHA-256 of its
+    /// SubjectPublicKeyInfo, as a policy's `endpoint.spki_sha256` lists it.
+    Pin {
+        /// A PEM certificate file (a chain: its first certificate, the leaf).
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+    },
+    /// Write a policy document from a template with this deployment's values filled in:
+    /// the drop box's URL, the pin of each certificate's key, the receipt key and each
+    /// recipient's public key (from the files `keygen` wrote).
+    ///
+    /// The result is checked as a device checks a policy (dates and signature aside)
+    /// before it is written; sign it with `sign-policy`.
+    FillPolicy {
+        /// The template: a policy document such as examples/policies/daily-report.json.
+        #[arg(long, value_name = "FILE")]
+        template: PathBuf,
+        /// The directory `keygen` wrote (receipt.pub, recipient-NAME.pub).
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+        /// The drop box's base URL, such as https://report.example.org/v1.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The drop box's certificate (PEM); its key is pinned. Repeatable: during a key
+        /// rotation, the current and the next.
+        #[arg(long = "cert", value_name = "FILE", required = true)]
+        certs: Vec<PathBuf>,
+        /// Where to write the policy document (replaced if it exists).
+        #[arg(long, value_name = "POLICY.json")]
+        out: PathBuf,
     },
     /// Sign a policy document (selfreport.policy/1 or /2), byte for byte as it is in its
     /// file, by a root directly or under a delegation chain.
@@ -382,6 +430,39 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
         Command::PaddedSizes { policy, trust } => Ok(vec![
             selfreport_endpoint::padded_sizes::padded_sizes_command(&policy, trust.as_deref())?,
         ]),
+        Command::TlsCert { hosts, out } => {
+            let pki = DevelopmentPki::new("selfreport development CA", &hosts)?;
+            let files = pki.write(&out)?;
+            eprintln!(
+                "wrote {} (devices: selfreport --extra-root), {} and {} (private; the drop box's --tls-cert and --tls-key)",
+                files.ca.display(),
+                files.cert.display(),
+                files.key.display()
+            );
+            Ok(vec![pki.spki_pin])
+        }
+        Command::Pin { cert } => Ok(vec![certificate_pin(&cert)?]),
+        Command::FillPolicy {
+            template,
+            keys,
+            url,
+            certs,
+            out,
+        } => {
+            let fill = PolicyFill {
+                template,
+                keys,
+                url,
+                certificates: certs,
+            };
+            let pins = fill_policy_file(&fill, &out)?;
+            eprintln!(
+                "wrote {} (pinning {}); sign it with sign-policy",
+                out.display(),
+                pins.join(", ")
+            );
+            Ok(Vec::new())
+        }
         Command::Questionnaire { policy, trust } => {
             let bundle = questionnaire_command(&policy, trust.as_deref())?;
             Ok(vec![bundle.trim_end_matches('\n').to_owned()])
