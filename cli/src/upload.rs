@@ -273,9 +273,12 @@ pub fn sync(global: &GlobalOptions, args: &SyncArgs) -> Result<(), Failure> {
         ));
     }
     if under_revoked_policy > 0 {
-        text.push_str(&format!(
-            "\n{under_revoked_policy} saved record{} under a policy its root revoked: never sent (selfreport policy list)",
-            plural(under_revoked_policy as u64)
+        text.push('\n');
+        text.push_str(&tr_count(
+            under_revoked_policy as u64,
+            "sync.under_revoked_one",
+            "sync.under_revoked_other",
+            &[("count", &under_revoked_policy)],
         ));
     }
     emit(&text)?;
@@ -377,20 +380,40 @@ pub fn event_line(event: &SyncEvent) -> String {
             submission_id,
             policy_id,
             form_id,
-        } => format!("queued     {submission_id} ({policy_id}/{form_id}): minimized and sealed"),
+        } => tr_with(
+            "sync.event_queued",
+            &[
+                ("id", submission_id),
+                ("policy", policy_id),
+                ("form", form_id),
+            ],
+        ),
         SyncEvent::Delivered {
             submission_id,
             received_at,
-        } => format!("delivered  {submission_id}: receipt verified, received {received_at}"),
+        } => tr_with(
+            "sync.event_delivered",
+            &[("id", submission_id), ("at", received_at)],
+        ),
         SyncEvent::RetryLater {
             submission_id,
             after_seconds,
             reason,
-        } => format!("retry      {submission_id} in {after_seconds} s: {reason}"),
+        } => tr_with(
+            "sync.event_retry",
+            &[
+                ("id", submission_id),
+                ("seconds", after_seconds),
+                ("reason", reason),
+            ],
+        ),
         SyncEvent::Failed {
             submission_id,
             reason,
-        } => format!("failed     {submission_id}: {reason}"),
+        } => tr_with(
+            "sync.event_failed",
+            &[("id", submission_id), ("reason", reason)],
+        ),
     }
 }
 
