@@ -9,7 +9,10 @@
 //! - [`kek`]: the key-encryption key every secret the console stores is sealed under,
 //!   kept outside its database;
 //! - [`audit`]: the audit log as a hash chain anchored by checkpoints signed outside the
-//!   database, and its verification.
+//!   database, and its verification; [`audit_log`] keeps it in PostgreSQL;
+//! - [`officers`]: accounts, their roles and scopes, added, disabled and reset with an
+//!   audit entry each;
+//! - [`schema`]: the console's tables, versioned.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -17,7 +20,11 @@
 )]
 
 pub mod audit;
+pub mod audit_log;
 pub mod base32;
+pub mod error;
 pub mod kek;
+pub mod officers;
 pub mod password;
+pub mod schema;
 pub mod totp;

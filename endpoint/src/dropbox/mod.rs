@@ -55,7 +55,8 @@ pub use connections::{
 pub use error::DropBoxError;
 pub use revocations::RevocationRelay;
 pub use storage::{
-    Database, MoveReport, PostgresConfig, move_sqlite_to_postgres, prepare_postgres,
+    Database, MoveReport, PostgresConfig, move_sqlite_to_postgres, postgres_connector,
+    prepare_postgres,
 };
 pub use tls::{server_config, server_config_from_pem, server_config_from_pem_files};
 

@@ -14,6 +14,8 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 mod sqlite_writer;
 
+pub use postgres::tls::connector as postgres_connector;
+
 use std::thread;
 
 pub use database::{Database, PostgresConfig};

@@ -16,7 +16,7 @@
 
 mod partition;
 pub(crate) mod schema;
-mod tls;
+pub(crate) mod tls;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
