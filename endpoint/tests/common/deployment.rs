@@ -1,7 +1,6 @@
 //! The same drop box run as separate `selfreport-endpoint serve` processes, as a
 //! deployment behind a load balancer runs it.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -77,11 +76,11 @@ impl Deployment {
     }
 
     pub fn sealed(&self) -> Sealed {
-        let plaintexts = BTreeMap::from([
-            ("health".to_owned(), vec![b' '; 512]),
-            ("identity".to_owned(), vec![b' '; 512]),
-        ]);
-        seal(&self.policy, &random_hex_id(), &plaintexts)
+        seal(
+            &self.policy,
+            &random_hex_id(),
+            &super::daily_blanks(&self.policy),
+        )
     }
 }
 
