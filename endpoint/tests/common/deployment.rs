@@ -43,8 +43,14 @@ impl Deployment {
 
     /// Starts `selfreport-endpoint serve --db DB` and waits until it listens.
     pub fn spawn(&self, db: &str, name: &str) -> DropBoxProcess {
+        self.spawn_with(db, name, &[])
+    }
+
+    /// As [`Deployment::spawn`], with `extra` arguments to `serve`.
+    pub fn spawn_with(&self, db: &str, name: &str, extra: &[&str]) -> DropBoxProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_selfreport-endpoint"))
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+            .args(extra)
             .arg("--tls-cert")
             .arg(self.dir.path().join("cert.pem"))
             .arg("--tls-key")

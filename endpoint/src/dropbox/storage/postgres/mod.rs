@@ -12,13 +12,23 @@
 //!   delete loop. Partitions for the coming days are created ahead by the retention job,
 //!   and on demand when one is missing.
 //! - Deletion requests delete one row.
+//! - The disk quota holds across processes: `dropbox_usage` keeps the bytes stored per
+//!   expiry day. A transaction that inserts new rows takes one transaction-scoped
+//!   advisory lock ([`QUOTA_LOCK`]) as its last step before committing, reads the
+//!   total, keeps the new rows that fit (in order) and deletes the others again, adds
+//!   what it kept, and commits. The lock is released only at commit, once the new total
+//!   is visible, so the next transaction reads it: two processes can never both spend
+//!   the same room. What this costs: commits that store something take turns (the lock
+//!   is held from the total's read to the commit, not while rows are written).
+//!   Deletions subtract in their transaction; dropping a partition deletes its day's
+//!   usage in the same transaction.
 //! - Every statement is prepared once per connection (`prepare_cached`).
 
 mod partition;
 pub(crate) mod schema;
 mod tls;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,12 +37,17 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::error::SqlState;
 
 use super::super::error::DropBoxError;
+use super::quota::counted_bytes;
 use super::{
     DeleteOutcome, InsertOutcome, NewSubmission, PostgresConfig, StoreFailed, constant_time_eq,
 };
 
 /// Advisory lock key held while creating or dropping partitions.
 const PARTITION_LOCK: i64 = 0x5345_4c46_5041_5254;
+
+/// Advisory lock key held from reading the stored total to committing new rows
+/// (`'SELFQUOT'`).
+const QUOTA_LOCK: i64 = 0x5345_4c46_5155_4f54;
 
 /// How long a request waits for a pooled connection, or for a new one to be made.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,7 +60,14 @@ const INSERT: &str = "INSERT INTO submissions
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 const FIND_DELETION_HASH: &str =
     "SELECT deletion_hash, expiry_day FROM submissions WHERE id = $1 LIMIT 1";
-const DELETE: &str = "DELETE FROM submissions WHERE id = $1 AND expiry_day = $2";
+const DELETE: &str = "DELETE FROM submissions WHERE id = $1 AND expiry_day = $2
+     RETURNING (octet_length(body) + octet_length(receipt))::bigint";
+const LOCK_QUOTA: &str = "SELECT pg_advisory_xact_lock($1)";
+const STORED_BYTES: &str = "SELECT coalesce(sum(bytes), 0)::bigint FROM dropbox_usage";
+const ADD_USAGE: &str = "INSERT INTO dropbox_usage (expiry_day, bytes) VALUES ($1, $2)
+     ON CONFLICT (expiry_day) DO UPDATE SET bytes = dropbox_usage.bytes + EXCLUDED.bytes";
+const SUBTRACT_USAGE: &str = "UPDATE dropbox_usage SET bytes = bytes - $2 WHERE expiry_day = $1";
+const DROP_USAGE: &str = "DELETE FROM dropbox_usage WHERE expiry_day = $1";
 const PARTITIONS: &str = "SELECT c.relname::text FROM pg_inherits i
      JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'submissions'::regclass";
@@ -54,6 +76,8 @@ const PARTITIONS: &str = "SELECT c.relname::text FROM pg_inherits i
 #[derive(Clone)]
 pub(crate) struct PostgresStore {
     pool: Pool,
+    /// The most bytes new rows may bring the stored total to (no limit by default).
+    quota_bytes: u64,
     /// Expiry days whose partition this process has seen exist.
     partitions: Arc<Mutex<BTreeSet<NaiveDate>>>,
 }
@@ -92,8 +116,16 @@ impl PostgresStore {
         }
         Ok(Self {
             pool,
+            quota_bytes: u64::MAX,
             partitions: Arc::new(Mutex::new(BTreeSet::new())),
         })
+    }
+
+    /// Holds new rows to `quota_bytes` stored in the whole database (whichever process
+    /// stored them).
+    pub(crate) fn with_quota(mut self, quota_bytes: u64) -> Self {
+        self.quota_bytes = quota_bytes;
+        self
     }
 
     /// Stores `submissions` in one transaction, each idempotently by id, in order.
@@ -140,6 +172,8 @@ impl PostgresStore {
         let find = transaction.prepare_cached(FIND).await?;
         let insert = transaction.prepare_cached(INSERT).await?;
         let mut outcomes = Vec::with_capacity(submissions.len());
+        // Where new rows sit among `outcomes`, in order.
+        let mut new_rows = Vec::new();
         for submission in submissions {
             if let Some(row) = transaction.query_opt(&find, &[&submission.id]).await? {
                 let body_sha256: String = row.try_get(0)?;
@@ -169,10 +203,58 @@ impl PostgresStore {
                     ],
                 )
                 .await?;
+            new_rows.push(outcomes.len());
             outcomes.push(InsertOutcome::Stored(submission.receipt.clone()));
+        }
+        if !new_rows.is_empty() {
+            self.hold_to_quota(&transaction, submissions, &new_rows, &mut outcomes)
+                .await?;
         }
         transaction.commit().await?;
         Ok(outcomes)
+    }
+
+    /// The quota step of an insert transaction, its last before the commit: under
+    /// [`QUOTA_LOCK`], keeps the new rows (at `new_rows` of `submissions`) that fit in
+    /// what the stored total leaves, in order; deletes the others again and makes them
+    /// [`InsertOutcome::OverQuota`]; adds what it kept to each expiry day's usage.
+    async fn hold_to_quota(
+        &self,
+        transaction: &deadpool_postgres::Transaction<'_>,
+        submissions: &[NewSubmission],
+        new_rows: &[usize],
+        outcomes: &mut [InsertOutcome],
+    ) -> Result<(), Failure> {
+        let lock = transaction.prepare_cached(LOCK_QUOTA).await?;
+        transaction.execute(&lock, &[&QUOTA_LOCK]).await?;
+        let stored = transaction.prepare_cached(STORED_BYTES).await?;
+        let stored: i64 = transaction.query_one(&stored, &[]).await?.try_get(0)?;
+        let mut total = u64::try_from(stored).unwrap_or(0);
+        let mut added: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        let delete = transaction.prepare_cached(DELETE).await?;
+        for &index in new_rows {
+            let submission = &submissions[index];
+            let bytes = counted_bytes(&submission.body, &submission.receipt);
+            let expiry_day = partition::day_of(submission.expires_at);
+            match total.checked_add(bytes) {
+                Some(after) if after <= self.quota_bytes => {
+                    total = after;
+                    *added.entry(expiry_day).or_default() +=
+                        i64::try_from(bytes).unwrap_or(i64::MAX);
+                }
+                _ => {
+                    transaction
+                        .execute(&delete, &[&submission.id, &expiry_day])
+                        .await?;
+                    outcomes[index] = InsertOutcome::OverQuota;
+                }
+            }
+        }
+        let add = transaction.prepare_cached(ADD_USAGE).await?;
+        for (day, bytes) in added {
+            transaction.execute(&add, &[&day, &bytes]).await?;
+        }
+        Ok(())
     }
 
     /// Deletes submission `id` if `token_hash` is its deletion hash.
@@ -181,7 +263,7 @@ impl PostgresStore {
         id: &str,
         token_hash: &str,
     ) -> Result<DeleteOutcome, StoreFailed> {
-        let client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
         let find = client
             .prepare_cached(FIND_DELETION_HASH)
             .await
@@ -198,20 +280,30 @@ impl PostgresStore {
         if !constant_time_eq(stored.as_bytes(), token_hash.as_bytes()) {
             return Ok(DeleteOutcome::Forbidden);
         }
-        let delete = client
+        let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
+        let delete = transaction
             .prepare_cached(DELETE)
             .await
             .map_err(|_| StoreFailed)?;
-        let deleted = client
-            .execute(&delete, &[&id, &expiry_day])
+        let Some(deleted) = transaction
+            .query_opt(&delete, &[&id, &expiry_day])
+            .await
+            .map_err(|_| StoreFailed)?
+        else {
+            // Another request deleted it in between.
+            return Ok(DeleteOutcome::NotFound);
+        };
+        let bytes: i64 = deleted.try_get(0).map_err(|_| StoreFailed)?;
+        let subtract = transaction
+            .prepare_cached(SUBTRACT_USAGE)
             .await
             .map_err(|_| StoreFailed)?;
-        // Zero: another request deleted it in between.
-        Ok(if deleted == 0 {
-            DeleteOutcome::NotFound
-        } else {
-            DeleteOutcome::Deleted
-        })
+        transaction
+            .execute(&subtract, &[&expiry_day, &bytes])
+            .await
+            .map_err(|_| StoreFailed)?;
+        transaction.commit().await.map_err(|_| StoreFailed)?;
+        Ok(DeleteOutcome::Deleted)
     }
 
     /// Drops every partition whose expiry day has begun at `now` (Unix seconds);
@@ -255,6 +347,11 @@ impl PostgresStore {
                     .map_err(|_| StoreFailed)?;
                 transaction
                     .batch_execute(&format!("DROP TABLE {name}"))
+                    .await
+                    .map_err(|_| StoreFailed)?;
+                // Its bytes go back to the quota with it.
+                transaction
+                    .execute(DROP_USAGE, &[&day])
                     .await
                     .map_err(|_| StoreFailed)?;
                 dropped = dropped.saturating_add(u64::try_from(count).unwrap_or(0));

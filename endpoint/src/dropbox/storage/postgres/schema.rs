@@ -12,17 +12,23 @@
 //! on its id and looks the id up across partitions (see the store). The primary key
 //! `(id, expiry_day)` serves those lookups and still refuses a second copy within one
 //! partition. There is no column naming a client, a batch or an order of arrival.
+//!
+//! Version 2: `dropbox_usage`, the bytes stored per expiry day (what the disk quota is
+//! held against: each row's body and receipt), filled from the rows already stored.
+//! Inserts add to it in their transaction, deletions subtract, and dropping a partition
+//! deletes its day's row in the same transaction.
 
 use tokio_postgres::GenericClient;
 
 /// The schema version this drop box writes.
-pub(crate) const SCHEMA_VERSION: i32 = 1;
+pub(crate) const SCHEMA_VERSION: i32 = 2;
 
 /// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
 const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
 
 /// Each migration, in order: version `n` is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE submissions (
     id             text   NOT NULL,
     policy_id      text   NOT NULL,
@@ -36,7 +42,17 @@ CREATE TABLE submissions (
     receipt        bytea  NOT NULL,
     PRIMARY KEY (id, expiry_day)
 ) PARTITION BY RANGE (expiry_day);
-"];
+",
+    "
+CREATE TABLE dropbox_usage (
+    expiry_day date   PRIMARY KEY,
+    bytes      bigint NOT NULL
+);
+INSERT INTO dropbox_usage (expiry_day, bytes)
+    SELECT expiry_day, sum(octet_length(body) + octet_length(receipt))::bigint
+    FROM submissions GROUP BY expiry_day;
+",
+];
 
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].
 #[derive(Debug)]
