@@ -55,8 +55,8 @@ pub use connections::{
 pub use error::DropBoxError;
 pub use revocations::RevocationRelay;
 pub use storage::{
-    DEFAULT_QUOTA_BYTES, Database, MoveReport, PostgresConfig, move_sqlite_to_postgres,
-    prepare_postgres,
+    DEFAULT_QUOTA_BYTES, Database, MoveReport, PostgresConfig, StoredSubmission, for_each_stored,
+    move_sqlite_to_postgres, prepare_postgres,
 };
 pub use tls::{server_config, server_config_from_pem, server_config_from_pem_files};
 

@@ -13,6 +13,7 @@ mod database;
 mod moving;
 pub(crate) mod postgres;
 pub(crate) mod quota;
+mod reading;
 pub(crate) mod sqlite;
 mod sqlite_writer;
 
@@ -21,6 +22,7 @@ use std::thread;
 pub use database::{Database, PostgresConfig};
 pub use moving::{MoveReport, move_sqlite_to_postgres};
 pub use quota::DEFAULT_QUOTA_BYTES;
+pub use reading::{StoredSubmission, for_each_stored};
 
 use super::error::DropBoxError;
 use postgres::PostgresStore;

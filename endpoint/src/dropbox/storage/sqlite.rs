@@ -158,8 +158,9 @@ pub(crate) fn purge_expired(
     Ok((count, u64::try_from(bytes).unwrap_or(0)))
 }
 
-/// Calls `each` with every stored submission, in no meaningful order (for moving a drop
-/// box to another database); stops at the first error `each` returns.
+/// Calls `each` with every stored submission in order of arrival (`received_at`, then
+/// id: what `open` lists; moving a drop box ignores it); stops at the first error `each`
+/// returns.
 pub(crate) fn for_each_submission<E: From<rusqlite::Error>>(
     connection: &Connection,
     mut each: impl FnMut(NewSubmission) -> Result<(), E>,
@@ -167,7 +168,7 @@ pub(crate) fn for_each_submission<E: From<rusqlite::Error>>(
     let mut statement = connection.prepare(
         "SELECT id, policy_id, policy_version, body, body_sha256, deletion_hash,
                 received_at, expires_at, receipt
-         FROM submissions",
+         FROM submissions ORDER BY received_at, id",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {

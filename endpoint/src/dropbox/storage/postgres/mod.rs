@@ -52,6 +52,13 @@ const QUOTA_LOCK: i64 = 0x5345_4c46_5155_4f54;
 /// How long a request waits for a pooled connection, or for a new one to be made.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Rows fetched at a time when reading every stored submission.
+const READ_CHUNK: i32 = 500;
+
+/// Every column of a stored submission, as [`submission_of`] reads them.
+const SELECT_ALL: &str = "SELECT id, policy_id, policy_version, body, body_sha256,
+     deletion_hash, received_at, expires_at, receipt FROM submissions";
+
 const LOCK_IDS: &str = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key";
 const FIND: &str = "SELECT body_sha256, receipt FROM submissions WHERE id = $1";
 const INSERT: &str = "INSERT INTO submissions
@@ -85,10 +92,22 @@ pub(crate) struct PostgresStore {
 impl PostgresStore {
     /// Connects (TLS as the URL asks), migrates the schema, and keeps a pool.
     pub(crate) async fn connect(config: &PostgresConfig) -> Result<Self, DropBoxError> {
-        let failed = |detail: String| DropBoxError::Database {
-            database: config.describe(),
-            detail,
-        };
+        let store = Self::connect_as_is(config)?;
+        let mut client = store
+            .pool
+            .get()
+            .await
+            .map_err(|error| failed(config, describe_pool(&error)))?;
+        schema::migrate(&mut client)
+            .await
+            .map_err(|error| failed(config, error.to_string()))?;
+        drop(client);
+        Ok(store)
+    }
+
+    /// A pool for the database as it is, for reading only: nothing is created or
+    /// migrated (connections are made at first use).
+    pub(crate) fn connect_as_is(config: &PostgresConfig) -> Result<Self, DropBoxError> {
         let connector = tls::connector(&config.ca_files)?;
         let manager = Manager::from_config(
             (*config.config).clone(),
@@ -104,21 +123,74 @@ impl PostgresStore {
             .create_timeout(Some(POOL_TIMEOUT))
             .recycle_timeout(Some(POOL_TIMEOUT))
             .build()
-            .map_err(|error| failed(error.to_string()))?;
-        {
-            let mut client = pool
-                .get()
-                .await
-                .map_err(|error| failed(describe_pool(&error)))?;
-            schema::migrate(&mut client)
-                .await
-                .map_err(|error| failed(error.to_string()))?;
-        }
+            .map_err(|error| failed(config, error.to_string()))?;
         Ok(Self {
             pool,
             quota_bytes: u64::MAX,
             partitions: Arc::new(Mutex::new(BTreeSet::new())),
         })
+    }
+
+    /// Calls `each` with every stored submission in order of arrival (`received_at`,
+    /// then id), read [`READ_CHUNK`] rows at a time in one read-only transaction; stops
+    /// at the first error. A database whose schema is newer than this drop box's, or
+    /// that has none, is refused.
+    pub(crate) async fn for_each_in_order(
+        &self,
+        config: &PostgresConfig,
+        mut each: impl FnMut(NewSubmission),
+    ) -> Result<(), DropBoxError> {
+        let database_failed = |error: tokio_postgres::Error| failed(config, describe(&error));
+        let mut client = self
+            .pool
+            .get()
+            .await
+            .map_err(|error| failed(config, describe_pool(&error)))?;
+        let transaction = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(database_failed)?;
+        let version = schema::current_version(&*transaction).await.map_err(|_| {
+            failed(
+                config,
+                "it holds no drop box (no schema version)".to_owned(),
+            )
+        })?;
+        if !(1..=schema::SCHEMA_VERSION).contains(&version) {
+            return Err(failed(
+                config,
+                format!(
+                    "its schema version {version} is not one this drop box reads (1 to {})",
+                    schema::SCHEMA_VERSION
+                ),
+            ));
+        }
+        let statement = transaction
+            .prepare(&format!(
+                "{SELECT_ALL} ORDER BY received_at COLLATE \"C\", id COLLATE \"C\""
+            ))
+            .await
+            .map_err(database_failed)?;
+        let portal = transaction
+            .bind(&statement, &[])
+            .await
+            .map_err(database_failed)?;
+        loop {
+            let rows = transaction
+                .query_portal(&portal, READ_CHUNK)
+                .await
+                .map_err(database_failed)?;
+            let last = rows.len() < usize::try_from(READ_CHUNK).unwrap_or(usize::MAX);
+            for row in rows {
+                each(submission_of(&row).map_err(database_failed)?);
+            }
+            if last {
+                break;
+            }
+        }
+        transaction.commit().await.map_err(database_failed)
     }
 
     /// Holds new rows to `quota_bytes` stored in the whole database (whichever process
@@ -412,6 +484,30 @@ impl PostgresStore {
             partitions.clear();
         }
     }
+}
+
+/// The store's error for `config`'s database.
+fn failed(config: &PostgresConfig, detail: String) -> DropBoxError {
+    DropBoxError::Database {
+        database: config.describe(),
+        detail,
+    }
+}
+
+/// A row of [`SELECT_ALL`] as a submission.
+fn submission_of(row: &tokio_postgres::Row) -> Result<NewSubmission, tokio_postgres::Error> {
+    let policy_version: i64 = row.try_get(2)?;
+    Ok(NewSubmission {
+        id: row.try_get(0)?,
+        policy_id: row.try_get(1)?,
+        policy_version: u64::try_from(policy_version).unwrap_or(0),
+        body: row.try_get(3)?,
+        body_sha256: row.try_get(4)?,
+        deletion_hash: row.try_get(5)?,
+        received_at: row.try_get(6)?,
+        expires_at: row.try_get(7)?,
+        receipt: row.try_get(8)?,
+    })
 }
 
 /// Why an insert transaction failed.
