@@ -163,24 +163,30 @@ on_both_backends!(
     a_quota_of_zero_is_refused_and_the_default_holds_ten_gib,
 );
 
-/// Two `selfreport-endpoint serve` processes on one database, each with room for ten,
-/// and forty submissions posted to them at once: exactly ten are stored, the stored
-/// bytes never pass the quota, and the usage the database keeps is what its rows hold.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_quota_holds_across_processes_sharing_one_database() {
-    if !postgres_or_skip() {
-        return;
-    }
+/// Two `selfreport-endpoint serve` processes on one database with room for `room`
+/// submissions (a quota of `quota` bytes, all but `room` submissions' worth counted as
+/// stored before), and `3 * room` submissions posted to them at once: exactly `room` are
+/// stored, and the counts the database keeps are what its rows hold.
+async fn concurrent_posts_to_two_processes(quota: Option<u64>, room: usize) {
     let url = new_postgres_database().await;
     let deployment = Deployment::new();
-    let submissions: Vec<Sealed> = (0..40).map(|_| deployment.sealed()).collect();
+    let submissions: Vec<Sealed> = (0..3 * room).map(|_| deployment.sealed()).collect();
     let each = counted(&deployment.authority.receipt_key(), &submissions[0]);
-    let quota = 10 * each;
+    let room_bytes = room as u64 * each;
+    let quota = quota.unwrap_or(room_bytes);
     let quota_arg = quota.to_string();
-    let processes = [
-        deployment.spawn_with(&url, "a", &["--quota-bytes", &quota_arg]),
-        deployment.spawn_with(&url, "b", &["--quota-bytes", &quota_arg]),
-    ];
+    let a = deployment.spawn_with(&url, "a", &["--quota-bytes", &quota_arg]);
+    let database = postgres_client(&url).await;
+    // What a drop box from before the quota stored: it leaves `room` submissions' worth.
+    database
+        .execute(
+            "UPDATE dropbox_quota SET bytes = $1 WHERE slot = -1",
+            &[&((quota - room_bytes) as i64)],
+        )
+        .await
+        .unwrap();
+    let b = deployment.spawn_with(&url, "b", &["--quota-bytes", &quota_arg]);
+    let processes = [a, b];
     let client = deployment.tls.client();
     let mut tasks = Vec::new();
     for (n, sealed) in submissions.iter().enumerate() {
@@ -197,10 +203,9 @@ async fn the_quota_holds_across_processes_sharing_one_database() {
     }
     let stored = statuses.iter().filter(|status| **status == 201).count();
     let refused = statuses.iter().filter(|status| **status == 507).count();
-    assert_eq!((stored, refused), (10, 30), "{statuses:?}");
+    assert_eq!((stored, refused), (room, 2 * room), "{statuses:?}");
 
-    let client = postgres_client(&url).await;
-    let row = client
+    let row = database
         .query_one(
             "SELECT count(*), coalesce(sum(octet_length(body) + octet_length(receipt)), 0)::bigint
              FROM submissions",
@@ -209,9 +214,17 @@ async fn the_quota_holds_across_processes_sharing_one_database() {
         .await
         .unwrap();
     let (count, bytes): (i64, i64) = (row.get(0), row.get(1));
-    assert_eq!(count, 10);
-    assert!(bytes as u64 <= quota, "{bytes} > {quota}");
-    let usage: i64 = client
+    assert_eq!(count as usize, room);
+    assert!(bytes as u64 <= room_bytes, "{bytes} > {room_bytes}");
+    let counted_in_slots: i64 = database
+        .query_one(
+            "SELECT coalesce(sum(bytes), 0)::bigint FROM dropbox_quota WHERE slot >= 0",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let usage: i64 = database
         .query_one(
             "SELECT coalesce(sum(bytes), 0)::bigint FROM dropbox_usage",
             &[],
@@ -219,7 +232,24 @@ async fn the_quota_holds_across_processes_sharing_one_database() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(usage, bytes);
+    assert_eq!((counted_in_slots, usage), (bytes, bytes));
+}
+
+/// Room for ten in a quota of one slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quota_holds_across_processes_sharing_one_database() {
+    if postgres_or_skip() {
+        concurrent_posts_to_two_processes(None, 10).await;
+    }
+}
+
+/// A quota of 128 MiB, split in two slots, with room left for twenty: slots take turns
+/// only with themselves, and the total still never passes the quota.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quota_holds_across_processes_when_split_in_slots() {
+    if postgres_or_skip() {
+        concurrent_posts_to_two_processes(Some(128 * 1024 * 1024), 20).await;
+    }
 }
 
 /// A database made by a drop box before the quota (schema version 1) counts the rows it

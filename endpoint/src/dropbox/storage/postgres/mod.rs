@@ -12,23 +12,19 @@
 //!   delete loop. Partitions for the coming days are created ahead by the retention job,
 //!   and on demand when one is missing.
 //! - Deletion requests delete one row.
-//! - The disk quota holds across processes: `dropbox_usage` keeps the bytes stored per
-//!   expiry day. A transaction that inserts new rows takes one transaction-scoped
-//!   advisory lock ([`QUOTA_LOCK`]) as its last step before committing, reads the
-//!   total, keeps the new rows that fit (in order) and deletes the others again, adds
-//!   what it kept, and commits. The lock is released only at commit, once the new total
-//!   is visible, so the next transaction reads it: two processes can never both spend
-//!   the same room. What this costs: commits that store something take turns (the lock
-//!   is held from the total's read to the commit, not while rows are written).
-//!   Deletions subtract in their transaction; dropping a partition deletes its day's
-//!   usage in the same transaction.
+//! - The disk quota holds across processes, in the database: each insert transaction
+//!   reserves its new rows' bytes in a slot of the quota as its last step before
+//!   committing, and deletes again the rows no slot has room for (see [`quota`]).
+//!   Deletions give bytes back in their transaction; dropping a partition gives its
+//!   day's bytes back in the same transaction.
 //! - Every statement is prepared once per connection (`prepare_cached`).
 
 mod partition;
+mod quota;
 pub(crate) mod schema;
 mod tls;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -44,10 +40,6 @@ use super::{
 
 /// Advisory lock key held while creating or dropping partitions.
 const PARTITION_LOCK: i64 = 0x5345_4c46_5041_5254;
-
-/// Advisory lock key held from reading the stored total to committing new rows
-/// (`'SELFQUOT'`).
-const QUOTA_LOCK: i64 = 0x5345_4c46_5155_4f54;
 
 /// How long a request waits for a pooled connection, or for a new one to be made.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,12 +61,6 @@ const FIND_DELETION_HASH: &str =
     "SELECT deletion_hash, expiry_day FROM submissions WHERE id = $1 LIMIT 1";
 const DELETE: &str = "DELETE FROM submissions WHERE id = $1 AND expiry_day = $2
      RETURNING (octet_length(body) + octet_length(receipt))::bigint";
-const LOCK_QUOTA: &str = "SELECT pg_advisory_xact_lock($1)";
-const STORED_BYTES: &str = "SELECT coalesce(sum(bytes), 0)::bigint FROM dropbox_usage";
-const ADD_USAGE: &str = "INSERT INTO dropbox_usage (expiry_day, bytes) VALUES ($1, $2)
-     ON CONFLICT (expiry_day) DO UPDATE SET bytes = dropbox_usage.bytes + EXCLUDED.bytes";
-const SUBTRACT_USAGE: &str = "UPDATE dropbox_usage SET bytes = bytes - $2 WHERE expiry_day = $1";
-const DROP_USAGE: &str = "DELETE FROM dropbox_usage WHERE expiry_day = $1";
 const PARTITIONS: &str = "SELECT c.relname::text FROM pg_inherits i
      JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'submissions'::regclass";
@@ -286,10 +272,13 @@ impl PostgresStore {
         Ok(outcomes)
     }
 
-    /// The quota step of an insert transaction, its last before the commit: under
-    /// [`QUOTA_LOCK`], keeps the new rows (at `new_rows` of `submissions`) that fit in
-    /// what the stored total leaves, in order; deletes the others again and makes them
-    /// [`InsertOutcome::OverQuota`]; adds what it kept to each expiry day's usage.
+    /// The quota step of an insert transaction, its last before the commit: reserves
+    /// each new row's bytes (at `new_rows` of `submissions`, in order) in a slot of the
+    /// quota; a row no slot has room for is deleted again and made
+    /// [`InsertOutcome::OverQuota`]. Until it holds a slot the transaction tries every
+    /// slot, from one its first new row's id picks; then only that slot and higher ones
+    /// (so transactions holding slots take them in ascending order and never wait for
+    /// each other in a cycle).
     async fn hold_to_quota(
         &self,
         transaction: &deadpool_postgres::Transaction<'_>,
@@ -297,34 +286,46 @@ impl PostgresStore {
         new_rows: &[usize],
         outcomes: &mut [InsertOutcome],
     ) -> Result<(), Failure> {
-        let lock = transaction.prepare_cached(LOCK_QUOTA).await?;
-        transaction.execute(&lock, &[&QUOTA_LOCK]).await?;
-        let stored = transaction.prepare_cached(STORED_BYTES).await?;
-        let stored: i64 = transaction.query_one(&stored, &[]).await?.try_get(0)?;
-        let mut total = u64::try_from(stored).unwrap_or(0);
-        let mut added: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        let slots = quota::slots_for(self.quota_bytes);
+        let first = new_rows
+            .first()
+            .map_or(0, |&index| slot_of(&submissions[index].id, slots));
         let delete = transaction.prepare_cached(DELETE).await?;
+        let mut held: Option<i16> = None;
         for &index in new_rows {
             let submission = &submissions[index];
-            let bytes = counted_bytes(&submission.body, &submission.receipt);
+            let bytes = i64::try_from(counted_bytes(&submission.body, &submission.receipt))
+                .unwrap_or(i64::MAX);
             let expiry_day = partition::day_of(submission.expires_at);
-            match total.checked_add(bytes) {
-                Some(after) if after <= self.quota_bytes => {
-                    total = after;
-                    *added.entry(expiry_day).or_default() +=
-                        i64::try_from(bytes).unwrap_or(i64::MAX);
+            let candidates: Vec<i16> = match held {
+                None => (0..slots).map(|n| (first + n) % slots).collect(),
+                Some(lowest) => (lowest..slots).collect(),
+            };
+            let mut reserved = None;
+            for slot in candidates {
+                if quota::reserve(
+                    transaction,
+                    slot,
+                    bytes,
+                    self.quota_bytes,
+                    slots,
+                    expiry_day,
+                )
+                .await?
+                {
+                    reserved = Some(slot);
+                    break;
                 }
-                _ => {
+            }
+            match reserved {
+                Some(slot) => held = Some(held.map_or(slot, |lowest| lowest.max(slot))),
+                None => {
                     transaction
                         .execute(&delete, &[&submission.id, &expiry_day])
                         .await?;
                     outcomes[index] = InsertOutcome::OverQuota;
                 }
             }
-        }
-        let add = transaction.prepare_cached(ADD_USAGE).await?;
-        for (day, bytes) in added {
-            transaction.execute(&add, &[&day, &bytes]).await?;
         }
         Ok(())
     }
@@ -366,12 +367,8 @@ impl PostgresStore {
             return Ok(DeleteOutcome::NotFound);
         };
         let bytes: i64 = deleted.try_get(0).map_err(|_| StoreFailed)?;
-        let subtract = transaction
-            .prepare_cached(SUBTRACT_USAGE)
-            .await
-            .map_err(|_| StoreFailed)?;
-        transaction
-            .execute(&subtract, &[&expiry_day, &bytes])
+        let slot = slot_of(id, quota::slots_for(self.quota_bytes));
+        quota::release(&transaction, slot, expiry_day, bytes)
             .await
             .map_err(|_| StoreFailed)?;
         transaction.commit().await.map_err(|_| StoreFailed)?;
@@ -422,8 +419,7 @@ impl PostgresStore {
                     .await
                     .map_err(|_| StoreFailed)?;
                 // Its bytes go back to the quota with it.
-                transaction
-                    .execute(DROP_USAGE, &[&day])
+                quota::forget_day(&transaction, day)
                     .await
                     .map_err(|_| StoreFailed)?;
                 dropped = dropped.saturating_add(u64::try_from(count).unwrap_or(0));
@@ -543,6 +539,13 @@ fn lock_key(id: &str) -> i64 {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     });
     i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// The quota slot submission `id` picks first, of `slots`: spread evenly, as ids are
+/// random.
+fn slot_of(id: &str, slots: i16) -> i16 {
+    let slots = i64::from(slots.max(1));
+    i16::try_from(lock_key(id).rem_euclid(slots)).unwrap_or(0)
 }
 
 /// A database error for an operator: PostgreSQL's own message when there is one (never

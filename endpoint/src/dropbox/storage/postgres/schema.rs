@@ -13,10 +13,11 @@
 //! `(id, expiry_day)` serves those lookups and still refuses a second copy within one
 //! partition. There is no column naming a client, a batch or an order of arrival.
 //!
-//! Version 2: `dropbox_usage`, the bytes stored per expiry day (what the disk quota is
-//! held against: each row's body and receipt), filled from the rows already stored.
-//! Inserts add to it in their transaction, deletions subtract, and dropping a partition
-//! deletes its day's row in the same transaction.
+//! Version 2: the disk quota's counts (see the `quota` module): `dropbox_quota`, bytes
+//! stored per quota slot (slot -1: what was stored before, filled from the rows already
+//! there; slots 0 to 15), and `dropbox_usage`, the same bytes per expiry day and slot,
+//! so dropping a partition gives its bytes back. Neither names a submission, a client or
+//! a batch.
 
 use tokio_postgres::GenericClient;
 
@@ -44,13 +45,22 @@ CREATE TABLE submissions (
 ) PARTITION BY RANGE (expiry_day);
 ",
     "
-CREATE TABLE dropbox_usage (
-    expiry_day date   PRIMARY KEY,
-    bytes      bigint NOT NULL
+CREATE TABLE dropbox_quota (
+    slot  smallint PRIMARY KEY,
+    bytes bigint   NOT NULL
 );
-INSERT INTO dropbox_usage (expiry_day, bytes)
-    SELECT expiry_day, sum(octet_length(body) + octet_length(receipt))::bigint
+CREATE TABLE dropbox_usage (
+    expiry_day date     NOT NULL,
+    slot       smallint NOT NULL,
+    bytes      bigint   NOT NULL,
+    PRIMARY KEY (expiry_day, slot)
+);
+INSERT INTO dropbox_quota (slot, bytes) SELECT slot, 0 FROM generate_series(-1, 15) AS slot;
+INSERT INTO dropbox_usage (expiry_day, slot, bytes)
+    SELECT expiry_day, -1, sum(octet_length(body) + octet_length(receipt))::bigint
     FROM submissions GROUP BY expiry_day;
+UPDATE dropbox_quota SET bytes = (SELECT coalesce(sum(bytes), 0) FROM dropbox_usage)
+    WHERE slot = -1;
 ",
 ];
 
