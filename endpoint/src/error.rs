@@ -116,9 +116,16 @@ pub enum AuthorityError {
     /// The drop box database could not be read.
     #[error("cannot read the drop box database {}: {detail}", path.display())]
     Database {
-        /// The database file.
+        /// The database: a SQLite file's path, or a PostgreSQL URL without its password.
         path: PathBuf,
-        /// What SQLite reported.
+        /// What the database reported.
+        detail: String,
+    },
+
+    /// A `postgres://` URL naming the drop box database could not be read.
+    #[error("the PostgreSQL URL could not be read: {detail}")]
+    DatabaseUrl {
+        /// What was wrong (never the URL itself, which may hold a password).
         detail: String,
     },
 
@@ -186,6 +193,7 @@ impl AuthorityError {
             AuthorityError::RecipientKeyMalformed { .. } => "RecipientKeyMalformed",
             AuthorityError::RecipientKeyNotInPolicy { .. } => "RecipientKeyNotInPolicy",
             AuthorityError::Database { .. } => "Database",
+            AuthorityError::DatabaseUrl { .. } => "DatabaseUrl",
             AuthorityError::PolicyRefused { .. } => "PolicyRefused",
             AuthorityError::FhirIdTooLong { .. } => "FhirIdTooLong",
             AuthorityError::CertificateMalformed { .. } => "CertificateMalformed",
@@ -199,7 +207,9 @@ impl AuthorityError {
     /// (a policy or key file with wrong content), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AuthorityError::OutputIsInput { .. } | AuthorityError::InvalidRecipientName { .. } => 2,
+            AuthorityError::OutputIsInput { .. }
+            | AuthorityError::InvalidRecipientName { .. }
+            | AuthorityError::DatabaseUrl { .. } => 2,
             AuthorityError::KeyFileMalformed { .. }
             | AuthorityError::KeyFileIsPublic { .. }
             | AuthorityError::RecipientKeyMalformed { .. }

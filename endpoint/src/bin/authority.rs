@@ -18,6 +18,7 @@ use selfreport_endpoint::delegation::{
     DelegationRequest, check_policy_file, delegate_file, sign_policy_under_chain,
 };
 use selfreport_endpoint::development_pki::{DevelopmentPki, certificate_pin};
+use selfreport_endpoint::dropbox::{Database, DropBoxError};
 use selfreport_endpoint::fhir::questionnaire_command;
 use selfreport_endpoint::open::{OutputFormat, open_command};
 use selfreport_endpoint::policy_fill::{PolicyFill, fill_policy_file};
@@ -228,9 +229,21 @@ enum Command {
     /// A field outside the policy, or more precise than its transform allows, is flagged
     /// in the output and left out. A summary goes to stderr.
     Open {
-        /// The drop box database.
-        #[arg(long, value_name = "FILE")]
-        db: PathBuf,
+        /// The drop box database, as `selfreport-endpoint serve --db` takes it: a SQLite
+        /// file, or a `postgres://user:password@host:port/dbname` URL (add
+        /// `?sslmode=require` for TLS, the server's certificate always verified). Read
+        /// only: nothing in it is changed.
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "SELFREPORT_DROPBOX_DB",
+            hide_env_values = true
+        )]
+        db: String,
+        /// PEM CA certificates trusted for the database's TLS certificate, besides the
+        /// WebPKI roots (PostgreSQL only).
+        #[arg(long, value_name = "PEM")]
+        db_ca: Vec<PathBuf>,
         /// A recipient private key (recipient-NAME.key); repeatable.
         #[arg(long = "key", value_name = "RECIPIENT_KEY", required = true)]
         keys: Vec<PathBuf>,
@@ -405,6 +418,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
         }
         Command::Open {
             db,
+            db_ca,
             keys,
             policy,
             trust,
@@ -415,7 +429,24 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                 Format::Csv => OutputFormat::Csv,
                 Format::Fhir => OutputFormat::Fhir,
             };
-            let (rendered, report) = open_command(&db, &keys, &policy, trust.as_deref(), format)?;
+            let database = match Database::parse(&db) {
+                Ok(Database::Postgres(config)) => Database::Postgres(
+                    db_ca
+                        .iter()
+                        .fold(config, |config, path| config.with_ca_file(path)),
+                ),
+                Ok(file) => file,
+                Err(error) => {
+                    return Err(AuthorityError::DatabaseUrl {
+                        detail: match error {
+                            DropBoxError::DatabaseUrl { detail } => detail,
+                            other => other.to_string(),
+                        },
+                    });
+                }
+            };
+            let (rendered, report) =
+                open_command(&database, &keys, &policy, trust.as_deref(), format)?;
             eprintln!(
                 "opened {} submission(s), {} flagged; dropped {} cover submission(s); {} under other policies, {} with no part for these keys",
                 report.submissions.len(),
