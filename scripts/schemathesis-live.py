@@ -9,7 +9,9 @@ database and no rate limit (so 429 never hides a finding; it stays documented).
 The document: docs/openapi.yaml with the body of `POST /submissions` narrowed to that
 policy (`ServedSubmission`, a copy of `SealedSubmission`): `policy_id` its id,
 `policy_version` at most its version, `parts` one of the recipient lists its forms send
-to. These are the rules the generic document can only state in words (they depend on the
+to, each part's `ct` exactly the base64 of that form's padded size for its recipient plus
+the 16-byte tag (`ServedPart...`, copies of `SealedPart`; the sizes from
+`selfreport-authority padded-sizes`, never computed here). These are the rules the generic document can only state in words (they depend on the
 policy a drop box serves); narrowed, they are schema, so schemathesis can generate
 submissions the drop box stores (201, 200, 409: receipts checked against their schema)
 and mutate them into ones it must refuse. A batch keeps `SealedSubmission` for its items,
@@ -69,7 +71,13 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
     )
 
-    document = narrowed_document(args.root / "docs" / "openapi.yaml", policy)
+    sizes = json.loads(subprocess.run(
+        [str(args.bin_dir / "selfreport-authority"), "padded-sizes", "--policy", str(policy_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout)
+    document = narrowed_document(args.root / "docs" / "openapi.yaml", policy, sizes)
     document_path = run / "openapi.served.yaml"
     document_path.write_text(yaml.safe_dump(document, sort_keys=False))
 
@@ -114,21 +122,35 @@ def served_policy(root: Path, fixture_dir: Path) -> dict:
     return policy
 
 
-def part_lists(policy: dict) -> list:
-    """For each form that uploads anything, the recipients it sends to, sorted."""
-    lists = []
+def part_shapes(policy: dict, sizes: dict) -> list:
+    """For each form that uploads anything, its parts: (recipient, padded size), sorted by
+    recipient (`sizes` as `padded-sizes` prints them: form -> recipient -> bytes)."""
+    shapes = []
     for form in policy["forms"]:
         recipients = sorted({
             field["to"]
             for field in form["fields"]
             if field.get("upload", "omit") != "omit" and "to" in field
         })
-        if recipients and recipients not in lists:
-            lists.append(recipients)
-    return lists
+        shape = [(recipient, sizes[form["id"]][recipient]) for recipient in recipients]
+        if shape and shape not in shapes:
+            shapes.append(shape)
+    return shapes
 
 
-def narrowed_document(path: Path, policy: dict) -> dict:
+def exact_base64(length: int) -> str:
+    """A pattern matching exactly the canonical standard base64 (with padding) of
+    `length` bytes."""
+    quanta, rest = divmod(length, 3)
+    tail = {
+        0: "",
+        1: "[A-Za-z0-9+/][AQgw]==",
+        2: "[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=",
+    }[rest]
+    return f"^(?:[A-Za-z0-9+/]{{4}}){{{quanta}}}{tail}$"
+
+
+def narrowed_document(path: Path, policy: dict, sizes: dict) -> dict:
     """docs/openapi.yaml with the single route's body under the policy's rules, written
     as schema."""
     document = yaml.safe_load(path.read_text())
@@ -143,25 +165,27 @@ def narrowed_document(path: Path, policy: dict) -> dict:
     version["maximum"] = policy["version"]
     properties["policy_version"] = version
     generic_parts = properties["parts"]
-    properties["parts"] = {
-        "description": generic_parts["description"],
-        "oneOf": [
-            {
-                "type": "array",
-                "minItems": len(recipients),
-                "maxItems": len(recipients),
-                "prefixItems": [
-                    {
-                        "allOf": [{"$ref": "#/components/schemas/SealedPart"}],
-                        "properties": {"to": {"const": recipient}},
-                    }
-                    for recipient in recipients
-                ],
-                "items": False,
-            }
-            for recipients in part_lists(policy)
-        ],
-    }
+    alternatives = []
+    for shape in part_shapes(policy, sizes):
+        items = []
+        for recipient, padded in shape:
+            name = f"ServedPart_{recipient}_{padded}"
+            part = copy.deepcopy(schemas["SealedPart"])
+            part["properties"]["to"] = {"const": recipient}
+            ct = part["properties"]["ct"]
+            for bound in ("minLength", "maxLength"):
+                del ct[bound]
+            ct["pattern"] = exact_base64(padded + 16)
+            schemas[name] = part
+            items.append({"$ref": f"#/components/schemas/{name}"})
+        alternatives.append({
+            "type": "array",
+            "minItems": len(shape),
+            "maxItems": len(shape),
+            "prefixItems": items,
+            "items": False,
+        })
+    properties["parts"] = {"description": generic_parts["description"], "oneOf": alternatives}
     return document
 
 
@@ -193,7 +217,9 @@ def looser_document_fails(args, fixture: dict, document: dict, run: Path) -> boo
     looser than the drop box (`enc` without its pattern, so it allows what the drop box
     refuses) must fail, within seconds (the coverage phase, one operation)."""
     looser = copy.deepcopy(document)
-    del looser["components"]["schemas"]["SealedPart"]["properties"]["enc"]["pattern"]
+    for name, schema in looser["components"]["schemas"].items():
+        if name == "SealedPart" or name.startswith("ServedPart_"):
+            del schema["properties"]["enc"]["pattern"]
     looser_path = run / "openapi.looser.yaml"
     looser_path.write_text(yaml.safe_dump(looser, sort_keys=False))
     command = st_command(args, fixture, looser_path) + [

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::answer::AnswerArg;
 use crate::failure::Failure;
+use crate::i18n::tr_with;
 
 /// The largest answers file read: far above any form's answers.
 pub const MAX_ANSWERS_BYTES: u64 = 256 * 1024;
@@ -61,7 +62,7 @@ pub fn read_source(source: &Path) -> Result<String, Failure> {
             source.display().to_string()
         }
     };
-    result.map_err(|error| Failure::io(format!("cannot read {}", name()), &error))?;
+    result.map_err(|error| Failure::io(tr_with("io.cannot_read", &[("path", &name())]), &error))?;
     if bytes.len() as u64 > MAX_ANSWERS_BYTES {
         return Err(Failure::invalid(
             CODE,

@@ -88,7 +88,7 @@ pub fn emit(text: &str) -> Result<(), Failure> {
             }
         })
         .and_then(|()| stdout.flush())
-        .map_err(|error| Failure::io("cannot write to stdout", &error))
+        .map_err(|error| Failure::io(tr("io.write_stdout"), &error))
 }
 
 /// Writes `value` as pretty JSON to stdout.
@@ -185,9 +185,12 @@ fn create_private_dir(dir: &Path) -> Result<bool, Failure> {
         use std::os::unix::fs::DirBuilderExt as _;
         builder.mode(0o700);
     }
-    builder
-        .create(dir)
-        .map_err(|error| Failure::io(format!("cannot create {}", dir.display()), &error))?;
+    builder.create(dir).map_err(|error| {
+        Failure::io(
+            tr_with("io.cannot_create", &[("path", &dir.display())]),
+            &error,
+        )
+    })?;
     Ok(true)
 }
 
@@ -212,8 +215,12 @@ fn policy_install(global: &GlobalOptions, file: &Path) -> Result<(), Failure> {
 /// Reads at most one byte more than the largest signed policy accepted, so an oversized
 /// file is refused by the core's size check without being read whole.
 fn read_signed_policy(file: &Path) -> Result<Vec<u8>, Failure> {
-    let cannot_read =
-        |error: std::io::Error| Failure::io(format!("cannot read {}", file.display()), &error);
+    let cannot_read = |error: std::io::Error| {
+        Failure::io(
+            tr_with("io.cannot_read", &[("path", &file.display())]),
+            &error,
+        )
+    };
     let handle = fs::File::open(file).map_err(cannot_read)?;
     let limit = u64::try_from(MAX_SIGNED_POLICY_BYTES).unwrap_or(u64::MAX);
     let mut bytes = Vec::new();
@@ -436,7 +443,7 @@ fn erase(global: &GlobalOptions, args: &EraseArgs) -> Result<(), Failure> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => {
             return Err(Failure::io(
-                format!("cannot delete {}", trust_file.display()),
+                tr_with("io.cannot_delete", &[("path", &trust_file.display())]),
                 &error,
             ));
         }
@@ -447,8 +454,12 @@ fn erase(global: &GlobalOptions, args: &EraseArgs) -> Result<(), Failure> {
         Err(_) => 0,
     };
     if leftovers == 0 && dir.exists() {
-        fs::remove_dir(dir)
-            .map_err(|error| Failure::io(format!("cannot delete {}", dir.display()), &error))?;
+        fs::remove_dir(dir).map_err(|error| {
+            Failure::io(
+                tr_with("io.cannot_delete", &[("path", &dir.display())]),
+                &error,
+            )
+        })?;
     }
     let mut message = tr_with(
         if shredded {

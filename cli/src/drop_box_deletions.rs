@@ -6,7 +6,7 @@ use selfreport_core::SelfReport;
 
 use crate::args::{EraseArgs, GlobalOptions};
 use crate::failure::{EXIT_OTHER, Failure};
-use crate::i18n::tr_count;
+use crate::i18n::{tr, tr_count};
 use crate::network;
 
 /// Before `erase`: the submissions a drop box may still hold. With
@@ -40,7 +40,7 @@ pub fn settle_before_erase(
         let mut answer = String::new();
         std::io::stdin()
             .read_line(&mut answer)
-            .map_err(|error| Failure::io("cannot read the answer", &error))?;
+            .map_err(|error| Failure::io(tr("io.read_answer"), &error))?;
         matches!(answer.trim(), "y" | "Y" | "yes" | "是")
     };
     if !send {

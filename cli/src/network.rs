@@ -13,6 +13,7 @@ use selfreport_core::sync::transport::TransportConfig;
 
 use crate::args::NetworkArgs;
 use crate::failure::{EXIT_OTHER, Failure};
+use crate::i18n::tr_with;
 
 /// Largest certificate file read.
 const MAX_CERTIFICATE_FILE_BYTES: u64 = 1024 * 1024;
@@ -75,8 +76,12 @@ fn is_text(bytes: &[u8]) -> bool {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
-    let cannot_read =
-        |error: std::io::Error| Failure::io(format!("cannot read {}", path.display()), &error);
+    let cannot_read = |error: std::io::Error| {
+        Failure::io(
+            tr_with("io.cannot_read", &[("path", &path.display())]),
+            &error,
+        )
+    };
     let file = std::fs::File::open(path).map_err(cannot_read)?;
     let mut bytes = Vec::new();
     file.take(MAX_CERTIFICATE_FILE_BYTES + 1)

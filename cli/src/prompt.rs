@@ -27,7 +27,7 @@ fn read_line(input: &mut impl BufRead) -> Result<Option<String>, Failure> {
     let mut line = String::new();
     let read = input
         .read_line(&mut line)
-        .map_err(|error| Failure::io("cannot read the terminal", &error))?;
+        .map_err(|error| Failure::io(tr("io.read_terminal"), &error))?;
     if read == 0 {
         return Ok(None);
     }
@@ -38,7 +38,7 @@ fn say(output: &mut impl Write, text: &str) -> Result<(), Failure> {
     output
         .write_all(text.as_bytes())
         .and_then(|()| output.flush())
-        .map_err(|error| Failure::io("cannot write to the terminal", &error))
+        .map_err(|error| Failure::io(tr("io.write_terminal"), &error))
 }
 
 /// Asks each answerable field of `form` in turn. An empty line leaves an optional field

@@ -145,8 +145,12 @@ fn reason_text(reason: RevocationReason) -> String {
 /// Reads at most one byte more than the largest list accepted, so an oversized file is
 /// refused by the core's size check without being read whole.
 fn read_list(file: &Path) -> Result<Vec<u8>, Failure> {
-    let cannot_read =
-        |error: std::io::Error| Failure::io(format!("cannot read {}", file.display()), &error);
+    let cannot_read = |error: std::io::Error| {
+        Failure::io(
+            tr_with("io.cannot_read", &[("path", &file.display())]),
+            &error,
+        )
+    };
     let handle = std::fs::File::open(file).map_err(cannot_read)?;
     let mut bytes = Vec::new();
     handle

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use selfreport_core::policy::{TrustAnchor, TrustAnchors};
 
 use crate::failure::Failure;
+use crate::i18n::tr_with;
 
 /// Name of the trust anchor file inside the store directory.
 pub const TRUST_FILE: &str = "trust-anchors.json";
@@ -35,10 +36,7 @@ pub fn read_public_key_files(paths: &[PathBuf]) -> Result<TrustAnchors, Failure>
             let failure = Failure::from(error);
             Failure::invalid(
                 failure.code(),
-                format!(
-                    "{}: not a public key file (one line of base64)",
-                    path.display()
-                ),
+                tr_with("trust.not_a_key", &[("path", &path.display())]),
             )
         })?;
         anchors.insert(anchor);
@@ -64,7 +62,12 @@ pub fn save(store_dir: &Path, anchors: &TrustAnchors) -> Result<(), Failure> {
         file.sync_all()?;
         fs::rename(&temporary, &path)
     };
-    write().map_err(|error| Failure::io(format!("cannot write {}", path.display()), &error))
+    write().map_err(|error| {
+        Failure::io(
+            tr_with("io.cannot_write", &[("path", &path.display())]),
+            &error,
+        )
+    })
 }
 
 /// Reads the anchors of the store in `store_dir`. A missing or damaged file beside an
@@ -74,34 +77,45 @@ pub fn load(store_dir: &Path) -> Result<TrustAnchors, Failure> {
     if !path.exists() {
         return Err(Failure::integrity(
             "TrustAnchorsMissing",
-            format!(
-                "{} is missing; the store's trust anchors are lost",
-                path.display()
-            ),
+            tr_with("trust.missing", &[("path", &path.display())]),
         ));
     }
     let text = read_bounded(&path, MAX_TRUST_FILE_BYTES)?;
     serde_json::from_str(&text).map_err(|error| {
         Failure::integrity(
             "TrustAnchorsDamaged",
-            format!("{} is damaged: {error}", path.display()),
+            tr_with(
+                "trust.damaged",
+                &[("path", &path.display()), ("error", &error)],
+            ),
         )
     })
 }
 
 fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, Failure> {
-    let cannot_read =
-        |error: std::io::Error| Failure::io(format!("cannot read {}", path.display()), &error);
+    let cannot_read = |error: std::io::Error| {
+        Failure::io(
+            tr_with("io.cannot_read", &[("path", &path.display())]),
+            &error,
+        )
+    };
     let length = fs::metadata(path).map_err(cannot_read)?.len();
     if length > max_bytes {
         return Err(Failure::invalid(
             "FileTooLarge",
-            format!("{} is larger than {max_bytes} bytes", path.display()),
+            tr_with(
+                "io.too_large",
+                &[("path", &path.display()), ("bytes", &max_bytes)],
+            ),
         ));
     }
     let bytes = fs::read(path).map_err(cannot_read)?;
-    String::from_utf8(bytes)
-        .map_err(|_| Failure::invalid("NotUtf8", format!("{} is not UTF-8 text", path.display())))
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::invalid(
+            "NotUtf8",
+            tr_with("io.not_utf8", &[("path", &path.display())]),
+        )
+    })
 }
 
 #[cfg(test)]

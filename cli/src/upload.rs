@@ -2,7 +2,9 @@
 //! policy updates.
 //!
 //! A sync that cannot reach an endpoint is not an error: each item's outcome is
-//! reported and the command exits 0; only a failing store makes it fail.
+//! reported and the command exits 0. It fails (exit 1, after the summary) when an
+//! endpoint's certificate was refused, untrusted or not pinned, since waiting will not
+//! mend that; and when the store fails.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::sync::Mutex;
@@ -21,7 +23,7 @@ use crate::args::{
     PreviewArgs, SyncArgs,
 };
 use crate::commands::{describe_policy, emit, emit_json, open};
-use crate::failure::Failure;
+use crate::failure::{EXIT_OTHER, Failure};
 use crate::i18n::{tr, tr_count, tr_with};
 use crate::network;
 
@@ -253,22 +255,79 @@ pub fn sync(global: &GlobalOptions, args: &SyncArgs) -> Result<(), Failure> {
     })??;
     let events = events.into_inner().unwrap_or_default();
     let (awaiting_consent, under_revoked_policy) = unsent(&report)?;
+    let refused = certificate_failure(&events);
     if args.json {
-        return emit_json(&SyncSummary {
+        emit_json(&SyncSummary {
             report: &outcome,
             awaiting_consent,
             under_revoked_policy,
             events: &events,
-        });
+        })?;
+        return refused.map_or(Ok(()), Err);
     }
     let mut text = sync_text(&outcome, &events, awaiting_consent);
-    if under_revoked_policy > 0 {
-        text.push_str(&format!(
-            "\n{under_revoked_policy} saved record{} under a policy its root revoked: never sent (selfreport policy list)",
-            plural(under_revoked_policy as u64)
+    if outcome.queued + outcome.delivered + outcome.retry_later + outcome.failed == 0 {
+        text.push_str(&waiting_text(
+            &report.outbox()?,
+            chrono::Utc::now().timestamp(),
         ));
     }
-    emit(&text)
+    if under_revoked_policy > 0 {
+        text.push('\n');
+        text.push_str(&tr_count(
+            under_revoked_policy as u64,
+            "sync.under_revoked_one",
+            "sync.under_revoked_other",
+            &[("count", &under_revoked_policy)],
+        ));
+    }
+    emit(&text)?;
+    refused.map_or(Ok(()), Err)
+}
+
+/// The failure a sync ends with when an endpoint's certificate was refused: nothing was
+/// sent to it, and retrying as it is will not help, so the command fails (the items stay
+/// in the outbox) and says where to look.
+fn certificate_failure(events: &[SyncEvent]) -> Option<Failure> {
+    events.iter().find_map(|event| {
+        let SyncEvent::RetryLater { reason, .. } = event else {
+            return None;
+        };
+        let (code, hint) = match event.certificate_refusal()? {
+            "PinMismatch" => ("PinMismatch", tr("sync.hint_pin")),
+            _ => ("CertificateRefused", tr("sync.hint_certificate")),
+        };
+        let detail = reason
+            .split_once(": ")
+            .map_or(reason.as_str(), |(_, detail)| detail);
+        Some(Failure::new(code, detail, EXIT_OTHER).with_hint(hint))
+    })
+}
+
+/// When a sync found nothing due: what waits in the outbox for a later attempt, the
+/// earliest first, with the error it last met.
+fn waiting_text(items: &[OutboxItem], now: i64) -> String {
+    let waiting: Vec<&OutboxItem> = items
+        .iter()
+        .filter(|item| item.state == OutboxItemState::Pending && item.next_attempt_at > now)
+        .collect();
+    let Some(next) = waiting.iter().min_by_key(|item| item.next_attempt_at) else {
+        return String::new();
+    };
+    let mut out = String::from("\n");
+    out.push_str(&tr_count(
+        waiting.len() as u64,
+        "sync.waiting_one",
+        "sync.waiting_other",
+        &[
+            ("count", &waiting.len()),
+            ("at", &unix_time(next.next_attempt_at)),
+        ],
+    ));
+    if let Some(error) = &next.payload.last_error {
+        out.push_str(&tr_with("sync.waiting_error", &[("error", error)]));
+    }
+    out
 }
 
 /// The first Ctrl-C stops the sync after the item in flight; a second one exits at once
@@ -321,20 +380,40 @@ pub fn event_line(event: &SyncEvent) -> String {
             submission_id,
             policy_id,
             form_id,
-        } => format!("queued     {submission_id} ({policy_id}/{form_id}): minimized and sealed"),
+        } => tr_with(
+            "sync.event_queued",
+            &[
+                ("id", submission_id),
+                ("policy", policy_id),
+                ("form", form_id),
+            ],
+        ),
         SyncEvent::Delivered {
             submission_id,
             received_at,
-        } => format!("delivered  {submission_id}: receipt verified, received {received_at}"),
+        } => tr_with(
+            "sync.event_delivered",
+            &[("id", submission_id), ("at", received_at)],
+        ),
         SyncEvent::RetryLater {
             submission_id,
             after_seconds,
             reason,
-        } => format!("retry      {submission_id} in {after_seconds} s: {reason}"),
+        } => tr_with(
+            "sync.event_retry",
+            &[
+                ("id", submission_id),
+                ("seconds", after_seconds),
+                ("reason", reason),
+            ],
+        ),
         SyncEvent::Failed {
             submission_id,
             reason,
-        } => format!("failed     {submission_id}: {reason}"),
+        } => tr_with(
+            "sync.event_failed",
+            &[("id", submission_id), ("reason", reason)],
+        ),
     }
 }
 

@@ -288,8 +288,10 @@ fn old_ledger_entries_still_verify_beside_new_ones() {
     use selfreport_core::crypto::sha256;
     use selfreport_core::ledger::EntryFormat;
 
-    // Schema 2 added the ledger; the fixtures from then on hold consent entries.
-    for version in 2..=CURRENT_VERSION {
+    // Schema 2 added the ledger; the fixtures from then on hold consent entries, and those
+    // of schemas 2 to 4 were written before selfreport.ledger/2 (schema 5's fixture holds
+    // /2 entries, which every other test reads).
+    for version in 2..=4 {
         let sql = std::fs::read_to_string(fixture_path(version)).unwrap();
         let parent = tempfile::tempdir().unwrap();
         let dir = parent.path().join("store");

@@ -3,7 +3,8 @@
 //! durably committed (WAL, `synchronous=FULL`, group commit) before its reply.
 //!
 //! Clients: reqwest tasks posting pre-built, distinct bodies of the size a daily report
-//! has (two recipient parts of 528 bytes of ciphertext each), 1,000 per iteration, with
+//! has (two recipient parts of ciphertext, each exactly the daily form's padded size plus
+//! the tag, as the drop box requires: 1,040 bytes), 1,000 per iteration, with
 //! 16 in flight at a time; once over one HTTP/2 connection, once over a pool of HTTP/1.1
 //! connections. The clients run on the same two cores as the drop box, so the figure is
 //! a lower bound for the drop box alone.
@@ -19,7 +20,8 @@ use rustls::crypto::ring;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use selfreport_core::crypto::random_array;
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_core::policy::sign_policy;
+use selfreport_core::minimize::padded_size;
+use selfreport_core::policy::{parse_policy_document, sign_policy};
 use selfreport_core::sync::wire::{
     SEALED_FORMAT, SealedPart, SealedSubmission, deletion_hash, hex,
 };
@@ -31,14 +33,17 @@ use serde_json::{Value, json};
 const BATCH: usize = 1000;
 /// Requests in flight at once.
 const CONCURRENCY: usize = 16;
-/// Ciphertext bytes per part: a 512-byte padded plaintext and the 16-byte tag.
-const CT_BYTES: usize = 528;
+/// The AEAD tag every part's ciphertext ends with.
+const TAG_BYTES: usize = 16;
 
 struct Bench {
     runtime: tokio::runtime::Runtime,
     running: RunningDropBox,
     url: String,
     policy_id: String,
+    /// Ciphertext bytes of each part: the daily form's padded size (both recipients
+    /// share it) and the tag, as the drop box requires.
+    ct_bytes: usize,
     ca: CertificateDer<'static>,
     _dir: tempfile::TempDir,
 }
@@ -78,6 +83,12 @@ fn setup() -> Bench {
         policy["recipients"][name]["public_key"] =
             json!(RecipientKeyPair::generate().unwrap().public_key_base64());
     }
+    let document = parse_policy_document(&serde_json::to_vec(&policy).unwrap()).unwrap();
+    let ct_bytes = padded_size(&document, "daily", "health").unwrap() + TAG_BYTES;
+    assert_eq!(
+        padded_size(&document, "daily", "identity").unwrap() + TAG_BYTES,
+        ct_bytes
+    );
     let envelope = sign_policy(
         &SigningKey::generate().unwrap(),
         &serde_json::to_vec(&policy).unwrap(),
@@ -92,6 +103,7 @@ fn setup() -> Bench {
         running,
         url,
         policy_id: policy["id"].as_str().unwrap().to_owned(),
+        ct_bytes,
         ca: ca.der().clone(),
         _dir: dir,
     }
@@ -119,17 +131,17 @@ fn client(ca: &CertificateDer<'static>, http1: bool) -> reqwest::Client {
 }
 
 /// `count` distinct submission bodies with random ids and ciphertext.
-fn bodies(policy_id: &str, count: usize) -> Vec<Vec<u8>> {
+fn bodies(policy_id: &str, ct_bytes: usize, count: usize) -> Vec<Vec<u8>> {
     (0..count)
         .map(|_| {
             let parts = ["health", "identity"]
                 .into_iter()
                 .map(|to| {
-                    let mut ct = Vec::with_capacity(CT_BYTES);
-                    while ct.len() < CT_BYTES {
+                    let mut ct = Vec::with_capacity(ct_bytes);
+                    while ct.len() < ct_bytes {
                         ct.extend_from_slice(&random_array::<32>().unwrap());
                     }
-                    ct.truncate(CT_BYTES);
+                    ct.truncate(ct_bytes);
                     SealedPart {
                         to: to.to_owned(),
                         enc: STANDARD.encode(random_array::<32>().unwrap()),
@@ -195,13 +207,13 @@ fn submissions_per_second(c: &mut Criterion) {
         bench.runtime.block_on(post_all(
             &client,
             &bench.url,
-            bodies(&bench.policy_id, CONCURRENCY * 2),
+            bodies(&bench.policy_id, bench.ct_bytes, CONCURRENCY * 2),
         ));
         group.bench_function(name, |b| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iterations {
-                    let batch = bodies(&bench.policy_id, BATCH);
+                    let batch = bodies(&bench.policy_id, bench.ct_bytes, BATCH);
                     total += bench.runtime.block_on(post_all(&client, &bench.url, batch));
                 }
                 total

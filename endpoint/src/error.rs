@@ -116,9 +116,16 @@ pub enum AuthorityError {
     /// The drop box database could not be read.
     #[error("cannot read the drop box database {}: {detail}", path.display())]
     Database {
-        /// The database file.
+        /// The database: a SQLite file's path, or a PostgreSQL URL without its password.
         path: PathBuf,
-        /// What SQLite reported.
+        /// What the database reported.
+        detail: String,
+    },
+
+    /// A `postgres://` URL naming the drop box database could not be read.
+    #[error("the PostgreSQL URL could not be read: {detail}")]
+    DatabaseUrl {
+        /// What was wrong (never the URL itself, which may hold a password).
         detail: String,
     },
 
@@ -127,6 +134,39 @@ pub enum AuthorityError {
     FhirIdTooLong {
         /// The id it would be.
         id: String,
+    },
+
+    /// A certificate file holds no PEM certificate a drop box could serve.
+    #[error("{} holds no PEM certificate", path.display())]
+    CertificateMalformed {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A certificate could not be made.
+    #[error("cannot make the certificate: {detail}")]
+    Certificate {
+        /// What went wrong.
+        detail: String,
+    },
+
+    /// A public key file does not hold a public key.
+    #[error(
+        "{} is not a selfreport public key: expected the standard base64 of 32 bytes on one line, as written by `keygen`",
+        path.display()
+    )]
+    PublicKeyMalformed {
+        /// The key file.
+        path: PathBuf,
+    },
+
+    /// A policy template cannot be filled in.
+    #[error("cannot fill in the template {}: {detail}", path.display())]
+    TemplateMalformed {
+        /// The template.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
     },
 
     /// `check-policy` found rules the draft breaks (each printed on its own line).
@@ -153,8 +193,13 @@ impl AuthorityError {
             AuthorityError::RecipientKeyMalformed { .. } => "RecipientKeyMalformed",
             AuthorityError::RecipientKeyNotInPolicy { .. } => "RecipientKeyNotInPolicy",
             AuthorityError::Database { .. } => "Database",
+            AuthorityError::DatabaseUrl { .. } => "DatabaseUrl",
             AuthorityError::PolicyRefused { .. } => "PolicyRefused",
             AuthorityError::FhirIdTooLong { .. } => "FhirIdTooLong",
+            AuthorityError::CertificateMalformed { .. } => "CertificateMalformed",
+            AuthorityError::Certificate { .. } => "Certificate",
+            AuthorityError::PublicKeyMalformed { .. } => "PublicKeyMalformed",
+            AuthorityError::TemplateMalformed { .. } => "TemplateMalformed",
         }
     }
 
@@ -162,18 +207,24 @@ impl AuthorityError {
     /// (a policy or key file with wrong content), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AuthorityError::OutputIsInput { .. } | AuthorityError::InvalidRecipientName { .. } => 2,
+            AuthorityError::OutputIsInput { .. }
+            | AuthorityError::InvalidRecipientName { .. }
+            | AuthorityError::DatabaseUrl { .. } => 2,
             AuthorityError::KeyFileMalformed { .. }
             | AuthorityError::KeyFileIsPublic { .. }
             | AuthorityError::RecipientKeyMalformed { .. }
             | AuthorityError::RecipientKeyNotInPolicy { .. }
             | AuthorityError::Policy(_)
             | AuthorityError::PolicyRefused { .. }
-            | AuthorityError::FhirIdTooLong { .. } => 3,
+            | AuthorityError::FhirIdTooLong { .. }
+            | AuthorityError::CertificateMalformed { .. }
+            | AuthorityError::PublicKeyMalformed { .. }
+            | AuthorityError::TemplateMalformed { .. } => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }
             | AuthorityError::Database { .. }
+            | AuthorityError::Certificate { .. }
             | AuthorityError::Random => 1,
         }
     }

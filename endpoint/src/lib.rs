@@ -9,6 +9,10 @@
 //!   as it is in its file, into a `selfreport.signed/1` envelope.
 //! - [`delegation`] writes delegations (a root or office authorizing a subject key within
 //!   constraints), signs a policy under its chain, and lists every rule a draft breaks.
+//! - [`policy_fill`] fills a policy template with the drop box's URL, its certificates'
+//!   pins and the key files `keygen` wrote (`selfreport-authority fill-policy`);
+//!   [`development_pki`] makes a development CA and drop box certificate
+//!   (`tls-cert`) and computes a certificate's pin (`pin`).
 //! - [`revocation`] writes a root's revocation lists (`selfreport-authority revoke`).
 //! - [`dropbox`] is the drop box (`selfreport-endpoint serve`): HTTPS on rustls with
 //!   ring, sealed submissions stored as received, signed receipts, deletion by token,
@@ -28,6 +32,7 @@
 
 pub mod authority;
 pub mod delegation;
+pub mod development_pki;
 pub mod dropbox;
 pub mod error;
 pub mod fhir;
@@ -35,6 +40,7 @@ pub mod keyfile;
 pub mod open;
 pub mod padded_sizes;
 pub mod policy_file;
+pub mod policy_fill;
 pub mod recipient_key;
 pub mod revocation;
 

@@ -18,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use common::{Backend, TestDropBox, error_code, random_hex_id, seal, sealed};
 use selfreport_core::FixedClock;
+use selfreport_core::minimize::padded_size;
 use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, ReceiptReply, batch_body};
 use serde_json::Value;
 
@@ -271,19 +272,24 @@ async fn parts_are_for_exactly_the_recipients_of_one_form(backend: Backend) {
         |d| d,
     )
     .await;
-    let seal_to = |recipients: &[&str]| {
+    // Each part at its form's padded size (the arrival form's for identity alone: no
+    // form has that shape).
+    let seal_to = |form: &str, recipients: &[&str]| {
         let plaintexts = recipients
             .iter()
-            .map(|recipient| (recipient.to_string(), vec![b' '; 512]))
+            .map(|recipient| {
+                let size = padded_size(&drop_box.policy, form, recipient).unwrap();
+                (recipient.to_string(), vec![b' '; size])
+            })
             .collect();
         seal(&drop_box.policy, &random_hex_id(), &plaintexts)
     };
-    for (recipients, status) in [
-        (&["health"][..], 201),
-        (&["health", "identity"][..], 201),
-        (&["identity"][..], 400),
+    for (form, recipients, status) in [
+        ("daily", &["health"][..], 201),
+        ("arrival", &["health", "identity"][..], 201),
+        ("arrival", &["identity"][..], 400),
     ] {
-        let response = drop_box.post(&seal_to(recipients).body).await;
+        let response = drop_box.post(&seal_to(form, recipients).body).await;
         assert_eq!(response.status(), status, "{recipients:?}");
         if status == 400 {
             assert_eq!(error_code(response).await, "Malformed");
@@ -293,10 +299,11 @@ async fn parts_are_for_exactly_the_recipients_of_one_form(backend: Backend) {
 
     // Under the daily-report policy the daily form sends to both: health alone is refused.
     let daily = TestDropBox::start(backend, |d| d).await;
+    let health_size = padded_size(&daily.policy, "daily", "health").unwrap();
     let health_alone = seal(
         &daily.policy,
         &random_hex_id(),
-        &BTreeMap::from([("health".to_owned(), vec![b' '; 512])]),
+        &BTreeMap::from([("health".to_owned(), vec![b' '; health_size])]),
     );
     let response = daily.post(&health_alone.body).await;
     assert_eq!(response.status(), 400);
@@ -545,11 +552,15 @@ fn the_binary_prints_its_address_logs_safely_and_stops_on_sigterm() {
         selfreport_core::policy::parse_policy_document(&serde_json::to_vec(&policy_json).unwrap())
             .unwrap();
     let id = random_hex_id();
-    // A part for each recipient of the daily form, as a device sends it.
-    let canary_body = BTreeMap::from([
-        ("health".to_owned(), b"SEALED-CANARY".to_vec()),
-        ("identity".to_owned(), b"SEALED-CANARY".to_vec()),
-    ]);
+    // A part for each recipient of the daily form at its padded size, as a device sends it.
+    let canary_body: BTreeMap<String, Vec<u8>> = ["health", "identity"]
+        .into_iter()
+        .map(|to| {
+            let mut plaintext = b"SEALED-CANARY".to_vec();
+            plaintext.resize(padded_size(&document, "daily", to).unwrap(), b' ');
+            (to.to_owned(), plaintext)
+        })
+        .collect();
     let sealed = seal(&document, &id, &canary_body);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -80,7 +80,7 @@ fn export(drop_box: &TestDropBox, dir: &Path, name: &str, flagged: usize) -> (Va
     let policy_path = drop_box.db.path().with_file_name("policy.signed.json");
     std::fs::write(&policy_path, &drop_box.envelope).unwrap();
     let (fhir, report) = open_command(
-        drop_box.db.path(),
+        &drop_box.db.database(),
         &keys,
         &policy_path,
         Some(&drop_box.authority.keys.public_key_path),

@@ -34,7 +34,7 @@ fn open(drop_box: &TestDropBox, format: OutputFormat) -> (String, OpenReport) {
     let policy = drop_box.db.path().with_file_name("policy.signed.json");
     std::fs::write(&policy, &drop_box.envelope).unwrap();
     open_command(
-        drop_box.db.path(),
+        &drop_box.db.database(),
         &keys,
         &policy,
         Some(&drop_box.authority.keys.public_key_path),

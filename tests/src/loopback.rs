@@ -47,6 +47,9 @@ pub struct Loopback {
     pub profile: String,
     /// The values typed into the profile ([`Canaries::profile_args`]) and the reports.
     pub canaries: Canaries,
+    /// The pin of the drop box's key (base64 SHA-256 of its SubjectPublicKeyInfo), as the
+    /// installed policy names it.
+    pub spki_pin: String,
 }
 
 impl Loopback {
@@ -88,6 +91,7 @@ impl Loopback {
             config,
             profile,
             canaries,
+            spki_pin: pki.spki_pin.clone(),
         }
     }
 

@@ -1,80 +1,17 @@
-//! The demo's network: a private test CA and a certificate for 127.0.0.1 made with
-//! rcgen, and drop boxes served in-process on loopback ports, their access logs
+//! The demo's network: drop boxes serving the certificate of a private test CA
+//! (`DevelopmentPki`, as `selfreport-authority tls-cert` makes it), on 127.0.0.1, served in-process on loopback ports, their access logs
 //! captured for the scan.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
-};
 use selfreport_core::Clock;
-use selfreport_core::crypto::sha256;
+use selfreport_endpoint::development_pki::DevelopmentPki;
 use selfreport_endpoint::dropbox::{AccessLog, BackgroundDropBox, DropBox, server_config_from_pem};
 use selfreport_endpoint::keyfile::read_signing_key;
-use zeroize::Zeroizing;
 
 use crate::failure::{EXIT_OTHER, Failure};
-
-/// A private CA and a leaf certificate for 127.0.0.1 it signed.
-pub struct TestPki {
-    /// The CA certificate, DER: the extra trust root the demo's syncs are given.
-    pub ca_der: Vec<u8>,
-    /// The CA certificate, PEM (written for `selfreport --extra-root`).
-    pub ca_pem: String,
-    leaf_pem: String,
-    leaf_key_pem: Zeroizing<String>,
-    /// Standard base64 of SHA-256 of the leaf key's SubjectPublicKeyInfo: the policy's pin.
-    pub spki_pin: String,
-}
-
-impl TestPki {
-    /// Makes the CA and the leaf (both ECDSA P-256).
-    pub fn new() -> Result<Self, Failure> {
-        let ca_key = KeyPair::generate().map_err(certificate_failure)?;
-        let mut ca_params =
-            CertificateParams::new(Vec::<String>::new()).map_err(certificate_failure)?;
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(
-            DnType::CommonName,
-            "selfreport demo CA (private, for this run only)",
-        );
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca = ca_params
-            .self_signed(&ca_key)
-            .map_err(certificate_failure)?;
-
-        let leaf_key = KeyPair::generate().map_err(certificate_failure)?;
-        let mut leaf_params =
-            CertificateParams::new(vec!["127.0.0.1".to_owned()]).map_err(certificate_failure)?;
-        leaf_params
-            .distinguished_name
-            .push(DnType::CommonName, "selfreport demo drop box");
-        leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let leaf = leaf_params
-            .signed_by(&leaf_key, &ca, &ca_key)
-            .map_err(certificate_failure)?;
-        Ok(Self {
-            ca_der: ca.der().to_vec(),
-            ca_pem: ca.pem(),
-            leaf_pem: leaf.pem(),
-            leaf_key_pem: Zeroizing::new(leaf_key.serialize_pem()),
-            spki_pin: STANDARD.encode(sha256(&leaf_key.public_key_der())),
-        })
-    }
-}
-
-fn certificate_failure(error: rcgen::Error) -> Failure {
-    Failure::new(
-        "Certificate",
-        format!("cannot make the demo's test certificates: {error}"),
-        EXIT_OTHER,
-    )
-}
 
 /// A loopback port reserved for a drop box: bound now, so its URL can go into the
 /// policy before the drop box (which needs the signed policy) starts on it.
@@ -134,7 +71,7 @@ pub struct RunningDropBox {
 /// and the captured access log.
 pub struct Loopback {
     /// The test PKI.
-    pub pki: TestPki,
+    pub pki: DevelopmentPki,
     /// The access log of every drop box.
     pub log: CapturedLog,
     receipt_key: PathBuf,
@@ -144,7 +81,7 @@ pub struct Loopback {
 impl Loopback {
     /// Drop boxes serving `pki`'s certificate, signing receipts with the key in
     /// `receipt_key`, timing receipts by `clock`.
-    pub fn new(pki: TestPki, receipt_key: &Path, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(pki: DevelopmentPki, receipt_key: &Path, clock: Arc<dyn Clock>) -> Self {
         Self {
             pki,
             log: CapturedLog::default(),

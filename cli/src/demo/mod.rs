@@ -33,7 +33,8 @@ use selfreport_endpoint::delegation::{DelegationRequest, delegate_file, sign_pol
 use selfreport_endpoint::{AuthorityError, KeygenOutput};
 use zeroize::Zeroizing;
 
-use loopback::{Loopback, ReservedPort, RunningDropBox, TestPki};
+use loopback::{Loopback, ReservedPort, RunningDropBox};
+use selfreport_endpoint::development_pki::DevelopmentPki;
 
 use crate::commands::emit;
 use crate::failure::{EXIT_OTHER, Failure};
@@ -297,7 +298,11 @@ impl Demo {
              made just now with rcgen, certifies their TLS key (a real endpoint has a public \
              CA's certificate).",
         )?;
-        let pki = TestPki::new()?;
+        let pki = DevelopmentPki::new(
+            "selfreport demo CA (private, for this run only)",
+            &["127.0.0.1".to_owned()],
+        )
+        .map_err(authority_failure)?;
         let tls_dir = self.dir.join("tls");
         create_dir(&tls_dir)?;
         let ca_path = tls_dir.join("ca.pem");

@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::crypto::sha256;
 use crate::crypto::signature::{ED25519_PUBLIC_KEY_LEN, SigningKey, key_id};
 
 use super::constraints::Constraints;
@@ -85,6 +86,8 @@ pub struct SignedDelegation {
 struct ReadDelegation {
     envelope: Envelope,
     document: Delegation,
+    /// SHA-256 of its envelope's bytes as received: how the store names it.
+    digest: [u8; 32],
     /// The issuer key its signature verified under, once it has: the check is a function
     /// of its bytes and that key alone, so its answer is kept with what was read.
     verified_by: OnceLock<[u8; ED25519_PUBLIC_KEY_LEN]>,
@@ -112,6 +115,7 @@ impl SignedDelegation {
             read: Arc::new(ReadDelegation {
                 envelope,
                 document,
+                digest: sha256(bytes),
                 verified_by: OnceLock::new(),
             }),
         })
@@ -125,6 +129,11 @@ impl SignedDelegation {
     /// What it says.
     pub fn document(&self) -> &Delegation {
         &self.read.document
+    }
+
+    /// SHA-256 of its envelope's bytes as received.
+    pub(crate) fn digest(&self) -> &[u8; 32] {
+        &self.read.digest
     }
 
     /// Whether it is signed by `issuer_key`.

@@ -150,6 +150,7 @@ impl SignedPolicy {
         VerifiedPolicy {
             parts: std::sync::Arc::new(VerifiedParts {
                 chain_subject_keys: subject_keys(&self.chain),
+                chain_links: chain_links(&self.chain, self.envelope.chain),
                 envelope: self.bytes,
                 payload: self.envelope.payload,
                 key_id: self.envelope.key_id,
@@ -159,6 +160,18 @@ impl SignedPolicy {
             }),
         }
     }
+}
+
+/// Each delegation's place in the envelope (`spans`, as the envelope was read) and digest.
+fn chain_links(
+    chain: &[SignedDelegation],
+    spans: Option<Vec<std::ops::Range<usize>>>,
+) -> Vec<(std::ops::Range<usize>, [u8; 32])> {
+    spans
+        .unwrap_or_default()
+        .into_iter()
+        .zip(chain.iter().map(|link| *link.digest()))
+        .collect()
 }
 
 /// The subject key of each delegation of `chain`, root first.
@@ -327,6 +340,8 @@ struct VerifiedParts {
     root_key_id: String,
     namespace: Option<String>,
     chain_subject_keys: Vec<[u8; ED25519_PUBLIC_KEY_LEN]>,
+    /// Where each delegation of the chain stands in `envelope`, and its SHA-256.
+    chain_links: Vec<(std::ops::Range<usize>, [u8; 32])>,
     document: PolicyDocument,
 }
 
@@ -356,6 +371,7 @@ impl VerifiedPolicy {
         Ok(VerifiedPolicy {
             parts: std::sync::Arc::new(VerifiedParts {
                 chain_subject_keys: subject_keys(&signed.chain),
+                chain_links: chain_links(&signed.chain, signed.envelope.chain),
                 envelope: signed.bytes,
                 payload: signed.envelope.payload,
                 key_id: signed.envelope.key_id,
@@ -406,6 +422,13 @@ impl VerifiedPolicy {
     /// its root signed directly): what a revocation list may revoke it by.
     pub fn chain_subject_keys(&self) -> &[[u8; ED25519_PUBLIC_KEY_LEN]] {
         &self.parts.chain_subject_keys
+    }
+
+    /// Where each delegation of its chain stands in [`VerifiedPolicy::envelope_bytes`],
+    /// with the SHA-256 of its bytes, root first (none for a policy its root signed
+    /// directly): the store keeps them apart.
+    pub(crate) fn chain_links(&self) -> &[(std::ops::Range<usize>, [u8; 32])] {
+        &self.parts.chain_links
     }
 
     /// The namespace of the delegation that authorized its signer; `None` for a policy

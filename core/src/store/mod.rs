@@ -7,6 +7,9 @@
 
 mod connection;
 mod consent;
+mod delegations;
+#[cfg(test)]
+mod delegations_tests;
 mod epoch_key_set;
 mod epoch_pages;
 mod keyring;
@@ -14,6 +17,7 @@ mod ledger;
 mod monitoring;
 mod outbox;
 mod policies;
+mod policy_row;
 mod profiles;
 mod purge;
 mod records;
@@ -60,6 +64,9 @@ pub(crate) struct Inner {
     /// deletes a profile row (`update_profile`, `remove_profile`) removes its entry here.
     /// Cleared when the key changes, and when it holds [`MAX_OPENED_PROFILES`] rows.
     pub(crate) opened_profiles: HashMap<String, Plaintext>,
+    /// Delegations known to be stored (by SHA-256), so that installing the next version
+    /// under the same chain writes none and looks none up.
+    pub(crate) stored_links: std::collections::HashSet<[u8; 32]>,
 }
 
 /// A household has a handful of profiles; past this many opened profile rows the memo
@@ -73,6 +80,7 @@ impl Inner {
             keys,
             policies: HashMap::new(),
             opened_profiles: HashMap::new(),
+            stored_links: std::collections::HashSet::new(),
         }
     }
 }

@@ -1,8 +1,12 @@
-//! Installed policies, sealed under the standing epoch and found by a blind index of their id.
+//! Installed policies, sealed under the standing epoch and found by a blind index of their
+//! id. A policy signed under a delegation chain is stored without its delegations, which
+//! are stored once each ([`super::policy_row`], [`super::delegations`]).
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Inner, STANDING_EPOCH, Store};
+use super::keyring::Keyring;
+use super::policy_row::{self, PolicyRow};
+use super::{Inner, STANDING_EPOCH, Store, delegations};
 use crate::error::{Error, Result};
 use crate::hex::hex;
 use crate::policy::{PolicyError, VerifiedPolicy, check_update};
@@ -15,9 +19,38 @@ fn row_id(inner: &Inner, policy_id: &str) -> String {
 
 fn load(inner: &mut Inner, id: &str, sealed: &[u8]) -> Result<VerifiedPolicy> {
     let Inner { conn, keys, .. } = inner;
+    load_in(keys, conn, id, sealed)
+}
+
+/// Opens a policy row, its delegations put back, and reads the policy in it.
+fn load_in(
+    keys: &mut Keyring,
+    conn: &Connection,
+    id: &str,
+    sealed: &[u8],
+) -> Result<VerifiedPolicy> {
+    let corrupt = || Error::corrupt(format!("{TABLE}/{id}"));
     let plaintext = keys.open_row(conn, TABLE, id, STANDING_EPOCH, sealed)?;
-    VerifiedPolicy::from_stored(&plaintext)
-        .map_err(|_: PolicyError| Error::corrupt(format!("{TABLE}/{id}")))
+    let envelope = match policy_row::read(&plaintext).ok_or_else(corrupt)? {
+        PolicyRow::Envelope(envelope) => envelope.to_vec(),
+        PolicyRow::Compact { links, rest } => {
+            let mut failure = None;
+            let rebuilt = policy_row::rebuild(&links, rest, |digest| {
+                match delegations::link(keys, conn, digest) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        failure = Some(error);
+                        None
+                    }
+                }
+            });
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            rebuilt.ok_or_else(corrupt)?
+        }
+    };
+    VerifiedPolicy::from_stored(&envelope).map_err(|_: PolicyError| corrupt())
 }
 
 impl Store {
@@ -42,26 +75,21 @@ impl Store {
         };
         let installed = match existing {
             None => cached,
-            Some(sealed) => {
-                let plaintext = inner
-                    .keys
-                    .open_row(&tx, TABLE, &id, STANDING_EPOCH, &sealed)?;
-                let current = VerifiedPolicy::from_stored(&plaintext)
-                    .map_err(|_| Error::corrupt(format!("{TABLE}/{id}")))?;
-                Some(current)
-            }
+            Some(sealed) => Some(load_in(&mut inner.keys, &tx, &id, &sealed)?),
         };
         check_update(installed.as_ref(), policy)?;
-        let sealed =
-            inner
-                .keys
-                .seal_row(&tx, TABLE, &id, STANDING_EPOCH, policy.envelope_bytes())?;
+        let (row, links) = policy_row::compact(policy.envelope_bytes(), policy.chain_links())
+            .ok_or_else(|| Error::Storage("a policy's chain does not lie within it".into()))?;
+        let stored_links =
+            delegations::store_links(&mut inner.keys, &tx, &inner.stored_links, &links)?;
+        let sealed = inner.keys.seal_row(&tx, TABLE, &id, STANDING_EPOCH, &row)?;
         tx.execute(
             "INSERT INTO policies (id, sealed) VALUES (?1, ?2)
              ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
             params![id, sealed],
         )?;
         tx.commit()?;
+        inner.stored_links.extend(stored_links);
         inner
             .policies
             .insert(policy.id().to_owned(), policy.clone());

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 4;
+pub const CURRENT_VERSION: i64 = 5;
 
 /// Version 1. Plaintext columns are limited to random ids, record kind, epoch numbers,
 /// outbox state, revision numbers and keyed blind indexes; every value a person typed
@@ -162,8 +162,18 @@ CREATE TABLE revocation_lists (
 ) STRICT;
 ";
 
+/// Version 5: the delegations of installed policies' chains, each stored once, sealed,
+/// found by a blind index of its SHA-256; policy rows under a chain name them instead of
+/// holding them. Rows written before keep their whole envelope and read as they are.
+const V5: &str = "
+CREATE TABLE delegations (
+    id     TEXT PRIMARY KEY NOT NULL,
+    sealed BLOB NOT NULL
+) STRICT;
+";
+
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The version whose migration also needs the unlocked keys: it moves the wrapped epoch
 /// keys into pages (`Keyring::adopt_wrapped_epoch_keys`).

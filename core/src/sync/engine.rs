@@ -91,6 +91,29 @@ pub enum SyncEvent {
     },
 }
 
+impl SyncEvent {
+    /// For an item not sent because the endpoint's certificate was refused, the
+    /// transport's code: `CertificateRefused` (not valid for this device: an untrusted
+    /// issuer, a name it does not cover, out of date) or `PinMismatch` (valid, but its key
+    /// is none of the policy's pins). Nothing was sent; the item is tried again later,
+    /// since a network in between (a captive portal, an interception) may be the cause.
+    pub fn certificate_refusal(&self) -> Option<&'static str> {
+        let SyncEvent::RetryLater { reason, .. } = self else {
+            return None;
+        };
+        [
+            TransportError::CertificateRefused(String::new()).code(),
+            TransportError::PinMismatch(String::new()).code(),
+        ]
+        .into_iter()
+        .find(|code| {
+            reason
+                .strip_prefix(code)
+                .is_some_and(|rest| rest.starts_with(": "))
+        })
+    }
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {

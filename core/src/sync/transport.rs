@@ -70,9 +70,19 @@ pub enum TransportError {
     /// A pin or extra root could not be decoded.
     #[error("invalid TLS configuration: {0}")]
     Config(String),
-    /// Connecting, TLS (including a pin mismatch) or reading failed; may succeed later.
+    /// Connecting, the TLS handshake or reading failed; may succeed later.
     #[error("network error: {0}")]
     Network(String),
+    /// The server's certificate did not validate (an issuer the device does not trust, a
+    /// name it does not cover, outside its validity): nothing was sent. A server set up
+    /// for tests or development needs its root given as an extra root.
+    #[error("the server's certificate was refused: {0}")]
+    CertificateRefused(String),
+    /// The certificate validated, but its key is none of the policy's pins: nothing was
+    /// sent. Carries the pin the server's key has (`sha256/` of its SubjectPublicKeyInfo,
+    /// base64), public, for comparing with the policy's `endpoint.spki_sha256`.
+    #[error("the server's key is not pinned by the policy (its pin: {0})")]
+    PinMismatch(String),
     /// The request timed out.
     #[error("the request timed out")]
     Timeout,
@@ -92,6 +102,8 @@ impl TransportError {
             TransportError::BadUrl(_) => "EndpointBadUrl",
             TransportError::Config(_) => "TransportConfig",
             TransportError::Network(_) => "Network",
+            TransportError::CertificateRefused(_) => "CertificateRefused",
+            TransportError::PinMismatch(_) => "PinMismatch",
             TransportError::Timeout => "Timeout",
             TransportError::ResponseTooLarge(_) => "ResponseTooLarge",
             TransportError::Redirected(_) => "Redirected",
@@ -149,8 +161,8 @@ impl ServerCertVerifier for PinnedVerifier {
         if self.pins.contains(&spki_hash) {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General(
-                "the server's public key is not pinned by the policy".to_owned(),
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Other(rustls::OtherError(Arc::new(NotPinned(spki_hash)))),
             ))
         }
     }
@@ -177,6 +189,22 @@ impl ServerCertVerifier for PinnedVerifier {
         self.inner.supported_verify_schemes()
     }
 }
+
+/// A certificate whose key (the SHA-256 of its SubjectPublicKeyInfo) no pin names.
+#[derive(Debug)]
+struct NotPinned([u8; 32]);
+
+impl std::fmt::Display for NotPinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server's public key is not pinned by the policy (its pin: {})",
+            base64::engine::general_purpose::STANDARD.encode(self.0)
+        )
+    }
+}
+
+impl std::error::Error for NotPinned {}
 
 /// The device never presents a client certificate, so its TLS provider loads no private
 /// key.
@@ -468,13 +496,60 @@ fn classify(error: reqwest::Error) -> TransportError {
     }
     // The full chain names the cause (a refused pin, a reset) without any request data.
     let mut message = error.to_string();
+    let mut refused = None;
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         message.push_str(": ");
         message.push_str(&cause.to_string());
+        refused = refused.or_else(|| certificate_refusal(cause));
         source = cause.source();
     }
-    TransportError::Network(message.chars().take(500).collect())
+    let message: String = message.chars().take(500).collect();
+    match refused {
+        Some(Refusal::NotPinned(pin)) => TransportError::PinMismatch(pin),
+        Some(Refusal::Certificate) => TransportError::CertificateRefused(message),
+        None => TransportError::Network(message),
+    }
+}
+
+/// Why a handshake refused the server's certificate.
+enum Refusal {
+    /// Valid, but its key is none of the pins (the server's pin, base64).
+    NotPinned(String),
+    /// Not valid for this device (issuer, name, dates).
+    Certificate,
+}
+
+/// The certificate refusal `cause` is, if it is one: a rustls error, on its own or
+/// inside the I/O errors the connection failed with (a few, nested).
+fn certificate_refusal(cause: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+    let mut current = cause;
+    let mut tls = None;
+    for _ in 0..4 {
+        if let Some(found) = current.downcast_ref::<rustls::Error>() {
+            tls = Some(found);
+            break;
+        }
+        match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => current = inner,
+            None => break,
+        }
+    }
+    match tls? {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+            match other.0.downcast_ref::<NotPinned>() {
+                Some(NotPinned(pin)) => Some(Refusal::NotPinned(
+                    base64::engine::general_purpose::STANDARD.encode(pin),
+                )),
+                None => Some(Refusal::Certificate),
+            }
+        }
+        rustls::Error::InvalidCertificate(_) => Some(Refusal::Certificate),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -617,10 +692,11 @@ mod tests {
             .post_submission(b"secret".to_vec())
             .await
             .unwrap_err();
-        assert!(
-            matches!(error, TransportError::Network(ref m) if m.contains("not pinned")),
-            "{error:?}"
+        assert_eq!(
+            error,
+            TransportError::PinMismatch(server.pki.leaf_pin.clone())
         );
+        assert_eq!(error.code(), "PinMismatch");
         assert!(
             server.requests().is_empty(),
             "no request may reach an unpinned server"
@@ -635,7 +711,11 @@ mod tests {
             &TransportConfig::default(),
         )
         .unwrap();
-        assert!(transport.fetch_policy().await.is_err());
+        let error = transport.fetch_policy().await.unwrap_err();
+        assert!(
+            matches!(error, TransportError::CertificateRefused(ref m) if m.contains("UnknownIssuer")),
+            "{error:?}"
+        );
         assert!(server.requests().is_empty());
     }
 

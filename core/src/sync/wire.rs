@@ -478,7 +478,8 @@ pub struct ErrorReply {
 pub struct ErrorBody {
     /// Stable code (`"Malformed"`, `"TooLarge"`, `"Conflict"`, `"NotFound"`,
     /// `"Unauthorized"`, `"Forbidden"`, `"RateLimited"`, `"MethodNotAllowed"`,
-    /// `"UnsupportedMediaType"`, `"Timeout"`, `"Unavailable"`); see docs/protocol.md.
+    /// `"UnsupportedMediaType"`, `"Timeout"`, `"Unavailable"`, `"InsufficientStorage"`);
+    /// see docs/protocol.md.
     pub code: String,
     /// Plain English.
     pub message: String,

@@ -17,8 +17,11 @@ use selfreport_core::policy::PolicyError;
 use selfreport_endpoint::delegation::{
     DelegationRequest, check_policy_file, delegate_file, sign_policy_under_chain,
 };
+use selfreport_endpoint::development_pki::{DevelopmentPki, certificate_pin};
+use selfreport_endpoint::dropbox::{Database, DropBoxError};
 use selfreport_endpoint::fhir::questionnaire_command;
 use selfreport_endpoint::open::{OutputFormat, open_command};
+use selfreport_endpoint::policy_fill::{PolicyFill, fill_policy_file};
 use selfreport_endpoint::revocation::{RevocationRequest, revoke_file};
 use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
 
@@ -46,6 +49,52 @@ enum Command {
         /// identity).
         #[arg(long = "recipient", value_name = "NAME")]
         recipients: Vec<String>,
+    },
+    /// Make a development CA and a drop box certificate it signs, and print the pin of the
+    /// certificate's key.
+    ///
+    /// Writes DIR/ca.pem (give it to devices with `selfreport --extra-root`), DIR/cert.pem
+    /// and DIR/key.pem (mode 0600; for `selfreport-endpoint serve --tls-cert/--tls-key`);
+    /// nothing is overwritten. For tests and development: a drop box in production has a
+    /// certificate from a public CA, and the policy pins its key the same way.
+    TlsCert {
+        /// A DNS name or IP address the certificate covers; repeatable.
+        #[arg(long = "host", value_name = "HOST", default_value = "127.0.0.1")]
+        hosts: Vec<String>,
+        /// Directory to write the files into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print the pin of a certificate's key: the standard base64 of the SHA-256 of its
+    /// SubjectPublicKeyInfo, as a policy's `endpoint.spki_sha256` lists it.
+    Pin {
+        /// A PEM certificate file (a chain: its first certificate, the leaf).
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+    },
+    /// Write a policy document from a template with this deployment's values filled in:
+    /// the drop box's URL, the pin of each certificate's key, the receipt key and each
+    /// recipient's public key (from the files `keygen` wrote).
+    ///
+    /// The result is checked as a device checks a policy (dates and signature aside)
+    /// before it is written; sign it with `sign-policy`.
+    FillPolicy {
+        /// The template: a policy document such as examples/policies/daily-report.json.
+        #[arg(long, value_name = "FILE")]
+        template: PathBuf,
+        /// The directory `keygen` wrote (receipt.pub, recipient-NAME.pub).
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+        /// The drop box's base URL, such as https://report.example.org/v1.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The drop box's certificate (PEM); its key is pinned. Repeatable: during a key
+        /// rotation, the current and the next.
+        #[arg(long = "cert", value_name = "FILE", required = true)]
+        certs: Vec<PathBuf>,
+        /// Where to write the policy document (replaced if it exists).
+        #[arg(long, value_name = "POLICY.json")]
+        out: PathBuf,
     },
     /// Sign a policy document (selfreport.policy/1 or /2), byte for byte as it is in its
     /// file, by a root directly or under a delegation chain.
@@ -180,9 +229,21 @@ enum Command {
     /// A field outside the policy, or more precise than its transform allows, is flagged
     /// in the output and left out. A summary goes to stderr.
     Open {
-        /// The drop box database.
-        #[arg(long, value_name = "FILE")]
-        db: PathBuf,
+        /// The drop box database, as `selfreport-endpoint serve --db` takes it: a SQLite
+        /// file, or a `postgres://user:password@host:port/dbname` URL (add
+        /// `?sslmode=require` for TLS, the server's certificate always verified). Read
+        /// only: nothing in it is changed.
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "SELFREPORT_DROPBOX_DB",
+            hide_env_values = true
+        )]
+        db: String,
+        /// PEM CA certificates trusted for the database's TLS certificate, besides the
+        /// WebPKI roots (PostgreSQL only).
+        #[arg(long, value_name = "PEM")]
+        db_ca: Vec<PathBuf>,
         /// A recipient private key (recipient-NAME.key); repeatable.
         #[arg(long = "key", value_name = "RECIPIENT_KEY", required = true)]
         keys: Vec<PathBuf>,
@@ -357,6 +418,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
         }
         Command::Open {
             db,
+            db_ca,
             keys,
             policy,
             trust,
@@ -367,7 +429,24 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                 Format::Csv => OutputFormat::Csv,
                 Format::Fhir => OutputFormat::Fhir,
             };
-            let (rendered, report) = open_command(&db, &keys, &policy, trust.as_deref(), format)?;
+            let database = match Database::parse(&db) {
+                Ok(Database::Postgres(config)) => Database::Postgres(
+                    db_ca
+                        .iter()
+                        .fold(config, |config, path| config.with_ca_file(path)),
+                ),
+                Ok(file) => file,
+                Err(error) => {
+                    return Err(AuthorityError::DatabaseUrl {
+                        detail: match error {
+                            DropBoxError::DatabaseUrl { detail } => detail,
+                            other => other.to_string(),
+                        },
+                    });
+                }
+            };
+            let (rendered, report) =
+                open_command(&database, &keys, &policy, trust.as_deref(), format)?;
             eprintln!(
                 "opened {} submission(s), {} flagged; dropped {} cover submission(s); {} under other policies, {} with no part for these keys",
                 report.submissions.len(),
@@ -382,6 +461,39 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
         Command::PaddedSizes { policy, trust } => Ok(vec![
             selfreport_endpoint::padded_sizes::padded_sizes_command(&policy, trust.as_deref())?,
         ]),
+        Command::TlsCert { hosts, out } => {
+            let pki = DevelopmentPki::new("selfreport development CA", &hosts)?;
+            let files = pki.write(&out)?;
+            eprintln!(
+                "wrote {} (devices: selfreport --extra-root), {} and {} (private; the drop box's --tls-cert and --tls-key)",
+                files.ca.display(),
+                files.cert.display(),
+                files.key.display()
+            );
+            Ok(vec![pki.spki_pin])
+        }
+        Command::Pin { cert } => Ok(vec![certificate_pin(&cert)?]),
+        Command::FillPolicy {
+            template,
+            keys,
+            url,
+            certs,
+            out,
+        } => {
+            let fill = PolicyFill {
+                template,
+                keys,
+                url,
+                certificates: certs,
+            };
+            let pins = fill_policy_file(&fill, &out)?;
+            eprintln!(
+                "wrote {} (pinning {}); sign it with sign-policy",
+                out.display(),
+                pins.join(", ")
+            );
+            Ok(Vec::new())
+        }
         Command::Questionnaire { policy, trust } => {
             let bundle = questionnaire_command(&policy, trust.as_deref())?;
             Ok(vec![bundle.trim_end_matches('\n').to_owned()])

@@ -22,8 +22,8 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use selfreport_endpoint::dropbox::{
-    ConnectionLimits, DEFAULT_MAX_CONNECTIONS, Database, DropBox, DropBoxError, PostgresConfig,
-    move_sqlite_to_postgres, server_config_from_pem_files,
+    ConnectionLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUOTA_BYTES, Database, DropBox,
+    DropBoxError, PostgresConfig, move_sqlite_to_postgres, server_config_from_pem_files,
 };
 use selfreport_endpoint::keyfile::read_signing_key;
 use selfreport_endpoint::policy_file::PolicyFile;
@@ -93,6 +93,11 @@ struct ServeArgs {
     /// /64); more get 429 (default: no limit).
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// Bytes the drop box may store (each submission's body and kept receipt, counted in
+    /// the whole database: with PostgreSQL, across every process sharing it); past it a
+    /// new submission gets 507 and nothing of it is stored. Default: 10 GiB.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_QUOTA_BYTES)]
+    quota_bytes: u64,
     /// Open connections this process keeps at most; more are closed when accepted.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
@@ -231,6 +236,7 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     let database = args.postgres.database(&args.db)?;
     let mut drop_box = DropBox::new(policy.envelope_bytes(), receipt_key, database)?
         .with_rate_limit(args.rate_limit)?
+        .with_quota_bytes(args.quota_bytes)?
         .with_retention_interval(Duration::from_secs(args.retention_interval.max(1)));
     if let Some(days) = args.retention_days {
         drop_box = drop_box.with_retention_days(days)?;
@@ -313,6 +319,8 @@ mod tests {
             "7",
             "--rate-limit",
             "100",
+            "--quota-bytes",
+            "5000000",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else {
@@ -323,6 +331,7 @@ mod tests {
         assert_eq!(args.postgres.db_pool, PostgresConfig::DEFAULT_POOL_SIZE);
         assert_eq!(args.retention_days, Some(7));
         assert_eq!(args.rate_limit, Some(100));
+        assert_eq!(args.quota_bytes, 5_000_000);
         assert_eq!(args.retention_interval, 3600);
         assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
     }

@@ -7,7 +7,8 @@
 //! 2. [`check_beyond_schema`]: the rules the document states in words because JSON
 //!    Schema cannot: parts sorted by recipient with no recipient twice, and the rules of
 //!    the policy this drop box serves (its id, a version no higher than the one served,
-//!    parts for exactly the recipients one of its forms sends to).
+//!    parts for exactly the recipients one of its forms sends to, each `ct` exactly as
+//!    long as that form's padded size for its recipient plus the AEAD tag).
 //!
 //! A batch is refused whole when an item fails the first step, item by item for the
 //! second.
@@ -16,6 +17,7 @@ use std::collections::BTreeSet;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use selfreport_core::minimize::padded_size;
 use selfreport_core::policy::PolicyDocument;
 use selfreport_core::policy::limits::{MAX_ID_LEN, MAX_RECIPIENTS};
 use selfreport_core::sync::wire::{SEALED_FORMAT, SealedSubmission};
@@ -40,33 +42,54 @@ pub(crate) struct AcceptedPolicy {
     pub(crate) id: String,
     pub(crate) version: u64,
     pub(crate) recipients: BTreeSet<String>,
-    /// The recipient sets a submission may have parts for, each sorted: for every form
-    /// that uploads anything, the recipients its uploaded fields are routed to (a device
-    /// sends a part to each of them, answered or not, and to no one else).
-    pub(crate) part_sets: BTreeSet<Vec<String>>,
+    /// The shapes a submission's parts may have, one per form that uploads anything:
+    /// the recipients its uploaded fields are routed to, sorted (a device sends a part to
+    /// each of them, answered or not, and to no one else), each with the exact length in
+    /// bytes of its `ct`: the form's padded size for that recipient (declared by a `/2`
+    /// policy, computed by the core for a `/1` one: [`padded_size`]) plus the
+    /// [`TAG_LEN`]-byte AEAD tag. The drop box does not learn which form matched.
+    pub(crate) part_shapes: BTreeSet<Vec<PartShape>>,
+}
+
+/// One part as a form fixes it: its recipient and the length of its `ct`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PartShape {
+    pub(crate) to: String,
+    pub(crate) ct_len: usize,
 }
 
 impl AcceptedPolicy {
     pub(crate) fn of(document: &PolicyDocument) -> Self {
-        let part_sets = document
+        let part_shapes = document
             .forms
             .iter()
-            .map(|form| {
-                form.fields
+            .filter_map(|form| {
+                let recipients = form
+                    .fields
                     .iter()
                     .filter(|field| field.upload.uploads())
                     .filter_map(|field| field.to.clone())
-                    .collect::<BTreeSet<String>>()
+                    .collect::<BTreeSet<String>>();
+                // A form whose size cannot be computed was refused at install: no device
+                // can seal it, so no submission may have its shape.
+                recipients
                     .into_iter()
-                    .collect::<Vec<String>>()
+                    .map(|to| {
+                        let padded = padded_size(document, &form.id, &to).ok()?;
+                        Some(PartShape {
+                            ct_len: padded.checked_add(TAG_LEN)?,
+                            to,
+                        })
+                    })
+                    .collect::<Option<Vec<PartShape>>>()
             })
-            .filter(|recipients| !recipients.is_empty())
+            .filter(|shape| !shape.is_empty())
             .collect();
         Self {
             id: document.id.clone(),
             version: document.version,
             recipients: document.recipients.keys().cloned().collect(),
-            part_sets,
+            part_shapes,
         }
     }
 }
@@ -190,18 +213,42 @@ pub(crate) fn check_beyond_schema(
             "a part is addressed to a recipient the policy does not name",
         ));
     }
-    // Sorted and without repeats (checked above), so compared as a list.
-    let recipients: Vec<String> = submission
-        .parts
-        .iter()
-        .map(|part| part.to.clone())
-        .collect();
-    if !policy.part_sets.contains(&recipients) {
+    // Sorted and without repeats (checked above), so compared as lists.
+    let recipients_match = |shape: &Vec<PartShape>| {
+        shape.len() == submission.parts.len()
+            && shape
+                .iter()
+                .zip(&submission.parts)
+                .all(|(expected, part)| expected.to == part.to)
+    };
+    let sizes_match = |shape: &Vec<PartShape>| {
+        shape
+            .iter()
+            .zip(&submission.parts)
+            .all(|(expected, part)| decoded_len(&part.ct) == expected.ct_len)
+    };
+    if !policy.part_shapes.iter().any(recipients_match) {
         return Err(ApiError::malformed(
             "`parts` are not for exactly the recipients one of the policy's forms sends to",
         ));
     }
+    if !policy
+        .part_shapes
+        .iter()
+        .any(|shape| recipients_match(shape) && sizes_match(shape))
+    {
+        return Err(ApiError::malformed(
+            "a part's `ct` is not exactly the padded size one of the policy's forms fixes for its recipient plus the 16-byte tag",
+        ));
+    }
     Ok(())
+}
+
+/// The number of bytes `base64` encodes, for text [`parse_submission`] has checked is
+/// canonical standard base64 with padding (whole quanta of four characters).
+fn decoded_len(base64: &str) -> usize {
+    let padding = base64.bytes().rev().take_while(|b| *b == b'=').count();
+    (base64.len() / 4 * 3).saturating_sub(padding)
 }
 
 /// Whether `text` is an identifier of policies and recipients: 1 to 64 characters of
@@ -228,25 +275,52 @@ mod tests {
 
     use super::*;
 
+    /// The `ct` lengths of the test policy's forms: the arrival form's health and
+    /// identity parts, the daily form's health part.
+    const ARRIVAL_HEALTH: usize = 80;
+    const ARRIVAL_IDENTITY: usize = 112;
+    const DAILY_HEALTH: usize = 96;
+
+    fn shape(to: &str, ct_len: usize) -> PartShape {
+        PartShape {
+            to: to.to_owned(),
+            ct_len,
+        }
+    }
+
     /// Like sh-arrivals: an arrival form to health and identity, a daily form to health.
     fn policy() -> AcceptedPolicy {
         AcceptedPolicy {
             id: "sh".to_owned(),
             version: 3,
             recipients: ["health".to_owned(), "identity".to_owned()].into(),
-            part_sets: [
-                vec!["health".to_owned(), "identity".to_owned()],
-                vec!["health".to_owned()],
+            part_shapes: [
+                vec![
+                    shape("health", ARRIVAL_HEALTH),
+                    shape("identity", ARRIVAL_IDENTITY),
+                ],
+                vec![shape("health", DAILY_HEALTH)],
             ]
             .into(),
         }
     }
 
     fn part(to: &str) -> SealedPart {
+        sized_part(
+            to,
+            if to == "identity" {
+                ARRIVAL_IDENTITY
+            } else {
+                ARRIVAL_HEALTH
+            },
+        )
+    }
+
+    fn sized_part(to: &str, ct_len: usize) -> SealedPart {
         SealedPart {
             to: to.to_owned(),
             enc: STANDARD.encode([7u8; 32]),
-            ct: STANDARD.encode([9u8; 80]),
+            ct: STANDARD.encode(vec![9u8; ct_len]),
         }
     }
 
@@ -296,13 +370,55 @@ mod tests {
 
     #[test]
     fn parts_must_be_for_exactly_the_recipients_of_one_form() {
-        let daily = changed(|s| s.parts.truncate(1));
+        let daily = changed(|s| s.parts = vec![sized_part("health", DAILY_HEALTH)]);
         assert!(check_submission(&daily, &policy()).is_ok());
         let identity_alone = changed(|s| {
             s.parts.remove(0);
         });
         assert!(parse_submission(&identity_alone).is_ok());
         assert_malformed(check_submission(&identity_alone, &policy()).unwrap_err());
+    }
+
+    #[test]
+    fn each_ct_must_be_exactly_its_forms_padded_size_plus_the_tag() {
+        let size_refusal = |body: &[u8]| {
+            let error = check_submission(body, &policy()).unwrap_err();
+            let message = error.to_batch_error().message;
+            assert!(message.contains("padded size"), "{message}");
+            assert_malformed(error);
+        };
+        for ct_len in [DAILY_HEALTH - 1, DAILY_HEALTH + 1, TAG_LEN, ARRIVAL_HEALTH] {
+            // One byte off each way, the tag alone, and the arrival form's health size
+            // with the daily form's recipients.
+            let body = changed(|s| s.parts = vec![sized_part("health", ct_len)]);
+            assert!(parse_submission(&body).is_ok());
+            size_refusal(&body);
+        }
+        for (health, identity) in [
+            (ARRIVAL_HEALTH - 1, ARRIVAL_IDENTITY),
+            (ARRIVAL_HEALTH + 1, ARRIVAL_IDENTITY),
+            (ARRIVAL_HEALTH, ARRIVAL_IDENTITY - 1),
+            (ARRIVAL_HEALTH, ARRIVAL_IDENTITY + 1),
+            // The sizes swapped between the recipients, and the daily health size.
+            (ARRIVAL_IDENTITY, ARRIVAL_HEALTH),
+            (DAILY_HEALTH, ARRIVAL_IDENTITY),
+        ] {
+            let body = changed(|s| {
+                s.parts = vec![
+                    sized_part("health", health),
+                    sized_part("identity", identity),
+                ];
+            });
+            size_refusal(&body);
+        }
+        assert!(check_submission(&valid().to_body(), &policy()).is_ok());
+    }
+
+    #[test]
+    fn the_decoded_length_is_read_from_canonical_base64() {
+        for len in 0..40 {
+            assert_eq!(decoded_len(&STANDARD.encode(vec![0u8; len])), len);
+        }
     }
 
     #[test]
@@ -400,12 +516,22 @@ mod tests {
     }
 
     #[test]
-    fn the_forms_give_the_part_sets() {
+    fn the_forms_give_the_part_shapes_from_the_cores_padded_sizes() {
         let document = selfreport_core::policy::parse_policy_document(include_bytes!(
             "../../../examples/policies/traveler-preregistration.json"
         ))
         .unwrap();
         let accepted = AcceptedPolicy::of(&document);
-        assert_eq!(accepted.part_sets, policy().part_sets);
+        let sized =
+            |form: &str, to: &str| shape(to, padded_size(&document, form, to).unwrap() + 16);
+        let expected: BTreeSet<Vec<PartShape>> = [
+            vec![sized("arrival", "health"), sized("arrival", "identity")],
+            vec![sized("daily", "health")],
+        ]
+        .into();
+        assert_eq!(accepted.part_shapes, expected);
+        for shape in accepted.part_shapes.iter().flatten() {
+            assert_eq!((shape.ct_len - TAG_LEN) % 512, 0, "{shape:?}");
+        }
     }
 }

@@ -62,6 +62,10 @@ pub enum DropBoxError {
     #[error("the rate limit must be at least one request per second")]
     RateLimitZero,
 
+    /// A quota of zero bytes would refuse every submission.
+    #[error("the storage quota must be at least one byte")]
+    QuotaZero,
+
     /// The TLS certificate or key could not be used.
     #[error("TLS setup failed: {detail}")]
     Tls {
@@ -109,6 +113,7 @@ impl DropBoxError {
             DropBoxError::EndpointPath { .. } => "EndpointPath",
             DropBoxError::RetentionTooLong { .. } => "RetentionTooLong",
             DropBoxError::RateLimitZero => "RateLimitZero",
+            DropBoxError::QuotaZero => "QuotaZero",
             DropBoxError::Revocations { .. } => "Revocations",
             DropBoxError::Tls { .. } => "Tls",
             DropBoxError::Database { .. } => "Database",
@@ -125,6 +130,7 @@ impl DropBoxError {
             DropBoxError::Authority(error) => error.exit_code(),
             DropBoxError::RetentionTooLong { .. }
             | DropBoxError::RateLimitZero
+            | DropBoxError::QuotaZero
             | DropBoxError::DatabaseUrl { .. } => 2,
             DropBoxError::Policy(_)
             | DropBoxError::ReceiptKeyMismatch
@@ -251,6 +257,17 @@ impl ApiError {
         )
     }
 
+    /// A new submission that would take the stored bytes past the disk quota; nothing of
+    /// it was stored. Retried later by devices (a 5xx), by when retention or deletions
+    /// may have made room.
+    pub(crate) fn insufficient_storage() -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "InsufficientStorage",
+            "the drop box is at its storage quota; nothing was stored; retry later",
+        )
+    }
+
     pub(crate) fn unavailable() -> Self {
         Self {
             retry_after_seconds: Some(5),
@@ -345,5 +362,21 @@ mod tests {
             (item.status, item.code.as_str(), item.message.as_str()),
             (413, "TooLarge", single.message)
         );
+    }
+
+    #[test]
+    fn the_quota_refusal_is_507_and_documented_for_both_routes() {
+        let error = ApiError::insufficient_storage();
+        assert_eq!(error.status.as_u16(), 507);
+        let item = error.to_batch_error();
+        assert_eq!(
+            (item.status, item.code.as_str()),
+            (507, "InsufficientStorage")
+        );
+        let document = include_str!("../../../docs/openapi.yaml");
+        assert!(document.contains("        \"507\":\n"));
+        assert!(document.contains("enum: [400, 409, 413, 503, 507]"));
+        assert!(document.contains("Unavailable, InsufficientStorage]"));
+        assert!(document.contains("                - InsufficientStorage\n"));
     }
 }

@@ -55,7 +55,8 @@ pub use connections::{
 pub use error::DropBoxError;
 pub use revocations::RevocationRelay;
 pub use storage::{
-    Database, MoveReport, PostgresConfig, move_sqlite_to_postgres, prepare_postgres,
+    DEFAULT_QUOTA_BYTES, Database, MoveReport, PostgresConfig, StoredSubmission, for_each_stored,
+    move_sqlite_to_postgres, postgres_connector, prepare_postgres,
 };
 pub use tls::{server_config, server_config_from_pem, server_config_from_pem_files};
 
@@ -84,6 +85,7 @@ pub struct DropBox {
     database: Database,
     retention_days: u32,
     rate_limit: Option<u32>,
+    quota_bytes: u64,
     retention_interval: Duration,
     request_timeout: Duration,
     shutdown_grace: Duration,
@@ -101,7 +103,8 @@ impl DropBox {
     ///
     /// Refuses a receipt key other than the policy's `endpoint.receipt_key` and an
     /// endpoint URL path that cannot be routed. Retention defaults to the policy's
-    /// `retention.server_days`; there is no rate limit; the access log goes to stderr.
+    /// `retention.server_days`; there is no rate limit; the quota is
+    /// [`DEFAULT_QUOTA_BYTES`]; the access log goes to stderr.
     pub fn new(
         envelope: &[u8],
         receipt_key: SigningKey,
@@ -122,6 +125,7 @@ impl DropBox {
             receipt_key,
             database: database.into(),
             rate_limit: None,
+            quota_bytes: DEFAULT_QUOTA_BYTES,
             retention_interval: DEFAULT_RETENTION_INTERVAL,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
@@ -175,6 +179,19 @@ impl DropBox {
             return Err(DropBoxError::RateLimitZero);
         }
         self.rate_limit = per_second;
+        Ok(self)
+    }
+
+    /// Stores new submissions only while the bytes stored (each submission's body and
+    /// kept receipt, in the whole database: with PostgreSQL, whichever process stored
+    /// them) stay within `bytes`; past it a new submission gets `507
+    /// InsufficientStorage` and nothing of it is stored, while resends of stored ones
+    /// still get their kept receipts. At least one byte.
+    pub fn with_quota_bytes(mut self, bytes: u64) -> Result<Self, DropBoxError> {
+        if bytes == 0 {
+            return Err(DropBoxError::QuotaZero);
+        }
+        self.quota_bytes = bytes;
         Ok(self)
     }
 
@@ -290,6 +307,7 @@ impl std::fmt::Debug for DropBox {
             .field("database", &self.database)
             .field("retention_days", &self.retention_days)
             .field("rate_limit", &self.rate_limit)
+            .field("quota_bytes", &self.quota_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -316,6 +334,7 @@ pub async fn serve(
         &drop_box.database,
         drop_box.clock.now().timestamp(),
         drop_box.retention_days,
+        drop_box.quota_bytes,
     )
     .await?;
 

@@ -121,6 +121,7 @@ async fn store_submission(state: &AppState, body: Bytes) -> Result<Response, Api
         Ok(InsertOutcome::Stored(reply)) => Ok(json(StatusCode::CREATED, reply)),
         Ok(InsertOutcome::Duplicate(reply)) => Ok(json(StatusCode::OK, reply)),
         Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
+        Ok(InsertOutcome::OverQuota) => Err(ApiError::insufficient_storage()),
         Err(_) => Err(ApiError::unavailable()),
     }
 }
@@ -273,6 +274,7 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             // got then, signed alone.
             Ok(InsertOutcome::Duplicate(kept)) => Ok(kept),
             Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
+            Ok(InsertOutcome::OverQuota) => Err(ApiError::insufficient_storage()),
             Err(_) => Err(ApiError::unavailable()),
         };
     }

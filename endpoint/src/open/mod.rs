@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDate};
-use rusqlite::{Connection, OpenFlags};
 use selfreport_core::policy::PolicyDocument;
 use selfreport_core::sync::wire::SealedSubmission;
 use serde::Serialize;
@@ -26,6 +25,7 @@ use serde_json::Value;
 pub use conformance::Flag;
 pub use export::{to_csv, to_fhir, to_json};
 
+use crate::dropbox::{Database, DropBoxError, StoredSubmission, for_each_stored};
 use crate::error::{AuthorityError, Result};
 use crate::keyfile::read_recipient_key;
 use crate::policy_file::PolicyFile;
@@ -87,11 +87,11 @@ impl OpenReport {
     }
 }
 
-/// Reads the signed policy, the recipient keys and the database, opens every submission
-/// and renders it in `format`. With `trust_path`, the policy's signature must verify
-/// with that key.
+/// Reads the signed policy, the recipient keys and the drop box's database (a SQLite
+/// file, or PostgreSQL: see [`Database`]), opens every submission and renders it in
+/// `format`. With `trust_path`, the policy's signature must verify with that key.
 pub fn open_command(
-    db_path: &Path,
+    database: &Database,
     key_paths: &[PathBuf],
     policy_path: &Path,
     trust_path: Option<&Path>,
@@ -111,7 +111,7 @@ pub fn open_command(
         })?;
         keys.insert(name, key);
     }
-    let report = open_database(db_path, document, &keys)?;
+    let report = open_stored(database, document, &keys)?;
     let rendered = match format {
         OutputFormat::Json => to_json(&report.submissions),
         OutputFormat::Csv => to_csv(&report.submissions, document),
@@ -133,49 +133,39 @@ pub fn recipient_of(policy: &PolicyDocument, key: &RecipientKeyPair) -> Option<S
         .map(|(name, _)| name.clone())
 }
 
-/// Opens every submission in the drop box database at `db_path` with `keys` (by
+/// Opens every submission in the SQLite drop box database at `db_path` with `keys` (by
 /// recipient name) and checks it against `policy`.
 pub fn open_database(
     db_path: &Path,
     policy: &PolicyDocument,
     keys: &BTreeMap<String, RecipientKeyPair>,
 ) -> Result<OpenReport> {
-    let database_error = |error: rusqlite::Error| AuthorityError::Database {
-        path: db_path.to_path_buf(),
-        detail: error.to_string(),
-    };
-    let connection = Connection::open_with_flags(
-        db_path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(database_error)?;
-    let mut statement = connection
-        .prepare("SELECT id, body, received_at FROM submissions ORDER BY received_at, id")
-        .map_err(database_error)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok(StoredRow {
-                id: row.get(0)?,
-                body: row.get(1)?,
-                received_at: row.get(2)?,
-            })
-        })
-        .map_err(database_error)?;
+    open_stored(&Database::from(db_path), policy, keys)
+}
+
+/// Opens every submission stored in `database` (SQLite or PostgreSQL, read through the
+/// drop box's storage: [`for_each_stored`]), in order of arrival, with `keys` (by
+/// recipient name) and checks it against `policy`.
+pub fn open_stored(
+    database: &Database,
+    policy: &PolicyDocument,
+    keys: &BTreeMap<String, RecipientKeyPair>,
+) -> Result<OpenReport> {
     let mut report = OpenReport::default();
-    for row in rows {
-        open_row(&row.map_err(database_error)?, policy, keys, &mut report);
-    }
+    for_each_stored(database, |row| open_row(&row, policy, keys, &mut report)).map_err(
+        |error| AuthorityError::Database {
+            path: PathBuf::from(database.describe()),
+            detail: match error {
+                DropBoxError::Database { detail, .. } => detail,
+                other => other.to_string(),
+            },
+        },
+    )?;
     Ok(report)
 }
 
-struct StoredRow {
-    id: String,
-    body: Vec<u8>,
-    received_at: String,
-}
-
 fn open_row(
-    row: &StoredRow,
+    row: &StoredSubmission,
     policy: &PolicyDocument,
     keys: &BTreeMap<String, RecipientKeyPair>,
     report: &mut OpenReport,

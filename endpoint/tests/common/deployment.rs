@@ -1,7 +1,6 @@
 //! The same drop box run as separate `selfreport-endpoint serve` processes, as a
 //! deployment behind a load balancer runs it.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -44,8 +43,14 @@ impl Deployment {
 
     /// Starts `selfreport-endpoint serve --db DB` and waits until it listens.
     pub fn spawn(&self, db: &str, name: &str) -> DropBoxProcess {
+        self.spawn_with(db, name, &[])
+    }
+
+    /// As [`Deployment::spawn`], with `extra` arguments to `serve`.
+    pub fn spawn_with(&self, db: &str, name: &str, extra: &[&str]) -> DropBoxProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_selfreport-endpoint"))
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+            .args(extra)
             .arg("--tls-cert")
             .arg(self.dir.path().join("cert.pem"))
             .arg("--tls-key")
@@ -77,11 +82,11 @@ impl Deployment {
     }
 
     pub fn sealed(&self) -> Sealed {
-        let plaintexts = BTreeMap::from([
-            ("health".to_owned(), vec![b' '; 512]),
-            ("identity".to_owned(), vec![b' '; 512]),
-        ]);
-        seal(&self.policy, &random_hex_id(), &plaintexts)
+        seal(
+            &self.policy,
+            &random_hex_id(),
+            &super::daily_blanks(&self.policy),
+        )
     }
 }
 

@@ -752,9 +752,10 @@ pub fn files_contain(dir: &Path, prefix: &str, needle: &[u8]) -> bool {
     })
 }
 
-/// A sealed daily report with made-up ciphertext-sized parts (the drop box cannot read
-/// them anyway) for the test policy: a part for each recipient its daily form sends to
-/// (health and identity), as a device sends it.
+/// A sealed daily report with made-up plaintexts of the daily form's padded sizes (the
+/// drop box cannot read them anyway, but checks their length) for the test policy: a
+/// part for each recipient its daily form sends to (health and identity), as a device
+/// sends it.
 pub fn sealed(drop_box: &TestDropBox) -> Sealed {
     sealed_with_id(drop_box, &random_hex_id())
 }
@@ -762,11 +763,19 @@ pub fn sealed(drop_box: &TestDropBox) -> Sealed {
 /// As [`sealed`], under the submission id `id`: sealed again under an id already used, it
 /// is another body (new ephemeral keys) for that id.
 pub fn sealed_with_id(drop_box: &TestDropBox, id: &str) -> Sealed {
-    let plaintexts = BTreeMap::from([
-        ("health".to_owned(), vec![b' '; 512]),
-        ("identity".to_owned(), vec![b' '; 512]),
-    ]);
-    seal(&drop_box.policy, id, &plaintexts)
+    seal(&drop_box.policy, id, &daily_blanks(&drop_box.policy))
+}
+
+/// Plaintexts of spaces for each recipient of the daily form of `policy` (health and
+/// identity), each of the form's padded size for it: what the drop box accepts.
+pub fn daily_blanks(policy: &PolicyDocument) -> BTreeMap<String, Vec<u8>> {
+    ["health", "identity"]
+        .into_iter()
+        .map(|to| {
+            let size = padded_size(policy, "daily", to).unwrap();
+            (to.to_owned(), vec![b' '; size])
+        })
+        .collect()
 }
 
 /// The error code of a drop box error reply.

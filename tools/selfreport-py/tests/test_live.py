@@ -191,25 +191,36 @@ def test_the_authority_opens_python_submissions_without_flags(live):
         assert opened[submission_id]["flags"] == [], opened[submission_id]
 
 
-def test_the_authority_and_this_implementation_flag_the_same_bad_padding(live):
+def test_a_part_of_another_size_is_refused_and_both_openers_flag_bad_padding(live):
     good = parse_sealed_body(python_submission(live).body)
     header = Plaintext(date="2026-12-01", dummy=False, fields={"name": "Li Lei"}, form=FORM_ID,
                        policy_id=POLICY_ID, policy_version=1, pseudonym=PSEUDONYM,
                        submission_id=good.submission_id)
-    plaintext = build_plaintext(header, PADDED_BYTES["identity"] - 512)
     recipient = live.policy.recipient("identity")
-    enc, ct = suites.seal(recipient.suite, recipient.public_key,
-                          suites.submission_info(POLICY_ID, 1, "identity"),
-                          suites.submission_aad(good.submission_id), plaintext)
-    parts = (good.part("health"), SealedPart("identity", enc, ct))
-    body = dumps_sealed_body(SealedBody(POLICY_ID, 1, good.submission_id, good.deletion_hash, parts))
+
+    def with_identity(plaintext: bytes) -> bytes:
+        enc, ct = suites.seal(recipient.suite, recipient.public_key,
+                              suites.submission_info(POLICY_ID, 1, "identity"),
+                              suites.submission_aad(good.submission_id), plaintext)
+        parts = (good.part("health"), SealedPart("identity", enc, ct))
+        return dumps_sealed_body(SealedBody(POLICY_ID, 1, good.submission_id, good.deletion_hash, parts))
+
+    # protocol.md, "Exact sizes": each ct must be the form's padded size plus the 16-byte
+    # tag, so a part padded to another size is refused and nothing is stored.
+    for size in (PADDED_BYTES["identity"] - 512, PADDED_BYTES["identity"] + 1):
+        status, reply = post(live, "/submissions", with_identity(build_plaintext(header, size)))
+        assert status == 400 and json.loads(reply)["error"]["code"] == "Malformed", (size, reply)
+    # The right size, padded with something other than spaces: the drop box cannot see
+    # inside a part and stores it; both openers flag it.
+    plaintext = build_plaintext(header, PADDED_BYTES["identity"])
+    body = with_identity(plaintext[:-1] + b"\t")
     assert post(live, "/submissions", body)[0] == 201, "the drop box cannot see inside a part"
     ours = open_submission(body, live.policy, live.private_keys)
     assert [name for name, _ in ours.flags] == ["part:identity"]
     result = run("selfreport-authority", "open", "--db", str(live.box.db),
                  "--key", str(live.keys / "recipient-identity.key"), "--policy", str(live.signed_policy))
     theirs = {entry["submission_id"]: entry for entry in json.loads(result.stdout)}[good.submission_id]
-    # protocol.md names no flag for a part padded to the wrong size; open says "padding".
+    # protocol.md names no flag for bad padding; open says which part.
     assert theirs["flags"] and all("identity" in flag["problem"] for flag in theirs["flags"]), theirs["flags"]
 
 

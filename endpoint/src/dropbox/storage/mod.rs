@@ -6,18 +6,25 @@
 //! groups commits: the embedded default) or PostgreSQL (a pool of connections, shared by
 //! any number of drop box processes, submissions partitioned by expiry day). Both keep
 //! the same rows: the body as received, its SHA-256, the deletion token's hash, when it
-//! was received, when it expires, and the receipt reply returned to every resend.
+//! was received, when it expires, and the receipt reply returned to every resend. Both
+//! hold the disk quota ([`quota`]) in the transaction that stores.
 
 mod database;
 mod moving;
 pub(crate) mod postgres;
+pub(crate) mod quota;
+mod reading;
 pub(crate) mod sqlite;
 mod sqlite_writer;
+
+pub use postgres::tls::connector as postgres_connector;
 
 use std::thread;
 
 pub use database::{Database, PostgresConfig};
 pub use moving::{MoveReport, move_sqlite_to_postgres};
+pub use quota::DEFAULT_QUOTA_BYTES;
+pub use reading::{StoredSubmission, for_each_stored};
 
 use super::error::DropBoxError;
 use postgres::PostgresStore;
@@ -48,6 +55,8 @@ pub(crate) enum InsertOutcome {
     Duplicate(Vec<u8>),
     /// Another body is stored under this id.
     Conflict,
+    /// Not stored: it would take the stored bytes past the quota.
+    OverQuota,
 }
 
 /// What a deletion request did.
@@ -95,23 +104,27 @@ impl StorageThread {
 
 impl Storage {
     /// Opens `database`: creates or migrates its schema, and for SQLite starts the
-    /// writer thread. `retention_days` lets PostgreSQL create the partitions ahead.
+    /// writer thread. `retention_days` lets PostgreSQL create the partitions ahead;
+    /// `quota_bytes` caps what new submissions may take the stored bytes to.
     pub(crate) async fn open(
         database: &Database,
         now: i64,
         retention_days: u32,
+        quota_bytes: u64,
     ) -> Result<(Storage, StorageThread), DropBoxError> {
         match database {
             Database::Sqlite(path) => {
                 let path = path.clone();
                 let (writer, thread) =
-                    tokio::task::spawn_blocking(move || SqliteWriter::start(&path))
+                    tokio::task::spawn_blocking(move || SqliteWriter::start(&path, quota_bytes))
                         .await
                         .map_err(|error| DropBoxError::Server(std::io::Error::other(error)))??;
                 Ok((Storage::Sqlite(writer), StorageThread(Some(thread))))
             }
             Database::Postgres(config) => {
-                let store = PostgresStore::connect(config).await?;
+                let store = PostgresStore::connect(config)
+                    .await?
+                    .with_quota(quota_bytes);
                 // Partitions for what arrives today, so the first submissions do not
                 // wait for a table to be created.
                 let _ = store.prepare_partitions(now, retention_days).await;
@@ -121,8 +134,9 @@ impl Storage {
     }
 
     /// Stores a submission, idempotently by its id: an identical body stored before is
-    /// a [`InsertOutcome::Duplicate`] with the receipt kept then, another body a
-    /// [`InsertOutcome::Conflict`].
+    /// a [`InsertOutcome::Duplicate`] with the receipt kept then (whatever the quota),
+    /// another body a [`InsertOutcome::Conflict`]; a new one that would take the stored
+    /// bytes past the quota is [`InsertOutcome::OverQuota`] and not stored.
     pub(crate) async fn insert(
         &self,
         submission: NewSubmission,
@@ -138,8 +152,10 @@ impl Storage {
 
     /// Stores several submissions in one transaction, each as [`Storage::insert`] would,
     /// in order (a later one with the id of an earlier one is a duplicate or a
-    /// conflict); one outcome per submission, in the same order. Every outcome is known
-    /// only once the transaction committed.
+    /// conflict; each new one is checked against the quota after those before it, so
+    /// one too large for what is left is refused and a later smaller one may fit); one
+    /// outcome per submission, in the same order. Every outcome is known only once the
+    /// transaction committed.
     pub(crate) async fn insert_all(
         &self,
         submissions: Vec<NewSubmission>,
@@ -151,7 +167,8 @@ impl Storage {
     }
 
     /// Deletes submission `id` if `token_hash` (lowercase hex SHA-256 of the presented
-    /// token) is its deletion hash, compared in constant time.
+    /// token) is its deletion hash, compared in constant time; its bytes go back to the
+    /// quota.
     pub(crate) async fn delete(
         &self,
         id: String,
@@ -165,7 +182,7 @@ impl Storage {
 
     /// Forgets every submission past its retention at `now` (Unix seconds); returns how
     /// many. SQLite deletes rows; PostgreSQL drops whole expiry-day partitions (and
-    /// creates those the coming days need).
+    /// creates those the coming days need). Their bytes go back to the quota.
     pub(crate) async fn purge_expired(
         &self,
         now: i64,

@@ -81,6 +81,11 @@ pub async fn move_sqlite_to_postgres(
                             .to_owned()
                     });
                 }
+                // Moving holds no quota (the rows were accepted under the old one), so
+                // this cannot happen; never count it as moved.
+                Ok(InsertOutcome::OverQuota) => {
+                    failure.get_or_insert_with(|| "the storage quota refused a row".to_owned());
+                }
                 Err(_) => {
                     failure.get_or_insert_with(|| "PostgreSQL failed while storing".to_owned());
                 }

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::quota::counted_bytes;
 use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 
 /// Schema version in `PRAGMA user_version`.
@@ -52,18 +53,51 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(connection)
 }
 
+/// What a row counts for against the quota, in SQL (both columns are BLOBs, whose
+/// `length` is in bytes): the same as [`counted_bytes`] before storing.
+const COUNTED_BYTES: &str = "length(body) + length(receipt)";
+
+/// The bytes every stored submission counts for against the quota.
+pub(crate) fn stored_bytes(connection: &Connection) -> rusqlite::Result<u64> {
+    let total: i64 = connection.query_row(
+        &format!("SELECT coalesce(sum({COUNTED_BYTES}), 0) FROM submissions"),
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
 /// Stores `submission` unless its id is taken; an identical body under the same id is a
-/// duplicate and gets the receipt stored with it.
+/// duplicate and gets the receipt stored with it, whatever the quota. A new submission
+/// counting for more than `room` bytes ([`counted_bytes`]) is not stored:
+/// [`InsertOutcome::OverQuota`].
 pub(crate) fn insert(
     transaction: &Transaction<'_>,
     submission: &NewSubmission,
+    room: u64,
 ) -> rusqlite::Result<InsertOutcome> {
-    let inserted = transaction.execute(
+    let stored: Option<(String, Vec<u8>)> = transaction
+        .query_row(
+            "SELECT body_sha256, receipt FROM submissions WHERE id = ?1",
+            params![submission.id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some((body_sha256, receipt)) = stored {
+        return Ok(if body_sha256 == submission.body_sha256 {
+            InsertOutcome::Duplicate(receipt)
+        } else {
+            InsertOutcome::Conflict
+        });
+    }
+    if counted_bytes(&submission.body, &submission.receipt) > room {
+        return Ok(InsertOutcome::OverQuota);
+    }
+    transaction.execute(
         "INSERT INTO submissions
              (id, policy_id, policy_version, body, body_sha256, deletion_hash,
               received_at, expires_at, receipt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO NOTHING",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             submission.id,
             submission.policy_id,
@@ -76,56 +110,57 @@ pub(crate) fn insert(
             submission.receipt,
         ],
     )?;
-    if inserted == 1 {
-        return Ok(InsertOutcome::Stored(submission.receipt.clone()));
-    }
-    let (body_sha256, receipt): (String, Vec<u8>) = transaction.query_row(
-        "SELECT body_sha256, receipt FROM submissions WHERE id = ?1",
-        params![submission.id],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    if body_sha256 == submission.body_sha256 {
-        Ok(InsertOutcome::Duplicate(receipt))
-    } else {
-        Ok(InsertOutcome::Conflict)
-    }
+    Ok(InsertOutcome::Stored(submission.receipt.clone()))
 }
 
 /// Deletes submission `id` if `token_hash` (lowercase hex SHA-256 of the presented token)
-/// matches the stored deletion hash, compared in constant time.
+/// matches the stored deletion hash, compared in constant time; with the outcome, the
+/// bytes it counted for (0 unless deleted).
 pub(crate) fn delete(
     transaction: &Transaction<'_>,
     id: &str,
     token_hash: &str,
-) -> rusqlite::Result<DeleteOutcome> {
-    let stored: Option<String> = transaction
+) -> rusqlite::Result<(DeleteOutcome, u64)> {
+    let stored: Option<(String, i64)> = transaction
         .query_row(
-            "SELECT deletion_hash FROM submissions WHERE id = ?1",
+            &format!("SELECT deletion_hash, {COUNTED_BYTES} FROM submissions WHERE id = ?1"),
             params![id],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    let Some(stored) = stored else {
-        return Ok(DeleteOutcome::NotFound);
+    let Some((stored, bytes)) = stored else {
+        return Ok((DeleteOutcome::NotFound, 0));
     };
     if !constant_time_eq(stored.as_bytes(), token_hash.as_bytes()) {
-        return Ok(DeleteOutcome::Forbidden);
+        return Ok((DeleteOutcome::Forbidden, 0));
     }
     transaction.execute("DELETE FROM submissions WHERE id = ?1", params![id])?;
-    Ok(DeleteOutcome::Deleted)
+    Ok((DeleteOutcome::Deleted, u64::try_from(bytes).unwrap_or(0)))
 }
 
 /// Deletes every submission whose retention ended at or before `now` (Unix seconds);
-/// returns how many.
-pub(crate) fn purge_expired(transaction: &Transaction<'_>, now: i64) -> rusqlite::Result<usize> {
-    transaction.execute(
+/// returns how many, and the bytes they counted for.
+pub(crate) fn purge_expired(
+    transaction: &Transaction<'_>,
+    now: i64,
+) -> rusqlite::Result<(usize, u64)> {
+    let bytes: i64 = transaction.query_row(
+        &format!(
+            "SELECT coalesce(sum({COUNTED_BYTES}), 0) FROM submissions WHERE expires_at <= ?1"
+        ),
+        params![now],
+        |row| row.get(0),
+    )?;
+    let count = transaction.execute(
         "DELETE FROM submissions WHERE expires_at <= ?1",
         params![now],
-    )
+    )?;
+    Ok((count, u64::try_from(bytes).unwrap_or(0)))
 }
 
-/// Calls `each` with every stored submission, in no meaningful order (for moving a drop
-/// box to another database); stops at the first error `each` returns.
+/// Calls `each` with every stored submission in order of arrival (`received_at`, then
+/// id: what `open` lists; moving a drop box ignores it); stops at the first error `each`
+/// returns.
 pub(crate) fn for_each_submission<E: From<rusqlite::Error>>(
     connection: &Connection,
     mut each: impl FnMut(NewSubmission) -> Result<(), E>,
@@ -133,7 +168,7 @@ pub(crate) fn for_each_submission<E: From<rusqlite::Error>>(
     let mut statement = connection.prepare(
         "SELECT id, policy_id, policy_version, body, body_sha256, deletion_hash,
                 received_at, expires_at, receipt
-         FROM submissions",
+         FROM submissions ORDER BY received_at, id",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
@@ -184,17 +219,18 @@ mod tests {
         let tx = connection.transaction().unwrap();
         let first = submission("a", b"one", 10);
         assert_eq!(
-            insert(&tx, &first).unwrap(),
+            insert(&tx, &first, u64::MAX).unwrap(),
             InsertOutcome::Stored(first.receipt.clone())
         );
         let mut again = submission("a", b"one", 99);
         again.receipt = b"a newer receipt".to_vec();
+        // A resend gets its kept receipt even with no room left.
         assert_eq!(
-            insert(&tx, &again).unwrap(),
+            insert(&tx, &again, 0).unwrap(),
             InsertOutcome::Duplicate(first.receipt.clone())
         );
         assert_eq!(
-            insert(&tx, &submission("a", b"two", 10)).unwrap(),
+            insert(&tx, &submission("a", b"two", 10), u64::MAX).unwrap(),
             InsertOutcome::Conflict
         );
         tx.commit().unwrap();
@@ -202,18 +238,54 @@ mod tests {
     }
 
     #[test]
+    fn a_new_submission_larger_than_the_room_left_is_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = open(&dir.path().join("db")).unwrap();
+        let tx = connection.transaction().unwrap();
+        let row = submission("a", b"one", 10);
+        let counted = counted_bytes(&row.body, &row.receipt);
+        assert_eq!(
+            insert(&tx, &row, counted - 1).unwrap(),
+            InsertOutcome::OverQuota
+        );
+        assert_eq!(
+            insert(&tx, &row, counted).unwrap(),
+            InsertOutcome::Stored(row.receipt.clone())
+        );
+        tx.commit().unwrap();
+        assert_eq!(count(&connection), 1);
+        assert_eq!(stored_bytes(&connection).unwrap(), counted);
+    }
+
+    #[test]
     fn deletion_needs_the_matching_token_hash() {
         let dir = tempfile::tempdir().unwrap();
         let mut connection = open(&dir.path().join("db")).unwrap();
         let tx = connection.transaction().unwrap();
-        insert(&tx, &submission("a", b"one", 10)).unwrap();
+        insert(&tx, &submission("a", b"one", 10), u64::MAX).unwrap();
         let right = selfreport_core::sync::wire::deletion_hash("token");
         let wrong = selfreport_core::sync::wire::deletion_hash("other");
-        assert_eq!(delete(&tx, "b", &right).unwrap(), DeleteOutcome::NotFound);
-        assert_eq!(delete(&tx, "a", &wrong).unwrap(), DeleteOutcome::Forbidden);
-        assert_eq!(delete(&tx, "a", "").unwrap(), DeleteOutcome::Forbidden);
-        assert_eq!(delete(&tx, "a", &right).unwrap(), DeleteOutcome::Deleted);
-        assert_eq!(delete(&tx, "a", &right).unwrap(), DeleteOutcome::NotFound);
+        let counted = {
+            let row = submission("a", b"one", 10);
+            counted_bytes(&row.body, &row.receipt)
+        };
+        assert_eq!(
+            delete(&tx, "b", &right).unwrap(),
+            (DeleteOutcome::NotFound, 0)
+        );
+        assert_eq!(
+            delete(&tx, "a", &wrong).unwrap(),
+            (DeleteOutcome::Forbidden, 0)
+        );
+        assert_eq!(delete(&tx, "a", "").unwrap(), (DeleteOutcome::Forbidden, 0));
+        assert_eq!(
+            delete(&tx, "a", &right).unwrap(),
+            (DeleteOutcome::Deleted, counted)
+        );
+        assert_eq!(
+            delete(&tx, "a", &right).unwrap(),
+            (DeleteOutcome::NotFound, 0)
+        );
         tx.commit().unwrap();
         assert_eq!(count(&connection), 0);
     }
@@ -223,13 +295,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut connection = open(&dir.path().join("db")).unwrap();
         let tx = connection.transaction().unwrap();
+        let mut total = 0;
         for (id, expires_at) in [("a", 100), ("b", 200), ("c", 201)] {
-            insert(&tx, &submission(id, id.as_bytes(), expires_at)).unwrap();
+            let row = submission(id, id.as_bytes(), expires_at);
+            total += counted_bytes(&row.body, &row.receipt);
+            insert(&tx, &row, u64::MAX).unwrap();
         }
-        assert_eq!(purge_expired(&tx, 99).unwrap(), 0);
-        assert_eq!(purge_expired(&tx, 200).unwrap(), 2);
+        let c = submission("c", b"c", 201);
+        let c_bytes = counted_bytes(&c.body, &c.receipt);
+        assert_eq!(purge_expired(&tx, 99).unwrap(), (0, 0));
+        assert_eq!(purge_expired(&tx, 200).unwrap(), (2, total - c_bytes));
         tx.commit().unwrap();
         assert_eq!(count(&connection), 1);
+        assert_eq!(stored_bytes(&connection).unwrap(), c_bytes);
     }
 
     #[test]
@@ -238,7 +316,7 @@ mod tests {
         let path = dir.path().join("db");
         let mut connection = open(&path).unwrap();
         let tx = connection.transaction().unwrap();
-        insert(&tx, &submission("a", b"one", 10)).unwrap();
+        insert(&tx, &submission("a", b"one", 10), u64::MAX).unwrap();
         tx.commit().unwrap();
         drop(connection);
         let connection = open(&path).unwrap();

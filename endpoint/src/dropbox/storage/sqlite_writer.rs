@@ -6,6 +6,10 @@
 //! synchronous commit covers many submissions: a receipt is only sent once its
 //! submission is durably stored, and throughput does not pay one disk flush per request.
 //! The jobs of one batch request travel as one message, so they always share a commit.
+//!
+//! The thread alone writes, so it alone keeps the count of stored bytes the quota is
+//! held against: read from the database at start, moved by each transaction's inserts,
+//! deletions and purges once it commits (a failed commit leaves it as it was).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -15,6 +19,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::super::error::DropBoxError;
+use super::quota::counted_bytes;
 use super::sqlite as store;
 use super::{DeleteOutcome, InsertOutcome, NewSubmission, StoreFailed};
 
@@ -62,20 +67,26 @@ pub(crate) struct SqliteWriter {
 }
 
 impl SqliteWriter {
-    /// Opens the database and starts the writer thread.
+    /// Opens the database and starts the writer thread, which keeps the stored bytes
+    /// within `quota_bytes`.
     pub(crate) fn start(
         path: &Path,
+        quota_bytes: u64,
     ) -> Result<(SqliteWriter, thread::JoinHandle<()>), DropBoxError> {
         let database_error = |error: rusqlite::Error| DropBoxError::Database {
             database: path.display().to_string(),
             detail: error.to_string(),
         };
         let connection = store::open(path).map_err(database_error)?;
+        let usage = Usage {
+            quota: quota_bytes,
+            stored: store::stored_bytes(&connection).map_err(database_error)?,
+        };
         let (jobs, queue) = mpsc::channel();
         let path: PathBuf = path.to_path_buf();
         let thread = thread::Builder::new()
             .name("dropbox-writer".to_owned())
-            .spawn(move || run(connection, queue))
+            .spawn(move || run(connection, queue, usage))
             .map_err(|error| DropBoxError::Database {
                 database: path.display().to_string(),
                 detail: format!("cannot start the writer thread: {error}"),
@@ -151,7 +162,21 @@ impl SqliteWriter {
     }
 }
 
-fn run(mut connection: Connection, queue: mpsc::Receiver<Message>) {
+/// The quota and the bytes stored against it (as of the last commit).
+#[derive(Debug, Clone, Copy)]
+struct Usage {
+    quota: u64,
+    stored: u64,
+}
+
+impl Usage {
+    /// The bytes a new submission may still take.
+    fn room(self) -> u64 {
+        self.quota.saturating_sub(self.stored)
+    }
+}
+
+fn run(mut connection: Connection, queue: mpsc::Receiver<Message>, mut usage: Usage) {
     while let Ok(first) = queue.recv() {
         let mut batch = Vec::with_capacity(16);
         first.add_to(&mut batch);
@@ -161,7 +186,7 @@ fn run(mut connection: Connection, queue: mpsc::Receiver<Message>) {
                 Err(_) => break,
             }
         }
-        run_batch(&mut connection, batch);
+        run_batch(&mut connection, batch, &mut usage);
     }
     // Every handle is gone: fold the WAL back into the database before closing.
     let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
@@ -182,7 +207,9 @@ enum Done {
 
 /// Runs `batch` in one transaction and answers each job once it has committed (or
 /// failed). A job whose statement fails gets its error at once; the others still commit.
-fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
+/// Each insert is held to the room `usage` leaves after the jobs before it; `usage`
+/// takes the transaction's changes only once it committed.
+fn run_batch(connection: &mut Connection, batch: Vec<Job>, usage: &mut Usage) {
     let transaction = match connection.transaction() {
         Ok(transaction) => transaction,
         Err(_) => {
@@ -192,21 +219,33 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
     };
     let mut done = Vec::with_capacity(batch.len());
     let mut removed = false;
+    let mut pending = *usage;
     for job in batch {
         match job {
-            Job::Insert { submission, reply } => match store::insert(&transaction, &submission) {
-                Ok(outcome) => done.push(Done::Insert(reply, outcome)),
-                Err(_) => {
-                    let _ = reply.send(Err(StoreFailed));
+            Job::Insert { submission, reply } => {
+                match store::insert(&transaction, &submission, pending.room()) {
+                    Ok(outcome) => {
+                        if matches!(outcome, InsertOutcome::Stored(_)) {
+                            pending.stored = pending.stored.saturating_add(counted_bytes(
+                                &submission.body,
+                                &submission.receipt,
+                            ));
+                        }
+                        done.push(Done::Insert(reply, outcome));
+                    }
+                    Err(_) => {
+                        let _ = reply.send(Err(StoreFailed));
+                    }
                 }
-            },
+            }
             Job::Delete {
                 id,
                 token_hash,
                 reply,
             } => match store::delete(&transaction, &id, &token_hash) {
-                Ok(outcome) => {
+                Ok((outcome, freed)) => {
                     removed |= outcome == DeleteOutcome::Deleted;
+                    pending.stored = pending.stored.saturating_sub(freed);
                     done.push(Done::Delete(reply, outcome));
                 }
                 Err(_) => {
@@ -214,8 +253,9 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
                 }
             },
             Job::Purge { now, reply } => match store::purge_expired(&transaction, now) {
-                Ok(count) => {
+                Ok((count, freed)) => {
                     removed |= count > 0;
+                    pending.stored = pending.stored.saturating_sub(freed);
                     done.push(Done::Purge(reply, count));
                 }
                 Err(_) => {
@@ -240,6 +280,7 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
         }
         return;
     }
+    *usage = pending;
     if removed {
         // Deleted or expired ciphertext must not linger in the write-ahead log either
         // (`secure_delete` already overwrites it in the database pages).
@@ -295,7 +336,7 @@ mod tests {
     #[tokio::test]
     async fn a_group_is_stored_in_order_with_one_outcome_per_submission() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, thread) = SqliteWriter::start(&dir.path().join("db")).unwrap();
+        let (writer, thread) = SqliteWriter::start(&dir.path().join("db"), u64::MAX).unwrap();
         let a = "a".repeat(32);
         let b = "b".repeat(32);
         let outcomes = writer
@@ -321,6 +362,56 @@ mod tests {
             Ok(InsertOutcome::Duplicate(stored_a))
         );
         assert!(writer.insert_all(Vec::new()).await.is_empty());
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_quota_holds_within_a_group_across_restarts_and_deletions_give_room_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let [a, b, c] = ["a", "b", "c"].map(|x| x.repeat(32));
+        // Rows of equal size: the quota holds two.
+        let counted = counted_bytes(&row(&a, b"one").body, &row(&a, b"one").receipt);
+        let quota = 2 * counted;
+        let (writer, thread) = SqliteWriter::start(&path, quota).unwrap();
+        let outcomes = writer
+            .insert_all(vec![row(&a, b"one"), row(&b, b"two"), row(&c, b"six")])
+            .await;
+        assert_eq!(outcomes[2], Ok(InsertOutcome::OverQuota));
+        assert!(matches!(outcomes[1], Ok(InsertOutcome::Stored(_))));
+        // Full, a resend still gets its kept receipt.
+        assert_eq!(
+            writer.insert(row(&a, b"one")).await,
+            Ok(InsertOutcome::Duplicate(row(&a, b"one").receipt))
+        );
+        drop(writer);
+        thread.join().unwrap();
+
+        // The stored bytes are read again at start.
+        let (writer, thread) = SqliteWriter::start(&path, quota).unwrap();
+        assert_eq!(
+            writer.insert(row(&c, b"six")).await,
+            Ok(InsertOutcome::OverQuota)
+        );
+        assert_eq!(
+            writer.delete(b.clone(), "0".repeat(64)).await,
+            Ok(DeleteOutcome::Deleted)
+        );
+        assert!(matches!(
+            writer.insert(row(&c, b"six")).await,
+            Ok(InsertOutcome::Stored(_))
+        ));
+        assert_eq!(
+            writer.insert(row(&b, b"two")).await,
+            Ok(InsertOutcome::OverQuota)
+        );
+        // Retention gives room back too.
+        assert_eq!(writer.purge_expired(i64::MAX).await, Ok(2));
+        assert!(matches!(
+            writer.insert(row(&b, b"two")).await,
+            Ok(InsertOutcome::Stored(_))
+        ));
         drop(writer);
         thread.join().unwrap();
     }

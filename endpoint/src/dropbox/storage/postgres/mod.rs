@@ -12,11 +12,17 @@
 //!   delete loop. Partitions for the coming days are created ahead by the retention job,
 //!   and on demand when one is missing.
 //! - Deletion requests delete one row.
+//! - The disk quota holds across processes, in the database: each insert transaction
+//!   reserves its new rows' bytes in a slot of the quota as its last step before
+//!   committing, and deletes again the rows no slot has room for (see [`quota`]).
+//!   Deletions give bytes back in their transaction; dropping a partition gives its
+//!   day's bytes back in the same transaction.
 //! - Every statement is prepared once per connection (`prepare_cached`).
 
 mod partition;
+mod quota;
 pub(crate) mod schema;
-mod tls;
+pub(crate) mod tls;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -27,6 +33,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::error::SqlState;
 
 use super::super::error::DropBoxError;
+use super::quota::counted_bytes;
 use super::{
     DeleteOutcome, InsertOutcome, NewSubmission, PostgresConfig, StoreFailed, constant_time_eq,
 };
@@ -37,6 +44,13 @@ const PARTITION_LOCK: i64 = 0x5345_4c46_5041_5254;
 /// How long a request waits for a pooled connection, or for a new one to be made.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Rows fetched at a time when reading every stored submission.
+const READ_CHUNK: i32 = 500;
+
+/// Every column of a stored submission, as [`submission_of`] reads them.
+const SELECT_ALL: &str = "SELECT id, policy_id, policy_version, body, body_sha256,
+     deletion_hash, received_at, expires_at, receipt FROM submissions";
+
 const LOCK_IDS: &str = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key";
 const FIND: &str = "SELECT body_sha256, receipt FROM submissions WHERE id = $1";
 const INSERT: &str = "INSERT INTO submissions
@@ -45,7 +59,8 @@ const INSERT: &str = "INSERT INTO submissions
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 const FIND_DELETION_HASH: &str =
     "SELECT deletion_hash, expiry_day FROM submissions WHERE id = $1 LIMIT 1";
-const DELETE: &str = "DELETE FROM submissions WHERE id = $1 AND expiry_day = $2";
+const DELETE: &str = "DELETE FROM submissions WHERE id = $1 AND expiry_day = $2
+     RETURNING (octet_length(body) + octet_length(receipt))::bigint";
 const PARTITIONS: &str = "SELECT c.relname::text FROM pg_inherits i
      JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'submissions'::regclass";
@@ -54,6 +69,8 @@ const PARTITIONS: &str = "SELECT c.relname::text FROM pg_inherits i
 #[derive(Clone)]
 pub(crate) struct PostgresStore {
     pool: Pool,
+    /// The most bytes new rows may bring the stored total to (no limit by default).
+    quota_bytes: u64,
     /// Expiry days whose partition this process has seen exist.
     partitions: Arc<Mutex<BTreeSet<NaiveDate>>>,
 }
@@ -61,10 +78,22 @@ pub(crate) struct PostgresStore {
 impl PostgresStore {
     /// Connects (TLS as the URL asks), migrates the schema, and keeps a pool.
     pub(crate) async fn connect(config: &PostgresConfig) -> Result<Self, DropBoxError> {
-        let failed = |detail: String| DropBoxError::Database {
-            database: config.describe(),
-            detail,
-        };
+        let store = Self::connect_as_is(config)?;
+        let mut client = store
+            .pool
+            .get()
+            .await
+            .map_err(|error| failed(config, describe_pool(&error)))?;
+        schema::migrate(&mut client)
+            .await
+            .map_err(|error| failed(config, error.to_string()))?;
+        drop(client);
+        Ok(store)
+    }
+
+    /// A pool for the database as it is, for reading only: nothing is created or
+    /// migrated (connections are made at first use).
+    pub(crate) fn connect_as_is(config: &PostgresConfig) -> Result<Self, DropBoxError> {
         let connector = tls::connector(&config.ca_files)?;
         let manager = Manager::from_config(
             (*config.config).clone(),
@@ -80,20 +109,81 @@ impl PostgresStore {
             .create_timeout(Some(POOL_TIMEOUT))
             .recycle_timeout(Some(POOL_TIMEOUT))
             .build()
-            .map_err(|error| failed(error.to_string()))?;
-        {
-            let mut client = pool
-                .get()
-                .await
-                .map_err(|error| failed(describe_pool(&error)))?;
-            schema::migrate(&mut client)
-                .await
-                .map_err(|error| failed(error.to_string()))?;
-        }
+            .map_err(|error| failed(config, error.to_string()))?;
         Ok(Self {
             pool,
+            quota_bytes: u64::MAX,
             partitions: Arc::new(Mutex::new(BTreeSet::new())),
         })
+    }
+
+    /// Calls `each` with every stored submission in order of arrival (`received_at`,
+    /// then id), read [`READ_CHUNK`] rows at a time in one read-only transaction; stops
+    /// at the first error. A database whose schema is newer than this drop box's, or
+    /// that has none, is refused.
+    pub(crate) async fn for_each_in_order(
+        &self,
+        config: &PostgresConfig,
+        mut each: impl FnMut(NewSubmission),
+    ) -> Result<(), DropBoxError> {
+        let database_failed = |error: tokio_postgres::Error| failed(config, describe(&error));
+        let mut client = self
+            .pool
+            .get()
+            .await
+            .map_err(|error| failed(config, describe_pool(&error)))?;
+        let transaction = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(database_failed)?;
+        let version = schema::current_version(&*transaction).await.map_err(|_| {
+            failed(
+                config,
+                "it holds no drop box (no schema version)".to_owned(),
+            )
+        })?;
+        if !(1..=schema::SCHEMA_VERSION).contains(&version) {
+            return Err(failed(
+                config,
+                format!(
+                    "its schema version {version} is not one this drop box reads (1 to {})",
+                    schema::SCHEMA_VERSION
+                ),
+            ));
+        }
+        let statement = transaction
+            .prepare(&format!(
+                "{SELECT_ALL} ORDER BY received_at COLLATE \"C\", id COLLATE \"C\""
+            ))
+            .await
+            .map_err(database_failed)?;
+        let portal = transaction
+            .bind(&statement, &[])
+            .await
+            .map_err(database_failed)?;
+        loop {
+            let rows = transaction
+                .query_portal(&portal, READ_CHUNK)
+                .await
+                .map_err(database_failed)?;
+            let last = rows.len() < usize::try_from(READ_CHUNK).unwrap_or(usize::MAX);
+            for row in rows {
+                each(submission_of(&row).map_err(database_failed)?);
+            }
+            if last {
+                break;
+            }
+        }
+        transaction.commit().await.map_err(database_failed)
+    }
+
+    /// Holds new rows to `quota_bytes` stored in the whole database (whichever process
+    /// stored them).
+    pub(crate) fn with_quota(mut self, quota_bytes: u64) -> Self {
+        self.quota_bytes = quota_bytes;
+        self
     }
 
     /// Stores `submissions` in one transaction, each idempotently by id, in order.
@@ -140,6 +230,8 @@ impl PostgresStore {
         let find = transaction.prepare_cached(FIND).await?;
         let insert = transaction.prepare_cached(INSERT).await?;
         let mut outcomes = Vec::with_capacity(submissions.len());
+        // Where new rows sit among `outcomes`, in order.
+        let mut new_rows = Vec::new();
         for submission in submissions {
             if let Some(row) = transaction.query_opt(&find, &[&submission.id]).await? {
                 let body_sha256: String = row.try_get(0)?;
@@ -169,10 +261,73 @@ impl PostgresStore {
                     ],
                 )
                 .await?;
+            new_rows.push(outcomes.len());
             outcomes.push(InsertOutcome::Stored(submission.receipt.clone()));
+        }
+        if !new_rows.is_empty() {
+            self.hold_to_quota(&transaction, submissions, &new_rows, &mut outcomes)
+                .await?;
         }
         transaction.commit().await?;
         Ok(outcomes)
+    }
+
+    /// The quota step of an insert transaction, its last before the commit: reserves
+    /// each new row's bytes (at `new_rows` of `submissions`, in order) in a slot of the
+    /// quota; a row no slot has room for is deleted again and made
+    /// [`InsertOutcome::OverQuota`]. Until it holds a slot the transaction tries every
+    /// slot, from one its first new row's id picks; then only that slot and higher ones
+    /// (so transactions holding slots take them in ascending order and never wait for
+    /// each other in a cycle).
+    async fn hold_to_quota(
+        &self,
+        transaction: &deadpool_postgres::Transaction<'_>,
+        submissions: &[NewSubmission],
+        new_rows: &[usize],
+        outcomes: &mut [InsertOutcome],
+    ) -> Result<(), Failure> {
+        let slots = quota::slots_for(self.quota_bytes);
+        let first = new_rows
+            .first()
+            .map_or(0, |&index| slot_of(&submissions[index].id, slots));
+        let delete = transaction.prepare_cached(DELETE).await?;
+        let mut held: Option<i16> = None;
+        for &index in new_rows {
+            let submission = &submissions[index];
+            let bytes = i64::try_from(counted_bytes(&submission.body, &submission.receipt))
+                .unwrap_or(i64::MAX);
+            let expiry_day = partition::day_of(submission.expires_at);
+            let candidates: Vec<i16> = match held {
+                None => (0..slots).map(|n| (first + n) % slots).collect(),
+                Some(lowest) => (lowest..slots).collect(),
+            };
+            let mut reserved = None;
+            for slot in candidates {
+                if quota::reserve(
+                    transaction,
+                    slot,
+                    bytes,
+                    self.quota_bytes,
+                    slots,
+                    expiry_day,
+                )
+                .await?
+                {
+                    reserved = Some(slot);
+                    break;
+                }
+            }
+            match reserved {
+                Some(slot) => held = Some(held.map_or(slot, |lowest| lowest.max(slot))),
+                None => {
+                    transaction
+                        .execute(&delete, &[&submission.id, &expiry_day])
+                        .await?;
+                    outcomes[index] = InsertOutcome::OverQuota;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Deletes submission `id` if `token_hash` is its deletion hash.
@@ -181,7 +336,7 @@ impl PostgresStore {
         id: &str,
         token_hash: &str,
     ) -> Result<DeleteOutcome, StoreFailed> {
-        let client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
         let find = client
             .prepare_cached(FIND_DELETION_HASH)
             .await
@@ -198,20 +353,26 @@ impl PostgresStore {
         if !constant_time_eq(stored.as_bytes(), token_hash.as_bytes()) {
             return Ok(DeleteOutcome::Forbidden);
         }
-        let delete = client
+        let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
+        let delete = transaction
             .prepare_cached(DELETE)
             .await
             .map_err(|_| StoreFailed)?;
-        let deleted = client
-            .execute(&delete, &[&id, &expiry_day])
+        let Some(deleted) = transaction
+            .query_opt(&delete, &[&id, &expiry_day])
+            .await
+            .map_err(|_| StoreFailed)?
+        else {
+            // Another request deleted it in between.
+            return Ok(DeleteOutcome::NotFound);
+        };
+        let bytes: i64 = deleted.try_get(0).map_err(|_| StoreFailed)?;
+        let slot = slot_of(id, quota::slots_for(self.quota_bytes));
+        quota::release(&transaction, slot, expiry_day, bytes)
             .await
             .map_err(|_| StoreFailed)?;
-        // Zero: another request deleted it in between.
-        Ok(if deleted == 0 {
-            DeleteOutcome::NotFound
-        } else {
-            DeleteOutcome::Deleted
-        })
+        transaction.commit().await.map_err(|_| StoreFailed)?;
+        Ok(DeleteOutcome::Deleted)
     }
 
     /// Drops every partition whose expiry day has begun at `now` (Unix seconds);
@@ -255,6 +416,10 @@ impl PostgresStore {
                     .map_err(|_| StoreFailed)?;
                 transaction
                     .batch_execute(&format!("DROP TABLE {name}"))
+                    .await
+                    .map_err(|_| StoreFailed)?;
+                // Its bytes go back to the quota with it.
+                quota::forget_day(&transaction, day)
                     .await
                     .map_err(|_| StoreFailed)?;
                 dropped = dropped.saturating_add(u64::try_from(count).unwrap_or(0));
@@ -317,6 +482,30 @@ impl PostgresStore {
     }
 }
 
+/// The store's error for `config`'s database.
+fn failed(config: &PostgresConfig, detail: String) -> DropBoxError {
+    DropBoxError::Database {
+        database: config.describe(),
+        detail,
+    }
+}
+
+/// A row of [`SELECT_ALL`] as a submission.
+fn submission_of(row: &tokio_postgres::Row) -> Result<NewSubmission, tokio_postgres::Error> {
+    let policy_version: i64 = row.try_get(2)?;
+    Ok(NewSubmission {
+        id: row.try_get(0)?,
+        policy_id: row.try_get(1)?,
+        policy_version: u64::try_from(policy_version).unwrap_or(0),
+        body: row.try_get(3)?,
+        body_sha256: row.try_get(4)?,
+        deletion_hash: row.try_get(5)?,
+        received_at: row.try_get(6)?,
+        expires_at: row.try_get(7)?,
+        receipt: row.try_get(8)?,
+    })
+}
+
 /// Why an insert transaction failed.
 #[derive(Debug)]
 enum Failure {
@@ -350,6 +539,13 @@ fn lock_key(id: &str) -> i64 {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     });
     i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// The quota slot submission `id` picks first, of `slots`: spread evenly, as ids are
+/// random.
+fn slot_of(id: &str, slots: i16) -> i16 {
+    let slots = i64::from(slots.max(1));
+    i16::try_from(lock_key(id).rem_euclid(slots)).unwrap_or(0)
 }
 
 /// A database error for an operator: PostgreSQL's own message when there is one (never

@@ -12,17 +12,24 @@
 //! on its id and looks the id up across partitions (see the store). The primary key
 //! `(id, expiry_day)` serves those lookups and still refuses a second copy within one
 //! partition. There is no column naming a client, a batch or an order of arrival.
+//!
+//! Version 2: the disk quota's counts (see the `quota` module): `dropbox_quota`, bytes
+//! stored per quota slot (slot -1: what was stored before, filled from the rows already
+//! there; slots 0 to 15), and `dropbox_usage`, the same bytes per expiry day and slot,
+//! so dropping a partition gives its bytes back. Neither names a submission, a client or
+//! a batch.
 
 use tokio_postgres::GenericClient;
 
 /// The schema version this drop box writes.
-pub(crate) const SCHEMA_VERSION: i32 = 1;
+pub(crate) const SCHEMA_VERSION: i32 = 2;
 
 /// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
 const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
 
 /// Each migration, in order: version `n` is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE submissions (
     id             text   NOT NULL,
     policy_id      text   NOT NULL,
@@ -36,7 +43,26 @@ CREATE TABLE submissions (
     receipt        bytea  NOT NULL,
     PRIMARY KEY (id, expiry_day)
 ) PARTITION BY RANGE (expiry_day);
-"];
+",
+    "
+CREATE TABLE dropbox_quota (
+    slot  smallint PRIMARY KEY,
+    bytes bigint   NOT NULL
+);
+CREATE TABLE dropbox_usage (
+    expiry_day date     NOT NULL,
+    slot       smallint NOT NULL,
+    bytes      bigint   NOT NULL,
+    PRIMARY KEY (expiry_day, slot)
+);
+INSERT INTO dropbox_quota (slot, bytes) SELECT slot, 0 FROM generate_series(-1, 15) AS slot;
+INSERT INTO dropbox_usage (expiry_day, slot, bytes)
+    SELECT expiry_day, -1, sum(octet_length(body) + octet_length(receipt))::bigint
+    FROM submissions GROUP BY expiry_day;
+UPDATE dropbox_quota SET bytes = (SELECT coalesce(sum(bytes), 0) FROM dropbox_usage)
+    WHERE slot = -1;
+",
+];
 
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].
 #[derive(Debug)]

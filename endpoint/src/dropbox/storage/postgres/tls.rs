@@ -14,8 +14,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::super::super::error::DropBoxError;
 use super::super::super::tls::{read_pem, tls_error};
 
-/// The connector for the database: WebPKI roots plus every certificate in `ca_files`.
-pub(super) fn connector(ca_files: &[PathBuf]) -> Result<MakeRustlsConnect, DropBoxError> {
+/// The connector for a PostgreSQL database: WebPKI roots plus every certificate in
+/// `ca_files` (the drop box's, and the case console's, which reads the same database).
+pub fn connector(ca_files: &[PathBuf]) -> Result<MakeRustlsConnect, DropBoxError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for path in ca_files {

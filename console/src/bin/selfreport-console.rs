@@ -1,0 +1,376 @@
+//! `selfreport-console`: the case console's administration commands (issue 16).
+//!
+//! `user add|disable|reset|list` manage accounts; `audit keygen|checkpoint|verify` anchor and
+//! check the audit log. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
+//! key-encryption key comes from `--kek-file` or `SELFREPORT_CONSOLE_KEK`. Errors are one
+//! line on stderr, `error[Code]: message`; exit status 2 for usage, 3 for invalid input, 4
+//! for a key problem, 5 when the audit log does not verify, 1 otherwise.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use selfreport_console::audit_log::{verify_log, write_checkpoint};
+use selfreport_console::error::ConsoleError;
+use selfreport_console::kek::{KEK_VARIABLE, KeyEncryptionKey};
+use selfreport_console::officers::{
+    Credentials, NewOfficer, Role, add_officer, disable_officer, officers, reset_officer,
+};
+use selfreport_console::schema::migrate;
+use selfreport_core::crypto::signature::SigningKey;
+use selfreport_endpoint::dropbox::postgres_connector;
+use selfreport_endpoint::keyfile::{read_signing_key, write_public_key, write_signing_key};
+use zeroize::Zeroizing;
+
+/// Who the command line acts as in the audit log.
+const ADMIN: &str = "admin";
+/// The variable a new password may come from (scripts); otherwise it is asked twice.
+const PASSWORD_VARIABLE: &str = "SELFREPORT_CONSOLE_PASSWORD";
+/// The issuer authenticator apps show beside the account.
+const TOTP_ISSUER: &str = "selfreport console";
+
+/// The case console's administration: accounts and the audit log.
+#[derive(Debug, Parser)]
+#[command(name = "selfreport-console", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct Database {
+    /// The console's PostgreSQL database (postgres://...); TLS is verified against the
+    /// WebPKI roots and any --db-ca.
+    #[arg(
+        long,
+        env = "SELFREPORT_CONSOLE_DB",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    db: String,
+    /// A PEM CA certificate the database's TLS certificate may chain to; repeatable.
+    #[arg(long = "db-ca", value_name = "FILE")]
+    db_ca: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or upgrade the console's tables.
+    Migrate {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Anchor and verify the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an account; prints its TOTP secret once (as an otpauth URI and in base32).
+    ///
+    /// The password is read from SELFREPORT_CONSOLE_PASSWORD, or asked twice.
+    Add {
+        #[command(flatten)]
+        database: Database,
+        /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+        #[arg(long, value_name = "FILE")]
+        kek_file: Option<PathBuf>,
+        /// The login name (a-z 0-9 . _ -).
+        #[arg(long)]
+        username: String,
+        /// officer, supervisor or auditor.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// A GB/T 2260 region the account sees; repeatable.
+        #[arg(long = "district", value_name = "CODE")]
+        districts: Vec<String>,
+        /// A policy id the account sees; repeatable.
+        #[arg(long = "policy", value_name = "ID")]
+        policies: Vec<String>,
+    },
+    /// Disable an account: it can no longer log in.
+    Disable {
+        #[command(flatten)]
+        database: Database,
+        /// The login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Give an account a new password and TOTP secret, and lift its lockout.
+    Reset {
+        #[command(flatten)]
+        database: Database,
+        /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+        #[arg(long, value_name = "FILE")]
+        kek_file: Option<PathBuf>,
+        /// The login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// List accounts (no secret is shown).
+    List {
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Make the audit signing key: FILE (private, mode 0600; keep it off the database's
+    /// host) and FILE.pub.
+    Keygen {
+        /// Where to write the private key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a checkpoint of the log as it stands and append it to the checkpoint file.
+    Checkpoint {
+        #[command(flatten)]
+        database: Database,
+        /// The audit signing key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The checkpoint file (JSON lines, appended).
+        #[arg(long, value_name = "FILE")]
+        checkpoints: PathBuf,
+    },
+    /// Verify the log against its checkpoints: exits 5 when an entry was altered,
+    /// removed or reordered, or its tail cut.
+    Verify {
+        #[command(flatten)]
+        database: Database,
+        /// The audit signing key's public half (FILE.pub).
+        #[arg(long, value_name = "FILE")]
+        public_key: PathBuf,
+        /// The checkpoint file.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: PathBuf,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "expected officer, supervisor or auditor".to_owned())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error[Runtime]: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(lines) => {
+            for line in lines.iter() {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error[{}]: {error}", error.code());
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
+    let mut out = Zeroizing::new(Vec::new());
+    match command {
+        Command::Migrate { database } => {
+            connect(&database).await?;
+            out.push("the console's tables are up to date".to_owned());
+        }
+        Command::User(UserCommand::Add {
+            database,
+            kek_file,
+            username,
+            role,
+            districts,
+            policies,
+        }) => {
+            let kek = kek(kek_file.as_deref())?;
+            let password = new_password()?;
+            let mut client = connect(&database).await?;
+            let new = NewOfficer {
+                username,
+                role,
+                districts,
+                policies,
+                password,
+            };
+            let credentials = add_officer(&mut client, &kek, new, ADMIN, Utc::now()).await?;
+            show_credentials(&credentials, &mut out);
+        }
+        Command::User(UserCommand::Disable { database, username }) => {
+            let mut client = connect(&database).await?;
+            disable_officer(&mut client, &username, ADMIN, Utc::now()).await?;
+            out.push(format!("{username} is disabled"));
+        }
+        Command::User(UserCommand::Reset {
+            database,
+            kek_file,
+            username,
+        }) => {
+            let kek = kek(kek_file.as_deref())?;
+            let password = new_password()?;
+            let mut client = connect(&database).await?;
+            let credentials =
+                reset_officer(&mut client, &kek, &username, &password, ADMIN, Utc::now()).await?;
+            show_credentials(&credentials, &mut out);
+        }
+        Command::User(UserCommand::List { database }) => {
+            let client = connect(&database).await?;
+            for officer in officers(&client).await? {
+                let state = match (officer.disabled_at, officer.locked_until) {
+                    (Some(_), _) => "disabled",
+                    (None, Some(until)) if until > Utc::now() => "locked",
+                    _ => "active",
+                };
+                out.push(format!(
+                    "{}\t{}\t{}\tdistricts {}\tpolicies {}\t{state}",
+                    officer.id,
+                    officer.username,
+                    officer.role.as_str(),
+                    officer.districts.join(","),
+                    officer.policies.join(","),
+                ));
+            }
+        }
+        Command::Audit(AuditCommand::Keygen { out: path }) => {
+            let key = SigningKey::generate()
+                .map_err(|_| ConsoleError::Io("the system random generator failed".into()))?;
+            let public = public_path(&path);
+            write_signing_key(&path, &key).map_err(authority_error)?;
+            write_public_key(&public, &key).map_err(authority_error)?;
+            out.push(key.key_id().to_owned());
+        }
+        Command::Audit(AuditCommand::Checkpoint {
+            database,
+            key,
+            checkpoints,
+        }) => {
+            let key = read_signing_key(&key).map_err(authority_error)?;
+            let client = connect(&database).await?;
+            let checkpoint = write_checkpoint(&client, &key, &checkpoints, Utc::now()).await?;
+            out.push(format!(
+                "checkpoint of {} entries, head {}",
+                checkpoint.count, checkpoint.head
+            ));
+        }
+        Command::Audit(AuditCommand::Verify {
+            database,
+            public_key,
+            checkpoints,
+        }) => {
+            let public_key = read_public_key(&public_key)?;
+            let client = connect(&database).await?;
+            let verified = verify_log(&client, &checkpoints, &public_key).await?;
+            out.push(format!(
+                "the audit log verifies: {} entries, {} checkpoints, {} entries after the last",
+                verified.entries, verified.checkpoints, verified.unanchored
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn show_credentials(credentials: &Credentials, out: &mut Vec<String>) {
+    out.push(format!(
+        "account {} ({}), officer number {}",
+        credentials.officer.username,
+        credentials.officer.role.as_str(),
+        credentials.officer.id
+    ));
+    out.push(
+        credentials
+            .totp
+            .otpauth_uri(TOTP_ISSUER, &credentials.officer.username)
+            .to_string(),
+    );
+    out.push(format!(
+        "TOTP secret (base32, shown once): {}",
+        credentials.totp.base32().as_str()
+    ));
+}
+
+/// Connects to the console's database and brings its tables up to date.
+async fn connect(database: &Database) -> Result<tokio_postgres::Client, ConsoleError> {
+    let connector = postgres_connector(&database.db_ca)
+        .map_err(|error| ConsoleError::Database(error.to_string()))?;
+    let (mut client, connection) = tokio_postgres::connect(&database.db, connector).await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            eprintln!("the database connection ended: {error}");
+        }
+    });
+    migrate(&mut client).await?;
+    Ok(client)
+}
+
+fn kek(file: Option<&Path>) -> Result<KeyEncryptionKey, ConsoleError> {
+    match file {
+        Some(path) => Ok(KeyEncryptionKey::from_file(path)?),
+        None => KeyEncryptionKey::from_environment()
+            .ok_or_else(|| {
+                ConsoleError::Invalid(format!(
+                    "no key-encryption key: give --kek-file FILE or set {KEK_VARIABLE}"
+                ))
+            })?
+            .map_err(ConsoleError::from),
+    }
+}
+
+fn new_password() -> Result<Zeroizing<String>, ConsoleError> {
+    if let Ok(password) = std::env::var(PASSWORD_VARIABLE) {
+        return Ok(Zeroizing::new(password));
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|error| ConsoleError::Io(format!("cannot read the password: {error}")))
+    };
+    let first = ask("New password: ")?;
+    let second = ask("Again: ")?;
+    if *first != *second {
+        return Err(ConsoleError::Invalid("the two passwords differ".into()));
+    }
+    Ok(first)
+}
+
+fn public_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".pub");
+    PathBuf::from(name)
+}
+
+fn read_public_key(path: &Path) -> Result<[u8; 32], ConsoleError> {
+    let malformed =
+        || ConsoleError::Invalid(format!("{} is not a public key file", path.display()));
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| ConsoleError::Io(format!("cannot read {}: {error}", path.display())))?;
+    let bytes = STANDARD.decode(text.trim()).map_err(|_| malformed())?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| malformed())
+}
+
+fn authority_error(error: selfreport_endpoint::AuthorityError) -> ConsoleError {
+    match error.exit_code() {
+        3 => ConsoleError::Invalid(error.to_string()),
+        _ => ConsoleError::Io(error.to_string()),
+    }
+}

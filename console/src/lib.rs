@@ -1,0 +1,30 @@
+//! The collector's case console (issue 16): where a health office works with what the drop
+//! box collected, without anyone holding a list.
+//!
+//! This crate holds the parts every console page and command stands on:
+//!
+//! - [`password`]: officers' passwords as Argon2id hashes;
+//! - [`totp`]: the second factor, RFC 6238 codes accepted once each, with one step of
+//!   drift;
+//! - [`kek`]: the key-encryption key every secret the console stores is sealed under,
+//!   kept outside its database;
+//! - [`audit`]: the audit log as a hash chain anchored by checkpoints signed outside the
+//!   database, and its verification; [`audit_log`] keeps it in PostgreSQL;
+//! - [`officers`]: accounts, their roles and scopes, added, disabled and reset with an
+//!   audit entry each;
+//! - [`schema`]: the console's tables, versioned.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod audit;
+pub mod audit_log;
+pub mod base32;
+pub mod error;
+pub mod kek;
+pub mod officers;
+pub mod password;
+pub mod schema;
+pub mod totp;
