@@ -68,7 +68,10 @@ struct DueRow: View {
             Text(model.profile(item.profileId)?.displayName ?? "")
                 .font(.headline)
             Text(model.formTitle(item.formId))
-            Text(L10n.format("today.day-of %lld %lld", Int64(item.day), Int64(item.ofDays)))
+            // A registration (a traveler's pre-registration) is owed until sent: no period day.
+            Text(item.ofDays == 0
+                ? L10n.string("today.registration")
+                : L10n.format("today.day-of %lld %lld", Int64(item.day), Int64(item.ofDays)))
                 .font(.footnote)
                 .foregroundStyle(.secondary)
         }

@@ -112,7 +112,10 @@ data class DueRow(
     val date: String,
     val day: Int,
     val ofDays: Int,
-)
+) {
+    /** A registration (a traveler's pre-registration), owed until sent: no period day. */
+    val isRegistration: Boolean get() = ofDays == 0
+}
 
 /** One saved record, ready to list. */
 data class RecordRow(

@@ -159,7 +159,13 @@ private fun DueCard(row: DueRow, viewModel: DemoViewModel) {
             Column(Modifier.weight(1f).semantics(mergeDescendants = true) {}) {
                 Text(row.profileName, style = MaterialTheme.typography.titleMedium)
                 Text(row.formTitle)
-                Text(stringResource(R.string.due_day_of, row.date, row.day, row.ofDays))
+                Text(
+                    if (row.isRegistration) {
+                        stringResource(R.string.due_registration, row.date)
+                    } else {
+                        stringResource(R.string.due_day_of, row.date, row.day, row.ofDays)
+                    },
+                )
             }
             Button(onClick = { viewModel.act { openDue(row) } }) {
                 Text(stringResource(R.string.action_fill_in))

@@ -153,6 +153,13 @@ class FormattingTest {
         assertEquals("arrival", due[3].formTitle)
         assertEquals(Reminder(4, listOf("Mum", "Dad", "unknown-")), en.reminder(due))
         assertNull(en.reminder(emptyList()))
+        // A pre-registration owed until sent has no period day (0 of 0): shown as such.
+        val registration = en.due(
+            listOf(DueItem("p1", Fixtures.POLICY_ID, "arrival", "2026-11-28", 0u, 0u)),
+            profiles, policies,
+        ).single()
+        assertEquals(true, registration.isRegistration)
+        assertEquals(false, due[0].isRegistration)
     }
 
     @Test
