@@ -15,6 +15,7 @@ mod demo;
 mod drop_box_deletions;
 mod error_text;
 mod failure;
+mod help_text;
 mod i18n;
 mod ledger_view;
 mod monitoring;
@@ -31,8 +32,8 @@ mod upload;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use clap::error::ErrorKind;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::args::Cli;
 use crate::failure::{EXIT_OTHER, EXIT_USAGE, Failure};
@@ -40,7 +41,13 @@ use crate::failure::{EXIT_OTHER, EXIT_USAGE, Failure};
 fn main() -> ExitCode {
     install_panic_hook();
     let environment_lang = i18n::Lang::from_environment(|name| std::env::var(name).ok());
-    let cli = match Cli::try_parse() {
+    let arguments: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `--help` follows `--lang` too, so the language is looked for before parsing.
+    let help_lang = help_text::lang_in_arguments(&arguments).unwrap_or(environment_lang);
+    let parsed = help_text::localized(Cli::command(), help_lang)
+        .try_get_matches_from(&arguments)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             i18n::choose(environment_lang);
@@ -117,6 +124,8 @@ fn install_panic_hook() {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser as _;
+
     use super::*;
 
     #[test]

@@ -1,7 +1,7 @@
 //! The resident's journey through the CLI (issue 18, item 1), walked as she lives it: she
 //! reports for her elderly mother. Each test answers one of the problems the issue found.
 
-use selfreport_tests::{Outcome, Workspace};
+use selfreport_tests::{Outcome, Workspace, binary, run};
 
 const POLICY: &str = "sh-daily-health";
 
@@ -541,4 +541,36 @@ fn chinese_by_flag_or_locale_with_json_and_error_codes_unchanged() {
         .success()
         .to_owned();
     assert!(english_due.contains("nothing due on"), "{english_due}");
+}
+
+/// `--help` follows the language too: the commands, options and their headings in Chinese
+/// by `--lang zh` or the locale, English otherwise.
+#[test]
+fn help_is_in_the_chosen_language() {
+    let ws = Workspace::new();
+    let chinese = ws.selfreport_raw(&["--lang", "zh", "report", "--help"]);
+    let text = chinese.success();
+    assert!(text.contains("为某档案填写表单并加密保存"), "{text}");
+    assert!(text.contains("用法："), "{text}");
+    assert!(text.contains("全局选项"), "{text}");
+    assert!(!text.contains("Print help"), "{text}");
+    let by_locale = run(
+        &binary("selfreport"),
+        ["sync", "--help"],
+        &[("LANG", "zh_CN.UTF-8")],
+        ws.path(),
+    );
+    assert!(
+        by_locale.success().contains("密封已就绪的内容"),
+        "{}",
+        by_locale.stdout
+    );
+    let english = ws.selfreport_raw(&["report", "--help"]);
+    assert!(
+        english
+            .success()
+            .contains("Fill in a form for a profile and save it"),
+        "{}",
+        english.stdout
+    );
 }
