@@ -18,6 +18,7 @@
 
 mod disclosure;
 mod loopback;
+mod policy_setup;
 
 use std::cell::Cell;
 use std::fs;
@@ -34,6 +35,7 @@ use selfreport_endpoint::{AuthorityError, KeygenOutput};
 use zeroize::Zeroizing;
 
 use loopback::{Loopback, ReservedPort, RunningDropBox};
+use policy_setup::repointed_policy;
 use selfreport_endpoint::development_pki::DevelopmentPki;
 
 use crate::commands::emit;
@@ -745,35 +747,6 @@ fn create_dir(dir: &Path) -> Result<(), Failure> {
         .map_err(|error| Failure::io(format!("cannot create {}", dir.display()), &error))
 }
 
-/// An example policy pointed at `url`, pinned to `pin`, with the authority's real
-/// receipt and recipient keys.
-fn repointed_policy(
-    text: &str,
-    url: &str,
-    keys: &KeygenOutput,
-    pin: &str,
-) -> Result<String, Failure> {
-    let mut policy: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| internal("an example policy is not JSON"))?;
-    policy["format"] = "selfreport.policy/2".into();
-    policy["region"] = serde_json::json!(["310000"]);
-    policy["endpoint"]["url"] = url.into();
-    policy["endpoint"]["spki_sha256"] = serde_json::json!([pin]);
-    policy["endpoint"]["receipt_key"] = keys.receipt_public_key_base64.clone().into();
-    for recipient in &keys.recipients {
-        let slot = &mut policy["recipients"][&recipient.name];
-        if slot.is_object() {
-            slot["public_key"] = recipient.public_key_base64.clone().into();
-            slot["role"] = recipient.name.clone().into();
-        }
-    }
-    // Each form's padded size per recipient, declared in the signed /2 policy: the
-    // smallest the core accepts.
-    selfreport_core::policy::declare_minimum_padded_sizes(&mut policy)
-        .map_err(|error| internal(&format!("an example policy does not parse: {error}")))?;
-    serde_json::to_string_pretty(&policy).map_err(|_| internal("cannot write a policy"))
-}
-
 fn relative(base: &Path, path: &Path) -> String {
     path.strip_prefix(base)
         .unwrap_or(path)
@@ -781,7 +754,7 @@ fn relative(base: &Path, path: &Path) -> String {
         .to_string()
 }
 
-fn internal(what: &str) -> Failure {
+pub(super) fn internal(what: &str) -> Failure {
     Failure::new(
         "Internal",
         format!("demo data is inconsistent: {what}"),

@@ -5,6 +5,8 @@
 //! [`PolicyDocument`] types. Checks that need a date (validity today) or a key (signature,
 //! trust) live in [`super::envelope`]; rollback lives in [`super::install`].
 
+#[cfg(test)]
+mod bound_tests;
 mod build;
 mod checks;
 mod field;
