@@ -10,6 +10,7 @@
 //!   kept outside its database;
 //! - [`audit`]: the audit log as a hash chain anchored by checkpoints signed outside the
 //!   database, and its verification; [`audit_log`] keeps it in PostgreSQL;
+//! - [`login`]: a password and a TOTP code, a lockout after repeated failures, sessions;
 //! - [`officers`]: accounts, their roles and scopes, added, disabled and reset with an
 //!   audit entry each;
 //! - [`schema`]: the console's tables, versioned.
@@ -24,6 +25,7 @@ pub mod audit_log;
 pub mod base32;
 pub mod error;
 pub mod kek;
+pub mod login;
 pub mod officers;
 pub mod password;
 pub mod schema;

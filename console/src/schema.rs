@@ -4,6 +4,7 @@
 //! - `officers`: one row per account, its role and scope (districts and policies), its
 //!   Argon2id password hash, its TOTP secret sealed under the key-encryption key, the
 //!   step of its last accepted code, and its lockout state.
+//! - `sessions` (version 2): each login's session, by the SHA-256 of its token.
 //! - `audit_log`: the hash chain of [`crate::audit`]; rows are only ever inserted, and a
 //!   trigger refuses updates and deletes (a database owner can drop the trigger: the signed
 //!   checkpoints outside the database are what catch that).
@@ -13,7 +14,7 @@ use tokio_postgres::Client;
 use crate::error::ConsoleError;
 
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -49,6 +50,18 @@ $$;
 CREATE TRIGGER audit_log_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
+";
+
+/// Version 2: sessions, found by the SHA-256 of their token (the token itself is only ever
+/// in the officer's cookie), with the digest of their CSRF token and their expiry.
+const V2: &str = "
+CREATE TABLE sessions (
+    token_sha256  bytea PRIMARY KEY CHECK (length(token_sha256) = 32),
+    officer_id    bigint NOT NULL REFERENCES officers (id),
+    csrf_sha256   bytea NOT NULL CHECK (length(csrf_sha256) = 32),
+    expires_at    timestamptz NOT NULL
+);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 ";
 
 /// Brings the console's tables up to [`CURRENT_VERSION`].
