@@ -18,54 +18,13 @@ use selfreport_console::schema::migrate;
 use selfreport_core::crypto::signature::SigningKey;
 use zeroize::Zeroizing;
 
-const URL_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_URL";
+mod common;
+use common::{connect, new_database, server_or_skip};
 
-fn postgres_or_skip() -> Option<String> {
-    if let Ok(url) = std::env::var(URL_VARIABLE) {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("CI").map_or(true, |value| value != "true"),
-        "{URL_VARIABLE} is not set under CI: the console's PostgreSQL tests must run"
-    );
-    eprintln!("*** SKIPPED: {URL_VARIABLE} is not set (./scripts/test sets it) ***");
-    None
-}
-
-async fn client(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
-/// A database of its own, migrated; its URL.
+/// A database of its own, migrated; its client and URL.
 async fn database(server: &str) -> (tokio_postgres::Client, String) {
-    let mut random = [0u8; 8];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).unwrap();
-    let name = format!(
-        "console_test_{}",
-        random
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    client(server)
-        .await
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let config: tokio_postgres::Config = server.parse().unwrap();
-    let base = server.split('?').next().unwrap();
-    let without_db = match config.get_dbname() {
-        Some(db) => base.strip_suffix(db).unwrap().trim_end_matches('/'),
-        None => base.trim_end_matches('/'),
-    };
-    let url = format!("{without_db}/{name}");
-    let mut db = client(&url).await;
+    let url = new_database(server, "console_test").await;
+    let mut db = connect(&url).await;
     migrate(&mut db).await.unwrap();
     (db, url)
 }
@@ -91,7 +50,7 @@ fn audit_key() -> SigningKey {
 
 #[tokio::test]
 async fn accounts_are_added_disabled_and_reset_with_an_audit_entry_each() {
-    let Some(server) = postgres_or_skip() else {
+    let Some(server) = server_or_skip() else {
         return;
     };
     let (mut db, url) = database(&server).await;
@@ -186,7 +145,7 @@ async fn accounts_are_added_disabled_and_reset_with_an_audit_entry_each() {
 
 #[tokio::test]
 async fn the_log_verifies_and_an_edit_made_behind_its_back_is_found() {
-    let Some(server) = postgres_or_skip() else {
+    let Some(server) = server_or_skip() else {
         return;
     };
     let (mut db, _url) = database(&server).await;
@@ -271,7 +230,7 @@ async fn tamper(db: &tokio_postgres::Client, checkpoints: &Path, key: &SigningKe
 
 #[tokio::test]
 async fn migrating_twice_changes_nothing_and_a_newer_schema_is_refused() {
-    let Some(server) = postgres_or_skip() else {
+    let Some(server) = server_or_skip() else {
         return;
     };
     let (mut db, _url) = database(&server).await;

@@ -7,49 +7,14 @@ use std::process::{Command, Output};
 
 use selfreport_console::kek::KeyEncryptionKey;
 
-const URL_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_URL";
-
-fn server_or_skip() -> Option<String> {
-    if let Ok(url) = std::env::var(URL_VARIABLE) {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("CI").map_or(true, |value| value != "true"),
-        "{URL_VARIABLE} is not set under CI: the console's PostgreSQL tests must run"
-    );
-    eprintln!("*** SKIPPED: {URL_VARIABLE} is not set (./scripts/test sets it) ***");
-    None
-}
+mod common;
+use common::{new_database, server_or_skip};
 
 /// A fresh database on the test server; its URL.
 fn database(server: &str) -> String {
-    let mut random = [0u8; 8];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).unwrap();
-    let name = format!(
-        "console_cli_{}",
-        random
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-    });
-    let config: tokio_postgres::Config = server.parse().unwrap();
-    let base = server.split('?').next().unwrap();
-    let without_db = match config.get_dbname() {
-        Some(db) => base.strip_suffix(db).unwrap().trim_end_matches('/'),
-        None => base.trim_end_matches('/'),
-    };
-    format!("{without_db}/{name}")
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(new_database(server, "console_cli"))
 }
 
 struct Console<'a> {

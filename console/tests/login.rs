@@ -14,28 +14,10 @@ use selfreport_console::schema::migrate;
 use selfreport_console::totp::{STEP_SECONDS, TotpSecret};
 use zeroize::Zeroizing;
 
-const URL_VARIABLE: &str = "SELFREPORT_TEST_POSTGRES_URL";
+mod common;
+use common::{connect, new_database, server_or_skip};
+
 const PASSWORD: &str = "correct horse battery";
-
-fn server_or_skip() -> Option<String> {
-    if let Ok(url) = std::env::var(URL_VARIABLE) {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("CI").map_or(true, |value| value != "true"),
-        "{URL_VARIABLE} is not set under CI: the console's PostgreSQL tests must run"
-    );
-    eprintln!("*** SKIPPED: {URL_VARIABLE} is not set (./scripts/test sets it) ***");
-    None
-}
-
-async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    client
-}
 
 /// A migrated database of its own, with the officer `li.wei`; returns the client and the
 /// officer's TOTP secret.
@@ -43,27 +25,7 @@ async fn with_officer(
     server: &str,
     kek: &KeyEncryptionKey,
 ) -> (tokio_postgres::Client, TotpSecret) {
-    let mut random = [0u8; 8];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).unwrap();
-    let name = format!(
-        "console_login_{}",
-        random
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    connect(server)
-        .await
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let config: tokio_postgres::Config = server.parse().unwrap();
-    let base = server.split('?').next().unwrap();
-    let without_db = match config.get_dbname() {
-        Some(db) => base.strip_suffix(db).unwrap().trim_end_matches('/'),
-        None => base.trim_end_matches('/'),
-    };
-    let mut client = connect(&format!("{without_db}/{name}")).await;
+    let mut client = connect(&new_database(server, "console_login").await).await;
     migrate(&mut client).await.unwrap();
     let added = add_officer(
         &mut client,
