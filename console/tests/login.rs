@@ -56,6 +56,27 @@ fn code(secret: &TotpSecret, when: DateTime<Utc>) -> String {
     )
 }
 
+/// One login attempt as `username` with `password` and `code` at `when`.
+async fn attempt(
+    db: &mut tokio_postgres::Client,
+    kek: &KeyEncryptionKey,
+    (username, password, code): (&str, &str, &str),
+    when: DateTime<Utc>,
+) -> Result<selfreport_console::login::NewSession, LoginRefused> {
+    log_in(
+        db,
+        kek,
+        Credentials {
+            username,
+            password,
+            code,
+        },
+        when,
+    )
+    .await
+    .unwrap()
+}
+
 async fn actions(client: &tokio_postgres::Client) -> Vec<(AuditAction, Option<String>)> {
     audit_log::entries(client)
         .await
@@ -76,44 +97,26 @@ async fn a_login_opens_a_session_and_each_refusal_says_nothing_of_why() {
     let (kek, _) = KeyEncryptionKey::generate().unwrap();
     let (mut db, secret) = with_officer(&server, &kek).await;
     let now = at(600);
-    let attempt =
-        |username: &'static str, password: &'static str, code: String| (username, password, code);
     for (username, password, given) in [
-        attempt("nobody", PASSWORD, code(&secret, now)),
-        attempt("li.wei", "a wrong password", code(&secret, now)),
-        attempt("li.wei", PASSWORD, "000000".into()),
-        attempt("li.wei", PASSWORD, "12345".into()),
+        ("nobody", PASSWORD, code(&secret, now)),
+        ("li.wei", "a wrong password", code(&secret, now)),
+        ("li.wei", PASSWORD, "000000".into()),
+        ("li.wei", PASSWORD, "12345".into()),
     ] {
-        let outcome = log_in(
-            &mut db,
-            &kek,
-            Credentials {
-                username,
-                password,
-                code: &given,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        let outcome = attempt(&mut db, &kek, (username, password, &given), now).await;
         assert!(
             matches!(outcome, Err(LoginRefused)),
             "{username} {password} {given}"
         );
     }
 
-    let session = log_in(
+    let session = attempt(
         &mut db,
         &kek,
-        Credentials {
-            username: "li.wei",
-            password: PASSWORD,
-            code: &code(&secret, now),
-        },
+        ("li.wei", PASSWORD, &code(&secret, now)),
         now,
     )
     .await
-    .unwrap()
     .expect("the right name, password and code log in");
     assert_eq!(
         session_officer(&db, &session.token, now).await.unwrap(),
@@ -139,18 +142,13 @@ async fn a_login_opens_a_session_and_each_refusal_says_nothing_of_why() {
     assert_ne!(stored, session.token.as_bytes());
 
     // The same code again, within its window: refused (a code works once).
-    let replayed = log_in(
+    let replayed = attempt(
         &mut db,
         &kek,
-        Credentials {
-            username: "li.wei",
-            password: PASSWORD,
-            code: &code(&secret, now),
-        },
+        ("li.wei", PASSWORD, &code(&secret, now)),
         now + Duration::seconds(5),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(matches!(replayed, Err(LoginRefused)));
 
     let log = actions(&db).await;
@@ -187,19 +185,14 @@ async fn repeated_failures_lock_the_account_and_a_disabled_one_never_logs_in() {
     let (kek, _) = KeyEncryptionKey::generate().unwrap();
     let (mut db, secret) = with_officer(&server, &kek).await;
     let start = at(600);
-    for attempt in 0..MAX_FAILURES {
-        let outcome = log_in(
+    for failure in 0..MAX_FAILURES {
+        let outcome = attempt(
             &mut db,
             &kek,
-            Credentials {
-                username: "li.wei",
-                password: "a wrong password",
-                code: "000000",
-            },
-            start + Duration::seconds(i64::from(attempt)),
+            ("li.wei", "a wrong password", "000000"),
+            start + Duration::seconds(i64::from(failure)),
         )
-        .await
-        .unwrap();
+        .await;
         assert!(outcome.is_err());
     }
     assert!(
@@ -210,33 +203,23 @@ async fn repeated_failures_lock_the_account_and_a_disabled_one_never_logs_in() {
     );
     // Locked: even the right password and code are refused...
     let during = start + Duration::minutes(LOCKOUT_MINUTES - 1);
-    let locked = log_in(
+    let locked = attempt(
         &mut db,
         &kek,
-        Credentials {
-            username: "li.wei",
-            password: PASSWORD,
-            code: &code(&secret, during),
-        },
+        ("li.wei", PASSWORD, &code(&secret, during)),
         during,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(matches!(locked, Err(LoginRefused)));
     // ...until the lockout ends.
     let after = start + Duration::minutes(LOCKOUT_MINUTES + 1);
-    let unlocked = log_in(
+    let unlocked = attempt(
         &mut db,
         &kek,
-        Credentials {
-            username: "li.wei",
-            password: PASSWORD,
-            code: &code(&secret, after),
-        },
+        ("li.wei", PASSWORD, &code(&secret, after)),
         after,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(
         unlocked.is_ok(),
         "the lockout ends after {LOCKOUT_MINUTES} minutes"
@@ -246,18 +229,13 @@ async fn repeated_failures_lock_the_account_and_a_disabled_one_never_logs_in() {
         .await
         .unwrap();
     let later = after + Duration::minutes(1);
-    let disabled = log_in(
+    let disabled = attempt(
         &mut db,
         &kek,
-        Credentials {
-            username: "li.wei",
-            password: PASSWORD,
-            code: &code(&secret, later),
-        },
+        ("li.wei", PASSWORD, &code(&secret, later)),
         later,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(matches!(disabled, Err(LoginRefused)));
     // And the session opened before no longer counts.
     let token = unlocked.unwrap().token;

@@ -1,60 +1,25 @@
 //! A traveler's arrival: it starts monitoring, and daily reports before it are refused.
 
-use std::sync::Arc;
+use chrono::NaiveDate;
 
-use chrono::{DateTime, NaiveDate};
-
-use crate::clock::FixedClock;
 use crate::error::Error;
-use crate::facade::{Options, SelfReport};
+use crate::facade::tests::{Setup, setup as facade_setup};
 use crate::model::{Answers, MonitoringReason, NewProfile, ProfileId, Rule};
-use crate::policy::test_support::{anchor_for, signed, test_key, test_policy_json, today};
-use crate::store::test_support::key_source;
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    core: SelfReport,
-    clock: Arc<FixedClock>,
-    traveler: ProfileId,
-}
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
 
 /// On 28 November (the test policy `sh`: a daily form requiring 14-day monitoring, and
-/// an arrival registration with `arrival_date`).
+/// an arrival registration with `arrival_date`), the facade tests' store and profile.
 fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let now = DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
-    let clock = Arc::new(FixedClock::new(now));
-    let key = test_key();
-    let options = Options {
-        trust_anchors: anchor_for(&key),
-        clock: clock.clone(),
-    };
-    let core = SelfReport::create(dir.path(), &key_source(9), options).unwrap();
-    core.install_policy(&signed(&key, &test_policy_json("sh", 1, today())))
-        .unwrap();
-    let traveler = core
-        .add_profile(NewProfile {
-            display_name: "Me".into(),
-            name: Some("陈立".into()),
-            ..NewProfile::default()
-        })
-        .unwrap();
-    Setup {
-        _dir: dir,
-        core,
-        clock,
-        traveler,
-    }
+    facade_setup("2026-11-28T09:00:00+08:00")
 }
 
 fn register(s: &Setup, arrival: &str) -> crate::store::SavedRecord {
     s.core
         .save_record(
-            &s.traveler,
+            &s.profile,
             "sh",
             "arrival",
             None,
@@ -87,7 +52,7 @@ fn saving_a_pre_registration_starts_monitoring_from_the_arrival_date() {
     assert_eq!(period.start, date("2026-12-03"));
     assert_eq!(period.days, 14);
     assert_eq!(period.reason, MonitoringReason::Arrival);
-    assert_eq!(period.profile_id, s.traveler);
+    assert_eq!(period.profile_id, s.profile);
     assert_eq!(
         s.core.monitoring_periods().unwrap(),
         std::slice::from_ref(&period)
@@ -108,7 +73,7 @@ fn saving_a_pre_registration_starts_monitoring_from_the_arrival_date() {
     assert_eq!(s.core.monitoring_periods().unwrap().len(), 1);
     assert_eq!(
         s.core
-            .arrival_date(&s.traveler, s.core.policy("sh").unwrap().document())
+            .arrival_date(&s.profile, s.core.policy("sh").unwrap().document())
             .unwrap(),
         Some(date("2026-12-03"))
     );
@@ -119,7 +84,7 @@ fn a_period_that_already_shares_a_day_with_it_is_kept() {
     let s = setup();
     let own = s
         .core
-        .start_monitoring(&s.traveler, "sh", None, MonitoringReason::SelfReported)
+        .start_monitoring(&s.profile, "sh", None, MonitoringReason::SelfReported)
         .unwrap();
     assert_eq!(register(&s, "2026-12-03").monitoring_started, None);
     assert_eq!(s.core.monitoring_periods().unwrap(), [own]);
@@ -130,14 +95,14 @@ fn a_daily_report_dated_before_arrival_is_refused() {
     let s = setup();
     register(&s, "2026-12-03");
     s.clock.advance_days(6); // 4 December
-    match daily(&s, &s.traveler, "2026-12-02").unwrap_err() {
+    match daily(&s, &s.profile, "2026-12-02").unwrap_err() {
         Error::Invalid(error) => {
             assert_eq!(error.field, "date");
             assert_eq!(error.rule, Rule::BeforeArrival);
         }
         other => panic!("expected BeforeArrival, got {other:?}"),
     }
-    assert!(daily(&s, &s.traveler, "2026-12-03").is_ok());
+    assert!(daily(&s, &s.profile, "2026-12-03").is_ok());
     // Someone else of the household, who registered no arrival, reports as before.
     let mum = s
         .core
@@ -151,5 +116,5 @@ fn a_daily_report_dated_before_arrival_is_refused() {
     s.clock.advance_days(-6);
     register(&s, "2026-12-01");
     s.clock.advance_days(6);
-    assert!(daily(&s, &s.traveler, "2026-12-02").is_ok());
+    assert!(daily(&s, &s.profile, "2026-12-02").is_ok());
 }

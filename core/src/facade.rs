@@ -458,4 +458,4 @@ impl SelfReport {
 
 #[cfg(test)]
 #[path = "facade_tests.rs"]
-mod tests;
+pub(crate) mod tests;

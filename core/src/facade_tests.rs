@@ -12,19 +12,21 @@ use crate::policy::test_support::{anchor_for, signed, test_key, test_policy_json
 use crate::store::OutboxState;
 use crate::store::test_support::key_source;
 
-struct Setup {
+/// A store trusting one key, with the test policy `sh` installed and one profile, at a
+/// fixed time (shared with the arrival tests).
+pub(crate) struct Setup {
     _dir: tempfile::TempDir,
-    core: SelfReport,
-    clock: Arc<FixedClock>,
-    key: crate::crypto::SigningKey,
-    profile: ProfileId,
+    pub(crate) core: SelfReport,
+    pub(crate) clock: Arc<FixedClock>,
+    pub(crate) key: crate::crypto::SigningKey,
+    pub(crate) profile: ProfileId,
 }
 
 fn at(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
 }
 
-fn setup(now: &str) -> Setup {
+pub(crate) fn setup(now: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(at(now)));
     let key = test_key();

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::monitoring::{expiry_epoch, profile_index};
@@ -178,6 +178,16 @@ fn kind_str(once_per: OncePer) -> &'static str {
 }
 
 type Row = (String, i64, String, Vec<u8>);
+
+/// The `(id, epoch, state, sealed)` rows `sql` selects with `params`.
+fn record_rows(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Row>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(params, |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
 
 /// Opens a row's sealed bytes in their own buffer (the row is read only to be opened).
 fn open_record(
@@ -363,13 +373,11 @@ impl Store {
     pub fn records(&self) -> Result<RecordListing> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let rows: Vec<Row> = inner
-            .conn
-            .prepare_cached("SELECT id, epoch, state, sealed FROM records")?
-            .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = record_rows(
+            &inner.conn,
+            "SELECT id, epoch, state, sealed FROM records",
+            [],
+        )?;
         Ok(listing(inner, rows))
     }
 
@@ -378,13 +386,11 @@ impl Store {
     pub fn saved_records(&self) -> Result<Vec<Record>> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let rows: Vec<Row> = inner
-            .conn
-            .prepare_cached("SELECT id, epoch, state, sealed FROM records WHERE state = 'saved'")?
-            .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = record_rows(
+            &inner.conn,
+            "SELECT id, epoch, state, sealed FROM records WHERE state = 'saved'",
+            [],
+        )?;
         Ok(listing(inner, rows)
             .records
             .into_iter()
@@ -402,13 +408,11 @@ impl Store {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let profile_idx = profile_index(inner, profile);
-        let rows: Vec<Row> = inner
-            .conn
-            .prepare_cached("SELECT id, epoch, state, sealed FROM records WHERE profile_idx = ?1")?
-            .query_map([&profile_idx], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = record_rows(
+            &inner.conn,
+            "SELECT id, epoch, state, sealed FROM records WHERE profile_idx = ?1",
+            [&profile_idx],
+        )?;
         let mut out = listing(inner, rows);
         out.records
             .retain(|stored| stored.record.date >= from && stored.record.date <= to);
@@ -483,13 +487,11 @@ impl Store {
             OncePer::Registration,
             NaiveDate::MIN,
         );
-        let rows: Vec<Row> = inner
-            .conn
-            .prepare_cached("SELECT id, epoch, state, sealed FROM records WHERE slot_idx = ?1")?
-            .query_map([&slot], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = record_rows(
+            &inner.conn,
+            "SELECT id, epoch, state, sealed FROM records WHERE slot_idx = ?1",
+            [&slot],
+        )?;
         Ok(listing(inner, rows)
             .records
             .into_iter()
