@@ -118,3 +118,40 @@ fn a_daily_report_dated_before_arrival_is_refused() {
     s.clock.advance_days(6);
     assert!(daily(&s, &s.profile, "2026-12-02").is_ok());
 }
+
+#[test]
+fn checking_answers_reports_a_day_before_arrival_without_saving() {
+    let s = setup();
+    register(&s, "2026-12-03");
+    s.clock.advance_days(6); // 4 December
+    let check = |day: &str, temperature: &str| {
+        s.core
+            .check_answers(
+                &s.profile,
+                "sh",
+                "daily",
+                Some(date(day)),
+                Answers::new().text("temperature", temperature),
+            )
+            .unwrap()
+            .into_iter()
+            .map(|problem| (problem.field, problem.rule.code()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        check("2026-12-02", "45"),
+        [
+            ("date".to_owned(), "BeforeArrival"),
+            ("temperature".to_owned(), "OutOfRange"),
+        ]
+    );
+    assert_eq!(check("2026-12-03", "36.6"), []);
+    // Nothing was saved by checking.
+    assert_eq!(s.core.records().unwrap().records.len(), 1);
+    // The call's own mistakes are errors, not problems.
+    assert!(matches!(
+        s.core
+            .check_answers(&s.profile, "sh", "weekly", None, Answers::new()),
+        Err(Error::NotFound { what: "form", .. })
+    ));
+}

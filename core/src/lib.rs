@@ -16,6 +16,7 @@ mod corrections;
 pub mod crypto;
 pub mod error;
 mod facade;
+mod form_check;
 mod hex;
 mod household;
 pub mod ledger;

@@ -28,7 +28,7 @@ pub use kind::{FieldKind, ProfileAttribute};
 pub use monitoring::{DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, Owed, due};
 pub use phone::LIBPHONENUMBER_VERSION;
 pub use profile::{MAX_DISPLAY_NAME_CHARS, NewProfile, Profile, ProfileId, ValidatedProfile};
-pub use record::{AnswerInput, Answers, Record, RecordId, validate_answers};
+pub use record::{AnswerInput, Answers, Record, RecordId, check_answers, validate_answers};
 pub use registration_due::{RegistrationFiling, is_registration, registration_due};
 pub use validate::{
     DateBounds, MAX_INPUT_BYTES, MAX_NAME_CHARS, MAX_TEXT_BYTES, MAX_TRAVEL_LEGS, check_value,

@@ -1,7 +1,7 @@
 //! Records: one filled form for one profile under one policy, and the validation of the
 //! answers that make it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -124,7 +124,8 @@ impl Record {
 }
 
 /// Validates `answers` to `form` for `profile`, for a record dated `date`; `today` is
-/// the person's local date. Returns the values to store.
+/// the person's local date. Returns the values to store, or the first problem
+/// [`check_answers`] would list.
 ///
 /// Rules, reported in this order:
 /// - the record's date may not be after today ([`Rule::FutureDate`] on field `"date"`);
@@ -147,8 +148,38 @@ pub fn validate_answers(
     date: NaiveDate,
     today: NaiveDate,
 ) -> Result<BTreeMap<String, FieldValue>, ValidationError> {
+    let (values, problems) = read_answers(form, profile, answers, date, today);
+    match problems.into_iter().next() {
+        Some(problem) => Err(problem),
+        None => Ok(values),
+    }
+}
+
+/// Every problem with `answers`, for a form a person is filling: the rules and order of
+/// [`validate_answers`], but checking on past a problem, with at most one problem per
+/// field (a field whose answer was refused is not also reported as missing). Empty when
+/// the answers would be saved.
+pub fn check_answers(
+    form: &Form,
+    profile: &Profile,
+    answers: Answers,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Vec<ValidationError> {
+    read_answers(form, profile, answers, date, today).1
+}
+
+/// The values `answers` give and every problem found, in the documented order.
+fn read_answers(
+    form: &Form,
+    profile: &Profile,
+    answers: Answers,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> (BTreeMap<String, FieldValue>, Vec<ValidationError>) {
+    let mut problems = Vec::new();
     if date > today {
-        return Err(ValidationError::new(DATE_FIELD, Rule::FutureDate));
+        problems.push(ValidationError::new(DATE_FIELD, Rule::FutureDate));
     }
     // Travel legs may end after today, up to the arrival the same answers plan.
     let bounds = DateBounds {
@@ -156,43 +187,58 @@ pub fn validate_answers(
         planned_arrival: answered_arrival(form, &answers, today),
     };
     let mut values = BTreeMap::new();
+    // Fields whose answer was refused: not reported a second time as missing.
+    let mut refused = BTreeSet::new();
     for (field_id, answer) in answers.by_field {
         let Some(field) = form.field(&field_id) else {
-            return Err(ValidationError::new(&field_id, Rule::UnknownField));
+            problems.push(ValidationError::new(&field_id, Rule::UnknownField));
+            continue;
         };
         if field.source == FieldSource::Profile {
-            return Err(ValidationError::new(&field_id, Rule::ProfileSourced));
+            problems.push(ValidationError::new(&field_id, Rule::ProfileSourced));
+            refused.insert(field_id);
+            continue;
         }
         let value = match answer {
             AnswerInput::Text(text) if text.trim().is_empty() && !blank_is_a_value(field) => {
                 continue;
             }
-            AnswerInput::Text(text) => parse_answer_within(&field_id, &field.kind, &text, bounds)?,
+            AnswerInput::Text(text) => parse_answer_within(&field_id, &field.kind, &text, bounds),
             AnswerInput::Value(value) => {
-                check_value_within(&field_id, &field.kind, &value, bounds)?;
-                value
+                check_value_within(&field_id, &field.kind, &value, bounds).map(|()| value)
             }
         };
-        values.insert(field_id, value);
+        match value {
+            Ok(value) => {
+                values.insert(field_id, value);
+            }
+            Err(problem) => {
+                problems.push(problem);
+                refused.insert(field_id);
+            }
+        }
     }
     for field in form.fields.iter().filter(|field| field.required) {
+        if refused.contains(&field.id) {
+            continue;
+        }
         match field.source {
             FieldSource::Profile => {
                 let present = ProfileAttribute::from_field_id(&field.id)
                     .and_then(|attribute| profile.attribute(attribute))
                     .is_some();
                 if !present {
-                    return Err(ValidationError::new(&field.id, Rule::MissingFromProfile));
+                    problems.push(ValidationError::new(&field.id, Rule::MissingFromProfile));
                 }
             }
             FieldSource::Answer => {
                 if !values.contains_key(&field.id) {
-                    return Err(ValidationError::new(&field.id, Rule::Required));
+                    problems.push(ValidationError::new(&field.id, Rule::Required));
                 }
             }
         }
     }
-    Ok(values)
+    (values, problems)
 }
 
 /// Whether blank text is itself an answer for this field (an empty list).
@@ -476,5 +522,57 @@ mod tests {
             (error.field.as_str(), error.rule.code()),
             ("birth_date", "MissingFromProfile")
         );
+    }
+
+    fn problems(
+        answers: Answers,
+        date: NaiveDate,
+        name: Option<&str>,
+    ) -> Vec<(String, &'static str)> {
+        check_answers(&daily(), &profile(name), answers, date, today())
+            .into_iter()
+            .map(|problem| (problem.field, problem.rule.code()))
+            .collect()
+    }
+
+    #[test]
+    fn checking_lists_every_problem_once_per_field_in_validation_order() {
+        let answers = Answers::new()
+            .text("weight", "70")
+            .text("temperature", "45")
+            .text("district", "31010");
+        assert_eq!(
+            problems(answers, date("2026-11-29"), None),
+            [
+                ("date".to_owned(), "FutureDate"),
+                ("district".to_owned(), "Format"),
+                ("temperature".to_owned(), "OutOfRange"),
+                ("weight".to_owned(), "UnknownField"),
+                // The refused temperature is not also reported missing.
+                ("symptoms".to_owned(), "Required"),
+                ("name".to_owned(), "MissingFromProfile"),
+            ]
+        );
+        // Saving refuses with the first of them.
+        let error = validate_answers(
+            &daily(),
+            &profile(None),
+            Answers::new()
+                .text("weight", "70")
+                .text("temperature", "45"),
+            date("2026-11-29"),
+            today(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (error.field.as_str(), error.rule.code()),
+            ("date", "FutureDate")
+        );
+    }
+
+    #[test]
+    fn answers_a_save_accepts_have_no_problem() {
+        assert_eq!(problems(minimal(), today(), Some("张三")), []);
+        assert!(validate(minimal()).is_ok());
     }
 }
