@@ -13,7 +13,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::corrections::NeedsCorrection;
 use crate::crypto::KeySource;
 use crate::error::{Error, Result};
 use crate::model::{
@@ -86,30 +85,6 @@ impl PolicySummary {
             key_id: policy.key_id().to_owned(),
         }
     }
-}
-
-/// Everything the store holds about the person, decrypted, for export.
-#[derive(Debug, Clone, Serialize)]
-pub struct Export {
-    /// `"selfreport.export/1"`.
-    pub format: &'static str,
-    /// When the export was made, local time, RFC 3339.
-    pub exported_at: String,
-    /// Installed policies, as their documents' JSON.
-    pub policies: Vec<serde_json::Value>,
-    /// Profiles.
-    pub profiles: Vec<Profile>,
-    /// Monitoring periods.
-    pub monitoring_periods: Vec<MonitoringPeriod>,
-    /// Records with their outbox state.
-    pub records: Vec<StoredRecord>,
-    /// Rows that failed their integrity check and could not be exported.
-    pub damaged: Vec<String>,
-    /// Stored values today's rules refuse, exported as they are and flagged here.
-    pub needs_correction: NeedsCorrection,
-    /// The ledger, each entry with its exact hashed bytes, hash and predecessor's hash
-    /// (the form `selfreport ledger --json` prints).
-    pub ledger: Vec<crate::ledger::ChainedEntry>,
 }
 
 /// The selfreport core, opened on one store.
@@ -384,31 +359,6 @@ impl SelfReport {
     /// today) and shreds the keys that sealed it.
     pub fn purge(&self, today: Option<NaiveDate>) -> Result<PurgeReport> {
         self.store.purge(today.unwrap_or_else(|| self.today()))
-    }
-
-    /// Everything the store holds, decrypted, for the person to take away.
-    pub fn export(&self) -> Result<Export> {
-        let policies = self
-            .store
-            .policies()?
-            .iter()
-            .map(|policy| {
-                serde_json::from_slice(policy.payload_bytes())
-                    .map_err(|_| Error::corrupt(format!("policies/{}", policy.id())))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let listing = self.store.records()?;
-        Ok(Export {
-            format: "selfreport.export/1",
-            exported_at: self.clock.now().to_rfc3339(),
-            policies,
-            profiles: self.store.profiles()?,
-            monitoring_periods: self.store.monitoring_periods()?,
-            records: listing.records,
-            damaged: listing.damaged,
-            needs_correction: self.needs_correction()?,
-            ledger: self.store.ledger_chain()?,
-        })
     }
 
     /// Re-wraps the store key with a new key source (a new passphrase); records are not

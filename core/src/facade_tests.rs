@@ -356,6 +356,45 @@ fn export_holds_everything_decrypted() {
     assert_eq!(export["profiles"][0]["name"], "王建国");
     assert_eq!(export["policies"][0]["id"], "sh");
     assert_eq!(export["records"].as_array().unwrap().len(), 1);
+    assert_eq!(export["outbox"], serde_json::json!([]));
+}
+
+#[test]
+fn export_lists_the_outbox_without_sealed_bytes_or_deletion_tokens() {
+    let s = setup("2026-11-28T08:00:00+08:00");
+    let saved = s
+        .core
+        .save_record(&s.profile, "sh", "daily", None, daily("36.6"))
+        .unwrap();
+    s.core.grant_consent("sh").unwrap();
+    let queued = s.core.seal_ready().unwrap();
+    assert_eq!(queued.len(), 1);
+    let item = s.core.store().outbox().unwrap().remove(0);
+    let body = item.payload.body.clone().unwrap();
+    let token = item.payload.deletion_token.clone();
+    let export = serde_json::to_value(s.core.export().unwrap()).unwrap();
+    let outbox = export["outbox"].as_array().unwrap();
+    assert_eq!(outbox.len(), 1);
+    let exported = &outbox[0];
+    assert_eq!(
+        exported["submission_id"],
+        item.payload.submission_id.as_str()
+    );
+    assert_eq!(exported["record_id"], saved.id.as_str());
+    assert_eq!(exported["state"], "pending");
+    assert_eq!(exported["policy_id"], "sh");
+    assert_eq!(exported["attempts"], 0);
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &body).unwrap();
+    assert_eq!(
+        exported["body_sha256"],
+        crate::hex::hex(&crate::crypto::sha256(&bytes)).as_str()
+    );
+    assert!(!exported["fields"].as_array().unwrap().is_empty());
+    let text = export.to_string();
+    assert!(
+        !text.contains(&body) && !text.contains(&token),
+        "{exported}"
+    );
 }
 
 #[test]
