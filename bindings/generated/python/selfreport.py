@@ -28,6 +28,7 @@ import traceback
 import typing
 import asyncio
 import platform
+import datetime
 
 
 # Used for default argument values
@@ -541,17 +542,25 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_logger_log() != 19063:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 12326:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() != 40580:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46410:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() != 24111:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 20469:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() != 39598:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_form() != 29454:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() != 22232:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -567,29 +576,31 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 57109:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 12898:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 52127:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 57480:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 64692:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 32824:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() != 7288:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() != 49371:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 15742:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 53929:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 12184:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 36579:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() != 12829:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 35274:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 48645:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() != 63647:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -664,18 +675,30 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile.restype 
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_due.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_due.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_erase.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_erase.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_export.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_export.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_form.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_form.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent.restype = ctypes.c_uint16
@@ -733,6 +756,9 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_today.restype = ctyp
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger.restype = ctypes.c_uint16
@@ -809,18 +835,41 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.argtypes = (
     ctypes.c_uint64,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.restype = ctypes.c_uint64
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_check_answers.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_check_answers.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_consent_status.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_consent_status.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_delete_profile.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_delete_profile.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase.argtypes = (
     ctypes.c_uint64,
 )
@@ -829,6 +878,13 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.argtypes = (
     ctypes.c_uint64,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.restype = ctypes.c_uint64
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_grant_consent.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -938,6 +994,13 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_policy.argtypes = (
     _UniffiRustBuffer,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_policy.restype = ctypes.c_uint64
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_profile.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_profile.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_verify_ledger.argtypes = (
     ctypes.c_uint64,
 )
@@ -1457,6 +1520,70 @@ class _UniffiFfiConverterTypeDisclosedField(_UniffiConverterRustBuffer):
         _UniffiFfiConverterString.write(value.transform, buf)
         _UniffiFfiConverterString.write(value.recipient, buf)
 
+@dataclass
+class ProfileId:
+    """
+    Identifies a household member's profile on this device.
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "ProfileId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeProfileId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return ProfileId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
+
+
+
+LocalDate = datetime.date
+
+
+class _UniffiFfiConverterTypeLocalDate:
+    @staticmethod
+    def write(value, buf):
+        builtin_value = value.isoformat()
+        _UniffiFfiConverterString.write(builtin_value, buf)
+
+    @staticmethod
+    def read(buf):
+        builtin_value = _UniffiFfiConverterString.read(buf)
+        return datetime.date.fromisoformat(builtin_value)
+
+    @staticmethod
+    def lift(value):
+        builtin_value = _UniffiFfiConverterString.lift(value)
+        return datetime.date.fromisoformat(builtin_value)
+
+    @staticmethod
+    def check_lower(value):
+        builtin_value = value.isoformat()
+        return _UniffiFfiConverterString.check_lower(builtin_value)
+
+    @staticmethod
+    def lower(value):
+        builtin_value = value.isoformat()
+        return _UniffiFfiConverterString.lower(builtin_value)
+
 class _UniffiFfiConverterUInt32(_UniffiConverterPrimitiveInt):
     CLASS_NAME = "u32"
     VALUE_MIN = 0
@@ -1475,7 +1602,7 @@ class DueItem:
     """
     A report a profile still owes.
 """
-    def __init__(self, *, profile_id:str, policy_id:str, form_id:str, date:str, day:int, of_days:int):
+    def __init__(self, *, profile_id:ProfileId, policy_id:str, form_id:str, date:LocalDate, day:int, of_days:int):
         self.profile_id = profile_id
         self.policy_id = policy_id
         self.form_id = form_id
@@ -1507,29 +1634,29 @@ class _UniffiFfiConverterTypeDueItem(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return DueItem(
-            profile_id=_UniffiFfiConverterString.read(buf),
+            profile_id=_UniffiFfiConverterTypeProfileId.read(buf),
             policy_id=_UniffiFfiConverterString.read(buf),
             form_id=_UniffiFfiConverterString.read(buf),
-            date=_UniffiFfiConverterString.read(buf),
+            date=_UniffiFfiConverterTypeLocalDate.read(buf),
             day=_UniffiFfiConverterUInt32.read(buf),
             of_days=_UniffiFfiConverterUInt32.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.profile_id)
         _UniffiFfiConverterString.check_lower(value.policy_id)
         _UniffiFfiConverterString.check_lower(value.form_id)
-        _UniffiFfiConverterString.check_lower(value.date)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.date)
         _UniffiFfiConverterUInt32.check_lower(value.day)
         _UniffiFfiConverterUInt32.check_lower(value.of_days)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.profile_id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.profile_id, buf)
         _UniffiFfiConverterString.write(value.policy_id, buf)
         _UniffiFfiConverterString.write(value.form_id, buf)
-        _UniffiFfiConverterString.write(value.date, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.date, buf)
         _UniffiFfiConverterUInt32.write(value.day, buf)
         _UniffiFfiConverterUInt32.write(value.of_days, buf)
 
@@ -2204,6 +2331,75 @@ class _UniffiFfiConverterTypeFieldKind(_UniffiConverterRustBuffer):
 
 
 
+class _UniffiFfiConverterFloat64(_UniffiConverterPrimitiveFloat):
+    @staticmethod
+    def read(buf):
+        return buf.read_double()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_double(value)
+
+
+
+
+
+
+class PlaceLevel(enum.Enum):
+    """
+    The administrative level a district code is generalized to.
+"""
+    
+    DISTRICT = 0
+    """
+    The county-level district.
+"""
+    
+    CITY = 1
+    """
+    The prefecture-level city.
+"""
+    
+    PROVINCE = 2
+    """
+    The province.
+"""
+    
+
+
+class _UniffiFfiConverterTypePlaceLevel(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return PlaceLevel.DISTRICT
+        if variant == 2:
+            return PlaceLevel.CITY
+        if variant == 3:
+            return PlaceLevel.PROVINCE
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == PlaceLevel.DISTRICT:
+            return
+        if value == PlaceLevel.CITY:
+            return
+        if value == PlaceLevel.PROVINCE:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == PlaceLevel.DISTRICT:
+            buf.write_i32(1)
+        if value == PlaceLevel.CITY:
+            buf.write_i32(2)
+        if value == PlaceLevel.PROVINCE:
+            buf.write_i32(3)
+
+
+
 class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -2229,25 +2425,554 @@ class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
         else:
             raise InternalError("Unexpected flag byte for optional type")
 
+
+
+
+
+
+class Reduction:
+    """
+    How a field's value is reduced before it leaves the device (the policy's transform,
+    with its parameters), for "what is shared" screens.
+"""
+    def __init__(self):
+        raise RuntimeError("Reduction cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class KEEP:
+        """
+        Sent as entered.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.KEEP()".format()
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_KEEP():
+                return False
+            return True
+
+    @dataclass
+    class OMIT:
+        """
+        Never sent.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.OMIT()".format()
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_OMIT():
+                return False
+            return True
+
+    @dataclass
+    class ROUND:
+        """
+        A number rounded to a multiple of `step`.
+"""
+        
+        def __init__(self, step:float):
+            self.step = step
+            
+            """
+        The rounding step.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.ROUND(step={})".format(self.step)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_ROUND():
+                return False
+            if self.step != other.step:
+                return False
+            return True
+
+    @dataclass
+    class THRESHOLD:
+        """
+        A number reduced to whether it is at or above `at`.
+"""
+        
+        def __init__(self, at:float):
+            self.at = at
+            
+            """
+        The threshold.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.THRESHOLD(at={})".format(self.at)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_THRESHOLD():
+                return False
+            if self.at != other.at:
+                return False
+            return True
+
+    @dataclass
+    class GENERALIZE:
+        """
+        A district code (also inside travel history) reduced to a coarser level.
+"""
+        
+        def __init__(self, level:PlaceLevel):
+            self.level = level
+            
+            """
+        The level kept.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.GENERALIZE(level={})".format(self.level)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_GENERALIZE():
+                return False
+            if self.level != other.level:
+                return False
+            return True
+
+    @dataclass
+    class AGE_BAND:
+        """
+        A birth date reduced to an age band of `width_years`.
+"""
+        
+        def __init__(self, width_years:int):
+            self.width_years = width_years
+            
+            """
+        Width of each band in years.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.AGE_BAND(width_years={})".format(self.width_years)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_AGE_BAND():
+                return False
+            if self.width_years != other.width_years:
+                return False
+            return True
+
+    @dataclass
+    class COARSEN_DATE:
+        """
+        A date reduced to its ISO week or its month.
+"""
+        
+        def __init__(self, month:bool):
+            self.month = month
+            
+            """
+        Whether the month (else the ISO week) is kept.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.COARSEN_DATE(month={})".format(self.month)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_COARSEN_DATE():
+                return False
+            if self.month != other.month:
+                return False
+            return True
+
+    @dataclass
+    class WINDOW:
+        """
+        Travel legs kept only within `days` before the record's date, or before the date
+        in `reference_field` when set.
+"""
+        
+        def __init__(self, days:int, reference_field:typing.Optional[str]):
+            self.days = days
+            
+            """
+        The window in days.
+"""
+        
+            self.reference_field = reference_field
+            
+            """
+        The date field that ends the window, if not the record's date.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.WINDOW(days={}, reference_field={})".format(self.days, self.reference_field)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_WINDOW():
+                return False
+            if self.days != other.days:
+                return False
+            if self.reference_field != other.reference_field:
+                return False
+            return True
+
+    @dataclass
+    class RISK_AREA_VISITED:
+        """
+        Travel history reduced to whether one of `areas` was visited within the window,
+        and the week of the last visit.
+"""
+        
+        def __init__(self, areas:typing.List[str], window_days:int, reference_field:typing.Optional[str]):
+            self.areas = areas
+            
+            """
+        Area code prefixes considered at risk.
+"""
+        
+            self.window_days = window_days
+            
+            """
+        The window in days.
+"""
+        
+            self.reference_field = reference_field
+            
+            """
+        The date field that ends the window, if not the record's date.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.RISK_AREA_VISITED(areas={}, window_days={}, reference_field={})".format(self.areas, self.window_days, self.reference_field)
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_RISK_AREA_VISITED():
+                return False
+            if self.areas != other.areas:
+                return False
+            if self.window_days != other.window_days:
+                return False
+            if self.reference_field != other.reference_field:
+                return False
+            return True
+
+    @dataclass
+    class COUNT:
+        """
+        A list reduced to its length.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.COUNT()".format()
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_COUNT():
+                return False
+            return True
+
+    @dataclass
+    class PSEUDONYM:
+        """
+        Replaced by a random identifier per profile and policy.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Reduction.PSEUDONYM()".format()
+        def __eq__(self, other):
+            if not isinstance(other, Reduction):
+                return NotImplemented
+            if not other.is_PSEUDONYM():
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_KEEP(self) -> bool:
+        return isinstance(self, Reduction.KEEP)
+    def is_keep(self) -> bool:
+        return isinstance(self, Reduction.KEEP)
+    def is_OMIT(self) -> bool:
+        return isinstance(self, Reduction.OMIT)
+    def is_omit(self) -> bool:
+        return isinstance(self, Reduction.OMIT)
+    def is_ROUND(self) -> bool:
+        return isinstance(self, Reduction.ROUND)
+    def is_round(self) -> bool:
+        return isinstance(self, Reduction.ROUND)
+    def is_THRESHOLD(self) -> bool:
+        return isinstance(self, Reduction.THRESHOLD)
+    def is_threshold(self) -> bool:
+        return isinstance(self, Reduction.THRESHOLD)
+    def is_GENERALIZE(self) -> bool:
+        return isinstance(self, Reduction.GENERALIZE)
+    def is_generalize(self) -> bool:
+        return isinstance(self, Reduction.GENERALIZE)
+    def is_AGE_BAND(self) -> bool:
+        return isinstance(self, Reduction.AGE_BAND)
+    def is_age_band(self) -> bool:
+        return isinstance(self, Reduction.AGE_BAND)
+    def is_COARSEN_DATE(self) -> bool:
+        return isinstance(self, Reduction.COARSEN_DATE)
+    def is_coarsen_date(self) -> bool:
+        return isinstance(self, Reduction.COARSEN_DATE)
+    def is_WINDOW(self) -> bool:
+        return isinstance(self, Reduction.WINDOW)
+    def is_window(self) -> bool:
+        return isinstance(self, Reduction.WINDOW)
+    def is_RISK_AREA_VISITED(self) -> bool:
+        return isinstance(self, Reduction.RISK_AREA_VISITED)
+    def is_risk_area_visited(self) -> bool:
+        return isinstance(self, Reduction.RISK_AREA_VISITED)
+    def is_COUNT(self) -> bool:
+        return isinstance(self, Reduction.COUNT)
+    def is_count(self) -> bool:
+        return isinstance(self, Reduction.COUNT)
+    def is_PSEUDONYM(self) -> bool:
+        return isinstance(self, Reduction.PSEUDONYM)
+    def is_pseudonym(self) -> bool:
+        return isinstance(self, Reduction.PSEUDONYM)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+Reduction.KEEP = type("Reduction.KEEP", (Reduction.KEEP, Reduction,), {})  # type: ignore
+Reduction.OMIT = type("Reduction.OMIT", (Reduction.OMIT, Reduction,), {})  # type: ignore
+Reduction.ROUND = type("Reduction.ROUND", (Reduction.ROUND, Reduction,), {})  # type: ignore
+Reduction.THRESHOLD = type("Reduction.THRESHOLD", (Reduction.THRESHOLD, Reduction,), {})  # type: ignore
+Reduction.GENERALIZE = type("Reduction.GENERALIZE", (Reduction.GENERALIZE, Reduction,), {})  # type: ignore
+Reduction.AGE_BAND = type("Reduction.AGE_BAND", (Reduction.AGE_BAND, Reduction,), {})  # type: ignore
+Reduction.COARSEN_DATE = type("Reduction.COARSEN_DATE", (Reduction.COARSEN_DATE, Reduction,), {})  # type: ignore
+Reduction.WINDOW = type("Reduction.WINDOW", (Reduction.WINDOW, Reduction,), {})  # type: ignore
+Reduction.RISK_AREA_VISITED = type("Reduction.RISK_AREA_VISITED", (Reduction.RISK_AREA_VISITED, Reduction,), {})  # type: ignore
+Reduction.COUNT = type("Reduction.COUNT", (Reduction.COUNT, Reduction,), {})  # type: ignore
+Reduction.PSEUDONYM = type("Reduction.PSEUDONYM", (Reduction.PSEUDONYM, Reduction,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeReduction(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Reduction.KEEP(
+            )
+        if variant == 2:
+            return Reduction.OMIT(
+            )
+        if variant == 3:
+            return Reduction.ROUND(
+                _UniffiFfiConverterFloat64.read(buf),
+            )
+        if variant == 4:
+            return Reduction.THRESHOLD(
+                _UniffiFfiConverterFloat64.read(buf),
+            )
+        if variant == 5:
+            return Reduction.GENERALIZE(
+                _UniffiFfiConverterTypePlaceLevel.read(buf),
+            )
+        if variant == 6:
+            return Reduction.AGE_BAND(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 7:
+            return Reduction.COARSEN_DATE(
+                _UniffiFfiConverterBoolean.read(buf),
+            )
+        if variant == 8:
+            return Reduction.WINDOW(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterOptionalString.read(buf),
+            )
+        if variant == 9:
+            return Reduction.RISK_AREA_VISITED(
+                _UniffiFfiConverterSequenceString.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterOptionalString.read(buf),
+            )
+        if variant == 10:
+            return Reduction.COUNT(
+            )
+        if variant == 11:
+            return Reduction.PSEUDONYM(
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_KEEP():
+            return
+        if value.is_OMIT():
+            return
+        if value.is_ROUND():
+            _UniffiFfiConverterFloat64.check_lower(value.step)
+            return
+        if value.is_THRESHOLD():
+            _UniffiFfiConverterFloat64.check_lower(value.at)
+            return
+        if value.is_GENERALIZE():
+            _UniffiFfiConverterTypePlaceLevel.check_lower(value.level)
+            return
+        if value.is_AGE_BAND():
+            _UniffiFfiConverterUInt32.check_lower(value.width_years)
+            return
+        if value.is_COARSEN_DATE():
+            _UniffiFfiConverterBoolean.check_lower(value.month)
+            return
+        if value.is_WINDOW():
+            _UniffiFfiConverterUInt32.check_lower(value.days)
+            _UniffiFfiConverterOptionalString.check_lower(value.reference_field)
+            return
+        if value.is_RISK_AREA_VISITED():
+            _UniffiFfiConverterSequenceString.check_lower(value.areas)
+            _UniffiFfiConverterUInt32.check_lower(value.window_days)
+            _UniffiFfiConverterOptionalString.check_lower(value.reference_field)
+            return
+        if value.is_COUNT():
+            return
+        if value.is_PSEUDONYM():
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_KEEP():
+            buf.write_i32(1)
+        if value.is_OMIT():
+            buf.write_i32(2)
+        if value.is_ROUND():
+            buf.write_i32(3)
+            _UniffiFfiConverterFloat64.write(value.step, buf)
+        if value.is_THRESHOLD():
+            buf.write_i32(4)
+            _UniffiFfiConverterFloat64.write(value.at, buf)
+        if value.is_GENERALIZE():
+            buf.write_i32(5)
+            _UniffiFfiConverterTypePlaceLevel.write(value.level, buf)
+        if value.is_AGE_BAND():
+            buf.write_i32(6)
+            _UniffiFfiConverterUInt32.write(value.width_years, buf)
+        if value.is_COARSEN_DATE():
+            buf.write_i32(7)
+            _UniffiFfiConverterBoolean.write(value.month, buf)
+        if value.is_WINDOW():
+            buf.write_i32(8)
+            _UniffiFfiConverterUInt32.write(value.days, buf)
+            _UniffiFfiConverterOptionalString.write(value.reference_field, buf)
+        if value.is_RISK_AREA_VISITED():
+            buf.write_i32(9)
+            _UniffiFfiConverterSequenceString.write(value.areas, buf)
+            _UniffiFfiConverterUInt32.write(value.window_days, buf)
+            _UniffiFfiConverterOptionalString.write(value.reference_field, buf)
+        if value.is_COUNT():
+            buf.write_i32(10)
+        if value.is_PSEUDONYM():
+            buf.write_i32(11)
+
+
+
 @dataclass
 class FieldInfo:
     """
     One field of a form.
 """
-    def __init__(self, *, id:str, label:dict[str, str], kind:FieldKind, required:bool, from_profile:bool, transform:str, recipient:typing.Optional[str]):
+    def __init__(self, *, id:str, label:dict[str, str], kind:FieldKind, required:bool, from_profile:bool, transform:str, reduction:Reduction, recipient:typing.Optional[str]):
         self.id = id
         self.label = label
         self.kind = kind
         self.required = required
         self.from_profile = from_profile
         self.transform = transform
+        self.reduction = reduction
         self.recipient = recipient
         
         
 
     
     def __str__(self):
-        return "FieldInfo(id={}, label={}, kind={}, required={}, from_profile={}, transform={}, recipient={})".format(self.id, self.label, self.kind, self.required, self.from_profile, self.transform, self.recipient)
+        return "FieldInfo(id={}, label={}, kind={}, required={}, from_profile={}, transform={}, reduction={}, recipient={})".format(self.id, self.label, self.kind, self.required, self.from_profile, self.transform, self.reduction, self.recipient)
     def __eq__(self, other):
         if self.id != other.id:
             return False
@@ -2260,6 +2985,8 @@ class FieldInfo:
         if self.from_profile != other.from_profile:
             return False
         if self.transform != other.transform:
+            return False
+        if self.reduction != other.reduction:
             return False
         if self.recipient != other.recipient:
             return False
@@ -2275,6 +3002,7 @@ class _UniffiFfiConverterTypeFieldInfo(_UniffiConverterRustBuffer):
             required=_UniffiFfiConverterBoolean.read(buf),
             from_profile=_UniffiFfiConverterBoolean.read(buf),
             transform=_UniffiFfiConverterString.read(buf),
+            reduction=_UniffiFfiConverterTypeReduction.read(buf),
             recipient=_UniffiFfiConverterOptionalString.read(buf),
         )
 
@@ -2286,6 +3014,7 @@ class _UniffiFfiConverterTypeFieldInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBoolean.check_lower(value.required)
         _UniffiFfiConverterBoolean.check_lower(value.from_profile)
         _UniffiFfiConverterString.check_lower(value.transform)
+        _UniffiFfiConverterTypeReduction.check_lower(value.reduction)
         _UniffiFfiConverterOptionalString.check_lower(value.recipient)
 
     @staticmethod
@@ -2296,7 +3025,71 @@ class _UniffiFfiConverterTypeFieldInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBoolean.write(value.required, buf)
         _UniffiFfiConverterBoolean.write(value.from_profile, buf)
         _UniffiFfiConverterString.write(value.transform, buf)
+        _UniffiFfiConverterTypeReduction.write(value.reduction, buf)
         _UniffiFfiConverterOptionalString.write(value.recipient, buf)
+
+@dataclass
+class FieldProblem:
+    """
+    Why the core would refuse one field's answer: what a UI shows under the field.
+"""
+    def __init__(self, *, field:str, rule:str, min:typing.Optional[str], max:typing.Optional[str], allowed:typing.List[str], detail:str):
+        self.field = field
+        self.rule = rule
+        self.min = min
+        self.max = max
+        self.allowed = allowed
+        self.detail = detail
+        
+        
+
+    
+    def __str__(self):
+        return "FieldProblem(field={}, rule={}, min={}, max={}, allowed={}, detail={})".format(self.field, self.rule, self.min, self.max, self.allowed, self.detail)
+    def __eq__(self, other):
+        if self.field != other.field:
+            return False
+        if self.rule != other.rule:
+            return False
+        if self.min != other.min:
+            return False
+        if self.max != other.max:
+            return False
+        if self.allowed != other.allowed:
+            return False
+        if self.detail != other.detail:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeFieldProblem(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return FieldProblem(
+            field=_UniffiFfiConverterString.read(buf),
+            rule=_UniffiFfiConverterString.read(buf),
+            min=_UniffiFfiConverterOptionalString.read(buf),
+            max=_UniffiFfiConverterOptionalString.read(buf),
+            allowed=_UniffiFfiConverterSequenceString.read(buf),
+            detail=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.field)
+        _UniffiFfiConverterString.check_lower(value.rule)
+        _UniffiFfiConverterOptionalString.check_lower(value.min)
+        _UniffiFfiConverterOptionalString.check_lower(value.max)
+        _UniffiFfiConverterSequenceString.check_lower(value.allowed)
+        _UniffiFfiConverterString.check_lower(value.detail)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.field, buf)
+        _UniffiFfiConverterString.write(value.rule, buf)
+        _UniffiFfiConverterOptionalString.write(value.min, buf)
+        _UniffiFfiConverterOptionalString.write(value.max, buf)
+        _UniffiFfiConverterSequenceString.write(value.allowed, buf)
+        _UniffiFfiConverterString.write(value.detail, buf)
 
 
 
@@ -2522,6 +3315,72 @@ class _UniffiFfiConverterTypeLedgerCheck(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalUInt64.write(value.problem_seq, buf)
         _UniffiFfiConverterOptionalString.write(value.problem, buf)
 
+@dataclass
+class SubmissionId:
+    """
+    Identifies a sealed submission (the id the drop box and its receipt know).
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "SubmissionId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeSubmissionId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return SubmissionId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
+
+@dataclass
+class RecordId:
+    """
+    Identifies a saved record.
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "RecordId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRecordId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RecordId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
+
 class _UniffiFfiConverterSequenceTypeDisclosedField(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -2564,7 +3423,7 @@ class LedgerEvent:
         A submission was delivered and its receipt verified.
 """
         
-        def __init__(self, policy_id:str, policy_version:int, purpose:str, endpoint:str, form:str, submission_id:str, record_id:str, fields:typing.List[DisclosedField], body_sha256:str, received_at:str, receipt_signature:str, cover:bool):
+        def __init__(self, policy_id:str, policy_version:int, purpose:str, endpoint:str, form:str, submission_id:SubmissionId, record_id:RecordId, fields:typing.List[DisclosedField], body_sha256:str, received_at:str, receipt_signature:str, cover:bool):
             self.policy_id = policy_id
             
             """
@@ -2824,7 +3683,7 @@ class LedgerEvent:
         A queued submission was dropped unsent.
 """
         
-        def __init__(self, policy_id:str, submission_id:str, reason:str):
+        def __init__(self, policy_id:str, submission_id:SubmissionId, reason:str):
             self.policy_id = policy_id
             
             """
@@ -2988,7 +3847,7 @@ class LedgerEvent:
         The person asked for a submission to be deleted.
 """
         
-        def __init__(self, policy_id:str, submission_id:str, endpoint:str, outcome:str):
+        def __init__(self, policy_id:str, submission_id:SubmissionId, endpoint:str, outcome:str):
             self.policy_id = policy_id
             
             """
@@ -3100,8 +3959,8 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
+                _UniffiFfiConverterTypeRecordId.read(buf),
                 _UniffiFfiConverterSequenceTypeDisclosedField.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -3129,7 +3988,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if variant == 5:
             return LedgerEvent.SUBMISSION_DROPPED(
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 6:
@@ -3150,7 +4009,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if variant == 8:
             return LedgerEvent.DELETION_REQUESTED(
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
@@ -3164,8 +4023,8 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.purpose)
             _UniffiFfiConverterString.check_lower(value.endpoint)
             _UniffiFfiConverterString.check_lower(value.form)
-            _UniffiFfiConverterString.check_lower(value.submission_id)
-            _UniffiFfiConverterString.check_lower(value.record_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeRecordId.check_lower(value.record_id)
             _UniffiFfiConverterSequenceTypeDisclosedField.check_lower(value.fields)
             _UniffiFfiConverterString.check_lower(value.body_sha256)
             _UniffiFfiConverterString.check_lower(value.received_at)
@@ -3189,7 +4048,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             return
         if value.is_SUBMISSION_DROPPED():
             _UniffiFfiConverterString.check_lower(value.policy_id)
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if value.is_POLICY_REVOKED():
@@ -3207,7 +4066,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             return
         if value.is_DELETION_REQUESTED():
             _UniffiFfiConverterString.check_lower(value.policy_id)
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.endpoint)
             _UniffiFfiConverterString.check_lower(value.outcome)
             return
@@ -3222,8 +4081,8 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.purpose, buf)
             _UniffiFfiConverterString.write(value.endpoint, buf)
             _UniffiFfiConverterString.write(value.form, buf)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
-            _UniffiFfiConverterString.write(value.record_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeRecordId.write(value.record_id, buf)
             _UniffiFfiConverterSequenceTypeDisclosedField.write(value.fields, buf)
             _UniffiFfiConverterString.write(value.body_sha256, buf)
             _UniffiFfiConverterString.write(value.received_at, buf)
@@ -3247,7 +4106,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if value.is_SUBMISSION_DROPPED():
             buf.write_i32(5)
             _UniffiFfiConverterString.write(value.policy_id, buf)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_POLICY_REVOKED():
             buf.write_i32(6)
@@ -3265,7 +4124,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if value.is_DELETION_REQUESTED():
             buf.write_i32(8)
             _UniffiFfiConverterString.write(value.policy_id, buf)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.endpoint, buf)
             _UniffiFfiConverterString.write(value.outcome, buf)
 
@@ -3315,6 +4174,39 @@ class _UniffiFfiConverterTypeLedgerEntry(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.seq, buf)
         _UniffiFfiConverterString.write(value.at, buf)
         _UniffiFfiConverterTypeLedgerEvent.write(value.event, buf)
+
+@dataclass
+class MonitoringId:
+    """
+    Identifies a monitoring period.
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "MonitoringId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeMonitoringId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return MonitoringId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
 
 
 
@@ -3381,7 +4273,7 @@ class MonitoringInfo:
     """
     A monitoring period.
 """
-    def __init__(self, *, id:str, profile_id:str, policy_id:str, start:str, days:int, reason:MonitoringReason):
+    def __init__(self, *, id:MonitoringId, profile_id:ProfileId, policy_id:str, start:LocalDate, days:int, reason:MonitoringReason):
         self.id = id
         self.profile_id = profile_id
         self.policy_id = policy_id
@@ -3413,38 +4305,63 @@ class _UniffiFfiConverterTypeMonitoringInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return MonitoringInfo(
-            id=_UniffiFfiConverterString.read(buf),
-            profile_id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeMonitoringId.read(buf),
+            profile_id=_UniffiFfiConverterTypeProfileId.read(buf),
             policy_id=_UniffiFfiConverterString.read(buf),
-            start=_UniffiFfiConverterString.read(buf),
+            start=_UniffiFfiConverterTypeLocalDate.read(buf),
             days=_UniffiFfiConverterUInt32.read(buf),
             reason=_UniffiFfiConverterTypeMonitoringReason.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
-        _UniffiFfiConverterString.check_lower(value.profile_id)
+        _UniffiFfiConverterTypeMonitoringId.check_lower(value.id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.profile_id)
         _UniffiFfiConverterString.check_lower(value.policy_id)
-        _UniffiFfiConverterString.check_lower(value.start)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.start)
         _UniffiFfiConverterUInt32.check_lower(value.days)
         _UniffiFfiConverterTypeMonitoringReason.check_lower(value.reason)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
-        _UniffiFfiConverterString.write(value.profile_id, buf)
+        _UniffiFfiConverterTypeMonitoringId.write(value.id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.profile_id, buf)
         _UniffiFfiConverterString.write(value.policy_id, buf)
-        _UniffiFfiConverterString.write(value.start, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.start, buf)
         _UniffiFfiConverterUInt32.write(value.days, buf)
         _UniffiFfiConverterTypeMonitoringReason.write(value.reason, buf)
+
+class _UniffiFfiConverterOptionalTypeLocalDate(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeLocalDate.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeLocalDate.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeLocalDate.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
 
 @dataclass
 class NewProfile:
     """
     A household member's profile, to add.
 """
-    def __init__(self, *, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[str], passport_number:typing.Optional[str]):
+    def __init__(self, *, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[LocalDate], passport_number:typing.Optional[str]):
         self.display_name = display_name
         self.name = name
         self.id_number = id_number
@@ -3480,7 +4397,7 @@ class _UniffiFfiConverterTypeNewProfile(_UniffiConverterRustBuffer):
             name=_UniffiFfiConverterOptionalString.read(buf),
             id_number=_UniffiFfiConverterOptionalString.read(buf),
             phone=_UniffiFfiConverterOptionalString.read(buf),
-            birth_date=_UniffiFfiConverterOptionalString.read(buf),
+            birth_date=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
             passport_number=_UniffiFfiConverterOptionalString.read(buf),
         )
 
@@ -3490,7 +4407,7 @@ class _UniffiFfiConverterTypeNewProfile(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.check_lower(value.name)
         _UniffiFfiConverterOptionalString.check_lower(value.id_number)
         _UniffiFfiConverterOptionalString.check_lower(value.phone)
-        _UniffiFfiConverterOptionalString.check_lower(value.birth_date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.birth_date)
         _UniffiFfiConverterOptionalString.check_lower(value.passport_number)
 
     @staticmethod
@@ -3499,7 +4416,7 @@ class _UniffiFfiConverterTypeNewProfile(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.write(value.name, buf)
         _UniffiFfiConverterOptionalString.write(value.id_number, buf)
         _UniffiFfiConverterOptionalString.write(value.phone, buf)
-        _UniffiFfiConverterOptionalString.write(value.birth_date, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.birth_date, buf)
         _UniffiFfiConverterOptionalString.write(value.passport_number, buf)
 
 @dataclass
@@ -3507,7 +4424,7 @@ class TrustAnchor:
     """
     An authority key the app trusts to sign collection policies.
 """
-    def __init__(self, *, public_key:str, not_before:typing.Optional[str], not_after:typing.Optional[str]):
+    def __init__(self, *, public_key:str, not_before:typing.Optional[LocalDate], not_after:typing.Optional[LocalDate]):
         self.public_key = public_key
         self.not_before = not_before
         self.not_after = not_after
@@ -3531,21 +4448,21 @@ class _UniffiFfiConverterTypeTrustAnchor(_UniffiConverterRustBuffer):
     def read(buf):
         return TrustAnchor(
             public_key=_UniffiFfiConverterString.read(buf),
-            not_before=_UniffiFfiConverterOptionalString.read(buf),
-            not_after=_UniffiFfiConverterOptionalString.read(buf),
+            not_before=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
+            not_after=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterString.check_lower(value.public_key)
-        _UniffiFfiConverterOptionalString.check_lower(value.not_before)
-        _UniffiFfiConverterOptionalString.check_lower(value.not_after)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.not_before)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.not_after)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterString.write(value.public_key, buf)
-        _UniffiFfiConverterOptionalString.write(value.not_before, buf)
-        _UniffiFfiConverterOptionalString.write(value.not_after, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.not_before, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.not_after, buf)
 
 class _UniffiFfiConverterSequenceTypeTrustAnchor(_UniffiConverterRustBuffer):
     @classmethod
@@ -3711,7 +4628,7 @@ class PolicyInfo:
     """
     An installed collection policy, for onboarding and settings screens.
 """
-    def __init__(self, *, id:str, version:int, issuer:dict[str, str], purpose_code:str, purpose:dict[str, str], valid_from:str, valid_until:str, endpoint_url:str, device_retention_days:int, server_retention_days:int, monitoring_days:typing.Optional[int], key_id:str, consented:bool, forms:typing.List[FormInfo]):
+    def __init__(self, *, id:str, version:int, issuer:dict[str, str], purpose_code:str, purpose:dict[str, str], valid_from:LocalDate, valid_until:LocalDate, endpoint_url:str, device_retention_days:int, server_retention_days:int, monitoring_days:typing.Optional[int], key_id:str, consented:bool, forms:typing.List[FormInfo]):
         self.id = id
         self.version = version
         self.issuer = issuer
@@ -3772,8 +4689,8 @@ class _UniffiFfiConverterTypePolicyInfo(_UniffiConverterRustBuffer):
             issuer=_UniffiFfiConverterMapStringString.read(buf),
             purpose_code=_UniffiFfiConverterString.read(buf),
             purpose=_UniffiFfiConverterMapStringString.read(buf),
-            valid_from=_UniffiFfiConverterString.read(buf),
-            valid_until=_UniffiFfiConverterString.read(buf),
+            valid_from=_UniffiFfiConverterTypeLocalDate.read(buf),
+            valid_until=_UniffiFfiConverterTypeLocalDate.read(buf),
             endpoint_url=_UniffiFfiConverterString.read(buf),
             device_retention_days=_UniffiFfiConverterUInt32.read(buf),
             server_retention_days=_UniffiFfiConverterUInt32.read(buf),
@@ -3790,8 +4707,8 @@ class _UniffiFfiConverterTypePolicyInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterMapStringString.check_lower(value.issuer)
         _UniffiFfiConverterString.check_lower(value.purpose_code)
         _UniffiFfiConverterMapStringString.check_lower(value.purpose)
-        _UniffiFfiConverterString.check_lower(value.valid_from)
-        _UniffiFfiConverterString.check_lower(value.valid_until)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.valid_from)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.valid_until)
         _UniffiFfiConverterString.check_lower(value.endpoint_url)
         _UniffiFfiConverterUInt32.check_lower(value.device_retention_days)
         _UniffiFfiConverterUInt32.check_lower(value.server_retention_days)
@@ -3807,8 +4724,8 @@ class _UniffiFfiConverterTypePolicyInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterMapStringString.write(value.issuer, buf)
         _UniffiFfiConverterString.write(value.purpose_code, buf)
         _UniffiFfiConverterMapStringString.write(value.purpose, buf)
-        _UniffiFfiConverterString.write(value.valid_from, buf)
-        _UniffiFfiConverterString.write(value.valid_until, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.valid_from, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.valid_until, buf)
         _UniffiFfiConverterString.write(value.endpoint_url, buf)
         _UniffiFfiConverterUInt32.write(value.device_retention_days, buf)
         _UniffiFfiConverterUInt32.write(value.server_retention_days, buf)
@@ -4015,7 +4932,7 @@ class ProfileInfo:
     """
     A stored profile.
 """
-    def __init__(self, *, id:str, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[str], passport_number:typing.Optional[str]):
+    def __init__(self, *, id:ProfileId, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[LocalDate], passport_number:typing.Optional[str]):
         self.id = id
         self.display_name = display_name
         self.name = name
@@ -4050,34 +4967,73 @@ class _UniffiFfiConverterTypeProfileInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return ProfileInfo(
-            id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeProfileId.read(buf),
             display_name=_UniffiFfiConverterString.read(buf),
             name=_UniffiFfiConverterOptionalString.read(buf),
             id_number=_UniffiFfiConverterOptionalString.read(buf),
             phone=_UniffiFfiConverterOptionalString.read(buf),
-            birth_date=_UniffiFfiConverterOptionalString.read(buf),
+            birth_date=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
             passport_number=_UniffiFfiConverterOptionalString.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.id)
         _UniffiFfiConverterString.check_lower(value.display_name)
         _UniffiFfiConverterOptionalString.check_lower(value.name)
         _UniffiFfiConverterOptionalString.check_lower(value.id_number)
         _UniffiFfiConverterOptionalString.check_lower(value.phone)
-        _UniffiFfiConverterOptionalString.check_lower(value.birth_date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.birth_date)
         _UniffiFfiConverterOptionalString.check_lower(value.passport_number)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.id, buf)
         _UniffiFfiConverterString.write(value.display_name, buf)
         _UniffiFfiConverterOptionalString.write(value.name, buf)
         _UniffiFfiConverterOptionalString.write(value.id_number, buf)
         _UniffiFfiConverterOptionalString.write(value.phone, buf)
-        _UniffiFfiConverterOptionalString.write(value.birth_date, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.birth_date, buf)
         _UniffiFfiConverterOptionalString.write(value.passport_number, buf)
+
+@dataclass
+class ProfileRemoval:
+    """
+    What deleting a profile removed.
+"""
+    def __init__(self, *, records:int, monitoring_periods:int):
+        self.records = records
+        self.monitoring_periods = monitoring_periods
+        
+        
+
+    
+    def __str__(self):
+        return "ProfileRemoval(records={}, monitoring_periods={})".format(self.records, self.monitoring_periods)
+    def __eq__(self, other):
+        if self.records != other.records:
+            return False
+        if self.monitoring_periods != other.monitoring_periods:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeProfileRemoval(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return ProfileRemoval(
+            records=_UniffiFfiConverterUInt64.read(buf),
+            monitoring_periods=_UniffiFfiConverterUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt64.check_lower(value.records)
+        _UniffiFfiConverterUInt64.check_lower(value.monitoring_periods)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt64.write(value.records, buf)
+        _UniffiFfiConverterUInt64.write(value.monitoring_periods, buf)
 
 @dataclass
 class PurgeSummary:
@@ -4123,6 +5079,31 @@ class _UniffiFfiConverterTypePurgeSummary(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.records, buf)
         _UniffiFfiConverterUInt64.write(value.monitoring_periods, buf)
         _UniffiFfiConverterUInt64.write(value.epoch_keys, buf)
+
+class _UniffiFfiConverterOptionalTypeRecordId(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRecordId.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRecordId.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRecordId.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
 
 
 
@@ -4189,7 +5170,7 @@ class RecordInfo:
     """
     A stored record.
 """
-    def __init__(self, *, id:str, profile_id:str, policy_id:str, policy_version:int, form_id:str, date:str, revision:int, amends:typing.Optional[str], saved_at:str, state:RecordState, answers:dict[str, str]):
+    def __init__(self, *, id:RecordId, profile_id:ProfileId, policy_id:str, policy_version:int, form_id:str, date:LocalDate, revision:int, amends:typing.Optional[RecordId], saved_at:str, state:RecordState, answers:dict[str, str]):
         self.id = id
         self.profile_id = profile_id
         self.policy_id = policy_id
@@ -4236,14 +5217,14 @@ class _UniffiFfiConverterTypeRecordInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return RecordInfo(
-            id=_UniffiFfiConverterString.read(buf),
-            profile_id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeRecordId.read(buf),
+            profile_id=_UniffiFfiConverterTypeProfileId.read(buf),
             policy_id=_UniffiFfiConverterString.read(buf),
             policy_version=_UniffiFfiConverterUInt64.read(buf),
             form_id=_UniffiFfiConverterString.read(buf),
-            date=_UniffiFfiConverterString.read(buf),
+            date=_UniffiFfiConverterTypeLocalDate.read(buf),
             revision=_UniffiFfiConverterUInt32.read(buf),
-            amends=_UniffiFfiConverterOptionalString.read(buf),
+            amends=_UniffiFfiConverterOptionalTypeRecordId.read(buf),
             saved_at=_UniffiFfiConverterString.read(buf),
             state=_UniffiFfiConverterTypeRecordState.read(buf),
             answers=_UniffiFfiConverterMapStringString.read(buf),
@@ -4251,28 +5232,28 @@ class _UniffiFfiConverterTypeRecordInfo(_UniffiConverterRustBuffer):
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
-        _UniffiFfiConverterString.check_lower(value.profile_id)
+        _UniffiFfiConverterTypeRecordId.check_lower(value.id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.profile_id)
         _UniffiFfiConverterString.check_lower(value.policy_id)
         _UniffiFfiConverterUInt64.check_lower(value.policy_version)
         _UniffiFfiConverterString.check_lower(value.form_id)
-        _UniffiFfiConverterString.check_lower(value.date)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.date)
         _UniffiFfiConverterUInt32.check_lower(value.revision)
-        _UniffiFfiConverterOptionalString.check_lower(value.amends)
+        _UniffiFfiConverterOptionalTypeRecordId.check_lower(value.amends)
         _UniffiFfiConverterString.check_lower(value.saved_at)
         _UniffiFfiConverterTypeRecordState.check_lower(value.state)
         _UniffiFfiConverterMapStringString.check_lower(value.answers)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
-        _UniffiFfiConverterString.write(value.profile_id, buf)
+        _UniffiFfiConverterTypeRecordId.write(value.id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.profile_id, buf)
         _UniffiFfiConverterString.write(value.policy_id, buf)
         _UniffiFfiConverterUInt64.write(value.policy_version, buf)
         _UniffiFfiConverterString.write(value.form_id, buf)
-        _UniffiFfiConverterString.write(value.date, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.date, buf)
         _UniffiFfiConverterUInt32.write(value.revision, buf)
-        _UniffiFfiConverterOptionalString.write(value.amends, buf)
+        _UniffiFfiConverterOptionalTypeRecordId.write(value.amends, buf)
         _UniffiFfiConverterString.write(value.saved_at, buf)
         _UniffiFfiConverterTypeRecordState.write(value.state, buf)
         _UniffiFfiConverterMapStringString.write(value.answers, buf)
@@ -4464,7 +5445,7 @@ class SavedRecord:
     """
     What saving a record did.
 """
-    def __init__(self, *, id:str, amended:bool, revision:int):
+    def __init__(self, *, id:RecordId, amended:bool, revision:int):
         self.id = id
         self.amended = amended
         self.revision = revision
@@ -4487,20 +5468,20 @@ class _UniffiFfiConverterTypeSavedRecord(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return SavedRecord(
-            id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeRecordId.read(buf),
             amended=_UniffiFfiConverterBoolean.read(buf),
             revision=_UniffiFfiConverterUInt32.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
+        _UniffiFfiConverterTypeRecordId.check_lower(value.id)
         _UniffiFfiConverterBoolean.check_lower(value.amended)
         _UniffiFfiConverterUInt32.check_lower(value.revision)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
+        _UniffiFfiConverterTypeRecordId.write(value.id, buf)
         _UniffiFfiConverterBoolean.write(value.amended, buf)
         _UniffiFfiConverterUInt32.write(value.revision, buf)
 
@@ -5759,7 +6740,7 @@ class SyncEvent:
         A record was minimized, sealed and queued.
 """
         
-        def __init__(self, submission_id:str, policy_id:str, form_id:str):
+        def __init__(self, submission_id:SubmissionId, policy_id:str, form_id:str):
             self.submission_id = submission_id
             
             """
@@ -5805,7 +6786,7 @@ class SyncEvent:
         Delivered; the receipt verified.
 """
         
-        def __init__(self, submission_id:str, received_at:str):
+        def __init__(self, submission_id:SubmissionId, received_at:str):
             self.submission_id = submission_id
             
             """
@@ -5843,7 +6824,7 @@ class SyncEvent:
         Not delivered this time; it will be tried again.
 """
         
-        def __init__(self, submission_id:str, after_seconds:int, reason:str):
+        def __init__(self, submission_id:SubmissionId, after_seconds:int, reason:str):
             self.submission_id = submission_id
             
             """
@@ -5889,7 +6870,7 @@ class SyncEvent:
         Refused for good by the server.
 """
         
-        def __init__(self, submission_id:str, reason:str):
+        def __init__(self, submission_id:SubmissionId, reason:str):
             self.submission_id = submission_id
             
             """
@@ -5960,24 +6941,24 @@ class _UniffiFfiConverterTypeSyncEvent(_UniffiConverterRustBuffer):
         variant = buf.read_i32()
         if variant == 1:
             return SyncEvent.QUEUED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 2:
             return SyncEvent.DELIVERED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 3:
             return SyncEvent.RETRY_LATER(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 4:
             return SyncEvent.FAILED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         raise InternalError("Raw enum value doesn't match any cases")
@@ -5985,21 +6966,21 @@ class _UniffiFfiConverterTypeSyncEvent(_UniffiConverterRustBuffer):
     @staticmethod
     def check_lower(value):
         if value.is_QUEUED():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.policy_id)
             _UniffiFfiConverterString.check_lower(value.form_id)
             return
         if value.is_DELIVERED():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.received_at)
             return
         if value.is_RETRY_LATER():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterUInt64.check_lower(value.after_seconds)
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if value.is_FAILED():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         raise ValueError(value)
@@ -6008,21 +6989,21 @@ class _UniffiFfiConverterTypeSyncEvent(_UniffiConverterRustBuffer):
     def write(value, buf):
         if value.is_QUEUED():
             buf.write_i32(1)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.policy_id, buf)
             _UniffiFfiConverterString.write(value.form_id, buf)
         if value.is_DELIVERED():
             buf.write_i32(2)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.received_at, buf)
         if value.is_RETRY_LATER():
             buf.write_i32(3)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterUInt64.write(value.after_seconds, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_FAILED():
             buf.write_i32(4)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 
@@ -6379,6 +7360,29 @@ class _UniffiFfiConverterTypeLogger:
     @classmethod
     def write(cls, value: Logger, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeFieldProblem(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeFieldProblem.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeFieldProblem.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeFieldProblem.read(buf) for i in range(count)
+        ]
 
 class _UniffiFfiConverterSequenceTypeDueItem(_UniffiConverterRustBuffer):
     @classmethod
@@ -6856,7 +7860,7 @@ class SelfReportProtocol(typing.Protocol):
     rows, one signature check) and return in milliseconds.
 """
     
-    def add_profile(self, profile: NewProfile) -> str:
+    def add_profile(self, profile: NewProfile) -> ProfileId:
         """
         Adds a household profile; returns its id. Attributes are validated (ID check
         digit, E.164 phone...) and stored encrypted.
@@ -6869,16 +7873,41 @@ class SelfReportProtocol(typing.Protocol):
         source is called there).
 """
         raise NotImplementedError
+    def check_answers(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> typing.List[FieldProblem]:
+        """
+        Every problem `save_record` would refuse these answers for, at most one per
+        field, without saving anything: call it as the person types or before they
+        submit, and show each problem under its field. Problems with the record's date
+        (field `"date"`) come first, then the answers' in the order the form checks them.
+        Empty when saving would pass. Throws only for the call's own faults (an unknown
+        profile, policy or form: `NotFound`). Short: one profile and policy read.
+"""
+        raise NotImplementedError
     def consent_status(self, policy_id: str) -> ConsentStatus:
         """
         Where the person stands with the installed version of a policy; after an update
         that lets more leave, exactly what widened (show it before asking again).
 """
         raise NotImplementedError
-    def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
+    def delete_profile(self, profile_id: ProfileId) -> ProfileRemoval:
+        """
+        Deletes a profile with its monitoring periods, its saved records and the keys its
+        pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
+        reports queued or sent: those, with the tokens that ask the drop box to delete
+        them, stay until their retention ends (`purge`) or a deletion request.
+"""
+        raise NotImplementedError
+    def due(self, today: typing.Optional[LocalDate]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
         reminders.
+"""
+        raise NotImplementedError
+    def end_monitoring(self, monitoring_id: MonitoringId,last_day: typing.Optional[LocalDate]) -> MonitoringInfo:
+        """
+        Ends a monitoring period early: `last_day` (default today) becomes its last day,
+        so nothing is due after it. `Conflict` when that day is before the period's start
+        or not before its current last day (ending never lengthens a period).
 """
         raise NotImplementedError
     async def erase(self, ) -> None:
@@ -6893,6 +7922,14 @@ class SelfReportProtocol(typing.Protocol):
         """
         Everything the store holds about the person, decrypted, as JSON
         (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
+"""
+        raise NotImplementedError
+    def form(self, policy_id: str,form_id: str) -> FormInfo:
+        """
+        A form of an installed policy, described for a UI: its fields in order, each
+        with its kind and parameters, zh/en labels, allowed codes, whether it is
+        required or comes from the profile, and what leaves the device and how.
+        `NotFound` for an unknown policy or form.
 """
         raise NotImplementedError
     def grant_consent(self, policy_id: str) -> None:
@@ -6940,7 +7977,7 @@ class SelfReportProtocol(typing.Protocol):
         Installed policies, with their forms (a handful of rows).
 """
         raise NotImplementedError
-    def preview(self, record_id: str) -> Preview:
+    def preview(self, record_id: RecordId) -> Preview:
         """
         "What will be shared": each field before and after its transform, and the exact
         JSON each recipient will receive if the record is sent now.
@@ -6951,14 +7988,14 @@ class SelfReportProtocol(typing.Protocol):
         Every profile (a household's few rows).
 """
         raise NotImplementedError
-    async def purge(self, today: typing.Optional[str]) -> PurgeSummary:
+    async def purge(self, today: typing.Optional[LocalDate]) -> PurgeSummary:
         """
         Deletes everything whose retention has ended by `today` (default the person's
         today) and shreds the keys that sealed it. Run it daily. Runs on the core's
         threads.
 """
         raise NotImplementedError
-    def record(self, record_id: str) -> RecordInfo:
+    def record(self, record_id: RecordId) -> RecordInfo:
         """
         The record with this id.
 """
@@ -6969,7 +8006,7 @@ class SelfReportProtocol(typing.Protocol):
         decrypts every record).
 """
         raise NotImplementedError
-    async def request_deletion(self, submission_id: str) -> DeletionOutcome:
+    async def request_deletion(self, submission_id: SubmissionId) -> DeletionOutcome:
         """
         Asks the drop box to delete a submission, with the token only this device holds;
         an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
@@ -6982,7 +8019,7 @@ class SelfReportProtocol(typing.Protocol):
         reason when it is revoked: nothing is sent under it).
 """
         raise NotImplementedError
-    def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
+    def save_record(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> SavedRecord:
         """
         Validates `answers` (field id → text form) against the form and saves the record
         for `date` (default today). Saving a daily form again the same day, before it is
@@ -6990,7 +8027,7 @@ class SelfReportProtocol(typing.Protocol):
         answer throws `InvalidInput` naming the field and rule; nothing is saved.
 """
         raise NotImplementedError
-    def start_monitoring(self, profile_id: str,policy_id: str,start: typing.Optional[str],reason: MonitoringReason) -> MonitoringInfo:
+    def start_monitoring(self, profile_id: ProfileId,policy_id: str,start: typing.Optional[LocalDate],reason: MonitoringReason) -> MonitoringInfo:
         """
         Starts a monitoring period for a profile under a policy, from `start` (default
         today), for as many days as the policy sets.
@@ -7007,9 +8044,9 @@ class SelfReportProtocol(typing.Protocol):
         retry sends the same bytes.
 """
         raise NotImplementedError
-    def today(self, ) -> str:
+    def today(self, ) -> LocalDate:
         """
-        The person's local date, `YYYY-MM-DD`.
+        The person's local date.
 """
         raise NotImplementedError
     async def update_policy(self, policy_id: str) -> typing.Optional[PolicyInfo]:
@@ -7017,6 +8054,13 @@ class SelfReportProtocol(typing.Protocol):
         Fetches the policy's current version from its endpoint and installs it if it is
         newer and passes every check. Returns the new policy, or `None` if already
         current. Runs on the core's threads.
+"""
+        raise NotImplementedError
+    def update_profile(self, profile_id: ProfileId,profile: NewProfile) -> ProfileInfo:
+        """
+        Replaces a profile's attributes, validated as `add_profile` validates them. Its id
+        stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
+        the attribute at fault; nothing changes.
 """
         raise NotImplementedError
     async def verify_ledger(self, ) -> LedgerCheck:
@@ -7097,7 +8141,7 @@ class SelfReport(SelfReportProtocol):
         inst = cls.__new__(cls)
         inst._handle = handle
         return inst
-    def add_profile(self, profile: NewProfile) -> str:
+    def add_profile(self, profile: NewProfile) -> ProfileId:
         """
         Adds a household profile; returns its id. Attributes are validated (ID check
         digit, E.164 phone...) and stored encrypted.
@@ -7108,7 +8152,7 @@ class SelfReport(SelfReportProtocol):
             self._uniffi_clone_handle(),
             _UniffiFfiConverterTypeNewProfile.lower(profile),
         )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeProfileId.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -7138,6 +8182,41 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
+    def check_answers(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> typing.List[FieldProblem]:
+        """
+        Every problem `save_record` would refuse these answers for, at most one per
+        field, without saving anything: call it as the person types or before they
+        submit, and show each problem under its field. Problems with the record's date
+        (field `"date"`) come first, then the answers' in the order the form checks them.
+        Empty when saving would pass. Throws only for the call's own faults (an unknown
+        profile, policy or form: `NotFound`). Short: one profile and policy read.
+"""
+        
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
+
+        _UniffiFfiConverterString.check_lower(policy_id)
+
+        _UniffiFfiConverterString.check_lower(form_id)
+
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(date)
+
+        _UniffiFfiConverterMapStringString.check_lower(answers)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
+            _UniffiFfiConverterString.lower(policy_id),
+            _UniffiFfiConverterString.lower(form_id),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(date),
+            _UniffiFfiConverterMapStringString.lower(answers),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeFieldProblem.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_check_answers,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def consent_status(self, policy_id: str) -> ConsentStatus:
         """
         Where the person stands with the installed version of a policy; after an update
@@ -7157,22 +8236,66 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
+    def delete_profile(self, profile_id: ProfileId) -> ProfileRemoval:
+        """
+        Deletes a profile with its monitoring periods, its saved records and the keys its
+        pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
+        reports queued or sent: those, with the tokens that ask the drop box to delete
+        them, stay until their retention ends (`purge`) or a deletion request.
+"""
+        
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeProfileRemoval.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_delete_profile,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def due(self, today: typing.Optional[LocalDate]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
         reminders.
 """
         
-        _UniffiFfiConverterOptionalString.check_lower(today)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(today)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterOptionalString.lower(today),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(today),
         )
         _uniffi_lift_return = _UniffiFfiConverterSequenceTypeDueItem.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def end_monitoring(self, monitoring_id: MonitoringId,last_day: typing.Optional[LocalDate]) -> MonitoringInfo:
+        """
+        Ends a monitoring period early: `last_day` (default today) becomes its last day,
+        so nothing is due after it. `Conflict` when that day is before the period's start
+        or not before its current last day (ending never lengthens a period).
+"""
+        
+        _UniffiFfiConverterTypeMonitoringId.check_lower(monitoring_id)
+
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(last_day)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeMonitoringId.lower(monitoring_id),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(last_day),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeMonitoringInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -7214,6 +8337,30 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
+    def form(self, policy_id: str,form_id: str) -> FormInfo:
+        """
+        A form of an installed policy, described for a UI: its fields in order, each
+        with its kind and parameters, zh/en labels, allowed codes, whether it is
+        required or comes from the profile, and what leaves the device and how.
+        `NotFound` for an unknown policy or form.
+"""
+        
+        _UniffiFfiConverterString.check_lower(policy_id)
+
+        _UniffiFfiConverterString.check_lower(form_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(policy_id),
+            _UniffiFfiConverterString.lower(form_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeFormInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def grant_consent(self, policy_id: str) -> None:
         """
         Records the person's consent to send under a policy (written to the ledger).
@@ -7345,16 +8492,16 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def preview(self, record_id: str) -> Preview:
+    def preview(self, record_id: RecordId) -> Preview:
         """
         "What will be shared": each field before and after its transform, and the exact
         JSON each recipient will receive if the record is sent now.
 """
         
-        _UniffiFfiConverterString.check_lower(record_id)
+        _UniffiFfiConverterTypeRecordId.check_lower(record_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(record_id),
+            _UniffiFfiConverterTypeRecordId.lower(record_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypePreview.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -7379,17 +8526,17 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    async def purge(self, today: typing.Optional[str]) -> PurgeSummary:
+    async def purge(self, today: typing.Optional[LocalDate]) -> PurgeSummary:
         """
         Deletes everything whose retention has ended by `today` (default the person's
         today) and shreds the keys that sealed it. Run it daily. Runs on the core's
         threads.
 """
         
-        _UniffiFfiConverterOptionalString.check_lower(today)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(today)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterOptionalString.lower(today),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(today),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypePurgeSummary.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -7401,15 +8548,15 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def record(self, record_id: str) -> RecordInfo:
+    def record(self, record_id: RecordId) -> RecordInfo:
         """
         The record with this id.
 """
         
-        _UniffiFfiConverterString.check_lower(record_id)
+        _UniffiFfiConverterTypeRecordId.check_lower(record_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(record_id),
+            _UniffiFfiConverterTypeRecordId.lower(record_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeRecordInfo.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -7437,17 +8584,17 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    async def request_deletion(self, submission_id: str) -> DeletionOutcome:
+    async def request_deletion(self, submission_id: SubmissionId) -> DeletionOutcome:
         """
         Asks the drop box to delete a submission, with the token only this device holds;
         an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
         threads.
 """
         
-        _UniffiFfiConverterString.check_lower(submission_id)
+        _UniffiFfiConverterTypeSubmissionId.check_lower(submission_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(submission_id),
+            _UniffiFfiConverterTypeSubmissionId.lower(submission_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeDeletionOutcome.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -7478,7 +8625,7 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
+    def save_record(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> SavedRecord:
         """
         Validates `answers` (field id → text form) against the form and saves the record
         for `date` (default today). Saving a daily form again the same day, before it is
@@ -7486,21 +8633,21 @@ class SelfReport(SelfReportProtocol):
         answer throws `InvalidInput` naming the field and rule; nothing is saved.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
 
         _UniffiFfiConverterString.check_lower(policy_id)
 
         _UniffiFfiConverterString.check_lower(form_id)
 
-        _UniffiFfiConverterOptionalString.check_lower(date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(date)
 
         _UniffiFfiConverterMapStringString.check_lower(answers)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
             _UniffiFfiConverterString.lower(policy_id),
             _UniffiFfiConverterString.lower(form_id),
-            _UniffiFfiConverterOptionalString.lower(date),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(date),
             _UniffiFfiConverterMapStringString.lower(answers),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeSavedRecord.lift
@@ -7511,24 +8658,24 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def start_monitoring(self, profile_id: str,policy_id: str,start: typing.Optional[str],reason: MonitoringReason) -> MonitoringInfo:
+    def start_monitoring(self, profile_id: ProfileId,policy_id: str,start: typing.Optional[LocalDate],reason: MonitoringReason) -> MonitoringInfo:
         """
         Starts a monitoring period for a profile under a policy, from `start` (default
         today), for as many days as the policy sets.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
 
         _UniffiFfiConverterString.check_lower(policy_id)
 
-        _UniffiFfiConverterOptionalString.check_lower(start)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(start)
 
         _UniffiFfiConverterTypeMonitoringReason.check_lower(reason)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
             _UniffiFfiConverterString.lower(policy_id),
-            _UniffiFfiConverterOptionalString.lower(start),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(start),
             _UniffiFfiConverterTypeMonitoringReason.lower(reason),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeMonitoringInfo.lift
@@ -7568,14 +8715,14 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def today(self, ) -> str:
+    def today(self, ) -> LocalDate:
         """
-        The person's local date, `YYYY-MM-DD`.
+        The person's local date.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeLocalDate.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -7605,6 +8752,29 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
+    def update_profile(self, profile_id: ProfileId,profile: NewProfile) -> ProfileInfo:
+        """
+        Replaces a profile's attributes, validated as `add_profile` validates them. Its id
+        stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
+        the attribute at fault; nothing changes.
+"""
+        
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
+
+        _UniffiFfiConverterTypeNewProfile.check_lower(profile)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
+            _UniffiFfiConverterTypeNewProfile.lower(profile),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeProfileInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_profile,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     async def verify_ledger(self, ) -> LedgerCheck:
         """
         Verifies the ledger's hash chain and every receipt signature. Runs on the core's
@@ -7791,6 +8961,8 @@ def store_exists(dir: str) -> bool:
 __all__ = [
     "InternalError",
     "FieldKind",
+    "PlaceLevel",
+    "Reduction",
     "FormFrequency",
     "LedgerEvent",
     "MonitoringReason",
@@ -7804,11 +8976,16 @@ __all__ = [
     "SelfReportError",
     "SyncEvent",
     "DisclosedField",
+    "ProfileId",
     "DueItem",
     "FieldInfo",
+    "FieldProblem",
     "FormInfo",
     "LedgerCheck",
+    "SubmissionId",
+    "RecordId",
     "LedgerEntry",
+    "MonitoringId",
     "MonitoringInfo",
     "NewProfile",
     "TrustAnchor",
@@ -7818,6 +8995,7 @@ __all__ = [
     "PreviewPart",
     "Preview",
     "ProfileInfo",
+    "ProfileRemoval",
     "PurgeSummary",
     "RecordInfo",
     "RecordList",

@@ -106,3 +106,43 @@ extension SelfReport {
         }
     }
 }
+
+/// One step of a sync, as `SelfReport.syncProgress()` yields it.
+public enum SyncProgress: Sendable {
+    /// A submission was queued, delivered, rescheduled or refused.
+    case event(SyncEvent)
+    /// The sync ended: the stream's last element, after which it finishes.
+    case finished(SyncSummary)
+}
+
+extension SelfReport {
+    /// Sends what is due, like `sync(listener:)`, as an `AsyncThrowingStream` of its
+    /// progress: one `.event` per submission, then `.finished` with the summary. The work
+    /// runs on the core's threads; iterate it from any actor, the main actor included.
+    ///
+    /// Ending the iteration early (a `break`, or cancelling the iterating task) stops the
+    /// sync between submissions; queued submissions stay queued for the next sync. A failure
+    /// of the sync as a whole ends the stream by throwing that `SelfReportError`. Events are
+    /// buffered without bound (one per submission), so the core's thread never waits.
+    public func syncProgress() -> AsyncThrowingStream<SyncProgress, Error> {
+        AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
+            let cancellation = SyncCancellation()
+            let listener = SyncEventHandler { event in
+                continuation.yield(.event(event))
+            }
+            let task = Task {
+                do {
+                    let summary = try await self.sync(listener: listener, cancellation: cancellation)
+                    continuation.yield(.finished(summary))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                cancellation.cancel()
+                task.cancel()
+            }
+        }
+    }
+}

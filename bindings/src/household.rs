@@ -1,0 +1,66 @@
+//! Changing what the device keeps about the household: a profile edited or deleted, a
+//! monitoring period ended early. Short store writes, on the caller's thread.
+
+use crate::convert;
+use crate::dates::LocalDate;
+use crate::error::SelfReportError;
+use crate::facade::{SelfReport, logged};
+use crate::ids::{MonitoringId, ProfileId};
+use crate::types::{MonitoringInfo, NewProfile, ProfileInfo};
+
+type Result<T> = std::result::Result<T, SelfReportError>;
+
+/// What deleting a profile removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ProfileRemoval {
+    /// Its records (none had been queued or sent), deleted with their keys.
+    pub records: u64,
+    /// Its monitoring periods, deleted.
+    pub monitoring_periods: u64,
+}
+
+#[uniffi::export]
+impl SelfReport {
+    /// Replaces a profile's attributes, validated as `add_profile` validates them. Its id
+    /// stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
+    /// the attribute at fault; nothing changes.
+    pub fn update_profile(
+        &self,
+        profile_id: ProfileId,
+        profile: NewProfile,
+    ) -> Result<ProfileInfo> {
+        let id = profile_id.core()?;
+        let updated = logged(
+            "update_profile",
+            self.core()?
+                .update_profile(&id, convert::new_profile(profile)),
+        )?;
+        Ok(convert::profile_info(updated))
+    }
+
+    /// Deletes a profile with its monitoring periods, its saved records and the keys its
+    /// pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
+    /// reports queued or sent: those, with the tokens that ask the drop box to delete
+    /// them, stay until their retention ends (`purge`) or a deletion request.
+    pub fn delete_profile(&self, profile_id: ProfileId) -> Result<ProfileRemoval> {
+        let id = profile_id.core()?;
+        let removal = logged("delete_profile", self.core()?.remove_profile(&id))?;
+        Ok(ProfileRemoval {
+            records: u64::try_from(removal.records).unwrap_or(u64::MAX),
+            monitoring_periods: u64::try_from(removal.monitoring_periods).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Ends a monitoring period early: `last_day` (default today) becomes its last day,
+    /// so nothing is due after it. `Conflict` when that day is before the period's start
+    /// or not before its current last day (ending never lengthens a period).
+    pub fn end_monitoring(
+        &self,
+        monitoring_id: MonitoringId,
+        last_day: Option<LocalDate>,
+    ) -> Result<MonitoringInfo> {
+        let id = monitoring_id.core()?;
+        let period = logged("end_monitoring", self.core()?.end_monitoring(&id, last_day))?;
+        Ok(convert::monitoring_info(period))
+    }
+}
