@@ -5,10 +5,8 @@ use selfreport_core::model::{Rule, ValidationError};
 use selfreport_core::policy::{DateGranularity, DistrictLevel, Transform};
 
 use crate::convert;
-use crate::dates::LocalDate;
 use crate::error::SelfReportError;
-use crate::facade::{SelfReport, logged};
-use crate::ids::ProfileId;
+use crate::facade::{SelfReport, logged, profile_id};
 use crate::types::FormInfo;
 
 type Result<T> = std::result::Result<T, SelfReportError>;
@@ -186,13 +184,14 @@ impl SelfReport {
     /// profile, policy or form: `NotFound`). Short: one profile and policy read.
     pub fn check_answers(
         &self,
-        profile_id: ProfileId,
+        profile_id: String,
         policy_id: String,
         form_id: String,
-        date: Option<LocalDate>,
+        date: Option<String>,
         answers: std::collections::HashMap<String, String>,
     ) -> Result<Vec<FieldProblem>> {
-        let profile = profile_id.core()?;
+        let profile = self::profile_id(&profile_id)?;
+        let date = convert::optional_date("date", date.as_deref())?;
         let problems = logged(
             "check_answers",
             self.core()?.check_answers(

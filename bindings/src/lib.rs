@@ -18,12 +18,10 @@
 uniffi::setup_scaffolding!("selfreport");
 
 mod convert;
-pub mod dates;
 mod error;
 mod facade;
 pub mod forms;
 pub mod household;
-pub mod ids;
 mod key_source;
 mod logger;
 pub mod revocation;

@@ -1,11 +1,8 @@
-//! The plain records and enums that cross the boundary. Dates are [`LocalDate`]s (the
-//! platform's date type), ids records of their own ([`crate::ids`]), timestamps RFC 3339
-//! text, labels maps from language tag (`"zh"`, `"en"`) to text.
+//! The plain records and enums that cross the boundary. Dates are ISO 8601 strings
+//! (`"2026-11-28"`), timestamps RFC 3339, labels maps from language tag (`"zh"`, `"en"`)
+//! to text.
 
 use std::collections::HashMap;
-
-use crate::dates::LocalDate;
-use crate::ids::{MonitoringId, ProfileId, RecordId, SubmissionId};
 
 /// Language tag to text (`{"zh": "每日健康申报", "en": "Daily health report"}`).
 pub type Labels = HashMap<String, String>;
@@ -17,9 +14,9 @@ pub struct TrustAnchor {
     /// it to `signing.pub`.
     pub public_key: String,
     /// First day the key may sign policies, if limited.
-    pub not_before: Option<LocalDate>,
+    pub not_before: Option<String>,
     /// Last day the key may sign policies, if limited.
-    pub not_after: Option<LocalDate>,
+    pub not_after: Option<String>,
 }
 
 /// How the app opens the core.
@@ -52,9 +49,9 @@ pub struct PolicyInfo {
     /// Why, in the policy's languages.
     pub purpose: Labels,
     /// First valid day.
-    pub valid_from: LocalDate,
+    pub valid_from: String,
     /// Last valid day.
-    pub valid_until: LocalDate,
+    pub valid_until: String,
     /// Where submissions go.
     pub endpoint_url: String,
     /// Days records are kept on the device.
@@ -178,7 +175,7 @@ pub struct NewProfile {
     /// Phone number, E.164.
     pub phone: Option<String>,
     /// Birth date.
-    pub birth_date: Option<LocalDate>,
+    pub birth_date: Option<String>,
     /// Passport number.
     pub passport_number: Option<String>,
 }
@@ -187,7 +184,7 @@ pub struct NewProfile {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ProfileInfo {
     /// Profile id.
-    pub id: ProfileId,
+    pub id: String,
     /// Display name.
     pub display_name: String,
     /// Legal name.
@@ -197,7 +194,7 @@ pub struct ProfileInfo {
     /// Phone number.
     pub phone: Option<String>,
     /// Birth date.
-    pub birth_date: Option<LocalDate>,
+    pub birth_date: Option<String>,
     /// Passport number.
     pub passport_number: Option<String>,
 }
@@ -217,13 +214,13 @@ pub enum MonitoringReason {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MonitoringInfo {
     /// Period id.
-    pub id: MonitoringId,
+    pub id: String,
     /// Whose.
-    pub profile_id: ProfileId,
+    pub profile_id: String,
     /// Under which policy.
     pub policy_id: String,
     /// First day.
-    pub start: LocalDate,
+    pub start: String,
     /// Length in days.
     pub days: u32,
     /// Why.
@@ -234,13 +231,13 @@ pub struct MonitoringInfo {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DueItem {
     /// Whose.
-    pub profile_id: ProfileId,
+    pub profile_id: String,
     /// Under which policy.
     pub policy_id: String,
     /// Which form.
     pub form_id: String,
     /// For which day.
-    pub date: LocalDate,
+    pub date: String,
     /// Day number within the monitoring period, from 1; 0 for a registration (a
     /// pre-registration not yet sent), which is owed outside any period.
     pub day: u32,
@@ -252,7 +249,7 @@ pub struct DueItem {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SavedRecord {
     /// Record id.
-    pub id: RecordId,
+    pub id: String,
     /// Whether it amended an unsent record of the same day instead of adding one.
     pub amended: bool,
     /// Revision: 1 for a first record, more for amendments made after sending.
@@ -274,9 +271,9 @@ pub enum RecordState {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RecordInfo {
     /// Record id.
-    pub id: RecordId,
+    pub id: String,
     /// Whose.
-    pub profile_id: ProfileId,
+    pub profile_id: String,
     /// Under which policy.
     pub policy_id: String,
     /// The policy version in force when saved.
@@ -284,11 +281,11 @@ pub struct RecordInfo {
     /// Which form.
     pub form_id: String,
     /// The day it reports on.
-    pub date: LocalDate,
+    pub date: String,
     /// Revision.
     pub revision: u32,
     /// The sent record it amends, if any.
-    pub amends: Option<RecordId>,
+    pub amends: Option<String>,
     /// When last saved, RFC 3339 local time.
     pub saved_at: String,
     /// Where it stands.
@@ -349,7 +346,7 @@ pub enum SyncEvent {
     /// A record was minimized, sealed and queued.
     Queued {
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// Policy id.
         policy_id: String,
         /// Form id.
@@ -358,14 +355,14 @@ pub enum SyncEvent {
     /// Delivered; the receipt verified.
     Delivered {
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// When the drop box received it.
         received_at: String,
     },
     /// Not delivered this time; it will be tried again.
     RetryLater {
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// Seconds until the next attempt.
         after_seconds: u64,
         /// Why.
@@ -374,7 +371,7 @@ pub enum SyncEvent {
     /// Refused for good by the server.
     Failed {
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// Why.
         reason: String,
     },
@@ -451,9 +448,9 @@ pub enum LedgerEvent {
         /// Form id.
         form: String,
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// The record it carried (empty for cover traffic).
-        record_id: RecordId,
+        record_id: String,
         /// Fields disclosed.
         fields: Vec<DisclosedField>,
         /// SHA-256 of the body sent, hex.
@@ -501,7 +498,7 @@ pub enum LedgerEvent {
         /// Policy id.
         policy_id: String,
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// Why, for the person.
         reason: String,
     },
@@ -536,7 +533,7 @@ pub enum LedgerEvent {
         /// Policy id.
         policy_id: String,
         /// Submission id.
-        submission_id: SubmissionId,
+        submission_id: String,
         /// Endpoint asked.
         endpoint: String,
         /// `"deleted"`, `"not_found"` or `"dropped_unsent"`.

@@ -1125,7 +1125,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * Adds a household profile; returns its id. Attributes are validated (ID check
      * digit, E.164 phone...) and stored encrypted.
      */
-    func addProfile(profile: NewProfile) throws  -> ProfileId
+    func addProfile(profile: NewProfile) throws  -> String
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
@@ -1144,7 +1144,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
-    func due(today: LocalDate?) throws  -> [DueItem]
+    func due(today: String?) throws  -> [DueItem]
     
     /**
      * Shreds the store key and deletes every file of the store. From the moment it is
@@ -1209,7 +1209,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * "What will be shared": each field before and after its transform, and the exact
      * JSON each recipient will receive if the record is sent now.
      */
-    func preview(recordId: RecordId) throws  -> Preview
+    func preview(recordId: String) throws  -> Preview
     
     /**
      * Every profile (a household's few rows).
@@ -1221,12 +1221,12 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
      * threads.
      */
-    func purge(today: LocalDate?) async throws  -> PurgeSummary
+    func purge(today: String?) async throws  -> PurgeSummary
     
     /**
      * The record with this id.
      */
-    func record(recordId: RecordId) throws  -> RecordInfo
+    func record(recordId: String) throws  -> RecordInfo
     
     /**
      * Every record, and the ids of any damaged rows. Runs on the core's threads (it
@@ -1239,7 +1239,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
      * threads.
      */
-    func requestDeletion(submissionId: SubmissionId) async throws  -> DeletionOutcome
+    func requestDeletion(submissionId: String) async throws  -> DeletionOutcome
     
     /**
      * Where the installed policy stands with its root's revocation list (show the
@@ -1253,13 +1253,13 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * sent, amends it; after it is sent, the amendment is a new revision. An invalid
      * answer throws `InvalidInput` naming the field and rule; nothing is saved.
      */
-    func saveRecord(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String]) throws  -> SavedRecord
+    func saveRecord(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String]) throws  -> SavedRecord
     
     /**
      * Starts a monitoring period for a profile under a policy, from `start` (default
      * today), for as many days as the policy sets.
      */
-    func startMonitoring(profileId: ProfileId, policyId: String, start: LocalDate?, reason: MonitoringReason) throws  -> MonitoringInfo
+    func startMonitoring(profileId: String, policyId: String, start: String?, reason: MonitoringReason) throws  -> MonitoringInfo
     
     /**
      * Seals what is ready (records of consented policies) and sends every due
@@ -1273,9 +1273,9 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func sync(listener: SyncListener?, cancellation: SyncCancellation?) async throws  -> SyncSummary
     
     /**
-     * The person's local date.
+     * The person's local date, `YYYY-MM-DD`.
      */
-    func today() throws  -> LocalDate
+    func today() throws  -> String
     
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
@@ -1304,7 +1304,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * Empty when saving would pass. Throws only for the call's own faults (an unknown
      * profile, policy or form: `NotFound`). Short: one profile and policy read.
      */
-    func checkAnswers(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String]) throws  -> [FieldProblem]
+    func checkAnswers(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String]) throws  -> [FieldProblem]
     
     /**
      * A form of an installed policy, described for a UI: its fields in order, each
@@ -1320,21 +1320,22 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * reports queued or sent: those, with the tokens that ask the drop box to delete
      * them, stay until their retention ends (`purge`) or a deletion request.
      */
-    func deleteProfile(profileId: ProfileId) throws  -> ProfileRemoval
+    func deleteProfile(profileId: String) throws  -> ProfileRemoval
     
     /**
-     * Ends a monitoring period early: `last_day` (default today) becomes its last day,
-     * so nothing is due after it. `Conflict` when that day is before the period's start
-     * or not before its current last day (ending never lengthens a period).
+     * Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
+     * its last day, so nothing is due after it. `Conflict` when that day is before the
+     * period's start or not before its current last day (ending never lengthens a
+     * period).
      */
-    func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?) throws  -> MonitoringInfo
+    func endMonitoring(monitoringId: String, lastDay: String?) throws  -> MonitoringInfo
     
     /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
      */
-    func updateProfile(profileId: ProfileId, profile: NewProfile) throws  -> ProfileInfo
+    func updateProfile(profileId: String, profile: NewProfile) throws  -> ProfileInfo
     
 }
 /**
@@ -1427,8 +1428,8 @@ public static func `open`(dir: String, keySource: KeySource, options: OpenOption
      * Adds a household profile; returns its id. Attributes are validated (ID check
      * digit, E.164 phone...) and stored encrypted.
      */
-open func addProfile(profile: NewProfile)throws  -> ProfileId  {
-    return try  FfiConverterTypeProfileId_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+open func addProfile(profile: NewProfile)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_add_profile(
             self.uniffiCloneHandle(),
@@ -1476,12 +1477,12 @@ open func consentStatus(policyId: String)throws  -> ConsentStatus  {
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
-open func due(today: LocalDate?)throws  -> [DueItem]  {
+open func due(today: String?)throws  -> [DueItem]  {
     return try  FfiConverterSequenceTypeDueItem.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_due(
             self.uniffiCloneHandle(),
-        FfiConverterOptionTypeLocalDate.lower(today),uniffiCallStatus
+        FfiConverterOptionString.lower(today),uniffiCallStatus
     )
 })
 }
@@ -1642,12 +1643,12 @@ open func policies()throws  -> [PolicyInfo]  {
      * "What will be shared": each field before and after its transform, and the exact
      * JSON each recipient will receive if the record is sent now.
      */
-open func preview(recordId: RecordId)throws  -> Preview  {
+open func preview(recordId: String)throws  -> Preview  {
     return try  FfiConverterTypePreview_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_preview(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRecordId_lower(recordId),uniffiCallStatus
+        FfiConverterString.lower(recordId),uniffiCallStatus
     )
 })
 }
@@ -1669,12 +1670,12 @@ open func profiles()throws  -> [ProfileInfo]  {
      * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
      * threads.
      */
-open func purge(today: LocalDate?)async throws  -> PurgeSummary  {
+open func purge(today: String?)async throws  -> PurgeSummary  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_selfreport_ffi_fn_method_selfreport_purge(
-                        self.uniffiCloneHandle(),FfiConverterOptionTypeLocalDate.lower(today)
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(today)
                 )
             },
             pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
@@ -1688,12 +1689,12 @@ open func purge(today: LocalDate?)async throws  -> PurgeSummary  {
     /**
      * The record with this id.
      */
-open func record(recordId: RecordId)throws  -> RecordInfo  {
+open func record(recordId: String)throws  -> RecordInfo  {
     return try  FfiConverterTypeRecordInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_record(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRecordId_lower(recordId),uniffiCallStatus
+        FfiConverterString.lower(recordId),uniffiCallStatus
     )
 })
 }
@@ -1723,12 +1724,12 @@ open func records()async throws  -> RecordList  {
      * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
      * threads.
      */
-open func requestDeletion(submissionId: SubmissionId)async throws  -> DeletionOutcome  {
+open func requestDeletion(submissionId: String)async throws  -> DeletionOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_selfreport_ffi_fn_method_selfreport_request_deletion(
-                        self.uniffiCloneHandle(),FfiConverterTypeSubmissionId_lower(submissionId)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(submissionId)
                 )
             },
             pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
@@ -1759,15 +1760,15 @@ open func revocationStatus(policyId: String)throws  -> RevocationStatus  {
      * sent, amends it; after it is sent, the amendment is a new revision. An invalid
      * answer throws `InvalidInput` naming the field and rule; nothing is saved.
      */
-open func saveRecord(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String])throws  -> SavedRecord  {
+open func saveRecord(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String])throws  -> SavedRecord  {
     return try  FfiConverterTypeSavedRecord_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_save_record(
             self.uniffiCloneHandle(),
-        FfiConverterTypeProfileId_lower(profileId),
+        FfiConverterString.lower(profileId),
         FfiConverterString.lower(policyId),
         FfiConverterString.lower(formId),
-        FfiConverterOptionTypeLocalDate.lower(date),
+        FfiConverterOptionString.lower(date),
         FfiConverterDictionaryStringString.lower(answers),uniffiCallStatus
     )
 })
@@ -1777,14 +1778,14 @@ open func saveRecord(profileId: ProfileId, policyId: String, formId: String, dat
      * Starts a monitoring period for a profile under a policy, from `start` (default
      * today), for as many days as the policy sets.
      */
-open func startMonitoring(profileId: ProfileId, policyId: String, start: LocalDate?, reason: MonitoringReason)throws  -> MonitoringInfo  {
+open func startMonitoring(profileId: String, policyId: String, start: String?, reason: MonitoringReason)throws  -> MonitoringInfo  {
     return try  FfiConverterTypeMonitoringInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_start_monitoring(
             self.uniffiCloneHandle(),
-        FfiConverterTypeProfileId_lower(profileId),
+        FfiConverterString.lower(profileId),
         FfiConverterString.lower(policyId),
-        FfiConverterOptionTypeLocalDate.lower(start),
+        FfiConverterOptionString.lower(start),
         FfiConverterTypeMonitoringReason_lower(reason),uniffiCallStatus
     )
 })
@@ -1816,10 +1817,10 @@ open func sync(listener: SyncListener?, cancellation: SyncCancellation?)async th
 }
     
     /**
-     * The person's local date.
+     * The person's local date, `YYYY-MM-DD`.
      */
-open func today()throws  -> LocalDate  {
-    return try  FfiConverterTypeLocalDate_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+open func today()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_today(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1890,15 +1891,15 @@ open func withdrawConsent(policyId: String)throws  -> UInt64  {
      * Empty when saving would pass. Throws only for the call's own faults (an unknown
      * profile, policy or form: `NotFound`). Short: one profile and policy read.
      */
-open func checkAnswers(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String])throws  -> [FieldProblem]  {
+open func checkAnswers(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String])throws  -> [FieldProblem]  {
     return try  FfiConverterSequenceTypeFieldProblem.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_check_answers(
             self.uniffiCloneHandle(),
-        FfiConverterTypeProfileId_lower(profileId),
+        FfiConverterString.lower(profileId),
         FfiConverterString.lower(policyId),
         FfiConverterString.lower(formId),
-        FfiConverterOptionTypeLocalDate.lower(date),
+        FfiConverterOptionString.lower(date),
         FfiConverterDictionaryStringString.lower(answers),uniffiCallStatus
     )
 })
@@ -1927,28 +1928,29 @@ open func form(policyId: String, formId: String)throws  -> FormInfo  {
      * reports queued or sent: those, with the tokens that ask the drop box to delete
      * them, stay until their retention ends (`purge`) or a deletion request.
      */
-open func deleteProfile(profileId: ProfileId)throws  -> ProfileRemoval  {
+open func deleteProfile(profileId: String)throws  -> ProfileRemoval  {
     return try  FfiConverterTypeProfileRemoval_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(
             self.uniffiCloneHandle(),
-        FfiConverterTypeProfileId_lower(profileId),uniffiCallStatus
+        FfiConverterString.lower(profileId),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Ends a monitoring period early: `last_day` (default today) becomes its last day,
-     * so nothing is due after it. `Conflict` when that day is before the period's start
-     * or not before its current last day (ending never lengthens a period).
+     * Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
+     * its last day, so nothing is due after it. `Conflict` when that day is before the
+     * period's start or not before its current last day (ending never lengthens a
+     * period).
      */
-open func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?)throws  -> MonitoringInfo  {
+open func endMonitoring(monitoringId: String, lastDay: String?)throws  -> MonitoringInfo  {
     return try  FfiConverterTypeMonitoringInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring(
             self.uniffiCloneHandle(),
-        FfiConverterTypeMonitoringId_lower(monitoringId),
-        FfiConverterOptionTypeLocalDate.lower(lastDay),uniffiCallStatus
+        FfiConverterString.lower(monitoringId),
+        FfiConverterOptionString.lower(lastDay),uniffiCallStatus
     )
 })
 }
@@ -1958,12 +1960,12 @@ open func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?)throws  
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
      */
-open func updateProfile(profileId: ProfileId, profile: NewProfile)throws  -> ProfileInfo  {
+open func updateProfile(profileId: String, profile: NewProfile)throws  -> ProfileInfo  {
     return try  FfiConverterTypeProfileInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_update_profile(
             self.uniffiCloneHandle(),
-        FfiConverterTypeProfileId_lower(profileId),
+        FfiConverterString.lower(profileId),
         FfiConverterTypeNewProfile_lower(profile),uniffiCallStatus
     )
 })
@@ -2486,7 +2488,7 @@ public struct DueItem: Equatable, Hashable {
     /**
      * Whose.
      */
-    public var profileId: ProfileId
+    public var profileId: String
     /**
      * Under which policy.
      */
@@ -2498,7 +2500,7 @@ public struct DueItem: Equatable, Hashable {
     /**
      * For which day.
      */
-    public var date: LocalDate
+    public var date: String
     /**
      * Day number within the monitoring period, from 1; 0 for a registration (a
      * pre-registration not yet sent), which is owed outside any period.
@@ -2514,7 +2516,7 @@ public struct DueItem: Equatable, Hashable {
     public init(
         /**
          * Whose.
-         */profileId: ProfileId, 
+         */profileId: String, 
         /**
          * Under which policy.
          */policyId: String, 
@@ -2523,7 +2525,7 @@ public struct DueItem: Equatable, Hashable {
          */formId: String, 
         /**
          * For which day.
-         */date: LocalDate, 
+         */date: String, 
         /**
          * Day number within the monitoring period, from 1; 0 for a registration (a
          * pre-registration not yet sent), which is owed outside any period.
@@ -2555,20 +2557,20 @@ public struct FfiConverterTypeDueItem: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueItem {
         return
             try DueItem(
-                profileId: FfiConverterTypeProfileId.read(from: &buf), 
+                profileId: FfiConverterString.read(from: &buf), 
                 policyId: FfiConverterString.read(from: &buf), 
                 formId: FfiConverterString.read(from: &buf), 
-                date: FfiConverterTypeLocalDate.read(from: &buf), 
+                date: FfiConverterString.read(from: &buf), 
                 day: FfiConverterUInt32.read(from: &buf), 
                 ofDays: FfiConverterUInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: DueItem, into buf: inout [UInt8]) {
-        FfiConverterTypeProfileId.write(value.profileId, into: &buf)
+        FfiConverterString.write(value.profileId, into: &buf)
         FfiConverterString.write(value.policyId, into: &buf)
         FfiConverterString.write(value.formId, into: &buf)
-        FfiConverterTypeLocalDate.write(value.date, into: &buf)
+        FfiConverterString.write(value.date, into: &buf)
         FfiConverterUInt32.write(value.day, into: &buf)
         FfiConverterUInt32.write(value.ofDays, into: &buf)
     }
@@ -3110,76 +3112,17 @@ public func FfiConverterTypeLedgerEntry_lower(_ value: LedgerEntry) -> RustBuffe
 
 
 /**
- * Identifies a monitoring period.
- */
-public struct MonitoringId: Equatable, Hashable {
-    /**
-     * The id's text, as the core wrote it.
-     */
-    public var value: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The id's text, as the core wrote it.
-         */value: String) {
-        self.value = value
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension MonitoringId: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeMonitoringId: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MonitoringId {
-        return
-            try MonitoringId(
-                value: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: MonitoringId, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.value, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMonitoringId_lift(_ buf: RustBuffer) throws -> MonitoringId {
-    return try FfiConverterTypeMonitoringId.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMonitoringId_lower(_ value: MonitoringId) -> RustBuffer {
-    return FfiConverterTypeMonitoringId.lower(value)
-}
-
-
-/**
  * A monitoring period.
  */
 public struct MonitoringInfo: Equatable, Hashable {
     /**
      * Period id.
      */
-    public var id: MonitoringId
+    public var id: String
     /**
      * Whose.
      */
-    public var profileId: ProfileId
+    public var profileId: String
     /**
      * Under which policy.
      */
@@ -3187,7 +3130,7 @@ public struct MonitoringInfo: Equatable, Hashable {
     /**
      * First day.
      */
-    public var start: LocalDate
+    public var start: String
     /**
      * Length in days.
      */
@@ -3202,16 +3145,16 @@ public struct MonitoringInfo: Equatable, Hashable {
     public init(
         /**
          * Period id.
-         */id: MonitoringId, 
+         */id: String, 
         /**
          * Whose.
-         */profileId: ProfileId, 
+         */profileId: String, 
         /**
          * Under which policy.
          */policyId: String, 
         /**
          * First day.
-         */start: LocalDate, 
+         */start: String, 
         /**
          * Length in days.
          */days: UInt32, 
@@ -3242,20 +3185,20 @@ public struct FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MonitoringInfo {
         return
             try MonitoringInfo(
-                id: FfiConverterTypeMonitoringId.read(from: &buf), 
-                profileId: FfiConverterTypeProfileId.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
+                profileId: FfiConverterString.read(from: &buf), 
                 policyId: FfiConverterString.read(from: &buf), 
-                start: FfiConverterTypeLocalDate.read(from: &buf), 
+                start: FfiConverterString.read(from: &buf), 
                 days: FfiConverterUInt32.read(from: &buf), 
                 reason: FfiConverterTypeMonitoringReason.read(from: &buf)
         )
     }
 
     public static func write(_ value: MonitoringInfo, into buf: inout [UInt8]) {
-        FfiConverterTypeMonitoringId.write(value.id, into: &buf)
-        FfiConverterTypeProfileId.write(value.profileId, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.profileId, into: &buf)
         FfiConverterString.write(value.policyId, into: &buf)
-        FfiConverterTypeLocalDate.write(value.start, into: &buf)
+        FfiConverterString.write(value.start, into: &buf)
         FfiConverterUInt32.write(value.days, into: &buf)
         FfiConverterTypeMonitoringReason.write(value.reason, into: &buf)
     }
@@ -3300,7 +3243,7 @@ public struct NewProfile: Equatable, Hashable {
     /**
      * Birth date.
      */
-    public var birthDate: LocalDate?
+    public var birthDate: String?
     /**
      * Passport number.
      */
@@ -3323,7 +3266,7 @@ public struct NewProfile: Equatable, Hashable {
          */phone: String?, 
         /**
          * Birth date.
-         */birthDate: LocalDate?, 
+         */birthDate: String?, 
         /**
          * Passport number.
          */passportNumber: String?) {
@@ -3355,7 +3298,7 @@ public struct FfiConverterTypeNewProfile: FfiConverterRustBuffer {
                 name: FfiConverterOptionString.read(from: &buf), 
                 idNumber: FfiConverterOptionString.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf), 
-                birthDate: FfiConverterOptionTypeLocalDate.read(from: &buf), 
+                birthDate: FfiConverterOptionString.read(from: &buf), 
                 passportNumber: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -3365,7 +3308,7 @@ public struct FfiConverterTypeNewProfile: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.idNumber, into: &buf)
         FfiConverterOptionString.write(value.phone, into: &buf)
-        FfiConverterOptionTypeLocalDate.write(value.birthDate, into: &buf)
+        FfiConverterOptionString.write(value.birthDate, into: &buf)
         FfiConverterOptionString.write(value.passportNumber, into: &buf)
     }
 }
@@ -3500,11 +3443,11 @@ public struct PolicyInfo: Equatable, Hashable {
     /**
      * First valid day.
      */
-    public var validFrom: LocalDate
+    public var validFrom: String
     /**
      * Last valid day.
      */
-    public var validUntil: LocalDate
+    public var validUntil: String
     /**
      * Where submissions go.
      */
@@ -3554,10 +3497,10 @@ public struct PolicyInfo: Equatable, Hashable {
          */purpose: [String: String], 
         /**
          * First valid day.
-         */validFrom: LocalDate, 
+         */validFrom: String, 
         /**
          * Last valid day.
-         */validUntil: LocalDate, 
+         */validUntil: String, 
         /**
          * Where submissions go.
          */endpointUrl: String, 
@@ -3616,8 +3559,8 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
                 issuer: FfiConverterDictionaryStringString.read(from: &buf), 
                 purposeCode: FfiConverterString.read(from: &buf), 
                 purpose: FfiConverterDictionaryStringString.read(from: &buf), 
-                validFrom: FfiConverterTypeLocalDate.read(from: &buf), 
-                validUntil: FfiConverterTypeLocalDate.read(from: &buf), 
+                validFrom: FfiConverterString.read(from: &buf), 
+                validUntil: FfiConverterString.read(from: &buf), 
                 endpointUrl: FfiConverterString.read(from: &buf), 
                 deviceRetentionDays: FfiConverterUInt32.read(from: &buf), 
                 serverRetentionDays: FfiConverterUInt32.read(from: &buf), 
@@ -3634,8 +3577,8 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
         FfiConverterDictionaryStringString.write(value.issuer, into: &buf)
         FfiConverterString.write(value.purposeCode, into: &buf)
         FfiConverterDictionaryStringString.write(value.purpose, into: &buf)
-        FfiConverterTypeLocalDate.write(value.validFrom, into: &buf)
-        FfiConverterTypeLocalDate.write(value.validUntil, into: &buf)
+        FfiConverterString.write(value.validFrom, into: &buf)
+        FfiConverterString.write(value.validUntil, into: &buf)
         FfiConverterString.write(value.endpointUrl, into: &buf)
         FfiConverterUInt32.write(value.deviceRetentionDays, into: &buf)
         FfiConverterUInt32.write(value.serverRetentionDays, into: &buf)
@@ -3920,72 +3863,13 @@ public func FfiConverterTypePreviewPart_lower(_ value: PreviewPart) -> RustBuffe
 
 
 /**
- * Identifies a household member's profile on this device.
- */
-public struct ProfileId: Equatable, Hashable {
-    /**
-     * The id's text, as the core wrote it.
-     */
-    public var value: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The id's text, as the core wrote it.
-         */value: String) {
-        self.value = value
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ProfileId: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeProfileId: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProfileId {
-        return
-            try ProfileId(
-                value: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ProfileId, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.value, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeProfileId_lift(_ buf: RustBuffer) throws -> ProfileId {
-    return try FfiConverterTypeProfileId.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeProfileId_lower(_ value: ProfileId) -> RustBuffer {
-    return FfiConverterTypeProfileId.lower(value)
-}
-
-
-/**
  * A stored profile.
  */
 public struct ProfileInfo: Equatable, Hashable {
     /**
      * Profile id.
      */
-    public var id: ProfileId
+    public var id: String
     /**
      * Display name.
      */
@@ -4005,7 +3889,7 @@ public struct ProfileInfo: Equatable, Hashable {
     /**
      * Birth date.
      */
-    public var birthDate: LocalDate?
+    public var birthDate: String?
     /**
      * Passport number.
      */
@@ -4016,7 +3900,7 @@ public struct ProfileInfo: Equatable, Hashable {
     public init(
         /**
          * Profile id.
-         */id: ProfileId, 
+         */id: String, 
         /**
          * Display name.
          */displayName: String, 
@@ -4031,7 +3915,7 @@ public struct ProfileInfo: Equatable, Hashable {
          */phone: String?, 
         /**
          * Birth date.
-         */birthDate: LocalDate?, 
+         */birthDate: String?, 
         /**
          * Passport number.
          */passportNumber: String?) {
@@ -4060,23 +3944,23 @@ public struct FfiConverterTypeProfileInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProfileInfo {
         return
             try ProfileInfo(
-                id: FfiConverterTypeProfileId.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 name: FfiConverterOptionString.read(from: &buf), 
                 idNumber: FfiConverterOptionString.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf), 
-                birthDate: FfiConverterOptionTypeLocalDate.read(from: &buf), 
+                birthDate: FfiConverterOptionString.read(from: &buf), 
                 passportNumber: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: ProfileInfo, into buf: inout [UInt8]) {
-        FfiConverterTypeProfileId.write(value.id, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterOptionString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.idNumber, into: &buf)
         FfiConverterOptionString.write(value.phone, into: &buf)
-        FfiConverterOptionTypeLocalDate.write(value.birthDate, into: &buf)
+        FfiConverterOptionString.write(value.birthDate, into: &buf)
         FfiConverterOptionString.write(value.passportNumber, into: &buf)
     }
 }
@@ -4246,76 +4130,17 @@ public func FfiConverterTypePurgeSummary_lower(_ value: PurgeSummary) -> RustBuf
 
 
 /**
- * Identifies a saved record.
- */
-public struct RecordId: Equatable, Hashable {
-    /**
-     * The id's text, as the core wrote it.
-     */
-    public var value: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The id's text, as the core wrote it.
-         */value: String) {
-        self.value = value
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension RecordId: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRecordId: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordId {
-        return
-            try RecordId(
-                value: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: RecordId, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.value, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRecordId_lift(_ buf: RustBuffer) throws -> RecordId {
-    return try FfiConverterTypeRecordId.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRecordId_lower(_ value: RecordId) -> RustBuffer {
-    return FfiConverterTypeRecordId.lower(value)
-}
-
-
-/**
  * A stored record.
  */
 public struct RecordInfo: Equatable, Hashable {
     /**
      * Record id.
      */
-    public var id: RecordId
+    public var id: String
     /**
      * Whose.
      */
-    public var profileId: ProfileId
+    public var profileId: String
     /**
      * Under which policy.
      */
@@ -4331,7 +4156,7 @@ public struct RecordInfo: Equatable, Hashable {
     /**
      * The day it reports on.
      */
-    public var date: LocalDate
+    public var date: String
     /**
      * Revision.
      */
@@ -4339,7 +4164,7 @@ public struct RecordInfo: Equatable, Hashable {
     /**
      * The sent record it amends, if any.
      */
-    public var amends: RecordId?
+    public var amends: String?
     /**
      * When last saved, RFC 3339 local time.
      */
@@ -4358,10 +4183,10 @@ public struct RecordInfo: Equatable, Hashable {
     public init(
         /**
          * Record id.
-         */id: RecordId, 
+         */id: String, 
         /**
          * Whose.
-         */profileId: ProfileId, 
+         */profileId: String, 
         /**
          * Under which policy.
          */policyId: String, 
@@ -4373,13 +4198,13 @@ public struct RecordInfo: Equatable, Hashable {
          */formId: String, 
         /**
          * The day it reports on.
-         */date: LocalDate, 
+         */date: String, 
         /**
          * Revision.
          */revision: UInt32, 
         /**
          * The sent record it amends, if any.
-         */amends: RecordId?, 
+         */amends: String?, 
         /**
          * When last saved, RFC 3339 local time.
          */savedAt: String, 
@@ -4418,14 +4243,14 @@ public struct FfiConverterTypeRecordInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordInfo {
         return
             try RecordInfo(
-                id: FfiConverterTypeRecordId.read(from: &buf), 
-                profileId: FfiConverterTypeProfileId.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
+                profileId: FfiConverterString.read(from: &buf), 
                 policyId: FfiConverterString.read(from: &buf), 
                 policyVersion: FfiConverterUInt64.read(from: &buf), 
                 formId: FfiConverterString.read(from: &buf), 
-                date: FfiConverterTypeLocalDate.read(from: &buf), 
+                date: FfiConverterString.read(from: &buf), 
                 revision: FfiConverterUInt32.read(from: &buf), 
-                amends: FfiConverterOptionTypeRecordId.read(from: &buf), 
+                amends: FfiConverterOptionString.read(from: &buf), 
                 savedAt: FfiConverterString.read(from: &buf), 
                 state: FfiConverterTypeRecordState.read(from: &buf), 
                 answers: FfiConverterDictionaryStringString.read(from: &buf)
@@ -4433,14 +4258,14 @@ public struct FfiConverterTypeRecordInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: RecordInfo, into buf: inout [UInt8]) {
-        FfiConverterTypeRecordId.write(value.id, into: &buf)
-        FfiConverterTypeProfileId.write(value.profileId, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.profileId, into: &buf)
         FfiConverterString.write(value.policyId, into: &buf)
         FfiConverterUInt64.write(value.policyVersion, into: &buf)
         FfiConverterString.write(value.formId, into: &buf)
-        FfiConverterTypeLocalDate.write(value.date, into: &buf)
+        FfiConverterString.write(value.date, into: &buf)
         FfiConverterUInt32.write(value.revision, into: &buf)
-        FfiConverterOptionTypeRecordId.write(value.amends, into: &buf)
+        FfiConverterOptionString.write(value.amends, into: &buf)
         FfiConverterString.write(value.savedAt, into: &buf)
         FfiConverterTypeRecordState.write(value.state, into: &buf)
         FfiConverterDictionaryStringString.write(value.answers, into: &buf)
@@ -4747,7 +4572,7 @@ public struct SavedRecord: Equatable, Hashable {
     /**
      * Record id.
      */
-    public var id: RecordId
+    public var id: String
     /**
      * Whether it amended an unsent record of the same day instead of adding one.
      */
@@ -4762,7 +4587,7 @@ public struct SavedRecord: Equatable, Hashable {
     public init(
         /**
          * Record id.
-         */id: RecordId, 
+         */id: String, 
         /**
          * Whether it amended an unsent record of the same day instead of adding one.
          */amended: Bool, 
@@ -4790,14 +4615,14 @@ public struct FfiConverterTypeSavedRecord: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SavedRecord {
         return
             try SavedRecord(
-                id: FfiConverterTypeRecordId.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
                 amended: FfiConverterBool.read(from: &buf), 
                 revision: FfiConverterUInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: SavedRecord, into buf: inout [UInt8]) {
-        FfiConverterTypeRecordId.write(value.id, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
         FfiConverterBool.write(value.amended, into: &buf)
         FfiConverterUInt32.write(value.revision, into: &buf)
     }
@@ -4816,65 +4641,6 @@ public func FfiConverterTypeSavedRecord_lift(_ buf: RustBuffer) throws -> SavedR
 #endif
 public func FfiConverterTypeSavedRecord_lower(_ value: SavedRecord) -> RustBuffer {
     return FfiConverterTypeSavedRecord.lower(value)
-}
-
-
-/**
- * Identifies a sealed submission (the id the drop box and its receipt know).
- */
-public struct SubmissionId: Equatable, Hashable {
-    /**
-     * The id's text, as the core wrote it.
-     */
-    public var value: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The id's text, as the core wrote it.
-         */value: String) {
-        self.value = value
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SubmissionId: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSubmissionId: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SubmissionId {
-        return
-            try SubmissionId(
-                value: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SubmissionId, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.value, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSubmissionId_lift(_ buf: RustBuffer) throws -> SubmissionId {
-    return try FfiConverterTypeSubmissionId.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSubmissionId_lower(_ value: SubmissionId) -> RustBuffer {
-    return FfiConverterTypeSubmissionId.lower(value)
 }
 
 
@@ -4989,11 +4755,11 @@ public struct TrustAnchor: Equatable, Hashable {
     /**
      * First day the key may sign policies, if limited.
      */
-    public var notBefore: LocalDate?
+    public var notBefore: String?
     /**
      * Last day the key may sign policies, if limited.
      */
-    public var notAfter: LocalDate?
+    public var notAfter: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5004,10 +4770,10 @@ public struct TrustAnchor: Equatable, Hashable {
          */publicKey: String, 
         /**
          * First day the key may sign policies, if limited.
-         */notBefore: LocalDate?, 
+         */notBefore: String?, 
         /**
          * Last day the key may sign policies, if limited.
-         */notAfter: LocalDate?) {
+         */notAfter: String?) {
         self.publicKey = publicKey
         self.notBefore = notBefore
         self.notAfter = notAfter
@@ -5030,15 +4796,15 @@ public struct FfiConverterTypeTrustAnchor: FfiConverterRustBuffer {
         return
             try TrustAnchor(
                 publicKey: FfiConverterString.read(from: &buf), 
-                notBefore: FfiConverterOptionTypeLocalDate.read(from: &buf), 
-                notAfter: FfiConverterOptionTypeLocalDate.read(from: &buf)
+                notBefore: FfiConverterOptionString.read(from: &buf), 
+                notAfter: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: TrustAnchor, into buf: inout [UInt8]) {
         FfiConverterString.write(value.publicKey, into: &buf)
-        FfiConverterOptionTypeLocalDate.write(value.notBefore, into: &buf)
-        FfiConverterOptionTypeLocalDate.write(value.notAfter, into: &buf)
+        FfiConverterOptionString.write(value.notBefore, into: &buf)
+        FfiConverterOptionString.write(value.notAfter, into: &buf)
     }
 }
 
@@ -5792,10 +5558,10 @@ public enum LedgerEvent: Equatable, Hashable {
          */form: String, 
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * The record it carried (empty for cover traffic).
-         */recordId: RecordId, 
+         */recordId: String, 
         /**
          * Fields disclosed.
          */fields: [DisclosedField], 
@@ -5867,7 +5633,7 @@ public enum LedgerEvent: Equatable, Hashable {
          */policyId: String, 
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * Why, for the person.
          */reason: String
@@ -5920,7 +5686,7 @@ public enum LedgerEvent: Equatable, Hashable {
          */policyId: String, 
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * Endpoint asked.
          */endpoint: String, 
@@ -5949,7 +5715,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .disclosure(policyId: try FfiConverterString.read(from: &buf), policyVersion: try FfiConverterUInt64.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), form: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), recordId: try FfiConverterTypeRecordId.read(from: &buf), fields: try FfiConverterSequenceTypeDisclosedField.read(from: &buf), bodySha256: try FfiConverterString.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf), receiptSignature: try FfiConverterString.read(from: &buf), cover: try FfiConverterBool.read(from: &buf)
+        case 1: return .disclosure(policyId: try FfiConverterString.read(from: &buf), policyVersion: try FfiConverterUInt64.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), form: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), recordId: try FfiConverterString.read(from: &buf), fields: try FfiConverterSequenceTypeDisclosedField.read(from: &buf), bodySha256: try FfiConverterString.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf), receiptSignature: try FfiConverterString.read(from: &buf), cover: try FfiConverterBool.read(from: &buf)
         )
         
         case 2: return .consentGranted(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf)
@@ -5961,7 +5727,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case 4: return .consentNeeded(policyId: try FfiConverterString.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), widened: try FfiConverterSequenceString.read(from: &buf)
         )
         
-        case 5: return .submissionDropped(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 5: return .submissionDropped(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
         case 6: return .policyRevoked(policyId: try FfiConverterString.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), revoked: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf), sequence: try FfiConverterUInt64.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
@@ -5970,7 +5736,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case 7: return .consentWithdrawn(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 8: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
+        case 8: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5988,8 +5754,8 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
             FfiConverterString.write(purpose, into: &buf)
             FfiConverterString.write(endpoint, into: &buf)
             FfiConverterString.write(form, into: &buf)
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
-            FfiConverterTypeRecordId.write(recordId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterString.write(recordId, into: &buf)
             FfiConverterSequenceTypeDisclosedField.write(fields, into: &buf)
             FfiConverterString.write(bodySha256, into: &buf)
             FfiConverterString.write(receivedAt, into: &buf)
@@ -6021,7 +5787,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case let .submissionDropped(policyId,submissionId,reason):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(policyId, into: &buf)
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
@@ -6045,7 +5811,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case let .deletionRequested(policyId,submissionId,endpoint,outcome):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(policyId, into: &buf)
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
             FfiConverterString.write(endpoint, into: &buf)
             FfiConverterString.write(outcome, into: &buf)
             
@@ -7103,7 +6869,7 @@ public enum SyncEvent: Equatable, Hashable {
     case queued(
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * Policy id.
          */policyId: String, 
@@ -7117,7 +6883,7 @@ public enum SyncEvent: Equatable, Hashable {
     case delivered(
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * When the drop box received it.
          */receivedAt: String
@@ -7128,7 +6894,7 @@ public enum SyncEvent: Equatable, Hashable {
     case retryLater(
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * Seconds until the next attempt.
          */afterSeconds: UInt64, 
@@ -7142,7 +6908,7 @@ public enum SyncEvent: Equatable, Hashable {
     case failed(
         /**
          * Submission id.
-         */submissionId: SubmissionId, 
+         */submissionId: String, 
         /**
          * Why.
          */reason: String
@@ -7168,16 +6934,16 @@ public struct FfiConverterTypeSyncEvent: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .queued(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), policyId: try FfiConverterString.read(from: &buf), formId: try FfiConverterString.read(from: &buf)
+        case 1: return .queued(submissionId: try FfiConverterString.read(from: &buf), policyId: try FfiConverterString.read(from: &buf), formId: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .delivered(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf)
+        case 2: return .delivered(submissionId: try FfiConverterString.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .retryLater(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), afterSeconds: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 3: return .retryLater(submissionId: try FfiConverterString.read(from: &buf), afterSeconds: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .failed(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 4: return .failed(submissionId: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -7190,27 +6956,27 @@ public struct FfiConverterTypeSyncEvent: FfiConverterRustBuffer {
         
         case let .queued(submissionId,policyId,formId):
             writeInt(&buf, Int32(1))
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
             FfiConverterString.write(policyId, into: &buf)
             FfiConverterString.write(formId, into: &buf)
             
         
         case let .delivered(submissionId,receivedAt):
             writeInt(&buf, Int32(2))
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
             FfiConverterString.write(receivedAt, into: &buf)
             
         
         case let .retryLater(submissionId,afterSeconds,reason):
             writeInt(&buf, Int32(3))
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
             FfiConverterUInt64.write(afterSeconds, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .failed(submissionId,reason):
             writeInt(&buf, Int32(4))
-            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(submissionId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -7404,30 +7170,6 @@ fileprivate struct FfiConverterOptionTypePolicyInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeRecordId: FfiConverterRustBuffer {
-    typealias SwiftType = RecordId?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeRecordId.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeRecordId.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeRevocationListInfo: FfiConverterRustBuffer {
     typealias SwiftType = RevocationListInfo?
 
@@ -7444,30 +7186,6 @@ fileprivate struct FfiConverterOptionTypeRevocationListInfo: FfiConverterRustBuf
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeRevocationListInfo.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeLocalDate: FfiConverterRustBuffer {
-    typealias SwiftType = LocalDate?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeLocalDate.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeLocalDate.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7873,52 +7591,6 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         return dict
     }
 }
-
-
-
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeLocalDate: FfiConverter {
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LocalDate {
-        let builtinValue = try FfiConverterString.read(from: &buf)
-        return try LocalDate(iso8601: builtinValue)
-    }
-
-    public static func write(_ value: LocalDate, into buf: inout [UInt8]) {
-        let builtinValue = value.iso8601
-        return FfiConverterString.write(builtinValue, into: &buf)
-    }
-
-    public static func lift(_ value: RustBuffer) throws -> LocalDate {
-        let builtinValue = try FfiConverterString.lift(value)
-        return try LocalDate(iso8601: builtinValue)
-    }
-
-    public static func lower(_ value: LocalDate) -> RustBuffer {
-        let builtinValue = value.iso8601
-        return FfiConverterString.lower(builtinValue)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLocalDate_lift(_ value: RustBuffer) throws -> LocalDate {
-    return try FfiConverterTypeLocalDate.lift(value)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLocalDate_lower(_ value: LocalDate) -> RustBuffer {
-    return FfiConverterTypeLocalDate.lower(value)
-}
-
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -8062,7 +7734,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_func_set_logger() != 26394) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 12326) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758) {
@@ -8071,7 +7743,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() != 40580) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_due() != 24111) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450) {
@@ -8101,37 +7773,37 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 57109) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 52127) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 12898) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 57480) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 32824) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 64692) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_record() != 49371) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_record() != 7288) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 15742) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 53929) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 12184) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 36579) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_today() != 12829) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 35274) {
@@ -8143,19 +7815,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() != 16060) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 6535) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_form() != 29454) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46410) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46097) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 20469) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 38588) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 48645) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 2754) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_keysource_wrap() != 33547) {

@@ -6,6 +6,7 @@ import org.selfreport.DeletionOutcome
 import org.selfreport.DueItem
 import org.selfreport.FieldInfo
 import org.selfreport.FieldKind
+import org.selfreport.FieldProblem
 import org.selfreport.FormFrequency
 import org.selfreport.FormInfo
 import org.selfreport.KeySource
@@ -20,10 +21,12 @@ import org.selfreport.Preview
 import org.selfreport.PreviewField
 import org.selfreport.PreviewPart
 import org.selfreport.ProfileInfo
+import org.selfreport.ProfileRemoval
 import org.selfreport.PurgeSummary
 import org.selfreport.RecordInfo
 import org.selfreport.RecordList
 import org.selfreport.RecordState
+import org.selfreport.Reduction
 import org.selfreport.RevocationStatus
 import org.selfreport.RevocationUpdate
 import org.selfreport.SavedRecord
@@ -54,6 +57,7 @@ object Fixtures {
         required = required,
         fromProfile = fromProfile,
         transform = transform,
+        reduction = if (transform == "omit") Reduction.Omit else Reduction.Keep,
         recipient = recipient,
     )
 
@@ -145,6 +149,54 @@ class FakeCore : SelfReportInterface {
     }
 
     override suspend fun changeKey(newKeySource: KeySource) = live()
+
+    override fun updateProfile(profileId: String, profile: NewProfile): ProfileInfo {
+        live()
+        val index = profiles.indexOfFirst { it.id == profileId }
+        if (index < 0) throw SelfReportException.NotFound("NotFound", "profile")
+        profiles[index] = ProfileInfo(profileId, profile.displayName, profile.name, profile.idNumber,
+            profile.phone, profile.birthDate, profile.passportNumber)
+        return profiles[index]
+    }
+
+    override fun deleteProfile(profileId: String): ProfileRemoval {
+        live()
+        if (!profiles.removeAll { it.id == profileId }) throw SelfReportException.NotFound("NotFound", "profile")
+        val records = this.records.count { it.profileId == profileId }
+        val periods = monitoring.count { it.profileId == profileId }
+        this.records.removeAll { it.profileId == profileId }
+        monitoring.removeAll { it.profileId == profileId }
+        return ProfileRemoval(records.toULong(), periods.toULong())
+    }
+
+    override fun endMonitoring(monitoringId: String, lastDay: String?): MonitoringInfo {
+        live()
+        val index = monitoring.indexOfFirst { it.id == monitoringId }
+        if (index < 0) throw SelfReportException.NotFound("NotFound", "monitoring period")
+        val start = java.time.LocalDate.parse(monitoring[index].start)
+        val last = java.time.LocalDate.parse(lastDay ?: today())
+        monitoring[index] = monitoring[index].copy(days = (java.time.temporal.ChronoUnit.DAYS.between(start, last) + 1).toUInt())
+        return monitoring[index]
+    }
+
+    override fun form(policyId: String, formId: String): FormInfo {
+        live()
+        return policies.firstOrNull { it.id == policyId }?.forms?.firstOrNull { it.id == formId }
+            ?: throw SelfReportException.NotFound("NotFound", "form")
+    }
+
+    /** The fake checks only what the demo's tests need: required answers. */
+    override fun checkAnswers(
+        profileId: String,
+        policyId: String,
+        formId: String,
+        date: String?,
+        answers: Map<String, String>,
+    ): List<FieldProblem> {
+        val form = form(policyId, formId)
+        return form.fields.filter { it.required && !it.fromProfile && answers[it.id].isNullOrBlank() }
+            .map { FieldProblem(it.id, "Required", null, null, emptyList(), "field `${it.id}` is required") }
+    }
 
     override fun due(today: String?): List<DueItem> {
         live()
