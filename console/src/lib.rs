@@ -13,6 +13,9 @@
 //! - [`login`]: a password and a TOTP code, a lockout after repeated failures, sessions;
 //! - [`officers`]: accounts, their roles and scopes, added, disabled and reset with an
 //!   audit entry each;
+//! - [`recipient_keys`]: the recipient keys, sealed under the key-encryption key;
+//! - [`ingest`]: the drop box's submissions opened (health part only), checked and stored
+//!   as pseudonymous cases;
 //! - [`schema`]: the console's tables, versioned.
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -24,9 +27,11 @@ pub mod audit;
 pub mod audit_log;
 pub mod base32;
 pub mod error;
+pub mod ingest;
 pub mod kek;
 pub mod login;
 pub mod officers;
 pub mod password;
+pub mod recipient_keys;
 pub mod schema;
 pub mod totp;
