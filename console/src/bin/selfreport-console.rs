@@ -1,7 +1,8 @@
 //! `selfreport-console`: the case console's administration commands (issue 16).
 //!
 //! `user add|disable|reset|list` manage accounts; `audit keygen|checkpoint|verify` anchor and
-//! check the audit log. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
+//! check the audit log; `keys import` seals the recipient keys into the console; `ingest`
+//! brings the drop box's submissions in; `serve` runs the web application. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
 //! key-encryption key comes from `--kek-file` or `SELFREPORT_CONSOLE_KEK`. Errors are one
 //! line on stderr, `error[Code]: message`; exit status 2 for usage, 3 for invalid input, 4
 //! for a key problem, 5 when the audit log does not verify or ingest refused a submission,
@@ -26,9 +27,13 @@ use selfreport_console::officers::{
     Credentials, NewOfficer, Role, add_officer, disable_officer, officers, reset_officer,
 };
 use selfreport_console::recipient_keys::import_keys;
+use selfreport_console::reveal::DEFAULT_DAILY_CAP;
 use selfreport_console::schema::migrate;
+use selfreport_console::web::{self, ConsoleState};
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_endpoint::dropbox::{Database as DropBoxDatabase, postgres_connector};
+use selfreport_endpoint::dropbox::{
+    Database as DropBoxDatabase, postgres_connector, server_config_from_pem_files,
+};
 use selfreport_endpoint::keyfile::{read_signing_key, write_public_key, write_signing_key};
 use selfreport_endpoint::policy_file::PolicyFile;
 use zeroize::Zeroizing;
@@ -77,6 +82,9 @@ enum Command {
     /// Anchor and verify the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Serve the console's web application over HTTPS on a loopback address, until
+    /// interrupted.
+    Serve(Box<ServeArgs>),
     /// Manage the recipient keys the console opens submissions with.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -101,6 +109,27 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: Database,
+    /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+    #[arg(long, value_name = "FILE")]
+    kek_file: Option<PathBuf>,
+    /// The loopback address to listen on (127.0.0.1:PORT or [::1]:PORT).
+    #[arg(long, value_name = "ADDR")]
+    listen: std::net::SocketAddr,
+    /// The PEM certificate chain (leaf first).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// The PEM private key.
+    #[arg(long, value_name = "FILE")]
+    tls_key: PathBuf,
+    /// Identities each officer may reveal per day (UTC).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DAILY_CAP)]
+    reveal_cap: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,6 +362,7 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
                 verified.entries, verified.checkpoints, verified.unanchored
             ));
         }
+        Command::Serve(args) => serve(*args).await?,
         Command::Keys(KeysCommand::Import {
             database,
             kek_file,
@@ -397,6 +427,31 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
         }
     }
     Ok(out)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
+    if !args.listen.ip().is_loopback() {
+        return Err(ConsoleError::Invalid(format!(
+            "--listen {}: the console listens on loopback only (127.0.0.1 or [::1])",
+            args.listen
+        )));
+    }
+    let kek = kek(args.kek_file.as_deref())?;
+    let tls = server_config_from_pem_files(&args.tls_cert, &args.tls_key)
+        .map_err(|error| ConsoleError::Invalid(error.to_string()))?;
+    let client = connect(&args.database).await?;
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|error| ConsoleError::Io(format!("cannot listen on {}: {error}", args.listen)))?;
+    let state = ConsoleState {
+        db: tokio::sync::Mutex::new(client),
+        kek,
+        reveal_cap: args.reveal_cap,
+    };
+    let running = web::serve(listener, tls, state).await?;
+    println!("the console listens on https://{}", running.local_addr());
+    // Runs until interrupted; then requests in flight finish.
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await
 }
 
 fn show_credentials(credentials: &Credentials, out: &mut Vec<String>) {
