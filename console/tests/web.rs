@@ -537,3 +537,63 @@ async fn a_reveal_is_audited_capped_and_shows_the_identity_only_once() {
     .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serve_command_serves_https_on_loopback_only() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+
+    let Some(server) = server_or_skip() else {
+        return;
+    };
+    let url = common::new_database(&server, "console_serve").await;
+    let (_, kek) = selfreport_console::kek::KeyEncryptionKey::generate().unwrap();
+    let tls = dropbox::endpoint_common::TestTls::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("console.crt");
+    let key = dir.path().join("console.key");
+    std::fs::write(&cert, &tls.cert_pem).unwrap();
+    std::fs::write(&key, &tls.key_pem).unwrap();
+    let serve = |listen: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_selfreport-console"));
+        command
+            .args(["serve", "--listen", listen, "--tls-cert"])
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .env("SELFREPORT_CONSOLE_DB", &url)
+            .env("SELFREPORT_CONSOLE_KEK", kek.as_str())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Ok(ca) = std::env::var("SELFREPORT_TEST_POSTGRES_CA") {
+            command.args(["--db-ca", &ca]);
+        }
+        command
+    };
+    let refused = serve("0.0.0.0:0").output().unwrap();
+    assert_eq!(refused.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("loopback"), "{stderr}");
+
+    let mut child = serve("127.0.0.1:0").spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("the console listens on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    assert!(address.starts_with("https://127.0.0.1:"), "{address}");
+    let response = console_web::client(&tls)
+        .get(format!("{address}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert!(response.text().await.unwrap().contains("name=\"csrf\""));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

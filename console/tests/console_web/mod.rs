@@ -305,7 +305,7 @@ fn encode(text: &str) -> String {
 }
 
 /// A client trusting only the test CA, rustls on ring, no redirects followed.
-fn client(tls: &TestTls) -> reqwest::Client {
+pub fn client(tls: &TestTls) -> reqwest::Client {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(tls.ca.clone()).unwrap();
     let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
