@@ -597,3 +597,75 @@ async fn the_serve_command_serves_https_on_loopback_only() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identity_part_that_does_not_open_is_refused_and_not_counted() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    let Some(server) = server_or_skip() else {
+        return;
+    };
+    let mut console = Console::start(&server, 20).await;
+    // A report whose identity part was altered after sealing: the health part opens, so
+    // ingest takes it (it cannot open the identity part); the reveal finds the damage.
+    let li = dropbox::Person {
+        pseudonym: "00000000111111112222222233333333",
+        name: "李建国",
+        district: "420102",
+    };
+    let mut sealed = console.filled.report(&li, "2026-12-06", 366);
+    let part = sealed
+        .submission
+        .parts
+        .iter_mut()
+        .find(|part| part.to == "identity")
+        .unwrap();
+    let mut ct = STANDARD.decode(&part.ct).unwrap();
+    ct[5] ^= 1;
+    part.ct = STANDARD.encode(&ct);
+    sealed.body = sealed.submission.to_body();
+    console.filled.post(&sealed).await;
+    assert_eq!(console.ingest_again().await, 1);
+    let case = console.cases["420102"].clone();
+    // An officer of the whole city sees it.
+    console
+        .db
+        .execute(
+            "UPDATE officers SET districts = '{420100}' WHERE username = 'officer.a'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let session = console.login("officer.a").await;
+    let (status, page) = body(
+        console
+            .post(
+                &format!("/cases/{case}/reveal"),
+                Some(&session),
+                &[
+                    ("csrf", &session.csrf()),
+                    ("reason", "follow-up-symptoms"),
+                    ("note", "call"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("does not open"), "{page}");
+    assert!(!page.contains(li.name));
+    let reveals: i64 = console
+        .db
+        .query_one("SELECT count(*) FROM reveals", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reveals, 0, "a failed reveal is not counted");
+    assert!(
+        !audit_entries(&console)
+            .await
+            .iter()
+            .any(|entry| entry.action == AuditAction::Reveal)
+    );
+}

@@ -64,6 +64,8 @@ pub struct Console {
     /// Case pseudonyms by county.
     pub cases: BTreeMap<String, String>,
     pub http: reqwest::Client,
+    /// The key-encryption key (standard base64).
+    pub kek: Zeroizing<String>,
 }
 
 impl Console {
@@ -161,7 +163,33 @@ impl Console {
             officer_ids,
             cases,
             http,
+            kek: kek_text,
         }
+    }
+
+    /// Ingests what the drop box received since; returns how many reports were stored.
+    pub async fn ingest_again(&mut self) -> usize {
+        let kek = KeyEncryptionKey::from_base64(&self.kek).unwrap();
+        let policy = PolicyFile::read(
+            &self.filled.policy_path,
+            Some(&self.filled.trust_path),
+            Utc::now().date_naive(),
+        )
+        .unwrap();
+        let database = Database::parse(&self.filled.database()).unwrap();
+        let report = ingest(&mut self.db, &kek, &database, &[policy], Utc::now())
+            .await
+            .unwrap();
+        assert!(report.refused.is_empty(), "{:?}", report.refused);
+        self.cases = self
+            .db
+            .query("SELECT district, pseudonym FROM cases", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        report.stored
     }
 
     /// The case pseudonym of `person`.
