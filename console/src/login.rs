@@ -166,6 +166,9 @@ pub async fn log_in(
     let token = random_token()?;
     let csrf = random_token()?;
     let expires_at = now + Duration::hours(SESSION_HOURS);
+    // Expired sessions go as new ones come: their digests serve no one.
+    tx.execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+        .await?;
     tx.execute(
         "INSERT INTO sessions (token_sha256, officer_id, csrf_sha256, expires_at) VALUES ($1, $2, $3, $4)",
         &[&sha256(token.as_bytes()).as_slice(), &id, &sha256(csrf.as_bytes()).as_slice(), &expires_at],

@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 mod common;
 mod dropbox;
 use common::{connect, new_database, server_or_skip};
-use dropbox::endpoint_common::{crafted_plaintext, dummy_plaintexts, random_hex_id, seal};
+use dropbox::endpoint_common::{Backend, crafted_plaintext, dummy_plaintexts, random_hex_id, seal};
 use dropbox::{FilledDropBox, Person};
 
 const ZHANG: Person = Person {
@@ -57,10 +57,20 @@ async fn run_ingest(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_become_cases_once_and_tampered_ones_are_refused() {
+    reports_become_cases_once(Backend::Sqlite).await;
+}
+
+/// The same from a drop box storing into PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_become_cases_once_from_a_postgres_drop_box() {
+    reports_become_cases_once(Backend::Postgres).await;
+}
+
+async fn reports_become_cases_once(backend: Backend) {
     let Some(server) = server_or_skip() else {
         return;
     };
-    let filled = FilledDropBox::start().await;
+    let filled = FilledDropBox::start_on(backend).await;
     filled.send(&ZHANG, "2026-12-05", 365).await;
     filled.send(&ZHANG, "2026-12-06", 384).await;
     filled.send(&WANG, "2026-12-06", 366).await;

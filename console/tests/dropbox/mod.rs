@@ -1,7 +1,7 @@
 //! A drop box holding real sealed submissions for the console's tests, made the way the
 //! drop box's own tests make them (their helpers, `endpoint/tests/common`, are reused as
 //! they are): the authority's keys, a signed policy, an in-process drop box on loopback
-//! TLS storing into SQLite, and reports minimized and sealed by the core as a device does.
+//! TLS storing into SQLite (or PostgreSQL), and reports minimized and sealed by the core as a device does.
 //!
 //! The policy is the daily-report example as `selfreport.policy/2` for the city 420100,
 //! its `district` field kept whole: a report's county is its monitoring district.
@@ -43,8 +43,13 @@ pub struct FilledDropBox {
 impl FilledDropBox {
     /// Starts the drop box (SQLite) under the test policy.
     pub async fn start() -> Self {
+        Self::start_on(Backend::Sqlite).await
+    }
+
+    /// Starts the drop box storing into `backend` under the test policy.
+    pub async fn start_on(backend: Backend) -> Self {
         let drop_box = TestDropBox::start_with(
-            Backend::Sqlite,
+            backend,
             |authority, url| {
                 let mut policy = authority.policy_json(url);
                 policy["format"] = json!("selfreport.policy/2");
