@@ -669,3 +669,28 @@ async fn an_identity_part_that_does_not_open_is_refused_and_not_counted() {
             .any(|entry| entry.action == AuditAction::Reveal)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_again_after_the_database_dropped_the_consoles_connections() {
+    let Some(server) = server_or_skip() else {
+        return;
+    };
+    let console = Console::start(&server, 20).await;
+    let session = console.login("officer.a").await;
+    assert_eq!(console.get("/cases", Some(&session)).await.status(), 200);
+    let ended: i64 = console
+        .db
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()) ended",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "the console's connections were ended");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, page) = body(console.get("/cases", Some(&session)).await).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&console.case_of(&ZHANG)));
+}

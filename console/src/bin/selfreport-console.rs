@@ -29,6 +29,7 @@ use selfreport_console::officers::{
 use selfreport_console::recipient_keys::import_keys;
 use selfreport_console::reveal::DEFAULT_DAILY_CAP;
 use selfreport_console::schema::migrate;
+use selfreport_console::web::db_pool::{DEFAULT_CONNECTIONS, DbPool};
 use selfreport_console::web::{self, ConsoleState};
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_endpoint::dropbox::{
@@ -53,7 +54,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct Database {
     /// The console's PostgreSQL database (postgres://...); TLS is verified against the
     /// WebPKI roots and any --db-ca.
@@ -130,6 +131,9 @@ struct ServeArgs {
     /// Identities each officer may reveal per day (UTC).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_DAILY_CAP)]
     reveal_cap: u32,
+    /// Database connections at most (requests beyond wait for one).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONNECTIONS)]
+    connections: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -439,11 +443,20 @@ async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
     let kek = kek(args.kek_file.as_deref())?;
     let tls = server_config_from_pem_files(&args.tls_cert, &args.tls_key)
         .map_err(|error| ConsoleError::Invalid(error.to_string()))?;
-    let client = connect(&args.database).await?;
+    // Tables up to date before serving.
+    connect(&args.database).await?;
+    let database = args.database.clone();
+    let pool = DbPool::new(
+        args.connections,
+        Box::new(move || {
+            let database = database.clone();
+            Box::pin(async move { open_connection(&database).await })
+        }),
+    );
     let listener = std::net::TcpListener::bind(args.listen)
         .map_err(|error| ConsoleError::Io(format!("cannot listen on {}: {error}", args.listen)))?;
     let state = ConsoleState {
-        db: tokio::sync::Mutex::new(client),
+        db: pool,
         kek,
         reveal_cap: args.reveal_cap,
     };
@@ -475,15 +488,21 @@ fn show_credentials(credentials: &Credentials, out: &mut Vec<String>) {
 
 /// Connects to the console's database and brings its tables up to date.
 async fn connect(database: &Database) -> Result<tokio_postgres::Client, ConsoleError> {
+    let mut client = open_connection(database).await?;
+    migrate(&mut client).await?;
+    Ok(client)
+}
+
+/// A new connection to the console's database.
+async fn open_connection(database: &Database) -> Result<tokio_postgres::Client, ConsoleError> {
     let connector = postgres_connector(&database.db_ca)
         .map_err(|error| ConsoleError::Database(error.to_string()))?;
-    let (mut client, connection) = tokio_postgres::connect(&database.db, connector).await?;
+    let (client, connection) = tokio_postgres::connect(&database.db, connector).await?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             eprintln!("the database connection ended: {error}");
         }
     });
-    migrate(&mut client).await?;
     Ok(client)
 }
 

@@ -9,6 +9,7 @@
 //! [`security`]; every form posted by a logged-in officer has its CSRF token checked
 //! ([`viewer::Posted`]).
 
+pub mod db_pool;
 pub mod html;
 mod pages;
 pub mod security;
@@ -22,17 +23,16 @@ use axum::routing::get;
 use axum_server::Handle;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::ServerConfig;
-use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
-use tokio_postgres::Client;
 
 use crate::error::ConsoleError;
 use crate::kek::KeyEncryptionKey;
+use db_pool::DbPool;
 
 /// What every request shares.
 pub struct ConsoleState {
-    /// The console's database. One connection, one request at a time on it.
-    pub db: Mutex<Client>,
+    /// The console's database connections.
+    pub db: DbPool,
     /// The key-encryption key.
     pub kek: KeyEncryptionKey,
     /// Reveals per officer per day.

@@ -116,7 +116,7 @@ where
             return Err(PageError::LoginNeeded);
         };
         let csrf_cookie = cookie(&parts.headers, CSRF_COOKIE).unwrap_or("");
-        let db = state.db.lock().await;
+        let db = state.db.get().await?;
         let Some(session) = active_session(&db, token, Utc::now()).await? else {
             return Err(PageError::LoginNeeded);
         };

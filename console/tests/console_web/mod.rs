@@ -18,6 +18,7 @@ use selfreport_console::officers::{NewOfficer, Role, add_officer};
 use selfreport_console::recipient_keys::import_keys;
 use selfreport_console::schema::migrate;
 use selfreport_console::totp::{STEP_SECONDS, TotpSecret};
+use selfreport_console::web::db_pool::DbPool;
 use selfreport_console::web::{ConsoleState, RunningConsole, serve};
 use selfreport_endpoint::dropbox::Database;
 use selfreport_endpoint::policy_file::PolicyFile;
@@ -146,7 +147,13 @@ impl Console {
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let state = ConsoleState {
-            db: tokio::sync::Mutex::new(connect(&url).await),
+            db: DbPool::new(
+                2,
+                Box::new(move || {
+                    let url = url.clone();
+                    Box::pin(async move { Ok(connect(&url).await) })
+                }),
+            ),
             kek: KeyEncryptionKey::from_base64(&kek_text).unwrap(),
             reveal_cap,
         };

@@ -43,7 +43,7 @@ pub(in super::super) async fn list(
     let scope = Scope::of(&viewer.officer);
     let now = Utc::now();
     let cases = {
-        let db = state.db.lock().await;
+        let db = state.db.get().await?;
         ScopedCases::new(&*db, &scope).list(today(now)).await?
     };
     record(
@@ -103,7 +103,7 @@ pub(in super::super) async fn detail(
     }
     let scope = Scope::of(&viewer.officer);
     let found = if is_pseudonym(&pseudonym) {
-        let db = state.db.lock().await;
+        let db = state.db.get().await?;
         ScopedCases::new(&*db, &scope)
             .case(&pseudonym, today(Utc::now()))
             .await?

@@ -92,7 +92,7 @@ pub(in super::super) async fn submit(
         return Err(PageError::CsrfRefused);
     }
     let outcome = {
-        let mut db = state.db.lock().await;
+        let mut db = state.db.get().await?;
         log_in(
             &mut db,
             &state.kek,
@@ -141,7 +141,7 @@ pub(in super::super) async fn logout(
     Posted { viewer, .. }: Posted<LogoutForm>,
 ) -> Result<Response, PageError> {
     {
-        let mut db = state.db.lock().await;
+        let mut db = state.db.get().await?;
         log_out(
             &mut db,
             &viewer.session_token,

@@ -46,7 +46,7 @@ pub(super) async fn record(
     subject: Option<&str>,
     detail: Option<&str>,
 ) -> Result<(), PageError> {
-    let mut db = state.db.lock().await;
+    let mut db = state.db.get().await?;
     let tx = db
         .transaction()
         .await

@@ -28,7 +28,7 @@ pub(in super::super) async fn reveals(
     }
     let scope = Scope::of(&viewer.officer);
     let reveals = {
-        let db = state.db.lock().await;
+        let db = state.db.get().await?;
         ScopedCases::new(&*db, &scope).reveals().await?
     };
     record(
@@ -82,7 +82,7 @@ pub(in super::super) async fn audit(
     )
     .await?;
     let entries = {
-        let db = state.db.lock().await;
+        let db = state.db.get().await?;
         latest_entries(&db, AUDIT_PAGE_ENTRIES).await?
     };
     let mut page = Html::new();

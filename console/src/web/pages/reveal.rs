@@ -29,7 +29,7 @@ pub(in super::super) async fn form(
     }
     let scope = Scope::of(&viewer.officer);
     let in_scope = {
-        let db = state.db.lock().await;
+        let db = state.db.get().await?;
         ScopedCases::new(&*db, &scope)
             .case(&pseudonym, today(Utc::now()))
             .await?
@@ -115,7 +115,7 @@ pub(in super::super) async fn submit(
         return Err(PageError::BadForm("Write a note.".to_owned()));
     }
     let outcome = {
-        let mut db = state.db.lock().await;
+        let mut db = state.db.get().await?;
         reveal(
             &mut db,
             &state.kek,
