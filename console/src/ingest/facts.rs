@@ -167,6 +167,92 @@ mod tests {
         assert_ne!(one, "00112233445566778899aabbccddeeff");
     }
 
+    fn example(bytes: &[u8]) -> PolicyDocument {
+        selfreport_core::policy::parse_policy_document(bytes).unwrap()
+    }
+
+    fn answers(value: serde_json::Value) -> BTreeMap<String, Value> {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_district_is_a_county_then_the_region_then_a_coarser_field() {
+        let mut daily = example(include_bytes!(
+            "../../../examples/policies/daily-report.json"
+        ));
+        let form = daily.forms[0].clone();
+        let county = answers(serde_json::json!({"district": "420106"}));
+        let city = answers(serde_json::json!({"district": "420100"}));
+        // A /1 policy states no region: the county, else the coarser field.
+        assert_eq!(
+            monitoring_district(&daily, &form, &county).as_deref(),
+            Some("420106")
+        );
+        assert_eq!(
+            monitoring_district(&daily, &form, &city).as_deref(),
+            Some("420100")
+        );
+        assert_eq!(monitoring_district(&daily, &form, &BTreeMap::new()), None);
+        // With a region, the region comes before a coarser field, not before a county.
+        daily.region = vec!["310104".into(), "310105".into()];
+        assert_eq!(
+            monitoring_district(&daily, &form, &city).as_deref(),
+            Some("310100")
+        );
+        assert_eq!(
+            monitoring_district(&daily, &form, &county).as_deref(),
+            Some("420106")
+        );
+        // Not a region code at all: ignored.
+        let bad = answers(serde_json::json!({"district": "999999"}));
+        assert_eq!(
+            monitoring_district(&daily, &form, &bad).as_deref(),
+            Some("310100")
+        );
+    }
+
+    #[test]
+    fn flags_come_from_temperatures_symptoms_and_open_intake() {
+        let daily = example(include_bytes!(
+            "../../../examples/policies/daily-report.json"
+        ));
+        let form = &daily.forms[0];
+        let well = answers(serde_json::json!({"temperature": false, "symptoms": []}));
+        assert_eq!(report_flags(form, &well), ReportFlags::default());
+        let feverish = answers(serde_json::json!({"temperature": true, "symptoms": ["cough"]}));
+        assert_eq!(
+            report_flags(form, &feverish),
+            ReportFlags {
+                fever: true,
+                symptoms: true,
+                unconfirmed: false
+            }
+        );
+        let fever_code = answers(serde_json::json!({"temperature": false, "symptoms": ["fever"]}));
+        assert!(report_flags(form, &fever_code).fever);
+        // A kept temperature counts from 37.3.
+        let mut kept = form.clone();
+        for field in &mut kept.fields {
+            if field.id == "temperature" {
+                field.upload = Transform::Keep;
+            }
+        }
+        let warm = answers(serde_json::json!({"temperature": 37.2}));
+        let hot = answers(serde_json::json!({"temperature": 37.3}));
+        assert!(!report_flags(&kept, &warm).fever);
+        assert!(report_flags(&kept, &hot).fever);
+        // Open intake (a form that does not require monitoring) is unconfirmed.
+        let arrivals = example(include_bytes!(
+            "../../../examples/policies/traveler-preregistration.json"
+        ));
+        let arrival = arrivals
+            .forms
+            .iter()
+            .find(|form| form.id == "arrival")
+            .unwrap();
+        assert!(report_flags(arrival, &BTreeMap::new()).unconfirmed);
+    }
+
     #[test]
     fn the_common_region_is_the_narrowest_covering_all() {
         let codes = |list: &[&str]| list.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
