@@ -58,6 +58,14 @@ pub enum AuditAction {
     UserReset,
     /// The log was verified.
     AuditVerify,
+    /// Recipient keys were imported into the console.
+    KeysImport,
+    /// Submissions were ingested from the drop box.
+    Ingest,
+    /// A supervisor read the list of reveals.
+    RevealList,
+    /// An auditor read the audit log.
+    AuditRead,
 }
 
 /// One entry, as hashed.

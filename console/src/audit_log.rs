@@ -109,6 +109,28 @@ pub async fn entries(client: &Client) -> Result<Vec<StoredEntry>, ConsoleError> 
     }
 }
 
+/// The latest `count` entries, latest first (for reading in the console; verification
+/// reads them all, [`entries`]).
+pub async fn latest_entries(client: &Client, count: i64) -> Result<Vec<StoredEntry>, ConsoleError> {
+    client
+        .query(
+            "SELECT seq, entry, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
+            &[&count],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let seq: i64 = row.get(0);
+            let hash: Vec<u8> = row.get(2);
+            Ok(StoredEntry {
+                seq: u64::try_from(seq).map_err(|_| ConsoleError::Corrupt("audit seq".into()))?,
+                bytes: row.get(1),
+                hash: <[u8; 32]>::try_from(hash.as_slice()).unwrap_or([0xff; 32]),
+            })
+        })
+        .collect()
+}
+
 /// Signs a checkpoint of the log as it stands with `key` and appends it to the file at
 /// `path`.
 pub async fn write_checkpoint(

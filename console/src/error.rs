@@ -39,6 +39,10 @@ pub enum ConsoleError {
     /// The audit log does not verify.
     #[error(transparent)]
     Audit(#[from] AuditBreak),
+    /// Ingest refused submissions that do not open or do not conform to their policy
+    /// (one line each: the submission and what is wrong).
+    #[error("refused:\n{0}")]
+    Refused(String),
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
@@ -60,6 +64,7 @@ impl ConsoleError {
             ConsoleError::Kek(KekError::WrongKeyOrAltered) => "WrongKey",
             ConsoleError::Kek(_) => "KeyEncryptionKey",
             ConsoleError::Audit(error) => error.code(),
+            ConsoleError::Refused(_) => "SubmissionRefused",
             ConsoleError::Io(_) => "Io",
         }
     }
@@ -73,7 +78,7 @@ impl ConsoleError {
             | ConsoleError::UserExists(_)
             | ConsoleError::Password(PasswordError::Length) => 3,
             ConsoleError::Kek(_) => 4,
-            ConsoleError::Audit(_) | ConsoleError::Corrupt(_) => 5,
+            ConsoleError::Audit(_) | ConsoleError::Corrupt(_) | ConsoleError::Refused(_) => 5,
             _ => 1,
         }
     }

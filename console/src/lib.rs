@@ -13,6 +13,13 @@
 //! - [`login`]: a password and a TOTP code, a lockout after repeated failures, sessions;
 //! - [`officers`]: accounts, their roles and scopes, added, disabled and reset with an
 //!   audit entry each;
+//! - [`recipient_keys`]: the recipient keys, sealed under the key-encryption key;
+//! - [`ingest`]: the drop box's submissions opened (health part only), checked and stored
+//!   as pseudonymous cases;
+//! - [`scope`]: the cases an officer may see, every query filtered in one place;
+//! - [`reveal`]: one case's identity, opened with the identity key on a reasoned,
+//!   capped, audited request;
+//! - [`web`]: the web application (axum, server-rendered HTML, no script);
 //! - [`schema`]: the console's tables, versioned.
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -24,9 +31,14 @@ pub mod audit;
 pub mod audit_log;
 pub mod base32;
 pub mod error;
+pub mod ingest;
 pub mod kek;
 pub mod login;
 pub mod officers;
 pub mod password;
+pub mod recipient_keys;
+pub mod reveal;
 pub mod schema;
+pub mod scope;
 pub mod totp;
+pub mod web;

@@ -166,6 +166,9 @@ pub async fn log_in(
     let token = random_token()?;
     let csrf = random_token()?;
     let expires_at = now + Duration::hours(SESSION_HOURS);
+    // Expired sessions go as new ones come: their digests serve no one.
+    tx.execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+        .await?;
     tx.execute(
         "INSERT INTO sessions (token_sha256, officer_id, csrf_sha256, expires_at) VALUES ($1, $2, $3, $4)",
         &[&sha256(token.as_bytes()).as_slice(), &id, &sha256(csrf.as_bytes()).as_slice(), &expires_at],
@@ -205,6 +208,86 @@ pub async fn session_officer(
         )
         .await?;
     Ok(row.map(|row| row.get(0)))
+}
+
+/// A session found by its token: its officer's number and the SHA-256 of its CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// The officer's number.
+    pub officer_id: i64,
+    /// The SHA-256 of the session's CSRF token.
+    pub csrf_sha256: [u8; 32],
+}
+
+impl ActiveSession {
+    /// Whether `csrf` is the session's CSRF token (compared in constant time, as
+    /// digests).
+    pub fn csrf_matches(&self, csrf: &str) -> bool {
+        let digest = sha256(csrf.as_bytes());
+        digest
+            .iter()
+            .zip(self.csrf_sha256.iter())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+    }
+}
+
+/// The session of `token`, if it exists, has not expired and its officer is not
+/// disabled.
+pub async fn active_session(
+    client: &Client,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ActiveSession>, ConsoleError> {
+    let row = client
+        .query_opt(
+            "SELECT s.officer_id, s.csrf_sha256 FROM sessions s JOIN officers o ON o.id = s.officer_id
+             WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND o.disabled_at IS NULL",
+            &[&sha256(token.as_bytes()).as_slice(), &now],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let csrf: Vec<u8> = row.get(1);
+    Ok(Some(ActiveSession {
+        officer_id: row.get(0),
+        csrf_sha256: <[u8; 32]>::try_from(csrf.as_slice())
+            .map_err(|_| ConsoleError::Corrupt("a session's CSRF digest".into()))?,
+    }))
+}
+
+/// Ends the session of `token` (of the officer `username`), with an audit entry.
+pub async fn log_out(
+    client: &mut Client,
+    token: &str,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ConsoleError> {
+    let tx = client.transaction().await?;
+    tx.execute(
+        "DELETE FROM sessions WHERE token_sha256 = $1",
+        &[&sha256(token.as_bytes()).as_slice()],
+    )
+    .await?;
+    append(
+        &tx,
+        now,
+        Recorded {
+            actor: username,
+            action: AuditAction::Logout,
+            subject: None,
+            detail: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new random token: 32 bytes, base64url without padding.
+pub fn new_token() -> Result<Zeroizing<String>, ConsoleError> {
+    random_token()
 }
 
 async fn refuse(

@@ -301,6 +301,20 @@ pub async fn officer(client: &Client, username: &str) -> Result<Officer, Console
     officer_in(client, username).await
 }
 
+/// The account numbered `id`, if there is one.
+pub async fn officer_by_id(client: &Client, id: i64) -> Result<Option<Officer>, ConsoleError> {
+    client
+        .query_opt(
+            "SELECT id, username, role, districts, policies, disabled_at, locked_until
+             FROM officers WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .as_ref()
+        .map(officer_from_row)
+        .transpose()
+}
+
 async fn officer_in(
     client: &impl tokio_postgres::GenericClient,
     username: &str,

@@ -175,6 +175,28 @@ async fn a_login_opens_a_session_and_each_refusal_says_nothing_of_why() {
             .count(),
         1
     );
+
+    // A login after the first session expired removes it; the new one stays.
+    let later = session.expires_at + Duration::seconds(60);
+    let second = attempt(
+        &mut db,
+        &kek,
+        ("li.wei", PASSWORD, &code(&secret, later)),
+        later,
+    )
+    .await
+    .expect("logs in again");
+    let sessions: Vec<Vec<u8>> = db
+        .query("SELECT token_sha256 FROM sessions", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        sessions,
+        [selfreport_core::crypto::sha256(second.token.as_bytes()).to_vec()]
+    );
 }
 
 #[tokio::test]

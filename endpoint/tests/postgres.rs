@@ -8,14 +8,17 @@
 
 #[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+#[path = "common/deployment.rs"]
+mod deployment;
 
 use std::process::Command;
 
-use common::deployment::{Deployment, post};
 use common::{
     Authority, Backend, Sealed, TestDatabase, TestDropBox, TestTls, new_postgres_database,
     postgres_client, postgres_config, postgres_or_skip, random_hex_id, seal, sealed,
 };
+use deployment::{Deployment, post};
 use selfreport_core::policy::parse_policy_document;
 use selfreport_core::sync::wire::{BatchReply, ReceiptReply, batch_body};
 use selfreport_endpoint::dropbox::{AccessLog, Database, DropBox};

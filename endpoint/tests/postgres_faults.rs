@@ -13,13 +13,16 @@
 
 #[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+#[path = "common/deployment.rs"]
+mod deployment;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::deployment::{Deployment, DropBoxProcess};
 use common::{Sealed, TestDatabase, new_postgres_database, postgres_or_skip};
+use deployment::{Deployment, DropBoxProcess};
 use selfreport_core::sync::wire::{BatchReply, Receipt, ReceiptReply, batch_body};
 use tokio::sync::{Mutex, RwLock};
 
@@ -196,7 +199,7 @@ async fn every_submission_is_stored_once_through_a_killed_process_and_a_database
         if index % 10 == 0 && !delivery.batch {
             let sealed = &delivery.items[0];
             let url = &urls[(index + 1) % PROCESSES];
-            let (status, reply) = common::deployment::post(&client, url, &sealed.body).await;
+            let (status, reply) = deployment::post(&client, url, &sealed.body).await;
             assert_eq!(status, 200);
             assert_eq!(reply, database.row(sealed.id()).await.unwrap().receipt);
         }

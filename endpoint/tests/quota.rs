@@ -8,16 +8,19 @@
 #[allow(dead_code)]
 #[macro_use]
 mod common;
+#[allow(dead_code)]
+#[path = "common/deployment.rs"]
+mod deployment;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::DateTime;
-use common::deployment::{Deployment, post};
 use common::{
     Authority, Backend, Sealed, TestDropBox, TestTls, error_code, new_postgres_database,
     postgres_client, postgres_config, postgres_or_skip, seal, sealed,
 };
+use deployment::{Deployment, post};
 use selfreport_core::FixedClock;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::policy::parse_policy_document;

@@ -1,10 +1,12 @@
 //! `selfreport-console`: the case console's administration commands (issue 16).
 //!
 //! `user add|disable|reset|list` manage accounts; `audit keygen|checkpoint|verify` anchor and
-//! check the audit log. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
+//! check the audit log; `keys import` seals the recipient keys into the console; `ingest`
+//! brings the drop box's submissions in; `serve` runs the web application. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
 //! key-encryption key comes from `--kek-file` or `SELFREPORT_CONSOLE_KEK`. Errors are one
 //! line on stderr, `error[Code]: message`; exit status 2 for usage, 3 for invalid input, 4
-//! for a key problem, 5 when the audit log does not verify, 1 otherwise.
+//! for a key problem, 5 when the audit log does not verify or ingest refused a submission,
+//! 1 otherwise.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -19,14 +21,22 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use selfreport_console::audit_log::{verify_log, write_checkpoint};
 use selfreport_console::error::ConsoleError;
+use selfreport_console::ingest::ingest;
 use selfreport_console::kek::{KEK_VARIABLE, KeyEncryptionKey};
 use selfreport_console::officers::{
     Credentials, NewOfficer, Role, add_officer, disable_officer, officers, reset_officer,
 };
+use selfreport_console::recipient_keys::import_keys;
+use selfreport_console::reveal::DEFAULT_DAILY_CAP;
 use selfreport_console::schema::migrate;
+use selfreport_console::web::db_pool::{DEFAULT_CONNECTIONS, DbPool};
+use selfreport_console::web::{self, ConsoleState};
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_endpoint::dropbox::postgres_connector;
+use selfreport_endpoint::dropbox::{
+    Database as DropBoxDatabase, postgres_connector, server_config_from_pem_files,
+};
 use selfreport_endpoint::keyfile::{read_signing_key, write_public_key, write_signing_key};
+use selfreport_endpoint::policy_file::PolicyFile;
 use zeroize::Zeroizing;
 
 /// Who the command line acts as in the audit log.
@@ -44,7 +54,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct Database {
     /// The console's PostgreSQL database (postgres://...); TLS is verified against the
     /// WebPKI roots and any --db-ca.
@@ -73,6 +83,76 @@ enum Command {
     /// Anchor and verify the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Serve the console's web application over HTTPS on a loopback address, until
+    /// interrupted.
+    Serve(Box<ServeArgs>),
+    /// Manage the recipient keys the console opens submissions with.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Open the drop box's new submissions (health part only), check each against its
+    /// signed policy, and store them as pseudonymous cases. Exits 5 when one was refused.
+    Ingest {
+        #[command(flatten)]
+        database: Database,
+        /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+        #[arg(long, value_name = "FILE")]
+        kek_file: Option<PathBuf>,
+        /// The drop box's database: a SQLite file or a postgres:// URL (only read).
+        #[arg(long, value_name = "DB")]
+        dropbox: String,
+        /// A PEM CA certificate the drop box database's TLS certificate may chain to.
+        #[arg(long = "dropbox-ca", value_name = "FILE")]
+        dropbox_ca: Vec<PathBuf>,
+        /// A signed policy the submissions are checked against; repeatable.
+        #[arg(long = "policy", value_name = "FILE", required = true)]
+        policies: Vec<PathBuf>,
+        /// The policy-signing public key the policies must verify with.
+        #[arg(long, value_name = "FILE")]
+        trust: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: Database,
+    /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+    #[arg(long, value_name = "FILE")]
+    kek_file: Option<PathBuf>,
+    /// The loopback address to listen on (127.0.0.1:PORT or [::1]:PORT).
+    #[arg(long, value_name = "ADDR")]
+    listen: std::net::SocketAddr,
+    /// The PEM certificate chain (leaf first).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// The PEM private key.
+    #[arg(long, value_name = "FILE")]
+    tls_key: PathBuf,
+    /// Identities each officer may reveal per day (UTC).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DAILY_CAP)]
+    reveal_cap: u32,
+    /// Database connections at most (requests beyond wait for one).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONNECTIONS)]
+    connections: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Seal the authority's recipient key files into the console's database (replacing
+    /// any imported before); the files can then be kept offline.
+    Import {
+        #[command(flatten)]
+        database: Database,
+        /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+        #[arg(long, value_name = "FILE")]
+        kek_file: Option<PathBuf>,
+        /// The health recipient's key file (recipient-health.key).
+        #[arg(long, value_name = "FILE")]
+        health: PathBuf,
+        /// The identity recipient's key file (recipient-identity.key).
+        #[arg(long, value_name = "FILE")]
+        identity: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,8 +366,105 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
                 verified.entries, verified.checkpoints, verified.unanchored
             ));
         }
+        Command::Serve(args) => serve(*args).await?,
+        Command::Keys(KeysCommand::Import {
+            database,
+            kek_file,
+            health,
+            identity,
+        }) => {
+            let kek = kek(kek_file.as_deref())?;
+            let mut client = connect(&database).await?;
+            let (health, identity) =
+                import_keys(&mut client, &kek, &health, &identity, ADMIN, Utc::now()).await?;
+            out.push(format!("imported the health key {health}"));
+            out.push(format!("imported the identity key {identity}"));
+        }
+        Command::Ingest {
+            database,
+            kek_file,
+            dropbox,
+            dropbox_ca,
+            policies,
+            trust,
+        } => {
+            let kek = kek(kek_file.as_deref())?;
+            let mut dropbox = DropBoxDatabase::parse(&dropbox)
+                .map_err(|error| ConsoleError::Invalid(error.to_string()))?;
+            if let DropBoxDatabase::Postgres(config) = &mut dropbox {
+                for ca in dropbox_ca {
+                    *config = config.clone().with_ca_file(ca);
+                }
+            }
+            let today = Utc::now().date_naive();
+            let policies = policies
+                .iter()
+                .map(|path| PolicyFile::read(path, trust.as_deref(), today))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(authority_error)?;
+            let mut client = connect(&database).await?;
+            let report = ingest(&mut client, &kek, &dropbox, &policies, Utc::now()).await?;
+            out.push(format!(
+                "ingested {} report(s); dropped {} cover submission(s); {} refused; {} seen before; {} under other policies",
+                report.stored,
+                report.cover,
+                report.refused.len(),
+                report.already,
+                report.other_policy
+            ));
+            if !report.refused.is_empty() {
+                // The summary still goes out: what was stored stays stored.
+                for line in out.iter() {
+                    println!("{line}");
+                }
+                return Err(ConsoleError::Refused(
+                    report
+                        .refused
+                        .iter()
+                        .map(|refusal| {
+                            format!("submission {}: {}", refusal.submission_id, refusal.problems)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ));
+            }
+        }
     }
     Ok(out)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
+    if !args.listen.ip().is_loopback() {
+        return Err(ConsoleError::Invalid(format!(
+            "--listen {}: the console listens on loopback only (127.0.0.1 or [::1])",
+            args.listen
+        )));
+    }
+    let kek = kek(args.kek_file.as_deref())?;
+    let tls = server_config_from_pem_files(&args.tls_cert, &args.tls_key)
+        .map_err(|error| ConsoleError::Invalid(error.to_string()))?;
+    // Tables up to date before serving.
+    connect(&args.database).await?;
+    let database = args.database.clone();
+    let pool = DbPool::new(
+        args.connections,
+        Box::new(move || {
+            let database = database.clone();
+            Box::pin(async move { open_connection(&database).await })
+        }),
+    );
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|error| ConsoleError::Io(format!("cannot listen on {}: {error}", args.listen)))?;
+    let state = ConsoleState {
+        db: pool,
+        kek,
+        reveal_cap: args.reveal_cap,
+    };
+    let running = web::serve(listener, tls, state).await?;
+    println!("the console listens on https://{}", running.local_addr());
+    // Runs until interrupted; then requests in flight finish.
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await
 }
 
 fn show_credentials(credentials: &Credentials, out: &mut Vec<String>) {
@@ -311,15 +488,21 @@ fn show_credentials(credentials: &Credentials, out: &mut Vec<String>) {
 
 /// Connects to the console's database and brings its tables up to date.
 async fn connect(database: &Database) -> Result<tokio_postgres::Client, ConsoleError> {
+    let mut client = open_connection(database).await?;
+    migrate(&mut client).await?;
+    Ok(client)
+}
+
+/// A new connection to the console's database.
+async fn open_connection(database: &Database) -> Result<tokio_postgres::Client, ConsoleError> {
     let connector = postgres_connector(&database.db_ca)
         .map_err(|error| ConsoleError::Database(error.to_string()))?;
-    let (mut client, connection) = tokio_postgres::connect(&database.db, connector).await?;
+    let (client, connection) = tokio_postgres::connect(&database.db, connector).await?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             eprintln!("the database connection ended: {error}");
         }
     });
-    migrate(&mut client).await?;
     Ok(client)
 }
 

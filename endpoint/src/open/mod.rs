@@ -164,6 +164,40 @@ pub fn open_stored(
     Ok(report)
 }
 
+/// What opening one stored submission gave (see [`open_one`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OneOpened {
+    /// A submission to output: opened, or with problems found (its flags).
+    Opened(OpenedSubmission),
+    /// Cover traffic, opened and dropped.
+    Dummy,
+    /// Under another policy, left alone.
+    OtherPolicy,
+    /// No part for the keys given.
+    NotForTheseKeys,
+}
+
+/// Opens one stored submission with `keys` (by recipient name) and checks it against
+/// `policy`, exactly as [`open_stored`] does for each row (for callers that read the
+/// rows themselves, such as the case console's ingest).
+pub fn open_one(
+    row: &StoredSubmission,
+    policy: &PolicyDocument,
+    keys: &BTreeMap<String, RecipientKeyPair>,
+) -> OneOpened {
+    let mut report = OpenReport::default();
+    open_row(row, policy, keys, &mut report);
+    if let Some(opened) = report.submissions.pop() {
+        OneOpened::Opened(opened)
+    } else if report.dummies_dropped > 0 {
+        OneOpened::Dummy
+    } else if report.other_policy > 0 {
+        OneOpened::OtherPolicy
+    } else {
+        OneOpened::NotForTheseKeys
+    }
+}
+
 fn open_row(
     row: &StoredSubmission,
     policy: &PolicyDocument,

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use selfreport_core::policy::{PolicyDocument, parse_policy_document};
 use tempfile::TempDir;
 
-use super::{Authority, Sealed, TestTls, random_hex_id, seal};
+use crate::common::{Authority, Sealed, TestTls, random_hex_id, seal};
 
 /// The same drop box (policy, receipt key, certificate) run as separate processes.
 pub struct Deployment {
@@ -85,7 +85,7 @@ impl Deployment {
         seal(
             &self.policy,
             &random_hex_id(),
-            &super::daily_blanks(&self.policy),
+            &crate::common::daily_blanks(&self.policy),
         )
     }
 }

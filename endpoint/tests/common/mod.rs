@@ -1,9 +1,9 @@
 //! Shared setup for the drop box and `open` tests: the authority's keys, a test CA and
 //! server certificate made with rcgen, a signed policy naming the loopback endpoint, an
 //! in-process drop box, a reqwest client trusting the test CA (rustls on ring), and
-//! device-side sealing with the core (minimize + ring HPKE).
-
-pub mod deployment;
+//! device-side sealing with the core (minimize + ring HPKE). The tests that spawn drop box
+//! processes also declare `common/deployment.rs` (it names this package's binary, so it is
+//! not part of this module, which the console's tests reuse).
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

@@ -1,0 +1,136 @@
+//! A drop box holding real sealed submissions for the console's tests, made the way the
+//! drop box's own tests make them (their helpers, `endpoint/tests/common`, are reused as
+//! they are): the authority's keys, a signed policy, an in-process drop box on loopback
+//! TLS storing into SQLite (or PostgreSQL), and reports minimized and sealed by the core as a device does.
+//!
+//! The policy is the daily-report example as `selfreport.policy/2` for the city 420100,
+//! its `district` field kept whole: a report's county is its monitoring district.
+
+#![allow(dead_code, reason = "each test binary uses what it needs")]
+
+#[allow(dead_code, unused_imports, unused_macros)]
+#[path = "../../../endpoint/tests/common/mod.rs"]
+pub mod endpoint_common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use endpoint_common::{Backend, Sealed, TestDropBox, daily_record, plaintexts_of, profile, seal};
+use selfreport_core::minimize::minimize;
+use selfreport_core::model::{FieldValue, Temperature};
+use selfreport_core::policy::declare_minimum_padded_sizes;
+use serde_json::json;
+
+/// The policy's region.
+pub const CITY: &str = "420100";
+
+/// A person reporting: their device's pseudonym, name and phone (identity part), and
+/// county (health part).
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub pseudonym: &'static str,
+    pub name: &'static str,
+    pub district: &'static str,
+}
+
+/// A running drop box with the policy's signed file and the authority's key files on disk.
+pub struct FilledDropBox {
+    pub drop_box: TestDropBox,
+    pub policy_path: PathBuf,
+    pub trust_path: PathBuf,
+}
+
+impl FilledDropBox {
+    /// Starts the drop box (SQLite) under the test policy.
+    pub async fn start() -> Self {
+        Self::start_on(Backend::Sqlite).await
+    }
+
+    /// Starts the drop box storing into `backend` under the test policy.
+    pub async fn start_on(backend: Backend) -> Self {
+        let drop_box = TestDropBox::start_with(
+            backend,
+            |authority, url| {
+                let mut policy = authority.policy_json(url);
+                policy["format"] = json!("selfreport.policy/2");
+                policy["region"] = json!([CITY]);
+                policy["recipients"]["health"]["role"] = json!("health");
+                policy["recipients"]["identity"]["role"] = json!("identity");
+                let fields = policy["forms"][0]["fields"].as_array_mut().unwrap();
+                for field in fields.iter_mut() {
+                    if field["id"] == "district" {
+                        field["upload"] = json!("keep");
+                    }
+                }
+                declare_minimum_padded_sizes(&mut policy).unwrap();
+                policy
+            },
+            |d| d,
+        )
+        .await;
+        let dir = drop_box.authority.dir.path();
+        let policy_path = dir.join("policy.signed.json");
+        std::fs::write(&policy_path, &drop_box.envelope).unwrap();
+        let trust_path = drop_box.authority.keys.public_key_path.clone();
+        Self {
+            drop_box,
+            policy_path,
+            trust_path,
+        }
+    }
+
+    /// The authority's key file for `recipient`.
+    pub fn key_path(&self, recipient: &str) -> PathBuf {
+        self.drop_box.authority.recipient_key_path(recipient)
+    }
+
+    /// What the console's `--dropbox` takes.
+    pub fn database(&self) -> String {
+        self.drop_box.db.argument()
+    }
+
+    /// Seals `person`'s daily report of `date` with `tenths` degrees (as the device does)
+    /// without sending it.
+    pub fn report(&self, person: &Person, date: &str, tenths: i32) -> Sealed {
+        let policy = &self.drop_box.policy;
+        let id = endpoint_common::random_hex_id();
+        let profile = profile(person.name);
+        let mut record = daily_record(&profile, policy, tenths);
+        record.date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        record.values.insert(
+            "district".to_owned(),
+            FieldValue::District(person.district.to_owned()),
+        );
+        record.values.insert(
+            "temperature".to_owned(),
+            FieldValue::Temperature(Temperature::from_tenths(tenths)),
+        );
+        let disclosure = minimize(policy, &record, &profile, person.pseudonym, &id).unwrap();
+        seal(policy, &id, &plaintexts_of(&disclosure))
+    }
+
+    /// Sends `sealed` to the drop box.
+    pub async fn post(&self, sealed: &Sealed) {
+        let status = self.drop_box.post(&sealed.body).await.status();
+        assert_eq!(status, 201, "the drop box took the submission");
+    }
+
+    /// Seals and sends `person`'s report of `date`; returns its submission id.
+    pub async fn send(&self, person: &Person, date: &str, tenths: i32) -> String {
+        let sealed = self.report(person, date, tenths);
+        self.post(&sealed).await;
+        sealed.id().to_owned()
+    }
+
+    /// The plaintexts of a report by recipient (for tests that craft their own parts).
+    pub fn plaintexts(&self, person: &Person, id: &str) -> BTreeMap<String, Vec<u8>> {
+        let policy = &self.drop_box.policy;
+        let profile = profile(person.name);
+        let mut record = daily_record(&profile, policy, 365);
+        record.values.insert(
+            "district".to_owned(),
+            FieldValue::District(person.district.to_owned()),
+        );
+        plaintexts_of(&minimize(policy, &record, &profile, person.pseudonym, id).unwrap())
+    }
+}
