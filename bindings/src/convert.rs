@@ -1,6 +1,5 @@
 //! Conversions between the core's types and the records of [`crate::types`].
 
-use chrono::NaiveDate;
 use selfreport_core::PolicySummary;
 use selfreport_core::ledger::{LedgerEntry as CoreLedgerEntry, LedgerEvent as CoreLedgerEvent};
 use selfreport_core::model::{self, FieldKind as CoreFieldKind};
@@ -8,22 +7,8 @@ use selfreport_core::policy::{FieldSource, OncePer, TrustAnchor as CoreTrustAnch
 use selfreport_core::store::{OutboxState, StoredRecord};
 
 use crate::error::SelfReportError;
+use crate::ids::{MonitoringId, ProfileId, RecordId, SubmissionId};
 use crate::types::*;
-
-/// Parses an ISO 8601 date argument; `what` names the argument in the error.
-pub(crate) fn date(what: &str, text: &str) -> Result<NaiveDate, SelfReportError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        SelfReportError::invalid_argument(what, format!("{what} must be a date YYYY-MM-DD"))
-    })
-}
-
-/// Parses an optional date argument.
-pub(crate) fn optional_date(
-    what: &str,
-    text: Option<&str>,
-) -> Result<Option<NaiveDate>, SelfReportError> {
-    text.map(|text| date(what, text)).transpose()
-}
 
 /// Answers as apps give them (field id → text form), in the core's form.
 pub(crate) fn answers(answers: std::collections::HashMap<String, String>) -> model::Answers {
@@ -42,10 +27,7 @@ pub(crate) fn trust_anchors(anchors: &[TrustAnchor]) -> Result<TrustAnchors, Sel
             let parsed = CoreTrustAnchor::from_public_key_base64(&anchor.public_key)
                 .map_err(selfreport_core::Error::from)?;
             Ok(parsed
-                .with_window(
-                    optional_date("not_before", anchor.not_before.as_deref())?,
-                    optional_date("not_after", anchor.not_after.as_deref())?,
-                )
+                .with_window(anchor.not_before, anchor.not_after)
                 .map_err(selfreport_core::Error::from)?)
         })
         .collect()
@@ -63,8 +45,8 @@ pub(crate) fn policy_info(
         issuer: summary.issuer.into_iter().collect(),
         purpose_code: summary.purpose_code,
         purpose: summary.purpose.into_iter().collect(),
-        valid_from: summary.valid_from.to_string(),
-        valid_until: summary.valid_until.to_string(),
+        valid_from: summary.valid_from,
+        valid_until: summary.valid_until,
         endpoint_url: summary.endpoint_url,
         device_retention_days: summary.device_retention_days,
         server_retention_days: document.retention.server_days,
@@ -130,25 +112,25 @@ fn field_kind(kind: &CoreFieldKind) -> FieldKind {
 }
 
 /// A profile to add, in the core's form.
-pub(crate) fn new_profile(profile: NewProfile) -> Result<model::NewProfile, SelfReportError> {
-    Ok(model::NewProfile {
+pub(crate) fn new_profile(profile: NewProfile) -> model::NewProfile {
+    model::NewProfile {
         display_name: profile.display_name,
         name: profile.name,
         id_number: profile.id_number,
         phone: profile.phone,
-        birth_date: optional_date("birth_date", profile.birth_date.as_deref())?,
+        birth_date: profile.birth_date,
         passport_number: profile.passport_number,
-    })
+    }
 }
 
 pub(crate) fn profile_info(profile: model::Profile) -> ProfileInfo {
     ProfileInfo {
-        id: profile.id.to_string(),
+        id: ProfileId::new(profile.id.to_string()),
         display_name: profile.display_name,
         name: profile.name,
         id_number: profile.id_number,
         phone: profile.phone,
-        birth_date: profile.birth_date.map(|date| date.to_string()),
+        birth_date: profile.birth_date,
         passport_number: profile.passport_number,
     }
 }
@@ -163,10 +145,10 @@ pub(crate) fn reason(reason: MonitoringReason) -> model::MonitoringReason {
 
 pub(crate) fn monitoring_info(period: model::MonitoringPeriod) -> MonitoringInfo {
     MonitoringInfo {
-        id: period.id.to_string(),
-        profile_id: period.profile_id.to_string(),
+        id: MonitoringId::new(period.id.to_string()),
+        profile_id: ProfileId::new(period.profile_id.to_string()),
         policy_id: period.policy_id,
-        start: period.start.to_string(),
+        start: period.start,
         days: period.days,
         reason: match period.reason {
             model::MonitoringReason::Arrival => MonitoringReason::Arrival,
@@ -180,10 +162,10 @@ pub(crate) fn due_item(item: model::DueItem) -> DueItem {
     // A registration is owed outside any period: day and length 0.
     let (day, of_days) = item.period_day().unwrap_or((0, 0));
     DueItem {
-        profile_id: item.profile_id.to_string(),
+        profile_id: ProfileId::new(item.profile_id.to_string()),
         policy_id: item.policy_id,
         form_id: item.form_id,
-        date: item.date.to_string(),
+        date: item.date,
         day,
         of_days,
     }
@@ -192,14 +174,14 @@ pub(crate) fn due_item(item: model::DueItem) -> DueItem {
 pub(crate) fn record_info(stored: StoredRecord) -> RecordInfo {
     let record = stored.record;
     RecordInfo {
-        id: record.id.to_string(),
-        profile_id: record.profile_id.to_string(),
+        id: RecordId::new(record.id.to_string()),
+        profile_id: ProfileId::new(record.profile_id.to_string()),
         policy_id: record.policy_id,
         policy_version: record.policy_version,
         form_id: record.form_id,
-        date: record.date.to_string(),
+        date: record.date,
         revision: record.revision,
-        amends: record.amends.map(|id| id.to_string()),
+        amends: record.amends.map(|id| RecordId::new(id.to_string())),
         saved_at: record.saved_at.to_rfc3339(),
         state: match stored.state {
             OutboxState::Saved => RecordState::Saved,
@@ -248,7 +230,7 @@ pub(crate) fn sync_event(event: &selfreport_core::sync::SyncEvent) -> SyncEvent 
             policy_id,
             form_id,
         } => SyncEvent::Queued {
-            submission_id,
+            submission_id: SubmissionId::new(submission_id),
             policy_id,
             form_id,
         },
@@ -256,7 +238,7 @@ pub(crate) fn sync_event(event: &selfreport_core::sync::SyncEvent) -> SyncEvent 
             submission_id,
             received_at,
         } => SyncEvent::Delivered {
-            submission_id,
+            submission_id: SubmissionId::new(submission_id),
             received_at,
         },
         Core::RetryLater {
@@ -264,7 +246,7 @@ pub(crate) fn sync_event(event: &selfreport_core::sync::SyncEvent) -> SyncEvent 
             after_seconds,
             reason,
         } => SyncEvent::RetryLater {
-            submission_id,
+            submission_id: SubmissionId::new(submission_id),
             after_seconds,
             reason,
         },
@@ -272,7 +254,7 @@ pub(crate) fn sync_event(event: &selfreport_core::sync::SyncEvent) -> SyncEvent 
             submission_id,
             reason,
         } => SyncEvent::Failed {
-            submission_id,
+            submission_id: SubmissionId::new(submission_id),
             reason,
         },
     }
@@ -310,8 +292,8 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry 
             purpose,
             endpoint,
             form,
-            submission_id,
-            record_id,
+            submission_id: SubmissionId::new(submission_id),
+            record_id: RecordId::new(record_id),
             fields: fields
                 .into_iter()
                 .map(|field| DisclosedField {
@@ -355,7 +337,7 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry 
             reason,
         } => LedgerEvent::SubmissionDropped {
             policy_id,
-            submission_id,
+            submission_id: SubmissionId::new(submission_id),
             reason,
         },
         CoreLedgerEvent::PolicyRevoked {
@@ -389,7 +371,7 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry 
             outcome,
         } => LedgerEvent::DeletionRequested {
             policy_id,
-            submission_id,
+            submission_id: SubmissionId::new(submission_id),
             endpoint,
             outcome,
         },

@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use selfreport_core::model::{ProfileId, RecordId};
 use selfreport_core::sync::{SyncOptions, transport::TransportConfig};
 use selfreport_core::{Options, SystemClock};
 
 use crate::convert;
+use crate::dates::LocalDate;
 use crate::error::SelfReportError;
+use crate::ids::{ProfileId, RecordId, SubmissionId};
 use crate::key_source::{Bridge, KeySource};
 use crate::logger::{LogLevel, log};
 use crate::revocation::{RevocationStatus, RevocationUpdate};
@@ -85,14 +86,6 @@ pub(crate) fn logged<T>(operation: &str, result: selfreport_core::Result<T>) -> 
     }
 }
 
-pub(crate) fn profile_id(text: &str) -> Result<ProfileId> {
-    ProfileId::parse(text).map_err(|error| selfreport_core::Error::from(error).into())
-}
-
-fn record_id(text: &str) -> Result<RecordId> {
-    RecordId::parse(text).map_err(|error| selfreport_core::Error::from(error).into())
-}
-
 #[uniffi::export]
 impl SelfReport {
     /// Opens the store in `dir`, creating it on first use, with the store key wrapped by
@@ -142,9 +135,9 @@ impl SelfReport {
         }))
     }
 
-    /// The person's local date, `YYYY-MM-DD`.
-    pub fn today(&self) -> Result<String> {
-        Ok(self.core()?.today().to_string())
+    /// The person's local date.
+    pub fn today(&self) -> Result<LocalDate> {
+        Ok(self.core()?.today())
     }
 
     /// Verifies a signed policy (the `selfreport.signed-policy/1` JSON bytes) against the
@@ -168,10 +161,10 @@ impl SelfReport {
 
     /// Adds a household profile; returns its id. Attributes are validated (ID check
     /// digit, E.164 phone...) and stored encrypted.
-    pub fn add_profile(&self, profile: NewProfile) -> Result<String> {
-        let profile = convert::new_profile(profile)?;
+    pub fn add_profile(&self, profile: NewProfile) -> Result<ProfileId> {
+        let profile = convert::new_profile(profile);
         let id = logged("add_profile", self.core()?.add_profile(profile))?;
-        Ok(id.to_string())
+        Ok(ProfileId::new(id.to_string()))
     }
 
     /// Every profile (a household's few rows).
@@ -184,13 +177,12 @@ impl SelfReport {
     /// today), for as many days as the policy sets.
     pub fn start_monitoring(
         &self,
-        profile_id: String,
+        profile_id: ProfileId,
         policy_id: String,
-        start: Option<String>,
+        start: Option<LocalDate>,
         reason: MonitoringReason,
     ) -> Result<MonitoringInfo> {
-        let profile = self::profile_id(&profile_id)?;
-        let start = convert::optional_date("start", start.as_deref())?;
+        let profile = profile_id.core()?;
         let period = logged(
             "start_monitoring",
             self.core()?
@@ -207,8 +199,7 @@ impl SelfReport {
 
     /// What each profile still owes on `today` (default: the person's today), for
     /// reminders.
-    pub fn due(&self, today: Option<String>) -> Result<Vec<DueItem>> {
-        let today = convert::optional_date("today", today.as_deref())?;
+    pub fn due(&self, today: Option<LocalDate>) -> Result<Vec<DueItem>> {
         let items = logged("due", self.core()?.due(today))?;
         Ok(items.into_iter().map(convert::due_item).collect())
     }
@@ -219,14 +210,13 @@ impl SelfReport {
     /// answer throws `InvalidInput` naming the field and rule; nothing is saved.
     pub fn save_record(
         &self,
-        profile_id: String,
+        profile_id: ProfileId,
         policy_id: String,
         form_id: String,
-        date: Option<String>,
+        date: Option<LocalDate>,
         answers: HashMap<String, String>,
     ) -> Result<SavedRecord> {
-        let profile = self::profile_id(&profile_id)?;
-        let date = convert::optional_date("date", date.as_deref())?;
+        let profile = profile_id.core()?;
         let answers = convert::answers(answers);
         let saved = logged(
             "save_record",
@@ -234,15 +224,15 @@ impl SelfReport {
                 .save_record(&profile, &policy_id, &form_id, date, answers),
         )?;
         Ok(SavedRecord {
-            id: saved.id.to_string(),
+            id: RecordId::new(saved.id.to_string()),
             amended: saved.amended,
             revision: saved.revision,
         })
     }
 
     /// The record with this id.
-    pub fn record(&self, record_id: String) -> Result<RecordInfo> {
-        let id = self::record_id(&record_id)?;
+    pub fn record(&self, record_id: RecordId) -> Result<RecordInfo> {
+        let id = record_id.core()?;
         let record = logged("record", self.core()?.record(&id))?;
         Ok(convert::record_info(record))
     }
@@ -264,8 +254,8 @@ impl SelfReport {
 
     /// "What will be shared": each field before and after its transform, and the exact
     /// JSON each recipient will receive if the record is sent now.
-    pub fn preview(&self, record_id: String) -> Result<Preview> {
-        let id = self::record_id(&record_id)?;
+    pub fn preview(&self, record_id: RecordId) -> Result<Preview> {
+        let id = record_id.core()?;
         let preview = logged("preview", self.core()?.preview(&id))?;
         Ok(convert::preview(preview))
     }
@@ -356,8 +346,7 @@ impl SelfReport {
     /// Deletes everything whose retention has ended by `today` (default the person's
     /// today) and shreds the keys that sealed it. Run it daily. Runs on the core's
     /// threads.
-    pub async fn purge(&self, today: Option<String>) -> Result<PurgeSummary> {
-        let today = convert::optional_date("today", today.as_deref())?;
+    pub async fn purge(&self, today: Option<LocalDate>) -> Result<PurgeSummary> {
         let core = self.core()?;
         let report = runtime::blocking(move || logged("purge", core.purge(today))).await?;
         Ok(convert::purge_summary(report))
@@ -442,7 +431,8 @@ impl SelfReport {
     /// Asks the drop box to delete a submission, with the token only this device holds;
     /// an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
     /// threads.
-    pub async fn request_deletion(&self, submission_id: String) -> Result<DeletionOutcome> {
+    pub async fn request_deletion(&self, submission_id: SubmissionId) -> Result<DeletionOutcome> {
+        let submission_id = submission_id.core()?.to_owned();
         let core = self.core()?;
         let transport = self.sync_options.transport.clone();
         let outcome = runtime::spawned(async move {

@@ -5,8 +5,10 @@ use selfreport_core::model::{Rule, ValidationError};
 use selfreport_core::policy::{DateGranularity, DistrictLevel, Transform};
 
 use crate::convert;
+use crate::dates::LocalDate;
 use crate::error::SelfReportError;
-use crate::facade::{SelfReport, logged, profile_id};
+use crate::facade::{SelfReport, logged};
+use crate::ids::ProfileId;
 use crate::types::FormInfo;
 
 type Result<T> = std::result::Result<T, SelfReportError>;
@@ -184,14 +186,13 @@ impl SelfReport {
     /// profile, policy or form: `NotFound`). Short: one profile and policy read.
     pub fn check_answers(
         &self,
-        profile_id: String,
+        profile_id: ProfileId,
         policy_id: String,
         form_id: String,
-        date: Option<String>,
+        date: Option<LocalDate>,
         answers: std::collections::HashMap<String, String>,
     ) -> Result<Vec<FieldProblem>> {
-        let profile = self::profile_id(&profile_id)?;
-        let date = convert::optional_date("date", date.as_deref())?;
+        let profile = profile_id.core()?;
         let problems = logged(
             "check_answers",
             self.core()?.check_answers(

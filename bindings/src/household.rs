@@ -1,11 +1,11 @@
 //! Changing what the device keeps about the household: a profile edited or deleted, a
 //! monitoring period ended early. Short store writes, on the caller's thread.
 
-use selfreport_core::model::MonitoringId;
-
 use crate::convert;
+use crate::dates::LocalDate;
 use crate::error::SelfReportError;
-use crate::facade::{SelfReport, logged, profile_id};
+use crate::facade::{SelfReport, logged};
+use crate::ids::{MonitoringId, ProfileId};
 use crate::types::{MonitoringInfo, NewProfile, ProfileInfo};
 
 type Result<T> = std::result::Result<T, SelfReportError>;
@@ -24,10 +24,17 @@ impl SelfReport {
     /// Replaces a profile's attributes, validated as `add_profile` validates them. Its id
     /// stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
     /// the attribute at fault; nothing changes.
-    pub fn update_profile(&self, profile_id: String, profile: NewProfile) -> Result<ProfileInfo> {
-        let id = self::profile_id(&profile_id)?;
-        let profile = convert::new_profile(profile)?;
-        let updated = logged("update_profile", self.core()?.update_profile(&id, profile))?;
+    pub fn update_profile(
+        &self,
+        profile_id: ProfileId,
+        profile: NewProfile,
+    ) -> Result<ProfileInfo> {
+        let id = profile_id.core()?;
+        let updated = logged(
+            "update_profile",
+            self.core()?
+                .update_profile(&id, convert::new_profile(profile)),
+        )?;
         Ok(convert::profile_info(updated))
     }
 
@@ -35,8 +42,8 @@ impl SelfReport {
     /// pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
     /// reports queued or sent: those, with the tokens that ask the drop box to delete
     /// them, stay until their retention ends (`purge`) or a deletion request.
-    pub fn delete_profile(&self, profile_id: String) -> Result<ProfileRemoval> {
-        let id = self::profile_id(&profile_id)?;
+    pub fn delete_profile(&self, profile_id: ProfileId) -> Result<ProfileRemoval> {
+        let id = profile_id.core()?;
         let removal = logged("delete_profile", self.core()?.remove_profile(&id))?;
         Ok(ProfileRemoval {
             records: u64::try_from(removal.records).unwrap_or(u64::MAX),
@@ -44,18 +51,15 @@ impl SelfReport {
         })
     }
 
-    /// Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-    /// its last day, so nothing is due after it. `Conflict` when that day is before the
-    /// period's start or not before its current last day (ending never lengthens a
-    /// period).
+    /// Ends a monitoring period early: `last_day` (default today) becomes its last day,
+    /// so nothing is due after it. `Conflict` when that day is before the period's start
+    /// or not before its current last day (ending never lengthens a period).
     pub fn end_monitoring(
         &self,
-        monitoring_id: String,
-        last_day: Option<String>,
+        monitoring_id: MonitoringId,
+        last_day: Option<LocalDate>,
     ) -> Result<MonitoringInfo> {
-        let id = MonitoringId::parse(&monitoring_id)
-            .map_err(|error| SelfReportError::from(selfreport_core::Error::from(error)))?;
-        let last_day = convert::optional_date("last_day", last_day.as_deref())?;
+        let id = monitoring_id.core()?;
         let period = logged("end_monitoring", self.core()?.end_monitoring(&id, last_day))?;
         Ok(convert::monitoring_info(period))
     }

@@ -8,8 +8,9 @@
 //! rule (validation, policy checks, minimization, sealing, retention) stays in
 //! `selfreport-core`.
 //!
-//! Dates cross the boundary as ISO 8601 strings (`"2026-11-28"`); answers as the text
-//! forms the CLI also accepts (`"37.2"`, `"cough,fever"`, `"420106:2026-11-01:2026-11-03"`).
+//! Dates are each platform's date type ([`dates`]: `java.time.LocalDate`, `datetime.date`,
+//! the Swift package's `LocalDate`), ids types of their own ([`ids`]); answers cross as the
+//! text forms the CLI also accepts (`"37.2"`, `"cough,fever"`, `"420106:2026-11-01:2026-11-03"`).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -18,10 +19,12 @@
 uniffi::setup_scaffolding!("selfreport");
 
 mod convert;
+pub mod dates;
 mod error;
 mod facade;
 pub mod forms;
 pub mod household;
+pub mod ids;
 mod key_source;
 mod logger;
 pub mod revocation;

@@ -1,8 +1,11 @@
-//! The plain records and enums that cross the boundary. Dates are ISO 8601 strings
-//! (`"2026-11-28"`), timestamps RFC 3339, labels maps from language tag (`"zh"`, `"en"`)
-//! to text.
+//! The plain records and enums that cross the boundary. Dates are [`LocalDate`]s (the
+//! platform's date type), ids records of their own ([`crate::ids`]), timestamps RFC 3339
+//! text, labels maps from language tag (`"zh"`, `"en"`) to text.
 
 use std::collections::HashMap;
+
+use crate::dates::LocalDate;
+use crate::ids::{MonitoringId, ProfileId, RecordId, SubmissionId};
 
 /// Language tag to text (`{"zh": "每日健康申报", "en": "Daily health report"}`).
 pub type Labels = HashMap<String, String>;
@@ -14,9 +17,9 @@ pub struct TrustAnchor {
     /// it to `signing.pub`.
     pub public_key: String,
     /// First day the key may sign policies, if limited.
-    pub not_before: Option<String>,
+    pub not_before: Option<LocalDate>,
     /// Last day the key may sign policies, if limited.
-    pub not_after: Option<String>,
+    pub not_after: Option<LocalDate>,
 }
 
 /// How the app opens the core.
@@ -49,9 +52,9 @@ pub struct PolicyInfo {
     /// Why, in the policy's languages.
     pub purpose: Labels,
     /// First valid day.
-    pub valid_from: String,
+    pub valid_from: LocalDate,
     /// Last valid day.
-    pub valid_until: String,
+    pub valid_until: LocalDate,
     /// Where submissions go.
     pub endpoint_url: String,
     /// Days records are kept on the device.
@@ -175,7 +178,7 @@ pub struct NewProfile {
     /// Phone number, E.164.
     pub phone: Option<String>,
     /// Birth date.
-    pub birth_date: Option<String>,
+    pub birth_date: Option<LocalDate>,
     /// Passport number.
     pub passport_number: Option<String>,
 }
@@ -184,7 +187,7 @@ pub struct NewProfile {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ProfileInfo {
     /// Profile id.
-    pub id: String,
+    pub id: ProfileId,
     /// Display name.
     pub display_name: String,
     /// Legal name.
@@ -194,7 +197,7 @@ pub struct ProfileInfo {
     /// Phone number.
     pub phone: Option<String>,
     /// Birth date.
-    pub birth_date: Option<String>,
+    pub birth_date: Option<LocalDate>,
     /// Passport number.
     pub passport_number: Option<String>,
 }
@@ -214,13 +217,13 @@ pub enum MonitoringReason {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MonitoringInfo {
     /// Period id.
-    pub id: String,
+    pub id: MonitoringId,
     /// Whose.
-    pub profile_id: String,
+    pub profile_id: ProfileId,
     /// Under which policy.
     pub policy_id: String,
     /// First day.
-    pub start: String,
+    pub start: LocalDate,
     /// Length in days.
     pub days: u32,
     /// Why.
@@ -231,13 +234,13 @@ pub struct MonitoringInfo {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DueItem {
     /// Whose.
-    pub profile_id: String,
+    pub profile_id: ProfileId,
     /// Under which policy.
     pub policy_id: String,
     /// Which form.
     pub form_id: String,
     /// For which day.
-    pub date: String,
+    pub date: LocalDate,
     /// Day number within the monitoring period, from 1; 0 for a registration (a
     /// pre-registration not yet sent), which is owed outside any period.
     pub day: u32,
@@ -249,7 +252,7 @@ pub struct DueItem {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SavedRecord {
     /// Record id.
-    pub id: String,
+    pub id: RecordId,
     /// Whether it amended an unsent record of the same day instead of adding one.
     pub amended: bool,
     /// Revision: 1 for a first record, more for amendments made after sending.
@@ -271,9 +274,9 @@ pub enum RecordState {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RecordInfo {
     /// Record id.
-    pub id: String,
+    pub id: RecordId,
     /// Whose.
-    pub profile_id: String,
+    pub profile_id: ProfileId,
     /// Under which policy.
     pub policy_id: String,
     /// The policy version in force when saved.
@@ -281,11 +284,11 @@ pub struct RecordInfo {
     /// Which form.
     pub form_id: String,
     /// The day it reports on.
-    pub date: String,
+    pub date: LocalDate,
     /// Revision.
     pub revision: u32,
     /// The sent record it amends, if any.
-    pub amends: Option<String>,
+    pub amends: Option<RecordId>,
     /// When last saved, RFC 3339 local time.
     pub saved_at: String,
     /// Where it stands.
@@ -346,7 +349,7 @@ pub enum SyncEvent {
     /// A record was minimized, sealed and queued.
     Queued {
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// Policy id.
         policy_id: String,
         /// Form id.
@@ -355,14 +358,14 @@ pub enum SyncEvent {
     /// Delivered; the receipt verified.
     Delivered {
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// When the drop box received it.
         received_at: String,
     },
     /// Not delivered this time; it will be tried again.
     RetryLater {
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// Seconds until the next attempt.
         after_seconds: u64,
         /// Why.
@@ -371,7 +374,7 @@ pub enum SyncEvent {
     /// Refused for good by the server.
     Failed {
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// Why.
         reason: String,
     },
@@ -448,9 +451,9 @@ pub enum LedgerEvent {
         /// Form id.
         form: String,
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// The record it carried (empty for cover traffic).
-        record_id: String,
+        record_id: RecordId,
         /// Fields disclosed.
         fields: Vec<DisclosedField>,
         /// SHA-256 of the body sent, hex.
@@ -498,7 +501,7 @@ pub enum LedgerEvent {
         /// Policy id.
         policy_id: String,
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// Why, for the person.
         reason: String,
     },
@@ -533,7 +536,7 @@ pub enum LedgerEvent {
         /// Policy id.
         policy_id: String,
         /// Submission id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// Endpoint asked.
         endpoint: String,
         /// `"deleted"`, `"not_found"` or `"dropped_unsent"`.

@@ -1,5 +1,5 @@
 //! The API an app builds its screens on (issue 17, item 3): forms described for a UI,
-//! answers checked without saving, profiles edited and deleted,
+//! answers checked without saving, typed dates and ids, profiles edited and deleted,
 //! monitoring periods ended, and the export with its ledger and outbox.
 
 mod support;
@@ -7,8 +7,9 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use selfreport_ffi::forms::{PlaceLevel, Reduction};
+use selfreport_ffi::ids::{ProfileId, RecordId};
 use selfreport_ffi::types::{FieldKind, MonitoringReason, NewProfile, PolicyInfo};
 use selfreport_ffi::{SelfReport, SelfReportError, passphrase_key_source};
 use support::{Fixture, block_on};
@@ -18,7 +19,7 @@ struct Opened {
     _dir: tempfile::TempDir,
     core: Arc<SelfReport>,
     policy: PolicyInfo,
-    profile: String,
+    profile: ProfileId,
 }
 
 fn opened() -> Opened {
@@ -44,10 +45,6 @@ fn opened() -> Opened {
         policy,
         profile,
     }
-}
-
-fn today(o: &Opened) -> NaiveDate {
-    NaiveDate::parse_from_str(&o.core.today().expect("today"), "%Y-%m-%d").expect("a date")
 }
 
 fn new_profile(phone: &str) -> NewProfile {
@@ -133,7 +130,7 @@ fn answers_are_checked_field_by_field_without_saving() {
             .expect("checked")
     };
     assert_eq!(check(valid(), None), []);
-    let tomorrow = (today(&o) + Duration::days(1)).to_string();
+    let tomorrow = o.core.today().expect("today") + Duration::days(1);
     let problems = check(
         answers(&[
             ("temperature", "45"),
@@ -172,7 +169,9 @@ fn answers_are_checked_field_by_field_without_saving() {
     );
     // The call's own faults are errors.
     match o.core.check_answers(
-        "0".repeat(32),
+        ProfileId {
+            value: "0".repeat(32),
+        },
         o.policy.id.clone(),
         "daily".to_owned(),
         None,
@@ -181,6 +180,47 @@ fn answers_are_checked_field_by_field_without_saving() {
         Err(SelfReportError::NotFound { .. }) => {}
         other => panic!("expected NotFound, got {other:?}"),
     }
+}
+
+#[test]
+fn dates_and_ids_cross_as_types() {
+    let o = opened();
+    let today = o.core.today().expect("today");
+    let yesterday = today - Duration::days(1);
+    let saved = o
+        .core
+        .save_record(
+            o.profile.clone(),
+            o.policy.id.clone(),
+            "daily".to_owned(),
+            Some(yesterday),
+            valid(),
+        )
+        .expect("saved");
+    let record = o.core.record(saved.id.clone()).expect("record");
+    assert_eq!(record.date, yesterday);
+    assert_eq!(record.profile_id, o.profile);
+    assert_eq!(record.id, saved.id);
+    // An id of another kind is refused by its form or not found, never confused.
+    match o.core.record(RecordId {
+        value: "not an id".to_owned(),
+    }) {
+        Err(SelfReportError::InvalidInput { field, .. }) => {
+            assert_eq!(field.as_deref(), Some("record_id"));
+        }
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    match o.core.record(RecordId {
+        value: o.profile.value.clone(),
+    }) {
+        Err(SelfReportError::NotFound { .. }) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    let due = o.core.due(Some(today)).expect("due");
+    assert!(
+        due.iter()
+            .all(|item| item.date == today && item.profile_id == o.profile)
+    );
 }
 
 #[test]
@@ -240,29 +280,26 @@ fn a_profile_is_updated_and_deleted_with_its_records_and_periods() {
 #[test]
 fn a_monitoring_period_ends_early_and_never_lengthens() {
     let o = opened();
-    let today = today(&o);
+    let today = o.core.today().expect("today");
     let period = o
         .core
         .start_monitoring(
             o.profile.clone(),
             o.policy.id.clone(),
-            Some((today - Duration::days(3)).to_string()),
+            Some(today - Duration::days(3)),
             MonitoringReason::Contact,
         )
         .expect("monitoring");
     assert_eq!(period.days, 14);
     let ended = o
         .core
-        .end_monitoring(
-            period.id.clone(),
-            Some((today - Duration::days(1)).to_string()),
-        )
+        .end_monitoring(period.id.clone(), Some(today - Duration::days(1)))
         .expect("ended");
     assert_eq!((ended.id.clone(), ended.days), (period.id.clone(), 3));
     assert_eq!(o.core.monitoring_periods().expect("periods"), [ended]);
     match o
         .core
-        .end_monitoring(period.id, Some((today + Duration::days(5)).to_string()))
+        .end_monitoring(period.id, Some(today + Duration::days(5)))
     {
         Err(SelfReportError::Conflict { .. }) => {}
         other => panic!("expected Conflict, got {other:?}"),

@@ -5,11 +5,13 @@
 
 mod support;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
+use selfreport_ffi::ids::{MonitoringId, ProfileId, SubmissionId};
 use selfreport_ffi::types::{SyncEvent, SyncSummary};
 use selfreport_ffi::{
     CallbackError, SelfReport, SelfReportError, SyncCancellation, SyncListener, runtime,
@@ -250,17 +252,23 @@ fn a_closed_object_answers_every_call_with_closed() {
     closed(block_on(core.export()));
     closed(block_on(core.purge(None)));
     closed(block_on(core.sync(None, None)));
-    closed(block_on(core.request_deletion("00".repeat(16))));
+    closed(block_on(core.request_deletion(SubmissionId {
+        value: "00".repeat(16),
+    })));
     closed(core.check_answers(
-        "00".repeat(16),
+        ProfileId {
+            value: "00".repeat(16),
+        },
         "daily-report".to_owned(),
         "daily".to_owned(),
         None,
-        std::collections::HashMap::new(),
+        HashMap::new(),
     ));
     closed(core.form("daily-report".to_owned(), "daily".to_owned()));
     closed(core.update_profile(
-        "00".repeat(16),
+        ProfileId {
+            value: "00".repeat(16),
+        },
         selfreport_ffi::types::NewProfile {
             display_name: "Mum".to_owned(),
             name: None,
@@ -270,8 +278,15 @@ fn a_closed_object_answers_every_call_with_closed() {
             passport_number: None,
         },
     ));
-    closed(core.delete_profile("00".repeat(16)));
-    closed(core.end_monitoring("00".repeat(16), None));
+    closed(core.delete_profile(ProfileId {
+        value: "00".repeat(16),
+    }));
+    closed(core.end_monitoring(
+        MonitoringId {
+            value: "00".repeat(16),
+        },
+        None,
+    ));
     closed(block_on(core.update_policy("daily-report".to_owned())));
     closed(block_on(core.erase()));
 }

@@ -16,7 +16,8 @@ final class FormModelTests: XCTestCase {
     ) -> FieldInfo {
         FieldInfo(
             id: id, label: ["zh": "中文\(id)", "en": "English \(id)"], kind: kind, required: required,
-            fromProfile: fromProfile, transform: transform, recipient: recipient
+            fromProfile: fromProfile, transform: transform,
+            reduction: transform == "omit" ? .omit : .keep, recipient: recipient
         )
     }
 
@@ -38,14 +39,14 @@ final class FormModelTests: XCTestCase {
 
     private var mum: ProfileInfo {
         ProfileInfo(
-            id: "p1", displayName: "Mum", name: "王芳", idNumber: nil, phone: "+8613800138000",
-            birthDate: "1960-03-15", passportNumber: nil
+            id: ProfileId(value: "p1"), displayName: "Mum", name: "王芳", idNumber: nil, phone: "+8613800138000",
+            birthDate: try! LocalDate(iso8601: "1960-03-15"), passportNumber: nil
         )
     }
 
     private func model(existing: [String: String] = [:]) -> FormModel {
         FormModel(
-            policyId: "sh-daily-health", form: dailyForm, profile: mum, date: "2026-11-28",
+            policyId: "sh-daily-health", form: dailyForm, profile: mum, date: try! LocalDate(iso8601: "2026-11-28"),
             existing: existing, labels: labels
         )
     }
@@ -136,7 +137,7 @@ final class FormModelTests: XCTestCase {
 
 final class ReminderPlannerTests: XCTestCase {
     private func item(_ date: String) -> DueItem {
-        DueItem(profileId: "p", policyId: "x", formId: "daily", date: date, day: 1, ofDays: 14)
+        DueItem(profileId: ProfileId(value: "p"), policyId: "x", formId: "daily", date: try! LocalDate(iso8601: date), day: 1, ofDays: 14)
     }
 
     func testPlansTheDaysThatHaveSomethingDue() {

@@ -28,6 +28,7 @@ import traceback
 import typing
 import asyncio
 import platform
+import datetime
 
 
 # Used for default argument values
@@ -541,19 +542,19 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_logger_log() != 19063:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 12326:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 6535:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() != 40580:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46097:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46410:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() != 24111:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 38588:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 20469:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -575,31 +576,31 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 57109:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 12898:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 52127:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 57480:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 64692:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 32824:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() != 7288:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() != 49371:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 15742:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 53929:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 12184:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 36579:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() != 12829:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 35274:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 2754:
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 48645:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_verify_ledger() != 63647:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -1519,6 +1520,70 @@ class _UniffiFfiConverterTypeDisclosedField(_UniffiConverterRustBuffer):
         _UniffiFfiConverterString.write(value.transform, buf)
         _UniffiFfiConverterString.write(value.recipient, buf)
 
+@dataclass
+class ProfileId:
+    """
+    Identifies a household member's profile on this device.
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "ProfileId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeProfileId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return ProfileId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
+
+
+
+LocalDate = datetime.date
+
+
+class _UniffiFfiConverterTypeLocalDate:
+    @staticmethod
+    def write(value, buf):
+        builtin_value = value.isoformat()
+        _UniffiFfiConverterString.write(builtin_value, buf)
+
+    @staticmethod
+    def read(buf):
+        builtin_value = _UniffiFfiConverterString.read(buf)
+        return datetime.date.fromisoformat(builtin_value)
+
+    @staticmethod
+    def lift(value):
+        builtin_value = _UniffiFfiConverterString.lift(value)
+        return datetime.date.fromisoformat(builtin_value)
+
+    @staticmethod
+    def check_lower(value):
+        builtin_value = value.isoformat()
+        return _UniffiFfiConverterString.check_lower(builtin_value)
+
+    @staticmethod
+    def lower(value):
+        builtin_value = value.isoformat()
+        return _UniffiFfiConverterString.lower(builtin_value)
+
 class _UniffiFfiConverterUInt32(_UniffiConverterPrimitiveInt):
     CLASS_NAME = "u32"
     VALUE_MIN = 0
@@ -1537,7 +1602,7 @@ class DueItem:
     """
     A report a profile still owes.
 """
-    def __init__(self, *, profile_id:str, policy_id:str, form_id:str, date:str, day:int, of_days:int):
+    def __init__(self, *, profile_id:ProfileId, policy_id:str, form_id:str, date:LocalDate, day:int, of_days:int):
         self.profile_id = profile_id
         self.policy_id = policy_id
         self.form_id = form_id
@@ -1569,29 +1634,29 @@ class _UniffiFfiConverterTypeDueItem(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return DueItem(
-            profile_id=_UniffiFfiConverterString.read(buf),
+            profile_id=_UniffiFfiConverterTypeProfileId.read(buf),
             policy_id=_UniffiFfiConverterString.read(buf),
             form_id=_UniffiFfiConverterString.read(buf),
-            date=_UniffiFfiConverterString.read(buf),
+            date=_UniffiFfiConverterTypeLocalDate.read(buf),
             day=_UniffiFfiConverterUInt32.read(buf),
             of_days=_UniffiFfiConverterUInt32.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.profile_id)
         _UniffiFfiConverterString.check_lower(value.policy_id)
         _UniffiFfiConverterString.check_lower(value.form_id)
-        _UniffiFfiConverterString.check_lower(value.date)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.date)
         _UniffiFfiConverterUInt32.check_lower(value.day)
         _UniffiFfiConverterUInt32.check_lower(value.of_days)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.profile_id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.profile_id, buf)
         _UniffiFfiConverterString.write(value.policy_id, buf)
         _UniffiFfiConverterString.write(value.form_id, buf)
-        _UniffiFfiConverterString.write(value.date, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.date, buf)
         _UniffiFfiConverterUInt32.write(value.day, buf)
         _UniffiFfiConverterUInt32.write(value.of_days, buf)
 
@@ -3250,6 +3315,72 @@ class _UniffiFfiConverterTypeLedgerCheck(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalUInt64.write(value.problem_seq, buf)
         _UniffiFfiConverterOptionalString.write(value.problem, buf)
 
+@dataclass
+class SubmissionId:
+    """
+    Identifies a sealed submission (the id the drop box and its receipt know).
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "SubmissionId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeSubmissionId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return SubmissionId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
+
+@dataclass
+class RecordId:
+    """
+    Identifies a saved record.
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "RecordId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRecordId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RecordId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
+
 class _UniffiFfiConverterSequenceTypeDisclosedField(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -3292,7 +3423,7 @@ class LedgerEvent:
         A submission was delivered and its receipt verified.
 """
         
-        def __init__(self, policy_id:str, policy_version:int, purpose:str, endpoint:str, form:str, submission_id:str, record_id:str, fields:typing.List[DisclosedField], body_sha256:str, received_at:str, receipt_signature:str, cover:bool):
+        def __init__(self, policy_id:str, policy_version:int, purpose:str, endpoint:str, form:str, submission_id:SubmissionId, record_id:RecordId, fields:typing.List[DisclosedField], body_sha256:str, received_at:str, receipt_signature:str, cover:bool):
             self.policy_id = policy_id
             
             """
@@ -3552,7 +3683,7 @@ class LedgerEvent:
         A queued submission was dropped unsent.
 """
         
-        def __init__(self, policy_id:str, submission_id:str, reason:str):
+        def __init__(self, policy_id:str, submission_id:SubmissionId, reason:str):
             self.policy_id = policy_id
             
             """
@@ -3716,7 +3847,7 @@ class LedgerEvent:
         The person asked for a submission to be deleted.
 """
         
-        def __init__(self, policy_id:str, submission_id:str, endpoint:str, outcome:str):
+        def __init__(self, policy_id:str, submission_id:SubmissionId, endpoint:str, outcome:str):
             self.policy_id = policy_id
             
             """
@@ -3828,8 +3959,8 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
+                _UniffiFfiConverterTypeRecordId.read(buf),
                 _UniffiFfiConverterSequenceTypeDisclosedField.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -3857,7 +3988,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if variant == 5:
             return LedgerEvent.SUBMISSION_DROPPED(
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 6:
@@ -3878,7 +4009,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if variant == 8:
             return LedgerEvent.DELETION_REQUESTED(
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
@@ -3892,8 +4023,8 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.purpose)
             _UniffiFfiConverterString.check_lower(value.endpoint)
             _UniffiFfiConverterString.check_lower(value.form)
-            _UniffiFfiConverterString.check_lower(value.submission_id)
-            _UniffiFfiConverterString.check_lower(value.record_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeRecordId.check_lower(value.record_id)
             _UniffiFfiConverterSequenceTypeDisclosedField.check_lower(value.fields)
             _UniffiFfiConverterString.check_lower(value.body_sha256)
             _UniffiFfiConverterString.check_lower(value.received_at)
@@ -3917,7 +4048,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             return
         if value.is_SUBMISSION_DROPPED():
             _UniffiFfiConverterString.check_lower(value.policy_id)
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if value.is_POLICY_REVOKED():
@@ -3935,7 +4066,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             return
         if value.is_DELETION_REQUESTED():
             _UniffiFfiConverterString.check_lower(value.policy_id)
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.endpoint)
             _UniffiFfiConverterString.check_lower(value.outcome)
             return
@@ -3950,8 +4081,8 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.purpose, buf)
             _UniffiFfiConverterString.write(value.endpoint, buf)
             _UniffiFfiConverterString.write(value.form, buf)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
-            _UniffiFfiConverterString.write(value.record_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeRecordId.write(value.record_id, buf)
             _UniffiFfiConverterSequenceTypeDisclosedField.write(value.fields, buf)
             _UniffiFfiConverterString.write(value.body_sha256, buf)
             _UniffiFfiConverterString.write(value.received_at, buf)
@@ -3975,7 +4106,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if value.is_SUBMISSION_DROPPED():
             buf.write_i32(5)
             _UniffiFfiConverterString.write(value.policy_id, buf)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_POLICY_REVOKED():
             buf.write_i32(6)
@@ -3993,7 +4124,7 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
         if value.is_DELETION_REQUESTED():
             buf.write_i32(8)
             _UniffiFfiConverterString.write(value.policy_id, buf)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.endpoint, buf)
             _UniffiFfiConverterString.write(value.outcome, buf)
 
@@ -4043,6 +4174,39 @@ class _UniffiFfiConverterTypeLedgerEntry(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.seq, buf)
         _UniffiFfiConverterString.write(value.at, buf)
         _UniffiFfiConverterTypeLedgerEvent.write(value.event, buf)
+
+@dataclass
+class MonitoringId:
+    """
+    Identifies a monitoring period.
+"""
+    def __init__(self, *, value:str):
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "MonitoringId(value={})".format(self.value)
+    def __eq__(self, other):
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeMonitoringId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return MonitoringId(
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.value, buf)
 
 
 
@@ -4109,7 +4273,7 @@ class MonitoringInfo:
     """
     A monitoring period.
 """
-    def __init__(self, *, id:str, profile_id:str, policy_id:str, start:str, days:int, reason:MonitoringReason):
+    def __init__(self, *, id:MonitoringId, profile_id:ProfileId, policy_id:str, start:LocalDate, days:int, reason:MonitoringReason):
         self.id = id
         self.profile_id = profile_id
         self.policy_id = policy_id
@@ -4141,38 +4305,63 @@ class _UniffiFfiConverterTypeMonitoringInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return MonitoringInfo(
-            id=_UniffiFfiConverterString.read(buf),
-            profile_id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeMonitoringId.read(buf),
+            profile_id=_UniffiFfiConverterTypeProfileId.read(buf),
             policy_id=_UniffiFfiConverterString.read(buf),
-            start=_UniffiFfiConverterString.read(buf),
+            start=_UniffiFfiConverterTypeLocalDate.read(buf),
             days=_UniffiFfiConverterUInt32.read(buf),
             reason=_UniffiFfiConverterTypeMonitoringReason.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
-        _UniffiFfiConverterString.check_lower(value.profile_id)
+        _UniffiFfiConverterTypeMonitoringId.check_lower(value.id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.profile_id)
         _UniffiFfiConverterString.check_lower(value.policy_id)
-        _UniffiFfiConverterString.check_lower(value.start)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.start)
         _UniffiFfiConverterUInt32.check_lower(value.days)
         _UniffiFfiConverterTypeMonitoringReason.check_lower(value.reason)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
-        _UniffiFfiConverterString.write(value.profile_id, buf)
+        _UniffiFfiConverterTypeMonitoringId.write(value.id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.profile_id, buf)
         _UniffiFfiConverterString.write(value.policy_id, buf)
-        _UniffiFfiConverterString.write(value.start, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.start, buf)
         _UniffiFfiConverterUInt32.write(value.days, buf)
         _UniffiFfiConverterTypeMonitoringReason.write(value.reason, buf)
+
+class _UniffiFfiConverterOptionalTypeLocalDate(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeLocalDate.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeLocalDate.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeLocalDate.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
 
 @dataclass
 class NewProfile:
     """
     A household member's profile, to add.
 """
-    def __init__(self, *, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[str], passport_number:typing.Optional[str]):
+    def __init__(self, *, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[LocalDate], passport_number:typing.Optional[str]):
         self.display_name = display_name
         self.name = name
         self.id_number = id_number
@@ -4208,7 +4397,7 @@ class _UniffiFfiConverterTypeNewProfile(_UniffiConverterRustBuffer):
             name=_UniffiFfiConverterOptionalString.read(buf),
             id_number=_UniffiFfiConverterOptionalString.read(buf),
             phone=_UniffiFfiConverterOptionalString.read(buf),
-            birth_date=_UniffiFfiConverterOptionalString.read(buf),
+            birth_date=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
             passport_number=_UniffiFfiConverterOptionalString.read(buf),
         )
 
@@ -4218,7 +4407,7 @@ class _UniffiFfiConverterTypeNewProfile(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.check_lower(value.name)
         _UniffiFfiConverterOptionalString.check_lower(value.id_number)
         _UniffiFfiConverterOptionalString.check_lower(value.phone)
-        _UniffiFfiConverterOptionalString.check_lower(value.birth_date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.birth_date)
         _UniffiFfiConverterOptionalString.check_lower(value.passport_number)
 
     @staticmethod
@@ -4227,7 +4416,7 @@ class _UniffiFfiConverterTypeNewProfile(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.write(value.name, buf)
         _UniffiFfiConverterOptionalString.write(value.id_number, buf)
         _UniffiFfiConverterOptionalString.write(value.phone, buf)
-        _UniffiFfiConverterOptionalString.write(value.birth_date, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.birth_date, buf)
         _UniffiFfiConverterOptionalString.write(value.passport_number, buf)
 
 @dataclass
@@ -4235,7 +4424,7 @@ class TrustAnchor:
     """
     An authority key the app trusts to sign collection policies.
 """
-    def __init__(self, *, public_key:str, not_before:typing.Optional[str], not_after:typing.Optional[str]):
+    def __init__(self, *, public_key:str, not_before:typing.Optional[LocalDate], not_after:typing.Optional[LocalDate]):
         self.public_key = public_key
         self.not_before = not_before
         self.not_after = not_after
@@ -4259,21 +4448,21 @@ class _UniffiFfiConverterTypeTrustAnchor(_UniffiConverterRustBuffer):
     def read(buf):
         return TrustAnchor(
             public_key=_UniffiFfiConverterString.read(buf),
-            not_before=_UniffiFfiConverterOptionalString.read(buf),
-            not_after=_UniffiFfiConverterOptionalString.read(buf),
+            not_before=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
+            not_after=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterString.check_lower(value.public_key)
-        _UniffiFfiConverterOptionalString.check_lower(value.not_before)
-        _UniffiFfiConverterOptionalString.check_lower(value.not_after)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.not_before)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.not_after)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterString.write(value.public_key, buf)
-        _UniffiFfiConverterOptionalString.write(value.not_before, buf)
-        _UniffiFfiConverterOptionalString.write(value.not_after, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.not_before, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.not_after, buf)
 
 class _UniffiFfiConverterSequenceTypeTrustAnchor(_UniffiConverterRustBuffer):
     @classmethod
@@ -4439,7 +4628,7 @@ class PolicyInfo:
     """
     An installed collection policy, for onboarding and settings screens.
 """
-    def __init__(self, *, id:str, version:int, issuer:dict[str, str], purpose_code:str, purpose:dict[str, str], valid_from:str, valid_until:str, endpoint_url:str, device_retention_days:int, server_retention_days:int, monitoring_days:typing.Optional[int], key_id:str, consented:bool, forms:typing.List[FormInfo]):
+    def __init__(self, *, id:str, version:int, issuer:dict[str, str], purpose_code:str, purpose:dict[str, str], valid_from:LocalDate, valid_until:LocalDate, endpoint_url:str, device_retention_days:int, server_retention_days:int, monitoring_days:typing.Optional[int], key_id:str, consented:bool, forms:typing.List[FormInfo]):
         self.id = id
         self.version = version
         self.issuer = issuer
@@ -4500,8 +4689,8 @@ class _UniffiFfiConverterTypePolicyInfo(_UniffiConverterRustBuffer):
             issuer=_UniffiFfiConverterMapStringString.read(buf),
             purpose_code=_UniffiFfiConverterString.read(buf),
             purpose=_UniffiFfiConverterMapStringString.read(buf),
-            valid_from=_UniffiFfiConverterString.read(buf),
-            valid_until=_UniffiFfiConverterString.read(buf),
+            valid_from=_UniffiFfiConverterTypeLocalDate.read(buf),
+            valid_until=_UniffiFfiConverterTypeLocalDate.read(buf),
             endpoint_url=_UniffiFfiConverterString.read(buf),
             device_retention_days=_UniffiFfiConverterUInt32.read(buf),
             server_retention_days=_UniffiFfiConverterUInt32.read(buf),
@@ -4518,8 +4707,8 @@ class _UniffiFfiConverterTypePolicyInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterMapStringString.check_lower(value.issuer)
         _UniffiFfiConverterString.check_lower(value.purpose_code)
         _UniffiFfiConverterMapStringString.check_lower(value.purpose)
-        _UniffiFfiConverterString.check_lower(value.valid_from)
-        _UniffiFfiConverterString.check_lower(value.valid_until)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.valid_from)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.valid_until)
         _UniffiFfiConverterString.check_lower(value.endpoint_url)
         _UniffiFfiConverterUInt32.check_lower(value.device_retention_days)
         _UniffiFfiConverterUInt32.check_lower(value.server_retention_days)
@@ -4535,8 +4724,8 @@ class _UniffiFfiConverterTypePolicyInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterMapStringString.write(value.issuer, buf)
         _UniffiFfiConverterString.write(value.purpose_code, buf)
         _UniffiFfiConverterMapStringString.write(value.purpose, buf)
-        _UniffiFfiConverterString.write(value.valid_from, buf)
-        _UniffiFfiConverterString.write(value.valid_until, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.valid_from, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.valid_until, buf)
         _UniffiFfiConverterString.write(value.endpoint_url, buf)
         _UniffiFfiConverterUInt32.write(value.device_retention_days, buf)
         _UniffiFfiConverterUInt32.write(value.server_retention_days, buf)
@@ -4743,7 +4932,7 @@ class ProfileInfo:
     """
     A stored profile.
 """
-    def __init__(self, *, id:str, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[str], passport_number:typing.Optional[str]):
+    def __init__(self, *, id:ProfileId, display_name:str, name:typing.Optional[str], id_number:typing.Optional[str], phone:typing.Optional[str], birth_date:typing.Optional[LocalDate], passport_number:typing.Optional[str]):
         self.id = id
         self.display_name = display_name
         self.name = name
@@ -4778,33 +4967,33 @@ class _UniffiFfiConverterTypeProfileInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return ProfileInfo(
-            id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeProfileId.read(buf),
             display_name=_UniffiFfiConverterString.read(buf),
             name=_UniffiFfiConverterOptionalString.read(buf),
             id_number=_UniffiFfiConverterOptionalString.read(buf),
             phone=_UniffiFfiConverterOptionalString.read(buf),
-            birth_date=_UniffiFfiConverterOptionalString.read(buf),
+            birth_date=_UniffiFfiConverterOptionalTypeLocalDate.read(buf),
             passport_number=_UniffiFfiConverterOptionalString.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.id)
         _UniffiFfiConverterString.check_lower(value.display_name)
         _UniffiFfiConverterOptionalString.check_lower(value.name)
         _UniffiFfiConverterOptionalString.check_lower(value.id_number)
         _UniffiFfiConverterOptionalString.check_lower(value.phone)
-        _UniffiFfiConverterOptionalString.check_lower(value.birth_date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(value.birth_date)
         _UniffiFfiConverterOptionalString.check_lower(value.passport_number)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.id, buf)
         _UniffiFfiConverterString.write(value.display_name, buf)
         _UniffiFfiConverterOptionalString.write(value.name, buf)
         _UniffiFfiConverterOptionalString.write(value.id_number, buf)
         _UniffiFfiConverterOptionalString.write(value.phone, buf)
-        _UniffiFfiConverterOptionalString.write(value.birth_date, buf)
+        _UniffiFfiConverterOptionalTypeLocalDate.write(value.birth_date, buf)
         _UniffiFfiConverterOptionalString.write(value.passport_number, buf)
 
 @dataclass
@@ -4891,6 +5080,31 @@ class _UniffiFfiConverterTypePurgeSummary(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.monitoring_periods, buf)
         _UniffiFfiConverterUInt64.write(value.epoch_keys, buf)
 
+class _UniffiFfiConverterOptionalTypeRecordId(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRecordId.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRecordId.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRecordId.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 
 
 
@@ -4956,7 +5170,7 @@ class RecordInfo:
     """
     A stored record.
 """
-    def __init__(self, *, id:str, profile_id:str, policy_id:str, policy_version:int, form_id:str, date:str, revision:int, amends:typing.Optional[str], saved_at:str, state:RecordState, answers:dict[str, str]):
+    def __init__(self, *, id:RecordId, profile_id:ProfileId, policy_id:str, policy_version:int, form_id:str, date:LocalDate, revision:int, amends:typing.Optional[RecordId], saved_at:str, state:RecordState, answers:dict[str, str]):
         self.id = id
         self.profile_id = profile_id
         self.policy_id = policy_id
@@ -5003,14 +5217,14 @@ class _UniffiFfiConverterTypeRecordInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return RecordInfo(
-            id=_UniffiFfiConverterString.read(buf),
-            profile_id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeRecordId.read(buf),
+            profile_id=_UniffiFfiConverterTypeProfileId.read(buf),
             policy_id=_UniffiFfiConverterString.read(buf),
             policy_version=_UniffiFfiConverterUInt64.read(buf),
             form_id=_UniffiFfiConverterString.read(buf),
-            date=_UniffiFfiConverterString.read(buf),
+            date=_UniffiFfiConverterTypeLocalDate.read(buf),
             revision=_UniffiFfiConverterUInt32.read(buf),
-            amends=_UniffiFfiConverterOptionalString.read(buf),
+            amends=_UniffiFfiConverterOptionalTypeRecordId.read(buf),
             saved_at=_UniffiFfiConverterString.read(buf),
             state=_UniffiFfiConverterTypeRecordState.read(buf),
             answers=_UniffiFfiConverterMapStringString.read(buf),
@@ -5018,28 +5232,28 @@ class _UniffiFfiConverterTypeRecordInfo(_UniffiConverterRustBuffer):
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
-        _UniffiFfiConverterString.check_lower(value.profile_id)
+        _UniffiFfiConverterTypeRecordId.check_lower(value.id)
+        _UniffiFfiConverterTypeProfileId.check_lower(value.profile_id)
         _UniffiFfiConverterString.check_lower(value.policy_id)
         _UniffiFfiConverterUInt64.check_lower(value.policy_version)
         _UniffiFfiConverterString.check_lower(value.form_id)
-        _UniffiFfiConverterString.check_lower(value.date)
+        _UniffiFfiConverterTypeLocalDate.check_lower(value.date)
         _UniffiFfiConverterUInt32.check_lower(value.revision)
-        _UniffiFfiConverterOptionalString.check_lower(value.amends)
+        _UniffiFfiConverterOptionalTypeRecordId.check_lower(value.amends)
         _UniffiFfiConverterString.check_lower(value.saved_at)
         _UniffiFfiConverterTypeRecordState.check_lower(value.state)
         _UniffiFfiConverterMapStringString.check_lower(value.answers)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
-        _UniffiFfiConverterString.write(value.profile_id, buf)
+        _UniffiFfiConverterTypeRecordId.write(value.id, buf)
+        _UniffiFfiConverterTypeProfileId.write(value.profile_id, buf)
         _UniffiFfiConverterString.write(value.policy_id, buf)
         _UniffiFfiConverterUInt64.write(value.policy_version, buf)
         _UniffiFfiConverterString.write(value.form_id, buf)
-        _UniffiFfiConverterString.write(value.date, buf)
+        _UniffiFfiConverterTypeLocalDate.write(value.date, buf)
         _UniffiFfiConverterUInt32.write(value.revision, buf)
-        _UniffiFfiConverterOptionalString.write(value.amends, buf)
+        _UniffiFfiConverterOptionalTypeRecordId.write(value.amends, buf)
         _UniffiFfiConverterString.write(value.saved_at, buf)
         _UniffiFfiConverterTypeRecordState.write(value.state, buf)
         _UniffiFfiConverterMapStringString.write(value.answers, buf)
@@ -5231,7 +5445,7 @@ class SavedRecord:
     """
     What saving a record did.
 """
-    def __init__(self, *, id:str, amended:bool, revision:int):
+    def __init__(self, *, id:RecordId, amended:bool, revision:int):
         self.id = id
         self.amended = amended
         self.revision = revision
@@ -5254,20 +5468,20 @@ class _UniffiFfiConverterTypeSavedRecord(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return SavedRecord(
-            id=_UniffiFfiConverterString.read(buf),
+            id=_UniffiFfiConverterTypeRecordId.read(buf),
             amended=_UniffiFfiConverterBoolean.read(buf),
             revision=_UniffiFfiConverterUInt32.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.id)
+        _UniffiFfiConverterTypeRecordId.check_lower(value.id)
         _UniffiFfiConverterBoolean.check_lower(value.amended)
         _UniffiFfiConverterUInt32.check_lower(value.revision)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.id, buf)
+        _UniffiFfiConverterTypeRecordId.write(value.id, buf)
         _UniffiFfiConverterBoolean.write(value.amended, buf)
         _UniffiFfiConverterUInt32.write(value.revision, buf)
 
@@ -6526,7 +6740,7 @@ class SyncEvent:
         A record was minimized, sealed and queued.
 """
         
-        def __init__(self, submission_id:str, policy_id:str, form_id:str):
+        def __init__(self, submission_id:SubmissionId, policy_id:str, form_id:str):
             self.submission_id = submission_id
             
             """
@@ -6572,7 +6786,7 @@ class SyncEvent:
         Delivered; the receipt verified.
 """
         
-        def __init__(self, submission_id:str, received_at:str):
+        def __init__(self, submission_id:SubmissionId, received_at:str):
             self.submission_id = submission_id
             
             """
@@ -6610,7 +6824,7 @@ class SyncEvent:
         Not delivered this time; it will be tried again.
 """
         
-        def __init__(self, submission_id:str, after_seconds:int, reason:str):
+        def __init__(self, submission_id:SubmissionId, after_seconds:int, reason:str):
             self.submission_id = submission_id
             
             """
@@ -6656,7 +6870,7 @@ class SyncEvent:
         Refused for good by the server.
 """
         
-        def __init__(self, submission_id:str, reason:str):
+        def __init__(self, submission_id:SubmissionId, reason:str):
             self.submission_id = submission_id
             
             """
@@ -6727,24 +6941,24 @@ class _UniffiFfiConverterTypeSyncEvent(_UniffiConverterRustBuffer):
         variant = buf.read_i32()
         if variant == 1:
             return SyncEvent.QUEUED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 2:
             return SyncEvent.DELIVERED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 3:
             return SyncEvent.RETRY_LATER(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 4:
             return SyncEvent.FAILED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
         raise InternalError("Raw enum value doesn't match any cases")
@@ -6752,21 +6966,21 @@ class _UniffiFfiConverterTypeSyncEvent(_UniffiConverterRustBuffer):
     @staticmethod
     def check_lower(value):
         if value.is_QUEUED():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.policy_id)
             _UniffiFfiConverterString.check_lower(value.form_id)
             return
         if value.is_DELIVERED():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.received_at)
             return
         if value.is_RETRY_LATER():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterUInt64.check_lower(value.after_seconds)
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if value.is_FAILED():
-            _UniffiFfiConverterString.check_lower(value.submission_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         raise ValueError(value)
@@ -6775,21 +6989,21 @@ class _UniffiFfiConverterTypeSyncEvent(_UniffiConverterRustBuffer):
     def write(value, buf):
         if value.is_QUEUED():
             buf.write_i32(1)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.policy_id, buf)
             _UniffiFfiConverterString.write(value.form_id, buf)
         if value.is_DELIVERED():
             buf.write_i32(2)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.received_at, buf)
         if value.is_RETRY_LATER():
             buf.write_i32(3)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterUInt64.write(value.after_seconds, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_FAILED():
             buf.write_i32(4)
-            _UniffiFfiConverterString.write(value.submission_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 
@@ -7646,7 +7860,7 @@ class SelfReportProtocol(typing.Protocol):
     rows, one signature check) and return in milliseconds.
 """
     
-    def add_profile(self, profile: NewProfile) -> str:
+    def add_profile(self, profile: NewProfile) -> ProfileId:
         """
         Adds a household profile; returns its id. Attributes are validated (ID check
         digit, E.164 phone...) and stored encrypted.
@@ -7659,7 +7873,7 @@ class SelfReportProtocol(typing.Protocol):
         source is called there).
 """
         raise NotImplementedError
-    def check_answers(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> typing.List[FieldProblem]:
+    def check_answers(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> typing.List[FieldProblem]:
         """
         Every problem `save_record` would refuse these answers for, at most one per
         field, without saving anything: call it as the person types or before they
@@ -7675,7 +7889,7 @@ class SelfReportProtocol(typing.Protocol):
         that lets more leave, exactly what widened (show it before asking again).
 """
         raise NotImplementedError
-    def delete_profile(self, profile_id: str) -> ProfileRemoval:
+    def delete_profile(self, profile_id: ProfileId) -> ProfileRemoval:
         """
         Deletes a profile with its monitoring periods, its saved records and the keys its
         pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
@@ -7683,18 +7897,17 @@ class SelfReportProtocol(typing.Protocol):
         them, stay until their retention ends (`purge`) or a deletion request.
 """
         raise NotImplementedError
-    def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
+    def due(self, today: typing.Optional[LocalDate]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
         reminders.
 """
         raise NotImplementedError
-    def end_monitoring(self, monitoring_id: str,last_day: typing.Optional[str]) -> MonitoringInfo:
+    def end_monitoring(self, monitoring_id: MonitoringId,last_day: typing.Optional[LocalDate]) -> MonitoringInfo:
         """
-        Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-        its last day, so nothing is due after it. `Conflict` when that day is before the
-        period's start or not before its current last day (ending never lengthens a
-        period).
+        Ends a monitoring period early: `last_day` (default today) becomes its last day,
+        so nothing is due after it. `Conflict` when that day is before the period's start
+        or not before its current last day (ending never lengthens a period).
 """
         raise NotImplementedError
     async def erase(self, ) -> None:
@@ -7764,7 +7977,7 @@ class SelfReportProtocol(typing.Protocol):
         Installed policies, with their forms (a handful of rows).
 """
         raise NotImplementedError
-    def preview(self, record_id: str) -> Preview:
+    def preview(self, record_id: RecordId) -> Preview:
         """
         "What will be shared": each field before and after its transform, and the exact
         JSON each recipient will receive if the record is sent now.
@@ -7775,14 +7988,14 @@ class SelfReportProtocol(typing.Protocol):
         Every profile (a household's few rows).
 """
         raise NotImplementedError
-    async def purge(self, today: typing.Optional[str]) -> PurgeSummary:
+    async def purge(self, today: typing.Optional[LocalDate]) -> PurgeSummary:
         """
         Deletes everything whose retention has ended by `today` (default the person's
         today) and shreds the keys that sealed it. Run it daily. Runs on the core's
         threads.
 """
         raise NotImplementedError
-    def record(self, record_id: str) -> RecordInfo:
+    def record(self, record_id: RecordId) -> RecordInfo:
         """
         The record with this id.
 """
@@ -7793,7 +8006,7 @@ class SelfReportProtocol(typing.Protocol):
         decrypts every record).
 """
         raise NotImplementedError
-    async def request_deletion(self, submission_id: str) -> DeletionOutcome:
+    async def request_deletion(self, submission_id: SubmissionId) -> DeletionOutcome:
         """
         Asks the drop box to delete a submission, with the token only this device holds;
         an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
@@ -7806,7 +8019,7 @@ class SelfReportProtocol(typing.Protocol):
         reason when it is revoked: nothing is sent under it).
 """
         raise NotImplementedError
-    def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
+    def save_record(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> SavedRecord:
         """
         Validates `answers` (field id → text form) against the form and saves the record
         for `date` (default today). Saving a daily form again the same day, before it is
@@ -7814,7 +8027,7 @@ class SelfReportProtocol(typing.Protocol):
         answer throws `InvalidInput` naming the field and rule; nothing is saved.
 """
         raise NotImplementedError
-    def start_monitoring(self, profile_id: str,policy_id: str,start: typing.Optional[str],reason: MonitoringReason) -> MonitoringInfo:
+    def start_monitoring(self, profile_id: ProfileId,policy_id: str,start: typing.Optional[LocalDate],reason: MonitoringReason) -> MonitoringInfo:
         """
         Starts a monitoring period for a profile under a policy, from `start` (default
         today), for as many days as the policy sets.
@@ -7831,9 +8044,9 @@ class SelfReportProtocol(typing.Protocol):
         retry sends the same bytes.
 """
         raise NotImplementedError
-    def today(self, ) -> str:
+    def today(self, ) -> LocalDate:
         """
-        The person's local date, `YYYY-MM-DD`.
+        The person's local date.
 """
         raise NotImplementedError
     async def update_policy(self, policy_id: str) -> typing.Optional[PolicyInfo]:
@@ -7843,7 +8056,7 @@ class SelfReportProtocol(typing.Protocol):
         current. Runs on the core's threads.
 """
         raise NotImplementedError
-    def update_profile(self, profile_id: str,profile: NewProfile) -> ProfileInfo:
+    def update_profile(self, profile_id: ProfileId,profile: NewProfile) -> ProfileInfo:
         """
         Replaces a profile's attributes, validated as `add_profile` validates them. Its id
         stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
@@ -7928,7 +8141,7 @@ class SelfReport(SelfReportProtocol):
         inst = cls.__new__(cls)
         inst._handle = handle
         return inst
-    def add_profile(self, profile: NewProfile) -> str:
+    def add_profile(self, profile: NewProfile) -> ProfileId:
         """
         Adds a household profile; returns its id. Attributes are validated (ID check
         digit, E.164 phone...) and stored encrypted.
@@ -7939,7 +8152,7 @@ class SelfReport(SelfReportProtocol):
             self._uniffi_clone_handle(),
             _UniffiFfiConverterTypeNewProfile.lower(profile),
         )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeProfileId.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -7969,7 +8182,7 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def check_answers(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> typing.List[FieldProblem]:
+    def check_answers(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> typing.List[FieldProblem]:
         """
         Every problem `save_record` would refuse these answers for, at most one per
         field, without saving anything: call it as the person types or before they
@@ -7979,21 +8192,21 @@ class SelfReport(SelfReportProtocol):
         profile, policy or form: `NotFound`). Short: one profile and policy read.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
 
         _UniffiFfiConverterString.check_lower(policy_id)
 
         _UniffiFfiConverterString.check_lower(form_id)
 
-        _UniffiFfiConverterOptionalString.check_lower(date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(date)
 
         _UniffiFfiConverterMapStringString.check_lower(answers)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
             _UniffiFfiConverterString.lower(policy_id),
             _UniffiFfiConverterString.lower(form_id),
-            _UniffiFfiConverterOptionalString.lower(date),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(date),
             _UniffiFfiConverterMapStringString.lower(answers),
         )
         _uniffi_lift_return = _UniffiFfiConverterSequenceTypeFieldProblem.lift
@@ -8023,7 +8236,7 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def delete_profile(self, profile_id: str) -> ProfileRemoval:
+    def delete_profile(self, profile_id: ProfileId) -> ProfileRemoval:
         """
         Deletes a profile with its monitoring periods, its saved records and the keys its
         pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
@@ -8031,10 +8244,10 @@ class SelfReport(SelfReportProtocol):
         them, stay until their retention ends (`purge`) or a deletion request.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeProfileRemoval.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8044,16 +8257,16 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def due(self, today: typing.Optional[str]) -> typing.List[DueItem]:
+    def due(self, today: typing.Optional[LocalDate]) -> typing.List[DueItem]:
         """
         What each profile still owes on `today` (default: the person's today), for
         reminders.
 """
         
-        _UniffiFfiConverterOptionalString.check_lower(today)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(today)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterOptionalString.lower(today),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(today),
         )
         _uniffi_lift_return = _UniffiFfiConverterSequenceTypeDueItem.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8063,21 +8276,20 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def end_monitoring(self, monitoring_id: str,last_day: typing.Optional[str]) -> MonitoringInfo:
+    def end_monitoring(self, monitoring_id: MonitoringId,last_day: typing.Optional[LocalDate]) -> MonitoringInfo:
         """
-        Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-        its last day, so nothing is due after it. `Conflict` when that day is before the
-        period's start or not before its current last day (ending never lengthens a
-        period).
+        Ends a monitoring period early: `last_day` (default today) becomes its last day,
+        so nothing is due after it. `Conflict` when that day is before the period's start
+        or not before its current last day (ending never lengthens a period).
 """
         
-        _UniffiFfiConverterString.check_lower(monitoring_id)
+        _UniffiFfiConverterTypeMonitoringId.check_lower(monitoring_id)
 
-        _UniffiFfiConverterOptionalString.check_lower(last_day)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(last_day)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(monitoring_id),
-            _UniffiFfiConverterOptionalString.lower(last_day),
+            _UniffiFfiConverterTypeMonitoringId.lower(monitoring_id),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(last_day),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeMonitoringInfo.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8280,16 +8492,16 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def preview(self, record_id: str) -> Preview:
+    def preview(self, record_id: RecordId) -> Preview:
         """
         "What will be shared": each field before and after its transform, and the exact
         JSON each recipient will receive if the record is sent now.
 """
         
-        _UniffiFfiConverterString.check_lower(record_id)
+        _UniffiFfiConverterTypeRecordId.check_lower(record_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(record_id),
+            _UniffiFfiConverterTypeRecordId.lower(record_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypePreview.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8314,17 +8526,17 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    async def purge(self, today: typing.Optional[str]) -> PurgeSummary:
+    async def purge(self, today: typing.Optional[LocalDate]) -> PurgeSummary:
         """
         Deletes everything whose retention has ended by `today` (default the person's
         today) and shreds the keys that sealed it. Run it daily. Runs on the core's
         threads.
 """
         
-        _UniffiFfiConverterOptionalString.check_lower(today)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(today)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterOptionalString.lower(today),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(today),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypePurgeSummary.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8336,15 +8548,15 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def record(self, record_id: str) -> RecordInfo:
+    def record(self, record_id: RecordId) -> RecordInfo:
         """
         The record with this id.
 """
         
-        _UniffiFfiConverterString.check_lower(record_id)
+        _UniffiFfiConverterTypeRecordId.check_lower(record_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(record_id),
+            _UniffiFfiConverterTypeRecordId.lower(record_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeRecordInfo.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8372,17 +8584,17 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    async def request_deletion(self, submission_id: str) -> DeletionOutcome:
+    async def request_deletion(self, submission_id: SubmissionId) -> DeletionOutcome:
         """
         Asks the drop box to delete a submission, with the token only this device holds;
         an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
         threads.
 """
         
-        _UniffiFfiConverterString.check_lower(submission_id)
+        _UniffiFfiConverterTypeSubmissionId.check_lower(submission_id)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(submission_id),
+            _UniffiFfiConverterTypeSubmissionId.lower(submission_id),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeDeletionOutcome.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
@@ -8413,7 +8625,7 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def save_record(self, profile_id: str,policy_id: str,form_id: str,date: typing.Optional[str],answers: dict[str, str]) -> SavedRecord:
+    def save_record(self, profile_id: ProfileId,policy_id: str,form_id: str,date: typing.Optional[LocalDate],answers: dict[str, str]) -> SavedRecord:
         """
         Validates `answers` (field id → text form) against the form and saves the record
         for `date` (default today). Saving a daily form again the same day, before it is
@@ -8421,21 +8633,21 @@ class SelfReport(SelfReportProtocol):
         answer throws `InvalidInput` naming the field and rule; nothing is saved.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
 
         _UniffiFfiConverterString.check_lower(policy_id)
 
         _UniffiFfiConverterString.check_lower(form_id)
 
-        _UniffiFfiConverterOptionalString.check_lower(date)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(date)
 
         _UniffiFfiConverterMapStringString.check_lower(answers)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
             _UniffiFfiConverterString.lower(policy_id),
             _UniffiFfiConverterString.lower(form_id),
-            _UniffiFfiConverterOptionalString.lower(date),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(date),
             _UniffiFfiConverterMapStringString.lower(answers),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeSavedRecord.lift
@@ -8446,24 +8658,24 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def start_monitoring(self, profile_id: str,policy_id: str,start: typing.Optional[str],reason: MonitoringReason) -> MonitoringInfo:
+    def start_monitoring(self, profile_id: ProfileId,policy_id: str,start: typing.Optional[LocalDate],reason: MonitoringReason) -> MonitoringInfo:
         """
         Starts a monitoring period for a profile under a policy, from `start` (default
         today), for as many days as the policy sets.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
 
         _UniffiFfiConverterString.check_lower(policy_id)
 
-        _UniffiFfiConverterOptionalString.check_lower(start)
+        _UniffiFfiConverterOptionalTypeLocalDate.check_lower(start)
 
         _UniffiFfiConverterTypeMonitoringReason.check_lower(reason)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
             _UniffiFfiConverterString.lower(policy_id),
-            _UniffiFfiConverterOptionalString.lower(start),
+            _UniffiFfiConverterOptionalTypeLocalDate.lower(start),
             _UniffiFfiConverterTypeMonitoringReason.lower(reason),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeMonitoringInfo.lift
@@ -8503,14 +8715,14 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def today(self, ) -> str:
+    def today(self, ) -> LocalDate:
         """
-        The person's local date, `YYYY-MM-DD`.
+        The person's local date.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeLocalDate.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -8540,19 +8752,19 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def update_profile(self, profile_id: str,profile: NewProfile) -> ProfileInfo:
+    def update_profile(self, profile_id: ProfileId,profile: NewProfile) -> ProfileInfo:
         """
         Replaces a profile's attributes, validated as `add_profile` validates them. Its id
         stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
         the attribute at fault; nothing changes.
 """
         
-        _UniffiFfiConverterString.check_lower(profile_id)
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
 
         _UniffiFfiConverterTypeNewProfile.check_lower(profile)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(profile_id),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
             _UniffiFfiConverterTypeNewProfile.lower(profile),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeProfileInfo.lift
@@ -8764,12 +8976,16 @@ __all__ = [
     "SelfReportError",
     "SyncEvent",
     "DisclosedField",
+    "ProfileId",
     "DueItem",
     "FieldInfo",
     "FieldProblem",
     "FormInfo",
     "LedgerCheck",
+    "SubmissionId",
+    "RecordId",
     "LedgerEntry",
+    "MonitoringId",
     "MonitoringInfo",
     "NewProfile",
     "TrustAnchor",

@@ -1125,7 +1125,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * Adds a household profile; returns its id. Attributes are validated (ID check
      * digit, E.164 phone...) and stored encrypted.
      */
-    func addProfile(profile: NewProfile) throws  -> String
+    func addProfile(profile: NewProfile) throws  -> ProfileId
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
@@ -1144,7 +1144,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
-    func due(today: String?) throws  -> [DueItem]
+    func due(today: LocalDate?) throws  -> [DueItem]
     
     /**
      * Shreds the store key and deletes every file of the store. From the moment it is
@@ -1209,7 +1209,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * "What will be shared": each field before and after its transform, and the exact
      * JSON each recipient will receive if the record is sent now.
      */
-    func preview(recordId: String) throws  -> Preview
+    func preview(recordId: RecordId) throws  -> Preview
     
     /**
      * Every profile (a household's few rows).
@@ -1221,12 +1221,12 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
      * threads.
      */
-    func purge(today: String?) async throws  -> PurgeSummary
+    func purge(today: LocalDate?) async throws  -> PurgeSummary
     
     /**
      * The record with this id.
      */
-    func record(recordId: String) throws  -> RecordInfo
+    func record(recordId: RecordId) throws  -> RecordInfo
     
     /**
      * Every record, and the ids of any damaged rows. Runs on the core's threads (it
@@ -1239,7 +1239,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
      * threads.
      */
-    func requestDeletion(submissionId: String) async throws  -> DeletionOutcome
+    func requestDeletion(submissionId: SubmissionId) async throws  -> DeletionOutcome
     
     /**
      * Where the installed policy stands with its root's revocation list (show the
@@ -1253,13 +1253,13 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * sent, amends it; after it is sent, the amendment is a new revision. An invalid
      * answer throws `InvalidInput` naming the field and rule; nothing is saved.
      */
-    func saveRecord(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String]) throws  -> SavedRecord
+    func saveRecord(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String]) throws  -> SavedRecord
     
     /**
      * Starts a monitoring period for a profile under a policy, from `start` (default
      * today), for as many days as the policy sets.
      */
-    func startMonitoring(profileId: String, policyId: String, start: String?, reason: MonitoringReason) throws  -> MonitoringInfo
+    func startMonitoring(profileId: ProfileId, policyId: String, start: LocalDate?, reason: MonitoringReason) throws  -> MonitoringInfo
     
     /**
      * Seals what is ready (records of consented policies) and sends every due
@@ -1273,9 +1273,9 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func sync(listener: SyncListener?, cancellation: SyncCancellation?) async throws  -> SyncSummary
     
     /**
-     * The person's local date, `YYYY-MM-DD`.
+     * The person's local date.
      */
-    func today() throws  -> String
+    func today() throws  -> LocalDate
     
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
@@ -1304,7 +1304,7 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * Empty when saving would pass. Throws only for the call's own faults (an unknown
      * profile, policy or form: `NotFound`). Short: one profile and policy read.
      */
-    func checkAnswers(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String]) throws  -> [FieldProblem]
+    func checkAnswers(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String]) throws  -> [FieldProblem]
     
     /**
      * A form of an installed policy, described for a UI: its fields in order, each
@@ -1320,22 +1320,21 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * reports queued or sent: those, with the tokens that ask the drop box to delete
      * them, stay until their retention ends (`purge`) or a deletion request.
      */
-    func deleteProfile(profileId: String) throws  -> ProfileRemoval
+    func deleteProfile(profileId: ProfileId) throws  -> ProfileRemoval
     
     /**
-     * Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-     * its last day, so nothing is due after it. `Conflict` when that day is before the
-     * period's start or not before its current last day (ending never lengthens a
-     * period).
+     * Ends a monitoring period early: `last_day` (default today) becomes its last day,
+     * so nothing is due after it. `Conflict` when that day is before the period's start
+     * or not before its current last day (ending never lengthens a period).
      */
-    func endMonitoring(monitoringId: String, lastDay: String?) throws  -> MonitoringInfo
+    func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?) throws  -> MonitoringInfo
     
     /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
      */
-    func updateProfile(profileId: String, profile: NewProfile) throws  -> ProfileInfo
+    func updateProfile(profileId: ProfileId, profile: NewProfile) throws  -> ProfileInfo
     
 }
 /**
@@ -1428,8 +1427,8 @@ public static func `open`(dir: String, keySource: KeySource, options: OpenOption
      * Adds a household profile; returns its id. Attributes are validated (ID check
      * digit, E.164 phone...) and stored encrypted.
      */
-open func addProfile(profile: NewProfile)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+open func addProfile(profile: NewProfile)throws  -> ProfileId  {
+    return try  FfiConverterTypeProfileId_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_add_profile(
             self.uniffiCloneHandle(),
@@ -1477,12 +1476,12 @@ open func consentStatus(policyId: String)throws  -> ConsentStatus  {
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
-open func due(today: String?)throws  -> [DueItem]  {
+open func due(today: LocalDate?)throws  -> [DueItem]  {
     return try  FfiConverterSequenceTypeDueItem.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_due(
             self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(today),uniffiCallStatus
+        FfiConverterOptionTypeLocalDate.lower(today),uniffiCallStatus
     )
 })
 }
@@ -1643,12 +1642,12 @@ open func policies()throws  -> [PolicyInfo]  {
      * "What will be shared": each field before and after its transform, and the exact
      * JSON each recipient will receive if the record is sent now.
      */
-open func preview(recordId: String)throws  -> Preview  {
+open func preview(recordId: RecordId)throws  -> Preview  {
     return try  FfiConverterTypePreview_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_preview(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(recordId),uniffiCallStatus
+        FfiConverterTypeRecordId_lower(recordId),uniffiCallStatus
     )
 })
 }
@@ -1670,12 +1669,12 @@ open func profiles()throws  -> [ProfileInfo]  {
      * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
      * threads.
      */
-open func purge(today: String?)async throws  -> PurgeSummary  {
+open func purge(today: LocalDate?)async throws  -> PurgeSummary  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_selfreport_ffi_fn_method_selfreport_purge(
-                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(today)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeLocalDate.lower(today)
                 )
             },
             pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
@@ -1689,12 +1688,12 @@ open func purge(today: String?)async throws  -> PurgeSummary  {
     /**
      * The record with this id.
      */
-open func record(recordId: String)throws  -> RecordInfo  {
+open func record(recordId: RecordId)throws  -> RecordInfo  {
     return try  FfiConverterTypeRecordInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(recordId),uniffiCallStatus
+        FfiConverterTypeRecordId_lower(recordId),uniffiCallStatus
     )
 })
 }
@@ -1724,12 +1723,12 @@ open func records()async throws  -> RecordList  {
      * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
      * threads.
      */
-open func requestDeletion(submissionId: String)async throws  -> DeletionOutcome  {
+open func requestDeletion(submissionId: SubmissionId)async throws  -> DeletionOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_selfreport_ffi_fn_method_selfreport_request_deletion(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(submissionId)
+                        self.uniffiCloneHandle(),FfiConverterTypeSubmissionId_lower(submissionId)
                 )
             },
             pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
@@ -1760,15 +1759,15 @@ open func revocationStatus(policyId: String)throws  -> RevocationStatus  {
      * sent, amends it; after it is sent, the amendment is a new revision. An invalid
      * answer throws `InvalidInput` naming the field and rule; nothing is saved.
      */
-open func saveRecord(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String])throws  -> SavedRecord  {
+open func saveRecord(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String])throws  -> SavedRecord  {
     return try  FfiConverterTypeSavedRecord_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_save_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(profileId),
+        FfiConverterTypeProfileId_lower(profileId),
         FfiConverterString.lower(policyId),
         FfiConverterString.lower(formId),
-        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeLocalDate.lower(date),
         FfiConverterDictionaryStringString.lower(answers),uniffiCallStatus
     )
 })
@@ -1778,14 +1777,14 @@ open func saveRecord(profileId: String, policyId: String, formId: String, date: 
      * Starts a monitoring period for a profile under a policy, from `start` (default
      * today), for as many days as the policy sets.
      */
-open func startMonitoring(profileId: String, policyId: String, start: String?, reason: MonitoringReason)throws  -> MonitoringInfo  {
+open func startMonitoring(profileId: ProfileId, policyId: String, start: LocalDate?, reason: MonitoringReason)throws  -> MonitoringInfo  {
     return try  FfiConverterTypeMonitoringInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_start_monitoring(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(profileId),
+        FfiConverterTypeProfileId_lower(profileId),
         FfiConverterString.lower(policyId),
-        FfiConverterOptionString.lower(start),
+        FfiConverterOptionTypeLocalDate.lower(start),
         FfiConverterTypeMonitoringReason_lower(reason),uniffiCallStatus
     )
 })
@@ -1817,10 +1816,10 @@ open func sync(listener: SyncListener?, cancellation: SyncCancellation?)async th
 }
     
     /**
-     * The person's local date, `YYYY-MM-DD`.
+     * The person's local date.
      */
-open func today()throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+open func today()throws  -> LocalDate  {
+    return try  FfiConverterTypeLocalDate_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_today(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1891,15 +1890,15 @@ open func withdrawConsent(policyId: String)throws  -> UInt64  {
      * Empty when saving would pass. Throws only for the call's own faults (an unknown
      * profile, policy or form: `NotFound`). Short: one profile and policy read.
      */
-open func checkAnswers(profileId: String, policyId: String, formId: String, date: String?, answers: [String: String])throws  -> [FieldProblem]  {
+open func checkAnswers(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String])throws  -> [FieldProblem]  {
     return try  FfiConverterSequenceTypeFieldProblem.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_check_answers(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(profileId),
+        FfiConverterTypeProfileId_lower(profileId),
         FfiConverterString.lower(policyId),
         FfiConverterString.lower(formId),
-        FfiConverterOptionString.lower(date),
+        FfiConverterOptionTypeLocalDate.lower(date),
         FfiConverterDictionaryStringString.lower(answers),uniffiCallStatus
     )
 })
@@ -1928,29 +1927,28 @@ open func form(policyId: String, formId: String)throws  -> FormInfo  {
      * reports queued or sent: those, with the tokens that ask the drop box to delete
      * them, stay until their retention ends (`purge`) or a deletion request.
      */
-open func deleteProfile(profileId: String)throws  -> ProfileRemoval  {
+open func deleteProfile(profileId: ProfileId)throws  -> ProfileRemoval  {
     return try  FfiConverterTypeProfileRemoval_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(profileId),uniffiCallStatus
+        FfiConverterTypeProfileId_lower(profileId),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-     * its last day, so nothing is due after it. `Conflict` when that day is before the
-     * period's start or not before its current last day (ending never lengthens a
-     * period).
+     * Ends a monitoring period early: `last_day` (default today) becomes its last day,
+     * so nothing is due after it. `Conflict` when that day is before the period's start
+     * or not before its current last day (ending never lengthens a period).
      */
-open func endMonitoring(monitoringId: String, lastDay: String?)throws  -> MonitoringInfo  {
+open func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?)throws  -> MonitoringInfo  {
     return try  FfiConverterTypeMonitoringInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(monitoringId),
-        FfiConverterOptionString.lower(lastDay),uniffiCallStatus
+        FfiConverterTypeMonitoringId_lower(monitoringId),
+        FfiConverterOptionTypeLocalDate.lower(lastDay),uniffiCallStatus
     )
 })
 }
@@ -1960,12 +1958,12 @@ open func endMonitoring(monitoringId: String, lastDay: String?)throws  -> Monito
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
      */
-open func updateProfile(profileId: String, profile: NewProfile)throws  -> ProfileInfo  {
+open func updateProfile(profileId: ProfileId, profile: NewProfile)throws  -> ProfileInfo  {
     return try  FfiConverterTypeProfileInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
         uniffiCallStatus in
     uniffi_selfreport_ffi_fn_method_selfreport_update_profile(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(profileId),
+        FfiConverterTypeProfileId_lower(profileId),
         FfiConverterTypeNewProfile_lower(profile),uniffiCallStatus
     )
 })
@@ -2488,7 +2486,7 @@ public struct DueItem: Equatable, Hashable {
     /**
      * Whose.
      */
-    public var profileId: String
+    public var profileId: ProfileId
     /**
      * Under which policy.
      */
@@ -2500,7 +2498,7 @@ public struct DueItem: Equatable, Hashable {
     /**
      * For which day.
      */
-    public var date: String
+    public var date: LocalDate
     /**
      * Day number within the monitoring period, from 1; 0 for a registration (a
      * pre-registration not yet sent), which is owed outside any period.
@@ -2516,7 +2514,7 @@ public struct DueItem: Equatable, Hashable {
     public init(
         /**
          * Whose.
-         */profileId: String, 
+         */profileId: ProfileId, 
         /**
          * Under which policy.
          */policyId: String, 
@@ -2525,7 +2523,7 @@ public struct DueItem: Equatable, Hashable {
          */formId: String, 
         /**
          * For which day.
-         */date: String, 
+         */date: LocalDate, 
         /**
          * Day number within the monitoring period, from 1; 0 for a registration (a
          * pre-registration not yet sent), which is owed outside any period.
@@ -2557,20 +2555,20 @@ public struct FfiConverterTypeDueItem: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueItem {
         return
             try DueItem(
-                profileId: FfiConverterString.read(from: &buf), 
+                profileId: FfiConverterTypeProfileId.read(from: &buf), 
                 policyId: FfiConverterString.read(from: &buf), 
                 formId: FfiConverterString.read(from: &buf), 
-                date: FfiConverterString.read(from: &buf), 
+                date: FfiConverterTypeLocalDate.read(from: &buf), 
                 day: FfiConverterUInt32.read(from: &buf), 
                 ofDays: FfiConverterUInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: DueItem, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.profileId, into: &buf)
+        FfiConverterTypeProfileId.write(value.profileId, into: &buf)
         FfiConverterString.write(value.policyId, into: &buf)
         FfiConverterString.write(value.formId, into: &buf)
-        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterTypeLocalDate.write(value.date, into: &buf)
         FfiConverterUInt32.write(value.day, into: &buf)
         FfiConverterUInt32.write(value.ofDays, into: &buf)
     }
@@ -3112,17 +3110,76 @@ public func FfiConverterTypeLedgerEntry_lower(_ value: LedgerEntry) -> RustBuffe
 
 
 /**
+ * Identifies a monitoring period.
+ */
+public struct MonitoringId: Equatable, Hashable {
+    /**
+     * The id's text, as the core wrote it.
+     */
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id's text, as the core wrote it.
+         */value: String) {
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MonitoringId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMonitoringId: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MonitoringId {
+        return
+            try MonitoringId(
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MonitoringId, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMonitoringId_lift(_ buf: RustBuffer) throws -> MonitoringId {
+    return try FfiConverterTypeMonitoringId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMonitoringId_lower(_ value: MonitoringId) -> RustBuffer {
+    return FfiConverterTypeMonitoringId.lower(value)
+}
+
+
+/**
  * A monitoring period.
  */
 public struct MonitoringInfo: Equatable, Hashable {
     /**
      * Period id.
      */
-    public var id: String
+    public var id: MonitoringId
     /**
      * Whose.
      */
-    public var profileId: String
+    public var profileId: ProfileId
     /**
      * Under which policy.
      */
@@ -3130,7 +3187,7 @@ public struct MonitoringInfo: Equatable, Hashable {
     /**
      * First day.
      */
-    public var start: String
+    public var start: LocalDate
     /**
      * Length in days.
      */
@@ -3145,16 +3202,16 @@ public struct MonitoringInfo: Equatable, Hashable {
     public init(
         /**
          * Period id.
-         */id: String, 
+         */id: MonitoringId, 
         /**
          * Whose.
-         */profileId: String, 
+         */profileId: ProfileId, 
         /**
          * Under which policy.
          */policyId: String, 
         /**
          * First day.
-         */start: String, 
+         */start: LocalDate, 
         /**
          * Length in days.
          */days: UInt32, 
@@ -3185,20 +3242,20 @@ public struct FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MonitoringInfo {
         return
             try MonitoringInfo(
-                id: FfiConverterString.read(from: &buf), 
-                profileId: FfiConverterString.read(from: &buf), 
+                id: FfiConverterTypeMonitoringId.read(from: &buf), 
+                profileId: FfiConverterTypeProfileId.read(from: &buf), 
                 policyId: FfiConverterString.read(from: &buf), 
-                start: FfiConverterString.read(from: &buf), 
+                start: FfiConverterTypeLocalDate.read(from: &buf), 
                 days: FfiConverterUInt32.read(from: &buf), 
                 reason: FfiConverterTypeMonitoringReason.read(from: &buf)
         )
     }
 
     public static func write(_ value: MonitoringInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.profileId, into: &buf)
+        FfiConverterTypeMonitoringId.write(value.id, into: &buf)
+        FfiConverterTypeProfileId.write(value.profileId, into: &buf)
         FfiConverterString.write(value.policyId, into: &buf)
-        FfiConverterString.write(value.start, into: &buf)
+        FfiConverterTypeLocalDate.write(value.start, into: &buf)
         FfiConverterUInt32.write(value.days, into: &buf)
         FfiConverterTypeMonitoringReason.write(value.reason, into: &buf)
     }
@@ -3243,7 +3300,7 @@ public struct NewProfile: Equatable, Hashable {
     /**
      * Birth date.
      */
-    public var birthDate: String?
+    public var birthDate: LocalDate?
     /**
      * Passport number.
      */
@@ -3266,7 +3323,7 @@ public struct NewProfile: Equatable, Hashable {
          */phone: String?, 
         /**
          * Birth date.
-         */birthDate: String?, 
+         */birthDate: LocalDate?, 
         /**
          * Passport number.
          */passportNumber: String?) {
@@ -3298,7 +3355,7 @@ public struct FfiConverterTypeNewProfile: FfiConverterRustBuffer {
                 name: FfiConverterOptionString.read(from: &buf), 
                 idNumber: FfiConverterOptionString.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf), 
-                birthDate: FfiConverterOptionString.read(from: &buf), 
+                birthDate: FfiConverterOptionTypeLocalDate.read(from: &buf), 
                 passportNumber: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -3308,7 +3365,7 @@ public struct FfiConverterTypeNewProfile: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.idNumber, into: &buf)
         FfiConverterOptionString.write(value.phone, into: &buf)
-        FfiConverterOptionString.write(value.birthDate, into: &buf)
+        FfiConverterOptionTypeLocalDate.write(value.birthDate, into: &buf)
         FfiConverterOptionString.write(value.passportNumber, into: &buf)
     }
 }
@@ -3443,11 +3500,11 @@ public struct PolicyInfo: Equatable, Hashable {
     /**
      * First valid day.
      */
-    public var validFrom: String
+    public var validFrom: LocalDate
     /**
      * Last valid day.
      */
-    public var validUntil: String
+    public var validUntil: LocalDate
     /**
      * Where submissions go.
      */
@@ -3497,10 +3554,10 @@ public struct PolicyInfo: Equatable, Hashable {
          */purpose: [String: String], 
         /**
          * First valid day.
-         */validFrom: String, 
+         */validFrom: LocalDate, 
         /**
          * Last valid day.
-         */validUntil: String, 
+         */validUntil: LocalDate, 
         /**
          * Where submissions go.
          */endpointUrl: String, 
@@ -3559,8 +3616,8 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
                 issuer: FfiConverterDictionaryStringString.read(from: &buf), 
                 purposeCode: FfiConverterString.read(from: &buf), 
                 purpose: FfiConverterDictionaryStringString.read(from: &buf), 
-                validFrom: FfiConverterString.read(from: &buf), 
-                validUntil: FfiConverterString.read(from: &buf), 
+                validFrom: FfiConverterTypeLocalDate.read(from: &buf), 
+                validUntil: FfiConverterTypeLocalDate.read(from: &buf), 
                 endpointUrl: FfiConverterString.read(from: &buf), 
                 deviceRetentionDays: FfiConverterUInt32.read(from: &buf), 
                 serverRetentionDays: FfiConverterUInt32.read(from: &buf), 
@@ -3577,8 +3634,8 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
         FfiConverterDictionaryStringString.write(value.issuer, into: &buf)
         FfiConverterString.write(value.purposeCode, into: &buf)
         FfiConverterDictionaryStringString.write(value.purpose, into: &buf)
-        FfiConverterString.write(value.validFrom, into: &buf)
-        FfiConverterString.write(value.validUntil, into: &buf)
+        FfiConverterTypeLocalDate.write(value.validFrom, into: &buf)
+        FfiConverterTypeLocalDate.write(value.validUntil, into: &buf)
         FfiConverterString.write(value.endpointUrl, into: &buf)
         FfiConverterUInt32.write(value.deviceRetentionDays, into: &buf)
         FfiConverterUInt32.write(value.serverRetentionDays, into: &buf)
@@ -3863,13 +3920,72 @@ public func FfiConverterTypePreviewPart_lower(_ value: PreviewPart) -> RustBuffe
 
 
 /**
+ * Identifies a household member's profile on this device.
+ */
+public struct ProfileId: Equatable, Hashable {
+    /**
+     * The id's text, as the core wrote it.
+     */
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id's text, as the core wrote it.
+         */value: String) {
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProfileId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProfileId: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProfileId {
+        return
+            try ProfileId(
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProfileId, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProfileId_lift(_ buf: RustBuffer) throws -> ProfileId {
+    return try FfiConverterTypeProfileId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProfileId_lower(_ value: ProfileId) -> RustBuffer {
+    return FfiConverterTypeProfileId.lower(value)
+}
+
+
+/**
  * A stored profile.
  */
 public struct ProfileInfo: Equatable, Hashable {
     /**
      * Profile id.
      */
-    public var id: String
+    public var id: ProfileId
     /**
      * Display name.
      */
@@ -3889,7 +4005,7 @@ public struct ProfileInfo: Equatable, Hashable {
     /**
      * Birth date.
      */
-    public var birthDate: String?
+    public var birthDate: LocalDate?
     /**
      * Passport number.
      */
@@ -3900,7 +4016,7 @@ public struct ProfileInfo: Equatable, Hashable {
     public init(
         /**
          * Profile id.
-         */id: String, 
+         */id: ProfileId, 
         /**
          * Display name.
          */displayName: String, 
@@ -3915,7 +4031,7 @@ public struct ProfileInfo: Equatable, Hashable {
          */phone: String?, 
         /**
          * Birth date.
-         */birthDate: String?, 
+         */birthDate: LocalDate?, 
         /**
          * Passport number.
          */passportNumber: String?) {
@@ -3944,23 +4060,23 @@ public struct FfiConverterTypeProfileInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProfileInfo {
         return
             try ProfileInfo(
-                id: FfiConverterString.read(from: &buf), 
+                id: FfiConverterTypeProfileId.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 name: FfiConverterOptionString.read(from: &buf), 
                 idNumber: FfiConverterOptionString.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf), 
-                birthDate: FfiConverterOptionString.read(from: &buf), 
+                birthDate: FfiConverterOptionTypeLocalDate.read(from: &buf), 
                 passportNumber: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: ProfileInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeProfileId.write(value.id, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterOptionString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.idNumber, into: &buf)
         FfiConverterOptionString.write(value.phone, into: &buf)
-        FfiConverterOptionString.write(value.birthDate, into: &buf)
+        FfiConverterOptionTypeLocalDate.write(value.birthDate, into: &buf)
         FfiConverterOptionString.write(value.passportNumber, into: &buf)
     }
 }
@@ -4130,17 +4246,76 @@ public func FfiConverterTypePurgeSummary_lower(_ value: PurgeSummary) -> RustBuf
 
 
 /**
+ * Identifies a saved record.
+ */
+public struct RecordId: Equatable, Hashable {
+    /**
+     * The id's text, as the core wrote it.
+     */
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id's text, as the core wrote it.
+         */value: String) {
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecordId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecordId: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordId {
+        return
+            try RecordId(
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecordId, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordId_lift(_ buf: RustBuffer) throws -> RecordId {
+    return try FfiConverterTypeRecordId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordId_lower(_ value: RecordId) -> RustBuffer {
+    return FfiConverterTypeRecordId.lower(value)
+}
+
+
+/**
  * A stored record.
  */
 public struct RecordInfo: Equatable, Hashable {
     /**
      * Record id.
      */
-    public var id: String
+    public var id: RecordId
     /**
      * Whose.
      */
-    public var profileId: String
+    public var profileId: ProfileId
     /**
      * Under which policy.
      */
@@ -4156,7 +4331,7 @@ public struct RecordInfo: Equatable, Hashable {
     /**
      * The day it reports on.
      */
-    public var date: String
+    public var date: LocalDate
     /**
      * Revision.
      */
@@ -4164,7 +4339,7 @@ public struct RecordInfo: Equatable, Hashable {
     /**
      * The sent record it amends, if any.
      */
-    public var amends: String?
+    public var amends: RecordId?
     /**
      * When last saved, RFC 3339 local time.
      */
@@ -4183,10 +4358,10 @@ public struct RecordInfo: Equatable, Hashable {
     public init(
         /**
          * Record id.
-         */id: String, 
+         */id: RecordId, 
         /**
          * Whose.
-         */profileId: String, 
+         */profileId: ProfileId, 
         /**
          * Under which policy.
          */policyId: String, 
@@ -4198,13 +4373,13 @@ public struct RecordInfo: Equatable, Hashable {
          */formId: String, 
         /**
          * The day it reports on.
-         */date: String, 
+         */date: LocalDate, 
         /**
          * Revision.
          */revision: UInt32, 
         /**
          * The sent record it amends, if any.
-         */amends: String?, 
+         */amends: RecordId?, 
         /**
          * When last saved, RFC 3339 local time.
          */savedAt: String, 
@@ -4243,14 +4418,14 @@ public struct FfiConverterTypeRecordInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordInfo {
         return
             try RecordInfo(
-                id: FfiConverterString.read(from: &buf), 
-                profileId: FfiConverterString.read(from: &buf), 
+                id: FfiConverterTypeRecordId.read(from: &buf), 
+                profileId: FfiConverterTypeProfileId.read(from: &buf), 
                 policyId: FfiConverterString.read(from: &buf), 
                 policyVersion: FfiConverterUInt64.read(from: &buf), 
                 formId: FfiConverterString.read(from: &buf), 
-                date: FfiConverterString.read(from: &buf), 
+                date: FfiConverterTypeLocalDate.read(from: &buf), 
                 revision: FfiConverterUInt32.read(from: &buf), 
-                amends: FfiConverterOptionString.read(from: &buf), 
+                amends: FfiConverterOptionTypeRecordId.read(from: &buf), 
                 savedAt: FfiConverterString.read(from: &buf), 
                 state: FfiConverterTypeRecordState.read(from: &buf), 
                 answers: FfiConverterDictionaryStringString.read(from: &buf)
@@ -4258,14 +4433,14 @@ public struct FfiConverterTypeRecordInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: RecordInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.profileId, into: &buf)
+        FfiConverterTypeRecordId.write(value.id, into: &buf)
+        FfiConverterTypeProfileId.write(value.profileId, into: &buf)
         FfiConverterString.write(value.policyId, into: &buf)
         FfiConverterUInt64.write(value.policyVersion, into: &buf)
         FfiConverterString.write(value.formId, into: &buf)
-        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterTypeLocalDate.write(value.date, into: &buf)
         FfiConverterUInt32.write(value.revision, into: &buf)
-        FfiConverterOptionString.write(value.amends, into: &buf)
+        FfiConverterOptionTypeRecordId.write(value.amends, into: &buf)
         FfiConverterString.write(value.savedAt, into: &buf)
         FfiConverterTypeRecordState.write(value.state, into: &buf)
         FfiConverterDictionaryStringString.write(value.answers, into: &buf)
@@ -4572,7 +4747,7 @@ public struct SavedRecord: Equatable, Hashable {
     /**
      * Record id.
      */
-    public var id: String
+    public var id: RecordId
     /**
      * Whether it amended an unsent record of the same day instead of adding one.
      */
@@ -4587,7 +4762,7 @@ public struct SavedRecord: Equatable, Hashable {
     public init(
         /**
          * Record id.
-         */id: String, 
+         */id: RecordId, 
         /**
          * Whether it amended an unsent record of the same day instead of adding one.
          */amended: Bool, 
@@ -4615,14 +4790,14 @@ public struct FfiConverterTypeSavedRecord: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SavedRecord {
         return
             try SavedRecord(
-                id: FfiConverterString.read(from: &buf), 
+                id: FfiConverterTypeRecordId.read(from: &buf), 
                 amended: FfiConverterBool.read(from: &buf), 
                 revision: FfiConverterUInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: SavedRecord, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeRecordId.write(value.id, into: &buf)
         FfiConverterBool.write(value.amended, into: &buf)
         FfiConverterUInt32.write(value.revision, into: &buf)
     }
@@ -4641,6 +4816,65 @@ public func FfiConverterTypeSavedRecord_lift(_ buf: RustBuffer) throws -> SavedR
 #endif
 public func FfiConverterTypeSavedRecord_lower(_ value: SavedRecord) -> RustBuffer {
     return FfiConverterTypeSavedRecord.lower(value)
+}
+
+
+/**
+ * Identifies a sealed submission (the id the drop box and its receipt know).
+ */
+public struct SubmissionId: Equatable, Hashable {
+    /**
+     * The id's text, as the core wrote it.
+     */
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The id's text, as the core wrote it.
+         */value: String) {
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SubmissionId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSubmissionId: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SubmissionId {
+        return
+            try SubmissionId(
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SubmissionId, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubmissionId_lift(_ buf: RustBuffer) throws -> SubmissionId {
+    return try FfiConverterTypeSubmissionId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubmissionId_lower(_ value: SubmissionId) -> RustBuffer {
+    return FfiConverterTypeSubmissionId.lower(value)
 }
 
 
@@ -4755,11 +4989,11 @@ public struct TrustAnchor: Equatable, Hashable {
     /**
      * First day the key may sign policies, if limited.
      */
-    public var notBefore: String?
+    public var notBefore: LocalDate?
     /**
      * Last day the key may sign policies, if limited.
      */
-    public var notAfter: String?
+    public var notAfter: LocalDate?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4770,10 +5004,10 @@ public struct TrustAnchor: Equatable, Hashable {
          */publicKey: String, 
         /**
          * First day the key may sign policies, if limited.
-         */notBefore: String?, 
+         */notBefore: LocalDate?, 
         /**
          * Last day the key may sign policies, if limited.
-         */notAfter: String?) {
+         */notAfter: LocalDate?) {
         self.publicKey = publicKey
         self.notBefore = notBefore
         self.notAfter = notAfter
@@ -4796,15 +5030,15 @@ public struct FfiConverterTypeTrustAnchor: FfiConverterRustBuffer {
         return
             try TrustAnchor(
                 publicKey: FfiConverterString.read(from: &buf), 
-                notBefore: FfiConverterOptionString.read(from: &buf), 
-                notAfter: FfiConverterOptionString.read(from: &buf)
+                notBefore: FfiConverterOptionTypeLocalDate.read(from: &buf), 
+                notAfter: FfiConverterOptionTypeLocalDate.read(from: &buf)
         )
     }
 
     public static func write(_ value: TrustAnchor, into buf: inout [UInt8]) {
         FfiConverterString.write(value.publicKey, into: &buf)
-        FfiConverterOptionString.write(value.notBefore, into: &buf)
-        FfiConverterOptionString.write(value.notAfter, into: &buf)
+        FfiConverterOptionTypeLocalDate.write(value.notBefore, into: &buf)
+        FfiConverterOptionTypeLocalDate.write(value.notAfter, into: &buf)
     }
 }
 
@@ -5558,10 +5792,10 @@ public enum LedgerEvent: Equatable, Hashable {
          */form: String, 
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * The record it carried (empty for cover traffic).
-         */recordId: String, 
+         */recordId: RecordId, 
         /**
          * Fields disclosed.
          */fields: [DisclosedField], 
@@ -5633,7 +5867,7 @@ public enum LedgerEvent: Equatable, Hashable {
          */policyId: String, 
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * Why, for the person.
          */reason: String
@@ -5686,7 +5920,7 @@ public enum LedgerEvent: Equatable, Hashable {
          */policyId: String, 
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * Endpoint asked.
          */endpoint: String, 
@@ -5715,7 +5949,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .disclosure(policyId: try FfiConverterString.read(from: &buf), policyVersion: try FfiConverterUInt64.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), form: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), recordId: try FfiConverterString.read(from: &buf), fields: try FfiConverterSequenceTypeDisclosedField.read(from: &buf), bodySha256: try FfiConverterString.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf), receiptSignature: try FfiConverterString.read(from: &buf), cover: try FfiConverterBool.read(from: &buf)
+        case 1: return .disclosure(policyId: try FfiConverterString.read(from: &buf), policyVersion: try FfiConverterUInt64.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), form: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), recordId: try FfiConverterTypeRecordId.read(from: &buf), fields: try FfiConverterSequenceTypeDisclosedField.read(from: &buf), bodySha256: try FfiConverterString.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf), receiptSignature: try FfiConverterString.read(from: &buf), cover: try FfiConverterBool.read(from: &buf)
         )
         
         case 2: return .consentGranted(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf)
@@ -5727,7 +5961,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case 4: return .consentNeeded(policyId: try FfiConverterString.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), widened: try FfiConverterSequenceString.read(from: &buf)
         )
         
-        case 5: return .submissionDropped(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 5: return .submissionDropped(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
         case 6: return .policyRevoked(policyId: try FfiConverterString.read(from: &buf), version: try FfiConverterUInt64.read(from: &buf), revoked: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf), sequence: try FfiConverterUInt64.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
@@ -5736,7 +5970,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case 7: return .consentWithdrawn(policyId: try FfiConverterString.read(from: &buf), purpose: try FfiConverterString.read(from: &buf), dropped: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 8: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterString.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
+        case 8: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5754,8 +5988,8 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
             FfiConverterString.write(purpose, into: &buf)
             FfiConverterString.write(endpoint, into: &buf)
             FfiConverterString.write(form, into: &buf)
-            FfiConverterString.write(submissionId, into: &buf)
-            FfiConverterString.write(recordId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterTypeRecordId.write(recordId, into: &buf)
             FfiConverterSequenceTypeDisclosedField.write(fields, into: &buf)
             FfiConverterString.write(bodySha256, into: &buf)
             FfiConverterString.write(receivedAt, into: &buf)
@@ -5787,7 +6021,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case let .submissionDropped(policyId,submissionId,reason):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(policyId, into: &buf)
-            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
@@ -5811,7 +6045,7 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         case let .deletionRequested(policyId,submissionId,endpoint,outcome):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(policyId, into: &buf)
-            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterString.write(endpoint, into: &buf)
             FfiConverterString.write(outcome, into: &buf)
             
@@ -6869,7 +7103,7 @@ public enum SyncEvent: Equatable, Hashable {
     case queued(
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * Policy id.
          */policyId: String, 
@@ -6883,7 +7117,7 @@ public enum SyncEvent: Equatable, Hashable {
     case delivered(
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * When the drop box received it.
          */receivedAt: String
@@ -6894,7 +7128,7 @@ public enum SyncEvent: Equatable, Hashable {
     case retryLater(
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * Seconds until the next attempt.
          */afterSeconds: UInt64, 
@@ -6908,7 +7142,7 @@ public enum SyncEvent: Equatable, Hashable {
     case failed(
         /**
          * Submission id.
-         */submissionId: String, 
+         */submissionId: SubmissionId, 
         /**
          * Why.
          */reason: String
@@ -6934,16 +7168,16 @@ public struct FfiConverterTypeSyncEvent: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .queued(submissionId: try FfiConverterString.read(from: &buf), policyId: try FfiConverterString.read(from: &buf), formId: try FfiConverterString.read(from: &buf)
+        case 1: return .queued(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), policyId: try FfiConverterString.read(from: &buf), formId: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .delivered(submissionId: try FfiConverterString.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf)
+        case 2: return .delivered(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), receivedAt: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .retryLater(submissionId: try FfiConverterString.read(from: &buf), afterSeconds: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 3: return .retryLater(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), afterSeconds: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .failed(submissionId: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 4: return .failed(submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6956,27 +7190,27 @@ public struct FfiConverterTypeSyncEvent: FfiConverterRustBuffer {
         
         case let .queued(submissionId,policyId,formId):
             writeInt(&buf, Int32(1))
-            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterString.write(policyId, into: &buf)
             FfiConverterString.write(formId, into: &buf)
             
         
         case let .delivered(submissionId,receivedAt):
             writeInt(&buf, Int32(2))
-            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterString.write(receivedAt, into: &buf)
             
         
         case let .retryLater(submissionId,afterSeconds,reason):
             writeInt(&buf, Int32(3))
-            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterUInt64.write(afterSeconds, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .failed(submissionId,reason):
             writeInt(&buf, Int32(4))
-            FfiConverterString.write(submissionId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -7170,6 +7404,30 @@ fileprivate struct FfiConverterOptionTypePolicyInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRecordId: FfiConverterRustBuffer {
+    typealias SwiftType = RecordId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRecordId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRecordId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeRevocationListInfo: FfiConverterRustBuffer {
     typealias SwiftType = RevocationListInfo?
 
@@ -7186,6 +7444,30 @@ fileprivate struct FfiConverterOptionTypeRevocationListInfo: FfiConverterRustBuf
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeRevocationListInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLocalDate: FfiConverterRustBuffer {
+    typealias SwiftType = LocalDate?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLocalDate.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLocalDate.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7591,6 +7873,52 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         return dict
     }
 }
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLocalDate: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LocalDate {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return try LocalDate(iso8601: builtinValue)
+    }
+
+    public static func write(_ value: LocalDate, into buf: inout [UInt8]) {
+        let builtinValue = value.iso8601
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> LocalDate {
+        let builtinValue = try FfiConverterString.lift(value)
+        return try LocalDate(iso8601: builtinValue)
+    }
+
+    public static func lower(_ value: LocalDate) -> RustBuffer {
+        let builtinValue = value.iso8601
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLocalDate_lift(_ value: RustBuffer) throws -> LocalDate {
+    return try FfiConverterTypeLocalDate.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLocalDate_lower(_ value: LocalDate) -> RustBuffer {
+    return FfiConverterTypeLocalDate.lower(value)
+}
+
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -7734,7 +8062,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_func_set_logger() != 26394) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 18398) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 12326) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758) {
@@ -7743,7 +8071,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() != 40580) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_due() != 21133) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_due() != 24111) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450) {
@@ -7773,37 +8101,37 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_policies() != 57109) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 12898) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_preview() != 52127) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_profiles() != 57480) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 64692) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_purge() != 32824) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_record() != 7288) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_record() != 49371) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_records() != 62628) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 28720) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() != 15742) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() != 5546) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 17948) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_save_record() != 53929) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 18878) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() != 12184) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_sync() != 36579) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_today() != 44402) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_today() != 12829) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() != 35274) {
@@ -7815,19 +8143,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() != 16060) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 6535) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_form() != 29454) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46097) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46410) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 38588) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 20469) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 2754) {
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 48645) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_keysource_wrap() != 33547) {

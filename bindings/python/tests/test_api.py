@@ -1,6 +1,6 @@
 """The API an app builds its screens on (issue 17): forms described for a UI, answers
-checked without saving, profiles edited and deleted, monitoring periods ended, the export
-with its ledger and outbox."""
+checked without saving, dates as datetime.date and ids as types of their own, profiles
+edited and deleted, monitoring periods ended, the export with its ledger and outbox."""
 
 import asyncio
 import datetime
@@ -40,7 +40,7 @@ def test_a_form_is_described_with_what_leaves_and_how(sr, tmp_path, key, options
 def test_answers_are_checked_field_by_field_without_saving(sr, tmp_path, key, options, fixture):
     core, policy, profile = opened(sr, tmp_path, key, options, fixture)
     assert core.check_answers(profile, policy.id, "daily", None, VALID) == []
-    tomorrow = (datetime.date.fromisoformat(core.today()) + datetime.timedelta(days=1)).isoformat()
+    tomorrow = core.today() + datetime.timedelta(days=1)
     problems = core.check_answers(profile, policy.id, "daily", tomorrow,
                                   {"temperature": "45", "symptoms": "sneezing",
                                    "contact_with_case": "no"})
@@ -51,12 +51,26 @@ def test_answers_are_checked_field_by_field_without_saving(sr, tmp_path, key, op
     assert asyncio.run(core.records()).records == []
 
 
+def test_dates_and_ids_are_types_of_their_own(sr, tmp_path, key, options, fixture):
+    core, policy, profile = opened(sr, tmp_path, key, options, fixture)
+    today = core.today()
+    assert isinstance(today, datetime.date)
+    assert isinstance(profile, sr.ProfileId) and not isinstance(profile, str)
+    yesterday = today - datetime.timedelta(days=1)
+    saved = core.save_record(profile, policy.id, "daily", yesterday, VALID)
+    assert isinstance(saved.id, sr.RecordId)
+    record = core.record(saved.id)
+    assert record.date == yesterday and record.profile_id == profile
+    with pytest.raises(sr.SelfReportError.NotFound):
+        core.record(sr.RecordId(value=profile.value))
+
+
 def test_a_profile_is_updated_then_deleted_with_its_records(sr, tmp_path, key, options, fixture):
     core, policy, profile = opened(sr, tmp_path, key, options, fixture)
     updated = core.update_profile(profile, sr.NewProfile(
         display_name="Mum", name="王芳", id_number=None, phone="+8613900139000",
-        birth_date="1950-03-07", passport_number=None))
-    assert updated.id == profile and updated.birth_date == "1950-03-07"
+        birth_date=datetime.date(1950, 3, 7), passport_number=None))
+    assert updated.id == profile and updated.birth_date == datetime.date(1950, 3, 7)
     with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
         core.update_profile(profile, sr.NewProfile(display_name="Mum", name=None, id_number=None,
                                                    phone="139", birth_date=None,
@@ -72,15 +86,14 @@ def test_a_profile_is_updated_then_deleted_with_its_records(sr, tmp_path, key, o
 
 def test_a_monitoring_period_ends_early(sr, tmp_path, key, options, fixture):
     core, policy, profile = opened(sr, tmp_path, key, options, fixture)
-    today = datetime.date.fromisoformat(core.today())
-    period = core.start_monitoring(profile, policy.id,
-                                   (today - datetime.timedelta(days=3)).isoformat(),
+    today = core.today()
+    period = core.start_monitoring(profile, policy.id, today - datetime.timedelta(days=3),
                                    sr.MonitoringReason.CONTACT)
-    ended = core.end_monitoring(period.id, (today - datetime.timedelta(days=1)).isoformat())
+    ended = core.end_monitoring(period.id, today - datetime.timedelta(days=1))
     assert ended.id == period.id and ended.days == 3 and ended.start == period.start
     assert core.monitoring_periods() == [ended]
     with pytest.raises(sr.SelfReportError.Conflict):
-        core.end_monitoring(period.id, (today + datetime.timedelta(days=5)).isoformat())
+        core.end_monitoring(period.id, today + datetime.timedelta(days=5))
 
 
 def test_the_export_holds_the_ledger_and_the_outbox(sr, tmp_path, key, options, fixture):

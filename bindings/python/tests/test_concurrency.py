@@ -59,7 +59,7 @@ def test_logger_receives_lines_without_personal_data(sr, tmp_path, key, options,
     assert "save_record: ok" in text
     assert "save_record: failed with" in text
     for secret in ("Canarina Quill", "+8613912345678", "canary-note-7f3a9c", "99.9",
-                   "Grandma", profile, record.id):
+                   "Grandma", profile.value, record.id.value):
         assert secret not in text
 
 

@@ -31,8 +31,8 @@ def test_invalid_answer_names_the_field_and_saves_nothing(sr, tmp_path, key, opt
     assert raised.value.field == "temperature" and raised.value.rule == "OutOfRange"
     assert asyncio.run(core.records()).records == []
     with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
-        core.save_record(profile, policy.id, "daily", "28/11/2026", fixture["answers"])
-    assert raised.value.code == "InvalidArgument" and raised.value.field == "date"
+        core.record(sr.RecordId(value="28/11/2026"))
+    assert raised.value.field == "record_id"
     with pytest.raises(sr.SelfReportError.InvalidInput):
         core.add_profile(sr.NewProfile(display_name="X", name=None, id_number="110101199003070000",
                                        phone=None, birth_date=None, passport_number=None))

@@ -28,17 +28,17 @@ async def store_with_records(sr, path, key, options, fixture, profiles=PROFILES,
     core = await sr.SelfReport.open(str(path), key, options)
     policy = core.install_policy(Path(fixture["signed_policy"]).read_bytes())
     core.grant_consent(policy.id)
-    today = datetime.date.fromisoformat(core.today())
+    today = core.today()
     first = today - datetime.timedelta(days=days - 1)
     for member in range(profiles):
         profile = core.add_profile(
             sr.NewProfile(display_name=f"member {member}", name="王芳", id_number=None,
                           phone=None, birth_date=None, passport_number=None)
         )
-        core.start_monitoring(profile, policy.id, first.isoformat(),
+        core.start_monitoring(profile, policy.id, first,
                               sr.MonitoringReason.SELF_REPORTED)
         for day in range(days):
-            date = (first + datetime.timedelta(days=day)).isoformat()
+            date = first + datetime.timedelta(days=day)
             core.save_record(profile, policy.id, "daily", date, fixture["answers"])
     return core
 
@@ -167,7 +167,7 @@ def test_a_closed_core_answers_every_call_with_closed(sr, tmp_path, key, options
         assert raised.value.code == "Closed"
     for call in (core.records, core.ledger, core.verify_ledger, core.export,
                  lambda: core.purge(None), lambda: core.sync(None, None),
-                 lambda: core.request_deletion("00" * 16), lambda: core.update_policy("x"),
+                 lambda: core.request_deletion(sr.SubmissionId(value="00" * 16)), lambda: core.update_policy("x"),
                  core.erase):
         with pytest.raises(sr.SelfReportError.Closed):
             asyncio.run(call())

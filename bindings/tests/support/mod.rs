@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use selfreport_ffi::types::{MonitoringReason, NewProfile, OpenOptions, TrustAnchor};
 use selfreport_ffi::{SelfReport, passphrase_key_source};
 use serde_json::Value;
@@ -138,8 +138,7 @@ pub fn store_with_records(
         .install_policy(fixture.signed_policy())
         .expect("install");
     core.grant_consent(policy.id.clone()).expect("consent");
-    let today =
-        NaiveDate::parse_from_str(&core.today().expect("today"), "%Y-%m-%d").expect("a date");
+    let today = core.today().expect("today");
     let first = today - Duration::days(days - 1);
     for member in 0..profiles {
         let profile = core
@@ -155,12 +154,12 @@ pub fn store_with_records(
         core.start_monitoring(
             profile.clone(),
             policy.id.clone(),
-            Some(first.to_string()),
+            Some(first),
             MonitoringReason::SelfReported,
         )
         .expect("monitoring");
         for day in 0..days {
-            let date = (first + Duration::days(day)).to_string();
+            let date = first + Duration::days(day);
             core.save_record(
                 profile.clone(),
                 policy.id.clone(),

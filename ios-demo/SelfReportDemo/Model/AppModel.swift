@@ -38,9 +38,9 @@ enum SyncState: Equatable {
 
 /// A screen the navigation stack can show.
 enum Route: Hashable {
-    case form(profileId: String, formId: String, date: String)
-    case preview(recordId: String)
-    case profile(id: String)
+    case form(profileId: ProfileId, formId: String, date: LocalDate)
+    case preview(recordId: RecordId)
+    case profile(id: ProfileId)
     case ledgerEntry(seq: UInt64)
 }
 
@@ -49,7 +49,7 @@ final class AppModel: ObservableObject {
     @Published private(set) var phase: AppPhase = .starting
     /// The installed policy (the demo installs one).
     @Published private(set) var policy: PolicyInfo?
-    @Published private(set) var today = ""
+    @Published private(set) var today = LocalDate.today()
     @Published private(set) var profiles: [ProfileInfo] = []
     @Published private(set) var monitoring: [MonitoringInfo] = []
     @Published private(set) var due: [DueItem] = []
@@ -72,7 +72,7 @@ final class AppModel: ObservableObject {
     private let defaults: UserDefaults
     private var core: SelfReport?
     private var syncTask: Task<Void, Never>?
-    private var lastPurge: String?
+    private var lastPurge: LocalDate?
     private static let onboardedKey = "onboardingDone"
 
     init(
@@ -161,7 +161,7 @@ final class AppModel: ObservableObject {
 
     /// What the screens show, read in one go off the main actor.
     private struct Snapshot: Sendable {
-        let today: String
+        let today: LocalDate
         let policy: PolicyInfo?
         let profiles: [ProfileInfo]
         let monitoring: [MonitoringInfo]
@@ -242,17 +242,17 @@ final class AppModel: ObservableObject {
         try await reload()
     }
 
-    func profile(_ id: String) -> ProfileInfo? {
+    func profile(_ id: ProfileId) -> ProfileInfo? {
         profiles.first { $0.id == id }
     }
 
     /// The monitoring periods of a profile.
-    func monitoringPeriods(of profileId: String) -> [MonitoringInfo] {
+    func monitoringPeriods(of profileId: ProfileId) -> [MonitoringInfo] {
         monitoring.filter { $0.profileId == profileId }
     }
 
     /// Starts a monitoring period from today under the policy.
-    func startMonitoring(profileId: String, reason: MonitoringReason) {
+    func startMonitoring(profileId: ProfileId, reason: MonitoringReason) {
         guard let core, let policy else { return }
         let policyId = policy.id
         perform {
@@ -267,7 +267,7 @@ final class AppModel: ObservableObject {
     // MARK: - Records
 
     /// The form `formId` for a profile on `date`, prefilled from that day's latest record.
-    func formModel(profileId: String, formId: String, date: String) -> FormModel? {
+    func formModel(profileId: ProfileId, formId: String, date: LocalDate) -> FormModel? {
         guard let policy, let form = policy.forms.first(where: { $0.id == formId }),
               let profile = self.profile(profileId) else { return nil }
         let latest = records
@@ -280,7 +280,7 @@ final class AppModel: ObservableObject {
     }
 
     /// Saves the form; returns the record id, or nil after showing the refusal in the form.
-    func save(_ form: FormModel) async -> String? {
+    func save(_ form: FormModel) async -> RecordId? {
         guard let core else { return nil }
         form.clearErrors()
         let (profileId, policyId, formId, date, answers) =
@@ -300,12 +300,12 @@ final class AppModel: ObservableObject {
         }
     }
 
-    func record(_ id: String) -> RecordInfo? {
+    func record(_ id: RecordId) -> RecordInfo? {
         records.first { $0.id == id }
     }
 
     /// "What will be shared" for a record.
-    func preview(recordId: String) async throws -> SelfReportCore.Preview {
+    func preview(recordId: RecordId) async throws -> SelfReportCore.Preview {
         guard let core else { throw SelfReportError.Closed(code: "Closed", detail: "not open") }
         return try await Self.onCore { try core.preview(recordId: recordId) }
     }
@@ -370,7 +370,7 @@ final class AppModel: ObservableObject {
     }
 
     /// Asks the drop box to delete a submission, with the token only this phone holds.
-    func requestDeletion(submissionId: String) async {
+    func requestDeletion(submissionId: SubmissionId) async {
         guard let core else { return }
         do {
             let outcome = try await Self.onCore { try await core.requestDeletion(submissionId: submissionId) }
@@ -393,7 +393,7 @@ final class AppModel: ObservableObject {
         let today = today
         perform {
             let json = try await Self.onCore { try await core.export() }
-            self.exportURL = try await Self.onCore { try ExportFile.write(json, today: today) }
+            self.exportURL = try await Self.onCore { try ExportFile.write(json, today: today.iso8601) }
         }
     }
 
@@ -472,7 +472,9 @@ final class AppModel: ObservableObject {
         let plan: [PlannedReminder]
         do {
             plan = try await Self.onCore {
-                try ReminderPlanner.plan(from: try core.today(), days: 7) { try core.due(today: $0) }
+                try ReminderPlanner.plan(from: try core.today().iso8601, days: 7) {
+                    try core.due(today: try LocalDate(iso8601: $0))
+                }
             }
         } catch {
             return

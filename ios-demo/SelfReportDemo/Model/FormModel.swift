@@ -55,9 +55,9 @@ struct FormFieldState: Identifiable, Equatable {
 final class FormModel: ObservableObject {
     let policyId: String
     let formId: String
-    let profileId: String
-    /// The day the record reports on, `YYYY-MM-DD`.
-    let date: String
+    let profileId: ProfileId
+    /// The day the record reports on.
+    let date: LocalDate
     /// The form's title in the person's language.
     let title: String
     /// Every field in policy order, profile ones included.
@@ -68,7 +68,7 @@ final class FormModel: ObservableObject {
     /// The form `form` of `policyId` for `profile` on `date`, with `existing` answers (a
     /// saved record's, when amending) filled in.
     init(
-        policyId: String, form: FormInfo, profile: ProfileInfo, date: String,
+        policyId: String, form: FormInfo, profile: ProfileInfo, date: LocalDate,
         existing: [String: String] = [:], labels: LabelPicker
     ) {
         self.policyId = policyId
@@ -224,7 +224,7 @@ struct ProfileDraft: Equatable {
             name: Self.optional(name),
             idNumber: Self.optional(idNumber)?.uppercased(),
             phone: Self.optional(phone.filter { !" -()".contains($0) }),
-            birthDate: birthDate.map(DayFormat.string(from:)),
+            birthDate: birthDate.flatMap { try? LocalDate($0, in: DayFormat.calendar) },
             passportNumber: Self.optional(passportNumber)?.uppercased()
         )
     }

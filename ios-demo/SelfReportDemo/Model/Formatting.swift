@@ -36,6 +36,18 @@ enum DayFormat {
         return formatter
     }()
 
+    /// The calendar days are read in: Gregorian, in the device's time zone.
+    static var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        return calendar
+    }
+
+    /// A day from the core as the person reads dates.
+    static func display(_ day: LocalDate) -> String {
+        display(day.iso8601)
+    }
+
     /// `date` as `YYYY-MM-DD`.
     static func string(from date: Date) -> String {
         formatter.string(from: date)

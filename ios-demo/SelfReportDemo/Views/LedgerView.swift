@@ -143,7 +143,7 @@ struct LedgerEntryView: View {
             }
             Section {
                 LabeledContent("ledger.received", value: DayFormat.displayTimestamp(receivedAt))
-                LabeledContent("ledger.submission", value: submissionId)
+                LabeledContent("ledger.submission", value: submissionId.value)
                 VStack(alignment: .leading) {
                     Text("ledger.body-hash").font(.caption)
                     Text(bodySha256).font(.system(.caption2, design: .monospaced)).textSelection(.enabled)
@@ -186,7 +186,7 @@ struct LedgerEntryView: View {
             Section {
                 Text(L10n.format("ledger.deletion %@", L10n.optional("deletion.outcome.\(outcome)") ?? outcome))
                 LabeledContent("ledger.policy", value: policyId)
-                LabeledContent("ledger.submission", value: submissionId)
+                LabeledContent("ledger.submission", value: submissionId.value)
                 LabeledContent("ledger.endpoint", value: endpoint)
             }
         case let .consentCarriedOver(policyId, fromVersion, toVersion, rotated):
@@ -209,7 +209,7 @@ struct LedgerEntryView: View {
             Section {
                 Text("ledger.submission-dropped")
                 LabeledContent("ledger.policy", value: policyId)
-                LabeledContent("ledger.submission", value: submissionId)
+                LabeledContent("ledger.submission", value: submissionId.value)
                 LabeledContent("ledger.reason", value: reason)
             }
         case let .policyRevoked(policyId, version, revoked, reason, sequence, dropped):

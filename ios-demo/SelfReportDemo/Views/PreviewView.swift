@@ -6,7 +6,7 @@ import SwiftUI
 
 struct PreviewView: View {
     @EnvironmentObject private var model: AppModel
-    let recordId: String
+    let recordId: RecordId
     @State private var preview: SelfReportCore.Preview?
     @State private var failure: String?
 

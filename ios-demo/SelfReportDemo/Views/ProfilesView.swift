@@ -42,7 +42,7 @@ struct ProfilesView: View {
         }
     }
 
-    private func monitoringSummary(_ profileId: String) -> String {
+    private func monitoringSummary(_ profileId: ProfileId) -> String {
         guard let period = model.monitoringPeriods(of: profileId).last else {
             return L10n.string("profiles.not-monitored")
         }
@@ -53,7 +53,7 @@ struct ProfilesView: View {
 /// One profile: its attributes, monitoring periods, and the forms to fill for it.
 struct ProfileDetailView: View {
     @EnvironmentObject private var model: AppModel
-    let profileId: String
+    let profileId: ProfileId
     @State private var reason: MonitoringReason = .arrival
 
     var body: some View {

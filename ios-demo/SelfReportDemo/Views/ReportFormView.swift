@@ -7,7 +7,7 @@ import SwiftUI
 struct ReportFormView: View {
     @EnvironmentObject private var model: AppModel
     @StateObject private var form: FormModel
-    @State private var savedRecordId: String?
+    @State private var savedRecordId: RecordId?
     @State private var showPreview = false
 
     init(form: FormModel) {

@@ -92,7 +92,7 @@ final class SelfReportCoreTests: XCTestCase {
         XCTAssertFalse(storeExists(dir: store))
         let created = try await SelfReport.open(dir: store, keySource: keySource, options: options)
         XCTAssertTrue(storeExists(dir: store))
-        XCTAssertNotNil(try created.today().range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression))
+        XCTAssertNotNil(try created.today().iso8601.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression))
 
         let reopened = try await SelfReport.open(dir: store, keySource: keySource, options: options)
         XCTAssertEqual(try reopened.profiles(), [])
@@ -240,5 +240,22 @@ private final class EventCounter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return value
+    }
+}
+
+/// The package's date type: exactly the `YYYY-MM-DD` days the core sends and accepts.
+final class LocalDateTests: XCTestCase {
+    func testParsesAndWritesCalendarDaysExactly() throws {
+        let day = try LocalDate(iso8601: "2026-02-28")
+        XCTAssertEqual(day.iso8601, "2026-02-28")
+        XCTAssertEqual(try LocalDate(year: 7, month: 3, day: 9).iso8601, "0007-03-09")
+        XCTAssertLessThan(day, try LocalDate(iso8601: "2026-03-01"))
+        for refused in ["2026-02-29", "2026-2-28", "+10000-01-01", "2026/02/28", "", "２０２６-01-01"] {
+            XCTAssertThrowsError(try LocalDate(iso8601: refused), refused)
+        }
+        XCTAssertNoThrow(try LocalDate(iso8601: "2024-02-29"))
+        let encoded = try JSONEncoder().encode([day])
+        XCTAssertEqual(String(decoding: encoded, as: UTF8.self), #"["2026-02-28"]"#)
+        XCTAssertEqual(try JSONDecoder().decode([LocalDate].self, from: encoded), [day])
     }
 }

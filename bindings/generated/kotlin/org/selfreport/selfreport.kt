@@ -1117,7 +1117,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_func_set_logger() and 0xFFFF) != 26394) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() and 0xFFFF) != 18398) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() and 0xFFFF) != 12326) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() and 0xFFFF) != 64758) {
@@ -1126,7 +1126,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_consent_status() and 0xFFFF) != 40580) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() and 0xFFFF) != 21133) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_due() and 0xFFFF) != 24111) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() and 0xFFFF) != 20450) {
@@ -1156,37 +1156,37 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_policies() and 0xFFFF) != 57109) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() and 0xFFFF) != 12898) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_preview() and 0xFFFF) != 52127) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_profiles() and 0xFFFF) != 57480) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() and 0xFFFF) != 64692) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_purge() and 0xFFFF) != 32824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() and 0xFFFF) != 7288) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_record() and 0xFFFF) != 49371) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_records() and 0xFFFF) != 62628) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() and 0xFFFF) != 28720) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_request_deletion() and 0xFFFF) != 15742) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_revocation_status() and 0xFFFF) != 5546) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() and 0xFFFF) != 17948) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_save_record() and 0xFFFF) != 53929) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() and 0xFFFF) != 18878) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_start_monitoring() and 0xFFFF) != 12184) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_sync() and 0xFFFF) != 36579) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() and 0xFFFF) != 44402) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_today() and 0xFFFF) != 12829) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_policy() and 0xFFFF) != 35274) {
@@ -1198,19 +1198,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent() and 0xFFFF) != 16060) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() and 0xFFFF) != 6535) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() and 0xFFFF) != 59566) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_form() and 0xFFFF) != 29454) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() and 0xFFFF) != 46097) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() and 0xFFFF) != 46410) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() and 0xFFFF) != 38588) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() and 0xFFFF) != 20469) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() and 0xFFFF) != 2754) {
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() and 0xFFFF) != 48645) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_keysource_wrap() and 0xFFFF) != 33547) {
@@ -2486,7 +2486,7 @@ public interface SelfReportInterface {
      * Adds a household profile; returns its id. Attributes are validated (ID check
      * digit, E.164 phone...) and stored encrypted.
      */
-    fun `addProfile`(`profile`: NewProfile): kotlin.String
+    fun `addProfile`(`profile`: NewProfile): ProfileId
     
     /**
      * Re-wraps the store key with a new key source; records are not re-encrypted and the
@@ -2505,7 +2505,7 @@ public interface SelfReportInterface {
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
-    fun `due`(`today`: kotlin.String?): List<DueItem>
+    fun `due`(`today`: LocalDate?): List<DueItem>
     
     /**
      * Shreds the store key and deletes every file of the store. From the moment it is
@@ -2570,7 +2570,7 @@ public interface SelfReportInterface {
      * "What will be shared": each field before and after its transform, and the exact
      * JSON each recipient will receive if the record is sent now.
      */
-    fun `preview`(`recordId`: kotlin.String): Preview
+    fun `preview`(`recordId`: RecordId): Preview
     
     /**
      * Every profile (a household's few rows).
@@ -2582,12 +2582,12 @@ public interface SelfReportInterface {
      * today) and shreds the keys that sealed it. Run it daily. Runs on the core's
      * threads.
      */
-    suspend fun `purge`(`today`: kotlin.String?): PurgeSummary
+    suspend fun `purge`(`today`: LocalDate?): PurgeSummary
     
     /**
      * The record with this id.
      */
-    fun `record`(`recordId`: kotlin.String): RecordInfo
+    fun `record`(`recordId`: RecordId): RecordInfo
     
     /**
      * Every record, and the ids of any damaged rows. Runs on the core's threads (it
@@ -2600,7 +2600,7 @@ public interface SelfReportInterface {
      * an unsent submission is simply dropped. Recorded in the ledger. Runs on the core's
      * threads.
      */
-    suspend fun `requestDeletion`(`submissionId`: kotlin.String): DeletionOutcome
+    suspend fun `requestDeletion`(`submissionId`: SubmissionId): DeletionOutcome
     
     /**
      * Where the installed policy stands with its root's revocation list (show the
@@ -2614,13 +2614,13 @@ public interface SelfReportInterface {
      * sent, amends it; after it is sent, the amendment is a new revision. An invalid
      * answer throws `InvalidInput` naming the field and rule; nothing is saved.
      */
-    fun `saveRecord`(`profileId`: kotlin.String, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: kotlin.String?, `answers`: Map<kotlin.String, kotlin.String>): SavedRecord
+    fun `saveRecord`(`profileId`: ProfileId, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: LocalDate?, `answers`: Map<kotlin.String, kotlin.String>): SavedRecord
     
     /**
      * Starts a monitoring period for a profile under a policy, from `start` (default
      * today), for as many days as the policy sets.
      */
-    fun `startMonitoring`(`profileId`: kotlin.String, `policyId`: kotlin.String, `start`: kotlin.String?, `reason`: MonitoringReason): MonitoringInfo
+    fun `startMonitoring`(`profileId`: ProfileId, `policyId`: kotlin.String, `start`: LocalDate?, `reason`: MonitoringReason): MonitoringInfo
     
     /**
      * Seals what is ready (records of consented policies) and sends every due
@@ -2634,9 +2634,9 @@ public interface SelfReportInterface {
     suspend fun `sync`(`listener`: SyncListener?, `cancellation`: SyncCancellation?): SyncSummary
     
     /**
-     * The person's local date, `YYYY-MM-DD`.
+     * The person's local date.
      */
-    fun `today`(): kotlin.String
+    fun `today`(): LocalDate
     
     /**
      * Fetches the policy's current version from its endpoint and installs it if it is
@@ -2665,7 +2665,7 @@ public interface SelfReportInterface {
      * Empty when saving would pass. Throws only for the call's own faults (an unknown
      * profile, policy or form: `NotFound`). Short: one profile and policy read.
      */
-    fun `checkAnswers`(`profileId`: kotlin.String, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: kotlin.String?, `answers`: Map<kotlin.String, kotlin.String>): List<FieldProblem>
+    fun `checkAnswers`(`profileId`: ProfileId, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: LocalDate?, `answers`: Map<kotlin.String, kotlin.String>): List<FieldProblem>
     
     /**
      * A form of an installed policy, described for a UI: its fields in order, each
@@ -2681,22 +2681,21 @@ public interface SelfReportInterface {
      * reports queued or sent: those, with the tokens that ask the drop box to delete
      * them, stay until their retention ends (`purge`) or a deletion request.
      */
-    fun `deleteProfile`(`profileId`: kotlin.String): ProfileRemoval
+    fun `deleteProfile`(`profileId`: ProfileId): ProfileRemoval
     
     /**
-     * Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-     * its last day, so nothing is due after it. `Conflict` when that day is before the
-     * period's start or not before its current last day (ending never lengthens a
-     * period).
+     * Ends a monitoring period early: `last_day` (default today) becomes its last day,
+     * so nothing is due after it. `Conflict` when that day is before the period's start
+     * or not before its current last day (ending never lengthens a period).
      */
-    fun `endMonitoring`(`monitoringId`: kotlin.String, `lastDay`: kotlin.String?): MonitoringInfo
+    fun `endMonitoring`(`monitoringId`: MonitoringId, `lastDay`: LocalDate?): MonitoringInfo
     
     /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
      */
-    fun `updateProfile`(`profileId`: kotlin.String, `profile`: NewProfile): ProfileInfo
+    fun `updateProfile`(`profileId`: ProfileId, `profile`: NewProfile): ProfileInfo
     
     companion object
 }
@@ -2817,8 +2816,8 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * Adds a household profile; returns its id. Attributes are validated (ID check
      * digit, E.164 phone...) and stored encrypted.
      */
-    @Throws(SelfReportException::class)override fun `addProfile`(`profile`: NewProfile): kotlin.String {
-            return FfiConverterString.lift(
+    @Throws(SelfReportException::class)override fun `addProfile`(`profile`: NewProfile): ProfileId {
+            return FfiConverterTypeProfileId.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_add_profile(
@@ -2883,14 +2882,14 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * What each profile still owes on `today` (default: the person's today), for
      * reminders.
      */
-    @Throws(SelfReportException::class)override fun `due`(`today`: kotlin.String?): List<DueItem> {
+    @Throws(SelfReportException::class)override fun `due`(`today`: LocalDate?): List<DueItem> {
             return FfiConverterSequenceTypeDueItem.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_due(
         it,
         
-        FfiConverterOptionalString.lower(`today`),_status)
+        FfiConverterOptionalTypeLocalDate.lower(`today`),_status)
 }
     }
     )
@@ -3101,14 +3100,14 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * "What will be shared": each field before and after its transform, and the exact
      * JSON each recipient will receive if the record is sent now.
      */
-    @Throws(SelfReportException::class)override fun `preview`(`recordId`: kotlin.String): Preview {
+    @Throws(SelfReportException::class)override fun `preview`(`recordId`: RecordId): Preview {
             return FfiConverterTypePreview.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_preview(
         it,
         
-        FfiConverterString.lower(`recordId`),_status)
+        FfiConverterTypeRecordId.lower(`recordId`),_status)
 }
     }
     )
@@ -3140,13 +3139,13 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      */
     @Throws(SelfReportException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `purge`(`today`: kotlin.String?) : PurgeSummary {
+    override suspend fun `purge`(`today`: LocalDate?) : PurgeSummary {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_purge(
                 uniffiHandle,
                 
-        FfiConverterOptionalString.lower(`today`),
+        FfiConverterOptionalTypeLocalDate.lower(`today`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -3163,14 +3162,14 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     /**
      * The record with this id.
      */
-    @Throws(SelfReportException::class)override fun `record`(`recordId`: kotlin.String): RecordInfo {
+    @Throws(SelfReportException::class)override fun `record`(`recordId`: RecordId): RecordInfo {
             return FfiConverterTypeRecordInfo.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_record(
         it,
         
-        FfiConverterString.lower(`recordId`),_status)
+        FfiConverterTypeRecordId.lower(`recordId`),_status)
 }
     }
     )
@@ -3210,13 +3209,13 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      */
     @Throws(SelfReportException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `requestDeletion`(`submissionId`: kotlin.String) : DeletionOutcome {
+    override suspend fun `requestDeletion`(`submissionId`: SubmissionId) : DeletionOutcome {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_request_deletion(
                 uniffiHandle,
                 
-        FfiConverterString.lower(`submissionId`),
+        FfiConverterTypeSubmissionId.lower(`submissionId`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -3255,17 +3254,17 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * sent, amends it; after it is sent, the amendment is a new revision. An invalid
      * answer throws `InvalidInput` naming the field and rule; nothing is saved.
      */
-    @Throws(SelfReportException::class)override fun `saveRecord`(`profileId`: kotlin.String, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: kotlin.String?, `answers`: Map<kotlin.String, kotlin.String>): SavedRecord {
+    @Throws(SelfReportException::class)override fun `saveRecord`(`profileId`: ProfileId, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: LocalDate?, `answers`: Map<kotlin.String, kotlin.String>): SavedRecord {
             return FfiConverterTypeSavedRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_save_record(
         it,
         
-        FfiConverterString.lower(`profileId`),
+        FfiConverterTypeProfileId.lower(`profileId`),
         FfiConverterString.lower(`policyId`),
         FfiConverterString.lower(`formId`),
-        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeLocalDate.lower(`date`),
         FfiConverterMapStringString.lower(`answers`),_status)
 }
     }
@@ -3278,16 +3277,16 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * Starts a monitoring period for a profile under a policy, from `start` (default
      * today), for as many days as the policy sets.
      */
-    @Throws(SelfReportException::class)override fun `startMonitoring`(`profileId`: kotlin.String, `policyId`: kotlin.String, `start`: kotlin.String?, `reason`: MonitoringReason): MonitoringInfo {
+    @Throws(SelfReportException::class)override fun `startMonitoring`(`profileId`: ProfileId, `policyId`: kotlin.String, `start`: LocalDate?, `reason`: MonitoringReason): MonitoringInfo {
             return FfiConverterTypeMonitoringInfo.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_start_monitoring(
         it,
         
-        FfiConverterString.lower(`profileId`),
+        FfiConverterTypeProfileId.lower(`profileId`),
         FfiConverterString.lower(`policyId`),
-        FfiConverterOptionalString.lower(`start`),
+        FfiConverterOptionalTypeLocalDate.lower(`start`),
         FfiConverterTypeMonitoringReason.lower(`reason`),_status)
 }
     }
@@ -3329,10 +3328,10 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * The person's local date, `YYYY-MM-DD`.
+     * The person's local date.
      */
-    @Throws(SelfReportException::class)override fun `today`(): kotlin.String {
-            return FfiConverterString.lift(
+    @Throws(SelfReportException::class)override fun `today`(): LocalDate {
+            return FfiConverterTypeLocalDate.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_today(
@@ -3424,17 +3423,17 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * Empty when saving would pass. Throws only for the call's own faults (an unknown
      * profile, policy or form: `NotFound`). Short: one profile and policy read.
      */
-    @Throws(SelfReportException::class)override fun `checkAnswers`(`profileId`: kotlin.String, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: kotlin.String?, `answers`: Map<kotlin.String, kotlin.String>): List<FieldProblem> {
+    @Throws(SelfReportException::class)override fun `checkAnswers`(`profileId`: ProfileId, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: LocalDate?, `answers`: Map<kotlin.String, kotlin.String>): List<FieldProblem> {
             return FfiConverterSequenceTypeFieldProblem.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_check_answers(
         it,
         
-        FfiConverterString.lower(`profileId`),
+        FfiConverterTypeProfileId.lower(`profileId`),
         FfiConverterString.lower(`policyId`),
         FfiConverterString.lower(`formId`),
-        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalTypeLocalDate.lower(`date`),
         FfiConverterMapStringString.lower(`answers`),_status)
 }
     }
@@ -3471,14 +3470,14 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * reports queued or sent: those, with the tokens that ask the drop box to delete
      * them, stay until their retention ends (`purge`) or a deletion request.
      */
-    @Throws(SelfReportException::class)override fun `deleteProfile`(`profileId`: kotlin.String): ProfileRemoval {
+    @Throws(SelfReportException::class)override fun `deleteProfile`(`profileId`: ProfileId): ProfileRemoval {
             return FfiConverterTypeProfileRemoval.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(
         it,
         
-        FfiConverterString.lower(`profileId`),_status)
+        FfiConverterTypeProfileId.lower(`profileId`),_status)
 }
     }
     )
@@ -3487,20 +3486,19 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * Ends a monitoring period early: `last_day` (`YYYY-MM-DD`, default today) becomes
-     * its last day, so nothing is due after it. `Conflict` when that day is before the
-     * period's start or not before its current last day (ending never lengthens a
-     * period).
+     * Ends a monitoring period early: `last_day` (default today) becomes its last day,
+     * so nothing is due after it. `Conflict` when that day is before the period's start
+     * or not before its current last day (ending never lengthens a period).
      */
-    @Throws(SelfReportException::class)override fun `endMonitoring`(`monitoringId`: kotlin.String, `lastDay`: kotlin.String?): MonitoringInfo {
+    @Throws(SelfReportException::class)override fun `endMonitoring`(`monitoringId`: MonitoringId, `lastDay`: LocalDate?): MonitoringInfo {
             return FfiConverterTypeMonitoringInfo.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring(
         it,
         
-        FfiConverterString.lower(`monitoringId`),
-        FfiConverterOptionalString.lower(`lastDay`),_status)
+        FfiConverterTypeMonitoringId.lower(`monitoringId`),
+        FfiConverterOptionalTypeLocalDate.lower(`lastDay`),_status)
 }
     }
     )
@@ -3513,14 +3511,14 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
      */
-    @Throws(SelfReportException::class)override fun `updateProfile`(`profileId`: kotlin.String, `profile`: NewProfile): ProfileInfo {
+    @Throws(SelfReportException::class)override fun `updateProfile`(`profileId`: ProfileId, `profile`: NewProfile): ProfileInfo {
             return FfiConverterTypeProfileInfo.lift(
     callWithHandle {
     uniffiRustCallWithError(SelfReportException) { _status ->
     UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_update_profile(
         it,
         
-        FfiConverterString.lower(`profileId`),
+        FfiConverterTypeProfileId.lower(`profileId`),
         FfiConverterTypeNewProfile.lower(`profile`),_status)
 }
     }
@@ -4298,7 +4296,7 @@ data class DueItem (
     /**
      * Whose.
      */
-    var `profileId`: kotlin.String
+    var `profileId`: ProfileId
     , 
     /**
      * Under which policy.
@@ -4313,7 +4311,7 @@ data class DueItem (
     /**
      * For which day.
      */
-    var `date`: kotlin.String
+    var `date`: LocalDate
     , 
     /**
      * Day number within the monitoring period, from 1; 0 for a registration (a
@@ -4341,29 +4339,29 @@ data class DueItem (
 public object FfiConverterTypeDueItem: FfiConverterRustBuffer<DueItem> {
     override fun read(buf: ByteBuffer): DueItem {
         return DueItem(
+            FfiConverterTypeProfileId.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeLocalDate.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
         )
     }
 
     override fun allocationSize(value: DueItem) = (
-            FfiConverterString.allocationSize(value.`profileId`) +
+            FfiConverterTypeProfileId.allocationSize(value.`profileId`) +
             FfiConverterString.allocationSize(value.`policyId`) +
             FfiConverterString.allocationSize(value.`formId`) +
-            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterTypeLocalDate.allocationSize(value.`date`) +
             FfiConverterUInt.allocationSize(value.`day`) +
             FfiConverterUInt.allocationSize(value.`ofDays`)
     )
 
     override fun write(value: DueItem, buf: ByteBuffer) {
-            FfiConverterString.write(value.`profileId`, buf)
+            FfiConverterTypeProfileId.write(value.`profileId`, buf)
             FfiConverterString.write(value.`policyId`, buf)
             FfiConverterString.write(value.`formId`, buf)
-            FfiConverterString.write(value.`date`, buf)
+            FfiConverterTypeLocalDate.write(value.`date`, buf)
             FfiConverterUInt.write(value.`day`, buf)
             FfiConverterUInt.write(value.`ofDays`, buf)
     }
@@ -4745,18 +4743,57 @@ public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
 
 
 /**
+ * Identifies a monitoring period.
+ */
+data class MonitoringId (
+    /**
+     * The id's text, as the core wrote it.
+     */
+    var `value`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMonitoringId: FfiConverterRustBuffer<MonitoringId> {
+    override fun read(buf: ByteBuffer): MonitoringId {
+        return MonitoringId(
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MonitoringId) = (
+            FfiConverterString.allocationSize(value.`value`)
+    )
+
+    override fun write(value: MonitoringId, buf: ByteBuffer) {
+            FfiConverterString.write(value.`value`, buf)
+    }
+}
+
+
+
+/**
  * A monitoring period.
  */
 data class MonitoringInfo (
     /**
      * Period id.
      */
-    var `id`: kotlin.String
+    var `id`: MonitoringId
     , 
     /**
      * Whose.
      */
-    var `profileId`: kotlin.String
+    var `profileId`: ProfileId
     , 
     /**
      * Under which policy.
@@ -4766,7 +4803,7 @@ data class MonitoringInfo (
     /**
      * First day.
      */
-    var `start`: kotlin.String
+    var `start`: LocalDate
     , 
     /**
      * Length in days.
@@ -4793,29 +4830,29 @@ data class MonitoringInfo (
 public object FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer<MonitoringInfo> {
     override fun read(buf: ByteBuffer): MonitoringInfo {
         return MonitoringInfo(
+            FfiConverterTypeMonitoringId.read(buf),
+            FfiConverterTypeProfileId.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeLocalDate.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterTypeMonitoringReason.read(buf),
         )
     }
 
     override fun allocationSize(value: MonitoringInfo) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`profileId`) +
+            FfiConverterTypeMonitoringId.allocationSize(value.`id`) +
+            FfiConverterTypeProfileId.allocationSize(value.`profileId`) +
             FfiConverterString.allocationSize(value.`policyId`) +
-            FfiConverterString.allocationSize(value.`start`) +
+            FfiConverterTypeLocalDate.allocationSize(value.`start`) +
             FfiConverterUInt.allocationSize(value.`days`) +
             FfiConverterTypeMonitoringReason.allocationSize(value.`reason`)
     )
 
     override fun write(value: MonitoringInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`profileId`, buf)
+            FfiConverterTypeMonitoringId.write(value.`id`, buf)
+            FfiConverterTypeProfileId.write(value.`profileId`, buf)
             FfiConverterString.write(value.`policyId`, buf)
-            FfiConverterString.write(value.`start`, buf)
+            FfiConverterTypeLocalDate.write(value.`start`, buf)
             FfiConverterUInt.write(value.`days`, buf)
             FfiConverterTypeMonitoringReason.write(value.`reason`, buf)
     }
@@ -4850,7 +4887,7 @@ data class NewProfile (
     /**
      * Birth date.
      */
-    var `birthDate`: kotlin.String?
+    var `birthDate`: LocalDate?
     , 
     /**
      * Passport number.
@@ -4876,7 +4913,7 @@ public object FfiConverterTypeNewProfile: FfiConverterRustBuffer<NewProfile> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeLocalDate.read(buf),
             FfiConverterOptionalString.read(buf),
         )
     }
@@ -4886,7 +4923,7 @@ public object FfiConverterTypeNewProfile: FfiConverterRustBuffer<NewProfile> {
             FfiConverterOptionalString.allocationSize(value.`name`) +
             FfiConverterOptionalString.allocationSize(value.`idNumber`) +
             FfiConverterOptionalString.allocationSize(value.`phone`) +
-            FfiConverterOptionalString.allocationSize(value.`birthDate`) +
+            FfiConverterOptionalTypeLocalDate.allocationSize(value.`birthDate`) +
             FfiConverterOptionalString.allocationSize(value.`passportNumber`)
     )
 
@@ -4895,7 +4932,7 @@ public object FfiConverterTypeNewProfile: FfiConverterRustBuffer<NewProfile> {
             FfiConverterOptionalString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`idNumber`, buf)
             FfiConverterOptionalString.write(value.`phone`, buf)
-            FfiConverterOptionalString.write(value.`birthDate`, buf)
+            FfiConverterOptionalTypeLocalDate.write(value.`birthDate`, buf)
             FfiConverterOptionalString.write(value.`passportNumber`, buf)
     }
 }
@@ -4993,12 +5030,12 @@ data class PolicyInfo (
     /**
      * First valid day.
      */
-    var `validFrom`: kotlin.String
+    var `validFrom`: LocalDate
     , 
     /**
      * Last valid day.
      */
-    var `validUntil`: kotlin.String
+    var `validUntil`: LocalDate
     , 
     /**
      * Where submissions go.
@@ -5055,8 +5092,8 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterMapStringString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterMapStringString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeLocalDate.read(buf),
+            FfiConverterTypeLocalDate.read(buf),
             FfiConverterString.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
@@ -5073,8 +5110,8 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterMapStringString.allocationSize(value.`issuer`) +
             FfiConverterString.allocationSize(value.`purposeCode`) +
             FfiConverterMapStringString.allocationSize(value.`purpose`) +
-            FfiConverterString.allocationSize(value.`validFrom`) +
-            FfiConverterString.allocationSize(value.`validUntil`) +
+            FfiConverterTypeLocalDate.allocationSize(value.`validFrom`) +
+            FfiConverterTypeLocalDate.allocationSize(value.`validUntil`) +
             FfiConverterString.allocationSize(value.`endpointUrl`) +
             FfiConverterUInt.allocationSize(value.`deviceRetentionDays`) +
             FfiConverterUInt.allocationSize(value.`serverRetentionDays`) +
@@ -5090,8 +5127,8 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterMapStringString.write(value.`issuer`, buf)
             FfiConverterString.write(value.`purposeCode`, buf)
             FfiConverterMapStringString.write(value.`purpose`, buf)
-            FfiConverterString.write(value.`validFrom`, buf)
-            FfiConverterString.write(value.`validUntil`, buf)
+            FfiConverterTypeLocalDate.write(value.`validFrom`, buf)
+            FfiConverterTypeLocalDate.write(value.`validUntil`, buf)
             FfiConverterString.write(value.`endpointUrl`, buf)
             FfiConverterUInt.write(value.`deviceRetentionDays`, buf)
             FfiConverterUInt.write(value.`serverRetentionDays`, buf)
@@ -5286,13 +5323,52 @@ public object FfiConverterTypePreviewPart: FfiConverterRustBuffer<PreviewPart> {
 
 
 /**
+ * Identifies a household member's profile on this device.
+ */
+data class ProfileId (
+    /**
+     * The id's text, as the core wrote it.
+     */
+    var `value`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProfileId: FfiConverterRustBuffer<ProfileId> {
+    override fun read(buf: ByteBuffer): ProfileId {
+        return ProfileId(
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ProfileId) = (
+            FfiConverterString.allocationSize(value.`value`)
+    )
+
+    override fun write(value: ProfileId, buf: ByteBuffer) {
+            FfiConverterString.write(value.`value`, buf)
+    }
+}
+
+
+
+/**
  * A stored profile.
  */
 data class ProfileInfo (
     /**
      * Profile id.
      */
-    var `id`: kotlin.String
+    var `id`: ProfileId
     , 
     /**
      * Display name.
@@ -5317,7 +5393,7 @@ data class ProfileInfo (
     /**
      * Birth date.
      */
-    var `birthDate`: kotlin.String?
+    var `birthDate`: LocalDate?
     , 
     /**
      * Passport number.
@@ -5339,33 +5415,33 @@ data class ProfileInfo (
 public object FfiConverterTypeProfileInfo: FfiConverterRustBuffer<ProfileInfo> {
     override fun read(buf: ByteBuffer): ProfileInfo {
         return ProfileInfo(
+            FfiConverterTypeProfileId.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeLocalDate.read(buf),
             FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: ProfileInfo) = (
-            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeProfileId.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`displayName`) +
             FfiConverterOptionalString.allocationSize(value.`name`) +
             FfiConverterOptionalString.allocationSize(value.`idNumber`) +
             FfiConverterOptionalString.allocationSize(value.`phone`) +
-            FfiConverterOptionalString.allocationSize(value.`birthDate`) +
+            FfiConverterOptionalTypeLocalDate.allocationSize(value.`birthDate`) +
             FfiConverterOptionalString.allocationSize(value.`passportNumber`)
     )
 
     override fun write(value: ProfileInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeProfileId.write(value.`id`, buf)
             FfiConverterString.write(value.`displayName`, buf)
             FfiConverterOptionalString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`idNumber`, buf)
             FfiConverterOptionalString.write(value.`phone`, buf)
-            FfiConverterOptionalString.write(value.`birthDate`, buf)
+            FfiConverterOptionalTypeLocalDate.write(value.`birthDate`, buf)
             FfiConverterOptionalString.write(value.`passportNumber`, buf)
     }
 }
@@ -5475,18 +5551,57 @@ public object FfiConverterTypePurgeSummary: FfiConverterRustBuffer<PurgeSummary>
 
 
 /**
+ * Identifies a saved record.
+ */
+data class RecordId (
+    /**
+     * The id's text, as the core wrote it.
+     */
+    var `value`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecordId: FfiConverterRustBuffer<RecordId> {
+    override fun read(buf: ByteBuffer): RecordId {
+        return RecordId(
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RecordId) = (
+            FfiConverterString.allocationSize(value.`value`)
+    )
+
+    override fun write(value: RecordId, buf: ByteBuffer) {
+            FfiConverterString.write(value.`value`, buf)
+    }
+}
+
+
+
+/**
  * A stored record.
  */
 data class RecordInfo (
     /**
      * Record id.
      */
-    var `id`: kotlin.String
+    var `id`: RecordId
     , 
     /**
      * Whose.
      */
-    var `profileId`: kotlin.String
+    var `profileId`: ProfileId
     , 
     /**
      * Under which policy.
@@ -5506,7 +5621,7 @@ data class RecordInfo (
     /**
      * The day it reports on.
      */
-    var `date`: kotlin.String
+    var `date`: LocalDate
     , 
     /**
      * Revision.
@@ -5516,7 +5631,7 @@ data class RecordInfo (
     /**
      * The sent record it amends, if any.
      */
-    var `amends`: kotlin.String?
+    var `amends`: RecordId?
     , 
     /**
      * When last saved, RFC 3339 local time.
@@ -5548,14 +5663,14 @@ data class RecordInfo (
 public object FfiConverterTypeRecordInfo: FfiConverterRustBuffer<RecordInfo> {
     override fun read(buf: ByteBuffer): RecordInfo {
         return RecordInfo(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeRecordId.read(buf),
+            FfiConverterTypeProfileId.read(buf),
             FfiConverterString.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeLocalDate.read(buf),
             FfiConverterUInt.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeRecordId.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeRecordState.read(buf),
             FfiConverterMapStringString.read(buf),
@@ -5563,28 +5678,28 @@ public object FfiConverterTypeRecordInfo: FfiConverterRustBuffer<RecordInfo> {
     }
 
     override fun allocationSize(value: RecordInfo) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`profileId`) +
+            FfiConverterTypeRecordId.allocationSize(value.`id`) +
+            FfiConverterTypeProfileId.allocationSize(value.`profileId`) +
             FfiConverterString.allocationSize(value.`policyId`) +
             FfiConverterULong.allocationSize(value.`policyVersion`) +
             FfiConverterString.allocationSize(value.`formId`) +
-            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterTypeLocalDate.allocationSize(value.`date`) +
             FfiConverterUInt.allocationSize(value.`revision`) +
-            FfiConverterOptionalString.allocationSize(value.`amends`) +
+            FfiConverterOptionalTypeRecordId.allocationSize(value.`amends`) +
             FfiConverterString.allocationSize(value.`savedAt`) +
             FfiConverterTypeRecordState.allocationSize(value.`state`) +
             FfiConverterMapStringString.allocationSize(value.`answers`)
     )
 
     override fun write(value: RecordInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`profileId`, buf)
+            FfiConverterTypeRecordId.write(value.`id`, buf)
+            FfiConverterTypeProfileId.write(value.`profileId`, buf)
             FfiConverterString.write(value.`policyId`, buf)
             FfiConverterULong.write(value.`policyVersion`, buf)
             FfiConverterString.write(value.`formId`, buf)
-            FfiConverterString.write(value.`date`, buf)
+            FfiConverterTypeLocalDate.write(value.`date`, buf)
             FfiConverterUInt.write(value.`revision`, buf)
-            FfiConverterOptionalString.write(value.`amends`, buf)
+            FfiConverterOptionalTypeRecordId.write(value.`amends`, buf)
             FfiConverterString.write(value.`savedAt`, buf)
             FfiConverterTypeRecordState.write(value.`state`, buf)
             FfiConverterMapStringString.write(value.`answers`, buf)
@@ -5797,7 +5912,7 @@ data class SavedRecord (
     /**
      * Record id.
      */
-    var `id`: kotlin.String
+    var `id`: RecordId
     , 
     /**
      * Whether it amended an unsent record of the same day instead of adding one.
@@ -5824,22 +5939,61 @@ data class SavedRecord (
 public object FfiConverterTypeSavedRecord: FfiConverterRustBuffer<SavedRecord> {
     override fun read(buf: ByteBuffer): SavedRecord {
         return SavedRecord(
-            FfiConverterString.read(buf),
+            FfiConverterTypeRecordId.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterUInt.read(buf),
         )
     }
 
     override fun allocationSize(value: SavedRecord) = (
-            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeRecordId.allocationSize(value.`id`) +
             FfiConverterBoolean.allocationSize(value.`amended`) +
             FfiConverterUInt.allocationSize(value.`revision`)
     )
 
     override fun write(value: SavedRecord, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeRecordId.write(value.`id`, buf)
             FfiConverterBoolean.write(value.`amended`, buf)
             FfiConverterUInt.write(value.`revision`, buf)
+    }
+}
+
+
+
+/**
+ * Identifies a sealed submission (the id the drop box and its receipt know).
+ */
+data class SubmissionId (
+    /**
+     * The id's text, as the core wrote it.
+     */
+    var `value`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSubmissionId: FfiConverterRustBuffer<SubmissionId> {
+    override fun read(buf: ByteBuffer): SubmissionId {
+        return SubmissionId(
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SubmissionId) = (
+            FfiConverterString.allocationSize(value.`value`)
+    )
+
+    override fun write(value: SubmissionId, buf: ByteBuffer) {
+            FfiConverterString.write(value.`value`, buf)
     }
 }
 
@@ -5929,12 +6083,12 @@ data class TrustAnchor (
     /**
      * First day the key may sign policies, if limited.
      */
-    var `notBefore`: kotlin.String?
+    var `notBefore`: LocalDate?
     , 
     /**
      * Last day the key may sign policies, if limited.
      */
-    var `notAfter`: kotlin.String?
+    var `notAfter`: LocalDate?
     
 ){
     
@@ -5952,21 +6106,21 @@ public object FfiConverterTypeTrustAnchor: FfiConverterRustBuffer<TrustAnchor> {
     override fun read(buf: ByteBuffer): TrustAnchor {
         return TrustAnchor(
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeLocalDate.read(buf),
+            FfiConverterOptionalTypeLocalDate.read(buf),
         )
     }
 
     override fun allocationSize(value: TrustAnchor) = (
             FfiConverterString.allocationSize(value.`publicKey`) +
-            FfiConverterOptionalString.allocationSize(value.`notBefore`) +
-            FfiConverterOptionalString.allocationSize(value.`notAfter`)
+            FfiConverterOptionalTypeLocalDate.allocationSize(value.`notBefore`) +
+            FfiConverterOptionalTypeLocalDate.allocationSize(value.`notAfter`)
     )
 
     override fun write(value: TrustAnchor, buf: ByteBuffer) {
             FfiConverterString.write(value.`publicKey`, buf)
-            FfiConverterOptionalString.write(value.`notBefore`, buf)
-            FfiConverterOptionalString.write(value.`notAfter`, buf)
+            FfiConverterOptionalTypeLocalDate.write(value.`notBefore`, buf)
+            FfiConverterOptionalTypeLocalDate.write(value.`notAfter`, buf)
     }
 }
 
@@ -6788,11 +6942,11 @@ sealed class LedgerEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * The record it carried (empty for cover traffic).
          */
-        val `recordId`: kotlin.String, 
+        val `recordId`: org.selfreport.RecordId, 
         /**
          * Fields disclosed.
          */
@@ -6904,7 +7058,7 @@ sealed class LedgerEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * Why, for the person.
          */
@@ -6987,7 +7141,7 @@ sealed class LedgerEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * Endpoint asked.
          */
@@ -7025,8 +7179,8 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
+                FfiConverterTypeRecordId.read(buf),
                 FfiConverterSequenceTypeDisclosedField.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
@@ -7050,7 +7204,7 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 )
             5 -> LedgerEvent.SubmissionDropped(
                 FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
                 FfiConverterString.read(buf),
                 )
             6 -> LedgerEvent.PolicyRevoked(
@@ -7068,7 +7222,7 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 )
             8 -> LedgerEvent.DeletionRequested(
                 FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -7086,8 +7240,8 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 + FfiConverterString.allocationSize(value.`purpose`)
                 + FfiConverterString.allocationSize(value.`endpoint`)
                 + FfiConverterString.allocationSize(value.`form`)
-                + FfiConverterString.allocationSize(value.`submissionId`)
-                + FfiConverterString.allocationSize(value.`recordId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
+                + FfiConverterTypeRecordId.allocationSize(value.`recordId`)
                 + FfiConverterSequenceTypeDisclosedField.allocationSize(value.`fields`)
                 + FfiConverterString.allocationSize(value.`bodySha256`)
                 + FfiConverterString.allocationSize(value.`receivedAt`)
@@ -7127,7 +7281,7 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`policyId`)
-                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
         }
@@ -7157,7 +7311,7 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`policyId`)
-                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
                 + FfiConverterString.allocationSize(value.`endpoint`)
                 + FfiConverterString.allocationSize(value.`outcome`)
             )
@@ -7173,8 +7327,8 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 FfiConverterString.write(value.`purpose`, buf)
                 FfiConverterString.write(value.`endpoint`, buf)
                 FfiConverterString.write(value.`form`, buf)
-                FfiConverterString.write(value.`submissionId`, buf)
-                FfiConverterString.write(value.`recordId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
+                FfiConverterTypeRecordId.write(value.`recordId`, buf)
                 FfiConverterSequenceTypeDisclosedField.write(value.`fields`, buf)
                 FfiConverterString.write(value.`bodySha256`, buf)
                 FfiConverterString.write(value.`receivedAt`, buf)
@@ -7206,7 +7360,7 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
             is LedgerEvent.SubmissionDropped -> {
                 buf.putInt(5)
                 FfiConverterString.write(value.`policyId`, buf)
-                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -7230,7 +7384,7 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
             is LedgerEvent.DeletionRequested -> {
                 buf.putInt(8)
                 FfiConverterString.write(value.`policyId`, buf)
-                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`endpoint`, buf)
                 FfiConverterString.write(value.`outcome`, buf)
                 Unit
@@ -8429,7 +8583,7 @@ sealed class SyncEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * Policy id.
          */
@@ -8452,7 +8606,7 @@ sealed class SyncEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * When the drop box received it.
          */
@@ -8471,7 +8625,7 @@ sealed class SyncEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * Seconds until the next attempt.
          */
@@ -8494,7 +8648,7 @@ sealed class SyncEvent {
         /**
          * Submission id.
          */
-        val `submissionId`: kotlin.String, 
+        val `submissionId`: org.selfreport.SubmissionId, 
         /**
          * Why.
          */
@@ -8523,21 +8677,21 @@ public object FfiConverterTypeSyncEvent : FfiConverterRustBuffer<SyncEvent>{
     override fun read(buf: ByteBuffer): SyncEvent {
         return when(buf.getInt()) {
             1 -> SyncEvent.Queued(
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             2 -> SyncEvent.Delivered(
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
                 FfiConverterString.read(buf),
                 )
             3 -> SyncEvent.RetryLater(
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
             4 -> SyncEvent.Failed(
-                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -8549,7 +8703,7 @@ public object FfiConverterTypeSyncEvent : FfiConverterRustBuffer<SyncEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
                 + FfiConverterString.allocationSize(value.`policyId`)
                 + FfiConverterString.allocationSize(value.`formId`)
             )
@@ -8558,7 +8712,7 @@ public object FfiConverterTypeSyncEvent : FfiConverterRustBuffer<SyncEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
                 + FfiConverterString.allocationSize(value.`receivedAt`)
             )
         }
@@ -8566,7 +8720,7 @@ public object FfiConverterTypeSyncEvent : FfiConverterRustBuffer<SyncEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
                 + FfiConverterULong.allocationSize(value.`afterSeconds`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
@@ -8575,7 +8729,7 @@ public object FfiConverterTypeSyncEvent : FfiConverterRustBuffer<SyncEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`submissionId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
         }
@@ -8585,27 +8739,27 @@ public object FfiConverterTypeSyncEvent : FfiConverterRustBuffer<SyncEvent>{
         when(value) {
             is SyncEvent.Queued -> {
                 buf.putInt(1)
-                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`policyId`, buf)
                 FfiConverterString.write(value.`formId`, buf)
                 Unit
             }
             is SyncEvent.Delivered -> {
                 buf.putInt(2)
-                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`receivedAt`, buf)
                 Unit
             }
             is SyncEvent.RetryLater -> {
                 buf.putInt(3)
-                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterULong.write(value.`afterSeconds`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is SyncEvent.Failed -> {
                 buf.putInt(4)
-                FfiConverterString.write(value.`submissionId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8845,6 +8999,38 @@ public object FfiConverterOptionalTypePolicyInfo: FfiConverterRustBuffer<PolicyI
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeRecordId: FfiConverterRustBuffer<RecordId?> {
+    override fun read(buf: ByteBuffer): RecordId? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRecordId.read(buf)
+    }
+
+    override fun allocationSize(value: RecordId?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRecordId.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RecordId?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRecordId.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeRevocationListInfo: FfiConverterRustBuffer<RevocationListInfo?> {
     override fun read(buf: ByteBuffer): RevocationListInfo? {
         if (buf.get().toInt() == 0) {
@@ -8867,6 +9053,38 @@ public object FfiConverterOptionalTypeRevocationListInfo: FfiConverterRustBuffer
         } else {
             buf.put(1)
             FfiConverterTypeRevocationListInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLocalDate: FfiConverterRustBuffer<LocalDate?> {
+    override fun read(buf: ByteBuffer): LocalDate? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLocalDate.read(buf)
+    }
+
+    override fun allocationSize(value: LocalDate?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLocalDate.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LocalDate?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLocalDate.write(value, buf)
         }
     }
 }
@@ -9327,6 +9545,42 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
             FfiConverterString.write(k, buf)
             FfiConverterString.write(v, buf)
         }
+    }
+}
+
+
+
+
+
+public typealias LocalDate = java.time.LocalDate
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLocalDate: FfiConverter<LocalDate, RustBuffer.ByValue> {
+    override fun lift(value: RustBuffer.ByValue): LocalDate {
+        val builtinValue = FfiConverterString.lift(value)
+        return java.time.LocalDate.parse(builtinValue)
+    }
+
+    override fun lower(value: LocalDate): RustBuffer.ByValue {
+        val builtinValue = value.toString()
+        return FfiConverterString.lower(builtinValue)
+    }
+
+    override fun read(buf: ByteBuffer): LocalDate {
+        val builtinValue = FfiConverterString.read(buf)
+        return java.time.LocalDate.parse(builtinValue)
+    }
+
+    override fun allocationSize(value: LocalDate): ULong {
+        val builtinValue = value.toString()
+        return FfiConverterString.allocationSize(builtinValue)
+    }
+
+    override fun write(value: LocalDate, buf: ByteBuffer) {
+        val builtinValue = value.toString()
+        FfiConverterString.write(builtinValue, buf)
     }
 }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir
 import org.selfreport.FieldKind
 import org.selfreport.MonitoringReason
 import org.selfreport.PlaceLevel
+import org.selfreport.RecordId
 import org.selfreport.Reduction
 import org.selfreport.SelfReportException
 import org.selfreport.SyncProgress
@@ -54,7 +55,7 @@ class ApiTest {
         val store = runBlocking { openStore(tmp.resolve("store"), fixture) }
         val core = store.core
         assertEquals(emptyList<Any>(), core.checkAnswers(store.profileId, fixture.policyId, "daily", null, valid))
-        val tomorrow = LocalDate.parse(core.today()).plusDays(1).toString()
+        val tomorrow = core.today().plusDays(1)
         val problems = core.checkAnswers(
             store.profileId, fixture.policyId, "daily", tomorrow,
             mapOf("temperature" to "45", "symptoms" to "sneezing", "contact_with_case" to "no"),
@@ -74,9 +75,9 @@ class ApiTest {
         val fixture = Fixture.make(tmp.resolve("fixture"))
         val store = runBlocking { openStore(tmp.resolve("store"), fixture) }
         val core = store.core
-        val updated = core.updateProfile(store.profileId, mum().copy(phone = "+8613900139000", birthDate = "1950-03-07"))
+        val updated = core.updateProfile(store.profileId, mum().copy(phone = "+8613900139000", birthDate = LocalDate.of(1950, 3, 7)))
         assertEquals(store.profileId, updated.id)
-        assertEquals("+8613900139000" to "1950-03-07", updated.phone to updated.birthDate)
+        assertEquals("+8613900139000" to LocalDate.of(1950, 3, 7), updated.phone to updated.birthDate)
         val refused = assertThrows<SelfReportException.InvalidInput> {
             core.updateProfile(store.profileId, mum().copy(phone = "139"))
         }
@@ -94,14 +95,32 @@ class ApiTest {
         val fixture = Fixture.make(tmp.resolve("fixture"))
         val store = runBlocking { openStore(tmp.resolve("store"), fixture) }
         val core = store.core
-        val today = LocalDate.parse(core.today())
+        val today = core.today()
         val period = core.startMonitoring(
             core.addProfile(mum().copy(displayName = "Dad")), fixture.policyId,
-            today.minusDays(3).toString(), MonitoringReason.CONTACT,
+            today.minusDays(3), MonitoringReason.CONTACT,
         )
-        val ended = core.endMonitoring(period.id, today.minusDays(1).toString())
+        val ended = core.endMonitoring(period.id, today.minusDays(1))
         assertEquals(period.id to 3u, ended.id to ended.days)
-        assertThrows<SelfReportException.Conflict> { core.endMonitoring(period.id, today.plusDays(5).toString()) }
+        assertThrows<SelfReportException.Conflict> { core.endMonitoring(period.id, today.plusDays(5)) }
+        core.close()
+    }
+
+    @Test
+    fun `dates are java time LocalDates and ids are types of their own`() {
+        val fixture = Fixture.make(tmp.resolve("fixture"))
+        val store = runBlocking { openStore(tmp.resolve("store"), fixture) }
+        val core = store.core
+        val yesterday: LocalDate = core.today().minusDays(1)
+        val saved = core.saveRecord(store.profileId, fixture.policyId, "daily", yesterday, valid)
+        val record = core.record(saved.id)
+        assertEquals(yesterday, record.date)
+        assertEquals(store.profileId, record.profileId)
+        // A profile id is not a record id: the compiler refuses `core.record(store.profileId)`;
+        // text of the wrong form is refused by the core, naming the argument.
+        val refused = assertThrows<SelfReportException.InvalidInput> { core.record(RecordId("not an id")) }
+        assertEquals("record_id", refused.field)
+        assertThrows<SelfReportException.NotFound> { core.record(RecordId(store.profileId.value)) }
         core.close()
     }
 

@@ -32,8 +32,8 @@ class ConcurrencyTest {
         val dir = tmp.resolve("store").toString()
         SelfReport.open(dir, keySource(tmp.resolve("keys.p12")), fixture.options()).use { core ->
             core.installPolicy(fixture.signedPolicy)
-            val today = LocalDate.parse(core.today())
-            val start = today.minusDays((days - 1).toLong()).toString()
+            val today = core.today()
+            val start = today.minusDays((days - 1).toLong())
             val profiles = (0 until threads).map { index ->
                 core.addProfile(mum().copy(displayName = "member $index")).also { id ->
                     core.startMonitoring(id, fixture.policyId, start, MonitoringReason.ARRIVAL)
@@ -49,9 +49,9 @@ class ConcurrencyTest {
                 val results = profiles.mapIndexed { index, profile ->
                     pool.submit(Callable {
                         barrier.await(30, TimeUnit.SECONDS)
-                        val ids = mutableListOf<String>()
+                        val ids = mutableListOf<org.selfreport.RecordId>()
                         for (day in 0 until days) {
-                            val date = today.minusDays(day.toLong()).toString()
+                            val date = today.minusDays(day.toLong())
                             val temperature = "36.${(index + day) % 10}"
                             val saved = core.saveRecord(profile, fixture.policyId, fixture.formId, date, fixture.answers + ("temperature" to temperature))
                             ids += saved.id
@@ -106,8 +106,8 @@ class ConcurrencyTest {
             SelfReport.open(dir, keySource(tmp.resolve("keys.p12")), fixture.options()).use { core ->
                 core.installPolicy(fixture.signedPolicy)
                 core.grantConsent(fixture.policyId)
-                val today = LocalDate.parse(core.today())
-                val start = today.minusDays((days - 1).toLong()).toString()
+                val today = core.today()
+                val start = today.minusDays((days - 1).toLong())
                 val savers = 4
                 val profiles = (0 until savers).map { index ->
                     core.addProfile(mum().copy(displayName = "member $index")).also { id ->
@@ -124,7 +124,7 @@ class ConcurrencyTest {
                             barrier.await(30, TimeUnit.SECONDS)
                             try {
                                 (0 until days).map { day ->
-                                    val date = today.minusDays(day.toLong()).toString()
+                                    val date = today.minusDays(day.toLong())
                                     core.saveRecord(profile, fixture.policyId, fixture.formId, date, fixture.answers).id
                                 }
                             } finally {

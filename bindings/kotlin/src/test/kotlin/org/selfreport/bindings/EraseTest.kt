@@ -82,7 +82,7 @@ class EraseTest {
             "export" to { core.export() },
             "purge" to { core.purge(null) },
             "sync" to { core.sync(null, null) },
-            "requestDeletion" to { core.requestDeletion("00".repeat(16)) },
+            "requestDeletion" to { core.requestDeletion(org.selfreport.SubmissionId("00".repeat(16))) },
             "updatePolicy" to { core.updatePolicy(fixture.policyId) },
             "changeKey" to { core.changeKey(keySource(store.keys)) },
             "erase" to { core.erase() },

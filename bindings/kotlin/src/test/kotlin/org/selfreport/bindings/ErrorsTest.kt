@@ -62,11 +62,13 @@ class ErrorsTest {
             assertEquals("temperature", missing.field)
             assertEquals("Required", missing.rule)
 
-            val badDate = assertThrows<SelfReportException.InvalidInput> {
-                core.saveRecord(store.profileId, fixture.policyId, fixture.formId, "28/11/2026", fixture.answers)
+            // A date is a java.time.LocalDate: "28/11/2026" no longer compiles. A day the core
+            // refuses still names the field.
+            val future = assertThrows<SelfReportException.InvalidInput> {
+                core.saveRecord(store.profileId, fixture.policyId, fixture.formId, core.today().plusDays(1), fixture.answers)
             }
-            assertEquals("date", badDate.field)
-            assertEquals("Format", badDate.rule)
+            assertEquals("date", future.field)
+            assertEquals("FutureDate", future.rule)
 
             // The same answers with a valid temperature are accepted.
             core.saveRecord(store.profileId, fixture.policyId, fixture.formId, null, fixture.answers)
@@ -93,16 +95,16 @@ class ErrorsTest {
     fun `malformed ids are InvalidInput, unknown ones NotFound`() = runBlocking<Unit> {
         val store = openStore(tmp.resolve("ids"), fixture)
         store.core.use { core ->
-            val malformed = assertThrows<SelfReportException.InvalidInput> { core.record("not-an-id") }
+            val malformed = assertThrows<SelfReportException.InvalidInput> { core.record(org.selfreport.RecordId("not-an-id")) }
             assertEquals("record_id", malformed.field)
             val unknown = "0".repeat(32)
-            assertEquals("NotFound", assertThrows<SelfReportException.NotFound> { core.record(unknown) }.code)
-            assertThrows<SelfReportException.NotFound> { core.preview(unknown) }
+            assertEquals("NotFound", assertThrows<SelfReportException.NotFound> { core.record(org.selfreport.RecordId(unknown)) }.code)
+            assertThrows<SelfReportException.NotFound> { core.preview(org.selfreport.RecordId(unknown)) }
             assertThrows<SelfReportException.NotFound> {
                 core.saveRecord(store.profileId, "no-such-policy", fixture.formId, null, fixture.answers)
             }
             assertThrows<SelfReportException.NotFound> {
-                core.saveRecord(unknown, fixture.policyId, fixture.formId, null, fixture.answers)
+                core.saveRecord(org.selfreport.ProfileId(unknown), fixture.policyId, fixture.formId, null, fixture.answers)
             }
             assertThrows<SelfReportException.NotFound> {
                 core.saveRecord(store.profileId, fixture.policyId, "no-such-form", null, fixture.answers)

@@ -155,7 +155,7 @@ class FlowTest {
             val queued = events.filterIsInstance<SyncEvent.Queued>().single()
             val delivered = events.filterIsInstance<SyncEvent.Delivered>().single()
             assertEquals(queued.submissionId, delivered.submissionId)
-            assertEquals(previewedSubmission, queued.submissionId, "what was previewed is what was sent")
+            assertEquals(previewedSubmission, queued.submissionId.value, "what was previewed is what was sent")
             assertEquals(policy.id, queued.policyId)
             // The drop box's clock, from the signed receipt: an RFC 3339 time within this test.
             val receivedAt = OffsetDateTime.parse(delivered.receivedAt).toInstant()
@@ -186,7 +186,7 @@ class FlowTest {
             val exported = Json.parseToJsonElement(export) as JsonObject
             assertTrue(exported.isNotEmpty())
             assertTrue(export.contains("Mum") && export.contains(NAME), "the export holds the profile")
-            assertTrue(export.contains(dadId))
+            assertTrue(export.contains(dadId.value))
             assertTrue(export.contains(NOTE_CANARY), "the export holds the record as entered")
 
             // Erase: every file gone, and the object is closed.

@@ -70,9 +70,9 @@ class LoggerTest {
         assertTrue(lines.any { it.level == LogLevel.WARN && it.message.contains("WrongKey") }, text)
         assertTrue(lines.any { it.target == "selfreport.sync" && it.message.contains("delivered 1") }, text)
 
-        val secrets = listOf(NAME, PHONE, NOTE_CANARY, "13800138000", "310104", "37.6", "45.0", store.profileId) +
+        val secrets = listOf(NAME, PHONE, NOTE_CANARY, "13800138000", "310104", "37.6", "45.0", store.profileId.value) +
             SelfReport.open(store.dir.toString(), keySource(store.keys), fixture.options()).use { core ->
-                core.records().records.map { it.id }
+                core.records().records.map { it.id.value }
             }
         for (secret in secrets) {
             val leaking = lines.filter { it.message.contains(secret) || it.target.contains(secret) }

@@ -125,7 +125,7 @@ class Endpoint private constructor(private val process: Process, val log: File) 
 }
 
 /** A store opened with a fresh Java KeyStore key, the policy installed, one monitored profile. */
-class OpenedStore(val dir: Path, val keys: Path, val core: SelfReport, val profileId: String)
+class OpenedStore(val dir: Path, val keys: Path, val core: SelfReport, val profileId: org.selfreport.ProfileId)
 
 const val STORE_PASSWORD = "test-keystore-password"
 const val ALIAS = "selfreport-store"
@@ -161,12 +161,12 @@ suspend fun storeWithRecords(root: Path, fixture: Fixture, profiles: Int, days: 
     val store = openStore(root, fixture)
     val core = store.core
     core.grantConsent(fixture.policyId)
-    val first = java.time.LocalDate.parse(core.today()).minusDays((days - 1).toLong())
+    val first = core.today().minusDays((days - 1).toLong())
     repeat(profiles) { member ->
         val profile = core.addProfile(mum().copy(displayName = "member $member"))
-        core.startMonitoring(profile, fixture.policyId, first.toString(), org.selfreport.MonitoringReason.SELF_REPORTED)
+        core.startMonitoring(profile, fixture.policyId, first, org.selfreport.MonitoringReason.SELF_REPORTED)
         repeat(days) { day ->
-            core.saveRecord(profile, fixture.policyId, fixture.formId, first.plusDays(day.toLong()).toString(), fixture.answers)
+            core.saveRecord(profile, fixture.policyId, fixture.formId, first.plusDays(day.toLong()), fixture.answers)
         }
     }
     return store

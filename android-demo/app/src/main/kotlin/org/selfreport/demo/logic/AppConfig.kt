@@ -28,11 +28,10 @@ object AppConfig {
             if (!BASE64.matches(parts[0])) {
                 throw TrustAnchorFormatException(index + 1, "not a base64 Ed25519 public key")
             }
-            fun date(position: Int): String? {
+            fun date(position: Int): java.time.LocalDate? {
                 val value = parts.getOrNull(position) ?: return null
                 if (value == "-") return null
-                FormModel.parseDate(value) ?: throw TrustAnchorFormatException(index + 1, "not a date: $value")
-                return value
+                return FormModel.parseDate(value) ?: throw TrustAnchorFormatException(index + 1, "not a date: $value")
             }
             TrustAnchor(publicKey = parts[0], notBefore = date(1), notAfter = date(2))
         }

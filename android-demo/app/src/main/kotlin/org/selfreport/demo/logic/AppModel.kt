@@ -6,7 +6,9 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import org.selfreport.MonitoringReason
 import org.selfreport.PolicyInfo
+import org.selfreport.ProfileId
 import org.selfreport.ProfileInfo
+import org.selfreport.RecordId
 import org.selfreport.SelfReportException
 import org.selfreport.SelfReportInterface
 
@@ -204,7 +206,7 @@ class AppModel(
     /** Checks and adds the profile being edited; on success goes home. */
     suspend fun saveProfile() {
         val screen = state.value.screen as? Screen.ProfileEditor ?: return
-        val hints = ProfileModel.validate(screen.draft, today())
+        val hints = ProfileModel.validate(screen.draft)
         if (hints.isNotEmpty()) return go(screen.copy(hints = hints))
         attempt({ error ->
             ProfileModel.hintFromError(error)?.let { (field, hint) ->
@@ -221,7 +223,7 @@ class AppModel(
 
     /** Starts a monitoring period for [profileId] under [policyId] from today. */
     suspend fun startMonitoring(profileId: String, policyId: String, reason: MonitoringReason) = attempt {
-        requireCore().startMonitoring(profileId, policyId, null, reason)
+        requireCore().startMonitoring(ProfileId(profileId), policyId, null, reason)
         reload()
         say(UiMessage(MessageCode.MONITORING_STARTED))
     }
@@ -237,9 +239,9 @@ class AppModel(
         val core = requireCore()
         val policy = rawPolicies.firstOrNull { it.id == policyId } ?: throw notFound("policy")
         val form = policy.forms.firstOrNull { it.id == formId } ?: throw notFound("form")
-        val day = date ?: core.today()
+        val day = date ?: core.today().toString()
         val saved = core.records().records
-            .filter { it.profileId == profileId && it.policyId == policyId && it.formId == formId && it.date == day }
+            .filter { it.profileId.value == profileId && it.policyId == policyId && it.formId == formId && it.date.toString() == day }
             .maxByOrNull { it.revision }
         val state = FormModel.build(form, policyId, profileId, day, labels, saved?.answers.orEmpty())
         go(Screen.Form(state))
@@ -255,14 +257,14 @@ class AppModel(
     }
 
     /**
-     * Checks the form; if it passes, saves the record (amending that day's unsent one)
-     * and shows what will be shared. Refusals appear under their field.
+     * Has the core check the form (`checkAnswers`: the rules live there, not here); if it
+     * passes, saves the record (amending that day's unsent one) and shows what will be
+     * shared. Problems appear under their field; one about the day itself (a future day,
+     * a day before arrival) as a message.
      */
     suspend fun submitForm() {
         val screen = state.value.screen as? Screen.Form ?: return
         val form = screen.form
-        val hints = FormModel.validate(form, today())
-        if (hints.isNotEmpty()) return go(Screen.Form(form.withHints(hints)))
         attempt({ error ->
             FormModel.hintFromError(form, error)?.let { (field, hint) ->
                 go(Screen.Form(form.withHints(mapOf(field to hint))))
@@ -270,17 +272,25 @@ class AppModel(
             } ?: false
         }) {
             val core = requireCore()
-            val saved = core.saveRecord(form.profileId, form.policyId, form.formId, form.date, form.answers())
-            reload()
-            say(UiMessage(MessageCode.SAVED))
-            showPreview(core, saved.id, form.policyId)
+            val profileId = ProfileId(form.profileId)
+            val date = FormModel.parseDate(form.date)
+            val problems = core.checkAnswers(profileId, form.policyId, form.formId, date, form.answers())
+            if (problems.isNotEmpty()) {
+                problems.firstOrNull { form.field(it.field) == null }?.let { throw FormModel.refusal(it) }
+                go(Screen.Form(form.withHints(FormModel.hints(form, problems))))
+            } else {
+                val saved = core.saveRecord(profileId, form.policyId, form.formId, date, form.answers())
+                reload()
+                say(UiMessage(MessageCode.SAVED))
+                showPreview(core, saved.id.value, form.policyId)
+            }
         }
     }
 
     /** Shows what will be shared for a saved record. */
     suspend fun openPreview(recordId: String) = attempt {
         val core = requireCore()
-        showPreview(core, recordId, core.record(recordId).policyId)
+        showPreview(core, recordId, core.record(RecordId(recordId)).policyId)
     }
 
     /**
@@ -330,7 +340,7 @@ class AppModel(
     /** Prepares the export for the share sheet. */
     suspend fun export() = attempt {
         val core = requireCore()
-        val file = ExportFile(Formatter.exportFileName(core.today()), core.export())
+        val file = ExportFile(Formatter.exportFileName(core.today().toString()), core.export())
         mutableState.update { it.copy(pendingExport = file) }
     }
 
@@ -366,7 +376,7 @@ class AppModel(
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
     private suspend fun showPreview(core: SelfReportInterface, recordId: String, policyId: String) {
-        go(Screen.Preview(recordId, policyId, formatter.preview(core.preview(recordId))))
+        go(Screen.Preview(recordId, policyId, formatter.preview(core.preview(RecordId(recordId)))))
     }
 
     private suspend fun reload() {
@@ -380,7 +390,7 @@ class AppModel(
                 profiles = profiles,
                 due = formatter.due(core.due(today), profiles, rawPolicies),
                 records = formatter.records(core.records().records, profiles, rawPolicies),
-                today = today,
+                today = today.toString(),
             )
         }
     }
@@ -391,8 +401,8 @@ class AppModel(
         issuer = labels.pick(policy.issuer, policy.id),
         purpose = labels.pick(policy.purpose, policy.purposeCode),
         purposeCode = policy.purposeCode,
-        validFrom = policy.validFrom,
-        validUntil = policy.validUntil,
+        validFrom = policy.validFrom.toString(),
+        validUntil = policy.validUntil.toString(),
         endpointHost = Formatter.endpointHost(policy.endpointUrl),
         deviceRetentionDays = policy.deviceRetentionDays.toInt(),
         serverRetentionDays = policy.serverRetentionDays.toInt(),
@@ -401,7 +411,7 @@ class AppModel(
         forms = policy.forms.map { it.id to labels.pick(it.title, it.id) },
     )
 
-    private fun today(): String = state.value.today.ifEmpty { core?.today().orEmpty() }
+    private fun today(): String = state.value.today.ifEmpty { core?.today()?.toString().orEmpty() }
 
     private fun requireCore(): SelfReportInterface =
         core ?: throw SelfReportException.Closed("Closed", "the store is not open")

@@ -3,6 +3,7 @@ package org.selfreport.demo.logic
 import java.time.LocalDate
 import java.time.format.DateTimeParseException
 import org.selfreport.FieldInfo
+import org.selfreport.FieldProblem
 import org.selfreport.FieldKind
 import org.selfreport.FormInfo
 import org.selfreport.SelfReportException
@@ -216,21 +217,7 @@ object FormModel {
     /** The transform name of a field that never leaves the device. */
     const val OMIT: String = "omit"
 
-    /** The core's limits, mirrored for hints (the core stays the judge). */
-    const val MIN_TEMPERATURE: String = "34.0"
-    const val MAX_TEMPERATURE: String = "43.0"
-    const val MAX_NAME_CHARS: Int = 64
-    const val MAX_TRAVEL_LEGS: Int = 64
-
-    private val TEMPERATURE = Regex("""-?(\d{1,6})(?:\.(\d+))?""")
     private val DATE_SHAPE = Regex("""\d{4}-\d{2}-\d{2}""")
-    private val DISTRICT = Regex("""\d{6}""")
-    private val PHONE = Regex("""\+[1-9]\d{7,14}""")
-    private val RESIDENT_ID = Regex("""\d{17}[\dX]""")
-    private val PASSPORT = Regex("""[A-Z0-9]{5,20}""")
-    private val TRANSPORT = Regex("""(?:[A-Z]|[A-Z0-9][A-Z])?\d{1,5}[A-Z]?""")
-    private val RESIDENT_ID_WEIGHTS = intArrayOf(7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    private const val RESIDENT_ID_CHECK = "10X98765432"
 
     /**
      * The form [form] of policy [policyId] for [profileId] on [date], labelled through
@@ -360,57 +347,21 @@ object FormModel {
     }
 
     /**
-     * Hints for every answerable field whose input the core would refuse, as far as the
-     * app can tell (district tables, for one, live in the core only). [today] is
-     * `YYYY-MM-DD`.
+     * The hint under each field the core's `checkAnswers` found a problem with (problems
+     * about no field of [state] are left out: see [refusal]).
      */
-    fun validate(state: FormState, today: String): Map<String, Hint> {
-        val todayDate = parseDate(today)
+    fun hints(state: FormState, problems: List<FieldProblem>): Map<String, Hint> {
         val hints = LinkedHashMap<String, Hint>()
-        for (field in state.answerable) {
-            hintFor(field, todayDate)?.let { hints[field.id] = it }
+        for (problem in problems) {
+            val field = state.field(problem.field) ?: continue
+            hints[problem.field] = hintForRule(problem.rule, field.control, problem.detail, problem.min, problem.max)
         }
         return hints
     }
 
-    /** The hint for one field, or `null` if its input looks acceptable. */
-    fun hintFor(field: FormField, today: LocalDate?): Hint? {
-        val text = answerText(field)
-        if (text == null) return if (field.required) Hint(HintCode.REQUIRED) else null
-        return when (val control = field.control) {
-            is Control.YesNo -> null
-            is Control.SingleChoice -> if (text in control.codes) null else Hint(HintCode.UNKNOWN_CODE)
-            is Control.MultiChoice -> {
-                val chosen = (field.input as? Input.Codes)?.codes.orEmpty()
-                if (chosen.all { it in control.codes }) null else Hint(HintCode.UNKNOWN_CODE)
-            }
-            is Control.Temperature -> temperatureHint(text)
-            is Control.WholeNumber -> {
-                val number = text.toLongOrNull()
-                when {
-                    number == null -> Hint(HintCode.NOT_A_NUMBER)
-                    number < control.min || number > control.max ->
-                        Hint(HintCode.OUT_OF_RANGE, control.min.toString(), control.max.toString())
-                    else -> null
-                }
-            }
-            is Control.Date -> {
-                val date = parseDate(text)
-                when {
-                    date == null -> Hint(HintCode.NOT_A_DATE)
-                    !control.allowFuture && today != null && date.isAfter(today) -> Hint(HintCode.FUTURE_DATE)
-                    else -> null
-                }
-            }
-            is Control.District -> if (DISTRICT.matches(text)) null else Hint(HintCode.DISTRICT_FORMAT)
-            is Control.TravelLegs -> legsHint((field.input as? Input.Legs)?.legs.orEmpty(), today)
-            is Control.Line -> lineHint(control.kind, text)
-            is Control.FreeText -> {
-                val length = text.codePointCount(0, text.length)
-                if (length > control.maxLen) Hint(HintCode.TOO_LONG, max = control.maxLen.toString()) else null
-            }
-        }
-    }
+    /** A problem about no field of the form (the record's day) as the error the UI shows. */
+    fun refusal(problem: FieldProblem): SelfReportException =
+        SelfReportException.InvalidInput("InvalidInput", problem.field, problem.rule, problem.detail)
 
     /**
      * The field and hint for a refusal from the core (`InvalidInput` naming a field of
@@ -421,21 +372,22 @@ object FormModel {
         if (error !is SelfReportException.InvalidInput) return null
         val fieldId = error.field ?: return null
         val field = state.field(fieldId) ?: return null
-        return fieldId to hintForRule(error.rule, field.control, error.detail)
+        return fieldId to hintForRule(error.rule, field.control, error.detail, null, null)
     }
 
     /**
-     * The hint for a rule the core reports as broken (`InvalidInput.rule`) on a field
-     * rendered with [control] (`null` when unknown). Limits the rule's sentence names come
-     * from the control; rules without a hint of their own give [HintCode.REJECTED].
+     * The hint for a rule the core reports as broken (`FieldProblem.rule` or
+     * `InvalidInput.rule`) on a field rendered with [control] (`null` when unknown), with
+     * the limits the core gave ([min], [max]); rules without a hint of their own give
+     * [HintCode.REJECTED].
      */
-    fun hintForRule(rule: String?, control: Control?, detail: String): Hint {
-        fun hint(code: HintCode, min: String? = null, max: String? = null) = Hint(code, min, max, detail)
+    fun hintForRule(rule: String?, control: Control?, detail: String, min: String?, max: String?): Hint {
+        fun hint(code: HintCode, low: String? = null, high: String? = null) = Hint(code, low, high, detail)
         return when (rule) {
             "Required", "Empty" -> hint(HintCode.REQUIRED)
             "MissingFromProfile" -> hint(HintCode.MISSING_FROM_PROFILE)
             "TooPrecise" -> hint(HintCode.TOO_PRECISE)
-            "FutureDate" -> hint(HintCode.FUTURE_DATE)
+            "FutureDate", "LegAfterArrival" -> hint(HintCode.FUTURE_DATE)
             "DateOrder" -> hint(HintCode.DATE_ORDER)
             "UnknownCode", "DuplicateCode" -> hint(HintCode.UNKNOWN_CODE)
             "NameCharacter" -> hint(HintCode.NAME_CHARACTER)
@@ -444,17 +396,9 @@ object FormModel {
             "ResidentIdCheckDigit" -> hint(HintCode.RESIDENT_ID_CHECK_DIGIT)
             "ResidentIdBirthDate" -> hint(HintCode.RESIDENT_ID_BIRTH_DATE)
             "ResidentIdBirthDateMismatch" -> hint(HintCode.BIRTH_DATE_MISMATCH)
-            "TooMany" -> hint(HintCode.TOO_MANY_LEGS, max = MAX_TRAVEL_LEGS.toString())
-            "OutOfRange" -> when (control) {
-                is Control.Temperature -> hint(HintCode.OUT_OF_RANGE, MIN_TEMPERATURE, MAX_TEMPERATURE)
-                is Control.WholeNumber -> hint(HintCode.OUT_OF_RANGE, control.min.toString(), control.max.toString())
-                else -> hint(HintCode.REJECTED)
-            }
-            "TooLong" -> when {
-                control is Control.FreeText -> hint(HintCode.TOO_LONG, max = control.maxLen.toString())
-                control == Control.Line(LineKind.PERSON_NAME) -> hint(HintCode.TOO_LONG, max = MAX_NAME_CHARS.toString())
-                else -> hint(HintCode.REJECTED)
-            }
+            "TooMany" -> hint(HintCode.TOO_MANY_LEGS, high = max)
+            "OutOfRange" -> hint(HintCode.OUT_OF_RANGE, min, max)
+            "TooLong" -> hint(HintCode.TOO_LONG, high = max)
             "Format" -> when (control) {
                 is Control.Temperature, is Control.WholeNumber -> hint(HintCode.NOT_A_NUMBER)
                 is Control.Date -> hint(HintCode.NOT_A_DATE)
@@ -474,13 +418,6 @@ object FormModel {
         }
     }
 
-    /** Whether a resident ID's last character is its ISO 7064 MOD 11-2 check character. */
-    fun residentIdCheckDigitOk(id: String): Boolean {
-        if (!RESIDENT_ID.matches(id)) return false
-        val sum = RESIDENT_ID_WEIGHTS.indices.sumOf { (id[it] - '0') * RESIDENT_ID_WEIGHTS[it] }
-        return RESIDENT_ID_CHECK[sum % 11] == id[17]
-    }
-
     /** A `YYYY-MM-DD` calendar date, or `null`. */
     fun parseDate(text: String): LocalDate? {
         if (!DATE_SHAPE.matches(text)) return null
@@ -489,57 +426,5 @@ object FormModel {
         } catch (_: DateTimeParseException) {
             null
         }
-    }
-
-    /** Digits and numerals of any script (Unicode Nd, Nl, No), as the core refuses in names. */
-    private fun isNumeric(codePoint: Int): Boolean = when (Character.getType(codePoint).toByte()) {
-        Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER -> true
-        else -> false
-    }
-
-    private fun temperatureHint(text: String): Hint? {
-        val match = TEMPERATURE.matchEntire(text) ?: return Hint(HintCode.NOT_A_NUMBER)
-        val fraction = match.groupValues[2]
-        if (fraction.length > 1) return Hint(HintCode.TOO_PRECISE)
-        val tenths = (if (text.startsWith("-")) -1 else 1) *
-            (match.groupValues[1].toInt() * 10 + (fraction.firstOrNull()?.minus('0') ?: 0))
-        return if (tenths in 340..430) null else Hint(HintCode.OUT_OF_RANGE, MIN_TEMPERATURE, MAX_TEMPERATURE)
-    }
-
-    private fun legsHint(legs: List<TravelLeg>, today: LocalDate?): Hint? {
-        val filled = legs.filterNot { it.isBlank }
-        if (filled.size > MAX_TRAVEL_LEGS) return Hint(HintCode.TOO_MANY_LEGS, max = MAX_TRAVEL_LEGS.toString())
-        for (leg in filled) {
-            if (leg.place.isBlank() || leg.from.isBlank() || leg.to.isBlank()) return Hint(HintCode.LEG_INCOMPLETE)
-            if (!DISTRICT.matches(leg.place.trim())) return Hint(HintCode.DISTRICT_FORMAT)
-            val from = parseDate(leg.from.trim()) ?: return Hint(HintCode.NOT_A_DATE)
-            val to = parseDate(leg.to.trim()) ?: return Hint(HintCode.NOT_A_DATE)
-            if (from.isAfter(to)) return Hint(HintCode.DATE_ORDER)
-            if (today != null && to.isAfter(today)) return Hint(HintCode.FUTURE_DATE)
-        }
-        return null
-    }
-
-    private fun lineHint(kind: LineKind, text: String): Hint? = when (kind) {
-        LineKind.PERSON_NAME -> when {
-            text.codePoints().anyMatch { Character.isISOControl(it) || isNumeric(it) } -> Hint(HintCode.NAME_CHARACTER)
-            text.codePointCount(0, text.length) > MAX_NAME_CHARS ->
-                Hint(HintCode.TOO_LONG, max = MAX_NAME_CHARS.toString())
-            else -> null
-        }
-        LineKind.RESIDENT_ID -> {
-            val id = text.replace(" ", "").uppercase()
-            when {
-                !RESIDENT_ID.matches(id) -> Hint(HintCode.RESIDENT_ID_FORMAT)
-                !residentIdCheckDigitOk(id) -> Hint(HintCode.RESIDENT_ID_CHECK_DIGIT)
-                else -> null
-            }
-        }
-        LineKind.PASSPORT_NUMBER ->
-            if (PASSPORT.matches(text.uppercase())) null else Hint(HintCode.PASSPORT_FORMAT)
-        LineKind.PHONE ->
-            if (PHONE.matches(text.replace(" ", "").replace("-", ""))) null else Hint(HintCode.PHONE_FORMAT)
-        LineKind.TRANSPORT_NUMBER ->
-            if (TRANSPORT.matches(text.replace(" ", "").uppercase())) null else Hint(HintCode.TRANSPORT_FORMAT)
     }
 }

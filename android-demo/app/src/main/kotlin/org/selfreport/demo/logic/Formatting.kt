@@ -184,13 +184,13 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
                     at = at,
                     kind = if (event.cover) LedgerKind.COVER_TRAFFIC else LedgerKind.DISCLOSURE,
                     who = issuer(policy, event.policyId),
-                    shortSubmission = shortId(event.submissionId),
+                    shortSubmission = shortId(event.submissionId.value),
                     details = listOfNotNull(
                         Detail(DetailKey.POLICY, "${event.policyId} v${event.policyVersion}"),
                         Detail(DetailKey.PURPOSE, purpose(policy, event.purpose)),
                         Detail(DetailKey.ENDPOINT, endpointHost(event.endpoint)),
                         Detail(DetailKey.FORM, formTitle(policy, event.form)),
-                        Detail(DetailKey.SUBMISSION, event.submissionId),
+                        Detail(DetailKey.SUBMISSION, event.submissionId.value),
                         if (event.fields.isEmpty()) null else Detail(DetailKey.FIELDS, fieldText),
                         Detail(DetailKey.RECEIVED_AT, timestamp(event.receivedAt)),
                         Detail(DetailKey.RECEIPT, event.receiptSignature),
@@ -243,10 +243,10 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
                 val policy = policies.firstOrNull { it.id == event.policyId }
                 LedgerRow(
                     entry.seq.toLong(), at, LedgerKind.SUBMISSION_DROPPED, issuer(policy, event.policyId),
-                    shortId(event.submissionId),
+                    shortId(event.submissionId.value),
                     listOf(
                         Detail(DetailKey.POLICY, event.policyId),
-                        Detail(DetailKey.SUBMISSION, event.submissionId),
+                        Detail(DetailKey.SUBMISSION, event.submissionId.value),
                         Detail(DetailKey.REASON, event.reason),
                     ),
                 )
@@ -268,11 +268,11 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
                 val policy = policies.firstOrNull { it.id == event.policyId }
                 LedgerRow(
                     entry.seq.toLong(), at, LedgerKind.DELETION_REQUESTED, issuer(policy, event.policyId),
-                    shortId(event.submissionId),
+                    shortId(event.submissionId.value),
                     listOf(
                         Detail(DetailKey.POLICY, event.policyId),
                         Detail(DetailKey.ENDPOINT, endpointHost(event.endpoint)),
-                        Detail(DetailKey.SUBMISSION, event.submissionId),
+                        Detail(DetailKey.SUBMISSION, event.submissionId.value),
                         Detail(DetailKey.OUTCOME, event.outcome),
                     ),
                 )
@@ -294,12 +294,12 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
         items.map { item ->
             val policy = policies.firstOrNull { it.id == item.policyId }
             DueRow(
-                profileId = item.profileId,
-                profileName = profileName(profiles, item.profileId),
+                profileId = item.profileId.value,
+                profileName = profileName(profiles, item.profileId.value),
                 policyId = item.policyId,
                 formId = item.formId,
                 formTitle = formTitle(policy, item.formId),
-                date = item.date,
+                date = item.date.toString(),
                 day = item.day.toInt(),
                 ofDays = item.ofDays.toInt(),
             )
@@ -309,10 +309,10 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
     fun records(records: List<RecordInfo>, profiles: List<ProfileInfo>, policies: List<PolicyInfo>): List<RecordRow> =
         records.map { record ->
             RecordRow(
-                id = record.id,
-                profileName = profileName(profiles, record.profileId),
+                id = record.id.value,
+                profileName = profileName(profiles, record.profileId.value),
                 formTitle = formTitle(policies.firstOrNull { it.id == record.policyId }, record.formId),
-                date = record.date,
+                date = record.date.toString(),
                 state = record.state,
                 revision = record.revision.toInt(),
             )
@@ -343,7 +343,7 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
             ?.let { labels.pick(it.label, fieldId) } ?: fieldId
 
     private fun profileName(profiles: List<ProfileInfo>, profileId: String): String =
-        profiles.firstOrNull { it.id == profileId }?.displayName ?: shortId(profileId)
+        profiles.firstOrNull { it.id.value == profileId }?.displayName ?: shortId(profileId)
 
     /** Helpers that need no labels. */
     companion object {

@@ -19,7 +19,10 @@ data class ProfileDraft(
         name = name.trim().ifEmpty { null },
         idNumber = idNumber.replace(" ", "").uppercase().ifEmpty { null },
         phone = phone.replace(" ", "").replace("-", "").ifEmpty { null },
-        birthDate = birthDate.trim().ifEmpty { null },
+        birthDate = birthDate.trim().ifEmpty { null }?.let { text ->
+            FormModel.parseDate(text)
+                ?: throw SelfReportException.InvalidInput("InvalidArgument", ProfileModel.BIRTH_DATE, "Format", "a birth date is YYYY-MM-DD")
+        },
         passportNumber = passportNumber.trim().uppercase().ifEmpty { null },
     )
 }
@@ -37,28 +40,13 @@ object ProfileModel {
     /** The longest display name the core accepts. */
     const val MAX_DISPLAY_NAME_CHARS: Int = 64
 
-    /** Hints for every attribute of [draft] the core would refuse, as far as the app can tell. */
-    fun validate(draft: ProfileDraft, today: String): Map<String, Hint> {
-        val hints = LinkedHashMap<String, Hint>()
-        val display = draft.displayName.trim()
-        when {
-            display.isEmpty() -> hints[DISPLAY_NAME] = Hint(HintCode.REQUIRED)
-            display.codePointCount(0, display.length) > MAX_DISPLAY_NAME_CHARS ->
-                hints[DISPLAY_NAME] = Hint(HintCode.TOO_LONG, max = MAX_DISPLAY_NAME_CHARS.toString())
-        }
-        val todayDate = FormModel.parseDate(today)
-        fun check(key: String, text: String, control: Control) {
-            if (text.isBlank()) return
-            val field = FormField(key, key, control, false, false, FormModel.OMIT, null, Input.Text(text))
-            FormModel.hintFor(field, todayDate)?.let { hints[key] = it }
-        }
-        check(NAME, draft.name, Control.Line(LineKind.PERSON_NAME))
-        check(ID_NUMBER, draft.idNumber, Control.Line(LineKind.RESIDENT_ID))
-        check(PHONE, draft.phone, Control.Line(LineKind.PHONE))
-        check(BIRTH_DATE, draft.birthDate, Control.Date(allowFuture = false))
-        check(PASSPORT_NUMBER, draft.passportNumber, Control.Line(LineKind.PASSPORT_NUMBER))
-        return hints
-    }
+    /**
+     * Hints the app gives before asking the core: a display name is needed. Every other
+     * rule is the core's: `addProfile` and `updateProfile` refuse with `InvalidInput`
+     * naming the attribute, which [hintFromError] puts under it.
+     */
+    fun validate(draft: ProfileDraft): Map<String, Hint> =
+        if (draft.displayName.isBlank()) mapOf(DISPLAY_NAME to Hint(HintCode.REQUIRED)) else emptyMap()
 
     /**
      * The value a profile-sourced form field takes from [profile] (its field id names the
@@ -68,7 +56,7 @@ object ProfileModel {
         NAME -> profile.name
         ID_NUMBER -> profile.idNumber
         PHONE -> profile.phone
-        BIRTH_DATE -> profile.birthDate
+        BIRTH_DATE -> profile.birthDate?.toString()
         PASSPORT_NUMBER -> profile.passportNumber
         else -> null
     }
@@ -89,7 +77,7 @@ object ProfileModel {
         val hint = if (field == DISPLAY_NAME && error.rule == "TooLong") {
             Hint(HintCode.TOO_LONG, max = MAX_DISPLAY_NAME_CHARS.toString(), detail = error.detail)
         } else {
-            FormModel.hintForRule(error.rule, control, error.detail)
+            FormModel.hintForRule(error.rule, control, error.detail, null, null)
         }
         return field to hint
     }

@@ -82,7 +82,7 @@ fun ProfileEditorScreen(screen: Screen.ProfileEditor, viewModel: DemoViewModel, 
  */
 @Composable
 fun FormScreen(form: FormState, profiles: List<ProfileInfo>, viewModel: DemoViewModel, modifier: Modifier) {
-    val profile = profiles.firstOrNull { it.id == form.profileId }
+    val profile = profiles.firstOrNull { it.id.value == form.profileId }
     fun change(fieldId: String, input: Input) = viewModel.now { edit(fieldId, input) }
     Column(
         modifier.verticalScroll(rememberScrollState()).padding(16.dp),

@@ -1,5 +1,6 @@
 package org.selfreport.demo.logic
 
+import java.time.LocalDate
 import java.time.Duration
 import java.time.LocalTime
 import java.time.ZoneId
@@ -24,8 +25,8 @@ class AppConfigTest {
         assertEquals(
             listOf(
                 TrustAnchor(key, null, null),
-                TrustAnchor(key, "2026-11-01", "2027-05-01"),
-                TrustAnchor(key, null, "2027-05-01"),
+                TrustAnchor(key, LocalDate.parse("2026-11-01"), LocalDate.parse("2027-05-01")),
+                TrustAnchor(key, null, LocalDate.parse("2027-05-01")),
             ),
             AppConfig.parseTrustAnchors(text),
         )

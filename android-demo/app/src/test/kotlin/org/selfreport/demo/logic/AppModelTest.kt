@@ -25,7 +25,7 @@ class AppModelTest {
         model.newProfile()
         model.editProfile(ProfileDraft(displayName = "Mum", name = "王芳"))
         model.saveProfile()
-        val profile = model.state.value.profiles.single().id
+        val profile = model.state.value.profiles.single().id.value
         model.startMonitoring(profile, Fixtures.POLICY_ID, MonitoringReason.ARRIVAL)
         return profile
     }
@@ -177,7 +177,7 @@ class AppModelTest {
         model.newProfile()
         model.editProfile(ProfileDraft(displayName = "Me"))
         model.saveProfile()
-        val profile = model.state.value.profiles.single().id
+        val profile = model.state.value.profiles.single().id.value
         model.openForm(profile, Fixtures.POLICY_ID, "daily")
         fillDaily()
         model.submitForm()

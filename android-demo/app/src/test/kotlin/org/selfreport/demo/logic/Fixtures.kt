@@ -13,6 +13,8 @@ import org.selfreport.KeySource
 import org.selfreport.LedgerCheck
 import org.selfreport.LedgerEntry
 import org.selfreport.LedgerEvent
+import java.time.LocalDate
+import org.selfreport.MonitoringId
 import org.selfreport.MonitoringInfo
 import org.selfreport.MonitoringReason
 import org.selfreport.NewProfile
@@ -20,9 +22,11 @@ import org.selfreport.PolicyInfo
 import org.selfreport.Preview
 import org.selfreport.PreviewField
 import org.selfreport.PreviewPart
+import org.selfreport.ProfileId
 import org.selfreport.ProfileInfo
 import org.selfreport.ProfileRemoval
 import org.selfreport.PurgeSummary
+import org.selfreport.RecordId
 import org.selfreport.RecordInfo
 import org.selfreport.RecordList
 import org.selfreport.RecordState
@@ -32,6 +36,7 @@ import org.selfreport.RevocationUpdate
 import org.selfreport.SavedRecord
 import org.selfreport.SelfReportException
 import org.selfreport.SelfReportInterface
+import org.selfreport.SubmissionId
 import org.selfreport.SyncCancellation
 import org.selfreport.SyncEvent
 import org.selfreport.SyncListener
@@ -87,8 +92,8 @@ object Fixtures {
         issuer = mapOf("zh" to "上海市疫情防控办公室（示例）", "en" to "Shanghai Epidemic Control Office (example)"),
         purposeCode = "epidemic-control",
         purpose = mapOf("zh" to "仅用于传染病疫情防控", "en" to "Epidemic control only"),
-        validFrom = "2026-11-01",
-        validUntil = "2027-05-01",
+        validFrom = LocalDate.parse("2026-11-01"),
+        validUntil = LocalDate.parse("2027-05-01"),
         endpointUrl = "https://report.example.org/v1",
         deviceRetentionDays = 28u,
         serverRetentionDays = 28u,
@@ -134,15 +139,15 @@ class FakeCore : SelfReportInterface {
         if (erased) throw SelfReportException.Closed("Closed", "erased")
     }
 
-    override fun addProfile(profile: NewProfile): String {
+    override fun addProfile(profile: NewProfile): ProfileId {
         live()
         if (profile.displayName.isBlank()) {
             throw SelfReportException.InvalidInput("InvalidInput", "display_name", "Empty", "field `display_name` is empty")
         }
-        if (profile.idNumber != null && !FormModel.residentIdCheckDigitOk(profile.idNumber!!)) {
+        if (profile.idNumber != null && !residentIdCheckDigitOk(profile.idNumber!!)) {
             throw SelfReportException.InvalidInput("InvalidInput", "id_number", "ResidentIdCheckDigit", "bad check digit")
         }
-        val id = id()
+        val id = ProfileId(id())
         profiles += ProfileInfo(id, profile.displayName, profile.name, profile.idNumber, profile.phone,
             profile.birthDate, profile.passportNumber)
         return id
@@ -150,7 +155,7 @@ class FakeCore : SelfReportInterface {
 
     override suspend fun changeKey(newKeySource: KeySource) = live()
 
-    override fun updateProfile(profileId: String, profile: NewProfile): ProfileInfo {
+    override fun updateProfile(profileId: ProfileId, profile: NewProfile): ProfileInfo {
         live()
         val index = profiles.indexOfFirst { it.id == profileId }
         if (index < 0) throw SelfReportException.NotFound("NotFound", "profile")
@@ -159,7 +164,7 @@ class FakeCore : SelfReportInterface {
         return profiles[index]
     }
 
-    override fun deleteProfile(profileId: String): ProfileRemoval {
+    override fun deleteProfile(profileId: ProfileId): ProfileRemoval {
         live()
         if (!profiles.removeAll { it.id == profileId }) throw SelfReportException.NotFound("NotFound", "profile")
         val records = this.records.count { it.profileId == profileId }
@@ -169,12 +174,12 @@ class FakeCore : SelfReportInterface {
         return ProfileRemoval(records.toULong(), periods.toULong())
     }
 
-    override fun endMonitoring(monitoringId: String, lastDay: String?): MonitoringInfo {
+    override fun endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?): MonitoringInfo {
         live()
         val index = monitoring.indexOfFirst { it.id == monitoringId }
         if (index < 0) throw SelfReportException.NotFound("NotFound", "monitoring period")
-        val start = java.time.LocalDate.parse(monitoring[index].start)
-        val last = java.time.LocalDate.parse(lastDay ?: today())
+        val start = monitoring[index].start
+        val last = lastDay ?: today()
         monitoring[index] = monitoring[index].copy(days = (java.time.temporal.ChronoUnit.DAYS.between(start, last) + 1).toUInt())
         return monitoring[index]
     }
@@ -187,10 +192,10 @@ class FakeCore : SelfReportInterface {
 
     /** The fake checks only what the demo's tests need: required answers. */
     override fun checkAnswers(
-        profileId: String,
+        profileId: ProfileId,
         policyId: String,
         formId: String,
-        date: String?,
+        date: LocalDate?,
         answers: Map<String, String>,
     ): List<FieldProblem> {
         val form = form(policyId, formId)
@@ -198,7 +203,7 @@ class FakeCore : SelfReportInterface {
             .map { FieldProblem(it.id, "Required", null, null, emptyList(), "field `${it.id}` is required") }
     }
 
-    override fun due(today: String?): List<DueItem> {
+    override fun due(today: LocalDate?): List<DueItem> {
         live()
         val day = today ?: today()
         return monitoring.filter { period -> records.none { it.profileId == period.profileId && it.date == day } }
@@ -247,7 +252,7 @@ class FakeCore : SelfReportInterface {
 
     override fun policies(): List<PolicyInfo> = policies.toList().also { live() }
 
-    override fun preview(recordId: String): Preview {
+    override fun preview(recordId: RecordId): Preview {
         live()
         val record = records.firstOrNull { it.id == recordId } ?: throw SelfReportException.NotFound("NotFound", "record")
         val temperature = record.answers["temperature"]
@@ -263,20 +268,20 @@ class FakeCore : SelfReportInterface {
 
     override fun profiles(): List<ProfileInfo> = profiles.toList().also { live() }
 
-    override suspend fun purge(today: String?): PurgeSummary = PurgeSummary(0uL, 0uL, 0uL)
+    override suspend fun purge(today: LocalDate?): PurgeSummary = PurgeSummary(0uL, 0uL, 0uL)
 
-    override fun record(recordId: String): RecordInfo =
+    override fun record(recordId: RecordId): RecordInfo =
         records.firstOrNull { it.id == recordId } ?: throw SelfReportException.NotFound("NotFound", "record")
 
     override suspend fun records(): RecordList = RecordList(records.toList(), emptyList()).also { live() }
 
-    override suspend fun requestDeletion(submissionId: String): DeletionOutcome = DeletionOutcome.DELETED
+    override suspend fun requestDeletion(submissionId: SubmissionId): DeletionOutcome = DeletionOutcome.DELETED
 
     override fun saveRecord(
-        profileId: String,
+        profileId: ProfileId,
         policyId: String,
         formId: String,
-        date: String?,
+        date: LocalDate?,
         answers: Map<String, String>,
     ): SavedRecord {
         live()
@@ -293,20 +298,20 @@ class FakeCore : SelfReportInterface {
             records[existing] = records[existing].copy(answers = answers)
             return SavedRecord(records[existing].id, true, 1u)
         }
-        val record = RecordInfo(id(), profileId, policyId, 1uL, formId, day, 1u, null,
+        val record = RecordInfo(RecordId(id()), profileId, policyId, 1uL, formId, day, 1u, null,
             "2026-11-28T09:30:00+08:00", RecordState.SAVED, answers)
         records += record
         return SavedRecord(record.id, false, 1u)
     }
 
     override fun startMonitoring(
-        profileId: String,
+        profileId: ProfileId,
         policyId: String,
-        start: String?,
+        start: LocalDate?,
         reason: MonitoringReason,
     ): MonitoringInfo {
         live()
-        val period = MonitoringInfo(id(), profileId, policyId, start ?: today(), 14u, reason)
+        val period = MonitoringInfo(MonitoringId(id()), profileId, policyId, start ?: today(), 14u, reason)
         monitoring += period
         return period
     }
@@ -318,7 +323,15 @@ class FakeCore : SelfReportInterface {
         return syncResult.getOrThrow()
     }
 
-    override fun today(): String = Fixtures.TODAY
+    override fun today(): LocalDate = LocalDate.parse(Fixtures.TODAY)
+
+    /** The resident ID check character (ISO 7064 MOD 11-2), as the real core checks it. */
+    private fun residentIdCheckDigitOk(id: String): Boolean {
+        if (!Regex("""\d{17}[\dX]""").matches(id)) return false
+        val weights = intArrayOf(7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        val sum = weights.indices.sumOf { (id[it] - '0') * weights[it] }
+        return "10X98765432"[sum % 11] == id[17]
+    }
 
     override suspend fun updatePolicy(policyId: String): PolicyInfo? = null
 

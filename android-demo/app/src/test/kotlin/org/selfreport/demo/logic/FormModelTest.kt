@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.selfreport.FieldKind
+import org.selfreport.FieldProblem
 import org.selfreport.SelfReportException
 
 class FormModelTest {
@@ -16,9 +17,6 @@ class FormModelTest {
 
     private fun single(kind: FieldKind, input: Input, required: Boolean = true): FormField =
         FormModel.field(Fixtures.field("f", kind, required = required), en).copy(input = input)
-
-    private fun hint(kind: FieldKind, text: String, required: Boolean = true): HintCode? =
-        FormModel.hintFor(single(kind, Input.Text(text), required), FormModel.parseDate(Fixtures.TODAY))?.code
 
     @Test
     fun `every field kind gets its control`() {
@@ -107,73 +105,25 @@ class FormModelTest {
     }
 
     @Test
-    fun `required answers are asked for, profile fields are not`() {
-        val hints = FormModel.validate(daily(), Fixtures.TODAY)
-        assertEquals(mapOf("temperature" to Hint(HintCode.REQUIRED), "contact_with_case" to Hint(HintCode.REQUIRED)), hints)
+    fun `the core's problems become hints under their fields, the record's day is refused as a whole`() {
+        val problems = listOf(
+            FieldProblem("date", "BeforeArrival", null, null, emptyList(), "before arrival"),
+            FieldProblem("temperature", "OutOfRange", "34.0", "43.0", emptyList(), "out of range"),
+            FieldProblem("contact_with_case", "Required", null, null, emptyList(), "required"),
+        )
+        val hints = FormModel.hints(daily(), problems)
+        assertEquals(
+            mapOf(
+                "temperature" to Hint(HintCode.OUT_OF_RANGE, "34.0", "43.0", "out of range"),
+                "contact_with_case" to Hint(HintCode.REQUIRED, detail = "required"),
+            ),
+            hints,
+        )
         val shown = daily().withHints(hints)
         assertTrue(shown.hasHints)
         assertNull(shown.update("temperature", Input.Text("36.6")).field("temperature")?.hint)
-    }
-
-    @Test
-    fun `temperatures follow the core's rule`() {
-        assertNull(hint(FieldKind.TemperatureC, "37.3"))
-        assertNull(hint(FieldKind.TemperatureC, "37"))
-        assertEquals(HintCode.TOO_PRECISE, hint(FieldKind.TemperatureC, "37.25"))
-        assertEquals(HintCode.OUT_OF_RANGE, hint(FieldKind.TemperatureC, "43.1"))
-        assertEquals(HintCode.OUT_OF_RANGE, hint(FieldKind.TemperatureC, "33.9"))
-        assertEquals(HintCode.NOT_A_NUMBER, hint(FieldKind.TemperatureC, "37,5"))
-        assertEquals(HintCode.NOT_A_NUMBER, hint(FieldKind.TemperatureC, "warm"))
-    }
-
-    @Test
-    fun `numbers, dates and codes are checked`() {
-        assertNull(hint(FieldKind.Integer(0, 10), "10"))
-        assertEquals(HintCode.OUT_OF_RANGE, hint(FieldKind.Integer(0, 10), "11"))
-        assertEquals(HintCode.NOT_A_NUMBER, hint(FieldKind.Integer(0, 10), "1.5"))
-        assertNull(hint(FieldKind.Date(false), "2026-11-28"))
-        assertEquals(HintCode.FUTURE_DATE, hint(FieldKind.Date(false), "2026-11-29"))
-        assertNull(hint(FieldKind.Date(true), "2026-11-29"))
-        assertEquals(HintCode.NOT_A_DATE, hint(FieldKind.Date(true), "2026-02-30"))
-        assertEquals(HintCode.NOT_A_DATE, hint(FieldKind.Date(true), "2026-1-5"))
-        assertNull(hint(FieldKind.District, "310104"))
-        assertEquals(HintCode.DISTRICT_FORMAT, hint(FieldKind.District, "31010"))
-        val choice = single(FieldKind.Choice(listOf("a")), Input.Choice("b"))
-        assertEquals(HintCode.UNKNOWN_CODE, FormModel.hintFor(choice, null)?.code)
-    }
-
-    @Test
-    fun `identity fields follow their shapes`() {
-        assertNull(hint(FieldKind.ResidentId, "11010519491231002X"))
-        assertNull(hint(FieldKind.ResidentId, "1101 0519 4912 3100 2x"))
-        assertEquals(HintCode.RESIDENT_ID_CHECK_DIGIT, hint(FieldKind.ResidentId, "110105194912310021"))
-        assertEquals(HintCode.RESIDENT_ID_FORMAT, hint(FieldKind.ResidentId, "11010519491231002"))
-        assertNull(hint(FieldKind.Phone, "+86 138-0013-8000"))
-        assertEquals(HintCode.PHONE_FORMAT, hint(FieldKind.Phone, "13800138000"))
-        assertNull(hint(FieldKind.PassportNumber, "e12345678"))
-        assertEquals(HintCode.PASSPORT_FORMAT, hint(FieldKind.PassportNumber, "E12"))
-        for (number in listOf("CA1234", "3U8888", "G1234", "D312", "K1", "1461", "g 1234")) {
-            assertNull(hint(FieldKind.TransportNumber, number), number)
-        }
-        assertEquals(HintCode.TRANSPORT_FORMAT, hint(FieldKind.TransportNumber, "CAA1234"))
-        assertNull(hint(FieldKind.PersonName, "王芳"))
-        assertEquals(HintCode.NAME_CHARACTER, hint(FieldKind.PersonName, "王芳2"))
-        assertEquals(HintCode.NAME_CHARACTER, hint(FieldKind.PersonName, "王芳Ⅱ"))
-        assertEquals(HintCode.TOO_LONG, hint(FieldKind.Text(3u), "四个字符"))
-        assertNull(hint(FieldKind.Text(4u), "四个字符"))
-    }
-
-    @Test
-    fun `travel legs are checked leg by leg`() {
-        fun legs(vararg legs: TravelLeg) =
-            FormModel.hintFor(single(FieldKind.TravelHistory, Input.Legs(legs.toList())), FormModel.parseDate(Fixtures.TODAY))?.code
-        assertNull(legs(TravelLeg("420100", "2026-11-10", "2026-11-12"), TravelLeg()))
-        assertEquals(HintCode.LEG_INCOMPLETE, legs(TravelLeg("420100", "2026-11-10", "")))
-        assertEquals(HintCode.DATE_ORDER, legs(TravelLeg("420100", "2026-11-12", "2026-11-10")))
-        assertEquals(HintCode.FUTURE_DATE, legs(TravelLeg("420100", "2026-11-27", "2026-11-30")))
-        assertEquals(HintCode.DISTRICT_FORMAT, legs(TravelLeg("Wuhan", "2026-11-10", "2026-11-12")))
-        val many = Array(FormModel.MAX_TRAVEL_LEGS + 1) { TravelLeg("420100", "2026-11-10", "2026-11-12") }
-        assertEquals(HintCode.TOO_MANY_LEGS, legs(*many))
+        val refusal = FormModel.refusal(problems[0]) as SelfReportException.InvalidInput
+        assertEquals("date" to "BeforeArrival", refusal.field to refusal.rule)
     }
 
     @Test
@@ -192,13 +142,11 @@ class FormModelTest {
     }
 
     @Test
-    fun `rules that name limits take them from the control`() {
-        assertEquals(Hint(HintCode.OUT_OF_RANGE, "34.0", "43.0", "d"), FormModel.hintForRule("OutOfRange", Control.Temperature, "d"))
-        assertEquals(Hint(HintCode.OUT_OF_RANGE, "1", "9", "d"), FormModel.hintForRule("OutOfRange", Control.WholeNumber(1, 9), "d"))
-        assertEquals(Hint(HintCode.TOO_LONG, max = "200", detail = "d"), FormModel.hintForRule("TooLong", Control.FreeText(200), "d"))
-        assertEquals(Hint(HintCode.TOO_LONG, max = "64", detail = "d"),
-            FormModel.hintForRule("TooLong", Control.Line(LineKind.PERSON_NAME), "d"))
-        assertEquals(Hint(HintCode.TOO_MANY_LEGS, max = "64", detail = "d"), FormModel.hintForRule("TooMany", Control.TravelLegs, "d"))
+    fun `rules that name limits take them from the core`() {
+        assertEquals(Hint(HintCode.OUT_OF_RANGE, "34.0", "43.0", "d"), FormModel.hintForRule("OutOfRange", Control.Temperature, "d", "34.0", "43.0"))
+        assertEquals(Hint(HintCode.OUT_OF_RANGE, "1", "9", "d"), FormModel.hintForRule("OutOfRange", Control.WholeNumber(1, 9), "d", "1", "9"))
+        assertEquals(Hint(HintCode.TOO_LONG, max = "200", detail = "d"), FormModel.hintForRule("TooLong", Control.FreeText(200), "d", null, "200"))
+        assertEquals(Hint(HintCode.TOO_MANY_LEGS, max = "64", detail = "d"), FormModel.hintForRule("TooMany", Control.TravelLegs, "d", null, "64"))
     }
 
     @Test
@@ -216,8 +164,8 @@ class FormModelTest {
             Control.Line(LineKind.TRANSPORT_NUMBER) to HintCode.TRANSPORT_FORMAT,
             Control.FreeText(10) to HintCode.REJECTED,
         )
-        expected.forEach { (control, code) -> assertEquals(code, FormModel.hintForRule("Format", control, "d").code, "$control") }
-        assertEquals(HintCode.REJECTED, FormModel.hintForRule("ControlCharacter", Control.FreeText(10), "d").code)
-        assertEquals(HintCode.REJECTED, FormModel.hintForRule(null, null, "d").code)
+        expected.forEach { (control, code) -> assertEquals(code, FormModel.hintForRule("Format", control, "d", null, null).code, "$control") }
+        assertEquals(HintCode.REJECTED, FormModel.hintForRule("ControlCharacter", Control.FreeText(10), "d", null, null).code)
+        assertEquals(HintCode.REJECTED, FormModel.hintForRule(null, null, "d", null, null).code)
     }
 }

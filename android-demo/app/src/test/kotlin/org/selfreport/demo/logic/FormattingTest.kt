@@ -1,5 +1,9 @@
 package org.selfreport.demo.logic
 
+import org.selfreport.SubmissionId
+import org.selfreport.RecordId
+import org.selfreport.ProfileId
+import java.time.LocalDate
 import java.time.ZoneId
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
@@ -62,7 +66,7 @@ class FormattingTest {
             event = LedgerEvent.Disclosure(
                 policyId = Fixtures.POLICY_ID, policyVersion = 1uL, purpose = "epidemic-control",
                 endpoint = "https://127.0.0.1:39671/v1", form = "daily",
-                submissionId = "d686095b95cd03c179f62f8a3e415a88", recordId = "r1",
+                submissionId = SubmissionId("d686095b95cd03c179f62f8a3e415a88"), recordId = RecordId("r1"),
                 fields = listOf(DisclosedField("temperature", "threshold", "health"), DisclosedField("name", "keep", "identity")),
                 bodySha256 = "ab".repeat(32), receivedAt = "2026-11-28T01:30:05Z",
                 receiptSignature = "c2lnbmF0dXJl", cover = false,
@@ -93,7 +97,7 @@ class FormattingTest {
         val entries = listOf(
             LedgerEntry(1uL, "2026-11-27T08:00:00+08:00", LedgerEvent.ConsentCarriedOver("gone", 1uL, 2uL, listOf("receipt key"))),
             LedgerEntry(2uL, "2026-11-27T09:00:00+08:00", LedgerEvent.ConsentNeeded("gone", 3uL, listOf("field daily/district: keep"))),
-            LedgerEntry(3uL, "2026-11-27T10:00:00+08:00", LedgerEvent.SubmissionDropped("gone", "0123456789abcdef", "version 1 it was sealed under expired")),
+            LedgerEntry(3uL, "2026-11-27T10:00:00+08:00", LedgerEvent.SubmissionDropped("gone", SubmissionId("0123456789abcdef"), "version 1 it was sealed under expired")),
             LedgerEntry(4uL, "2026-11-27T11:00:00+08:00", LedgerEvent.PolicyRevoked("gone", 3uL, "delegation 00112233aabbccdd", "key-compromise", 7uL, 2uL)),
         )
         val rows = en.ledger(entries, policies)
@@ -117,7 +121,7 @@ class FormattingTest {
         val entries = listOf(
             LedgerEntry(1uL, "2026-11-27T08:00:00+08:00", LedgerEvent.ConsentGranted("gone", "epidemic-control")),
             LedgerEntry(2uL, "2026-11-28T08:00:00+08:00", LedgerEvent.ConsentWithdrawn("gone", "epidemic-control", 2uL)),
-            LedgerEntry(3uL, "not a time", LedgerEvent.DeletionRequested("gone", "0123456789abcdef", "https://x.example/v1", "not_found")),
+            LedgerEntry(3uL, "not a time", LedgerEvent.DeletionRequested("gone", SubmissionId("0123456789abcdef"), "https://x.example/v1", "not_found")),
         )
         val rows = en.ledger(entries, policies)
         assertEquals(listOf(3L, 2L, 1L), rows.map { it.seq })
@@ -135,15 +139,15 @@ class FormattingTest {
     @Test
     fun `due items name the profile and the form, earliest first`() {
         val profiles = listOf(
-            ProfileInfo("p1", "Mum", null, null, null, null, null),
-            ProfileInfo("p2", "Dad", null, null, null, null, null),
+            ProfileInfo(ProfileId("p1"), "Mum", null, null, null, null, null),
+            ProfileInfo(ProfileId("p2"), "Dad", null, null, null, null, null),
         )
         val due = en.due(
             listOf(
-                DueItem("p1", Fixtures.POLICY_ID, "daily", "2026-11-28", 3u, 14u),
-                DueItem("p2", Fixtures.POLICY_ID, "daily", "2026-11-28", 1u, 14u),
-                DueItem("p1", Fixtures.POLICY_ID, "daily", "2026-11-27", 2u, 14u),
-                DueItem("unknown-profile-id", "other", "arrival", "2026-11-28", 1u, 1u),
+                DueItem(ProfileId("p1"), Fixtures.POLICY_ID, "daily", LocalDate.parse("2026-11-28"), 3u, 14u),
+                DueItem(ProfileId("p2"), Fixtures.POLICY_ID, "daily", LocalDate.parse("2026-11-28"), 1u, 14u),
+                DueItem(ProfileId("p1"), Fixtures.POLICY_ID, "daily", LocalDate.parse("2026-11-27"), 2u, 14u),
+                DueItem(ProfileId("unknown-profile-id"), "other", "arrival", LocalDate.parse("2026-11-28"), 1u, 1u),
             ),
             profiles, policies,
         )
@@ -155,7 +159,7 @@ class FormattingTest {
         assertNull(en.reminder(emptyList()))
         // A pre-registration owed until sent has no period day (0 of 0): shown as such.
         val registration = en.due(
-            listOf(DueItem("p1", Fixtures.POLICY_ID, "arrival", "2026-11-28", 0u, 0u)),
+            listOf(DueItem(ProfileId("p1"), Fixtures.POLICY_ID, "arrival", LocalDate.parse("2026-11-28"), 0u, 0u)),
             profiles, policies,
         ).single()
         assertEquals(true, registration.isRegistration)
@@ -164,9 +168,9 @@ class FormattingTest {
 
     @Test
     fun `records list newest day first`() {
-        val profiles = listOf(ProfileInfo("p1", "Mum", null, null, null, null, null))
+        val profiles = listOf(ProfileInfo(ProfileId("p1"), "Mum", null, null, null, null, null))
         fun record(id: String, date: String, state: RecordState) =
-            RecordInfo(id, "p1", Fixtures.POLICY_ID, 1uL, "daily", date, 1u, null, "${date}T09:00:00+08:00", state, emptyMap())
+            RecordInfo(RecordId(id), ProfileId("p1"), Fixtures.POLICY_ID, 1uL, "daily", LocalDate.parse(date), 1u, null, "${date}T09:00:00+08:00", state, emptyMap())
         val rows = en.records(
             listOf(record("a", "2026-11-26", RecordState.SENT), record("b", "2026-11-28", RecordState.SAVED)),
             profiles, policies,

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import org.selfreport.SubmissionId
 import org.selfreport.SelfReportException
 import org.selfreport.SyncEvent
 import org.selfreport.SyncSummary
@@ -46,10 +47,10 @@ class SyncLogicTest {
     fun `the runner reports progress event by event and returns the summary`() = runBlocking {
         val core = FakeCore()
         core.syncEvents = listOf(
-            SyncEvent.Queued("s1", Fixtures.POLICY_ID, "daily"),
-            SyncEvent.Delivered("s1", "2026-11-28T01:30:05Z"),
-            SyncEvent.Queued("s2", Fixtures.POLICY_ID, "daily"),
-            SyncEvent.RetryLater("s2", 30uL, "503"),
+            SyncEvent.Queued(SubmissionId("s1"), Fixtures.POLICY_ID, "daily"),
+            SyncEvent.Delivered(SubmissionId("s1"), "2026-11-28T01:30:05Z"),
+            SyncEvent.Queued(SubmissionId("s2"), Fixtures.POLICY_ID, "daily"),
+            SyncEvent.RetryLater(SubmissionId("s2"), 30uL, "503"),
         )
         core.syncResult = Result.success(summary(delivered = 1u, retryLater = 1u))
         val seen = mutableListOf<SyncProgress>()
