@@ -335,7 +335,7 @@ impl SelfReport {
         let core = self.core()?;
         runtime::blocking(move || {
             let export = logged("export", core.export())?;
-            serde_json::to_string_pretty(&export).map_err(|error| SelfReportError::Internal {
+            serde_json::to_string(&export).map_err(|error| SelfReportError::Internal {
                 code: "Export".to_owned(),
                 detail: error.to_string(),
             })
