@@ -193,6 +193,7 @@ mod tests {
             id: "daily".into(),
             once_per: OncePer::Day,
             requires_monitoring: true,
+            enrollment: Default::default(),
             title: Default::default(),
             fields: vec![
                 field("name", FieldKind::PersonName, true, FieldSource::Profile),

@@ -89,7 +89,12 @@ impl SelfReport {
         let Some(monitoring) = policy.monitoring else {
             return Ok(None);
         };
-        if !policy.forms.iter().any(|form| form.requires_monitoring) {
+        // Forms open only to enrolled people are monitored under the collector's order,
+        // not from a date the person gave.
+        let self_monitored = policy.forms.iter().any(|form| {
+            form.requires_monitoring && form.enrollment == crate::policy::FormEnrollment::Open
+        });
+        if !self_monitored {
             return Ok(None);
         }
         let started = self.store().add_monitoring_period(NewMonitoringPeriod {
@@ -99,6 +104,7 @@ impl SelfReport {
             days: monitoring.days,
             reason: MonitoringReason::Arrival,
             retention_days: policy.retention.device_days,
+            order: None,
         });
         match started {
             Ok(period) => Ok(Some(period)),

@@ -218,6 +218,7 @@ impl SelfReport {
                 "policy {policy_id} does not define monitoring periods"
             ))
         })?;
+        self.check_self_monitoring_allowed(document)?;
         self.store.add_monitoring_period(NewMonitoringPeriod {
             profile_id: profile.clone(),
             policy_id: policy_id.to_owned(),
@@ -225,6 +226,7 @@ impl SelfReport {
             days: monitoring.days,
             reason,
             retention_days: document.retention.device_days,
+            order: None,
         })
     }
 
@@ -316,6 +318,7 @@ impl SelfReport {
         })?;
         let values = validate_answers(form, &profile, answers, date, today)?;
         self.check_not_before_arrival(profile_id, document, form, date)?;
+        self.check_enrolled(profile_id, document, form, date)?;
         let arrival = stored_arrival(form, &values);
         let mut saved = self.store.save_record(NewRecord {
             profile_id: profile_id.clone(),

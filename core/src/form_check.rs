@@ -38,7 +38,10 @@ impl SelfReport {
         })?;
         let mut problems = check_answers(form, &profile, answers, date, today);
         if !problems.iter().any(|problem| problem.field == DATE_FIELD) {
-            match self.check_not_before_arrival(profile_id, document, form, date) {
+            let day_checks = self
+                .check_not_before_arrival(profile_id, document, form, date)
+                .and_then(|()| self.check_enrolled(profile_id, document, form, date));
+            match day_checks {
                 Ok(()) => {}
                 Err(Error::Invalid(problem)) => problems.insert(0, problem),
                 Err(other) => return Err(other),

@@ -2,10 +2,9 @@
 //! monitoring period ended early or corrected. CLI-facing operations of the facade (the
 //! mobile bindings do not export them yet).
 //!
-//! Periods are started by the person (`start_monitoring`). When enrollment orders
-//! (issue 14) start periods, those will carry their origin, and `end_monitoring` and
-//! `correct_monitoring` must refuse them: a period an order started is the collector's
-//! to change, not the person's.
+//! Periods are started by the person (`start_monitoring`) or by a collector's enrollment
+//! order (`enroll`); `end_monitoring` and `correct_monitoring` refuse the latter: a period
+//! an order started is the collector's to change, not the person's.
 
 use chrono::NaiveDate;
 
@@ -57,6 +56,7 @@ impl SelfReport {
         last_day: Option<NaiveDate>,
     ) -> Result<MonitoringPeriod> {
         let mut period = self.monitoring_period(id)?;
+        crate::enrollment::check_not_ordered(&period)?;
         let last_day = last_day.unwrap_or_else(|| self.today());
         if last_day < period.start {
             return Err(Error::Conflict(format!(
@@ -86,6 +86,7 @@ impl SelfReport {
         reason: Option<MonitoringReason>,
     ) -> Result<MonitoringPeriod> {
         let mut period = self.monitoring_period(id)?;
+        crate::enrollment::check_not_ordered(&period)?;
         if let Some(start) = start {
             period.start = start;
         }

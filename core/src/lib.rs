@@ -14,6 +14,7 @@ pub mod clock;
 mod consent;
 mod corrections;
 pub mod crypto;
+mod enrollment;
 pub mod error;
 mod export;
 mod facade;

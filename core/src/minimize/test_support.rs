@@ -53,6 +53,7 @@ pub(super) fn form(id: &str, fields: Vec<FieldSpec>) -> Form {
         id: id.to_owned(),
         once_per: OncePer::Day,
         requires_monitoring: false,
+        enrollment: Default::default(),
         title: BTreeMap::new(),
         fields,
         padded_bytes: BTreeMap::new(),

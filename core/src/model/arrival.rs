@@ -80,6 +80,7 @@ mod tests {
             id: "arrival".into(),
             once_per: OncePer::Registration,
             requires_monitoring: false,
+            enrollment: Default::default(),
             title: Default::default(),
             fields: vec![
                 field("travel", FieldKind::TravelHistory),

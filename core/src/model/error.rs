@@ -106,6 +106,9 @@ pub enum Rule {
     /// A daily report is dated before the day this person arrived (the `arrival_date`
     /// of their registration): monitoring starts on arrival.
     BeforeArrival,
+    /// A form open only to enrolled people (`enrollment: required`) is filed for a day
+    /// outside every period an enrollment order set for it.
+    NotEnrolled,
     /// The code is not one the form allows.
     UnknownCode {
         /// The codes the field allows, in the form's order, so the person learns them
@@ -174,6 +177,7 @@ impl Rule {
             Rule::DateOrder => "DateOrder",
             Rule::LegAfterArrival => "LegAfterArrival",
             Rule::BeforeArrival => "BeforeArrival",
+            Rule::NotEnrolled => "NotEnrolled",
             Rule::UnknownCode { .. } => "UnknownCode",
             Rule::DuplicateCode => "DuplicateCode",
             Rule::ControlCharacter => "ControlCharacter",
@@ -223,6 +227,9 @@ impl fmt::Display for Rule {
             }
             Rule::BeforeArrival => f.write_str(
                 "is before the arrival date of this person's registration: daily reports start on arrival",
+            ),
+            Rule::NotEnrolled => f.write_str(
+                "is outside every monitoring period an enrollment order set for this form: only people the collector enrolled file it",
             ),
             Rule::UnknownCode { allowed } => write!(
                 f,
@@ -325,6 +332,7 @@ mod tests {
             Rule::DateOrder,
             Rule::LegAfterArrival,
             Rule::BeforeArrival,
+            Rule::NotEnrolled,
             Rule::UnknownCode {
                 allowed: vec!["cough".into()],
             },

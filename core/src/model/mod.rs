@@ -25,7 +25,9 @@ pub use correction::{Correction, profile_corrections, recheck, record_correction
 pub use error::{Rule, ValidationError};
 pub use gb2260::NEWEST_LIST_YEAR as DISTRICT_CODES_YEAR;
 pub use kind::{FieldKind, ProfileAttribute};
-pub use monitoring::{DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, Owed, due};
+pub use monitoring::{
+    DueItem, MonitoringId, MonitoringPeriod, MonitoringReason, Owed, PeriodOrder, due,
+};
 pub use phone::LIBPHONENUMBER_VERSION;
 pub use profile::{MAX_DISPLAY_NAME_CHARS, NewProfile, Profile, ProfileId, ValidatedProfile};
 pub use record::{AnswerInput, Answers, Record, RecordId, check_answers, validate_answers};

@@ -82,6 +82,36 @@ pub struct MonitoringPeriod {
     pub days: u32,
     /// Why.
     pub reason: MonitoringReason,
+    /// For a period an enrollment order set (`selfreport.enrollment/1`): what the order
+    /// says beyond the period. Such a period is the collector's: the person cannot end or
+    /// correct it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<PeriodOrder>,
+}
+
+/// What an enrollment order set beside its period.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodOrder {
+    /// The county-level district the person is monitored in.
+    pub district: String,
+    /// The forms the order allows, with how many submissions a day each.
+    pub forms: std::collections::BTreeMap<String, u32>,
+    /// The order's secret, base64url: what the device proves enrollment with. Never
+    /// printed.
+    pub secret: String,
+    /// When the order was issued, RFC 3339.
+    pub issued_at: String,
+}
+
+impl fmt::Debug for PeriodOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PeriodOrder")
+            .field("district", &self.district)
+            .field("forms", &self.forms)
+            .field("secret", &"<redacted>")
+            .field("issued_at", &self.issued_at)
+            .finish()
+    }
 }
 
 impl MonitoringPeriod {
@@ -253,6 +283,7 @@ mod tests {
             id: id.into(),
             once_per,
             requires_monitoring,
+            enrollment: Default::default(),
             title: Default::default(),
             fields: vec![],
             padded_bytes: Default::default(),
@@ -311,6 +342,7 @@ mod tests {
             start: date(start),
             days,
             reason: MonitoringReason::Arrival,
+            order: None,
         }
     }
 

@@ -193,6 +193,10 @@ pub struct Form {
     pub once_per: OncePer,
     /// Whether it is due only during an active monitoring period.
     pub requires_monitoring: bool,
+    /// `selfreport.policy/2`: whether it may be filed only under an enrollment order
+    /// ([`FormEnrollment::Required`]) or by anyone ([`FormEnrollment::Open`], the default and
+    /// what every `/1` form is).
+    pub enrollment: FormEnrollment,
     /// Title in several languages.
     pub title: Labels,
     /// The fields, in display order.
@@ -208,6 +212,17 @@ impl Form {
     pub fn field(&self, field_id: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|field| field.id == field_id)
     }
+}
+
+/// Who may file a form (`selfreport.policy/2`, `"enrollment": "required" | "open"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FormEnrollment {
+    /// Anyone: a traveler's pre-registration, a self-declared monitoring period.
+    #[default]
+    Open,
+    /// Only a person enrolled by a collector's signed order (`selfreport.enrollment/1`),
+    /// inside the monitoring period the order sets.
+    Required,
 }
 
 /// Where a field's value comes from.

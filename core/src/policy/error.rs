@@ -294,6 +294,30 @@ pub enum PolicyError {
         detail: String,
     },
 
+    /// An enrollment order is malformed or breaks a content rule (checked before any
+    /// signature).
+    #[error("the enrollment order is not acceptable: {detail}")]
+    BadEnrollment {
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// An enrollment order is not signed by the key that signed its policy.
+    #[error("the enrollment order's signature is not acceptable: {detail}")]
+    EnrollmentBadSignature {
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// An enrollment order reaches beyond its policy: another policy, a district outside
+    /// its regions, a form open to anyone or unknown, a period longer or outside its
+    /// validity.
+    #[error("the enrollment order lies outside its policy: {detail}")]
+    EnrollmentOutsidePolicy {
+        /// What is wrong.
+        detail: String,
+    },
+
     /// The chain from a trust anchor to the policy's signer does not hold together: a link
     /// signed by the wrong key, a policy not signed by the last subject, too many links.
     #[error("the delegation chain is broken at link {link}: {detail}")]
@@ -525,6 +549,9 @@ impl PolicyError {
             PolicyError::BadSetting { .. } => "PolicyBadSetting",
             PolicyError::BadRecipientRole { .. } => "PolicyBadRecipientRole",
             PolicyError::BadDelegation { .. } => "PolicyBadDelegation",
+            PolicyError::BadEnrollment { .. } => "EnrollmentMalformed",
+            PolicyError::EnrollmentBadSignature { .. } => "EnrollmentBadSignature",
+            PolicyError::EnrollmentOutsidePolicy { .. } => "EnrollmentOutsidePolicy",
             PolicyError::ChainBroken { .. } => "PolicyChainBroken",
             PolicyError::DelegationNotValid { .. } => "PolicyDelegationNotValid",
             PolicyError::DelegationWidens { .. } => "PolicyDelegationWidens",

@@ -11,6 +11,7 @@ pub mod delegation;
 pub mod disclosure_order;
 pub mod disclosure_scope;
 mod document;
+pub mod enrollment;
 mod envelope;
 mod error;
 pub mod guardrails;

@@ -40,6 +40,8 @@ pub struct NewMonitoringPeriod {
     pub reason: MonitoringReason,
     /// Device retention of the policy, in days after the last day.
     pub retention_days: u32,
+    /// The enrollment order that set it, if one did.
+    pub order: Option<crate::model::PeriodOrder>,
 }
 
 impl Store {
@@ -53,6 +55,7 @@ impl Store {
             start: new.start,
             days: new.days,
             reason: new.reason,
+            order: new.order,
         };
         if let Some(existing) = self
             .monitoring_periods()?

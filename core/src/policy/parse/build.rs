@@ -8,8 +8,8 @@ use super::super::limits::*;
 use super::super::region::RegionCode;
 use super::super::trust::decode_key_32;
 use super::super::{
-    CoverTraffic, Endpoint, FieldSpec, Form, Issuer, Monitoring, OncePer, Padding, PolicyDocument,
-    PolicyError, PolicyFormat, Purpose, Recipient, RecipientRole, Retention,
+    CoverTraffic, Endpoint, FieldSpec, Form, FormEnrollment, Issuer, Monitoring, OncePer, Padding,
+    PolicyDocument, PolicyError, PolicyFormat, Purpose, Recipient, RecipientRole, Retention,
 };
 use super::checks::{check_count, check_id, check_labels, check_range, limit, setting};
 use super::field::{build_field, check_references};
@@ -367,6 +367,22 @@ pub(super) fn build_form(
         (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("padded_bytes")),
         (PolicyFormat::V2, sizes) => sizes.map(|sizes| sizes.0).unwrap_or_default(),
     };
+    let enrollment = match (format, raw.enrollment) {
+        (_, None) => FormEnrollment::Open,
+        (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("enrollment")),
+        (PolicyFormat::V2, Some(RawEnrollment::Open)) => FormEnrollment::Open,
+        (PolicyFormat::V2, Some(RawEnrollment::Required)) => {
+            // An order sets a monitoring period: a form that needs one is filed in it.
+            if !raw.requires_monitoring {
+                return Err(setting(
+                    format!("form `{}`", raw.id),
+                    "a form with `enrollment: required` also has `requires_monitoring: true` \
+                     (an enrollment order sets the monitoring period it is filed in)",
+                ));
+            }
+            FormEnrollment::Required
+        }
+    };
     Ok(Form {
         id: raw.id,
         once_per: match raw.once_per {
@@ -374,6 +390,7 @@ pub(super) fn build_form(
             RawOncePer::Registration => OncePer::Registration,
         },
         requires_monitoring: raw.requires_monitoring,
+        enrollment,
         title,
         fields,
         padded_bytes,

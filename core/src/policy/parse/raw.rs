@@ -107,12 +107,22 @@ pub(super) struct RawForm {
     pub(super) once_per: RawOncePer,
     #[serde(default)]
     pub(super) requires_monitoring: bool,
+    /// `/2` only; absent means `open`.
+    #[serde(default)]
+    pub(super) enrollment: Option<RawEnrollment>,
     #[serde(default)]
     pub(super) title: UniqueMap<String>,
     pub(super) fields: Vec<RawField>,
     /// `/2` only (required there).
     #[serde(default)]
     pub(super) padded_bytes: Option<UniqueMap<u64>>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawEnrollment {
+    Required,
+    Open,
 }
 
 #[derive(Deserialize, Clone, Copy)]

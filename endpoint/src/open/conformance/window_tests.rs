@@ -108,6 +108,7 @@ fn a_plain_window_of_a_form_with_an_arrival_takes_legs_up_to_it() {
         id: "arrival".into(),
         once_per: selfreport_core::policy::OncePer::Registration,
         requires_monitoring: false,
+        enrollment: Default::default(),
         title: Default::default(),
         fields: vec![FieldSpec {
             id: "arrival_date".into(),

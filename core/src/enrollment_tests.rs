@@ -1,0 +1,155 @@
+//! A person enrolled by an order: the order starts the period, required forms are filed
+//! only inside it, and the period is the collector's.
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::facade::tests::{Setup, setup as facade_setup};
+use crate::model::{Answers, MonitoringReason, Rule};
+use crate::policy::enrollment::sign_enrollment;
+use crate::policy::test_support::{policy_v2, signed_under};
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+/// The facade tests' store with `sh-arrivals` (`/2`) installed, its daily form open only
+/// to enrolled people, signed by the store's trusted key. Today is 28 November.
+fn setup() -> Setup {
+    let s = facade_setup("2026-11-28T09:00:00+08:00");
+    let mut policy = policy_v2();
+    policy["forms"][0]["enrollment"] = json!("required");
+    s.core
+        .install_policy(&signed_under(&s.key, &policy, &[]))
+        .expect("the policy installs");
+    s
+}
+
+fn order(start: &str) -> Value {
+    json!({
+        "format": "selfreport.enrollment/1",
+        "policy_id": "sh-arrivals",
+        "monitoring": {"start": start, "days": 14},
+        "reason": "arrival",
+        "district": "310101",
+        "forms": {"daily": {"per_day": 1}},
+        "secret": "AAECAwQFBgcICQoLDA0ODw",
+        "issued_at": "2026-11-27T18:00:00+08:00"
+    })
+}
+
+fn signed_order(s: &Setup, document: &Value) -> Vec<u8> {
+    sign_enrollment(&s.key, &serde_json::to_vec(document).unwrap()).unwrap()
+}
+
+fn daily(s: &Setup, day: &str) -> crate::error::Result<crate::store::SavedRecord> {
+    s.core.save_record(
+        &s.profile,
+        "sh-arrivals",
+        "daily",
+        Some(date(day)),
+        Answers::new()
+            .text("temperature", "36.6")
+            .text("symptoms", ""),
+    )
+}
+
+fn not_enrolled(result: crate::error::Result<crate::store::SavedRecord>) -> bool {
+    matches!(result, Err(Error::Invalid(ref problem)) if problem.field == "date" && problem.rule == Rule::NotEnrolled)
+}
+
+#[test]
+fn a_required_form_is_refused_until_an_order_enrolls_the_person() {
+    let s = setup();
+    assert!(not_enrolled(daily(&s, "2026-11-28")));
+    // A self-declared period does not open it, and cannot be started under this policy.
+    let refused = s.core.start_monitoring(
+        &s.profile,
+        "sh-arrivals",
+        None,
+        MonitoringReason::SelfReported,
+    );
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+
+    let period = s
+        .core
+        .enroll(&s.profile, &signed_order(&s, &order("2026-11-27")))
+        .expect("the order enrolls");
+    assert_eq!((period.start, period.days), (date("2026-11-27"), 14));
+    assert_eq!(period.reason, MonitoringReason::Arrival);
+    let ordered = period.order.as_ref().expect("the order is kept");
+    assert_eq!(ordered.district, "310101");
+    assert!(
+        !format!("{period:?}").contains("AAECAw"),
+        "the secret is never printed"
+    );
+
+    assert!(daily(&s, "2026-11-28").is_ok());
+    // Outside the ordered days, still refused; checking says so without saving.
+    s.clock.advance_days(20);
+    assert!(not_enrolled(daily(&s, "2026-12-11")));
+    let problems = s
+        .core
+        .check_answers(
+            &s.profile,
+            "sh-arrivals",
+            "daily",
+            Some(date("2026-12-11")),
+            Answers::new()
+                .text("temperature", "36.6")
+                .text("symptoms", ""),
+        )
+        .unwrap();
+    assert_eq!(problems[0].rule, Rule::NotEnrolled);
+    // The open form (the pre-registration) needs no order.
+    assert!(
+        s.core
+            .save_record(
+                &s.profile,
+                "sh-arrivals",
+                "arrival",
+                None,
+                Answers::new().text("arrival_date", "2026-12-18"),
+            )
+            .is_ok()
+    );
+}
+
+#[test]
+fn an_ordered_period_is_the_collectors_and_a_bad_order_changes_nothing() {
+    let s = setup();
+    let period = s
+        .core
+        .enroll(&s.profile, &signed_order(&s, &order("2026-11-27")))
+        .unwrap();
+    assert!(matches!(
+        s.core.end_monitoring(&period.id, None),
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        s.core
+            .correct_monitoring(&period.id, Some(date("2026-11-20")), None),
+        Err(Error::Conflict(_))
+    ));
+    // A second order on the same days overlaps.
+    assert!(matches!(
+        s.core
+            .enroll(&s.profile, &signed_order(&s, &order("2026-12-01"))),
+        Err(Error::Conflict(_))
+    ));
+    // An order signed by another key, or outside the policy's regions, enrolls nobody.
+    let other = crate::policy::test_support::test_key();
+    let foreign =
+        sign_enrollment(&other, &serde_json::to_vec(&order("2026-12-20")).unwrap()).unwrap();
+    let refused = s.core.enroll(&s.profile, &foreign).unwrap_err();
+    assert_eq!(refused.code(), "EnrollmentBadSignature");
+    let mut wuhan = order("2026-12-20");
+    wuhan["district"] = json!("420106");
+    let refused = s
+        .core
+        .enroll(&s.profile, &signed_order(&s, &wuhan))
+        .unwrap_err();
+    assert_eq!(refused.code(), "EnrollmentOutsidePolicy");
+    assert_eq!(s.core.monitoring_periods().unwrap(), [period]);
+}
