@@ -85,6 +85,9 @@ pub enum Command {
     /// Start monitoring periods.
     #[command(subcommand)]
     Monitor(MonitorCommand),
+    /// Enroll a profile under a collector's signed enrollment order: its monitoring period
+    /// starts, and the forms it names may be filed in it.
+    Enroll(EnrollArgs),
     /// List the reports still owed today.
     Due(DueArgs),
     /// Fill in a form for a profile and save it, encrypted; prints the record id.
@@ -368,6 +371,18 @@ pub enum MonitorCommand {
     End(MonitorEndArgs),
     /// Correct a period's first day or reason.
     Correct(MonitorCorrectArgs),
+}
+
+/// `enroll`.
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The profile id.
+    #[arg(long, value_name = "ID")]
+    pub profile: String,
+    /// The signed enrollment order (`selfreport.signed/1` JSON, written by
+    /// `selfreport-authority enroll`).
+    #[arg(value_name = "ORDER")]
+    pub order: PathBuf,
 }
 
 /// `monitor start`.

@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Profile(command) => profile(global, &command),
         Command::Monitor(command) => monitor(global, &command),
+        Command::Enroll(args) => monitoring::enroll(global, &args),
         Command::Due(args) => due(global, &args),
         Command::Report(args) => crate::reporting::report(global, args),
         Command::Records(args) => records(global, &args),
@@ -214,7 +215,7 @@ fn policy_install(global: &GlobalOptions, file: &Path) -> Result<(), Failure> {
 
 /// Reads at most one byte more than the largest signed policy accepted, so an oversized
 /// file is refused by the core's size check without being read whole.
-fn read_signed_policy(file: &Path) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_signed_policy(file: &Path) -> Result<Vec<u8>, Failure> {
     let cannot_read = |error: std::io::Error| {
         Failure::io(
             tr_with("io.cannot_read", &[("path", &file.display())]),

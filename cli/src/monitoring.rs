@@ -1,11 +1,11 @@
-//! `monitor start|list|end|correct`: the periods during which a household member owes
-//! daily reports.
+//! `monitor start|list|end|correct` and `enroll`: the periods during which a household
+//! member owes daily reports.
 //!
 //! A period the person starts is self-started unless `--reason` says otherwise
 //! (`contact`, `arrival`): the reason is what the person states, and a resident
-//! monitoring her mother is not recording an arrival. Periods that enrollment orders
-//! start (issue 14) will be the collector's to change, not the person's; the core refuses
-//! them in `end_monitoring` and `correct_monitoring`.
+//! monitoring her mother is not recording an arrival. A period an enrollment order starts
+//! (`enroll`) is the collector's to change, not the person's: the core refuses it in
+//! `end_monitoring` and `correct_monitoring`.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +14,8 @@ use selfreport_core::model::{MonitoringId, MonitoringPeriod, MonitoringReason, P
 use serde_json::json;
 
 use crate::args::{
-    GlobalOptions, MonitorCorrectArgs, MonitorEndArgs, MonitorListArgs, MonitorStartArgs, ReasonArg,
+    EnrollArgs, GlobalOptions, MonitorCorrectArgs, MonitorEndArgs, MonitorListArgs,
+    MonitorStartArgs, ReasonArg,
 };
 use crate::commands::{emit, emit_json, open};
 use crate::failure::Failure;
@@ -75,6 +76,24 @@ pub fn monitor_start(global: &GlobalOptions, args: &MonitorStartArgs) -> Result<
     emit(&format!(
         "{}\n{}",
         tr("monitor.started"),
+        period_line(&period, &names)
+    ))
+}
+
+/// Runs `enroll`.
+pub fn enroll(global: &GlobalOptions, args: &EnrollArgs) -> Result<(), Failure> {
+    let profile = ProfileId::parse(&args.profile)?;
+    let order = crate::commands::read_signed_policy(&args.order)?;
+    let report = open(global)?;
+    let period = report.enroll(&profile, &order)?;
+    let names = nicknames(&report)?;
+    let district = period
+        .order
+        .as_ref()
+        .map_or("?", |order| order.district.as_str());
+    emit(&format!(
+        "{}\n{}",
+        tr_with("monitor.enrolled", &[("district", &district)]),
         period_line(&period, &names)
     ))
 }

@@ -34,6 +34,7 @@ pub mod authority;
 pub mod delegation;
 pub mod development_pki;
 pub mod dropbox;
+pub mod enrollment;
 pub mod error;
 pub mod fhir;
 pub mod keyfile;

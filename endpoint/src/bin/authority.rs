@@ -120,6 +120,35 @@ enum Command {
         #[arg(long, value_name = "SIGNED.json")]
         out: PathBuf,
     },
+    /// Sign an enrollment order: one person (unnamed) to be monitored under a policy.
+    /// Signed by the key that signed the policy; written mode 0600 (it holds a secret).
+    Enroll {
+        /// The key that signed the policy: a root's signing.key, or the collector's.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The policy the person is enrolled under.
+        #[arg(long, value_name = "PID")]
+        policy: String,
+        /// The county-level GB/T 2260 district the person is monitored in.
+        #[arg(long, value_name = "CODE")]
+        district: String,
+        /// First day of monitoring (default: today).
+        #[arg(long, value_name = "DATE")]
+        start: Option<chrono::NaiveDate>,
+        /// Days of monitoring (at most the policy's monitoring.days).
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// Why: arrival, close_contact or secondary_contact.
+        #[arg(long)]
+        reason: String,
+        /// A form the order allows and how many submissions a day (`daily=1`); repeatable,
+        /// at least one.
+        #[arg(long = "form", value_name = "FORM=N", required = true)]
+        forms: Vec<String>,
+        /// Where to write the signed order (refused if it exists).
+        #[arg(long, value_name = "ORDER.json")]
+        out: PathBuf,
+    },
     /// Delegate to a subject key: authorize it, within constraints, to sign policies (and
     /// with --depth, to delegate further).
     Delegate {
@@ -334,6 +363,33 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                 );
             }
             Ok(vec![output.key_id])
+        }
+        Command::Enroll {
+            key,
+            policy,
+            district,
+            start,
+            days,
+            reason,
+            forms,
+            out,
+        } => {
+            let request = selfreport_endpoint::enrollment::EnrollmentRequest {
+                policy_id: policy,
+                district,
+                start: start.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                days,
+                reason,
+                forms: selfreport_endpoint::enrollment::form_allowances(&forms)?,
+            };
+            let output = selfreport_endpoint::enrollment::enroll_file(&key, &request, &out)?;
+            Ok(vec![format!(
+                "key {} signed an enrollment order under `{}` for district {} into {} (mode 0600: it holds the order's secret)",
+                output.signer_key_id,
+                request.policy_id,
+                request.district,
+                output.out_path.display()
+            )])
         }
         Command::Delegate {
             key,
