@@ -53,6 +53,9 @@ readonly DEMO_AUTHORITY=android-demo/demo-authority
 readonly ANDROID_API=26
 readonly ABIS=(arm64-v8a armeabi-v7a x86_64)
 readonly TARGETS=(aarch64-linux-android armv7-linux-androideabi x86_64-linux-android)
+# The NDK's clang driver for each ABI (the linker cargo-ndk would use), which
+# scripts/link-cdylib runs after leaving uniffi's metadata out of the exported symbols.
+readonly CLANG_TARGETS=(aarch64-linux-android armv7a-linux-androideabi x86_64-linux-android)
 
 profile=release
 demo_assets=false
@@ -155,9 +158,14 @@ else
     if [[ "$profile" == release ]]; then
         rustc_flags+=(--release)
     fi
+    ndk_bin="$(echo "$ANDROID_NDK_HOME"/toolchains/llvm/prebuilt/*/bin)"
     for index in "${!ABIS[@]}"; do
         abi="${ABIS[$index]}"
-        cargo ndk --target "$abi" --platform "$ANDROID_API" "${rustc_flags[@]}"
+        # As scripts/build-cdylib does on the host (scripts/link-cdylib: ~45 KB of uniffi
+        # metadata left out). Not run on the machine that wrote it (no NDK there).
+        linker=(-- -C "linker=$PWD/scripts/link-cdylib")
+        SELFREPORT_LINKER="$ndk_bin/${CLANG_TARGETS[$index]}$ANDROID_API-clang" \
+            cargo ndk --target "$abi" --platform "$ANDROID_API" "${rustc_flags[@]}" "${linker[@]}"
         mkdir -p "$jni/$abi"
         cp "$target_dir/${TARGETS[$index]}/$profile/libselfreport_ffi.so" "$jni/$abi/"
     done
