@@ -19,6 +19,8 @@
 //! - [`scope`]: the cases an officer may see, every query filtered in one place;
 //! - [`reveal`]: one case's identity, opened with the identity key on a reasoned,
 //!   capped, audited request;
+//! - [`aggregates`]: the only export, counts by district, day and flag, small cells
+//!   suppressed;
 //! - [`web`]: the web application (axum, server-rendered HTML, no script);
 //! - [`schema`]: the console's tables, versioned.
 #![forbid(unsafe_code)]
@@ -27,6 +29,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod aggregates;
 pub mod audit;
 pub mod audit_log;
 pub mod base32;

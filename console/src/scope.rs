@@ -11,6 +11,7 @@ use selfreport_core::policy::region::RegionCode;
 use serde_json::Value;
 use tokio_postgres::GenericClient;
 
+use crate::aggregates::DayCounts;
 use crate::error::ConsoleError;
 use crate::officers::{Officer, Role};
 
@@ -43,6 +44,17 @@ impl Scope {
                 .map(|code| district_pattern(code))
                 .collect(),
             policies: officer.policies.clone(),
+        }
+    }
+}
+
+impl Scope {
+    /// Every district of `policies`: the command line's aggregate export, run by the
+    /// console's administrator.
+    pub fn all_districts(policies: Vec<String>) -> Self {
+        Self {
+            district_patterns: vec!["%".to_owned()],
+            policies,
         }
     }
 }
@@ -278,6 +290,49 @@ impl<'a, C: GenericClient> ScopedCases<'a, C> {
                 pseudonym: row.get(3),
                 reason: row.get(4),
                 note: row.get(5),
+            })
+            .collect())
+    }
+}
+
+impl<C: GenericClient> ScopedCases<'_, C> {
+    /// Per (district, report date) from `from` to `to` (inclusive), the cases in scope
+    /// that reported and those whose report carried each flag (by the report's district).
+    pub async fn daily_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<(String, NaiveDate), DayCounts>, ConsoleError> {
+        Ok(self
+            .client
+            .query(
+                "SELECT r.district, r.report_date, count(DISTINCT r.pseudonym),
+                        count(DISTINCT r.pseudonym) FILTER (WHERE r.fever),
+                        count(DISTINCT r.pseudonym) FILTER (WHERE r.symptoms),
+                        count(DISTINCT r.pseudonym) FILTER (WHERE r.unconfirmed)
+                 FROM case_reports r JOIN cases c ON c.pseudonym = r.pseudonym
+                 WHERE c.policy_id = ANY($1) AND r.district LIKE ANY($2)
+                   AND r.report_date BETWEEN $3 AND $4
+                 GROUP BY r.district, r.report_date",
+                &[
+                    &self.scope.policies,
+                    &self.scope.district_patterns,
+                    &from,
+                    &to,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                (
+                    (row.get(0), row.get(1)),
+                    DayCounts {
+                        reports: row.get(2),
+                        fever: row.get(3),
+                        symptoms: row.get(4),
+                        unconfirmed: row.get(5),
+                    },
+                )
             })
             .collect())
     }

@@ -67,6 +67,8 @@ pub struct Console {
     pub http: reqwest::Client,
     /// The key-encryption key (standard base64).
     pub kek: Zeroizing<String>,
+    /// The console database's URL.
+    pub url: String,
 }
 
 impl Console {
@@ -146,6 +148,7 @@ impl Console {
             .collect();
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let database_url = url.clone();
         let state = ConsoleState {
             db: DbPool::new(
                 2,
@@ -171,6 +174,7 @@ impl Console {
             cases,
             http,
             kek: kek_text,
+            url: database_url,
         }
     }
 
