@@ -16,6 +16,8 @@
 //! - [`recipient_keys`]: the recipient keys, sealed under the key-encryption key;
 //! - [`ingest`]: the drop box's submissions opened (health part only), checked and stored
 //!   as pseudonymous cases;
+//! - [`retention`]: reports deleted at their policy's retention and after the drop box
+//!   deleted them, the audit log keeping counts only;
 //! - [`scope`]: the cases an officer may see, every query filtered in one place;
 //! - [`reveal`]: one case's identity, opened with the identity key on a reasoned,
 //!   capped, audited request;
@@ -40,6 +42,7 @@ pub mod login;
 pub mod officers;
 pub mod password;
 pub mod recipient_keys;
+pub mod retention;
 pub mod reveal;
 pub mod schema;
 pub mod scope;

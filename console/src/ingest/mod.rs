@@ -11,6 +11,10 @@
 //!
 //! Every submission dealt with is recorded (`ingested`), in the transaction that stores it,
 //! so running ingest again ingests nothing twice. Each run is one audit entry.
+//!
+//! Reports whose submission the drop box no longer holds (deleted on the device's request,
+//! or past the drop box's retention) are deleted, with the cases they leave empty
+//! ([`crate::retention`]); an audit entry records how many, never which.
 
 pub mod facts;
 mod reading;
@@ -28,6 +32,7 @@ use crate::audit_log::{Recorded, append};
 use crate::error::ConsoleError;
 use crate::kek::KeyEncryptionKey;
 use crate::recipient_keys::{HEALTH, case_pseudonym_key, recipient_key};
+use crate::retention::{Deleted, delete_reports};
 use facts::{case_pseudonym, monitoring_district, report_flags};
 use reading::{Conforming, Read, read_new};
 
@@ -56,6 +61,9 @@ pub struct IngestReport {
     pub already: usize,
     /// Submissions under a policy not given, left alone.
     pub other_policy: usize,
+    /// Reports (and cases left without one) deleted because the drop box no longer
+    /// holds their submission: a device's deletion request, or the drop box's retention.
+    pub deleted: Deleted,
 }
 
 /// The purpose a stored submission body is sealed for under the key-encryption key.
@@ -94,11 +102,12 @@ pub async fn ingest(
         .collect();
     let database = database.clone();
     let read_documents = documents.clone();
-    let all =
+    let mut all =
         tokio::task::spawn_blocking(move || read_new(&database, &read_documents, health, &seen))
             .await
             .map_err(|_| ConsoleError::Io("the reading task failed".into()))??;
 
+    let present = std::mem::take(&mut all.present);
     let mut report = IngestReport {
         already: all.already,
         other_policy: all.other_policy,
@@ -147,6 +156,33 @@ pub async fn ingest(
                 report.stored += 1;
             }
         }
+    }
+    let gone: Vec<String> = tx
+        .query("SELECT submission_id FROM case_reports", &[])
+        .await?
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .filter(|id| !present.contains(id))
+        .collect();
+    if !gone.is_empty() {
+        report.deleted = delete_reports(&tx, &gone).await?;
+        let detail = format!(
+            "day {}: {} report(s) whose submission the drop box deleted, {} case(s) left without a report",
+            now.date_naive(),
+            report.deleted.reports,
+            report.deleted.cases
+        );
+        append(
+            &tx,
+            now,
+            Recorded {
+                actor: INGEST_ACTOR,
+                action: AuditAction::Deletion,
+                subject: None,
+                detail: Some(&detail),
+            },
+        )
+        .await?;
     }
     let detail = format!(
         "{} stored, {} cover, {} refused{}",
