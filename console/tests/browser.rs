@@ -220,7 +220,11 @@ async fn flow(server: String, binary: PathBuf) {
         }
         texts
     };
-    assert_eq!(cases, std::slice::from_ref(&own), "only the officer's district");
+    assert_eq!(
+        cases,
+        std::slice::from_ref(&own),
+        "only the officer's district"
+    );
     let source = browser.source().await.unwrap();
     assert!(!source.contains(ZHANG.name) && !source.contains(WANG.name));
     assert!(!source.contains(&other));
