@@ -44,6 +44,76 @@ impl Drop for Driver {
     }
 }
 
+/// `selfreport-console serve` on 127.0.0.1, its output kept in files (its logs), killed
+/// when dropped.
+struct Served {
+    child: Child,
+    base: String,
+    out: PathBuf,
+    log: PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Starts the console's binary on `console`'s database and certificate.
+    async fn start(console: &Console, dir: &std::path::Path) -> Self {
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, &console.tls.cert_pem).unwrap();
+        std::fs::write(&key, &console.tls.key_pem).unwrap();
+        let (out, log) = (dir.join("serve.out"), dir.join("serve.log"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_selfreport-console"));
+        command
+            .args(["serve", "--db", &console.url, "--listen", "127.0.0.1:0"])
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .env("SELFREPORT_CONSOLE_KEK", console.kek.as_str())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&log).unwrap());
+        if let Ok(ca) = std::env::var("SELFREPORT_TEST_POSTGRES_CA") {
+            command.args(["--db-ca", &ca]);
+        }
+        let child = command.spawn().unwrap();
+        let mut served = Self {
+            child,
+            base: String::new(),
+            out,
+            log,
+        };
+        for _ in 0..300 {
+            let text = std::fs::read_to_string(&served.out).unwrap_or_default();
+            if let Some(address) = text
+                .lines()
+                .find_map(|line| line.strip_prefix("the console listens on "))
+            {
+                served.base = address.to_owned();
+                return served;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the console did not start: {}",
+            std::fs::read_to_string(&served.log).unwrap_or_default()
+        );
+    }
+
+    /// Stops it and returns everything it wrote.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let out = std::fs::read_to_string(&self.out).unwrap_or_default();
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        format!("{out}{log}")
+    }
+}
+
 /// The chromedriver binary: `SELFREPORT_CHROMEDRIVER`, else Debian's.
 fn chromedriver() -> Option<PathBuf> {
     let path = std::env::var_os("SELFREPORT_CHROMEDRIVER")
@@ -133,11 +203,8 @@ async fn shoot(browser: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn log_in(browser: &Client, console: &Console, username: &str) {
-    browser
-        .goto(&format!("{}/login", console.base))
-        .await
-        .unwrap();
+async fn log_in(browser: &Client, base: &str, console: &Console, username: &str) {
+    browser.goto(&format!("{base}/login")).await.unwrap();
     let set = |name: &'static str, value: String| async move {
         browser
             .find(Locator::Css(&format!("form.login input[name={name}]")))
@@ -157,6 +224,12 @@ async fn log_in(browser: &Client, console: &Console, username: &str) {
         .click()
         .await
         .unwrap();
+    let landing = if username == "auditor" {
+        "Audit log"
+    } else {
+        "Cases"
+    };
+    wait_for_title(browser, &format!("{landing} · selfreport console")).await;
 }
 
 async fn log_out(browser: &Client) {
@@ -167,10 +240,19 @@ async fn log_out(browser: &Client) {
         .click()
         .await
         .unwrap();
-    assert_eq!(
-        browser.title().await.unwrap(),
-        "Log in · selfreport console"
-    );
+    wait_for_title(browser, "Log in · selfreport console").await;
+}
+
+/// Waits (up to 10 s) until the page's title is `title`: a click returns before the page
+/// it leads to has loaded.
+async fn wait_for_title(browser: &Client, title: &str) {
+    for _ in 0..100 {
+        if browser.title().await.unwrap() == title {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.title().await.unwrap(), title);
 }
 
 async fn heading(browser: &Client) -> String {
@@ -200,17 +282,18 @@ async fn flow(server: String, binary: PathBuf) {
     let console = Console::start(&server, 20).await;
     let own = console.case_of(&ZHANG);
     let other = console.case_of(&WANG);
+    // The console's own binary serves the browser, so its logs can be read afterwards.
+    let files = tempfile::tempdir().unwrap();
+    let served = Served::start(&console, files.path()).await;
+    let base = served.base.clone();
     let driver = start_driver(&binary).await;
     let profile = tempfile::tempdir().unwrap();
     let browser = browser(&driver, profile.path()).await;
 
     // The login page, then an officer of 420106 with a TOTP code.
-    browser
-        .goto(&format!("{}/login", console.base))
-        .await
-        .unwrap();
+    browser.goto(&format!("{base}/login")).await.unwrap();
     shoot(&browser, "login").await;
-    log_in(&browser, &console, "officer.a").await;
+    log_in(&browser, &base, &console, "officer.a").await;
     assert_eq!(heading(&browser).await, "Cases");
     assert!(browser.current_url().await.unwrap().path() == "/cases");
     let cases: Vec<String> = {
@@ -232,7 +315,7 @@ async fn flow(server: String, binary: PathBuf) {
 
     // Another district's case by editing the URL: not found, and 404 on the wire.
     browser
-        .goto(&format!("{}/cases/{other}", console.base))
+        .goto(&format!("{base}/cases/{other}"))
         .await
         .unwrap();
     assert_eq!(heading(&browser).await, "Not found");
@@ -246,7 +329,7 @@ async fn flow(server: String, binary: PathBuf) {
         .join("; ");
     let status = console
         .http
-        .get(format!("{}/cases/{other}", console.base))
+        .get(format!("{base}/cases/{other}"))
         .header("cookie", &cookie_header)
         .send()
         .await
@@ -255,10 +338,7 @@ async fn flow(server: String, binary: PathBuf) {
     assert_eq!(status, 404);
 
     // The own case, then its reveal with a reason and a note.
-    browser
-        .goto(&format!("{}/cases/{own}", console.base))
-        .await
-        .unwrap();
+    browser.goto(&format!("{base}/cases/{own}")).await.unwrap();
     shoot(&browser, "case").await;
     browser
         .find(Locator::Css("a.reveal"))
@@ -267,6 +347,7 @@ async fn flow(server: String, binary: PathBuf) {
         .click()
         .await
         .unwrap();
+    wait_for_title(&browser, &format!("Reveal case {own} · selfreport console")).await;
     shoot(&browser, "reveal-form").await;
     browser
         .find(Locator::Css("select[name=reason]"))
@@ -289,6 +370,11 @@ async fn flow(server: String, binary: PathBuf) {
         .click()
         .await
         .unwrap();
+    wait_for_title(
+        &browser,
+        &format!("Identity of case {own} · selfreport console"),
+    )
+    .await;
     assert_eq!(heading(&browser).await, format!("Identity of case {own}"));
     let identity = browser
         .find(Locator::Css("section.revealed"))
@@ -315,11 +401,8 @@ async fn flow(server: String, binary: PathBuf) {
     log_out(&browser).await;
 
     // The supervisor sees the reveal, and the aggregates.
-    log_in(&browser, &console, "super.a").await;
-    browser
-        .goto(&format!("{}/reveals", console.base))
-        .await
-        .unwrap();
+    log_in(&browser, &base, &console, "super.a").await;
+    browser.goto(&format!("{base}/reveals")).await.unwrap();
     let reveals = browser
         .find(Locator::Css("table.reveals"))
         .await
@@ -336,10 +419,7 @@ async fn flow(server: String, binary: PathBuf) {
     assert!(!reveals.contains(ZHANG.name));
     shoot(&browser, "reveals").await;
     browser
-        .goto(&format!(
-            "{}/aggregates?from=2026-12-05&to=2026-12-06",
-            console.base
-        ))
+        .goto(&format!("{base}/aggregates?from=2026-12-05&to=2026-12-06"))
         .await
         .unwrap();
     assert_eq!(heading(&browser).await, "Aggregates");
@@ -347,11 +427,8 @@ async fn flow(server: String, binary: PathBuf) {
     log_out(&browser).await;
 
     // The auditor reads the log.
-    log_in(&browser, &console, "auditor").await;
-    browser
-        .goto(&format!("{}/audit", console.base))
-        .await
-        .unwrap();
+    log_in(&browser, &base, &console, "auditor").await;
+    browser.goto(&format!("{base}/audit")).await.unwrap();
     let log = browser
         .find(Locator::Css("table.audit"))
         .await
@@ -362,6 +439,40 @@ async fn flow(server: String, binary: PathBuf) {
     assert!(log.contains("reveal") && log.contains("officer.a"), "{log}");
     shoot(&browser, "audit").await;
     browser.close().await.unwrap();
+
+    // The canary check: after the whole run, no identity value of the residents (their
+    // names, their phone; the policy sends no ID number) is anywhere in the console's
+    // database, in any table, as text or as bytes, nor in the console's logs. The only
+    // copies are inside the sealed submissions (`case_reports.sealed_body`, ciphertext).
+    let logs = served.stop();
+    let canaries = [ZHANG.name, WANG.name, console_web::PHONE];
+    for canary in canaries {
+        assert!(
+            !logs.contains(canary),
+            "{canary} in the console's logs:\n{logs}"
+        );
+    }
+    let found = database_canaries(&console.db, &canaries).await;
+    assert!(
+        found.is_empty(),
+        "identity values in the database: {found:?}"
+    );
+    // The scan does find one where it is (a control: the same scan, a planted copy).
+    console
+        .db
+        .batch_execute(&format!(
+            "CREATE TABLE canary_control (b bytea); INSERT INTO canary_control VALUES ('\\x{}')",
+            hex(WANG.name.as_bytes())
+        ))
+        .await
+        .unwrap();
+    let found = database_canaries(&console.db, &canaries).await;
+    assert_eq!(found, [("canary_control".to_owned(), WANG.name.to_owned())]);
+    console
+        .db
+        .batch_execute("DROP TABLE canary_control")
+        .await
+        .unwrap();
 
     // audit verify passes against a checkpoint, and fails once a row is edited.
     let key = SigningKey::generate().unwrap();
@@ -388,4 +499,48 @@ async fn flow(server: String, binary: PathBuf) {
         .await
         .unwrap_err();
     assert_eq!(broken.code(), "AuditAltered", "{broken}");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every (table, canary) where a row of a table of the console's database holds the
+/// canary: as text, or as bytes (a `bytea` column reads as `\x` and hex).
+async fn database_canaries(
+    db: &tokio_postgres::Client,
+    canaries: &[&str],
+) -> Vec<(String, String)> {
+    let tables: Vec<String> = db
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(tables.len() >= 9, "{tables:?}");
+    let mut found = Vec::new();
+    for table in tables {
+        let rows: Vec<String> = db
+            .query(&format!("SELECT t::text FROM {table} t"), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        for canary in canaries {
+            let as_hex = hex(canary.as_bytes());
+            if rows
+                .iter()
+                .any(|row| row.contains(canary) || row.contains(&as_hex))
+            {
+                found.push((table.clone(), (*canary).to_owned()));
+            }
+        }
+    }
+    found
 }

@@ -41,6 +41,9 @@ pub const WANG: Person = Person {
     district: "420111",
 };
 
+/// The phone every test resident's identity part carries (the drop box's tests' profile).
+pub const PHONE: &str = "+8613800138000";
+
 /// Every account's password.
 pub const PASSWORD: &str = "correct horse battery";
 
