@@ -18,6 +18,7 @@
 //!   as pseudonymous cases;
 //! - [`retention`]: reports deleted at their policy's retention and after the drop box
 //!   deleted them, the audit log keeping counts only;
+//! - [`case_summary`]: what the case list shows of each case, kept on its row;
 //! - [`scope`]: the cases an officer may see, every query filtered in one place;
 //! - [`reveal`]: one case's identity, opened with the identity key on a reasoned,
 //!   capped, audited request;
@@ -35,6 +36,8 @@ pub mod aggregates;
 pub mod audit;
 pub mod audit_log;
 pub mod base32;
+#[macro_use]
+pub mod case_summary;
 pub mod error;
 pub mod ingest;
 pub mod kek;

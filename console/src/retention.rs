@@ -22,6 +22,7 @@ use tokio_postgres::{Client, Transaction};
 
 use crate::audit::AuditAction;
 use crate::audit_log::{Recorded, append};
+use crate::case_summary::refresh;
 use crate::error::ConsoleError;
 
 /// Who retention acts as in the audit log.
@@ -151,16 +152,7 @@ pub(crate) async fn delete_reports(
     let cases = tx
         .execute("DELETE FROM cases WHERE pseudonym = ANY($1)", &[&emptied])
         .await?;
-    // A case that keeps reports takes its dates and district from those it has left.
-    tx.execute(
-        "UPDATE cases c SET
-             first_date = (SELECT min(report_date) FROM case_reports r WHERE r.pseudonym = c.pseudonym),
-             last_date = (SELECT max(report_date) FROM case_reports r WHERE r.pseudonym = c.pseudonym),
-             district = (SELECT r.district FROM case_reports r WHERE r.pseudonym = c.pseudonym
-                         ORDER BY r.report_date DESC, r.received_at DESC LIMIT 1)
-         WHERE c.pseudonym = ANY($1)",
-        &[&touched],
-    )
-    .await?;
+    // A case that keeps reports takes its dates, district and latest report from them.
+    refresh(tx, &touched).await?;
     Ok(Deleted { reports, cases })
 }

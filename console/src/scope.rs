@@ -166,15 +166,12 @@ pub struct ScopedCases<'a, C: GenericClient> {
     scope: &'a Scope,
 }
 
+/// A case as the list shows it, from its row alone ([`crate::case_summary`] keeps it).
 const SUMMARY: &str = "
 SELECT c.pseudonym, c.policy_id, c.district, c.monitoring_days, c.first_date,
-       (SELECT count(DISTINCT r.report_date) FROM case_reports r WHERE r.pseudonym = c.pseudonym),
-       latest.report_date, latest.answers, latest.fever, latest.symptoms, latest.unconfirmed
+       c.days_reported::bigint, c.last_date, c.latest_answers, c.latest_fever,
+       c.latest_symptoms, c.latest_unconfirmed
 FROM cases c
-CROSS JOIN LATERAL (
-    SELECT report_date, answers, fever, symptoms, unconfirmed FROM case_reports r
-    WHERE r.pseudonym = c.pseudonym ORDER BY report_date DESC, received_at DESC LIMIT 1
-) latest
 WHERE c.policy_id = ANY($1) AND c.district LIKE ANY($2)";
 
 impl<'a, C: GenericClient> ScopedCases<'a, C> {
@@ -186,7 +183,7 @@ impl<'a, C: GenericClient> ScopedCases<'a, C> {
     /// The cases in scope, fever first, then the latest reported, at most [`LIST_LIMIT`].
     pub async fn list(&self, today: NaiveDate) -> Result<Vec<CaseSummary>, ConsoleError> {
         let query = format!(
-            "{SUMMARY} ORDER BY latest.fever DESC, latest.report_date DESC, c.pseudonym LIMIT {LIST_LIMIT}"
+            "{SUMMARY} ORDER BY c.latest_fever DESC, c.last_date DESC, c.pseudonym LIMIT {LIST_LIMIT}"
         );
         self.client
             .query(

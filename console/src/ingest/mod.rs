@@ -29,6 +29,7 @@ use tokio_postgres::{Client, Transaction};
 
 use crate::audit::AuditAction;
 use crate::audit_log::{Recorded, append};
+use crate::case_summary::refresh;
 use crate::error::ConsoleError;
 use crate::kek::KeyEncryptionKey;
 use crate::recipient_keys::{HEALTH, case_pseudonym_key, recipient_key};
@@ -129,6 +130,7 @@ pub async fn ingest(
         )
         .await?;
     }
+    let mut touched: Vec<String> = Vec::new();
     for (submission_id, read) in all.read {
         let outcome = match read {
             Read::Cover => Outcome::Cover,
@@ -153,10 +155,14 @@ pub async fn ingest(
             Outcome::Case(case) => {
                 let (conforming, case) = *case;
                 store_report(&tx, kek, &submission_id, &conforming, &case).await?;
+                touched.push(case.pseudonym);
                 report.stored += 1;
             }
         }
     }
+    touched.sort();
+    touched.dedup();
+    refresh(&tx, &touched).await?;
     let gone: Vec<String> = tx
         .query("SELECT submission_id FROM case_reports", &[])
         .await?
