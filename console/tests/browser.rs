@@ -445,6 +445,11 @@ async fn flow(server: String, binary: PathBuf) {
     // database, in any table, as text or as bytes, nor in the console's logs. The only
     // copies are inside the sealed submissions (`case_reports.sealed_body`, ciphertext).
     let logs = served.stop();
+    // serve ran retention when it started (nothing was past it).
+    assert!(
+        logs.contains("retention: deleted 0 report(s) past their policy's server_days"),
+        "{logs}"
+    );
     let canaries = [ZHANG.name, WANG.name, console_web::PHONE];
     for canary in canaries {
         assert!(

@@ -211,3 +211,39 @@ async fn a_deletion_at_the_drop_box_deletes_the_opened_copy_at_the_next_ingest()
         "one ingest entry, no second deletion"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_box_holding_none_of_what_was_ingested_is_refused_and_nothing_deleted() {
+    let Some(server) = server_or_skip() else {
+        return;
+    };
+    let mut console = Console::start(&server, 20).await;
+    // Another drop box (another database), empty.
+    let other = dropbox::FilledDropBox::start().await;
+    let kek = selfreport_console::kek::KeyEncryptionKey::from_base64(&console.kek).unwrap();
+    let policy = selfreport_endpoint::policy_file::PolicyFile::read(
+        &console.filled.policy_path,
+        Some(&console.filled.trust_path),
+        Utc::now().date_naive(),
+    )
+    .unwrap();
+    let entries = audit_entries(&console).await.len();
+    let error = selfreport_console::ingest::ingest(
+        &mut console.db,
+        &kek,
+        &selfreport_endpoint::dropbox::Database::parse(&other.database()).unwrap(),
+        &[policy],
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.code(), "InvalidArgument");
+    assert!(
+        error
+            .to_string()
+            .contains("holds none of the 3 submission(s) ingested before"),
+        "{error}"
+    );
+    assert_eq!(count(&console, "case_reports").await, 3);
+    assert_eq!(audit_entries(&console).await.len(), entries);
+}

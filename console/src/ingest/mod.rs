@@ -14,7 +14,9 @@
 //!
 //! Reports whose submission the drop box no longer holds (deleted on the device's request,
 //! or past the drop box's retention) are deleted, with the cases they leave empty
-//! ([`crate::retention`]); an audit entry records how many, never which.
+//! ([`crate::retention`]); an audit entry records how many, never which. A drop box that
+//! holds none of the submissions ingested before is refused, with nothing done: it is more
+//! likely another database than a deletion of everything.
 
 pub mod facts;
 mod reading;
@@ -101,6 +103,7 @@ pub async fn ingest(
         .iter()
         .map(|row| row.get(0))
         .collect();
+    let seen_before = seen.len();
     let database = database.clone();
     let read_documents = documents.clone();
     let mut all =
@@ -108,6 +111,15 @@ pub async fn ingest(
             .await
             .map_err(|_| ConsoleError::Io("the reading task failed".into()))??;
 
+    if seen_before > 0 && all.already == 0 {
+        // Reports missing from the drop box are deleted below; a drop box that holds none of
+        // what was ingested before is more likely another database than a deletion of all.
+        return Err(ConsoleError::Invalid(format!(
+            "the drop box holds none of the {seen_before} submission(s) ingested before: is \
+             --dropbox the right database? (If its retention removed them all, run \
+             `selfreport-console retention` first.) Nothing was ingested or deleted."
+        )));
+    }
     let present = std::mem::take(&mut all.present);
     let mut report = IngestReport {
         already: all.already,
