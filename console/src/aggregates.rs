@@ -168,6 +168,8 @@ pub enum Format {
     Csv,
     /// [`to_json`].
     Json,
+    /// Shown on the supervisors' page (the caller renders the cells).
+    Page,
 }
 
 /// Counts the cases `scope` sees from `from` to `to` (inclusive), suppresses small cells,
@@ -192,6 +194,7 @@ pub async fn export(
     let rendered = match format {
         Format::Csv => to_csv(&cells),
         Format::Json => to_json(&cells),
+        Format::Page => String::new(),
     };
     let suppressed = cells.iter().filter(|cell| cell.count.is_none()).count();
     let detail = format!(
@@ -199,6 +202,7 @@ pub async fn export(
         match format {
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Page => "page",
         },
         cells.len()
     );

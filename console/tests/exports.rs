@@ -117,6 +117,15 @@ async fn supervisors_see_counts_of_their_scope_with_small_cells_suppressed() {
     assert_eq!(exports.len(), 2, "the page and the download");
     assert!(exports.iter().all(|entry| entry.actor == "super.a"));
     assert!(
+        exports[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .starts_with("aggregates 2026-12-06..2026-12-06 as page: 8 cells, "),
+        "{:?}",
+        exports[0]
+    );
+    assert!(
         exports[1]
             .detail
             .as_deref()

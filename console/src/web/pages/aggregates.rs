@@ -49,7 +49,7 @@ pub(in super::super) async fn aggregates(
         Some(_) => return Err(PageError::BadForm("format: html or csv".into())),
     };
     let scope = Scope::of(&viewer.officer);
-    let format = if csv { Format::Csv } else { Format::Json };
+    let format = if csv { Format::Csv } else { Format::Page };
     let (cells, rendered) = {
         let mut db = state.db.get().await?;
         export(
