@@ -66,6 +66,11 @@ pub enum AuditAction {
     RevealList,
     /// An auditor read the audit log.
     AuditRead,
+    /// Reports past their policy's retention were deleted (counts only).
+    Retention,
+    /// Reports of submissions the drop box deleted on a device's request were deleted
+    /// (counts only).
+    Deletion,
 }
 
 /// One entry, as hashed.

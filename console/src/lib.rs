@@ -16,9 +16,14 @@
 //! - [`recipient_keys`]: the recipient keys, sealed under the key-encryption key;
 //! - [`ingest`]: the drop box's submissions opened (health part only), checked and stored
 //!   as pseudonymous cases;
+//! - [`retention`]: reports deleted at their policy's retention and after the drop box
+//!   deleted them, the audit log keeping counts only;
+//! - [`case_summary`]: what the case list shows of each case, kept on its row;
 //! - [`scope`]: the cases an officer may see, every query filtered in one place;
 //! - [`reveal`]: one case's identity, opened with the identity key on a reasoned,
 //!   capped, audited request;
+//! - [`aggregates`]: the only export, counts by district, day and flag, small cells
+//!   suppressed;
 //! - [`web`]: the web application (axum, server-rendered HTML, no script);
 //! - [`schema`]: the console's tables, versioned.
 #![forbid(unsafe_code)]
@@ -27,9 +32,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod aggregates;
 pub mod audit;
 pub mod audit_log;
 pub mod base32;
+#[macro_use]
+pub mod case_summary;
 pub mod error;
 pub mod ingest;
 pub mod kek;
@@ -37,6 +45,7 @@ pub mod login;
 pub mod officers;
 pub mod password;
 pub mod recipient_keys;
+pub mod retention;
 pub mod reveal;
 pub mod schema;
 pub mod scope;

@@ -15,6 +15,8 @@
 //! - `ingested` (version 3): every drop box submission ingest has dealt with, and how, so
 //!   that running it again ingests nothing twice.
 //! - `reveals` (version 3): each identity shown, by whom, why and when.
+//! - version 4: each case's row also keeps what the case list shows of it (days reported,
+//!   the latest report's answers and flags), so the list reads one table.
 //! - `audit_log`: the hash chain of [`crate::audit`]; rows are only ever inserted, and a
 //!   trigger refuses updates and deletes (a database owner can drop the trigger: the signed
 //!   checkpoints outside the database are what catch that).
@@ -24,7 +26,7 @@ use tokio_postgres::Client;
 use crate::error::ConsoleError;
 
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -134,6 +136,22 @@ CREATE TABLE reveals (
 );
 CREATE INDEX reveals_by_officer_and_time ON reveals (officer_id, revealed_at);
 ";
+
+/// Version 4: what the case list shows of each case, kept on its row
+/// ([`crate::case_summary`]), filled from the reports, and indexed in the list's order.
+const V4: &str = concat!(
+    "ALTER TABLE cases
+        ADD COLUMN days_reported integer NOT NULL DEFAULT 0,
+        ADD COLUMN latest_answers text NOT NULL DEFAULT '{}',
+        ADD COLUMN latest_fever boolean NOT NULL DEFAULT false,
+        ADD COLUMN latest_symptoms boolean NOT NULL DEFAULT false,
+        ADD COLUMN latest_unconfirmed boolean NOT NULL DEFAULT false;
+",
+    refresh_cases_sql!("true"),
+    ";
+CREATE INDEX cases_by_urgency ON cases (district, latest_fever DESC, last_date DESC, pseudonym);
+"
+);
 
 /// Brings the console's tables up to [`CURRENT_VERSION`].
 pub async fn migrate(client: &mut Client) -> Result<(), ConsoleError> {

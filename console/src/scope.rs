@@ -11,6 +11,7 @@ use selfreport_core::policy::region::RegionCode;
 use serde_json::Value;
 use tokio_postgres::GenericClient;
 
+use crate::aggregates::DayCounts;
 use crate::error::ConsoleError;
 use crate::officers::{Officer, Role};
 
@@ -43,6 +44,17 @@ impl Scope {
                 .map(|code| district_pattern(code))
                 .collect(),
             policies: officer.policies.clone(),
+        }
+    }
+}
+
+impl Scope {
+    /// Every district of `policies`: the command line's aggregate export, run by the
+    /// console's administrator.
+    pub fn all_districts(policies: Vec<String>) -> Self {
+        Self {
+            district_patterns: vec!["%".to_owned()],
+            policies,
         }
     }
 }
@@ -154,15 +166,12 @@ pub struct ScopedCases<'a, C: GenericClient> {
     scope: &'a Scope,
 }
 
+/// A case as the list shows it, from its row alone ([`crate::case_summary`] keeps it).
 const SUMMARY: &str = "
 SELECT c.pseudonym, c.policy_id, c.district, c.monitoring_days, c.first_date,
-       (SELECT count(DISTINCT r.report_date) FROM case_reports r WHERE r.pseudonym = c.pseudonym),
-       latest.report_date, latest.answers, latest.fever, latest.symptoms, latest.unconfirmed
+       c.days_reported::bigint, c.last_date, c.latest_answers, c.latest_fever,
+       c.latest_symptoms, c.latest_unconfirmed
 FROM cases c
-CROSS JOIN LATERAL (
-    SELECT report_date, answers, fever, symptoms, unconfirmed FROM case_reports r
-    WHERE r.pseudonym = c.pseudonym ORDER BY report_date DESC, received_at DESC LIMIT 1
-) latest
 WHERE c.policy_id = ANY($1) AND c.district LIKE ANY($2)";
 
 impl<'a, C: GenericClient> ScopedCases<'a, C> {
@@ -174,7 +183,7 @@ impl<'a, C: GenericClient> ScopedCases<'a, C> {
     /// The cases in scope, fever first, then the latest reported, at most [`LIST_LIMIT`].
     pub async fn list(&self, today: NaiveDate) -> Result<Vec<CaseSummary>, ConsoleError> {
         let query = format!(
-            "{SUMMARY} ORDER BY latest.fever DESC, latest.report_date DESC, c.pseudonym LIMIT {LIST_LIMIT}"
+            "{SUMMARY} ORDER BY c.latest_fever DESC, c.last_date DESC, c.pseudonym LIMIT {LIST_LIMIT}"
         );
         self.client
             .query(
@@ -278,6 +287,49 @@ impl<'a, C: GenericClient> ScopedCases<'a, C> {
                 pseudonym: row.get(3),
                 reason: row.get(4),
                 note: row.get(5),
+            })
+            .collect())
+    }
+}
+
+impl<C: GenericClient> ScopedCases<'_, C> {
+    /// Per (district, report date) from `from` to `to` (inclusive), the cases in scope
+    /// that reported and those whose report carried each flag (by the report's district).
+    pub async fn daily_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<(String, NaiveDate), DayCounts>, ConsoleError> {
+        Ok(self
+            .client
+            .query(
+                "SELECT r.district, r.report_date, count(DISTINCT r.pseudonym),
+                        count(DISTINCT r.pseudonym) FILTER (WHERE r.fever),
+                        count(DISTINCT r.pseudonym) FILTER (WHERE r.symptoms),
+                        count(DISTINCT r.pseudonym) FILTER (WHERE r.unconfirmed)
+                 FROM case_reports r JOIN cases c ON c.pseudonym = r.pseudonym
+                 WHERE c.policy_id = ANY($1) AND r.district LIKE ANY($2)
+                   AND r.report_date BETWEEN $3 AND $4
+                 GROUP BY r.district, r.report_date",
+                &[
+                    &self.scope.policies,
+                    &self.scope.district_patterns,
+                    &from,
+                    &to,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                (
+                    (row.get(0), row.get(1)),
+                    DayCounts {
+                        reports: row.get(2),
+                        fever: row.get(3),
+                        symptoms: row.get(4),
+                        unconfirmed: row.get(5),
+                    },
+                )
             })
             .collect())
     }

@@ -102,6 +102,13 @@ fn an_administrator_manages_accounts_and_the_audit_log_catches_an_edit() {
     assert_eq!(refused.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&refused.stderr).starts_with("error[InvalidArgument]: "));
 
+    // Retention on an empty console deletes nothing, and says so in counts.
+    let retention = console.ok(&["retention"]);
+    assert_eq!(
+        retention.trim(),
+        "retention: deleted 0 report(s) past their policy's server_days, and 0 case(s) left without a report"
+    );
+
     console.ok(&["user", "disable", "--username", "li.wei"]);
     let listed = console.ok(&["user", "list"]);
     assert!(

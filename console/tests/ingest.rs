@@ -381,7 +381,7 @@ async fn the_schema_migrates_from_version_2_keeping_accounts() {
         .unwrap()
         .get(0);
     assert_eq!(version, CURRENT_VERSION);
-    assert_eq!(CURRENT_VERSION, 3);
+    assert_eq!(CURRENT_VERSION, 4);
     let kept: i64 = client
         .query_one("SELECT id FROM officers WHERE username = 'li.wei'", &[])
         .await
@@ -401,4 +401,44 @@ async fn the_schema_migrates_from_version_2_keeping_accounts() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn the_migration_to_version_4_fills_the_case_lists_columns_from_the_reports() {
+    let Some(server) = server_or_skip() else {
+        return;
+    };
+    let mut client = connect(&new_database(&server, "console_migrate4").await).await;
+    migrate_up_to(&mut client, 3).await.unwrap();
+    // A case with two reports as version 3 stored them: the later one with fever, in
+    // another county.
+    client
+        .batch_execute(&format!(
+            "INSERT INTO cases VALUES ('{case}', 'sh-daily-health', '420106', 14,
+                 DATE '2026-12-05', DATE '2026-12-05');
+             INSERT INTO case_reports VALUES
+               ('{a}', '{case}', 1, 'daily', DATE '2026-12-05', now(), '420106',
+                '{{\"temperature\":false}}', false, false, false, '\\x00'),
+               ('{b}', '{case}', 1, 'daily', DATE '2026-12-06', now(), '420111',
+                '{{\"temperature\":true}}', true, true, false, '\\x00');",
+            case = "c".repeat(32),
+            a = "a".repeat(32),
+            b = "b".repeat(32),
+        ))
+        .await
+        .unwrap();
+    migrate(&mut client).await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT days_reported, last_date::text, district, latest_answers, latest_fever,
+                    latest_symptoms FROM cases",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 2);
+    assert_eq!(row.get::<_, String>(1), "2026-12-06");
+    assert_eq!(row.get::<_, String>(2), "420111");
+    assert_eq!(row.get::<_, String>(3), "{\"temperature\":true}");
+    assert!(row.get::<_, bool>(4) && row.get::<_, bool>(5));
 }

@@ -19,7 +19,7 @@ use common::{
 use selfreport_core::minimize::minimize;
 use selfreport_core::model::{FieldValue, Profile, Temperature, TravelLeg};
 use selfreport_endpoint::fhir::questionnaire_bundle;
-use selfreport_endpoint::open::{OutputFormat, open_command};
+use selfreport_endpoint::open::{IdentityAccess, OutputFormat, open_command};
 use serde_json::{Value, json};
 
 const DAILY: &[u8] = include_bytes!("../../examples/policies/daily-report.json");
@@ -79,12 +79,14 @@ fn export(drop_box: &TestDropBox, dir: &Path, name: &str, flagged: usize) -> (Va
         .collect();
     let policy_path = drop_box.db.path().with_file_name("policy.signed.json");
     std::fs::write(&policy_path, &drop_box.envelope).unwrap();
-    let (fhir, report) = open_command(
+    // One case (every test submission is the same person's), identity values included.
+    let (fhir, report, _) = open_command(
         &drop_box.db.database(),
         &keys,
         &policy_path,
         Some(&drop_box.authority.keys.public_key_path),
         OutputFormat::Fhir,
+        &IdentityAccess::OneCase(PSEUDONYM.to_owned()),
     )
     .unwrap();
     assert_eq!(report.flagged(), flagged, "{report:#?}");

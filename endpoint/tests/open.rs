@@ -19,28 +19,64 @@ use common::{
 };
 use selfreport_core::crypto::{hpke_seal, submission_info};
 use selfreport_core::policy::PolicyDocument;
+use selfreport_endpoint::keyfile::read_recipient_key;
 use selfreport_endpoint::open::decrypt::open_part;
-use selfreport_endpoint::open::{OpenReport, OpenedSubmission, OutputFormat, open_command};
+use selfreport_endpoint::open::{
+    IdentityAccess, OpenReport, OpenedSubmission, OutputFormat, Restricted, open_command,
+    open_stored, to_csv, to_fhir, to_json,
+};
+use selfreport_endpoint::policy_file::PolicyFile;
 use selfreport_endpoint::recipient_key::RecipientKeyPair;
 use serde_json::{Value, json};
 
 const NAME_CANARY: &str = "Canary-Zhang-San";
 
+/// Opens everything with both keys through the library (`open_stored`, which the console
+/// and the demo use), identity values included: what the conformance checks look at.
 fn open(drop_box: &TestDropBox, format: OutputFormat) -> (String, OpenReport) {
+    let policy_path = drop_box.db.path().with_file_name("policy.signed.json");
+    std::fs::write(&policy_path, &drop_box.envelope).unwrap();
+    let policy = PolicyFile::read(
+        &policy_path,
+        Some(&drop_box.authority.keys.public_key_path),
+        chrono::Utc::now().date_naive(),
+    )
+    .unwrap();
+    let keys: BTreeMap<String, RecipientKeyPair> = ["health", "identity"]
+        .iter()
+        .map(|name| {
+            let path = drop_box.authority.recipient_key_path(name);
+            ((*name).to_owned(), read_recipient_key(&path).unwrap())
+        })
+        .collect();
+    let document = policy.document();
+    let report = open_stored(&drop_box.db.database(), document, &keys).unwrap();
+    let rendered = match format {
+        OutputFormat::Json => to_json(&report.submissions),
+        OutputFormat::Csv => to_csv(&report.submissions, document),
+        OutputFormat::Fhir => to_fhir(&report.submissions, document).unwrap(),
+    };
+    (rendered, report)
+}
+
+/// `open_command`, as the binary runs it, with both keys and `access`.
+fn open_as_command(drop_box: &TestDropBox, access: &IdentityAccess) -> (String, Restricted) {
     let keys: Vec<PathBuf> = ["health", "identity"]
         .iter()
         .map(|name| drop_box.authority.recipient_key_path(name))
         .collect();
     let policy = drop_box.db.path().with_file_name("policy.signed.json");
     std::fs::write(&policy, &drop_box.envelope).unwrap();
-    open_command(
+    let (rendered, _, restricted) = open_command(
         &drop_box.db.database(),
         &keys,
         &policy,
         Some(&drop_box.authority.keys.public_key_path),
-        format,
+        OutputFormat::Json,
+        access,
     )
-    .unwrap()
+    .unwrap();
+    (rendered, restricted)
 }
 
 fn find<'a>(report: &'a OpenReport, id: &str) -> &'a OpenedSubmission {
@@ -307,6 +343,20 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
         );
     }
 
+    // The command withholds identity values unless one case is named.
+    let (withheld, restricted) = open_as_command(&drop_box, &IdentityAccess::Withheld);
+    assert!(!withheld.contains(NAME_CANARY) && !withheld.contains("+8613800138000"));
+    assert!(withheld.contains("temperature_rounded"), "{withheld}");
+    assert!(restricted.withheld_values >= 2, "{restricted:?}");
+    let (one, restricted) =
+        open_as_command(&drop_box, &IdentityAccess::OneCase(PSEUDONYM.to_owned()));
+    assert!(one.contains(NAME_CANARY), "{one}");
+    assert_eq!(restricted.withheld_values, 0);
+    let other = "ffffffffffffffffffffffffffffffff".to_owned();
+    let (none, restricted) = open_as_command(&drop_box, &IdentityAccess::OneCase(other));
+    assert_eq!(serde_json::from_str::<Value>(&none).unwrap(), json!([]));
+    assert!(restricted.other_cases > 0);
+
     // CSV and FHIR carry the same data.
     let (csv, _) = open(&drop_box, OutputFormat::Csv);
     let header = csv.lines().next().unwrap();
@@ -388,6 +438,28 @@ async fn the_authority_binary_opens_to_stdout_and_refuses_foreign_keys() {
         "{summary}"
     );
     assert!(!String::from_utf8_lossy(&output.stdout).contains(NAME_CANARY));
+
+    // Both keys, no case named: identity values are withheld, and the user told where
+    // to go instead.
+    let identity_key = drop_box.authority.recipient_key_path("identity");
+    let output = run(&[], &[&health_key, &identity_key]);
+    assert!(output.status.success());
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(NAME_CANARY));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("identity value(s) withheld") && stderr.contains("--case PSEUDONYM"),
+        "{stderr}"
+    );
+    // One case: its identity, with a warning pointing to the console.
+    let output = run(&["--case", PSEUDONYM], &[&health_key, &identity_key]);
+    assert!(output.status.success());
+    let opened: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(opened[0]["recipients"]["identity"]["name"], NAME_CANARY);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("warning:") && stderr.contains("selfreport-console"),
+        "{stderr}"
+    );
 
     let trust = drop_box
         .authority

@@ -149,29 +149,29 @@ impl Loopback {
     }
 
     /// `selfreport-authority open --format FORMAT` with both recipient keys and the
-    /// signature checked against the authority's public key.
+    /// signature checked against the authority's public key (identity values withheld:
+    /// no case is named).
     pub fn open(&self, format: &str) -> Outcome {
+        self.open_with(format, &[])
+    }
+
+    /// `open` as [`Self::open`], with `extra` arguments (such as `--case PSEUDONYM`).
+    pub fn open_with(&self, format: &str, extra: &[&str]) -> Outcome {
         let keys = self.ws.authority_dir();
         let db = self.config.db.to_string_lossy().into_owned();
         let health = keys.join("recipient-health.key");
         let identity = keys.join("recipient-identity.key");
         let trust = keys.join("signing.pub");
         let policy = self.config.policy.to_string_lossy().into_owned();
-        self.ws.authority(&[
-            "open",
-            "--db",
-            &db,
-            "--key",
-            &health.to_string_lossy(),
-            "--key",
-            &identity.to_string_lossy(),
-            "--policy",
-            &policy,
-            "--trust",
-            &trust.to_string_lossy(),
-            "--format",
-            format,
-        ])
+        let health = health.to_string_lossy();
+        let identity = identity.to_string_lossy();
+        let trust = trust.to_string_lossy();
+        let mut args = vec![
+            "open", "--db", &db, "--key", &health, "--key", &identity, "--policy", &policy,
+            "--trust", &trust, "--format", format,
+        ];
+        args.extend_from_slice(extra);
+        self.ws.authority(&args)
     }
 
     /// Kills the drop box (SIGKILL).

@@ -106,15 +106,41 @@ fn the_authority_opens_json_csv_and_fhir_with_only_declared_transformed_fields()
     assert_eq!(net.sync(&[])["delivered"], 2);
     let withheld = withheld_values();
 
+    // Both keys, no case named: health fields only, identity values withheld.
     let json = net.open("json");
     assert!(
-        json.stderr.contains("opened 2 submission(s), 0 flagged"),
+        json.stderr.contains("opened 2 submission(s), 0 flagged")
+            && json.stderr.contains("4 identity value(s) withheld")
+            && json.stderr.contains("--case PSEUDONYM"),
         "{}",
         json.stderr
     );
     let opened: Value = json.json();
     let opened = opened.as_array().expect("an array of submissions");
     assert_eq!(opened.len(), 2);
+    for submission in opened {
+        assert!(
+            submission["recipients"].get("identity").is_none(),
+            "{submission}"
+        );
+    }
+    assert!(!json.stdout.contains(net.canaries.name.as_str()));
+    assert!(!json.stdout.contains(net.canaries.phone.as_str()));
+    let pseudonym = opened[0]["pseudonym"]
+        .as_str()
+        .expect("a pseudonym")
+        .to_owned();
+
+    // One case, by the pseudonym the health part carries: identity values too.
+    let json = net.open_with("json", &["--case", &pseudonym]);
+    assert!(
+        json.stderr.starts_with("warning:") && json.stderr.contains("selfreport-console"),
+        "{}",
+        json.stderr
+    );
+    let opened: Value = json.json();
+    let opened = opened.as_array().expect("an array of submissions");
+    assert_eq!(opened.len(), 2, "both reports are the same person's");
     let mut temperatures = BTreeSet::new();
     for submission in opened {
         assert_eq!(submission["flags"], serde_json::json!([]), "{submission}");
@@ -146,7 +172,7 @@ fn the_authority_opens_json_csv_and_fhir_with_only_declared_transformed_fields()
         }
     }
 
-    let csv = net.open("csv");
+    let csv = net.open_with("csv", &["--case", &pseudonym]);
     let text = csv.success();
     let header = text.lines().next().expect("a header row");
     for column in ["temperature", "district", "name", "phone"] {

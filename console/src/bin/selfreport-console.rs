@@ -1,7 +1,9 @@
 //! `selfreport-console`: the case console's administration commands (issue 16).
 //!
 //! `user add|disable|reset|list` manage accounts; `audit keygen|checkpoint|verify` anchor and
-//! check the audit log; `keys import` seals the recipient keys into the console; `ingest`
+//! check the audit log; `keys import` seals the recipient keys into the console; `retention` deletes
+//! what is past its policy's retention; `aggregates`
+//! writes the only export (counts, small cells suppressed); `ingest`
 //! brings the drop box's submissions in; `serve` runs the web application. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
 //! key-encryption key comes from `--kek-file` or `SELFREPORT_CONSOLE_KEK`. Errors are one
 //! line on stderr, `error[Code]: message`; exit status 2 for usage, 3 for invalid input, 4
@@ -19,6 +21,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
+use selfreport_console::aggregates::{Format as AggregateFormat, export};
 use selfreport_console::audit_log::{verify_log, write_checkpoint};
 use selfreport_console::error::ConsoleError;
 use selfreport_console::ingest::ingest;
@@ -27,8 +30,10 @@ use selfreport_console::officers::{
     Credentials, NewOfficer, Role, add_officer, disable_officer, officers, reset_officer,
 };
 use selfreport_console::recipient_keys::import_keys;
+use selfreport_console::retention::{RetentionReport, retention};
 use selfreport_console::reveal::DEFAULT_DAILY_CAP;
 use selfreport_console::schema::migrate;
+use selfreport_console::scope::Scope;
 use selfreport_console::web::db_pool::{DEFAULT_CONNECTIONS, DbPool};
 use selfreport_console::web::{self, ConsoleState};
 use selfreport_core::crypto::signature::SigningKey;
@@ -89,6 +94,29 @@ enum Command {
     /// Manage the recipient keys the console opens submissions with.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Delete the reports past their policy's retention.server_days, and the cases left
+    /// without a report (serve also does this when it starts and daily). Audited, counts
+    /// only.
+    Retention {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Write counts of cases by district, day and flag (reports, fever, symptoms,
+    /// unconfirmed) to stdout, counts from 1 to 4 and their complements suppressed: the
+    /// console's only export. Audited.
+    Aggregates {
+        #[command(flatten)]
+        database: Database,
+        /// The first report date (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The last report date (YYYY-MM-DD), at most 366 days after --from.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// csv or json.
+        #[arg(long, value_parser = parse_format, default_value = "csv")]
+        format: AggregateFormat,
+    },
     /// Open the drop box's new submissions (health part only), check each against its
     /// signed policy, and store them as pseudonymous cases. Exits 5 when one was refused.
     Ingest {
@@ -239,6 +267,14 @@ enum AuditCommand {
     },
 }
 
+fn parse_format(text: &str) -> Result<AggregateFormat, String> {
+    match text {
+        "csv" => Ok(AggregateFormat::Csv),
+        "json" => Ok(AggregateFormat::Json),
+        _ => Err("expected csv or json".to_owned()),
+    }
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| "expected officer, supervisor or auditor".to_owned())
 }
@@ -367,6 +403,29 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
             ));
         }
         Command::Serve(args) => serve(*args).await?,
+        Command::Retention { database } => {
+            let mut client = connect(&database).await?;
+            let report = retention(&mut client, Utc::now()).await?;
+            out.push(retention_line(&report));
+        }
+        Command::Aggregates {
+            database,
+            from,
+            to,
+            format,
+        } => {
+            let mut client = connect(&database).await?;
+            let policies: Vec<String> = client
+                .query("SELECT DISTINCT policy_id FROM policies", &[])
+                .await?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            let scope = Scope::all_districts(policies);
+            let (_, rendered) =
+                export(&mut client, &scope, ADMIN, (from, to), format, Utc::now()).await?;
+            out.push(rendered.trim_end().to_owned());
+        }
         Command::Keys(KeysCommand::Import {
             database,
             kek_file,
@@ -412,6 +471,12 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
                 report.already,
                 report.other_policy
             ));
+            if report.deleted.reports > 0 {
+                out.push(format!(
+                    "deleted {} report(s) the drop box no longer holds, and {} case(s) left without a report",
+                    report.deleted.reports, report.deleted.cases
+                ));
+            }
             if !report.refused.is_empty() {
                 // The summary still goes out: what was stored stays stored.
                 for line in out.iter() {
@@ -461,10 +526,34 @@ async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
         reveal_cap: args.reveal_cap,
     };
     let running = web::serve(listener, tls, state).await?;
+    // Retention now, then daily while serving.
+    let database = args.database.clone();
+    tokio::spawn(async move {
+        loop {
+            match open_connection(&database).await {
+                Ok(mut client) => match retention(&mut client, Utc::now()).await {
+                    Ok(report) => eprintln!("{}", retention_line(&report)),
+                    Err(error) => eprintln!("retention failed: error[{}]", error.code()),
+                },
+                Err(error) => eprintln!("retention failed: error[{}]", error.code()),
+            }
+            tokio::time::sleep(RETENTION_EVERY).await;
+        }
+    });
     println!("the console listens on https://{}", running.local_addr());
     // Runs until interrupted; then requests in flight finish.
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await
+}
+
+/// How often `serve` runs retention.
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+fn retention_line(report: &RetentionReport) -> String {
+    format!(
+        "retention: deleted {} report(s) past their policy's server_days, and {} case(s) left without a report",
+        report.deleted.reports, report.deleted.cases
+    )
 }
 
 fn show_credentials(credentials: &Credentials, out: &mut Vec<String>) {

@@ -11,6 +11,12 @@
 //!
 //! Every submission dealt with is recorded (`ingested`), in the transaction that stores it,
 //! so running ingest again ingests nothing twice. Each run is one audit entry.
+//!
+//! Reports whose submission the drop box no longer holds (deleted on the device's request,
+//! or past the drop box's retention) are deleted, with the cases they leave empty
+//! ([`crate::retention`]); an audit entry records how many, never which. A drop box that
+//! holds none of the submissions ingested before is refused, with nothing done: it is more
+//! likely another database than a deletion of everything.
 
 pub mod facts;
 mod reading;
@@ -25,9 +31,11 @@ use tokio_postgres::{Client, Transaction};
 
 use crate::audit::AuditAction;
 use crate::audit_log::{Recorded, append};
+use crate::case_summary::refresh;
 use crate::error::ConsoleError;
 use crate::kek::KeyEncryptionKey;
 use crate::recipient_keys::{HEALTH, case_pseudonym_key, recipient_key};
+use crate::retention::{Deleted, delete_reports};
 use facts::{case_pseudonym, monitoring_district, report_flags};
 use reading::{Conforming, Read, read_new};
 
@@ -56,6 +64,9 @@ pub struct IngestReport {
     pub already: usize,
     /// Submissions under a policy not given, left alone.
     pub other_policy: usize,
+    /// Reports (and cases left without one) deleted because the drop box no longer
+    /// holds their submission: a device's deletion request, or the drop box's retention.
+    pub deleted: Deleted,
 }
 
 /// The purpose a stored submission body is sealed for under the key-encryption key.
@@ -92,13 +103,24 @@ pub async fn ingest(
         .iter()
         .map(|row| row.get(0))
         .collect();
+    let seen_before = seen.len();
     let database = database.clone();
     let read_documents = documents.clone();
-    let all =
+    let mut all =
         tokio::task::spawn_blocking(move || read_new(&database, &read_documents, health, &seen))
             .await
             .map_err(|_| ConsoleError::Io("the reading task failed".into()))??;
 
+    if seen_before > 0 && all.already == 0 {
+        // Reports missing from the drop box are deleted below; a drop box that holds none of
+        // what was ingested before is more likely another database than a deletion of all.
+        return Err(ConsoleError::Invalid(format!(
+            "the drop box holds none of the {seen_before} submission(s) ingested before: is \
+             --dropbox the right database? (If its retention removed them all, run \
+             `selfreport-console retention` first.) Nothing was ingested or deleted."
+        )));
+    }
+    let present = std::mem::take(&mut all.present);
     let mut report = IngestReport {
         already: all.already,
         other_policy: all.other_policy,
@@ -120,6 +142,7 @@ pub async fn ingest(
         )
         .await?;
     }
+    let mut touched: Vec<String> = Vec::new();
     for (submission_id, read) in all.read {
         let outcome = match read {
             Read::Cover => Outcome::Cover,
@@ -144,9 +167,40 @@ pub async fn ingest(
             Outcome::Case(case) => {
                 let (conforming, case) = *case;
                 store_report(&tx, kek, &submission_id, &conforming, &case).await?;
+                touched.push(case.pseudonym);
                 report.stored += 1;
             }
         }
+    }
+    touched.sort();
+    touched.dedup();
+    refresh(&tx, &touched).await?;
+    let gone: Vec<String> = tx
+        .query("SELECT submission_id FROM case_reports", &[])
+        .await?
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .filter(|id| !present.contains(id))
+        .collect();
+    if !gone.is_empty() {
+        report.deleted = delete_reports(&tx, &gone).await?;
+        let detail = format!(
+            "day {}: {} report(s) whose submission the drop box deleted, {} case(s) left without a report",
+            now.date_naive(),
+            report.deleted.reports,
+            report.deleted.cases
+        );
+        append(
+            &tx,
+            now,
+            Recorded {
+                actor: INGEST_ACTOR,
+                action: AuditAction::Deletion,
+                subject: None,
+                detail: Some(&detail),
+            },
+        )
+        .await?;
     }
     let detail = format!(
         "{} stored, {} cover, {} refused{}",

@@ -47,6 +47,8 @@ pub(crate) struct ReadAll {
     pub(crate) other_policy: usize,
     /// Submissions dealt with before, skipped.
     pub(crate) already: usize,
+    /// The id of every submission the drop box holds now (of any policy).
+    pub(crate) present: HashSet<String>,
 }
 
 /// Reads every submission of `database` not in `seen` and opens those under one of
@@ -60,6 +62,7 @@ pub(crate) fn read_new(
     let keys = BTreeMap::from([(HEALTH.to_owned(), health)]);
     let mut all = ReadAll::default();
     for_each_stored(database, |row| {
+        all.present.insert(row.id.clone());
         if seen.contains(&row.id) {
             all.already += 1;
             return;

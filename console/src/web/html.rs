@@ -95,7 +95,7 @@ pub fn document(title: &str, nav: Option<&Nav<'_>>, body: &str) -> String {
                 page.raw(r#"<a href="/audit">Audit log</a>"#);
             }
             "supervisor" => {
-                page.raw(r#"<a href="/cases">Cases</a> <a href="/reveals">Reveals</a>"#);
+                page.raw(r#"<a href="/cases">Cases</a> <a href="/reveals">Reveals</a> <a href="/aggregates">Aggregates</a>"#);
             }
             _ => {
                 page.raw(r#"<a href="/cases">Cases</a>"#);

@@ -4,7 +4,8 @@
 //! Routes: `/login` (password and TOTP), `/cases` (the officer's cases, pseudonymous),
 //! `/cases/{pseudonym}` (one case), `/cases/{pseudonym}/reveal` (the reveal form, and the
 //! identity shown once), `/reveals` (supervisors: reveals in their scope), `/audit`
-//! (auditors: the audit log), `/logout`, `/static/console.css`. Every page view and every
+//! (auditors: the audit log), `/aggregates` (supervisors: counts, small cells
+//! suppressed, the only export), `/logout`, `/static/console.css`. Every page view and every
 //! reveal is an audit entry; every response carries the security headers of
 //! [`security`]; every form posted by a logged-in officer has its CSRF token checked
 //! ([`viewer::Posted`]).
@@ -53,6 +54,7 @@ pub fn router(state: Arc<ConsoleState>) -> Router {
         )
         .route("/reveals", get(pages::oversight::reveals))
         .route("/audit", get(pages::oversight::audit))
+        .route("/aggregates", get(pages::aggregates::aggregates))
         .route("/static/console.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security::security_headers))

@@ -41,6 +41,9 @@ pub const WANG: Person = Person {
     district: "420111",
 };
 
+/// The phone every test resident's identity part carries (the drop box's tests' profile).
+pub const PHONE: &str = "+8613800138000";
+
 /// Every account's password.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -67,6 +70,8 @@ pub struct Console {
     pub http: reqwest::Client,
     /// The key-encryption key (standard base64).
     pub kek: Zeroizing<String>,
+    /// The console database's URL.
+    pub url: String,
 }
 
 impl Console {
@@ -146,6 +151,7 @@ impl Console {
             .collect();
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let database_url = url.clone();
         let state = ConsoleState {
             db: DbPool::new(
                 2,
@@ -171,6 +177,7 @@ impl Console {
             cases,
             http,
             kek: kek_text,
+            url: database_url,
         }
     }
 

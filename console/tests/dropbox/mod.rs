@@ -92,10 +92,20 @@ impl FilledDropBox {
     /// Seals `person`'s daily report of `date` with `tenths` degrees (as the device does)
     /// without sending it.
     pub fn report(&self, person: &Person, date: &str, tenths: i32) -> Sealed {
+        self.report_as(person, &profile(person.name), date, tenths)
+    }
+
+    /// [`Self::report`] with the identity of `identity` (its name, phone, ID number).
+    pub fn report_as(
+        &self,
+        person: &Person,
+        identity: &selfreport_core::model::Profile,
+        date: &str,
+        tenths: i32,
+    ) -> Sealed {
         let policy = &self.drop_box.policy;
         let id = endpoint_common::random_hex_id();
-        let profile = profile(person.name);
-        let mut record = daily_record(&profile, policy, tenths);
+        let mut record = daily_record(identity, policy, tenths);
         record.date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
         record.values.insert(
             "district".to_owned(),
@@ -105,7 +115,7 @@ impl FilledDropBox {
             "temperature".to_owned(),
             FieldValue::Temperature(Temperature::from_tenths(tenths)),
         );
-        let disclosure = minimize(policy, &record, &profile, person.pseudonym, &id).unwrap();
+        let disclosure = minimize(policy, &record, identity, person.pseudonym, &id).unwrap();
         seal(policy, &id, &plaintexts_of(&disclosure))
     }
 

@@ -20,7 +20,8 @@ use selfreport_endpoint::delegation::{
 use selfreport_endpoint::development_pki::{DevelopmentPki, certificate_pin};
 use selfreport_endpoint::dropbox::{Database, DropBoxError};
 use selfreport_endpoint::fhir::questionnaire_command;
-use selfreport_endpoint::open::{OutputFormat, open_command};
+use selfreport_endpoint::open::identity_access::{ONE_CASE_WARNING, withheld_note};
+use selfreport_endpoint::open::{IdentityAccess, OutputFormat, open_command};
 use selfreport_endpoint::policy_fill::{PolicyFill, fill_policy_file};
 use selfreport_endpoint::revocation::{RevocationRequest, revoke_file};
 use selfreport_endpoint::{AuthorityError, keygen_with_recipients, sign_policy_file};
@@ -285,6 +286,12 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Output only the submissions of this device pseudonym (the `pseudonym` every
+        /// output carries), identity values included. Without it, identity values are
+        /// withheld even when the identity key is given: follow people up in the case
+        /// console (selfreport-console).
+        #[arg(long, value_name = "PSEUDONYM")]
+        case: Option<String>,
     },
     /// Print, as JSON, the size every part of each form is padded to, per recipient, as
     /// devices pad them: what a `/2` policy declares, what the core computes for a `/1`.
@@ -479,7 +486,15 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             policy,
             trust,
             format,
+            case,
         } => {
+            let access = match case {
+                Some(pseudonym) => {
+                    eprintln!("{ONE_CASE_WARNING}");
+                    IdentityAccess::OneCase(pseudonym)
+                }
+                None => IdentityAccess::Withheld,
+            };
             let format = match format {
                 Format::Json => OutputFormat::Json,
                 Format::Csv => OutputFormat::Csv,
@@ -501,8 +516,8 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                     });
                 }
             };
-            let (rendered, report) =
-                open_command(&database, &keys, &policy, trust.as_deref(), format)?;
+            let (rendered, report, restricted) =
+                open_command(&database, &keys, &policy, trust.as_deref(), format, &access)?;
             eprintln!(
                 "opened {} submission(s), {} flagged; dropped {} cover submission(s); {} under other policies, {} with no part for these keys",
                 report.submissions.len(),
@@ -511,6 +526,15 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                 report.other_policy,
                 report.not_for_these_keys
             );
+            if restricted.withheld_values > 0 {
+                eprintln!("{}", withheld_note(restricted.withheld_values));
+            }
+            if restricted.other_cases > 0 {
+                eprintln!(
+                    "{} submission(s) of other cases left out",
+                    restricted.other_cases
+                );
+            }
             // The rendering ends with a newline; print it as it is.
             Ok(vec![rendered.trim_end_matches('\n').to_owned()])
         }

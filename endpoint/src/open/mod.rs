@@ -10,6 +10,7 @@
 mod conformance;
 pub mod decrypt;
 mod export;
+pub mod identity_access;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use serde_json::Value;
 
 pub use conformance::Flag;
 pub use export::{to_csv, to_fhir, to_json};
+pub use identity_access::{IdentityAccess, Restricted};
 
 use crate::dropbox::{Database, DropBoxError, StoredSubmission, for_each_stored};
 use crate::error::{AuthorityError, Result};
@@ -89,14 +91,16 @@ impl OpenReport {
 
 /// Reads the signed policy, the recipient keys and the drop box's database (a SQLite
 /// file, or PostgreSQL: see [`Database`]), opens every submission and renders it in
-/// `format`. With `trust_path`, the policy's signature must verify with that key.
+/// `format`, identity values only as `access` allows ([`identity_access`]). With
+/// `trust_path`, the policy's signature must verify with that key.
 pub fn open_command(
     database: &Database,
     key_paths: &[PathBuf],
     policy_path: &Path,
     trust_path: Option<&Path>,
     format: OutputFormat,
-) -> Result<(String, OpenReport)> {
+    access: &IdentityAccess,
+) -> Result<(String, OpenReport, Restricted)> {
     let today = chrono::Utc::now().date_naive();
     let policy = PolicyFile::read(policy_path, trust_path, today)?;
     let document = policy.document();
@@ -111,13 +115,14 @@ pub fn open_command(
         })?;
         keys.insert(name, key);
     }
-    let report = open_stored(database, document, &keys)?;
+    let mut report = open_stored(database, document, &keys)?;
+    let restricted = identity_access::restrict(&mut report, document, access);
     let rendered = match format {
         OutputFormat::Json => to_json(&report.submissions),
         OutputFormat::Csv => to_csv(&report.submissions, document),
         OutputFormat::Fhir => to_fhir(&report.submissions, document)?,
     };
-    Ok((rendered, report))
+    Ok((rendered, report, restricted))
 }
 
 /// The recipient of `policy` whose public key is `key`'s.

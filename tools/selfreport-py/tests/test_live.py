@@ -183,12 +183,22 @@ def test_the_authority_opens_python_submissions_without_flags(live):
     ours = opened[submission.submission_id]
     assert ours["flags"] == [], ours["flags"]
     assert ours["pseudonym"] == PSEUDONYM and ours["form"] == FORM_ID
+    # Without --case, identity values are withheld even with the identity key (issue 16).
     assert ours["recipients"] == {
         "health": {"temperature": True, "symptoms": ["fever"], "contact_with_case": True},
-        "identity": {"name": "Li Lei"},
     }
+    assert "withheld" in result.stderr and "--case PSEUDONYM" in result.stderr, result.stderr
     for submission_id in device_submission_ids(live):
         assert opened[submission_id]["flags"] == [], opened[submission_id]
+    # One case, by the pseudonym the health part carries: its identity too.
+    result = run("selfreport-authority", "open", "--db", str(live.box.db),
+                 "--key", str(live.keys / "recipient-health.key"),
+                 "--key", str(live.keys / "recipient-identity.key"),
+                 "--policy", str(live.signed_policy), "--case", PSEUDONYM)
+    one = {entry["submission_id"]: entry for entry in json.loads(result.stdout)}
+    assert one[submission.submission_id]["recipients"]["identity"] == {"name": "Li Lei"}
+    assert all(entry["pseudonym"] == PSEUDONYM for entry in one.values())
+    assert result.stderr.startswith("warning:"), result.stderr
 
 
 def test_a_part_of_another_size_is_refused_and_both_openers_flag_bad_padding(live):

@@ -1,5 +1,6 @@
 //! The console's pages, one module per area, and what they share.
 
+pub(super) mod aggregates;
 pub(super) mod cases;
 pub(super) mod login;
 pub(super) mod oversight;
