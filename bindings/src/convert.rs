@@ -155,6 +155,7 @@ pub(crate) fn monitoring_info(period: model::MonitoringPeriod) -> MonitoringInfo
             model::MonitoringReason::Contact => MonitoringReason::Contact,
             model::MonitoringReason::SelfReported => MonitoringReason::SelfReported,
         },
+        ordered_district: period.order.map(|order| order.district),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Forms for a UI: what a form asks and how each answer leaves the device, and checking
-//! answers as the person types, so no app keeps a copy of the core's rules.
+//! Forms for a UI: how each answer leaves the device (`PolicyInfo.forms` describes every
+//! form, each field with its [`Reduction`]), and checking answers as the person types, so
+//! no app keeps a copy of the core's rules.
 
 use selfreport_core::model::{Rule, ValidationError};
 use selfreport_core::policy::{DateGranularity, DistrictLevel, Transform};
@@ -9,7 +10,6 @@ use crate::dates::LocalDate;
 use crate::error::SelfReportError;
 use crate::facade::{SelfReport, logged};
 use crate::ids::ProfileId;
-use crate::types::FormInfo;
 
 type Result<T> = std::result::Result<T, SelfReportError>;
 
@@ -163,21 +163,6 @@ impl Reduction {
 
 #[uniffi::export]
 impl SelfReport {
-    /// A form of an installed policy, described for a UI: its fields in order, each
-    /// with its kind and parameters, zh/en labels, allowed codes, whether it is
-    /// required or comes from the profile, and what leaves the device and how.
-    /// `NotFound` for an unknown policy or form.
-    pub fn form(&self, policy_id: String, form_id: String) -> Result<FormInfo> {
-        let policy = logged("form", self.core()?.policy(&policy_id))?;
-        let form = policy.document().form(&form_id).ok_or_else(|| {
-            SelfReportError::from(selfreport_core::Error::NotFound {
-                what: "form",
-                id: form_id.clone(),
-            })
-        })?;
-        Ok(convert::form_info(form))
-    }
-
     /// Every problem `save_record` would refuse these answers for, at most one per
     /// field, without saving anything: call it as the person types or before they
     /// submit, and show each problem under its field. Problems with the record's date

@@ -51,6 +51,21 @@ impl SelfReport {
         })
     }
 
+    /// Enrolls a profile under a collector's signed enrollment order
+    /// (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+    /// order is verified against its installed policy (signed by the key that signed the
+    /// policy, a district inside its regions, forms it declares `enrollment: required`,
+    /// a period inside its validity), then its monitoring period starts; the forms it
+    /// names are filed only inside such a period. `PolicyRefused` with the code
+    /// `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+    /// order that does not hold (nothing changes); `Conflict` when a period of the person
+    /// under the policy shares a day with it.
+    pub fn enroll(&self, profile_id: ProfileId, order: Vec<u8>) -> Result<MonitoringInfo> {
+        let id = profile_id.core()?;
+        let period = logged("enroll", self.core()?.enroll(&id, &order))?;
+        Ok(convert::monitoring_info(period))
+    }
+
     /// Ends a monitoring period early: `last_day` (default today) becomes its last day,
     /// so nothing is due after it. `Conflict` when that day is before the period's start
     /// or not before its current last day (ending never lengthens a period).

@@ -228,6 +228,11 @@ pub struct MonitoringInfo {
     pub days: u32,
     /// Why.
     pub reason: MonitoringReason,
+    /// For a period a collector's enrollment order set (`enroll`): the county-level
+    /// district the person is monitored in. Such a period is the collector's: the person
+    /// cannot end it. `None` for a period the person started.
+    #[uniffi(default = None)]
+    pub ordered_district: Option<String>,
 }
 
 /// A report a profile still owes.

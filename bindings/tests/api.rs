@@ -78,8 +78,10 @@ fn valid() -> HashMap<String, String> {
 fn a_form_is_described_with_what_leaves_and_how() {
     let o = opened();
     let form = o
-        .core
-        .form(o.policy.id.clone(), "daily".to_owned())
+        .policy
+        .forms
+        .iter()
+        .find(|form| form.id == "daily")
         .expect("the daily form");
     let field = |id: &str| {
         form.fields
@@ -104,15 +106,6 @@ fn a_form_is_described_with_what_leaves_and_how() {
     assert!(
         matches!(field("symptoms").kind, FieldKind::MultiChoice { ref codes } if !codes.is_empty())
     );
-    // The same description the installed policy lists.
-    assert_eq!(
-        Some(&form),
-        o.policy.forms.iter().find(|form| form.id == "daily")
-    );
-    match o.core.form(o.policy.id.clone(), "weekly".to_owned()) {
-        Err(SelfReportError::NotFound { .. }) => {}
-        other => panic!("expected NotFound, got {other:?}"),
-    }
 }
 
 #[test]
@@ -315,4 +308,58 @@ fn the_export_holds_the_ledger_and_the_outbox() {
     let ledger = export["ledger"].as_array().expect("a ledger");
     assert_eq!(ledger.len(), 1, "{ledger:?}");
     assert!(export["outbox"].as_array().expect("an outbox").is_empty());
+}
+
+#[test]
+fn an_enrollment_order_opens_the_form_only_enrolled_people_file() {
+    let fixture = Fixture::make();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let key = passphrase_key_source("correct horse battery staple".to_owned(), 1000);
+    let core = block_on(SelfReport::open(
+        dir.path().join("store").display().to_string(),
+        key,
+        fixture.options(),
+    ))
+    .expect("open");
+    let policy = core
+        .install_policy(fixture.file("enrollment_policy"))
+        .expect("install");
+    let profile = core
+        .add_profile(new_profile("+8613800138000"))
+        .expect("profile");
+    let daily = || {
+        core.save_record(
+            profile.clone(),
+            policy.id.clone(),
+            "daily".to_owned(),
+            None,
+            answers(&[("temperature", "36.8"), ("symptoms", "")]),
+        )
+    };
+    match daily() {
+        Err(SelfReportError::InvalidInput { field, rule, .. }) => {
+            assert_eq!(
+                (field.as_deref(), rule.as_deref()),
+                (Some("date"), Some("NotEnrolled"))
+            );
+        }
+        other => panic!("expected NotEnrolled, got {other:?}"),
+    }
+    match core.enroll(profile.clone(), fixture.file("untrusted_enrollment_order")) {
+        Err(SelfReportError::PolicyRefused { code, .. }) => {
+            assert_eq!(code, "EnrollmentBadSignature");
+        }
+        other => panic!("expected EnrollmentBadSignature, got {other:?}"),
+    }
+    assert!(core.monitoring_periods().expect("periods").is_empty());
+    let period = core
+        .enroll(profile.clone(), fixture.file("enrollment_order"))
+        .expect("enrolled");
+    assert_eq!(period.ordered_district.as_deref(), Some("310101"));
+    assert_eq!(period.profile_id, profile);
+    assert!(daily().is_ok());
+    match core.end_monitoring(period.id, None) {
+        Err(SelfReportError::Conflict { .. }) => {}
+        other => panic!("expected Conflict, got {other:?}"),
+    }
 }

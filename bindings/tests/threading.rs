@@ -264,7 +264,6 @@ fn a_closed_object_answers_every_call_with_closed() {
         None,
         HashMap::new(),
     ));
-    closed(core.form("daily-report".to_owned(), "daily".to_owned()));
     closed(core.update_profile(
         ProfileId {
             value: "00".repeat(16),

@@ -491,6 +491,28 @@ pub fn current_policy(policy_json: &str) -> String {
         .unwrap_or_else(|error| panic!("cannot serialize policy: {error}"))
 }
 
+/// The example traveler policy (valid around today) as `selfreport.policy/2`, its daily
+/// form open only to people a collector's enrollment order enrolls (issue 14) and its
+/// pre-registration open to anyone.
+pub fn enrollment_policy() -> String {
+    let mut policy: serde_json::Value = serde_json::from_str(&current_policy(TRAVELER_POLICY))
+        .unwrap_or_else(|error| panic!("example policy is not JSON: {error}"));
+    policy["format"] = "selfreport.policy/2".into();
+    policy["region"] = serde_json::json!(["310000"]);
+    policy["recipients"]["health"]["role"] = "health".into();
+    policy["recipients"]["identity"]["role"] = "identity".into();
+    if let Some(forms) = policy["forms"].as_array_mut() {
+        for form in forms {
+            let required = form["id"] == "daily";
+            form["enrollment"] = if required { "required" } else { "open" }.into();
+        }
+    }
+    selfreport_core::policy::declare_minimum_padded_sizes(&mut policy)
+        .unwrap_or_else(|error| panic!("padded sizes: {error}"));
+    serde_json::to_string_pretty(&policy)
+        .unwrap_or_else(|error| panic!("cannot serialize policy: {error}"))
+}
+
 /// A GB 11643 resident ID: `body` (17 digits) followed by its ISO 7064 MOD 11-2 check
 /// character. Computed here independently of the core, so a bug there cannot hide.
 pub fn resident_id(body: &str) -> String {

@@ -3,25 +3,7 @@
 //! the policy's required daily form is refused before and accepted inside the ordered
 //! period, which the person cannot end.
 
-use selfreport_tests::{TRAVELER_POLICY, Workspace, current_policy, day};
-
-/// The example traveler policy as `selfreport.policy/2` with its daily form open only to
-/// enrolled people (the arrival pre-registration stays open).
-fn enrollment_policy() -> String {
-    let mut policy: serde_json::Value =
-        serde_json::from_str(&current_policy(TRAVELER_POLICY)).expect("JSON");
-    policy["format"] = "selfreport.policy/2".into();
-    policy["region"] = serde_json::json!(["310000"]);
-    policy["recipients"]["health"]["role"] = "health".into();
-    policy["recipients"]["identity"]["role"] = "identity".into();
-    let forms = policy["forms"].as_array_mut().expect("forms");
-    for form in forms.iter_mut() {
-        let required = form["id"] == "daily";
-        form["enrollment"] = if required { "required" } else { "open" }.into();
-    }
-    selfreport_core::policy::declare_minimum_padded_sizes(&mut policy).expect("sizes");
-    serde_json::to_string_pretty(&policy).expect("JSON")
-}
+use selfreport_tests::{Workspace, day, enrollment_policy};
 
 #[test]
 fn a_collectors_order_enrolls_the_person_for_the_required_form() {

@@ -556,11 +556,11 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 20469:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll() != 49949:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() != 39598:
-        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_form() != 29454:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent() != 22232:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -690,15 +690,15 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_due.restype = ctypes
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_erase.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_erase.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_export.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_export.restype = ctypes.c_uint16
-_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_form.argtypes = (
-)
-_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_form.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_grant_consent.restype = ctypes.c_uint16
@@ -870,6 +870,13 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring.argtypes = 
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase.argtypes = (
     ctypes.c_uint64,
 )
@@ -878,13 +885,6 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.argtypes = (
     ctypes.c_uint64,
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_export.restype = ctypes.c_uint64
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form.argtypes = (
-    ctypes.c_uint64,
-    _UniffiRustBuffer,
-    _UniffiRustBuffer,
-    ctypes.POINTER(_UniffiRustCallStatus),
-)
-_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_grant_consent.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -4273,19 +4273,23 @@ class MonitoringInfo:
     """
     A monitoring period.
 """
-    def __init__(self, *, id:MonitoringId, profile_id:ProfileId, policy_id:str, start:LocalDate, days:int, reason:MonitoringReason):
+    def __init__(self, *, id:MonitoringId, profile_id:ProfileId, policy_id:str, start:LocalDate, days:int, reason:MonitoringReason, ordered_district:typing.Optional[str] = _DEFAULT):
         self.id = id
         self.profile_id = profile_id
         self.policy_id = policy_id
         self.start = start
         self.days = days
         self.reason = reason
+        if ordered_district is _DEFAULT:
+            self.ordered_district = None
+        else:
+            self.ordered_district = ordered_district
         
         
 
     
     def __str__(self):
-        return "MonitoringInfo(id={}, profile_id={}, policy_id={}, start={}, days={}, reason={})".format(self.id, self.profile_id, self.policy_id, self.start, self.days, self.reason)
+        return "MonitoringInfo(id={}, profile_id={}, policy_id={}, start={}, days={}, reason={}, ordered_district={})".format(self.id, self.profile_id, self.policy_id, self.start, self.days, self.reason, self.ordered_district)
     def __eq__(self, other):
         if self.id != other.id:
             return False
@@ -4299,6 +4303,8 @@ class MonitoringInfo:
             return False
         if self.reason != other.reason:
             return False
+        if self.ordered_district != other.ordered_district:
+            return False
         return True
 
 class _UniffiFfiConverterTypeMonitoringInfo(_UniffiConverterRustBuffer):
@@ -4311,6 +4317,7 @@ class _UniffiFfiConverterTypeMonitoringInfo(_UniffiConverterRustBuffer):
             start=_UniffiFfiConverterTypeLocalDate.read(buf),
             days=_UniffiFfiConverterUInt32.read(buf),
             reason=_UniffiFfiConverterTypeMonitoringReason.read(buf),
+            ordered_district=_UniffiFfiConverterOptionalString.read(buf),
         )
 
     @staticmethod
@@ -4321,6 +4328,7 @@ class _UniffiFfiConverterTypeMonitoringInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeLocalDate.check_lower(value.start)
         _UniffiFfiConverterUInt32.check_lower(value.days)
         _UniffiFfiConverterTypeMonitoringReason.check_lower(value.reason)
+        _UniffiFfiConverterOptionalString.check_lower(value.ordered_district)
 
     @staticmethod
     def write(value, buf):
@@ -4330,6 +4338,7 @@ class _UniffiFfiConverterTypeMonitoringInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeLocalDate.write(value.start, buf)
         _UniffiFfiConverterUInt32.write(value.days, buf)
         _UniffiFfiConverterTypeMonitoringReason.write(value.reason, buf)
+        _UniffiFfiConverterOptionalString.write(value.ordered_district, buf)
 
 class _UniffiFfiConverterOptionalTypeLocalDate(_UniffiConverterRustBuffer):
     @classmethod
@@ -7910,6 +7919,19 @@ class SelfReportProtocol(typing.Protocol):
         or not before its current last day (ending never lengthens a period).
 """
         raise NotImplementedError
+    def enroll(self, profile_id: ProfileId,order: bytes) -> MonitoringInfo:
+        """
+        Enrolls a profile under a collector's signed enrollment order
+        (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+        order is verified against its installed policy (signed by the key that signed the
+        policy, a district inside its regions, forms it declares `enrollment: required`,
+        a period inside its validity), then its monitoring period starts; the forms it
+        names are filed only inside such a period. `PolicyRefused` with the code
+        `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+        order that does not hold (nothing changes); `Conflict` when a period of the person
+        under the policy shares a day with it.
+"""
+        raise NotImplementedError
     async def erase(self, ) -> None:
         """
         Shreds the store key and deletes every file of the store. From the moment it is
@@ -7922,14 +7944,6 @@ class SelfReportProtocol(typing.Protocol):
         """
         Everything the store holds about the person, decrypted, as JSON
         (`selfreport.export/1`), for them to keep or move. Runs on the core's threads.
-"""
-        raise NotImplementedError
-    def form(self, policy_id: str,form_id: str) -> FormInfo:
-        """
-        A form of an installed policy, described for a UI: its fields in order, each
-        with its kind and parameters, zh/en labels, allowed codes, whether it is
-        required or comes from the profile, and what leaves the device and how.
-        `NotFound` for an unknown policy or form.
 """
         raise NotImplementedError
     def grant_consent(self, policy_id: str) -> None:
@@ -8299,6 +8313,35 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def enroll(self, profile_id: ProfileId,order: bytes) -> MonitoringInfo:
+        """
+        Enrolls a profile under a collector's signed enrollment order
+        (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+        order is verified against its installed policy (signed by the key that signed the
+        policy, a district inside its regions, forms it declares `enrollment: required`,
+        a period inside its validity), then its monitoring period starts; the forms it
+        names are filed only inside such a period. `PolicyRefused` with the code
+        `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+        order that does not hold (nothing changes); `Conflict` when a period of the person
+        under the policy shares a day with it.
+"""
+        
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
+
+        _UniffiFfiConverterBytes.check_lower(order)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
+            _UniffiFfiConverterBytes.lower(order),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeMonitoringInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     async def erase(self, ) -> None:
         """
         Shreds the store key and deletes every file of the store. From the moment it is
@@ -8337,30 +8380,6 @@ class SelfReport(SelfReportProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    def form(self, policy_id: str,form_id: str) -> FormInfo:
-        """
-        A form of an installed policy, described for a UI: its fields in order, each
-        with its kind and parameters, zh/en labels, allowed codes, whether it is
-        required or comes from the profile, and what leaves the device and how.
-        `NotFound` for an unknown policy or form.
-"""
-        
-        _UniffiFfiConverterString.check_lower(policy_id)
-
-        _UniffiFfiConverterString.check_lower(form_id)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterString.lower(policy_id),
-            _UniffiFfiConverterString.lower(form_id),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterTypeFormInfo.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
     def grant_consent(self, policy_id: str) -> None:
         """
         Records the person's consent to send under a policy (written to the ledger).

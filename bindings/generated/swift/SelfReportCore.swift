@@ -1307,14 +1307,6 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func checkAnswers(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String]) throws  -> [FieldProblem]
     
     /**
-     * A form of an installed policy, described for a UI: its fields in order, each
-     * with its kind and parameters, zh/en labels, allowed codes, whether it is
-     * required or comes from the profile, and what leaves the device and how.
-     * `NotFound` for an unknown policy or form.
-     */
-    func form(policyId: String, formId: String) throws  -> FormInfo
-    
-    /**
      * Deletes a profile with its monitoring periods, its saved records and the keys its
      * pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
      * reports queued or sent: those, with the tokens that ask the drop box to delete
@@ -1328,6 +1320,19 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
      * or not before its current last day (ending never lengthens a period).
      */
     func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?) throws  -> MonitoringInfo
+    
+    /**
+     * Enrolls a profile under a collector's signed enrollment order
+     * (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+     * order is verified against its installed policy (signed by the key that signed the
+     * policy, a district inside its regions, forms it declares `enrollment: required`,
+     * a period inside its validity), then its monitoring period starts; the forms it
+     * names are filed only inside such a period. `PolicyRefused` with the code
+     * `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+     * order that does not hold (nothing changes); `Conflict` when a period of the person
+     * under the policy shares a day with it.
+     */
+    func enroll(profileId: ProfileId, order: Data) throws  -> MonitoringInfo
     
     /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
@@ -1905,23 +1910,6 @@ open func checkAnswers(profileId: ProfileId, policyId: String, formId: String, d
 }
     
     /**
-     * A form of an installed policy, described for a UI: its fields in order, each
-     * with its kind and parameters, zh/en labels, allowed codes, whether it is
-     * required or comes from the profile, and what leaves the device and how.
-     * `NotFound` for an unknown policy or form.
-     */
-open func form(policyId: String, formId: String)throws  -> FormInfo  {
-    return try  FfiConverterTypeFormInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
-        uniffiCallStatus in
-    uniffi_selfreport_ffi_fn_method_selfreport_form(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(policyId),
-        FfiConverterString.lower(formId),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * Deletes a profile with its monitoring periods, its saved records and the keys its
      * pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
      * reports queued or sent: those, with the tokens that ask the drop box to delete
@@ -1949,6 +1937,28 @@ open func endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?)throws  
             self.uniffiCloneHandle(),
         FfiConverterTypeMonitoringId_lower(monitoringId),
         FfiConverterOptionTypeLocalDate.lower(lastDay),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Enrolls a profile under a collector's signed enrollment order
+     * (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+     * order is verified against its installed policy (signed by the key that signed the
+     * policy, a district inside its regions, forms it declares `enrollment: required`,
+     * a period inside its validity), then its monitoring period starts; the forms it
+     * names are filed only inside such a period. `PolicyRefused` with the code
+     * `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+     * order that does not hold (nothing changes); `Conflict` when a period of the person
+     * under the policy shares a day with it.
+     */
+open func enroll(profileId: ProfileId, order: Data)throws  -> MonitoringInfo  {
+    return try  FfiConverterTypeMonitoringInfo_lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+        uniffiCallStatus in
+    uniffi_selfreport_ffi_fn_method_selfreport_enroll(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeProfileId_lower(profileId),
+        FfiConverterData.lower(order),uniffiCallStatus
     )
 })
 }
@@ -3196,6 +3206,12 @@ public struct MonitoringInfo: Equatable, Hashable {
      * Why.
      */
     public var reason: MonitoringReason
+    /**
+     * For a period a collector's enrollment order set (`enroll`): the county-level
+     * district the person is monitored in. Such a period is the collector's: the person
+     * cannot end it. `None` for a period the person started.
+     */
+    public var orderedDistrict: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3217,13 +3233,19 @@ public struct MonitoringInfo: Equatable, Hashable {
          */days: UInt32, 
         /**
          * Why.
-         */reason: MonitoringReason) {
+         */reason: MonitoringReason, 
+        /**
+         * For a period a collector's enrollment order set (`enroll`): the county-level
+         * district the person is monitored in. Such a period is the collector's: the person
+         * cannot end it. `None` for a period the person started.
+         */orderedDistrict: String? = nil) {
         self.id = id
         self.profileId = profileId
         self.policyId = policyId
         self.start = start
         self.days = days
         self.reason = reason
+        self.orderedDistrict = orderedDistrict
     }
 
     
@@ -3247,7 +3269,8 @@ public struct FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer {
                 policyId: FfiConverterString.read(from: &buf), 
                 start: FfiConverterTypeLocalDate.read(from: &buf), 
                 days: FfiConverterUInt32.read(from: &buf), 
-                reason: FfiConverterTypeMonitoringReason.read(from: &buf)
+                reason: FfiConverterTypeMonitoringReason.read(from: &buf), 
+                orderedDistrict: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3258,6 +3281,7 @@ public struct FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer {
         FfiConverterTypeLocalDate.write(value.start, into: &buf)
         FfiConverterUInt32.write(value.days, into: &buf)
         FfiConverterTypeMonitoringReason.write(value.reason, into: &buf)
+        FfiConverterOptionString.write(value.orderedDistrict, into: &buf)
     }
 }
 
@@ -8146,13 +8170,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_selfreport_ffi_checksum_method_selfreport_form() != 29454) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46410) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() != 20469) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_enroll() != 49949) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 48645) {

@@ -454,11 +454,6 @@ uint64_t uniffi_selfreport_ffi_fn_method_selfreport_withdraw_consent(uint64_t pt
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_check_answers(uint64_t ptr, RustBuffer profile_id, RustBuffer policy_id, RustBuffer form_id, RustBuffer date, RustBuffer answers, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_FORM
-#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_FORM
-RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_form(uint64_t ptr, RustBuffer policy_id, RustBuffer form_id, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DELETE_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DELETE_PROFILE
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(uint64_t ptr, RustBuffer profile_id, RustCallStatus *_Nonnull out_status
@@ -467,6 +462,11 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_END_MONITORING
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_END_MONITORING
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring(uint64_t ptr, RustBuffer monitoring_id, RustBuffer last_day, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ENROLL
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ENROLL
+RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_enroll(uint64_t ptr, RustBuffer profile_id, RustBuffer order, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_UPDATE_PROFILE
@@ -1049,12 +1049,6 @@ uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_check_answers(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_FORM
-#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_FORM
-uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_form(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_DELETE_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_DELETE_PROFILE
 uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile(void
@@ -1064,6 +1058,12 @@ uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_END_MONITORING
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_END_MONITORING
 uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ENROLL
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ENROLL
+uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_enroll(void
     
 );
 #endif

@@ -23,7 +23,7 @@ def opened(sr, tmp_path, key, options, fixture):
 
 def test_a_form_is_described_with_what_leaves_and_how(sr, tmp_path, key, options, fixture):
     core, policy, _ = opened(sr, tmp_path, key, options, fixture)
-    form = core.form(policy.id, "daily")
+    form = next(form for form in policy.forms if form.id == "daily")
     fields = {field.id: field for field in form.fields}
     temperature = fields["temperature"]
     assert isinstance(temperature.kind, sr.FieldKind.TEMPERATURE_C)
@@ -33,8 +33,6 @@ def test_a_form_is_described_with_what_leaves_and_how(sr, tmp_path, key, options
     assert fields["district"].reduction == sr.Reduction.GENERALIZE(level=sr.PlaceLevel.CITY)
     assert fields["notes"].reduction == sr.Reduction.OMIT()
     assert fields["name"].from_profile
-    with pytest.raises(sr.SelfReportError.NotFound):
-        core.form(policy.id, "weekly")
 
 
 def test_answers_are_checked_field_by_field_without_saving(sr, tmp_path, key, options, fixture):
@@ -102,3 +100,22 @@ def test_the_export_holds_the_ledger_and_the_outbox(sr, tmp_path, key, options, 
     export = json.loads(asyncio.run(core.export()))
     assert [entry["event"] for entry in export["ledger"]] == ["consent_granted"]
     assert export["outbox"] == []
+
+
+def test_an_enrollment_order_opens_the_form_only_enrolled_people_file(sr, tmp_path, key, options, fixture):
+    core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
+    policy = core.install_policy(Path(fixture["enrollment_policy"]).read_bytes())
+    profile = core.add_profile(sr.NewProfile(display_name="Mum", name="王芳", id_number=None,
+                                             phone=None, birth_date=None, passport_number=None))
+    answers = {"temperature": "36.8", "symptoms": ""}
+    with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
+        core.save_record(profile, policy.id, "daily", None, answers)
+    assert (raised.value.field, raised.value.rule) == ("date", "NotEnrolled")
+    with pytest.raises(sr.SelfReportError.PolicyRefused) as raised:
+        core.enroll(profile, Path(fixture["untrusted_enrollment_order"]).read_bytes())
+    assert raised.value.code == "EnrollmentBadSignature"
+    period = core.enroll(profile, Path(fixture["enrollment_order"]).read_bytes())
+    assert period.ordered_district == "310101"
+    core.save_record(profile, policy.id, "daily", None, answers)
+    with pytest.raises(sr.SelfReportError.Conflict):
+        core.end_monitoring(period.id, None)

@@ -162,7 +162,6 @@ def test_a_closed_core_answers_every_call_with_closed(sr, tmp_path, key, options
     policy = Path(fixture["signed_policy"]).read_bytes()
     for call in (core.today, core.policies, core.profiles, lambda: core.due(None),
                  lambda: core.install_policy(policy), lambda: core.has_consent("x"),
-                 lambda: core.form("x", "daily"),
                  lambda: core.check_answers(sr.ProfileId(value="00" * 16), "x", "daily", None, {}),
                  lambda: core.delete_profile(sr.ProfileId(value="00" * 16)),
                  lambda: core.end_monitoring(sr.MonitoringId(value="00" * 16), None)):

@@ -43,7 +43,8 @@ impl Fixture {
         self.json[key].as_str().expect("a string in fixture.json")
     }
 
-    fn file(&self, key: &str) -> Vec<u8> {
+    /// The bytes of the file `fixture.json` names under `key`.
+    pub fn file(&self, key: &str) -> Vec<u8> {
         std::fs::read(self.text(key)).expect("a fixture file")
     }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::PolicyError;
@@ -50,8 +50,7 @@ const MAX_ORDER_DAYS: u32 = 366;
 const SECRET_BYTES: std::ops::RangeInclusive<usize> = 16..=64;
 
 /// Why a person is under an order: the closed set collectors choose from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderReason {
     /// Arrived from a place under measures.
     Arrival,
@@ -107,30 +106,48 @@ impl EnrollmentOrder {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOrder {
-    format: String,
-    policy_id: String,
-    monitoring: RawMonitoring,
-    reason: OrderReason,
-    district: String,
-    forms: BTreeMap<String, RawFormAllowance>,
-    secret: String,
-    issued_at: String,
+/// The order's JSON object, every member taken exactly once: an unknown or missing member
+/// is refused. Read through `serde_json::Value` rather than a derived reader: the policy
+/// reader already links the `Value` code, and a derived one costs the library it ships in.
+struct Members(serde_json::Map<String, Value>);
+
+impl Members {
+    fn take(&mut self, name: &str) -> Result<Value, PolicyError> {
+        self.0
+            .remove(name)
+            .ok_or_else(|| bad(format!("`{name}` is missing")))
+    }
+
+    fn text(&mut self, name: &str) -> Result<String, PolicyError> {
+        match self.take(name)? {
+            Value::String(text) => Ok(text),
+            _ => Err(bad(format!("`{name}` is not a string"))),
+        }
+    }
+
+    fn finish(self) -> Result<(), PolicyError> {
+        match self.0.keys().next() {
+            Some(unknown) => Err(bad(format!(
+                "unknown member `{}`",
+                super::error::truncated(unknown, 40)
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMonitoring {
-    start: NaiveDate,
-    days: u32,
+fn object(value: Value, what: &str) -> Result<Members, PolicyError> {
+    match value {
+        Value::Object(members) => Ok(Members(members)),
+        _ => Err(bad(format!("{what} is not a JSON object"))),
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFormAllowance {
-    per_day: u32,
+fn whole_number(value: Value, what: &str) -> Result<u32, PolicyError> {
+    value
+        .as_u64()
+        .and_then(|number| u32::try_from(number).ok())
+        .ok_or_else(|| bad(format!("{what} is not a whole number")))
 }
 
 fn bad(detail: impl Into<String>) -> PolicyError {
@@ -153,44 +170,73 @@ pub fn parse_enrollment_document(payload: &[u8]) -> Result<EnrollmentOrder, Poli
             payload.len()
         )));
     }
-    let raw: RawOrder = serde_json::from_slice(payload)
+    let value: Value = serde_json::from_slice(payload)
         .map_err(|error| bad(super::parse::json_error(error).to_string()))?;
-    if raw.format != ENROLLMENT_FORMAT {
+    let mut members = object(value, "the order")?;
+    let format = members.text("format")?;
+    if format != ENROLLMENT_FORMAT {
         return Err(bad(format!(
             "the format is `{}`, not `{ENROLLMENT_FORMAT}`",
-            super::error::truncated(&raw.format, 40)
+            super::error::truncated(&format, 40)
         )));
     }
-    if !(1..=MAX_ORDER_DAYS).contains(&raw.monitoring.days) {
+    let policy_id = members.text("policy_id")?;
+    let mut monitoring = object(members.take("monitoring")?, "monitoring")?;
+    let start: NaiveDate = monitoring
+        .text("start")?
+        .parse()
+        .map_err(|_| bad("monitoring.start is not a YYYY-MM-DD date"))?;
+    let days = whole_number(monitoring.take("days")?, "monitoring.days")?;
+    monitoring.finish()?;
+    let reason = match members.text("reason")?.as_str() {
+        "arrival" => OrderReason::Arrival,
+        "close_contact" => OrderReason::CloseContact,
+        "secondary_contact" => OrderReason::SecondaryContact,
+        other => {
+            return Err(bad(format!(
+                "reason `{}` is not arrival, close_contact or secondary_contact",
+                super::error::truncated(other, 40)
+            )));
+        }
+    };
+    let district = members.text("district")?;
+    let Value::Object(raw_forms) = members.take("forms")? else {
+        return Err(bad("forms is not a JSON object"));
+    };
+    let secret_text = members.text("secret")?;
+    let issued_at_text = members.text("issued_at")?;
+    members.finish()?;
+    if !(1..=MAX_ORDER_DAYS).contains(&days) {
         return Err(bad(format!(
-            "monitoring.days is {}, not 1 to {MAX_ORDER_DAYS}",
-            raw.monitoring.days
+            "monitoring.days is {days}, not 1 to {MAX_ORDER_DAYS}"
         )));
     }
-    let county = RegionCode::parse(&raw.district).filter(|_| !raw.district.ends_with("00"));
+    let county = RegionCode::parse(&district).filter(|_| !district.ends_with("00"));
     if county.is_none() {
         return Err(bad(
             "district is not a county-level GB/T 2260 code (six digits, not ending in 00)",
         ));
     }
-    if raw.forms.is_empty() || raw.forms.len() > MAX_ORDER_FORMS {
+    if raw_forms.is_empty() || raw_forms.len() > MAX_ORDER_FORMS {
         return Err(bad(format!("an order names 1 to {MAX_ORDER_FORMS} forms")));
     }
     let mut forms = BTreeMap::new();
-    for (form, allowance) in raw.forms {
-        if !(1..=MAX_PER_DAY).contains(&allowance.per_day) {
+    for (form, allowance) in raw_forms {
+        let mut allowance = object(allowance, "a form's allowance")?;
+        let per_day = whole_number(allowance.take("per_day")?, "per_day")?;
+        allowance.finish()?;
+        if !(1..=MAX_PER_DAY).contains(&per_day) {
             return Err(bad(format!(
-                "form `{}` allows {} submissions a day, not 1 to {MAX_PER_DAY}",
+                "form `{}` allows {per_day} submissions a day, not 1 to {MAX_PER_DAY}",
                 super::error::truncated(&form, 40),
-                allowance.per_day
             )));
         }
-        forms.insert(form, allowance.per_day);
+        forms.insert(form, per_day);
     }
     let secret = Zeroizing::new(
         base64::Engine::decode(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            &raw.secret,
+            &secret_text,
         )
         .map_err(|_| bad("secret is not base64url without padding"))?,
     );
@@ -202,15 +248,15 @@ pub fn parse_enrollment_document(payload: &[u8]) -> Result<EnrollmentOrder, Poli
             SECRET_BYTES.end()
         )));
     }
-    let issued_at = DateTime::parse_from_rfc3339(&raw.issued_at)
+    let issued_at = DateTime::parse_from_rfc3339(&issued_at_text)
         .map_err(|_| bad("issued_at is not an RFC 3339 time"))?
         .with_timezone(&Utc);
     Ok(EnrollmentOrder {
-        policy_id: raw.policy_id,
-        start: raw.monitoring.start,
-        days: raw.monitoring.days,
-        reason: raw.reason,
-        district: raw.district,
+        policy_id,
+        start,
+        days,
+        reason,
+        district,
         forms,
         secret,
         issued_at,

@@ -6,7 +6,9 @@
 //! `https://127.0.0.1:PORT/v1` with that leaf's key pinned, signed by the trusted key, the
 //! same policy signed by an untrusted key (to prove refusals), a version 2 that lets more
 //! leave (to prove consent is asked again), the root's revocation list revoking the
-//! signed version (to prove it stops everything), and `fixture.json`
+//! signed version (to prove it stops everything), a `selfreport.policy/2` whose daily form
+//! needs an enrollment order with an order for it and one signed by the untrusted key
+//! (issue 14), and `fixture.json`
 //! describing it all, including the exact `selfreport-endpoint serve` command line. The
 //! test starts that command itself, so the drop box lives exactly as long as the test.
 
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use selfreport_tests::pki::TestPki;
-use selfreport_tests::{DAILY_REPORT_POLICY, binary, current_policy};
+use selfreport_tests::{DAILY_REPORT_POLICY, binary, current_policy, enrollment_policy};
 use serde_json::json;
 
 fn main() -> ExitCode {
@@ -132,6 +134,43 @@ fn make(out: &Path) -> Result<PathBuf, String> {
         &text(&revocations),
     ])?;
 
+    // Issue 14: a policy whose daily form only enrolled people file, and orders for it.
+    let enrollment_json = out.join("enrollment-policy.json");
+    write(&enrollment_json, enrollment_policy().as_bytes())?;
+    let enrollment_signed = out.join("enrollment-policy.signed.json");
+    authority_tool(&[
+        "sign-policy",
+        "--key",
+        &text(&authority.join("signing.key")),
+        "--in",
+        &text(&enrollment_json),
+        "--out",
+        &text(&enrollment_signed),
+    ])?;
+    let mut orders = Vec::new();
+    for (dir, name) in [
+        (&authority, "order.json"),
+        (&untrusted, "order.untrusted.json"),
+    ] {
+        let path = out.join(name);
+        authority_tool(&[
+            "enroll",
+            "--key",
+            &text(&dir.join("signing.key")),
+            "--policy",
+            "sh-arrivals",
+            "--district",
+            "310101",
+            "--reason",
+            "close_contact",
+            "--form",
+            "daily=1",
+            "--out",
+            &text(&path),
+        ])?;
+        orders.push(text(&path));
+    }
+
     let description = json!({
         "trust_anchor": read_key(&authority.join("signing.pub"))?,
         "ca_der": text(&ca_der),
@@ -139,6 +178,9 @@ fn make(out: &Path) -> Result<PathBuf, String> {
         "untrusted_policy": text(&refused),
         "wider_policy_v2": text(&wider_signed),
         "revocations": text(&revocations),
+        "enrollment_policy": text(&enrollment_signed),
+        "enrollment_order": orders[0],
+        "untrusted_enrollment_order": orders[1],
         "policy_id": policy["id"],
         "form_id": "daily",
         "endpoint_url": url,

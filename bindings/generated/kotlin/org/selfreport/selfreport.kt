@@ -820,11 +820,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_check_answers(
     ): Int
-    external fun uniffi_selfreport_ffi_checksum_method_selfreport_form(
-    ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring(
+    ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_enroll(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_update_profile(
     ): Int
@@ -929,11 +929,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_check_answers(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`formId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`answers`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_selfreport_ffi_fn_method_selfreport_form(`ptr`: Long,`policyId`: RustBuffer.ByValue,`formId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(`ptr`: Long,`profileId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring(`ptr`: Long,`monitoringId`: RustBuffer.ByValue,`lastDay`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_enroll(`ptr`: Long,`profileId`: RustBuffer.ByValue,`order`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_update_profile(`ptr`: Long,`profileId`: RustBuffer.ByValue,`profile`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1201,13 +1201,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() and 0xFFFF) != 59566) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_form() and 0xFFFF) != 29454) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() and 0xFFFF) != 46410) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring() and 0xFFFF) != 20469) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll() and 0xFFFF) != 49949) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() and 0xFFFF) != 48645) {
@@ -2668,14 +2668,6 @@ public interface SelfReportInterface {
     fun `checkAnswers`(`profileId`: ProfileId, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: LocalDate?, `answers`: Map<kotlin.String, kotlin.String>): List<FieldProblem>
     
     /**
-     * A form of an installed policy, described for a UI: its fields in order, each
-     * with its kind and parameters, zh/en labels, allowed codes, whether it is
-     * required or comes from the profile, and what leaves the device and how.
-     * `NotFound` for an unknown policy or form.
-     */
-    fun `form`(`policyId`: kotlin.String, `formId`: kotlin.String): FormInfo
-    
-    /**
      * Deletes a profile with its monitoring periods, its saved records and the keys its
      * pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
      * reports queued or sent: those, with the tokens that ask the drop box to delete
@@ -2689,6 +2681,19 @@ public interface SelfReportInterface {
      * or not before its current last day (ending never lengthens a period).
      */
     fun `endMonitoring`(`monitoringId`: MonitoringId, `lastDay`: LocalDate?): MonitoringInfo
+    
+    /**
+     * Enrolls a profile under a collector's signed enrollment order
+     * (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+     * order is verified against its installed policy (signed by the key that signed the
+     * policy, a district inside its regions, forms it declares `enrollment: required`,
+     * a period inside its validity), then its monitoring period starts; the forms it
+     * names are filed only inside such a period. `PolicyRefused` with the code
+     * `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+     * order that does not hold (nothing changes); `Conflict` when a period of the person
+     * under the policy shares a day with it.
+     */
+    fun `enroll`(`profileId`: ProfileId, `order`: kotlin.ByteArray): MonitoringInfo
     
     /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
@@ -3443,28 +3448,6 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
 
     
     /**
-     * A form of an installed policy, described for a UI: its fields in order, each
-     * with its kind and parameters, zh/en labels, allowed codes, whether it is
-     * required or comes from the profile, and what leaves the device and how.
-     * `NotFound` for an unknown policy or form.
-     */
-    @Throws(SelfReportException::class)override fun `form`(`policyId`: kotlin.String, `formId`: kotlin.String): FormInfo {
-            return FfiConverterTypeFormInfo.lift(
-    callWithHandle {
-    uniffiRustCallWithError(SelfReportException) { _status ->
-    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_form(
-        it,
-        
-        FfiConverterString.lower(`policyId`),
-        FfiConverterString.lower(`formId`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * Deletes a profile with its monitoring periods, its saved records and the keys its
      * pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
      * reports queued or sent: those, with the tokens that ask the drop box to delete
@@ -3499,6 +3482,33 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
         
         FfiConverterTypeMonitoringId.lower(`monitoringId`),
         FfiConverterOptionalTypeLocalDate.lower(`lastDay`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Enrolls a profile under a collector's signed enrollment order
+     * (`selfreport.enrollment/1`: the bytes of the order file, or of its QR code). The
+     * order is verified against its installed policy (signed by the key that signed the
+     * policy, a district inside its regions, forms it declares `enrollment: required`,
+     * a period inside its validity), then its monitoring period starts; the forms it
+     * names are filed only inside such a period. `PolicyRefused` with the code
+     * `EnrollmentMalformed`, `EnrollmentBadSignature` or `EnrollmentOutsidePolicy` for an
+     * order that does not hold (nothing changes); `Conflict` when a period of the person
+     * under the policy shares a day with it.
+     */
+    @Throws(SelfReportException::class)override fun `enroll`(`profileId`: ProfileId, `order`: kotlin.ByteArray): MonitoringInfo {
+            return FfiConverterTypeMonitoringInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SelfReportException) { _status ->
+    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll(
+        it,
+        
+        FfiConverterTypeProfileId.lower(`profileId`),
+        FfiConverterByteArray.lower(`order`),_status)
 }
     }
     )
@@ -4814,6 +4824,13 @@ data class MonitoringInfo (
      * Why.
      */
     var `reason`: MonitoringReason
+    , 
+    /**
+     * For a period a collector's enrollment order set (`enroll`): the county-level
+     * district the person is monitored in. Such a period is the collector's: the person
+     * cannot end it. `None` for a period the person started.
+     */
+    var `orderedDistrict`: kotlin.String? = null 
     
 ){
     
@@ -4836,6 +4853,7 @@ public object FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer<MonitoringI
             FfiConverterTypeLocalDate.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterTypeMonitoringReason.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -4845,7 +4863,8 @@ public object FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer<MonitoringI
             FfiConverterString.allocationSize(value.`policyId`) +
             FfiConverterTypeLocalDate.allocationSize(value.`start`) +
             FfiConverterUInt.allocationSize(value.`days`) +
-            FfiConverterTypeMonitoringReason.allocationSize(value.`reason`)
+            FfiConverterTypeMonitoringReason.allocationSize(value.`reason`) +
+            FfiConverterOptionalString.allocationSize(value.`orderedDistrict`)
     )
 
     override fun write(value: MonitoringInfo, buf: ByteBuffer) {
@@ -4855,6 +4874,7 @@ public object FfiConverterTypeMonitoringInfo: FfiConverterRustBuffer<MonitoringI
             FfiConverterTypeLocalDate.write(value.`start`, buf)
             FfiConverterUInt.write(value.`days`, buf)
             FfiConverterTypeMonitoringReason.write(value.`reason`, buf)
+            FfiConverterOptionalString.write(value.`orderedDistrict`, buf)
     }
 }
 

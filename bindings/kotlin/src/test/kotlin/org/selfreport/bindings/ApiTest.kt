@@ -21,6 +21,7 @@ import org.selfreport.MonitoringReason
 import org.selfreport.PlaceLevel
 import org.selfreport.RecordId
 import org.selfreport.Reduction
+import org.selfreport.SelfReport
 import org.selfreport.SelfReportException
 import org.selfreport.SyncProgress
 import org.selfreport.syncFlow
@@ -36,7 +37,7 @@ class ApiTest {
     fun `a form is described with what leaves and how`() {
         val fixture = Fixture.make(tmp.resolve("fixture"))
         val store = runBlocking { openStore(tmp.resolve("store"), fixture) }
-        val form = store.core.form(fixture.policyId, "daily")
+        val form = store.core.policies().single().forms.single { it.id == "daily" }
         val fields = form.fields.associateBy { it.id }
         val temperature = fields.getValue("temperature")
         assertEquals(FieldKind.TemperatureC, temperature.kind)
@@ -45,7 +46,6 @@ class ApiTest {
         assertTrue(temperature.required && temperature.label.keys.containsAll(listOf("zh", "en")))
         assertEquals(Reduction.Generalize(PlaceLevel.CITY), fields.getValue("district").reduction)
         assertEquals(Reduction.Omit, fields.getValue("notes").reduction)
-        assertThrows<SelfReportException.NotFound> { store.core.form(fixture.policyId, "weekly") }
         store.core.close()
     }
 
@@ -122,6 +122,29 @@ class ApiTest {
         assertEquals("record_id", refused.field)
         assertThrows<SelfReportException.NotFound> { core.record(RecordId(store.profileId.value)) }
         core.close()
+    }
+
+    @Test
+    fun `an enrollment order opens the form only enrolled people file`() = runBlocking<Unit> {
+        val fixture = Fixture.make(tmp.resolve("fixture"))
+        createKey(tmp.resolve("keys.p12"))
+        SelfReport.open(tmp.resolve("store").toString(), keySource(tmp.resolve("keys.p12")), fixture.options()).use { core ->
+            val policy = core.installPolicy(fixture.enrollmentPolicy)
+            val profile = core.addProfile(mum())
+            val answers = mapOf("temperature" to "36.8", "symptoms" to "")
+            val refused = assertThrows<SelfReportException.InvalidInput> {
+                core.saveRecord(profile, policy.id, "daily", null, answers)
+            }
+            assertEquals("date" to "NotEnrolled", refused.field to refused.rule)
+            val foreign = assertThrows<SelfReportException.PolicyRefused> {
+                core.enroll(profile, fixture.untrustedEnrollmentOrder)
+            }
+            assertEquals("EnrollmentBadSignature", foreign.code)
+            val period = core.enroll(profile, fixture.enrollmentOrder)
+            assertEquals("310101", period.orderedDistrict)
+            core.saveRecord(profile, policy.id, "daily", null, answers)
+            assertThrows<SelfReportException.Conflict> { core.endMonitoring(period.id, null) }
+        }
     }
 
     @Test

@@ -76,7 +76,6 @@ class EraseTest {
             "due" to { core.due(null) },
             "saveRecord" to { core.saveRecord(store.profileId, fixture.policyId, fixture.formId, null, fixture.answers) },
             "grantConsent" to { core.grantConsent(fixture.policyId) },
-            "form" to { core.form(fixture.policyId, fixture.formId) },
             "checkAnswers" to { core.checkAnswers(store.profileId, fixture.policyId, fixture.formId, null, fixture.answers) },
             "updateProfile" to { core.updateProfile(store.profileId, mum()) },
             "deleteProfile" to { core.deleteProfile(store.profileId) },

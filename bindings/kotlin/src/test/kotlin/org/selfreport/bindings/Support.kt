@@ -48,6 +48,12 @@ class Fixture private constructor(val dir: Path, json: JsonObject) {
     val widerPolicyV2: ByteArray = Files.readAllBytes(Path.of(json.string("wider_policy_v2")))
     /** The root's revocation list revoking the version `signedPolicy` is. */
     val revocations: ByteArray = Files.readAllBytes(Path.of(json.string("revocations")))
+    /** A `selfreport.policy/2` whose daily form only enrolled people file (issue 14). */
+    val enrollmentPolicy: ByteArray = Files.readAllBytes(Path.of(json.string("enrollment_policy")))
+    /** An enrollment order for it, signed by the authority; and one signed by an untrusted key. */
+    val enrollmentOrder: ByteArray = Files.readAllBytes(Path.of(json.string("enrollment_order")))
+    val untrustedEnrollmentOrder: ByteArray =
+        Files.readAllBytes(Path.of(json.string("untrusted_enrollment_order")))
     val policyId: String = json.string("policy_id")
     val formId: String = json.string("form_id")
     val endpointUrl: String = json.string("endpoint_url")

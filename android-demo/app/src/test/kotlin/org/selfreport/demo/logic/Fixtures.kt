@@ -174,6 +174,12 @@ class FakeCore : SelfReportInterface {
         return ProfileRemoval(records.toULong(), periods.toULong())
     }
 
+    /** The fake holds no order keys: every order is refused as the real core refuses a foreign one. */
+    override fun enroll(profileId: ProfileId, order: ByteArray): MonitoringInfo {
+        live()
+        throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "the fake core trusts no order")
+    }
+
     override fun endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?): MonitoringInfo {
         live()
         val index = monitoring.indexOfFirst { it.id == monitoringId }
@@ -184,7 +190,7 @@ class FakeCore : SelfReportInterface {
         return monitoring[index]
     }
 
-    override fun form(policyId: String, formId: String): FormInfo {
+    private fun form(policyId: String, formId: String): FormInfo {
         live()
         return policies.firstOrNull { it.id == policyId }?.forms?.firstOrNull { it.id == formId }
             ?: throw SelfReportException.NotFound("NotFound", "form")
