@@ -222,3 +222,20 @@ fn read_anchor(path: &Path) -> Result<TrustAnchor> {
     let text = fs::read_to_string(path).map_err(AuthorityError::io("read", path))?;
     Ok(TrustAnchor::from_public_key_base64(&text)?)
 }
+
+/// The `KIND=STEP` pairs of `selfreport-authority delegate --kind`.
+pub fn kind_pairs(kinds: &[String]) -> Result<Vec<(String, String)>> {
+    kinds
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(kind, step)| (kind.to_owned(), step.to_owned()))
+                .ok_or_else(|| {
+                    PolicyError::BadDelegation {
+                        detail: format!("--kind `{pair}` is not KIND=STEP"),
+                    }
+                    .into()
+                })
+        })
+        .collect()
+}

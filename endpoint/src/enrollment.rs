@@ -45,6 +45,19 @@ pub struct EnrollmentOutput {
     pub out_path: PathBuf,
 }
 
+impl EnrollmentOutput {
+    /// The line `selfreport-authority enroll` prints.
+    pub fn describe(&self, request: &EnrollmentRequest) -> String {
+        format!(
+            "key {} signed an enrollment order under `{}` for district {} into {} (mode 0600: it holds the order's secret)",
+            self.signer_key_id,
+            request.policy_id,
+            request.district,
+            self.out_path.display()
+        )
+    }
+}
+
 /// Signs an order for `request` with the key in `key_path` (the key that signed the
 /// policy: a root's, or the collector's at the end of the policy's chain) and writes it
 /// to `out_path`, mode 0600, refusing to replace a file. The order is checked as a device

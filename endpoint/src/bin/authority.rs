@@ -13,7 +13,6 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use selfreport_core::policy::PolicyError;
 use selfreport_endpoint::delegation::{
     DelegationRequest, check_policy_file, delegate_file, sign_policy_under_chain,
 };
@@ -390,13 +389,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                 forms: selfreport_endpoint::enrollment::form_allowances(&forms)?,
             };
             let output = selfreport_endpoint::enrollment::enroll_file(&key, &request, &out)?;
-            Ok(vec![format!(
-                "key {} signed an enrollment order under `{}` for district {} into {} (mode 0600: it holds the order's secret)",
-                output.signer_key_id,
-                request.policy_id,
-                request.district,
-                output.out_path.display()
-            )])
+            Ok(vec![output.describe(&request)])
         }
         Command::Delegate {
             key,
@@ -427,7 +420,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                 max_device_days,
                 max_server_days,
                 endpoint_hosts,
-                kinds: kind_pairs(&kinds)?,
+                kinds: selfreport_endpoint::delegation::kind_pairs(&kinds)?,
                 depth,
                 valid_from: valid_from.unwrap_or_else(|| chrono::Local::now().date_naive()),
                 valid_until,
@@ -617,23 +610,6 @@ fn delegate(
         output.subject_key_id,
         output.out_path.display()
     )])
-}
-
-/// `KIND=STEP` pairs of `--kind`.
-fn kind_pairs(kinds: &[String]) -> Result<Vec<(String, String)>, AuthorityError> {
-    kinds
-        .iter()
-        .map(|pair| {
-            pair.split_once('=')
-                .map(|(kind, step)| (kind.to_owned(), step.to_owned()))
-                .ok_or_else(|| {
-                    PolicyError::BadDelegation {
-                        detail: format!("--kind `{pair}` is not KIND=STEP"),
-                    }
-                    .into()
-                })
-        })
-        .collect()
 }
 
 /// Help and version go to stdout with status 0; any other parse failure, a missing
