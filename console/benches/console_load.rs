@@ -26,16 +26,13 @@ mod dropbox;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use console_web::Console;
+use dropbox::{FilledDropBox, Person};
 use selfreport_console::case_summary::refresh_all;
 use selfreport_console::ingest::ingest;
 use selfreport_console::kek::KeyEncryptionKey;
-use selfreport_console::recipient_keys::import_keys;
 use selfreport_console::schema::migrate;
 use selfreport_endpoint::dropbox::Database;
-use selfreport_endpoint::policy_file::PolicyFile;
-
-use console_web::Console;
-use dropbox::{FilledDropBox, Person};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -86,22 +83,8 @@ async fn ingest_throughput(server: &str) {
     let mut db = common::connect(&url).await;
     migrate(&mut db).await.unwrap();
     let (kek, _) = KeyEncryptionKey::generate().unwrap();
-    import_keys(
-        &mut db,
-        &kek,
-        &filled.key_path("health"),
-        &filled.key_path("identity"),
-        "admin",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let policy = PolicyFile::read(
-        &filled.policy_path,
-        Some(&filled.trust_path),
-        Utc::now().date_naive(),
-    )
-    .unwrap();
+    filled.import_keys_into(&mut db, &kek, Utc::now()).await;
+    let policy = filled.policy();
     let database = Database::parse(&filled.database()).unwrap();
     let started = Instant::now();
     let report = ingest(&mut db, &kek, &database, &[policy], Utc::now())

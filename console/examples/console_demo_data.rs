@@ -25,11 +25,9 @@ use chrono::{Days, FixedOffset, Utc};
 use selfreport_console::ingest::ingest;
 use selfreport_console::kek::KeyEncryptionKey;
 use selfreport_console::officers::{NewOfficer, Role, add_officer};
-use selfreport_console::recipient_keys::import_keys;
 use selfreport_console::schema::migrate;
 use selfreport_core::model::{Profile, ProfileId};
 use selfreport_endpoint::dropbox::Database;
-use selfreport_endpoint::policy_file::PolicyFile;
 use zeroize::Zeroizing;
 
 use dropbox::{FilledDropBox, Person};
@@ -223,22 +221,8 @@ async fn main() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&kek_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    import_keys(
-        &mut db,
-        &kek,
-        &filled.key_path("health"),
-        &filled.key_path("identity"),
-        "admin",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let policy = PolicyFile::read(
-        &filled.policy_path,
-        Some(&filled.trust_path),
-        Utc::now().date_naive(),
-    )
-    .unwrap();
+    filled.import_keys_into(&mut db, &kek, Utc::now()).await;
+    let policy = filled.policy();
     let policy_id = policy.document().id.clone();
     let report = ingest(
         &mut db,

@@ -14,10 +14,8 @@ use selfreport_console::audit_log;
 use selfreport_console::ingest::{IngestReport, ingest};
 use selfreport_console::kek::KeyEncryptionKey;
 use selfreport_console::officers::{NewOfficer, Role, add_officer};
-use selfreport_console::recipient_keys::import_keys;
 use selfreport_console::schema::{CURRENT_VERSION, migrate, migrate_up_to};
 use selfreport_endpoint::dropbox::Database;
-use selfreport_endpoint::policy_file::PolicyFile;
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -43,12 +41,7 @@ async fn run_ingest(
     kek: &KeyEncryptionKey,
     filled: &FilledDropBox,
 ) -> IngestReport {
-    let policy = PolicyFile::read(
-        &filled.policy_path,
-        Some(&filled.trust_path),
-        Utc::now().date_naive(),
-    )
-    .unwrap();
+    let policy = filled.policy();
     let database = Database::parse(&filled.database()).unwrap();
     ingest(client, kek, &database, &[policy], Utc::now())
         .await
@@ -115,16 +108,7 @@ async fn reports_become_cases_once(backend: Backend) {
     let mut client = connect(&new_database(&server, "console_ingest").await).await;
     migrate(&mut client).await.unwrap();
     let now = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
-    import_keys(
-        &mut client,
-        &kek,
-        &filled.key_path("health"),
-        &filled.key_path("identity"),
-        "admin",
-        now,
-    )
-    .await
-    .unwrap();
+    filled.import_keys_into(&mut client, &kek, now).await;
 
     let first = run_ingest(&mut client, &kek, &filled).await;
     assert_eq!(

@@ -15,7 +15,6 @@ use rustls::crypto::ring;
 use selfreport_console::ingest::ingest;
 use selfreport_console::kek::KeyEncryptionKey;
 use selfreport_console::officers::{NewOfficer, Role, add_officer};
-use selfreport_console::recipient_keys::import_keys;
 use selfreport_console::schema::migrate;
 use selfreport_console::totp::{STEP_SECONDS, TotpSecret};
 use selfreport_console::web::db_pool::DbPool;
@@ -85,22 +84,8 @@ impl Console {
         let mut db = connect(&url).await;
         migrate(&mut db).await.unwrap();
         let (kek, kek_text) = KeyEncryptionKey::generate().unwrap();
-        import_keys(
-            &mut db,
-            &kek,
-            &filled.key_path("health"),
-            &filled.key_path("identity"),
-            "admin",
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        let policy = PolicyFile::read(
-            &filled.policy_path,
-            Some(&filled.trust_path),
-            Utc::now().date_naive(),
-        )
-        .unwrap();
+        filled.import_keys_into(&mut db, &kek, Utc::now()).await;
+        let policy = filled.policy();
         let policy_id = policy.document().id.clone();
         let report = ingest(
             &mut db,

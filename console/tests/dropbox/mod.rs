@@ -80,6 +80,36 @@ impl FilledDropBox {
     }
 
     /// The authority's key file for `recipient`.
+    /// Imports this drop box's recipient keys into the console database behind `client`,
+    /// sealed under `kek`, as `selfreport-console keys import` does (actor `admin`).
+    pub async fn import_keys_into(
+        &self,
+        client: &mut tokio_postgres::Client,
+        kek: &selfreport_console::kek::KeyEncryptionKey,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        selfreport_console::recipient_keys::import_keys(
+            client,
+            kek,
+            &self.key_path("health"),
+            &self.key_path("identity"),
+            "admin",
+            now,
+        )
+        .await
+        .expect("the drop box's keys import");
+    }
+
+    /// Its signed policy, read and verified as ingest takes it (today, by the test's trust).
+    pub fn policy(&self) -> selfreport_endpoint::policy_file::PolicyFile {
+        selfreport_endpoint::policy_file::PolicyFile::read(
+            &self.policy_path,
+            Some(&self.trust_path),
+            chrono::Utc::now().date_naive(),
+        )
+        .expect("the drop box's policy verifies")
+    }
+
     pub fn key_path(&self, recipient: &str) -> PathBuf {
         self.drop_box.authority.recipient_key_path(recipient)
     }
