@@ -72,20 +72,9 @@ async fn another_countys_case_is_not_found_on_every_route_and_never_listed() {
         )
         .await;
         assert_eq!(status, 404, "/cases/{id}/reveal");
-        let (status, page) = body(
-            console
-                .post(
-                    &format!("/cases/{id}/reveal"),
-                    Some(&session),
-                    &[
-                        ("csrf", &session.csrf()),
-                        ("reason", "follow-up-symptoms"),
-                        ("note", "fever reported"),
-                    ],
-                )
-                .await,
-        )
-        .await;
+        let (status, page) = console
+            .reveal(&id.to_string(), &session, "fever reported")
+            .await;
         assert_eq!(status, 404, "POST /cases/{id}/reveal");
         assert!(!page.contains(WANG.name), "{page}");
     }
@@ -395,24 +384,9 @@ async fn a_reveal_is_audited_capped_and_shows_the_identity_only_once() {
     let path = format!("/cases/{own}/reveal");
     let reveal = |note: &'static str| {
         let session = session.clone();
-        let path = path.clone();
         let console = &console;
-        async move {
-            body(
-                console
-                    .post(
-                        &path,
-                        Some(&session),
-                        &[
-                            ("csrf", &session.csrf()),
-                            ("reason", "follow-up-symptoms"),
-                            ("note", note),
-                        ],
-                    )
-                    .await,
-            )
-            .await
-        }
+        let own = own.to_string();
+        async move { console.reveal(&own, &session, note).await }
     };
     // Before: the name is nowhere on the officer's pages.
     let (_, list) = body(console.get("/cases", Some(&session)).await).await;
@@ -638,20 +612,7 @@ async fn an_identity_part_that_does_not_open_is_refused_and_not_counted() {
         .await
         .unwrap();
     let session = console.login("officer.a").await;
-    let (status, page) = body(
-        console
-            .post(
-                &format!("/cases/{case}/reveal"),
-                Some(&session),
-                &[
-                    ("csrf", &session.csrf()),
-                    ("reason", "follow-up-symptoms"),
-                    ("note", "call"),
-                ],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = console.reveal(&case.to_string(), &session, "call").await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("does not open"), "{page}");
     assert!(!page.contains(li.name));

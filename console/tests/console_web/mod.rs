@@ -229,6 +229,24 @@ impl Console {
         request.send().await.unwrap()
     }
 
+    /// POSTs a reveal of `case` with `session`'s CSRF token, the reason
+    /// `follow-up-symptoms` and `note`; returns the status and the page.
+    pub async fn reveal(&self, case: &str, session: &Session, note: &str) -> (u16, String) {
+        let response = self
+            .post(
+                &format!("/cases/{case}/reveal"),
+                Some(session),
+                &[
+                    ("csrf", &session.csrf()),
+                    ("reason", "follow-up-symptoms"),
+                    ("note", note),
+                ],
+            )
+            .await;
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
     /// Opens the login form, then posts it with `code`; returns the reply and the cookies
     /// it set.
     pub async fn try_login(&self, username: &str, password: &str, code: &str) -> (u16, Session) {
