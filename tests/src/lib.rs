@@ -111,6 +111,8 @@ fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(Pat
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
     let crates: &[&str] = match name {
         "selfreport" => &["cli", "endpoint", "core"],
+        // The tests crate's own binaries build from it too.
+        "selfreport-fixture" | "selfreport-crash-child" => &["tests", "endpoint", "core"],
         _ => &["endpoint", "core"],
     };
     let mut newest: Option<(PathBuf, SystemTime)> = None;
@@ -120,6 +122,8 @@ fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(Pat
         // nothing, and one that does change something makes cargo rebuild anyway.
         let mut candidates = Vec::new();
         collect_paths(&dir.join("src"), &mut candidates);
+        // Another binary's source rebuilds that binary, not this one.
+        candidates.retain(|candidate| is_source_of(name, &dir, candidate));
         for candidate in candidates {
             if let Some(time) = modified(&candidate).filter(|time| counts(*time)) {
                 if newest.as_ref().is_none_or(|(_, best)| time > *best) {
@@ -129,6 +133,22 @@ fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(Pat
         }
     }
     newest
+}
+
+/// Whether `path`, a source of the crate in `crate_dir`, builds binary `name`: a library
+/// source does, a file under `src/bin/` only when it is that binary's own
+/// (`src/bin/authority.rs` for `selfreport-authority`, `src/bin/selfreport-fixture.rs`).
+fn is_source_of(name: &str, crate_dir: &Path, path: &Path) -> bool {
+    let Ok(inside) = path.strip_prefix(crate_dir.join("src").join("bin")) else {
+        return true;
+    };
+    let own = inside
+        .components()
+        .next()
+        .and_then(|first| Path::new(first.as_os_str()).file_stem())
+        .and_then(|stem| stem.to_str());
+    own.map(|own| own.replace('_', "-"))
+        .is_some_and(|own| own == name || Some(own.as_str()) == name.strip_prefix("selfreport-"))
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -563,5 +583,43 @@ mod tests {
         if let Some((older, time)) = newest_source_before("selfreport", Some(before)) {
             assert!(time <= before && older != newest);
         }
+    }
+}
+
+#[cfg(test)]
+mod stale_binary_tests {
+    use std::path::Path;
+
+    use super::is_source_of;
+
+    #[test]
+    fn only_a_binarys_own_file_under_src_bin_builds_it() {
+        let endpoint = Path::new("/w/endpoint");
+        let authority = endpoint.join("src/bin/authority.rs");
+        assert!(is_source_of("selfreport-authority", endpoint, &authority));
+        assert!(!is_source_of("selfreport-endpoint", endpoint, &authority));
+        assert!(!is_source_of("selfreport-fixture", endpoint, &authority));
+        // Library sources build every binary that links the library.
+        assert!(is_source_of(
+            "selfreport-fixture",
+            endpoint,
+            &endpoint.join("src/open/mod.rs")
+        ));
+        let tests = Path::new("/w/tests");
+        assert!(is_source_of(
+            "selfreport-crash-child",
+            tests,
+            &tests.join("src/bin/crash_child.rs")
+        ));
+        assert!(is_source_of(
+            "selfreport-fixture",
+            tests,
+            &tests.join("src/bin/selfreport-fixture.rs")
+        ));
+        assert!(!is_source_of(
+            "selfreport-fixture",
+            tests,
+            &tests.join("src/bin/crash_child.rs")
+        ));
     }
 }
