@@ -478,37 +478,15 @@ async fn a_reveal_is_audited_capped_and_shows_the_identity_only_once() {
     // Another officer's cap is their own.
     let other = console.login("officer.b").await;
     let other_case = console.case_of(&WANG);
-    let (status, page) = body(
-        console
-            .post(
-                &format!("/cases/{other_case}/reveal"),
-                Some(&other),
-                &[
-                    ("csrf", &other.csrf()),
-                    ("reason", "arrange-care"),
-                    ("note", "test"),
-                ],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = console
+        .reveal_because(&other_case.to_string(), &other, "arrange-care", "test")
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains(WANG.name));
     // A reason outside the list is refused.
-    let (status, _) = body(
-        console
-            .post(
-                &format!("/cases/{other_case}/reveal"),
-                Some(&other),
-                &[
-                    ("csrf", &other.csrf()),
-                    ("reason", "curiosity"),
-                    ("note", "test"),
-                ],
-            )
-            .await,
-    )
-    .await;
+    let (status, _) = console
+        .reveal_because(&other_case.to_string(), &other, "curiosity", "test")
+        .await;
     assert_eq!(status, 400);
 }
 

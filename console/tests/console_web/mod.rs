@@ -232,13 +232,25 @@ impl Console {
     /// POSTs a reveal of `case` with `session`'s CSRF token, the reason
     /// `follow-up-symptoms` and `note`; returns the status and the page.
     pub async fn reveal(&self, case: &str, session: &Session, note: &str) -> (u16, String) {
+        self.reveal_because(case, session, "follow-up-symptoms", note)
+            .await
+    }
+
+    /// [`Console::reveal`] giving `reason`.
+    pub async fn reveal_because(
+        &self,
+        case: &str,
+        session: &Session,
+        reason: &str,
+        note: &str,
+    ) -> (u16, String) {
         let response = self
             .post(
                 &format!("/cases/{case}/reveal"),
                 Some(session),
                 &[
                     ("csrf", &session.csrf()),
-                    ("reason", "follow-up-symptoms"),
+                    ("reason", reason),
                     ("note", note),
                 ],
             )
