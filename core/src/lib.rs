@@ -24,6 +24,7 @@ mod household;
 pub mod ledger;
 pub mod minimize;
 pub mod model;
+pub mod notice;
 pub mod policy;
 mod revocations;
 pub mod store;
