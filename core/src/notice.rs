@@ -329,7 +329,8 @@ mod tests {
     #[test]
     fn values_that_do_not_fit_or_are_not_allowed_are_refused() {
         let key = NoticeKey::generate().unwrap();
-        let cases: [(&str, fn(&mut AccessNotice)); 6] = [
+        type Change = fn(&mut AccessNotice);
+        let cases: [(&str, Change); 6] = [
             ("office", |n| {
                 n.office = "x".repeat(MAX_NOTICE_TEXT_BYTES + 1)
             }),
