@@ -108,6 +108,36 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
         .map_err(|error| AuthorityError::from_signing_key(error, path))
 }
 
+/// Largest public key file read; a valid one is 45 bytes.
+const MAX_PUBLIC_KEY_FILE_BYTES: u64 = 1024;
+
+/// Reads a public key file written by [`write_public_key`] (or `selfreport-console audit
+/// keygen`): the standard base64 of 32 bytes on one line.
+///
+/// Refuses anything but a regular file, a file larger than a key file can be (without
+/// reading it whole), and content that is not such a key; no error shows the content.
+pub fn read_public_key(path: &Path) -> Result<[u8; 32]> {
+    let malformed = || AuthorityError::PublicKeyMalformed {
+        path: path.to_path_buf(),
+    };
+    let file = File::open(path).map_err(AuthorityError::io("read", path))?;
+    let metadata = file.metadata().map_err(AuthorityError::io("read", path))?;
+    if !metadata.is_file() {
+        return Err(malformed());
+    }
+    let mut contents = Vec::with_capacity(64);
+    file.take(MAX_PUBLIC_KEY_FILE_BYTES + 1)
+        .read_to_end(&mut contents)
+        .map_err(AuthorityError::io("read", path))?;
+    if contents.len() as u64 > MAX_PUBLIC_KEY_FILE_BYTES {
+        return Err(malformed());
+    }
+    let text = std::str::from_utf8(&contents).map_err(|_| malformed())?;
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text.trim())
+        .map_err(|_| malformed())?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| malformed())
+}
+
 /// Writes a recipient's X25519 private key to a new file at `path` (mode 0600).
 pub fn write_recipient_key(path: &Path, key: &RecipientKeyPair) -> Result<()> {
     let mut line = Zeroizing::new(String::with_capacity(45));
@@ -305,6 +335,31 @@ mod tests {
         let error = read_recipient_key(&bad).unwrap_err();
         assert_eq!(error.code(), "RecipientKeyMalformed");
         assert!(!error.to_string().contains("not a key\n"));
+    }
+
+    #[test]
+    fn public_keys_read_back_and_anything_else_is_malformed() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::generate().unwrap();
+        let path = dir.path().join("audit.key.pub");
+        write_public_key(&path, &key).unwrap();
+        assert_eq!(read_public_key(&path).unwrap(), key.public_key());
+        for (name, contents) in [
+            ("short", STANDARD.encode([1u8; 31]).into_bytes()),
+            ("text", b"not a key\n".to_vec()),
+            ("big", vec![b'A'; 2000]),
+            ("binary", vec![0xff; 44]),
+        ] {
+            let path = dir.path().join(name);
+            fs::write(&path, contents).unwrap();
+            let error = read_public_key(&path).unwrap_err();
+            assert_eq!(error.code(), "PublicKeyMalformed", "{name}");
+        }
+        assert_eq!(
+            read_public_key(dir.path()).unwrap_err().code(),
+            "PublicKeyMalformed"
+        );
+        assert!(read_public_key(&dir.path().join("missing")).is_err());
     }
 
     #[test]

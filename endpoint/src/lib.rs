@@ -38,6 +38,7 @@ pub mod enrollment;
 pub mod error;
 pub mod fhir;
 pub mod keyfile;
+pub mod notice_mailbox;
 pub mod open;
 pub mod padded_sizes;
 pub mod policy_file;

@@ -322,5 +322,12 @@ async fn a_database_from_before_the_quota_counts_what_it_holds() {
         .unwrap()
         .get(0);
     assert_eq!(usage as u64, quota);
+    // Migrated through every later version: the notice mailbox is there, empty.
+    let notices: i64 = client
+        .query_one("SELECT count(*) FROM notices", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(notices, 0);
     running.shutdown().await.unwrap();
 }

@@ -22,10 +22,10 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use selfreport_endpoint::dropbox::{
-    ConnectionLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUOTA_BYTES, Database, DropBox,
-    DropBoxError, PostgresConfig, move_sqlite_to_postgres, server_config_from_pem_files,
+    ConnectionLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_NOTICE_DAYS, DEFAULT_QUOTA_BYTES, Database,
+    DropBox, DropBoxError, PostgresConfig, move_sqlite_to_postgres, server_config_from_pem_files,
 };
-use selfreport_endpoint::keyfile::read_signing_key;
+use selfreport_endpoint::keyfile::{read_public_key, read_signing_key};
 use selfreport_endpoint::policy_file::PolicyFile;
 
 /// The selfreport reference drop box.
@@ -42,7 +42,7 @@ enum Command {
     ///
     /// Routes live under the path of the policy's endpoint URL (for
     /// https://host/v1: POST /v1/submissions, DELETE /v1/submissions/{id},
-    /// GET /v1/policy).
+    /// GET /v1/policy, GET and POST /v1/notices).
     Serve(ServeArgs),
     /// Move a SQLite drop box into PostgreSQL, kept receipts included.
     ///
@@ -101,6 +101,14 @@ struct ServeArgs {
     /// Open connections this process keeps at most; more are closed when accepted.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// The console's audit public key (FILE.pub from `selfreport-console audit keygen`):
+    /// access notices posted to POST {endpoint}/notices must be signed with it. Without
+    /// it that route answers 404.
+    #[arg(long, value_name = "FILE")]
+    console_key: Option<PathBuf>,
+    /// Days an access notice is kept after it was posted.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_NOTICE_DAYS)]
+    notice_days: u32,
     /// Seconds between runs of the retention job.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, hide = true)]
     retention_interval: u64,
@@ -237,6 +245,7 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     let mut drop_box = DropBox::new(policy.envelope_bytes(), receipt_key, database)?
         .with_rate_limit(args.rate_limit)?
         .with_quota_bytes(args.quota_bytes)?
+        .with_notice_days(args.notice_days)?
         .with_retention_interval(Duration::from_secs(args.retention_interval.max(1)));
     if let Some(days) = args.retention_days {
         drop_box = drop_box.with_retention_days(days)?;
@@ -247,6 +256,9 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     });
     if let Some(path) = &args.revocations {
         drop_box = drop_box.with_revocations(path)?;
+    }
+    if let Some(path) = &args.console_key {
+        drop_box = drop_box.with_console_key(read_public_key(path)?);
     }
     Ok(drop_box)
 }
@@ -321,6 +333,10 @@ mod tests {
             "100",
             "--quota-bytes",
             "5000000",
+            "--console-key",
+            "audit.key.pub",
+            "--notice-days",
+            "14",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else {
@@ -333,6 +349,11 @@ mod tests {
         assert_eq!(args.rate_limit, Some(100));
         assert_eq!(args.quota_bytes, 5_000_000);
         assert_eq!(args.retention_interval, 3600);
+        assert_eq!(
+            args.console_key.as_deref(),
+            Some(Path::new("audit.key.pub"))
+        );
+        assert_eq!(args.notice_days, 14);
         assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
     }
 

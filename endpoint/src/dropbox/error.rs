@@ -66,6 +66,10 @@ pub enum DropBoxError {
     #[error("the storage quota must be at least one byte")]
     QuotaZero,
 
+    /// Notices kept zero days would be deleted before any device polled.
+    #[error("notices must be kept at least one day (--notice-days)")]
+    NoticeDaysZero,
+
     /// The TLS certificate or key could not be used.
     #[error("TLS setup failed: {detail}")]
     Tls {
@@ -114,6 +118,7 @@ impl DropBoxError {
             DropBoxError::RetentionTooLong { .. } => "RetentionTooLong",
             DropBoxError::RateLimitZero => "RateLimitZero",
             DropBoxError::QuotaZero => "QuotaZero",
+            DropBoxError::NoticeDaysZero => "NoticeDaysZero",
             DropBoxError::Revocations { .. } => "Revocations",
             DropBoxError::Tls { .. } => "Tls",
             DropBoxError::Database { .. } => "Database",
@@ -131,6 +136,7 @@ impl DropBoxError {
             DropBoxError::RetentionTooLong { .. }
             | DropBoxError::RateLimitZero
             | DropBoxError::QuotaZero
+            | DropBoxError::NoticeDaysZero
             | DropBoxError::DatabaseUrl { .. } => 2,
             DropBoxError::Policy(_)
             | DropBoxError::ReceiptKeyMismatch
@@ -228,6 +234,39 @@ impl ApiError {
             "Forbidden",
             "the deletion token is malformed or does not match",
         )
+    }
+
+    /// A posted notice whose signature does not verify with the console key.
+    pub(crate) fn notice_signature_invalid() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the notice's signature does not verify with the console key",
+        )
+    }
+
+    /// A notice that could not be stored (the database failed).
+    pub(crate) fn notice_unavailable() -> Self {
+        Self {
+            retry_after_seconds: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "the notice could not be stored; retry later",
+            )
+        }
+    }
+
+    /// The mailbox could not be read (the database failed).
+    pub(crate) fn mailbox_unavailable() -> Self {
+        Self {
+            retry_after_seconds: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "the notices could not be read; retry later",
+            )
+        }
     }
 
     pub(crate) fn method_not_allowed() -> Self {

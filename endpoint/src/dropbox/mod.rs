@@ -25,6 +25,7 @@ mod check;
 mod connections;
 mod content_type;
 mod error;
+mod notice_routes;
 mod rate_limit;
 mod revocations;
 mod routes;
@@ -66,6 +67,9 @@ use rate_limit::RateLimiter;
 use routes::AppState;
 use storage::{Storage, StorageThread};
 
+/// Days a notice is kept after it was posted, by default.
+pub const DEFAULT_NOTICE_DAYS: u32 = 30;
+
 /// How often the retention job runs by default.
 pub const DEFAULT_RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -93,6 +97,8 @@ pub struct DropBox {
     log: AccessLog,
     revocations: Option<Arc<RevocationRelay>>,
     connections: ConnectionLimits,
+    console_key: Option<[u8; 32]>,
+    notice_days: u32,
 }
 
 impl DropBox {
@@ -133,6 +139,8 @@ impl DropBox {
             log: AccessLog::stderr(),
             revocations: None,
             connections: ConnectionLimits::default(),
+            console_key: None,
+            notice_days: DEFAULT_NOTICE_DAYS,
         })
     }
 
@@ -192,6 +200,23 @@ impl DropBox {
             return Err(DropBoxError::QuotaZero);
         }
         self.quota_bytes = bytes;
+        Ok(self)
+    }
+
+    /// Accepts access notices at `POST {base}/notices` signed with `public_key` (the
+    /// console's audit key's public half); without it that route answers 404.
+    pub fn with_console_key(mut self, public_key: [u8; 32]) -> Self {
+        self.console_key = Some(public_key);
+        self
+    }
+
+    /// Keeps each notice `days` days after it was posted ([`DEFAULT_NOTICE_DAYS`]
+    /// otherwise); the retention job deletes it then. At least one day.
+    pub fn with_notice_days(mut self, days: u32) -> Result<Self, DropBoxError> {
+        if days == 0 {
+            return Err(DropBoxError::NoticeDaysZero);
+        }
+        self.notice_days = days;
         Ok(self)
     }
 
@@ -308,6 +333,8 @@ impl std::fmt::Debug for DropBox {
             .field("retention_days", &self.retention_days)
             .field("rate_limit", &self.rate_limit)
             .field("quota_bytes", &self.quota_bytes)
+            .field("console_key", &self.console_key.is_some())
+            .field("notice_days", &self.notice_days)
             .finish_non_exhaustive()
     }
 }
@@ -349,6 +376,8 @@ pub async fn serve(
         log: drop_box.log.clone(),
         request_timeout: drop_box.request_timeout,
         revocations: drop_box.revocations.clone(),
+        console_key: drop_box.console_key,
+        notice_days: drop_box.notice_days,
     });
 
     // Expired submissions go before anything new comes in.
@@ -416,7 +445,7 @@ impl RunningDropBox {
 
     /// `https://ADDR{base path}`: the endpoint URL for this address (`https://127.0.0.1:
     /// 43125/v1`); the routes are `{url}/submissions`, `{url}/submissions/batch`,
-    /// `{url}/submissions/{id}`, `{url}/policy`.
+    /// `{url}/submissions/{id}`, `{url}/policy`, `{url}/revocations`, `{url}/notices`.
     pub fn endpoint_url(&self) -> String {
         self.endpoint_url.clone()
     }
@@ -549,6 +578,15 @@ impl Retention {
                 "retention: deleted {count} submission(s) past their retention"
             )),
             Err(_) => self.log.line("retention: the database failed; will retry"),
+        }
+        match self.storage.purge_expired_notices(now).await {
+            Ok(0) => {}
+            Ok(count) => self.log.line(&format!(
+                "retention: deleted {count} notice(s) past their retention"
+            )),
+            Err(_) => self
+                .log
+                .line("retention: the database failed on notices; will retry"),
         }
     }
 }

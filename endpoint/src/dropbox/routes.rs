@@ -1,7 +1,9 @@
-//! The four routes, under the path of the policy's endpoint URL:
+//! The routes, under the path of the policy's endpoint URL:
 //! `POST {base}/submissions`, `POST {base}/submissions/batch` (up to
 //! [`MAX_BATCH_ITEMS`] submissions in one request, one signature over their receipts),
-//! `DELETE {base}/submissions/{id}`, `GET {base}/policy`; and the middleware around them
+//! `DELETE {base}/submissions/{id}`, `GET {base}/policy`, `GET {base}/revocations`, and
+//! the access-notice mailbox's `GET` and `POST {base}/notices`
+//! ([`super::notice_routes`]); and the middleware around them
 //! (access log, rate limit, request timeout, body limit: [`MAX_SUBMISSION_BYTES`], and
 //! [`MAX_BATCH_BYTES`] for the batch route; `Content-Type: application/json` on the routes
 //! with a body, [`super::content_type`]).
@@ -13,6 +15,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
+use axum::handler::Handler as _;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -31,13 +34,14 @@ use super::check::{
 };
 use super::content_type::require_json;
 use super::error::ApiError;
+use super::notice_routes::{fetch_notices, post_notice};
 use super::rate_limit::{RateLimiter, retry_after_seconds};
 use super::storage::{DeleteOutcome, InsertOutcome, NewSubmission, Storage};
 
 /// Length of a deletion token: 32 bytes in base64url without padding.
 const DELETION_TOKEN_LEN: usize = 43;
 
-const SECONDS_PER_DAY: i64 = 86_400;
+pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Everything the handlers share.
 pub(crate) struct AppState {
@@ -52,6 +56,11 @@ pub(crate) struct AppState {
     pub(crate) request_timeout: Duration,
     /// The root's revocation list relayed, if the operator gave one.
     pub(crate) revocations: Option<Arc<super::RevocationRelay>>,
+    /// The console's Ed25519 public key notices must be signed with; without it
+    /// `POST {base}/notices` is 404.
+    pub(crate) console_key: Option<[u8; 32]>,
+    /// Days a notice is kept after it was posted.
+    pub(crate) notice_days: u32,
 }
 
 /// The router for `base_path` (`""` or `"/v1"`, checked by the caller).
@@ -74,6 +83,10 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
         )
         .route(&format!("{base_path}/policy"), get(policy))
         .route(&format!("{base_path}/revocations"), get(revocations))
+        .route(
+            &format!("{base_path}/notices"),
+            get(fetch_notices).post(post_notice.layer(from_fn(require_json))),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_SUBMISSION_BYTES))
@@ -84,7 +97,7 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
 
 /// The request body, or the error for a body over the route's limit (`too_large`) or one
 /// that could not be read.
-fn read_body(
+pub(crate) fn read_body(
     body: Result<Bytes, BytesRejection>,
     too_large: fn() -> ApiError,
 ) -> Result<Bytes, ApiError> {
@@ -401,7 +414,7 @@ async fn method_not_allowed() -> Response {
     ApiError::method_not_allowed().into_response()
 }
 
-fn json(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+pub(crate) fn json(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
     let mut response = (status, body.into()).into_response();
     let headers = response.headers_mut();
     headers.insert(

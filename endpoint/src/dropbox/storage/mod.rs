@@ -11,10 +11,12 @@
 
 mod database;
 mod moving;
+pub(crate) mod notices;
 pub(crate) mod postgres;
 pub(crate) mod quota;
 mod reading;
 pub(crate) mod sqlite;
+mod sqlite_notices;
 mod sqlite_writer;
 
 pub use postgres::tls::connector as postgres_connector;
@@ -27,6 +29,7 @@ pub use quota::DEFAULT_QUOTA_BYTES;
 pub use reading::{StoredSubmission, for_each_stored};
 
 use super::error::DropBoxError;
+use notices::{NewNotice, NoticePage, NoticeStored};
 use postgres::PostgresStore;
 use sqlite_writer::SqliteWriter;
 
@@ -195,6 +198,59 @@ impl Storage {
                 store.prepare_partitions(now, retention_days).await?;
                 Ok(dropped)
             }
+        }
+    }
+}
+
+/// The access-notice mailbox (see [`notices`]).
+impl Storage {
+    /// Stores a sealed slot, idempotently by its SHA-256; its sequence number.
+    pub(crate) async fn insert_notice(
+        &self,
+        notice: NewNotice,
+    ) -> Result<NoticeStored, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => {
+                writer
+                    .run(move |transaction| {
+                        sqlite_notices::insert(transaction, &notice).map(|stored| (stored, false))
+                    })
+                    .await
+            }
+            Storage::Postgres(store) => store.insert_notice(&notice).await,
+        }
+    }
+
+    /// Up to `limit` stored slots with a sequence number above `after`, oldest first.
+    pub(crate) async fn notices_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<NoticePage, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => {
+                writer
+                    .run(move |transaction| {
+                        sqlite_notices::after(transaction, after, limit).map(|page| (page, false))
+                    })
+                    .await
+            }
+            Storage::Postgres(store) => store.notices_after(after, limit).await,
+        }
+    }
+
+    /// Deletes every notice past its retention at `now` (Unix seconds); returns how many.
+    pub(crate) async fn purge_expired_notices(&self, now: i64) -> Result<u64, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => {
+                writer
+                    .run(move |transaction| {
+                        sqlite_notices::purge_expired(transaction, now)
+                            .map(|count| (u64::try_from(count).unwrap_or(u64::MAX), count > 0))
+                    })
+                    .await
+            }
+            Storage::Postgres(store) => store.purge_expired_notices(now).await,
         }
     }
 }

@@ -12,8 +12,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::quota::counted_bytes;
 use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 
-/// Schema version in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// Schema version in `PRAGMA user_version`: 1, submissions; 2, also the access-notice
+/// mailbox ([`super::sqlite_notices`]). Every table is created if missing, so opening a
+/// database of an earlier version upgrades it.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS submissions (
@@ -49,6 +51,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
         ));
     }
     connection.execute_batch(SCHEMA)?;
+    connection.execute_batch(super::sqlite_notices::SCHEMA)?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(connection)
 }
@@ -321,8 +324,37 @@ mod tests {
         drop(connection);
         let connection = open(&path).unwrap();
         assert_eq!(count(&connection), 1);
-        connection.pragma_update(None, "user_version", 2).unwrap();
+        connection
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         drop(connection);
         assert!(open(&path).is_err());
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_mailbox_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.execute_batch(SCHEMA).unwrap();
+            connection.pragma_update(None, "user_version", 1).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO submissions VALUES ('a', 'p', 1, x'00', 'h', 'd', 't', 5, x'01')",
+                    [],
+                )
+                .unwrap();
+        }
+        let connection = open(&path).unwrap();
+        assert_eq!(count(&connection), 1);
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+        let notices: i64 = connection
+            .query_row("SELECT count(*) FROM notices", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(notices, 0);
     }
 }

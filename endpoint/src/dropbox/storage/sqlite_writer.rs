@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 use tokio::sync::oneshot;
 
 use super::super::error::DropBoxError;
@@ -57,7 +57,16 @@ enum Job {
         now: i64,
         reply: oneshot::Sender<Result<usize, StoreFailed>>,
     },
+    /// Other work in the batch's transaction (the notice mailbox).
+    Work(Work),
 }
+
+/// Work run in a batch's transaction: it says whether it deleted rows, and returns what
+/// to do once the transaction committed (`true`) or failed (`false`).
+type Work = Box<dyn FnOnce(&Transaction<'_>) -> (bool, Finish) + Send>;
+
+/// What [`Work`] does after the commit: answers its caller.
+type Finish = Box<dyn FnOnce(bool) + Send>;
 
 /// A handle to the writer thread; cheap to clone. The thread ends when every handle is
 /// dropped.
@@ -157,6 +166,37 @@ impl SqliteWriter {
         Ok(u64::try_from(count).unwrap_or(u64::MAX))
     }
 
+    /// Runs `work` in the writer's next transaction and returns its value once that
+    /// committed. `work` answers the value and whether it deleted rows (then the
+    /// write-ahead log is folded back, as for purges).
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<(T, bool)> + Send + 'static,
+    ) -> Result<T, StoreFailed> {
+        let (reply, outcome) = oneshot::channel();
+        self.send(Job::Work(Box::new(move |transaction| {
+            match work(transaction) {
+                Ok((value, removed)) => (
+                    removed,
+                    Box::new(move |committed| {
+                        let _ = reply.send(if committed {
+                            Ok(value)
+                        } else {
+                            Err(StoreFailed)
+                        });
+                    }),
+                ),
+                Err(_) => (
+                    false,
+                    Box::new(move |_| {
+                        let _ = reply.send(Err(StoreFailed));
+                    }),
+                ),
+            }
+        })))?;
+        outcome.await.map_err(|_| StoreFailed)?
+    }
+
     fn send(&self, job: Job) -> Result<(), StoreFailed> {
         self.jobs.send(Message::One(job)).map_err(|_| StoreFailed)
     }
@@ -203,6 +243,7 @@ enum Done {
         DeleteOutcome,
     ),
     Purge(oneshot::Sender<Result<usize, StoreFailed>>, usize),
+    Work(Finish),
 }
 
 /// Runs `batch` in one transaction and answers each job once it has committed (or
@@ -262,6 +303,11 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>, usage: &mut Usage) {
                     let _ = reply.send(Err(StoreFailed));
                 }
             },
+            Job::Work(work) => {
+                let (deleted, finish) = work(&transaction);
+                removed |= deleted;
+                done.push(Done::Work(finish));
+            }
         }
     }
     if transaction.commit().is_err() {
@@ -276,6 +322,7 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>, usage: &mut Usage) {
                 Done::Purge(reply, _) => {
                     let _ = reply.send(Err(StoreFailed));
                 }
+                Done::Work(finish) => finish(false),
             }
         }
         return;
@@ -297,6 +344,7 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>, usage: &mut Usage) {
             Done::Purge(reply, count) => {
                 let _ = reply.send(Ok(count));
             }
+            Done::Work(finish) => finish(true),
         }
     }
 }
@@ -311,6 +359,11 @@ fn fail(job: Job) {
         }
         Job::Purge { reply, .. } => {
             let _ = reply.send(Err(StoreFailed));
+        }
+        Job::Work(work) => {
+            // Never run: the transaction could not start. Its caller hears of the failure
+            // through the channel closing.
+            drop(work);
         }
     }
 }

@@ -18,11 +18,17 @@
 //! there; slots 0 to 15), and `dropbox_usage`, the same bytes per expiry day and slot,
 //! so dropping a partition gives its bytes back. Neither names a submission, a client or
 //! a batch.
+//!
+//! Version 3: the access-notice mailbox, `notices`: each sealed slot, its SHA-256 (unique,
+//! so a resend finds its row), its posted day and expiry, and a sequence number from an
+//! identity (never reused). Inserting transactions take a lock on the table that only
+//! they conflict on, so numbers become visible in the order they were given (see
+//! `notices`).
 
 use tokio_postgres::GenericClient;
 
 /// The schema version this drop box writes.
-pub(crate) const SCHEMA_VERSION: i32 = 2;
+pub(crate) const SCHEMA_VERSION: i32 = 3;
 
 /// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
 const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
@@ -61,6 +67,16 @@ INSERT INTO dropbox_usage (expiry_day, slot, bytes)
     FROM submissions GROUP BY expiry_day;
 UPDATE dropbox_quota SET bytes = (SELECT coalesce(sum(bytes), 0) FROM dropbox_usage)
     WHERE slot = -1;
+",
+    "
+CREATE TABLE notices (
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    slot        bytea  NOT NULL CHECK (octet_length(slot) = 512),
+    slot_sha256 text   NOT NULL UNIQUE,
+    posted_day  date   NOT NULL,
+    expires_at  bigint NOT NULL
+);
+CREATE INDEX notices_expires_at ON notices (expires_at);
 ",
 ];
 
