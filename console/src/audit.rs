@@ -71,6 +71,8 @@ pub enum AuditAction {
     /// Reports of submissions the drop box deleted on a device's request were deleted
     /// (counts only).
     Deletion,
+    /// An access notice of a reveal was queued for the person (never its key or slot).
+    NoticeQueued,
 }
 
 /// One entry, as hashed.

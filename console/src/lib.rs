@@ -42,6 +42,8 @@ pub mod error;
 pub mod ingest;
 pub mod kek;
 pub mod login;
+pub mod notice_poster;
+pub mod notices;
 pub mod officers;
 pub mod password;
 pub mod recipient_keys;

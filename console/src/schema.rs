@@ -17,6 +17,8 @@
 //! - `reveals` (version 3): each identity shown, by whom, why and when.
 //! - version 4: each case's row also keeps what the case list shows of it (days reported,
 //!   the latest report's answers and flags), so the list reads one table.
+//! - `notice_outbox` (version 5): access notices queued by reveals until the drop box
+//!   stored them.
 //! - `audit_log`: the hash chain of [`crate::audit`]; rows are only ever inserted, and a
 //!   trigger refuses updates and deletes (a database owner can drop the trigger: the signed
 //!   checkpoints outside the database are what catch that).
@@ -26,7 +28,7 @@ use tokio_postgres::Client;
 use crate::error::ConsoleError;
 
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -152,6 +154,23 @@ const V4: &str = concat!(
 CREATE INDEX cases_by_urgency ON cases (district, latest_fever DESC, last_date DESC, pseudonym);
 "
 );
+
+/// Version 5: the access-notice outbox ([`crate::notices`]): each sealed slot queued by a
+/// reveal, until the drop box stored it (`posted_at`, and the sequence number it gave),
+/// with its attempts and when it is tried next. No column names the person, the case or
+/// the officer: the slot is sealed to the person's notice key.
+const V5: &str = "
+CREATE TABLE notice_outbox (
+    id               bigserial PRIMARY KEY,
+    slot             bytea NOT NULL CHECK (octet_length(slot) = 512),
+    queued_at        timestamptz NOT NULL,
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL,
+    posted_at        timestamptz,
+    seq              bigint
+);
+CREATE INDEX notice_outbox_pending ON notice_outbox (next_attempt_at) WHERE posted_at IS NULL;
+";
 
 /// Brings the console's tables up to [`CURRENT_VERSION`].
 pub async fn migrate(client: &mut Client) -> Result<(), ConsoleError> {

@@ -26,6 +26,8 @@ use selfreport_console::audit_log::{verify_log, write_checkpoint};
 use selfreport_console::error::ConsoleError;
 use selfreport_console::ingest::ingest;
 use selfreport_console::kek::{KEK_VARIABLE, KeyEncryptionKey};
+use selfreport_console::notice_poster::NoticePoster;
+use selfreport_console::notices::Office;
 use selfreport_console::officers::{
     Credentials, NewOfficer, Role, add_officer, disable_officer, officers, reset_officer,
 };
@@ -162,6 +164,20 @@ struct ServeArgs {
     /// Database connections at most (requests beyond wait for one).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONNECTIONS)]
     connections: usize,
+    /// The drop box's endpoint URL (https://HOST:PORT/v1): each reveal's access notice is
+    /// posted to its mailbox, signed with --audit-key (the drop box is given its public
+    /// half with --console-key). Needs --office and --audit-key.
+    #[arg(long, value_name = "URL", requires_all = ["office", "audit_key"])]
+    dropbox_url: Option<String>,
+    /// A PEM CA certificate the drop box's TLS certificate may chain to; repeatable.
+    #[arg(long = "dropbox-ca", value_name = "FILE", requires = "dropbox_url")]
+    dropbox_ca: Vec<PathBuf>,
+    /// The office name access notices carry (1 to 96 bytes); required with --dropbox-url.
+    #[arg(long, value_name = "NAME", requires = "dropbox_url")]
+    office: Option<String>,
+    /// The audit signing key (as for `audit checkpoint`), which signs the notices posted.
+    #[arg(long, value_name = "FILE", requires = "dropbox_url")]
+    audit_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -520,12 +536,28 @@ async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
     );
     let listener = std::net::TcpListener::bind(args.listen)
         .map_err(|error| ConsoleError::Io(format!("cannot listen on {}: {error}", args.listen)))?;
+    let notices = match (&args.dropbox_url, &args.office, &args.audit_key) {
+        (Some(url), Some(office), Some(audit_key)) => {
+            let key = read_signing_key(audit_key).map_err(authority_error)?;
+            Some((
+                Office::new(office)?,
+                NoticePoster::new(url, &args.dropbox_ca, key)?,
+            ))
+        }
+        // clap holds the three together.
+        _ => None,
+    };
     let state = ConsoleState {
         db: pool,
         kek,
         reveal_cap: args.reveal_cap,
+        office: notices.as_ref().map(|(office, _)| office.clone()),
     };
     let running = web::serve(listener, tls, state).await?;
+    if let Some((_, poster)) = notices {
+        let database = args.database.clone();
+        tokio::spawn(post_notices(poster, database));
+    }
     // Retention now, then daily while serving.
     let database = args.database.clone();
     tokio::spawn(async move {
@@ -544,6 +576,28 @@ async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
     // Runs until interrupted; then requests in flight finish.
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await
+}
+
+/// How often `serve` posts pending access notices.
+const NOTICES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Posts pending access notices to the drop box every [`NOTICES_EVERY`], for ever; a
+/// failure is logged (a code, never a notice) and retried in a later round.
+async fn post_notices(poster: NoticePoster, database: Database) {
+    loop {
+        match open_connection(&database).await {
+            Ok(client) => match poster.post_pending(&client, Utc::now()).await {
+                Ok(round) if round.failed > 0 => eprintln!(
+                    "access notices: {} posted, {} to retry (the drop box is unreachable or refused them)",
+                    round.posted, round.failed
+                ),
+                Ok(_) => {}
+                Err(error) => eprintln!("access notices failed: error[{}]", error.code()),
+            },
+            Err(error) => eprintln!("access notices failed: error[{}]", error.code()),
+        }
+        tokio::time::sleep(NOTICES_EVERY).await;
+    }
 }
 
 /// How often `serve` runs retention.

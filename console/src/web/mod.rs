@@ -38,6 +38,9 @@ pub struct ConsoleState {
     pub kek: KeyEncryptionKey,
     /// Reveals per officer per day.
     pub reveal_cap: u32,
+    /// The office access notices name; `None` when the console posts no notices (no
+    /// drop box configured).
+    pub office: Option<crate::notices::Office>,
 }
 
 /// The routes, with the security headers on every response.

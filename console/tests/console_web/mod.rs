@@ -147,6 +147,7 @@ impl Console {
             ),
             kek: KeyEncryptionKey::from_base64(&kek_text).unwrap(),
             reveal_cap,
+            office: None,
         };
         let running = serve(listener, tls.server_config(), state).await.unwrap();
         let base = format!("https://{}", running.local_addr());

@@ -57,7 +57,7 @@ pub use error::DropBoxError;
 pub use revocations::RevocationRelay;
 pub use storage::{
     DEFAULT_QUOTA_BYTES, Database, MoveReport, PostgresConfig, StoredSubmission, for_each_stored,
-    move_sqlite_to_postgres, postgres_connector, prepare_postgres,
+    move_sqlite_to_postgres, postgres_connector, prepare_postgres, tls_client_config,
 };
 pub use tls::{server_config, server_config_from_pem, server_config_from_pem_files};
 

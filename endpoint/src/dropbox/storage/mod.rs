@@ -19,6 +19,7 @@ pub(crate) mod sqlite;
 mod sqlite_notices;
 mod sqlite_writer;
 
+pub use postgres::tls::client_config as tls_client_config;
 pub use postgres::tls::connector as postgres_connector;
 
 use std::thread;

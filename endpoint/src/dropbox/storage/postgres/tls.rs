@@ -17,20 +17,27 @@ use super::super::super::tls::{read_pem, tls_error};
 /// The connector for a PostgreSQL database: WebPKI roots plus every certificate in
 /// `ca_files` (the drop box's, and the case console's, which reads the same database).
 pub fn connector(ca_files: &[PathBuf]) -> Result<MakeRustlsConnect, DropBoxError> {
+    Ok(MakeRustlsConnect::new(client_config(ca_files)?))
+}
+
+/// A TLS client configuration on ring's provider trusting the WebPKI roots and every
+/// certificate in `ca_files`: the database's, and the drop box's for the case console,
+/// which posts access notices to it.
+pub fn client_config(ca_files: &[PathBuf]) -> Result<ClientConfig, DropBoxError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for path in ca_files {
         let pem = read_pem(path)?;
         let certificates = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| tls_error("the database CA file is not PEM certificates"))?;
+            .map_err(|_| tls_error("the CA file is not PEM certificates"))?;
         if certificates.is_empty() {
-            return Err(tls_error("the database CA file holds no certificate"));
+            return Err(tls_error("the CA file holds no certificate"));
         }
         for certificate in certificates {
             roots
                 .add(certificate)
-                .map_err(|error| tls_error(&format!("a database CA certificate: {error}")))?;
+                .map_err(|error| tls_error(&format!("a CA certificate: {error}")))?;
         }
     }
     let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
@@ -38,5 +45,5 @@ pub fn connector(ca_files: &[PathBuf]) -> Result<MakeRustlsConnect, DropBoxError
         .map_err(|error| tls_error(&error.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
+    Ok(config)
 }

@@ -1,0 +1,279 @@
+//! Access notices from the console (issue 16 item 5): a notice queued in the reveal's
+//! transaction is posted by the console's poster to a loopback drop box started with the
+//! console's key, and opens with the person's notice key to what the reveal was; the
+//! audit log says a notice was queued and holds neither key nor slot; while the drop box
+//! is down the notice waits, backing off, and arrives once it is up.
+
+mod common;
+mod dropbox;
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Duration, Utc};
+use dropbox::endpoint_common::{Backend, TestDropBox, TestTls};
+use selfreport_console::notice_poster::{FIRST_RETRY, NoticePoster, PostRound};
+use selfreport_console::notices::{Office, RevealFacts, queue_notice};
+use selfreport_console::schema::migrate;
+use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::notice::{AccessNotice, NoticeKey, open_notice};
+use selfreport_endpoint::notice_mailbox::NoticeBatch;
+
+const SUBMISSION: &str = "2b202736515017a3b36933612d96fae8";
+
+/// The test CA's certificate as a PEM file in `dir`.
+fn ca_file(tls: &TestTls, dir: &std::path::Path) -> PathBuf {
+    let text = STANDARD.encode(tls.ca.as_ref());
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in text.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap());
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    let path = dir.join("dropbox-ca.pem");
+    std::fs::write(&path, pem).unwrap();
+    path
+}
+
+/// Every notice in the drop box's mailbox that opens with `key`.
+async fn notices_for(drop_box: &TestDropBox, key: &NoticeKey) -> Vec<AccessNotice> {
+    let mut found = Vec::new();
+    let mut after = 0;
+    loop {
+        let response = drop_box
+            .client
+            .get(format!("{}/notices?after={after}", drop_box.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let batch: NoticeBatch = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        for slot in &batch.batch {
+            let slot = STANDARD.decode(slot).unwrap();
+            if let Some(notice) = open_notice(key, &slot).unwrap() {
+                found.push(notice);
+            }
+        }
+        after = batch.next;
+        if !batch.more {
+            return found;
+        }
+    }
+}
+
+/// Queues the notice of a reveal by officer 7 at `at`, as a reveal does.
+async fn queue(
+    db: &mut tokio_postgres::Client,
+    key: &NoticeKey,
+    office: &Office,
+    at: DateTime<Utc>,
+) -> i64 {
+    let tx = db.transaction().await.unwrap();
+    let id = queue_notice(
+        &tx,
+        key,
+        &RevealFacts {
+            office,
+            officer_id: 7,
+            reason: "arrange-care",
+            policy_id: "sh-daily-health",
+            submission_id: SUBMISSION,
+            pseudonym: "0123456789abcdef0123456789abcdef",
+            actor: "li.wei",
+            at,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_notice_reaches_the_drop_box_and_opens_to_the_reveal() {
+    let Some(server) = common::server_or_skip() else {
+        return;
+    };
+    let url = common::new_database(&server, "console_notices").await;
+    let mut db = common::connect(&url).await;
+    migrate(&mut db).await.unwrap();
+    let audit_key = SigningKey::generate().unwrap();
+    let public = audit_key.public_key();
+    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&drop_box.tls, dir.path());
+
+    let person = NoticeKey::generate().unwrap();
+    let office = Office::new("Wuchang CDC").unwrap();
+    let at = DateTime::parse_from_rfc3339("2026-12-07T09:30:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let id = queue(&mut db, &person, &office, at).await;
+
+    // The audit log says a notice was queued, naming the case and the outbox row only.
+    let entry: Vec<u8> = db
+        .query_one("SELECT entry FROM audit_log ORDER BY seq DESC LIMIT 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let entry: serde_json::Value = serde_json::from_slice(&entry).unwrap();
+    assert_eq!(entry["action"], "notice-queued");
+    assert_eq!(entry["detail"], format!("outbox {id}"));
+    let slot: Vec<u8> = db
+        .query_one("SELECT slot FROM notice_outbox WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(slot.len(), 512);
+    let text = entry.to_string();
+    assert!(!text.contains(person.to_hex().as_str()));
+    assert!(!text.contains(&STANDARD.encode(&slot)));
+
+    // Posted by the console's poster, signed with its audit key.
+    let poster = NoticePoster::new(&drop_box.url, &[ca], audit_key).unwrap();
+    let round = poster.post_pending(&db, at).await.unwrap();
+    assert_eq!(
+        round,
+        PostRound {
+            posted: 1,
+            failed: 0
+        }
+    );
+    let (posted_at, seq): (Option<DateTime<Utc>>, Option<i64>) = db
+        .query_one(
+            "SELECT posted_at, seq FROM notice_outbox WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .map(|row| (row.get(0), row.get(1)))
+        .unwrap();
+    assert_eq!(posted_at, Some(at));
+    assert_eq!(seq, Some(1));
+    // Posted once: a later round has nothing to do.
+    assert_eq!(
+        poster
+            .post_pending(&db, at + Duration::hours(1))
+            .await
+            .unwrap(),
+        PostRound::default()
+    );
+
+    // The person's device finds it among the filler, and it tells the reveal.
+    let found = notices_for(&drop_box, &person).await;
+    assert_eq!(
+        found,
+        [AccessNotice::new(
+            "2026-12-07T09:30:00Z".to_owned(),
+            "Wuchang CDC".to_owned(),
+            "7".to_owned(),
+            "sh-daily-health".to_owned(),
+            "arrange-care".to_owned(),
+            SUBMISSION.to_owned(),
+        )]
+    );
+    // Nobody else's key opens it.
+    assert!(
+        notices_for(&drop_box, &NoticeKey::generate().unwrap())
+            .await
+            .is_empty()
+    );
+    drop_box.running.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_drop_box_is_down_or_refuses_the_notice_waits_and_backs_off() {
+    let Some(server) = common::server_or_skip() else {
+        return;
+    };
+    let url = common::new_database(&server, "console_notices").await;
+    let mut db = common::connect(&url).await;
+    migrate(&mut db).await.unwrap();
+    let person = NoticeKey::generate().unwrap();
+    let office = Office::new("Wuchang CDC").unwrap();
+    let at = Utc::now();
+    let id = queue(&mut db, &person, &office, at).await;
+
+    // Nothing listens: the notice stays, to be tried after the first wait.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down = format!("https://{}/v1", closed.local_addr().unwrap());
+    drop(closed);
+    let audit_key = SigningKey::generate().unwrap();
+    let seed = audit_key.seed_base64();
+    let poster = NoticePoster::new(&down, &[], audit_key).unwrap();
+    assert_eq!(
+        poster.post_pending(&db, at).await.unwrap(),
+        PostRound {
+            posted: 0,
+            failed: 1
+        }
+    );
+    let retry = chrono::Duration::from_std(FIRST_RETRY).unwrap();
+    let (attempts, next): (i32, DateTime<Utc>) = db
+        .query_one(
+            "SELECT attempts, next_attempt_at FROM notice_outbox WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .map(|row| (row.get(0), row.get(1)))
+        .unwrap();
+    assert_eq!(attempts, 1);
+    assert_eq!(next.timestamp_millis(), (at + retry).timestamp_millis());
+    // Not due before then.
+    assert_eq!(
+        poster
+            .post_pending(&db, at + retry - Duration::seconds(1))
+            .await
+            .unwrap(),
+        PostRound::default()
+    );
+
+    // A drop box that knows another console key refuses it (403): it waits twice as long.
+    let stranger = SigningKey::generate().unwrap().public_key();
+    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(stranger)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&drop_box.tls, dir.path());
+    let key = SigningKey::from_seed_base64(&seed).unwrap();
+    let poster = NoticePoster::new(&drop_box.url, std::slice::from_ref(&ca), key).unwrap();
+    let later = at + retry;
+    assert_eq!(
+        poster.post_pending(&db, later).await.unwrap(),
+        PostRound {
+            posted: 0,
+            failed: 1
+        }
+    );
+    let next: DateTime<Utc> = db
+        .query_one(
+            "SELECT next_attempt_at FROM notice_outbox WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        next.timestamp_millis(),
+        (later + retry * 2).timestamp_millis()
+    );
+    drop_box.running.shutdown().await.unwrap();
+
+    // The right drop box, once due: posted, and the person can read it.
+    let public = SigningKey::from_seed_base64(&seed).unwrap().public_key();
+    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
+    let ca = ca_file(&drop_box.tls, dir.path());
+    let poster = NoticePoster::new(
+        &drop_box.url,
+        &[ca],
+        SigningKey::from_seed_base64(&seed).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        poster.post_pending(&db, next).await.unwrap(),
+        PostRound {
+            posted: 1,
+            failed: 0
+        }
+    );
+    assert_eq!(notices_for(&drop_box, &person).await.len(), 1);
+    drop_box.running.shutdown().await.unwrap();
+}
