@@ -161,16 +161,17 @@ impl SelfReport {
         let Some(sealed) = payload.disclosure_sha256.as_deref() else {
             return Ok(false);
         };
-        let (policy, profile, pseudonym, _) = self.disclosure_inputs(record)?;
+        let (policy, profile, pseudonym, _, carried) = self.disclosure_inputs(record)?;
         if policy.version() != payload.policy_version {
             return Ok(false);
         }
-        let disclosure = crate::minimize::minimize(
+        let disclosure = crate::minimize::minimize_carrying(
             policy.document(),
             record,
             &profile,
             &pseudonym,
             &payload.submission_id,
+            carried,
         )?;
         Ok(crate::sync::disclosure_digest(&disclosure).as_deref() == Some(sealed))
     }

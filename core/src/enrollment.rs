@@ -64,24 +64,42 @@ impl SelfReport {
         form: &Form,
         date: NaiveDate,
     ) -> Result<()> {
-        if form.enrollment != FormEnrollment::Required {
-            return Ok(());
-        }
-        let enrolled = self.store().monitoring_periods()?.iter().any(|period| {
-            &period.profile_id == profile
-                && period.policy_id == policy.id
-                && period
-                    .order
-                    .as_ref()
-                    .is_some_and(|order| order.forms.contains_key(&form.id))
-                && period.start <= date
-                && date <= period.last_day()
-        });
-        if enrolled {
+        if form.enrollment != FormEnrollment::Required
+            || self
+                .ordered_district(profile, policy, form, date)?
+                .is_some()
+        {
             Ok(())
         } else {
             Err(ValidationError::new(DATE_FIELD, Rule::NotEnrolled).into())
         }
+    }
+
+    /// The monitoring district of the order whose period covers `date` for the person
+    /// under the policy and names the form; `None` when no order does.
+    pub(crate) fn ordered_district(
+        &self,
+        profile: &ProfileId,
+        policy: &PolicyDocument,
+        form: &Form,
+        date: NaiveDate,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .store()
+            .monitoring_periods()?
+            .into_iter()
+            .filter(|period| {
+                &period.profile_id == profile
+                    && period.policy_id == policy.id
+                    && period.start <= date
+                    && date <= period.last_day()
+            })
+            .find_map(|period| {
+                period
+                    .order
+                    .filter(|order| order.forms.contains_key(&form.id))
+                    .map(|order| order.district)
+            }))
     }
 
     /// Refuses to start a self-declared period under a policy whose monitored forms are

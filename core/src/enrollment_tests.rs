@@ -20,6 +20,8 @@ fn setup() -> Setup {
     let s = facade_setup("2026-11-28T09:00:00+08:00");
     let mut policy = policy_v2();
     policy["forms"][0]["enrollment"] = json!("required");
+    // Its health parts now carry the order's district.
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     s.core
         .install_policy(&signed_under(&s.key, &policy, &[]))
         .expect("the policy installs");
@@ -152,4 +154,79 @@ fn an_ordered_period_is_the_collectors_and_a_bad_order_changes_nothing() {
         .unwrap_err();
     assert_eq!(refused.code(), "EnrollmentOutsidePolicy");
     assert_eq!(s.core.monitoring_periods().unwrap(), [period]);
+}
+
+#[test]
+fn a_report_under_an_order_carries_its_district_in_the_health_part() {
+    let s = setup();
+    s.core
+        .enroll(&s.profile, &signed_order(&s, &order("2026-11-27")))
+        .unwrap();
+    let saved = daily(&s, "2026-11-28").unwrap();
+    let preview = s.core.preview(&saved.id).unwrap();
+    let health = preview
+        .parts
+        .iter()
+        .find(|part| part.recipient == "health")
+        .unwrap();
+    assert!(
+        health.json.contains(r#""monitoring_district":"310101""#),
+        "{}",
+        health.json
+    );
+    // And it is what is sealed and queued.
+    s.core.grant_consent("sh-arrivals").unwrap();
+    assert_eq!(s.core.seal_ready().unwrap().len(), 1);
+}
+
+#[test]
+fn under_a_policy_with_access_notices_the_identity_part_carries_one_stable_notice_key() {
+    let s = facade_setup("2026-11-28T09:00:00+08:00");
+    let mut policy = policy_v2();
+    policy["access_notices"] = json!(true);
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
+    s.core
+        .install_policy(&signed_under(&s.key, &policy, &[]))
+        .expect("the policy installs");
+    let arrival = |day: &str| {
+        s.core
+            .save_record(
+                &s.profile,
+                "sh-arrivals",
+                "arrival",
+                None,
+                Answers::new().text("arrival_date", day),
+            )
+            .unwrap()
+    };
+    let notice_key = |saved: &crate::store::SavedRecord| {
+        let preview = s.core.preview(&saved.id).unwrap();
+        let identity = preview
+            .parts
+            .iter()
+            .find(|part| part.recipient == "identity")
+            .unwrap();
+        let value: Value = serde_json::from_str(&identity.json).unwrap();
+        let health = preview
+            .parts
+            .iter()
+            .find(|part| part.recipient == "health")
+            .unwrap();
+        assert!(!health.json.contains("notice_key"));
+        value["notice_key"].as_str().unwrap().to_owned()
+    };
+    let first = notice_key(&arrival("2026-12-18"));
+    assert_eq!(first.len(), 64);
+    // The same key for the same person and policy, every time.
+    assert_eq!(notice_key(&arrival("2026-12-19")), first);
+    assert_eq!(
+        s.core
+            .store()
+            .notice_key(&s.profile, "sh-arrivals", false)
+            .unwrap()
+            .unwrap()
+            .to_hex()
+            .as_str(),
+        first
+    );
 }

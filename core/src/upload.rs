@@ -12,9 +12,11 @@ use crate::error::{Error, Result};
 use crate::facade::{PolicySummary, SelfReport};
 use crate::hex::hex;
 use crate::ledger::{ChainedEntry, LedgerEntry, LedgerEvent, LedgerVerification};
-use crate::minimize::{Disclosure, Preview, minimize, preview};
+use crate::minimize::{
+    Carried, Disclosure, MinimizeError, Preview, minimize_carrying, preview_carrying,
+};
 use crate::model::{Profile, Record, RecordId};
-use crate::policy::OncePer;
+use crate::policy::{FormEnrollment, OncePer};
 use crate::policy::{PolicyError, SignedPolicy, VerifiedPolicy};
 use crate::store::{AttemptOutcome, OutboxItem, OutboxItemState, Recorded, Store, expiry_epoch};
 use crate::sync::retry::{RetryPolicy, due_at};
@@ -70,31 +72,49 @@ pub struct PossiblyHeld {
 
 impl SelfReport {
     /// What `minimize` and `preview` need besides the record: its policy, its profile, the
-    /// profile's pseudonym under the policy and the submission id it will be sent under.
+    /// profile's pseudonym under the policy, the submission id it will be sent under, and
+    /// what the submission carries besides the fields (the enrollment order's district for
+    /// a form filed under orders, the notice key under a policy with access notices).
     pub(crate) fn disclosure_inputs(
         &self,
         record: &Record,
-    ) -> Result<(VerifiedPolicy, Profile, String, String)> {
+    ) -> Result<(VerifiedPolicy, Profile, String, String, Carried)> {
         let policy = self.store().policy(&record.policy_id)?;
         let profile = self.store().profile(&record.profile_id)?;
         let pseudonym = self
             .store()
             .pseudonym(&record.profile_id, &record.policy_id)?;
         let submission_id = self.store().submission_id_for(record);
-        Ok((policy, profile, pseudonym, submission_id))
+        let document = policy.document();
+        let mut carried = Carried::default();
+        if let Some(form) = document
+            .form(&record.form_id)
+            .filter(|form| form.enrollment == FormEnrollment::Required)
+        {
+            carried.monitoring_district =
+                self.ordered_district(&record.profile_id, document, form, record.date)?;
+        }
+        if document.access_notices {
+            carried.notice_key =
+                self.store()
+                    .notice_key(&record.profile_id, &record.policy_id, true)?;
+        }
+        Ok((policy, profile, pseudonym, submission_id, carried))
     }
 
     /// What a record would disclose: each field before and after its transform, and the
     /// exact JSON each recipient's part will seal (with its padded size).
     pub fn preview(&self, record_id: &RecordId) -> Result<Preview> {
         let record = self.store().record(record_id)?.record;
-        let (policy, profile, pseudonym, submission_id) = self.disclosure_inputs(&record)?;
-        Ok(preview(
+        let (policy, profile, pseudonym, submission_id, carried) =
+            self.disclosure_inputs(&record)?;
+        Ok(preview_carrying(
             policy.document(),
             &record,
             &profile,
             &pseudonym,
             &submission_id,
+            carried,
         )?)
     }
 
@@ -117,14 +137,25 @@ impl SelfReport {
             if !allowed {
                 continue;
             }
-            let (policy, profile, pseudonym, submission_id) = self.disclosure_inputs(&record)?;
-            let disclosure = minimize(
+            let (policy, profile, pseudonym, submission_id, carried) =
+                self.disclosure_inputs(&record)?;
+            let disclosure = match minimize_carrying(
                 policy.document(),
                 &record,
                 &profile,
                 &pseudonym,
                 &submission_id,
-            )?;
+                carried,
+            ) {
+                Ok(disclosure) => disclosure,
+                // A record of a form filed under orders on a day no order covers (saving
+                // refuses one; an order can only have been lost with a restored store):
+                // it stays saved, and nothing is sealed without an enrollment.
+                Err(MinimizeError::MissingHeader {
+                    key: "monitoring_district",
+                }) => continue,
+                Err(error) => return Err(error.into()),
+            };
             let token = new_deletion_token()?;
             let sealed = seal_disclosure(&policy, &disclosure, &token)?;
             let body = sealed.to_body();

@@ -7,8 +7,10 @@
 //!   an HMAC-SHA256 of it under a key of its own (sealed under the key-encryption key), so
 //!   a case's pseudonym on a screen or in the audit log cannot be matched with the drop
 //!   box's or the device's.
-//! - **Monitoring district.** A county-level code in a `district` field of the health part
-//!   (what an enrollment order will put there); otherwise the policy's region (one code, or
+//! - **Monitoring district.** The county of the enrollment order the report was filed
+//!   under, which the health part of a form filed under orders carries
+//!   (`monitoring_district`, read by `open_one`, not here); otherwise a county-level code in
+//!   a `district` field of the health part; otherwise the policy's region (one code, or
 //!   the narrowest region covering all of them); otherwise, for a `/1` policy that states
 //!   no region, a coarser `district` field of the health part. Without any, the submission
 //!   has no district an officer could be scoped to, and is refused.

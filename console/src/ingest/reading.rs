@@ -22,7 +22,7 @@ pub(crate) struct Conforming {
     /// The version it was sealed under.
     pub(crate) policy_version: u64,
     /// What opening it gave (only the health part opened).
-    pub(crate) opened: OpenedSubmission,
+    pub(crate) opened: Box<OpenedSubmission>,
     /// The body as received, for the reveal of its identity part.
     pub(crate) body: Vec<u8>,
 }

@@ -14,7 +14,8 @@ use super::canonical::{Counter, DisclosedValue, Sink, write_object, write_string
 use super::padding::padded_size_of;
 use super::transform::{apply_until, check_field, window_end};
 use crate::model::{FieldValue, Profile, ProfileAttribute, Record};
-use crate::policy::{FieldSource, FieldSpec, Form, PolicyDocument};
+use crate::notice::NoticeKey;
+use crate::policy::{FieldSource, FieldSpec, Form, FormEnrollment, PolicyDocument, RecipientRole};
 
 /// The format string of a sealed plaintext.
 pub const SUBMISSION_FORMAT: &str = "selfreport.submission/1";
@@ -37,6 +38,41 @@ pub struct DisclosedField {
 pub struct DisclosedPart {
     fields: BTreeMap<String, DisclosedValue>,
     padded_size: usize,
+    carries: Carries,
+}
+
+/// Which header keys beyond the fixed ones a real (not cover-traffic) part carries, by
+/// its recipient's role and the policy ([`carries`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Carries {
+    /// `monitoring_district`: a health-role part of a form filed under enrollment orders.
+    pub monitoring_district: bool,
+    /// `notice_key`: an identity-role part under a policy with `access_notices`.
+    pub notice_key: bool,
+}
+
+/// The header keys a real (not cover-traffic) part of `form` for `recipient` carries.
+pub fn carries(policy: &PolicyDocument, form: &Form, recipient: &str) -> Carries {
+    let role = policy
+        .recipients
+        .get(recipient)
+        .and_then(|recipient| recipient.role);
+    Carries {
+        monitoring_district: role == Some(RecipientRole::Health)
+            && form.enrollment == FormEnrollment::Required,
+        notice_key: role == Some(RecipientRole::Identity) && policy.access_notices,
+    }
+}
+
+/// What a submission carries besides the record's fields: the monitoring district of the
+/// enrollment order the record was filed under, and the person's notice key for the
+/// policy. Each goes only into the parts that carry it (docs/protocol.md, "The plaintext").
+#[derive(Debug, Clone, Default)]
+pub struct Carried {
+    /// The order's county code, for a form filed under enrollment orders.
+    pub monitoring_district: Option<String>,
+    /// The notice key, under a policy with `access_notices`.
+    pub notice_key: Option<NoticeKey>,
 }
 
 impl DisclosedPart {
@@ -64,6 +100,8 @@ pub struct Disclosure {
     submission_id: String,
     pseudonym: String,
     dummy: bool,
+    monitoring_district: Option<String>,
+    notice_key: Option<NoticeKey>,
     parts: BTreeMap<String, DisclosedPart>,
     disclosed: Vec<DisclosedField>,
 }
@@ -87,6 +125,29 @@ pub fn minimize(
     pseudonym: &str,
     submission_id: &str,
 ) -> Result<Disclosure, MinimizeError> {
+    minimize_carrying(
+        policy,
+        record,
+        profile,
+        pseudonym,
+        submission_id,
+        Carried::default(),
+    )
+}
+
+/// [`minimize`], with what the submission carries besides the record's fields.
+///
+/// [`MinimizeError::MissingHeader`] when a part of the form carries a key `carried` does
+/// not give: a form filed under enrollment orders needs the order's district, a policy
+/// with `access_notices` that has an identity part needs the notice key.
+pub fn minimize_carrying(
+    policy: &PolicyDocument,
+    record: &Record,
+    profile: &Profile,
+    pseudonym: &str,
+    submission_id: &str,
+    carried: Carried,
+) -> Result<Disclosure, MinimizeError> {
     if record.policy_id != policy.id {
         return Err(MinimizeError::PolicyMismatch {
             record_policy: record.policy_id.clone(),
@@ -98,6 +159,7 @@ pub fn minimize(
     }
     let form = find_form(policy, &record.form_id)?;
     let mut disclosure = Disclosure::empty(policy, form, record.date, submission_id, pseudonym)?;
+    disclosure.carry(carried)?;
     for field in form.fields.iter().filter(|field| field.upload.uploads()) {
         let Some(value) = field_value(field, record, profile) else {
             continue;
@@ -171,6 +233,7 @@ impl Disclosure {
                 let part = DisclosedPart {
                     fields: BTreeMap::new(),
                     padded_size: padded_size_of(policy, form, recipient)?,
+                    carries: carries(policy, form, recipient),
                 };
                 parts.insert(recipient.to_owned(), part);
             }
@@ -183,9 +246,42 @@ impl Disclosure {
             submission_id: submission_id.to_owned(),
             pseudonym: pseudonym.to_owned(),
             dummy: false,
+            monitoring_district: None,
+            notice_key: None,
             parts,
             disclosed: Vec::new(),
         })
+    }
+
+    /// Takes the header keys the parts carry; refuses one a part needs and `carried`
+    /// lacks. A value no part carries is dropped, so it cannot leave by mistake.
+    fn carry(&mut self, carried: Carried) -> Result<(), MinimizeError> {
+        let needs_district = self
+            .parts
+            .values()
+            .any(|part| part.carries.monitoring_district);
+        let needs_notice_key = self.parts.values().any(|part| part.carries.notice_key);
+        if needs_district {
+            let district = carried
+                .monitoring_district
+                .ok_or(MinimizeError::MissingHeader {
+                    key: "monitoring_district",
+                })?;
+            if !is_county_code(&district) {
+                return Err(MinimizeError::MissingHeader {
+                    key: "monitoring_district",
+                });
+            }
+            self.monitoring_district = Some(district);
+        }
+        if needs_notice_key {
+            self.notice_key = Some(
+                carried
+                    .notice_key
+                    .ok_or(MinimizeError::MissingHeader { key: "notice_key" })?,
+            );
+        }
+        Ok(())
     }
 
     /// The policy id.
@@ -275,10 +371,19 @@ impl Disclosure {
     }
 
     fn write_part(&self, sink: &mut impl Sink, part: &DisclosedPart) {
+        let notice_key = self.notice_key.as_ref().map(NoticeKey::to_hex);
         let header = Header {
             date: &self.date.to_string(),
             dummy: self.dummy,
             form: &self.form_id,
+            monitoring_district: self
+                .monitoring_district
+                .as_deref()
+                .filter(|_| part.carries.monitoring_district),
+            notice_key: notice_key
+                .as_deref()
+                .map(String::as_str)
+                .filter(|_| part.carries.notice_key),
             policy_id: &self.policy_id,
             policy_version: self.policy_version,
             pseudonym: &self.pseudonym,
@@ -306,6 +411,10 @@ pub(super) struct Header<'a> {
     pub(super) date: &'a str,
     pub(super) dummy: bool,
     pub(super) form: &'a str,
+    /// Written when present (a part that carries it; never in cover traffic).
+    pub(super) monitoring_district: Option<&'a str>,
+    /// Written when present.
+    pub(super) notice_key: Option<&'a str>,
     pub(super) policy_id: &'a str,
     pub(super) policy_version: u64,
     pub(super) pseudonym: &'a str,
@@ -330,6 +439,14 @@ pub(super) fn write_submission(
     sink.put(",");
     string_member(sink, "format", SUBMISSION_FORMAT);
     sink.put(",");
+    if let Some(district) = header.monitoring_district {
+        string_member(sink, "monitoring_district", district);
+        sink.put(",");
+    }
+    if let Some(notice_key) = header.notice_key {
+        string_member(sink, "notice_key", notice_key);
+        sink.put(",");
+    }
     string_member(sink, "policy_id", header.policy_id);
     sink.put(",\"policy_version\":");
     write_value(
@@ -383,6 +500,11 @@ pub(super) fn field_value<'a>(
             .and_then(|attribute| profile.attribute(attribute))
             .map(Cow::Owned),
     }
+}
+
+/// A county-level GB/T 2260 code (`310104`), as an enrollment order names.
+fn is_county_code(code: &str) -> bool {
+    crate::policy::region::RegionCode::parse(code).is_some() && !code.ends_with("00")
 }
 
 fn check_hex_id(id: &str, what: &'static str) -> Result<(), MinimizeError> {

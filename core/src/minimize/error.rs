@@ -111,6 +111,15 @@ pub enum MinimizeError {
         reference: String,
     },
 
+    /// A part of the form carries a header key the submission was not given: the
+    /// monitoring district of an enrollment order (a form filed under orders, filed on a
+    /// day no order covers), or the person's notice key (a policy with access notices).
+    #[error("the submission needs its `{key}`, which it was not given")]
+    MissingHeader {
+        /// The header key (`monitoring_district`, `notice_key`).
+        key: &'static str,
+    },
+
     /// The size bound of a form overflowed the machine's address range.
     #[error("the size bound of form `{form}` overflows")]
     SizeOverflow {
@@ -136,6 +145,7 @@ impl MinimizeError {
             MinimizeError::TooLarge { .. } => "MinimizeTooLarge",
             MinimizeError::SizeOverflow { .. } => "MinimizeSizeOverflow",
             MinimizeError::MissingReference { .. } => "MinimizeMissingReference",
+            MinimizeError::MissingHeader { .. } => "MinimizeMissingHeader",
         }
     }
 }
@@ -186,6 +196,7 @@ mod tests {
                 field: "f".into(),
                 reference: "arrival_date".into(),
             },
+            MinimizeError::MissingHeader { key: "notice_key" },
         ];
         let codes: std::collections::BTreeSet<&str> =
             errors.iter().map(MinimizeError::code).collect();

@@ -15,6 +15,8 @@ mod preview;
 mod transform;
 
 #[cfg(test)]
+mod carried_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod reference_tests;
@@ -22,8 +24,11 @@ mod reference_tests;
 mod test_support;
 
 pub use canonical::{Decimal, DisclosedValue};
-pub use disclosure::{DisclosedField, DisclosedPart, Disclosure, SUBMISSION_FORMAT, minimize};
+pub use disclosure::{
+    Carried, Carries, DisclosedField, DisclosedPart, Disclosure, SUBMISSION_FORMAT, carries,
+    minimize, minimize_carrying,
+};
 pub use error::MinimizeError;
 pub use padding::{MAX_PADDED_BYTES, minimum_padded_size, padded_size};
-pub use preview::{Preview, PreviewField, PreviewPart, preview};
+pub use preview::{Preview, PreviewField, PreviewPart, preview, preview_carrying};
 pub use transform::{apply, apply_until, check_field, window_end};

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 
 use super::MinimizeError;
 use super::canonical::{Counter, Decimal, DisclosedValue, string_len};
-use super::disclosure::{Header, write_submission};
+use super::disclosure::{Header, carries, write_submission};
 use super::number::{PolicyNumber, round_half_up};
 use super::transform::{check_field, year};
 use crate::model::{FieldKind, MAX_NAME_CHARS, MAX_TRAVEL_LEGS};
@@ -160,13 +160,18 @@ pub(super) fn max_canonical_len(
     }
     let fields = object_bound(&entries);
     // The header measured with an empty `fields` object, whose `{}` the bound replaces.
-    Ok(header_bound(policy, form)
+    Ok(header_bound(policy, form, recipient)
         .saturating_sub(2)
         .saturating_add(fields))
 }
 
-/// The canonical length of the widest header this policy and form can produce.
-fn header_bound(policy: &PolicyDocument, form: &Form) -> u64 {
+/// The canonical length of the widest header this policy and form can produce for
+/// `recipient`, with the keys its parts carry (a county code is six digits, a notice key
+/// 64 hex).
+fn header_bound(policy: &PolicyDocument, form: &Form, recipient: &str) -> u64 {
+    let carries = carries(policy, form, recipient);
+    let county = "000000";
+    let notice_key = "0".repeat(64);
     let placeholder_id = "x".repeat(MAX_ID_LEN);
     let widest = |actual: &str| {
         if string_len(actual) > string_len(&placeholder_id) {
@@ -180,6 +185,8 @@ fn header_bound(policy: &PolicyDocument, form: &Form) -> u64 {
         date: &widest_date(),
         dummy: false,
         form: &widest(&form.id),
+        monitoring_district: Some(county).filter(|_| carries.monitoring_district),
+        notice_key: Some(notice_key.as_str()).filter(|_| carries.notice_key),
         policy_id: &widest(&policy.id),
         policy_version: u64::MAX,
         pseudonym: &hex_id,
@@ -608,11 +615,13 @@ mod tests {
     fn header_bound_covers_the_widest_header() {
         let example = example_policy();
         let form = example.form("daily").unwrap();
-        let bound = header_bound(&example, form);
+        let bound = header_bound(&example, form, "health");
         let widest = Header {
             date: &NaiveDate::MIN.to_string(),
             dummy: false,
             form: &"x".repeat(MAX_ID_LEN),
+            monitoring_district: None,
+            notice_key: None,
             policy_id: &"y".repeat(MAX_ID_LEN),
             policy_version: u64::MAX,
             pseudonym: PSEUDONYM,
@@ -625,7 +634,7 @@ mod tests {
         // Ids longer than policies allow still fit.
         let mut long_id = example_policy();
         long_id.id = "\u{1}".repeat(100);
-        let grown = header_bound(&long_id, form);
+        let grown = header_bound(&long_id, form, "health");
         assert_eq!(grown, bound + 600 - 64);
     }
 

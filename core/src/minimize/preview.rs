@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::MinimizeError;
-use super::disclosure::{field_value, find_form, minimize};
+use super::disclosure::{Carried, field_value, find_form, minimize_carrying};
 use crate::model::{Profile, Record};
 use crate::policy::{Labels, PolicyDocument};
 
@@ -60,7 +60,26 @@ pub fn preview(
     pseudonym: &str,
     submission_id: &str,
 ) -> Result<Preview, MinimizeError> {
-    let disclosure = minimize(policy, record, profile, pseudonym, submission_id)?;
+    preview_carrying(
+        policy,
+        record,
+        profile,
+        pseudonym,
+        submission_id,
+        Carried::default(),
+    )
+}
+
+/// [`preview`] of what [`super::minimize_carrying`] seals with `carried`.
+pub fn preview_carrying(
+    policy: &PolicyDocument,
+    record: &Record,
+    profile: &Profile,
+    pseudonym: &str,
+    submission_id: &str,
+    carried: Carried,
+) -> Result<Preview, MinimizeError> {
+    let disclosure = minimize_carrying(policy, record, profile, pseudonym, submission_id, carried)?;
     let form = find_form(policy, &record.form_id)?;
     let fields = form
         .fields

@@ -97,6 +97,7 @@ pub(super) fn policy(forms: Vec<Form>) -> PolicyDocument {
         },
         padding: Padding { block_bytes: 512 },
         cover_traffic: CoverTraffic::default(),
+        access_notices: false,
         forms,
     }
 }

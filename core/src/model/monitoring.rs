@@ -318,6 +318,7 @@ mod tests {
             },
             padding: Padding { block_bytes: 512 },
             cover_traffic: CoverTraffic::default(),
+            access_notices: false,
             forms,
         }
     }

@@ -73,6 +73,10 @@ pub struct PolicyDocument {
     pub padding: Padding,
     /// Cover traffic: dummy submissions that hide whether (and when) a person reports.
     pub cover_traffic: CoverTraffic,
+    /// `selfreport.policy/2`: whether the person is told of each identity reveal. The
+    /// device then sends a notice key in every identity part ([`crate::notice`]); `false`
+    /// in `/1`.
+    pub access_notices: bool,
     /// The forms this policy collects.
     pub forms: Vec<Form>,
 }

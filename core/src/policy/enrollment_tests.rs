@@ -16,6 +16,8 @@ fn policy_with_required_daily() -> Value {
     let mut policy = policy_v2();
     policy["forms"][0]["enrollment"] = json!("required");
     policy["forms"][1]["enrollment"] = json!("open");
+    // Its health parts now carry the order's district.
+    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
     policy
 }
 

@@ -8,10 +8,11 @@ use super::ledger::append;
 use super::rows::{decode, encode};
 use super::{Inner, STANDING_EPOCH, Store};
 use crate::crypto::random_id;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hex::hex;
 use crate::ledger::LedgerEntry;
 use crate::model::ProfileId;
+use crate::notice::NoticeKey;
 
 /// The person's decision about one policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,9 +41,12 @@ pub struct ConsentScope {
     pub document: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Pseudonym {
     value: String,
+    /// The notice key, 64 hex, once a policy with access notices needed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notice_key: Option<String>,
 }
 
 pub(crate) fn policy_index(inner: &Inner, policy_id: &str) -> [u8; 32] {
@@ -127,6 +131,37 @@ impl Store {
     /// The pseudonym of a profile under a policy: random, made on first use, unlinkable to
     /// the profile's identity or to its pseudonyms under other policies.
     pub fn pseudonym(&self, profile: &ProfileId, policy_id: &str) -> Result<String> {
+        Ok(self.pseudonym_row(profile, policy_id, false)?.value)
+    }
+
+    /// The profile's notice key under a policy (crate::notice): random, made with its
+    /// pseudonym's row on first use when `create`, deleted with it. `None` when it was never
+    /// made and `create` is false.
+    pub fn notice_key(
+        &self,
+        profile: &ProfileId,
+        policy_id: &str,
+        create: bool,
+    ) -> Result<Option<NoticeKey>> {
+        let row = self.pseudonym_row(profile, policy_id, create)?;
+        row.notice_key
+            .as_deref()
+            .map(|hex| {
+                NoticeKey::from_hex(hex).map_err(|_| Error::Corrupt {
+                    record: "pseudonyms/notice_key".to_owned(),
+                })
+            })
+            .transpose()
+    }
+
+    /// The sealed `pseudonyms` row of (profile, policy), made on first use; with
+    /// `notice_key`, also given a notice key if it has none.
+    fn pseudonym_row(
+        &self,
+        profile: &ProfileId,
+        policy_id: &str,
+        notice_key: bool,
+    ) -> Result<Pseudonym> {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let id = hex(&inner
@@ -144,25 +179,41 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        if let Some(sealed) = sealed {
-            let plaintext =
-                inner
-                    .keys
-                    .open_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &sealed)?;
-            return Ok(decode::<Pseudonym>("pseudonyms", &id, &plaintext)?.value);
+        let stored = match sealed {
+            Some(sealed) => {
+                let plaintext =
+                    inner
+                        .keys
+                        .open_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &sealed)?;
+                Some(decode::<Pseudonym>("pseudonyms", &id, &plaintext)?)
+            }
+            None => None,
+        };
+        let missing_key = notice_key && stored.as_ref().is_none_or(|row| row.notice_key.is_none());
+        if let (Some(row), false) = (&stored, missing_key) {
+            return Ok(row.clone());
         }
-        let value = hex(&random_id()?);
-        let plaintext = encode(&Pseudonym {
-            value: value.clone(),
-        })?;
-        let sealed =
-            inner
-                .keys
-                .seal_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &plaintext)?;
+        let mut row = stored.clone().unwrap_or(Pseudonym {
+            value: hex(&random_id()?),
+            notice_key: None,
+        });
+        if missing_key {
+            let key = NoticeKey::generate()
+                .map_err(|_| Error::Crypto("the system random generator failed"))?;
+            row.notice_key = Some(key.to_hex().to_string());
+        }
+        let sealed = inner.keys.seal_row(
+            &inner.conn,
+            "pseudonyms",
+            &id,
+            STANDING_EPOCH,
+            &encode(&row)?,
+        )?;
         inner.conn.execute(
-            "INSERT INTO pseudonyms (id, sealed) VALUES (?1, ?2)",
+            "INSERT INTO pseudonyms (id, sealed) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
             params![id, sealed],
         )?;
-        Ok(value)
+        Ok(row)
     }
 }

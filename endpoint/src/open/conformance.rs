@@ -20,6 +20,7 @@ use selfreport_core::policy::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::carried::{CARRIED_KEYS, CarriedKeys, check_carried};
 use super::decrypt::SUBMISSION_FORMAT;
 
 /// One thing wrong with a submission.
@@ -68,6 +69,8 @@ pub(crate) struct CheckedPart {
     pub(crate) header: Option<Header>,
     /// The fields that conform.
     pub(crate) fields: BTreeMap<String, Value>,
+    /// The header keys it carried besides the fixed ones, when they conform.
+    pub(crate) carried: CarriedKeys,
     pub(crate) flags: Vec<Flag>,
 }
 
@@ -128,7 +131,7 @@ pub(crate) fn check_part(
         return part;
     };
     for key in object.keys() {
-        if !HEADER_KEYS.contains(&key.as_str()) {
+        if !HEADER_KEYS.contains(&key.as_str()) && !CARRIED_KEYS.contains(&key.as_str()) {
             flag(
                 &mut part,
                 key,
@@ -194,6 +197,11 @@ pub(crate) fn check_part(
         pseudonym: pseudonym.to_owned(),
         dummy,
     });
+    let mut problems = Vec::new();
+    part.carried = check_carried(&object, policy, form, recipient, dummy, &mut problems);
+    for (key, problem) in problems {
+        flag(&mut part, key, problem);
+    }
     if dummy || !padded {
         // Cover traffic carries no data and is dropped whole; a part padded to another
         // size than every part of its form is not one a device sent: none of its fields

@@ -138,6 +138,8 @@ mod tests {
             form: Some("daily".to_owned()),
             date: Some("2026-11-28".to_owned()),
             pseudonym: Some("00112233445566778899aabbccddeeff".to_owned()),
+            monitoring_district: None,
+            notice_key: None,
             recipients: [
                 ("health".to_owned(), health),
                 ("identity".to_owned(), identity),

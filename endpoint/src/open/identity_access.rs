@@ -111,6 +111,8 @@ mod tests {
             form: Some("daily".into()),
             date: Some("2026-12-07".into()),
             pseudonym: Some(pseudonym.into()),
+            monitoring_district: None,
+            notice_key: None,
             recipients: BTreeMap::from([
                 (
                     "health".to_owned(),

@@ -7,6 +7,7 @@
 //! [`Flag`] on the submission in the output; a field that does not conform is left out,
 //! never silently accepted.
 
+mod carried;
 mod conformance;
 pub mod decrypt;
 mod export;
@@ -59,6 +60,14 @@ pub struct OpenedSubmission {
     pub date: Option<String>,
     /// The pseudonym of (person, policy).
     pub pseudonym: Option<String>,
+    /// The county the person is monitored in, from the enrollment order the report was
+    /// filed under (a form filed under orders; read from its health part).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring_district: Option<String>,
+    /// The person's notice key (64 hex), from the identity part under a policy with access
+    /// notices: what the case console seals an access notice to. Never output.
+    #[serde(skip)]
+    pub notice_key: Option<String>,
     /// Per recipient whose key was given, the fields that conform to the policy.
     pub recipients: BTreeMap<String, BTreeMap<String, Value>>,
     /// Everything wrong with it; empty for a conforming submission.
@@ -173,7 +182,7 @@ pub fn open_stored(
 #[derive(Debug, Clone, PartialEq)]
 pub enum OneOpened {
     /// A submission to output: opened, or with problems found (its flags).
-    Opened(OpenedSubmission),
+    Opened(Box<OpenedSubmission>),
     /// Cover traffic, opened and dropped.
     Dummy,
     /// Under another policy, left alone.
@@ -193,7 +202,7 @@ pub fn open_one(
     let mut report = OpenReport::default();
     open_row(row, policy, keys, &mut report);
     if let Some(opened) = report.submissions.pop() {
-        OneOpened::Opened(opened)
+        OneOpened::Opened(Box::new(opened))
     } else if report.dummies_dropped > 0 {
         OneOpened::Dummy
     } else if report.other_policy > 0 {
@@ -215,6 +224,8 @@ fn open_row(
         form: None,
         date: None,
         pseudonym: None,
+        monitoring_district: None,
+        notice_key: None,
         recipients: BTreeMap::new(),
         flags: Vec::new(),
     };
@@ -295,9 +306,15 @@ fn open_row(
         let CheckedPart {
             header,
             fields,
+            carried,
             flags,
         } = check_part(&plaintext, &envelope, policy);
         opened.flags.extend(flags);
+        opened.monitoring_district = opened
+            .monitoring_district
+            .take()
+            .or(carried.monitoring_district);
+        opened.notice_key = opened.notice_key.take().or(carried.notice_key);
         if let Some(header) = header {
             if !header.dummy {
                 opened.recipients.insert(part.to.clone(), fields);

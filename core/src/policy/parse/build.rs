@@ -84,6 +84,24 @@ pub(super) fn build_policy(
         )?,
     };
 
+    let access_notices = match (format, raw.access_notices) {
+        (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("access_notices")),
+        (_, None | Some(false)) => false,
+        (_, Some(true)) => {
+            let identity = recipients
+                .values()
+                .any(|recipient| recipient.role == Some(RecipientRole::Identity));
+            if !identity {
+                return Err(setting(
+                    "access_notices",
+                    "access notices need a recipient with role identity: the notice key \
+                     travels in its part",
+                ));
+            }
+            true
+        }
+    };
+
     if raw.forms.is_empty() {
         return Err(setting("forms", "a policy declares at least one form"));
     }
@@ -115,6 +133,7 @@ pub(super) fn build_policy(
         retention,
         padding,
         cover_traffic,
+        access_notices,
         forms,
     })
 }

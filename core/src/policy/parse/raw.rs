@@ -40,6 +40,9 @@ pub(super) struct RawPolicy {
     pub(super) padding: Option<RawPadding>,
     #[serde(default)]
     pub(super) cover_traffic: Option<RawCoverTraffic>,
+    /// `/2` only.
+    #[serde(default)]
+    pub(super) access_notices: Option<bool>,
     pub(super) forms: Vec<RawForm>,
 }
 

@@ -67,6 +67,7 @@ def open_submission(body: bytes, policy: Policy, private_keys: dict[str, bytes])
             continue
         opened.parts[part.to] = plaintext
         forms.add(plaintext.form)
+        opened.flags.extend(_check_carried(policy, plaintext, part.to))
         form = policy.form(plaintext.form)
         opened.flags.extend(check_fields(form, part.to, plaintext.fields, plaintext.date, plaintext.dummy))
     if len(forms) > 1:
@@ -76,6 +77,36 @@ def open_submission(body: bytes, policy: Policy, private_keys: dict[str, bytes])
         if sorted(part.to for part in sealed.parts) != expected:
             opened.flags.append(("parts", f"form {form_id!r} sends exactly {expected}"))
     return opened
+
+
+def _check_carried(policy: Policy, plaintext: Plaintext, recipient: str) -> list[tuple[str, str]]:
+    """Flags an optional header key that is missing from a real part that carries it, or
+    present in any other part (or in cover traffic); a district must lie in the policy's
+    regions."""
+    district, notice_key = policy.carries(plaintext.form, recipient)
+    flags = []
+    for key, expected, value in (
+        ("monitoring_district", district and not plaintext.dummy, plaintext.monitoring_district),
+        ("notice_key", notice_key and not plaintext.dummy, plaintext.notice_key),
+    ):
+        if expected and value is None:
+            flags.append((key, f"missing from the part for {recipient}"))
+        elif not expected and value is not None:
+            flags.append((key, f"the part for {recipient} does not carry it"))
+    if district and plaintext.monitoring_district is not None:
+        regions = policy.document.get("region", [])
+        if not any(plaintext.monitoring_district.startswith(_significant(code)) for code in regions):
+            flags.append(("monitoring_district", "outside the policy's regions"))
+    return flags
+
+
+def _significant(code: str) -> str:
+    """A region code's significant digits: `31` for `310000`, `3101` for `310100`."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
 
 
 def _peek_form(data: bytes) -> str:

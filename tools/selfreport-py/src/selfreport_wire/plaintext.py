@@ -12,7 +12,12 @@ SUBMISSION_FORMAT = "selfreport.submission/1"
 PLAINTEXT_KEYS = frozenset(
     ["date", "dummy", "fields", "form", "format", "policy_id", "policy_version", "pseudonym", "submission_id"]
 )
+# Present only in the parts that carry them (protocol.md, "The plaintext").
+OPTIONAL_KEYS = frozenset(["monitoring_district", "notice_key"])
 _HEX32 = re.compile(r"[0-9a-f]{32}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+# A county-level GB/T 2260 code: six digits, not ending in 00 (those name a city or province).
+_COUNTY = re.compile(r"\d{4}(?!00)\d{2}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -28,6 +33,8 @@ class Plaintext:
     policy_version: int
     pseudonym: str
     submission_id: str
+    monitoring_district: str | None = None
+    notice_key: str | None = None
 
 
 def build_plaintext(header: Plaintext, padded_size: int) -> bytes:
@@ -43,6 +50,10 @@ def build_plaintext(header: Plaintext, padded_size: int) -> bytes:
         "pseudonym": header.pseudonym,
         "submission_id": header.submission_id,
     }
+    if header.monitoring_district is not None:
+        value["monitoring_district"] = header.monitoring_district
+    if header.notice_key is not None:
+        value["notice_key"] = header.notice_key
     text = dumps(value)
     if len(text) > padded_size:
         raise PlaintextInvalid(f"{len(text)} bytes do not fit the padded size {padded_size}")
@@ -61,8 +72,16 @@ def read_plaintext(
         value = parse_canonical(text)
     except NotCanonicalJson as error:
         raise PlaintextInvalid(f"not canonical JSON: {error}") from None
-    if not isinstance(value, dict) or set(value) != PLAINTEXT_KEYS:
-        raise PlaintextInvalid(f"the plaintext has exactly the keys {sorted(PLAINTEXT_KEYS)}")
+    if not isinstance(value, dict) or not PLAINTEXT_KEYS <= set(value) <= PLAINTEXT_KEYS | OPTIONAL_KEYS:
+        raise PlaintextInvalid(
+            f"the plaintext has exactly the keys {sorted(PLAINTEXT_KEYS)}, and may have {sorted(OPTIONAL_KEYS)}"
+        )
+    district = value.get("monitoring_district")
+    if district is not None and not (isinstance(district, str) and _COUNTY.fullmatch(district)):
+        raise PlaintextInvalid("monitoring_district is not a county-level code")
+    notice_key = value.get("notice_key")
+    if notice_key is not None and not (isinstance(notice_key, str) and _HEX64.fullmatch(notice_key)):
+        raise PlaintextInvalid("notice_key is not 64 lowercase hex")
     if value["format"] != SUBMISSION_FORMAT:
         raise PlaintextInvalid(f"format is not {SUBMISSION_FORMAT}")
     outside = (policy_id, policy_version, submission_id)
@@ -83,4 +102,5 @@ def read_plaintext(
         date=value["date"], dummy=value["dummy"], fields=value["fields"], form=value["form"],
         policy_id=value["policy_id"], policy_version=value["policy_version"],
         pseudonym=value["pseudonym"], submission_id=value["submission_id"],
+        monitoring_district=district, notice_key=notice_key,
     )

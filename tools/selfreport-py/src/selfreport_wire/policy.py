@@ -77,6 +77,17 @@ class Policy:
             if field.get("upload", "omit") != "omit" and field.get("to") == recipient
         ]
 
+    def carries(self, form_id: str, recipient: str) -> tuple[bool, bool]:
+        """Which optional header keys a real part of `form_id` for `recipient` carries
+        (protocol.md, "The plaintext"): `monitoring_district` in a health-role part of a
+        form with `enrollment: required`, `notice_key` in an identity-role part under a
+        policy with `access_notices: true`. Cover traffic carries neither."""
+        role = self.document.get("recipients", {}).get(recipient, {}).get("role")
+        form = self.form(form_id)
+        district = role == "health" and form.get("enrollment") == "required"
+        notice_key = role == "identity" and self.document.get("access_notices") is True
+        return district, notice_key
+
     def form_recipients(self, form_id: str) -> list[str]:
         """The recipients the form routes any uploaded field to, sorted: its parts."""
         names = {

@@ -31,9 +31,13 @@ def seal_submission(
     pseudonym: str,
     fields: dict[str, dict[str, Any]],
     dummy: bool = False,
+    monitoring_district: str | None = None,
+    notice_key: str | None = None,
 ) -> SealedSubmission:
     """Seals `fields` (recipient -> already minimized field values) for every recipient
-    of the form; a recipient with no answered field still gets its (padded) part."""
+    of the form; a recipient with no answered field still gets its (padded) part. A real
+    part that carries `monitoring_district` or `notice_key` (`Policy.carries`) gets the
+    value given, which must then be given (`PolicyError` otherwise)."""
     recipients = policy.form_recipients(form_id)
     unknown = set(fields) - set(recipients)
     if unknown:
@@ -42,10 +46,15 @@ def seal_submission(
     token = new_deletion_token()
     parts = []
     for name in recipients:
+        carries_district, carries_key = (False, False) if dummy else policy.carries(form_id, name)
+        if (carries_district and monitoring_district is None) or (carries_key and notice_key is None):
+            raise PolicyError(f"the part for {name} carries a monitoring district or notice key not given")
         header = Plaintext(
             date=record_date, dummy=dummy, fields={} if dummy else fields.get(name, {}),
             form=form_id, policy_id=policy.id, policy_version=policy.version,
             pseudonym=pseudonym, submission_id=submission_id,
+            monitoring_district=monitoring_district if carries_district else None,
+            notice_key=notice_key if carries_key else None,
         )
         plaintext = build_plaintext(header, padded_size(policy, form_id, name))
         recipient = policy.recipient(name)
