@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use selfreport_core::notice::NoticeKey;
 use selfreport_endpoint::dropbox::StoredSubmission;
 use selfreport_endpoint::open::{OneOpened, open_one};
 use selfreport_endpoint::policy_file::PolicyFile;
@@ -23,6 +24,7 @@ use crate::audit_log::{Recorded, append};
 use crate::error::ConsoleError;
 use crate::ingest::body_purpose;
 use crate::kek::KeyEncryptionKey;
+use crate::notices::{Office, RevealFacts, queue_notice};
 use crate::officers::Officer;
 use crate::recipient_keys::{IDENTITY, recipient_key};
 use crate::scope::{Scope, ScopedCases};
@@ -89,6 +91,20 @@ pub struct Revealed {
     pub identity: BTreeMap<String, Value>,
     /// When.
     pub at: DateTime<Utc>,
+    /// Whether the person is told.
+    pub notice: NoticeOutcome,
+}
+
+/// Whether a reveal's access notice went to the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeOutcome {
+    /// Queued in the outbox, in the reveal's transaction; posted to the drop box soon.
+    Queued,
+    /// The identity part carries no notice key (its policy asks for no access notices):
+    /// the person cannot be told.
+    NoNoticeKey,
+    /// The console posts no notices (`serve` without `--dropbox-url`).
+    NotConfigured,
 }
 
 /// Why a reveal did not happen.
@@ -126,13 +142,16 @@ pub struct RevealRequest<'a> {
     pub note: &'a str,
 }
 
-/// Reveals the identity of one case to `officer`, within `daily_cap` reveals a day.
+/// Reveals the identity of one case to `officer`, within `daily_cap` reveals a day. With
+/// `office` (the console posts notices) and a notice key in the identity part, an access
+/// notice to the person is queued in the same transaction ([`crate::notices`]).
 pub async fn reveal(
     client: &mut Client,
     kek: &KeyEncryptionKey,
     officer: &Officer,
     request: RevealRequest<'_>,
     daily_cap: u32,
+    office: Option<&Office>,
     now: DateTime<Utc>,
 ) -> Result<Revealed, RevealRefused> {
     let scope = Scope::of(officer);
@@ -185,10 +204,11 @@ pub async fn reveal(
     };
     let key = recipient_key(&tx, kek, IDENTITY).await?;
     let keys = BTreeMap::from([(IDENTITY.to_owned(), key)]);
-    let identity = match open_one(&row, policy.document(), &keys) {
-        OneOpened::Opened(opened) if opened.flags.is_empty() => {
-            opened.recipients.get(IDENTITY).cloned().unwrap_or_default()
-        }
+    let (identity, notice_key) = match open_one(&row, policy.document(), &keys) {
+        OneOpened::Opened(opened) if opened.flags.is_empty() => (
+            opened.recipients.get(IDENTITY).cloned().unwrap_or_default(),
+            opened.notice_key.clone(),
+        ),
         OneOpened::Opened(opened) => {
             return Err(RevealRefused::Unreadable(
                 opened
@@ -230,11 +250,38 @@ pub async fn reveal(
         },
     )
     .await?;
+    let notice = match (office, notice_key) {
+        (None, _) => NoticeOutcome::NotConfigured,
+        (Some(_), None) => NoticeOutcome::NoNoticeKey,
+        (Some(office), Some(hex)) => {
+            // open checked it is 64 lowercase hex.
+            let key = NoticeKey::from_hex(&hex).map_err(|_| {
+                RevealRefused::Unreadable("notice_key: not 64 lowercase hex characters".into())
+            })?;
+            queue_notice(
+                &tx,
+                &key,
+                &RevealFacts {
+                    office,
+                    officer_id: officer.id,
+                    reason: request.reason.code(),
+                    policy_id,
+                    submission_id: &latest.submission_id,
+                    pseudonym: request.pseudonym,
+                    actor: &officer.username,
+                    at: now,
+                },
+            )
+            .await?;
+            NoticeOutcome::Queued
+        }
+    };
     tx.commit().await?;
     Ok(Revealed {
         pseudonym: request.pseudonym.to_owned(),
         identity,
         at: now,
+        notice,
     })
 }
 

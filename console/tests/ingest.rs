@@ -365,7 +365,7 @@ async fn the_schema_migrates_from_version_2_keeping_accounts() {
         .unwrap()
         .get(0);
     assert_eq!(version, CURRENT_VERSION);
-    assert_eq!(CURRENT_VERSION, 4);
+    assert_eq!(CURRENT_VERSION, 5);
     let kept: i64 = client
         .query_one("SELECT id FROM officers WHERE username = 'li.wei'", &[])
         .await
@@ -379,6 +379,7 @@ async fn the_schema_migrates_from_version_2_keeping_accounts() {
         "reveals",
         "console_keys",
         "policies",
+        "notice_outbox",
     ] {
         client
             .query(&format!("SELECT count(*) FROM {table}"), &[])

@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use dropbox::endpoint_common::{Backend, TestDropBox, TestTls};
 use selfreport_console::notice_poster::{FIRST_RETRY, NoticePoster, PostRound};
 use selfreport_console::notices::{Office, RevealFacts, queue_notice};
+use selfreport_console::reveal::{NoticeOutcome, RevealReason, RevealRequest, reveal};
 use selfreport_console::schema::migrate;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::notice::{AccessNotice, NoticeKey, open_notice};
@@ -276,4 +277,174 @@ async fn while_the_drop_box_is_down_or_refuses_the_notice_waits_and_backs_off() 
     );
     assert_eq!(notices_for(&drop_box, &person).await.len(), 1);
     drop_box.running.shutdown().await.unwrap();
+}
+
+/// A resident of the county 420106.
+const ZHANG: dropbox::Person = dropbox::Person {
+    pseudonym: "0123456789abcdef0123456789abcdef",
+    name: "张晓明",
+    district: "420106",
+};
+
+/// A console database holding `filled`'s submissions, with an officer of 420106.
+async fn console_of(
+    server: &str,
+    filled: &dropbox::FilledDropBox,
+) -> (
+    tokio_postgres::Client,
+    selfreport_console::kek::KeyEncryptionKey,
+    selfreport_console::officers::Officer,
+) {
+    let url = common::new_database(server, "console_notices").await;
+    let mut db = common::connect(&url).await;
+    migrate(&mut db).await.unwrap();
+    let (kek, _) = selfreport_console::kek::KeyEncryptionKey::generate().unwrap();
+    filled.import_keys_into(&mut db, &kek, Utc::now()).await;
+    let policy = filled.policy();
+    let policy_id = policy.document().id.clone();
+    let report = selfreport_console::ingest::ingest(
+        &mut db,
+        &kek,
+        &selfreport_endpoint::dropbox::Database::parse(&filled.database()).unwrap(),
+        &[policy],
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.stored, 1, "{report:?}");
+    let added = selfreport_console::officers::add_officer(
+        &mut db,
+        &kek,
+        selfreport_console::officers::NewOfficer {
+            username: "li.wei".to_owned(),
+            role: selfreport_console::officers::Role::Officer,
+            districts: vec![ZHANG.district.to_owned()],
+            policies: vec![policy_id],
+            password: zeroize::Zeroizing::new("correct horse battery".to_owned()),
+        },
+        "admin",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    (db, kek, added.officer)
+}
+
+/// The console's case pseudonym of the only case.
+async fn only_case(db: &tokio_postgres::Client) -> String {
+    db.query_one("SELECT pseudonym FROM cases", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reveal_queues_a_notice_the_persons_device_opens() {
+    let Some(server) = common::server_or_skip() else {
+        return;
+    };
+    let audit_key = SigningKey::generate().unwrap();
+    let filled = dropbox::FilledDropBox::start_with_notices(audit_key.public_key()).await;
+    let device_key = NoticeKey::generate().unwrap();
+    let submission = filled
+        .send_with_notice_key(&ZHANG, "2026-12-06", 384, &device_key)
+        .await;
+    let (mut db, kek, officer) = console_of(&server, &filled).await;
+    let case = only_case(&db).await;
+    let office = Office::new("Wuchang CDC").unwrap();
+    let at = DateTime::parse_from_rfc3339("2026-12-07T09:30:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let revealed = reveal(
+        &mut db,
+        &kek,
+        &officer,
+        RevealRequest {
+            pseudonym: &case,
+            reason: RevealReason::ArrangeCare,
+            note: "book a test",
+        },
+        5,
+        Some(&office),
+        at,
+    )
+    .await
+    .unwrap();
+    assert_eq!(revealed.notice, NoticeOutcome::Queued);
+    let queued: i64 = db
+        .query_one(
+            "SELECT count(*) FROM notice_outbox WHERE posted_at IS NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&filled.drop_box.tls, dir.path());
+    let poster = NoticePoster::new(&filled.drop_box.url, &[ca], audit_key).unwrap();
+    assert_eq!(
+        poster.post_pending(&db, Utc::now()).await.unwrap(),
+        PostRound {
+            posted: 1,
+            failed: 0
+        }
+    );
+    let found = notices_for(&filled.drop_box, &device_key).await;
+    let policy_id = filled.policy().document().id.clone();
+    assert_eq!(
+        found,
+        [AccessNotice::new(
+            "2026-12-07T09:30:00Z".to_owned(),
+            "Wuchang CDC".to_owned(),
+            officer.id.to_string(),
+            policy_id,
+            "arrange-care".to_owned(),
+            submission,
+        )]
+    );
+    // The officer's name is nowhere in it.
+    assert_ne!(found[0].officer, officer.username);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_notice_key_or_a_drop_box_no_notice_is_queued() {
+    let Some(server) = common::server_or_skip() else {
+        return;
+    };
+    // A policy without access notices: its identity parts carry no key.
+    let filled = dropbox::FilledDropBox::start().await;
+    filled.send(&ZHANG, "2026-12-06", 384).await;
+    let (mut db, kek, officer) = console_of(&server, &filled).await;
+    let case = only_case(&db).await;
+    let office = Office::new("Wuchang CDC").unwrap();
+    let request = || RevealRequest {
+        pseudonym: &case,
+        reason: RevealReason::FollowUpSymptoms,
+        note: "fever",
+    };
+    let revealed = reveal(
+        &mut db,
+        &kek,
+        &officer,
+        request(),
+        5,
+        Some(&office),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(revealed.notice, NoticeOutcome::NoNoticeKey);
+    // A console that posts no notices.
+    let revealed = reveal(&mut db, &kek, &officer, request(), 5, None, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(revealed.notice, NoticeOutcome::NotConfigured);
+    let queued: i64 = db
+        .query_one("SELECT count(*) FROM notice_outbox", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 0);
 }

@@ -48,10 +48,23 @@ impl FilledDropBox {
 
     /// Starts the drop box storing into `backend` under the test policy.
     pub async fn start_on(backend: Backend) -> Self {
+        Self::start_configured(backend, None).await
+    }
+
+    /// Starts the drop box (SQLite) under the test policy with `access_notices`, accepting
+    /// notices signed with `console_key` (the console's audit public key).
+    pub async fn start_with_notices(console_key: [u8; 32]) -> Self {
+        Self::start_configured(Backend::Sqlite, Some(console_key)).await
+    }
+
+    async fn start_configured(backend: Backend, console_key: Option<[u8; 32]>) -> Self {
         let drop_box = TestDropBox::start_with(
             backend,
             |authority, url| {
                 let mut policy = authority.policy_json(url);
+                if console_key.is_some() {
+                    policy["access_notices"] = json!(true);
+                }
                 policy["format"] = json!("selfreport.policy/2");
                 policy["region"] = json!([CITY]);
                 policy["recipients"]["health"]["role"] = json!("health");
@@ -65,7 +78,10 @@ impl FilledDropBox {
                 declare_minimum_padded_sizes(&mut policy).unwrap();
                 policy
             },
-            |d| d,
+            |d| match console_key {
+                Some(key) => d.with_console_key(key),
+                None => d,
+            },
         )
         .await;
         let dir = drop_box.authority.dir.path();
@@ -147,6 +163,42 @@ impl FilledDropBox {
         );
         let disclosure = minimize(policy, &record, identity, person.pseudonym, &id).unwrap();
         seal(policy, &id, &plaintexts_of(&disclosure))
+    }
+
+    /// Seals and sends `person`'s report of `date` carrying the device's `notice_key` (a
+    /// policy with `access_notices`); returns its submission id.
+    pub async fn send_with_notice_key(
+        &self,
+        person: &Person,
+        date: &str,
+        tenths: i32,
+        notice_key: &selfreport_core::notice::NoticeKey,
+    ) -> String {
+        let policy = &self.drop_box.policy;
+        let identity = profile(person.name);
+        let id = endpoint_common::random_hex_id();
+        let mut record = daily_record(&identity, policy, tenths);
+        record.date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        record.values.insert(
+            "district".to_owned(),
+            FieldValue::District(person.district.to_owned()),
+        );
+        let carried = selfreport_core::minimize::Carried {
+            notice_key: Some(notice_key.clone()),
+            ..Default::default()
+        };
+        let disclosure = selfreport_core::minimize::minimize_carrying(
+            policy,
+            &record,
+            &identity,
+            person.pseudonym,
+            &id,
+            carried,
+        )
+        .unwrap();
+        let sealed = seal(policy, &id, &plaintexts_of(&disclosure));
+        self.post(&sealed).await;
+        id
     }
 
     /// Sends `sealed` to the drop box.

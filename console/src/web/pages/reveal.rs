@@ -15,7 +15,9 @@ use super::super::viewer::{CarriesCsrf, PageError, Posted, Viewer};
 use super::{is_pseudonym, record, today};
 use crate::audit::AuditAction;
 use crate::officers::Role;
-use crate::reveal::{MAX_NOTE_CHARS, RevealReason, RevealRefused, RevealRequest, reveal};
+use crate::reveal::{
+    MAX_NOTE_CHARS, NoticeOutcome, RevealReason, RevealRefused, RevealRequest, reveal,
+};
 use crate::scope::{Scope, ScopedCases};
 
 /// `GET /cases/{pseudonym}/reveal`.
@@ -126,6 +128,7 @@ pub(in super::super) async fn submit(
                 note: &form.note,
             },
             state.reveal_cap,
+            state.office.as_ref(),
             Utc::now(),
         )
         .await
@@ -189,7 +192,19 @@ pub(in super::super) async fn submit(
         ))
         .raw("</p>");
     super::answers_html(&mut page, &revealed.identity);
-    page.raw("</section>");
+    page.raw("</section><p class=\"notice\">")
+        .text(match revealed.notice {
+            NoticeOutcome::Queued => {
+                "The person is told on their device: which office, your officer number, the reason and when."
+            }
+            NoticeOutcome::NoNoticeKey => {
+                "The person could not be told: their report carries no notice key (its policy asks for no access notices)."
+            }
+            NoticeOutcome::NotConfigured => {
+                "The person could not be told: this console posts no access notices (no drop box configured)."
+            }
+        })
+        .raw("</p>");
     Ok(HtmlResponse(document(
         &format!("Identity of case {}", revealed.pseudonym),
         Some(&viewer.nav()),
