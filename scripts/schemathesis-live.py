@@ -21,6 +21,7 @@ and content type is checked as docs/openapi.yaml states it.
 """
 
 import argparse
+import base64
 import copy
 import datetime
 import json
@@ -85,6 +86,12 @@ def main() -> int:
     # The root's revocation list the fixture writes (signed by the same authority key, the
     # served policy's root), so GET /revocations answers 200 with a list.
     command += ["--revocations", fixture["revocations"]]
+    # A console key, so POST /notices checks its body and signature (a key nobody holds:
+    # every well-formed post is refused 403, as the document says) rather than answering
+    # 404 to everything.
+    console_key = run / "console.pub"
+    console_key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    command += ["--console-key", str(console_key)]
     log = open(run / "dropbox.log", "w")
     dropbox = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True

@@ -103,6 +103,25 @@ pub async fn queue_notice(
     Ok(id)
 }
 
+/// Days an outbox row is kept after the drop box stored its notice: as long as the drop
+/// box keeps the notice by default (`serve --notice-days`, 30).
+pub const POSTED_NOTICES_KEPT_DAYS: i64 = 30;
+
+/// Deletes the outbox rows posted more than [`POSTED_NOTICES_KEPT_DAYS`] days before
+/// `now` (part of retention); returns how many.
+pub async fn forget_posted_notices(
+    tx: &Transaction<'_>,
+    now: DateTime<Utc>,
+) -> Result<u64, ConsoleError> {
+    let cutoff = now - chrono::Duration::days(POSTED_NOTICES_KEPT_DAYS);
+    Ok(tx
+        .execute(
+            "DELETE FROM notice_outbox WHERE posted_at <= $1",
+            &[&cutoff],
+        )
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,10 @@
 //!   then finds reports whose submission the drop box no longer holds, and deletes them
 //!   ([`delete_reports`], from [`crate::ingest`]).
 //!
+//! - **Access notices.** An outbox row the drop box stored is kept
+//!   [`crate::notices::POSTED_NOTICES_KEPT_DAYS`] days after it was posted (as long as
+//!   the drop box keeps the notice by default), then deleted.
+//!
 //! A case left with no report is deleted too, with its reveals (who revealed it, why, the
 //! note). The audit log records that a deletion happened — how many reports and cases,
 //! under which policy, on which day — and never what was deleted: no pseudonym, no
@@ -24,6 +28,7 @@ use crate::audit::AuditAction;
 use crate::audit_log::{Recorded, append};
 use crate::case_summary::refresh;
 use crate::error::ConsoleError;
+use crate::notices::forget_posted_notices;
 
 /// Who retention acts as in the audit log.
 pub const RETENTION_ACTOR: &str = "retention";
@@ -54,6 +59,7 @@ pub async fn retention(
     now: DateTime<Utc>,
 ) -> Result<RetentionReport, ConsoleError> {
     let tx = client.transaction().await?;
+    forget_posted_notices(&tx, now).await?;
     let policies = tx
         .query("SELECT policy_id, version, envelope FROM policies", &[])
         .await?;

@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use dropbox::endpoint_common::{Backend, TestDropBox, TestTls};
 use selfreport_console::notice_poster::{FIRST_RETRY, NoticePoster, PostRound};
 use selfreport_console::notices::{Office, RevealFacts, queue_notice};
+use selfreport_console::retention::retention;
 use selfreport_console::reveal::{NoticeOutcome, RevealReason, RevealRequest, reveal};
 use selfreport_console::schema::migrate;
 use selfreport_core::crypto::signature::SigningKey;
@@ -179,7 +180,20 @@ async fn a_queued_notice_reaches_the_drop_box_and_opens_to_the_reveal() {
             .await
             .is_empty()
     );
+
+    // Retention forgets the posted row once the drop box no longer keeps the notice.
+    retention(&mut db, at + Duration::days(29)).await.unwrap();
+    assert_eq!(outbox_rows(&db).await, 1);
+    retention(&mut db, at + Duration::days(30)).await.unwrap();
+    assert_eq!(outbox_rows(&db).await, 0);
     drop_box.running.shutdown().await.unwrap();
+}
+
+async fn outbox_rows(db: &tokio_postgres::Client) -> i64 {
+    db.query_one("SELECT count(*) FROM notice_outbox", &[])
+        .await
+        .unwrap()
+        .get(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

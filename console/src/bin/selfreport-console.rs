@@ -700,3 +700,59 @@ fn authority_error(error: selfreport_endpoint::AuthorityError) -> ConsoleError {
         _ => ConsoleError::Io(error.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVE: [&str; 10] = [
+        "selfreport-console",
+        "serve",
+        "--db",
+        "postgres://u@127.0.0.1/c",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        "c.pem",
+        "--tls-key",
+        "k.pem",
+    ];
+
+    fn serve_with(extra: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let args: Vec<&str> = SERVE.iter().chain(extra).copied().collect();
+        match Cli::try_parse_from(args)?.command {
+            Command::Serve(args) => Ok(*args),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn posting_notices_needs_the_drop_box_the_office_and_the_audit_key_together() {
+        let args = serve_with(&[]).unwrap();
+        assert_eq!(
+            (args.dropbox_url, args.office, args.audit_key),
+            (None, None, None)
+        );
+        let args = serve_with(&[
+            "--dropbox-url",
+            "https://127.0.0.1:8443/v1",
+            "--dropbox-ca",
+            "ca.pem",
+            "--office",
+            "Wuchang CDC",
+            "--audit-key",
+            "audit.key",
+        ])
+        .unwrap();
+        assert_eq!(args.office.as_deref(), Some("Wuchang CDC"));
+        assert_eq!(args.dropbox_ca, [PathBuf::from("ca.pem")]);
+        for missing in [
+            &["--dropbox-url", "https://h/v1", "--office", "O"][..],
+            &["--dropbox-url", "https://h/v1", "--audit-key", "k"],
+            &["--office", "O"],
+            &["--audit-key", "k", "--office", "O"],
+        ] {
+            assert!(serve_with(missing).is_err(), "{missing:?}");
+        }
+    }
+}
