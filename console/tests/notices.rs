@@ -5,6 +5,8 @@
 //! is down the notice waits, backing off, and arrives once it is up.
 
 mod common;
+#[allow(dead_code)]
+mod console_web;
 mod dropbox;
 
 use std::path::PathBuf;
@@ -293,12 +295,7 @@ async fn while_the_drop_box_is_down_or_refuses_the_notice_waits_and_backs_off() 
     drop_box.running.shutdown().await.unwrap();
 }
 
-/// A resident of the county 420106.
-const ZHANG: dropbox::Person = dropbox::Person {
-    pseudonym: "0123456789abcdef0123456789abcdef",
-    name: "张晓明",
-    district: "420106",
-};
+use console_web::ZHANG;
 
 /// A console database holding `filled`'s submissions, with an officer of 420106.
 async fn console_of(
@@ -461,4 +458,63 @@ async fn without_a_notice_key_or_a_drop_box_no_notice_is_queued() {
         .unwrap()
         .get(0);
     assert_eq!(queued, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reveal_page_says_the_person_is_told_and_the_notice_arrives() {
+    let Some(server) = common::server_or_skip() else {
+        return;
+    };
+    let audit_key = SigningKey::generate().unwrap();
+    let device_key = NoticeKey::generate().unwrap();
+    let console = console_web::Console::start_with_notices(
+        &server,
+        5,
+        audit_key.public_key(),
+        &device_key,
+        "Wuchang CDC",
+    )
+    .await;
+    let case = console.case_of(&ZHANG);
+    let officer_id = console.officer_ids["officer.a"];
+    let session = console.login("officer.a").await;
+    let (status, page) = console
+        .reveal_because(&case, &session, "missed-reports", "no report for two days")
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(ZHANG.name));
+    assert!(
+        page.contains("The person is told on their device"),
+        "{page}"
+    );
+
+    let filled = &console.filled;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&filled.drop_box.tls, dir.path());
+    let poster = NoticePoster::new(&filled.drop_box.url, &[ca], audit_key).unwrap();
+    assert_eq!(
+        poster.post_pending(&console.db, Utc::now()).await.unwrap(),
+        PostRound {
+            posted: 1,
+            failed: 0
+        }
+    );
+    let found = notices_for(&filled.drop_box, &device_key).await;
+    assert_eq!(found.len(), 1);
+    let notice = &found[0];
+    assert_eq!(notice.office, "Wuchang CDC");
+    assert_eq!(notice.officer, officer_id.to_string());
+    assert_eq!(notice.reason, "missed-reports");
+    // The submission whose identity part was opened: the case's latest.
+    let latest: String = console
+        .db
+        .query_one(
+            "SELECT submission_id FROM case_reports WHERE pseudonym = $1
+             ORDER BY report_date DESC LIMIT 1",
+            &[&case],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(notice.submission_id, latest);
 }

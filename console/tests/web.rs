@@ -396,6 +396,8 @@ async fn a_reveal_is_audited_capped_and_shows_the_identity_only_once() {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(ZHANG.name), "{page}");
     assert!(page.contains("+8613800138000"), "{page}");
+    // This console posts no access notices: the page says the person is not told.
+    assert!(page.contains("The person could not be told"), "{page}");
     assert!(
         page.contains(&format!("officer no. {officer_id}")),
         "the watermark names the officer: {page}"

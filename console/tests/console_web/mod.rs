@@ -80,6 +80,40 @@ impl Console {
         filled.send(&ZHANG, "2026-12-05", 365).await;
         filled.send(&ZHANG, "2026-12-06", 384).await;
         filled.send(&WANG, "2026-12-06", 366).await;
+        Self::start_on(server, reveal_cap, filled, None).await
+    }
+
+    /// [`Console::start`] under a policy with access notices: the drop box accepts notices
+    /// signed with `console_key`, ZHANG's device sends `zhang_key` (WANG's a key of its
+    /// own), and the console names `office` in its notices.
+    pub async fn start_with_notices(
+        server: &str,
+        reveal_cap: u32,
+        console_key: [u8; 32],
+        zhang_key: &selfreport_core::notice::NoticeKey,
+        office: &str,
+    ) -> Self {
+        let filled = FilledDropBox::start_with_notices(console_key).await;
+        let wang_key = selfreport_core::notice::NoticeKey::generate().unwrap();
+        filled
+            .send_with_notice_key(&ZHANG, "2026-12-05", 365, zhang_key)
+            .await;
+        filled
+            .send_with_notice_key(&ZHANG, "2026-12-06", 384, zhang_key)
+            .await;
+        filled
+            .send_with_notice_key(&WANG, "2026-12-06", 366, &wang_key)
+            .await;
+        let office = selfreport_console::notices::Office::new(office).unwrap();
+        Self::start_on(server, reveal_cap, filled, Some(office)).await
+    }
+
+    async fn start_on(
+        server: &str,
+        reveal_cap: u32,
+        filled: FilledDropBox,
+        office: Option<selfreport_console::notices::Office>,
+    ) -> Self {
         let url = new_database(server, "console_web").await;
         let mut db = connect(&url).await;
         migrate(&mut db).await.unwrap();
@@ -147,7 +181,7 @@ impl Console {
             ),
             kek: KeyEncryptionKey::from_base64(&kek_text).unwrap(),
             reveal_cap,
-            office: None,
+            office,
         };
         let running = serve(listener, tls.server_config(), state).await.unwrap();
         let base = format!("https://{}", running.local_addr());
