@@ -5,7 +5,6 @@
 //! is down the notice waits, backing off, and arrives once it is up.
 
 mod common;
-#[allow(dead_code)]
 mod console_web;
 mod dropbox;
 
