@@ -15,16 +15,12 @@
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::Path;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use selfreport_core::crypto::sha256;
-use selfreport_core::crypto::signature::{SigningKey, verify_ed25519};
+pub use selfreport_endpoint::audit_checkpoint::Checkpoint;
 use serde::{Deserialize, Serialize};
 
 /// Prefixed to every link hash's input.
 const CHAIN_CONTEXT: &[u8] = b"selfreport.console.audit/1\n";
-/// Prefixed to every checkpoint's signed message.
-const CHECKPOINT_CONTEXT: &[u8] = b"selfreport.console.checkpoint/1\n";
 /// The previous hash of the first entry.
 pub const GENESIS: [u8; 32] = [0; 32];
 /// Largest checkpoint file read.
@@ -122,61 +118,6 @@ pub struct StoredEntry {
     pub bytes: Vec<u8>,
     /// The link hash stored beside it.
     pub hash: [u8; 32],
-}
-
-/// A signed statement of the chain's length and head at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Checkpoint {
-    /// Entries in the chain.
-    pub count: u64,
-    /// The last entry's link hash, lowercase hex (the genesis hash for an empty chain).
-    pub head: String,
-    /// When, RFC 3339 in UTC.
-    pub at: String,
-    /// The signing key's id.
-    pub key_id: String,
-    /// Ed25519 signature, standard base64.
-    pub signature: String,
-}
-
-impl Checkpoint {
-    /// A checkpoint of `count` entries ending in `head`, signed by `key`.
-    pub fn sign(key: &SigningKey, count: u64, head: &[u8; 32], at: &str) -> Self {
-        let signature = key.sign(&checkpoint_message(count, head, at));
-        Self {
-            count,
-            head: hex(head),
-            at: at.to_owned(),
-            key_id: key.key_id().to_owned(),
-            signature: STANDARD.encode(signature),
-        }
-    }
-
-    /// Whether the signature verifies with `public_key`.
-    pub fn verifies(&self, public_key: &[u8; 32]) -> bool {
-        let (Some(head), Ok(signature)) = (unhex(&self.head), STANDARD.decode(&self.signature))
-        else {
-            return false;
-        };
-        let Ok(signature) = <[u8; 64]>::try_from(signature.as_slice()) else {
-            return false;
-        };
-        verify_ed25519(
-            public_key,
-            &checkpoint_message(self.count, &head, &self.at),
-            &signature,
-        )
-    }
-}
-
-fn checkpoint_message(count: u64, head: &[u8; 32], at: &str) -> Vec<u8> {
-    let mut message = Vec::with_capacity(CHECKPOINT_CONTEXT.len() + 8 + 32 + at.len());
-    message.extend_from_slice(CHECKPOINT_CONTEXT);
-    message.extend_from_slice(&count.to_be_bytes());
-    message.extend_from_slice(head);
-    message.extend_from_slice(at.as_bytes());
-    message
 }
 
 /// What [`verify`] found wrong. Each names the first place the log breaks.
@@ -379,20 +320,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (index, pair) in text.as_bytes().chunks(2).enumerate() {
-        let pair = std::str::from_utf8(pair).ok()?;
-        out[index] = u8::from_str_radix(pair, 16).ok()?;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use selfreport_core::crypto::signature::SigningKey;
+
     use super::*;
 
     fn key() -> SigningKey {

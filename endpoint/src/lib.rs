@@ -30,6 +30,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod audit_checkpoint;
 pub mod authority;
 pub mod delegation;
 pub mod development_pki;

@@ -42,7 +42,7 @@ enum Command {
     ///
     /// Routes live under the path of the policy's endpoint URL (for
     /// https://host/v1: POST /v1/submissions, DELETE /v1/submissions/{id},
-    /// GET /v1/policy, GET and POST /v1/notices).
+    /// GET /v1/policy, GET and POST /v1/notices and /v1/audit-checkpoints).
     Serve(ServeArgs),
     /// Move a SQLite drop box into PostgreSQL, kept receipts included.
     ///
@@ -102,8 +102,9 @@ struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
     /// The console's audit public key (FILE.pub from `selfreport-console audit keygen`):
-    /// access notices posted to POST {endpoint}/notices must be signed with it. Without
-    /// it that route answers 404.
+    /// access notices posted to POST {endpoint}/notices, and audit checkpoints posted to
+    /// POST {endpoint}/audit-checkpoints (the drop box witnesses them), must be signed with
+    /// it. Without it those routes answer 404.
     #[arg(long, value_name = "FILE")]
     console_key: Option<PathBuf>,
     /// Days an access notice is kept after it was posted.

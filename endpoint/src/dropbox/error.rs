@@ -257,6 +257,36 @@ impl ApiError {
         }
     }
 
+    /// An audit checkpoint whose signature does not verify with the console key.
+    pub(crate) fn checkpoint_signature_invalid() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the checkpoint's signature does not verify with the console key",
+        )
+    }
+
+    /// An audit checkpoint counting no more entries than the last one kept.
+    pub(crate) fn checkpoint_not_after_last() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "the checkpoint counts no more entries than the last one kept",
+        )
+    }
+
+    /// The witness's database failed.
+    pub(crate) fn checkpoint_unavailable() -> Self {
+        Self {
+            retry_after_seconds: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "the audit checkpoints could not be stored or read; retry later",
+            )
+        }
+    }
+
     /// The mailbox could not be read (the database failed).
     pub(crate) fn mailbox_unavailable() -> Self {
         Self {

@@ -31,6 +31,7 @@ mod revocations;
 mod routes;
 mod storage;
 mod tls;
+mod witness_routes;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -203,8 +204,9 @@ impl DropBox {
         Ok(self)
     }
 
-    /// Accepts access notices at `POST {base}/notices` signed with `public_key` (the
-    /// console's audit key's public half); without it that route answers 404.
+    /// Accepts access notices at `POST {base}/notices`, and witnesses the console's audit
+    /// log at `{base}/audit-checkpoints`, signed with `public_key` (the console's audit
+    /// key's public half); without it those routes answer 404.
     pub fn with_console_key(mut self, public_key: [u8; 32]) -> Self {
         self.console_key = Some(public_key);
         self

@@ -3,7 +3,8 @@
 //! [`MAX_BATCH_ITEMS`] submissions in one request, one signature over their receipts),
 //! `DELETE {base}/submissions/{id}`, `GET {base}/policy`, `GET {base}/revocations`, and
 //! the access-notice mailbox's `GET` and `POST {base}/notices`
-//! ([`super::notice_routes`]); and the middleware around them
+//! ([`super::notice_routes`]), the audit log's witness, `GET` and `POST
+//! {base}/audit-checkpoints` ([`super::witness_routes`]); and the middleware around them
 //! (access log, rate limit, request timeout, body limit: [`MAX_SUBMISSION_BYTES`], and
 //! [`MAX_BATCH_BYTES`] for the batch route; `Content-Type: application/json` on the routes
 //! with a body, [`super::content_type`]).
@@ -37,6 +38,7 @@ use super::error::ApiError;
 use super::notice_routes::{fetch_notices, post_notice};
 use super::rate_limit::{RateLimiter, retry_after_seconds};
 use super::storage::{DeleteOutcome, InsertOutcome, NewSubmission, Storage};
+use super::witness_routes::{list_checkpoints, post_checkpoint};
 
 /// Length of a deletion token: 32 bytes in base64url without padding.
 const DELETION_TOKEN_LEN: usize = 43;
@@ -86,6 +88,10 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
         .route(
             &format!("{base_path}/notices"),
             get(fetch_notices).post(post_notice.layer(from_fn(require_json))),
+        )
+        .route(
+            &format!("{base_path}/audit-checkpoints"),
+            get(list_checkpoints).post(post_checkpoint.layer(from_fn(require_json))),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

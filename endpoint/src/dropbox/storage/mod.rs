@@ -17,7 +17,9 @@ pub(crate) mod quota;
 mod reading;
 pub(crate) mod sqlite;
 mod sqlite_notices;
+mod sqlite_witness;
 mod sqlite_writer;
+pub(crate) mod witness;
 
 pub use postgres::tls::client_config as tls_client_config;
 pub use postgres::tls::connector as postgres_connector;
@@ -33,6 +35,7 @@ use super::error::DropBoxError;
 use notices::{NewNotice, NoticePage, NoticeStored};
 use postgres::PostgresStore;
 use sqlite_writer::SqliteWriter;
+use witness::{CheckpointKept, NewCheckpoint};
 
 /// A submission to store.
 #[derive(Debug, Clone)]
@@ -252,6 +255,38 @@ impl Storage {
                     .await
             }
             Storage::Postgres(store) => store.purge_expired_notices(now).await,
+        }
+    }
+}
+
+/// The audit log's witness (see [`witness`]).
+impl Storage {
+    /// Keeps a checkpoint if it is new and counts more entries than the last one kept.
+    pub(crate) async fn insert_checkpoint(
+        &self,
+        checkpoint: NewCheckpoint,
+    ) -> Result<CheckpointKept, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => {
+                writer
+                    .run(move |transaction| {
+                        sqlite_witness::insert(transaction, &checkpoint).map(|kept| (kept, false))
+                    })
+                    .await
+            }
+            Storage::Postgres(store) => store.insert_checkpoint(&checkpoint).await,
+        }
+    }
+
+    /// Every checkpoint kept, in the order accepted.
+    pub(crate) async fn checkpoints(&self) -> Result<Vec<Vec<u8>>, StoreFailed> {
+        match self {
+            Storage::Sqlite(writer) => {
+                writer
+                    .run(|transaction| sqlite_witness::all(transaction).map(|all| (all, false)))
+                    .await
+            }
+            Storage::Postgres(store) => store.checkpoints().await,
         }
     }
 }

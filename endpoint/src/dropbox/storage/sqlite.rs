@@ -13,7 +13,8 @@ use super::quota::counted_bytes;
 use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 
 /// Schema version in `PRAGMA user_version`: 1, submissions; 2, also the access-notice
-/// mailbox ([`super::sqlite_notices`]). Every table is created if missing, so opening a
+/// mailbox ([`super::sqlite_notices`]) and the audit log's witness
+/// ([`super::sqlite_witness`]). Every table is created if missing, so opening a
 /// database of an earlier version upgrades it.
 const SCHEMA_VERSION: i64 = 2;
 
@@ -52,6 +53,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     }
     connection.execute_batch(SCHEMA)?;
     connection.execute_batch(super::sqlite_notices::SCHEMA)?;
+    connection.execute_batch(super::sqlite_witness::SCHEMA)?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(connection)
 }

@@ -24,6 +24,7 @@ mod partition;
 mod quota;
 pub(crate) mod schema;
 pub(crate) mod tls;
+mod witness;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -23,7 +23,9 @@
 //! so a resend finds its row), its posted day and expiry, and a sequence number from an
 //! identity (never reused). Inserting transactions take a lock on the table that only
 //! they conflict on, so numbers become visible in the order they were given (see
-//! `notices`).
+//! `notices`). And the audit log's witness, `audit_checkpoints`: each checkpoint of the
+//! case console's audit log accepted, append-only (a trigger refuses updates, deletes and
+//! truncation).
 
 use tokio_postgres::GenericClient;
 
@@ -77,6 +79,21 @@ CREATE TABLE notices (
     expires_at  bigint NOT NULL
 );
 CREATE INDEX notices_expires_at ON notices (expires_at);
+CREATE TABLE audit_checkpoints (
+    seq               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    count             bigint NOT NULL,
+    checkpoint        bytea  NOT NULL,
+    checkpoint_sha256 text   NOT NULL UNIQUE,
+    received_at       text   NOT NULL
+);
+CREATE FUNCTION audit_checkpoints_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit checkpoints are append-only';
+END;
+$$;
+CREATE TRIGGER audit_checkpoints_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_are_append_only();
 ",
 ];
 
