@@ -38,6 +38,7 @@ pub mod audit_log;
 pub mod base32;
 #[macro_use]
 pub mod case_summary;
+pub mod dropbox_client;
 pub mod error;
 pub mod ingest;
 pub mod kek;
@@ -53,3 +54,4 @@ pub mod schema;
 pub mod scope;
 pub mod totp;
 pub mod web;
+pub mod witness;

@@ -15,16 +15,18 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_endpoint::dropbox::tls_client_config;
 use selfreport_endpoint::notice_mailbox::{NoticePost, NoticePosted};
 use tokio_postgres::Client;
 
+use crate::dropbox_client::{dropbox_client, read_capped};
 use crate::error::ConsoleError;
 
 /// The wait after a first failed post.
 pub const FIRST_RETRY: Duration = Duration::from_secs(5);
 /// The longest wait between two posts of one notice.
 pub const MAX_RETRY: Duration = Duration::from_secs(3600);
+/// How often `serve` runs a round.
+pub const ROUND_EVERY: Duration = Duration::from_secs(5);
 /// Notices posted per round at most.
 const PER_ROUND: i64 = 32;
 /// The largest reply read from the drop box.
@@ -64,22 +66,7 @@ impl NoticePoster {
         ca_files: &[PathBuf],
         key: SigningKey,
     ) -> Result<Self, ConsoleError> {
-        let base = dropbox_url.trim_end_matches('/');
-        if !base.starts_with("https://") || base.len() <= "https://".len() {
-            return Err(ConsoleError::Invalid(
-                "--dropbox-url must be the drop box's https:// endpoint URL".into(),
-            ));
-        }
-        let tls = tls_client_config(ca_files)
-            .map_err(|error| ConsoleError::Invalid(format!("--dropbox-ca: {error}")))?;
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .https_only(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|error| ConsoleError::Io(format!("the HTTPS client: {error}")))?;
+        let (base, http) = dropbox_client(dropbox_url, ca_files)?;
         Ok(Self {
             notices_url: format!("{base}/notices"),
             http,
@@ -138,10 +125,34 @@ impl NoticePoster {
         Ok(round)
     }
 
+    /// Posts pending notices every [`ROUND_EVERY`], for ever, each round on a connection
+    /// `connect` makes; a failure is logged to stderr (a count or a code, never a notice)
+    /// and the notices wait for a later round.
+    pub async fn run<F, C>(self, connect: C)
+    where
+        C: Fn() -> F,
+        F: std::future::Future<Output = Result<Client, ConsoleError>>,
+    {
+        loop {
+            match connect().await {
+                Ok(client) => match self.post_pending(&client, Utc::now()).await {
+                    Ok(round) if round.failed > 0 => eprintln!(
+                        "access notices: {} posted, {} to retry (the drop box is unreachable or refused them)",
+                        round.posted, round.failed
+                    ),
+                    Ok(_) => {}
+                    Err(error) => eprintln!("access notices failed: error[{}]", error.code()),
+                },
+                Err(error) => eprintln!("access notices failed: error[{}]", error.code()),
+            }
+            tokio::time::sleep(ROUND_EVERY).await;
+        }
+    }
+
     /// Posts one slot; its sequence number if the drop box stored it (now or before).
     async fn post(&self, slot: &[u8]) -> Option<i64> {
         let body = serde_json::to_vec(&NoticePost::sign(&self.key, slot)).ok()?;
-        let mut response = self
+        let response = self
             .http
             .post(&self.notices_url)
             .header("content-type", "application/json")
@@ -152,13 +163,7 @@ impl NoticePoster {
         if !matches!(response.status().as_u16(), 200 | 201) {
             return None;
         }
-        let mut reply = Vec::new();
-        while let Some(chunk) = response.chunk().await.ok()? {
-            reply.extend_from_slice(&chunk);
-            if reply.len() > MAX_REPLY_BYTES {
-                return None;
-            }
-        }
+        let reply = read_capped(response, MAX_REPLY_BYTES).await?;
         let posted: NoticePosted = serde_json::from_slice(&reply).ok()?;
         Some(posted.seq)
     }

@@ -38,6 +38,7 @@ use selfreport_console::schema::migrate;
 use selfreport_console::scope::Scope;
 use selfreport_console::web::db_pool::{DEFAULT_CONNECTIONS, DbPool};
 use selfreport_console::web::{self, ConsoleState};
+use selfreport_console::witness::{Witness, verify_with_witness};
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_endpoint::dropbox::{
     Database as DropBoxDatabase, postgres_connector, server_config_from_pem_files,
@@ -268,6 +269,8 @@ enum AuditCommand {
         /// The checkpoint file (JSON lines, appended).
         #[arg(long, value_name = "FILE")]
         checkpoints: PathBuf,
+        #[command(flatten)]
+        witness: WitnessArgs,
     },
     /// Verify the log against its checkpoints: exits 5 when an entry was altered,
     /// removed or reordered, or its tail cut.
@@ -280,7 +283,30 @@ enum AuditCommand {
         /// The checkpoint file.
         #[arg(long, value_name = "FILE")]
         checkpoints: PathBuf,
+        #[command(flatten)]
+        witness: WitnessArgs,
     },
+}
+
+/// The drop box witnessing the audit log.
+#[derive(Debug, Clone, clap::Args)]
+struct WitnessArgs {
+    /// The drop box's endpoint URL (https://HOST:PORT/v1), which keeps the checkpoints
+    /// too (it must be given the audit key's public half with --console-key).
+    #[arg(long, value_name = "URL")]
+    witness: Option<String>,
+    /// A PEM CA certificate the drop box's TLS certificate may chain to; repeatable.
+    #[arg(long = "dropbox-ca", value_name = "FILE", requires = "witness")]
+    dropbox_ca: Vec<PathBuf>,
+}
+
+impl WitnessArgs {
+    fn witness(&self) -> Result<Option<Witness>, ConsoleError> {
+        self.witness
+            .as_deref()
+            .map(|url| Witness::new(url, &self.dropbox_ca))
+            .transpose()
+    }
 }
 
 fn parse_format(text: &str) -> Result<AggregateFormat, String> {
@@ -396,27 +422,42 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
             database,
             key,
             checkpoints,
+            witness,
         }) => {
             let key = read_signing_key(&key).map_err(authority_error)?;
+            let witness = witness.witness()?;
             let client = connect(&database).await?;
             let checkpoint = write_checkpoint(&client, &key, &checkpoints, Utc::now()).await?;
             out.push(format!(
                 "checkpoint of {} entries, head {}",
                 checkpoint.count, checkpoint.head
             ));
+            if let Some(witness) = witness {
+                witness.post(&checkpoint).await?;
+                out.push("the drop box witnessed it".to_owned());
+            }
         }
         Command::Audit(AuditCommand::Verify {
             database,
             public_key,
             checkpoints,
+            witness,
         }) => {
             let public_key = read_public_key(&public_key)?;
+            let witness = witness.witness()?;
             let client = connect(&database).await?;
             let verified = verify_log(&client, &checkpoints, &public_key).await?;
             out.push(format!(
                 "the audit log verifies: {} entries, {} checkpoints, {} entries after the last",
                 verified.entries, verified.checkpoints, verified.unanchored
             ));
+            if let Some(witness) = witness {
+                let witnessed = verify_with_witness(&client, &witness, &public_key).await?;
+                out.push(format!(
+                    "the drop box's {} witnessed checkpoints agree",
+                    witnessed.checkpoints
+                ));
+            }
         }
         Command::Serve(args) => serve(*args).await?,
         Command::Retention { database } => {
@@ -556,7 +597,10 @@ async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
     let running = web::serve(listener, tls, state).await?;
     if let Some((_, poster)) = notices {
         let database = args.database.clone();
-        tokio::spawn(post_notices(poster, database));
+        tokio::spawn(poster.run(move || {
+            let database = database.clone();
+            async move { open_connection(&database).await }
+        }));
     }
     // Retention now, then daily while serving.
     let database = args.database.clone();
@@ -576,28 +620,6 @@ async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
     // Runs until interrupted; then requests in flight finish.
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await
-}
-
-/// How often `serve` posts pending access notices.
-const NOTICES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Posts pending access notices to the drop box every [`NOTICES_EVERY`], for ever; a
-/// failure is logged (a code, never a notice) and retried in a later round.
-async fn post_notices(poster: NoticePoster, database: Database) {
-    loop {
-        match open_connection(&database).await {
-            Ok(client) => match poster.post_pending(&client, Utc::now()).await {
-                Ok(round) if round.failed > 0 => eprintln!(
-                    "access notices: {} posted, {} to retry (the drop box is unreachable or refused them)",
-                    round.posted, round.failed
-                ),
-                Ok(_) => {}
-                Err(error) => eprintln!("access notices failed: error[{}]", error.code()),
-            },
-            Err(error) => eprintln!("access notices failed: error[{}]", error.code()),
-        }
-        tokio::time::sleep(NOTICES_EVERY).await;
-    }
 }
 
 /// How often `serve` runs retention.
