@@ -11,7 +11,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use selfreport_core::crypto::signature::{SigningKey, verify_ed25519};
-use serde::{Deserialize, Serialize};
+use serde::de::Visitor;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Prefixed to every checkpoint's signed message.
 const CHECKPOINT_CONTEXT: &[u8] = b"selfreport.console.checkpoint/1\n";
@@ -20,7 +21,8 @@ const CHECKPOINT_CONTEXT: &[u8] = b"selfreport.console.checkpoint/1\n";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
-    /// Entries in the chain.
+    /// Entries in the chain (read as JSON Schema reads an integer: `3`, `3.0` or `3e0`).
+    #[serde(deserialize_with = "whole_number")]
     pub count: u64,
     /// The last entry's link hash, lowercase hex (the genesis hash for an empty chain).
     pub head: String,
@@ -81,6 +83,49 @@ fn checkpoint_message(count: u64, head: &[u8; 32], at: &str) -> Vec<u8> {
     message
 }
 
+/// A non-negative integer written as any JSON number with a zero fractional part, as
+/// docs/openapi.yaml's `"type": "integer"` admits it (JSON Schema 2020-12 Validation
+/// §6.1.1); the console writes integers.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(WholeNumber)
+}
+
+/// 2^64, the first double past `u64::MAX`.
+const FIRST_DOUBLE_PAST_U64: f64 = 18_446_744_073_709_551_616.0;
+
+struct WholeNumber;
+
+impl Visitor<'_> for WholeNumber {
+    type Value = u64;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a non-negative integer")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<u64, E> {
+        Ok(value)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<u64, E> {
+        u64::try_from(value).map_err(|_| E::custom("a negative integer"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<u64, E> {
+        if value.is_finite()
+            && value.fract() == 0.0
+            && (0.0..FIRST_DOUBLE_PAST_U64).contains(&value)
+        {
+            // Whole and within range: the conversion is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Ok(value as u64)
+        } else {
+            Err(E::custom(
+                "a number with a fractional part, or out of range",
+            ))
+        }
+    }
+}
+
 /// 64 lowercase hex characters as 32 bytes.
 fn unhex(text: &str) -> Option<[u8; 32]> {
     if text.len() != 64
@@ -101,6 +146,26 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_count_is_any_whole_json_number() {
+        let key = SigningKey::generate().unwrap();
+        let checkpoint = Checkpoint::sign(&key, 3, &[1; 32], "2026-12-07T10:00:00Z");
+        let text = serde_json::to_string(&checkpoint).unwrap();
+        assert!(text.contains(r#""count":3,"#), "{text}");
+        for count in ["3.0", "3e0", "0.3e1"] {
+            let written = text.replace(r#""count":3,"#, &format!(r#""count":{count},"#));
+            let read: Checkpoint = serde_json::from_str(&written).unwrap();
+            assert_eq!(read, checkpoint, "{count}");
+        }
+        for count in ["3.5", "-3", "1e300", "\"3\"", "null"] {
+            let written = text.replace(r#""count":3,"#, &format!(r#""count":{count},"#));
+            assert!(
+                serde_json::from_str::<Checkpoint>(&written).is_err(),
+                "{count}"
+            );
+        }
+    }
 
     #[test]
     fn a_checkpoint_verifies_with_its_key_only_and_any_change_breaks_it() {
