@@ -428,3 +428,71 @@ async fn a_device_polling_two_processes_posting_at_once_misses_no_notice() {
     b.shutdown().await.unwrap();
     a.running.shutdown().await.unwrap();
 }
+
+/// While another process holds a number it has not committed, a notice posted now must
+/// not become visible: a device polling in between would keep its higher number as
+/// `next` and never see the lower one. With PostgreSQL the post waits for the other
+/// insert to end (the table lock), then both appear, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_never_becomes_visible_before_a_lower_one() {
+    if !common::postgres_or_skip() {
+        return;
+    }
+    let console = SigningKey::generate().unwrap();
+    let drop_box = mailbox(Backend::Postgres, &console, |d| d).await;
+    let TestDatabase::Postgres { url, .. } = &drop_box.db else {
+        panic!("not PostgreSQL")
+    };
+    // Another process, in the middle of its insert: its number drawn, not committed.
+    let mut other = common::postgres_client(url).await;
+    let transaction = other.transaction().await.unwrap();
+    let earlier = random_slot();
+    let earlier_seq: i64 = transaction
+        .query_one(
+            "INSERT INTO notices (slot, slot_sha256, posted_day, expires_at)
+             VALUES ($1, $2, '2026-12-07', 4102444800) RETURNING seq",
+            &[
+                &earlier,
+                &selfreport_core::sync::wire::body_digest(&earlier),
+            ],
+        )
+        .await
+        .unwrap()
+        .get(0);
+
+    let later = random_slot();
+    let body = serde_json::to_vec(&NoticePost::sign(&console, &later)).unwrap();
+    let client = drop_box.client.clone();
+    let notices_url = format!("{}/notices", drop_box.url);
+    let posting = tokio::spawn(async move {
+        let response = client
+            .post(notices_url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let posted: NoticePosted =
+            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        (status, posted.seq)
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A device polling now sees neither.
+    let (batch, more, next, _) = fetch(&drop_box, 0).await;
+    assert!(
+        !batch.contains(&later),
+        "a higher number is visible before a lower one"
+    );
+    assert_eq!((more, next), (false, 0));
+    assert!(!posting.is_finished());
+
+    transaction.commit().await.unwrap();
+    let (status, seq) = posting.await.unwrap();
+    assert_eq!(status, 201);
+    assert!(seq > earlier_seq);
+    let (batch, _, next, _) = fetch(&drop_box, 0).await;
+    assert_eq!(batch[..2], [earlier, later]);
+    assert_eq!(next, seq);
+    drop_box.running.shutdown().await.unwrap();
+}
