@@ -21,6 +21,7 @@ use common::{
 use deployment::{Deployment, post};
 use selfreport_core::policy::parse_policy_document;
 use selfreport_core::sync::wire::{BatchReply, ReceiptReply, batch_body};
+use selfreport_endpoint::audit_checkpoint::{Checkpoint, WitnessedCheckpoints};
 use selfreport_endpoint::dropbox::{AccessLog, Database, DropBox};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,8 +158,28 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
     if !postgres_or_skip() {
         return;
     }
-    // A SQLite drop box that took three submissions alone and two in a batch.
-    let old = TestDropBox::start(Backend::Sqlite, |d| d).await;
+    // A SQLite drop box that took three submissions alone and two in a batch, and
+    // witnessed two audit checkpoints.
+    let console = selfreport_core::crypto::signature::SigningKey::generate().unwrap();
+    let public = console.public_key();
+    let old = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
+    let checkpoints: Vec<Checkpoint> = [(4, 1u8), (9, 2)]
+        .iter()
+        .map(|&(count, head)| {
+            Checkpoint::sign(&console, count, &[head; 32], "2026-12-07T10:00:00Z")
+        })
+        .collect();
+    for checkpoint in &checkpoints {
+        let response = old
+            .client
+            .post(format!("{}/audit-checkpoints", old.url))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(checkpoint).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
     let singles: Vec<Sealed> = (0..3).map(|_| sealed(&old)).collect();
     for sealed in &singles {
         assert_eq!(old.post(&sealed.body).await.status(), 201);
@@ -203,9 +224,15 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
         );
         String::from_utf8(output.stdout).unwrap()
     };
-    assert_eq!(migrate(), "moved 5 submission(s), 0 already there\n");
+    assert_eq!(
+        migrate(),
+        "moved 5 submission(s), 0 already there\nmoved 2 audit checkpoint(s), 0 already there\n"
+    );
     // Run again (interrupted, or by mistake): nothing is stored twice.
-    assert_eq!(migrate(), "moved 0 submission(s), 5 already there\n");
+    assert_eq!(
+        migrate(),
+        "moved 0 submission(s), 5 already there\nmoved 0 audit checkpoint(s), 2 already there\n"
+    );
     let postgres = TestDatabase::postgres(url.clone());
     assert_eq!(postgres.count().await, 5);
     for (sealed, row) in all.iter().zip(&kept) {
@@ -216,6 +243,7 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let running = DropBox::new(&envelope, authority.receipt_key(), postgres.database())
         .unwrap()
+        .with_console_key(public)
         .with_access_log(AccessLog::off())
         .serve(listener, tls.server_config())
         .await
@@ -228,6 +256,15 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
             (200, row.receipt.clone())
         );
     }
+    // The witness's checkpoints moved with it, in order.
+    let response = client
+        .get(format!("{url}/audit-checkpoints"))
+        .send()
+        .await
+        .unwrap();
+    let witnessed: WitnessedCheckpoints =
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(witnessed.checkpoints, checkpoints);
     running.shutdown().await.unwrap();
 
     // A missing file is refused, and no empty database is made in its place.

@@ -1,6 +1,7 @@
 //! Moving a SQLite drop box into PostgreSQL (`selfreport-endpoint migrate`): every row
 //! as it is, kept receipts included, so a device resending to the new drop box gets the
-//! receipt it got from the old one.
+//! receipt it got from the old one; and the audit checkpoints it witnessed, in order. The
+//! access-notice mailbox does not move (docs/deployment.md).
 
 use std::path::Path;
 use std::thread;
@@ -10,7 +11,8 @@ use tokio::sync::mpsc;
 
 use super::super::error::DropBoxError;
 use super::postgres::PostgresStore;
-use super::{InsertOutcome, NewSubmission, PostgresConfig, sqlite};
+use super::witness::CheckpointKept;
+use super::{InsertOutcome, NewSubmission, PostgresConfig, sqlite, sqlite_witness};
 
 /// Rows stored per transaction while moving.
 const ROWS_PER_TRANSACTION: usize = 256;
@@ -22,6 +24,10 @@ pub struct MoveReport {
     pub moved: u64,
     /// Rows PostgreSQL already held, identical (a move run again).
     pub already_there: u64,
+    /// Audit checkpoints the SQLite drop box witnessed, kept by PostgreSQL now.
+    pub checkpoints_moved: u64,
+    /// Audit checkpoints PostgreSQL already kept.
+    pub checkpoints_already_there: u64,
 }
 
 /// Copies every submission of the SQLite drop box at `from` into the PostgreSQL
@@ -107,10 +113,52 @@ pub async fn move_sqlite_to_postgres(
         });
     }
     match read {
-        Ok(Ok(())) => Ok(report),
-        Ok(Err(detail)) => Err(source_error(detail)),
-        Err(_) => Err(source_error("the reading thread panicked".to_owned())),
+        Ok(Ok(())) => {}
+        Ok(Err(detail)) => return Err(source_error(detail)),
+        Err(_) => return Err(source_error("the reading thread panicked".to_owned())),
     }
+    move_witness(from, &store, &mut report).await?;
+    Ok(report)
+}
+
+/// Copies the audit checkpoints the SQLite drop box at `from` witnessed into `store`, in
+/// the order it accepted them. Refuses when PostgreSQL keeps checkpoints past one of
+/// them (another witness history): the two cannot be merged in order.
+async fn move_witness(
+    from: &Path,
+    store: &PostgresStore,
+    report: &mut MoveReport,
+) -> Result<(), DropBoxError> {
+    let source_error = |detail: String| DropBoxError::Database {
+        database: from.display().to_string(),
+        detail,
+    };
+    let path = from.to_path_buf();
+    let checkpoints = tokio::task::spawn_blocking(move || {
+        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|connection| sqlite_witness::read_for_move(&connection))
+    })
+    .await
+    .map_err(|error| source_error(error.to_string()))?
+    .map_err(|error| source_error(error.to_string()))?;
+    for checkpoint in checkpoints {
+        match store.insert_checkpoint(&checkpoint).await {
+            Ok(CheckpointKept::New) => report.checkpoints_moved += 1,
+            Ok(CheckpointKept::Again) => report.checkpoints_already_there += 1,
+            Ok(CheckpointKept::NotAfterLast) => {
+                return Err(source_error(
+                    "PostgreSQL keeps audit checkpoints past this drop box's: the witness histories differ"
+                        .to_owned(),
+                ));
+            }
+            Err(_) => {
+                return Err(source_error(
+                    "PostgreSQL failed while keeping an audit checkpoint".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 enum ReadError {

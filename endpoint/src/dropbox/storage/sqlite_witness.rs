@@ -2,7 +2,7 @@
 //! `audit_checkpoints` table, append-only by trigger, written in the writer thread's
 //! transactions.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::witness::{CheckpointKept, NewCheckpoint};
 
@@ -66,6 +66,35 @@ pub(crate) fn all(transaction: &Transaction<'_>) -> rusqlite::Result<Vec<Vec<u8>
     statement
         .query_map([], |row| row.get(0))?
         .collect::<rusqlite::Result<Vec<Vec<u8>>>>()
+}
+
+/// Every checkpoint kept in the file behind `connection` (opened read-only, to move it),
+/// in the order accepted; none in a file from before the witness.
+pub(crate) fn read_for_move(connection: &Connection) -> rusqlite::Result<Vec<NewCheckpoint>> {
+    let exists: Option<String> = connection
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_checkpoints'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut statement = connection.prepare(
+        "SELECT count, checkpoint, checkpoint_sha256, received_at FROM audit_checkpoints
+         ORDER BY seq",
+    )?;
+    statement
+        .query_map([], |row| {
+            Ok(NewCheckpoint {
+                count: row.get(0)?,
+                checkpoint: row.get(1)?,
+                checkpoint_sha256: row.get(2)?,
+                received_at: row.get(3)?,
+            })
+        })?
+        .collect()
 }
 
 #[cfg(test)]
