@@ -14,6 +14,8 @@ mod deployment;
 
 use std::process::Command;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use common::{
     Authority, Backend, Sealed, TestDatabase, TestDropBox, TestTls, new_postgres_database,
     postgres_client, postgres_config, postgres_or_skip, random_hex_id, seal, sealed,
@@ -23,6 +25,7 @@ use selfreport_core::policy::parse_policy_document;
 use selfreport_core::sync::wire::{BatchReply, ReceiptReply, batch_body};
 use selfreport_endpoint::audit_checkpoint::{Checkpoint, WitnessedCheckpoints};
 use selfreport_endpoint::dropbox::{AccessLog, Database, DropBox};
+use selfreport_endpoint::notice_mailbox::{NoticeBatch, NoticePost, NoticePosted};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_schema_is_made_once_by_drop_boxes_starting_together_and_a_newer_one_is_refused() {
@@ -194,6 +197,24 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // And three access notices, the last since deleted (by retention): numbers 1 and 2
+    // move, and the next one given must be above 3.
+    let slots: Vec<Vec<u8>> = (0..3u8).map(|byte| vec![byte; 512]).collect();
+    for slot in &slots {
+        let response = old
+            .client
+            .post(format!("{}/notices", old.url))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&NoticePost::sign(&console, slot)).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    rusqlite::Connection::open(old.db.path())
+        .unwrap()
+        .execute("DELETE FROM notices WHERE seq = 3", [])
+        .unwrap();
     let all: Vec<&Sealed> = singles.iter().chain(&pair).collect();
     let mut kept = Vec::new();
     for sealed in &all {
@@ -226,12 +247,14 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
     };
     assert_eq!(
         migrate(),
-        "moved 5 submission(s), 0 already there\nmoved 2 audit checkpoint(s), 0 already there\n"
+        "moved 5 submission(s), 0 already there\nmoved 2 access notice(s), 0 already there\n\
+         moved 2 audit checkpoint(s), 0 already there\n"
     );
     // Run again (interrupted, or by mistake): nothing is stored twice.
     assert_eq!(
         migrate(),
-        "moved 0 submission(s), 5 already there\nmoved 0 audit checkpoint(s), 2 already there\n"
+        "moved 0 submission(s), 5 already there\nmoved 0 access notice(s), 2 already there\n\
+         moved 0 audit checkpoint(s), 2 already there\n"
     );
     let postgres = TestDatabase::postgres(url.clone());
     assert_eq!(postgres.count().await, 5);
@@ -265,6 +288,36 @@ async fn migrate_moves_a_sqlite_drop_box_with_its_kept_receipts() {
     let witnessed: WitnessedCheckpoints =
         serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     assert_eq!(witnessed.checkpoints, checkpoints);
+    // The notices with their numbers; a new one numbered above every old number.
+    let batch = |after: i64| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let response = client
+                .get(format!("{url}/notices?after={after}"))
+                .send()
+                .await
+                .unwrap();
+            serde_json::from_slice::<NoticeBatch>(&response.bytes().await.unwrap()).unwrap()
+        }
+    };
+    let moved = batch(0).await;
+    assert_eq!(moved.next, 2);
+    assert_eq!(
+        moved.batch[..2],
+        [STANDARD.encode(&slots[0]), STANDARD.encode(&slots[1])]
+    );
+    let response = client
+        .post(format!("{url}/notices"))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&NoticePost::sign(&console, &[9u8; 512])).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let posted: NoticePosted = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert!(posted.seq > 3, "{}", posted.seq);
+    assert_eq!(batch(2).await.batch[0], STANDARD.encode([9u8; 512]));
     running.shutdown().await.unwrap();
 
     // A missing file is refused, and no empty database is made in its place.

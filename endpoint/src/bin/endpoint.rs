@@ -218,7 +218,7 @@ fn run(args: ServeArgs) -> Result<(), DropBoxError> {
 }
 
 /// `migrate`: prints `moved N submission(s), M already there` on stdout, and as much for
-/// the audit checkpoints the drop box witnessed, if any.
+/// the access notices and the audit checkpoints, if any.
 fn migrate(args: MigrateArgs) -> Result<(), DropBoxError> {
     let Database::Postgres(to) = args.postgres.database(&args.to)? else {
         return Err(DropBoxError::DatabaseUrl {
@@ -236,6 +236,13 @@ fn migrate(args: MigrateArgs) -> Result<(), DropBoxError> {
         "moved {} submission(s), {} already there",
         report.moved, report.already_there
     );
+    if report.notices_moved + report.notices_already_there > 0 {
+        let _ = writeln!(
+            stdout,
+            "moved {} access notice(s), {} already there",
+            report.notices_moved, report.notices_already_there
+        );
+    }
     if report.checkpoints_moved + report.checkpoints_already_there > 0 {
         let _ = writeln!(
             stdout,

@@ -1,7 +1,8 @@
 //! Moving a SQLite drop box into PostgreSQL (`selfreport-endpoint migrate`): every row
 //! as it is, kept receipts included, so a device resending to the new drop box gets the
-//! receipt it got from the old one; and the audit checkpoints it witnessed, in order. The
-//! access-notice mailbox does not move (docs/deployment.md).
+//! receipt it got from the old one; the access-notice mailbox with each notice's number
+//! (later numbers above every number the old drop box gave, so a device keeping its place
+//! misses none); and the audit checkpoints it witnessed, in order.
 
 use std::path::Path;
 use std::thread;
@@ -12,7 +13,7 @@ use tokio::sync::mpsc;
 use super::super::error::DropBoxError;
 use super::postgres::PostgresStore;
 use super::witness::CheckpointKept;
-use super::{InsertOutcome, NewSubmission, PostgresConfig, sqlite, sqlite_witness};
+use super::{InsertOutcome, NewSubmission, PostgresConfig, sqlite, sqlite_notices, sqlite_witness};
 
 /// Rows stored per transaction while moving.
 const ROWS_PER_TRANSACTION: usize = 256;
@@ -24,6 +25,10 @@ pub struct MoveReport {
     pub moved: u64,
     /// Rows PostgreSQL already held, identical (a move run again).
     pub already_there: u64,
+    /// Access notices stored in PostgreSQL now, with their numbers.
+    pub notices_moved: u64,
+    /// Access notices PostgreSQL already held.
+    pub notices_already_there: u64,
     /// Audit checkpoints the SQLite drop box witnessed, kept by PostgreSQL now.
     pub checkpoints_moved: u64,
     /// Audit checkpoints PostgreSQL already kept.
@@ -117,8 +122,37 @@ pub async fn move_sqlite_to_postgres(
         Ok(Err(detail)) => return Err(source_error(detail)),
         Err(_) => return Err(source_error("the reading thread panicked".to_owned())),
     }
+    move_mailbox(from, &store, &mut report).await?;
     move_witness(from, &store, &mut report).await?;
     Ok(report)
+}
+
+/// Copies the SQLite drop box's access notices into `store` with their numbers, and
+/// makes PostgreSQL's next numbers higher than any the old drop box gave.
+async fn move_mailbox(
+    from: &Path,
+    store: &PostgresStore,
+    report: &mut MoveReport,
+) -> Result<(), DropBoxError> {
+    let source_error = |detail: String| DropBoxError::Database {
+        database: from.display().to_string(),
+        detail,
+    };
+    let path = from.to_path_buf();
+    let (notices, high_water) = tokio::task::spawn_blocking(move || {
+        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|connection| sqlite_notices::read_for_move(&connection))
+    })
+    .await
+    .map_err(|error| source_error(error.to_string()))?
+    .map_err(|error| source_error(error.to_string()))?;
+    let (moved, there) = store
+        .move_notices_in(&notices, high_water)
+        .await
+        .map_err(|_| source_error("PostgreSQL failed while storing the notices".to_owned()))?;
+    report.notices_moved = moved;
+    report.notices_already_there = there;
+    Ok(())
 }
 
 /// Copies the audit checkpoints the SQLite drop box at `from` witnessed into `store`, in

@@ -2,7 +2,7 @@
 //! version 2), written and read in the writer thread's transactions, so sequence numbers
 //! become visible in the order they were given.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::notices::{NewNotice, NoticePage, NoticeStored};
 
@@ -65,6 +65,58 @@ pub(crate) fn after(
 /// Deletes every notice whose retention ended at or before `now`; returns how many.
 pub(crate) fn purge_expired(transaction: &Transaction<'_>, now: i64) -> rusqlite::Result<usize> {
     transaction.execute("DELETE FROM notices WHERE expires_at <= ?1", params![now])
+}
+
+/// The mailbox of the file behind `connection` (opened read-only, to move it): every
+/// notice with its number, oldest first, and the highest number ever given (deleted ones
+/// included), so the numbers given after the move stay above it. Nothing in a file from
+/// before the mailbox.
+pub(crate) fn read_for_move(
+    connection: &Connection,
+) -> rusqlite::Result<(Vec<(i64, NewNotice)>, i64)> {
+    let table = |name: &str| -> rusqlite::Result<bool> {
+        connection
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                params![name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+    };
+    if !table("notices")? {
+        return Ok((Vec::new(), 0));
+    }
+    let high_water: i64 = if table("sqlite_sequence")? {
+        connection
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'notices'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let mut statement = connection.prepare(
+        "SELECT seq, slot, slot_sha256, posted_day, expires_at FROM notices ORDER BY seq",
+    )?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                NewNotice {
+                    slot: row.get(1)?,
+                    slot_sha256: row.get(2)?,
+                    posted_day: row.get(3)?,
+                    expires_at: row.get(4)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let highest_row = rows.last().map_or(0, |(seq, _)| *seq);
+    Ok((rows, high_water.max(highest_row)))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! takes `LOCK TABLE notices IN SHARE ROW EXCLUSIVE MODE`, which conflicts with itself
 //! (and deletions) but not with reads: inserts take turns, each gets its number after the
 //! one before committed, and readers never wait. Notices are rare (one per reveal), so
-//! the turns cost nothing that matters.
+//! the turns cost nothing that matters. Moving a SQLite drop box in keeps each notice's
+//! number and restarts the identity above the highest the old drop box gave.
 
 use chrono::NaiveDate;
 
@@ -68,6 +69,73 @@ impl PostgresStore {
             .map_err(|_| StoreFailed)?;
         transaction.commit().await.map_err(|_| StoreFailed)?;
         Ok(NoticeStored::New(seq))
+    }
+
+    /// Moves notices in with the numbers they had (`selfreport-endpoint migrate`), and
+    /// makes every number given after them higher than `high_water` (the highest the old
+    /// drop box ever gave), so a device keeping its place misses none. Returns how many
+    /// were moved now and how many were there already.
+    pub(crate) async fn move_notices_in(
+        &self,
+        notices: &[(i64, NewNotice)],
+        high_water: i64,
+    ) -> Result<(u64, u64), StoreFailed> {
+        let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
+        transaction
+            .batch_execute(LOCK)
+            .await
+            .map_err(|_| StoreFailed)?;
+        let insert = transaction
+            .prepare(
+                "INSERT INTO notices (seq, slot, slot_sha256, posted_day, expires_at)
+                 OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(|_| StoreFailed)?;
+        let (mut moved, mut there) = (0, 0);
+        for (seq, notice) in notices {
+            let posted_day = NaiveDate::parse_from_str(&notice.posted_day, "%Y-%m-%d")
+                .map_err(|_| StoreFailed)?;
+            let inserted = transaction
+                .execute(
+                    &insert,
+                    &[
+                        seq,
+                        &notice.slot,
+                        &notice.slot_sha256,
+                        &posted_day,
+                        &notice.expires_at,
+                    ],
+                )
+                .await
+                .map_err(|_| StoreFailed)?;
+            if inserted == 1 {
+                moved += 1;
+            } else {
+                there += 1;
+            }
+        }
+        // The identity's next number above the old drop box's and its own (taking one
+        // leaves a gap, which devices never notice).
+        let next: i64 = transaction
+            .query_one(
+                "SELECT nextval(pg_get_serial_sequence('notices', 'seq'))",
+                &[],
+            )
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(|_| StoreFailed)?;
+        transaction
+            .execute(
+                "SELECT setval(pg_get_serial_sequence('notices', 'seq'), $1)",
+                &[&next.max(high_water)],
+            )
+            .await
+            .map_err(|_| StoreFailed)?;
+        transaction.commit().await.map_err(|_| StoreFailed)?;
+        Ok((moved, there))
     }
 
     /// Up to `limit` slots with a sequence number above `after`, oldest first.
