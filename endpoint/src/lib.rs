@@ -39,6 +39,7 @@ pub mod error;
 pub mod fhir;
 pub mod keyfile;
 pub mod open;
+pub mod order_qr;
 pub mod padded_sizes;
 pub mod policy_file;
 pub mod policy_fill;
