@@ -105,7 +105,9 @@ mod tests {
                 revealed_at: "2026-12-07T02:00:00Z".to_owned(),
             },
         };
-        store.record_notices("sh", std::slice::from_ref(&entry), 7).unwrap();
+        store
+            .record_notices("sh", std::slice::from_ref(&entry), 7)
+            .unwrap();
         store.record_notices("sh", &[], 9).unwrap();
         assert_eq!(store.notice_cursor("sh").unwrap(), 9);
         assert_eq!(store.notice_cursor("other").unwrap(), 0);
