@@ -268,6 +268,7 @@ pub(crate) fn sync_summary(report: selfreport_core::sync::SyncReport) -> SyncSum
         retry_later: report.retry_later,
         failed: report.failed,
         cancelled: report.cancelled,
+        notices: report.notices,
     }
 }
 
@@ -375,6 +376,21 @@ pub(crate) fn ledger_entry((seq, entry): (u64, CoreLedgerEntry)) -> LedgerEntry 
             submission_id: SubmissionId::new(submission_id),
             endpoint,
             outcome,
+        },
+        CoreLedgerEvent::AccessNotice {
+            policy_id,
+            submission_id,
+            office,
+            officer,
+            reason,
+            revealed_at,
+        } => LedgerEvent::AccessNotice {
+            policy_id,
+            submission_id: SubmissionId::new(submission_id),
+            office,
+            officer,
+            reason,
+            revealed_at,
         },
     };
     LedgerEntry {

@@ -398,6 +398,9 @@ pub struct SyncSummary {
     pub failed: u32,
     /// Whether it stopped because it was cancelled.
     pub cancelled: bool,
+    /// Access notices found and written to the ledger.
+    #[uniffi(default = 0)]
+    pub notices: u32,
 }
 
 /// A field disclosed in a submission, and how.
@@ -546,6 +549,23 @@ pub enum LedgerEvent {
         endpoint: String,
         /// `"deleted"`, `"not_found"` or `"dropped_unsent"`.
         outcome: String,
+    },
+    /// An officer saw the identity sent with one of the person's submissions, and the
+    /// collector told the person (an access notice, found at sync).
+    AccessNotice {
+        /// Policy id.
+        policy_id: String,
+        /// The submission whose identity part was opened.
+        submission_id: SubmissionId,
+        /// The office whose case console showed it.
+        office: String,
+        /// The officer's number in that office.
+        officer: String,
+        /// The reason given: `follow-up-symptoms`, `missed-reports`, `arrange-care` or
+        /// `confirm-intake`.
+        reason: String,
+        /// When it was shown, RFC 3339 UTC.
+        revealed_at: String,
     },
 }
 

@@ -80,7 +80,8 @@ impl Members {
             LedgerEvent::Disclosure { cover: true, .. } => Some(tr("ledger.cover").to_owned()),
             LedgerEvent::Disclosure { record_id, .. } => named(self.by_record.get(record_id)),
             LedgerEvent::SubmissionDropped { submission_id, .. }
-            | LedgerEvent::DeletionRequested { submission_id, .. } => self
+            | LedgerEvent::DeletionRequested { submission_id, .. }
+            | LedgerEvent::AccessNotice { submission_id, .. } => self
                 .by_submission
                 .get(submission_id)
                 .map(|nickname| tr_with("ledger.about", &[("nickname", nickname)])),
@@ -361,6 +362,24 @@ fn event_text(entry: &LedgerEntry, seq: u64, verified_below: Option<u64>) -> Str
                 ("policy", policy_id),
                 ("endpoint", endpoint),
                 ("outcome", outcome),
+            ],
+        ),
+        LedgerEvent::AccessNotice {
+            policy_id,
+            submission_id,
+            office,
+            officer,
+            reason,
+            revealed_at,
+        } => tr_with(
+            "ledger.access_notice",
+            &[
+                ("office", office),
+                ("officer", officer),
+                ("revealed_at", revealed_at),
+                ("reason", reason),
+                ("submission", submission_id),
+                ("policy", policy_id),
             ],
         ),
     }

@@ -434,6 +434,15 @@ fn sync_text(report: &SyncReport, events: &[SyncEvent], awaiting_consent: usize)
     if report.cancelled {
         out.push_str(tr("sync.cancelled"));
     }
+    if report.notices > 0 {
+        out.push('\n');
+        out.push_str(&tr_count(
+            u64::from(report.notices),
+            "sync.notices_one",
+            "sync.notices_other",
+            &[("count", &report.notices)],
+        ));
+    }
     for event in events {
         if matches!(
             event,

@@ -17,6 +17,7 @@ use crate::sync::wire::Receipt;
 
 pub mod chain_view;
 pub mod encoding;
+mod reading;
 
 pub use chain_view::{ChainedEntry, chained_entries};
 pub use encoding::{EntryFormat, LEDGER_FORMAT_V1, LEDGER_FORMAT_V2};
@@ -32,8 +33,9 @@ pub struct DisclosedFieldEntry {
     pub recipient: String,
 }
 
-/// What happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What happened. Written as an internally tagged object (`"event":"disclosure"` beside
+/// the event's keys); read by [`reading`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LedgerEvent {
     /// A submission was delivered and its receipt verified.
@@ -149,10 +151,27 @@ pub enum LedgerEvent {
         /// `"deleted"`, `"not_found"` or the failure code.
         outcome: String,
     },
+    /// An officer of the collector saw the identity sent with one of the person's
+    /// submissions, and the authority told the person (an access notice, crate::notice).
+    AccessNotice {
+        /// Policy id.
+        policy_id: String,
+        /// The submission whose identity part was opened.
+        submission_id: String,
+        /// The office whose case console showed it.
+        office: String,
+        /// The officer's number in that office.
+        officer: String,
+        /// The reason the officer gave (`follow-up-symptoms`, `missed-reports`,
+        /// `arrange-care`, `confirm-intake`).
+        reason: String,
+        /// When it was shown (RFC 3339, UTC), as the notice says.
+        revealed_at: String,
+    },
 }
 
 /// A ledger entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerEntry {
     /// When, local time, RFC 3339.
     pub at: String,

@@ -25,6 +25,7 @@ pub mod ledger;
 pub mod minimize;
 pub mod model;
 pub mod notice;
+mod notices;
 pub mod policy;
 mod revocations;
 pub mod store;

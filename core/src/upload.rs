@@ -395,6 +395,13 @@ impl SelfReport {
         if stopped {
             return Err(Error::Crypto("a send task stopped unexpectedly"));
         }
+        if !report.cancelled && !cancel.is_cancelled() {
+            // Boxed: its own state machine, not inlined into this one (library size).
+            let polling: std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<u32>> + Send + '_>,
+            > = Box::pin(self.poll_notices(&mut transports, &options.transport));
+            report.notices = polling.await?;
+        }
         Ok(report)
     }
 

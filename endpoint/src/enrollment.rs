@@ -15,6 +15,7 @@ use selfreport_core::policy::enrollment::{ENROLLMENT_FORMAT, sign_enrollment};
 use crate::authority::refuse_same_file;
 use crate::error::{AuthorityError, Result};
 use crate::keyfile::{read_signing_key, write_new_file};
+use crate::order_qr::OrderQr;
 
 /// Bytes of an order's random secret: 128 bits.
 const SECRET_BYTES: usize = 16;
@@ -43,31 +44,48 @@ pub struct EnrollmentOutput {
     pub signer_key_id: String,
     /// The file written.
     pub out_path: PathBuf,
+    /// The same order as a QR code: a PNG and an SVG beside it.
+    pub qr_paths: [PathBuf; 2],
 }
 
 impl EnrollmentOutput {
     /// The line `selfreport-authority enroll` prints.
     pub fn describe(&self, request: &EnrollmentRequest) -> String {
         format!(
-            "key {} signed an enrollment order under `{}` for district {} into {} (mode 0600: it holds the order's secret)",
+            "key {} signed an enrollment order under `{}` for district {} into {}, and as a QR code into {} and {} (mode 0600: they hold the order's secret)",
             self.signer_key_id,
             request.policy_id,
             request.district,
-            self.out_path.display()
+            self.out_path.display(),
+            self.qr_paths[0].display(),
+            self.qr_paths[1].display()
         )
     }
 }
 
 /// Signs an order for `request` with the key in `key_path` (the key that signed the
 /// policy: a root's, or the collector's at the end of the policy's chain) and writes it
-/// to `out_path`, mode 0600, refusing to replace a file. The order is checked as a device
-/// reads it; whether it lies within the policy is checked by the device at `enroll`.
+/// to `out_path`, and as a QR code beside it (`out_path` with the extensions `png` and
+/// `svg`), all mode 0600, refusing to replace any file: all three are written or none. The
+/// order is checked as a device reads it; whether it lies within the policy is checked by
+/// the device at `enroll`.
 pub fn enroll_file(
     key_path: &Path,
     request: &EnrollmentRequest,
     out_path: &Path,
 ) -> Result<EnrollmentOutput> {
     refuse_same_file(out_path, key_path, "signing key")?;
+    let qr_paths = [
+        out_path.with_extension("png"),
+        out_path.with_extension("svg"),
+    ];
+    for path in std::iter::once(out_path).chain(qr_paths.iter().map(PathBuf::as_path)) {
+        if path.exists() {
+            return Err(AuthorityError::KeyFileExists {
+                path: path.to_path_buf(),
+            });
+        }
+    }
     let key = read_signing_key(key_path)?;
     let secret = Zeroizing::new(
         selfreport_core::crypto::random_array::<SECRET_BYTES>()
@@ -90,10 +108,26 @@ pub fn enroll_file(
     // A JSON value always serializes; an empty payload would be refused just below.
     let payload = Zeroizing::new(serde_json::to_vec(&document).unwrap_or_default());
     let envelope = sign_enrollment(&key, &payload)?;
-    write_new_file(out_path, &envelope, 0o600)?;
+    let qr = OrderQr::encode(&envelope)?;
+    let png = qr.to_png()?;
+    let svg = qr.to_svg();
+    let files: [(&Path, &[u8]); 3] = [
+        (out_path, &envelope),
+        (&qr_paths[0], &png),
+        (&qr_paths[1], svg.as_bytes()),
+    ];
+    for (written, (path, contents)) in files.iter().enumerate() {
+        if let Err(error) = write_new_file(path, contents, 0o600) {
+            for (earlier, _) in &files[..written] {
+                let _ = std::fs::remove_file(earlier);
+            }
+            return Err(error);
+        }
+    }
     Ok(EnrollmentOutput {
         signer_key_id: key.key_id().to_owned(),
         out_path: out_path.to_path_buf(),
+        qr_paths,
     })
 }
 

@@ -169,6 +169,13 @@ pub enum AuthorityError {
         detail: String,
     },
 
+    /// An enrollment order cannot be drawn as a QR code.
+    #[error("cannot write the order as a QR code: {detail}")]
+    QrCode {
+        /// Why.
+        detail: String,
+    },
+
     /// `check-policy` found rules the draft breaks (each printed on its own line).
     #[error("the policy breaks {count} rule(s) a device enforces")]
     PolicyRefused {
@@ -200,6 +207,7 @@ impl AuthorityError {
             AuthorityError::Certificate { .. } => "Certificate",
             AuthorityError::PublicKeyMalformed { .. } => "PublicKeyMalformed",
             AuthorityError::TemplateMalformed { .. } => "TemplateMalformed",
+            AuthorityError::QrCode { .. } => "QrCode",
         }
     }
 
@@ -225,6 +233,7 @@ impl AuthorityError {
             | AuthorityError::Io { .. }
             | AuthorityError::Database { .. }
             | AuthorityError::Certificate { .. }
+            | AuthorityError::QrCode { .. }
             | AuthorityError::Random => 1,
         }
     }

@@ -41,6 +41,7 @@ pub mod fhir;
 pub mod keyfile;
 pub mod notice_mailbox;
 pub mod open;
+pub mod order_qr;
 pub mod padded_sizes;
 pub mod policy_file;
 pub mod policy_fill;

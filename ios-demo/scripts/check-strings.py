@@ -21,7 +21,7 @@ LANGUAGES = ["en", "zh-Hans"]
 # Keys built at run time from a code the core or the policy gives; a missing one falls
 # back to the code itself, so they are not required.
 DYNAMIC_PREFIXES = ("code.", "transform.", "recipient.", "error.code.", "ledger.problem.", "deletion.outcome.",
-                    "revocation.reason.")
+                    "revocation.reason.", "access.reason.")
 
 ENTRY = re.compile(r'^"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)";\s*$')
 SPECIFIER = re.compile(r"%(?:(\d+)\$)?(@|lld|d|ld|%)")

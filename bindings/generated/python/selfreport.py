@@ -3895,6 +3895,78 @@ class LedgerEvent:
                 return False
             return True
 
+    @dataclass
+    class ACCESS_NOTICE:
+        """
+        An officer saw the identity sent with one of the person's submissions, and the
+        collector told the person (an access notice, found at sync).
+"""
+        
+        def __init__(self, policy_id:str, submission_id:SubmissionId, office:str, officer:str, reason:str, revealed_at:str):
+            self.policy_id = policy_id
+            
+            """
+        Policy id.
+"""
+        
+            self.submission_id = submission_id
+            
+            """
+        The submission whose identity part was opened.
+"""
+        
+            self.office = office
+            
+            """
+        The office whose case console showed it.
+"""
+        
+            self.officer = officer
+            
+            """
+        The officer's number in that office.
+"""
+        
+            self.reason = reason
+            
+            """
+        The reason given: `follow-up-symptoms`, `missed-reports`, `arrange-care` or
+        `confirm-intake`.
+"""
+        
+            self.revealed_at = revealed_at
+            
+            """
+        When it was shown, RFC 3339 UTC.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "LedgerEvent.ACCESS_NOTICE(policy_id={}, submission_id={}, office={}, officer={}, reason={}, revealed_at={})".format(self.policy_id, self.submission_id, self.office, self.officer, self.reason, self.revealed_at)
+        def __eq__(self, other):
+            if not isinstance(other, LedgerEvent):
+                return NotImplemented
+            if not other.is_ACCESS_NOTICE():
+                return False
+            if self.policy_id != other.policy_id:
+                return False
+            if self.submission_id != other.submission_id:
+                return False
+            if self.office != other.office:
+                return False
+            if self.officer != other.officer:
+                return False
+            if self.reason != other.reason:
+                return False
+            if self.revealed_at != other.revealed_at:
+                return False
+            return True
+
     
 
     # For each variant, we have `is_NAME` and `is_name` methods for easily checking
@@ -3931,6 +4003,10 @@ class LedgerEvent:
         return isinstance(self, LedgerEvent.DELETION_REQUESTED)
     def is_deletion_requested(self) -> bool:
         return isinstance(self, LedgerEvent.DELETION_REQUESTED)
+    def is_ACCESS_NOTICE(self) -> bool:
+        return isinstance(self, LedgerEvent.ACCESS_NOTICE)
+    def is_access_notice(self) -> bool:
+        return isinstance(self, LedgerEvent.ACCESS_NOTICE)
     
 
 # Now, a little trick - we make each nested variant class be a subclass of the main
@@ -3944,6 +4020,7 @@ LedgerEvent.SUBMISSION_DROPPED = type("LedgerEvent.SUBMISSION_DROPPED", (LedgerE
 LedgerEvent.POLICY_REVOKED = type("LedgerEvent.POLICY_REVOKED", (LedgerEvent.POLICY_REVOKED, LedgerEvent,), {})  # type: ignore
 LedgerEvent.CONSENT_WITHDRAWN = type("LedgerEvent.CONSENT_WITHDRAWN", (LedgerEvent.CONSENT_WITHDRAWN, LedgerEvent,), {})  # type: ignore
 LedgerEvent.DELETION_REQUESTED = type("LedgerEvent.DELETION_REQUESTED", (LedgerEvent.DELETION_REQUESTED, LedgerEvent,), {})  # type: ignore
+LedgerEvent.ACCESS_NOTICE = type("LedgerEvent.ACCESS_NOTICE", (LedgerEvent.ACCESS_NOTICE, LedgerEvent,), {})  # type: ignore
 
 
 
@@ -4013,6 +4090,15 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
+        if variant == 9:
+            return LedgerEvent.ACCESS_NOTICE(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeSubmissionId.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -4069,6 +4155,14 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
             _UniffiFfiConverterString.check_lower(value.endpoint)
             _UniffiFfiConverterString.check_lower(value.outcome)
+            return
+        if value.is_ACCESS_NOTICE():
+            _UniffiFfiConverterString.check_lower(value.policy_id)
+            _UniffiFfiConverterTypeSubmissionId.check_lower(value.submission_id)
+            _UniffiFfiConverterString.check_lower(value.office)
+            _UniffiFfiConverterString.check_lower(value.officer)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            _UniffiFfiConverterString.check_lower(value.revealed_at)
             return
         raise ValueError(value)
 
@@ -4127,6 +4221,14 @@ class _UniffiFfiConverterTypeLedgerEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
             _UniffiFfiConverterString.write(value.endpoint, buf)
             _UniffiFfiConverterString.write(value.outcome, buf)
+        if value.is_ACCESS_NOTICE():
+            buf.write_i32(9)
+            _UniffiFfiConverterString.write(value.policy_id, buf)
+            _UniffiFfiConverterTypeSubmissionId.write(value.submission_id, buf)
+            _UniffiFfiConverterString.write(value.office, buf)
+            _UniffiFfiConverterString.write(value.officer, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+            _UniffiFfiConverterString.write(value.revealed_at, buf)
 
 
 
@@ -5499,18 +5601,19 @@ class SyncSummary:
     """
     What one sync did.
 """
-    def __init__(self, *, queued:int, delivered:int, retry_later:int, failed:int, cancelled:bool):
+    def __init__(self, *, queued:int, delivered:int, retry_later:int, failed:int, cancelled:bool, notices:int = 0):
         self.queued = queued
         self.delivered = delivered
         self.retry_later = retry_later
         self.failed = failed
         self.cancelled = cancelled
+        self.notices = notices
         
         
 
     
     def __str__(self):
-        return "SyncSummary(queued={}, delivered={}, retry_later={}, failed={}, cancelled={})".format(self.queued, self.delivered, self.retry_later, self.failed, self.cancelled)
+        return "SyncSummary(queued={}, delivered={}, retry_later={}, failed={}, cancelled={}, notices={})".format(self.queued, self.delivered, self.retry_later, self.failed, self.cancelled, self.notices)
     def __eq__(self, other):
         if self.queued != other.queued:
             return False
@@ -5521,6 +5624,8 @@ class SyncSummary:
         if self.failed != other.failed:
             return False
         if self.cancelled != other.cancelled:
+            return False
+        if self.notices != other.notices:
             return False
         return True
 
@@ -5533,6 +5638,7 @@ class _UniffiFfiConverterTypeSyncSummary(_UniffiConverterRustBuffer):
             retry_later=_UniffiFfiConverterUInt32.read(buf),
             failed=_UniffiFfiConverterUInt32.read(buf),
             cancelled=_UniffiFfiConverterBoolean.read(buf),
+            notices=_UniffiFfiConverterUInt32.read(buf),
         )
 
     @staticmethod
@@ -5542,6 +5648,7 @@ class _UniffiFfiConverterTypeSyncSummary(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt32.check_lower(value.retry_later)
         _UniffiFfiConverterUInt32.check_lower(value.failed)
         _UniffiFfiConverterBoolean.check_lower(value.cancelled)
+        _UniffiFfiConverterUInt32.check_lower(value.notices)
 
     @staticmethod
     def write(value, buf):
@@ -5550,6 +5657,7 @@ class _UniffiFfiConverterTypeSyncSummary(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt32.write(value.retry_later, buf)
         _UniffiFfiConverterUInt32.write(value.failed, buf)
         _UniffiFfiConverterBoolean.write(value.cancelled, buf)
+        _UniffiFfiConverterUInt32.write(value.notices, buf)
 
 
 

@@ -4926,6 +4926,10 @@ public struct SyncSummary: Equatable, Hashable {
      * Whether it stopped because it was cancelled.
      */
     public var cancelled: Bool
+    /**
+     * Access notices found and written to the ledger.
+     */
+    public var notices: UInt32
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4944,12 +4948,16 @@ public struct SyncSummary: Equatable, Hashable {
          */failed: UInt32, 
         /**
          * Whether it stopped because it was cancelled.
-         */cancelled: Bool) {
+         */cancelled: Bool, 
+        /**
+         * Access notices found and written to the ledger.
+         */notices: UInt32 = UInt32(0)) {
         self.queued = queued
         self.delivered = delivered
         self.retryLater = retryLater
         self.failed = failed
         self.cancelled = cancelled
+        self.notices = notices
     }
 
     
@@ -4972,7 +4980,8 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
                 delivered: FfiConverterUInt32.read(from: &buf), 
                 retryLater: FfiConverterUInt32.read(from: &buf), 
                 failed: FfiConverterUInt32.read(from: &buf), 
-                cancelled: FfiConverterBool.read(from: &buf)
+                cancelled: FfiConverterBool.read(from: &buf), 
+                notices: FfiConverterUInt32.read(from: &buf)
         )
     }
 
@@ -4982,6 +4991,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.retryLater, into: &buf)
         FfiConverterUInt32.write(value.failed, into: &buf)
         FfiConverterBool.write(value.cancelled, into: &buf)
+        FfiConverterUInt32.write(value.notices, into: &buf)
     }
 }
 
@@ -5952,6 +5962,31 @@ public enum LedgerEvent: Equatable, Hashable {
          * `"deleted"`, `"not_found"` or `"dropped_unsent"`.
          */outcome: String
     )
+    /**
+     * An officer saw the identity sent with one of the person's submissions, and the
+     * collector told the person (an access notice, found at sync).
+     */
+    case accessNotice(
+        /**
+         * Policy id.
+         */policyId: String, 
+        /**
+         * The submission whose identity part was opened.
+         */submissionId: SubmissionId, 
+        /**
+         * The office whose case console showed it.
+         */office: String, 
+        /**
+         * The officer's number in that office.
+         */officer: String, 
+        /**
+         * The reason given: `follow-up-symptoms`, `missed-reports`, `arrange-care` or
+         * `confirm-intake`.
+         */reason: String, 
+        /**
+         * When it was shown, RFC 3339 UTC.
+         */revealedAt: String
+    )
 
 
 
@@ -5995,6 +6030,9 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
         )
         
         case 8: return .deletionRequested(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), endpoint: try FfiConverterString.read(from: &buf), outcome: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 9: return .accessNotice(policyId: try FfiConverterString.read(from: &buf), submissionId: try FfiConverterTypeSubmissionId.read(from: &buf), office: try FfiConverterString.read(from: &buf), officer: try FfiConverterString.read(from: &buf), reason: try FfiConverterString.read(from: &buf), revealedAt: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6072,6 +6110,16 @@ public struct FfiConverterTypeLedgerEvent: FfiConverterRustBuffer {
             FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
             FfiConverterString.write(endpoint, into: &buf)
             FfiConverterString.write(outcome, into: &buf)
+            
+        
+        case let .accessNotice(policyId,submissionId,office,officer,reason,revealedAt):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(policyId, into: &buf)
+            FfiConverterTypeSubmissionId.write(submissionId, into: &buf)
+            FfiConverterString.write(office, into: &buf)
+            FfiConverterString.write(officer, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(revealedAt, into: &buf)
             
         }
     }

@@ -192,6 +192,12 @@ impl Demo {
                     outcome,
                     ..
                 } => format!("#{seq} deletion of {}: {outcome}", short(submission_id)),
+                LedgerEvent::AccessNotice {
+                    office,
+                    officer,
+                    reason,
+                    ..
+                } => format!("#{seq} {office} officer {officer} saw her identity ({reason})"),
             };
             say(&format!("   {line}"))?;
         }

@@ -77,7 +77,8 @@ pub fn decode_entry(bytes: &[u8]) -> Result<(EntryFormat, LedgerEntry), EntryDec
     if format == EntryFormat::V2 && canonical_json(&value).as_deref() != Some(bytes) {
         return Err(EntryDecodeError::NotCanonical);
     }
-    let entry = serde_json::from_value(value).map_err(|_| EntryDecodeError::Unreadable)?;
+    let entry =
+        super::reading::entry_from_value(value).map_err(|_| EntryDecodeError::Unreadable)?;
     Ok((format, entry))
 }
 
@@ -85,7 +86,8 @@ pub fn decode_entry(bytes: &[u8]) -> Result<(EntryFormat, LedgerEntry), EntryDec
 /// shows what is stored; verification says whether it holds).
 pub fn read_entry(bytes: &[u8]) -> Result<(EntryFormat, LedgerEntry), EntryDecodeError> {
     let (format, value) = read_value(bytes)?;
-    let entry = serde_json::from_value(value).map_err(|_| EntryDecodeError::Unreadable)?;
+    let entry =
+        super::reading::entry_from_value(value).map_err(|_| EntryDecodeError::Unreadable)?;
     Ok((format, entry))
 }
 

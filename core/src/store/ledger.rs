@@ -42,8 +42,8 @@ impl Store {
         let rows = self.ledger_rows()?;
         rows.into_iter()
             .map(|(seq, _, bytes)| {
-                serde_json::from_slice(&bytes)
-                    .map(|entry| (seq, entry))
+                crate::ledger::encoding::read_entry(&bytes)
+                    .map(|(_, entry)| (seq, entry))
                     .map_err(|_| Error::corrupt(format!("{TABLE}/{seq}")))
             })
             .collect()

@@ -15,6 +15,7 @@ mod epoch_pages;
 mod keyring;
 mod ledger;
 mod monitoring;
+mod notices;
 mod outbox;
 mod policies;
 mod policy_row;

@@ -127,6 +127,9 @@ pub struct SyncReport {
     pub failed: u32,
     /// Whether the sync stopped because it was cancelled.
     pub cancelled: bool,
+    /// Access notices found in the drop box's mailbox and written to the ledger (an
+    /// officer saw the identity sent with one of the person's submissions).
+    pub notices: u32,
 }
 
 /// Seals a disclosure to the policy's recipients: one HPKE part per recipient.

@@ -3,6 +3,7 @@
 
 mod engine;
 mod json_integer;
+pub mod notice_batch;
 pub mod receipt_tree;
 pub mod retry;
 pub mod transport;

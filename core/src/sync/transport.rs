@@ -444,6 +444,14 @@ impl Transport {
         self.send(request).await
     }
 
+    /// `GET {endpoint}/notices?after=N`: one batch of the access-notice mailbox.
+    pub async fn fetch_notices(&self, after: u64) -> Result<Reply, TransportError> {
+        let request = self
+            .client
+            .get(self.url(&format!("notices?after={after}"))?);
+        self.send(request).await
+    }
+
     /// `GET {endpoint}/revocations`: the latest revocation list of the policy's root that
     /// the drop box relays (404 when it relays none).
     pub async fn fetch_revocations(&self) -> Result<Reply, TransportError> {

@@ -735,5 +735,6 @@ async fn items_withdrawn_during_a_sync_are_ledgered_only_if_they_reached_the_dro
 }
 
 mod integrity;
+mod notices;
 mod policy_and_batches;
 mod retries;

@@ -124,6 +124,11 @@ enum Vocabulary {
         L10n.optional("revocation.reason.\(reason)") ?? reason
     }
 
+    /// The reason an officer gave for seeing a person's identity (an access notice).
+    static func accessReason(_ reason: String) -> String {
+        L10n.optional("access.reason.\(reason)") ?? reason
+    }
+
     /// A recipient named by a policy (`"health"`).
     static func recipient(_ recipient: String?) -> String {
         guard let recipient else { return L10n.string("recipient.none") }

@@ -97,6 +97,8 @@ struct LedgerRow: View {
             return L10n.string("ledger.submission-dropped")
         case .policyRevoked(_, _, _, let reason, _, _):
             return L10n.format("ledger.policy-revoked %@", Vocabulary.revocationReason(reason))
+        case .accessNotice(_, _, let office, let officer, _, _):
+            return L10n.format("ledger.access-notice %@ %@", office, officer)
         }
     }
 }
@@ -219,6 +221,16 @@ struct LedgerEntryView: View {
                 LabeledContent("ledger.revoked", value: revoked)
                 LabeledContent("ledger.revocation-list", value: String(sequence))
                 LabeledContent("ledger.dropped", value: String(dropped))
+            }
+        case let .accessNotice(policyId, submissionId, office, officer, reason, revealedAt):
+            Section {
+                Text(L10n.format("ledger.access-notice %@ %@", office, officer))
+                LabeledContent("ledger.office", value: office)
+                LabeledContent("ledger.officer", value: officer)
+                LabeledContent("ledger.access-reason", value: Vocabulary.accessReason(reason))
+                LabeledContent("ledger.revealed-at", value: DayFormat.displayTimestamp(revealedAt))
+                LabeledContent("ledger.policy", value: policyId)
+                LabeledContent("ledger.submission", value: submissionId.value)
             }
         }
     }

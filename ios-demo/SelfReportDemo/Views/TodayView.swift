@@ -143,6 +143,11 @@ struct SyncSection: View {
                 if summary.cancelled {
                     Text("sync.was-cancelled").foregroundStyle(.secondary)
                 }
+                if summary.notices > 0 {
+                    // Someone saw who the person is: the ledger says who, when and why.
+                    Text(L10n.format("sync.access-notices %lld", Int64(summary.notices)))
+                        .foregroundStyle(.orange)
+                }
             case .failed(let sentence):
                 Text(sentence).foregroundStyle(.red)
             }

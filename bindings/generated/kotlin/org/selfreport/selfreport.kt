@@ -6047,6 +6047,11 @@ data class SyncSummary (
      * Whether it stopped because it was cancelled.
      */
     var `cancelled`: kotlin.Boolean
+    , 
+    /**
+     * Access notices found and written to the ledger.
+     */
+    var `notices`: kotlin.UInt = 0u 
     
 ){
     
@@ -6068,6 +6073,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
         )
     }
 
@@ -6076,7 +6082,8 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.allocationSize(value.`delivered`) +
             FfiConverterUInt.allocationSize(value.`retryLater`) +
             FfiConverterUInt.allocationSize(value.`failed`) +
-            FfiConverterBoolean.allocationSize(value.`cancelled`)
+            FfiConverterBoolean.allocationSize(value.`cancelled`) +
+            FfiConverterUInt.allocationSize(value.`notices`)
     )
 
     override fun write(value: SyncSummary, buf: ByteBuffer) {
@@ -6085,6 +6092,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.write(value.`retryLater`, buf)
             FfiConverterUInt.write(value.`failed`, buf)
             FfiConverterBoolean.write(value.`cancelled`, buf)
+            FfiConverterUInt.write(value.`notices`, buf)
     }
 }
 
@@ -7177,6 +7185,43 @@ sealed class LedgerEvent {
         companion object
     }
     
+    /**
+     * An officer saw the identity sent with one of the person's submissions, and the
+     * collector told the person (an access notice, found at sync).
+     */
+    data class AccessNotice(
+        /**
+         * Policy id.
+         */
+        val `policyId`: kotlin.String, 
+        /**
+         * The submission whose identity part was opened.
+         */
+        val `submissionId`: org.selfreport.SubmissionId, 
+        /**
+         * The office whose case console showed it.
+         */
+        val `office`: kotlin.String, 
+        /**
+         * The officer's number in that office.
+         */
+        val `officer`: kotlin.String, 
+        /**
+         * The reason given: `follow-up-symptoms`, `missed-reports`, `arrange-care` or
+         * `confirm-intake`.
+         */
+        val `reason`: kotlin.String, 
+        /**
+         * When it was shown, RFC 3339 UTC.
+         */
+        val `revealedAt`: kotlin.String) : LedgerEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -7243,6 +7288,14 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
             8 -> LedgerEvent.DeletionRequested(
                 FfiConverterString.read(buf),
                 FfiConverterTypeSubmissionId.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            9 -> LedgerEvent.AccessNotice(
+                FfiConverterString.read(buf),
+                FfiConverterTypeSubmissionId.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -7336,6 +7389,18 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 + FfiConverterString.allocationSize(value.`outcome`)
             )
         }
+        is LedgerEvent.AccessNotice -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`policyId`)
+                + FfiConverterTypeSubmissionId.allocationSize(value.`submissionId`)
+                + FfiConverterString.allocationSize(value.`office`)
+                + FfiConverterString.allocationSize(value.`officer`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`revealedAt`)
+            )
+        }
     }
 
     override fun write(value: LedgerEvent, buf: ByteBuffer) {
@@ -7407,6 +7472,16 @@ public object FfiConverterTypeLedgerEvent : FfiConverterRustBuffer<LedgerEvent>{
                 FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
                 FfiConverterString.write(value.`endpoint`, buf)
                 FfiConverterString.write(value.`outcome`, buf)
+                Unit
+            }
+            is LedgerEvent.AccessNotice -> {
+                buf.putInt(9)
+                FfiConverterString.write(value.`policyId`, buf)
+                FfiConverterTypeSubmissionId.write(value.`submissionId`, buf)
+                FfiConverterString.write(value.`office`, buf)
+                FfiConverterString.write(value.`officer`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`revealedAt`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

@@ -68,6 +68,7 @@ data class PreviewModel(
 enum class DetailKey {
     POLICY, PURPOSE, ENDPOINT, FORM, SUBMISSION, FIELDS, RECEIVED_AT, RECEIPT, BODY_SHA256, DROPPED, OUTCOME,
     ROTATED, WIDENED, REASON, REVOKED, REVOCATION_REASON, REVOCATION_LIST,
+    OFFICE, OFFICER, ACCESS_REASON, REVEALED_AT,
 }
 
 /** One detail line of a ledger entry. */
@@ -77,6 +78,8 @@ data class Detail(val key: DetailKey, val value: String)
 enum class LedgerKind {
     DISCLOSURE, COVER_TRAFFIC, CONSENT_GRANTED, CONSENT_WITHDRAWN, DELETION_REQUESTED,
     CONSENT_CARRIED_OVER, CONSENT_NEEDED, SUBMISSION_DROPPED, POLICY_REVOKED,
+    /** An officer saw the identity sent with one of the person's submissions. */
+    ACCESS_NOTICE,
 }
 
 /** One ledger entry, ready to show. */
@@ -274,6 +277,21 @@ class Formatter(private val labels: LabelPicker, private val zone: ZoneId) {
                         Detail(DetailKey.ENDPOINT, endpointHost(event.endpoint)),
                         Detail(DetailKey.SUBMISSION, event.submissionId.value),
                         Detail(DetailKey.OUTCOME, event.outcome),
+                    ),
+                )
+            }
+            is LedgerEvent.AccessNotice -> {
+                val policy = policies.firstOrNull { it.id == event.policyId }
+                LedgerRow(
+                    entry.seq.toLong(), at, LedgerKind.ACCESS_NOTICE, issuer(policy, event.policyId),
+                    shortId(event.submissionId.value),
+                    listOf(
+                        Detail(DetailKey.OFFICE, event.office),
+                        Detail(DetailKey.OFFICER, event.officer),
+                        Detail(DetailKey.ACCESS_REASON, event.reason),
+                        Detail(DetailKey.REVEALED_AT, timestamp(event.revealedAt)),
+                        Detail(DetailKey.POLICY, event.policyId),
+                        Detail(DetailKey.SUBMISSION, event.submissionId.value),
                     ),
                 )
             }

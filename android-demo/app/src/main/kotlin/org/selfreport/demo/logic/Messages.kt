@@ -66,6 +66,9 @@ enum class MessageCode {
 
     /** A sync left reports to try later. */
     SYNC_RETRY_LATER,
+
+    /** A sync found [UiMessage.count] access notices: officers saw the person's identity. */
+    ACCESS_NOTICES,
 }
 
 /** A message with its optional detail (an error code, never personal data) and count. */

@@ -48,6 +48,8 @@ object SyncDecision {
 
     /** The message to show after a sync that returned [summary], if any. */
     fun message(summary: SyncSummary): UiMessage? = when {
+        // Told first: someone saw who the person is (the ledger says who, when and why).
+        summary.notices > 0u -> UiMessage(MessageCode.ACCESS_NOTICES, count = summary.notices.toLong())
         summary.retryLater > 0u || summary.failed > 0u ->
             UiMessage(MessageCode.SYNC_RETRY_LATER, count = (summary.retryLater + summary.failed).toLong())
         summary.delivered > 0u -> UiMessage(MessageCode.SYNC_DONE, count = summary.delivered.toLong())

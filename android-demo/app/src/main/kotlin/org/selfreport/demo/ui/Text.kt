@@ -43,6 +43,8 @@ fun messageText(message: UiMessage): String {
         MessageCode.SYNC_DONE -> LocalContext.current.resources.getQuantityString(R.plurals.msg_sync_done, count, count)
         MessageCode.SYNC_RETRY_LATER -> LocalContext.current.resources
             .getQuantityString(R.plurals.msg_sync_retry, count, count)
+        MessageCode.ACCESS_NOTICES -> LocalContext.current.resources
+            .getQuantityString(R.plurals.msg_access_notices, count, count)
     }
     val detail = message.detail
     return if (detail == null) text else stringResource(R.string.msg_with_code, text, detail)
@@ -98,6 +100,10 @@ fun detailCaption(key: DetailKey): String = stringResource(
         DetailKey.REVOKED -> R.string.detail_revoked
         DetailKey.REVOCATION_REASON -> R.string.detail_revocation_reason
         DetailKey.REVOCATION_LIST -> R.string.detail_revocation_list
+        DetailKey.OFFICE -> R.string.detail_office
+        DetailKey.OFFICER -> R.string.detail_officer
+        DetailKey.ACCESS_REASON -> R.string.detail_access_reason
+        DetailKey.REVEALED_AT -> R.string.detail_revealed_at
     },
 )
 
@@ -117,6 +123,13 @@ fun detailValue(key: DetailKey, value: String): String = when (key) {
         "privilege-withdrawn" -> stringResource(R.string.revocation_privilege_withdrawn)
         else -> value
     }
+    DetailKey.ACCESS_REASON -> when (value) {
+        "follow-up-symptoms" -> stringResource(R.string.access_reason_follow_up_symptoms)
+        "missed-reports" -> stringResource(R.string.access_reason_missed_reports)
+        "arrange-care" -> stringResource(R.string.access_reason_arrange_care)
+        "confirm-intake" -> stringResource(R.string.access_reason_confirm_intake)
+        else -> value
+    }
     else -> value
 }
 
@@ -133,6 +146,7 @@ fun ledgerKindText(kind: LedgerKind): String = stringResource(
         LedgerKind.CONSENT_NEEDED -> R.string.ledger_consent_needed
         LedgerKind.SUBMISSION_DROPPED -> R.string.ledger_submission_dropped
         LedgerKind.POLICY_REVOKED -> R.string.ledger_policy_revoked
+        LedgerKind.ACCESS_NOTICE -> R.string.ledger_access_notice
     },
 )
 

@@ -137,6 +137,27 @@ class FormattingTest {
     }
 
     @Test
+    fun `an access notice names the office, the officer number, the reason and when`() {
+        val entries = listOf(
+            LedgerEntry(
+                5uL, "2026-11-28T09:00:00+08:00",
+                LedgerEvent.AccessNotice(
+                    "gone", SubmissionId("0123456789abcdef0123456789abcdef"), "Huangpu CDC", "0042",
+                    "arrange-care", "2026-11-28T01:00:00Z",
+                ),
+            ),
+        )
+        val row = en.ledger(entries, policies).single()
+        assertEquals(LedgerKind.ACCESS_NOTICE, row.kind)
+        val details = row.details.associate { it.key to it.value }
+        assertEquals("Huangpu CDC", details[DetailKey.OFFICE])
+        assertEquals("0042", details[DetailKey.OFFICER])
+        assertEquals("arrange-care", details[DetailKey.ACCESS_REASON])
+        assertEquals("0123456789abcdef0123456789abcdef", details[DetailKey.SUBMISSION])
+        assertEquals(en.timestamp("2026-11-28T01:00:00Z"), details[DetailKey.REVEALED_AT])
+    }
+
+    @Test
     fun `due items name the profile and the form, earliest first`() {
         val profiles = listOf(
             ProfileInfo(ProfileId("p1"), "Mum", null, null, null, null, null),

@@ -41,6 +41,9 @@ class SyncLogicTest {
         assertEquals(UiMessage(MessageCode.SYNC_DONE, count = 2), SyncDecision.message(summary(delivered = 2u)))
         assertEquals(UiMessage(MessageCode.SYNC_RETRY_LATER, count = 3), SyncDecision.message(summary(retryLater = 2u, failed = 1u)))
         assertEquals(null, SyncDecision.message(summary()))
+        // Access notices come first: someone saw who the person is.
+        val noticed = SyncSummary(0u, 2u, 1u, 0u, false, 1u)
+        assertEquals(UiMessage(MessageCode.ACCESS_NOTICES, count = 1), SyncDecision.message(noticed))
     }
 
     @Test
