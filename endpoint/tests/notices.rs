@@ -19,6 +19,7 @@ use common::{Backend, TestDatabase, TestDropBox, error_code};
 use selfreport_core::FixedClock;
 use selfreport_core::crypto::random_array;
 use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::sync::notice_batch::parse_notice_batch;
 use selfreport_endpoint::dropbox::DropBox;
 use selfreport_endpoint::notice_mailbox::{
     NOTICE_BATCH_REPLY_BYTES, NOTICE_BATCH_SLOTS, NoticeBatch, NoticePost, NoticePosted,
@@ -92,6 +93,12 @@ async fn fetch(drop_box: &TestDropBox, after: i64) -> (Vec<Vec<u8>>, bool, i64, 
         .map(|slot| STANDARD.decode(slot).unwrap())
         .collect();
     assert!(slots.iter().all(|slot| slot.len() == 512));
+    // The device's own strict reader takes the reply, padding and all, to the same batch.
+    let read = parse_notice_batch(&body, u64::try_from(after).unwrap()).unwrap();
+    assert_eq!(
+        (&read.slots, read.more, read.next),
+        (&slots, batch.more, u64::try_from(batch.next).unwrap())
+    );
     (slots, batch.more, batch.next, body.len())
 }
 
