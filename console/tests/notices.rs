@@ -517,3 +517,63 @@ async fn the_reveal_page_says_the_person_is_told_and_the_notice_arrives() {
         .get(0);
     assert_eq!(notice.submission_id, latest);
 }
+
+/// `serve`'s background task: queued notices reach the drop box without anyone calling
+/// for them, and a reveal queued while it runs follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_poster_delivers_what_is_queued() {
+    let Some(server) = common::server_or_skip() else {
+        return;
+    };
+    let url = common::new_database(&server, "console_notices").await;
+    let mut db = common::connect(&url).await;
+    migrate(&mut db).await.unwrap();
+    let audit_key = SigningKey::generate().unwrap();
+    let public = audit_key.public_key();
+    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&drop_box.tls, dir.path());
+    let person = NoticeKey::generate().unwrap();
+    let office = Office::new("Wuchang CDC").unwrap();
+    queue(&mut db, &person, &office, Utc::now()).await;
+
+    let poster = NoticePoster::new(&drop_box.url, &[ca], audit_key).unwrap();
+    let database = url.clone();
+    let running = tokio::spawn(poster.run(move || {
+        let database = database.clone();
+        async move { Ok(common::connect(&database).await) }
+    }));
+    // The first round runs at once.
+    let mut found = Vec::new();
+    for _ in 0..40 {
+        found = notices_for(&drop_box, &person).await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1);
+    // One queued later goes out in a later round (every 5 s).
+    queue(&mut db, &person, &office, Utc::now()).await;
+    for _ in 0..80 {
+        found = notices_for(&drop_box, &person).await;
+        if found.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 2);
+    assert_eq!(outbox_pending(&db).await, 0);
+    running.abort();
+    drop_box.running.shutdown().await.unwrap();
+}
+
+async fn outbox_pending(db: &tokio_postgres::Client) -> i64 {
+    db.query_one(
+        "SELECT count(*) FROM notice_outbox WHERE posted_at IS NULL",
+        &[],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
