@@ -147,3 +147,55 @@ on_both_backends!(
     checkpoints_are_kept_in_order_and_only_grow,
     without_a_console_key_there_is_no_witness,
 );
+
+/// With PostgreSQL, a checkpoint posted while another process is keeping one waits for it,
+/// then is judged against it: never kept out of order beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_waits_for_one_being_kept_and_is_judged_against_it() {
+    if !common::postgres_or_skip() {
+        return;
+    }
+    let key = SigningKey::generate().unwrap();
+    let public = key.public_key();
+    let drop_box = TestDropBox::start(Backend::Postgres, move |d| d.with_console_key(public)).await;
+    let TestDatabase::Postgres { url, .. } = &drop_box.db else {
+        panic!("not PostgreSQL")
+    };
+    // Another process, keeping a checkpoint of 10 entries, not committed yet.
+    let ten = checkpoint(&key, 10, 1);
+    let mut other = common::postgres_client(url).await;
+    let transaction = other.transaction().await.unwrap();
+    let text = serde_json::to_vec(&ten).unwrap();
+    transaction
+        .execute(
+            "INSERT INTO audit_checkpoints (count, checkpoint, checkpoint_sha256, received_at)
+             VALUES (10, $1, $2, '2026-12-07T10:00:00Z')",
+            &[&text, &selfreport_core::sync::wire::body_digest(&text)],
+        )
+        .await
+        .unwrap();
+    let five = checkpoint(&key, 5, 2);
+    let client = drop_box.client.clone();
+    let witness_url = format!("{}/audit-checkpoints", drop_box.url);
+    let body = serde_json::to_vec(&five).unwrap();
+    let posting = tokio::spawn(async move {
+        client
+            .post(witness_url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !posting.is_finished(),
+        "the post did not wait for the other insert"
+    );
+    transaction.commit().await.unwrap();
+    assert_eq!(posting.await.unwrap(), 409);
+    assert_eq!(witnessed(&drop_box).await, (200, Some(vec![ten])));
+    drop_box.running.shutdown().await.unwrap();
+}
