@@ -7,7 +7,9 @@
 //! on the wire too, with the browser's own cookies), and reveals one identity with a
 //! reason, the watermark on the page; a supervisor sees that reveal and the aggregates; an
 //! auditor reads the log; `audit verify` passes, then fails once a row is edited in the
-//! database. Every page is saved as a screenshot under `target/console-screenshots/`.
+//! database. The revealed resident reports from a real device (the core, its own store),
+//! and after the reveal that device finds the access notice at its next sync: the office,
+//! the officer's number and the reason. Every page is saved as a screenshot under `target/console-screenshots/`.
 //!
 //! Skipped (loudly) when PostgreSQL or chromedriver is missing, except under `CI=true`,
 //! where `./scripts/test` installs both and the test must run. Bounded to three minutes.
@@ -20,13 +22,21 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use selfreport_console::audit_log;
 use selfreport_core::crypto::signature::SigningKey;
+use selfreport_core::ledger::LedgerEvent;
+use selfreport_core::notice::NoticeKey;
 use serde_json::json;
 
 mod common;
 mod console_web;
+mod device;
 mod dropbox;
 use common::server_or_skip;
 use console_web::{Console, PASSWORD, WANG, ZHANG};
+use device::Device;
+use dropbox::FilledDropBox;
+
+/// The office the console names in its notices.
+const OFFICE: &str = "Wuchang District CDC";
 
 /// The longest the whole flow may take.
 const BOUND: Duration = Duration::from_secs(180);
@@ -61,8 +71,18 @@ impl Drop for Served {
 }
 
 impl Served {
-    /// Starts the console's binary on `console`'s database and certificate.
-    async fn start(console: &Console, dir: &std::path::Path) -> Self {
+    /// Starts the console's binary on `console`'s database and certificate, posting access
+    /// notices to `console`'s drop box as `office`, signed with `audit_key`.
+    async fn start(
+        console: &Console,
+        dir: &std::path::Path,
+        audit_key: &SigningKey,
+        office: &str,
+    ) -> Self {
+        let key_path = dir.join("audit.key");
+        selfreport_endpoint::keyfile::write_signing_key(&key_path, audit_key).unwrap();
+        let ca_path = dir.join("dropbox-ca.pem");
+        std::fs::write(&ca_path, pem_certificate(&console.filled.drop_box.tls.ca)).unwrap();
         let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
         std::fs::write(&cert, &console.tls.cert_pem).unwrap();
         std::fs::write(&key, &console.tls.key_pem).unwrap();
@@ -74,6 +94,16 @@ impl Served {
             .arg(&cert)
             .arg("--tls-key")
             .arg(&key)
+            .args([
+                "--dropbox-url",
+                &console.filled.drop_box.url,
+                "--office",
+                office,
+            ])
+            .arg("--dropbox-ca")
+            .arg(&ca_path)
+            .arg("--audit-key")
+            .arg(&key_path)
             .env("SELFREPORT_CONSOLE_KEK", console.kek.as_str())
             .stdout(std::fs::File::create(&out).unwrap())
             .stderr(std::fs::File::create(&log).unwrap());
@@ -112,6 +142,19 @@ impl Served {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         format!("{out}{log}")
     }
+}
+
+/// A DER certificate as PEM.
+fn pem_certificate(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in text.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
 }
 
 /// The chromedriver binary: `SELFREPORT_CHROMEDRIVER`, else Debian's.
@@ -279,12 +322,31 @@ async fn officers_supervisors_and_auditors_in_a_real_browser() {
 }
 
 async fn flow(server: String, binary: PathBuf) {
-    let console = Console::start(&server, 20).await;
+    // Zhang reports from a real device (the core, its own store) to a drop box that takes
+    // the console's access notices; Wang's report is sealed as the drop box's tests seal.
+    let audit_key = SigningKey::generate().unwrap();
+    let filled = FilledDropBox::start_with_notices(audit_key.public_key()).await;
+    let zhang = Device::new(&filled, ZHANG.name, console_web::PHONE);
+    zhang.report(ZHANG.district, "38.4");
+    let sent = zhang.sync().await;
+    let outbox: Vec<String> = zhang
+        .core
+        .store()
+        .outbox()
+        .unwrap()
+        .iter()
+        .map(|item| format!("{:?} {:?}", item.state, item.payload.last_error))
+        .collect();
+    assert_eq!(sent.delivered, 1, "{sent:?}: {outbox:?}");
+    filled
+        .send_with_notice_key(&WANG, "2026-12-06", 366, &NoticeKey::generate().unwrap())
+        .await;
+    let console = Console::start_on(&server, 20, filled, None, 2).await;
     let own = console.case_of(&ZHANG);
     let other = console.case_of(&WANG);
     // The console's own binary serves the browser, so its logs can be read afterwards.
     let files = tempfile::tempdir().unwrap();
-    let served = Served::start(&console, files.path()).await;
+    let served = Served::start(&console, files.path(), &audit_key, OFFICE).await;
     let base = served.base.clone();
     let driver = start_driver(&binary).await;
     let profile = tempfile::tempdir().unwrap();
@@ -399,6 +461,31 @@ async fn flow(server: String, binary: PathBuf) {
     );
     shoot(&browser, "revealed").await;
     log_out(&browser).await;
+
+    // Zhang's device is told: the console's poster leaves the notice in the drop box's
+    // mailbox (every few seconds), and the device finds it at its next sync.
+    let mut notices = Vec::new();
+    for _ in 0..60 {
+        if zhang.sync().await.notices > 0 {
+            notices = zhang.access_notices();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(notices.len(), 1, "the device shows the access notice");
+    let LedgerEvent::AccessNotice {
+        office,
+        officer,
+        reason,
+        ..
+    } = &notices[0]
+    else {
+        unreachable!("filtered to access notices")
+    };
+    assert_eq!(
+        (office.as_str(), officer.clone(), reason.as_str()),
+        (OFFICE, officer_id.to_string(), "follow-up-symptoms")
+    );
 
     // The supervisor sees the reveal, and the aggregates.
     log_in(&browser, &base, &console, "super.a").await;

@@ -80,7 +80,7 @@ impl Console {
         filled.send(&ZHANG, "2026-12-05", 365).await;
         filled.send(&ZHANG, "2026-12-06", 384).await;
         filled.send(&WANG, "2026-12-06", 366).await;
-        Self::start_on(server, reveal_cap, filled, None).await
+        Self::start_on(server, reveal_cap, filled, None, 3).await
     }
 
     /// [`Console::start`] under a policy with access notices: the drop box accepts notices
@@ -105,14 +105,17 @@ impl Console {
             .send_with_notice_key(&WANG, "2026-12-06", 366, &wang_key)
             .await;
         let office = selfreport_console::notices::Office::new(office).unwrap();
-        Self::start_on(server, reveal_cap, filled, Some(office)).await
+        Self::start_on(server, reveal_cap, filled, Some(office), 3).await
     }
 
-    async fn start_on(
+    /// Everything started on what `filled` holds (`stored` reports, all of which ingest
+    /// stores), the console naming `office` in its notices.
+    pub async fn start_on(
         server: &str,
         reveal_cap: u32,
         filled: FilledDropBox,
         office: Option<selfreport_console::notices::Office>,
+        stored: usize,
     ) -> Self {
         let url = new_database(server, "console_web").await;
         let mut db = connect(&url).await;
@@ -130,7 +133,7 @@ impl Console {
         )
         .await
         .unwrap();
-        assert_eq!(report.stored, 3);
+        assert_eq!(report.stored, stored);
         let mut secrets = BTreeMap::new();
         let mut officer_ids = BTreeMap::new();
         for (username, role, district) in ACCOUNTS {

@@ -113,6 +113,8 @@ pub struct TestTls {
     pub key_der: Vec<u8>,
     pub cert_pem: String,
     pub key_pem: String,
+    /// The leaf's SPKI SHA-256 in standard base64: what a policy pins.
+    pub pin: String,
 }
 
 impl TestTls {
@@ -135,6 +137,7 @@ impl TestTls {
             key_der: leaf_key.serialize_der(),
             cert_pem: leaf.pem(),
             key_pem: leaf_key.serialize_pem(),
+            pin: STANDARD.encode(selfreport_core::crypto::sha256(&leaf_key.public_key_der())),
         }
     }
 
@@ -455,7 +458,9 @@ impl TestDropBox {
         let tls = TestTls::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("https://{}/v1", listener.local_addr().unwrap());
-        let policy_json = policy(&authority, &url);
+        let mut policy_json = policy(&authority, &url);
+        // The drop box's own certificate pinned, so a real device can sync to it.
+        policy_json["endpoint"]["spki_sha256"] = json!([tls.pin]);
         let envelope = authority.sign(&policy_json);
         let policy = parse_policy_document(&serde_json::to_vec(&policy_json).unwrap()).unwrap();
         let db = TestDatabase::new(backend).await;
