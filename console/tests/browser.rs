@@ -326,7 +326,7 @@ async fn flow(server: String, binary: PathBuf) {
     // the console's access notices; Wang's report is sealed as the drop box's tests seal.
     let audit_key = SigningKey::generate().unwrap();
     let filled = FilledDropBox::start_with_notices(audit_key.public_key()).await;
-    let zhang = Device::new(&filled, ZHANG.name, console_web::PHONE);
+    let zhang = Device::new(&filled, ZHANG.name, console_web::PHONE, ZHANG.district);
     zhang.report(ZHANG.district, "38.4");
     let sent = zhang.sync().await;
     let outbox: Vec<String> = zhang

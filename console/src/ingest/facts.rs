@@ -9,11 +9,11 @@
 //!   box's or the device's.
 //! - **Monitoring district.** The county of the enrollment order the report was filed
 //!   under, which the health part of a form filed under orders carries
-//!   (`monitoring_district`, read by `open_one`, not here); otherwise a county-level code in
-//!   a `district` field of the health part; otherwise the policy's region (one code, or
-//!   the narrowest region covering all of them); otherwise, for a `/1` policy that states
-//!   no region, a coarser `district` field of the health part. Without any, the submission
-//!   has no district an officer could be scoped to, and is refused.
+//!   (`monitoring_district`, read by `open_one`); otherwise, under a policy that states its
+//!   regions, the narrowest region covering them (open intake, for checkpoint staff: what a
+//!   person typed never scopes a case); otherwise, for a `/1` policy, a county-level code in
+//!   a `district` field of the health part, else a coarser one. Without any, the
+//!   submission has no district an officer could be scoped to, and is refused.
 //! - **Flags.** Fever: a temperature at or above [`FEVER_AT`] (or a threshold transform's
 //!   `true`). Symptoms: any code chosen in a `multi_choice` field. Unconfirmed intake: a
 //!   form that does not require monitoring (open intake, such as a pre-registration),
@@ -58,12 +58,24 @@ pub fn case_pseudonym(key: &[u8], policy_id: &str, device_pseudonym: &str) -> St
         .collect()
 }
 
-/// The monitoring district of a report of `form` whose health fields are `answers`.
+/// The monitoring district of a report of `form` whose health part carried `ordered` (the
+/// enrollment order's county) and the health fields `answers`: the order's county; else,
+/// under a policy that states its regions, the narrowest region covering them (open
+/// intake, which checkpoint staff of the region follow up: what a person typed never
+/// scopes a case); else, for a `/1` policy, a county in a `district` field, else a
+/// coarser one.
 pub fn monitoring_district(
     policy: &PolicyDocument,
     form: &Form,
     answers: &BTreeMap<String, Value>,
+    ordered: Option<&str>,
 ) -> Option<String> {
+    if let Some(county) = ordered {
+        return Some(county.to_owned());
+    }
+    if !policy.region.is_empty() {
+        return common_region(&policy.region);
+    }
     let districts: Vec<&str> = form
         .fields
         .iter()
@@ -73,9 +85,6 @@ pub fn monitoring_district(
         .collect();
     if let Some(county) = districts.iter().find(|code| !code.ends_with("00")) {
         return Some((*county).to_owned());
-    }
-    if let Some(region) = common_region(&policy.region) {
-        return Some(region);
     }
     districts.first().map(|code| (*code).to_owned())
 }
@@ -178,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn the_district_is_a_county_then_the_region_then_a_coarser_field() {
+    fn the_district_is_the_orders_then_the_region_then_for_v1_a_field() {
         let mut daily = example(include_bytes!(
             "../../../examples/policies/daily-report.json"
         ));
@@ -187,29 +196,30 @@ mod tests {
         let city = answers(serde_json::json!({"district": "420100"}));
         // A /1 policy states no region: the county, else the coarser field.
         assert_eq!(
-            monitoring_district(&daily, &form, &county).as_deref(),
+            monitoring_district(&daily, &form, &county, None).as_deref(),
             Some("420106")
         );
         assert_eq!(
-            monitoring_district(&daily, &form, &city).as_deref(),
+            monitoring_district(&daily, &form, &city, None).as_deref(),
             Some("420100")
         );
-        assert_eq!(monitoring_district(&daily, &form, &BTreeMap::new()), None);
-        // With a region, the region comes before a coarser field, not before a county.
-        daily.region = vec!["310104".into(), "310105".into()];
         assert_eq!(
-            monitoring_district(&daily, &form, &city).as_deref(),
-            Some("310100")
-        );
-        assert_eq!(
-            monitoring_district(&daily, &form, &county).as_deref(),
-            Some("420106")
+            monitoring_district(&daily, &form, &BTreeMap::new(), None),
+            None
         );
         // Not a region code at all: ignored.
         let bad = answers(serde_json::json!({"district": "999999"}));
+        assert_eq!(monitoring_district(&daily, &form, &bad, None), None);
+        // With regions: open intake goes to the narrowest region covering them, whatever
+        // district the person typed; a report under an order goes to the order's county.
+        daily.region = vec!["310104".into(), "310105".into()];
         assert_eq!(
-            monitoring_district(&daily, &form, &bad).as_deref(),
+            monitoring_district(&daily, &form, &county, None).as_deref(),
             Some("310100")
+        );
+        assert_eq!(
+            monitoring_district(&daily, &form, &county, Some("310104")).as_deref(),
+            Some("310104")
         );
     }
 

@@ -268,13 +268,13 @@ fn case_of(
         .ok_or_else(|| format!("form: the policy has no form {form_id}"))?;
     let empty = BTreeMap::new();
     let answers = opened.recipients.get(HEALTH).unwrap_or(&empty);
-    // The order's district, which every health part of a form filed under orders carries
-    // (checked by `open_one`), comes first.
-    let district = opened
-        .monitoring_district
-        .clone()
-        .or_else(|| monitoring_district(policy, form, answers))
-        .ok_or_else(|| {
+    let district = monitoring_district(
+        policy,
+        form,
+        answers,
+        opened.monitoring_district.as_deref(),
+    )
+    .ok_or_else(|| {
         "district: no monitoring district (no county in the health part, no region in the policy)"
             .to_owned()
     })?;

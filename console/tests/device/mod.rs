@@ -10,6 +10,7 @@ use std::sync::Arc;
 use selfreport_core::crypto::{KeyMaterial, MemoryKeySource};
 use selfreport_core::ledger::LedgerEvent;
 use selfreport_core::model::{Answers, NewProfile, ProfileId};
+use selfreport_core::policy::enrollment::sign_enrollment;
 use selfreport_core::policy::{TrustAnchor, TrustAnchors};
 use selfreport_core::sync::transport::TransportConfig;
 use selfreport_core::sync::{CancelToken, SyncOptions, SyncReport};
@@ -28,8 +29,9 @@ pub struct Device {
 
 impl Device {
     /// A device trusting the authority of `filled`, its policy installed and consented to,
-    /// with one profile: `name` and `phone` (what its identity part carries).
-    pub fn new(filled: &FilledDropBox, name: &str, phone: &str) -> Self {
+    /// with one profile (`name` and `phone`, what its identity part carries) enrolled by
+    /// the authority's order for the county `district`.
+    pub fn new(filled: &FilledDropBox, name: &str, phone: &str, district: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut anchors = TrustAnchors::new();
         anchors.insert(
@@ -56,6 +58,23 @@ impl Device {
                 ..NewProfile::default()
             })
             .unwrap();
+        let key = selfreport_endpoint::keyfile::read_signing_key(
+            &filled.drop_box.authority.keys.signing_key_path,
+        )
+        .unwrap();
+        let today = chrono::Local::now().date_naive();
+        let order = serde_json::json!({
+            "format": "selfreport.enrollment/1",
+            "policy_id": policy_id,
+            "monitoring": {"start": today.pred_opt().unwrap().to_string(), "days": 14},
+            "reason": "close_contact",
+            "district": district,
+            "forms": {"daily": {"per_day": 1}},
+            "secret": "AAECAwQFBgcICQoLDA0ODw",
+            "issued_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        let signed = sign_enrollment(&key, &serde_json::to_vec(&order).unwrap()).unwrap();
+        core.enroll(&profile, &signed).unwrap();
         let options = SyncOptions {
             transport: TransportConfig {
                 extra_roots: vec![filled.drop_box.tls.ca.to_vec()],

@@ -4,7 +4,9 @@
 //! TLS storing into SQLite (or PostgreSQL), and reports minimized and sealed by the core as a device does.
 //!
 //! The policy is the daily-report example as `selfreport.policy/2` for the city 420100,
-//! its `district` field kept whole: a report's county is its monitoring district.
+//! its daily form filed under enrollment orders: each person's reports carry the county of
+//! their order (`monitoring_district`), which is the case's district. (Its `district`
+//! field, kept whole, is what the person typed; it scopes nothing.)
 
 #![allow(dead_code, reason = "each test binary uses what it needs")]
 
@@ -16,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use endpoint_common::{Backend, Sealed, TestDropBox, daily_record, plaintexts_of, profile, seal};
-use selfreport_core::minimize::minimize;
+use selfreport_core::minimize::{Carried, minimize_carrying};
 use selfreport_core::model::{FieldValue, Temperature};
 use selfreport_core::policy::declare_minimum_padded_sizes;
 use serde_json::json;
@@ -69,6 +71,8 @@ impl FilledDropBox {
                 policy["region"] = json!([CITY]);
                 policy["recipients"]["health"]["role"] = json!("health");
                 policy["recipients"]["identity"]["role"] = json!("identity");
+                policy["forms"][0]["enrollment"] = json!("required");
+                policy["forms"][0]["requires_monitoring"] = json!(true);
                 let fields = policy["forms"][0]["fields"].as_array_mut().unwrap();
                 for field in fields.iter_mut() {
                     if field["id"] == "district" {
@@ -161,7 +165,15 @@ impl FilledDropBox {
             "temperature".to_owned(),
             FieldValue::Temperature(Temperature::from_tenths(tenths)),
         );
-        let disclosure = minimize(policy, &record, identity, person.pseudonym, &id).unwrap();
+        let disclosure = minimize_carrying(
+            policy,
+            &record,
+            identity,
+            person.pseudonym,
+            &id,
+            ordered(person),
+        )
+        .unwrap();
         seal(policy, &id, &plaintexts_of(&disclosure))
     }
 
@@ -183,11 +195,11 @@ impl FilledDropBox {
             "district".to_owned(),
             FieldValue::District(person.district.to_owned()),
         );
-        let carried = selfreport_core::minimize::Carried {
+        let carried = Carried {
             notice_key: Some(notice_key.clone()),
-            ..Default::default()
+            ..ordered(person)
         };
-        let disclosure = selfreport_core::minimize::minimize_carrying(
+        let disclosure = minimize_carrying(
             policy,
             &record,
             &identity,
@@ -223,6 +235,25 @@ impl FilledDropBox {
             "district".to_owned(),
             FieldValue::District(person.district.to_owned()),
         );
-        plaintexts_of(&minimize(policy, &record, &profile, person.pseudonym, id).unwrap())
+        plaintexts_of(
+            &minimize_carrying(
+                policy,
+                &record,
+                &profile,
+                person.pseudonym,
+                id,
+                ordered(person),
+            )
+            .unwrap(),
+        )
+    }
+}
+
+/// What `person`'s reports carry besides their fields: the county of their enrollment
+/// order.
+pub fn ordered(person: &Person) -> Carried {
+    Carried {
+        monitoring_district: Some(person.district.to_owned()),
+        notice_key: None,
     }
 }
