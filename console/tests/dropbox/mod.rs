@@ -199,15 +199,8 @@ impl FilledDropBox {
             notice_key: Some(notice_key.clone()),
             ..ordered(person)
         };
-        let disclosure = minimize_carrying(
-            policy,
-            &record,
-            &identity,
-            person.pseudonym,
-            &id,
-            carried,
-        )
-        .unwrap();
+        let disclosure =
+            minimize_carrying(policy, &record, &identity, person.pseudonym, &id, carried).unwrap();
         let sealed = seal(policy, &id, &plaintexts_of(&disclosure));
         self.post(&sealed).await;
         id
