@@ -18,7 +18,6 @@ use selfreport_console::notice_poster::{FIRST_RETRY, NoticePoster, PostRound};
 use selfreport_console::notices::{Office, RevealFacts, queue_notice};
 use selfreport_console::retention::retention;
 use selfreport_console::reveal::{NoticeOutcome, RevealReason, RevealRequest, reveal};
-use selfreport_console::schema::migrate;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::notice::{AccessNotice, NoticeKey, open_notice};
 use selfreport_endpoint::notice_mailbox::NoticeBatch;
@@ -37,6 +36,17 @@ fn ca_file(tls: &TestTls, dir: &std::path::Path) -> PathBuf {
     let path = dir.join("dropbox-ca.pem");
     std::fs::write(&path, pem).unwrap();
     path
+}
+
+/// A drop box taking the notices the returned audit key signs, and its CA as a PEM file (in
+/// the returned directory).
+async fn drop_box_taking_notices() -> (SigningKey, TestDropBox, tempfile::TempDir, PathBuf) {
+    let audit_key = SigningKey::generate().unwrap();
+    let public = audit_key.public_key();
+    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&drop_box.tls, dir.path());
+    (audit_key, drop_box, dir, ca)
 }
 
 /// Every notice in the drop box's mailbox that opens with `key`.
@@ -98,14 +108,8 @@ async fn a_queued_notice_reaches_the_drop_box_and_opens_to_the_reveal() {
     let Some(server) = common::server_or_skip() else {
         return;
     };
-    let url = common::new_database(&server, "console_notices").await;
-    let mut db = common::connect(&url).await;
-    migrate(&mut db).await.unwrap();
-    let audit_key = SigningKey::generate().unwrap();
-    let public = audit_key.public_key();
-    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let ca = ca_file(&drop_box.tls, dir.path());
+    let (_, mut db) = common::migrated_database(&server, "console_notices").await;
+    let (audit_key, drop_box, _dir, ca) = drop_box_taking_notices().await;
 
     let person = NoticeKey::generate().unwrap();
     let office = Office::new("Wuchang CDC").unwrap();
@@ -202,9 +206,7 @@ async fn while_the_drop_box_is_down_or_refuses_the_notice_waits_and_backs_off() 
     let Some(server) = common::server_or_skip() else {
         return;
     };
-    let url = common::new_database(&server, "console_notices").await;
-    let mut db = common::connect(&url).await;
-    migrate(&mut db).await.unwrap();
+    let (_, mut db) = common::migrated_database(&server, "console_notices").await;
     let person = NoticeKey::generate().unwrap();
     let office = Office::new("Wuchang CDC").unwrap();
     let at = Utc::now();
@@ -305,9 +307,7 @@ async fn console_of(
     selfreport_console::kek::KeyEncryptionKey,
     selfreport_console::officers::Officer,
 ) {
-    let url = common::new_database(server, "console_notices").await;
-    let mut db = common::connect(&url).await;
-    migrate(&mut db).await.unwrap();
+    let (_, mut db) = common::migrated_database(server, "console_notices").await;
     let (kek, _) = selfreport_console::kek::KeyEncryptionKey::generate().unwrap();
     filled.import_keys_into(&mut db, &kek, Utc::now()).await;
     let policy = filled.policy();
@@ -525,14 +525,8 @@ async fn the_background_poster_delivers_what_is_queued() {
     let Some(server) = common::server_or_skip() else {
         return;
     };
-    let url = common::new_database(&server, "console_notices").await;
-    let mut db = common::connect(&url).await;
-    migrate(&mut db).await.unwrap();
-    let audit_key = SigningKey::generate().unwrap();
-    let public = audit_key.public_key();
-    let drop_box = TestDropBox::start(Backend::Sqlite, move |d| d.with_console_key(public)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let ca = ca_file(&drop_box.tls, dir.path());
+    let (_, mut db) = common::migrated_database(&server, "console_notices").await;
+    let (audit_key, drop_box, _dir, ca) = drop_box_taking_notices().await;
     let person = NoticeKey::generate().unwrap();
     let office = Office::new("Wuchang CDC").unwrap();
     queue(&mut db, &person, &office, Utc::now()).await;

@@ -16,7 +16,6 @@ use chrono::Utc;
 use dropbox::endpoint_common::{Backend, TestDropBox, TestTls};
 use selfreport_console::audit::AuditAction;
 use selfreport_console::audit_log::{Recorded, append};
-use selfreport_console::schema::migrate;
 use selfreport_endpoint::keyfile::read_public_key;
 
 /// Runs `selfreport-console ARGS` against the database `db`; waits in a blocking thread.
@@ -89,9 +88,7 @@ async fn the_drop_box_witnesses_checkpoints_and_catches_a_log_cut_with_its_file(
     let Some(server) = common::server_or_skip() else {
         return;
     };
-    let url = common::new_database(&server, "console_witness").await;
-    let mut db = common::connect(&url).await;
-    migrate(&mut db).await.unwrap();
+    let (url, mut db) = common::migrated_database(&server, "console_witness").await;
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).display().to_string();
 

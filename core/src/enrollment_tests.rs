@@ -57,6 +57,18 @@ fn daily(s: &Setup, day: &str) -> crate::error::Result<crate::store::SavedRecord
     )
 }
 
+/// The JSON `recipient`'s part of a saved record will seal, as its preview shows it.
+fn part_json(s: &Setup, record: &crate::model::RecordId, recipient: &str) -> String {
+    s.core
+        .preview(record)
+        .unwrap()
+        .parts
+        .into_iter()
+        .find(|part| part.recipient == recipient)
+        .unwrap()
+        .json
+}
+
 fn not_enrolled(result: crate::error::Result<crate::store::SavedRecord>) -> bool {
     matches!(result, Err(Error::Invalid(ref problem)) if problem.field == "date" && problem.rule == Rule::NotEnrolled)
 }
@@ -163,16 +175,10 @@ fn a_report_under_an_order_carries_its_district_in_the_health_part() {
         .enroll(&s.profile, &signed_order(&s, &order("2026-11-27")))
         .unwrap();
     let saved = daily(&s, "2026-11-28").unwrap();
-    let preview = s.core.preview(&saved.id).unwrap();
-    let health = preview
-        .parts
-        .iter()
-        .find(|part| part.recipient == "health")
-        .unwrap();
+    let health = part_json(&s, &saved.id, "health");
     assert!(
-        health.json.contains(r#""monitoring_district":"310101""#),
-        "{}",
-        health.json
+        health.contains(r#""monitoring_district":"310101""#),
+        "{health}"
     );
     // And it is what is sealed and queued.
     s.core.grant_consent("sh-arrivals").unwrap();
@@ -200,20 +206,9 @@ fn under_a_policy_with_access_notices_the_identity_part_carries_one_stable_notic
             .unwrap()
     };
     let notice_key = |saved: &crate::store::SavedRecord| {
-        let preview = s.core.preview(&saved.id).unwrap();
-        let identity = preview
-            .parts
-            .iter()
-            .find(|part| part.recipient == "identity")
-            .unwrap();
-        let value: Value = serde_json::from_str(&identity.json).unwrap();
-        let health = preview
-            .parts
-            .iter()
-            .find(|part| part.recipient == "health")
-            .unwrap();
-        assert!(!health.json.contains("notice_key"));
-        value["notice_key"].as_str().unwrap().to_owned()
+        assert!(!part_json(&s, &saved.id, "health").contains("notice_key"));
+        let identity: Value = serde_json::from_str(&part_json(&s, &saved.id, "identity")).unwrap();
+        identity["notice_key"].as_str().unwrap().to_owned()
     };
     let first = notice_key(&arrival("2026-12-18"));
     assert_eq!(first.len(), 64);

@@ -11,8 +11,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use selfreport_core::crypto::signature::{SigningKey, verify_ed25519};
-use serde::de::Visitor;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 /// Prefixed to every checkpoint's signed message.
 const CHECKPOINT_CONTEXT: &[u8] = b"selfreport.console.checkpoint/1\n";
@@ -22,7 +21,7 @@ const CHECKPOINT_CONTEXT: &[u8] = b"selfreport.console.checkpoint/1\n";
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// Entries in the chain (read as JSON Schema reads an integer: `3`, `3.0` or `3e0`).
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "selfreport_core::sync::json_integer::deserialize")]
     pub count: u64,
     /// The last entry's link hash, lowercase hex (the genesis hash for an empty chain).
     pub head: String,
@@ -81,49 +80,6 @@ fn checkpoint_message(count: u64, head: &[u8; 32], at: &str) -> Vec<u8> {
     message.extend_from_slice(head);
     message.extend_from_slice(at.as_bytes());
     message
-}
-
-/// A non-negative integer written as any JSON number with a zero fractional part, as
-/// docs/openapi.yaml's `"type": "integer"` admits it (JSON Schema 2020-12 Validation
-/// §6.1.1); the console writes integers.
-fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    deserializer.deserialize_any(WholeNumber)
-}
-
-/// 2^64, the first double past `u64::MAX`.
-const FIRST_DOUBLE_PAST_U64: f64 = 18_446_744_073_709_551_616.0;
-
-struct WholeNumber;
-
-impl Visitor<'_> for WholeNumber {
-    type Value = u64;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("a non-negative integer")
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<u64, E> {
-        Ok(value)
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<u64, E> {
-        u64::try_from(value).map_err(|_| E::custom("a negative integer"))
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<u64, E> {
-        if value.is_finite()
-            && value.fract() == 0.0
-            && (0.0..FIRST_DOUBLE_PAST_U64).contains(&value)
-        {
-            // Whole and within range: the conversion is exact.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            Ok(value as u64)
-        } else {
-            Err(E::custom(
-                "a number with a fractional part, or out of range",
-            ))
-        }
-    }
 }
 
 /// 64 lowercase hex characters as 32 bytes.

@@ -109,12 +109,7 @@ fn newest_source_before(name: &str, limit: Option<SystemTime>) -> Option<(PathBu
 /// among those whose time `counts`.
 fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(PathBuf, SystemTime)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    let crates: &[&str] = match name {
-        "selfreport" => &["cli", "endpoint", "core"],
-        // The tests crate's own binaries build from it too.
-        "selfreport-fixture" | "selfreport-crash-child" => &["tests", "endpoint", "core"],
-        _ => &["endpoint", "core"],
-    };
+    let crates = source_crates(name);
     let mut newest: Option<(PathBuf, SystemTime)> = None;
     for crate_dir in crates {
         let dir = root.join(crate_dir);
@@ -133,6 +128,17 @@ fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(Pat
         }
     }
     newest
+}
+
+/// The workspace crates binary `name` is built from: its own and the libraries it links.
+fn source_crates(name: &str) -> &'static [&'static str] {
+    match name {
+        "selfreport" => &["cli", "endpoint", "core"],
+        // The tests crate's own binaries build from it and the core (the drop box is only
+        // its tests' dev-dependency, so its changes do not rebuild them).
+        "selfreport-fixture" | "selfreport-crash-child" => &["tests", "core"],
+        _ => &["endpoint", "core"],
+    }
 }
 
 /// Whether `path`, a source of the crate in `crate_dir`, builds binary `name`: a library
@@ -590,7 +596,16 @@ mod tests {
 mod stale_binary_tests {
     use std::path::Path;
 
-    use super::is_source_of;
+    use super::{is_source_of, source_crates};
+
+    #[test]
+    fn a_binary_is_built_from_the_crates_it_links_only() {
+        // The tests crate's binaries do not link the drop box (a dev-dependency): its
+        // changes do not rebuild them, so they cannot make them stale.
+        assert_eq!(source_crates("selfreport-fixture"), ["tests", "core"]);
+        assert_eq!(source_crates("selfreport"), ["cli", "endpoint", "core"]);
+        assert_eq!(source_crates("selfreport-endpoint"), ["endpoint", "core"]);
+    }
 
     #[test]
     fn only_a_binarys_own_file_under_src_bin_builds_it() {

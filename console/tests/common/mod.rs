@@ -54,3 +54,14 @@ pub async fn new_database(server: &str, prefix: &str) -> String {
     };
     format!("{without_db}/{name}")
 }
+
+/// A new database on `server` (named after `prefix`) with the console's tables: its URL and
+/// a connection to it.
+pub async fn migrated_database(server: &str, prefix: &str) -> (String, tokio_postgres::Client) {
+    let url = new_database(server, prefix).await;
+    let mut client = connect(&url).await;
+    selfreport_console::schema::migrate(&mut client)
+        .await
+        .expect("the console's tables");
+    (url, client)
+}

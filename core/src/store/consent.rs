@@ -171,24 +171,7 @@ impl Store {
                 &[profile.as_str().as_bytes(), policy_id.as_bytes()],
             )
             .0);
-        let sealed: Option<Vec<u8>> = inner
-            .conn
-            .query_row(
-                "SELECT sealed FROM pseudonyms WHERE id = ?1",
-                [&id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let stored = match sealed {
-            Some(sealed) => {
-                let plaintext =
-                    inner
-                        .keys
-                        .open_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &sealed)?;
-                Some(decode::<Pseudonym>("pseudonyms", &id, &plaintext)?)
-            }
-            None => None,
-        };
+        let stored: Option<Pseudonym> = read_pseudonyms_row(inner, &id)?;
         let missing_key = notice_key && stored.as_ref().is_none_or(|row| row.notice_key.is_none());
         if let (Some(row), false) = (&stored, missing_key) {
             return Ok(row.clone());
@@ -216,4 +199,25 @@ impl Store {
         )?;
         Ok(row)
     }
+}
+
+/// The sealed row `id` of the `pseudonyms` table (per-policy values the device keeps for
+/// its submissions: pseudonyms with their notice keys, and notice cursors), opened.
+pub(super) fn read_pseudonyms_row<T: serde::de::DeserializeOwned>(
+    inner: &mut Inner,
+    id: &str,
+) -> Result<Option<T>> {
+    let sealed: Option<Vec<u8>> = inner
+        .conn
+        .query_row("SELECT sealed FROM pseudonyms WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    let plaintext = inner
+        .keys
+        .open_row(&inner.conn, "pseudonyms", id, STANDING_EPOCH, &sealed)?;
+    Ok(Some(decode::<T>("pseudonyms", id, &plaintext)?))
 }

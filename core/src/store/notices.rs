@@ -7,11 +7,12 @@
 //! names no profile. Notices found and the cursor after them are written in one
 //! transaction, so a notice is ledgered once, even when the app stops half-way.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::ledger::append;
-use super::rows::{decode, encode};
+use super::consent::read_pseudonyms_row;
+use super::rows::encode;
 use super::{Inner, STANDING_EPOCH, Store};
 use crate::error::Result;
 use crate::hex::hex;
@@ -35,22 +36,7 @@ impl Store {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let id = cursor_id(inner, policy_id);
-        let sealed: Option<Vec<u8>> = inner
-            .conn
-            .query_row(
-                "SELECT sealed FROM pseudonyms WHERE id = ?1",
-                [&id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(sealed) = sealed else {
-            return Ok(0);
-        };
-        let plaintext =
-            inner
-                .keys
-                .open_row(&inner.conn, "pseudonyms", &id, STANDING_EPOCH, &sealed)?;
-        Ok(decode::<NoticeCursor>("pseudonyms", &id, &plaintext)?.next)
+        Ok(read_pseudonyms_row::<NoticeCursor>(inner, &id)?.map_or(0, |cursor| cursor.next))
     }
 
     /// Ledgers `entries` (the notices of one batch) and moves the policy's cursor to

@@ -1,8 +1,9 @@
 //! A policy version read as JSON Schema reads `"type": "integer"` (2020-12 Validation
 //! §6.1.1): any JSON number with a zero fractional part, written `3`, `3.0` or `3e0`.
 //! docs/openapi.yaml declares `policy_version` so, and a document and the server it
-//! describes must agree on what they take. A device writes integers; this only decides
-//! what the drop box accepts. A number written with a fraction or exponent is read as a
+//! describes must agree on what they take (the drop box's audit-checkpoint witness reads
+//! a checkpoint's `count` so too). A device writes integers; this only decides what the
+//! drop box accepts. A number written with a fraction or exponent is read as a
 //! double, as every JSON Schema validator reads it, and taken when that double is a whole
 //! number within `u64`.
 
@@ -11,7 +12,7 @@ use serde::de::{Error, Visitor};
 
 /// Deserializes a non-negative integer written as any JSON number with a zero fractional
 /// part (`serde(deserialize_with)`).
-pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     deserializer.deserialize_any(WholeNumber)
 }
 

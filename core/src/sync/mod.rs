@@ -2,7 +2,7 @@
 //! the pinned transport, retries and receipts.
 
 mod engine;
-mod json_integer;
+pub mod json_integer;
 pub mod notice_batch;
 pub mod receipt_tree;
 pub mod retry;

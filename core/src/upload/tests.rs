@@ -206,10 +206,9 @@ fn policy_json(server: &TestServer, dropbox: &FakeDropBox, version: u64) -> Stri
     value.to_string()
 }
 
-async fn setup(script: Vec<Action>, forge: bool) -> Setup {
-    let dropbox = FakeDropBox::new(script, forge);
-    let handler = dropbox.clone();
-    let server = TestServer::start(move |request| handler.handle(request)).await;
+/// A new store in a temporary directory trusting a fresh authority key, on the tests'
+/// clock.
+fn new_core() -> (tempfile::TempDir, SigningKey, SelfReport) {
     let dir = tempfile::tempdir().unwrap();
     let authority = test_key();
     let core = SelfReport::create(
@@ -221,6 +220,14 @@ async fn setup(script: Vec<Action>, forge: bool) -> Setup {
         },
     )
     .unwrap();
+    (dir, authority, core)
+}
+
+async fn setup(script: Vec<Action>, forge: bool) -> Setup {
+    let dropbox = FakeDropBox::new(script, forge);
+    let handler = dropbox.clone();
+    let server = TestServer::start(move |request| handler.handle(request)).await;
+    let (dir, authority, core) = new_core();
     core.install_policy(&signed(&authority, &policy_json(&server, &dropbox, 1)))
         .unwrap();
     let profile = core

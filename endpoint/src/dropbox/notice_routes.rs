@@ -17,7 +17,7 @@ use selfreport_core::notice::NOTICE_SLOT_BYTES;
 use selfreport_core::sync::wire::body_digest;
 
 use super::error::ApiError;
-use super::routes::{AppState, SECONDS_PER_DAY, json, read_body};
+use super::routes::{AppState, SECONDS_PER_DAY, console_post, json};
 use super::storage::notices::{NewNotice, NoticeStored};
 use crate::notice_mailbox::{
     NOTICE_BATCH_SLOTS, NoticeBatch, NoticePost, NoticePostRefusal, NoticePosted,
@@ -91,11 +91,8 @@ pub(crate) async fn post_notice(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(console_key) = state.console_key else {
-        return ApiError::not_found().into_response();
-    };
-    let body = match read_body(body, ApiError::too_large) {
-        Ok(body) => body,
+    let (console_key, body) = match console_post(&state, body) {
+        Ok(posted) => posted,
         Err(error) => return error.into_response(),
     };
     let slot = match NoticePost::verified_slot(&body, &console_key) {

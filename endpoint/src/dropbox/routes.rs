@@ -103,6 +103,17 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
 
 /// The request body, or the error for a body over the route's limit (`too_large`) or one
 /// that could not be read.
+/// What the console posts (a notice, a checkpoint): the console key the drop box was given
+/// and the body, or the reply — 404 when it was given none (the route is off), the body's
+/// refusal otherwise.
+pub(crate) fn console_post(
+    state: &AppState,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<([u8; 32], Bytes), ApiError> {
+    let console_key = state.console_key.ok_or_else(ApiError::not_found)?;
+    Ok((console_key, read_body(body, ApiError::too_large)?))
+}
+
 pub(crate) fn read_body(
     body: Result<Bytes, BytesRejection>,
     too_large: fn() -> ApiError,

@@ -15,7 +15,7 @@ use chrono::{SecondsFormat, Utc};
 use selfreport_core::sync::wire::body_digest;
 
 use super::error::ApiError;
-use super::routes::{AppState, json, read_body};
+use super::routes::{AppState, console_post, json};
 use super::storage::witness::{CheckpointKept, NewCheckpoint};
 use crate::audit_checkpoint::{Checkpoint, WitnessedCheckpoints};
 
@@ -25,11 +25,8 @@ pub(crate) async fn post_checkpoint(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(console_key) = state.console_key else {
-        return ApiError::not_found().into_response();
-    };
-    let body = match read_body(body, ApiError::too_large) {
-        Ok(body) => body,
+    let (console_key, body) = match console_post(&state, body) {
+        Ok(posted) => posted,
         Err(error) => return error.into_response(),
     };
     let Ok(checkpoint) = serde_json::from_slice::<Checkpoint>(&body) else {

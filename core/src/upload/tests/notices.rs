@@ -58,17 +58,7 @@ async fn notice_setup() -> NoticeSetup {
         }
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let authority = test_key();
-    let core = SelfReport::create(
-        dir.path(),
-        &key_source(5),
-        Options {
-            trust_anchors: anchor_for(&authority),
-            clock: clock(),
-        },
-    )
-    .unwrap();
+    let (dir, authority, core) = new_core();
     let mut policy = policy_v2();
     policy["endpoint"]["url"] = server.url.clone().into();
     policy["endpoint"]["spki_sha256"] = serde_json::json!([server.pki.leaf_pin]);
@@ -111,6 +101,34 @@ fn notice(submission_id: &str, officer: &str) -> AccessNotice {
     )
 }
 
+/// Saves and sends a pre-registration (its identity part carries the notice key); the
+/// submission id it went under.
+async fn send_arrival(s: &Setup) -> String {
+    s.core
+        .save_record(
+            &s.profile,
+            "sh-arrivals",
+            "arrival",
+            None,
+            Answers::new().text("arrival_date", "2026-11-30"),
+        )
+        .unwrap();
+    assert_eq!(sync(s).await.delivered, 1);
+    s.core.store().outbox().unwrap()[0]
+        .payload
+        .submission_id
+        .clone()
+}
+
+/// The device's notice key under the policy, made when the arrival was sealed.
+fn device_notice_key(s: &Setup) -> NoticeKey {
+    s.core
+        .store()
+        .notice_key(&s.profile, "sh-arrivals", false)
+        .unwrap()
+        .expect("the identity part carried a notice key")
+}
+
 fn access_notices(core: &SelfReport) -> Vec<LedgerEvent> {
     core.ledger()
         .unwrap()
@@ -127,27 +145,8 @@ async fn notices_sealed_to_the_device_are_ledgered_once_and_others_passed_over()
     assert_eq!(sync(&s).await.notices, 0);
     assert!(mailbox.lock().unwrap().polled_after.is_empty());
 
-    s.core
-        .save_record(
-            &s.profile,
-            "sh-arrivals",
-            "arrival",
-            None,
-            Answers::new().text("arrival_date", "2026-11-30"),
-        )
-        .unwrap();
-    let sent = sync(&s).await;
-    assert_eq!(sent.delivered, 1);
-    let submission_id = s.core.store().outbox().unwrap()[0]
-        .payload
-        .submission_id
-        .clone();
-    let key = s
-        .core
-        .store()
-        .notice_key(&s.profile, "sh-arrivals", false)
-        .unwrap()
-        .expect("the identity part carried a notice key");
+    let submission_id = send_arrival(&s).await;
+    let key = device_notice_key(&s);
     let stranger = NoticeKey::generate().unwrap();
     {
         let mut mailbox = mailbox.lock().unwrap();
@@ -189,26 +188,8 @@ async fn notices_sealed_to_the_device_are_ledgered_once_and_others_passed_over()
 #[tokio::test]
 async fn a_reply_that_is_not_a_batch_changes_nothing() {
     let NoticeSetup { s, mailbox } = notice_setup().await;
-    s.core
-        .save_record(
-            &s.profile,
-            "sh-arrivals",
-            "arrival",
-            None,
-            Answers::new().text("arrival_date", "2026-11-30"),
-        )
-        .unwrap();
-    assert_eq!(sync(&s).await.delivered, 1);
-    let submission_id = s.core.store().outbox().unwrap()[0]
-        .payload
-        .submission_id
-        .clone();
-    let key = s
-        .core
-        .store()
-        .notice_key(&s.profile, "sh-arrivals", false)
-        .unwrap()
-        .unwrap();
+    let submission_id = send_arrival(&s).await;
+    let key = device_notice_key(&s);
     {
         let mut mailbox = mailbox.lock().unwrap();
         mailbox.slots.push(
