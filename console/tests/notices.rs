@@ -525,7 +525,7 @@ async fn the_background_poster_delivers_what_is_queued() {
     let Some(server) = common::server_or_skip() else {
         return;
     };
-    let (_, mut db) = common::migrated_database(&server, "console_notices").await;
+    let (url, mut db) = common::migrated_database(&server, "console_notices").await;
     let (audit_key, drop_box, _dir, ca) = drop_box_taking_notices().await;
     let person = NoticeKey::generate().unwrap();
     let office = Office::new("Wuchang CDC").unwrap();

@@ -10,8 +10,8 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::ledger::append;
 use super::consent::read_pseudonyms_row;
+use super::ledger::append;
 use super::rows::encode;
 use super::{Inner, STANDING_EPOCH, Store};
 use crate::error::Result;
