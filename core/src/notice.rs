@@ -214,10 +214,32 @@ pub const REASONS: [&str; 4] = [
     "confirm-intake",
 ];
 
-/// Seals `notice` to `key`: a slot of exactly [`NOTICE_SLOT_BYTES`] bytes.
+/// Seals `notice` to `key`: a slot of exactly [`NOTICE_SLOT_BYTES`] bytes, under a fresh
+/// random nonce.
 pub fn seal_notice(
     key: &NoticeKey,
     notice: &AccessNotice,
+) -> Result<[u8; NOTICE_SLOT_BYTES], NoticeError> {
+    let nonce = random_array::<NONCE_LEN>().map_err(|_| NoticeError::Random)?;
+    seal_with_nonce(key, notice, nonce)
+}
+
+/// [`seal_notice`] under a given nonce, for test vectors (docs/vectors/notice.json). Only the
+/// core's `test-vectors` feature builds it: no shipped build can seal two notices under one
+/// nonce.
+#[cfg(feature = "test-vectors")]
+pub fn seal_notice_with_nonce(
+    key: &NoticeKey,
+    notice: &AccessNotice,
+    nonce: [u8; NONCE_LEN],
+) -> Result<[u8; NOTICE_SLOT_BYTES], NoticeError> {
+    seal_with_nonce(key, notice, nonce)
+}
+
+fn seal_with_nonce(
+    key: &NoticeKey,
+    notice: &AccessNotice,
+    nonce: [u8; NONCE_LEN],
 ) -> Result<[u8; NOTICE_SLOT_BYTES], NoticeError> {
     notice.check()?;
     // Sorted keys (serde_json's map order for a struct is its field order, declared sorted
@@ -229,7 +251,6 @@ pub fn seal_notice(
         return Err(NoticeError::InvalidField { field: "office" });
     }
     let mut slot = [b' '; NOTICE_SLOT_BYTES];
-    let nonce = random_array::<NONCE_LEN>().map_err(|_| NoticeError::Random)?;
     slot[..NONCE_LEN].copy_from_slice(&nonce);
     slot[NONCE_LEN..NONCE_LEN + json.len()].copy_from_slice(&json);
     let rest = &mut slot[NONCE_LEN..];

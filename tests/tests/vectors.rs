@@ -403,6 +403,26 @@ fn deletion_vectors_hash_the_tokens_ascii() {
     }
 }
 
+#[test]
+fn notice_vectors_open_with_their_keys_to_their_notices() {
+    use selfreport_core::notice::{NoticeKey, open_notice};
+    for vector in checked_in("notice") {
+        let key = NoticeKey::from_hex(text(&vector, "notice_key")).unwrap();
+        let slot = bytes(&vector, "slot");
+        assert_eq!(slot.len(), 512);
+        assert_eq!(slot[..12], bytes(&vector, "nonce")[..]);
+        let opened = open_notice(&key, &slot).unwrap().expect("it opens");
+        assert_eq!(serde_json::to_value(&opened).unwrap(), vector["notice"]);
+        assert_eq!(
+            serde_json::to_string(&opened).unwrap(),
+            text(&vector, "plaintext_json")
+        );
+        // Another key opens nothing.
+        let other = NoticeKey::from_hex(&"00".repeat(32)).unwrap();
+        assert_eq!(open_notice(&other, &slot).unwrap(), None);
+    }
+}
+
 /// The fixed-ephemeral seal stays out of what ships: builds of the bindings library and
 /// of the binaries (`selfreport`, `selfreport-endpoint`, `selfreport-authority`), which
 /// take no dev-dependencies, do not enable the core's `test-vectors` feature.

@@ -12,6 +12,7 @@ pub mod deletion;
 pub mod fixtures;
 pub mod hpke;
 pub mod ledger;
+pub mod notice;
 pub mod padding;
 pub mod receipt;
 pub mod signatures;
@@ -24,7 +25,7 @@ use serde_json::{Value, json};
 pub const VECTORS_FORMAT: &str = "selfreport.vectors/1";
 
 /// Every topic, which is also its file's name without `.json`.
-pub const TOPICS: [&str; 7] = [
+pub const TOPICS: [&str; 8] = [
     "hpke",
     "padding",
     "receipt",
@@ -32,6 +33,7 @@ pub const TOPICS: [&str; 7] = [
     "ledger",
     "signatures",
     "deletion",
+    "notice",
 ];
 
 /// The vectors of `topic`.
@@ -44,6 +46,7 @@ pub fn vectors(topic: &str) -> Vec<Value> {
         "ledger" => ledger::vectors(),
         "signatures" => signatures::vectors(),
         "deletion" => deletion::vectors(),
+        "notice" => notice::vectors(),
         other => panic!("no topic {other}"),
     }
 }

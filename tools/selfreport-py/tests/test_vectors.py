@@ -186,3 +186,18 @@ def test_deletion_token_vectors(vectors):
         assert encoding.url_b64(case["token"], "token", 32) == hx(case["token_bytes_hex"]), case["name"]
         assert deletion_hash(case["token"]) == case["deletion_hash"], case["name"]
         assert case["deletion_hash"] == hashlib.sha256(case["token"].encode("ascii")).hexdigest()
+
+
+def test_notice_vectors_open_with_their_key_only(vectors):
+    from selfreport_wire.notice import open_notice
+
+    for case in load_topic(vectors, "notice"):
+        key = bytes.fromhex(case["notice_key"])
+        slot = bytes.fromhex(case["slot"])
+        assert slot[:12] == bytes.fromhex(case["nonce"])
+        assert open_notice(key, slot) == case["notice"], case["name"]
+        padded = case["plaintext_json"].encode()
+        assert len(padded) <= 484
+        # Another key, or one changed byte, opens nothing.
+        assert open_notice(bytes(32), slot) is None
+        assert open_notice(key, slot[:-1] + bytes([slot[-1] ^ 1])) is None

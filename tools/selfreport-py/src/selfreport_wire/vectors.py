@@ -9,7 +9,7 @@ from typing import Any
 from .errors import WireError
 
 VECTORS_FORMAT = "selfreport.vectors/1"
-TOPICS = ("hpke", "padding", "receipt", "batch", "ledger", "signatures", "deletion")
+TOPICS = ("hpke", "padding", "receipt", "batch", "ledger", "signatures", "deletion", "notice")
 
 
 class VectorFileInvalid(WireError):
