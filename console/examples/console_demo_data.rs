@@ -22,12 +22,10 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{Days, FixedOffset, Utc};
-use selfreport_console::ingest::ingest;
 use selfreport_console::kek::KeyEncryptionKey;
 use selfreport_console::officers::{NewOfficer, Role, add_officer};
 use selfreport_console::schema::migrate;
 use selfreport_core::model::{Profile, ProfileId};
-use selfreport_endpoint::dropbox::Database;
 use zeroize::Zeroizing;
 
 use dropbox::{FilledDropBox, Person};
@@ -222,17 +220,8 @@ async fn main() {
         std::fs::set_permissions(&kek_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     filled.import_keys_into(&mut db, &kek, Utc::now()).await;
-    let policy = filled.policy();
-    let policy_id = policy.document().id.clone();
-    let report = ingest(
-        &mut db,
-        &kek,
-        &Database::parse(&filled.database()).unwrap(),
-        &[policy],
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let policy_id = filled.policy().document().id.clone();
+    let report = filled.ingest_into(&mut db, &kek).await;
     assert!(report.refused.is_empty(), "{:?}", report.refused);
     println!(
         "drop box: {sent} sealed submissions from {} residents of 420106 and 420111; ingested {} reports",

@@ -310,17 +310,8 @@ async fn console_of(
     let (_, mut db) = common::migrated_database(server, "console_notices").await;
     let (kek, _) = selfreport_console::kek::KeyEncryptionKey::generate().unwrap();
     filled.import_keys_into(&mut db, &kek, Utc::now()).await;
-    let policy = filled.policy();
-    let policy_id = policy.document().id.clone();
-    let report = selfreport_console::ingest::ingest(
-        &mut db,
-        &kek,
-        &selfreport_endpoint::dropbox::Database::parse(&filled.database()).unwrap(),
-        &[policy],
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let policy_id = filled.policy().document().id.clone();
+    let report = filled.ingest_into(&mut db, &kek).await;
     assert_eq!(report.stored, 1, "{report:?}");
     let added = selfreport_console::officers::add_officer(
         &mut db,

@@ -12,15 +12,12 @@ use std::sync::Arc;
 use chrono::Utc;
 use rustls::ClientConfig;
 use rustls::crypto::ring;
-use selfreport_console::ingest::ingest;
 use selfreport_console::kek::KeyEncryptionKey;
 use selfreport_console::officers::{NewOfficer, Role, add_officer};
 use selfreport_console::schema::migrate;
 use selfreport_console::totp::{STEP_SECONDS, TotpSecret};
 use selfreport_console::web::db_pool::DbPool;
 use selfreport_console::web::{ConsoleState, RunningConsole, serve};
-use selfreport_endpoint::dropbox::Database;
-use selfreport_endpoint::policy_file::PolicyFile;
 use zeroize::Zeroizing;
 
 use crate::common::{connect, new_database};
@@ -122,17 +119,8 @@ impl Console {
         migrate(&mut db).await.unwrap();
         let (kek, kek_text) = KeyEncryptionKey::generate().unwrap();
         filled.import_keys_into(&mut db, &kek, Utc::now()).await;
-        let policy = filled.policy();
-        let policy_id = policy.document().id.clone();
-        let report = ingest(
-            &mut db,
-            &kek,
-            &Database::parse(&filled.database()).unwrap(),
-            &[policy],
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+        let policy_id = filled.policy().document().id.clone();
+        let report = filled.ingest_into(&mut db, &kek).await;
         assert_eq!(report.stored, stored);
         let mut secrets = BTreeMap::new();
         let mut officer_ids = BTreeMap::new();
@@ -207,16 +195,7 @@ impl Console {
     /// Ingests what the drop box received since; returns how many reports were stored.
     pub async fn ingest_again(&mut self) -> usize {
         let kek = KeyEncryptionKey::from_base64(&self.kek).unwrap();
-        let policy = PolicyFile::read(
-            &self.filled.policy_path,
-            Some(&self.filled.trust_path),
-            Utc::now().date_naive(),
-        )
-        .unwrap();
-        let database = Database::parse(&self.filled.database()).unwrap();
-        let report = ingest(&mut self.db, &kek, &database, &[policy], Utc::now())
-            .await
-            .unwrap();
+        let report = self.filled.ingest_into(&mut self.db, &kek).await;
         assert!(report.refused.is_empty(), "{:?}", report.refused);
         self.cases = self
             .db

@@ -120,6 +120,24 @@ impl FilledDropBox {
         .expect("the drop box's keys import");
     }
 
+    /// Ingests everything new this drop box holds into the console database behind
+    /// `client` (its keys imported under `kek`), under its policy, now.
+    pub async fn ingest_into(
+        &self,
+        client: &mut tokio_postgres::Client,
+        kek: &selfreport_console::kek::KeyEncryptionKey,
+    ) -> selfreport_console::ingest::IngestReport {
+        selfreport_console::ingest::ingest(
+            client,
+            kek,
+            &selfreport_endpoint::dropbox::Database::parse(&self.database()).unwrap(),
+            &[self.policy()],
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("the drop box ingests")
+    }
+
     /// Its signed policy, read and verified as ingest takes it (today, by the test's trust).
     pub fn policy(&self) -> selfreport_endpoint::policy_file::PolicyFile {
         selfreport_endpoint::policy_file::PolicyFile::read(

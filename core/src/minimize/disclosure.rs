@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::MinimizeError;
-use super::canonical::{Counter, DisclosedValue, Sink, write_object, write_string, write_value};
+use super::canonical::{Counter, DisclosedValue, Sink};
+use super::carried::{Carried, Carries, carries, is_county_code};
 use super::padding::padded_size_of;
+use super::plaintext::{Header, write_submission};
 use super::transform::{apply_until, check_field, window_end};
 use crate::model::{FieldValue, Profile, ProfileAttribute, Record};
 use crate::notice::NoticeKey;
-use crate::policy::{FieldSource, FieldSpec, Form, FormEnrollment, PolicyDocument, RecipientRole};
+use crate::policy::{FieldSource, FieldSpec, Form, PolicyDocument};
 
 /// The format string of a sealed plaintext.
 pub const SUBMISSION_FORMAT: &str = "selfreport.submission/1";
@@ -39,40 +41,6 @@ pub struct DisclosedPart {
     fields: BTreeMap<String, DisclosedValue>,
     padded_size: usize,
     carries: Carries,
-}
-
-/// Which header keys beyond the fixed ones a real (not cover-traffic) part carries, by
-/// its recipient's role and the policy ([`carries`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Carries {
-    /// `monitoring_district`: a health-role part of a form filed under enrollment orders.
-    pub monitoring_district: bool,
-    /// `notice_key`: an identity-role part under a policy with `access_notices`.
-    pub notice_key: bool,
-}
-
-/// The header keys a real (not cover-traffic) part of `form` for `recipient` carries.
-pub fn carries(policy: &PolicyDocument, form: &Form, recipient: &str) -> Carries {
-    let role = policy
-        .recipients
-        .get(recipient)
-        .and_then(|recipient| recipient.role);
-    Carries {
-        monitoring_district: role == Some(RecipientRole::Health)
-            && form.enrollment == FormEnrollment::Required,
-        notice_key: role == Some(RecipientRole::Identity) && policy.access_notices,
-    }
-}
-
-/// What a submission carries besides the record's fields: the monitoring district of the
-/// enrollment order the record was filed under, and the person's notice key for the
-/// policy. Each goes only into the parts that carry it (docs/protocol.md, "The plaintext").
-#[derive(Debug, Clone, Default)]
-pub struct Carried {
-    /// The order's county code, for a form filed under enrollment orders.
-    pub monitoring_district: Option<String>,
-    /// The notice key, under a policy with `access_notices`.
-    pub notice_key: Option<NoticeKey>,
 }
 
 impl DisclosedPart {
@@ -406,67 +374,6 @@ impl fmt::Debug for Disclosure {
     }
 }
 
-/// The header of a submission plaintext, everything but `fields`.
-pub(super) struct Header<'a> {
-    pub(super) date: &'a str,
-    pub(super) dummy: bool,
-    pub(super) form: &'a str,
-    /// Written when present (a part that carries it; never in cover traffic).
-    pub(super) monitoring_district: Option<&'a str>,
-    /// Written when present.
-    pub(super) notice_key: Option<&'a str>,
-    pub(super) policy_id: &'a str,
-    pub(super) policy_version: u64,
-    pub(super) pseudonym: &'a str,
-    pub(super) submission_id: &'a str,
-}
-
-/// Writes the canonical submission plaintext; keys in byte order, as in every
-/// canonical object.
-pub(super) fn write_submission(
-    sink: &mut impl Sink,
-    header: &Header<'_>,
-    fields: &BTreeMap<String, DisclosedValue>,
-) {
-    sink.put("{");
-    string_member(sink, "date", header.date);
-    sink.put(",\"dummy\":");
-    write_value(sink, &DisclosedValue::Bool(header.dummy));
-    sink.put(",\"fields\":");
-    write_object(sink, fields);
-    sink.put(",");
-    string_member(sink, "form", header.form);
-    sink.put(",");
-    string_member(sink, "format", SUBMISSION_FORMAT);
-    sink.put(",");
-    if let Some(district) = header.monitoring_district {
-        string_member(sink, "monitoring_district", district);
-        sink.put(",");
-    }
-    if let Some(notice_key) = header.notice_key {
-        string_member(sink, "notice_key", notice_key);
-        sink.put(",");
-    }
-    string_member(sink, "policy_id", header.policy_id);
-    sink.put(",\"policy_version\":");
-    write_value(
-        sink,
-        &DisclosedValue::Integer(i128::from(header.policy_version)),
-    );
-    sink.put(",");
-    string_member(sink, "pseudonym", header.pseudonym);
-    sink.put(",");
-    string_member(sink, "submission_id", header.submission_id);
-    sink.put("}");
-}
-
-/// Writes `"key":"value"`.
-fn string_member(sink: &mut impl Sink, key: &str, value: &str) {
-    write_string(sink, key);
-    sink.put(":");
-    write_string(sink, value);
-}
-
 pub(super) fn find_form<'a>(
     policy: &'a PolicyDocument,
     form_id: &str,
@@ -500,11 +407,6 @@ pub(super) fn field_value<'a>(
             .and_then(|attribute| profile.attribute(attribute))
             .map(Cow::Owned),
     }
-}
-
-/// A county-level GB/T 2260 code (`310104`), as an enrollment order names.
-fn is_county_code(code: &str) -> bool {
-    crate::policy::region::RegionCode::parse(code).is_some() && !code.ends_with("00")
 }
 
 fn check_hex_id(id: &str, what: &'static str) -> Result<(), MinimizeError> {

@@ -7,10 +7,12 @@
 //! cannot be told apart by length. [`preview`] shows the person all of it first.
 
 mod canonical;
+mod carried;
 mod disclosure;
 mod error;
 mod number;
 mod padding;
+mod plaintext;
 mod preview;
 mod transform;
 
@@ -24,9 +26,9 @@ mod reference_tests;
 mod test_support;
 
 pub use canonical::{Decimal, DisclosedValue};
+pub use carried::{Carried, Carries, carries};
 pub use disclosure::{
-    Carried, Carries, DisclosedField, DisclosedPart, Disclosure, SUBMISSION_FORMAT, carries,
-    minimize, minimize_carrying,
+    DisclosedField, DisclosedPart, Disclosure, SUBMISSION_FORMAT, minimize, minimize_carrying,
 };
 pub use error::MinimizeError;
 pub use padding::{MAX_PADDED_BYTES, minimum_padded_size, padded_size};

@@ -19,8 +19,9 @@ use chrono::NaiveDate;
 
 use super::MinimizeError;
 use super::canonical::{Counter, Decimal, DisclosedValue, string_len};
-use super::disclosure::{Header, carries, write_submission};
+use super::carried::carries;
 use super::number::{PolicyNumber, round_half_up};
+use super::plaintext::{Header, write_submission};
 use super::transform::{check_field, year};
 use crate::model::{FieldKind, MAX_NAME_CHARS, MAX_TRAVEL_LEGS};
 use crate::policy::limits::MAX_ID_LEN;

@@ -4,7 +4,8 @@
 use std::fmt;
 
 use super::MinimizeError;
-use super::disclosure::{Carried, field_value, find_form, minimize_carrying};
+use super::carried::Carried;
+use super::disclosure::{field_value, find_form, minimize_carrying};
 use crate::model::{Profile, Record};
 use crate::policy::{Labels, PolicyDocument};
 
