@@ -4,6 +4,7 @@
 //! is a stable string (`"WrongKey"`, `"PolicyBadSignature"`...) that apps and the CLI
 //! show and translate; [`Error::category`] groups codes for exit statuses and UI.
 
+use crate::enrollment_code::EnrollmentCodeError;
 use crate::minimize::MinimizeError;
 use crate::model::ValidationError;
 use crate::policy::PolicyError;
@@ -33,6 +34,11 @@ pub enum Error {
     /// a timeout, a redirect, an oversized reply); the code says which.
     #[error(transparent)]
     Transport(#[from] TransportError),
+
+    /// A typed enrollment code was refused: malformed (found on the device, nothing
+    /// sent), unknown or used up at the drop box, rate limited; the code says which.
+    #[error(transparent)]
+    EnrollmentCode(#[from] EnrollmentCodeError),
 
     /// The key source gave a key that does not open this store (wrong passphrase).
     #[error("the passphrase or key does not open this store")]
@@ -126,6 +132,7 @@ impl Error {
             Error::Policy(error) => error.code(),
             Error::Minimize(error) => error.code(),
             Error::Transport(error) => error.code(),
+            Error::EnrollmentCode(error) => error.code(),
             Error::WrongKey => "WrongKey",
             Error::KeyUnavailable { .. } => "KeyUnavailable",
             Error::KeySourceFailed { .. } => "KeySourceFailed",
@@ -143,7 +150,10 @@ impl Error {
     /// The broad class of this error.
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::Invalid(_) | Error::Policy(_) | Error::Minimize(_) => {
+            Error::Invalid(_)
+            | Error::Policy(_)
+            | Error::Minimize(_)
+            | Error::EnrollmentCode(EnrollmentCodeError::Malformed(_)) => {
                 ErrorCategory::InvalidInput
             }
             Error::WrongKey | Error::KeyUnavailable { .. } | Error::KeySourceFailed { .. } => {
@@ -152,6 +162,7 @@ impl Error {
             Error::Corrupt { .. } | Error::SchemaTooNew { .. } => ErrorCategory::Integrity,
             Error::NotFound { .. }
             | Error::Transport(_)
+            | Error::EnrollmentCode(_)
             | Error::Conflict(_)
             | Error::NotInitialized { .. }
             | Error::Storage(_)

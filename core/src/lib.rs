@@ -15,6 +15,7 @@ mod consent;
 mod corrections;
 pub mod crypto;
 mod enrollment;
+pub mod enrollment_code;
 pub mod error;
 mod export;
 mod facade;
