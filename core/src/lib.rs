@@ -11,6 +11,7 @@
 
 mod arrival;
 pub mod clock;
+mod code_enrollment;
 mod consent;
 mod corrections;
 pub mod crypto;
