@@ -42,8 +42,9 @@ enum Command {
     ///
     /// Routes live under the path of the policy's endpoint URL (for
     /// https://host/v1: POST /v1/submissions, DELETE /v1/submissions/{id},
-    /// GET /v1/policy, GET and POST /v1/notices and /v1/audit-checkpoints).
-    Serve(ServeArgs),
+    /// GET /v1/policy, GET and POST /v1/notices and /v1/audit-checkpoints, PUT
+    /// /v1/enrollment-codes/{hash} and POST /v1/enrollment-codes/redeem).
+    Serve(Box<ServeArgs>),
     /// Move a SQLite drop box into PostgreSQL, kept receipts included.
     ///
     /// Copies every stored submission as it is; running it again stores nothing twice.
@@ -107,6 +108,12 @@ struct ServeArgs {
     /// it. Without it those routes answer 404.
     #[arg(long, value_name = "FILE")]
     console_key: Option<PathBuf>,
+    /// The policy's root public key (its signing.pub): turns on typed enrollment codes
+    /// (PUT {endpoint}/enrollment-codes/{hash} registers an order the policy's signer
+    /// signed, POST {endpoint}/enrollment-codes/redeem gives it once). The served policy
+    /// must verify under it. Without it those routes answer 404.
+    #[arg(long, value_name = "PUB")]
+    trust: Option<PathBuf>,
     /// Days an access notice is kept after it was posted.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_NOTICE_DAYS)]
     notice_days: u32,
@@ -168,7 +175,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let outcome = match cli.command {
-        Command::Serve(args) => run(args),
+        Command::Serve(args) => run(*args),
         Command::Migrate(args) => migrate(args),
     };
     match outcome {
@@ -218,7 +225,7 @@ fn run(args: ServeArgs) -> Result<(), DropBoxError> {
 }
 
 /// `migrate`: prints `moved N submission(s), M already there` on stdout, and as much for
-/// the access notices and the audit checkpoints, if any.
+/// the access notices, the audit checkpoints and the typed enrollment codes, if any.
 fn migrate(args: MigrateArgs) -> Result<(), DropBoxError> {
     let Database::Postgres(to) = args.postgres.database(&args.to)? else {
         return Err(DropBoxError::DatabaseUrl {
@@ -250,6 +257,13 @@ fn migrate(args: MigrateArgs) -> Result<(), DropBoxError> {
             report.checkpoints_moved, report.checkpoints_already_there
         );
     }
+    if report.codes_moved + report.codes_already_there > 0 {
+        let _ = writeln!(
+            stdout,
+            "moved {} enrollment code(s), {} already there",
+            report.codes_moved, report.codes_already_there
+        );
+    }
     Ok(())
 }
 
@@ -275,6 +289,10 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     }
     if let Some(path) = &args.console_key {
         drop_box = drop_box.with_console_key(read_public_key(path)?);
+    }
+    if let Some(path) = &args.trust {
+        let root = selfreport_core::policy::TrustAnchor::new(read_public_key(path)?);
+        drop_box = drop_box.with_enrollment_codes(root.into())?;
     }
     Ok(drop_box)
 }

@@ -337,6 +337,56 @@ impl ApiError {
         )
     }
 
+    /// A registered order larger than a signed order may be.
+    pub(crate) fn order_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TooLarge",
+            "the signed order is larger than 4096 bytes",
+        )
+    }
+
+    /// A registered order the served policy does not accept, as a device would refuse it
+    /// (another signer, another policy, outside its regions or forms), or past its period.
+    pub(crate) fn order_refused() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "OrderRefused",
+            "the order does not verify against the policy this drop box serves, or its period is over",
+        )
+    }
+
+    /// A code registered for another order.
+    pub(crate) fn code_conflict() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "this code is registered for another order",
+        )
+    }
+
+    /// A code the drop box does not give out: never registered, redeemed or expired (one
+    /// answer for all three).
+    pub(crate) fn code_unknown() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "no order for this code: unknown, already used or expired",
+        )
+    }
+
+    /// The codes' database failed.
+    pub(crate) fn codes_unavailable() -> Self {
+        Self {
+            retry_after_seconds: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "the enrollment codes could not be stored or read; retry later",
+            )
+        }
+    }
+
     pub(crate) fn unavailable() -> Self {
         Self {
             retry_after_seconds: Some(5),

@@ -24,6 +24,7 @@ mod access_log;
 mod check;
 mod connections;
 mod content_type;
+mod enrollment_code_routes;
 mod error;
 mod notice_routes;
 mod rate_limit;
@@ -45,7 +46,7 @@ use chrono::NaiveDate;
 use hyper_util::rt::TokioTimer;
 use rustls::ServerConfig;
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_core::policy::PolicyDocument;
+use selfreport_core::policy::{PolicyDocument, TrustAnchors, VerifiedPolicy};
 use selfreport_core::{Clock, SystemClock};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -54,6 +55,7 @@ pub use access_log::AccessLog;
 pub use connections::{
     ConnectionLimits, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
 };
+pub use enrollment_code_routes::{REDEMPTION_WINDOW, REDEMPTIONS_PER_WINDOW};
 pub use error::DropBoxError;
 pub use revocations::RevocationRelay;
 pub use storage::{
@@ -100,6 +102,8 @@ pub struct DropBox {
     connections: ConnectionLimits,
     console_key: Option<[u8; 32]>,
     notice_days: u32,
+    /// The served policy verified under its root's anchors, for typed enrollment codes.
+    enrollment: Option<(VerifiedPolicy, TrustAnchors)>,
 }
 
 impl DropBox {
@@ -142,6 +146,7 @@ impl DropBox {
             connections: ConnectionLimits::default(),
             console_key: None,
             notice_days: DEFAULT_NOTICE_DAYS,
+            enrollment: None,
         })
     }
 
@@ -210,6 +215,22 @@ impl DropBox {
     pub fn with_console_key(mut self, public_key: [u8; 32]) -> Self {
         self.console_key = Some(public_key);
         self
+    }
+
+    /// Registers and redeems typed enrollment codes at `{base}/enrollment-codes`: a
+    /// registered order must verify against the served policy as a device verifies it,
+    /// under `anchors` (the policy's root, which must verify the served policy on a day of
+    /// its validity). Without it those routes answer 404.
+    pub fn with_enrollment_codes(mut self, anchors: TrustAnchors) -> Result<Self, DropBoxError> {
+        let signed = selfreport_core::policy::SignedPolicy::parse(&self.envelope)?;
+        let day = self
+            .clock
+            .now()
+            .date_naive()
+            .clamp(self.document.valid_from, self.document.valid_until);
+        let policy = signed.verify(&anchors, day)?;
+        self.enrollment = Some((policy, anchors));
+        Ok(self)
     }
 
     /// Keeps each notice `days` days after it was posted ([`DEFAULT_NOTICE_DAYS`]
@@ -337,6 +358,7 @@ impl std::fmt::Debug for DropBox {
             .field("quota_bytes", &self.quota_bytes)
             .field("console_key", &self.console_key.is_some())
             .field("notice_days", &self.notice_days)
+            .field("enrollment_codes", &self.enrollment.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -380,6 +402,9 @@ pub async fn serve(
         revocations: drop_box.revocations.clone(),
         console_key: drop_box.console_key,
         notice_days: drop_box.notice_days,
+        enrollment_codes: drop_box
+            .enrollment
+            .map(|(policy, anchors)| enrollment_code_routes::EnrollmentCodes::new(policy, anchors)),
     });
 
     // Expired submissions go before anything new comes in.
@@ -580,6 +605,15 @@ impl Retention {
                 "retention: deleted {count} submission(s) past their retention"
             )),
             Err(_) => self.log.line("retention: the database failed; will retry"),
+        }
+        match self.storage.purge_expired_enrollment_codes(now).await {
+            Ok(0) => {}
+            Ok(count) => self.log.line(&format!(
+                "retention: deleted {count} expired enrollment code(s)"
+            )),
+            Err(_) => self
+                .log
+                .line("retention: the database failed on enrollment codes; will retry"),
         }
         match self.storage.purge_expired_notices(now).await {
             Ok(0) => {}

@@ -1,7 +1,9 @@
 //! Rate limits per client, in memory only: each client address (an IPv4 address, or an
 //! IPv6 /64, what one subscriber is usually given) has its own token bucket of at most
-//! `per_second` requests a second on average, with bursts of up to one second's worth. One
-//! client looping on a route empties its own bucket, never another device's.
+//! `per_second` requests a second on average, with bursts of up to one second's worth (or,
+//! for a route limited on its own such as typed-code redemption, `count` requests per
+//! `window`, with bursts of up to `count`). One client looping on a route empties its own
+//! bucket, never another device's.
 //!
 //! No address is kept: buckets are found by a keyed hash of the address (SipHash under
 //! keys drawn at start, never written anywhere), and the table is bounded
@@ -22,7 +24,10 @@ pub(crate) const MAX_CLIENTS: usize = 100_000;
 /// The per-client token buckets.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
+    /// Tokens a bucket refills by each second.
     per_second: f64,
+    /// Tokens a full bucket holds (the largest burst).
+    burst: f64,
     hasher: RandomState,
     buckets: Mutex<HashMap<u64, Bucket>>,
     max_clients: usize,
@@ -40,9 +45,21 @@ impl RateLimiter {
         Self::with_capacity(per_second, MAX_CLIENTS)
     }
 
+    /// Buckets allowing each client `count` requests (at least one) per `window` (at
+    /// least a second) on average, with bursts of up to `count`.
+    pub(crate) fn per_window(count: u32, window: Duration) -> Self {
+        let count = f64::from(count.max(1));
+        Self {
+            per_second: count / window.as_secs_f64().max(1.0),
+            burst: count,
+            ..Self::with_capacity(1, MAX_CLIENTS)
+        }
+    }
+
     fn with_capacity(per_second: u32, max_clients: usize) -> Self {
         Self {
             per_second: f64::from(per_second.max(1)),
+            burst: f64::from(per_second.max(1)),
             hasher: RandomState::new(),
             buckets: Mutex::new(HashMap::new()),
             max_clients: max_clients.max(1),
@@ -63,12 +80,11 @@ impl RateLimiter {
             self.make_room(&mut buckets, now);
         }
         let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: self.per_second,
+            tokens: self.burst,
             refilled_at: now,
         });
         let elapsed = now.saturating_duration_since(bucket.refilled_at);
-        bucket.tokens =
-            (bucket.tokens + elapsed.as_secs_f64() * self.per_second).min(self.per_second);
+        bucket.tokens = (bucket.tokens + elapsed.as_secs_f64() * self.per_second).min(self.burst);
         bucket.refilled_at = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -83,7 +99,7 @@ impl RateLimiter {
     /// Forgets buckets that have refilled by `now` (a new one would be the same); if none
     /// has, the least recently used half.
     fn make_room(&self, buckets: &mut HashMap<u64, Bucket>, now: Instant) {
-        let full_after = Duration::from_secs(1);
+        let full_after = Duration::from_secs_f64(self.burst / self.per_second);
         buckets.retain(|_, bucket| now.saturating_duration_since(bucket.refilled_at) < full_after);
         if buckets.len() >= self.max_clients {
             let mut times: Vec<Instant> =
@@ -213,6 +229,37 @@ mod tests {
                 .is_ok()
         );
         assert!(limiter.clients() <= 4);
+    }
+
+    #[test]
+    fn a_windowed_limit_allows_its_count_then_refills_over_the_window() {
+        let limiter = RateLimiter::per_window(5, Duration::from_secs(600));
+        let start = Instant::now();
+        for _ in 0..5 {
+            assert!(limiter.try_acquire(ONE, start).is_ok());
+        }
+        let wait = limiter.try_acquire(ONE, start).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(119) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        assert!(limiter.try_acquire(TWO, start).is_ok(), "another address");
+        assert!(
+            limiter
+                .try_acquire(ONE, start + Duration::from_secs(60))
+                .is_err()
+        );
+        assert!(
+            limiter
+                .try_acquire(ONE, start + Duration::from_secs(120))
+                .is_ok()
+        );
+        // A long pause refills to the count, no more.
+        let later = start + Duration::from_secs(6000);
+        for _ in 0..5 {
+            assert!(limiter.try_acquire(ONE, later).is_ok());
+        }
+        assert!(limiter.try_acquire(ONE, later).is_err());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `DELETE {base}/submissions/{id}`, `GET {base}/policy`, `GET {base}/revocations`, and
 //! the access-notice mailbox's `GET` and `POST {base}/notices`
 //! ([`super::notice_routes`]), the audit log's witness, `GET` and `POST
-//! {base}/audit-checkpoints` ([`super::witness_routes`]); and the middleware around them
+//! {base}/audit-checkpoints` ([`super::witness_routes`]), typed enrollment codes' `PUT
+//! {base}/enrollment-codes/{hash}` and `POST {base}/enrollment-codes/redeem`
+//! ([`super::enrollment_code_routes`]); and the middleware around them
 //! (access log, rate limit, request timeout, body limit: [`MAX_SUBMISSION_BYTES`], and
 //! [`MAX_BATCH_BYTES`] for the batch route; `Content-Type: application/json` on the routes
 //! with a body, [`super::content_type`]).
@@ -20,7 +22,7 @@ use axum::handler::Handler as _;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use chrono::{SecondsFormat, Utc};
 use selfreport_core::Clock;
 use selfreport_core::crypto::signature::SigningKey;
@@ -34,6 +36,7 @@ use super::check::{
     AcceptedPolicy, check_beyond_schema, check_submission, is_lower_hex, parse_submission,
 };
 use super::content_type::require_json;
+use super::enrollment_code_routes::{redeem_code, register_code};
 use super::error::ApiError;
 use super::notice_routes::{fetch_notices, post_notice};
 use super::rate_limit::{RateLimiter, retry_after_seconds};
@@ -63,6 +66,9 @@ pub(crate) struct AppState {
     pub(crate) console_key: Option<[u8; 32]>,
     /// Days a notice is kept after it was posted.
     pub(crate) notice_days: u32,
+    /// Typed enrollment codes, when the drop box was given the policy's root; without,
+    /// `{base}/enrollment-codes` is 404.
+    pub(crate) enrollment_codes: Option<super::enrollment_code_routes::EnrollmentCodes>,
 }
 
 /// The router for `base_path` (`""` or `"/v1"`, checked by the caller).
@@ -92,6 +98,14 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
         .route(
             &format!("{base_path}/audit-checkpoints"),
             get(list_checkpoints).post(post_checkpoint.layer(from_fn(require_json))),
+        )
+        .route(
+            &format!("{base_path}/enrollment-codes/redeem"),
+            post(redeem_code).route_layer(from_fn(require_json)),
+        )
+        .route(
+            &format!("{base_path}/enrollment-codes/{{code_hash}}"),
+            put(register_code).route_layer(from_fn(require_json)),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -10,12 +10,14 @@
 //! hold the disk quota ([`quota`]) in the transaction that stores.
 
 mod database;
+pub(crate) mod enrollment_codes;
 mod moving;
 pub(crate) mod notices;
 pub(crate) mod postgres;
 pub(crate) mod quota;
 mod reading;
 pub(crate) mod sqlite;
+mod sqlite_enrollment_codes;
 mod sqlite_notices;
 mod sqlite_witness;
 mod sqlite_writer;

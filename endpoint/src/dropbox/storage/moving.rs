@@ -2,7 +2,8 @@
 //! as it is, kept receipts included, so a device resending to the new drop box gets the
 //! receipt it got from the old one; the access-notice mailbox with each notice's number
 //! (later numbers above every number the old drop box gave, so a device keeping its place
-//! misses none); and the audit checkpoints it witnessed, in order.
+//! misses none); the audit checkpoints it witnessed, in order; and the typed enrollment
+//! codes registered and not yet redeemed.
 
 use std::path::Path;
 use std::thread;
@@ -11,9 +12,13 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
 use super::super::error::DropBoxError;
+use super::enrollment_codes::CodeRegistered;
 use super::postgres::PostgresStore;
 use super::witness::CheckpointKept;
-use super::{InsertOutcome, NewSubmission, PostgresConfig, sqlite, sqlite_notices, sqlite_witness};
+use super::{
+    InsertOutcome, NewSubmission, PostgresConfig, sqlite, sqlite_enrollment_codes, sqlite_notices,
+    sqlite_witness,
+};
 
 /// Rows stored per transaction while moving.
 const ROWS_PER_TRANSACTION: usize = 256;
@@ -33,6 +38,10 @@ pub struct MoveReport {
     pub checkpoints_moved: u64,
     /// Audit checkpoints PostgreSQL already kept.
     pub checkpoints_already_there: u64,
+    /// Typed enrollment codes not yet redeemed, registered in PostgreSQL now.
+    pub codes_moved: u64,
+    /// Typed enrollment codes PostgreSQL already held.
+    pub codes_already_there: u64,
 }
 
 /// Copies every submission of the SQLite drop box at `from` into the PostgreSQL
@@ -124,6 +133,7 @@ pub async fn move_sqlite_to_postgres(
     }
     move_mailbox(from, &store, &mut report).await?;
     move_witness(from, &store, &mut report).await?;
+    move_enrollment_codes(from, &store, &mut report).await?;
     Ok(report)
 }
 
@@ -188,6 +198,45 @@ async fn move_witness(
             Err(_) => {
                 return Err(source_error(
                     "PostgreSQL failed while keeping an audit checkpoint".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Registers the SQLite drop box's typed enrollment codes not yet redeemed in `store`.
+/// Refuses when PostgreSQL holds one of them for another order.
+async fn move_enrollment_codes(
+    from: &Path,
+    store: &PostgresStore,
+    report: &mut MoveReport,
+) -> Result<(), DropBoxError> {
+    let source_error = |detail: String| DropBoxError::Database {
+        database: from.display().to_string(),
+        detail,
+    };
+    let path = from.to_path_buf();
+    let codes = tokio::task::spawn_blocking(move || {
+        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|connection| sqlite_enrollment_codes::read_for_move(&connection))
+    })
+    .await
+    .map_err(|error| source_error(error.to_string()))?
+    .map_err(|error| source_error(error.to_string()))?;
+    for code in codes {
+        match store.register_enrollment_code(&code).await {
+            Ok(CodeRegistered::New) => report.codes_moved += 1,
+            Ok(CodeRegistered::Again) => report.codes_already_there += 1,
+            Ok(CodeRegistered::Conflict) => {
+                return Err(source_error(
+                    "PostgreSQL holds an enrollment code of this drop box for another order"
+                        .to_owned(),
+                ));
+            }
+            Err(_) => {
+                return Err(source_error(
+                    "PostgreSQL failed while registering an enrollment code".to_owned(),
                 ));
             }
         }

@@ -19,6 +19,7 @@
 //!   day's bytes back in the same transaction.
 //! - Every statement is prepared once per connection (`prepare_cached`).
 
+mod enrollment_codes;
 mod notices;
 mod partition;
 mod quota;
