@@ -176,6 +176,18 @@ pub enum AuthorityError {
         detail: String,
     },
 
+    /// The drop box could not be reached (a refused pin or certificate, a timeout...): no
+    /// enrollment code was registered.
+    #[error("the drop box: {0}")]
+    Transport(#[from] selfreport_core::sync::transport::TransportError),
+
+    /// The drop box did not register the enrollment code.
+    #[error("no enrollment code was registered: {detail}")]
+    CodeNotRegistered {
+        /// Why.
+        detail: String,
+    },
+
     /// `check-policy` found rules the draft breaks (each printed on its own line).
     #[error("the policy breaks {count} rule(s) a device enforces")]
     PolicyRefused {
@@ -208,6 +220,8 @@ impl AuthorityError {
             AuthorityError::PublicKeyMalformed { .. } => "PublicKeyMalformed",
             AuthorityError::TemplateMalformed { .. } => "TemplateMalformed",
             AuthorityError::QrCode { .. } => "QrCode",
+            AuthorityError::Transport(error) => error.code(),
+            AuthorityError::CodeNotRegistered { .. } => "CodeNotRegistered",
         }
     }
 
@@ -234,6 +248,8 @@ impl AuthorityError {
             | AuthorityError::Database { .. }
             | AuthorityError::Certificate { .. }
             | AuthorityError::QrCode { .. }
+            | AuthorityError::Transport(_)
+            | AuthorityError::CodeNotRegistered { .. }
             | AuthorityError::Random => 1,
         }
     }

@@ -32,6 +32,7 @@
 
 pub mod audit_checkpoint;
 pub mod authority;
+pub mod code_registration;
 pub mod delegation;
 pub mod development_pki;
 pub mod dropbox;

@@ -8,6 +8,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[path = "authority/enroll.rs"]
+mod enroll;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -122,33 +125,7 @@ enum Command {
     },
     /// Sign an enrollment order: one person (unnamed) to be monitored under a policy.
     /// Signed by the key that signed the policy; written mode 0600 (it holds a secret).
-    Enroll {
-        /// The key that signed the policy: a root's signing.key, or the collector's.
-        #[arg(long, value_name = "FILE")]
-        key: PathBuf,
-        /// The policy the person is enrolled under.
-        #[arg(long, value_name = "PID")]
-        policy: String,
-        /// The county-level GB/T 2260 district the person is monitored in.
-        #[arg(long, value_name = "CODE")]
-        district: String,
-        /// First day of monitoring (default: today).
-        #[arg(long, value_name = "DATE")]
-        start: Option<chrono::NaiveDate>,
-        /// Days of monitoring (at most the policy's monitoring.days).
-        #[arg(long, default_value_t = 14)]
-        days: u32,
-        /// Why: arrival, close_contact or secondary_contact.
-        #[arg(long)]
-        reason: String,
-        /// A form the order allows and how many submissions a day (`daily=1`); repeatable,
-        /// at least one.
-        #[arg(long = "form", value_name = "FORM=N", required = true)]
-        forms: Vec<String>,
-        /// Where to write the signed order (refused if it exists).
-        #[arg(long, value_name = "ORDER.json")]
-        out: PathBuf,
-    },
+    Enroll(Box<enroll::EnrollArgs>),
     /// Delegate to a subject key: authorize it, within constraints, to sign policies (and
     /// with --depth, to delegate further).
     Delegate {
@@ -370,27 +347,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             }
             Ok(vec![output.key_id])
         }
-        Command::Enroll {
-            key,
-            policy,
-            district,
-            start,
-            days,
-            reason,
-            forms,
-            out,
-        } => {
-            let request = selfreport_endpoint::enrollment::EnrollmentRequest {
-                policy_id: policy,
-                district,
-                start: start.unwrap_or_else(|| chrono::Local::now().date_naive()),
-                days,
-                reason,
-                forms: selfreport_endpoint::enrollment::form_allowances(&forms)?,
-            };
-            let output = selfreport_endpoint::enrollment::enroll_file(&key, &request, &out)?;
-            Ok(vec![output.describe(&request)])
-        }
+        Command::Enroll(args) => enroll::enroll(*args),
         Command::Delegate {
             key,
             subject,
