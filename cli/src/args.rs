@@ -85,8 +85,9 @@ pub enum Command {
     /// Start monitoring periods.
     #[command(subcommand)]
     Monitor(MonitorCommand),
-    /// Enroll a profile under a collector's signed enrollment order: its monitoring period
-    /// starts, and the forms it names may be filed in it.
+    /// Enroll a profile under a collector's signed enrollment order (a file, or a typed
+    /// code redeemed at the drop box): its monitoring period starts, and the forms it
+    /// names may be filed in it.
     Enroll(EnrollArgs),
     /// List the reports still owed today.
     Due(DueArgs),
@@ -379,10 +380,17 @@ pub struct EnrollArgs {
     /// The profile id.
     #[arg(long, value_name = "ID")]
     pub profile: String,
-    /// The signed enrollment order (`selfreport.signed/1` JSON, written by
-    /// `selfreport-authority enroll`).
-    #[arg(value_name = "ORDER")]
-    pub order: PathBuf,
+    /// The signed enrollment order (a file written by `selfreport-authority enroll`, or
+    /// scanned from its QR code), or the typed enrollment code the collector gave
+    /// (`ABCDE-FGHJK-M`), redeemed once at the policy's drop box.
+    #[arg(value_name = "ORDER_OR_CODE")]
+    pub order_or_code: String,
+    /// With a code: the installed policy whose drop box redeems it (default: the one
+    /// installed policy with a form that needs an enrollment order).
+    #[arg(long, value_name = "PID")]
+    pub policy: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// `monitor start`.

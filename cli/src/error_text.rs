@@ -7,6 +7,7 @@
 //! (a policy check, a conflict, a network failure) kept as the core wrote it.
 
 use selfreport_core::Error;
+use selfreport_core::enrollment_code::EnrollmentCodeError;
 use selfreport_core::model::{Rule, ValidationError};
 
 use crate::i18n::{Lang, fill_in, text_in};
@@ -22,6 +23,7 @@ pub fn message(error: &Error, lang: Lang) -> String {
         Error::Policy(_) => detail("error.policy"),
         Error::Minimize(_) => detail("error.minimize"),
         Error::Transport(_) => detail("error.transport"),
+        Error::EnrollmentCode(refusal) => code_message(refusal, lang),
         Error::WrongKey => text_in(lang, "error.wrong_key").to_owned(),
         Error::KeyUnavailable { reason } => {
             fill_in(lang, "error.key_unavailable", &[("detail", reason)])
@@ -43,6 +45,26 @@ pub fn message(error: &Error, lang: Lang) -> String {
             &[("found", found), ("supported", supported)],
         ),
         _ => detail("error.other"),
+    }
+}
+
+/// Why a typed enrollment code was refused, in `lang`.
+fn code_message(refusal: &EnrollmentCodeError, lang: Lang) -> String {
+    match refusal {
+        EnrollmentCodeError::Malformed(detail) => {
+            fill_in(lang, "error.code_malformed", &[("detail", detail)])
+        }
+        EnrollmentCodeError::Unknown => text_in(lang, "error.code_unknown").to_owned(),
+        EnrollmentCodeError::RateLimited {
+            retry_after_seconds,
+        } => fill_in(
+            lang,
+            "error.code_rate_limited",
+            &[("seconds", retry_after_seconds)],
+        ),
+        EnrollmentCodeError::Unavailable { status } => {
+            fill_in(lang, "error.code_unavailable", &[("status", status)])
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! `monitor start|list|end|correct` and `enroll`: the periods during which a household
-//! member owes daily reports.
+//! `monitor start|list|end|correct` and `enroll` (with an order file or a typed code):
+//! the periods during which a household member owes daily reports.
 //!
 //! A period the person starts is self-started unless `--reason` says otherwise
 //! (`contact`, `arrival`): the reason is what the person states, and a resident
@@ -8,9 +8,12 @@
 //! `end_monitoring` and `correct_monitoring`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use selfreport_core::SelfReport;
+use selfreport_core::enrollment_code::EnrollmentCode;
 use selfreport_core::model::{MonitoringId, MonitoringPeriod, MonitoringReason, ProfileId};
+use selfreport_core::policy::FormEnrollment;
 use serde_json::json;
 
 use crate::args::{
@@ -18,8 +21,9 @@ use crate::args::{
     MonitorStartArgs, ReasonArg,
 };
 use crate::commands::{emit, emit_json, open};
-use crate::failure::Failure;
+use crate::failure::{EXIT_USAGE, Failure};
 use crate::i18n::{tr, tr_with};
+use crate::network;
 
 fn reason(reason: ReasonArg) -> MonitoringReason {
     match reason {
@@ -80,12 +84,34 @@ pub fn monitor_start(global: &GlobalOptions, args: &MonitorStartArgs) -> Result<
     ))
 }
 
-/// Runs `enroll`.
+/// Runs `enroll`: an existing file is a signed order; anything else is a typed code,
+/// checked here and redeemed at the drop box of `--policy` (or of the one installed
+/// policy that takes orders).
 pub fn enroll(global: &GlobalOptions, args: &EnrollArgs) -> Result<(), Failure> {
     let profile = ProfileId::parse(&args.profile)?;
-    let order = crate::commands::read_signed_policy(&args.order)?;
-    let report = open(global)?;
-    let period = report.enroll(&profile, &order)?;
+    let path = Path::new(&args.order_or_code);
+    let (report, period) = if path.exists() {
+        let order = crate::commands::read_signed_policy(path)?;
+        let report = open(global)?;
+        let period = report.enroll(&profile, &order)?;
+        (report, period)
+    } else {
+        // A typo is refused before the store is opened or anything is sent.
+        EnrollmentCode::parse(&args.order_or_code).map_err(selfreport_core::Error::from)?;
+        let report = open(global)?;
+        let policy = match &args.policy {
+            Some(policy) => policy.clone(),
+            None => enrollment_policy(&report)?,
+        };
+        let config = network::transport_config(&global.extra_roots, &args.network)?;
+        let period = network::block_on(report.enroll_with_code(
+            &profile,
+            &policy,
+            &args.order_or_code,
+            &config,
+        ))??;
+        (report, period)
+    };
     let names = nicknames(&report)?;
     let district = period
         .order
@@ -96,6 +122,38 @@ pub fn enroll(global: &GlobalOptions, args: &EnrollArgs) -> Result<(), Failure> 
         tr_with("monitor.enrolled", &[("district", &district)]),
         period_line(&period, &names)
     ))
+}
+
+/// The one installed policy with a form open only to enrolled people.
+fn enrollment_policy(report: &SelfReport) -> Result<String, Failure> {
+    let mut found = Vec::new();
+    for summary in report.policies()? {
+        let policy = report.policy(&summary.id)?;
+        let takes_orders = policy
+            .document()
+            .forms
+            .iter()
+            .any(|form| form.enrollment == FormEnrollment::Required);
+        if takes_orders {
+            found.push(summary.id);
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Failure::new(
+            "NoEnrollmentPolicy",
+            tr("monitor.enroll_no_policy"),
+            EXIT_USAGE,
+        )),
+        _ => Err(Failure::new(
+            "EnrollmentPolicyAmbiguous",
+            tr_with(
+                "monitor.enroll_several_policies",
+                &[("policies", &found.join(", "))],
+            ),
+            EXIT_USAGE,
+        )),
+    }
 }
 
 /// Runs `monitor list`.
