@@ -30,6 +30,9 @@ pub struct EndpointConfig {
     pub policy: PathBuf,
     /// `--revocations`, when the drop box relays a revocation list.
     pub revocations: Option<PathBuf>,
+    /// `--trust`, the policy's root public key, when the drop box takes typed enrollment
+    /// codes.
+    pub trust: Option<PathBuf>,
 }
 
 /// A running `selfreport-endpoint serve`; killed on drop.
@@ -63,6 +66,12 @@ impl EndpointProcess {
                     .revocations
                     .iter()
                     .flat_map(|path| [std::ffi::OsStr::new("--revocations"), path.as_os_str()]),
+            )
+            .args(
+                config
+                    .trust
+                    .iter()
+                    .flat_map(|path| [std::ffi::OsStr::new("--trust"), path.as_os_str()]),
             )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

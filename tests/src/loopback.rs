@@ -71,6 +71,7 @@ impl Loopback {
             receipt_key: ws.authority_dir().join("receipt.key"),
             policy: signed.clone(),
             revocations: None,
+            trust: None,
         };
         let endpoint = EndpointProcess::start(&config, "127.0.0.1:0");
         proxy.set_upstream(endpoint.addr());

@@ -2,8 +2,11 @@
 //! `selfreport-authority enroll`; the device enrolls the person with `selfreport enroll`;
 //! the policy's required daily form is refused before and accepted inside the ordered
 //! period, which the person cannot end. The order is also written as a QR code, which scans back
-//! to the order, byte for byte.
+//! to the order, byte for byte. For a phone without a camera, `enroll --register` gives a
+//! typed code the drop box redeems once for the order.
 
+use selfreport_tests::endpoint::{EndpointConfig, EndpointProcess};
+use selfreport_tests::pki::TestPki;
 use selfreport_tests::{Workspace, day, enrollment_policy};
 
 #[test]
@@ -164,6 +167,161 @@ fn a_collectors_order_enrolls_the_person_for_the_required_form() {
     .success();
     ws.selfreport(&["enroll", "--profile", &profile, &foreign.to_string_lossy()])
         .failure(3, "EnrollmentBadSignature");
+}
+
+/// The collector registers a code with `enroll --register` at the real drop box
+/// (`selfreport-endpoint serve --trust`); the person types it, grouped in lower case, into
+/// `selfreport enroll` and is enrolled; the code is used up; a typo is refused on the
+/// device before any request; the drop box's files never hold the code.
+#[test]
+fn a_typed_code_enrolls_a_phone_without_a_camera() {
+    let ws = Workspace::new();
+    let public = ws.authority_keygen();
+    let pki = TestPki::new();
+    let tls = pki.write(&ws.path().join("tls"));
+    // The drop box's address goes into the policy before it starts.
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let mut policy: serde_json::Value =
+        serde_json::from_str(&enrollment_policy()).expect("the policy");
+    let key = |file: &str| {
+        std::fs::read_to_string(ws.authority_dir().join(file))
+            .expect("an authority key")
+            .trim()
+            .to_owned()
+    };
+    policy["endpoint"]["url"] = format!("https://{listen}/v1").into();
+    policy["endpoint"]["spki_sha256"] = serde_json::json!([pki.spki_pin]);
+    policy["endpoint"]["receipt_key"] = key("receipt.pub").into();
+    for recipient in ["health", "identity"] {
+        policy["recipients"][recipient]["public_key"] =
+            key(&format!("recipient-{recipient}.pub")).into();
+    }
+    let signed = ws.sign_policy("arrivals", &policy.to_string());
+    let db = ws.path().join("dropbox.db");
+    let endpoint = EndpointProcess::start(
+        &EndpointConfig {
+            db: db.clone(),
+            cert: tls.cert.clone(),
+            key: tls.key.clone(),
+            receipt_key: ws.authority_dir().join("receipt.key"),
+            policy: signed.clone(),
+            revocations: None,
+            trust: Some(public.clone()),
+        },
+        &listen.to_string(),
+    );
+    ws.selfreport(&["init", "--trust", &public.to_string_lossy()])
+        .success();
+    ws.selfreport(&["policy", "install", &signed.to_string_lossy()])
+        .success();
+    let profile = ws
+        .selfreport(&["profile", "add", "--name", "Me"])
+        .single_line();
+
+    let order = ws.path().join("order.json");
+    let ca = tls.ca.to_string_lossy().into_owned();
+    let printed = ws
+        .authority(&[
+            "enroll",
+            "--key",
+            &ws.authority_dir().join("signing.key").to_string_lossy(),
+            "--policy",
+            "sh-arrivals",
+            "--district",
+            "310101",
+            "--start",
+            &day(-1),
+            "--reason",
+            "arrival",
+            "--form",
+            "daily=1",
+            "--out",
+            &order.to_string_lossy(),
+            "--register",
+            "--policy-file",
+            &signed.to_string_lossy(),
+            "--dropbox-ca",
+            &ca,
+        ])
+        .success()
+        .to_owned();
+    let code = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("enrollment code (shown once, give it to the person): "))
+        .unwrap_or_else(|| panic!("no code printed:\n{printed}"))
+        .to_owned();
+    assert_eq!(code.len(), 13, "{code}");
+    assert_eq!((&code[5..6], &code[11..12]), ("-", "-"), "{code}");
+    let normalized = code.replace('-', "");
+    // Neither the authority's files nor the drop box's hold the code.
+    for path in walk(ws.path()) {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            !selfreport_tests::contains(&bytes, normalized.as_bytes()),
+            "{} holds the code",
+            path.display()
+        );
+    }
+
+    // A typo (one symbol changed) is refused on the device; nothing reaches the drop box.
+    let mut typo = normalized.clone().into_bytes();
+    typo[4] = if typo[4] == b'7' { b'8' } else { b'7' };
+    let typo = String::from_utf8(typo).expect("ASCII");
+    ws.selfreport(&["enroll", "--profile", &profile, &typo, "--extra-root", &ca])
+        .failure(3, "EnrollmentCodeMalformed");
+    assert!(
+        !endpoint.log().contains("enrollment-codes/redeem"),
+        "{}",
+        endpoint.log()
+    );
+
+    let typed = code.to_lowercase();
+    let enrolled = ws
+        .selfreport(&["enroll", "--profile", &profile, &typed, "--extra-root", &ca])
+        .success()
+        .to_owned();
+    assert!(enrolled.contains("310101"), "{enrolled}");
+    let record = ws
+        .selfreport(&[
+            "report",
+            "--profile",
+            &profile,
+            "--policy",
+            "sh-arrivals",
+            "--form",
+            "daily",
+            "--answer",
+            "temperature=36.6",
+            "--answer",
+            "symptoms=",
+        ])
+        .single_line();
+    assert_eq!(record.len(), 32, "{record}");
+    // Used up: a second redemption is refused.
+    ws.selfreport(&["enroll", "--profile", &profile, &typed, "--extra-root", &ca])
+        .failure(1, "EnrollmentCodeUnknown");
+    assert_eq!(
+        endpoint.log().matches("enrollment-codes/redeem").count(),
+        2,
+        "{}",
+        endpoint.log()
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a directory").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// What a camera reads from a PNG QR code: greyscale pixels handed to an independent

@@ -152,6 +152,7 @@ impl Fixture {
             receipt_key: ws.authority_dir().join("receipt.key"),
             policy: signed.clone(),
             revocations: None,
+            trust: None,
         };
         let endpoint = EndpointProcess::start(&endpoint_config, "127.0.0.1:0");
         proxy.set_upstream(endpoint.addr());
