@@ -1,6 +1,7 @@
 //! [`SelfReportError`]: the one error type apps see, with the core's stable codes.
 
 use selfreport_core::Error as CoreError;
+use selfreport_core::enrollment_code::EnrollmentCodeError;
 
 /// Everything that can fail, grouped the way an app reacts to it. Every variant carries
 /// `code`, the core's stable error code (`"WrongKey"`, `"PolicyBadSignature"`,
@@ -195,6 +196,17 @@ impl From<CoreError> for SelfReportError {
             }
             CoreError::Conflict(_) => Self::Conflict { code, detail },
             CoreError::Transport(_) => Self::Network { code, detail },
+            CoreError::EnrollmentCode(refusal) => match refusal {
+                EnrollmentCodeError::Malformed(_) => Self::InvalidInput {
+                    code,
+                    field: Some("code".to_owned()),
+                    rule: None,
+                    detail,
+                },
+                EnrollmentCodeError::Unknown => Self::NotFound { code, detail },
+                EnrollmentCodeError::RateLimited { .. }
+                | EnrollmentCodeError::Unavailable { .. } => Self::Network { code, detail },
+            },
             _ => Self::Internal { code, detail },
         }
     }

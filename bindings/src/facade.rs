@@ -461,6 +461,11 @@ impl SelfReport {
 }
 
 impl SelfReport {
+    /// How the core reaches policies' endpoints (the app's extra roots, timeouts).
+    pub(crate) fn transport_config(&self) -> TransportConfig {
+        self.sync_options.transport.clone()
+    }
+
     /// The open core, or `Closed` once `erase` was called.
     pub(crate) fn core(&self) -> Result<Core> {
         let slot = match self.core.read() {

@@ -6,6 +6,7 @@ use crate::dates::LocalDate;
 use crate::error::SelfReportError;
 use crate::facade::{SelfReport, logged};
 use crate::ids::{MonitoringId, ProfileId};
+use crate::runtime;
 use crate::types::{MonitoringInfo, NewProfile, ProfileInfo};
 
 type Result<T> = std::result::Result<T, SelfReportError>;
@@ -63,6 +64,34 @@ impl SelfReport {
     pub fn enroll(&self, profile_id: ProfileId, order: Vec<u8>) -> Result<MonitoringInfo> {
         let id = profile_id.core()?;
         let period = logged("enroll", self.core()?.enroll(&id, &order))?;
+        Ok(convert::monitoring_info(period))
+    }
+
+    /// Enrolls a profile with a typed enrollment code (for a phone without a camera):
+    /// the code is normalized and checked on the device first (`InvalidInput` with the
+    /// code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+    /// of the installed policy `policy_id` over its pinned transport, and the order it
+    /// gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+    /// `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+    /// drop box does not hold (never registered, already used, expired); `Network` with
+    /// `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+    /// a transport code otherwise. Runs on the core's threads.
+    pub async fn enroll_with_code(
+        &self,
+        profile_id: ProfileId,
+        policy_id: String,
+        code: String,
+    ) -> Result<MonitoringInfo> {
+        let id = profile_id.core()?;
+        let core = self.core()?;
+        let transport = self.transport_config();
+        let period = runtime::spawned(async move {
+            let enrolled = core
+                .enroll_with_code(&id, &policy_id, &code, &transport)
+                .await;
+            logged("enroll_with_code", enrolled)
+        })
+        .await?;
         Ok(convert::monitoring_info(period))
     }
 

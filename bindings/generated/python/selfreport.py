@@ -558,6 +558,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll() != 49949:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code() != 60197:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_erase() != 20450:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_export() != 39598:
@@ -693,6 +695,9 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring.resty
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_erase.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_erase.restype = ctypes.c_uint16
@@ -877,6 +882,13 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code.restype = ctypes.c_uint64
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_erase.argtypes = (
     ctypes.c_uint64,
 )
@@ -8040,6 +8052,19 @@ class SelfReportProtocol(typing.Protocol):
         under the policy shares a day with it.
 """
         raise NotImplementedError
+    async def enroll_with_code(self, profile_id: ProfileId,policy_id: str,code: str) -> MonitoringInfo:
+        """
+        Enrolls a profile with a typed enrollment code (for a phone without a camera):
+        the code is normalized and checked on the device first (`InvalidInput` with the
+        code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+        of the installed policy `policy_id` over its pinned transport, and the order it
+        gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+        `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+        drop box does not hold (never registered, already used, expired); `Network` with
+        `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+        a transport code otherwise. Runs on the core's threads.
+"""
+        raise NotImplementedError
     async def erase(self, ) -> None:
         """
         Shreds the store key and deletes every file of the store. From the moment it is
@@ -8450,6 +8475,40 @@ class SelfReport(SelfReportProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    async def enroll_with_code(self, profile_id: ProfileId,policy_id: str,code: str) -> MonitoringInfo:
+        """
+        Enrolls a profile with a typed enrollment code (for a phone without a camera):
+        the code is normalized and checked on the device first (`InvalidInput` with the
+        code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+        of the installed policy `policy_id` over its pinned transport, and the order it
+        gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+        `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+        drop box does not hold (never registered, already used, expired); `Network` with
+        `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+        a transport code otherwise. Runs on the core's threads.
+"""
+        
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
+
+        _UniffiFfiConverterString.check_lower(policy_id)
+
+        _UniffiFfiConverterString.check_lower(code)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
+            _UniffiFfiConverterString.lower(policy_id),
+            _UniffiFfiConverterString.lower(code),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeMonitoringInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code(*_uniffi_lowered_args),
+            _UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
     async def erase(self, ) -> None:
         """
         Shreds the store key and deletes every file of the store. From the moment it is

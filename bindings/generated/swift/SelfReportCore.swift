@@ -1335,6 +1335,19 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func enroll(profileId: ProfileId, order: Data) throws  -> MonitoringInfo
     
     /**
+     * Enrolls a profile with a typed enrollment code (for a phone without a camera):
+     * the code is normalized and checked on the device first (`InvalidInput` with the
+     * code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+     * of the installed policy `policy_id` over its pinned transport, and the order it
+     * gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+     * `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+     * drop box does not hold (never registered, already used, expired); `Network` with
+     * `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+     * a transport code otherwise. Runs on the core's threads.
+     */
+    func enrollWithCode(profileId: ProfileId, policyId: String, code: String) async throws  -> MonitoringInfo
+    
+    /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
@@ -1961,6 +1974,33 @@ open func enroll(profileId: ProfileId, order: Data)throws  -> MonitoringInfo  {
         FfiConverterData.lower(order),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Enrolls a profile with a typed enrollment code (for a phone without a camera):
+     * the code is normalized and checked on the device first (`InvalidInput` with the
+     * code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+     * of the installed policy `policy_id` over its pinned transport, and the order it
+     * gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+     * `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+     * drop box does not hold (never registered, already used, expired); `Network` with
+     * `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+     * a transport code otherwise. Runs on the core's threads.
+     */
+open func enrollWithCode(profileId: ProfileId, policyId: String, code: String)async throws  -> MonitoringInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code(
+                        self.uniffiCloneHandle(),FfiConverterTypeProfileId_lower(profileId),FfiConverterString.lower(policyId),FfiConverterString.lower(code)
+                )
+            },
+            pollFunc: ffi_selfreport_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_selfreport_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_selfreport_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeMonitoringInfo_lift,
+            errorHandler: FfiConverterTypeSelfReportError_lift
+        )
 }
     
     /**
@@ -8225,6 +8265,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_enroll() != 49949) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code() != 60197) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() != 48645) {

@@ -469,6 +469,11 @@ RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_end_monitoring(uint64_t pt
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_enroll(uint64_t ptr, RustBuffer profile_id, RustBuffer order, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ENROLL_WITH_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ENROLL_WITH_CODE
+uint64_t uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code(uint64_t ptr, RustBuffer profile_id, RustBuffer policy_id, RustBuffer code
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_UPDATE_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_UPDATE_PROFILE
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_update_profile(uint64_t ptr, RustBuffer profile_id, RustBuffer profile, RustCallStatus *_Nonnull out_status
@@ -1064,6 +1069,12 @@ uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ENROLL
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ENROLL
 uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_enroll(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ENROLL_WITH_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ENROLL_WITH_CODE
+uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code(void
     
 );
 #endif

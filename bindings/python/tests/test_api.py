@@ -119,3 +119,16 @@ def test_an_enrollment_order_opens_the_form_only_enrolled_people_file(sr, tmp_pa
     core.save_record(profile, policy.id, "daily", None, answers)
     with pytest.raises(sr.SelfReportError.Conflict):
         core.end_monitoring(period.id, None)
+
+
+def test_a_mistyped_enrollment_code_is_refused_before_anything_is_sent(sr, tmp_path, key, options, fixture):
+    core = asyncio.run(sr.SelfReport.open(str(tmp_path / "store"), key, options))
+    policy = core.install_policy(Path(fixture["enrollment_policy"]).read_bytes())
+    profile = core.add_profile(sr.NewProfile(display_name="Mum", name="王芳", id_number=None,
+                                             phone=None, birth_date=None, passport_number=None))
+    # No drop box answers at the policy's endpoint: only a local refusal can come back.
+    for typed in ["ABCDE-FGHJK", "ABCDE-FGHJK-U", "00000-00000-1"]:
+        with pytest.raises(sr.SelfReportError.InvalidInput) as raised:
+            asyncio.run(core.enroll_with_code(profile, policy.id, typed))
+        assert (raised.value.code, raised.value.field) == ("EnrollmentCodeMalformed", "code")
+    assert core.monitoring_periods() == []

@@ -826,6 +826,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_enroll(
     ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code(
+    ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_update_profile(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_keysource_wrap(
@@ -935,6 +937,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_enroll(`ptr`: Long,`profileId`: RustBuffer.ByValue,`order`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_update_profile(`ptr`: Long,`profileId`: RustBuffer.ByValue,`profile`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_clone_keysource(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1208,6 +1212,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll() and 0xFFFF) != 49949) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_enroll_with_code() and 0xFFFF) != 60197) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_update_profile() and 0xFFFF) != 48645) {
@@ -2696,6 +2703,19 @@ public interface SelfReportInterface {
     fun `enroll`(`profileId`: ProfileId, `order`: kotlin.ByteArray): MonitoringInfo
     
     /**
+     * Enrolls a profile with a typed enrollment code (for a phone without a camera):
+     * the code is normalized and checked on the device first (`InvalidInput` with the
+     * code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+     * of the installed policy `policy_id` over its pinned transport, and the order it
+     * gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+     * `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+     * drop box does not hold (never registered, already used, expired); `Network` with
+     * `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+     * a transport code otherwise. Runs on the core's threads.
+     */
+    suspend fun `enrollWithCode`(`profileId`: ProfileId, `policyId`: kotlin.String, `code`: kotlin.String): MonitoringInfo
+    
+    /**
      * Replaces a profile's attributes, validated as `add_profile` validates them. Its id
      * stays, so its records, periods and pseudonyms stay its own. `InvalidInput` names
      * the attribute at fault; nothing changes.
@@ -3514,6 +3534,41 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
     )
     }
     
+
+    
+    /**
+     * Enrolls a profile with a typed enrollment code (for a phone without a camera):
+     * the code is normalized and checked on the device first (`InvalidInput` with the
+     * code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box
+     * of the installed policy `policy_id` over its pinned transport, and the order it
+     * gives is enrolled as `enroll` does (an order for another policy: `PolicyRefused`,
+     * `EnrollmentOutsidePolicy`). `NotFound` (`EnrollmentCodeUnknown`) for a code the
+     * drop box does not hold (never registered, already used, expired); `Network` with
+     * `EnrollmentCodeRateLimited` (the wait in `detail`), `EnrollmentCodeUnavailable` or
+     * a transport code otherwise. Runs on the core's threads.
+     */
+    @Throws(SelfReportException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `enrollWithCode`(`profileId`: ProfileId, `policyId`: kotlin.String, `code`: kotlin.String) : MonitoringInfo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_enroll_with_code(
+                uniffiHandle,
+                
+        FfiConverterTypeProfileId.lower(`profileId`),
+        FfiConverterString.lower(`policyId`),
+        FfiConverterString.lower(`code`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_selfreport_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_selfreport_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeMonitoringInfo.lift(it) },
+        // Error FFI converter
+        SelfReportException.ErrorHandler,
+    )
+    }
 
     
     /**

@@ -180,6 +180,12 @@ class FakeCore : SelfReportInterface {
         throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "the fake core trusts no order")
     }
 
+    /** A typed code stands for an order, which the fake refuses as [enroll] does. */
+    override suspend fun enrollWithCode(profileId: ProfileId, policyId: String, code: String): MonitoringInfo {
+        live()
+        throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "the fake core trusts no order")
+    }
+
     override fun endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?): MonitoringInfo {
         live()
         val index = monitoring.indexOfFirst { it.id == monitoringId }
