@@ -92,6 +92,10 @@ def main() -> int:
     console_key = run / "console.pub"
     console_key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
     command += ["--console-key", str(console_key)]
+    # The served policy's root, so the typed enrollment codes' routes are on: a registered
+    # order must be signed by the policy's signer (none schemathesis makes is: 403), and a
+    # redeemed code must have been registered (none was: 404, then 429 past the limit).
+    command += ["--trust", str(fixture_dir / "authority" / "signing.pub")]
     log = open(run / "dropbox.log", "w")
     dropbox = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True

@@ -2,7 +2,7 @@
 //! the policy's signer is registered under a code's hash (201, again 200, another order
 //! 409, a new code for the same order replaces the old), redeemed once (then 404, as an
 //! unknown or expired code is); a forged order, one for another policy and one past its
-//! period are refused (422); the database holds the code's hash, never the code; the
+//! period are refused (403); the database holds the code's hash, never the code; the
 //! retention job deletes expired codes; redemption is limited per client address on its
 //! own, and a flood from one address leaves another's redemption alone; without `--trust`
 //! the routes are 404.
@@ -204,9 +204,11 @@ async fn codes_are_registered_idempotently_and_redeemed_once(backend: Backend) {
     assert_eq!(response.status(), 404);
     assert_eq!(error_code(response).await, "NotFound");
 
-    // Redeemed once, as typed (grouped, lower case): the order, byte for byte.
+    // The drop box takes the normalized form only (the device normalizes what was typed).
     let typed = replacement.grouped().to_lowercase();
-    let response = redeem(&drop_box, &typed).await;
+    assert_eq!(redeem(&drop_box, &typed).await.status(), 400);
+    // Redeemed once: the order, byte for byte.
+    let response = redeem(&drop_box, replacement.as_str()).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.bytes().await.unwrap().to_vec(), first);
     assert!(rows(&drop_box.db).await.is_empty());
@@ -240,7 +242,7 @@ async fn orders_the_policy_would_refuse_are_refused(backend: Backend) {
         ("not an order", b"{}".to_vec()),
     ] {
         let response = register(&drop_box, &hash, &body).await;
-        assert_eq!(response.status(), 422, "{what}");
+        assert_eq!(response.status(), 403, "{what}");
         assert_eq!(error_code(response).await, "OrderRefused", "{what}");
     }
     let good = signed(&key, &order("sh-arrivals", &day(-1), 14));
@@ -250,14 +252,22 @@ async fn orders_the_policy_would_refuse_are_refused(backend: Backend) {
         assert_eq!(register(&drop_box, bad_hash, &good).await.status(), 404);
     }
     assert!(rows(&drop_box.db).await.is_empty());
-    // Not a code: 400, and nothing looked up.
+    // A code of the right shape whose check symbol does not match is simply unknown.
+    let mut wrong = EnrollmentCode::generate().unwrap().as_str().to_owned();
+    let last = if wrong.ends_with('7') { "8" } else { "7" };
+    wrong.replace_range(10.., last);
+    assert_eq!(redeem(&drop_box, &wrong).await.status(), 404);
+    // Not a code in its normalized form: 400, and nothing looked up (five attempts, from
+    // an address of their own: the limit would answer a sixth).
+    let client = drop_box.tls.client_from("127.0.0.5".parse().unwrap());
     for body in [
-        json!({"code": "ABCDE-FGHJK"}),
+        json!({"code": "ABCDE-FGHJK-M"}),
+        json!({"code": "abcdefghjkm"}),
+        json!({"code": "ABCDEFGHJKU"}),
         json!({"code": 5}),
         json!({"kode": "x"}),
     ] {
-        let response = drop_box
-            .client
+        let response = client
             .post(format!("{}/enrollment-codes/redeem", drop_box.url))
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).unwrap())

@@ -21,7 +21,7 @@ use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate};
-use selfreport_core::enrollment_code::EnrollmentCode;
+use selfreport_core::enrollment_code::{CODE_ALPHABET, CODE_SYMBOLS};
 use selfreport_core::policy::enrollment::{MAX_SIGNED_ENROLLMENT_BYTES, SignedEnrollment};
 use selfreport_core::policy::{TrustAnchors, VerifiedPolicy};
 use selfreport_core::sync::wire::body_digest;
@@ -68,8 +68,9 @@ struct Redemption {
 }
 
 /// `PUT {base}/enrollment-codes/{code hash}`: 201 registered, 200 registered before for
-/// the same order, 409 registered for another order, 422 an order this drop box's policy
-/// does not accept (or whose period is over); the reply names when the code expires.
+/// the same order, 409 registered for another order, 403 an order this drop box's policy
+/// does not accept, as a device would refuse it, or whose period is over (the caller is
+/// not the policy's signer); the reply names when the code expires.
 pub(crate) async fn register_code(
     State(state): State<Arc<AppState>>,
     code_hash: Result<Path<String>, PathRejection>,
@@ -137,7 +138,8 @@ fn expiry_day(last_day: NaiveDate) -> NaiveDate {
 
 /// `POST {base}/enrollment-codes/redeem` with `{"code":"..."}`: 200 with the signed order
 /// (and the code is gone), 404 for a code unknown, used or expired, 429 past the client
-/// address's redemptions, 400 for a body that is not a well-formed code.
+/// address's redemptions, 400 for a body that is not `{"code":...}` with eleven symbols of
+/// the alphabet (the normalized form; the code's SHA-256 is looked up).
 pub(crate) async fn redeem_code(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match redeem(&state, request).await {
         Ok(response) => response,
@@ -164,11 +166,17 @@ async fn redeem(state: &AppState, request: Request) -> Result<Response, ApiError
         .await
         .ok_or_else(malformed)?;
     let redemption: Redemption = serde_json::from_slice(&body).map_err(|_| malformed())?;
-    let code = EnrollmentCode::parse(&redemption.code).map_err(|_| malformed())?;
+    // The normalized form only (the device normalizes what was typed). A check symbol
+    // that does not match is not looked at: such a code is simply not registered.
+    let normalized = redemption.code.len() == CODE_SYMBOLS
+        && redemption.code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+    if !normalized {
+        return Err(malformed());
+    }
     let now = state.clock.now().timestamp();
     match state
         .storage
-        .redeem_enrollment_code(code.lookup_hash(), now)
+        .redeem_enrollment_code(body_digest(redemption.code.as_bytes()), now)
         .await
     {
         Ok(Some(order)) => Ok(json(StatusCode::OK, order)),

@@ -347,12 +347,13 @@ impl ApiError {
     }
 
     /// A registered order the served policy does not accept, as a device would refuse it
-    /// (another signer, another policy, outside its regions or forms), or past its period.
+    /// (not an order, another signer, another policy, outside its regions or forms), or
+    /// past its period: only the policy's signer registers codes.
     pub(crate) fn order_refused() -> Self {
         Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::FORBIDDEN,
             "OrderRefused",
-            "the order does not verify against the policy this drop box serves, or its period is over",
+            "the order is not one the policy this drop box serves accepts, or its period is over",
         )
     }
 
