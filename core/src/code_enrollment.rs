@@ -7,8 +7,7 @@ use crate::enrollment_code::{EnrollmentCode, EnrollmentCodeError};
 use crate::error::Result;
 use crate::facade::SelfReport;
 use crate::model::{MonitoringPeriod, ProfileId};
-use crate::policy::PolicyError;
-use crate::policy::enrollment::{MAX_SIGNED_ENROLLMENT_BYTES, SignedEnrollment};
+use crate::policy::enrollment::MAX_SIGNED_ENROLLMENT_BYTES;
 use crate::sync::retry::parse_retry_after;
 use crate::sync::transport::{Transport, TransportConfig};
 
@@ -59,14 +58,7 @@ impl SelfReport {
             }
             status => return Err(EnrollmentCodeError::Unavailable { status }.into()),
         }
-        let signed = SignedEnrollment::parse(&reply.body)?;
-        if signed.order().policy_id != policy_id {
-            return Err(PolicyError::EnrollmentOutsidePolicy {
-                detail: format!("the drop box gave an order for another policy than {policy_id}"),
-            }
-            .into());
-        }
-        self.enroll(profile, &reply.body)
+        self.enroll_order(profile, &reply.body, Some(policy_id))
     }
 }
 

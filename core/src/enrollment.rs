@@ -11,7 +11,7 @@ use crate::model::{
     MonitoringPeriod, MonitoringReason, PeriodOrder, ProfileId, Rule, ValidationError,
 };
 use crate::policy::enrollment::{OrderReason, SignedEnrollment};
-use crate::policy::{Form, FormEnrollment, OncePer, PolicyDocument};
+use crate::policy::{Form, FormEnrollment, OncePer, PolicyDocument, PolicyError};
 use crate::store::NewMonitoringPeriod;
 
 /// The field id problems with the record's own date are reported under.
@@ -27,8 +27,26 @@ impl SelfReport {
     /// `EnrollmentOutsidePolicy`) for an order that does not hold; `Conflict` when the
     /// person already has a period under the policy on one of its days.
     pub fn enroll(&self, profile: &ProfileId, order: &[u8]) -> Result<MonitoringPeriod> {
+        self.enroll_order(profile, order, None)
+    }
+
+    /// [`SelfReport::enroll`], refusing (`EnrollmentOutsidePolicy`) an order for another
+    /// policy than `expected` when given: what a drop box answered for a typed code must
+    /// be for the policy whose drop box was asked.
+    pub(crate) fn enroll_order(
+        &self,
+        profile: &ProfileId,
+        order: &[u8],
+        expected: Option<&str>,
+    ) -> Result<MonitoringPeriod> {
         self.store().profile(profile)?;
         let signed = SignedEnrollment::parse(order)?;
+        if expected.is_some_and(|expected| expected != signed.order().policy_id) {
+            return Err(PolicyError::EnrollmentOutsidePolicy {
+                detail: "the drop box gave an order for another policy".to_owned(),
+            }
+            .into());
+        }
         let policy = self.store().policy(&signed.order().policy_id)?;
         let order = signed.verify(&policy, self.trust_anchors(), self.today())?;
         let document = policy.document();

@@ -43,7 +43,7 @@ pub enum EnrollmentCodeError {
     Malformed(String),
     /// The drop box holds no order for this code: never registered, already redeemed,
     /// or expired (it does not say which).
-    #[error("the drop box knows no order for this code (unknown, already used or expired)")]
+    #[error("no order for this code at the drop box (unknown, used or expired)")]
     Unknown,
     /// Too many codes were tried from this address lately; try again after the delay.
     #[error("too many codes tried; try again in {retry_after_seconds} s")]
@@ -53,7 +53,7 @@ pub enum EnrollmentCodeError {
     },
     /// The drop box answered outside the protocol (a server error, another status); the
     /// code was not used up and may be tried again later.
-    #[error("the drop box could not redeem the code (HTTP {status})")]
+    #[error("the drop box did not redeem the code (HTTP {status})")]
     Unavailable {
         /// The HTTP status it answered with.
         status: u16,
@@ -102,48 +102,37 @@ impl EnrollmentCode {
         Ok(Self(Zeroizing::new(text)))
     }
 
-    /// Reads a code as typed: normalized, then checked for its alphabet, length and check
-    /// symbol.
+    /// Reads a code as typed: normalized (ASCII spaces, tabs, line breaks and hyphens
+    /// dropped), then checked for its alphabet, length and check symbol.
     pub fn parse(typed: &str) -> Result<Self, EnrollmentCodeError> {
         if typed.len() > MAX_TYPED_LEN {
-            return Err(EnrollmentCodeError::Malformed(format!(
-                "{} characters is too long for a code of {CODE_SYMBOLS} symbols",
-                typed.chars().count()
-            )));
+            return Err(EnrollmentCodeError::Malformed("not 11 symbols".to_owned()));
         }
         let mut normalized = Zeroizing::new(String::with_capacity(CODE_SYMBOLS));
         let mut values = Zeroizing::new(Vec::with_capacity(CODE_SYMBOLS));
-        for typed_char in typed.chars() {
-            if typed_char == '-' || typed_char.is_whitespace() {
+        for typed_byte in typed.bytes() {
+            if matches!(typed_byte, b'-' | b' ' | b'\t' | b'\n' | b'\r') {
                 continue;
             }
-            let symbol = match typed_char.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
+            let symbol = match typed_byte.to_ascii_uppercase() {
+                b'O' => b'0',
+                b'I' | b'L' => b'1',
                 other => other,
             };
-            let value = u8::try_from(symbol)
-                .ok()
-                .and_then(|byte| CODE_ALPHABET.iter().position(|known| *known == byte));
-            let Some(value) = value else {
-                return Err(EnrollmentCodeError::Malformed(format!(
-                    "`{}` is not a symbol of a code (digits and letters other than U)",
-                    typed_char.escape_default()
-                )));
+            let Some(value) = CODE_ALPHABET.iter().position(|known| *known == symbol) else {
+                return Err(EnrollmentCodeError::Malformed(
+                    "only digits and letters other than U".to_owned(),
+                ));
             };
-            normalized.push(symbol);
+            normalized.push(char::from(symbol));
             values.push(u8::try_from(value).unwrap_or(0));
         }
         if values.len() != CODE_SYMBOLS {
-            return Err(EnrollmentCodeError::Malformed(format!(
-                "{} symbols, not {CODE_SYMBOLS}",
-                values.len()
-            )));
+            return Err(EnrollmentCodeError::Malformed("not 11 symbols".to_owned()));
         }
         if damm(&values) != 0 {
             return Err(EnrollmentCodeError::Malformed(
-                "the check symbol does not match: a symbol was mistyped or two were swapped"
-                    .to_owned(),
+                "wrong check symbol: a symbol mistyped or two swapped".to_owned(),
             ));
         }
         Ok(Self(normalized))

@@ -396,23 +396,13 @@ impl Transport {
 
     /// `POST {endpoint}/submissions` with `body`.
     pub async fn post_submission(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
-        let request = self
-            .client
-            .post(self.url("submissions")?)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        self.send(request).await
+        self.post_json("submissions", body).await
     }
 
     /// `POST {endpoint}/submissions/batch` with a body made by
     /// [`batch_body`](super::wire::batch_body).
     pub async fn post_batch(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
-        let request = self
-            .client
-            .post(self.url("submissions/batch")?)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        self.send(request).await
+        self.post_json("submissions/batch", body).await
     }
 
     /// Whether the endpoint takes batches (it has not answered one with 404 or 405).
@@ -462,12 +452,7 @@ impl Transport {
     /// `POST {endpoint}/enrollment-codes/redeem` with `body` (`{"code":"..."}`): the
     /// signed enrollment order a typed code stands for, once.
     pub async fn redeem_enrollment_code(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
-        let request = self
-            .client
-            .post(self.url("enrollment-codes/redeem")?)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        self.send(request).await
+        self.post_json("enrollment-codes/redeem", body).await
     }
 
     /// `PUT {endpoint}/enrollment-codes/{code_hash}` with a signed enrollment order: the
@@ -482,6 +467,17 @@ impl Transport {
             .put(self.url(&format!("enrollment-codes/{code_hash}"))?)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(order);
+        self.send(request).await
+    }
+
+    /// `POST {endpoint}/{path}` with a JSON `body`: one request builder for every route
+    /// that posts, so each caller's future holds a call rather than a copy of it.
+    async fn post_json(&self, path: &str, body: Vec<u8>) -> Result<Reply, TransportError> {
+        let request = self
+            .client
+            .post(self.url(path)?)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
         self.send(request).await
     }
 
