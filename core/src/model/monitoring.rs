@@ -309,6 +309,7 @@ mod tests {
                 url: "https://report.example.org/v1".into(),
                 spki_sha256: vec![],
                 receipt_key: String::new(),
+                token_keys: Vec::new(),
             },
             recipients: BTreeMap::new(),
             monitoring: Some(Monitoring { days: 14 }),

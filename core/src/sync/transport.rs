@@ -570,6 +570,7 @@ mod tests {
             url: url.to_owned(),
             spki_sha256: vec![pin.to_owned()],
             receipt_key: String::new(),
+            token_keys: Vec::new(),
         }
     }
 

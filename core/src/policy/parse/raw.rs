@@ -66,6 +66,19 @@ pub(super) struct RawEndpoint {
     pub(super) url: String,
     pub(super) spki_sha256: Vec<String>,
     pub(super) receipt_key: String,
+    /// `/2` only.
+    #[serde(default)]
+    pub(super) token_keys: Option<Vec<RawTokenKey>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTokenKey {
+    #[serde(rename = "use")]
+    pub(super) usage: String,
+    pub(super) spki: String,
+    pub(super) from: NaiveDate,
+    pub(super) until: NaiveDate,
 }
 
 #[derive(Deserialize)]
