@@ -395,10 +395,29 @@ impl Transport {
     }
 
     /// `POST {endpoint}/submissions` with `body`.
-    pub async fn post_submission(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
-        let request = self
+    /// With `authorization`, the `Authorization` header (an upload token:
+    /// `PrivateToken token="…"`).
+    pub async fn post_submission(
+        &self,
+        body: Vec<u8>,
+        authorization: Option<&str>,
+    ) -> Result<Reply, TransportError> {
+        let mut request = self
             .client
             .post(self.url("submissions")?)
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(value) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        self.send(request.body(body)).await
+    }
+
+    /// `POST {endpoint}/tokens`: a batch of token requests (docs/protocol.md, "POST
+    /// {url}/tokens").
+    pub async fn post_tokens(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
+        let request = self
+            .client
+            .post(self.url("tokens")?)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
         self.send(request).await
@@ -656,7 +675,10 @@ mod tests {
             &config(&server),
         )
         .unwrap();
-        transport.post_submission(b"{}".to_vec()).await.unwrap();
+        transport
+            .post_submission(b"{}".to_vec(), None)
+            .await
+            .unwrap();
         transport.post_batch(b"{}".to_vec()).await.unwrap();
         transport
             .delete_submission("0123456789abcdef0123456789abcdef", "token")
@@ -698,7 +720,7 @@ mod tests {
         let transport =
             Transport::for_endpoint(&endpoint(&server.url, &other_pin), &config(&server)).unwrap();
         let error = transport
-            .post_submission(b"secret".to_vec())
+            .post_submission(b"secret".to_vec(), None)
             .await
             .unwrap_err();
         assert_eq!(
@@ -744,7 +766,10 @@ mod tests {
                 &config(&server),
             )
             .unwrap();
-            let error = transport.post_submission(b"{}".to_vec()).await.unwrap_err();
+            let error = transport
+                .post_submission(b"{}".to_vec(), None)
+                .await
+                .unwrap_err();
             assert!(
                 matches!(error, TransportError::Redirected(_)),
                 "{location}: {error:?}"

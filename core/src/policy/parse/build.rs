@@ -172,7 +172,7 @@ pub(super) fn build_endpoint(
     let token_keys = match (format, raw.token_keys) {
         (_, None) => Vec::new(),
         (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("endpoint.token_keys")),
-        (_, Some(keys)) => super::token_keys::build_token_keys(keys, valid_from, valid_until)?,
+        (_, Some(keys)) => super::token_keys::build_token_keys(&keys, valid_from, valid_until)?,
     };
     Ok(Endpoint {
         url: raw.url,

@@ -66,19 +66,10 @@ pub(super) struct RawEndpoint {
     pub(super) url: String,
     pub(super) spki_sha256: Vec<String>,
     pub(super) receipt_key: String,
-    /// `/2` only.
+    /// `/2` only; read by hand (`token_keys.rs`), which costs the mobile library less
+    /// than a derived reader.
     #[serde(default)]
-    pub(super) token_keys: Option<Vec<RawTokenKey>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawTokenKey {
-    #[serde(rename = "use")]
-    pub(super) usage: String,
-    pub(super) spki: String,
-    pub(super) from: NaiveDate,
-    pub(super) until: NaiveDate,
+    pub(super) token_keys: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]

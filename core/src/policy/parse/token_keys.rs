@@ -1,90 +1,122 @@
 //! `endpoint.token_keys` (`selfreport.policy/2`): the schedule of the drop box's upload
 //! token issuer keys, one key at a time per use, rotated on the days the policy publishes.
 
-use std::collections::BTreeSet;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
+use serde_json::Value;
 
 use super::super::{PolicyError, TokenKey, TokenKeyUse};
 use super::checks::{check_count, setting};
-use super::raw::RawTokenKey;
 use crate::token::{IssuerKey, MAX_SPKI_BYTES};
 
 /// Most issuer keys one policy may list.
 const MAX_TOKEN_KEYS: usize = 32;
 
-/// Reads the schedule, strictly: each key a 2048-bit RSASSA-PSS (SHA-384)
-/// SubjectPublicKeyInfo in standard base64, no key listed twice, and for each use its
-/// keys' windows following one another without gap or overlap from `valid_from` to
-/// `valid_until`, so that on every day of the policy exactly one key of each use issues.
+/// The keys of one schedule entry.
+const ENTRY_KEYS: [&str; 4] = ["from", "spki", "until", "use"];
+
+/// Reads the schedule, strictly: an array of objects of exactly `use`, `spki`, `from`
+/// and `until`; each key a 2048-bit RSASSA-PSS (SHA-384) SubjectPublicKeyInfo in standard
+/// base64, no key listed twice, and for each use its keys' windows following one another
+/// without gap or overlap from `valid_from` to `valid_until`, so that on every day of the
+/// policy exactly one key of each use issues.
 pub(super) fn build_token_keys(
-    raw: Vec<RawTokenKey>,
+    raw: &Value,
     valid_from: NaiveDate,
     valid_until: NaiveDate,
 ) -> Result<Vec<TokenKey>, PolicyError> {
-    check_count("endpoint token keys", raw.len(), MAX_TOKEN_KEYS)?;
-    let mut seen = BTreeSet::new();
-    let mut keys = Vec::with_capacity(raw.len());
-    for (index, raw) in raw.into_iter().enumerate() {
+    let malformed = |detail: &str| PolicyError::Malformed {
+        detail: format!("endpoint.token_keys: {detail}"),
+    };
+    let entries = raw
+        .as_array()
+        .ok_or_else(|| malformed("expected an array"))?;
+    check_count("endpoint token keys", entries.len(), MAX_TOKEN_KEYS)?;
+    let mut keys: Vec<TokenKey> = Vec::with_capacity(entries.len());
+    let mut key_ids: Vec<[u8; 32]> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
         let what = || format!("endpoint.token_keys[{index}]");
-        let usage = match raw.usage.as_str() {
+        let object = entry
+            .as_object()
+            .ok_or_else(|| malformed("each key is an object"))?;
+        if object.len() != ENTRY_KEYS.len()
+            || !ENTRY_KEYS.iter().all(|key| object.contains_key(*key))
+        {
+            return Err(malformed("each key has exactly use, spki, from and until"));
+        }
+        let text = |name: &str| {
+            object
+                .get(name)
+                .and_then(Value::as_str)
+                .ok_or_else(|| malformed("use, spki, from and until are strings"))
+        };
+        let date = |name: &str| {
+            text(name)?
+                .parse::<NaiveDate>()
+                .map_err(|_| malformed("from and until are dates (YYYY-MM-DD)"))
+        };
+        let usage = match text("use")? {
             "enrolled" => TokenKeyUse::Enrolled,
             "open" => TokenKeyUse::Open,
             _ => return Err(setting(what(), "`use` must be `enrolled` or `open`")),
         };
-        if raw.spki.len() > MAX_SPKI_BYTES * 4 / 3 + 4 {
+        let encoded = text("spki")?;
+        if encoded.len() > MAX_SPKI_BYTES * 4 / 3 + 4 {
             return Err(PolicyError::BadKey { what: what() });
         }
         let spki = STANDARD
-            .decode(&raw.spki)
+            .decode(encoded)
             .map_err(|_| PolicyError::BadKey { what: what() })?;
         let key = IssuerKey::from_spki(&spki).map_err(|_| PolicyError::BadKey { what: what() })?;
-        if !seen.insert(*key.key_id()) {
+        if key_ids.contains(key.key_id()) {
             return Err(PolicyError::Duplicate {
                 what: "endpoint token key".into(),
-                id: raw.spki,
+                id: encoded.to_owned(),
             });
         }
-        if raw.until < raw.from {
+        key_ids.push(*key.key_id());
+        let (from, until) = (date("from")?, date("until")?);
+        if until < from {
             return Err(setting(what(), "`until` is before `from`"));
         }
         keys.push(TokenKey {
             usage,
             spki,
-            from: raw.from,
-            until: raw.until,
+            from,
+            until,
         });
     }
     for usage in [TokenKeyUse::Enrolled, TokenKeyUse::Open] {
-        let mut windows: Vec<(NaiveDate, NaiveDate)> = keys
-            .iter()
-            .filter(|key| key.usage == usage)
-            .map(|key| (key.from, key.until))
-            .collect();
-        if windows.is_empty() {
+        let of_use: Vec<&TokenKey> = keys.iter().filter(|key| key.usage == usage).collect();
+        if of_use.is_empty() {
             continue;
         }
-        windows.sort();
+        // Walk the schedule from valid_from: each day after a key's window must start
+        // exactly one other key, until valid_until is reached by the last.
         let mut next = valid_from;
-        for (from, until) in windows {
-            if from != next {
+        for _ in 0..of_use.len() {
+            let starting: Vec<&&TokenKey> = of_use.iter().filter(|key| key.from == next).collect();
+            let [key] = starting.as_slice() else {
                 return Err(setting(
                     "endpoint.token_keys",
                     format!(
                         "the `{}` keys must follow one another from valid_from to valid_until \
-                         without gap or overlap; one starts on {from}, expected {next}",
-                        usage.as_str()
+                         without gap or overlap; {} of them start on {next}",
+                        usage.as_str(),
+                        starting.len()
                     ),
                 ));
-            }
-            next = until.succ_opt().unwrap_or(until);
+            };
+            next = key.until.succ_opt().unwrap_or(key.until);
         }
         if next.pred_opt() != Some(valid_until) {
             return Err(setting(
                 "endpoint.token_keys",
-                format!("the `{}` keys must reach valid_until", usage.as_str()),
+                format!(
+                    "the `{}` keys must follow one another from valid_from and reach valid_until",
+                    usage.as_str()
+                ),
             ));
         }
     }
