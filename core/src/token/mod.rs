@@ -48,6 +48,67 @@ pub enum TokenError {
     /// The operating system's random generator failed.
     #[error("the system random generator failed")]
     Random,
+    /// The issuer's reply is not a token response answering each request once.
+    #[error("the token issuer's reply is not a token response for these requests")]
+    MalformedResponse,
+}
+
+impl TokenError {
+    /// A stable code apps and tests can match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadIssuerKey(_) => "TokenBadIssuerKey",
+            Self::BadBlindSignature => "TokenBadBlindSignature",
+            Self::MalformedToken => "TokenMalformed",
+            Self::MalformedRequest => "TokenMalformedRequest",
+            Self::MalformedPending => "TokenMalformedPending",
+            Self::BadChallenge => "TokenBadChallenge",
+            Self::Random => "TokenRandom",
+            Self::MalformedResponse => "TokenMalformedResponse",
+        }
+    }
+}
+
+/// The format of the issuer's reply to `POST {url}/tokens`.
+pub const RESPONSE_FORMAT: &str = "selfreport.token-response/1";
+
+/// Reads the issuer's reply to `count` token requests: a JSON object of exactly
+/// `format` ([`RESPONSE_FORMAT`]) and `responses`, one base64url blind signature (padded
+/// or not) per request, each of [`NK`] bytes. The signatures, in request order.
+pub fn read_token_response(body: &[u8], count: usize) -> Result<Vec<Vec<u8>>, TokenError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let reply: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| TokenError::MalformedResponse)?;
+    let object = reply.as_object().ok_or(TokenError::MalformedResponse)?;
+    let responses = object
+        .get("responses")
+        .and_then(serde_json::Value::as_array)
+        .ok_or(TokenError::MalformedResponse)?;
+    if object.len() != 2
+        || object.get("format").and_then(serde_json::Value::as_str) != Some(RESPONSE_FORMAT)
+        || responses.len() != count
+    {
+        return Err(TokenError::MalformedResponse);
+    }
+    responses
+        .iter()
+        .map(|response| {
+            let text = response.as_str().ok_or(TokenError::MalformedResponse)?;
+            let signature = URL_SAFE_NO_PAD
+                .decode(
+                    text.strip_suffix("==")
+                        .or(text.strip_suffix('='))
+                        .unwrap_or(text),
+                )
+                .map_err(|_| TokenError::MalformedResponse)?;
+            if signature.len() == NK {
+                Ok(signature)
+            } else {
+                Err(TokenError::MalformedResponse)
+            }
+        })
+        .collect()
 }
 
 /// A token requested and not yet signed: its input and the blinding secret. Kept by the

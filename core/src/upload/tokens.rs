@@ -4,8 +4,7 @@
 //! at its first attempt, which then spends the same token on every resend.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use serde_json::Value;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::Result;
 use crate::facade::SelfReport;
@@ -15,7 +14,7 @@ use crate::policy::{FormEnrollment, PolicyDocument, TokenKeyUse, VerifiedPolicy}
 use crate::store::{OutboxItem, PendingRequest, TokenPool};
 use crate::sync::Transports;
 use crate::sync::transport::{Transport, TransportConfig};
-use crate::token::{IssuerKey, PendingToken, TokenChallenge};
+use crate::token::{IssuerKey, PendingToken, TokenChallenge, read_token_response};
 
 /// Most token requests in one `POST {url}/tokens`.
 const MAX_REQUESTS: usize = 64;
@@ -26,9 +25,6 @@ const OPEN_TOKENS: usize = 4;
 
 /// The format of a token request body.
 const REQUEST_FORMAT: &str = "selfreport.token-request/1";
-
-/// The format of a token response body.
-const RESPONSE_FORMAT: &str = "selfreport.token-response/1";
 
 /// Which key's tokens pay for an item of `form_id`: open forms spend open-intake tokens,
 /// every other item (forms filed under orders, their cover traffic) enrolled ones.
@@ -359,22 +355,10 @@ fn request_body(usage: TokenKeyUse, order: Option<&str>, pending: &PendingReques
 /// Finishes every pending token with its response, each verified under `key`; `None`
 /// unless the reply is a token response with one valid signature per request.
 fn finish_all(key: &IssuerKey, pending: &PendingRequest, body: &[u8]) -> Option<Vec<String>> {
-    let reply: Value = serde_json::from_slice(body).ok()?;
-    let responses = reply.get("responses")?.as_array()?;
-    if reply.get("format")?.as_str()? != RESPONSE_FORMAT
-        || reply.as_object()?.len() != 2
-        || responses.len() != pending.tokens.len()
-    {
-        return None;
-    }
-    let mut tokens = Vec::with_capacity(responses.len());
-    for (kept, response) in pending.tokens.iter().zip(responses) {
+    let signatures = read_token_response(body, pending.tokens.len()).ok()?;
+    let mut tokens = Vec::with_capacity(signatures.len());
+    for (kept, signature) in pending.tokens.iter().zip(signatures) {
         let token = PendingToken::from_bytes(&URL_SAFE_NO_PAD.decode(kept).ok()?).ok()?;
-        let response = response.as_str()?;
-        let signature = URL_SAFE
-            .decode(response)
-            .or_else(|_| URL_SAFE_NO_PAD.decode(response))
-            .ok()?;
         tokens.push(token.finish(key, &signature).ok()?.to_base64url());
     }
     Some(tokens)
