@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use selfreport_core::Options;
 use selfreport_core::sync::{SyncOptions, transport::TransportConfig};
-use selfreport_core::{Options, SystemClock};
 
 use crate::convert;
 use crate::dates::LocalDate;
@@ -108,7 +108,7 @@ impl SelfReport {
         let trust_anchors = convert::trust_anchors(&options.trust_anchors)?;
         let core_options = Options {
             trust_anchors,
-            clock: Arc::new(SystemClock),
+            clock: Arc::new(crate::clock::PlatformClock),
         };
         let core = runtime::blocking(move || {
             let bridge = Bridge(key_source);

@@ -18,6 +18,7 @@
 
 uniffi::setup_scaffolding!("selfreport");
 
+mod clock;
 mod convert;
 pub mod dates;
 mod error;

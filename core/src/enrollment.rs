@@ -33,6 +33,9 @@ impl SelfReport {
     /// [`SelfReport::enroll`], refusing (`EnrollmentOutsidePolicy`) an order for another
     /// policy than `expected` when given: what a drop box answered for a typed code must
     /// be for the policy whose drop box was asked.
+    // Not inlined: every caller (the bindings' `enroll`, a typed code's redemption) shares
+    // one copy (13.5 KB of the shipped library).
+    #[inline(never)]
     pub(crate) fn enroll_order(
         &self,
         profile: &ProfileId,
@@ -40,6 +43,7 @@ impl SelfReport {
         expected: Option<&str>,
     ) -> Result<MonitoringPeriod> {
         self.store().profile(profile)?;
+        let signed_bytes = order;
         let signed = SignedEnrollment::parse(order)?;
         if expected.is_some_and(|expected| expected != signed.order().policy_id) {
             return Err(PolicyError::EnrollmentOutsidePolicy {
@@ -67,6 +71,7 @@ impl SelfReport {
                 forms: order.forms.clone(),
                 secret: URL_SAFE_NO_PAD.encode(order.secret.as_slice()),
                 issued_at: order.issued_at.to_rfc3339(),
+                signed: Some(URL_SAFE_NO_PAD.encode(signed_bytes)),
             }),
         })?;
         Ok(period)

@@ -32,6 +32,7 @@ pub mod policy;
 mod revocations;
 pub mod store;
 pub mod sync;
+pub mod token;
 mod upload;
 
 pub use clock::{Clock, FixedClock, SystemClock};

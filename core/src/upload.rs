@@ -249,6 +249,14 @@ impl SelfReport {
         // Each policy is opened (and its consent read) once per sync, not once per item.
         let mut policies: HashMap<String, Option<Arc<VerifiedPolicy>>> = HashMap::new();
         let mut transports = Transports::default();
+        if !cancel.is_cancelled() {
+            // Tokens ahead of use: each live order's allowance at once. Boxed: its own
+            // state machine (library size).
+            let topping: std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<()>> + Send + '_>,
+            > = Box::pin(self.top_up_tokens(&mut transports, &options.transport));
+            topping.await?;
+        }
         // Ids only: each item is opened just before it is sent (see `due_submission_ids`).
         let mut due = self
             .store()
@@ -297,6 +305,19 @@ impl SelfReport {
                                 item.payload.unsendable_under(&policy, self.today())
                             {
                                 self.drop_unsendable(&item, reason)?;
+                                continue;
+                            }
+                            // Boxed: its own state machine (library size).
+                            let tokened: TokenFuture<'_> = Box::pin(self.with_upload_token(
+                                item,
+                                &policy,
+                                &mut transports,
+                                &options.transport,
+                            ));
+                            let (item, ready) = tokened.await?;
+                            if !ready {
+                                let reason = "no upload token could be had yet".to_owned();
+                                finished.push((item, policy, Attempt::Retry(None, reason)));
                                 continue;
                             }
                             (item, policy)
@@ -642,6 +663,14 @@ fn record_attempts(
                         error: reason.clone(),
                     }
                 }
+                Attempt::TokenRefused(reason) => {
+                    let delay = retry.next_delay(item.attempts.saturating_add(1), None);
+                    after_seconds = delay.as_secs();
+                    AttemptOutcome::Retry {
+                        next_attempt_at: due_at(now, delay),
+                        error: reason.clone(),
+                    }
+                }
                 Attempt::Failed(reason) => AttemptOutcome::Failed {
                     reason: reason.clone(),
                 },
@@ -650,6 +679,12 @@ fn record_attempts(
         })
         .unzip();
     let recorded = store.record_attempts(&outcomes)?;
+    // A refused token is not sent again: the next attempt takes a fresh one.
+    for (item, _, outcome) in &finished {
+        if matches!(outcome, Attempt::TokenRefused(_)) {
+            store.clear_upload_token(&item.payload.submission_id)?;
+        }
+    }
     let events = outcomes
         .into_iter()
         .zip(delays)
@@ -676,6 +711,12 @@ fn record_attempts(
         .collect();
     Ok(events)
 }
+
+/// The future of [`SelfReport::with_upload_token`], boxed.
+type TokenFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(OutboxItem, bool)>> + Send + 'a>>;
+
+mod tokens;
 
 #[cfg(test)]
 mod tests;

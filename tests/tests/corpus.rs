@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::model::{FieldKind, parse_answer};
+use selfreport_core::policy::enrollment::SignedEnrollment;
 use selfreport_core::policy::{
-    SignedPolicy, SignedRevocations, TrustAnchor, TrustAnchors, parse_delegation_document,
-    parse_policy_document,
+    SignedPolicy, SignedRevocations, TrustAnchor, TrustAnchors, VerifiedPolicy,
+    parse_delegation_document, parse_policy_document,
 };
 use selfreport_core::sync::wire::{
     BatchReply, BatchResult, Receipt, ReceiptChecker, ReceiptReply, SentSubmission,
 };
+use selfreport_core::token::{IssuerKey, PendingToken, Token, TokenError, read_token_response};
 use selfreport_tests::batch_fixture::BatchFixture;
 use selfreport_tests::reply_fixture::ReplyFixture;
 
@@ -138,6 +140,84 @@ fn revocation_code(anchors: &TrustAnchors, bytes: &[u8]) -> String {
     }
 }
 
+/// The policy `orders` cases are verified against: signed by the corpus root (see
+/// `tests/corpus/generate-token-cases.py`), verified on [`chain_day`].
+fn order_policy(anchors: &TrustAnchors) -> VerifiedPolicy {
+    let bytes = fs::read(corpus_dir().join("order-policy.signed.json")).expect("the order policy");
+    SignedPolicy::parse(&bytes)
+        .and_then(|signed| signed.verify(anchors, chain_day()))
+        .expect("the order policy verifies")
+}
+
+/// An `orders` case: a signed enrollment order, read and verified as a device enrolls
+/// with it, against [`order_policy`] on [`chain_day`].
+/// An order for another policy gets the store's `NotFound`: the device looks the policy
+/// up by the order's id, and none is installed.
+fn order_code(policy: &VerifiedPolicy, anchors: &TrustAnchors, bytes: &[u8]) -> String {
+    let order = match SignedEnrollment::parse(bytes) {
+        Ok(order) => order,
+        Err(error) => return error.code().to_owned(),
+    };
+    if order.order().policy_id != policy.id() {
+        return "NotFound".to_owned();
+    }
+    match order.verify(policy, anchors, chain_day()) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+/// What `tokens` and `token-replies` cases are read with: RFC 9578's first Blind RSA test
+/// vector (`tests/corpus/token-fixture.json`).
+struct TokenFixture {
+    key: IssuerKey,
+    challenge_digest: [u8; 32],
+    pending: PendingToken,
+}
+
+impl TokenFixture {
+    fn load() -> Self {
+        let text = fs::read_to_string(corpus_dir().join("token-fixture.json")).expect("fixture");
+        let fixture: serde_json::Value = serde_json::from_str(&text).expect("fixture JSON");
+        let hex = |name: &str| -> Vec<u8> {
+            let text = fixture[name].as_str().expect("a hex field");
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+                .collect()
+        };
+        Self {
+            key: IssuerKey::from_spki(&hex("spki")).expect("the vector's key"),
+            challenge_digest: hex("challenge_digest").try_into().expect("32 bytes"),
+            pending: PendingToken::from_bytes(&hex("pending")).expect("the pending token"),
+        }
+    }
+}
+
+/// A `tokens` case: an `Authorization` header value, read as the drop box reads it and
+/// verified under the fixture's key and challenge (`TokenUnverified` when it does not).
+fn token_code(fixture: &TokenFixture, bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match Token::from_authorization(&text) {
+        Ok(token) if token.verifies(&fixture.key, &fixture.challenge_digest) => ACCEPTED.to_owned(),
+        Ok(_) => "TokenUnverified".to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
+/// A `token-replies` case: the issuer's reply to the fixture's one request, read and
+/// finished as the device does.
+fn token_reply_code(fixture: &TokenFixture, bytes: &[u8]) -> String {
+    let finished = read_token_response(bytes, 1).and_then(|signatures| {
+        let signature = signatures.first().ok_or(TokenError::MalformedResponse)?;
+        fixture.pending.finish(&fixture.key, signature)
+    });
+    match finished {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
 /// An `answers` case: `{"kind": <FieldKind>, "text": "...", "today": "YYYY-MM-DD"}`. A
 /// case that is not of this shape produces `CorpusCaseInvalid`, which no sidecar expects.
 fn answer_code(bytes: &[u8]) -> String {
@@ -239,6 +319,8 @@ fn every_corpus_case_produces_its_expected_error() {
     let replies = ReplyFixture::new();
     let batches = BatchFixture::new();
     let anchors = chain_anchors();
+    let order_policy = order_policy(&anchors);
+    let tokens = TokenFixture::load();
     let counts = [
         (
             "policies",
@@ -278,6 +360,26 @@ fn every_corpus_case_produces_its_expected_error() {
             run_class(
                 "revocations",
                 |bytes| revocation_code(&anchors, bytes),
+                &mut failures,
+            ),
+        ),
+        (
+            "orders",
+            run_class(
+                "orders",
+                |bytes| order_code(&order_policy, &anchors, bytes),
+                &mut failures,
+            ),
+        ),
+        (
+            "tokens",
+            run_class("tokens", |bytes| token_code(&tokens, bytes), &mut failures),
+        ),
+        (
+            "token-replies",
+            run_class(
+                "token-replies",
+                |bytes| token_reply_code(&tokens, bytes),
                 &mut failures,
             ),
         ),

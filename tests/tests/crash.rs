@@ -8,7 +8,8 @@
 //! and syncs until the test kills it (`Child::kill`, SIGKILL on unix) after a random
 //! delay. After each kill:
 //!
-//! - `PRAGMA integrity_check` is `ok` on the store database (opened read-only);
+//! - `PRAGMA integrity_check` is `ok` on the store database (opened read-only, by
+//!   Python's SQLite: the one the store ships is built without the check);
 //! - every save the child acknowledged is present, holding that save or a later one, and
 //!   no record holds a save the child never started; no row is damaged;
 //! - records, outbox and ledger agree: a record is saved, queued or sent exactly as its
@@ -436,21 +437,35 @@ struct Counts {
     stored_but_pending: usize,
 }
 
+/// `PRAGMA integrity_check` on the database at `db`, opened read-only by another SQLite:
+/// Python's, since the SQLite the store ships is built without the check (-8.8 KB of the
+/// mobile library; .cargo/config.toml). An independent reader is a stronger check anyway.
+fn integrity_check(db: &std::path::Path, context: &str) -> Vec<String> {
+    const SCRIPT: &str = "import sqlite3, sys, pathlib\n\
+        uri = pathlib.Path(sys.argv[1]).resolve().as_uri() + '?mode=ro'\n\
+        for (line,) in sqlite3.connect(uri, uri=True).execute('PRAGMA integrity_check'):\n\
+        \x20   print(line)\n";
+    let output = std::process::Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(db)
+        .output()
+        .unwrap_or_else(|error| panic!("python3 for integrity_check ({context}): {error}"));
+    assert!(
+        output.status.success(),
+        "integrity_check ({context}): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Checks every invariant of the module docs; panics naming `context` on a violation.
 fn check(net: &Loopback, history: &History, context: &str) -> Counts {
     // The database file is sound, read before the core opens (and possibly checkpoints) it.
     let db = net.ws.store().join("selfreport.db");
-    let integrity: Vec<String> = {
-        let connection = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap_or_else(|error| panic!("open {} read-only ({context}): {error}", db.display()));
-        let mut statement = connection
-            .prepare("PRAGMA integrity_check")
-            .expect("integrity_check");
-        statement
-            .query_map([], |row| row.get(0))
-            .and_then(|rows| rows.collect())
-            .expect("integrity_check rows")
-    };
+    let integrity = integrity_check(&db, context);
     assert_eq!(integrity, ["ok"], "integrity_check ({context})");
 
     let store = open_store(&net.ws.store())

@@ -84,6 +84,7 @@ pub(super) fn policy(forms: Vec<Form>) -> PolicyDocument {
             url: "https://report.example.org/v1".to_owned(),
             spki_sha256: Vec::new(),
             receipt_key: String::new(),
+            token_keys: Vec::new(),
         },
         recipients: BTreeMap::from([
             ("health".to_owned(), recipient("h")),

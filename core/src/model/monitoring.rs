@@ -101,6 +101,10 @@ pub struct PeriodOrder {
     pub secret: String,
     /// When the order was issued, RFC 3339.
     pub issued_at: String,
+    /// The signed order itself, base64url, as the device received it: what it shows the
+    /// drop box to be issued upload tokens. Absent for orders enrolled before tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<String>,
 }
 
 impl fmt::Debug for PeriodOrder {
@@ -309,6 +313,7 @@ mod tests {
                 url: "https://report.example.org/v1".into(),
                 spki_sha256: vec![],
                 receipt_key: String::new(),
+                token_keys: Vec::new(),
             },
             recipients: BTreeMap::new(),
             monitoring: Some(Monitoring { days: 14 }),

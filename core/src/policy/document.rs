@@ -113,6 +113,52 @@ pub struct Endpoint {
     pub spki_sha256: Vec<String>,
     /// Ed25519 public key that signs receipts, standard base64.
     pub receipt_key: String,
+    /// `selfreport.policy/2`: the drop box's upload token issuer keys and the days each
+    /// issues on. Empty: the drop box takes uploads without tokens (every `/1` policy).
+    pub token_keys: Vec<TokenKey>,
+}
+
+impl Endpoint {
+    /// The key of `usage` that issues on `day`, if the schedule has one.
+    pub fn token_key(&self, usage: TokenKeyUse, day: NaiveDate) -> Option<&TokenKey> {
+        self.token_keys
+            .iter()
+            .find(|key| key.usage == usage && key.from <= day && day <= key.until)
+    }
+}
+
+/// One upload token issuer key of the drop box (RFC 9578 token type 0x0002): every device
+/// of one use fetches tokens under the same key on the same day, so they share one
+/// anonymity set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenKey {
+    /// Which uploads its tokens pay for.
+    pub usage: TokenKeyUse,
+    /// The key: a DER SubjectPublicKeyInfo of RSASSA-PSS (SHA-384, 48-byte salt), 2048 bits.
+    pub spki: Vec<u8>,
+    /// First day it issues.
+    pub from: NaiveDate,
+    /// Last day it issues (tokens it issued stay spendable until the drop box forgets it).
+    pub until: NaiveDate,
+}
+
+/// Which uploads a token key's tokens pay for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TokenKeyUse {
+    /// Forms filed under an enrollment order: issued to enrolled devices only.
+    Enrolled,
+    /// Open forms (a traveler's pre-registration): issued to any device, per address and day.
+    Open,
+}
+
+impl TokenKeyUse {
+    /// The name in the policy (`"enrolled"`, `"open"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enrolled => "enrolled",
+            Self::Open => "open",
+        }
+    }
 }
 
 /// A recipient of sealed submission parts.

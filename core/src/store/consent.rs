@@ -207,6 +207,17 @@ pub(super) fn read_pseudonyms_row<T: serde::de::DeserializeOwned>(
     inner: &mut Inner,
     id: &str,
 ) -> Result<Option<T>> {
+    match read_pseudonyms_bytes(inner, id)? {
+        Some(plaintext) => Ok(Some(decode::<T>("pseudonyms", id, &plaintext)?)),
+        None => Ok(None),
+    }
+}
+
+/// The plaintext of the sealed row `id` of the `pseudonyms` table, for rows not in JSON.
+pub(super) fn read_pseudonyms_bytes(
+    inner: &mut Inner,
+    id: &str,
+) -> Result<Option<crate::crypto::Plaintext>> {
     let sealed: Option<Vec<u8>> = inner
         .conn
         .query_row("SELECT sealed FROM pseudonyms WHERE id = ?1", [id], |row| {
@@ -216,8 +227,11 @@ pub(super) fn read_pseudonyms_row<T: serde::de::DeserializeOwned>(
     let Some(sealed) = sealed else {
         return Ok(None);
     };
-    let plaintext = inner
-        .keys
-        .open_row(&inner.conn, "pseudonyms", id, STANDING_EPOCH, &sealed)?;
-    Ok(Some(decode::<T>("pseudonyms", id, &plaintext)?))
+    Ok(Some(inner.keys.open_row_in_place(
+        &inner.conn,
+        "pseudonyms",
+        id,
+        STANDING_EPOCH,
+        sealed,
+    )?))
 }

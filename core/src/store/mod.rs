@@ -25,6 +25,7 @@ mod records;
 mod revocations;
 mod rows;
 mod schema;
+mod token_pool;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub use purge::PurgeReport;
 pub use records::{NewRecord, OutboxState, RecordListing, SavedRecord, StoredRecord};
 pub use revocations::RevocationsInstalled;
 pub use schema::CURRENT_VERSION;
+pub use token_pool::{PendingRequest, TokenPool};
 
 pub(crate) use keyring::{Keyring, STANDING_EPOCH};
 

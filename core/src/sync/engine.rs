@@ -14,7 +14,7 @@ use super::transport::{Transport, TransportConfig, TransportError};
 use super::wire::{
     BATCH_FORMAT, BatchReply, BatchResult, ErrorReply, MAX_BATCH_BYTES, Receipt, ReceiptChecker,
     ReceiptReply, SEALED_FORMAT, SealedPart, SealedSubmission, SentSubmission, batch_body,
-    deletion_hash,
+    deletion_hash, tokened_batch_body,
 };
 use crate::crypto::{hpke_seal, random_array, submission_info};
 use crate::error::{Error, Result};
@@ -217,6 +217,7 @@ pub(crate) fn payload(
         server_days: Some(policy.document().retention.server_days),
         withdrawn: false,
         disclosure_sha256: disclosure_digest(disclosure),
+        upload_token: None,
     }
 }
 
@@ -245,6 +246,9 @@ pub(crate) enum Attempt {
     Retry(Option<Duration>, String),
     /// The server refused for good.
     Failed(String),
+    /// The drop box refused the upload token (401: missing, invalid or spent): the item
+    /// takes a fresh token and is tried again later.
+    TokenRefused(String),
 }
 
 /// The stored bytes of an item, or why it cannot be sent (a failure for good).
@@ -290,7 +294,15 @@ async fn send_one(
     body: Vec<u8>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Attempt {
-    let reply = match transport.post_submission(body.clone()).await {
+    let authorization = item
+        .payload
+        .upload_token
+        .as_deref()
+        .map(|token| format!("PrivateToken token=\"{token}\""));
+    let reply = match transport
+        .post_submission(body.clone(), authorization.as_deref())
+        .await
+    {
         Ok(reply) => reply,
         Err(error) => return Attempt::Retry(None, transport_reason(&error)),
     };
@@ -321,8 +333,9 @@ pub const BATCH_ITEMS: usize = 16;
 
 /// Room kept in a batch request for what surrounds the bodies: the envelope
 /// `{"format":"selfreport.batch/1","submissions":[` … `]}` (31 bytes and the format) and a
-/// comma between bodies.
-const BATCH_ENVELOPE_BYTES: usize = 31 + BATCH_FORMAT.len() + BATCH_ITEMS;
+/// comma between bodies, and for each item of a `selfreport.batch/2` its token and keys
+/// (`{"token":"<472 characters>","submission":}`, at most 512 bytes).
+const BATCH_ENVELOPE_BYTES: usize = 31 + BATCH_FORMAT.len() + BATCH_ITEMS + BATCH_ITEMS * 512;
 
 /// Whether a body of `adding` bytes still fits a batch already holding `holding` bytes.
 pub(crate) fn fits_batch(holding: usize, adding: usize) -> bool {
@@ -393,7 +406,18 @@ async fn send_batch(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<Vec<Attempt>> {
     let all = |outcome: &dyn Fn() -> Attempt| Some(bodies.iter().map(|_| outcome()).collect());
-    let request = batch_body(bodies.iter().map(|(_, body)| body.as_slice()));
+    let tokened = !policy.document().endpoint.token_keys.is_empty();
+    let request = if tokened {
+        tokened_batch_body(bodies.iter().map(|(index, body)| {
+            let token = items
+                .get(*index)
+                .and_then(|item| item.payload.upload_token.as_deref())
+                .unwrap_or_default();
+            (token, body.as_slice())
+        }))
+    } else {
+        batch_body(bodies.iter().map(|(_, body)| body.as_slice()))
+    };
     let reply = match transport.post_batch(request).await {
         Ok(reply) => reply,
         Err(error) => {
@@ -479,6 +503,9 @@ fn receipt_outcome(
 /// `Retry-After` if given), any other is a refusal for good.
 fn refusal(status: u16, retry_after: Option<Duration>, detail: String) -> Attempt {
     match status {
+        401 if detail.starts_with("Token") => {
+            Attempt::TokenRefused(format!("the drop box refused the upload token ({detail})"))
+        }
         408 | 429 => Attempt::Retry(retry_after, format!("the server asked to retry ({status})")),
         status if status >= 500 => Attempt::Retry(retry_after, format!("server error {status}")),
         status => {

@@ -395,8 +395,27 @@ impl Transport {
     }
 
     /// `POST {endpoint}/submissions` with `body`.
-    pub async fn post_submission(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
-        self.post_json("submissions", body).await
+    /// With `authorization`, the `Authorization` header (an upload token:
+    /// `PrivateToken token="…"`).
+    pub async fn post_submission(
+        &self,
+        body: Vec<u8>,
+        authorization: Option<&str>,
+    ) -> Result<Reply, TransportError> {
+        let mut request = self
+            .client
+            .post(self.url("submissions")?)
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(value) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        self.send(request.body(body)).await
+    }
+
+    /// `POST {endpoint}/tokens`: a batch of token requests (docs/protocol.md, "POST
+    /// {url}/tokens").
+    pub async fn post_tokens(&self, body: Vec<u8>) -> Result<Reply, TransportError> {
+        self.post_json("tokens", body).await
     }
 
     /// `POST {endpoint}/submissions/batch` with a body made by

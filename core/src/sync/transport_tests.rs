@@ -8,6 +8,7 @@ fn endpoint(url: &str, pin: &str) -> Endpoint {
         url: url.to_owned(),
         spki_sha256: vec![pin.to_owned()],
         receipt_key: String::new(),
+        token_keys: Vec::new(),
     }
 }
 
@@ -92,7 +93,10 @@ async fn bodies_are_declared_as_exactly_application_json() {
         &config(&server),
     )
     .unwrap();
-    transport.post_submission(b"{}".to_vec()).await.unwrap();
+    transport
+        .post_submission(b"{}".to_vec(), None)
+        .await
+        .unwrap();
     transport.post_batch(b"{}".to_vec()).await.unwrap();
     transport
         .delete_submission("0123456789abcdef0123456789abcdef", "token")
@@ -134,7 +138,7 @@ async fn a_valid_chain_with_an_unpinned_key_is_refused_before_anything_is_sent()
     let transport =
         Transport::for_endpoint(&endpoint(&server.url, &other_pin), &config(&server)).unwrap();
     let error = transport
-        .post_submission(b"secret".to_vec())
+        .post_submission(b"secret".to_vec(), None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -180,7 +184,10 @@ async fn redirects_to_plain_http_or_another_origin_are_not_followed() {
             &config(&server),
         )
         .unwrap();
-        let error = transport.post_submission(b"{}".to_vec()).await.unwrap_err();
+        let error = transport
+            .post_submission(b"{}".to_vec(), None)
+            .await
+            .unwrap_err();
         assert!(
             matches!(error, TransportError::Redirected(_)),
             "{location}: {error:?}"

@@ -20,6 +20,8 @@ pub const MAX_SUBMISSION_BYTES: usize = 256 * 1024;
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// Format of a batch request body.
 pub const BATCH_FORMAT: &str = "selfreport.batch/1";
+/// Format of batch requests whose items each carry an upload token beside the submission.
+pub const TOKENED_BATCH_FORMAT: &str = "selfreport.batch/2";
 /// Domain of batch receipt signatures (over the root of a batch's hash tree).
 pub const BATCH_RECEIPT_CONTEXT: &str = "selfreport.receipt-batch/1";
 /// Most submissions in one batch request.
@@ -366,6 +368,32 @@ pub fn batch_body<'a>(bodies: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
             out.push(b',');
         }
         out.extend_from_slice(body);
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// The body of a `selfreport.batch/2` request: each submission's stored bytes with the
+/// upload token (base64url) it spends beside it, never inside the sealed bytes.
+pub fn tokened_batch_body<'a>(items: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(br#"{"format":""#);
+    out.extend_from_slice(TOKENED_BATCH_FORMAT.as_bytes());
+    out.extend_from_slice(br#"","items":["#);
+    for (n, (token, body)) in items.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"token":""#);
+        // base64url and `=`: nothing to escape in a JSON string.
+        out.extend(
+            token
+                .bytes()
+                .filter(|byte| byte.is_ascii_alphanumeric() || b"-_=".contains(byte)),
+        );
+        out.extend_from_slice(br#"","submission":"#);
+        out.extend_from_slice(body);
+        out.push(b'}');
     }
     out.extend_from_slice(b"]}");
     out

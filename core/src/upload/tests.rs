@@ -745,3 +745,4 @@ mod integrity;
 mod notices;
 mod policy_and_batches;
 mod retries;
+mod tokens;

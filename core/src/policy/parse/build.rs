@@ -41,7 +41,7 @@ pub(super) fn build_policy(
         text: check_labels("the purpose statement", raw.purpose.text, MAX_PURPOSE_CHARS)?,
     };
     let region = build_region(format, raw.region)?;
-    let endpoint = build_endpoint(raw.endpoint)?;
+    let endpoint = build_endpoint(raw.endpoint, format, raw.valid_from, raw.valid_until)?;
     let recipients = build_recipients(format, raw.recipients)?;
 
     let monitoring = match raw.monitoring {
@@ -138,7 +138,12 @@ pub(super) fn build_policy(
     })
 }
 
-pub(super) fn build_endpoint(raw: RawEndpoint) -> Result<Endpoint, PolicyError> {
+pub(super) fn build_endpoint(
+    raw: RawEndpoint,
+    format: PolicyFormat,
+    valid_from: chrono::NaiveDate,
+    valid_until: chrono::NaiveDate,
+) -> Result<Endpoint, PolicyError> {
     check_endpoint_url(&raw.url)?;
     if raw.spki_sha256.is_empty() {
         return Err(setting(
@@ -164,10 +169,16 @@ pub(super) fn build_endpoint(raw: RawEndpoint) -> Result<Endpoint, PolicyError> 
             what: "the endpoint's receipt_key".into(),
         });
     }
+    let token_keys = match (format, raw.token_keys) {
+        (_, None) => Vec::new(),
+        (PolicyFormat::V1, Some(_)) => return Err(not_in_v1("endpoint.token_keys")),
+        (_, Some(keys)) => super::token_keys::build_token_keys(&keys, valid_from, valid_until)?,
+    };
     Ok(Endpoint {
         url: raw.url,
         spki_sha256: raw.spki_sha256,
         receipt_key: raw.receipt_key,
+        token_keys,
     })
 }
 

@@ -15,6 +15,7 @@ mod raw;
 mod reference_tests;
 #[cfg(test)]
 mod tests;
+mod token_keys;
 
 use serde_json::Value;
 

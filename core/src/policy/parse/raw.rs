@@ -66,6 +66,10 @@ pub(super) struct RawEndpoint {
     pub(super) url: String,
     pub(super) spki_sha256: Vec<String>,
     pub(super) receipt_key: String,
+    /// `/2` only; read by hand (`token_keys.rs`), which costs the mobile library less
+    /// than a derived reader.
+    #[serde(default)]
+    pub(super) token_keys: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
