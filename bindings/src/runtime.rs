@@ -9,6 +9,7 @@
 //! runtime's blocking pool (store reads and writes, key derivation, file deletion). Both
 //! are created once, on first use.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
@@ -68,6 +69,14 @@ type BlockingJob = Box<dyn FnOnce() + Send>;
 /// An async task as the runtime receives it, one type for every call (see [`BlockingJob`]).
 type AsyncJob = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// What a job answers, its type erased, so the code that waits for it (the channel, the
+/// handle, the answer) is compiled once rather than once per method: each copy was a few
+/// KB of the library apps ship (docs/performance.md, "Library size").
+type Answer = Result<Box<dyn Any + Send>, SelfReportError>;
+
+/// A wait for a job's [`Answer`], one type for every call.
+type Wait = Pin<Box<dyn Future<Output = Answer> + Send>>;
+
 /// Runs blocking `work` (store reads and writes, key derivation) on the core's blocking
 /// pool; the returned future only waits for it. If that future is dropped (the app
 /// cancelled its coroutine or task), `work` still runs to its end, so a write is never
@@ -77,13 +86,22 @@ where
     T: Send + 'static,
     W: FnOnce() -> Result<T, SelfReportError> + Send + 'static,
 {
-    let (sender, receiver) = oneshot::channel();
-    let job: BlockingJob = Box::new(move || {
-        // Nobody to tell if the caller stopped waiting; the work is done either way.
-        let _ = sender.send(work());
-    });
-    let handle = runtime()?.spawn_blocking(job);
-    answer(receiver, handle).await
+    let work: Box<dyn FnOnce() -> Answer + Send> =
+        Box::new(move || work().map(|value| Box::new(value) as Box<dyn Any + Send>));
+    answered(blocking_wait(work).await)
+}
+
+/// [`blocking`] once the work's answer is erased.
+fn blocking_wait(work: Box<dyn FnOnce() -> Answer + Send>) -> Wait {
+    Box::pin(async move {
+        let (sender, receiver) = oneshot::channel();
+        let job: BlockingJob = Box::new(move || {
+            // Nobody to tell if the caller stopped waiting; the work is done either way.
+            let _ = sender.send(work());
+        });
+        let handle = runtime()?.spawn_blocking(job);
+        answer(receiver, handle).await
+    })
 }
 
 /// Runs `task` (network round trips, the sync loop) on the core's runtime; the returned
@@ -96,12 +114,31 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, SelfReportError>> + Send + 'static,
 {
-    let (sender, receiver) = oneshot::channel();
-    let job: AsyncJob = Box::pin(async move {
-        let _ = sender.send(task.await);
+    let task: Wait = Box::pin(async move {
+        task.await
+            .map(|value| Box::new(value) as Box<dyn Any + Send>)
     });
-    let handle = AbortOnDrop(runtime()?.spawn(job));
-    answer(receiver, handle).await
+    answered(spawned_wait(task).await)
+}
+
+/// [`spawned`] once the task's answer is erased.
+fn spawned_wait(task: Wait) -> Wait {
+    Box::pin(async move {
+        let (sender, receiver) = oneshot::channel();
+        let job: AsyncJob = Box::pin(async move {
+            let _ = sender.send(task.await);
+        });
+        let handle = AbortOnDrop(runtime()?.spawn(job));
+        answer(receiver, handle).await
+    })
+}
+
+/// The answer as the type the job made.
+fn answered<T: 'static>(answer: Answer) -> Result<T, SelfReportError> {
+    answer?
+        .downcast::<T>()
+        .map(|value| *value)
+        .map_err(|_| task_failed_silently())
 }
 
 /// A task's handle that aborts the task when dropped before the task ended.
@@ -124,10 +161,10 @@ impl Drop for AbortOnDrop {
 
 /// The job's answer; if it ended without one, why (from its handle). `handle` lives as
 /// long as the wait, so dropping the wait drops it (for [`spawned`], aborting the task).
-async fn answer<T>(
-    receiver: oneshot::Receiver<Result<T, SelfReportError>>,
+async fn answer(
+    receiver: oneshot::Receiver<Answer>,
     handle: impl Future<Output = Result<(), JoinError>>,
-) -> Result<T, SelfReportError> {
+) -> Answer {
     match receiver.await {
         Ok(result) => result,
         Err(_) => match handle.await {
