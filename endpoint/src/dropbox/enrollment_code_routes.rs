@@ -24,7 +24,7 @@ use chrono::{Days, NaiveDate};
 use selfreport_core::enrollment_code::{CODE_ALPHABET, CODE_SYMBOLS};
 use selfreport_core::policy::enrollment::{MAX_SIGNED_ENROLLMENT_BYTES, SignedEnrollment};
 use selfreport_core::policy::{TrustAnchors, VerifiedPolicy};
-use selfreport_core::sync::wire::body_digest;
+use selfreport_core::sync::wire::{MAX_SUBMISSION_BYTES, body_digest};
 use serde::Deserialize;
 
 use super::check::is_lower_hex;
@@ -97,8 +97,9 @@ async fn register(
     if !is_lower_hex(&code_hash, 64) {
         return Err(ApiError::not_found());
     }
-    let body = read_capped(request, MAX_SIGNED_ENROLLMENT_BYTES)
+    let body = read_capped(request)
         .await
+        .filter(|body| body.len() <= MAX_SIGNED_ENROLLMENT_BYTES)
         .ok_or_else(ApiError::order_too_large)?;
     let today = state.clock.now().date_naive();
     let order = SignedEnrollment::parse(&body)
@@ -153,17 +154,21 @@ async fn redeem(state: &AppState, request: Request) -> Result<Response, ApiError
         .as_ref()
         .ok_or_else(ApiError::not_found)?;
     // The peer's address, in memory only; a request without one (an in-process call)
-    // counts as one client. Every attempt counts, a malformed one too.
+    // counts as one client.
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+    // The body is read before anything is answered, so the connection stays usable (a
+    // reply to a request whose body was left unread closes it mid-request).
+    let body = read_capped(request).await;
+    // Every attempt counts, a malformed one too.
     if let Err(wait) = codes.redemptions.try_acquire(client, Instant::now()) {
         return Err(ApiError::rate_limited(retry_after_seconds(wait)));
     }
     let malformed = || ApiError::malformed("the body must be {\"code\":\"<enrollment code>\"}");
-    let body = read_capped(request, MAX_REDEEM_BYTES)
-        .await
+    let body = body
+        .filter(|body| body.len() <= MAX_REDEEM_BYTES)
         .ok_or_else(malformed)?;
     let redemption: Redemption = serde_json::from_slice(&body).map_err(|_| malformed())?;
     // The normalized form only (the device normalizes what was typed). A check symbol
@@ -185,9 +190,12 @@ async fn redeem(state: &AppState, request: Request) -> Result<Response, ApiError
     }
 }
 
-/// The request's body if it is at most `limit` bytes.
-async fn read_capped(request: Request, limit: usize) -> Option<Bytes> {
-    axum::body::to_bytes(request.into_body(), limit).await.ok()
+/// The request's body, read up to the limit every route but the batch has
+/// ([`MAX_SUBMISSION_BYTES`]); `None` past it.
+async fn read_capped(request: Request) -> Option<Bytes> {
+    axum::body::to_bytes(request.into_body(), MAX_SUBMISSION_BYTES)
+        .await
+        .ok()
 }
 
 #[cfg(test)]
