@@ -290,6 +290,10 @@ impl PostgresStore {
                     ],
                 )
                 .await?;
+            // Spent now, so a later item of this batch with the same token finds it.
+            if let Some(spend) = spend {
+                tokens::record_spend(&transaction, spend, submission).await?;
+            }
             new_rows.push(outcomes.len());
             outcomes.push(InsertOutcome::Stored(submission.receipt.clone()));
         }
@@ -297,9 +301,10 @@ impl PostgresStore {
             self.hold_to_quota(&transaction, submissions, &new_rows, &mut outcomes)
                 .await?;
         }
+        // A row the quota refused spent nothing.
         for &index in &new_rows {
-            if let (Some(spend), InsertOutcome::Stored(_)) = (&spends[index], &outcomes[index]) {
-                tokens::record_spend(&transaction, spend, &submissions[index]).await?;
+            if let (Some(spend), InsertOutcome::OverQuota) = (&spends[index], &outcomes[index]) {
+                tokens::unspend(&transaction, spend).await?;
             }
         }
         transaction.commit().await?;

@@ -145,6 +145,20 @@ pub(super) async fn record_spend(
     Ok(())
 }
 
+/// Forgets `spend` again: the row it paid for was refused in the same transaction.
+pub(super) async fn unspend(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    spend: &Spend,
+) -> Result<(), tokio_postgres::Error> {
+    transaction
+        .execute(
+            "DELETE FROM spent_tokens WHERE token_sha256 = $1",
+            &[&spend.token_sha256],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Forgets the spent tokens of the partition of `expiry_day`, in the transaction that
 /// drops it.
 pub(super) async fn forget_spent_day(
