@@ -215,6 +215,15 @@ impl ApiError {
         )
     }
 
+    /// A token issuance request over its limit (the same status and code).
+    pub(crate) fn tokens_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TooLarge",
+            "the request body is larger than 65536 bytes",
+        )
+    }
+
     /// A batch request over its own limit: the same status and code as
     /// [`ApiError::too_large`], with the batch route's limit in the message.
     pub(crate) fn batch_too_large() -> Self {
@@ -524,7 +533,7 @@ mod tests {
         );
         let document = include_str!("../../../docs/openapi.yaml");
         assert!(document.contains("        \"507\":\n"));
-        assert!(document.contains("enum: [400, 409, 413, 503, 507]"));
+        assert!(document.contains("enum: [400, 401, 409, 413, 503, 507]"));
         assert!(document.contains("Unavailable, InsufficientStorage]"));
         assert!(document.contains("                - InsufficientStorage\n"));
     }

@@ -71,7 +71,7 @@ pub(crate) async fn issue_tokens(State(state): State<Arc<AppState>>, request: Re
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
     let body = match axum::body::to_bytes(request.into_body(), MAX_TOKEN_REQUEST_BYTES).await {
         Ok(body) => body,
-        Err(_) => return ApiError::too_large().into_response(),
+        Err(_) => return ApiError::tokens_too_large().into_response(),
     };
     match issue(&state, client, body).await {
         Ok(reply) => reply,

@@ -256,7 +256,12 @@ pub async fn responses_of(response: reqwest::Response) -> Vec<Vec<u8>> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|text| URL_SAFE.decode(text.as_str().unwrap()).unwrap())
+        .map(|text| {
+            let text = text.as_str().unwrap();
+            // docs/openapi.yaml: base64url of 256 bytes, with padding.
+            assert!(text.len() == 344 && text.ends_with("=="), "{text}");
+            URL_SAFE.decode(text).unwrap()
+        })
         .collect()
 }
 
