@@ -666,3 +666,41 @@ async fn without_token_keys_tokens_are_not_served_and_uploads_need_none() {
         .unwrap();
     assert_eq!(response.status(), 201);
 }
+
+/// `selfreport-endpoint migrate` moves the token rows with the submissions: an
+/// enrollment's allowance and the spent tokens carry over to PostgreSQL, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_moves_the_token_rows() {
+    if !postgres_or_skip() {
+        return;
+    }
+    let drop_box = TokenBox::start(Backend::Sqlite).await;
+    let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
+    let tokens = drop_box.enrolled_tokens(&order, 3).await;
+    let sealed = drop_box.daily();
+    let response = drop_box
+        .upload(&sealed, Some(&tokens[0].authorization()))
+        .await;
+    assert_eq!(response.status(), 201);
+    let TestDropBox { running, db, .. } = drop_box.inner;
+    running.shutdown().await.unwrap();
+    let url = common::new_postgres_database().await;
+    let config = common::postgres_config(&url);
+    let report = selfreport_endpoint::dropbox::move_sqlite_to_postgres(db.path(), &config)
+        .await
+        .unwrap();
+    assert_eq!((report.moved, report.token_rows_moved), (1, 3 + 1));
+    let again = selfreport_endpoint::dropbox::move_sqlite_to_postgres(db.path(), &config)
+        .await
+        .unwrap();
+    assert_eq!((again.already_there, again.token_rows_moved), (1, 0));
+    let client = common::postgres_client(&url).await;
+    for (table, rows) in [("token_issuance", 3), ("spent_tokens", 1)] {
+        let count: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(count, rows, "{table}");
+    }
+}

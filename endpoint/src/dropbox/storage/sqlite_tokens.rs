@@ -143,3 +143,94 @@ pub(crate) fn read_for_move(connection: &rusqlite::Connection) -> rusqlite::Resu
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, body: &[u8], expires_at: i64) -> NewSubmission {
+        NewSubmission {
+            id: id.to_owned(),
+            policy_id: "sh".to_owned(),
+            policy_version: 1,
+            body: body.to_vec(),
+            body_sha256: selfreport_core::sync::wire::body_digest(body),
+            deletion_hash: "0".repeat(64),
+            received_at: "2026-12-07T08:00:00Z".to_owned(),
+            expires_at,
+            receipt: b"receipt".to_vec(),
+        }
+    }
+
+    fn spend(token: &str) -> Spend {
+        Spend {
+            token_sha256: token.repeat(64),
+            day: "2026-12-07".to_owned(),
+        }
+    }
+
+    fn count(transaction: &Transaction<'_>, table: &str) -> i64 {
+        transaction
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_token_pays_once_and_goes_with_its_submission_at_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = store::open(&dir.path().join("db")).unwrap();
+        let transaction = connection.transaction().unwrap();
+        let [a, b] = ["a", "b"].map(|x| x.repeat(32));
+        let paid = |submission: &NewSubmission, token: &str| {
+            insert_paid(&transaction, submission, Some(&spend(token)), u64::MAX).unwrap()
+        };
+        assert!(matches!(
+            paid(&row(&a, b"one", 100), "1"),
+            InsertOutcome::Stored(_)
+        ));
+        // The same token, the same body: the kept receipt; another body: spent.
+        assert!(matches!(
+            paid(&row(&a, b"one", 100), "1"),
+            InsertOutcome::Duplicate(_)
+        ));
+        assert_eq!(paid(&row(&b, b"two", 200), "1"), InsertOutcome::TokenSpent);
+        assert_eq!(count(&transaction, "submissions"), 1);
+        // Over the quota: nothing stored, nothing spent.
+        let refused = insert_paid(&transaction, &row(&b, b"two", 200), Some(&spend("2")), 0);
+        assert_eq!(refused.unwrap(), InsertOutcome::OverQuota);
+        assert_eq!(count(&transaction, "spent_tokens"), 1);
+        assert!(matches!(
+            paid(&row(&b, b"two", 200), "2"),
+            InsertOutcome::Stored(_)
+        ));
+        // Retention takes the first submission and its spent token, not the second's.
+        store::purge_expired(&transaction, 150).unwrap();
+        assert_eq!(purge_spent(&transaction, 150).unwrap(), 1);
+        assert_eq!(count(&transaction, "spent_tokens"), 1);
+        assert_eq!(count(&transaction, "submissions"), 1);
+    }
+
+    #[test]
+    fn an_issuance_counts_new_messages_once_and_never_past_the_allowance() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = store::open(&dir.path().join("db")).unwrap();
+        let transaction = connection.transaction().unwrap();
+        let issuance = |blinded: &[&str], allowance: u64| Issuance {
+            enrollment_sha256: "e".repeat(64),
+            blinded_sha256: blinded.iter().map(|b| b.repeat(64)).collect(),
+            day: "2026-12-07".to_owned(),
+            allowance,
+        };
+        let record = |blinded: &[&str], allowance| {
+            record_issuance(&transaction, &issuance(blinded, allowance)).unwrap()
+        };
+        assert_eq!(record(&["1", "2", "2"], 3), IssueOutcome::Recorded);
+        assert_eq!(record(&["1", "2"], 3), IssueOutcome::Recorded);
+        assert_eq!(record(&["3", "4"], 3), IssueOutcome::Exhausted);
+        assert_eq!(count(&transaction, "token_issuance"), 2);
+        assert_eq!(record(&["3", "1"], 3), IssueOutcome::Recorded);
+        assert_eq!(count(&transaction, "token_issuance"), 3);
+    }
+}
