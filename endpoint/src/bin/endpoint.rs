@@ -374,6 +374,12 @@ mod tests {
             "audit.key.pub",
             "--notice-days",
             "14",
+            "--token-key",
+            "enrolled.pem",
+            "--token-key",
+            "open.pem",
+            "--trust",
+            "signing.pub",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else {
@@ -391,6 +397,11 @@ mod tests {
             Some(Path::new("audit.key.pub"))
         );
         assert_eq!(args.notice_days, 14);
+        assert_eq!(
+            args.token_keys,
+            [Path::new("enrolled.pem"), Path::new("open.pem")]
+        );
+        assert_eq!(args.trust.as_deref(), Some(Path::new("signing.pub")));
         assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
     }
 

@@ -473,7 +473,8 @@ impl RunningDropBox {
 
     /// `https://ADDR{base path}`: the endpoint URL for this address (`https://127.0.0.1:
     /// 43125/v1`); the routes are `{url}/submissions`, `{url}/submissions/batch`,
-    /// `{url}/submissions/{id}`, `{url}/policy`, `{url}/revocations`, `{url}/notices`.
+    /// `{url}/submissions/{id}`, `{url}/tokens`, `{url}/policy`, `{url}/revocations`,
+    /// `{url}/notices`.
     pub fn endpoint_url(&self) -> String {
         self.endpoint_url.clone()
     }
