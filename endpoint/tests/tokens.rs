@@ -13,9 +13,14 @@ mod common;
 #[path = "common/token_box.rs"]
 mod token_box;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::Utc;
 use common::{Backend, TestDropBox, error_code, postgres_or_skip};
+use selfreport_core::FixedClock;
 use selfreport_core::policy::{TokenKeyUse, TrustAnchor, TrustAnchors};
 use selfreport_core::sync::wire::{BatchReply, ReceiptReply};
 use selfreport_core::token::Token;
@@ -74,6 +79,66 @@ on_both_backends!(
     open_tokens_are_capped_per_address_and_pay_for_open_forms_only_on_sqlite,
     open_tokens_are_capped_per_address_and_pay_for_open_forms_only_on_postgres
 );
+
+on_both_backends!(
+    spent_tokens_go_with_their_submissions_at_retention,
+    spent_tokens_go_with_their_submissions_at_retention_on_sqlite,
+    spent_tokens_go_with_their_submissions_at_retention_on_postgres
+);
+
+/// Retention forgets a spent token with the submission it paid for (SQLite: in the
+/// purge's transaction; PostgreSQL: in the transaction dropping the partition).
+async fn spent_tokens_go_with_their_submissions_at_retention(backend: Backend) {
+    let clock = Arc::new(FixedClock::new(Utc::now().fixed_offset()));
+    let job_clock = clock.clone();
+    let drop_box = TokenBox::start_with(backend, move |d| {
+        d.with_retention_days(2)
+            .unwrap()
+            .with_clock(job_clock)
+            .with_retention_interval(Duration::from_millis(50))
+    })
+    .await;
+    let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
+    let tokens = drop_box.enrolled_tokens(&order, 2).await;
+    let spent = |n: usize| {
+        let token = tokens[n].authorization();
+        let drop_box = &drop_box;
+        async move {
+            let response = drop_box.upload(&drop_box.daily(), Some(&token)).await;
+            assert_eq!(response.status(), 201);
+        }
+    };
+    spent(0).await;
+    clock.advance_days(1);
+    spent(1).await;
+    assert_eq!(spent_rows(&drop_box.inner).await, 2);
+    clock.advance_days(1);
+    let mut waited = 0;
+    while drop_box.inner.stored_count().await != 1 && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(drop_box.inner.stored_count().await, 1);
+    assert_eq!(spent_rows(&drop_box.inner).await, 1);
+}
+
+/// The spent-token rows of a drop box's database.
+async fn spent_rows(drop_box: &TestDropBox) -> i64 {
+    match &drop_box.db {
+        common::TestDatabase::Sqlite { path, .. } => rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM spent_tokens", [], |row| row.get(0))
+            .unwrap(),
+        common::TestDatabase::Postgres { .. } => drop_box
+            .db
+            .client()
+            .await
+            .query_one("SELECT count(*) FROM spent_tokens", &[])
+            .await
+            .unwrap()
+            .get(0),
+    }
+}
 
 /// A token the drop box signed blindly finishes on the device (the core's finalize checks
 /// it with ring), pays for one upload, and a resend with it of the same bytes gets the

@@ -88,6 +88,16 @@ pub struct TokenBox {
 impl TokenBox {
     /// A drop box of `backend` serving the token policy, given both keys and the root.
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |drop_box| drop_box).await
+    }
+
+    /// As [`TokenBox::start`], `configure` adjusting the drop box before it serves.
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(
+            selfreport_endpoint::dropbox::DropBox,
+        ) -> selfreport_endpoint::dropbox::DropBox,
+    ) -> Self {
         let enrolled = IssuerSecretKey::generate().unwrap();
         let open = IssuerSecretKey::generate().unwrap();
         let schedule = vec![
@@ -105,9 +115,11 @@ impl TokenBox {
             },
             |drop_box| {
                 let root = root.borrow().unwrap();
-                drop_box
-                    .with_token_keys(given)
-                    .with_trust(TrustAnchors::from(TrustAnchor::new(root)))
+                configure(
+                    drop_box
+                        .with_token_keys(given)
+                        .with_trust(TrustAnchors::from(TrustAnchor::new(root))),
+                )
             },
         )
         .await;
