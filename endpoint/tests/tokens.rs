@@ -437,6 +437,17 @@ async fn orders_that_do_not_verify_are_refused(backend: Backend) {
         .await;
     assert_eq!(response.status(), 400);
     assert_eq!(error_code(response).await, "Malformed");
+    // A blinded message not below the key's modulus: 400, nothing signed.
+    let mut too_big = vec![0x00, 0x02, drop_box.enrolled.truncated_key_id()];
+    too_big.extend([0xff; 256]);
+    let response = drop_box
+        .post_tokens(&enrolled_request(
+            &valid,
+            &[URL_SAFE_NO_PAD.encode(&too_big)],
+        ))
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "Malformed");
     // The valid order is served.
     let response = drop_box
         .post_tokens(&enrolled_request(&valid, &requests))

@@ -5,9 +5,10 @@
 //! today inside its monitoring period; the enrollment (the SHA-256 of the order's secret)
 //! may have at most `days × (Σ per_day + cover_traffic.daily) + 16` blinded messages
 //! signed over its period, a message signed before is signed again without being counted
-//! twice. `open`: at most eight per client address and UTC day, in memory only. The
-//! signatures are made before anything is recorded and returned only once it is, so a
-//! refused request has signed nothing the client ever sees.
+//! twice. `open`: at most eight per client address and UTC day, in memory only. Tokens
+//! are counted before anything is signed, so a refused request signs nothing (a message
+//! that is not below the key's modulus still counts: only a client that sends garbage
+//! loses allowance by it).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -137,6 +138,14 @@ async fn issue(state: &AppState, client: IpAddr, body: Bytes) -> Result<Response
             None
         }
     };
+    // Counted before anything is signed: past the allowance nothing is.
+    if let Some(issuance) = counted {
+        match state.storage.record_issuance(issuance).await {
+            Ok(IssueOutcome::Recorded) => {}
+            Ok(IssueOutcome::Exhausted) => return Err(ApiError::allowance_exhausted()),
+            Err(_) => return Err(ApiError::unavailable()),
+        }
+    }
     let signatures = tokio::task::spawn_blocking(move || {
         to_sign
             .iter()
@@ -146,13 +155,6 @@ async fn issue(state: &AppState, client: IpAddr, body: Bytes) -> Result<Response
     .await
     .map_err(|_| ApiError::unavailable())?
     .ok_or_else(|| ApiError::malformed("a blinded message is not below the key's modulus"))?;
-    if let Some(issuance) = counted {
-        match state.storage.record_issuance(issuance).await {
-            Ok(IssueOutcome::Recorded) => {}
-            Ok(IssueOutcome::Exhausted) => return Err(ApiError::allowance_exhausted()),
-            Err(_) => return Err(ApiError::unavailable()),
-        }
-    }
     let reply = IssuanceReply {
         format: RESPONSE_FORMAT,
         responses: signatures
