@@ -21,12 +21,14 @@ use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
+use selfreport_core::policy::{TrustAnchor, TrustAnchors};
 use selfreport_endpoint::dropbox::{
     ConnectionLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_NOTICE_DAYS, DEFAULT_QUOTA_BYTES, Database,
     DropBox, DropBoxError, PostgresConfig, move_sqlite_to_postgres, server_config_from_pem_files,
 };
 use selfreport_endpoint::keyfile::{read_public_key, read_signing_key};
 use selfreport_endpoint::policy_file::PolicyFile;
+use selfreport_endpoint::token_key::IssuerSecretKey;
 
 /// The selfreport reference drop box.
 #[derive(Debug, Parser)]
@@ -43,7 +45,7 @@ enum Command {
     /// Routes live under the path of the policy's endpoint URL (for
     /// https://host/v1: POST /v1/submissions, DELETE /v1/submissions/{id},
     /// GET /v1/policy, GET and POST /v1/notices and /v1/audit-checkpoints).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Move a SQLite drop box into PostgreSQL, kept receipts included.
     ///
     /// Copies every stored submission as it is; running it again stores nothing twice.
@@ -110,6 +112,15 @@ struct ServeArgs {
     /// Days an access notice is kept after it was posted.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_NOTICE_DAYS)]
     notice_days: u32,
+    /// An upload token issuer key (the PEM file `selfreport-authority token-key generate`
+    /// wrote); repeatable. Each must be in the policy's endpoint.token_keys, and every key
+    /// listed there that issues today or later must be given.
+    #[arg(long = "token-key", value_name = "FILE")]
+    token_keys: Vec<PathBuf>,
+    /// The policy's root public key (signing.pub): with `enrolled` token keys, enrollment
+    /// orders are verified under it at POST {endpoint}/tokens, as devices verify them.
+    #[arg(long, value_name = "FILE")]
+    trust: Option<PathBuf>,
     /// Seconds between runs of the retention job.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, hide = true)]
     retention_interval: u64,
@@ -168,7 +179,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let outcome = match cli.command {
-        Command::Serve(args) => run(args),
+        Command::Serve(args) => run(*args),
         Command::Migrate(args) => migrate(args),
     };
     match outcome {
@@ -276,6 +287,16 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     if let Some(path) = &args.console_key {
         drop_box = drop_box.with_console_key(read_public_key(path)?);
     }
+    let token_keys = args
+        .token_keys
+        .iter()
+        .map(|path| IssuerSecretKey::read(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop_box = drop_box.with_token_keys(token_keys);
+    if let Some(path) = &args.trust {
+        drop_box =
+            drop_box.with_trust(TrustAnchors::from(TrustAnchor::new(read_public_key(path)?)));
+    }
     Ok(drop_box)
 }
 
@@ -353,6 +374,12 @@ mod tests {
             "audit.key.pub",
             "--notice-days",
             "14",
+            "--token-key",
+            "enrolled.pem",
+            "--token-key",
+            "open.pem",
+            "--trust",
+            "signing.pub",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else {
@@ -370,6 +397,11 @@ mod tests {
             Some(Path::new("audit.key.pub"))
         );
         assert_eq!(args.notice_days, 14);
+        assert_eq!(
+            args.token_keys,
+            [Path::new("enrolled.pem"), Path::new("open.pem")]
+        );
+        assert_eq!(args.trust.as_deref(), Some(Path::new("signing.pub")));
         assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
     }
 

@@ -26,11 +26,16 @@ mod connections;
 mod content_type;
 mod error;
 mod notice_routes;
+mod open_issuance;
 mod rate_limit;
 mod revocations;
 mod routes;
 mod storage;
 mod tls;
+mod token_routes;
+mod token_setup;
+mod token_spend;
+mod tokens;
 mod witness_routes;
 
 use std::net::{SocketAddr, TcpListener};
@@ -100,6 +105,10 @@ pub struct DropBox {
     connections: ConnectionLimits,
     console_key: Option<[u8; 32]>,
     notice_days: u32,
+    /// Upload token issuer keys given by the operator ([`DropBox::with_token_keys`]).
+    token_keys: Vec<crate::token_key::IssuerSecretKey>,
+    /// The policy's root key, to verify enrollment orders with ([`DropBox::with_trust`]).
+    trust: Option<selfreport_core::policy::TrustAnchors>,
 }
 
 impl DropBox {
@@ -142,6 +151,8 @@ impl DropBox {
             connections: ConnectionLimits::default(),
             console_key: None,
             notice_days: DEFAULT_NOTICE_DAYS,
+            token_keys: Vec::new(),
+            trust: None,
         })
     }
 
@@ -359,6 +370,20 @@ pub async fn serve(
         .map_err(DropBoxError::listen(local_addr))?;
     let endpoint_url = format!("https://{local_addr}{}", drop_box.base_path);
 
+    // Upload tokens: every key the policy schedules from today on must have been given.
+    let tokens = tokens::TokenState::new(
+        &drop_box.document,
+        &drop_box.envelope,
+        drop_box.token_keys,
+        drop_box.trust,
+        drop_box
+            .clock
+            .now()
+            .with_timezone(&chrono::Utc)
+            .date_naive(),
+    )?
+    .map(Arc::new);
+
     let (storage, storage_thread) = Storage::open(
         &drop_box.database,
         drop_box.clock.now().timestamp(),
@@ -380,6 +405,7 @@ pub async fn serve(
         revocations: drop_box.revocations.clone(),
         console_key: drop_box.console_key,
         notice_days: drop_box.notice_days,
+        tokens,
     });
 
     // Expired submissions go before anything new comes in.
@@ -447,7 +473,8 @@ impl RunningDropBox {
 
     /// `https://ADDR{base path}`: the endpoint URL for this address (`https://127.0.0.1:
     /// 43125/v1`); the routes are `{url}/submissions`, `{url}/submissions/batch`,
-    /// `{url}/submissions/{id}`, `{url}/policy`, `{url}/revocations`, `{url}/notices`.
+    /// `{url}/submissions/{id}`, `{url}/tokens`, `{url}/policy`, `{url}/revocations`,
+    /// `{url}/notices`.
     pub fn endpoint_url(&self) -> String {
         self.endpoint_url.clone()
     }

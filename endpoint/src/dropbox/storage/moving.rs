@@ -2,7 +2,8 @@
 //! as it is, kept receipts included, so a device resending to the new drop box gets the
 //! receipt it got from the old one; the access-notice mailbox with each notice's number
 //! (later numbers above every number the old drop box gave, so a device keeping its place
-//! misses none); and the audit checkpoints it witnessed, in order.
+//! misses none); the audit checkpoints it witnessed, in order; and its upload token rows
+//! ([`super::moving_tokens`]).
 
 use std::path::Path;
 use std::thread;
@@ -33,6 +34,8 @@ pub struct MoveReport {
     pub checkpoints_moved: u64,
     /// Audit checkpoints PostgreSQL already kept.
     pub checkpoints_already_there: u64,
+    /// Upload token rows (issuance and spent tokens) stored in PostgreSQL now.
+    pub token_rows_moved: u64,
 }
 
 /// Copies every submission of the SQLite drop box at `from` into the PostgreSQL
@@ -97,6 +100,10 @@ pub async fn move_sqlite_to_postgres(
                 Ok(InsertOutcome::OverQuota) => {
                     failure.get_or_insert_with(|| "the storage quota refused a row".to_owned());
                 }
+                // Rows move without tokens; their spent tokens move below.
+                Ok(InsertOutcome::TokenSpent) => {
+                    failure.get_or_insert_with(|| "a spent token refused a row".to_owned());
+                }
                 Err(_) => {
                     failure.get_or_insert_with(|| "PostgreSQL failed while storing".to_owned());
                 }
@@ -124,6 +131,7 @@ pub async fn move_sqlite_to_postgres(
     }
     move_mailbox(from, &store, &mut report).await?;
     move_witness(from, &store, &mut report).await?;
+    report.token_rows_moved = super::moving_tokens::move_tokens(from, &store).await?;
     Ok(report)
 }
 

@@ -14,9 +14,10 @@ use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 
 /// Schema version in `PRAGMA user_version`: 1, submissions; 2, also the access-notice
 /// mailbox ([`super::sqlite_notices`]) and the audit log's witness
-/// ([`super::sqlite_witness`]). Every table is created if missing, so opening a
+/// ([`super::sqlite_witness`]); 3, also upload token issuance and spent tokens
+/// ([`super::sqlite_tokens`]). Every table is created if missing, so opening a
 /// database of an earlier version upgrades it.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS submissions (
@@ -54,6 +55,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     connection.execute_batch(SCHEMA)?;
     connection.execute_batch(super::sqlite_notices::SCHEMA)?;
     connection.execute_batch(super::sqlite_witness::SCHEMA)?;
+    connection.execute_batch(super::sqlite_tokens::SCHEMA)?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(connection)
 }
@@ -353,10 +355,18 @@ mod tests {
         let version: i64 = connection
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
         let notices: i64 = connection
             .query_row("SELECT count(*) FROM notices", [], |row| row.get(0))
             .unwrap();
         assert_eq!(notices, 0);
+        for table in ["token_issuance", "spent_tokens"] {
+            let rows: i64 = connection
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            assert_eq!(rows, 0, "{table}");
+        }
     }
 }

@@ -26,11 +26,14 @@
 //! `notices`). And the audit log's witness, `audit_checkpoints`: each checkpoint of the
 //! case console's audit log accepted, append-only (a trigger refuses updates, deletes and
 //! truncation).
+//!
+//! Version 4: upload tokens, `token_issuance` and `spent_tokens` (see the `tokens`
+//! module): hashes and days only.
 
 use tokio_postgres::GenericClient;
 
 /// The schema version this drop box writes.
-pub(crate) const SCHEMA_VERSION: i32 = 3;
+pub(crate) const SCHEMA_VERSION: i32 = 4;
 
 /// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
 const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
@@ -95,6 +98,7 @@ CREATE TRIGGER audit_checkpoints_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_checkpoints
     FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_are_append_only();
 ",
+    super::tokens::MIGRATION,
 ];
 
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].
