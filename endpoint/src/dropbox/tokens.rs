@@ -116,8 +116,7 @@ impl TokenState {
         } else {
             None
         };
-        let challenge =
-            TokenChallenge::for_policy(&endpoint_host(&document.endpoint.url), &document.id);
+        let challenge = TokenChallenge::for_endpoint(&document.endpoint.url, &document.id);
         let challenge_digest = challenge.digest().map_err(|_| {
             DropBoxError::Policy(selfreport_core::policy::PolicyError::Malformed {
                 detail: "the endpoint URL has no host a token challenge can name".to_owned(),
@@ -180,43 +179,5 @@ impl TokenState {
             .or_else(|| self.issuing_on(TokenKeyUse::Open, today))?;
         let value = self.challenge.www_authenticate(&key.spki).ok()?;
         HeaderValue::from_str(&value).ok()
-    }
-}
-
-/// The host of an endpoint URL as written, without port, user or IPv6 brackets
-/// (`https://report.example.org:8443/v1` → `report.example.org`): the `issuer_name` and
-/// `origin_info` of the policy's challenge.
-pub(crate) fn endpoint_host(url: &str) -> String {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = after_scheme.split('/').next().unwrap_or("");
-    let host_port = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, rest)| rest);
-    match host_port.strip_prefix('[') {
-        Some(bracketed) => bracketed
-            .split_once(']')
-            .map_or(bracketed, |(host, _)| host),
-        None => host_port
-            .rsplit_once(':')
-            .map_or(host_port, |(host, _)| host),
-    }
-    .to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_challenge_names_the_host_without_port_or_path() {
-        for (url, host) in [
-            ("https://report.example.org/v1", "report.example.org"),
-            ("https://127.0.0.1:8443/v1", "127.0.0.1"),
-            ("https://[::1]:443/v1", "::1"),
-            ("https://Report.Example.org/v1", "Report.Example.org"),
-            ("https://h", "h"),
-        ] {
-            assert_eq!(endpoint_host(url), host, "{url}");
-        }
     }
 }
