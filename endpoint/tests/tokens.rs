@@ -28,7 +28,7 @@ use selfreport_endpoint::token_key::IssuerSecretKey;
 use serde_json::{Value, json};
 use token_box::{
     TokenBox, copy, day, enrolled_request, open_request, order_signed_by, post_tokens_with,
-    responses_of, today, token_policy,
+    responses_of, spent_rows, today, token_policy,
 };
 
 /// Runs `scenario` on SQLite (`$sqlite`) and PostgreSQL (`$postgres`, skipped without a
@@ -123,22 +123,6 @@ async fn spent_tokens_go_with_their_submissions_at_retention(backend: Backend) {
 }
 
 /// The spent-token rows of a drop box's database.
-async fn spent_rows(drop_box: &TestDropBox) -> i64 {
-    match &drop_box.db {
-        common::TestDatabase::Sqlite { path, .. } => rusqlite::Connection::open(path)
-            .unwrap()
-            .query_row("SELECT count(*) FROM spent_tokens", [], |row| row.get(0))
-            .unwrap(),
-        common::TestDatabase::Postgres { .. } => drop_box
-            .db
-            .client()
-            .await
-            .query_one("SELECT count(*) FROM spent_tokens", &[])
-            .await
-            .unwrap()
-            .get(0),
-    }
-}
 
 /// A token the drop box signed blindly finishes on the device (the core's finalize checks
 /// it with ring), pays for one upload, and a resend with it of the same bytes gets the

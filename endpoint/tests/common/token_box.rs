@@ -292,3 +292,21 @@ pub fn blanks(policy: &PolicyDocument, form: &str) -> BTreeMap<String, Vec<u8>> 
         })
         .collect()
 }
+
+/// How many spent tokens the drop box keeps.
+pub async fn spent_rows(drop_box: &TestDropBox) -> i64 {
+    match &drop_box.db {
+        crate::common::TestDatabase::Sqlite { path, .. } => rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM spent_tokens", [], |row| row.get(0))
+            .unwrap(),
+        crate::common::TestDatabase::Postgres { .. } => drop_box
+            .db
+            .client()
+            .await
+            .query_one("SELECT count(*) FROM spent_tokens", &[])
+            .await
+            .unwrap()
+            .get(0),
+    }
+}
