@@ -133,8 +133,8 @@ async fn an_enrolled_device_and_a_traveler_pay_each_upload_with_a_token() {
             "arrival",
             None,
             Answers::new()
-                .text("travel", &leg)
-                .text("arrival_date", &day(2).to_string()),
+                .text("travel", leg)
+                .text("arrival_date", day(2).to_string()),
         )
         .unwrap();
     let second = phone.sync().await;

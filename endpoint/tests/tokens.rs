@@ -122,8 +122,6 @@ async fn spent_tokens_go_with_their_submissions_at_retention(backend: Backend) {
     assert_eq!(spent_rows(&drop_box.inner).await, 1);
 }
 
-/// The spent-token rows of a drop box's database.
-
 /// A token the drop box signed blindly finishes on the device (the core's finalize checks
 /// it with ring), pays for one upload, and a resend with it of the same bytes gets the
 /// kept receipt.
