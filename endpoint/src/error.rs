@@ -176,6 +176,23 @@ pub enum AuthorityError {
         detail: String,
     },
 
+    /// A token issuer key file does not hold a usable issuer key.
+    #[error(
+        "{} is not an upload token issuer key: expected a 2048-bit RSA private key in PKCS#8 PEM, as written by `token-key generate`",
+        path.display()
+    )]
+    TokenKeyMalformed {
+        /// The key file.
+        path: PathBuf,
+    },
+
+    /// A token issuer key could not be made or used.
+    #[error("the token issuer key failed: {detail}")]
+    TokenKey {
+        /// What failed.
+        detail: String,
+    },
+
     /// The drop box could not be reached (a refused pin or certificate, a timeout...): no
     /// enrollment code was registered.
     #[error("the drop box: {0}")]
@@ -220,6 +237,8 @@ impl AuthorityError {
             AuthorityError::PublicKeyMalformed { .. } => "PublicKeyMalformed",
             AuthorityError::TemplateMalformed { .. } => "TemplateMalformed",
             AuthorityError::QrCode { .. } => "QrCode",
+            AuthorityError::TokenKeyMalformed { .. } => "TokenKeyMalformed",
+            AuthorityError::TokenKey { .. } => "TokenKey",
             AuthorityError::Transport(error) => error.code(),
             AuthorityError::CodeNotRegistered { .. } => "CodeNotRegistered",
         }
@@ -241,13 +260,15 @@ impl AuthorityError {
             | AuthorityError::FhirIdTooLong { .. }
             | AuthorityError::CertificateMalformed { .. }
             | AuthorityError::PublicKeyMalformed { .. }
-            | AuthorityError::TemplateMalformed { .. } => 3,
+            | AuthorityError::TemplateMalformed { .. }
+            | AuthorityError::TokenKeyMalformed { .. } => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }
             | AuthorityError::Database { .. }
             | AuthorityError::Certificate { .. }
             | AuthorityError::QrCode { .. }
+            | AuthorityError::TokenKey { .. }
             | AuthorityError::Transport(_)
             | AuthorityError::CodeNotRegistered { .. }
             | AuthorityError::Random => 1,

@@ -171,6 +171,17 @@ fn read_private_key_file(
     path: &Path,
     malformed: impl Fn(&Path) -> AuthorityError,
 ) -> Result<Zeroizing<Vec<u8>>> {
+    read_private_file(path, MAX_KEY_FILE_BYTES, malformed)
+}
+
+/// Reads a private key file of at most `max_bytes`: refuses a `.pub` file, a file other
+/// users can access, anything but a regular file and a file too large (without reading it
+/// whole); no error shows the content.
+pub(crate) fn read_private_file(
+    path: &Path,
+    max_bytes: u64,
+    malformed: impl Fn(&Path) -> AuthorityError,
+) -> Result<Zeroizing<Vec<u8>>> {
     if path.extension().is_some_and(|extension| extension == "pub") {
         return Err(AuthorityError::KeyFileIsPublic {
             path: path.to_path_buf(),
@@ -190,10 +201,10 @@ fn read_private_key_file(
     }
 
     let mut contents = Zeroizing::new(Vec::with_capacity(64));
-    file.take(MAX_KEY_FILE_BYTES + 1)
+    file.take(max_bytes + 1)
         .read_to_end(&mut contents)
         .map_err(AuthorityError::io("read", path))?;
-    if contents.len() as u64 > MAX_KEY_FILE_BYTES {
+    if contents.len() as u64 > max_bytes {
         return Err(malformed(path));
     }
     Ok(contents)

@@ -13,6 +13,8 @@
 //!   pins and the key files `keygen` wrote (`selfreport-authority fill-policy`);
 //!   [`development_pki`] makes a development CA and drop box certificate
 //!   (`tls-cert`) and computes a certificate's pin (`pin`).
+//! - [`token_key`] makes and reads the drop box's upload token issuer keys
+//!   (`selfreport-authority token-key generate`, [`token_key_command`]).
 //! - [`revocation`] writes a root's revocation lists (`selfreport-authority revoke`).
 //! - [`dropbox`] is the drop box (`selfreport-endpoint serve`): HTTPS on rustls with
 //!   ring, sealed submissions stored as received, signed receipts, deletion by token,
@@ -48,6 +50,8 @@ pub mod policy_file;
 pub mod policy_fill;
 pub mod recipient_key;
 pub mod revocation;
+pub mod token_key;
+pub mod token_key_command;
 
 pub use authority::{
     DEFAULT_RECIPIENTS, KeygenOutput, RecipientKeyOutput, SignedPolicyOutput, keygen,

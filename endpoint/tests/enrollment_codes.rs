@@ -79,7 +79,7 @@ async fn start(backend: Backend, trust: bool) -> (TestDropBox, Arc<FixedClock>) 
             if trust {
                 let key = root.lock().unwrap().clone().unwrap();
                 let anchor = TrustAnchor::from_public_key_base64(&key).unwrap();
-                d.with_enrollment_codes(TrustAnchors::from(anchor)).unwrap()
+                d.with_trust(TrustAnchors::from(anchor))
             } else {
                 d
             }
@@ -423,8 +423,7 @@ async fn migrate_moves_live_codes_to_postgres() {
     let moved = DropBox::new(&envelope, authority.receipt_key(), config)
         .unwrap()
         .with_access_log(selfreport_endpoint::dropbox::AccessLog::off())
-        .with_enrollment_codes(TrustAnchors::from(anchor))
-        .unwrap()
+        .with_trust(TrustAnchors::from(anchor))
         .serve(listener, tls.server_config())
         .await
         .unwrap();

@@ -362,7 +362,7 @@ async fn the_authority_sees_exactly_the_minimized_report_and_flags_what_breaks_t
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "submission_id,received_at,form,date,pseudonym,name,phone,temperature,symptoms,district,contact_with_case,temperature_rounded,flags"
+        "submission_id,received_at,form,date,pseudonym,name,phone,temperature,symptoms,district,contact_with_case,temperature_rounded,unconfirmed,flags"
     );
     let real_row = csv.lines().find(|line| line.starts_with(&real_id)).unwrap();
     assert!(

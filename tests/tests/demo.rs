@@ -22,6 +22,10 @@ fn demo_runs_and_finds_no_typed_value_on_disk() {
         "Verified: 9 entries, hash chain intact, 7 receipts",
         "none of the 33 values is there",
         "7 submissions, none flagged",
+        // The father's pre-registration is open intake: the authority sees it as
+        // unconfirmed, and only it.
+        "sh-arrivals/arrival for",
+        ", unconfirmed intake (anyone may file it about anyone; nobody has checked it in person):",
         "What it never received:",
         "notes: 夜里咳了几声，已多喝水 (stayed on the device)",
         "Checked: none of these",
@@ -29,6 +33,11 @@ fn demo_runs_and_finds_no_typed_value_on_disk() {
     ] {
         assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
     }
+    assert_eq!(
+        out.matches("unconfirmed intake").count(),
+        1,
+        "only the pre-registration is unconfirmed:\n{out}"
+    );
     assert!(
         outcome.stderr.is_empty(),
         "the demo writes nothing to stderr: {}",

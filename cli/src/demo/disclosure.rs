@@ -305,11 +305,16 @@ impl Demo {
             dropped += collected.dummies_dropped;
             for submission in &collected.submissions {
                 say(&format!(
-                    "   {}/{} for {}, pseudonym {}:",
+                    "   {}/{} for {}, pseudonym {}{}:",
                     database.policy_id,
                     submission.form.as_deref().unwrap_or("?"),
                     submission.date.as_deref().unwrap_or("?"),
-                    submission.pseudonym.as_deref().map_or("?", short)
+                    submission.pseudonym.as_deref().map_or("?", short),
+                    if submission.unconfirmed {
+                        ", unconfirmed intake (anyone may file it about anyone; nobody has checked it in person)"
+                    } else {
+                        ""
+                    }
                 ))?;
                 for (recipient, fields) in &submission.recipients {
                     let fields = serde_json::to_string(fields).unwrap_or_default();

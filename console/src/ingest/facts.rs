@@ -128,7 +128,7 @@ fn significant_digits(code: &str) -> usize {
 /// The flags of a report of `form` whose health fields are `answers`.
 pub fn report_flags(form: &Form, answers: &BTreeMap<String, Value>) -> ReportFlags {
     let mut flags = ReportFlags {
-        unconfirmed: !form.requires_monitoring,
+        unconfirmed: form.is_open_intake(),
         ..ReportFlags::default()
     };
     for spec in &form.fields {

@@ -262,6 +262,14 @@ impl Form {
     pub fn field(&self, field_id: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|field| field.id == field_id)
     }
+
+    /// Whether it is open intake: filed by anyone before any order or monitoring period
+    /// exists (a traveler's pre-registration), so what it says about who is coming is the
+    /// sender's word until someone confirms it in person. The authority's tools show its
+    /// submissions as unconfirmed.
+    pub fn is_open_intake(&self) -> bool {
+        self.enrollment == FormEnrollment::Open && !self.requires_monitoring
+    }
 }
 
 /// Who may file a form (`selfreport.policy/2`, `"enrollment": "required" | "open"`).

@@ -19,7 +19,10 @@ use zeroize::Zeroizing;
 
 pub use blinding::BlindingSecret;
 pub use issuer_key::{IssuerKey, MAX_SPKI_BYTES, NK};
-pub use wire::{TOKEN_BYTES, TOKEN_REQUEST_BYTES, TOKEN_TYPE, Token, TokenChallenge, TokenRequest};
+pub use wire::{
+    TOKEN_BYTES, TOKEN_REQUEST_BYTES, TOKEN_TYPE, Token, TokenChallenge, TokenRequest,
+    endpoint_host,
+};
 
 /// Bytes of a token's input: type, nonce, challenge digest, key id.
 const INPUT_BYTES: usize = TOKEN_BYTES - NK;

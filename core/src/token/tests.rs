@@ -356,3 +356,20 @@ fn tokens_match_rfc_9578_vectors() {
         assert_eq!(parsed, token);
     }
 }
+
+#[test]
+fn the_challenge_names_the_host_without_port_or_path() {
+    for (url, host) in [
+        ("https://report.example.org/v1", "report.example.org"),
+        ("https://127.0.0.1:8443/v1", "127.0.0.1"),
+        ("https://[::1]:443/v1", "::1"),
+        ("https://user@Report.Example.org/v1", "Report.Example.org"),
+        ("https://h", "h"),
+    ] {
+        assert_eq!(super::wire::endpoint_host(url), host, "{url}");
+    }
+    assert_eq!(
+        TokenChallenge::for_endpoint("https://[::1]:8443/v1", "sh"),
+        TokenChallenge::for_policy("::1", "sh")
+    );
+}

@@ -50,6 +50,12 @@ impl TokenChallenge {
         }
     }
 
+    /// The challenge of the policy `policy_id` whose drop box is at `url` (its
+    /// `endpoint.url`): [`TokenChallenge::for_policy`] with [`endpoint_host`].
+    pub fn for_endpoint(url: &str, policy_id: &str) -> Self {
+        Self::for_policy(&endpoint_host(url), policy_id)
+    }
+
     /// The encoded challenge: `token_type`, `issuer_name<1..2^16-1>`,
     /// `redemption_context<0..32>`, `origin_info<0..2^16-1>`.
     pub fn encode(&self) -> Result<Vec<u8>, TokenError> {
@@ -88,6 +94,25 @@ impl TokenChallenge {
             URL_SAFE.encode(issuer_spki)
         ))
     }
+}
+
+/// The host of an endpoint URL as the challenge names it: as written in the URL, without
+/// scheme, user info, port, path, or an IPv6 address's brackets.
+pub fn endpoint_host(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split('/').next().unwrap_or("");
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, rest)| rest);
+    match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed
+            .split_once(']')
+            .map_or(bracketed, |(host, _)| host),
+        None => host_port
+            .rsplit_once(':')
+            .map_or(host_port, |(host, _)| host),
+    }
+    .to_owned()
 }
 
 /// A token: the issuer's signature over a fresh nonce, bound to the challenge and the key.

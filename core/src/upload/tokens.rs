@@ -322,11 +322,10 @@ impl SelfReport {
     }
 }
 
-/// The challenge digest of the policy's tokens; `None` for an endpoint URL without a host
-/// (a policy never has one).
+/// The challenge digest of the policy's tokens; `None` if it cannot be encoded (a URL
+/// without a host: a policy never has one).
 fn challenge(document: &PolicyDocument) -> Option<[u8; 32]> {
-    let url = reqwest::Url::parse(&document.endpoint.url).ok()?;
-    TokenChallenge::for_policy(url.host_str()?, &document.id)
+    TokenChallenge::for_endpoint(&document.endpoint.url, &document.id)
         .digest()
         .ok()
 }

@@ -38,6 +38,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Upload token issuer keys of the drop box (`token-key generate`).
+    #[command(subcommand)]
+    TokenKey(selfreport_endpoint::token_key_command::TokenKeyCommand),
     /// Generate the authority's keys and print the policy-signing key id.
     ///
     /// Writes DIR/signing.key and signing.pub (policy signing, Ed25519; the .pub file is
@@ -325,6 +328,9 @@ fn main() -> ExitCode {
 /// Runs one command; returns the lines for stdout.
 fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
     match command {
+        Command::TokenKey(command) => {
+            selfreport_endpoint::token_key_command::run(command, chrono::Local::now().date_naive())
+        }
         Command::Keygen { out, recipients } => {
             let output = keygen_with_recipients(&out, &recipients)?;
             eprintln!(

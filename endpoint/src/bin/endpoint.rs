@@ -21,12 +21,14 @@ use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
+use selfreport_core::policy::{TrustAnchor, TrustAnchors};
 use selfreport_endpoint::dropbox::{
     ConnectionLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_NOTICE_DAYS, DEFAULT_QUOTA_BYTES, Database,
     DropBox, DropBoxError, PostgresConfig, move_sqlite_to_postgres, server_config_from_pem_files,
 };
 use selfreport_endpoint::keyfile::{read_public_key, read_signing_key};
 use selfreport_endpoint::policy_file::PolicyFile;
+use selfreport_endpoint::token_key::IssuerSecretKey;
 
 /// The selfreport reference drop box.
 #[derive(Debug, Parser)]
@@ -108,15 +110,21 @@ struct ServeArgs {
     /// it. Without it those routes answer 404.
     #[arg(long, value_name = "FILE")]
     console_key: Option<PathBuf>,
-    /// The policy's root public key (its signing.pub): turns on typed enrollment codes
-    /// (PUT {endpoint}/enrollment-codes/{hash} registers an order the policy's signer
-    /// signed, POST {endpoint}/enrollment-codes/redeem gives it once). The served policy
-    /// must verify under it. Without it those routes answer 404.
-    #[arg(long, value_name = "PUB")]
-    trust: Option<PathBuf>,
     /// Days an access notice is kept after it was posted.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_NOTICE_DAYS)]
     notice_days: u32,
+    /// An upload token issuer key (the PEM file `selfreport-authority token-key generate`
+    /// wrote); repeatable. Each must be in the policy's endpoint.token_keys, and every key
+    /// listed there that issues today or later must be given.
+    #[arg(long = "token-key", value_name = "FILE")]
+    token_keys: Vec<PathBuf>,
+    /// The policy's root public key (signing.pub): with `enrolled` token keys, enrollment
+    /// orders are verified under it at POST {endpoint}/tokens, as devices verify them; and
+    /// it turns on typed enrollment codes (PUT {endpoint}/enrollment-codes/{hash} registers
+    /// an order the policy's signer signed, POST {endpoint}/enrollment-codes/redeem gives it
+    /// once; without it those routes answer 404). The served policy must verify under it.
+    #[arg(long, value_name = "FILE")]
+    trust: Option<PathBuf>,
     /// Seconds between runs of the retention job.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, hide = true)]
     retention_interval: u64,
@@ -290,9 +298,15 @@ fn configure(args: &ServeArgs) -> Result<DropBox, DropBoxError> {
     if let Some(path) = &args.console_key {
         drop_box = drop_box.with_console_key(read_public_key(path)?);
     }
+    let token_keys = args
+        .token_keys
+        .iter()
+        .map(|path| IssuerSecretKey::read(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop_box = drop_box.with_token_keys(token_keys);
     if let Some(path) = &args.trust {
-        let root = selfreport_core::policy::TrustAnchor::new(read_public_key(path)?);
-        drop_box = drop_box.with_enrollment_codes(root.into())?;
+        drop_box =
+            drop_box.with_trust(TrustAnchors::from(TrustAnchor::new(read_public_key(path)?)));
     }
     Ok(drop_box)
 }
@@ -371,6 +385,12 @@ mod tests {
             "audit.key.pub",
             "--notice-days",
             "14",
+            "--token-key",
+            "enrolled.pem",
+            "--token-key",
+            "open.pem",
+            "--trust",
+            "signing.pub",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else {
@@ -388,6 +408,11 @@ mod tests {
             Some(Path::new("audit.key.pub"))
         );
         assert_eq!(args.notice_days, 14);
+        assert_eq!(
+            args.token_keys,
+            [Path::new("enrolled.pem"), Path::new("open.pem")]
+        );
+        assert_eq!(args.trust.as_deref(), Some(Path::new("signing.pub")));
         assert!(Cli::try_parse_from(["selfreport-endpoint", "serve", "--listen", "x"]).is_err());
     }
 

@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use selfreport_core::minimize::padded_size;
-use selfreport_core::policy::PolicyDocument;
 use selfreport_core::policy::limits::{MAX_ID_LEN, MAX_RECIPIENTS};
+use selfreport_core::policy::{Form, FormEnrollment, PolicyDocument};
 use selfreport_core::sync::wire::{SEALED_FORMAT, SealedSubmission};
 
 use super::error::ApiError;
@@ -49,6 +49,9 @@ pub(crate) struct AcceptedPolicy {
     /// policy, computed by the core for a `/1` one: [`padded_size`]) plus the
     /// [`TAG_LEN`]-byte AEAD tag. The drop box does not learn which form matched.
     pub(crate) part_shapes: BTreeSet<Vec<PartShape>>,
+    /// The shapes of the open forms alone (`enrollment: open`): what an `open` upload
+    /// token may pay for.
+    pub(crate) open_part_shapes: BTreeSet<Vec<PartShape>>,
 }
 
 /// One part as a form fixes it: its recipient and the length of its `ct`.
@@ -60,38 +63,58 @@ pub(crate) struct PartShape {
 
 impl AcceptedPolicy {
     pub(crate) fn of(document: &PolicyDocument) -> Self {
-        let part_shapes = document
-            .forms
-            .iter()
-            .filter_map(|form| {
-                let recipients = form
-                    .fields
-                    .iter()
-                    .filter(|field| field.upload.uploads())
-                    .filter_map(|field| field.to.clone())
-                    .collect::<BTreeSet<String>>();
-                // A form whose size cannot be computed was refused at install: no device
-                // can seal it, so no submission may have its shape.
-                recipients
-                    .into_iter()
-                    .map(|to| {
-                        let padded = padded_size(document, &form.id, &to).ok()?;
-                        Some(PartShape {
-                            ct_len: padded.checked_add(TAG_LEN)?,
-                            to,
-                        })
-                    })
-                    .collect::<Option<Vec<PartShape>>>()
-            })
-            .filter(|shape| !shape.is_empty())
-            .collect();
         Self {
             id: document.id.clone(),
             version: document.version,
             recipients: document.recipients.keys().cloned().collect(),
-            part_shapes,
+            part_shapes: shapes_of(document, |_| true),
+            open_part_shapes: shapes_of(document, |form| form.enrollment == FormEnrollment::Open),
         }
     }
+}
+
+/// The part shapes of the forms of `document` that `include` takes.
+fn shapes_of(
+    document: &PolicyDocument,
+    include: impl Fn(&Form) -> bool,
+) -> BTreeSet<Vec<PartShape>> {
+    document
+        .forms
+        .iter()
+        .filter(|form| include(form))
+        .filter_map(|form| {
+            let recipients = form
+                .fields
+                .iter()
+                .filter(|field| field.upload.uploads())
+                .filter_map(|field| field.to.clone())
+                .collect::<BTreeSet<String>>();
+            // A form whose size cannot be computed was refused at install: no device
+            // can seal it, so no submission may have its shape.
+            recipients
+                .into_iter()
+                .map(|to| {
+                    let padded = padded_size(document, &form.id, &to).ok()?;
+                    Some(PartShape {
+                        ct_len: padded.checked_add(TAG_LEN)?,
+                        to,
+                    })
+                })
+                .collect::<Option<Vec<PartShape>>>()
+        })
+        .filter(|shape| !shape.is_empty())
+        .collect()
+}
+
+/// Whether `submission` (checked by [`check_beyond_schema`]) has the parts of an open
+/// form: recipients and `ct` lengths.
+pub(crate) fn matches_open_form(submission: &SealedSubmission, policy: &AcceptedPolicy) -> bool {
+    policy.open_part_shapes.iter().any(|shape| {
+        shape.len() == submission.parts.len()
+            && shape.iter().zip(&submission.parts).all(|(expected, part)| {
+                expected.to == part.to && decoded_len(&part.ct) == expected.ct_len
+            })
+    })
 }
 
 /// Parses and checks a request body: its schema, then the rules beyond it. Error
@@ -302,6 +325,7 @@ mod tests {
                 vec![shape("health", DAILY_HEALTH)],
             ]
             .into(),
+            open_part_shapes: BTreeSet::new(),
         }
     }
 

@@ -104,9 +104,9 @@ async fn register(
     let today = state.clock.now().date_naive();
     let order = SignedEnrollment::parse(&body)
         .and_then(|signed| signed.verify(&codes.policy, &codes.anchors, today))
-        .map_err(|_| ApiError::order_refused())?;
+        .map_err(|_| ApiError::code_order_refused())?;
     if order.last_day() < today {
-        return Err(ApiError::order_refused());
+        return Err(ApiError::code_order_refused());
     }
     let expires = expiry_day(order.last_day());
     let expires_at = expires

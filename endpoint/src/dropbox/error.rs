@@ -93,6 +93,35 @@ pub enum DropBoxError {
         detail: String,
     },
 
+    /// An upload token key given to the drop box is not in the served policy's schedule.
+    #[error(
+        "the token key {spki_sha256} is not in the served policy's endpoint.token_keys; give only the keys the policy lists"
+    )]
+    TokenKeyNotInPolicy {
+        /// The SHA-256 of the key's SPKI, hex (its `token_key_id`).
+        spki_sha256: String,
+    },
+
+    /// A key of the served policy's schedule that issues today or later was not given.
+    #[error(
+        "the policy's {usage} token key for {from} to {until} was not given (--token-key FILE): the drop box could not issue on those days"
+    )]
+    TokenKeyMissing {
+        /// `enrolled` or `open`.
+        usage: &'static str,
+        /// Its first day.
+        from: chrono::NaiveDate,
+        /// Its last day.
+        until: chrono::NaiveDate,
+    },
+
+    /// The policy has `enrolled` token keys but the drop box was not given the policy's
+    /// root key, without which it cannot verify enrollment orders.
+    #[error(
+        "the policy issues tokens against enrollment orders: give its root's public key (--trust signing.pub) so orders can be verified"
+    )]
+    TokenTrustMissing,
+
     /// The listening socket could not be set up.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -123,6 +152,9 @@ impl DropBoxError {
             DropBoxError::Tls { .. } => "Tls",
             DropBoxError::Database { .. } => "Database",
             DropBoxError::DatabaseUrl { .. } => "DatabaseUrl",
+            DropBoxError::TokenKeyNotInPolicy { .. } => "TokenKeyNotInPolicy",
+            DropBoxError::TokenKeyMissing { .. } => "TokenKeyMissing",
+            DropBoxError::TokenTrustMissing => "TokenTrustMissing",
             DropBoxError::Listen { .. } => "Listen",
             DropBoxError::Server(_) => "Server",
         }
@@ -142,7 +174,10 @@ impl DropBoxError {
             | DropBoxError::ReceiptKeyMismatch
             | DropBoxError::EndpointPath { .. }
             | DropBoxError::Revocations { .. }
-            | DropBoxError::Tls { .. } => 3,
+            | DropBoxError::Tls { .. }
+            | DropBoxError::TokenKeyNotInPolicy { .. }
+            | DropBoxError::TokenKeyMissing { .. }
+            | DropBoxError::TokenTrustMissing => 3,
             DropBoxError::Database { .. }
             | DropBoxError::Listen { .. }
             | DropBoxError::Server(_) => 1,
@@ -177,6 +212,15 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             "TooLarge",
             "the request body is larger than 262144 bytes",
+        )
+    }
+
+    /// A token issuance request over its limit (the same status and code).
+    pub(crate) fn tokens_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TooLarge",
+            "the request body is larger than 65536 bytes",
         )
     }
 
@@ -226,6 +270,51 @@ impl ApiError {
                 "a deletion needs the header Authorization: Bearer <deletion token>",
             )
         }
+    }
+
+    /// An upload without `Authorization: PrivateToken` under a policy with token keys.
+    pub(crate) fn token_missing() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "TokenMissing",
+            "an upload under this policy needs the header Authorization: PrivateToken token=\"...\"",
+        )
+    }
+
+    /// A token that does not pay for this upload.
+    pub(crate) fn token_invalid() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "TokenInvalid",
+            "the upload token is not a valid token of this policy's schedule for this submission",
+        )
+    }
+
+    /// A token that paid for another body.
+    pub(crate) fn token_spent() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "TokenSpent",
+            "the upload token was already spent on another submission",
+        )
+    }
+
+    /// An enrollment past its token allowance.
+    pub(crate) fn allowance_exhausted() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "AllowanceExhausted",
+            "the enrollment order's token allowance is used up; nothing was signed",
+        )
+    }
+
+    /// An enrollment order that does not verify against the served policy today.
+    pub(crate) fn order_refused() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the enrollment order does not verify for the served policy today",
+        )
     }
 
     pub(crate) fn forbidden() -> Self {
@@ -349,7 +438,7 @@ impl ApiError {
     /// A registered order the served policy does not accept, as a device would refuse it
     /// (not an order, another signer, another policy, outside its regions or forms), or
     /// past its period: only the policy's signer registers codes.
-    pub(crate) fn order_refused() -> Self {
+    pub(crate) fn code_order_refused() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
             "OrderRefused",
@@ -495,7 +584,7 @@ mod tests {
         );
         let document = include_str!("../../../docs/openapi.yaml");
         assert!(document.contains("        \"507\":\n"));
-        assert!(document.contains("enum: [400, 409, 413, 503, 507]"));
+        assert!(document.contains("enum: [400, 401, 409, 413, 503, 507]"));
         assert!(document.contains("Unavailable, InsufficientStorage]"));
         assert!(document.contains("                - InsufficientStorage\n"));
     }

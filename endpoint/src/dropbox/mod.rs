@@ -27,11 +27,16 @@ mod content_type;
 mod enrollment_code_routes;
 mod error;
 mod notice_routes;
+mod open_issuance;
 mod rate_limit;
 mod revocations;
 mod routes;
 mod storage;
 mod tls;
+mod token_routes;
+mod token_setup;
+mod token_spend;
+mod tokens;
 mod witness_routes;
 
 use std::net::{SocketAddr, TcpListener};
@@ -46,7 +51,7 @@ use chrono::NaiveDate;
 use hyper_util::rt::TokioTimer;
 use rustls::ServerConfig;
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_core::policy::{PolicyDocument, TrustAnchors, VerifiedPolicy};
+use selfreport_core::policy::PolicyDocument;
 use selfreport_core::{Clock, SystemClock};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -102,8 +107,10 @@ pub struct DropBox {
     connections: ConnectionLimits,
     console_key: Option<[u8; 32]>,
     notice_days: u32,
-    /// The served policy verified under its root's anchors, for typed enrollment codes.
-    enrollment: Option<(VerifiedPolicy, TrustAnchors)>,
+    /// Upload token issuer keys given by the operator ([`DropBox::with_token_keys`]).
+    token_keys: Vec<crate::token_key::IssuerSecretKey>,
+    /// The policy's root key, to verify enrollment orders with ([`DropBox::with_trust`]).
+    trust: Option<selfreport_core::policy::TrustAnchors>,
 }
 
 impl DropBox {
@@ -146,7 +153,8 @@ impl DropBox {
             connections: ConnectionLimits::default(),
             console_key: None,
             notice_days: DEFAULT_NOTICE_DAYS,
-            enrollment: None,
+            token_keys: Vec::new(),
+            trust: None,
         })
     }
 
@@ -215,22 +223,6 @@ impl DropBox {
     pub fn with_console_key(mut self, public_key: [u8; 32]) -> Self {
         self.console_key = Some(public_key);
         self
-    }
-
-    /// Registers and redeems typed enrollment codes at `{base}/enrollment-codes`: a
-    /// registered order must verify against the served policy as a device verifies it,
-    /// under `anchors` (the policy's root, which must verify the served policy on a day of
-    /// its validity). Without it those routes answer 404.
-    pub fn with_enrollment_codes(mut self, anchors: TrustAnchors) -> Result<Self, DropBoxError> {
-        let signed = selfreport_core::policy::SignedPolicy::parse(&self.envelope)?;
-        let day = self
-            .clock
-            .now()
-            .date_naive()
-            .clamp(self.document.valid_from, self.document.valid_until);
-        let policy = signed.verify(&anchors, day)?;
-        self.enrollment = Some((policy, anchors));
-        Ok(self)
     }
 
     /// Keeps each notice `days` days after it was posted ([`DEFAULT_NOTICE_DAYS`]
@@ -358,7 +350,7 @@ impl std::fmt::Debug for DropBox {
             .field("quota_bytes", &self.quota_bytes)
             .field("console_key", &self.console_key.is_some())
             .field("notice_days", &self.notice_days)
-            .field("enrollment_codes", &self.enrollment.is_some())
+            .field("trust", &self.trust.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -381,6 +373,39 @@ pub async fn serve(
         .map_err(DropBoxError::listen(local_addr))?;
     let endpoint_url = format!("https://{local_addr}{}", drop_box.base_path);
 
+    // Typed enrollment codes, with the policy's root (`with_trust`): the served policy
+    // verified under it, on a day of its validity, as orders are verified against it.
+    let enrollment_codes = match &drop_box.trust {
+        Some(anchors) => {
+            let day = drop_box
+                .clock
+                .now()
+                .date_naive()
+                .clamp(drop_box.document.valid_from, drop_box.document.valid_until);
+            let policy = selfreport_core::policy::SignedPolicy::parse(&drop_box.envelope)?
+                .verify(anchors, day)?;
+            Some(enrollment_code_routes::EnrollmentCodes::new(
+                policy,
+                anchors.clone(),
+            ))
+        }
+        None => None,
+    };
+
+    // Upload tokens: every key the policy schedules from today on must have been given.
+    let tokens = tokens::TokenState::new(
+        &drop_box.document,
+        &drop_box.envelope,
+        drop_box.token_keys,
+        drop_box.trust,
+        drop_box
+            .clock
+            .now()
+            .with_timezone(&chrono::Utc)
+            .date_naive(),
+    )?
+    .map(Arc::new);
+
     let (storage, storage_thread) = Storage::open(
         &drop_box.database,
         drop_box.clock.now().timestamp(),
@@ -402,9 +427,8 @@ pub async fn serve(
         revocations: drop_box.revocations.clone(),
         console_key: drop_box.console_key,
         notice_days: drop_box.notice_days,
-        enrollment_codes: drop_box
-            .enrollment
-            .map(|(policy, anchors)| enrollment_code_routes::EnrollmentCodes::new(policy, anchors)),
+        tokens,
+        enrollment_codes,
     });
 
     // Expired submissions go before anything new comes in.
@@ -472,7 +496,8 @@ impl RunningDropBox {
 
     /// `https://ADDR{base path}`: the endpoint URL for this address (`https://127.0.0.1:
     /// 43125/v1`); the routes are `{url}/submissions`, `{url}/submissions/batch`,
-    /// `{url}/submissions/{id}`, `{url}/policy`, `{url}/revocations`, `{url}/notices`.
+    /// `{url}/submissions/{id}`, `{url}/tokens`, `{url}/policy`, `{url}/revocations`,
+    /// `{url}/notices`.
     pub fn endpoint_url(&self) -> String {
         self.endpoint_url.clone()
     }

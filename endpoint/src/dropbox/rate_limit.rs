@@ -120,7 +120,7 @@ impl RateLimiter {
 
 /// What identifies a client: its IPv4 address (an IPv4-mapped IPv6 address counts as
 /// IPv4), or the first 64 bits of its IPv6 address.
-fn client_prefix(client: IpAddr) -> [u8; 9] {
+pub(crate) fn client_prefix(client: IpAddr) -> [u8; 9] {
     let mut prefix = [0u8; 9];
     match client {
         IpAddr::V4(v4) => prefix[1..5].copy_from_slice(&v4.octets()),

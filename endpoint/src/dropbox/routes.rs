@@ -1,7 +1,8 @@
 //! The routes, under the path of the policy's endpoint URL:
 //! `POST {base}/submissions`, `POST {base}/submissions/batch` (up to
 //! [`MAX_BATCH_ITEMS`] submissions in one request, one signature over their receipts),
-//! `DELETE {base}/submissions/{id}`, `GET {base}/policy`, `GET {base}/revocations`, and
+//! `DELETE {base}/submissions/{id}`, `POST {base}/tokens` ([`super::token_routes`]: upload
+//! tokens, spent on submissions by [`super::token_spend`]), `GET {base}/policy`, `GET {base}/revocations`, and
 //! the access-notice mailbox's `GET` and `POST {base}/notices`
 //! ([`super::notice_routes`]), the audit log's witness, `GET` and `POST
 //! {base}/audit-checkpoints` ([`super::witness_routes`]), typed enrollment codes' `PUT
@@ -27,8 +28,8 @@ use chrono::{SecondsFormat, Utc};
 use selfreport_core::Clock;
 use selfreport_core::crypto::signature::SigningKey;
 use selfreport_core::sync::wire::{
-    BATCH_FORMAT, BatchRequest, BatchResult, MAX_BATCH_BYTES, MAX_BATCH_ITEMS,
-    MAX_SUBMISSION_BYTES, Receipt, ReceiptReply, SealedSubmission, deletion_hash,
+    BatchResult, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_SUBMISSION_BYTES, Receipt, ReceiptReply,
+    SealedSubmission, deletion_hash,
 };
 
 use super::access_log::AccessLog;
@@ -40,7 +41,11 @@ use super::enrollment_code_routes::{redeem_code, register_code};
 use super::error::ApiError;
 use super::notice_routes::{fetch_notices, post_notice};
 use super::rate_limit::{RateLimiter, retry_after_seconds};
+use super::storage::tokens::Spend;
 use super::storage::{DeleteOutcome, InsertOutcome, NewSubmission, Storage};
+use super::token_routes::issue_tokens;
+use super::token_spend::{batch_items, paid_by_header, paid_by_item, with_challenge};
+use super::tokens::TokenState;
 use super::witness_routes::{list_checkpoints, post_checkpoint};
 
 /// Length of a deletion token: 32 bytes in base64url without padding.
@@ -66,6 +71,8 @@ pub(crate) struct AppState {
     pub(crate) console_key: Option<[u8; 32]>,
     /// Days a notice is kept after it was posted.
     pub(crate) notice_days: u32,
+    /// Upload tokens, when the policy lists token keys.
+    pub(crate) tokens: Option<Arc<TokenState>>,
     /// Typed enrollment codes, when the drop box was given the policy's root; without,
     /// `{base}/enrollment-codes` is 404.
     pub(crate) enrollment_codes: Option<super::enrollment_code_routes::EnrollmentCodes>,
@@ -88,6 +95,10 @@ pub(crate) fn router(state: Arc<AppState>, base_path: &str) -> Router {
         .route(
             &format!("{base_path}/submissions/{{id}}"),
             delete(delete_submission),
+        )
+        .route(
+            &format!("{base_path}/tokens"),
+            post(issue_tokens).route_layer(from_fn(require_json)),
         )
         .route(&format!("{base_path}/policy"), get(policy))
         .route(&format!("{base_path}/revocations"), get(revocations))
@@ -144,31 +155,43 @@ pub(crate) fn read_body(
 /// `POST {base}/submissions`: check, sign a receipt, store (or find the earlier copy).
 async fn submit(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let body = match read_body(body, ApiError::too_large) {
         Ok(body) => body,
         Err(error) => return error.into_response(),
     };
-    match store_submission(&state, body).await {
+    let response = match store_submission(&state, &headers, body).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
-    }
+    };
+    with_challenge(response, &state)
 }
 
-async fn store_submission(state: &AppState, body: Bytes) -> Result<Response, ApiError> {
+async fn store_submission(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let submission = check_submission(&body, &state.policy)?;
+    let spend = paid_by_header(state, headers, &submission)?;
     let received = Received::now(state);
     let receipt = Receipt::sign(&state.receipt_key, &submission, &body, received.at.clone());
     let row = new_row(&submission, &body, receipt, &received)?;
-    match state.storage.insert(row).await {
+    match state.storage.insert_paid(row, spend).await {
         Ok(InsertOutcome::Stored(reply)) => Ok(json(StatusCode::CREATED, reply)),
         Ok(InsertOutcome::Duplicate(reply)) => Ok(json(StatusCode::OK, reply)),
         Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
         Ok(InsertOutcome::OverQuota) => Err(ApiError::insufficient_storage()),
+        Ok(InsertOutcome::TokenSpent) => Err(ApiError::token_spent()),
         Err(_) => Err(ApiError::unavailable()),
     }
 }
+
+/// A batch item that passed every check: the submission, its exact bytes, and the token
+/// paying for it (under a policy with token keys).
+type CheckedItem<'a> = (SealedSubmission, &'a [u8], Option<Spend>);
 
 /// When submissions were received: the receipt's time and the row's expiry.
 struct Received {
@@ -239,22 +262,17 @@ async fn submit_batch(
         Ok(body) => body,
         Err(error) => return error.into_response(),
     };
-    match store_batch(&state, &body).await {
+    let response = match store_batch(&state, &body).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
-    }
+    };
+    with_challenge(response, &state)
 }
 
 async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError> {
-    let request: BatchRequest<'_> = serde_json::from_slice(body).map_err(|_| {
-        ApiError::malformed(
-            "the body is not a selfreport.batch/1 JSON object with exactly `format` and `submissions`",
-        )
-    })?;
-    if request.format != BATCH_FORMAT {
-        return Err(ApiError::malformed("`format` is not selfreport.batch/1"));
-    }
-    if request.submissions.is_empty() || request.submissions.len() > MAX_BATCH_ITEMS {
+    // batch/1, or batch/2 whose items carry their upload tokens.
+    let items = batch_items(body, state.tokens.is_some())?;
+    if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::malformed(
             "`submissions` must hold one to 32 submissions",
         ));
@@ -264,9 +282,8 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
     // item too large for a request of its own, or breaking a rule beyond the schema (the
     // order of its parts, the served policy), is refused on its own, as that request
     // would be.
-    let mut checked: Vec<Result<(SealedSubmission, &[u8]), ApiError>> =
-        Vec::with_capacity(request.submissions.len());
-    for raw in &request.submissions {
+    let mut checked: Vec<Result<CheckedItem<'_>, ApiError>> = Vec::with_capacity(items.len());
+    for (raw, token) in &items {
         let body = raw.get().as_bytes();
         let submission = parse_submission(body).map_err(|_| {
             ApiError::malformed(
@@ -276,7 +293,9 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
         checked.push(if body.len() > MAX_SUBMISSION_BYTES {
             Err(ApiError::too_large())
         } else {
-            check_beyond_schema(&submission, &state.policy).map(|()| (submission, body))
+            check_beyond_schema(&submission, &state.policy)
+                .and_then(|()| paid_by_item(state, token.as_deref(), &submission))
+                .map(|spend| (submission, body, spend))
         });
     }
     // First store: one row per valid item, keeping a receipt signed for it alone. Only
@@ -290,13 +309,13 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
     for item in &checked {
         match item {
             Err(error) => results.push(Err(error.clone())),
-            Ok((submission, body)) => {
+            Ok((submission, body, spend)) => {
                 let alone =
                     Receipt::sign(&state.receipt_key, submission, body, received.at.clone());
                 match new_row(submission, body, alone, &received) {
                     Ok(row) => {
                         row_items.push((results.len(), submission, *body));
-                        rows.push(row);
+                        rows.push((row, spend.clone()));
                         // Filled in below from the row's outcome.
                         results.push(Err(ApiError::unavailable()));
                     }
@@ -305,7 +324,7 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             }
         }
     }
-    let outcomes = state.storage.insert_all(rows).await;
+    let outcomes = state.storage.insert_all_paid(rows).await;
     let mut stored_now: Vec<(usize, &SealedSubmission, &[u8])> = Vec::new();
     for ((index, submission, body), outcome) in row_items.into_iter().zip(outcomes) {
         results[index] = match outcome {
@@ -319,6 +338,7 @@ async fn store_batch(state: &AppState, body: &[u8]) -> Result<Response, ApiError
             Ok(InsertOutcome::Duplicate(kept)) => Ok(kept),
             Ok(InsertOutcome::Conflict) => Err(ApiError::conflict()),
             Ok(InsertOutcome::OverQuota) => Err(ApiError::insufficient_storage()),
+            Ok(InsertOutcome::TokenSpent) => Err(ApiError::token_spent()),
             Err(_) => Err(ApiError::unavailable()),
         };
     }

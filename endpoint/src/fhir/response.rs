@@ -608,6 +608,7 @@ mod tests {
             pseudonym: Some("00112233445566778899aabbccddeeff".to_owned()),
             monitoring_district: None,
             notice_key: None,
+            unconfirmed: false,
             recipients: [(
                 "health".to_owned(),
                 [
@@ -647,6 +648,7 @@ mod tests {
             pseudonym: None,
             monitoring_district: None,
             notice_key: None,
+            unconfirmed: false,
             recipients: Default::default(),
             flags: vec![],
         };

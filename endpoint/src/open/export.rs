@@ -40,7 +40,7 @@ pub fn to_csv(submissions: &[OpenedSubmission], policy: &PolicyDocument) -> Stri
     let header: Vec<&str> = ["submission_id", "received_at", "form", "date", "pseudonym"]
         .into_iter()
         .chain(columns.iter().copied())
-        .chain(["flags"])
+        .chain(["unconfirmed", "flags"])
         .collect();
     write_row(&mut out, header.iter().map(|name| (*name).to_owned()));
     for submission in submissions {
@@ -63,6 +63,7 @@ pub fn to_csv(submissions: &[OpenedSubmission], policy: &PolicyDocument) -> Stri
                 Some(other) => other.to_string(),
             });
         }
+        row.push(if submission.unconfirmed { "yes" } else { "" }.to_owned());
         row.push(
             submission
                 .flags
@@ -140,6 +141,7 @@ mod tests {
             pseudonym: Some("00112233445566778899aabbccddeeff".to_owned()),
             monitoring_district: None,
             notice_key: None,
+            unconfirmed: false,
             recipients: [
                 ("health".to_owned(), health),
                 ("identity".to_owned(), identity),
@@ -167,7 +169,7 @@ mod tests {
         let mut lines = text.split("\r\n");
         assert_eq!(
             lines.next().unwrap(),
-            "submission_id,received_at,form,date,pseudonym,name,phone,temperature,symptoms,district,flags"
+            "submission_id,received_at,form,date,pseudonym,name,phone,temperature,symptoms,district,unconfirmed,flags"
         );
         let row = lines.next().unwrap();
         assert!(

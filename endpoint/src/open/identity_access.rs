@@ -113,6 +113,7 @@ mod tests {
             pseudonym: Some(pseudonym.into()),
             monitoring_district: None,
             notice_key: None,
+            unconfirmed: false,
             recipients: BTreeMap::from([
                 (
                     "health".to_owned(),

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDate};
-use selfreport_core::policy::PolicyDocument;
+use selfreport_core::policy::{Form, PolicyDocument};
 use selfreport_core::sync::wire::SealedSubmission;
 use serde::Serialize;
 use serde_json::Value;
@@ -68,6 +68,11 @@ pub struct OpenedSubmission {
     /// notices: what the case console seals an access notice to. Never output.
     #[serde(skip)]
     pub notice_key: Option<String>,
+    /// Open intake nobody has confirmed ([`Form::is_open_intake`]: a traveler's
+    /// pre-registration, which anyone may file about anyone), so what it says about who is
+    /// arriving is the sender's word only. Reports under a monitoring period are not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
     /// Per recipient whose key was given, the fields that conform to the policy.
     pub recipients: BTreeMap<String, BTreeMap<String, Value>>,
     /// Everything wrong with it; empty for a conforming submission.
@@ -226,6 +231,7 @@ fn open_row(
         pseudonym: None,
         monitoring_district: None,
         notice_key: None,
+        unconfirmed: false,
         recipients: BTreeMap::new(),
         flags: Vec::new(),
     };
@@ -339,6 +345,7 @@ fn open_row(
         opened.form = Some(first.form.clone());
         opened.date = Some(first.date.clone());
         opened.pseudonym = Some(first.pseudonym.clone());
+        opened.unconfirmed = policy.form(&first.form).is_some_and(Form::is_open_intake);
     }
     report.submissions.push(opened);
 }

@@ -12,6 +12,7 @@
 mod database;
 pub(crate) mod enrollment_codes;
 mod moving;
+mod moving_tokens;
 pub(crate) mod notices;
 pub(crate) mod postgres;
 pub(crate) mod quota;
@@ -19,8 +20,10 @@ mod reading;
 pub(crate) mod sqlite;
 mod sqlite_enrollment_codes;
 mod sqlite_notices;
+mod sqlite_tokens;
 mod sqlite_witness;
 mod sqlite_writer;
+pub(crate) mod tokens;
 pub(crate) mod witness;
 
 pub use postgres::tls::client_config as tls_client_config;
@@ -66,6 +69,8 @@ pub(crate) enum InsertOutcome {
     Conflict,
     /// Not stored: it would take the stored bytes past the quota.
     OverQuota,
+    /// Not stored: the upload token paying for it paid for another body.
+    TokenSpent,
 }
 
 /// What a deletion request did.
@@ -139,39 +144,6 @@ impl Storage {
                 let _ = store.prepare_partitions(now, retention_days).await;
                 Ok((Storage::Postgres(store), StorageThread(None)))
             }
-        }
-    }
-
-    /// Stores a submission, idempotently by its id: an identical body stored before is
-    /// a [`InsertOutcome::Duplicate`] with the receipt kept then (whatever the quota),
-    /// another body a [`InsertOutcome::Conflict`]; a new one that would take the stored
-    /// bytes past the quota is [`InsertOutcome::OverQuota`] and not stored.
-    pub(crate) async fn insert(
-        &self,
-        submission: NewSubmission,
-    ) -> Result<InsertOutcome, StoreFailed> {
-        match self {
-            Storage::Sqlite(writer) => writer.insert(submission).await,
-            Storage::Postgres(store) => {
-                let mut outcomes = store.insert_all(vec![submission]).await;
-                outcomes.pop().unwrap_or(Err(StoreFailed))
-            }
-        }
-    }
-
-    /// Stores several submissions in one transaction, each as [`Storage::insert`] would,
-    /// in order (a later one with the id of an earlier one is a duplicate or a
-    /// conflict; each new one is checked against the quota after those before it, so
-    /// one too large for what is left is refused and a later smaller one may fit); one
-    /// outcome per submission, in the same order. Every outcome is known only once the
-    /// transaction committed.
-    pub(crate) async fn insert_all(
-        &self,
-        submissions: Vec<NewSubmission>,
-    ) -> Vec<Result<InsertOutcome, StoreFailed>> {
-        match self {
-            Storage::Sqlite(writer) => writer.insert_all(submissions).await,
-            Storage::Postgres(store) => store.insert_all(submissions).await,
         }
     }
 

@@ -2,8 +2,9 @@
 //! as it is, kept receipts included, so a device resending to the new drop box gets the
 //! receipt it got from the old one; the access-notice mailbox with each notice's number
 //! (later numbers above every number the old drop box gave, so a device keeping its place
-//! misses none); the audit checkpoints it witnessed, in order; and the typed enrollment
-//! codes registered and not yet redeemed.
+//! misses none); the audit checkpoints it witnessed, in order; its upload token rows
+//! ([`super::moving_tokens`]); and the typed enrollment codes registered and not yet
+//! redeemed.
 
 use std::path::Path;
 use std::thread;
@@ -38,6 +39,8 @@ pub struct MoveReport {
     pub checkpoints_moved: u64,
     /// Audit checkpoints PostgreSQL already kept.
     pub checkpoints_already_there: u64,
+    /// Upload token rows (issuance and spent tokens) stored in PostgreSQL now.
+    pub token_rows_moved: u64,
     /// Typed enrollment codes not yet redeemed, registered in PostgreSQL now.
     pub codes_moved: u64,
     /// Typed enrollment codes PostgreSQL already held.
@@ -106,6 +109,10 @@ pub async fn move_sqlite_to_postgres(
                 Ok(InsertOutcome::OverQuota) => {
                     failure.get_or_insert_with(|| "the storage quota refused a row".to_owned());
                 }
+                // Rows move without tokens; their spent tokens move below.
+                Ok(InsertOutcome::TokenSpent) => {
+                    failure.get_or_insert_with(|| "a spent token refused a row".to_owned());
+                }
                 Err(_) => {
                     failure.get_or_insert_with(|| "PostgreSQL failed while storing".to_owned());
                 }
@@ -133,6 +140,7 @@ pub async fn move_sqlite_to_postgres(
     }
     move_mailbox(from, &store, &mut report).await?;
     move_witness(from, &store, &mut report).await?;
+    report.token_rows_moved = super::moving_tokens::move_tokens(from, &store).await?;
     move_enrollment_codes(from, &store, &mut report).await?;
     Ok(report)
 }

@@ -14,10 +14,11 @@ use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 
 /// Schema version in `PRAGMA user_version`: 1, submissions; 2, also the access-notice
 /// mailbox ([`super::sqlite_notices`]) and the audit log's witness
-/// ([`super::sqlite_witness`]); 3, also typed enrollment codes
+/// ([`super::sqlite_witness`]); 3, also upload token issuance and spent tokens
+/// ([`super::sqlite_tokens`]); 4, also typed enrollment codes
 /// ([`super::sqlite_enrollment_codes`]). Every table is created if missing, so opening a
 /// database of an earlier version upgrades it.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS submissions (
@@ -55,6 +56,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     connection.execute_batch(SCHEMA)?;
     connection.execute_batch(super::sqlite_notices::SCHEMA)?;
     connection.execute_batch(super::sqlite_witness::SCHEMA)?;
+    connection.execute_batch(super::sqlite_tokens::SCHEMA)?;
     connection.execute_batch(super::sqlite_enrollment_codes::SCHEMA)?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(connection)
@@ -355,8 +357,12 @@ mod tests {
         let version: i64 = connection
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
-        assert_eq!(version, 3);
-        for table in ["notices", "enrollment_codes"] {
+        assert_eq!(version, 4);
+        let notices: i64 = connection
+            .query_row("SELECT count(*) FROM notices", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(notices, 0);
+        for table in ["token_issuance", "spent_tokens", "enrollment_codes"] {
             let rows: i64 = connection
                 .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
                     row.get(0)

@@ -1,4 +1,4 @@
-//! Typed enrollment codes in the drop box's SQLite file (schema version 3): the
+//! Typed enrollment codes in the drop box's SQLite file (schema version 4): the
 //! `enrollment_codes` table, written in the writer thread's transactions. Each change that
 //! deletes a row asks the writer to fold the write-ahead log back, so a redeemed order
 //! does not linger there.

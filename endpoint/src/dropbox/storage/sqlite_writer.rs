@@ -21,6 +21,8 @@ use tokio::sync::oneshot;
 use super::super::error::DropBoxError;
 use super::quota::counted_bytes;
 use super::sqlite as store;
+use super::sqlite_tokens;
+use super::tokens::Spend;
 use super::{DeleteOutcome, InsertOutcome, NewSubmission, StoreFailed};
 
 /// The thread takes no more waiting jobs into a transaction once it holds this many
@@ -46,6 +48,8 @@ impl Message {
 enum Job {
     Insert {
         submission: Box<NewSubmission>,
+        /// The upload token paying for it, if the policy asks for one.
+        spend: Option<Spend>,
         reply: oneshot::Sender<Result<InsertOutcome, StoreFailed>>,
     },
     Delete {
@@ -104,6 +108,7 @@ impl SqliteWriter {
     }
 
     /// Stores a submission (idempotently, see [`store::insert`]).
+    #[cfg(test)]
     pub(crate) async fn insert(
         &self,
         submission: NewSubmission,
@@ -111,6 +116,7 @@ impl SqliteWriter {
         let (reply, outcome) = oneshot::channel();
         self.send(Job::Insert {
             submission: Box::new(submission),
+            spend: None,
             reply,
         })?;
         outcome.await.map_err(|_| StoreFailed)?
@@ -119,16 +125,29 @@ impl SqliteWriter {
     /// Stores several submissions in one transaction (each idempotently, in order, so a
     /// later one with an id stored by an earlier one is a duplicate or a conflict); one
     /// outcome per submission, in the same order.
+    #[cfg(test)]
     pub(crate) async fn insert_all(
         &self,
         submissions: Vec<NewSubmission>,
     ) -> Vec<Result<InsertOutcome, StoreFailed>> {
+        self.insert_all_paid(submissions.into_iter().map(|row| (row, None)).collect())
+            .await
+    }
+
+    /// Stores several submissions in one transaction (each idempotently, in order), each
+    /// paid for by its token (see
+    /// [`super::sqlite_tokens::insert_paid`]).
+    pub(crate) async fn insert_all_paid(
+        &self,
+        submissions: Vec<(NewSubmission, Option<Spend>)>,
+    ) -> Vec<Result<InsertOutcome, StoreFailed>> {
         let mut jobs = Vec::with_capacity(submissions.len());
         let mut outcomes = Vec::with_capacity(submissions.len());
-        for submission in submissions {
+        for (submission, spend) in submissions {
             let (reply, outcome) = oneshot::channel();
             jobs.push(Job::Insert {
                 submission: Box::new(submission),
+                spend,
                 reply,
             });
             outcomes.push(outcome);
@@ -263,8 +282,17 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>, usage: &mut Usage) {
     let mut pending = *usage;
     for job in batch {
         match job {
-            Job::Insert { submission, reply } => {
-                match store::insert(&transaction, &submission, pending.room()) {
+            Job::Insert {
+                submission,
+                spend,
+                reply,
+            } => {
+                match sqlite_tokens::insert_paid(
+                    &transaction,
+                    &submission,
+                    spend.as_ref(),
+                    pending.room(),
+                ) {
                     Ok(outcome) => {
                         if matches!(outcome, InsertOutcome::Stored(_)) {
                             pending.stored = pending.stored.saturating_add(counted_bytes(
@@ -293,7 +321,9 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>, usage: &mut Usage) {
                     let _ = reply.send(Err(StoreFailed));
                 }
             },
-            Job::Purge { now, reply } => match store::purge_expired(&transaction, now) {
+            Job::Purge { now, reply } => match store::purge_expired(&transaction, now)
+                .and_then(|purged| sqlite_tokens::purge_spent(&transaction, now).map(|_| purged))
+            {
                 Ok((count, freed)) => {
                     removed |= count > 0;
                     pending.stored = pending.stored.saturating_sub(freed);

@@ -1,4 +1,4 @@
-//! Typed enrollment codes in PostgreSQL (schema version 4), shared by every drop box
+//! Typed enrollment codes in PostgreSQL (schema version 5), shared by every drop box
 //! process on the database. Registrations are rare (one per order given as a code): each
 //! takes `LOCK TABLE enrollment_codes IN SHARE ROW EXCLUSIVE MODE` first, so two processes
 //! cannot both find a code or an order free and store it twice. A redemption is one

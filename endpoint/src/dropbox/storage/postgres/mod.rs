@@ -25,6 +25,7 @@ mod partition;
 mod quota;
 pub(crate) mod schema;
 pub(crate) mod tls;
+mod tokens;
 mod witness;
 
 use std::collections::BTreeSet;
@@ -37,6 +38,7 @@ use tokio_postgres::error::SqlState;
 
 use super::super::error::DropBoxError;
 use super::quota::counted_bytes;
+use super::tokens::Spend;
 use super::{
     DeleteOutcome, InsertOutcome, NewSubmission, PostgresConfig, StoreFailed, constant_time_eq,
 };
@@ -194,6 +196,19 @@ impl PostgresStore {
         &self,
         submissions: Vec<NewSubmission>,
     ) -> Vec<Result<InsertOutcome, StoreFailed>> {
+        self.insert_all_paid(submissions.into_iter().map(|row| (row, None)).collect())
+            .await
+    }
+
+    /// As [`PostgresStore::insert_all`], each submission paid for by its upload token: one
+    /// spent on another body is [`InsertOutcome::TokenSpent`]; one paying for a row stored
+    /// now is kept spent in the same transaction.
+    pub(crate) async fn insert_all_paid(
+        &self,
+        paid: Vec<(NewSubmission, Option<Spend>)>,
+    ) -> Vec<Result<InsertOutcome, StoreFailed>> {
+        let (submissions, spends): (Vec<NewSubmission>, Vec<Option<Spend>>) =
+            paid.into_iter().unzip();
         if submissions.is_empty() {
             return Vec::new();
         }
@@ -204,7 +219,7 @@ impl PostgresStore {
                     return failed();
                 }
             }
-            match self.try_insert_all(&submissions).await {
+            match self.try_insert_all(&submissions, &spends).await {
                 Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
                 // The partition was dropped since this process saw it (a retention of
                 // zero days): forget what it knew, create it, once.
@@ -220,10 +235,15 @@ impl PostgresStore {
     async fn try_insert_all(
         &self,
         submissions: &[NewSubmission],
+        spends: &[Option<Spend>],
     ) -> Result<Vec<InsertOutcome>, Failure> {
         let mut client = self.pool.get().await.map_err(|_| Failure::Pool)?;
         let transaction = client.transaction().await?;
-        let mut keys: Vec<i64> = submissions.iter().map(|s| lock_key(&s.id)).collect();
+        let mut keys: Vec<i64> = submissions
+            .iter()
+            .map(|s| lock_key(&s.id))
+            .chain(spends.iter().flatten().map(tokens::spend_lock_key))
+            .collect();
         keys.sort_unstable();
         keys.dedup();
         // One statement; unnest yields the keys in array order, so every transaction
@@ -235,7 +255,14 @@ impl PostgresStore {
         let mut outcomes = Vec::with_capacity(submissions.len());
         // Where new rows sit among `outcomes`, in order.
         let mut new_rows = Vec::new();
-        for submission in submissions {
+        for (submission, spend) in submissions.iter().zip(spends) {
+            if let Some(spend) = spend {
+                let paid_for = tokens::spent_body(&transaction, spend).await?;
+                if paid_for.is_some_and(|body| body != submission.body_sha256) {
+                    outcomes.push(InsertOutcome::TokenSpent);
+                    continue;
+                }
+            }
             if let Some(row) = transaction.query_opt(&find, &[&submission.id]).await? {
                 let body_sha256: String = row.try_get(0)?;
                 outcomes.push(if body_sha256 == submission.body_sha256 {
@@ -264,12 +291,22 @@ impl PostgresStore {
                     ],
                 )
                 .await?;
+            // Spent now, so a later item of this batch with the same token finds it.
+            if let Some(spend) = spend {
+                tokens::record_spend(&transaction, spend, submission).await?;
+            }
             new_rows.push(outcomes.len());
             outcomes.push(InsertOutcome::Stored(submission.receipt.clone()));
         }
         if !new_rows.is_empty() {
             self.hold_to_quota(&transaction, submissions, &new_rows, &mut outcomes)
                 .await?;
+        }
+        // A row the quota refused spent nothing.
+        for &index in &new_rows {
+            if let (Some(spend), InsertOutcome::OverQuota) = (&spends[index], &outcomes[index]) {
+                tokens::unspend(&transaction, spend).await?;
+            }
         }
         transaction.commit().await?;
         Ok(outcomes)
@@ -421,8 +458,11 @@ impl PostgresStore {
                     .batch_execute(&format!("DROP TABLE {name}"))
                     .await
                     .map_err(|_| StoreFailed)?;
-                // Its bytes go back to the quota with it.
+                // Its bytes go back to the quota with it, and its spent tokens go.
                 quota::forget_day(&transaction, day)
+                    .await
+                    .map_err(|_| StoreFailed)?;
+                tokens::forget_spent_day(&transaction, day)
                     .await
                     .map_err(|_| StoreFailed)?;
                 dropped = dropped.saturating_add(u64::try_from(count).unwrap_or(0));

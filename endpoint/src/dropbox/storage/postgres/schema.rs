@@ -27,14 +27,16 @@
 //! case console's audit log accepted, append-only (a trigger refuses updates, deletes and
 //! truncation).
 //!
-//! Version 4: typed enrollment codes, `enrollment_codes`: the SHA-256 of each code
+//! Version 4: upload tokens, `token_issuance` and `spent_tokens` (see the `tokens`
+//! module): hashes and days only.
+//! Version 5: typed enrollment codes, `enrollment_codes`: the SHA-256 of each code
 //! registered (never the code), the signed order it stands for, the order's SHA-256
 //! (unique: one live code per order) and its expiry (see `enrollment_codes`).
 
 use tokio_postgres::GenericClient;
 
 /// The schema version this drop box writes.
-pub(crate) const SCHEMA_VERSION: i32 = 4;
+pub(crate) const SCHEMA_VERSION: i32 = 5;
 
 /// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
 const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
@@ -99,6 +101,7 @@ CREATE TRIGGER audit_checkpoints_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_checkpoints
     FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_are_append_only();
 ",
+    super::tokens::MIGRATION,
     "
 CREATE TABLE enrollment_codes (
     code_hash    text   PRIMARY KEY,

@@ -1,0 +1,190 @@
+//! A real device against the real drop box with upload tokens (issue 14): the core's own
+//! store and sync, enrolled by the authority's order, fetching its order's tokens and
+//! open-intake tokens from `POST {url}/tokens` and spending one per upload; the drop box
+//! keeps exactly one spent token per stored submission. A device that cannot get a token
+//! (its order's allowance spent) sends nothing and tries again later.
+
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+#[path = "common/token_box.rs"]
+mod token_box;
+
+use std::sync::Arc;
+
+use common::Backend;
+use selfreport_core::crypto::{KeyMaterial, MemoryKeySource};
+use selfreport_core::model::{Answers, NewProfile, ProfileId};
+use selfreport_core::policy::{TrustAnchor, TrustAnchors};
+use selfreport_core::sync::transport::TransportConfig;
+use selfreport_core::sync::{CancelToken, SyncOptions, SyncReport};
+use selfreport_core::{Options, SelfReport, SystemClock};
+use token_box::{TokenBox, day, spent_rows};
+
+/// A resident's phone trusting the drop box's authority, its policy installed and
+/// consented to.
+struct Phone {
+    _dir: tempfile::TempDir,
+    core: SelfReport,
+    options: SyncOptions,
+}
+
+impl Phone {
+    fn new(drop_box: &TokenBox) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = &drop_box.inner.authority.keys.public_key_base64;
+        let anchors = TrustAnchors::from(TrustAnchor::from_public_key_base64(authority).unwrap());
+        let core = SelfReport::create(
+            dir.path(),
+            &MemoryKeySource::new(KeyMaterial::generate().unwrap()),
+            Options {
+                trust_anchors: anchors,
+                clock: Arc::new(SystemClock),
+            },
+        )
+        .unwrap();
+        core.install_policy(&drop_box.inner.envelope).unwrap();
+        core.grant_consent("sh-arrivals").unwrap();
+        let options = SyncOptions {
+            transport: TransportConfig {
+                extra_roots: vec![drop_box.inner.tls.ca.to_vec()],
+                ..TransportConfig::default()
+            },
+            ..SyncOptions::default()
+        };
+        Self {
+            _dir: dir,
+            core,
+            options,
+        }
+    }
+
+    fn person(&self, name: &str) -> ProfileId {
+        self.core
+            .add_profile(NewProfile {
+                display_name: name.to_owned(),
+                name: Some(name.to_owned()),
+                ..NewProfile::default()
+            })
+            .unwrap()
+    }
+
+    async fn sync(&self) -> SyncReport {
+        self.core
+            .sync(&self.options, &|_| {}, &CancelToken::new())
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_device_and_a_traveler_pay_each_upload_with_a_token() {
+    let drop_box = TokenBox::start(Backend::Sqlite).await;
+    let phone = Phone::new(&drop_box);
+
+    // The daily form is filed under an order: the order's whole allowance comes at once.
+    let father = phone.person("林国栋");
+    let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
+    phone.core.enroll(&father, &order).unwrap();
+    phone
+        .core
+        .save_record(
+            &father,
+            "sh-arrivals",
+            "daily",
+            None,
+            Answers::new()
+                .text("temperature", "36.8")
+                .text("symptoms", ""),
+        )
+        .unwrap();
+    let first = phone.sync().await;
+    assert_eq!(
+        (first.delivered, first.retry_later, first.failed),
+        (1, 0, 0),
+        "{first:?}"
+    );
+    let pool = phone.core.store().token_pool("sh-arrivals").unwrap();
+    assert_eq!(pool.obtained.len(), 1);
+    assert_eq!(
+        pool.obtained[0].1, 14,
+        "14 days of one report each, no cover traffic"
+    );
+    assert_eq!(pool.enrolled.len(), 13);
+
+    // A traveler's pre-registration is open intake: open tokens, fetched when needed.
+    let traveler = phone
+        .core
+        .add_profile(NewProfile {
+            display_name: "王秀兰".to_owned(),
+            name: Some("王秀兰".to_owned()),
+            id_number: Some("11010519491231002X".to_owned()),
+            phone: Some("+8613912345678".to_owned()),
+            birth_date: Some("1949-12-31".parse().unwrap()),
+            ..NewProfile::default()
+        })
+        .unwrap();
+    let leg = format!("420106:{}:{}", day(-3), day(-2));
+    phone
+        .core
+        .save_record(
+            &traveler,
+            "sh-arrivals",
+            "arrival",
+            None,
+            Answers::new()
+                .text("travel", leg)
+                .text("arrival_date", day(2).to_string()),
+        )
+        .unwrap();
+    let second = phone.sync().await;
+    assert_eq!(
+        (second.delivered, second.retry_later, second.failed),
+        (1, 0, 0),
+        "{second:?}"
+    );
+    assert!(
+        !phone
+            .core
+            .store()
+            .token_pool("sh-arrivals")
+            .unwrap()
+            .open
+            .is_empty()
+    );
+
+    // One spent token per stored submission; nothing sent twice.
+    assert_eq!(drop_box.inner.stored_count().await, 2);
+    assert_eq!(spent_rows(&drop_box.inner).await, 2);
+    assert_eq!(phone.sync().await, SyncReport::default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_drop_box_issues_no_token_nothing_is_sent() {
+    let drop_box = TokenBox::start(Backend::Sqlite).await;
+    let phone = Phone::new(&drop_box);
+    let father = phone.person("林国栋");
+    let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
+    phone.core.enroll(&father, &order).unwrap();
+    phone
+        .core
+        .save_record(
+            &father,
+            "sh-arrivals",
+            "daily",
+            None,
+            Answers::new()
+                .text("temperature", "36.8")
+                .text("symptoms", ""),
+        )
+        .unwrap();
+    // The order's whole allowance (14 days of one report, and the drop box's slack of 16)
+    // taken by someone else holding the same order: the drop box signs no more under it.
+    let allowance = 14 + 16;
+    let taken = drop_box.enrolled_tokens(&order, allowance).await;
+    assert_eq!(taken.len(), allowance);
+    let report = phone.sync().await;
+    assert_eq!((report.delivered, report.retry_later), (0, 1), "{report:?}");
+    assert_eq!(drop_box.inner.stored_count().await, 0);
+    assert_eq!(spent_rows(&drop_box.inner).await, 0);
+}
