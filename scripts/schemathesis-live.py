@@ -250,11 +250,28 @@ def looser_document_fails(args, fixture: dict, document: dict, run: Path) -> boo
     return True
 
 
+# Operations left out of the run. `issueTokens` (POST /tokens): schemathesis 4.32 could not
+# draw a single body for it (up to 64 base64url strings of 346 characters, each against its
+# pattern) in 157 s on its own, and in the shared run it took the whole budget and left the
+# other operations untested. Its rules are checked by endpoint/tests/tokens.rs (every
+# refusal, on both backends) and the corpus's token classes.
+LEFT_OUT = ["issueTokens"]
+
+
 def run_schemathesis(args, fixture: dict, document_path: Path, run: Path) -> int:
+    """The whole document but LEFT_OUT, within the time budget."""
+    selection = ["--max-time", os.environ.get("SCHEMATHESIS_MAX_TIME", "120")]
+    for operation in LEFT_OUT:
+        selection += ["--exclude-operation-id", operation]
+    return run_once(args, fixture, document_path, run, "every operation but "
+                    + ", ".join(LEFT_OUT), selection)
+
+
+def run_once(args, fixture: dict, document_path: Path, run: Path, name: str,
+             selection: list) -> int:
     seed = os.environ.get("SCHEMATHESIS_SEED", DEFAULT_SEED)
-    command = st_command(args, fixture, document_path) + [
+    command = st_command(args, fixture, document_path) + selection + [
         "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "40"),
-        "--max-time", os.environ.get("SCHEMATHESIS_MAX_TIME", "120"),
         "--seed", seed,
         # One worker: with two, hypothesis describes filter lambdas with `ast.parse` from
         # two threads at once, which CPython 3.11 before 3.11.8 (Debian's here) can fail
@@ -269,10 +286,9 @@ def run_schemathesis(args, fixture: dict, document_path: Path, run: Path) -> int
     started = time.monotonic()
     # From the run's directory: schemathesis keeps its cache (.schemathesis/) where it runs.
     status = subprocess.run(command, cwd=run).returncode
-    print(f"schemathesis: seed {seed}, {time.monotonic() - started:.0f} s, "
+    print(f"schemathesis ({name}): seed {seed}, {time.monotonic() - started:.0f} s, "
           f"exit status {status} (reports in {run / 'report'})")
     return status
-
 
 if __name__ == "__main__":
     sys.exit(main())

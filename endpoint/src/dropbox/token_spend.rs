@@ -39,10 +39,19 @@ struct PaidBatch<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PaidItem<'a> {
-    #[serde(default)]
+    /// Absent, or a string: `"token": null` or a number is not an item of a batch/2
+    /// (docs/openapi.yaml), whatever the policy.
+    #[serde(default, deserialize_with = "present_string")]
     token: Option<String>,
     #[serde(borrow)]
     submission: &'a RawValue,
+}
+
+/// A `token` that is there must be a string (`Option<String>` alone would take `null`).
+fn present_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
 }
 
 /// Reads a batch request: `selfreport.batch/1` (refused with `TokenMissing` under a policy
@@ -154,4 +163,32 @@ pub(crate) fn with_challenge(mut response: Response, state: &AppState) -> Respon
             .insert(header::WWW_AUTHENTICATE, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_2_token_is_absent_or_a_string() {
+        let item = |token: &str| {
+            format!(r#"{{"format":"selfreport.batch/2","items":[{{{token}"submission":{{}}}}]}}"#)
+        };
+        let tokens = |body: String| {
+            batch_items(body.as_bytes(), false).map(|items| {
+                items
+                    .into_iter()
+                    .map(|(_, token)| token)
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(tokens(item("")).unwrap(), vec![None]);
+        assert_eq!(
+            tokens(item(r#""token":"AAI","#)).unwrap(),
+            vec![Some("AAI".to_owned())]
+        );
+        for wrong in [r#""token":null,"#, r#""token":7,"#, r#""token":["AAI"],"#] {
+            assert!(tokens(item(wrong)).is_err(), "{wrong}");
+        }
+    }
 }
