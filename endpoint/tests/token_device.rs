@@ -69,6 +69,26 @@ impl Phone {
             .unwrap()
     }
 
+    /// The father, enrolled by the authority's 14-day order (one report a day), with
+    /// today's report saved; the order as the device received it.
+    fn enrolled_father_reports(&self, drop_box: &TokenBox) -> Vec<u8> {
+        let father = self.person("林国栋");
+        let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
+        self.core.enroll(&father, &order).unwrap();
+        self.core
+            .save_record(
+                &father,
+                "sh-arrivals",
+                "daily",
+                None,
+                Answers::new()
+                    .text("temperature", "36.8")
+                    .text("symptoms", ""),
+            )
+            .unwrap();
+        order
+    }
+
     async fn sync(&self) -> SyncReport {
         self.core
             .sync(&self.options, &|_| {}, &CancelToken::new())
@@ -83,21 +103,7 @@ async fn an_enrolled_device_and_a_traveler_pay_each_upload_with_a_token() {
     let phone = Phone::new(&drop_box);
 
     // The daily form is filed under an order: the order's whole allowance comes at once.
-    let father = phone.person("林国栋");
-    let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
-    phone.core.enroll(&father, &order).unwrap();
-    phone
-        .core
-        .save_record(
-            &father,
-            "sh-arrivals",
-            "daily",
-            None,
-            Answers::new()
-                .text("temperature", "36.8")
-                .text("symptoms", ""),
-        )
-        .unwrap();
+    phone.enrolled_father_reports(&drop_box);
     let first = phone.sync().await;
     assert_eq!(
         (first.delivered, first.retry_later, first.failed),
@@ -163,21 +169,7 @@ async fn an_enrolled_device_and_a_traveler_pay_each_upload_with_a_token() {
 async fn when_the_drop_box_issues_no_token_nothing_is_sent() {
     let drop_box = TokenBox::start(Backend::Sqlite).await;
     let phone = Phone::new(&drop_box);
-    let father = phone.person("林国栋");
-    let order = drop_box.order("sh-arrivals", day(-1), 14, 1);
-    phone.core.enroll(&father, &order).unwrap();
-    phone
-        .core
-        .save_record(
-            &father,
-            "sh-arrivals",
-            "daily",
-            None,
-            Answers::new()
-                .text("temperature", "36.8")
-                .text("symptoms", ""),
-        )
-        .unwrap();
+    let order = phone.enrolled_father_reports(&drop_box);
     // The order's whole allowance (14 days of one report, and the drop box's slack of 16)
     // taken by someone else holding the same order: the drop box signs no more under it.
     let allowance = 14 + 16;

@@ -223,6 +223,42 @@ fn new_core() -> (tempfile::TempDir, SigningKey, SelfReport) {
     (dir, authority, core)
 }
 
+/// A store on the tests' clock with the example `/2` policy (`sh-arrivals`) pointed at
+/// `server` and `dropbox` and then changed by `edit`, consented to, with the father's
+/// profile.
+fn father_under_v2(
+    server: TestServer,
+    dropbox: Arc<FakeDropBox>,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Setup {
+    let (dir, authority, core) = new_core();
+    let mut policy = crate::policy::test_support::policy_v2();
+    policy["endpoint"]["url"] = server.url.clone().into();
+    policy["endpoint"]["spki_sha256"] = serde_json::json!([server.pki.leaf_pin]);
+    policy["endpoint"]["receipt_key"] = dropbox.receipt_key.public_key_base64().into();
+    edit(&mut policy);
+    core.install_policy(&signed(&authority, &policy.to_string()))
+        .unwrap();
+    core.grant_consent("sh-arrivals").unwrap();
+    let profile = core
+        .add_profile(NewProfile {
+            display_name: "Father".into(),
+            name: Some("李建国".into()),
+            phone: Some("+8613912345678".into()),
+            birth_date: Some("1950-03-01".parse().unwrap()),
+            ..NewProfile::default()
+        })
+        .unwrap();
+    Setup {
+        dir,
+        core,
+        server,
+        profile,
+        authority,
+        dropbox,
+    }
+}
+
 async fn setup(script: Vec<Action>, forge: bool) -> Setup {
     let dropbox = FakeDropBox::new(script, forge);
     let handler = dropbox.clone();

@@ -7,7 +7,6 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::*;
 use crate::notice::{AccessNotice, NOTICE_SLOT_BYTES, NoticeKey, seal_notice};
-use crate::policy::test_support::policy_v2;
 use crate::sync::notice_batch::BATCH_SLOTS;
 
 /// The mailbox: stored slots (sequence numbers from 1), and whether to answer wrongly.
@@ -58,36 +57,11 @@ async fn notice_setup() -> NoticeSetup {
         }
     })
     .await;
-    let (dir, authority, core) = new_core();
-    let mut policy = policy_v2();
-    policy["endpoint"]["url"] = server.url.clone().into();
-    policy["endpoint"]["spki_sha256"] = serde_json::json!([server.pki.leaf_pin]);
-    policy["endpoint"]["receipt_key"] = dropbox.receipt_key.public_key_base64().into();
-    policy["access_notices"] = true.into();
-    crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
-    core.install_policy(&signed(&authority, &policy.to_string()))
-        .unwrap();
-    core.grant_consent("sh-arrivals").unwrap();
-    let profile = core
-        .add_profile(NewProfile {
-            display_name: "Father".into(),
-            name: Some("李建国".into()),
-            phone: Some("+8613912345678".into()),
-            birth_date: Some("1950-03-01".parse().unwrap()),
-            ..NewProfile::default()
-        })
-        .unwrap();
-    NoticeSetup {
-        s: Setup {
-            dir,
-            core,
-            server,
-            profile,
-            authority,
-            dropbox,
-        },
-        mailbox,
-    }
+    let s = father_under_v2(server, dropbox, |policy| {
+        policy["access_notices"] = true.into();
+        crate::policy::declare_minimum_padded_sizes(policy).unwrap();
+    });
+    NoticeSetup { s, mailbox }
 }
 
 fn notice(submission_id: &str, officer: &str) -> AccessNotice {

@@ -10,7 +10,6 @@ use blind_rsa_signatures::SecretKey;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::policy::test_support::policy_v2;
 use crate::token::{IssuerKey, Token, TokenChallenge, TokenRequest};
 
 const VECTORS: &str = include_str!("../../token/rfc9578_vectors.json");
@@ -101,46 +100,25 @@ async fn token_setup_for(usage: &'static str) -> TokenSetup {
         }
     })
     .await;
-    let (dir, authority, core) = new_core();
-    let mut policy = policy_v2();
-    policy["endpoint"]["url"] = server.url.clone().into();
-    policy["endpoint"]["spki_sha256"] = json!([server.pki.leaf_pin]);
-    policy["endpoint"]["receipt_key"] = dropbox.receipt_key.public_key_base64().into();
-    if usage == "enrolled" {
-        policy["forms"][0]["enrollment"] = json!("required");
-        crate::policy::declare_minimum_padded_sizes(&mut policy).unwrap();
-    }
-    policy["endpoint"]["token_keys"] = json!([{
-        "use": usage,
-        "spki": STANDARD.encode(&issuer.lock().unwrap().spki),
-        "from": policy["valid_from"],
-        "until": policy["valid_until"],
-    }]);
-    core.install_policy(&signed(&authority, &policy.to_string()))
-        .unwrap();
-    core.grant_consent("sh-arrivals").unwrap();
-    let profile = core
-        .add_profile(NewProfile {
-            display_name: "Father".into(),
-            name: Some("李建国".into()),
-            phone: Some("+8613912345678".into()),
-            birth_date: Some("1950-03-01".parse().unwrap()),
-            ..NewProfile::default()
-        })
-        .unwrap();
+    let spki = STANDARD.encode(&issuer.lock().unwrap().spki);
+    let s = father_under_v2(server, dropbox, |policy| {
+        if usage == "enrolled" {
+            policy["forms"][0]["enrollment"] = json!("required");
+            crate::policy::declare_minimum_padded_sizes(policy).unwrap();
+        }
+        policy["endpoint"]["token_keys"] = json!([{
+            "use": usage,
+            "spki": spki,
+            "from": policy["valid_from"],
+            "until": policy["valid_until"],
+        }]);
+    });
     // As the drop box computes it: the host of the URL without its port.
     let challenge = TokenChallenge::for_policy("127.0.0.1", "sh-arrivals")
         .digest()
         .unwrap();
     TokenSetup {
-        s: Setup {
-            dir,
-            core,
-            server,
-            profile,
-            authority,
-            dropbox,
-        },
+        s,
         issuer,
         challenge,
     }

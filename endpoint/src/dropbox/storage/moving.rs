@@ -145,6 +145,30 @@ pub async fn move_sqlite_to_postgres(
     Ok(report)
 }
 
+/// The error for `detail` while moving the SQLite drop box at `from`.
+pub(super) fn move_error(from: &Path, detail: impl Into<String>) -> DropBoxError {
+    DropBoxError::Database {
+        database: from.display().to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// What `read` reads from the SQLite drop box at `from`, opened read-only, on a blocking
+/// thread.
+pub(super) async fn read_sqlite<T: Send + 'static>(
+    from: &Path,
+    read: fn(&Connection) -> rusqlite::Result<T>,
+) -> Result<T, DropBoxError> {
+    let path = from.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|connection| read(&connection))
+    })
+    .await
+    .map_err(|error| move_error(from, error.to_string()))?
+    .map_err(|error| move_error(from, error.to_string()))
+}
+
 /// Copies the SQLite drop box's access notices into `store` with their numbers, and
 /// makes PostgreSQL's next numbers higher than any the old drop box gave.
 async fn move_mailbox(
@@ -152,18 +176,8 @@ async fn move_mailbox(
     store: &PostgresStore,
     report: &mut MoveReport,
 ) -> Result<(), DropBoxError> {
-    let source_error = |detail: String| DropBoxError::Database {
-        database: from.display().to_string(),
-        detail,
-    };
-    let path = from.to_path_buf();
-    let (notices, high_water) = tokio::task::spawn_blocking(move || {
-        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|connection| sqlite_notices::read_for_move(&connection))
-    })
-    .await
-    .map_err(|error| source_error(error.to_string()))?
-    .map_err(|error| source_error(error.to_string()))?;
+    let source_error = |detail: String| move_error(from, detail);
+    let (notices, high_water) = read_sqlite(from, sqlite_notices::read_for_move).await?;
     let (moved, there) = store
         .move_notices_in(&notices, high_water)
         .await
@@ -181,18 +195,8 @@ async fn move_witness(
     store: &PostgresStore,
     report: &mut MoveReport,
 ) -> Result<(), DropBoxError> {
-    let source_error = |detail: String| DropBoxError::Database {
-        database: from.display().to_string(),
-        detail,
-    };
-    let path = from.to_path_buf();
-    let checkpoints = tokio::task::spawn_blocking(move || {
-        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|connection| sqlite_witness::read_for_move(&connection))
-    })
-    .await
-    .map_err(|error| source_error(error.to_string()))?
-    .map_err(|error| source_error(error.to_string()))?;
+    let source_error = |detail: String| move_error(from, detail);
+    let checkpoints = read_sqlite(from, sqlite_witness::read_for_move).await?;
     for checkpoint in checkpoints {
         match store.insert_checkpoint(&checkpoint).await {
             Ok(CheckpointKept::New) => report.checkpoints_moved += 1,
@@ -220,18 +224,8 @@ async fn move_enrollment_codes(
     store: &PostgresStore,
     report: &mut MoveReport,
 ) -> Result<(), DropBoxError> {
-    let source_error = |detail: String| DropBoxError::Database {
-        database: from.display().to_string(),
-        detail,
-    };
-    let path = from.to_path_buf();
-    let codes = tokio::task::spawn_blocking(move || {
-        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|connection| sqlite_enrollment_codes::read_for_move(&connection))
-    })
-    .await
-    .map_err(|error| source_error(error.to_string()))?
-    .map_err(|error| source_error(error.to_string()))?;
+    let source_error = |detail: String| move_error(from, detail);
+    let codes = read_sqlite(from, sqlite_enrollment_codes::read_for_move).await?;
     for code in codes {
         match store.register_enrollment_code(&code).await {
             Ok(CodeRegistered::New) => report.codes_moved += 1,

@@ -4,27 +4,16 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
-
 use super::super::error::DropBoxError;
+use super::moving::{move_error, read_sqlite};
 use super::postgres::PostgresStore;
 use super::sqlite_tokens::{self, TokenRows};
 
 /// Copies the token rows of the SQLite drop box at `from` into `store`; returns how many
 /// PostgreSQL did not hold yet.
 pub(super) async fn move_tokens(from: &Path, store: &PostgresStore) -> Result<u64, DropBoxError> {
-    let source_error = |detail: String| DropBoxError::Database {
-        database: from.display().to_string(),
-        detail,
-    };
-    let path = from.to_path_buf();
-    let rows: TokenRows = tokio::task::spawn_blocking(move || {
-        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|connection| sqlite_tokens::read_for_move(&connection))
-    })
-    .await
-    .map_err(|error| source_error(error.to_string()))?
-    .map_err(|error| source_error(error.to_string()))?;
+    let source_error = |detail: String| move_error(from, detail);
+    let rows: TokenRows = read_sqlite(from, sqlite_tokens::read_for_move).await?;
     store
         .move_tokens_in(&rows)
         .await
