@@ -87,7 +87,16 @@ pub fn binary(name: &str) -> PathBuf {
     // A source changed after the test executable itself (someone editing while tests run)
     // is newer than both, and proves nothing about the binary: that is not a failure.
     let tests_built = modified(&exe);
-    if let Some((source, changed)) = newest_source_before(name, tests_built) {
+    let dep_info = path.with_extension("d");
+    let stale = match built_from(&dep_info) {
+        // Cargo's own list of the files the binary was built from: a test-only module
+        // (`#[cfg(test)]`) is not among them, since it rebuilds nothing.
+        Some(sources) => newest_of(sources, |time| {
+            tests_built.is_none_or(|limit| time <= limit)
+        }),
+        None => newest_source_before(name, tests_built),
+    };
+    if let Some((source, changed)) = stale {
         assert!(
             built.is_some_and(|built| built >= changed),
             "binary `{name}` at {} is older than {}; run `cargo build --workspace --bins` \
@@ -105,8 +114,40 @@ fn newest_source_before(name: &str, limit: Option<SystemTime>) -> Option<(PathBu
     newest_source(name, |time| limit.is_none_or(|limit| time <= limit))
 }
 
+/// The workspace's source files listed in cargo's dep-info file at `path` (the `.d` beside
+/// a binary): what the binary was last built from. `None` without a readable one.
+fn built_from(path: &Path) -> Option<Vec<PathBuf>> {
+    let text = fs::read_to_string(path).ok()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let (_, sources) = text.lines().next()?.split_once(": ")?;
+    Some(
+        sources
+            .split_whitespace()
+            .map(PathBuf::from)
+            .filter(|source| source.starts_with(root))
+            .collect(),
+    )
+}
+
+/// The most recently modified of `paths`, with its time, among those whose time `counts`.
+fn newest_of(
+    paths: Vec<PathBuf>,
+    counts: impl Fn(SystemTime) -> bool,
+) -> Option<(PathBuf, SystemTime)> {
+    let mut newest: Option<(PathBuf, SystemTime)> = None;
+    for candidate in paths {
+        if let Some(time) = modified(&candidate).filter(|time| counts(*time)) {
+            if newest.as_ref().is_none_or(|(_, best)| time > *best) {
+                newest = Some((candidate, time));
+            }
+        }
+    }
+    newest
+}
+
 /// The most recently modified source file binary `name` is built from, with its time,
-/// among those whose time `counts`.
+/// among those whose time `counts`: without cargo's dep-info, every source of the crates
+/// it links.
 fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(PathBuf, SystemTime)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
     let crates = source_crates(name);
@@ -119,11 +160,9 @@ fn newest_source(name: &str, counts: impl Fn(SystemTime) -> bool) -> Option<(Pat
         collect_paths(&dir.join("src"), &mut candidates);
         // Another binary's source rebuilds that binary, not this one.
         candidates.retain(|candidate| is_source_of(name, &dir, candidate));
-        for candidate in candidates {
-            if let Some(time) = modified(&candidate).filter(|time| counts(*time)) {
-                if newest.as_ref().is_none_or(|(_, best)| time > *best) {
-                    newest = Some((candidate, time));
-                }
+        if let Some(found) = newest_of(candidates, &counts) {
+            if newest.as_ref().is_none_or(|(_, best)| found.1 > *best) {
+                newest = Some(found);
             }
         }
     }
@@ -605,6 +644,26 @@ mod stale_binary_tests {
         assert_eq!(source_crates("selfreport-fixture"), ["tests", "core"]);
         assert_eq!(source_crates("selfreport"), ["cli", "endpoint", "core"]);
         assert_eq!(source_crates("selfreport-endpoint"), ["endpoint", "core"]);
+    }
+
+    #[test]
+    fn a_dep_info_file_names_the_workspace_sources_a_binary_was_built_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let lib = root.join("core/src/lib.rs");
+        let dep_info = dir.path().join("selfreport-fixture.d");
+        std::fs::write(
+            &dep_info,
+            format!(
+                "{}: {} /usr/lib/rustlib/src/std.rs\n\n{}:\n",
+                dir.path().join("selfreport-fixture").display(),
+                lib.display(),
+                lib.display()
+            ),
+        )
+        .unwrap();
+        assert_eq!(super::built_from(&dep_info), Some(vec![lib]));
+        assert_eq!(super::built_from(&dir.path().join("missing.d")), None);
     }
 
     #[test]
