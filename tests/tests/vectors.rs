@@ -495,3 +495,32 @@ fn protocol_md_quotes_the_vectors() {
         );
     }
 }
+
+/// The challenge of each vector, rebuilt here from protocol.md's words with SHA-256 alone
+/// (not the core's encoder): the host as written, the redemption context of the policy id.
+#[test]
+fn token_challenges_are_built_as_the_protocol_says() {
+    use selfreport_core::crypto::sha256;
+    let vectors = checked_in("token");
+    assert_eq!(vectors.len(), 3);
+    for vector in vectors {
+        let host = text(&vector, "issuer_name");
+        assert_eq!(text(&vector, "origin_info"), host);
+        let context =
+            sha256(format!("selfreport.token/1\n{}", text(&vector, "policy_id")).as_bytes());
+        assert_eq!(bytes(&vector, "redemption_context"), context);
+        let mut challenge = vec![0x00, 0x02];
+        challenge.extend_from_slice(&(host.len() as u16).to_be_bytes());
+        challenge.extend_from_slice(host.as_bytes());
+        challenge.push(32);
+        challenge.extend_from_slice(&context);
+        challenge.extend_from_slice(&(host.len() as u16).to_be_bytes());
+        challenge.extend_from_slice(host.as_bytes());
+        assert_eq!(bytes(&vector, "token_challenge"), challenge);
+        assert_eq!(bytes(&vector, "challenge_digest"), sha256(&challenge));
+        assert!(
+            !host.contains([':', '[', '@']) || host.contains("::"),
+            "{host}"
+        );
+    }
+}

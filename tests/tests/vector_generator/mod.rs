@@ -16,6 +16,7 @@ pub mod notice;
 pub mod padding;
 pub mod receipt;
 pub mod signatures;
+pub mod token;
 
 use std::path::PathBuf;
 
@@ -25,7 +26,7 @@ use serde_json::{Value, json};
 pub const VECTORS_FORMAT: &str = "selfreport.vectors/1";
 
 /// Every topic, which is also its file's name without `.json`.
-pub const TOPICS: [&str; 8] = [
+pub const TOPICS: [&str; 9] = [
     "hpke",
     "padding",
     "receipt",
@@ -34,6 +35,7 @@ pub const TOPICS: [&str; 8] = [
     "signatures",
     "deletion",
     "notice",
+    "token",
 ];
 
 /// The vectors of `topic`.
@@ -47,6 +49,7 @@ pub fn vectors(topic: &str) -> Vec<Value> {
         "signatures" => signatures::vectors(),
         "deletion" => deletion::vectors(),
         "notice" => notice::vectors(),
+        "token" => token::vectors(),
         other => panic!("no topic {other}"),
     }
 }
