@@ -67,6 +67,18 @@ impl SelfReport {
         Ok(convert::monitoring_info(period))
     }
 
+    /// The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+    /// JSON of about 300 bytes): proof that this device filed the profile's
+    /// pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+    /// issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+    /// minutes from now: make a new one each time the screen shows it. `NotFound` when the
+    /// profile filed no pre-registration under the policy; `Conflict` for one filed before
+    /// arrival passes existed.
+    pub fn arrival_pass(&self, profile_id: ProfileId, policy_id: String) -> Result<String> {
+        let id = profile_id.core()?;
+        logged("arrival_pass", self.core()?.arrival_pass(&id, &policy_id))
+    }
+
     /// Enrolls a profile with a typed enrollment code (for a phone without a camera):
     /// the code is normalized and checked on the device first (`InvalidInput` with the
     /// code `EnrollmentCodeMalformed`, nothing sent), then redeemed once at the drop box

@@ -56,6 +56,53 @@ impl SelfReport {
         Ok(latest.map(|(_, arrival)| arrival))
     }
 
+    /// The arrival pass (`selfreport.arrival-pass/1`, [`crate::arrival_pass`]) the
+    /// device shows at the checkpoint, as the text of a QR code: it proves this device
+    /// filed the profile's pre-registration under `policy_id` (the pseudonym's arrival key
+    /// signs it, now), so the checkpoint can confirm it in person and issue an order bound
+    /// to it. Valid for [`crate::arrival_pass::MAX_PASS_AGE`]: make a new one each time it
+    /// is shown. `NotFound` (`pre-registration`) when the profile has filed no open-intake
+    /// registration under the policy; `Conflict` when its pseudonym predates arrival
+    /// passes (random, committing to no key).
+    pub fn arrival_pass(&self, profile: &ProfileId, policy_id: &str) -> Result<String> {
+        self.store().profile(profile)?;
+        let policy = self.store().policy(policy_id)?;
+        let mut registered = false;
+        for form in policy
+            .document()
+            .forms
+            .iter()
+            .filter(|form| form.is_open_intake())
+        {
+            registered |= !self
+                .store()
+                .registration_records(profile, policy_id, &form.id)?
+                .is_empty();
+        }
+        if !registered {
+            return Err(Error::NotFound {
+                what: "pre-registration",
+                id: format!("{} under {policy_id}", profile.as_str()),
+            });
+        }
+        let key = self
+            .store()
+            .arrival_key(profile, policy_id)?
+            .ok_or_else(|| {
+                Error::Conflict(format!(
+                    "this registration under {policy_id} was filed before arrival passes: its \
+                 pseudonym commits to no key, so no pass can prove it"
+                ))
+            })?;
+        let pseudonym = self.store().pseudonym(profile, policy_id)?;
+        Ok(crate::arrival_pass::write_pass(
+            &key,
+            policy_id,
+            &pseudonym,
+            self.clock_now().with_timezone(&chrono::Utc),
+        ))
+    }
+
     /// Refuses a daily report (a form filed once a day during monitoring) dated before
     /// the arrival the person registered under the same policy.
     pub(crate) fn check_not_before_arrival(

@@ -54,6 +54,16 @@ impl SelfReport {
         let policy = self.store().policy(&signed.order().policy_id)?;
         let order = signed.verify(&policy, self.trust_anchors(), self.today())?;
         let document = policy.document();
+        if let Some(bound) = &order.pseudonym {
+            if *bound != self.store().pseudonym(profile, &document.id)? {
+                return Err(PolicyError::EnrollmentOutsidePolicy {
+                    detail: "the order confirms another person's pre-registration (it is \
+                             bound to a pseudonym this profile does not have)"
+                        .to_owned(),
+                }
+                .into());
+            }
+        }
         let period = self.store().add_monitoring_period(NewMonitoringPeriod {
             profile_id: profile.clone(),
             policy_id: document.id.clone(),

@@ -225,3 +225,93 @@ fn under_a_policy_with_access_notices_the_identity_part_carries_one_stable_notic
         first
     );
 }
+
+fn register_arrival(s: &Setup, profile: &crate::model::ProfileId) {
+    s.core
+        .save_record(
+            profile,
+            "sh-arrivals",
+            "arrival",
+            None,
+            Answers::new()
+                .text("travel", "420106:2026-11-20:2026-11-27")
+                .text("arrival_date", "2026-11-29"),
+        )
+        .expect("the pre-registration saves");
+}
+
+#[test]
+fn an_arrival_pass_proves_the_pre_registration_and_its_bound_order_enrolls_only_its_maker() {
+    use crate::arrival_pass::ArrivalPass;
+    let s = setup();
+    // No pass before there is a registration to prove.
+    let missing = s.core.arrival_pass(&s.profile, "sh-arrivals").unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            Error::NotFound {
+                what: "pre-registration",
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
+    register_arrival(&s, &s.profile);
+    let pass = s.core.arrival_pass(&s.profile, "sh-arrivals").unwrap();
+    let now = crate::clock::Clock::now(s.clock.as_ref()).with_timezone(&chrono::Utc);
+    let verified = ArrivalPass::verify(pass.as_bytes(), "sh-arrivals", now).unwrap();
+    let pseudonym = s.core.store().pseudonym(&s.profile, "sh-arrivals").unwrap();
+    assert_eq!(verified.pseudonym, pseudonym);
+    // The checkpoint binds the order to that pseudonym. Another member of the household
+    // (who filed their own registration: their own pseudonym) cannot enroll with it.
+    let other = s
+        .core
+        .add_profile(crate::model::NewProfile {
+            display_name: "Uncle".into(),
+            name: Some("王建军".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    register_arrival(&s, &other);
+    let mut bound = order("2026-11-29");
+    bound["pseudonym"] = json!(pseudonym);
+    let signed = signed_order(&s, &bound);
+    let refused = s.core.enroll(&other, &signed).unwrap_err();
+    assert_eq!(refused.code(), "EnrollmentOutsidePolicy", "{refused:?}");
+    assert!(s.core.monitoring_periods().unwrap().is_empty());
+    // Nor can an order bound to any other pseudonym enroll the registration's maker.
+    let mut elsewhere = order("2026-11-29");
+    elsewhere["pseudonym"] = json!("0123456789abcdef0123456789abcdef");
+    let refused = s
+        .core
+        .enroll(&s.profile, &signed_order(&s, &elsewhere))
+        .unwrap_err();
+    assert_eq!(refused.code(), "EnrollmentOutsidePolicy");
+    // The maker enrolls, and files the daily form under it.
+    let period = s.core.enroll(&s.profile, &signed).unwrap();
+    assert_eq!(period.start, date("2026-11-29"));
+    s.clock.advance_days(1);
+    daily(&s, "2026-11-29").expect("a daily report under the bound order saves");
+}
+
+#[test]
+fn a_bound_order_must_name_a_pseudonym_of_32_lowercase_hex() {
+    use crate::policy::enrollment::parse_enrollment_document;
+    let mut good = order("2026-11-29");
+    good["pseudonym"] = json!("0123456789abcdef0123456789abcdef");
+    let parsed = parse_enrollment_document(&serde_json::to_vec(&good).unwrap()).unwrap();
+    assert_eq!(
+        parsed.pseudonym.as_deref(),
+        Some("0123456789abcdef0123456789abcdef")
+    );
+    for bad in [
+        json!("0123"),
+        json!(7),
+        json!("0123456789ABCDEF0123456789ABCDEF"),
+    ] {
+        let mut bound = order("2026-11-29");
+        bound["pseudonym"] = bad.clone();
+        let refused = parse_enrollment_document(&serde_json::to_vec(&bound).unwrap()).unwrap_err();
+        assert_eq!(refused.code(), "EnrollmentMalformed", "{bad}: {refused:?}");
+    }
+}

@@ -10,6 +10,7 @@
 )]
 
 mod arrival;
+pub mod arrival_pass;
 pub mod clock;
 mod code_enrollment;
 mod consent;

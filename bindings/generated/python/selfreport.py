@@ -544,6 +544,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile() != 12326:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass() != 56475:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key() != 64758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566:
@@ -674,6 +676,9 @@ _UniffiLib.uniffi_selfreport_ffi_checksum_method_logger_log.restype = ctypes.c_u
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_add_profile.restype = ctypes.c_uint16
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass.argtypes = (
+)
+_UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass.restype = ctypes.c_uint16
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key.argtypes = (
 )
 _UniffiLib.uniffi_selfreport_ffi_checksum_method_selfreport_change_key.restype = ctypes.c_uint16
@@ -835,6 +840,13 @@ _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_add_profile.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_add_profile.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_change_key.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -7995,6 +8007,17 @@ class SelfReportProtocol(typing.Protocol):
         digit, E.164 phone...) and stored encrypted.
 """
         raise NotImplementedError
+    def arrival_pass(self, profile_id: ProfileId,policy_id: str) -> str:
+        """
+        The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+        JSON of about 300 bytes): proof that this device filed the profile's
+        pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+        issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+        minutes from now: make a new one each time the screen shows it. `NotFound` when the
+        profile filed no pre-registration under the policy; `Conflict` for one filed before
+        arrival passes existed.
+"""
+        raise NotImplementedError
     async def change_key(self, new_key_source: KeySource) -> None:
         """
         Re-wraps the store key with a new key source; records are not re-encrypted and the
@@ -8304,6 +8327,33 @@ class SelfReport(SelfReportProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_add_profile,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def arrival_pass(self, profile_id: ProfileId,policy_id: str) -> str:
+        """
+        The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+        JSON of about 300 bytes): proof that this device filed the profile's
+        pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+        issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+        minutes from now: make a new one each time the screen shows it. `NotFound` when the
+        profile filed no pre-registration under the policy; `Conflict` for one filed before
+        arrival passes existed.
+"""
+        
+        _UniffiFfiConverterTypeProfileId.check_lower(profile_id)
+
+        _UniffiFfiConverterString.check_lower(policy_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeProfileId.lower(profile_id),
+            _UniffiFfiConverterString.lower(policy_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeSelfReportError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)

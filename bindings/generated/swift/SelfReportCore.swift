@@ -1307,6 +1307,17 @@ public protocol SelfReportProtocol: AnyObject, Sendable {
     func checkAnswers(profileId: ProfileId, policyId: String, formId: String, date: LocalDate?, answers: [String: String]) throws  -> [FieldProblem]
     
     /**
+     * The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+     * JSON of about 300 bytes): proof that this device filed the profile's
+     * pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+     * issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+     * minutes from now: make a new one each time the screen shows it. `NotFound` when the
+     * profile filed no pre-registration under the policy; `Conflict` for one filed before
+     * arrival passes existed.
+     */
+    func arrivalPass(profileId: ProfileId, policyId: String) throws  -> String
+    
+    /**
      * Deletes a profile with its monitoring periods, its saved records and the keys its
      * pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
      * reports queued or sent: those, with the tokens that ask the drop box to delete
@@ -1918,6 +1929,26 @@ open func checkAnswers(profileId: ProfileId, policyId: String, formId: String, d
         FfiConverterString.lower(formId),
         FfiConverterOptionTypeLocalDate.lower(date),
         FfiConverterDictionaryStringString.lower(answers),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+     * JSON of about 300 bytes): proof that this device filed the profile's
+     * pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+     * issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+     * minutes from now: make a new one each time the screen shows it. `NotFound` when the
+     * profile filed no pre-registration under the policy; `Conflict` for one filed before
+     * arrival passes existed.
+     */
+open func arrivalPass(profileId: ProfileId, policyId: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSelfReportError_lift) {
+        uniffiCallStatus in
+    uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeProfileId_lower(profileId),
+        FfiConverterString.lower(policyId),uniffiCallStatus
     )
 })
 }
@@ -8256,6 +8287,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() != 59566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass() != 56475) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() != 46410) {

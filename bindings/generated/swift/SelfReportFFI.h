@@ -454,6 +454,11 @@ uint64_t uniffi_selfreport_ffi_fn_method_selfreport_withdraw_consent(uint64_t pt
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_check_answers(uint64_t ptr, RustBuffer profile_id, RustBuffer policy_id, RustBuffer form_id, RustBuffer date, RustBuffer answers, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ARRIVAL_PASS
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_ARRIVAL_PASS
+RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass(uint64_t ptr, RustBuffer profile_id, RustBuffer policy_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DELETE_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_FN_METHOD_SELFREPORT_DELETE_PROFILE
 RustBuffer uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(uint64_t ptr, RustBuffer profile_id, RustCallStatus *_Nonnull out_status
@@ -1051,6 +1056,12 @@ uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_withdraw_consent(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_CHECK_ANSWERS
 #define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_CHECK_ANSWERS
 uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_check_answers(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ARRIVAL_PASS
+#define UNIFFI_FFIDEF_UNIFFI_SELFREPORT_FFI_CHECKSUM_METHOD_SELFREPORT_ARRIVAL_PASS
+uint16_t uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass(void
     
 );
 #endif

@@ -90,7 +90,8 @@ impl SigningKey {
         Self::from_seed(seed)
     }
 
-    fn from_seed(seed: Zeroizing<[u8; ED25519_SEED_LEN]>) -> Result<Self, SigningKeyError> {
+    /// The key whose seed is `seed` (32 bytes, as the system random generator gave them).
+    pub fn from_seed(seed: Zeroizing<[u8; ED25519_SEED_LEN]>) -> Result<Self, SigningKeyError> {
         let key_pair = Ed25519KeyPair::from_seed_unchecked(seed.as_slice())
             .map_err(|_| SigningKeyError::Malformed)?;
         let mut public_key = [0u8; ED25519_PUBLIC_KEY_LEN];

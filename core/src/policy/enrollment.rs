@@ -80,6 +80,11 @@ pub struct EnrollmentOrder {
     pub secret: Zeroizing<Vec<u8>>,
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
+    /// For an order a checkpoint issued on confirming a pre-registration in person
+    /// (`selfreport-authority confirm-arrival`): the registration's pseudonym (32 hex).
+    /// A device enrolls such an order only for the profile with that pseudonym under the
+    /// policy.
+    pub pseudonym: Option<String>,
 }
 
 impl fmt::Debug for EnrollmentOrder {
@@ -93,6 +98,7 @@ impl fmt::Debug for EnrollmentOrder {
             .field("forms", &self.forms)
             .field("secret", &"<redacted>")
             .field("issued_at", &self.issued_at)
+            .field("pseudonym", &self.pseudonym)
             .finish()
     }
 }
@@ -122,6 +128,14 @@ impl Members {
         match self.take(name)? {
             Value::String(text) => Ok(text),
             _ => Err(bad(format!("`{name}` is not a string"))),
+        }
+    }
+
+    fn optional_text(&mut self, name: &str) -> Result<Option<String>, PolicyError> {
+        match self.0.remove(name) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(bad(format!("`{name}` is not a string"))),
         }
     }
 
@@ -205,7 +219,17 @@ pub fn parse_enrollment_document(payload: &[u8]) -> Result<EnrollmentOrder, Poli
     };
     let secret_text = members.text("secret")?;
     let issued_at_text = members.text("issued_at")?;
+    let pseudonym = members.optional_text("pseudonym")?;
     members.finish()?;
+    let is_pseudonym = |text: &str| {
+        text.len() == 32
+            && text
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+    };
+    if pseudonym.as_deref().is_some_and(|text| !is_pseudonym(text)) {
+        return Err(bad("pseudonym is not 32 lowercase hex characters"));
+    }
     if !(1..=MAX_ORDER_DAYS).contains(&days) {
         return Err(bad(format!(
             "monitoring.days is {days}, not 1 to {MAX_ORDER_DAYS}"
@@ -260,6 +284,7 @@ pub fn parse_enrollment_document(payload: &[u8]) -> Result<EnrollmentOrder, Poli
         forms,
         secret,
         issued_at,
+        pseudonym,
     })
 }
 

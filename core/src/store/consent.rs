@@ -7,7 +7,11 @@ use serde::{Deserialize, Serialize};
 use super::ledger::append;
 use super::rows::{decode, encode};
 use super::{Inner, STANDING_EPOCH, Store};
-use crate::crypto::random_id;
+use zeroize::Zeroizing;
+
+use crate::arrival_pass::pseudonym_of_key;
+use crate::crypto::random_array;
+use crate::crypto::signature::{ED25519_SEED_LEN, SigningKey};
 use crate::error::{Error, Result};
 use crate::hex::hex;
 use crate::ledger::LedgerEntry;
@@ -47,6 +51,11 @@ struct Pseudonym {
     /// The notice key, 64 hex, once a policy with access notices needed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     notice_key: Option<String>,
+    /// The seed (64 hex) of the arrival key the pseudonym commits to
+    /// ([`crate::arrival_pass`]); absent from rows made before arrival passes, whose
+    /// pseudonyms are random.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arrival_seed: Option<String>,
 }
 
 pub(crate) fn policy_index(inner: &Inner, policy_id: &str) -> [u8; 32] {
@@ -128,7 +137,8 @@ impl Store {
         }
     }
 
-    /// The pseudonym of a profile under a policy: random, made on first use, unlinkable to
+    /// The pseudonym of a profile under a policy, made on first use: the commitment to a
+    /// fresh random arrival key ([`crate::arrival_pass::pseudonym_of_key`]), unlinkable to
     /// the profile's identity or to its pseudonyms under other policies.
     pub fn pseudonym(&self, profile: &ProfileId, policy_id: &str) -> Result<String> {
         Ok(self.pseudonym_row(profile, policy_id, false)?.value)
@@ -149,6 +159,24 @@ impl Store {
             .map(|hex| {
                 NoticeKey::from_hex(hex).map_err(|_| Error::Corrupt {
                     record: "pseudonyms/notice_key".to_owned(),
+                })
+            })
+            .transpose()
+    }
+
+    /// The arrival key the profile's pseudonym under a policy commits to (made with the
+    /// pseudonym on first use); `None` for a pseudonym made before arrival passes.
+    pub(crate) fn arrival_key(
+        &self,
+        profile: &ProfileId,
+        policy_id: &str,
+    ) -> Result<Option<SigningKey>> {
+        let row = self.pseudonym_row(profile, policy_id, false)?;
+        row.arrival_seed
+            .as_deref()
+            .map(|text| {
+                arrival_key_of(text).ok_or_else(|| Error::Corrupt {
+                    record: "pseudonyms/arrival_seed".to_owned(),
                 })
             })
             .transpose()
@@ -176,10 +204,10 @@ impl Store {
         if let (Some(row), false) = (&stored, missing_key) {
             return Ok(row.clone());
         }
-        let mut row = stored.clone().unwrap_or(Pseudonym {
-            value: hex(&random_id()?),
-            notice_key: None,
-        });
+        let mut row = match stored {
+            Some(row) => row,
+            None => new_pseudonym()?,
+        };
         if missing_key {
             let key = NoticeKey::generate()
                 .map_err(|_| Error::Crypto("the system random generator failed"))?;
@@ -199,6 +227,31 @@ impl Store {
         )?;
         Ok(row)
     }
+}
+
+/// A new pseudonym row: a fresh arrival key and the pseudonym committing to it.
+fn new_pseudonym() -> Result<Pseudonym> {
+    let seed = Zeroizing::new(random_array::<ED25519_SEED_LEN>()?);
+    let seed_hex = hex(seed.as_slice());
+    let key = SigningKey::from_seed(seed)
+        .map_err(|_| Error::Crypto("an arrival key could not be made"))?;
+    Ok(Pseudonym {
+        value: pseudonym_of_key(&key.public_key()),
+        notice_key: None,
+        arrival_seed: Some(seed_hex),
+    })
+}
+
+/// The arrival key whose seed is the 64 hex `text`.
+fn arrival_key_of(text: &str) -> Option<SigningKey> {
+    let mut seed = Zeroizing::new([0u8; ED25519_SEED_LEN]);
+    if text.len() != 2 * ED25519_SEED_LEN {
+        return None;
+    }
+    for (byte, pair) in seed.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    SigningKey::from_seed(seed).ok()
 }
 
 /// The sealed row `id` of the `pseudonyms` table (per-policy values the device keeps for

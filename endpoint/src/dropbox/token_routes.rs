@@ -263,6 +263,7 @@ mod tests {
             forms: BTreeMap::from([("daily".to_owned(), 2), ("weekly".to_owned(), 1)]),
             secret: zeroize::Zeroizing::new(vec![7; 16]),
             issued_at: Utc::now(),
+            pseudonym: None,
         };
         assert_eq!(allowance(&order, 1), 14 * (2 + 1 + 1) + 16);
         assert_eq!(allowance(&order, 0), 14 * 3 + 16);

@@ -820,6 +820,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_check_answers(
     ): Int
+    external fun uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass(
+    ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile(
     ): Int
     external fun uniffi_selfreport_ffi_checksum_method_selfreport_end_monitoring(
@@ -930,6 +932,8 @@ internal object UniffiLib {
     external fun uniffi_selfreport_ffi_fn_method_selfreport_withdraw_consent(`ptr`: Long,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_selfreport_ffi_fn_method_selfreport_check_answers(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,`formId`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`answers`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass(`ptr`: Long,`profileId`: RustBuffer.ByValue,`policyId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_selfreport_ffi_fn_method_selfreport_delete_profile(`ptr`: Long,`profileId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1203,6 +1207,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_check_answers() and 0xFFFF) != 59566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_arrival_pass() and 0xFFFF) != 56475) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_selfreport_ffi_checksum_method_selfreport_delete_profile() and 0xFFFF) != 46410) {
@@ -2675,6 +2682,17 @@ public interface SelfReportInterface {
     fun `checkAnswers`(`profileId`: ProfileId, `policyId`: kotlin.String, `formId`: kotlin.String, `date`: LocalDate?, `answers`: Map<kotlin.String, kotlin.String>): List<FieldProblem>
     
     /**
+     * The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+     * JSON of about 300 bytes): proof that this device filed the profile's
+     * pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+     * issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+     * minutes from now: make a new one each time the screen shows it. `NotFound` when the
+     * profile filed no pre-registration under the policy; `Conflict` for one filed before
+     * arrival passes existed.
+     */
+    fun `arrivalPass`(`profileId`: ProfileId, `policyId`: kotlin.String): kotlin.String
+    
+    /**
      * Deletes a profile with its monitoring periods, its saved records and the keys its
      * pseudonyms were derived with. Refused (`Conflict`, nothing deleted) while it has
      * reports queued or sent: those, with the tokens that ask the drop box to delete
@@ -3460,6 +3478,31 @@ open class SelfReport: Disposable, AutoCloseable, SelfReportInterface
         FfiConverterString.lower(`formId`),
         FfiConverterOptionalTypeLocalDate.lower(`date`),
         FfiConverterMapStringString.lower(`answers`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The arrival pass the app shows at the checkpoint as a QR code (its text, UTF-8
+     * JSON of about 300 bytes): proof that this device filed the profile's
+     * pre-registration under `policy_id`, so the checkpoint can confirm it in person and
+     * issue an enrollment order bound to it (then `enroll` that order). Valid for ten
+     * minutes from now: make a new one each time the screen shows it. `NotFound` when the
+     * profile filed no pre-registration under the policy; `Conflict` for one filed before
+     * arrival passes existed.
+     */
+    @Throws(SelfReportException::class)override fun `arrivalPass`(`profileId`: ProfileId, `policyId`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SelfReportException) { _status ->
+    UniffiLib.uniffi_selfreport_ffi_fn_method_selfreport_arrival_pass(
+        it,
+        
+        FfiConverterTypeProfileId.lower(`profileId`),
+        FfiConverterString.lower(`policyId`),_status)
 }
     }
     )

@@ -180,6 +180,12 @@ class FakeCore : SelfReportInterface {
         throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "the fake core trusts no order")
     }
 
+    /** The fake files no pre-registrations, so it has no pass to show. */
+    override fun arrivalPass(profileId: ProfileId, policyId: String): String {
+        live()
+        throw SelfReportException.NotFound("NotFound", "no pre-registration under $policyId")
+    }
+
     /** A typed code stands for an order, which the fake refuses as [enroll] does. */
     override suspend fun enrollWithCode(profileId: ProfileId, policyId: String, code: String): MonitoringInfo {
         live()
