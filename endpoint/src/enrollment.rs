@@ -35,6 +35,9 @@ pub struct EnrollmentRequest {
     pub reason: String,
     /// Each form the order allows, with how many submissions a day.
     pub forms: Vec<(String, u32)>,
+    /// For an order confirming a pre-registration in person: its pseudonym, which binds
+    /// the order to the device that filed it (`confirm-arrival`).
+    pub pseudonym: Option<String>,
 }
 
 /// What `enroll_file` wrote.
@@ -95,7 +98,7 @@ pub fn enroll_file(
     for (form, per_day) in &request.forms {
         forms.insert(form.clone(), json!({ "per_day": per_day }));
     }
-    let document = json!({
+    let mut document = json!({
         "format": ENROLLMENT_FORMAT,
         "policy_id": request.policy_id,
         "monitoring": {"start": request.start.to_string(), "days": request.days},
@@ -105,6 +108,9 @@ pub fn enroll_file(
         "secret": URL_SAFE_NO_PAD.encode(secret.as_slice()),
         "issued_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     });
+    if let Some(pseudonym) = &request.pseudonym {
+        document["pseudonym"] = Value::String(pseudonym.clone());
+    }
     // A JSON value always serializes; an empty payload would be refused just below.
     let payload = Zeroizing::new(serde_json::to_vec(&document).unwrap_or_default());
     let envelope = sign_enrollment(&key, &payload)?;

@@ -205,6 +205,36 @@ pub enum AuthorityError {
         detail: String,
     },
 
+    /// An arrival pass the checkpoint refused (`ArrivalPassMalformed`, `ArrivalPassBadProof`,
+    /// `ArrivalPassStale`, `ArrivalPassWrongPolicy`): no order was issued.
+    #[error("{0}")]
+    ArrivalPass(#[from] selfreport_core::arrival_pass::ArrivalPassError),
+
+    /// The pre-registration was already confirmed: its confirmation is in the register.
+    #[error(
+        "pre-registration {pseudonym} under {policy_id} was already confirmed at {confirmed_at}; no second order is issued"
+    )]
+    AlreadyConfirmed {
+        /// The policy.
+        policy_id: String,
+        /// The registration's pseudonym.
+        pseudonym: String,
+        /// When.
+        confirmed_at: String,
+    },
+
+    /// A line of a confirmation register is not a confirmation signed by the policy's
+    /// signer, or the register cannot be checked (no trust anchor given).
+    #[error("{path}, line {line}: {detail}")]
+    ConfirmationRefused {
+        /// The register.
+        path: PathBuf,
+        /// Its 1-based line (0: the register as a whole).
+        line: usize,
+        /// What is wrong.
+        detail: String,
+    },
+
     /// `check-policy` found rules the draft breaks (each printed on its own line).
     #[error("the policy breaks {count} rule(s) a device enforces")]
     PolicyRefused {
@@ -241,6 +271,9 @@ impl AuthorityError {
             AuthorityError::TokenKey { .. } => "TokenKey",
             AuthorityError::Transport(error) => error.code(),
             AuthorityError::CodeNotRegistered { .. } => "CodeNotRegistered",
+            AuthorityError::ArrivalPass(error) => error.code(),
+            AuthorityError::AlreadyConfirmed { .. } => "AlreadyConfirmed",
+            AuthorityError::ConfirmationRefused { .. } => "ConfirmationRefused",
         }
     }
 
@@ -261,7 +294,9 @@ impl AuthorityError {
             | AuthorityError::CertificateMalformed { .. }
             | AuthorityError::PublicKeyMalformed { .. }
             | AuthorityError::TemplateMalformed { .. }
-            | AuthorityError::TokenKeyMalformed { .. } => 3,
+            | AuthorityError::TokenKeyMalformed { .. }
+            | AuthorityError::ArrivalPass(_)
+            | AuthorityError::ConfirmationRefused { .. } => 3,
             AuthorityError::KeyFileExists { .. }
             | AuthorityError::KeyFileTooOpen { .. }
             | AuthorityError::Io { .. }
@@ -271,6 +306,7 @@ impl AuthorityError {
             | AuthorityError::TokenKey { .. }
             | AuthorityError::Transport(_)
             | AuthorityError::CodeNotRegistered { .. }
+            | AuthorityError::AlreadyConfirmed { .. }
             | AuthorityError::Random => 1,
         }
     }

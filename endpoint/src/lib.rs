@@ -32,8 +32,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod arrival_confirmation;
 pub mod audit_checkpoint;
 pub mod authority;
+pub mod checkpoint;
 pub mod code_registration;
 pub mod delegation;
 pub mod development_pki;

@@ -26,6 +26,9 @@ pub struct PolicyFile {
     envelope: Vec<u8>,
     document: PolicyDocument,
     signature_verified: bool,
+    /// The public key that signed the policy (the last subject of its chain, or the
+    /// root), when its signature was verified.
+    signer: Option<[u8; 32]>,
 }
 
 impl PolicyFile {
@@ -42,18 +45,28 @@ impl PolicyFile {
     ) -> Result<Self, PolicyError> {
         let signed = SignedPolicy::parse(envelope)?;
         let document = parse_policy_document(&envelope_payload(envelope)?)?;
-        let signature_verified = match trust {
+        let signer = match trust {
             Some(anchors) => {
                 let date = today.clamp(document.valid_from, document.valid_until);
-                signed.verify(anchors, date)?;
-                true
+                let verified = signed.verify(anchors, date)?;
+                let signer = match verified.chain_subject_keys().last() {
+                    Some(subject) => *subject,
+                    None => anchors
+                        .find(verified.key_id())
+                        .map(|anchor| *anchor.public_key())
+                        .ok_or_else(|| PolicyError::Malformed {
+                            detail: "the policy's signing key is not among the anchors".to_owned(),
+                        })?,
+                };
+                Some(signer)
             }
-            None => false,
+            None => None,
         };
         Ok(Self {
             envelope: envelope.to_vec(),
             document,
-            signature_verified,
+            signature_verified: signer.is_some(),
+            signer,
         })
     }
 
@@ -87,6 +100,13 @@ impl PolicyFile {
     /// Whether the signature was verified against trust anchors.
     pub fn signature_verified(&self) -> bool {
         self.signature_verified
+    }
+
+    /// The public key that signed the policy (the last subject of its delegation chain,
+    /// or the root), when the signature was verified: the key its enrollment orders and
+    /// arrival confirmations are signed with.
+    pub fn signer_key(&self) -> Option<&[u8; 32]> {
+        self.signer.as_ref()
     }
 }
 

@@ -85,6 +85,7 @@ fn export(drop_box: &TestDropBox, dir: &Path, name: &str, flagged: usize) -> (Va
         &keys,
         &policy_path,
         Some(&drop_box.authority.keys.public_key_path),
+        None,
         OutputFormat::Fhir,
         &IdentityAccess::OneCase(PSEUDONYM.to_owned()),
     )

@@ -72,6 +72,7 @@ fn open_as_command(drop_box: &TestDropBox, access: &IdentityAccess) -> (String, 
         &keys,
         &policy,
         Some(&drop_box.authority.keys.public_key_path),
+        None,
         OutputFormat::Json,
         access,
     )

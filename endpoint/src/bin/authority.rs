@@ -8,6 +8,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[path = "authority/confirm_arrival.rs"]
+mod confirm_arrival;
 #[path = "authority/enroll.rs"]
 mod enroll;
 
@@ -129,6 +131,11 @@ enum Command {
     /// Sign an enrollment order: one person (unnamed) to be monitored under a policy.
     /// Signed by the key that signed the policy; written mode 0600 (it holds a secret).
     Enroll(Box<enroll::EnrollArgs>),
+    /// At the checkpoint: verify a traveler's arrival pass (the QR code their device
+    /// shows) and issue an enrollment order bound to their pre-registration, recorded in
+    /// a confirmation register. Check their identity document against the registration
+    /// their device shows first: the pass proves the device, not the person.
+    ConfirmArrival(Box<confirm_arrival::ConfirmArrivalArgs>),
     /// Delegate to a subject key: authorize it, within constraints, to sign policies (and
     /// with --depth, to delegate further).
     Delegate {
@@ -271,6 +278,12 @@ enum Command {
         /// console (selfreport-console).
         #[arg(long, value_name = "PSEUDONYM")]
         case: Option<String>,
+        /// A checkpoint's confirmation register (what `confirm-arrival --confirmations`
+        /// appends to), checked line by line against the policy's signer (needs --trust):
+        /// the pre-registrations it names are shown confirmed; all other open intake stays
+        /// `unconfirmed`.
+        #[arg(long, value_name = "FILE", requires = "trust")]
+        confirmations: Option<PathBuf>,
     },
     /// Print, as JSON, the size every part of each form is padded to, per recipient, as
     /// devices pad them: what a `/2` policy declares, what the core computes for a `/1`.
@@ -354,6 +367,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             Ok(vec![output.key_id])
         }
         Command::Enroll(args) => enroll::enroll(*args),
+        Command::ConfirmArrival(args) => confirm_arrival::confirm_arrival(*args),
         Command::Delegate {
             key,
             subject,
@@ -443,6 +457,7 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
             trust,
             format,
             case,
+            confirmations,
         } => {
             let access = match case {
                 Some(pseudonym) => {
@@ -472,8 +487,15 @@ fn run(command: Command) -> Result<Vec<String>, AuthorityError> {
                     });
                 }
             };
-            let (rendered, report, restricted) =
-                open_command(&database, &keys, &policy, trust.as_deref(), format, &access)?;
+            let (rendered, report, restricted) = open_command(
+                &database,
+                &keys,
+                &policy,
+                trust.as_deref(),
+                confirmations.as_deref(),
+                format,
+                &access,
+            )?;
             eprintln!(
                 "opened {} submission(s), {} flagged; dropped {} cover submission(s); {} under other policies, {} with no part for these keys",
                 report.submissions.len(),

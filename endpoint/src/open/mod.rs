@@ -28,6 +28,7 @@ pub use conformance::Flag;
 pub use export::{to_csv, to_fhir, to_json};
 pub use identity_access::{IdentityAccess, Restricted};
 
+use crate::arrival_confirmation::ConfirmationRegister;
 use crate::dropbox::{Database, DropBoxError, StoredSubmission, for_each_stored};
 use crate::error::{AuthorityError, Result};
 use crate::keyfile::read_recipient_key;
@@ -106,18 +107,38 @@ impl OpenReport {
 /// Reads the signed policy, the recipient keys and the drop box's database (a SQLite
 /// file, or PostgreSQL: see [`Database`]), opens every submission and renders it in
 /// `format`, identity values only as `access` allows ([`identity_access`]). With
-/// `trust_path`, the policy's signature must verify with that key.
+/// `trust_path`, the policy's signature must verify with that key. With
+/// `confirmations` (a checkpoint's register, which needs `trust_path`: its lines are
+/// verified with the policy's signer), the pre-registrations it confirms are no longer
+/// marked unconfirmed ([`mark_confirmed`]).
 pub fn open_command(
     database: &Database,
     key_paths: &[PathBuf],
     policy_path: &Path,
     trust_path: Option<&Path>,
+    confirmations: Option<&Path>,
     format: OutputFormat,
     access: &IdentityAccess,
 ) -> Result<(String, OpenReport, Restricted)> {
     let today = chrono::Utc::now().date_naive();
     let policy = PolicyFile::read(policy_path, trust_path, today)?;
     let document = policy.document();
+    let register = match confirmations {
+        Some(path) => {
+            let signer =
+                policy
+                    .signer_key()
+                    .ok_or_else(|| AuthorityError::ConfirmationRefused {
+                        path: path.to_path_buf(),
+                        line: 0,
+                        detail: "a confirmation register is checked against the policy's \
+                                 signer: give --trust"
+                            .to_owned(),
+                    })?;
+            Some(ConfirmationRegister::read(path, signer, false)?)
+        }
+        None => None,
+    };
     let mut keys = BTreeMap::new();
     for path in key_paths {
         let key = read_recipient_key(path)?;
@@ -130,6 +151,9 @@ pub fn open_command(
         keys.insert(name, key);
     }
     let mut report = open_stored(database, document, &keys)?;
+    if let Some(register) = &register {
+        mark_confirmed(&mut report, &document.id, register);
+    }
     let restricted = identity_access::restrict(&mut report, document, access);
     let rendered = match format {
         OutputFormat::Json => to_json(&report.submissions),
@@ -137,6 +161,22 @@ pub fn open_command(
         OutputFormat::Fhir => to_fhir(&report.submissions, document)?,
     };
     Ok((rendered, report, restricted))
+}
+
+/// Clears `unconfirmed` on every submission under `policy_id` whose pseudonym a
+/// checkpoint confirmed in person (an entry of `register`). Open intake of any other
+/// pseudonym stays unconfirmed: a registration filed about someone else never gets a
+/// confirmation, since its filer cannot pass the checkpoint's identity check.
+pub fn mark_confirmed(report: &mut OpenReport, policy_id: &str, register: &ConfirmationRegister) {
+    for submission in &mut report.submissions {
+        let confirmed = submission
+            .pseudonym
+            .as_deref()
+            .is_some_and(|pseudonym| register.find(policy_id, pseudonym).is_some());
+        if confirmed {
+            submission.unconfirmed = false;
+        }
+    }
 }
 
 /// The recipient of `policy` whose public key is `key`'s.

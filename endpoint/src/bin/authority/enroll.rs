@@ -78,6 +78,7 @@ pub fn enroll(args: EnrollArgs) -> Result<Vec<String>, AuthorityError> {
         days: args.days,
         reason: args.reason,
         forms: form_allowances(&args.forms)?,
+        pseudonym: None,
     };
     let output = enroll_file(&args.key, &request, &args.out)?;
     let mut lines = vec![output.describe(&request)];
