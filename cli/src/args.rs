@@ -89,6 +89,10 @@ pub enum Command {
     /// code redeemed at the drop box): its monitoring period starts, and the forms it
     /// names may be filed in it.
     Enroll(EnrollArgs),
+    /// Print the arrival pass to show at the checkpoint (render it as a QR code): proof
+    /// that this device filed the profile's pre-registration, valid ten minutes. The
+    /// checkpoint's `selfreport-authority confirm-arrival` gives back an order to `enroll`.
+    ArrivalPass(ArrivalPassArgs),
     /// List the reports still owed today.
     Due(DueArgs),
     /// Fill in a form for a profile and save it, encrypted; prints the record id.
@@ -391,6 +395,17 @@ pub struct EnrollArgs {
     pub policy: Option<String>,
     #[command(flatten)]
     pub network: NetworkArgs,
+}
+
+/// `arrival-pass`.
+#[derive(Debug, Args)]
+pub struct ArrivalPassArgs {
+    /// The profile id of the traveler who pre-registered.
+    #[arg(long, value_name = "ID")]
+    pub profile: String,
+    /// The policy the pre-registration was filed under.
+    #[arg(long, value_name = "PID")]
+    pub policy: String,
 }
 
 /// `monitor start`.

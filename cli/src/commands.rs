@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Profile(command) => profile(global, &command),
         Command::Monitor(command) => monitor(global, &command),
         Command::Enroll(args) => monitoring::enroll(global, &args),
+        Command::ArrivalPass(args) => monitoring::arrival_pass(global, &args),
         Command::Due(args) => due(global, &args),
         Command::Report(args) => crate::reporting::report(global, args),
         Command::Records(args) => records(global, &args),

@@ -17,8 +17,8 @@ use selfreport_core::policy::FormEnrollment;
 use serde_json::json;
 
 use crate::args::{
-    EnrollArgs, GlobalOptions, MonitorCorrectArgs, MonitorEndArgs, MonitorListArgs,
-    MonitorStartArgs, ReasonArg,
+    ArrivalPassArgs, EnrollArgs, GlobalOptions, MonitorCorrectArgs, MonitorEndArgs,
+    MonitorListArgs, MonitorStartArgs, ReasonArg,
 };
 use crate::commands::{emit, emit_json, open};
 use crate::failure::{EXIT_USAGE, Failure};
@@ -122,6 +122,13 @@ pub fn enroll(global: &GlobalOptions, args: &EnrollArgs) -> Result<(), Failure> 
         tr_with("monitor.enrolled", &[("district", &district)]),
         period_line(&period, &names)
     ))
+}
+
+/// `arrival-pass`: the pass text alone on stdout, for a QR code or `confirm-arrival`.
+pub fn arrival_pass(global: &GlobalOptions, args: &ArrivalPassArgs) -> Result<(), Failure> {
+    let profile = ProfileId::parse(&args.profile)?;
+    let report = open(global)?;
+    emit(&report.arrival_pass(&profile, &args.policy)?)
 }
 
 /// The one installed policy with a form open only to enrolled people.

@@ -177,6 +177,7 @@ pub fn confirm_arrival(check: &ArrivalCheck<'_>) -> Result<ConfirmedArrival> {
         reason: "arrival".to_owned(),
         forms,
         pseudonym: Some(pass.pseudonym.clone()),
+        issued_at: Some(check.now),
     };
     let order = enroll_file(check.key_path, &request, check.out)?;
     let confirmation =

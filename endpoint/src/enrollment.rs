@@ -38,6 +38,8 @@ pub struct EnrollmentRequest {
     /// For an order confirming a pre-registration in person: its pseudonym, which binds
     /// the order to the device that filed it (`confirm-arrival`).
     pub pseudonym: Option<String>,
+    /// When it is issued (default: now). A checkpoint stamps the moment it confirmed.
+    pub issued_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// What `enroll_file` wrote.
@@ -106,7 +108,10 @@ pub fn enroll_file(
         "district": request.district,
         "forms": Value::Object(forms),
         "secret": URL_SAFE_NO_PAD.encode(secret.as_slice()),
-        "issued_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        "issued_at": request
+            .issued_at
+            .unwrap_or_else(Utc::now)
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
     });
     if let Some(pseudonym) = &request.pseudonym {
         document["pseudonym"] = Value::String(pseudonym.clone());

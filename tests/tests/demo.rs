@@ -22,10 +22,16 @@ fn demo_runs_and_finds_no_typed_value_on_disk() {
         "Verified: 9 entries, hash chain intact, 7 receipts",
         "none of the 33 values is there",
         "7 submissions, none flagged",
-        // The father's pre-registration is open intake: the authority sees it as
-        // unconfirmed, and only it.
-        "sh-arrivals/arrival for",
-        ", unconfirmed intake (anyone may file it about anyone; nobody has checked it in person):",
+        // Every upload spends a token from the drop box's keys in the signed policy.
+        "two upload token keys (RSA blind signatures",
+        "POST /v1/tokens 200",
+        // The father's pre-registration is open intake until the checkpoint confirms it
+        // in person; his daily reports follow under the order bound to it.
+        "his phone shows an arrival pass as a QR code",
+        "confirm-arrival verified the pass and issued an order bound to that registration: reason arrival, district 310101",
+        "His phone scans the order's QR code and enrolls 林国栋: sh-arrivals, reason arrival, 2026-11-16 to 2026-11-29 (14 days)",
+        "sh-arrivals/arrival for 2026-11-15, pseudonym",
+        ", confirmed in person at the checkpoint (2026-11-16T04:00:00Z):",
         "What it never received:",
         "notes: 夜里咳了几声，已多喝水 (stayed on the device)",
         "Checked: none of these",
@@ -35,8 +41,14 @@ fn demo_runs_and_finds_no_typed_value_on_disk() {
     }
     assert_eq!(
         out.matches("unconfirmed intake").count(),
-        1,
-        "only the pre-registration is unconfirmed:\n{out}"
+        0,
+        "the checkpoint confirmed the only pre-registration:\n{out}"
+    );
+    assert_eq!(
+        out.matches(", confirmed in person at the checkpoint")
+            .count(),
+        4,
+        "his pre-registration and his three daily reports share the confirmed pseudonym:\n{out}"
     );
     assert!(
         outcome.stderr.is_empty(),

@@ -10,12 +10,13 @@ use selfreport_core::sync::transport::TransportConfig;
 use selfreport_core::sync::{CancelToken, SyncEvent, SyncOptions};
 use selfreport_core::{Clock as _, SelfReport};
 use selfreport_endpoint::KeygenOutput;
+use selfreport_endpoint::arrival_confirmation::ConfirmationRegister;
 use selfreport_endpoint::keyfile::read_recipient_key;
-use selfreport_endpoint::open::{OpenedSubmission, open_database, to_json};
+use selfreport_endpoint::open::{OpenedSubmission, mark_confirmed, open_database, to_json};
 use selfreport_endpoint::policy_file::PolicyFile;
 
 use super::loopback::{Loopback, RunningDropBox, database_files};
-use super::{Demo, authority_failure, relative, say};
+use super::{Demo, authority_failure, internal, relative, say};
 use crate::failure::{EXIT_INTEGRITY, Failure};
 use crate::upload::field_line;
 use crate::{network, scan};
@@ -300,8 +301,19 @@ impl Demo {
             let root = self.dir.join("commission").join("signing.pub");
             let policy = PolicyFile::read(&signed, Some(&root), self.clock.today())
                 .map_err(authority_failure)?;
-            let collected = open_database(&database.db, policy.document(), &recipient_keys)
+            let mut collected = open_database(&database.db, policy.document(), &recipient_keys)
                 .map_err(authority_failure)?;
+            // The checkpoint's register: the pre-registrations it confirmed in person.
+            let register = self.dir.join("authority").join("confirmations.jsonl");
+            let signer = policy
+                .signer_key()
+                .ok_or_else(|| internal("the policy's signer is not known"))?;
+            let confirmations =
+                ConfirmationRegister::read(&register, signer, true).map_err(authority_failure)?;
+            mark_confirmed(&mut collected, &database.policy_id, &confirmations);
+            let confirmed = |pseudonym: Option<&str>| {
+                pseudonym.and_then(|pseudonym| confirmations.find(&database.policy_id, pseudonym))
+            };
             dropped += collected.dummies_dropped;
             for submission in &collected.submissions {
                 say(&format!(
@@ -312,8 +324,16 @@ impl Demo {
                     submission.pseudonym.as_deref().map_or("?", short),
                     if submission.unconfirmed {
                         ", unconfirmed intake (anyone may file it about anyone; nobody has checked it in person)"
+                            .to_owned()
                     } else {
-                        ""
+                        confirmed(submission.pseudonym.as_deref())
+                            .map(|confirmation| {
+                                format!(
+                                    ", confirmed in person at the checkpoint ({})",
+                                    confirmation.confirmed_at
+                                )
+                            })
+                            .unwrap_or_default()
                     }
                 ))?;
                 for (recipient, fields) in &submission.recipients {

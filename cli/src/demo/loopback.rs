@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use selfreport_core::Clock;
+use selfreport_core::policy::TrustAnchors;
 use selfreport_endpoint::development_pki::DevelopmentPki;
 use selfreport_endpoint::dropbox::{AccessLog, BackgroundDropBox, DropBox, server_config_from_pem};
 use selfreport_endpoint::keyfile::read_signing_key;
+use selfreport_endpoint::token_key::IssuerSecretKey;
 
 use crate::failure::{EXIT_OTHER, Failure};
 
@@ -91,13 +93,16 @@ impl Loopback {
     }
 
     /// Starts a drop box for the signed policy in `envelope` on `port`, storing into
-    /// `db`.
+    /// `db`, issuing upload tokens with `token_keys` against orders verified under
+    /// `trust` (the commission's key).
     pub fn start(
         &self,
         policy_id: &str,
         envelope: &[u8],
         db: PathBuf,
         port: ReservedPort,
+        token_keys: Vec<IssuerSecretKey>,
+        trust: TrustAnchors,
     ) -> Result<RunningDropBox, Failure> {
         let key = read_signing_key(&self.receipt_key)
             .map_err(|error| Failure::new(error.code(), error.to_string(), error.exit_code()))?;
@@ -110,6 +115,8 @@ impl Loopback {
             .map_err(drop_box_failure)?
             .with_clock(self.clock.clone())
             .with_access_log(self.log.access_log())
+            .with_token_keys(token_keys)
+            .with_trust(trust)
             .start_in_background(port.listener, tls)
             .map_err(drop_box_failure)?;
         Ok(RunningDropBox {

@@ -5,8 +5,10 @@
 //! health and identity); a private test CA certifies a key for 127.0.0.1; the example
 //! policies are re-pointed at drop boxes served in-process on loopback ports (pinned to
 //! that key) and signed. A resident creates a store, adds herself and her father (back
-//! from Wuhan), registers his arrival, starts monitoring periods and files daily
-//! reports with a clock moved day by day; she previews what one record discloses,
+//! from Wuhan), registers his arrival; on arrival his phone shows an arrival pass, the
+//! checkpoint confirms his registration and issues an order bound to it, and he enrolls
+//! with it; she starts her own period as his contact; both file daily reports with a
+//! clock moved day by day (every upload paying with an unlinkable upload token); she previews what one record discloses,
 //! consents and syncs; the ledger shows every disclosure with its verified receipt.
 //! The drop boxes' databases and logs hold none of the values typed; the authority opens
 //! the submissions with its recipient keys and sees exactly the reduced fields — the
@@ -16,6 +18,7 @@
 //! The clock is fixed (in the example policies' validity window, Shanghai time), so the
 //! demo behaves the same whatever today's date is.
 
+mod checkpoint;
 mod disclosure;
 mod loopback;
 mod policy_setup;
@@ -31,6 +34,7 @@ use selfreport_core::crypto::PassphraseKeySource;
 use selfreport_core::model::{Answers, MonitoringReason, NewProfile, Owed, ProfileId, RecordId};
 use selfreport_core::{Clock, FixedClock, Options, SelfReport};
 use selfreport_endpoint::delegation::{DelegationRequest, delegate_file, sign_policy_under_chain};
+use selfreport_endpoint::token_key::IssuerSecretKey;
 use selfreport_endpoint::{AuthorityError, KeygenOutput};
 use zeroize::Zeroizing;
 
@@ -216,7 +220,11 @@ impl Demo {
         self.install_policies(&report, &signed)?;
         let (daughter, father) = self.add_household(&report)?;
         let arrival = self.register_arrival(&report, &father)?;
-        self.start_monitoring(&report, &daughter, &father)?;
+        let ordered_policy = signed
+            .iter()
+            .find(|path| path.ends_with(format!("{}.signed.json", "traveler-preregistration")))
+            .ok_or_else(|| internal("no traveler policy"))?;
+        self.start_monitoring(&report, &daughter, &father, &keys, ordered_policy)?;
         self.daily_reports(&report, &daughter, &father)?;
         self.show_due(&report)?;
         self.preview(&report, &arrival)?;
@@ -344,10 +352,21 @@ impl Demo {
         create_dir(&dropbox_dir)?;
         let mut signed = Vec::new();
         let mut servers = Vec::new();
+        let trust = trust::read_public_key_files(std::slice::from_ref(&root))?;
         for (name, text) in POLICIES {
             let port = ReservedPort::bind()?;
             let document = policy_dir.join(format!("{name}.json"));
-            let policy = repointed_policy(text, &port.url, keys, &loopback.pki.spki_pin)?;
+            let token_keys = [IssuerSecretKey::generate(), IssuerSecretKey::generate()];
+            let [Ok(enrolled), Ok(open)] = token_keys else {
+                return Err(internal("no upload token key could be made"));
+            };
+            let policy = repointed_policy(
+                text,
+                &port.url,
+                keys,
+                &loopback.pki.spki_pin,
+                [&enrolled, &open],
+            )?;
             fs::write(&document, policy).map_err(|error| {
                 Failure::io(format!("cannot write {}", document.display()), &error)
             })?;
@@ -363,7 +382,14 @@ impl Demo {
             let envelope = fs::read(&out)
                 .map_err(|error| Failure::io(format!("cannot read {}", out.display()), &error))?;
             let db = dropbox_dir.join(format!("{}.db", result.policy_id));
-            let server = loopback.start(&result.policy_id, &envelope, db, port)?;
+            let server = loopback.start(
+                &result.policy_id,
+                &envelope,
+                db,
+                port,
+                vec![enrolled, open],
+                trust.clone(),
+            )?;
             say(&format!(
                 "   {} version {} -> {}; its drop box listens at {}",
                 result.policy_id,
@@ -376,6 +402,12 @@ impl Demo {
         }
         say(
             "   Each drop box holds the receipt key and stores what arrives. It has no recipient key.",
+        )?;
+        say(
+            "   It also holds two upload token keys (RSA blind signatures, Privacy Pass token type 2), \
+             their public halves in the signed policy: every upload spends a token, bought with an \
+             enrollment order or, for open forms, by any device a few a day; it cannot tell which \
+             token it issued to whom.",
         )?;
         Ok((signed, servers))
     }
@@ -523,27 +555,26 @@ impl Demo {
         Ok(saved.id)
     }
 
-    /// Monitoring periods from the arrival day: his started with his registration, hers
-    /// (a close contact) she starts.
+    /// Monitoring periods from the arrival day: his from the checkpoint's order, hers (a
+    /// close contact) she starts.
     fn start_monitoring(
         &mut self,
         report: &SelfReport,
         daughter: &ProfileId,
         father: &ProfileId,
+        keys: &KeygenOutput,
+        ordered_policy: &Path,
     ) -> Result<(), Failure> {
         self.clock.advance_days(1);
-        self.step(&format!(
-            "{}: he arrives. His monitoring period starts today; she starts hers as his close contact.",
-            self.clock.today()
-        ))?;
         let arrival: NaiveDate = ARRIVAL_DATE
             .parse()
             .map_err(|_| internal("bad arrival date"))?;
-        let his = report
-            .monitoring_periods()?
-            .into_iter()
-            .find(|period| &period.profile_id == father && period.start == arrival)
-            .ok_or_else(|| internal("the registration started no monitoring period"))?;
+        let his = self.checkpoint(report, father, &keys.signing_key_path, ordered_policy)?;
+        self.step(&format!(
+            "{}: she starts her own monitoring period as his close contact (sh-daily-health's \
+             daily form is open to anyone).",
+            self.clock.today()
+        ))?;
         let hers = report.start_monitoring(
             daughter,
             "sh-daily-health",

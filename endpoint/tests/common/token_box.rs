@@ -245,6 +245,7 @@ pub fn order_signed_by(
         reason: "close_contact".to_owned(),
         forms: vec![("daily".to_owned(), per_day)],
         pseudonym: None,
+        issued_at: None,
     };
     enroll_file(&authority.keys.signing_key_path, &request, &out).unwrap();
     std::fs::read(&out).unwrap()

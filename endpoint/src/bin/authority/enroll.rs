@@ -79,6 +79,7 @@ pub fn enroll(args: EnrollArgs) -> Result<Vec<String>, AuthorityError> {
         reason: args.reason,
         forms: form_allowances(&args.forms)?,
         pseudonym: None,
+        issued_at: None,
     };
     let output = enroll_file(&args.key, &request, &args.out)?;
     let mut lines = vec![output.describe(&request)];
