@@ -3,11 +3,13 @@
 //! the policy's required daily form is refused before and accepted inside the ordered
 //! period, which the person cannot end. The order is also written as a QR code, which scans back
 //! to the order, byte for byte. For a phone without a camera, `enroll --register` gives a
-//! typed code the drop box redeems once for the order.
+//! typed code the drop box redeems once for the order. At arrival, `selfreport
+//! arrival-pass` and `selfreport-authority confirm-arrival` give a traveler an order bound
+//! to their own pre-registration.
 
 use selfreport_tests::endpoint::{EndpointConfig, EndpointProcess};
 use selfreport_tests::pki::TestPki;
-use selfreport_tests::{Workspace, day, enrollment_policy};
+use selfreport_tests::{Workspace, day, enrollment_policy, resident_id};
 
 #[test]
 fn a_collectors_order_enrolls_the_person_for_the_required_form() {
@@ -167,6 +169,100 @@ fn a_collectors_order_enrolls_the_person_for_the_required_form() {
     .success();
     ws.selfreport(&["enroll", "--profile", &profile, &foreign.to_string_lossy()])
         .failure(3, "EnrollmentBadSignature");
+}
+
+/// The traveler pre-registers; their phone prints an arrival pass; the checkpoint confirms
+/// it once, into its register, with an order only this profile enrolls with; `open
+/// --confirmations` then shows the registration confirmed.
+#[test]
+fn the_checkpoint_confirms_an_arrival_pass_through_both_tools() {
+    let ws = Workspace::new();
+    let public = ws.authority_keygen();
+    let public = public.to_string_lossy().into_owned();
+    ws.selfreport(&["init", "--trust", &public]).success();
+    let signed = ws.sign_policy("arrivals", &enrollment_policy());
+    let signed = signed.to_string_lossy().into_owned();
+    ws.selfreport(&["policy", "install", &signed]).success();
+    let person = ws.path().join("dad.json");
+    let profile_json = serde_json::json!({
+        "display_name": "Dad", "name": "林国栋",
+        "id_number": resident_id("42010619520708361"),
+        "phone": "+8613807195566", "birth_date": "1952-07-08"
+    });
+    std::fs::write(&person, profile_json.to_string()).expect("the profile file");
+    let dad = ws
+        .selfreport(&["profile", "add", "--from", &person.to_string_lossy()])
+        .single_line();
+    let other = ws
+        .selfreport(&["profile", "add", "--name", "Neighbour"])
+        .single_line();
+    let pass_of = |profile: &str| {
+        ws.selfreport(&[
+            "arrival-pass",
+            "--profile",
+            profile,
+            "--policy",
+            "sh-arrivals",
+        ])
+    };
+    pass_of(&dad).failure(1, "NotFound");
+    ws.selfreport(&[
+        "report",
+        "--profile",
+        &dad,
+        "--policy",
+        "sh-arrivals",
+        "--form",
+        "arrival",
+        "--answer",
+        &format!("travel=420106:{}:{}", day(-5), day(-2)),
+        "--answer",
+        &format!("arrival_date={}", day(0)),
+    ])
+    .success();
+    let pass = pass_of(&dad).single_line();
+    let pass_json: serde_json::Value = serde_json::from_str(&pass).expect("the pass is JSON");
+    assert_eq!(pass_json["format"], "selfreport.arrival-pass/1");
+
+    let key = ws.authority_dir().join("signing.key");
+    let register = ws.path().join("confirmations.jsonl");
+    let confirm = |out: &str| {
+        let out = ws.path().join(out);
+        ws.authority(&[
+            "confirm-arrival",
+            &pass,
+            "--policy",
+            &signed,
+            "--trust",
+            &public,
+            "--key",
+            &key.to_string_lossy(),
+            "--district",
+            "310101",
+            "--confirmations",
+            &register.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+        ])
+    };
+    let confirmed = confirm("order.json").success().to_owned();
+    assert!(
+        confirmed.contains(pass_json["pseudonym"].as_str().expect("a pseudonym")),
+        "{confirmed}"
+    );
+    confirm("order-again.json").failure(1, "AlreadyConfirmed");
+    let lines = std::fs::read_to_string(&register).expect("the register");
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.contains("selfreport.arrival-confirmation/1"));
+
+    let order = ws.path().join("order.json").to_string_lossy().into_owned();
+    ws.selfreport(&["enroll", "--profile", &other, &order])
+        .failure(3, "EnrollmentOutsidePolicy");
+    let enrolled = ws
+        .selfreport(&["enroll", "--profile", &dad, &order])
+        .success()
+        .to_owned();
+    assert!(enrolled.contains("310101"), "{enrolled}");
 }
 
 /// The collector registers a code with `enroll --register` at the real drop box
