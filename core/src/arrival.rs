@@ -95,7 +95,7 @@ impl SelfReport {
                 ))
             })?;
         let pseudonym = self.store().pseudonym(profile, policy_id)?;
-        Ok(crate::arrival_pass::write_pass(
+        Ok(crate::arrival_pass::pass_text(
             &key,
             policy_id,
             &pseudonym,

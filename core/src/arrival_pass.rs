@@ -66,12 +66,7 @@ fn signed_message(policy_id: &str, pseudonym: &str, shown_at: &str) -> Vec<u8> {
 /// The pass text the device shows for `pseudonym` under `policy_id`, signed with the
 /// arrival `key` that pseudonym commits to, at `now`: canonical JSON, keys in byte
 /// order.
-pub(crate) fn write_pass(
-    key: &SigningKey,
-    policy_id: &str,
-    pseudonym: &str,
-    now: DateTime<Utc>,
-) -> String {
+pub fn pass_text(key: &SigningKey, policy_id: &str, pseudonym: &str, now: DateTime<Utc>) -> String {
     let shown_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let signature = key.sign(&signed_message(policy_id, pseudonym, &shown_at));
     let string = |text: &str| Value::String(text.to_owned()).to_string();

@@ -19,7 +19,7 @@ fn key(byte: u8) -> SigningKey {
 fn pass(byte: u8) -> String {
     let key = key(byte);
     let pseudonym = pseudonym_of_key(&key.public_key());
-    write_pass(&key, "sh-arrivals", &pseudonym, at("2026-12-08T09:30:00Z"))
+    pass_text(&key, "sh-arrivals", &pseudonym, at("2026-12-08T09:30:00Z"))
 }
 
 fn verify(text: &str, now: &str) -> Result<ArrivalPass, ArrivalPassError> {
@@ -114,7 +114,7 @@ fn a_pass_that_proves_nothing_is_refused_as_bad_proof() {
     // A signature for another policy does not carry over.
     let key = key(7);
     let pseudonym = pseudonym_of_key(&key.public_key());
-    let elsewhere = write_pass(
+    let elsewhere = pass_text(
         &key,
         "sh-daily-health",
         &pseudonym,

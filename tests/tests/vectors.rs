@@ -524,3 +524,51 @@ fn token_challenges_are_built_as_the_protocol_says() {
         );
     }
 }
+
+/// Each pass verifies at the checkpoint, its pseudonym rebuilt here from protocol.md's
+/// words with SHA-256 alone, and each confirmation line verifies with the signer's key.
+#[test]
+fn arrival_passes_and_confirmations_verify_as_the_protocol_says() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use selfreport_core::arrival_pass::ArrivalPass;
+    use selfreport_core::crypto::sha256;
+    use selfreport_endpoint::arrival_confirmation::ArrivalConfirmation;
+    let vectors = checked_in("arrival");
+    assert_eq!(vectors.len(), 2);
+    for vector in vectors {
+        let public = URL_SAFE_NO_PAD
+            .decode(text(&vector, "arrival_public_key"))
+            .unwrap();
+        let mut input = b"selfreport.pseudonym/1\n".to_vec();
+        input.extend_from_slice(&public);
+        assert_eq!(text(&vector, "pseudonym"), hex(&sha256(&input)[..16]));
+        let shown_at: chrono::DateTime<chrono::Utc> = text(&vector, "shown_at").parse().unwrap();
+        let pass = ArrivalPass::verify(
+            text(&vector, "pass").as_bytes(),
+            text(&vector, "policy_id"),
+            shown_at + chrono::Duration::minutes(1),
+        )
+        .unwrap();
+        assert_eq!(pass.pseudonym, text(&vector, "pseudonym"));
+        assert_eq!(
+            bytes(&vector, "signed_message_hex"),
+            format!(
+                "selfreport.arrival-pass/1\n{}\n{}\n{}",
+                text(&vector, "policy_id"),
+                text(&vector, "pseudonym"),
+                text(&vector, "shown_at")
+            )
+            .into_bytes()
+        );
+        let signer: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(text(&vector, "signer_public_key"))
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let confirmation =
+            ArrivalConfirmation::verify_line(text(&vector, "confirmation_line"), &signer).unwrap();
+        assert_eq!(confirmation.pseudonym, text(&vector, "pseudonym"));
+        assert_eq!(confirmation.district, text(&vector, "district"));
+    }
+}

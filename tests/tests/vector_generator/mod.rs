@@ -7,6 +7,7 @@
 
 #![allow(dead_code, reason = "each includer uses a part")]
 
+pub mod arrival;
 pub mod batch;
 pub mod deletion;
 pub mod fixtures;
@@ -26,7 +27,7 @@ use serde_json::{Value, json};
 pub const VECTORS_FORMAT: &str = "selfreport.vectors/1";
 
 /// Every topic, which is also its file's name without `.json`.
-pub const TOPICS: [&str; 9] = [
+pub const TOPICS: [&str; 10] = [
     "hpke",
     "padding",
     "receipt",
@@ -36,6 +37,7 @@ pub const TOPICS: [&str; 9] = [
     "deletion",
     "notice",
     "token",
+    "arrival",
 ];
 
 /// The vectors of `topic`.
@@ -50,6 +52,7 @@ pub fn vectors(topic: &str) -> Vec<Value> {
         "deletion" => deletion::vectors(),
         "notice" => notice::vectors(),
         "token" => token::vectors(),
+        "arrival" => arrival::vectors(),
         other => panic!("no topic {other}"),
     }
 }

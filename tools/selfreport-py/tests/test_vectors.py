@@ -201,3 +201,40 @@ def test_notice_vectors_open_with_their_key_only(vectors):
         # Another key, or one changed byte, opens nothing.
         assert open_notice(bytes(32), slot) is None
         assert open_notice(key, slot[:-1] + bytes([slot[-1] ^ 1])) is None
+
+
+def test_arrival_passes_and_confirmations_follow_the_protocol(vectors):
+    """Pseudonym = SHA-256("selfreport.pseudonym/1\\n" || key)[:16]; the pass is canonical
+    JSON signed by the arrival key; the register line is signed by the collector's key."""
+    import json
+
+    from selfreport_wire.signatures import verify_ed25519
+
+    def url_b64(text: str) -> bytes:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    for case in load_topic(vectors, "arrival"):
+        name = case["name"]
+        public = ed25519_public_key(hx(case["arrival_seed_hex"]))
+        assert url_b64(case["arrival_public_key"]) == public, name
+        pseudonym = hashlib.sha256(b"selfreport.pseudonym/1\n" + public).digest()[:16].hex()
+        assert pseudonym == case["pseudonym"], name
+        message = f"selfreport.arrival-pass/1\n{case['policy_id']}\n{pseudonym}\n{case['shown_at']}"
+        assert message.encode() == hx(case["signed_message_hex"]), name
+        members = json.loads(case["pass"])
+        assert json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=False) == case["pass"], name
+        assert sorted(members) == ["format", "key", "policy_id", "pseudonym", "shown_at", "signature"], name
+        assert members["format"] == "selfreport.arrival-pass/1", name
+        assert (members["pseudonym"], members["shown_at"]) == (pseudonym, case["shown_at"]), name
+        verify_ed25519(public, url_b64(members["signature"]), message.encode(), name)
+        signer = ed25519_public_key(hx(case["signer_seed_hex"]))
+        assert url_b64(case["signer_public_key"]) == signer, name
+        line = json.loads(case["confirmation_line"])
+        assert json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False) == case["confirmation_line"], name
+        assert line["format"] == "selfreport.arrival-confirmation/1", name
+        assert line["key_id"] == signed.key_id(signer), name
+        signed_line = "\n".join(
+            ["selfreport.arrival-confirmation/1", line["policy_id"], line["pseudonym"], line["district"], line["confirmed_at"]]
+        )
+        verify_ed25519(signer, url_b64(line["signature"]), signed_line.encode(), name)
+        assert (line["pseudonym"], line["district"]) == (pseudonym, case["district"]), name

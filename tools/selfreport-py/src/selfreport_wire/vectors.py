@@ -9,7 +9,18 @@ from typing import Any
 from .errors import WireError
 
 VECTORS_FORMAT = "selfreport.vectors/1"
-TOPICS = ("hpke", "padding", "receipt", "batch", "ledger", "signatures", "deletion", "notice")
+TOPICS = (
+    "hpke",
+    "padding",
+    "receipt",
+    "batch",
+    "ledger",
+    "signatures",
+    "deletion",
+    "notice",
+    "token",
+    "arrival",
+)
 
 
 class VectorFileInvalid(WireError):
