@@ -28,10 +28,11 @@ enum EnrollmentCodeInput {
             switch character {
             case "-", " ", "\t", "\n", "\r", "\r\n": continue
             default:
-                switch Character(character.uppercased()) {
-                case "O": result.append("0")
-                case "I", "L": result.append("1")
-                case let upper: result.append(upper)
+                // A String, not a Character: some letters upper-case to two ("ß" to "SS").
+                switch character.uppercased() {
+                case "O": result += "0"
+                case "I", "L": result += "1"
+                case let upper: result += upper
                 }
             }
         }
