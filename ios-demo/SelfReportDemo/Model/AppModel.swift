@@ -281,6 +281,28 @@ final class AppModel: ObservableObject {
         return records.contains { $0.profileId == profileId && open.contains($0.formId) }
     }
 
+    /// The name and document number `profileId`'s pre-registration gave, for the checkpoint
+    /// worker to compare with the document: its answers to its name and ID fields when it
+    /// holds them, else the profile's (fields taken from the profile).
+    func registrationIdentity(_ profileId: ProfileId) -> (name: String?, document: String?) {
+        let profile = self.profile(profileId)
+        let forms = policy?.forms.filter { $0.frequency == .once && !$0.requiresMonitoring } ?? []
+        let registration = records
+            .filter { record in record.profileId == profileId && forms.contains { $0.id == record.formId } }
+            .max { $0.revision < $1.revision }
+        let fields = forms.first { $0.id == registration?.formId }?.fields ?? []
+        func answer(_ matches: (FieldKind) -> Bool) -> String? {
+            fields.filter { matches($0.kind) }
+                .compactMap { registration?.answers[$0.id] }
+                .first { !$0.isEmpty }
+        }
+        let name = answer { if case .personName = $0 { return true } else { return false } } ?? profile?.name
+        let document = answer { if case .residentId = $0 { return true } else { return false } }
+            ?? answer { if case .passportNumber = $0 { return true } else { return false } }
+            ?? profile?.idNumber ?? profile?.passportNumber
+        return (name, document)
+    }
+
     /// Enrolls with a scanned order (the QR code's text: the order file's JSON); nil when
     /// enrolled, else the sentence saying why not.
     func enroll(profileId: ProfileId, scanned: String) async -> String? {

@@ -8,7 +8,6 @@ import SwiftUI
 struct ArrivalPassView: View {
     @EnvironmentObject private var model: AppModel
     let profileId: ProfileId
-    @State private var passText: String?
     @State private var image: UIImage?
     @State private var madeAt = Date()
     @State private var problem: String?
@@ -32,14 +31,10 @@ struct ArrivalPassView: View {
                 }
                 Text("pass.renews").font(.footnote).foregroundStyle(.secondary)
             }
-            if let profile = model.profile(profileId) {
-                Section("pass.identity") {
-                    LabeledContent("pass.name", value: profile.name ?? L10n.string("profile.not-set"))
-                    LabeledContent(
-                        "pass.document",
-                        value: profile.idNumber ?? profile.passportNumber ?? L10n.string("profile.not-set")
-                    )
-                }
+            Section("pass.identity") {
+                let identity = model.registrationIdentity(profileId)
+                LabeledContent("pass.name", value: identity.name ?? L10n.string("profile.not-set"))
+                LabeledContent("pass.document", value: identity.document ?? L10n.string("profile.not-set"))
             }
             Section {
                 NavigationLink(value: Route.enroll(profileId: profileId)) {
@@ -63,7 +58,6 @@ struct ArrivalPassView: View {
         madeAt = Date()
         do {
             let text = try await model.arrivalPass(profileId: profileId)
-            passText = text
             image = QRImage.make(text)
             problem = image == nil ? L10n.string("pass.no-code") : nil
         } catch let error as SelfReportError {
