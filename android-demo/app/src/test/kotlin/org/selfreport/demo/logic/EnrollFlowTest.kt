@@ -1,7 +1,10 @@
 package org.selfreport.demo.logic
 
 import java.time.ZoneId
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.yield
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
@@ -83,6 +86,22 @@ class EnrollFlowTest {
         assertEquals(Screen.Home, screen)
         assertEquals(MessageCode.ENROLLED, model.state.value.message?.code)
         assertEquals(1, core.monitoring.size)
+    }
+
+    @Test
+    fun `while the drop box redeems a code the screen is busy and cannot send it twice`() = runBlocking<Unit> {
+        startAtEnroll()
+        val gate = CompletableDeferred<Unit>()
+        core.redemptionGate = gate
+        model.editEnrollmentCode(Fixtures.GOOD_CODE)
+        val redeeming = async { model.redeemEnrollmentCode() }
+        while (core.redeemed.isEmpty()) yield()
+        assertTrue(enroll.busy)
+        assertFalse(enroll.canRedeem, "the button is off while a redemption runs")
+        gate.complete(Unit)
+        redeeming.await()
+        assertEquals(Screen.Home, screen)
+        assertEquals(listOf("7K3QD9XW2M4"), core.redeemed, "sent once")
     }
 
     @Test

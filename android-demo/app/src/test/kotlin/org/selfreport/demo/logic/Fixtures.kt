@@ -156,6 +156,9 @@ class FakeCore : SelfReportInterface {
     /** Thrown by the next `enrollWithCode` after its local check, if set (a rate limit, no network). */
     var failNextRedemption: SelfReportException? = null
 
+    /** If set, `enrollWithCode` waits for it after its local check (the drop box answering slowly). */
+    var redemptionGate: CompletableDeferred<Unit>? = null
+
     /** Codes sent to the (pretend) drop box, as the fake received them. */
     val redeemed = mutableListOf<String>()
 
@@ -270,6 +273,7 @@ class FakeCore : SelfReportInterface {
                 "not an enrollment code")
         }
         redeemed += normalized
+        redemptionGate?.await()
         failNextRedemption?.let {
             failNextRedemption = null
             throw it
