@@ -68,6 +68,10 @@ dependencies {
     implementation(libs.androidx.compose.material3)
     implementation(libs.androidx.compose.material.icons.core)
     implementation(libs.androidx.work.runtime.ktx)
+    // Enrollment orders are scanned by Google's code scanner (no camera permission: Play
+    // services shows the camera); the arrival pass's QR code is drawn from zxing's matrix.
+    implementation(libs.play.services.code.scanner)
+    implementation(libs.zxing.core)
     debugImplementation(libs.androidx.compose.ui.tooling)
 
     // The logic/ tests run here too (./gradlew test), as they do in the Maven build in CI.

@@ -42,6 +42,8 @@ enum Route: Hashable {
     case preview(recordId: RecordId)
     case profile(id: ProfileId)
     case ledgerEntry(seq: UInt64)
+    case enroll(profileId: ProfileId)
+    case arrivalPass(profileId: ProfileId)
 }
 
 @MainActor
@@ -262,6 +264,87 @@ final class AppModel: ObservableObject {
             try await self.reload()
             self.afterChange()
         }
+    }
+
+    // MARK: - Enrollment and the arrival pass
+
+    /// Whether the policy has a form filed only during monitoring (a daily report), so an
+    /// order can enroll someone under it. (`FormInfo` does not say `enrollment: required`;
+    /// the core refuses an order a policy does not take, and the screen says so.)
+    var canEnroll: Bool { policy?.forms.contains { $0.requiresMonitoring } ?? false }
+
+    /// Whether `profileId` saved the policy's pre-registration (a form filed once, before
+    /// any monitoring): then it can show an arrival pass.
+    func hasPreRegistration(_ profileId: ProfileId) -> Bool {
+        guard let policy else { return false }
+        let open = Set(policy.forms.filter { $0.frequency == .once && !$0.requiresMonitoring }.map(\.id))
+        return records.contains { $0.profileId == profileId && open.contains($0.formId) }
+    }
+
+    /// The name and document number `profileId`'s pre-registration gave, for the checkpoint
+    /// worker to compare with the document: its answers to its name and ID fields when it
+    /// holds them, else the profile's (fields taken from the profile).
+    func registrationIdentity(_ profileId: ProfileId) -> (name: String?, document: String?) {
+        let profile = self.profile(profileId)
+        let forms = policy?.forms.filter { $0.frequency == .once && !$0.requiresMonitoring } ?? []
+        let registration = records
+            .filter { record in record.profileId == profileId && forms.contains { $0.id == record.formId } }
+            .max { $0.revision < $1.revision }
+        let fields = forms.first { $0.id == registration?.formId }?.fields ?? []
+        func answer(_ matches: (FieldKind) -> Bool) -> String? {
+            fields.filter { matches($0.kind) }
+                .compactMap { registration?.answers[$0.id] }
+                .first { !$0.isEmpty }
+        }
+        let name = answer { if case .personName = $0 { return true } else { return false } } ?? profile?.name
+        let document = answer { if case .residentId = $0 { return true } else { return false } }
+            ?? answer { if case .passportNumber = $0 { return true } else { return false } }
+            ?? profile?.idNumber ?? profile?.passportNumber
+        return (name, document)
+    }
+
+    /// Enrolls with a scanned order (the QR code's text: the order file's JSON); nil when
+    /// enrolled, else the sentence saying why not.
+    func enroll(profileId: ProfileId, scanned: String) async -> String? {
+        guard let core else { return L10n.string("error.code.Closed") }
+        let order = Data(scanned.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        return await enrolled {
+            try await Self.onCore { try core.enroll(profileId: profileId, order: order) }
+        }
+    }
+
+    /// Redeems a typed code at the policy's drop box and enrolls with its order; nil when
+    /// enrolled, else the sentence saying why not (a typo is found before anything is sent).
+    func enroll(profileId: ProfileId, code: String) async -> String? {
+        guard let core, let policy else { return L10n.string("error.code.Closed") }
+        let policyId = policy.id
+        return await enrolled {
+            try await core.enrollWithCode(profileId: profileId, policyId: policyId, code: code)
+        }
+    }
+
+    private func enrolled(_ call: () async throws -> MonitoringInfo) async -> String? {
+        do {
+            let period = try await call()
+            try await reload()
+            afterChange()
+            if let district = period.orderedDistrict {
+                message = L10n.format("enroll.done-district %lld %@", Int64(period.days), district)
+            } else {
+                message = L10n.format("enroll.done %lld", Int64(period.days))
+            }
+            return nil
+        } catch {
+            return ErrorText.message(for: error)
+        }
+    }
+
+    /// A fresh arrival pass (its text, for the QR code) for `profileId`'s pre-registration.
+    /// `NotFound` without one; `Conflict` for one filed before passes existed.
+    func arrivalPass(profileId: ProfileId) async throws -> String {
+        guard let core, let policy else { throw SelfReportError.Closed(code: "Closed", detail: "the store is not open") }
+        let policyId = policy.id
+        return try await Self.onCore { try core.arrivalPass(profileId: profileId, policyId: policyId) }
     }
 
     // MARK: - Records

@@ -85,6 +85,20 @@ struct ProfileDetailView: View {
                         .accessibilityHint(Text("profile.start-monitoring.hint"))
                     }
                 }
+                if model.canEnroll || model.hasPreRegistration(profileId) {
+                    Section("profile.enrollment") {
+                        if model.hasPreRegistration(profileId) {
+                            NavigationLink(value: Route.arrivalPass(profileId: profileId)) {
+                                Text("profile.arrival-pass")
+                            }
+                        }
+                        if model.canEnroll {
+                            NavigationLink(value: Route.enroll(profileId: profileId)) {
+                                Text("profile.enroll")
+                            }
+                        }
+                    }
+                }
                 if let policy = model.policy {
                     Section("profile.forms") {
                         ForEach(policy.forms, id: \.id) { form in

@@ -192,6 +192,10 @@ private struct RouteDestination: View {
             ProfileDetailView(profileId: id)
         case .ledgerEntry(let seq):
             LedgerEntryView(seq: seq)
+        case .enroll(let profileId):
+            EnrollView(profileId: profileId)
+        case .arrivalPass(let profileId):
+            ArrivalPassView(profileId: profileId)
         }
     }
 }

@@ -1,9 +1,11 @@
 package org.selfreport.demo.logic
 
+import java.time.Clock
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
+import org.selfreport.MonitoringInfo
 import org.selfreport.MonitoringReason
 import org.selfreport.PolicyInfo
 import org.selfreport.ProfileId
@@ -89,6 +91,12 @@ sealed class Screen {
     /** Consent, export, erase. */
     object Settings : Screen()
 
+    /** Enrolling a profile under a policy: scan the order's QR code or type its code. */
+    data class Enroll(val enroll: EnrollState) : Screen()
+
+    /** The arrival pass shown at the checkpoint, made again before it runs out. */
+    data class ArrivalPass(val pass: ArrivalPassView) : Screen()
+
     /** The store was erased; starting again creates an empty one. */
     object Erased : Screen()
 }
@@ -103,6 +111,10 @@ data class AppState(
     val profiles: List<ProfileInfo> = emptyList(),
     val due: List<DueRow> = emptyList(),
     val records: List<RecordRow> = emptyList(),
+    /** Profiles and policies an enrollment order can be scanned or typed for. */
+    val enrollTargets: List<EnrollTarget> = emptyList(),
+    /** Profiles and policies with a pre-registration, which can show an arrival pass. */
+    val passTargets: List<ArrivalPassTarget> = emptyList(),
     val today: String = "",
     val message: UiMessage? = null,
     /** An export waiting for the UI to share it; cleared by [AppModel.exportHandled]. */
@@ -123,6 +135,8 @@ class AppModel(
     private val scheduler: WorkScheduler,
     private val labels: LabelPicker,
     private val formatter: Formatter,
+    /** The clock the arrival pass is refreshed by (a test moves it). */
+    private val clock: Clock = Clock.systemUTC(),
 ) {
     private val mutableState = MutableStateFlow(AppState())
     private var core: SelfReportInterface? = null
@@ -226,6 +240,124 @@ class AppModel(
         requireCore().startMonitoring(ProfileId(profileId), policyId, null, reason)
         reload()
         say(UiMessage(MessageCode.MONITORING_STARTED))
+    }
+
+    /** Opens the enrollment screen for [profileId] under [policyId]. */
+    fun openEnroll(profileId: String, policyId: String) {
+        val profile = state.value.profiles.firstOrNull { it.id.value == profileId } ?: return
+        val policy = state.value.policies.firstOrNull { it.id == policyId } ?: return
+        go(Screen.Enroll(EnrollState(profileId, profile.displayName, policyId, policy.issuer)))
+    }
+
+    /**
+     * Replaces the code being typed, formatted as codes are shown, clearing the last
+     * refusal. A pure state change: safe on every keystroke.
+     */
+    fun editEnrollmentCode(typed: String) = mutableState.update { state ->
+        val screen = state.screen as? Screen.Enroll ?: return@update state
+        state.copy(screen = Screen.Enroll(screen.enroll.copy(code = EnrollmentCodeInput.format(typed), problem = null)))
+    }
+
+    /** Enrolls with the order a QR code held ([scanned] is its text, the order file's JSON). */
+    suspend fun enrollScanned(scanned: String) {
+        val screen = state.value.screen as? Screen.Enroll ?: return
+        enrollWith(screen.enroll) { it.enroll(ProfileId(screen.enroll.profileId), EnrollModel.orderBytes(scanned)) }
+    }
+
+    /** Redeems the typed code at the policy's drop box and enrolls with the order it gives. */
+    suspend fun redeemEnrollmentCode() {
+        val screen = state.value.screen as? Screen.Enroll ?: return
+        val enroll = screen.enroll
+        if (!enroll.canRedeem) {
+            go(Screen.Enroll(enroll.copy(problem = UiMessage(MessageCode.ENROLL_CODE_MALFORMED))))
+            return
+        }
+        go(Screen.Enroll(enroll.copy(busy = true, problem = null)))
+        enrollWith(enroll) { it.enrollWithCode(ProfileId(enroll.profileId), enroll.policyId, enroll.code) }
+    }
+
+    /** The code scanner failed or is missing: the screen says to type the code. */
+    fun scanFailed() = mutableState.update { state ->
+        val screen = state.screen as? Screen.Enroll ?: return@update state
+        state.copy(screen = Screen.Enroll(screen.enroll.copy(problem = UiMessage(MessageCode.SCAN_FAILED))))
+    }
+
+    private suspend fun enrollWith(enroll: EnrollState, call: suspend (SelfReportInterface) -> MonitoringInfo) {
+        attempt({ error ->
+            val problem = EnrollModel.refusal(error)
+            go(Screen.Enroll(enroll.copy(busy = false, problem = problem)))
+            problem != null
+        }) {
+            val period = call(requireCore())
+            reload()
+            say(UiMessage(MessageCode.ENROLLED, period.orderedDistrict, period.days.toLong()))
+            go(Screen.Home)
+        }
+        // Any other failure (already said as a message) leaves the screen ready to try again.
+        mutableState.update { state ->
+            val screen = state.screen as? Screen.Enroll
+            if (screen != null && screen.enroll.busy) state.copy(screen = Screen.Enroll(screen.enroll.copy(busy = false))) else state
+        }
+    }
+
+    /** Shows the arrival pass of [profileId]'s pre-registration under [policyId]. */
+    suspend fun openArrivalPass(profileId: String, policyId: String) = attempt({ error -> passRefused(error) }) {
+        go(Screen.ArrivalPass(makePass(requireCore(), profileId, policyId)))
+    }
+
+    /**
+     * Makes the pass shown again when its time has come ([ArrivalPassModel.REFRESH_AFTER]);
+     * the screen calls this when [ArrivalPassModel.untilRefresh] has passed.
+     */
+    suspend fun refreshArrivalPass() {
+        val screen = state.value.screen as? Screen.ArrivalPass ?: return
+        if (!ArrivalPassModel.needsRefresh(screen.pass, clock.instant())) return
+        attempt({ error -> passRefused(error) }) {
+            go(Screen.ArrivalPass(makePass(requireCore(), screen.pass.profileId, screen.pass.policyId)))
+        }
+    }
+
+    /** From the arrival pass, on to scanning the order the checkpoint gives. */
+    fun enrollAfterPass() {
+        val screen = state.value.screen as? Screen.ArrivalPass ?: return
+        openEnroll(screen.pass.profileId, screen.pass.policyId)
+    }
+
+    private fun passRefused(error: SelfReportException): Boolean {
+        val message = when (error) {
+            is SelfReportException.NotFound -> UiMessage(MessageCode.NO_PRE_REGISTRATION, error.code)
+            is SelfReportException.Conflict -> UiMessage(MessageCode.PASS_UNAVAILABLE, error.code)
+            else -> return false
+        }
+        say(message)
+        go(Screen.Home)
+        return true
+    }
+
+    private suspend fun makePass(core: SelfReportInterface, profileId: String, policyId: String): ArrivalPassView {
+        val text = core.arrivalPass(ProfileId(profileId), policyId)
+        val madeAt = clock.instant()
+        val policy = rawPolicies.firstOrNull { it.id == policyId }
+        val registration = core.records().records
+            .filter { record ->
+                record.profileId.value == profileId && record.policyId == policyId &&
+                    policy?.forms?.firstOrNull { it.id == record.formId }?.let(ArrivalPassModel::isPreRegistration) == true
+            }
+            .maxByOrNull { it.revision }
+        val (name, document) = ArrivalPassModel.identity(
+            state.value.profiles.firstOrNull { it.id.value == profileId }, policy, registration,
+        )
+        return ArrivalPassView(
+            profileId = profileId,
+            policyId = policyId,
+            issuer = policy?.let { labels.pick(it.issuer, it.id) } ?: policyId,
+            passText = text,
+            matrix = QrMatrix.of(text),
+            name = name,
+            documentNumber = document,
+            madeAt = madeAt,
+            refreshAt = ArrivalPassModel.refreshAt(madeAt),
+        )
     }
 
     /** Opens the form a due item asks for. */
@@ -384,13 +516,18 @@ class AppModel(
         rawPolicies = core.policies()
         val profiles = core.profiles()
         val today = core.today()
+        val records = core.records().records
         mutableState.update {
             it.copy(
                 policies = rawPolicies.map(::policyView),
                 profiles = profiles,
                 due = formatter.due(core.due(today), profiles, rawPolicies),
-                records = formatter.records(core.records().records, profiles, rawPolicies),
+                records = formatter.records(records, profiles, rawPolicies),
                 today = today.toString(),
+                enrollTargets = EnrollModel.policiesToEnroll(rawPolicies).flatMap { policy ->
+                    profiles.map { EnrollTarget(it.id.value, policy.id) }
+                },
+                passTargets = ArrivalPassModel.targets(records, rawPolicies),
             )
         }
     }

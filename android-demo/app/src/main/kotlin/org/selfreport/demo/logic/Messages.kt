@@ -69,6 +69,45 @@ enum class MessageCode {
 
     /** A sync found [UiMessage.count] access notices: officers saw the person's identity. */
     ACCESS_NOTICES,
+
+    /** An enrollment order started a monitoring period; [UiMessage.detail] is its district, [UiMessage.count] its days. */
+    ENROLLED,
+
+    /** The typed code has a typo (a wrong symbol, length or check symbol); nothing was sent. */
+    ENROLL_CODE_MALFORMED,
+
+    /** The drop box holds no order for the code: never registered, already used or expired. */
+    ENROLL_CODE_UNKNOWN,
+
+    /** Too many codes were tried from this network; [UiMessage.count] seconds to wait, when known. */
+    ENROLL_RATE_LIMITED,
+
+    /** The drop box could not be reached to redeem the code; it was not used up. */
+    ENROLL_UNREACHABLE,
+
+    /** What was scanned is not an enrollment order. */
+    ENROLL_NOT_AN_ORDER,
+
+    /** The order is not signed by a collector this app trusts for the policy. */
+    ENROLL_ORDER_UNTRUSTED,
+
+    /** The order does not fit its policy, or it confirms another person's pre-registration. */
+    ENROLL_ORDER_OUTSIDE_POLICY,
+
+    /** The order is for a policy this app has not installed. */
+    ENROLL_POLICY_MISSING,
+
+    /** The person already has a monitoring period under the policy on one of the order's days. */
+    ENROLL_ALREADY_MONITORED,
+
+    /** The code scanner failed or is not available on this phone: type the code instead. */
+    SCAN_FAILED,
+
+    /** The profile has no pre-registration under the policy, so there is no arrival pass. */
+    NO_PRE_REGISTRATION,
+
+    /** The pre-registration was filed before arrival passes existed: file it again. */
+    PASS_UNAVAILABLE,
 }
 
 /** A message with its optional detail (an error code, never personal data) and count. */

@@ -90,6 +90,8 @@ private fun screenTitle(screen: Screen): String = stringResource(
         is Screen.Ledger -> R.string.title_ledger
         is Screen.Settings -> R.string.title_settings
         is Screen.Erased -> R.string.title_erased
+        is Screen.Enroll -> R.string.title_enroll
+        is Screen.ArrivalPass -> R.string.title_arrival_pass
     },
 )
 
@@ -117,5 +119,7 @@ private fun ScreenContent(
         is Screen.Ledger -> LedgerScreen(screen, modifier)
         is Screen.Settings -> SettingsScreen(state, viewModel, modifier)
         is Screen.Erased -> ErasedScreen(viewModel, modifier)
+        is Screen.Enroll -> EnrollScreen(screen.enroll, viewModel, modifier)
+        is Screen.ArrivalPass -> ArrivalPassScreen(screen.pass, viewModel, modifier)
     }
 }

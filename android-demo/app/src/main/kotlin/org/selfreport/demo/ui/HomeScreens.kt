@@ -117,7 +117,7 @@ fun HomeScreen(state: AppState, viewModel: DemoViewModel, modifier: Modifier) {
             item { Text(stringResource(R.string.home_no_profiles)) }
         }
         items(state.profiles, key = { "profile-" + it.id }) { profile ->
-            ProfileCard(profile, state.policies, viewModel, onMonitor = { monitoringFor = profile })
+            ProfileCard(profile, state, viewModel, onMonitor = { monitoringFor = profile })
         }
         item {
             Button(onClick = { viewModel.act { newProfile() } }, modifier = Modifier.fillMaxWidth()) {
@@ -175,7 +175,8 @@ private fun DueCard(row: DueRow, viewModel: DemoViewModel) {
 }
 
 @Composable
-private fun ProfileCard(profile: ProfileInfo, policies: List<PolicyView>, viewModel: DemoViewModel, onMonitor: () -> Unit) {
+private fun ProfileCard(profile: ProfileInfo, state: AppState, viewModel: DemoViewModel, onMonitor: () -> Unit) {
+    val policies = state.policies
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp)) {
             Text(profile.displayName, style = MaterialTheme.typography.titleMedium)
@@ -188,6 +189,18 @@ private fun ProfileCard(profile: ProfileInfo, policies: List<PolicyView>, viewMo
             }
             if (policies.any { it.monitoringDays != null }) {
                 TextButton(onClick = onMonitor) { Text(stringResource(R.string.action_start_monitoring)) }
+            }
+            for (target in state.passTargets.filter { it.profileId == profile.id.value }) {
+                val issuer = policies.firstOrNull { it.id == target.policyId }?.issuer ?: target.policyId
+                TextButton(onClick = { viewModel.act { openArrivalPass(target.profileId, target.policyId) } }) {
+                    Text(stringResource(R.string.action_arrival_pass, issuer))
+                }
+            }
+            for (target in state.enrollTargets.filter { it.profileId == profile.id.value }) {
+                val issuer = policies.firstOrNull { it.id == target.policyId }?.issuer ?: target.policyId
+                TextButton(onClick = { viewModel.now { openEnroll(target.profileId, target.policyId) } }) {
+                    Text(stringResource(R.string.action_enroll, issuer))
+                }
             }
         }
     }

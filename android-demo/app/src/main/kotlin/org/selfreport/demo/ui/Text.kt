@@ -19,6 +19,18 @@ import org.selfreport.demo.logic.UiMessage
 @Composable
 fun messageText(message: UiMessage): String {
     val count = (message.count ?: 0L).toInt()
+    // These carry a value, not an error code, in their detail.
+    when (message.code) {
+        MessageCode.ENROLLED -> return message.detail
+            ?.let { stringResource(R.string.msg_enrolled_district, count, it) }
+            ?: stringResource(R.string.msg_enrolled, count)
+        MessageCode.ENROLL_RATE_LIMITED -> return if (message.count != null) {
+            stringResource(R.string.msg_enroll_rate_limited, count)
+        } else {
+            stringResource(R.string.msg_enroll_rate_limited_later)
+        }
+        else -> Unit
+    }
     val text = when (message.code) {
         MessageCode.KEY_WRONG -> stringResource(R.string.msg_key_wrong)
         MessageCode.KEY_UNAVAILABLE -> stringResource(R.string.msg_key_unavailable)
@@ -45,6 +57,18 @@ fun messageText(message: UiMessage): String {
             .getQuantityString(R.plurals.msg_sync_retry, count, count)
         MessageCode.ACCESS_NOTICES -> LocalContext.current.resources
             .getQuantityString(R.plurals.msg_access_notices, count, count)
+        MessageCode.ENROLLED, MessageCode.ENROLL_RATE_LIMITED -> "" // returned above
+        MessageCode.ENROLL_CODE_MALFORMED -> stringResource(R.string.msg_enroll_code_malformed)
+        MessageCode.ENROLL_CODE_UNKNOWN -> stringResource(R.string.msg_enroll_code_unknown)
+        MessageCode.ENROLL_UNREACHABLE -> stringResource(R.string.msg_enroll_unreachable)
+        MessageCode.ENROLL_NOT_AN_ORDER -> stringResource(R.string.msg_enroll_not_an_order)
+        MessageCode.ENROLL_ORDER_UNTRUSTED -> stringResource(R.string.msg_enroll_untrusted)
+        MessageCode.ENROLL_ORDER_OUTSIDE_POLICY -> stringResource(R.string.msg_enroll_outside)
+        MessageCode.ENROLL_POLICY_MISSING -> stringResource(R.string.msg_enroll_policy_missing)
+        MessageCode.ENROLL_ALREADY_MONITORED -> stringResource(R.string.msg_enroll_already)
+        MessageCode.SCAN_FAILED -> stringResource(R.string.msg_scan_failed)
+        MessageCode.NO_PRE_REGISTRATION -> stringResource(R.string.msg_no_pre_registration)
+        MessageCode.PASS_UNAVAILABLE -> stringResource(R.string.msg_pass_unavailable)
     }
     val detail = message.detail
     return if (detail == null) text else stringResource(R.string.msg_with_code, text, detail)

@@ -32,6 +32,7 @@ import org.selfreport.passphraseKeySource
  */
 class CoreIntegrationTest {
     private lateinit var work: File
+    private lateinit var fixture: File
     private lateinit var gateway: DirGateway
     private lateinit var model: AppModel
     private val today: LocalDate = LocalDate.now()
@@ -72,7 +73,7 @@ class CoreIntegrationTest {
         val target = System.getProperty("selfreport.target.dir")
         assumeTrue(target != null && File(target, "selfreport-fixture").canExecute(), "no host library and fixture binaries")
         work = Files.createTempDirectory("demo-logic-core").toFile()
-        val fixture = File(work, "fixture")
+        fixture = File(work, "fixture")
         run(File(target, "selfreport-fixture").path, "--out", fixture.path)
 
         // The traveler policy, made current and signed by the fixture's authority.
@@ -222,6 +223,124 @@ class CoreIntegrationTest {
         assertEquals(Screen.Erased, screen)
         val store = File(work, "store")
         assertTrue(!store.exists() || store.listFiles().isNullOrEmpty(), "nothing of the store is left: ${store.list()?.toList()}")
+    }
+
+    @Test
+    fun `a pre-registration under a policy-2 shows a pass the device alone could sign, then its order enrolls`() =
+        runBlocking<Unit> {
+            // The sh-arrivals policy as selfreport.policy/2: an open pre-registration, a daily
+            // form only enrolled people file (the fixture signs it and an order for it).
+            val arrivals = DirGateway(
+                File(work, "arrivals-store").path,
+                OpenOptions(listOf(TrustAnchor(File(fixture, "authority/signing.pub").readText().trim(), null, null)), emptyList()),
+                listOf(File(fixture, "enrollment-policy.signed.json").readBytes()),
+            )
+            val labels = LabelPicker(listOf("en"))
+            val model = AppModel(arrivals, NoWork(), labels, Formatter(labels, ZoneId.systemDefault()))
+            try {
+                model.start()
+                while (model.state.value.screen is Screen.Onboarding) {
+                    model.consent((model.state.value.screen as Screen.Onboarding).policy.id)
+                }
+                model.newProfile()
+                model.editProfile(ProfileDraft(displayName = "Dad", name = "王建国", idNumber = "11010519491231002X",
+                    phone = "+86 138 0013 8000", birthDate = "1949-12-31"))
+                model.saveProfile()
+                val profile = model.state.value.profiles.single().id.value
+                assertTrue(model.state.value.passTargets.isEmpty(), "no pass before the registration")
+                model.openArrivalPass(profile, "sh-arrivals")
+                assertEquals(MessageCode.NO_PRE_REGISTRATION, model.state.value.message?.code)
+
+                model.openForm(profile, "sh-arrivals", "arrival")
+                model.edit("travel", Input.Legs(listOf(TravelLeg("420102", "${today.minusDays(8)}", "${today.minusDays(6)}"))))
+                model.edit("arrival_date", Input.Text("$today"))
+                model.edit("transport_number", Input.Text("CA1234"))
+                model.submitForm()
+                val preview = model.state.value.screen as? Screen.Preview
+                    ?: error("expected the preview, got ${model.state.value.screen} / ${model.state.value.message}")
+                model.back()
+                assertEquals(listOf(ArrivalPassTarget(profile, "sh-arrivals")), model.state.value.passTargets)
+
+                val before = java.time.Instant.now().minusSeconds(2)
+                model.openArrivalPass(profile, "sh-arrivals")
+                val pass = (model.state.value.screen as? Screen.ArrivalPass)?.pass
+                    ?: error("expected the pass, got ${model.state.value.screen} / ${model.state.value.message}")
+                assertEquals("王建国", pass.name)
+                assertEquals("11010519491231002X", pass.documentNumber)
+
+                // The pass is what docs/protocol.md says, checked here with the JDK alone.
+                val json = kotlinx.serialization.json.Json.parseToJsonElement(pass.passText).let {
+                    it as kotlinx.serialization.json.JsonObject
+                }
+                fun member(name: String) = (json[name] as kotlinx.serialization.json.JsonPrimitive).content
+                assertEquals(listOf("format", "key", "policy_id", "pseudonym", "shown_at", "signature"), json.keys.toList(),
+                    "canonical: these members in byte order, no others")
+                assertEquals("selfreport.arrival-pass/1", member("format"))
+                assertEquals("sh-arrivals", member("policy_id"))
+                val key = java.util.Base64.getUrlDecoder().decode(member("key"))
+                assertEquals(32, key.size)
+                val digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest("selfreport.pseudonym/1\n".toByteArray() + key)
+                val pseudonym = member("pseudonym")
+                assertEquals(digest.copyOf(16).joinToString("") { "%02x".format(it) }, pseudonym,
+                    "the pseudonym commits to the pass's key")
+                assertTrue(preview.model.sections.any { it.json.contains(pseudonym) },
+                    "the registration the drop box receives carries the same pseudonym")
+                val shownAt = java.time.Instant.parse(member("shown_at"))
+                assertTrue(!shownAt.isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)) &&
+                    !shownAt.isAfter(java.time.Instant.now().plusSeconds(2)), "shown now: $shownAt")
+                val verifier = java.security.Signature.getInstance("Ed25519")
+                verifier.initVerify(ed25519PublicKey(key))
+                verifier.update("selfreport.arrival-pass/1\nsh-arrivals\n$pseudonym\n${member("shown_at")}".toByteArray())
+                assertTrue(verifier.verify(java.util.Base64.getUrlDecoder().decode(member("signature"))), "signed by that key")
+                val matrix = pass.matrix ?: error("a pass fits a QR code")
+                val side = matrix.pixelSide(2)
+                val read = com.google.zxing.qrcode.QRCodeReader().decode(
+                    com.google.zxing.BinaryBitmap(com.google.zxing.common.HybridBinarizer(
+                        com.google.zxing.RGBLuminanceSource(side, side, matrix.pixels(2)),
+                    )),
+                ).text
+                assertEquals(pass.passText, read, "the QR code holds the pass")
+
+                // On to the order: a typo in a typed code is the core's to find, before any network.
+                model.enrollAfterPass()
+                val body = "7K3QD9XW2M"
+                model.editEnrollmentCode(body + wrongCheckSymbol(body))
+                model.redeemEnrollmentCode()
+                val typo = (model.state.value.screen as Screen.Enroll).enroll.problem
+                assertEquals(UiMessage(MessageCode.ENROLL_CODE_MALFORMED, "EnrollmentCodeMalformed"), typo)
+
+                // An order by a key the app does not trust is refused; the collector's enrolls.
+                model.enrollScanned(File(fixture, "order.untrusted.json").readText())
+                val untrusted = (model.state.value.screen as Screen.Enroll).enroll.problem
+                assertEquals(UiMessage(MessageCode.ENROLL_ORDER_UNTRUSTED, "EnrollmentBadSignature"), untrusted)
+                model.enrollScanned(File(fixture, "order.json").readText())
+                assertEquals(Screen.Home, model.state.value.screen, "${model.state.value.message}")
+                assertEquals(MessageCode.ENROLLED, model.state.value.message?.code)
+                assertEquals("310101", model.state.value.message?.detail)
+                assertTrue(model.state.value.due.any { it.profileId == profile && it.formId == "daily" },
+                    "the daily report is due under the order: ${model.state.value.due}")
+            } finally {
+                arrivals.closeAll()
+            }
+        }
+
+    /** An Ed25519 public key from its 32 raw bytes, through the X.509 form the JDK reads. */
+    private fun ed25519PublicKey(raw: ByteArray): java.security.PublicKey {
+        val prefix = byteArrayOf(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
+        return java.security.KeyFactory.getInstance("Ed25519")
+            .generatePublic(java.security.spec.X509EncodedKeySpec(prefix + raw))
+    }
+
+    /**
+     * A check symbol that is not [body]'s: its Damm check (docs/protocol.md, "Typed
+     * enrollment codes") computed here, then the next symbol of the alphabet.
+     */
+    private fun wrongCheckSymbol(body: String): Char {
+        val alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        fun double(value: Int) = (value shl 1).let { if (it and 32 != 0) (it xor 0b100101) and 31 else it }
+        val interim = body.fold(0) { acc, symbol -> double(acc) xor alphabet.indexOf(symbol) }
+        return alphabet[(double(interim) + 1) % 32]
     }
 
     private fun run(vararg command: String) {

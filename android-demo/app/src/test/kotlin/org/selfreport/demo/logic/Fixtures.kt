@@ -104,6 +104,32 @@ object Fixtures {
     )
 
     val goodPolicyBytes: ByteArray = "signed policy".toByteArray()
+
+    const val TRAVELER_POLICY_ID = "sh-arrivals"
+
+    /** A pre-registration: filed once, open to anyone, name and ID from the profile. */
+    val arrivalForm = FormInfo(
+        id = "arrival",
+        title = mapOf("zh" to "入境登记", "en" to "Arrival registration"),
+        frequency = FormFrequency.ONCE,
+        requiresMonitoring = false,
+        fields = listOf(
+            field("name", FieldKind.PersonName, required = true, fromProfile = true, recipient = "identity"),
+            field("id_number", FieldKind.ResidentId, required = true, fromProfile = true, recipient = "identity"),
+            field("arrival_date", FieldKind.Date(false), required = true),
+        ),
+    )
+
+    /** A traveler policy shaped like the `sh-arrivals` /2 policy: an open pre-registration and a daily form. */
+    fun travelerPolicy() = policy(consented = true).copy(
+        id = TRAVELER_POLICY_ID,
+        issuer = mapOf("zh" to "上海市入境人员管理（示例）", "en" to "Shanghai arrivals (example)"),
+        forms = listOf(arrivalForm, dailyForm),
+    )
+
+    /** The order file the fake accepts (its QR code's text), and a typed code for it. */
+    const val GOOD_ORDER = """{"format":"selfreport.signed/1","key_id":"k1","payload":"b3JkZXI"}"""
+    const val GOOD_CODE = "7K3QD-9XW2M-4"
 }
 
 /**
@@ -120,6 +146,24 @@ class FakeCore : SelfReportInterface {
     val savedAnswers = mutableListOf<Map<String, String>>()
     var erased = false
     var exportJson = """{"format":"selfreport.export/1"}"""
+
+    /** The order (its bytes) the fake trusts; every other order is refused as a foreign one. */
+    var trustedOrder: ByteArray = Fixtures.GOOD_ORDER.toByteArray()
+
+    /** The typed code the drop box would redeem for [trustedOrder] (normalized); others are unknown. */
+    var redeemableCode: String = Fixtures.GOOD_CODE.replace("-", "")
+
+    /** Thrown by the next `enrollWithCode` after its local check, if set (a rate limit, no network). */
+    var failNextRedemption: SelfReportException? = null
+
+    /** If set, `enrollWithCode` waits for it after its local check (the drop box answering slowly). */
+    var redemptionGate: CompletableDeferred<Unit>? = null
+
+    /** Codes sent to the (pretend) drop box, as the fake received them. */
+    val redeemed = mutableListOf<String>()
+
+    /** Arrival passes made so far. */
+    var passesMade = 0
 
     /** Thrown by the next `saveRecord`, if set. */
     var failNextSave: SelfReportException? = null
@@ -174,22 +218,70 @@ class FakeCore : SelfReportInterface {
         return ProfileRemoval(records.toULong(), periods.toULong())
     }
 
-    /** The fake holds no order keys: every order is refused as the real core refuses a foreign one. */
+    /**
+     * Enrolls with [trustedOrder] only (a 14-day period in district 310101 under the
+     * traveler policy); any other bytes are refused as the real core refuses an order signed
+     * by a key it does not trust, and bytes that are not JSON as a malformed order.
+     */
     override fun enroll(profileId: ProfileId, order: ByteArray): MonitoringInfo {
         live()
-        throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "the fake core trusts no order")
+        if (profiles.none { it.id == profileId }) throw SelfReportException.NotFound("NotFound", "profile")
+        if (!order.contentEquals(trustedOrder)) {
+            if (!String(order, Charsets.UTF_8).trimStart().startsWith("{")) {
+                throw SelfReportException.PolicyRefused("EnrollmentMalformed", "not a signed enrollment order")
+            }
+            throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "signed by a key this app does not trust")
+        }
+        if (monitoring.any { it.profileId == profileId && it.policyId == Fixtures.TRAVELER_POLICY_ID }) {
+            throw SelfReportException.Conflict("Conflict", "already monitored under ${Fixtures.TRAVELER_POLICY_ID}")
+        }
+        val period = MonitoringInfo(MonitoringId(id()), profileId, Fixtures.TRAVELER_POLICY_ID, today(), 14u,
+            MonitoringReason.ARRIVAL, "310101")
+        monitoring += period
+        return period
     }
 
-    /** The fake files no pre-registrations, so it has no pass to show. */
+    /**
+     * A pass (shaped like `selfreport.arrival-pass/1`, each one different) for a profile
+     * with a pre-registration saved under [policyId]; `NotFound` otherwise, as the core.
+     */
     override fun arrivalPass(profileId: ProfileId, policyId: String): String {
         live()
-        throw SelfReportException.NotFound("NotFound", "no pre-registration under $policyId")
+        val registered = records.any { record ->
+            record.profileId == profileId && record.policyId == policyId &&
+                policies.firstOrNull { it.id == policyId }?.forms?.firstOrNull { it.id == record.formId }
+                    ?.let { it.frequency == FormFrequency.ONCE && !it.requiresMonitoring } == true
+        }
+        if (!registered) throw SelfReportException.NotFound("NotFound", "no pre-registration under $policyId")
+        passesMade++
+        val pseudonym = "%032x".format(profileId.value.hashCode())
+        return """{"format":"selfreport.arrival-pass/1","key":"a2V5","policy_id":"$policyId",""" +
+            """"pseudonym":"$pseudonym","shown_at":"pass $passesMade","signature":"c2ln"}"""
     }
 
-    /** A typed code stands for an order, which the fake refuses as [enroll] does. */
+    /**
+     * Checks the code's form as the core does (11 symbols of Crockford's alphabet once
+     * hyphens and spaces are dropped; the check symbol is not computed), then "redeems" it: [redeemableCode]
+     * enrolls with [trustedOrder], any other is unknown to the drop box.
+     */
     override suspend fun enrollWithCode(profileId: ProfileId, policyId: String, code: String): MonitoringInfo {
         live()
-        throw SelfReportException.PolicyRefused("EnrollmentBadSignature", "the fake core trusts no order")
+        // Its own reading, not the app's: what reaches the core is checked independently.
+        val normalized = code.filterNot { it == '-' || it.isWhitespace() }.uppercase()
+        if (!Regex("[0-9A-HJKMNP-TV-Z]{11}").matches(normalized)) {
+            throw SelfReportException.InvalidInput("EnrollmentCodeMalformed", "code", "EnrollmentCodeMalformed",
+                "not an enrollment code")
+        }
+        redeemed += normalized
+        redemptionGate?.await()
+        failNextRedemption?.let {
+            failNextRedemption = null
+            throw it
+        }
+        if (normalized != redeemableCode) {
+            throw SelfReportException.NotFound("EnrollmentCodeUnknown", "no order for this code at the drop box")
+        }
+        return enroll(profileId, trustedOrder)
     }
 
     override fun endMonitoring(monitoringId: MonitoringId, lastDay: LocalDate?): MonitoringInfo {
