@@ -4,7 +4,8 @@
 //! register, imported, confirms exactly the pseudonyms it names (before or after their
 //! intake is ingested); a register with one edited or foreign line is refused whole, with
 //! nothing written; importing again adds nothing; each import is one audit entry with
-//! counts only. Also the command, and the migration of existing cases.
+//! counts only. Also the command, the case pages officers see, and the migration of
+//! existing cases.
 
 use std::path::Path;
 use std::process::Command;
@@ -24,6 +25,7 @@ use selfreport_endpoint::arrival_confirmation::{ArrivalConfirmation, append_line
 use selfreport_endpoint::keyfile::read_signing_key;
 
 mod common;
+mod console_web;
 mod dropbox;
 use common::{connect, new_database, server_or_skip};
 use dropbox::{CITY, FilledDropBox, Person};
@@ -125,13 +127,18 @@ impl Console {
 
     /// The case of `person` as an officer of the whole city sees it.
     async fn case(&self, person: &Person) -> Option<CaseSummary> {
+        self.case_seen_from(person, CITY).await
+    }
+
+    /// The case of `person` as an officer of `district` sees it, if in scope.
+    async fn case_seen_from(&self, person: &Person, district: &str) -> Option<CaseSummary> {
         let key = case_pseudonym_key(&self.client, &self.kek).await.unwrap();
         let pseudonym = case_pseudonym(&key, &self.policy_id, person.pseudonym);
         let officer = Officer {
             id: 1,
             username: "officer.city".into(),
             role: Role::Officer,
-            districts: vec![CITY.into()],
+            districts: vec![district.into()],
             policies: vec![self.policy_id.clone()],
             disabled_at: None,
             locked_until: None,
@@ -226,6 +233,11 @@ async fn only_a_checkpoints_confirmation_takes_a_case_out_of_unconfirmed_intake(
     );
     let zhao = console.case(&ZHAO).await.unwrap();
     assert!(zhao.unconfirmed && zhao.confirmed.is_none());
+    // Scoped as every case: the county's officer sees LI confirmed, another county's
+    // officer does not see the case at all.
+    let county = console.case_seen_from(&LI, "420106").await.unwrap();
+    assert!(county.confirmed.is_some());
+    assert_eq!(console.case_seen_from(&LI, "420111").await, None);
     assert_eq!(console.unconfirmed_intake_cell().await, 1, "ZHAO's only");
 
     // WU's pre-registration arrives after his confirmation: ingested, it is confirmed.
@@ -445,4 +457,62 @@ async fn the_migration_to_version_6_keeps_intake_unconfirmed_under_later_reports
     assert!(row.get::<_, bool>(0), "the intake stays unconfirmed");
     assert!(row.get::<_, bool>(1));
     assert_eq!(row.get::<_, i32>(2), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_pages_show_confirmed_in_person_to_the_countys_officer_only() {
+    let Some(server) = server_or_skip() else {
+        return;
+    };
+    let filled = FilledDropBox::start_with_intake().await;
+    for person in [&console_web::ZHANG, &console_web::WANG] {
+        filled.send_intake(person, "2026-12-05").await;
+        filled.send(person, "2026-12-06", 365).await;
+    }
+    let mut console = console_web::Console::start_on(&server, 3, filled, None, 4).await;
+    let register = tempfile::tempdir().unwrap();
+    let path = register.path().join("register.jsonl");
+    let signer =
+        read_signing_key(&console.filled.drop_box.authority.keys.signing_key_path).unwrap();
+    let policy = console.filled.policy();
+    let confirmation = ArrivalConfirmation::new(
+        &policy.document().id,
+        console_web::ZHANG.pseudonym,
+        "420106",
+        "2026-12-05T10:15:00Z".parse().unwrap(),
+    );
+    append_line(&path, &confirmation.signed_line(&signer)).unwrap();
+    let kek = KeyEncryptionKey::from_base64(&console.kek).unwrap();
+    let import = import_confirmations(&mut console.db, &kek, &path, &policy, "admin", Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(import.new, 1);
+
+    // One login each: a TOTP code is accepted once.
+    let officer_a = console.login("officer.a").await;
+    let officer_b = console.login("officer.b").await;
+    let zhang = console.case_of(&console_web::ZHANG);
+    let wang = console.case_of(&console_web::WANG);
+    let checks = [
+        (&officer_a, "/cases".to_owned(), true),
+        (&officer_a, format!("/cases/{zhang}"), true),
+        (&officer_b, "/cases".to_owned(), false),
+        (&officer_b, format!("/cases/{wang}"), false),
+    ];
+    for (session, path, confirmed) in checks {
+        let response = console.get(&path, Some(session)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            html.contains("Confirmed in person 2026-12-05 10:15 UTC in 420106"),
+            confirmed,
+            "{html}"
+        );
+        assert_eq!(html.contains("Unconfirmed intake"), !confirmed, "{html}");
+    }
+    // The other county's officer cannot open the confirmed case.
+    let response = console
+        .get(&format!("/cases/{zhang}"), Some(&officer_b))
+        .await;
+    assert_eq!(response.status(), 404);
 }
