@@ -75,8 +75,8 @@ impl ConsoleError {
         }
     }
 
-    /// The process exit status: 3 for invalid input, 5 for a log or store that fails its
-    /// integrity check, 4 for a key problem, 1 otherwise.
+    /// The process exit status: 3 for invalid input, 5 for a log, store or register that
+    /// fails its integrity check, 4 for a key problem, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             ConsoleError::Invalid(_)

@@ -8,7 +8,8 @@
 //! arrivals confirmed in person in; `serve` runs the web application. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
 //! key-encryption key comes from `--kek-file` or `SELFREPORT_CONSOLE_KEK`. Errors are one
 //! line on stderr, `error[Code]: message`; exit status 2 for usage, 3 for invalid input, 4
-//! for a key problem, 5 when the audit log does not verify or ingest refused a submission,
+//! for a key problem, 5 when the audit log does not verify, ingest refused a submission or
+//! a confirmation register did not verify,
 //! 1 otherwise.
 #![cfg_attr(
     not(test),
