@@ -69,6 +69,8 @@ pub enum AuditAction {
     Deletion,
     /// An access notice of a reveal was queued for the person (never its key or slot).
     NoticeQueued,
+    /// A checkpoint's arrival confirmations were imported (counts only).
+    ConfirmationsImport,
 }
 
 /// One entry, as hashed.

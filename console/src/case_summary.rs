@@ -1,9 +1,17 @@
 //! What the case list shows of each case, kept on the case's row (schema version 4) so the
 //! list reads one table: its first and last report dates, its district (its latest
-//! report's), the days it reported, and its latest report's answers and flags.
+//! report's), the days it reported, its latest report's answers and flags, and (version
+//! 6) whether it is unconfirmed intake or was confirmed in person.
+//!
+//! A case is **unconfirmed intake** while some report of it is open intake (a form filed
+//! without an enrollment order: a pre-registration) and no checkpoint confirmed its
+//! pseudonym ([`crate::confirmations`]). Reports that follow, daily ones under any order
+//! included, never clear it: only the checkpoint's confirmation does. A confirmed case
+//! carries the confirmation's time and county.
 //!
 //! Ingest refreshes the cases it stored reports of, once per run; deleting reports
-//! (retention, the drop box's deletions) refreshes the cases that keep some. Each refresh
+//! (retention, the drop box's deletions) refreshes the cases that keep some; importing
+//! confirmations refreshes the cases they confirm. Each refresh
 //! recomputes the row from the case's reports, so it is right whatever order reports
 //! arrived in. Without it the list computed all of this per case for every case in scope,
 //! on every request: 0.9 s at 1,000,000 reports in one district (docs/performance.md).
@@ -25,7 +33,9 @@ macro_rules! refresh_cases_sql {
     latest_answers = s.answers,
     latest_fever = s.fever,
     latest_symptoms = s.symptoms,
-    latest_unconfirmed = s.unconfirmed
+    unconfirmed_intake = s.open_intake AND a.pseudonym IS NULL,
+    confirmed_at = a.confirmed_at,
+    confirmed_district = a.district
 FROM (
     SELECT r.pseudonym,
            min(r.report_date) AS first_date,
@@ -35,13 +45,15 @@ FROM (
            (array_agg(r.answers ORDER BY r.report_date DESC, r.received_at DESC))[1] AS answers,
            (array_agg(r.fever ORDER BY r.report_date DESC, r.received_at DESC))[1] AS fever,
            (array_agg(r.symptoms ORDER BY r.report_date DESC, r.received_at DESC))[1] AS symptoms,
-           (array_agg(r.unconfirmed ORDER BY r.report_date DESC, r.received_at DESC))[1] AS unconfirmed
+           bool_or(r.unconfirmed) AS open_intake
     FROM case_reports r
     WHERE ",
             $filter,
             "
     GROUP BY r.pseudonym
 ) s
+JOIN cases k ON k.pseudonym = s.pseudonym
+LEFT JOIN arrival_confirmations a ON a.policy_id = k.policy_id AND a.pseudonym = s.pseudonym
 WHERE c.pseudonym = s.pseudonym"
         )
     };
@@ -60,7 +72,7 @@ pub(crate) async fn refresh(
     Ok(())
 }
 
-/// Recomputes the list's columns of every case (what the migration to version 4 does;
+/// Recomputes the list's columns of every case (what the migration to version 6 does;
 /// the benchmark uses it after loading reports in bulk). Returns how many cases.
 pub async fn refresh_all<C: GenericClient>(client: &C) -> Result<u64, ConsoleError> {
     Ok(client.execute(refresh_cases_sql!("true"), &[]).await?)

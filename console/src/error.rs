@@ -43,6 +43,11 @@ pub enum ConsoleError {
     /// (one line each: the submission and what is wrong).
     #[error("refused:\n{0}")]
     Refused(String),
+    /// A checkpoint's confirmation register does not verify (a line edited, added or
+    /// signed by another key) or holds a confirmation that is not well formed: nothing of
+    /// it was imported.
+    #[error("the confirmation register is refused, nothing was imported: {0}")]
+    ConfirmationRefused(String),
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
@@ -65,12 +70,13 @@ impl ConsoleError {
             ConsoleError::Kek(_) => "KeyEncryptionKey",
             ConsoleError::Audit(error) => error.code(),
             ConsoleError::Refused(_) => "SubmissionRefused",
+            ConsoleError::ConfirmationRefused(_) => "ConfirmationRefused",
             ConsoleError::Io(_) => "Io",
         }
     }
 
-    /// The process exit status: 3 for invalid input, 5 for a log or store that fails its
-    /// integrity check, 4 for a key problem, 1 otherwise.
+    /// The process exit status: 3 for invalid input, 5 for a log, store or register that
+    /// fails its integrity check, 4 for a key problem, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             ConsoleError::Invalid(_)
@@ -78,7 +84,10 @@ impl ConsoleError {
             | ConsoleError::UserExists(_)
             | ConsoleError::Password(PasswordError::Length) => 3,
             ConsoleError::Kek(_) => 4,
-            ConsoleError::Audit(_) | ConsoleError::Corrupt(_) | ConsoleError::Refused(_) => 5,
+            ConsoleError::Audit(_)
+            | ConsoleError::Corrupt(_)
+            | ConsoleError::Refused(_)
+            | ConsoleError::ConfirmationRefused(_) => 5,
             _ => 1,
         }
     }

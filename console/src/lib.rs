@@ -18,6 +18,8 @@
 //!   as pseudonymous cases;
 //! - [`retention`]: reports deleted at their policy's retention and after the drop box
 //!   deleted them, the audit log keeping counts only;
+//! - [`confirmations`]: a checkpoint's signed register of arrivals confirmed in person,
+//!   imported: only it takes a case out of unconfirmed intake;
 //! - [`case_summary`]: what the case list shows of each case, kept on its row;
 //! - [`scope`]: the cases an officer may see, every query filtered in one place;
 //! - [`reveal`]: one case's identity, opened with the identity key on a reasoned,
@@ -38,6 +40,7 @@ pub mod audit_log;
 pub mod base32;
 #[macro_use]
 pub mod case_summary;
+pub mod confirmations;
 pub mod dropbox_client;
 pub mod error;
 pub mod ingest;

@@ -19,6 +19,8 @@
 //!   the latest report's answers and flags), so the list reads one table.
 //! - `notice_outbox` (version 5): access notices queued by reveals until the drop box
 //!   stored them.
+//! - `arrival_confirmations` (version 6): pre-registrations a checkpoint confirmed in
+//!   person, imported from its signed register; each case's row keeps its confirmation.
 //! - `audit_log`: the hash chain of [`crate::audit`]; rows are only ever inserted, and a
 //!   trigger refuses updates and deletes (a database owner can drop the trigger: the signed
 //!   checkpoints outside the database are what catch that).
@@ -28,7 +30,7 @@ use tokio_postgres::Client;
 use crate::error::ConsoleError;
 
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -141,19 +143,39 @@ CREATE INDEX reveals_by_officer_and_time ON reveals (officer_id, revealed_at);
 
 /// Version 4: what the case list shows of each case, kept on its row
 /// ([`crate::case_summary`]), filled from the reports, and indexed in the list's order.
-const V4: &str = concat!(
-    "ALTER TABLE cases
+/// Its refresh is the one of version 4, kept here as it was: the refresh of
+/// [`crate::case_summary`] reads tables of later versions.
+const V4: &str = "ALTER TABLE cases
         ADD COLUMN days_reported integer NOT NULL DEFAULT 0,
         ADD COLUMN latest_answers text NOT NULL DEFAULT '{}',
         ADD COLUMN latest_fever boolean NOT NULL DEFAULT false,
         ADD COLUMN latest_symptoms boolean NOT NULL DEFAULT false,
         ADD COLUMN latest_unconfirmed boolean NOT NULL DEFAULT false;
-",
-    refresh_cases_sql!("true"),
-    ";
+UPDATE cases c SET
+    first_date = s.first_date,
+    last_date = s.last_date,
+    district = s.district,
+    days_reported = s.days_reported,
+    latest_answers = s.answers,
+    latest_fever = s.fever,
+    latest_symptoms = s.symptoms,
+    latest_unconfirmed = s.unconfirmed
+FROM (
+    SELECT r.pseudonym,
+           min(r.report_date) AS first_date,
+           max(r.report_date) AS last_date,
+           count(DISTINCT r.report_date)::integer AS days_reported,
+           (array_agg(r.district ORDER BY r.report_date DESC, r.received_at DESC))[1] AS district,
+           (array_agg(r.answers ORDER BY r.report_date DESC, r.received_at DESC))[1] AS answers,
+           (array_agg(r.fever ORDER BY r.report_date DESC, r.received_at DESC))[1] AS fever,
+           (array_agg(r.symptoms ORDER BY r.report_date DESC, r.received_at DESC))[1] AS symptoms,
+           (array_agg(r.unconfirmed ORDER BY r.report_date DESC, r.received_at DESC))[1] AS unconfirmed
+    FROM case_reports r
+    GROUP BY r.pseudonym
+) s
+WHERE c.pseudonym = s.pseudonym;
 CREATE INDEX cases_by_urgency ON cases (district, latest_fever DESC, last_date DESC, pseudonym);
-"
-);
+";
 
 /// Version 5: the access-notice outbox ([`crate::notices`]): each sealed slot queued by a
 /// reveal, until the drop box stored it (`posted_at`, and the sequence number it gave),
@@ -171,6 +193,30 @@ CREATE TABLE notice_outbox (
 );
 CREATE INDEX notice_outbox_pending ON notice_outbox (next_attempt_at) WHERE posted_at IS NULL;
 ";
+
+/// Version 6: arrival confirmations ([`crate::confirmations`]), imported from a
+/// checkpoint's signed register: per policy and case (the console's pseudonym, never the
+/// device's), the county of the order the checkpoint issued and when. A case's row keeps
+/// its confirmation, and `unconfirmed_intake` (was `latest_unconfirmed`, the latest
+/// report's flag, which a daily report cleared) now says: some report of the case is open
+/// intake and no checkpoint confirmed it.
+const V6: &str = concat!(
+    "CREATE TABLE arrival_confirmations (
+    policy_id     text NOT NULL,
+    pseudonym     text NOT NULL CHECK (pseudonym ~ '^[0-9a-f]{32}$'),
+    district      text NOT NULL CHECK (district ~ '^[0-9]{6}$'),
+    confirmed_at  timestamptz NOT NULL,
+    imported_at   timestamptz NOT NULL,
+    PRIMARY KEY (policy_id, pseudonym)
+);
+ALTER TABLE cases RENAME COLUMN latest_unconfirmed TO unconfirmed_intake;
+ALTER TABLE cases
+    ADD COLUMN confirmed_at timestamptz,
+    ADD COLUMN confirmed_district text;
+",
+    refresh_cases_sql!("true"),
+    ";\n"
+);
 
 /// Brings the console's tables up to [`CURRENT_VERSION`].
 pub async fn migrate(client: &mut Client) -> Result<(), ConsoleError> {

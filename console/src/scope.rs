@@ -97,8 +97,20 @@ pub struct CaseSummary {
     pub fever: bool,
     /// Symptoms in the latest report.
     pub symptoms: bool,
-    /// Open intake not yet confirmed.
+    /// Open intake (some report filed without an order) no checkpoint confirmed: it
+    /// stays so whatever reports follow ([`crate::case_summary`]).
     pub unconfirmed: bool,
+    /// The checkpoint's confirmation of the case in person, if any.
+    pub confirmed: Option<InPerson>,
+}
+
+/// A checkpoint's confirmation of a case in person ([`crate::confirmations`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InPerson {
+    /// When the checkpoint confirmed it.
+    pub at: DateTime<Utc>,
+    /// The county of the order the checkpoint issued.
+    pub district: String,
 }
 
 /// One report of a case.
@@ -170,7 +182,7 @@ pub struct ScopedCases<'a, C: GenericClient> {
 const SUMMARY: &str = "
 SELECT c.pseudonym, c.policy_id, c.district, c.monitoring_days, c.first_date,
        c.days_reported::bigint, c.last_date, c.latest_answers, c.latest_fever,
-       c.latest_symptoms, c.latest_unconfirmed
+       c.latest_symptoms, c.unconfirmed_intake, c.confirmed_at, c.confirmed_district
 FROM cases c
 WHERE c.policy_id = ANY($1) AND c.district LIKE ANY($2)";
 
@@ -294,7 +306,8 @@ impl<'a, C: GenericClient> ScopedCases<'a, C> {
 
 impl<C: GenericClient> ScopedCases<'_, C> {
     /// Per (district, report date) from `from` to `to` (inclusive), the cases in scope
-    /// that reported and those whose report carried each flag (by the report's district).
+    /// that reported and those whose report carried each flag (by the report's district);
+    /// a report of open intake counts as unconfirmed until its case is confirmed.
     pub async fn daily_counts(
         &self,
         from: NaiveDate,
@@ -306,7 +319,8 @@ impl<C: GenericClient> ScopedCases<'_, C> {
                 "SELECT r.district, r.report_date, count(DISTINCT r.pseudonym),
                         count(DISTINCT r.pseudonym) FILTER (WHERE r.fever),
                         count(DISTINCT r.pseudonym) FILTER (WHERE r.symptoms),
-                        count(DISTINCT r.pseudonym) FILTER (WHERE r.unconfirmed)
+                        count(DISTINCT r.pseudonym)
+                            FILTER (WHERE r.unconfirmed AND c.confirmed_at IS NULL)
                  FROM case_reports r JOIN cases c ON c.pseudonym = r.pseudonym
                  WHERE c.policy_id = ANY($1) AND r.district LIKE ANY($2)
                    AND r.report_date BETWEEN $3 AND $4
@@ -356,6 +370,10 @@ fn summary_from_row(
         fever: row.get(8),
         symptoms: row.get(9),
         unconfirmed: row.get(10),
+        confirmed: match (row.get(11), row.get(12)) {
+            (Some(at), Some(district)) => Some(InPerson { at, district }),
+            _ => None,
+        },
     })
 }
 

@@ -365,7 +365,7 @@ async fn the_schema_migrates_from_version_2_keeping_accounts() {
         .unwrap()
         .get(0);
     assert_eq!(version, CURRENT_VERSION);
-    assert_eq!(CURRENT_VERSION, 5);
+    assert_eq!(CURRENT_VERSION, 6);
     let kept: i64 = client
         .query_one("SELECT id FROM officers WHERE username = 'li.wei'", &[])
         .await

@@ -16,8 +16,9 @@
 //!   submission has no district an officer could be scoped to, and is refused.
 //! - **Flags.** Fever: a temperature at or above [`FEVER_AT`] (or a threshold transform's
 //!   `true`). Symptoms: any code chosen in a `multi_choice` field. Unconfirmed intake: a
-//!   form that does not require monitoring (open intake, such as a pre-registration),
-//!   which nothing at the console confirms yet.
+//!   form that does not require monitoring (open intake, such as a pre-registration);
+//!   its case stays unconfirmed until a checkpoint's confirmation of its pseudonym is
+//!   imported ([`crate::confirmations`]).
 
 use std::collections::BTreeMap;
 
@@ -38,7 +39,7 @@ pub struct ReportFlags {
     pub fever: bool,
     /// At least one symptom.
     pub symptoms: bool,
-    /// A form of open intake, not yet confirmed.
+    /// A form of open intake: its case is unconfirmed until a checkpoint confirms it.
     pub unconfirmed: bool,
 }
 

@@ -26,6 +26,9 @@ use serde_json::json;
 /// The policy's region.
 pub const CITY: &str = "420100";
 
+/// The open-intake form of [`FilledDropBox::start_with_intake`]'s policy.
+pub const INTAKE_FORM: &str = "intake";
+
 /// A person reporting: their device's pseudonym, name and phone (identity part), and
 /// county (health part).
 #[derive(Debug, Clone)]
@@ -50,16 +53,27 @@ impl FilledDropBox {
 
     /// Starts the drop box storing into `backend` under the test policy.
     pub async fn start_on(backend: Backend) -> Self {
-        Self::start_configured(backend, None).await
+        Self::start_configured(backend, None, false).await
+    }
+
+    /// Starts the drop box (SQLite) under the test policy with an open-intake form too:
+    /// [`INTAKE_FORM`], the daily form's fields filed without an order (a
+    /// pre-registration), which [`Self::send_intake`] sends.
+    pub async fn start_with_intake() -> Self {
+        Self::start_configured(Backend::Sqlite, None, true).await
     }
 
     /// Starts the drop box (SQLite) under the test policy with `access_notices`, accepting
     /// notices signed with `console_key` (the console's audit public key).
     pub async fn start_with_notices(console_key: [u8; 32]) -> Self {
-        Self::start_configured(Backend::Sqlite, Some(console_key)).await
+        Self::start_configured(Backend::Sqlite, Some(console_key), false).await
     }
 
-    async fn start_configured(backend: Backend, console_key: Option<[u8; 32]>) -> Self {
+    async fn start_configured(
+        backend: Backend,
+        console_key: Option<[u8; 32]>,
+        intake: bool,
+    ) -> Self {
         let drop_box = TestDropBox::start_with(
             backend,
             |authority, url| {
@@ -78,6 +92,13 @@ impl FilledDropBox {
                     if field["id"] == "district" {
                         field["upload"] = json!("keep");
                     }
+                }
+                if intake {
+                    let mut open = policy["forms"][0].clone();
+                    open["id"] = json!(INTAKE_FORM);
+                    open["enrollment"] = json!("open");
+                    open["requires_monitoring"] = json!(false);
+                    policy["forms"].as_array_mut().unwrap().push(open);
                 }
                 declare_minimum_padded_sizes(&mut policy).unwrap();
                 policy
@@ -228,6 +249,30 @@ impl FilledDropBox {
     pub async fn post(&self, sealed: &Sealed) {
         let status = self.drop_box.post(&sealed.body).await.status();
         assert_eq!(status, 201, "the drop box took the submission");
+    }
+
+    /// Seals and sends `person`'s open intake (a drop box started with
+    /// [`Self::start_with_intake`]) of `date`, filed without an order as a
+    /// pre-registration is; returns its submission id.
+    pub async fn send_intake(&self, person: &Person, date: &str) -> String {
+        let policy = &self.drop_box.policy;
+        let identity = profile(person.name);
+        let id = endpoint_common::random_hex_id();
+        let mut record = daily_record(&identity, policy, 365);
+        record.form_id = INTAKE_FORM.to_owned();
+        record.date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        let disclosure = minimize_carrying(
+            policy,
+            &record,
+            &identity,
+            person.pseudonym,
+            &id,
+            Carried::default(),
+        )
+        .unwrap();
+        let sealed = seal(policy, &id, &plaintexts_of(&disclosure));
+        self.post(&sealed).await;
+        id
     }
 
     /// Seals and sends `person`'s report of `date`; returns its submission id.

@@ -29,6 +29,15 @@ fn flags_html(page: &mut Html, case: &CaseSummary) {
                 .raw("</li>");
         }
     }
+    if let Some(confirmed) = &case.confirmed {
+        page.raw("<li class=\"flag confirmed\">")
+            .text(&format!(
+                "Confirmed in person {} in {}",
+                confirmed.at.format("%Y-%m-%d %H:%M UTC"),
+                confirmed.district
+            ))
+            .raw("</li>");
+    }
     page.raw("</ul>");
 }
 
@@ -167,4 +176,55 @@ pub(in super::super) async fn detail(
         Some(&viewer.nav()),
         &page.into_body(),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::InPerson;
+    use chrono::{NaiveDate, TimeZone as _};
+
+    fn case(unconfirmed: bool, confirmed: Option<InPerson>) -> CaseSummary {
+        CaseSummary {
+            pseudonym: "a".repeat(32),
+            policy_id: "sh-arrivals".into(),
+            district: "420106".into(),
+            days_reported: 1,
+            days_missed: 0,
+            latest_date: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+            latest_answers: Default::default(),
+            fever: false,
+            symptoms: false,
+            unconfirmed,
+            confirmed,
+        }
+    }
+
+    fn flags(case: &CaseSummary) -> String {
+        let mut page = Html::new();
+        flags_html(&mut page, case);
+        page.into_body()
+    }
+
+    #[test]
+    fn a_confirmed_case_shows_when_and_where_and_an_unconfirmed_one_says_so() {
+        let unconfirmed = flags(&case(true, None));
+        assert!(unconfirmed.contains("Unconfirmed intake"), "{unconfirmed}");
+        assert!(
+            !unconfirmed.contains("Confirmed in person"),
+            "{unconfirmed}"
+        );
+        let confirmed = flags(&case(
+            false,
+            Some(InPerson {
+                at: Utc.with_ymd_and_hms(2026, 12, 8, 9, 30, 0).unwrap(),
+                district: "420111".into(),
+            }),
+        ));
+        assert!(
+            confirmed.contains("Confirmed in person 2026-12-08 09:30 UTC in 420111"),
+            "{confirmed}"
+        );
+        assert!(!confirmed.contains("Unconfirmed intake"), "{confirmed}");
+    }
 }

@@ -4,10 +4,12 @@
 //! check the audit log; `keys import` seals the recipient keys into the console; `retention` deletes
 //! what is past its policy's retention; `aggregates`
 //! writes the only export (counts, small cells suppressed); `ingest`
-//! brings the drop box's submissions in; `serve` runs the web application. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
+//! brings the drop box's submissions in; `confirmations import` brings a checkpoint's
+//! arrivals confirmed in person in; `serve` runs the web application. The database is named by `--db` or `SELFREPORT_CONSOLE_DB`; the
 //! key-encryption key comes from `--kek-file` or `SELFREPORT_CONSOLE_KEK`. Errors are one
 //! line on stderr, `error[Code]: message`; exit status 2 for usage, 3 for invalid input, 4
-//! for a key problem, 5 when the audit log does not verify or ingest refused a submission,
+//! for a key problem, 5 when the audit log does not verify, ingest refused a submission or
+//! a confirmation register did not verify,
 //! 1 otherwise.
 #![cfg_attr(
     not(test),
@@ -23,11 +25,10 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use selfreport_console::aggregates::{Format as AggregateFormat, export};
 use selfreport_console::audit_log::{verify_log, write_checkpoint};
+use selfreport_console::confirmations::import_confirmations;
 use selfreport_console::error::ConsoleError;
 use selfreport_console::ingest::ingest;
 use selfreport_console::kek::{KEK_VARIABLE, KeyEncryptionKey};
-use selfreport_console::notice_poster::NoticePoster;
-use selfreport_console::notices::Office;
 use selfreport_console::officers::{
     Credentials, NewOfficer, Role, add_officer, disable_officer, officers, reset_officer,
 };
@@ -36,13 +37,10 @@ use selfreport_console::retention::{RetentionReport, retention};
 use selfreport_console::reveal::DEFAULT_DAILY_CAP;
 use selfreport_console::schema::migrate;
 use selfreport_console::scope::Scope;
-use selfreport_console::web::db_pool::{DEFAULT_CONNECTIONS, DbPool};
-use selfreport_console::web::{self, ConsoleState};
+use selfreport_console::web::db_pool::DEFAULT_CONNECTIONS;
 use selfreport_console::witness::{Witness, verify_with_witness};
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_endpoint::dropbox::{
-    Database as DropBoxDatabase, postgres_connector, server_config_from_pem_files,
-};
+use selfreport_endpoint::dropbox::{Database as DropBoxDatabase, postgres_connector};
 use selfreport_endpoint::keyfile::{read_signing_key, write_public_key, write_signing_key};
 use selfreport_endpoint::policy_file::PolicyFile;
 use zeroize::Zeroizing;
@@ -140,6 +138,33 @@ enum Command {
         /// The policy-signing public key the policies must verify with.
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
+    },
+    /// Import a checkpoint's register of arrivals confirmed in person.
+    #[command(subcommand)]
+    Confirmations(ConfirmationsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfirmationsCommand {
+    /// Import the confirmations of one policy from a register `selfreport-authority
+    /// confirm-arrival` wrote: every line verified with the policy's signer (one bad line
+    /// refuses the register, nothing imported, exit 5), the new ones stored in one
+    /// transaction; prints how many were new. Audited, counts only.
+    Import {
+        #[command(flatten)]
+        database: Database,
+        /// The key-encryption key file (else SELFREPORT_CONSOLE_KEK).
+        #[arg(long, value_name = "FILE")]
+        kek_file: Option<PathBuf>,
+        /// The register (one selfreport.arrival-confirmation/1 line per confirmation).
+        #[arg(long, value_name = "REGISTER")]
+        file: PathBuf,
+        /// The signed policy the confirmations are of.
+        #[arg(long, value_name = "SIGNED.json")]
+        policy: PathBuf,
+        /// The policy-signing root's public key the policy must verify with.
+        #[arg(long, value_name = "ROOT.pub")]
+        trust: PathBuf,
     },
 }
 
@@ -321,6 +346,8 @@ fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| "expected officer, supervisor or auditor".to_owned())
 }
 
+mod serve;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -459,7 +486,7 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
                 ));
             }
         }
-        Command::Serve(args) => serve(*args).await?,
+        Command::Serve(args) => serve::serve(*args).await?,
         Command::Retention { database } => {
             let mut client = connect(&database).await?;
             let report = retention(&mut client, Utc::now()).await?;
@@ -495,6 +522,27 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
                 import_keys(&mut client, &kek, &health, &identity, ADMIN, Utc::now()).await?;
             out.push(format!("imported the health key {health}"));
             out.push(format!("imported the identity key {identity}"));
+        }
+        Command::Confirmations(ConfirmationsCommand::Import {
+            database,
+            kek_file,
+            file,
+            policy,
+            trust,
+        }) => {
+            let kek = kek(kek_file.as_deref())?;
+            let policy = PolicyFile::read(&policy, Some(&trust), Utc::now().date_naive())
+                .map_err(authority_error)?;
+            let mut client = connect(&database).await?;
+            let import =
+                import_confirmations(&mut client, &kek, &file, &policy, ADMIN, Utc::now()).await?;
+            out.push(format!(
+                "imported {} new confirmation(s) of {}; {} read, {} under other policies",
+                import.new,
+                policy.document().id,
+                import.read,
+                import.other_policy
+            ));
         }
         Command::Ingest {
             database,
@@ -554,76 +602,6 @@ async fn run(command: Command) -> Result<Zeroizing<Vec<String>>, ConsoleError> {
     }
     Ok(out)
 }
-
-async fn serve(args: ServeArgs) -> Result<(), ConsoleError> {
-    if !args.listen.ip().is_loopback() {
-        return Err(ConsoleError::Invalid(format!(
-            "--listen {}: the console listens on loopback only (127.0.0.1 or [::1])",
-            args.listen
-        )));
-    }
-    let kek = kek(args.kek_file.as_deref())?;
-    let tls = server_config_from_pem_files(&args.tls_cert, &args.tls_key)
-        .map_err(|error| ConsoleError::Invalid(error.to_string()))?;
-    // Tables up to date before serving.
-    connect(&args.database).await?;
-    let database = args.database.clone();
-    let pool = DbPool::new(
-        args.connections,
-        Box::new(move || {
-            let database = database.clone();
-            Box::pin(async move { open_connection(&database).await })
-        }),
-    );
-    let listener = std::net::TcpListener::bind(args.listen)
-        .map_err(|error| ConsoleError::Io(format!("cannot listen on {}: {error}", args.listen)))?;
-    let notices = match (&args.dropbox_url, &args.office, &args.audit_key) {
-        (Some(url), Some(office), Some(audit_key)) => {
-            let key = read_signing_key(audit_key).map_err(authority_error)?;
-            Some((
-                Office::new(office)?,
-                NoticePoster::new(url, &args.dropbox_ca, key)?,
-            ))
-        }
-        // clap holds the three together.
-        _ => None,
-    };
-    let state = ConsoleState {
-        db: pool,
-        kek,
-        reveal_cap: args.reveal_cap,
-        office: notices.as_ref().map(|(office, _)| office.clone()),
-    };
-    let running = web::serve(listener, tls, state).await?;
-    if let Some((_, poster)) = notices {
-        let database = args.database.clone();
-        tokio::spawn(poster.run(move || {
-            let database = database.clone();
-            async move { open_connection(&database).await }
-        }));
-    }
-    // Retention now, then daily while serving.
-    let database = args.database.clone();
-    tokio::spawn(async move {
-        loop {
-            match open_connection(&database).await {
-                Ok(mut client) => match retention(&mut client, Utc::now()).await {
-                    Ok(report) => eprintln!("{}", retention_line(&report)),
-                    Err(error) => eprintln!("retention failed: error[{}]", error.code()),
-                },
-                Err(error) => eprintln!("retention failed: error[{}]", error.code()),
-            }
-            tokio::time::sleep(RETENTION_EVERY).await;
-        }
-    });
-    println!("the console listens on https://{}", running.local_addr());
-    // Runs until interrupted; then requests in flight finish.
-    let _ = tokio::signal::ctrl_c().await;
-    running.shutdown().await
-}
-
-/// How often `serve` runs retention.
-const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 fn retention_line(report: &RetentionReport) -> String {
     format!(
