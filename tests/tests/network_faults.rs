@@ -153,6 +153,7 @@ impl Fixture {
             policy: signed.clone(),
             revocations: None,
             trust: None,
+            token_keys: Vec::new(),
         };
         let endpoint = EndpointProcess::start(&endpoint_config, "127.0.0.1:0");
         proxy.set_upstream(endpoint.addr());
