@@ -112,17 +112,8 @@ impl Loopback {
                 )
             }
             Tokens::Enrolled => {
-                let key = ws.authority_dir().join("token-enrolled.pem");
-                let entry = token_key(&ws, &key);
-                let mut policy = pointed_at(
-                    &ws,
-                    &enrollment_policy(),
-                    &proxy.endpoint_url(),
-                    &pki.spki_pin,
-                );
-                policy["endpoint"]["token_keys"] = serde_json::json!([entry]);
-                let policy = serde_json::to_string_pretty(&policy)
-                    .unwrap_or_else(|error| panic!("policy: {error}"));
+                let (policy, key) =
+                    tokened_policy_through(&ws, &proxy.endpoint_url(), &pki.spki_pin);
                 (
                     ws.sign_policy("arrivals", &policy),
                     vec![key],
@@ -181,28 +172,7 @@ impl Loopback {
         let number = self.orders.get() + 1;
         self.orders.set(number);
         let order = self.ws.path().join(format!("order-{number}.json"));
-        let key = self.ws.authority_dir().join("signing.key");
-        self.ws
-            .authority(&[
-                "enroll",
-                "--key",
-                &key.to_string_lossy(),
-                "--policy",
-                TOKEN_POLICY_ID,
-                "--district",
-                ORDER_DISTRICT,
-                "--start",
-                &day(-ORDER_STARTS_DAYS_AGO),
-                "--days",
-                &ORDER_DAYS.to_string(),
-                "--reason",
-                "close_contact",
-                "--form",
-                &format!("daily={per_day}"),
-                "--out",
-                &order.to_string_lossy(),
-            ])
-            .success();
+        sign_order(&self.ws, &order, ORDER_STARTS_DAYS_AGO, per_day);
         self.ws
             .selfreport(&["enroll", "--profile", profile, &order.to_string_lossy()])
             .success();
@@ -355,6 +325,47 @@ enum Tokens {
 pub fn policy_through(ws: &Workspace, url: &str, pin: &str) -> String {
     let policy = pointed_at(ws, &current_policy(DAILY_REPORT_POLICY), url, pin);
     serde_json::to_string_pretty(&policy).unwrap_or_else(|error| panic!("policy: {error}"))
+}
+
+/// The traveler policy as `selfreport.policy/2` (valid around today) with its endpoint at
+/// `url`, pinned to `pin`, the authority's real keys from `ws`, and one `enrolled` token
+/// issuer key, made in `ws`'s key directory: the policy's JSON and the key's file (for
+/// the drop box's `--token-key`).
+pub fn tokened_policy_through(ws: &Workspace, url: &str, pin: &str) -> (String, PathBuf) {
+    let key = ws.authority_dir().join("token-enrolled.pem");
+    let entry = token_key(ws, &key);
+    let mut policy = pointed_at(ws, &enrollment_policy(), url, pin);
+    policy["endpoint"]["token_keys"] = serde_json::json!([entry]);
+    let policy =
+        serde_json::to_string_pretty(&policy).unwrap_or_else(|error| panic!("policy: {error}"));
+    (policy, key)
+}
+
+/// Signs an enrollment order for the token policy with the authority's key in `ws`
+/// (`selfreport-authority enroll`) and writes it to `out`: [`ORDER_DAYS`] days from
+/// `starts_days_ago` days ago, `per_day` daily reports a day, in [`ORDER_DISTRICT`].
+pub fn sign_order(ws: &Workspace, out: &std::path::Path, starts_days_ago: i64, per_day: u32) {
+    let key = ws.authority_dir().join("signing.key");
+    ws.authority(&[
+        "enroll",
+        "--key",
+        &key.to_string_lossy(),
+        "--policy",
+        TOKEN_POLICY_ID,
+        "--district",
+        ORDER_DISTRICT,
+        "--start",
+        &day(-starts_days_ago),
+        "--days",
+        &ORDER_DAYS.to_string(),
+        "--reason",
+        "close_contact",
+        "--form",
+        &format!("daily={per_day}"),
+        "--out",
+        &out.to_string_lossy(),
+    ])
+    .success();
 }
 
 /// `policy_json` with its endpoint at `url`, pinned to `pin`, and the authority's real
