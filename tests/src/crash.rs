@@ -2,9 +2,12 @@
 //!
 //! The child (`selfreport-crash-child`, `src/bin/crash_child.rs`) opens a store made by
 //! the CLI (the test passphrase, trust anchors from `<store>/trust-anchors.json`) and,
-//! until it is killed, saves a daily report for a random recent day (amending the day's
-//! report while it is unsent, adding a revision after it was sent) and, two times in
-//! three, syncs to the drop box. It writes one [`ChildLine`] to stdout, flushed, before
+//! until it is killed, saves a daily report for a random recent day and a random one of
+//! its profiles (amending the day's report while it is unsent, adding a revision after it
+//! was sent) and, two times in three, syncs to the drop box. The [`Scenario`] says which
+//! policy: the daily-report policy without tokens, or the traveler policy with upload
+//! tokens, where each sync first tops up the enrolled profiles' tokens (issuance) and each
+//! upload spends one. It writes one [`ChildLine`] to stdout, flushed, before
 //! and after each step; a `saved` line is written only after the save call returned, so
 //! the test knows which saves the store must keep.
 //!
@@ -33,10 +36,63 @@ use zeroize::Zeroizing;
 use crate::PASSPHRASE;
 use crate::canary::Canaries;
 
-/// The policy and form the child reports under (the example daily-report policy).
-pub const POLICY: &str = "sh-daily-health";
-/// The daily form.
+/// The daily form, in both scenarios' policies.
 pub const FORM: &str = "daily";
+
+/// Which policy the child reports under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// The example daily-report policy (`selfreport.policy/1`, no upload tokens).
+    Plain,
+    /// The traveler policy as `selfreport.policy/2` with upload tokens: its daily form
+    /// needs an enrollment order, and every upload spends a token.
+    Tokens,
+}
+
+impl Scenario {
+    /// The policy id.
+    pub fn policy_id(self) -> &'static str {
+        match self {
+            Scenario::Plain => crate::loopback::DAILY_POLICY_ID,
+            Scenario::Tokens => crate::loopback::TOKEN_POLICY_ID,
+        }
+    }
+
+    /// The answers of one daily report: the form's fields, the notes carrying `notes`.
+    /// The traveler policy's daily form asks for no district and no contact (the order
+    /// names the district).
+    fn answers(self, temperature: &str, symptoms: &str, district: &str, notes: String) -> Answers {
+        let answers = Answers::new()
+            .text("temperature", temperature)
+            .text("symptoms", symptoms)
+            .text("notes", notes);
+        match self {
+            Scenario::Plain => answers
+                .text("district", district)
+                .text("contact_with_case", "no"),
+            Scenario::Tokens => answers,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Plain => "plain",
+            Scenario::Tokens => "tokens",
+        }
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "plain" => Ok(Scenario::Plain),
+            "tokens" => Ok(Scenario::Tokens),
+            _ => Err(format!("not a scenario: {text:?}")),
+        }
+    }
+}
 /// Reports are dated today or up to this many days before.
 pub const DAYS_BACK: u64 = 6;
 
@@ -200,8 +256,10 @@ pub struct ChildConfig {
     pub store: PathBuf,
     /// The test CA, PEM, trusted beside the WebPKI roots.
     pub ca_pem: PathBuf,
-    /// The profile reports are filed for.
-    pub profile: String,
+    /// The policy reports are filed under.
+    pub scenario: Scenario,
+    /// The profiles reports are filed for (each save picks one).
+    pub profiles: Vec<String>,
     /// This run's number, the first part of every tag.
     pub run: u32,
     /// Seed of the child's choices.
@@ -216,8 +274,10 @@ impl ChildConfig {
             self.store.display().to_string(),
             "--ca".to_owned(),
             self.ca_pem.display().to_string(),
-            "--profile".to_owned(),
-            self.profile.clone(),
+            "--scenario".to_owned(),
+            self.scenario.as_str().to_owned(),
+            "--profiles".to_owned(),
+            self.profiles.join(","),
             "--run".to_owned(),
             self.run.to_string(),
             "--seed".to_owned(),
@@ -237,7 +297,8 @@ impl ChildConfig {
         Ok(Self {
             store: PathBuf::from(value("--store")?),
             ca_pem: PathBuf::from(value("--ca")?),
-            profile: value("--profile")?.to_owned(),
+            scenario: value("--scenario")?.parse()?,
+            profiles: value("--profiles")?.split(',').map(str::to_owned).collect(),
             run: value("--run")?
                 .parse()
                 .map_err(|_| "bad --run".to_owned())?,
@@ -297,8 +358,15 @@ pub fn run_child(config: &ChildConfig) -> Result<(), String> {
     let mut rng = Rng::new(config.seed);
     let canaries = Canaries::standard();
     let options = sync_options(&config.ca_pem)?;
-    let profile =
-        ProfileId::parse(&config.profile).map_err(|error| format!("--profile: {error}"))?;
+    let profiles = config
+        .profiles
+        .iter()
+        .map(|profile| ProfileId::parse(profile).map_err(|error| format!("--profiles: {error}")))
+        .collect::<Result<Vec<_>, String>>()?;
+    let profile_count = u64::try_from(profiles.len()).unwrap_or(u64::MAX);
+    if profiles.is_empty() {
+        return Err("--profiles names none".to_owned());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -313,16 +381,31 @@ pub fn run_child(config: &ChildConfig) -> Result<(), String> {
         };
         let days_back = i64::try_from(rng.below(DAYS_BACK + 1)).unwrap_or(0);
         let temperature = &canaries.temperatures[usize::try_from(rng.below(3)).unwrap_or(0)];
-        let answers = Answers::new()
-            .text("temperature", temperature.as_str())
-            .text("symptoms", if rng.below(2) == 0 { "cough" } else { "" })
-            .text("district", canaries.district.as_str())
-            .text("contact_with_case", "no")
-            .text("notes", notes_for(&canaries, tag));
+        let symptoms = if rng.below(2) == 0 { "cough" } else { "" };
+        let answers = config.scenario.answers(
+            temperature,
+            symptoms,
+            &canaries.district,
+            notes_for(&canaries, tag),
+        );
+        let profile = profiles
+            // One draw only when there is a choice, so a one-profile run repeats its seed.
+            .get(if profile_count > 1 {
+                usize::try_from(rng.below(profile_count)).unwrap_or(0)
+            } else {
+                0
+            })
+            .ok_or_else(|| "no profile".to_owned())?;
         let date = today - chrono::Duration::days(days_back);
         say(&ChildLine::Saving(tag))?;
         let saved = store
-            .save_record(&profile, POLICY, FORM, Some(date), answers)
+            .save_record(
+                profile,
+                config.scenario.policy_id(),
+                FORM,
+                Some(date),
+                answers,
+            )
             .map_err(|error| format!("save {tag}: {}: {error}", error.code()))?;
         say(&ChildLine::Saved {
             tag,
@@ -397,7 +480,11 @@ mod tests {
         let config = ChildConfig {
             store: PathBuf::from("/tmp/store dir"),
             ca_pem: PathBuf::from("/tmp/ca.pem"),
-            profile: "0123456789abcdef0123456789abcdef".to_owned(),
+            scenario: Scenario::Tokens,
+            profiles: vec![
+                "0123456789abcdef0123456789abcdef".to_owned(),
+                "fedcba9876543210fedcba9876543210".to_owned(),
+            ],
             run: 7,
             seed: u64::MAX,
         };

@@ -33,6 +33,9 @@ pub struct EndpointConfig {
     /// `--trust`, the policy's root public key, when the drop box takes typed enrollment
     /// codes.
     pub trust: Option<PathBuf>,
+    /// `--token-key`, each upload token issuer key the drop box signs with (the
+    /// policy's `endpoint.token_keys`); empty under a policy without tokens.
+    pub token_keys: Vec<PathBuf>,
 }
 
 /// A running `selfreport-endpoint serve`; killed on drop.
@@ -72,6 +75,12 @@ impl EndpointProcess {
                     .trust
                     .iter()
                     .flat_map(|path| [std::ffi::OsStr::new("--trust"), path.as_os_str()]),
+            )
+            .args(
+                config
+                    .token_keys
+                    .iter()
+                    .flat_map(|path| [std::ffi::OsStr::new("--token-key"), path.as_os_str()]),
             )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -19,6 +19,7 @@
 pub mod batch_fixture;
 pub mod canary;
 pub mod crash;
+pub mod crash_tokens;
 pub mod endpoint;
 pub mod fault_proxy;
 pub mod loopback;

@@ -305,6 +305,7 @@ fn a_typed_code_enrolls_a_phone_without_a_camera() {
             policy: signed.clone(),
             revocations: None,
             trust: Some(public.clone()),
+            token_keys: Vec::new(),
         },
         &listen.to_string(),
     );

@@ -11,6 +11,14 @@
 //! - no submission was sent again before the `Retry-After` of a `429` it got had passed;
 //! - every kind of fault struck, and about 30% of connections were faulted.
 //!
+//! The same run with upload tokens (issue 14), smaller: the traveler policy as
+//! `selfreport.policy/2` with an `enrolled` issuer key, each person enrolled by a
+//! collector's order; the faults strike token issuance too (`POST /tokens` cut, reset,
+//! truncated, refused). Then also: every token the drop box issued is in the device's
+//! pool or held by one delivered item, each spent once, one per stored submission
+//! ([`check_tokens`]). Size: `SELFREPORT_FAULT_TOKEN_SUBMISSIONS` (default
+//! [`DEFAULT_TOKEN_SUBMISSIONS`]).
+//!
 //! A second test aims at `Retry-After` alone: half the connections answer `429`, and the
 //! store is synced every few milliseconds, so a retry scheduled even slightly early shows.
 //!
@@ -34,13 +42,19 @@ use selfreport_core::sync::wire::body_digest;
 use selfreport_core::sync::{BATCH_ITEMS, CancelToken, SyncEvent, SyncOptions};
 use selfreport_core::{Clock, Options, SelfReport, SystemClock};
 use selfreport_tests::Workspace;
+use selfreport_tests::crash_tokens::{Allowance, check_tokens};
 use selfreport_tests::endpoint::{EndpointConfig, EndpointProcess};
 use selfreport_tests::fault_proxy::{FaultConfig, FaultKind, FaultProxy};
-use selfreport_tests::loopback::policy_through;
+use selfreport_tests::loopback::{
+    ORDER_DAYS, TOKEN_POLICY_ID, policy_through, sign_order, tokened_policy_through,
+};
 use selfreport_tests::pki::TestPki;
 
 /// Submissions in the CI run.
 const DEFAULT_SUBMISSIONS: usize = 1000;
+/// Submissions in the CI run with upload tokens (each person's order brings 14 tokens,
+/// blinded one by one in a debug build).
+const DEFAULT_TOKEN_SUBMISSIONS: usize = 200;
 /// Reports filed per profile (one a day, on the days before today).
 const DAYS: usize = 10;
 /// The client's timeouts: a stalled connection costs this much.
@@ -48,13 +62,14 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The sync loop gives up after this long.
 const DEADLINE: Duration = Duration::from_secs(600);
 
-fn submissions() -> usize {
-    match std::env::var("SELFREPORT_FAULT_SUBMISSIONS") {
+/// The number in the environment variable `name`, or `default`.
+fn submissions(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
         Ok(text) => text
             .trim()
             .parse()
-            .unwrap_or_else(|error| panic!("SELFREPORT_FAULT_SUBMISSIONS={text:?}: {error}")),
-        Err(_) => DEFAULT_SUBMISSIONS,
+            .unwrap_or_else(|error| panic!("{name}={text:?}: {error}")),
+        Err(_) => default,
     }
 }
 
@@ -70,12 +85,15 @@ fn name(index: usize) -> String {
 }
 
 /// A store holding `count` saved daily reports (profiles × days) under `envelope`, with
-/// consent granted.
+/// consent granted. With `order_for`, each person is first enrolled with the order it
+/// gives for their number (the tokened policy's daily form needs one, and asks for no
+/// district or contact).
 fn store_with_reports(
     dir: &std::path::Path,
     anchors: TrustAnchors,
     envelope: &[u8],
     count: usize,
+    order_for: Option<&dyn Fn(usize) -> Vec<u8>>,
 ) -> SelfReport {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = SelfReport::create(
@@ -102,16 +120,22 @@ fn store_with_reports(
                 ..NewProfile::default()
             })
             .expect("profile");
+        if let Some(order_for) = order_for {
+            store.enroll(&profile, &order_for(person)).expect("enroll");
+        }
         for day in 1..=DAYS {
             if saved == count {
                 break;
             }
             let date = today - chrono::Duration::days(day as i64);
-            let answers = Answers::new()
+            let mut answers = Answers::new()
                 .text("temperature", format!("3{}.{}", 6 + day % 2, person % 10))
-                .text("symptoms", if day % 3 == 0 { "cough" } else { "" })
-                .text("district", "310104")
-                .text("contact_with_case", "no");
+                .text("symptoms", if day % 3 == 0 { "cough" } else { "" });
+            if order_for.is_none() {
+                answers = answers
+                    .text("district", "310104")
+                    .text("contact_with_case", "no");
+            }
             store
                 .save_record(&profile, &policy, "daily", Some(date), answers)
                 .expect("report");
@@ -135,16 +159,24 @@ struct Fixture {
 
 impl Fixture {
     /// The authority's keys, the drop box (with a PKI of its own) behind the proxy (with
-    /// another, which the policy pins), and a store with `count` reports and consent.
-    fn start(config: FaultConfig, count: usize) -> Self {
+    /// another, which the policy pins), and a store with `count` reports and consent;
+    /// `tokens`: under the tokened traveler policy, each person enrolled.
+    fn start(config: FaultConfig, count: usize, tokens: bool) -> Self {
         let ws = Workspace::new();
         let signing_public = ws.authority_keygen();
         let drop_box_pki = TestPki::new();
         let drop_box_tls = drop_box_pki.write(&ws.path().join("dropbox-tls"));
         let front_pki = TestPki::new();
         let proxy = FaultProxy::start(config, &front_pki, &drop_box_pki.ca_der);
-        let policy = policy_through(&ws, &proxy.endpoint_url(), &front_pki.spki_pin);
-        let signed = ws.sign_policy("daily-report", &policy);
+        let (signed, token_keys, trust) = if tokens {
+            let (policy, key) =
+                tokened_policy_through(&ws, &proxy.endpoint_url(), &front_pki.spki_pin);
+            let signed = ws.sign_policy("arrivals", &policy);
+            (signed, vec![key], Some(signing_public.clone()))
+        } else {
+            let policy = policy_through(&ws, &proxy.endpoint_url(), &front_pki.spki_pin);
+            (ws.sign_policy("daily-report", &policy), Vec::new(), None)
+        };
         let endpoint_config = EndpointConfig {
             db: ws.path().join("dropbox.db"),
             cert: drop_box_tls.cert.clone(),
@@ -152,7 +184,8 @@ impl Fixture {
             receipt_key: ws.authority_dir().join("receipt.key"),
             policy: signed.clone(),
             revocations: None,
-            trust: None,
+            trust,
+            token_keys,
         };
         let endpoint = EndpointProcess::start(&endpoint_config, "127.0.0.1:0");
         proxy.set_upstream(endpoint.addr());
@@ -160,7 +193,19 @@ impl Fixture {
         let anchors =
             TrustAnchors::from(TrustAnchor::from_public_key_base64(&anchor).expect("trust anchor"));
         let envelope = std::fs::read(&signed).expect("signed policy");
-        let store = store_with_reports(&ws.path().join("store"), anchors, &envelope, count);
+        // Each order's period holds every report's day (`DAYS` back).
+        let order_for = |person: usize| {
+            let path = ws.path().join(format!("order-{person}.json"));
+            sign_order(&ws, &path, DAYS as i64, 1);
+            std::fs::read(&path).expect("the order")
+        };
+        let store = store_with_reports(
+            &ws.path().join("store"),
+            anchors,
+            &envelope,
+            count,
+            tokens.then_some(&order_for as &dyn Fn(usize) -> Vec<u8>),
+        );
         let options = SyncOptions {
             transport: TransportConfig {
                 extra_roots: vec![front_pki.ca_der.clone()],
@@ -302,14 +347,34 @@ fn assert_retry_after_honoured(proxy: &FaultProxy, events: &[SyncEvent]) -> (usi
 
 #[test]
 fn every_submission_is_stored_once_and_receipted_through_a_faulty_network() {
+    let count = submissions("SELFREPORT_FAULT_SUBMISSIONS", DEFAULT_SUBMISSIONS);
+    through_a_faulty_network(count, false);
+}
+
+#[test]
+fn with_upload_tokens_no_token_is_lost_or_spent_twice_through_a_faulty_network() {
+    let count = submissions(
+        "SELFREPORT_FAULT_TOKEN_SUBMISSIONS",
+        DEFAULT_TOKEN_SUBMISSIONS,
+    );
+    through_a_faulty_network(count, true);
+}
+
+/// The checks of the module docs over `count` submissions, `tokens` or not.
+fn through_a_faulty_network(count: usize, tokens: bool) {
     let started = Instant::now();
-    let count = submissions();
-    let config = FaultConfig::from_env();
+    let mut config = FaultConfig::from_env();
+    if tokens {
+        // Fewer submissions: one request per connection, so that there are connections
+        // enough (over 40) for every kind of fault to strike, twice.
+        config.max_requests_per_connection = 1;
+    }
     println!(
-        "network faults: {count} submissions, seed {} (SELFREPORT_FAULT_SEED={} replays the plans)",
+        "network faults (tokens: {tokens}): {count} submissions, seed {} \
+         (SELFREPORT_FAULT_SEED={} replays the plans)",
         config.seed, config.seed
     );
-    let fixture = Fixture::start(config, count);
+    let fixture = Fixture::start(config, count, tokens);
     let prepared = started.elapsed();
     let (syncs, queued, events) = fixture.sync_until_delivered(Duration::from_millis(50));
     let synced = started.elapsed() - prepared;
@@ -373,7 +438,7 @@ fn every_submission_is_stored_once_and_receipted_through_a_faulty_network() {
     let log = fixture.endpoint.log();
     let mut statuses: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for line in log.lines() {
-        for route in ["/v1/submissions", "/v1/submissions/batch"] {
+        for route in ["/v1/submissions", "/v1/submissions/batch", "/v1/tokens"] {
             if let Some((_, rest)) = line.split_once(&format!(" POST {route} ")) {
                 let status = rest.split(' ').next().unwrap_or_default();
                 *statuses.entry((route, status)).or_insert(0) += 1;
@@ -441,8 +506,59 @@ fn every_submission_is_stored_once_and_receipted_through_a_faulty_network() {
 
     let (honoured, shortest) = assert_retry_after_honoured(&fixture.proxy, &events);
 
+    if tokens {
+        let per_order = ORDER_DAYS;
+        let allowance = Allowance {
+            per_enrollment: usize::try_from(per_order + 16).expect("small"),
+            per_order,
+        };
+        let account = || {
+            check_tokens(
+                &fixture.store,
+                &fixture.endpoint_config.db,
+                TOKEN_POLICY_ID,
+                allowance,
+                "after the faulty network",
+            )
+        };
+        let mut accounting = account();
+        assert_eq!(
+            (accounting.spent, accounting.held),
+            (count, count),
+            "one token per submission, spent once: {accounting:?}"
+        );
+        // An issuance whose reply a fault took late in the run is still pending once
+        // every submission is delivered (other orders' tokens paid): each later sync asks
+        // again with the same requests until it comes through, counted once.
+        let lost_issuance = accounting.pending;
+        let mut syncs_after = 0;
+        while accounting.pending > 0 {
+            assert!(syncs_after < 20, "issuance still pending: {accounting:?}");
+            fixture.sync_until_delivered(Duration::from_millis(50));
+            syncs_after += 1;
+            accounting = account();
+        }
+        assert_eq!(
+            (accounting.issued, accounting.obtained as usize),
+            (
+                count / DAYS * usize::try_from(per_order).expect("small"),
+                accounting.issued
+            ),
+            "each order's tokens issued once and all finished: {accounting:?}"
+        );
+        println!(
+            "tokens: {accounting:?}; {lost_issuance} requests were still pending after the \
+             last delivery, finished in {syncs_after} more sync(s)"
+        );
+        assert!(
+            statuses.contains_key(&("/v1/tokens", "200")),
+            "tokens were issued through the proxy: {statuses:?}"
+        );
+    }
+
     // The faults the run was meant to have.
     assert_eq!(summary.problems, 0, "{:#?}", fixture.proxy.connections());
+    let fraction = summary.faulted_fraction();
     for kind in FaultKind::ALL {
         assert!(
             summary.struck.get(&kind).copied().unwrap_or(0) > 0,
@@ -450,7 +566,6 @@ fn every_submission_is_stored_once_and_receipted_through_a_faulty_network() {
             kind.name()
         );
     }
-    let fraction = summary.faulted_fraction();
     assert!(
         (0.2..=0.4).contains(&fraction),
         "faulted {:.1}% of connections",
@@ -477,7 +592,7 @@ fn a_submission_is_never_sent_again_before_the_retry_after_of_its_429() {
     config.kinds = vec![FaultKind::TooManyRequests];
     config.fault_percent = 50;
     config.max_requests_per_connection = 1;
-    let fixture = Fixture::start(config, 10 * BATCH_ITEMS);
+    let fixture = Fixture::start(config, 10 * BATCH_ITEMS, false);
     let (syncs, _, events) = fixture.sync_until_delivered(Duration::from_millis(5));
     let summary = fixture.proxy.summary();
     println!("{summary}");
