@@ -140,6 +140,18 @@ fn revocation_code(anchors: &TrustAnchors, bytes: &[u8]) -> String {
     }
 }
 
+/// A `passes` case: an arrival pass as the checkpoint scans it, verified for
+/// `sh-arrivals` at 2026-12-08T09:31:00Z.
+fn pass_code(bytes: &[u8]) -> String {
+    let now = "2026-12-08T09:31:00Z"
+        .parse()
+        .expect("the corpus time parses");
+    match selfreport_core::arrival_pass::ArrivalPass::verify(bytes, "sh-arrivals", now) {
+        Ok(_) => ACCEPTED.to_owned(),
+        Err(error) => error.code().to_owned(),
+    }
+}
+
 /// The policy `orders` cases are verified against: signed by the corpus root (see
 /// `tests/corpus/generate-token-cases.py`), verified on [`chain_day`].
 fn order_policy(anchors: &TrustAnchors) -> VerifiedPolicy {
@@ -383,6 +395,7 @@ fn every_corpus_case_produces_its_expected_error() {
                 &mut failures,
             ),
         ),
+        ("passes", run_class("passes", pass_code, &mut failures)),
     ];
     let total: usize = counts.iter().map(|(_, count)| count).sum();
     println!("corpus cases: {counts:?}, {total} in all");
