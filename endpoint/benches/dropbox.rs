@@ -67,6 +67,10 @@ struct Target {
     minter: Option<tokened::Minter>,
     /// Submissions it stored.
     stored: AtomicU64,
+    /// The whole process's CPU ticks spent while posting (clients, drop box, writer),
+    /// and the submissions posted meanwhile, since the last [`Target::report_cpu`].
+    cpu_ticks: AtomicU64,
+    cpu_posted: AtomicU64,
 }
 
 struct Bench {
@@ -178,6 +182,8 @@ fn start(
         database,
         minter,
         stored: AtomicU64::new(0),
+        cpu_ticks: AtomicU64::new(0),
+        cpu_posted: AtomicU64::new(0),
     }
 }
 
@@ -225,9 +231,24 @@ impl Target {
     /// Posts `uploads` (see [`post_all`]), counting them as stored.
     async fn post(&self, client: &reqwest::Client, uploads: Vec<Upload>) -> Duration {
         let count = uploads.len() as u64;
+        let cpu_before = process_cpu_ticks();
         let took = post_all(client, &self.url, uploads).await;
+        let cpu = process_cpu_ticks().saturating_sub(cpu_before);
+        self.cpu_ticks.fetch_add(cpu, Ordering::Relaxed);
+        self.cpu_posted.fetch_add(count, Ordering::Relaxed);
         self.stored.fetch_add(count, Ordering::Relaxed);
         took
+    }
+
+    /// Prints the CPU the process spent posting, per submission, since the last call.
+    fn report_cpu(&self, name: &str) {
+        let ticks = self.cpu_ticks.swap(0, Ordering::Relaxed);
+        let posted = self.cpu_posted.swap(0, Ordering::Relaxed);
+        if posted > 0 {
+            // Ticks of 10 ms (USER_HZ 100).
+            let micros = ticks as f64 * 10_000.0 / posted as f64;
+            println!("dropbox/{name}: {micros:.0} µs of CPU per submission while posting");
+        }
     }
 
     /// With tokens: whether the drop box kept exactly one spent token per submission.
@@ -240,6 +261,20 @@ impl Target {
             );
         }
     }
+}
+
+/// The process's CPU time so far (user and system), in ticks of `/proc/self/stat`; 0
+/// where there is no such file.
+fn process_cpu_ticks() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // After the command name: state, then utime and stime at positions 11 and 12.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let field = |n: usize| fields.get(n).and_then(|f| f.parse::<u64>().ok());
+    field(11).unwrap_or(0) + field(12).unwrap_or(0)
 }
 
 /// `count` distinct submission bodies with random ids and ciphertext.
@@ -360,6 +395,7 @@ fn submissions_per_second(c: &mut Criterion) {
                 });
             });
             target.check_spent();
+            target.report_cpu(name);
         }
     }
     group.finish();
