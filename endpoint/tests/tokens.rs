@@ -49,6 +49,9 @@ macro_rules! on_both_backends {
     };
 }
 
+#[path = "tokens/issuance_retention.rs"]
+mod issuance_retention;
+
 on_both_backends!(
     a_device_token_pays_for_one_upload,
     a_device_token_pays_for_one_upload_on_sqlite,
@@ -613,8 +616,8 @@ async fn issuance_and_spending_share_no_value() {
     let issuance: Vec<Vec<u8>> = rows_of("token_issuance").into_iter().flatten().collect();
     assert_eq!(
         issuance.len(),
-        3 * 3 * 3,
-        "3 enrollments × 3 tokens × 3 columns"
+        3 * 3 * 4,
+        "3 enrollments × 3 tokens × 4 columns"
     );
     let mut elsewhere: Vec<Vec<u8>> = Vec::new();
     for table in tables.iter().filter(|table| *table != "token_issuance") {
@@ -629,6 +632,8 @@ async fn issuance_and_spending_share_no_value() {
             .map(String::into_bytes),
     );
     let today = today().to_string().into_bytes();
+    // The orders' last day (each runs 14 days from yesterday).
+    let last_day = day(12).to_string().into_bytes();
     // The search finds a value that leaked, even re-encoded inside JSON.
     let probe = format!(
         "{{\"leak\":\"{}\"}}",
@@ -636,8 +641,9 @@ async fn issuance_and_spending_share_no_value() {
     );
     assert!(shares_a_run(&issuance[1], &[probe.into_bytes()]));
     for value in &issuance {
-        if *value == today {
-            // The day, shared by design (see above).
+        if *value == today || *value == last_day {
+            // The day, shared by design (see above), and the day the order's period
+            // ends (the same for every enrollment of that day's orders).
             continue;
         }
         assert!(value.len() >= 16, "only days are short");
@@ -764,6 +770,16 @@ async fn migrate_moves_the_token_rows() {
         .unwrap();
     assert_eq!((again.already_there, again.token_rows_moved), (1, 0));
     let client = common::postgres_client(&url).await;
+    // The order's last day moves with its rows.
+    let with_last_day: i64 = client
+        .query_one(
+            "SELECT count(*) FROM token_issuance WHERE last_day = $1",
+            &[&day(12)],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(with_last_day, 3);
     for (table, rows) in [("token_issuance", 3), ("spent_tokens", 1)] {
         let count: i64 = client
             .query_one(&format!("SELECT count(*) FROM {table}"), &[])

@@ -437,6 +437,7 @@ pub async fn serve(
         clock: drop_box.clock,
         log: drop_box.log,
         days: drop_box.retention_days,
+        unknown_issuance_last_day: drop_box.document.valid_until,
     };
     retention.purge().await;
     let retention = tokio::spawn(retention.run(drop_box.retention_interval));
@@ -608,6 +609,9 @@ struct Retention {
     clock: Arc<dyn Clock>,
     log: AccessLog,
     days: u32,
+    /// The last day taken for issuance rows kept without one (the served policy's
+    /// `valid_until`; see `Storage::purge_ended_issuance`).
+    unknown_issuance_last_day: chrono::NaiveDate,
 }
 
 impl Retention {
@@ -639,6 +643,20 @@ impl Retention {
             Err(_) => self
                 .log
                 .line("retention: the database failed on enrollment codes; will retry"),
+        }
+        let today = self.clock.now().with_timezone(&chrono::Utc).date_naive();
+        match self
+            .storage
+            .purge_ended_issuance(today, self.unknown_issuance_last_day)
+            .await
+        {
+            Ok(0) => {}
+            Ok(count) => self.log.line(&format!(
+                "retention: deleted {count} token issuance row(s) of ended enrollment periods"
+            )),
+            Err(_) => self
+                .log
+                .line("retention: the database failed on token issuance rows; will retry"),
         }
         match self.storage.purge_expired_notices(now).await {
             Ok(0) => {}

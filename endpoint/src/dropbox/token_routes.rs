@@ -124,6 +124,7 @@ async fn issue(state: &AppState, client: IpAddr, body: Bytes) -> Result<Response
                     .map(|(_, blinded)| hex(&sha256(blinded)))
                     .collect(),
                 day: today.to_string(),
+                last_day: order.last_day().to_string(),
                 allowance: allowance(&order, tokens.cover_daily),
             })
         }

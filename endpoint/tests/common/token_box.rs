@@ -83,6 +83,7 @@ pub struct TokenBox {
     pub enrolled: IssuerKey,
     pub open: IssuerKey,
     pub enrolled_secret: IssuerSecretKey,
+    pub open_secret: IssuerSecretKey,
 }
 
 impl TokenBox {
@@ -128,6 +129,7 @@ impl TokenBox {
             enrolled: IssuerKey::from_spki(enrolled.spki()).unwrap(),
             open: IssuerKey::from_spki(open.spki()).unwrap(),
             enrolled_secret: enrolled,
+            open_secret: open,
         }
     }
 
@@ -208,6 +210,35 @@ impl TokenBox {
             &blanks(self.policy(), "arrival"),
         )
     }
+}
+
+/// A token drop box's database served again under its `envelope` by a new drop box
+/// (on a new address), with its token `keys` and `authority`'s root: a restart, once the
+/// first one is shut down. `configure` adjusts it before it serves.
+pub async fn serve_again(
+    inner: (&Authority, &crate::common::TestTls, &[u8]),
+    db: &crate::common::TestDatabase,
+    keys: &[&IssuerSecretKey],
+    configure: impl FnOnce(
+        selfreport_endpoint::dropbox::DropBox,
+    ) -> selfreport_endpoint::dropbox::DropBox,
+) -> selfreport_endpoint::dropbox::RunningDropBox {
+    let (authority, tls, envelope) = inner;
+    let root = read_public_key(&authority.keys.public_key_path).unwrap();
+    let drop_box = selfreport_endpoint::dropbox::DropBox::new(
+        envelope,
+        authority.receipt_key(),
+        db.database(),
+    )
+    .unwrap()
+    .with_access_log(selfreport_endpoint::dropbox::AccessLog::off())
+    .with_token_keys(keys.iter().map(|key| copy(key)).collect())
+    .with_trust(TrustAnchors::from(TrustAnchor::new(root)));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    configure(drop_box)
+        .serve(listener, tls.server_config())
+        .await
+        .unwrap()
 }
 
 /// `POST {url}/tokens` with `body` through `client`.

@@ -16,9 +16,10 @@ use super::{DeleteOutcome, InsertOutcome, NewSubmission, constant_time_eq};
 /// mailbox ([`super::sqlite_notices`]) and the audit log's witness
 /// ([`super::sqlite_witness`]); 3, also upload token issuance and spent tokens
 /// ([`super::sqlite_tokens`]); 4, also typed enrollment codes
-/// ([`super::sqlite_enrollment_codes`]). Every table is created if missing, so opening a
-/// database of an earlier version upgrades it.
-const SCHEMA_VERSION: i64 = 4;
+/// ([`super::sqlite_enrollment_codes`]); 5, also the last day of each issuance row's
+/// order ([`super::sqlite_tokens::upgrade`]). Every table is created if missing and every
+/// column added if missing, so opening a database of an earlier version upgrades it.
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS submissions (
@@ -57,6 +58,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     connection.execute_batch(super::sqlite_notices::SCHEMA)?;
     connection.execute_batch(super::sqlite_witness::SCHEMA)?;
     connection.execute_batch(super::sqlite_tokens::SCHEMA)?;
+    super::sqlite_tokens::upgrade(&connection)?;
     connection.execute_batch(super::sqlite_enrollment_codes::SCHEMA)?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(connection)
@@ -357,7 +359,7 @@ mod tests {
         let version: i64 = connection
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, 5);
         let notices: i64 = connection
             .query_row("SELECT count(*) FROM notices", [], |row| row.get(0))
             .unwrap();

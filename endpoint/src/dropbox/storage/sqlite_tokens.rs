@@ -1,9 +1,15 @@
 //! The SQLite tables of upload tokens ([`super::tokens`]). Both are `WITHOUT ROWID`: a
 //! rowid would number rows in the order they came, a finer clock than the day.
+//!
+//! `token_issuance.last_day` (schema version 5) is the last day of the order's period;
+//! a database of versions 3 and 4 gains it empty (`NULL`) for the rows it holds, which
+//! the retention job then forgets once the served policy's `valid_until` has passed (see
+//! [`super::Storage::purge_ended_issuance`]).
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::sqlite as store;
 use super::tokens::{Issuance, IssueOutcome, Spend};
@@ -15,6 +21,7 @@ CREATE TABLE IF NOT EXISTS token_issuance (
     enrollment_sha256 TEXT NOT NULL,
     blinded_sha256    TEXT NOT NULL,
     day               TEXT NOT NULL,
+    last_day          TEXT,
     PRIMARY KEY (enrollment_sha256, blinded_sha256)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS spent_tokens (
@@ -25,6 +32,30 @@ CREATE TABLE IF NOT EXISTS spent_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS spent_tokens_expires_at ON spent_tokens (expires_at);
 ";
+
+/// Brings the tables of a database from before schema version 5 up to it: adds
+/// `token_issuance.last_day` (empty for the rows there) where it is missing, and its
+/// index. Run after [`SCHEMA`].
+pub(crate) fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
+    if !has_last_day(connection)? {
+        connection.execute_batch("ALTER TABLE token_issuance ADD COLUMN last_day TEXT;")?;
+    }
+    connection.execute_batch(
+        "CREATE INDEX IF NOT EXISTS token_issuance_last_day ON token_issuance (last_day);",
+    )
+}
+
+/// Whether `token_issuance` (which must exist) has its `last_day` column: whether a
+/// statement reading it compiles (the schema pragmas, `PRAGMA table_info` among them,
+/// are left out of this build of SQLite: .cargo/config.toml).
+fn has_last_day(connection: &Connection) -> rusqlite::Result<bool> {
+    match connection.prepare("SELECT last_day FROM token_issuance LIMIT 0") {
+        Ok(_) => Ok(true),
+        // `SqlInputError` or `SqliteFailure`, depending on how SQLite reports it.
+        Err(error) if error.to_string().contains("no such column: last_day") => Ok(false),
+        Err(error) => Err(error),
+    }
+}
 
 /// Records `issuance` unless its new messages take the enrollment past its allowance.
 pub(crate) fn record_issuance(
@@ -56,8 +87,14 @@ pub(crate) fn record_issuance(
     }
     for blinded in new {
         transaction.execute(
-            "INSERT INTO token_issuance (enrollment_sha256, blinded_sha256, day) VALUES (?1, ?2, ?3)",
-            params![issuance.enrollment_sha256, blinded, issuance.day],
+            "INSERT INTO token_issuance (enrollment_sha256, blinded_sha256, day, last_day)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                issuance.enrollment_sha256,
+                blinded,
+                issuance.day,
+                issuance.last_day
+            ],
         )?;
     }
     Ok(IssueOutcome::Recorded)
@@ -108,12 +145,34 @@ pub(crate) fn purge_spent(transaction: &Transaction<'_>, now: i64) -> rusqlite::
     )
 }
 
-/// Every token row of a database, for moving it: issuance rows
-/// `(enrollment_sha256, blinded_sha256, day)` and spent tokens
-/// `(token_sha256, body_sha256, day, expires_at)`.
+/// Forgets the issuance rows of enrollments whose period ended before `before`, and
+/// those without a last day when `unknown_ended` (see
+/// [`super::Storage::purge_ended_issuance`]); returns how many.
+pub(crate) fn purge_ended_issuance(
+    transaction: &Transaction<'_>,
+    before: NaiveDate,
+    unknown_ended: bool,
+) -> rusqlite::Result<usize> {
+    // `YYYY-MM-DD` text sorts as the days do.
+    let mut count = transaction.execute(
+        "DELETE FROM token_issuance WHERE last_day < ?1",
+        params![before.to_string()],
+    )?;
+    if unknown_ended {
+        count += transaction.execute("DELETE FROM token_issuance WHERE last_day IS NULL", [])?;
+    }
+    Ok(count)
+}
+
+/// An issuance row as moved: `(enrollment_sha256, blinded_sha256, day, last_day)`, the
+/// last day `None` for a row kept before the drop box stored it.
+pub(crate) type IssuanceRow = (String, String, String, Option<String>);
+
+/// Every token row of a database, for moving it: issuance rows ([`IssuanceRow`]) and
+/// spent tokens `(token_sha256, body_sha256, day, expires_at)`.
 #[derive(Debug, Default)]
 pub(crate) struct TokenRows {
-    pub(crate) issuance: Vec<(String, String, String)>,
+    pub(crate) issuance: Vec<IssuanceRow>,
     pub(crate) spent: Vec<(String, String, String, i64)>,
 }
 
@@ -129,10 +188,19 @@ pub(crate) fn read_for_move(connection: &rusqlite::Connection) -> rusqlite::Resu
     if has_tables < 2 {
         return Ok(rows);
     }
-    let mut statement =
-        connection.prepare("SELECT enrollment_sha256, blinded_sha256, day FROM token_issuance")?;
+    // A database of schema version 3 or 4 (read only, not upgraded) has no last day.
+    let last_day = if has_last_day(connection)? {
+        "last_day"
+    } else {
+        "NULL"
+    };
+    let mut statement = connection.prepare(&format!(
+        "SELECT enrollment_sha256, blinded_sha256, day, {last_day} FROM token_issuance"
+    ))?;
     rows.issuance = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut statement = connection
         .prepare("SELECT token_sha256, body_sha256, day, expires_at FROM spent_tokens")?;
@@ -221,6 +289,7 @@ mod tests {
             enrollment_sha256: "e".repeat(64),
             blinded_sha256: blinded.iter().map(|b| b.repeat(64)).collect(),
             day: "2026-12-07".to_owned(),
+            last_day: "2026-12-20".to_owned(),
             allowance,
         };
         let record = |blinded: &[&str], allowance| {
@@ -232,5 +301,77 @@ mod tests {
         assert_eq!(count(&transaction, "token_issuance"), 2);
         assert_eq!(record(&["3", "1"], 3), IssueOutcome::Recorded);
         assert_eq!(count(&transaction, "token_issuance"), 3);
+    }
+
+    #[test]
+    fn a_version_4_database_gains_empty_last_days_and_rows_go_after_their_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            // The token tables as schema versions 3 and 4 made them, with one row.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE token_issuance (
+                     enrollment_sha256 TEXT NOT NULL, blinded_sha256 TEXT NOT NULL,
+                     day TEXT NOT NULL, PRIMARY KEY (enrollment_sha256, blinded_sha256)
+                 ) WITHOUT ROWID;
+                 CREATE TABLE spent_tokens (
+                     token_sha256 TEXT PRIMARY KEY NOT NULL, body_sha256 TEXT NOT NULL,
+                     day TEXT NOT NULL, expires_at INTEGER NOT NULL
+                 ) WITHOUT ROWID;
+                 INSERT INTO token_issuance VALUES ('old', 'o', '2026-12-01');
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
+            // Moved as it is (read only): the row has no last day.
+            let rows = read_for_move(&old).unwrap();
+            assert_eq!(rows.issuance[0].3, None);
+        }
+        let mut connection = store::open(&path).unwrap();
+        let transaction = connection.transaction().unwrap();
+        let issuance = Issuance {
+            enrollment_sha256: "new".to_owned(),
+            blinded_sha256: vec!["n".to_owned()],
+            day: "2026-12-07".to_owned(),
+            last_day: "2026-12-20".to_owned(),
+            allowance: 5,
+        };
+        assert_eq!(
+            record_issuance(&transaction, &issuance).unwrap(),
+            IssueOutcome::Recorded
+        );
+        let last_days = |transaction: &Transaction<'_>| -> Vec<(String, Option<String>)> {
+            transaction
+                .prepare("SELECT enrollment_sha256, last_day FROM token_issuance ORDER BY 1")
+                .unwrap()
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(
+            last_days(&transaction),
+            [
+                ("new".to_owned(), Some("2026-12-20".to_owned())),
+                ("old".to_owned(), None)
+            ]
+        );
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        // Ended on its last day: kept; ended before the cut: gone; the old row only
+        // when its stand-in last day has passed.
+        assert_eq!(
+            purge_ended_issuance(&transaction, day("2026-12-20"), false).unwrap(),
+            0
+        );
+        assert_eq!(
+            purge_ended_issuance(&transaction, day("2026-12-21"), false).unwrap(),
+            1
+        );
+        assert_eq!(last_days(&transaction), [("old".to_owned(), None)]);
+        assert_eq!(
+            purge_ended_issuance(&transaction, day("2026-12-21"), true).unwrap(),
+            1
+        );
+        assert_eq!(count(&transaction, "token_issuance"), 0);
     }
 }

@@ -1,11 +1,28 @@
 //! What the drop box keeps of upload tokens (issue 14, docs/protocol.md "Upload
 //! tokens"), on either backend: per enrollment, the SHA-256 of each blinded message it
-//! signed and the UTC day ([`Issuance`]); per spent token, its SHA-256, the SHA-256 of the
-//! body it paid for and the day ([`Spend`]), written in the transaction that stores that
-//! body and forgotten with it at retention. No value is common to both kinds of rows, and
-//! neither holds a time finer than the day.
+//! signed, the UTC day and the last day of the order's period ([`Issuance`]), forgotten
+//! [`ISSUANCE_GRACE_DAYS`] after that last day; per spent token, its SHA-256, the SHA-256
+//! of the body it paid for and the day ([`Spend`]), written in the transaction that
+//! stores that body and forgotten with it at retention. No value is common to both kinds
+//! of rows, and neither holds a time finer than the day.
+
+use chrono::{Days, NaiveDate};
 
 use super::{InsertOutcome, NewSubmission, Storage, StoreFailed};
+
+/// Days an enrollment's issuance rows are kept after the last day of its order's
+/// period. Issuance refuses an order after its last day (on the drop box's UTC day), so
+/// the rows count nothing after it; the one day covers drop box processes sharing a
+/// PostgreSQL database whose clocks straddle midnight.
+pub(crate) const ISSUANCE_GRACE_DAYS: u64 = 1;
+
+/// The day before which an order's period must have ended for its enrollment's
+/// issuance rows to be forgotten on `today`: `today − ISSUANCE_GRACE_DAYS`.
+pub(crate) fn issuance_ended_before(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_sub_days(Days::new(ISSUANCE_GRACE_DAYS))
+        .unwrap_or(NaiveDate::MIN)
+}
 
 /// A token that pays for one submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +42,9 @@ pub(crate) struct Issuance {
     pub(crate) blinded_sha256: Vec<String>,
     /// The UTC day (`YYYY-MM-DD`).
     pub(crate) day: String,
+    /// The last day of the order's monitoring period (`YYYY-MM-DD`), from the verified
+    /// order: the rows are forgotten [`ISSUANCE_GRACE_DAYS`] after it.
+    pub(crate) last_day: String,
     /// Blinded messages the enrollment may have signed over its whole period.
     pub(crate) allowance: u64,
 }
@@ -59,6 +79,34 @@ impl Storage {
         }
     }
 
+    /// Forgets the issuance rows of every enrollment whose order's period ended before
+    /// [`issuance_ended_before`] `today`; rows kept before the drop box stored the period's
+    /// end (no last day) count as ending on `unknown_last_day` (the served policy's
+    /// `valid_until`). Returns how many rows went.
+    pub(crate) async fn purge_ended_issuance(
+        &self,
+        today: NaiveDate,
+        unknown_last_day: NaiveDate,
+    ) -> Result<u64, StoreFailed> {
+        let before = issuance_ended_before(today);
+        let unknown_ended = unknown_last_day < before;
+        match self {
+            Storage::Sqlite(writer) => {
+                writer
+                    .run(move |transaction| {
+                        super::sqlite_tokens::purge_ended_issuance(
+                            transaction,
+                            before,
+                            unknown_ended,
+                        )
+                        .map(|count| (u64::try_from(count).unwrap_or(u64::MAX), count > 0))
+                    })
+                    .await
+            }
+            Storage::Postgres(store) => store.purge_ended_issuance(before, unknown_ended).await,
+        }
+    }
+
     /// Stores a submission, idempotently by its id: an identical body stored before is
     /// a [`InsertOutcome::Duplicate`] with the receipt kept then (whatever the quota),
     /// another body a [`InsertOutcome::Conflict`]; a new one that would take the stored
@@ -89,5 +137,18 @@ impl Storage {
             Storage::Sqlite(writer) => writer.insert_all_paid(submissions).await,
             Storage::Postgres(store) => store.insert_all_paid(submissions).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuance_rows_are_kept_through_the_day_after_the_period() {
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        // On the 22nd, periods that ended before the 21st are over: the 20th's go.
+        assert_eq!(issuance_ended_before(day("2026-12-22")), day("2026-12-21"));
+        assert_eq!(issuance_ended_before(NaiveDate::MIN), NaiveDate::MIN);
     }
 }

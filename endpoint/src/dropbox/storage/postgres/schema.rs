@@ -32,11 +32,14 @@
 //! Version 5: typed enrollment codes, `enrollment_codes`: the SHA-256 of each code
 //! registered (never the code), the signed order it stands for, the order's SHA-256
 //! (unique: one live code per order) and its expiry (see `enrollment_codes`).
+//! Version 6: `token_issuance.last_day`, the last day of each issuance row's order, so
+//! the retention job forgets an enrollment's rows after its period (the rows there get
+//! none; see the `tokens` module).
 
 use tokio_postgres::GenericClient;
 
 /// The schema version this drop box writes.
-pub(crate) const SCHEMA_VERSION: i32 = 5;
+pub(crate) const SCHEMA_VERSION: i32 = 6;
 
 /// Advisory lock key held while migrating (`'selfreport-schema'`, arbitrary but fixed).
 const MIGRATION_LOCK: i64 = 0x5345_4c46_5343_4845;
@@ -111,6 +114,7 @@ CREATE TABLE enrollment_codes (
 );
 CREATE INDEX enrollment_codes_expires_at ON enrollment_codes (expires_at);
 ",
+    super::tokens::LAST_DAY_MIGRATION,
 ];
 
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].

@@ -1,7 +1,10 @@
-//! The PostgreSQL tables of upload tokens ([`super::super::tokens`]): schema version 4.
+//! The PostgreSQL tables of upload tokens ([`super::super::tokens`]): schema version 4,
+//! and 6 for the last day of each issuance row's order.
 //!
 //! `token_issuance` holds, per enrollment (the SHA-256 of its order's secret), the SHA-256
-//! of each blinded message signed and the day; `spent_tokens` the SHA-256 of each spent
+//! of each blinded message signed, the day and the last day of the order's period (from
+//! migration 6; `NULL` for the rows a database held before it, which the retention job
+//! forgets once the served policy's `valid_until` has passed); `spent_tokens` the SHA-256 of each spent
 //! token, of the body it paid for, the day and the expiry day of that body's partition, so
 //! the retention job deletes a partition's spent tokens in the transaction that drops it.
 //! Neither table has an identity or a timestamp: nothing orders rows finer than the day.
@@ -37,11 +40,18 @@ CREATE TABLE spent_tokens (
 CREATE INDEX spent_tokens_expiry_day ON spent_tokens (expiry_day);
 ";
 
+/// Migration 6: the last day of each issuance row's order (`NULL` for the rows there).
+pub(super) const LAST_DAY_MIGRATION: &str = "
+ALTER TABLE token_issuance ADD COLUMN last_day date;
+CREATE INDEX token_issuance_last_day ON token_issuance (last_day);
+";
+
 const COUNT_ISSUED: &str = "SELECT count(*) FROM token_issuance WHERE enrollment_sha256 = $1";
 const FIND_ISSUED: &str = "SELECT blinded_sha256 FROM token_issuance
      WHERE enrollment_sha256 = $1 AND blinded_sha256 = ANY($2::text[])";
-const INSERT_ISSUED: &str = "INSERT INTO token_issuance (enrollment_sha256, blinded_sha256, day)
-     SELECT $1, unnest($2::text[]), $3";
+const INSERT_ISSUED: &str =
+    "INSERT INTO token_issuance (enrollment_sha256, blinded_sha256, day, last_day)
+     SELECT $1, unnest($2::text[]), $3, $4";
 const FIND_SPENT: &str = "SELECT body_sha256 FROM spent_tokens WHERE token_sha256 = $1";
 const INSERT_SPENT: &str = "INSERT INTO spent_tokens (token_sha256, body_sha256, day, expiry_day)
      VALUES ($1, $2, $3, $4) ON CONFLICT (token_sha256) DO NOTHING";
@@ -59,6 +69,7 @@ impl PostgresStore {
         issuance: &Issuance,
     ) -> Result<IssueOutcome, StoreFailed> {
         let on_day = day(&issuance.day)?;
+        let last_day = day(&issuance.last_day)?;
         let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
         let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
         let lock = lock_key(&format!("issuance {}", issuance.enrollment_sha256));
@@ -95,12 +106,40 @@ impl PostgresStore {
         }
         if !new.is_empty() {
             transaction
-                .execute(INSERT_ISSUED, &[&issuance.enrollment_sha256, &new, &on_day])
+                .execute(
+                    INSERT_ISSUED,
+                    &[&issuance.enrollment_sha256, &new, &on_day, &last_day],
+                )
                 .await
                 .map_err(|_| StoreFailed)?;
         }
         transaction.commit().await.map_err(|_| StoreFailed)?;
         Ok(IssueOutcome::Recorded)
+    }
+
+    /// Forgets the issuance rows of enrollments whose period ended before `before`, and
+    /// those without a last day when `unknown_ended` (see
+    /// [`super::super::Storage::purge_ended_issuance`]); returns how many. One
+    /// transaction; an enrollment's rows share their last day, so none is left half.
+    pub(crate) async fn purge_ended_issuance(
+        &self,
+        before: NaiveDate,
+        unknown_ended: bool,
+    ) -> Result<u64, StoreFailed> {
+        let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
+        let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
+        let mut count = transaction
+            .execute("DELETE FROM token_issuance WHERE last_day < $1", &[&before])
+            .await
+            .map_err(|_| StoreFailed)?;
+        if unknown_ended {
+            count += transaction
+                .execute("DELETE FROM token_issuance WHERE last_day IS NULL", &[])
+                .await
+                .map_err(|_| StoreFailed)?;
+        }
+        transaction.commit().await.map_err(|_| StoreFailed)?;
+        Ok(count)
     }
 }
 
@@ -184,12 +223,13 @@ impl PostgresStore {
         let mut client = self.pool.get().await.map_err(|_| StoreFailed)?;
         let transaction = client.transaction().await.map_err(|_| StoreFailed)?;
         let mut moved = 0u64;
-        for (enrollment, blinded, on) in &rows.issuance {
+        for (enrollment, blinded, on, last) in &rows.issuance {
+            let last_day = last.as_deref().map(day).transpose()?;
             moved += transaction
                 .execute(
-                    "INSERT INTO token_issuance (enrollment_sha256, blinded_sha256, day)
-                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    &[enrollment, blinded, &day(on)?],
+                    "INSERT INTO token_issuance (enrollment_sha256, blinded_sha256, day, last_day)
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    &[enrollment, blinded, &day(on)?, &last_day],
                 )
                 .await
                 .map_err(|_| StoreFailed)?;
