@@ -109,12 +109,11 @@ pub(crate) fn insert_paid(
     room: u64,
 ) -> rusqlite::Result<InsertOutcome> {
     if let Some(spend) = spend {
+        // Both statements run for every tokened upload: compiled once per connection
+        // (rusqlite's statement cache), not parsed again each time.
         let paid_for: Option<String> = transaction
-            .query_row(
-                "SELECT body_sha256 FROM spent_tokens WHERE token_sha256 = ?1",
-                params![spend.token_sha256],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT body_sha256 FROM spent_tokens WHERE token_sha256 = ?1")?
+            .query_row(params![spend.token_sha256], |row| row.get(0))
             .optional()?;
         if paid_for.is_some_and(|body| body != submission.body_sha256) {
             return Ok(InsertOutcome::TokenSpent);
@@ -122,16 +121,17 @@ pub(crate) fn insert_paid(
     }
     let outcome = store::insert(transaction, submission, room)?;
     if let (Some(spend), InsertOutcome::Stored(_)) = (spend, &outcome) {
-        transaction.execute(
-            "INSERT OR IGNORE INTO spent_tokens (token_sha256, body_sha256, day, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
+        transaction
+            .prepare_cached(
+                "INSERT OR IGNORE INTO spent_tokens (token_sha256, body_sha256, day, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
                 spend.token_sha256,
                 submission.body_sha256,
                 spend.day,
                 submission.expires_at
-            ],
-        )?;
+            ])?;
     }
     Ok(outcome)
 }
