@@ -20,41 +20,13 @@ use chrono::{Duration, Utc};
 use common::Backend;
 use phone::Phone;
 use selfreport_core::crypto::signature::SigningKey;
-use selfreport_core::model::{Answers, NewProfile, ProfileId};
+use selfreport_core::model::Answers;
 use selfreport_core::policy::{TrustAnchor, TrustAnchors};
 use selfreport_endpoint::checkpoint::{ArrivalCheck, confirm_arrival};
 use selfreport_endpoint::open::{IdentityAccess, OutputFormat, open_command};
 use selfreport_endpoint::policy_file::PolicyFile;
 use serde_json::Value;
-use token_box::{TokenBox, day, today};
-
-/// A traveler with identity, and their pre-registration arriving in two days.
-fn pre_register(phone: &Phone) -> ProfileId {
-    let traveler = phone
-        .core
-        .add_profile(NewProfile {
-            display_name: "王秀兰".to_owned(),
-            name: Some("王秀兰".to_owned()),
-            id_number: Some("11010519491231002X".to_owned()),
-            phone: Some("+8613912345678".to_owned()),
-            birth_date: Some("1949-12-31".parse().unwrap()),
-            ..NewProfile::default()
-        })
-        .unwrap();
-    phone
-        .core
-        .save_record(
-            &traveler,
-            "sh-arrivals",
-            "arrival",
-            None,
-            Answers::new()
-                .text("travel", format!("420106:{}:{}", day(-3), day(-2)))
-                .text("arrival_date", today().to_string()),
-        )
-        .unwrap();
-    traveler
-}
+use token_box::{TokenBox, today};
 
 struct Checkpoint {
     dir: tempfile::TempDir,
@@ -106,10 +78,10 @@ impl Checkpoint {
 async fn a_checkpoint_confirms_the_travelers_own_registration_and_not_one_typed_by_another() {
     let drop_box = TokenBox::start(Backend::Sqlite).await;
     let phone = Phone::new(&drop_box);
-    let traveler = pre_register(&phone);
+    let traveler = phone.pre_registered_traveler(today());
     // Someone else types the same person's details into their own phone.
     let other_phone = Phone::new(&drop_box);
-    let impostor = pre_register(&other_phone);
+    let impostor = other_phone.pre_registered_traveler(today());
     for device in [&phone, &other_phone] {
         let report = device.sync().await;
         assert_eq!((report.delivered, report.failed), (1, 0), "{report:?}");

@@ -15,7 +15,6 @@ mod token_box;
 
 use common::Backend;
 use phone::Phone;
-use selfreport_core::model::{Answers, NewProfile};
 use selfreport_core::sync::SyncReport;
 use token_box::{TokenBox, day, spent_rows};
 
@@ -41,30 +40,7 @@ async fn an_enrolled_device_and_a_traveler_pay_each_upload_with_a_token() {
     assert_eq!(pool.enrolled.len(), 13);
 
     // A traveler's pre-registration is open intake: open tokens, fetched when needed.
-    let traveler = phone
-        .core
-        .add_profile(NewProfile {
-            display_name: "王秀兰".to_owned(),
-            name: Some("王秀兰".to_owned()),
-            id_number: Some("11010519491231002X".to_owned()),
-            phone: Some("+8613912345678".to_owned()),
-            birth_date: Some("1949-12-31".parse().unwrap()),
-            ..NewProfile::default()
-        })
-        .unwrap();
-    let leg = format!("420106:{}:{}", day(-3), day(-2));
-    phone
-        .core
-        .save_record(
-            &traveler,
-            "sh-arrivals",
-            "arrival",
-            None,
-            Answers::new()
-                .text("travel", leg)
-                .text("arrival_date", day(2).to_string()),
-        )
-        .unwrap();
+    phone.pre_registered_traveler(day(2));
     let second = phone.sync().await;
     assert_eq!(
         (second.delivered, second.retry_later, second.failed),

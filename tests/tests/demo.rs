@@ -29,7 +29,8 @@ fn demo_runs_and_finds_no_typed_value_on_disk() {
         // in person; his daily reports follow under the order bound to it.
         "his phone shows an arrival pass as a QR code",
         "confirm-arrival verified the pass and issued an order bound to that registration: reason arrival, district 310101",
-        "His phone scans the order's QR code and enrolls 林国栋: sh-arrivals, reason arrival, 2026-11-16 to 2026-11-29 (14 days)",
+        "His phone scans the order's QR code and enrolls him",
+        "林国栋: sh-arrivals, reason arrival, 2026-11-16 to 2026-11-29 (14 days)",
         "sh-arrivals/arrival for 2026-11-15, pseudonym",
         ", confirmed in person at the checkpoint (2026-11-16T04:00:00Z):",
         "What it never received:",

@@ -12,7 +12,7 @@ use selfreport_endpoint::policy_file::PolicyFile;
 use serde_json::Value;
 
 use super::policy_setup::ORDERED_POLICY;
-use super::{Demo, FATHER, authority_failure, internal, relative, say};
+use super::{Demo, authority_failure, internal, relative, say};
 use crate::failure::Failure;
 
 /// The county the checkpoint monitors him in (Huangpu, Shanghai).
@@ -80,16 +80,10 @@ impl Demo {
             Failure::io(format!("cannot read {}", order_path.display()), &error)
         })?;
         let period = report.enroll(father, &order)?;
-        say(&format!(
-            "   His phone scans the order's QR code and enrolls {}: {}, reason {}, {} to {} ({} days). \
-             The order would enroll no other phone: it names his pseudonym.",
-            FATHER.name,
-            period.policy_id,
-            period.reason,
-            period.start,
-            period.last_day(),
-            period.days
-        ))?;
+        say(
+            "   His phone scans the order's QR code and enrolls him; the order would enroll no \
+             other phone: it names his pseudonym.",
+        )?;
         Ok(period)
     }
 }

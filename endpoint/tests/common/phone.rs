@@ -61,6 +61,34 @@ impl Phone {
             .unwrap()
     }
 
+    /// A traveler with every identity field the pre-registration asks for, who
+    /// pre-registers (open intake) arriving on `arrival`.
+    pub fn pre_registered_traveler(&self, arrival: chrono::NaiveDate) -> ProfileId {
+        let traveler = self
+            .core
+            .add_profile(NewProfile {
+                display_name: "王秀兰".to_owned(),
+                name: Some("王秀兰".to_owned()),
+                id_number: Some("11010519491231002X".to_owned()),
+                phone: Some("+8613912345678".to_owned()),
+                birth_date: Some("1949-12-31".parse().unwrap()),
+                ..NewProfile::default()
+            })
+            .unwrap();
+        self.core
+            .save_record(
+                &traveler,
+                "sh-arrivals",
+                "arrival",
+                None,
+                Answers::new()
+                    .text("travel", format!("420106:{}:{}", day(-3), day(-2)))
+                    .text("arrival_date", arrival.to_string()),
+            )
+            .unwrap();
+        traveler
+    }
+
     /// The father, enrolled by the authority's 14-day order (one report a day), with
     /// today's report saved; the order as the device received it.
     pub fn enrolled_father_reports(&self, drop_box: &TokenBox) -> Vec<u8> {
