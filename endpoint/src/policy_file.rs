@@ -25,7 +25,6 @@ use crate::error::{AuthorityError, Result};
 pub struct PolicyFile {
     envelope: Vec<u8>,
     document: PolicyDocument,
-    signature_verified: bool,
     /// The public key that signed the policy (the last subject of its chain, or the
     /// root), when its signature was verified.
     signer: Option<[u8; 32]>,
@@ -65,7 +64,6 @@ impl PolicyFile {
         Ok(Self {
             envelope: envelope.to_vec(),
             document,
-            signature_verified: signer.is_some(),
             signer,
         })
     }
@@ -99,7 +97,7 @@ impl PolicyFile {
 
     /// Whether the signature was verified against trust anchors.
     pub fn signature_verified(&self) -> bool {
-        self.signature_verified
+        self.signer.is_some()
     }
 
     /// The public key that signed the policy (the last subject of its delegation chain,

@@ -23,21 +23,7 @@ fn a_collectors_order_enrolls_the_person_for_the_required_form() {
     let profile = ws
         .selfreport(&["profile", "add", "--name", "Me"])
         .single_line();
-    let report = |ws: &Workspace| {
-        ws.selfreport(&[
-            "report",
-            "--profile",
-            &profile,
-            "--policy",
-            "sh-arrivals",
-            "--form",
-            "daily",
-            "--answer",
-            "temperature=36.6",
-            "--answer",
-            "symptoms=",
-        ])
-    };
+    let report = |ws: &Workspace| daily_report(ws, &profile);
     let outcome = report(&ws);
     let refused = outcome.failure(3, "InvalidInput");
     assert!(refused.contains("enrollment order"), "{refused}");
@@ -380,21 +366,7 @@ fn a_typed_code_enrolls_a_phone_without_a_camera() {
         .success()
         .to_owned();
     assert!(enrolled.contains("310101"), "{enrolled}");
-    let record = ws
-        .selfreport(&[
-            "report",
-            "--profile",
-            &profile,
-            "--policy",
-            "sh-arrivals",
-            "--form",
-            "daily",
-            "--answer",
-            "temperature=36.6",
-            "--answer",
-            "symptoms=",
-        ])
-        .single_line();
+    let record = daily_report(&ws, &profile).single_line();
     assert_eq!(record.len(), 32, "{record}");
     // Used up: a second redemption is refused.
     ws.selfreport(&["enroll", "--profile", &profile, &typed, "--extra-root", &ca])
@@ -408,6 +380,23 @@ fn a_typed_code_enrolls_a_phone_without_a_camera() {
 }
 
 /// Every file under `dir`.
+/// Files today's report of the daily form under `sh-arrivals` for `profile`.
+fn daily_report(ws: &Workspace, profile: &str) -> selfreport_tests::Outcome {
+    ws.selfreport(&[
+        "report",
+        "--profile",
+        profile,
+        "--policy",
+        "sh-arrivals",
+        "--form",
+        "daily",
+        "--answer",
+        "temperature=36.6",
+        "--answer",
+        "symptoms=",
+    ])
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).expect("a directory").flatten() {

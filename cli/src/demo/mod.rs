@@ -21,6 +21,7 @@
 mod checkpoint;
 mod disclosure;
 mod loopback;
+mod people;
 mod policy_setup;
 
 use std::cell::Cell;
@@ -39,6 +40,10 @@ use selfreport_endpoint::{AuthorityError, KeygenOutput};
 use zeroize::Zeroizing;
 
 use loopback::{Loopback, ReservedPort, RunningDropBox};
+use people::{
+    ARRIVAL_DATE, DAUGHTER, DAYS, DISTRICT, FATHER, FATHER_REMEASURED, TRAIN, TRAVEL, TRAVEL_DATES,
+    TRAVEL_PLACE,
+};
 use policy_setup::repointed_policy;
 use selfreport_endpoint::development_pki::DevelopmentPki;
 
@@ -115,58 +120,6 @@ pub fn run(dir: Option<&Path>) -> Result<(), Failure> {
         }
     }
 }
-
-/// One person of the household, as the resident types them in.
-struct Person {
-    display_name: &'static str,
-    name: &'static str,
-    id_number: &'static str,
-    phone: &'static str,
-    birth_date: &'static str,
-    passport: Option<&'static str>,
-}
-
-const DAUGHTER: Person = Person {
-    display_name: "晓雯",
-    name: "林晓雯",
-    id_number: "310104199003152427",
-    phone: "+8613912345678",
-    birth_date: "1990-03-15",
-    passport: None,
-};
-
-const FATHER: Person = Person {
-    display_name: "爸爸",
-    name: "林国栋",
-    id_number: "420106195207083611",
-    phone: "+8613807195566",
-    birth_date: "1952-07-08",
-    passport: Some("E31415926"),
-};
-
-/// The father's pre-registration: where he stayed, when and how he arrives.
-const TRAVEL: &str = "420106:2026-11-02:2026-11-15";
-const TRAVEL_DATES: [&str; 2] = ["2026-11-02", "2026-11-15"];
-const TRAVEL_PLACE: &str = "420106";
-const ARRIVAL_DATE: &str = "2026-11-16";
-const TRAIN: &str = "G1722";
-
-/// The daughter's district (Xuhui, Shanghai).
-const DISTRICT: &str = "310104";
-
-/// Daily reports: (daughter's temperature, father's temperature, father's symptoms,
-/// father's notes). The father's second day is saved twice: he measured again.
-const DAYS: [(&str, &str, &str, Option<&str>); 3] = [
-    ("36.5", "36.7", "", None),
-    (
-        "36.4",
-        "37.6",
-        "fever,cough",
-        Some("夜里咳了几声，已多喝水"),
-    ),
-    ("36.6", "36.8", "", None),
-];
-const FATHER_REMEASURED: (&str, &str) = ("37.0", "cough");
 
 struct Demo {
     dir: PathBuf,
@@ -795,25 +748,4 @@ pub(super) fn internal(what: &str) -> Failure {
 
 fn authority_failure(error: AuthorityError) -> Failure {
     Failure::new(error.code(), error.to_string(), error.exit_code())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_people_have_valid_resident_ids() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
-        for person in [&DAUGHTER, &FATHER] {
-            let profile = NewProfile {
-                display_name: person.display_name.into(),
-                name: Some(person.name.into()),
-                id_number: Some(person.id_number.into()),
-                phone: Some(person.phone.into()),
-                birth_date: person.birth_date.parse().ok(),
-                passport_number: person.passport.map(str::to_owned),
-            };
-            profile.validate(today).unwrap();
-        }
-    }
 }
